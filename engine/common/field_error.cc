@@ -1,0 +1,30 @@
+#include "engine/common/field_error.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+
+namespace proactive {
+namespace {
+
+constexpr absl::string_view kFieldPayloadUrl = "type.proactive.dev/field";
+
+}  // namespace
+
+absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field,
+                                absl::string_view reason) {
+  absl::Status status(code, field.empty() ? std::string(reason)
+                                          : absl::StrCat(field, ": ", reason));
+  if (!field.empty()) status.SetPayload(kFieldPayloadUrl, absl::Cord(field));
+  return status;
+}
+
+absl::Status FieldError(absl::string_view field, absl::string_view reason) {
+  return FieldErrorWithCode(absl::StatusCode::kInvalidArgument, field, reason);
+}
+
+std::string ErrorField(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kFieldPayloadUrl);
+  return payload ? std::string(*payload) : std::string();
+}
+
+}  // namespace proactive

@@ -1,0 +1,32 @@
+// Errors about one field of caller input.
+//
+// A bad event or request is refused with INVALID_ARGUMENT whose message starts
+// with the field path ("set[2].value (birth_date): expected date, got string").
+// The path is also attached as a payload so that a stream response can carry
+// it separately.
+//
+//   return FieldError("occurred_at", "is required");
+//   std::string field = ErrorField(status);  // "occurred_at"
+#ifndef PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_
+#define PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace proactive {
+
+// INVALID_ARGUMENT "<field>: <reason>" with the field attached.
+absl::Status FieldError(absl::string_view field, absl::string_view reason);
+
+// Same as FieldError with another code (e.g. ALREADY_EXISTS).
+absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field,
+                                absl::string_view reason);
+
+// The field attached by FieldError, or "" when the error names no field.
+std::string ErrorField(const absl::Status& status);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_

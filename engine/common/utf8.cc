@@ -1,0 +1,49 @@
+#include "engine/common/utf8.h"
+
+#include <cstdint>
+
+namespace proactive {
+
+bool IsValidUtf8(absl::string_view text, size_t* bad_offset) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t min_code;
+    uint32_t code;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2, min_code = 0x80, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, min_code = 0x800, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, min_code = 0x10000, code = c & 0x07;
+    } else {
+      break;
+    }
+    if (i + len > n) break;
+    bool continuation_ok = true;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) {
+        continuation_ok = false;
+        break;
+      }
+      code = (code << 6) | (s[i + k] & 0x3F);
+    }
+    if (!continuation_ok || code < min_code || code > 0x10FFFF ||
+        (code >= 0xD800 && code <= 0xDFFF)) {
+      break;
+    }
+    i += len;
+  }
+  if (i == n) return true;
+  if (bad_offset != nullptr) *bad_offset = i;
+  return false;
+}
+
+}  // namespace proactive

@@ -1,0 +1,191 @@
+#include "engine/service/ingestion_service.h"
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/common/field_error.h"
+#include "engine/service/grpc_status.h"
+#include "proactive/v1/ingestion.grpc.pb.h"
+
+namespace proactive {
+namespace {
+
+std::string RequestEventId(const v1::PublishRequest& request) {
+  if (request.has_person()) return request.person().event_id();
+  if (request.has_broadcast()) return request.broadcast().event_id();
+  return "";
+}
+
+void FillResponse(const absl::StatusOr<IngestResult>& result, v1::PublishResponse* response) {
+  if (result.ok()) {
+    response->set_outcome(result->duplicate ? v1::PublishResponse::DUPLICATE
+                                            : v1::PublishResponse::ACCEPTED);
+    response->set_log_sequence(result->sequence);
+    return;
+  }
+  response->set_outcome(v1::PublishResponse::REJECTED);
+  v1::EventError* error = response->mutable_error();
+  error->set_code(static_cast<int>(result.status().code()));
+  error->set_message(std::string(result.status().message()));
+  error->set_field(ErrorField(result.status()));
+}
+
+// One PublishStream call. Reads ahead up to `window` events so that many share
+// one group commit, and writes responses strictly in request order.
+class PublishStreamReactor final
+    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
+ public:
+  explicit PublishStreamReactor(const IngestionServiceDeps& deps) : deps_(deps) {
+    absl::MutexLock lock(&mu_);
+    StartReadLocked();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock lock(&mu_);
+      read_outstanding_ = false;
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    auto slot = std::make_shared<Slot>();
+    slot->response.set_stream_index(next_index_++);
+    slot->response.set_event_id(RequestEventId(request_));
+    absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(
+        request_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+    {
+      absl::MutexLock lock(&mu_);
+      read_outstanding_ = false;
+      pending_.push_back(slot);
+      if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
+    }
+    if (!validated.ok()) {
+      Complete(slot, validated.status());
+      return;
+    }
+    deps_.writer->Submit(*std::move(validated), [this, slot](absl::StatusOr<IngestResult> result) {
+      Complete(slot, std::move(result));
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    if (!ok) CancelLocked();
+    WriteNextLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    CancelLocked();
+    WriteNextLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  struct Slot {
+    v1::PublishResponse response;
+    bool ready = false;
+  };
+
+  void Complete(const std::shared_ptr<Slot>& slot, absl::StatusOr<IngestResult> result) {
+    absl::MutexLock lock(&mu_);
+    FillResponse(result, &slot->response);
+    slot->ready = true;
+    WriteNextLocked();
+    MaybeFinishLocked();
+  }
+
+  void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (read_outstanding_ || reads_done_ || cancelled_) return;
+    read_outstanding_ = true;
+    StartRead(&request_);
+  }
+
+  void CancelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    cancelled_ = true;
+    // A paused stream has no read outstanding that could end it.
+    if (!read_outstanding_) reads_done_ = true;
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!write_in_flight_ && !pending_.empty() && pending_.front()->ready) {
+      writing_ = pending_.front();
+      pending_.pop_front();
+      if (cancelled_) continue;  // nobody to answer; the event is applied anyway
+      write_in_flight_ = true;
+      StartWrite(&writing_->response);
+      if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
+    }
+  }
+
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !reads_done_ || !pending_.empty() || write_in_flight_) return;
+    finished_ = true;
+    Finish(grpc::Status::OK);
+  }
+
+  const IngestionServiceDeps& deps_;
+  v1::PublishRequest request_;  // owned by the outstanding read
+  uint64_t next_index_ = 0;     // touched by OnReadDone only, one at a time
+
+  absl::Mutex mu_;
+  std::deque<std::shared_ptr<Slot>> pending_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<Slot> writing_ ABSL_GUARDED_BY(mu_);
+  bool read_outstanding_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class IngestionService final : public v1::Ingestion::CallbackService {
+ public:
+  explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)) {}
+
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
+                                    const v1::PublishRequest* request,
+                                    v1::PublishResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    response->set_event_id(RequestEventId(*request));
+    absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(
+        *request, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+    if (!validated.ok()) {
+      reactor->Finish(ToGrpcStatus(validated.status()));
+      return reactor;
+    }
+    deps_.writer->Submit(*std::move(validated),
+                         [reactor, response](absl::StatusOr<IngestResult> result) {
+                           if (!result.ok()) {
+                             reactor->Finish(ToGrpcStatus(result.status()));
+                             return;
+                           }
+                           FillResponse(result, response);
+                           reactor->Finish(grpc::Status::OK);
+                         });
+    return reactor;
+  }
+
+  grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>* PublishStream(
+      grpc::CallbackServerContext* context) override {
+    return new PublishStreamReactor(deps_);
+  }
+
+ private:
+  const IngestionServiceDeps deps_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewIngestionService(IngestionServiceDeps deps) {
+  return std::make_unique<IngestionService>(std::move(deps));
+}
+
+}  // namespace proactive

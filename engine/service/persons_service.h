@@ -1,0 +1,22 @@
+// The proactive.v1.Persons gRPC service: what the engine holds about a person.
+#ifndef PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_
+#define PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_
+
+#include <memory>
+
+#include "engine/store/store.h"
+#include "grpcpp/impl/service_type.h"
+#include "proactive/storage/v1/storage.pb.h"
+#include "proactive/v1/persons.pb.h"
+
+namespace proactive {
+
+// REQUIRES: `store` outlives the service.
+std::unique_ptr<grpc::Service> NewPersonsService(const Store* store);
+
+// The API view of a stored person: current attributes and links only.
+v1::Person ToApiPerson(const storage::v1::PersonState& state);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_

@@ -1,0 +1,29 @@
+#include "engine/store/codec.h"
+
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace proactive {
+
+std::string EncodeRecord(const google::protobuf::MessageLite& record) {
+  std::string out;
+  out.reserve(record.ByteSizeLong());  // also caches the sizes serialization needs
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    record.SerializeWithCachedSizes(&coded);
+  }
+  return out;
+}
+
+absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what,
+                              google::protobuf::MessageLite* record) {
+  if (!record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat(what, ": stored record does not parse as ",
+                                            record->GetTypeName()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace proactive

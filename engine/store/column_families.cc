@@ -1,0 +1,49 @@
+#include "engine/store/column_families.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace proactive {
+
+absl::string_view FamilyName(Family family) {
+  switch (family) {
+    case Family::kMeta: return "default";
+    case Family::kEvents: return "events";
+    case Family::kEventIds: return "event_ids";
+    case Family::kPersons: return "persons";
+    case Family::kHouseholds: return "households";
+    case Family::kDecisions: return "decisions";
+    case Family::kOutbox: return "outbox";
+    case Family::kAudit: return "audit";
+    case Family::kRecourse: return "recourse";
+    case Family::kDeadlines: return "deadlines";
+    case Family::kCount: break;
+  }
+  return "?";
+}
+
+std::string EncodeSequenceKey(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(sequence & 0xFF);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+bool DecodeSequenceKey(absl::string_view key, uint64_t* sequence) {
+  if (key.size() != 8) return false;
+  uint64_t value = 0;
+  for (unsigned char c : key) value = (value << 8) | c;
+  *sequence = value;
+  return true;
+}
+
+std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view person_id) {
+  return absl::StrCat(household_id, absl::string_view("\0", 1), person_id);
+}
+
+std::string HouseholdPrefix(absl::string_view household_id) {
+  return absl::StrCat(household_id, absl::string_view("\0", 1));
+}
+
+}  // namespace proactive

@@ -1,0 +1,50 @@
+// The RocksDB column families of a proactive data directory and their keys.
+//
+//   events      8-byte big-endian log sequence -> EventLogEntry
+//   event_ids   event_id                       -> EventIdEntry
+//   persons     person_id                      -> PersonState
+//   households  household_id \0 person_id      -> "" (membership index)
+//   meta        name                           -> engine metadata
+//   decisions, outbox, audit, recourse, deadlines: owned by their modules.
+#ifndef PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
+#define PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace proactive {
+
+enum class Family : int {
+  kMeta = 0,  // RocksDB's "default" family
+  kEvents,
+  kEventIds,
+  kPersons,
+  kHouseholds,
+  kDecisions,
+  kOutbox,
+  kAudit,
+  kRecourse,
+  kDeadlines,
+  kCount,  // not a family
+};
+
+inline constexpr int kFamilyCount = static_cast<int>(Family::kCount);
+
+// RocksDB name of a family ("default" for kMeta).
+absl::string_view FamilyName(Family family);
+
+// 8-byte big-endian encoding: keys sort in numeric order.
+std::string EncodeSequenceKey(uint64_t sequence);
+// False when `key` is not 8 bytes.
+bool DecodeSequenceKey(absl::string_view key, uint64_t* sequence);
+
+// households key: household_id '\0' person_id.
+std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view person_id);
+// Prefix of all members of a household.
+std::string HouseholdPrefix(absl::string_view household_id);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_

@@ -1,0 +1,186 @@
+#include "engine/store/store.h"
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/write_batch.h"
+
+namespace proactive {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(message);
+  return absl::UnavailableError(message);
+}
+
+}  // namespace
+
+struct Store::Handles {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;  // index = Family
+  bool closed = false;
+
+  rocksdb::ColumnFamilyHandle* family(Family f) const {
+    return families[static_cast<int>(f)];
+  }
+  void DestroyHandles() {
+    for (rocksdb::ColumnFamilyHandle* h : families) {
+      if (h != nullptr) db->DestroyColumnFamilyHandle(h);
+    }
+    families.clear();
+  }
+};
+
+WriteBatch::WriteBatch(const Store& store)
+    : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+WriteBatch::~WriteBatch() = default;
+
+void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
+  // rocksdb::WriteBatch only fails on size overflow (> 4 GiB), which one
+  // event cannot reach.
+  (void)batch_->Put(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()),
+                    rocksdb::Slice(value.data(), value.size()));
+}
+
+void WriteBatch::Delete(Family family, absl::string_view key) {
+  (void)batch_->Delete(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()));
+}
+
+int WriteBatch::Count() const { return batch_->Count(); }
+size_t WriteBatch::ByteSize() const { return batch_->GetDataSize(); }
+void WriteBatch::Clear() { batch_->Clear(); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("the data directory is empty");
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  // Recover a consistent prefix of the log after a crash (the default, stated).
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  if (options.env != nullptr) db_options.env = options.env;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions family_options;
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))), family_options);
+  }
+  auto handles = std::make_unique<Handles>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
+                                        &handles->families, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory ", options.path,
+                       " is in use by another process (", s.ToString(), ")"));
+    }
+    return FromRocks(s, absl::StrCat("opening ", options.path));
+  }
+  handles->db.reset(raw);
+  return std::unique_ptr<Store>(new Store(options.path, std::move(handles)));
+}
+
+Store::Store(std::string path, std::unique_ptr<Handles> handles)
+    : path_(std::move(path)), handles_(std::move(handles)) {}
+
+Store::~Store() {
+  if (!handles_->closed) {
+    handles_->DestroyHandles();
+    (void)handles_->db->Close();
+  }
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::string value;
+  rocksdb::Status s = handles_->db->Get(rocksdb::ReadOptions(), handles_->family(family),
+                                        rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading ", FamilyName(family)));
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Store::Write(WriteBatch* batch, bool sync) {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
+}
+
+absl::Status Store::SyncWal() {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  return FromRocks(handles_->db->SyncWAL(), "syncing the write-ahead log");
+}
+
+absl::Status Store::Scan(Family family, absl::string_view prefix,
+                         absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::unique_ptr<rocksdb::Iterator> it(
+      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    absl::string_view k(key.data(), key.size());
+    if (!absl::StartsWith(k, prefix)) break;
+    rocksdb::Slice value = it->value();
+    if (!visit(k, absl::string_view(value.data(), value.size()))) break;
+  }
+  return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+}
+
+absl::Status Store::ScanFrom(Family family, absl::string_view start,
+                             absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::unique_ptr<rocksdb::Iterator> it(
+      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    rocksdb::Slice value = it->value();
+    if (!visit(absl::string_view(key.data(), key.size()),
+               absl::string_view(value.data(), value.size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(Family family) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::unique_ptr<rocksdb::Iterator> it(
+      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the last key");
+    return std::optional<std::pair<std::string, std::string>>();
+  }
+  return std::optional<std::pair<std::string, std::string>>(
+      std::make_pair(it->key().ToString(), it->value().ToString()));
+}
+
+absl::Status Store::Close() {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  rocksdb::FlushOptions flush;
+  rocksdb::Status flushed = handles_->db->Flush(flush, handles_->families);
+  handles_->DestroyHandles();
+  rocksdb::Status closed = handles_->db->Close();
+  handles_->closed = true;
+  if (!flushed.ok()) return FromRocks(flushed, "flushing on close");
+  return FromRocks(closed, "closing");
+}
+
+}  // namespace proactive

@@ -1,0 +1,119 @@
+// The engine's durable state: one RocksDB database with a column family per
+// kind of record (column_families.h). Only this module includes rocksdb/.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open({.path = dir}));
+//   WriteBatch batch(*store);
+//   batch.Put(Family::kPersons, "P1", EncodeRecord(state));
+//   RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+//
+// Everything one event changes goes into one WriteBatch: either all of it is
+// durable or none is. A Store is thread-safe; reads see every completed write.
+#ifndef PROACTIVE_ENGINE_STORE_STORE_H_
+#define PROACTIVE_ENGINE_STORE_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/store/column_families.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace proactive {
+
+struct StoreOptions {
+  std::string path;                    // the data directory; created when missing
+  size_t block_cache_bytes = 64 << 20;
+  // The environment RocksDB runs in; null for the default. Tests inject a
+  // file system that drops unsynced bytes to simulate a power cut. Not owned.
+  rocksdb::Env* env = nullptr;
+};
+
+class Store;
+
+// The changes of one atomic write to one store. Not thread-safe.
+class WriteBatch {
+ public:
+  // REQUIRES: `store` outlives the batch.
+  explicit WriteBatch(const Store& store);
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(Family family, absl::string_view key, absl::string_view value);
+  void Delete(Family family, absl::string_view key);
+  // Number of Put/Delete operations.
+  int Count() const;
+  // Approximate size in bytes.
+  size_t ByteSize() const;
+  void Clear();
+
+ private:
+  friend class Store;
+  const Store& store_;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the database at options.path with every column family.
+  // FAILED_PRECONDITION when another process holds the directory; DATA_LOSS on
+  // corruption; UNAVAILABLE on other I/O errors.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  // Flushes nothing and closes; writes already returned OK stay durable.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The value at `key`, or nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(Family family, absl::string_view key) const;
+
+  // Applies the batch atomically. With `sync`, returns only once the write is
+  // on stable storage (fsync of the write-ahead log), along with every earlier
+  // write. The batch is left unchanged.
+  absl::Status Write(WriteBatch* batch, bool sync);
+
+  // Makes every write returned so far durable (fsync of the write-ahead log).
+  absl::Status SyncWal();
+
+  // Calls `visit(key, value)` for every key starting with `prefix`, in key
+  // order, until it returns false.
+  absl::Status Scan(Family family, absl::string_view prefix,
+                    absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const;
+
+  // Calls `visit(key, value)` for every key >= `start`, in key order, until it
+  // returns false.
+  absl::Status ScanFrom(Family family, absl::string_view start,
+                        absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const;
+
+  // The last key and value of a family, or nullopt when it is empty.
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(Family family) const;
+
+  // Flushes memtables to SST files (faster next start) and closes the
+  // database. Further calls fail with FAILED_PRECONDITION.
+  absl::Status Close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class WriteBatch;
+  struct Handles;
+  Store(std::string path, std::unique_ptr<Handles> handles);
+
+  std::string path_;
+  std::unique_ptr<Handles> handles_;
+};
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_STORE_STORE_H_
