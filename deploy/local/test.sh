@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian 12 machine: installs what is
+# missing, builds, then runs every test with ctest. .ci/run calls this.
+#   deploy/local/test.sh [ctest arguments, e.g. -R Scenario]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+"$ROOT/deploy/local/setup.sh"
+echo "==> Running the test suite"
+cd "$BUILD_DIR"
+ctest -j "$(nproc)" --output-on-failure --timeout 900 "$@"

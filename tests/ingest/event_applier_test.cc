@@ -1,0 +1,161 @@
+#include "engine/ingest/event_applier.h"
+
+#include "engine/ingest/event_writer.h"
+#include "engine/store/records.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/test_events.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::BirthEvent;
+using ::proactive::testing::IsOk;
+using ::proactive::testing::IsOkAndHolds;
+using ::proactive::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+
+class EventApplierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Open({dir_.path() + "/data"});
+    ASSERT_THAT(store, IsOk());
+    store_ = *std::move(store);
+    auto applier = EventApplier::Create(store_.get());
+    ASSERT_THAT(applier, IsOk());
+    applier_ = *std::move(applier);
+  }
+
+  ValidatedEvent Validated(const v1::PublishRequest& request) {
+    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(request, schema_, {}, clock_.Now());
+    EXPECT_THAT(event, IsOk());
+    return *event;
+  }
+
+  absl::StatusOr<IngestResult> Apply(const v1::PublishRequest& request) {
+    return applier_->Apply(Validated(request), clock_.Now());
+  }
+
+  storage::v1::PersonState Person(const std::string& id) {
+    auto state = ReadPersonState(*store_, id);
+    EXPECT_THAT(state, IsOk());
+    EXPECT_TRUE(state->has_value()) << id;
+    return state->value_or(storage::v1::PersonState());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 11, 21, 12, 0, 0), absl::UTCTimeZone())};
+  AttributeSchema schema_ = testing::ProjectSchema();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<EventApplier> applier_;
+};
+
+TEST_F(EventApplierTest, LogsTheEventAndUpdatesTheState) {
+  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")),
+              IsOkAndHolds(Field(&IngestResult::sequence, 1u)));
+  storage::v1::PersonState p1 = Person("P1");
+  EXPECT_EQ(p1.events_applied(), 1u);
+  EXPECT_EQ(p1.attributes(0).event_id(), "civ-1");
+  auto logged = ReadEventLogEntry(*store_, 1);
+  ASSERT_THAT(logged, IsOk());
+  ASSERT_TRUE(logged->has_value());
+  EXPECT_EQ((*logged)->person().event_id(), "civ-1");
+  EXPECT_EQ((*logged)->received_at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+}
+
+TEST_F(EventApplierTest, SameEventAgainIsADuplicateAndChangesNothing) {
+  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")), IsOk());
+  absl::StatusOr<IngestResult> again = Apply(BirthEvent("civ-1", "P1"));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->sequence, 1u);
+  EXPECT_EQ(applier_->last_sequence(), 1u);
+  EXPECT_EQ(Person("P1").events_applied(), 1u);
+}
+
+TEST_F(EventApplierTest, SameIdWithAnotherPayloadIsAlreadyExists) {
+  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")), IsOk());
+  EXPECT_THAT(Apply(BirthEvent("civ-1", "P1", 2023, 2, 15)),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "event_id: \"civ-1\" was already used for a different event (log sequence 1); "
+                       "a corrected fact needs a new event_id"));
+  EXPECT_EQ(Person("P1").attributes(0).value().date_days(), 19402);  // unchanged
+  EXPECT_EQ(applier_->last_sequence(), 1u);
+}
+
+TEST_F(EventApplierTest, GuardianLinkIsStoredOnBothPersonsAndHouseholdIsIndexed) {
+  v1::PublishRequest birth = BirthEvent("civ-1", "C1");
+  birth.mutable_person()->set_household_id("H1");
+  v1::Link* link = birth.mutable_person()->add_links_added();
+  link->set_relation(v1::RELATION_GUARDIAN);
+  link->set_person_id("G1");
+  ASSERT_THAT(Apply(birth), IsOk());
+  storage::v1::PersonState guardian = Person("G1");
+  ASSERT_EQ(guardian.links_size(), 1);
+  EXPECT_EQ(guardian.links(0).relation(), storage::v1::RELATION_CHILD);
+  EXPECT_EQ(guardian.links(0).person_id(), "C1");
+  EXPECT_EQ(guardian.events_applied(), 0u);  // the event was about C1
+  EXPECT_THAT(ReadHouseholdMembers(*store_, "H1"), IsOkAndHolds(ElementsAre("C1")));
+
+  v1::PublishRequest move = BirthEvent("civ-2", "C1");
+  move.mutable_person()->clear_set();
+  move.mutable_person()->set_household_id("H2");
+  *move.mutable_person()->mutable_occurred_at() = testing::At(2024, 1, 1);
+  ASSERT_THAT(Apply(move), IsOk());
+  EXPECT_THAT(ReadHouseholdMembers(*store_, "H1"), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(ReadHouseholdMembers(*store_, "H2"), IsOkAndHolds(ElementsAre("C1")));
+}
+
+TEST_F(EventApplierTest, RestartContinuesTheLogSequence) {
+  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")), IsOk());
+  ASSERT_THAT(Apply(BirthEvent("civ-2", "P2")), IsOk());
+  ASSERT_THAT(store_->SyncWal(), IsOk());
+  applier_.reset();
+  ASSERT_THAT(store_->Close(), IsOk());
+  store_.reset();
+  SetUp();
+  EXPECT_EQ(applier_->last_sequence(), 2u);
+  EXPECT_THAT(Apply(BirthEvent("civ-3", "P3")), IsOkAndHolds(Field(&IngestResult::sequence, 3u)));
+  EXPECT_THAT(Apply(BirthEvent("civ-1", "P1")), IsOkAndHolds(Field(&IngestResult::duplicate, true)));
+}
+
+TEST_F(EventApplierTest, WriterGroupCommitsConcurrentSubmissionsInOrder) {
+  EventWriter writer(applier_.get(), store_.get(), &clock_, {});
+  constexpr int kEvents = 500;
+  absl::Mutex mu;
+  std::vector<uint64_t> sequences;
+  int done = 0;
+  for (int i = 0; i < kEvents; ++i) {
+    writer.Submit(Validated(BirthEvent("e" + std::to_string(i), "P" + std::to_string(i % 50))),
+                  [&](absl::StatusOr<IngestResult> r) {
+                    absl::MutexLock lock(&mu);
+                    EXPECT_THAT(r, IsOk());
+                    if (r.ok()) sequences.push_back(r->sequence);
+                    ++done;
+                  });
+  }
+  writer.Stop();  // applies everything queued before returning
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(done, kEvents);
+  ASSERT_EQ(sequences.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) EXPECT_EQ(sequences[i], static_cast<uint64_t>(i + 1));
+  EventWriterStats stats = writer.stats();
+  EXPECT_EQ(stats.events, static_cast<uint64_t>(kEvents));
+  EXPECT_LE(stats.groups, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(Person("P7").events_applied(), 10u);
+}
+
+TEST_F(EventApplierTest, StoppedWriterRefusesWithUnavailable) {
+  EventWriter writer(applier_.get(), store_.get(), &clock_, {});
+  writer.Stop();
+  EXPECT_THAT(writer.SubmitAndWait(Validated(BirthEvent("civ-1", "P1"))),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+}
+
+}  // namespace
+}  // namespace proactive

@@ -1,0 +1,96 @@
+#include "engine/schema/attribute_schema.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::proactive::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+TEST(AttributeSchemaTest, LoadsTheProjectSchema) {
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<AttributeSchema> schema =
+      AttributeSchema::LoadFile(testing::SourceDir() + "/rules/schema.yaml", &diagnostics);
+  ASSERT_THAT(schema, IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(diagnostics, IsEmpty());
+  const AttributeSpec* birth = schema->FindAttribute("birth_date");
+  ASSERT_NE(birth, nullptr);
+  EXPECT_EQ(birth->type.kind, ValueKind::kDate);
+  EXPECT_TRUE(birth->IsOwnedBy("etat-civil"));
+  EXPECT_FALSE(birth->IsOwnedBy("caf"));
+  EXPECT_EQ(birth->category, "identity");
+  const AttributeSpec* arrondissement = schema->FindAttribute("arrondissement");
+  ASSERT_NE(arrondissement, nullptr);
+  EXPECT_EQ(arrondissement->min, 1);
+  EXPECT_EQ(arrondissement->max, 20);
+  const TopicSpec* heatwave = schema->FindTopic("weather.heatwave");
+  ASSERT_NE(heatwave, nullptr);
+  ASSERT_NE(heatwave->FindField("level"), nullptr);
+  EXPECT_THAT(heatwave->FindField("level")->allowed, ElementsAre("green", "yellow", "orange", "red"));
+  EXPECT_EQ(schema->currency(), "EUR");
+  EXPECT_EQ(schema->SuggestAttribute("brith_date"), "birth_date");
+  EXPECT_EQ(schema->SuggestAttribute("xyz"), "");
+}
+
+TEST(AttributeSchemaTest, ReportsEveryMistakeWithItsPosition) {
+  const char* yaml =
+      "version: 1\n"
+      "attributes:\n"
+      "  birth_date:\n"
+      "    type: dat\n"
+      "    sources: [etat-civil]\n"
+      "    category: identity\n"
+      "  phone:\n"
+      "    type: string\n"
+      "    sources: [paris-compte]\n"
+      "    category: contacts\n"
+      "    colour: blue\n"
+      "  Bad_Name:\n"
+      "    type: int\n"
+      "    category: identity\n";
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AttributeSchema::Parse(yaml, "schema.yaml", &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("5 mistakes")));
+  ASSERT_EQ(diagnostics.size(), 5u) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(FormatDiagnostic(diagnostics[0]),
+            "schema.yaml:4:11: unknown type \"dat\"; expected bool, int, double, string, date, "
+            "money, timestamp, duration or list<T>\n"
+            "        type: dat\n"
+            "              ^\n");
+  EXPECT_THAT(diagnostics[1], Field(&Diagnostic::line, 11));
+  EXPECT_THAT(diagnostics[1].message, HasSubstr("unknown key \"colour\""));
+  EXPECT_THAT(diagnostics[2], Field(&Diagnostic::line, 10));
+  EXPECT_THAT(diagnostics[2].message, HasSubstr("unknown category \"contacts\""));
+  EXPECT_THAT(diagnostics[3].message, HasSubstr("\"Bad_Name\" must be lower_snake_case"));
+  EXPECT_THAT(diagnostics[4].message, HasSubstr("has no \"sources\""));
+}
+
+TEST(AttributeSchemaTest, ReportsYamlSyntaxErrors) {
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AttributeSchema::Parse("version: 1\nattributes: [\n", "s.yaml", &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("YAML syntax error"));
+  EXPECT_GT(diagnostics[0].line, 0);
+}
+
+TEST(TypeSpecTest, ParsesListTypes) {
+  std::optional<TypeSpec> list = ParseTypeSpec("list<string>");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ(list->kind, ValueKind::kList);
+  EXPECT_EQ(list->element, ValueKind::kString);
+  EXPECT_EQ(list->Name(), "list<string>");
+  EXPECT_FALSE(ParseTypeSpec("list<list<int>>").has_value());
+  EXPECT_FALSE(ParseTypeSpec("integer").has_value());
+}
+
+}  // namespace
+}  // namespace proactive

@@ -1,0 +1,116 @@
+#include "engine/store/store.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/store/column_families.h"
+#include "engine/store/records.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::proactive::testing::IsOkAndHolds;
+using ::proactive::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::Eq;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Store> Open() {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir_.path() + "/data"});
+    EXPECT_THAT(store, IsOk());
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(StoreTest, WritesAreAtomicAcrossFamiliesAndSurviveReopen) {
+  {
+    std::unique_ptr<Store> store = Open();
+    WriteBatch batch(*store);
+    batch.Put(Family::kPersons, "P1", "state");
+    batch.Put(Family::kEventIds, "e1", "id");
+    batch.Put(Family::kEvents, EncodeSequenceKey(1), "event");
+    EXPECT_EQ(batch.Count(), 3);
+    ASSERT_THAT(store->Write(&batch, /*sync=*/true), IsOk());
+    ASSERT_THAT(store->Close(), IsOk());
+  }
+  std::unique_ptr<Store> store = Open();
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("state"))));
+  EXPECT_THAT(store->Get(Family::kEventIds, "e1"), IsOkAndHolds(Optional(Eq("id"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "e1"), IsOkAndHolds(Eq(std::nullopt)));
+}
+
+TEST_F(StoreTest, UnsyncedWritesAreReadableAndSyncWalMakesThemDurable) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  batch.Put(Family::kPersons, "P1", "v1");
+  ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("v1"))));
+  EXPECT_THAT(store->SyncWal(), IsOk());
+}
+
+TEST_F(StoreTest, ScanVisitsAPrefixInOrder) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  PutHouseholdMember(&batch, "H1", "P2");
+  PutHouseholdMember(&batch, "H1", "P1");
+  PutHouseholdMember(&batch, "H10", "P9");  // shares the text prefix "H1", not the household
+  PutHouseholdMember(&batch, "H2", "P3");
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  EXPECT_THAT(ReadHouseholdMembers(*store, "H1"), IsOkAndHolds(ElementsAre("P1", "P2")));
+  WriteBatch removal(*store);
+  DeleteHouseholdMember(&removal, "H1", "P1");
+  ASSERT_THAT(store->Write(&removal, true), IsOk());
+  EXPECT_THAT(ReadHouseholdMembers(*store, "H1"), IsOkAndHolds(ElementsAre("P2")));
+}
+
+TEST_F(StoreTest, LastEventSequenceFollowsNumericOrder) {
+  std::unique_ptr<Store> store = Open();
+  EXPECT_THAT(ReadLastEventSequence(*store), IsOkAndHolds(0u));
+  WriteBatch batch(*store);
+  for (uint64_t s : {1u, 255u, 256u, 2u}) {
+    storage::v1::EventLogEntry entry;
+    entry.set_sequence(s);
+    PutEventLogEntry(&batch, entry);
+  }
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  EXPECT_THAT(ReadLastEventSequence(*store), IsOkAndHolds(256u));
+  std::vector<uint64_t> seen;
+  ASSERT_THAT(ScanEventLog(*store, 2,
+                           [&](const storage::v1::EventLogEntry& e) {
+                             seen.push_back(e.sequence());
+                             return true;
+                           }),
+              IsOk());
+  EXPECT_THAT(seen, ElementsAre(2u, 255u, 256u));
+}
+
+TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryIsRefused) {
+  std::unique_ptr<Store> store = Open();
+  EXPECT_THAT(Store::Open({dir_.path() + "/data"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use by another process")));
+}
+
+TEST_F(StoreTest, CorruptRecordIsDataLoss) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  batch.Put(Family::kPersons, "P1", "\xFF\xFF not a record");
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  EXPECT_THAT(ReadPersonState(*store, "P1"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
+}
+
+TEST_F(StoreTest, ClosedStoreRefusesCalls) {
+  std::unique_ptr<Store> store = Open();
+  ASSERT_THAT(store->Close(), IsOk());
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+}  // namespace
+}  // namespace proactive
