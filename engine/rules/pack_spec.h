@@ -1,0 +1,117 @@
+// What a rule pack file says, as parsed from YAML and before any expression
+// is compiled. See docs/rules.md for the format.
+//
+//   std::vector<Diagnostic> diagnostics;
+//   std::optional<PackSpec> pack = ParsePackFile(text, "rules/paris/heatwave.yaml", &diagnostics);
+#ifndef PROACTIVE_ENGINE_RULES_PACK_SPEC_H_
+#define PROACTIVE_ENGINE_RULES_PACK_SPEC_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "engine/schema/attribute_schema.h"
+
+namespace proactive {
+
+// A position in a source file (1-based), for diagnostics.
+struct SourcePosition {
+  int line = 0;
+  int column = 0;
+};
+
+// An expression as written in a pack, with where each of its characters
+// came from in the file (block scalars fold lines together).
+struct ExpressionSource {
+  std::string text;
+  std::string what;  // "when", "once_per", "action.parameters.school"
+  SourcePosition start;
+  // File position of each character of `text`; empty when unknown (then
+  // every diagnostic points at `start`).
+  std::vector<SourcePosition> positions;
+
+  // The file position of the character at 1-based (line, column) of `text`.
+  SourcePosition FilePosition(int line, int column) const;
+};
+
+enum class ActionKind { kNotify, kPropose, kGrant, kRefer };
+absl::string_view ActionKindName(ActionKind kind);
+
+enum class WithoutReply { kLapse, kAccept };
+
+struct ActionSpec {
+  ActionKind kind = ActionKind::kNotify;
+  std::string service;
+  std::optional<ExpressionSource> recipients;  // list(person); default: the subject
+  std::vector<std::pair<std::string, ExpressionSource>> parameters;  // declaration order
+  // propose only
+  int reply_deadline_days = 0;
+  WithoutReply without_reply = WithoutReply::kLapse;
+  std::map<std::string, std::string> message;  // language -> template
+  bool letter = false;   // fall back to a postal letter without a phone
+  bool urgent = false;   // may be sent during quiet hours
+  std::string review;    // "" or "before_notify"
+  std::optional<int> recourse_window_days;
+};
+
+struct TriggerSpec {
+  std::vector<std::string> events;  // attribute names; empty = none
+  std::string broadcast;            // topic; "" = none
+  bool daily = false;
+};
+
+struct RuleSpec {
+  std::string id;
+  std::string title;
+  std::string purpose;
+  std::vector<std::string> legal_basis;
+  std::optional<absl::CivilDay> effective_from;
+  std::optional<absl::CivilDay> effective_until;
+  TriggerSpec trigger;
+  ExpressionSource when;
+  ExpressionSource once_per;
+  ActionSpec action;
+  SourcePosition position;  // the rule's "id"
+  std::string canonical;    // normalised YAML of the rule, hashed into its version
+};
+
+// A parameter whose value changes over time: the value applying on a date is
+// the one with the latest `since` on or before it.
+struct DatedValue {
+  absl::CivilDay since;
+  std::string text;  // as written; typed when compiled
+  SourcePosition position;
+};
+
+struct ParameterSpec {
+  std::string name;
+  TypeSpec type;
+  std::string description;
+  std::string legal_basis;
+  std::vector<DatedValue> values;  // sorted by `since`
+  SourcePosition position;
+};
+
+struct PackSpec {
+  std::string file;
+  std::string pack;  // "paris.heatwave"
+  std::string version;
+  std::string title;
+  std::string owner;
+  std::vector<ParameterSpec> parameters;
+  std::vector<RuleSpec> rules;
+};
+
+// rules/city.yaml: settings shared by all packs.
+struct CitySpec {
+  std::string city;
+  std::string timezone = "Europe/Paris";
+  std::map<std::string, std::string> algorithm_notice;  // language -> text with {reference}
+  int recourse_window_days = 61;
+};
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_RULES_PACK_SPEC_H_

@@ -1,0 +1,136 @@
+#include "engine/rules/pack_parser.h"
+
+#include <filesystem>
+
+#include "engine/rules/expression_source.h"
+#include "engine/schema/yaml_file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/daemon_process.h"
+
+namespace proactive {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+TEST(PackParserTest, TheParisPacksParse) {
+  int packs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourceDir() + "/rules/paris")) {
+    std::string path = entry.path().string();
+    if (entry.path().extension() != ".yaml" || path.find(".tests.yaml") != std::string::npos) continue;
+    std::vector<Diagnostic> diagnostics;
+    std::optional<PackSpec> pack = ParsePackFile(*ReadTextFile(path), path, &diagnostics);
+    EXPECT_TRUE(pack.has_value()) << FormatDiagnostics(diagnostics);
+    EXPECT_THAT(diagnostics, IsEmpty());
+    ++packs;
+  }
+  EXPECT_EQ(packs, 4);
+}
+
+TEST(PackParserTest, ReadsEveryPartOfARule) {
+  std::vector<Diagnostic> diagnostics;
+  std::string path = testing::SourceDir() + "/rules/paris/non-take-up.yaml";
+  std::optional<PackSpec> pack = ParsePackFile(*ReadTextFile(path), path, &diagnostics);
+  ASSERT_TRUE(pack.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(pack->pack, "paris.non-take-up");
+  ASSERT_THAT(pack->parameters, SizeIs(2));
+  const ParameterSpec& base = pack->parameters[0];
+  EXPECT_EQ(base.name, "outreach_ceiling_base");
+  EXPECT_EQ(base.type.kind, ValueKind::kMoney);
+  ASSERT_THAT(base.values, SizeIs(2));
+  EXPECT_EQ(base.values[1].since, absl::CivilDay(2026, 4, 1));
+  EXPECT_EQ(base.values[1].text, "12300.00 EUR");
+  ASSERT_THAT(pack->rules, SizeIs(1));
+  const RuleSpec& rule = pack->rules[0];
+  EXPECT_EQ(rule.id, "non-take-up.rsa-outreach");
+  EXPECT_THAT(rule.trigger.events, ElementsAre("yearly_income", "receives_rsa"));
+  EXPECT_EQ(rule.action.kind, ActionKind::kRefer);
+  EXPECT_TRUE(rule.action.letter);
+  ASSERT_THAT(rule.action.parameters, SizeIs(2));
+  EXPECT_EQ(rule.action.parameters[0].first, "household_size");
+  EXPECT_THAT(rule.legal_basis, SizeIs(2));
+  EXPECT_THAT(rule.when.text, HasSubstr("!person.receives_rsa"));
+  EXPECT_FALSE(rule.canonical.empty());
+}
+
+TEST(PackParserTest, ReportsEveryMistakeOfAFileWithItsPosition) {
+  const char* yaml =
+      "pack: test.broken\n"                                 // 1
+      "version: \"1\"\n"                                    // 2
+      "title: Broken\n"                                     // 3
+      "rules:\n"                                            // 4
+      "  - id: Bad Id\n"                                    // 5
+      "    title: t\n"                                      // 6
+      "    purpose: p\n"                                    // 7
+      "    legal_basis: [\"x\"]\n"                          // 8
+      "    trigger: {schedule: weekly}\n"                   // 9
+      "    when: \"true\"\n"                                // 10
+      "    once_per: \"'k'\"\n"                             // 11
+      "    colour: blue\n"                                  // 12
+      "    action:\n"                                       // 13
+      "      kind: propose\n"                               // 14
+      "      service: s\n"                                  // 15
+      "      message: {fr: \"Bonjour {name}\", en: \"Hi\"}\n";  // 16
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParsePackFile(yaml, "broken.yaml", &diagnostics).has_value());
+  std::vector<std::string> lines;
+  for (const Diagnostic& d : diagnostics) lines.push_back(absl::StrCat(d.line, ":", d.column, " ", d.message));
+  EXPECT_THAT(lines, ElementsAre(
+      "12:5 unknown key \"colour\" in a rule; expected one of: id, title, purpose, legal_basis, effective, trigger, when, once_per, action",
+      "5:9 rule id \"Bad Id\" must be lower-case letters, digits, '.', '-' or '_'",
+      "9:25 schedule \"weekly\" is not supported; use daily",
+      "14:7 a propose action needs \"reply\": {deadline_days: N, without_reply: lapse or accept}",
+      "16:21 message.fr uses {name}, which is not an action parameter; known: deadline, reference"));
+  EXPECT_EQ(diagnostics[0].file, "broken.yaml");
+  EXPECT_EQ(diagnostics[0].source_line, "    colour: blue");
+}
+
+TEST(PackParserTest, YamlSyntaxErrorIsADiagnostic) {
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParsePackFile("pack: x\nrules: [\n  - id: a\n", "x.yaml", &diagnostics).has_value());
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("YAML syntax error"));
+}
+
+TEST(ExpressionSourceTest, MapsFoldedBlockCharactersToTheirFilePositions) {
+  const std::string text =
+      "rule:\n"
+      "  when: >\n"
+      "    person.age >= 65 &&\n"
+      "      has(person.phone)\n"
+      "  once_per: \"broadcast.episode_id\"\n";
+  YamlFile file(text, "x.yaml");
+  ASSERT_TRUE(file.Parse());
+  ExpressionSource when = ExpressionSourceFromScalar(file.root()["rule"]["when"], text, "when");
+  EXPECT_EQ(when.text, "person.age >= 65 &&\n  has(person.phone)\n");
+  SourcePosition age = when.FilePosition(1, 8);  // "age"
+  EXPECT_EQ(age.line, 3);
+  EXPECT_EQ(age.column, 12);
+  SourcePosition has = when.FilePosition(2, 3);  // "has" on the expression's second line
+  EXPECT_EQ(has.line, 4);
+  EXPECT_EQ(has.column, 7);
+  ExpressionSource once = ExpressionSourceFromScalar(file.root()["rule"]["once_per"], text, "once_per");
+  SourcePosition episode = once.FilePosition(1, 11);
+  EXPECT_EQ(episode.line, 5);
+  EXPECT_EQ(episode.column, 24);
+}
+
+TEST(CityFileTest, NeedsTheAlgorithmNotice) {
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParseCityFile("city: Paris\ntimezone: Europe/Nowhere\n", "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(2));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("unknown time zone \"Europe/Nowhere\""));
+  EXPECT_THAT(diagnostics[1].message, HasSubstr("algorithm_notice"));
+  diagnostics.clear();
+  std::optional<CitySpec> city =
+      ParseCityFile(*ReadTextFile(testing::SourceDir() + "/rules/city.yaml"), "city.yaml", &diagnostics);
+  ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(city->recourse_window_days, 61);
+  EXPECT_THAT(city->algorithm_notice.at("fr"), HasSubstr("{reference}"));
+}
+
+}  // namespace
+}  // namespace proactive
