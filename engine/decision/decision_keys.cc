@@ -1,0 +1,67 @@
+#include "engine/decision/decision_keys.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "engine/common/sha256.h"
+
+namespace proactive {
+namespace {
+
+constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr absl::string_view kNul("\0", 1);
+
+}  // namespace
+
+std::string DecisionIdFor(const DecisionKey& key) {
+  std::string digest = Sha256Digest(absl::StrCat(key.rule_id, kNul, key.person_id, kNul, key.once_per));
+  std::string id = "d-";
+  // 16 characters x 5 bits = the first 10 bytes of the digest.
+  uint64_t bits = 0;
+  int available = 0;
+  size_t next = 0;
+  while (id.size() < 18) {
+    if (available < 5) {
+      bits = (bits << 8) | static_cast<unsigned char>(digest[next++]);
+      available += 8;
+    }
+    id.push_back(kCrockford[(bits >> (available - 5)) & 31]);
+    available -= 5;
+  }
+  return id;
+}
+
+std::string ReferenceCodeFor(absl::string_view decision_id) {
+  return std::string(decision_id.substr(2, 6));
+}
+
+std::string NormalizeReferenceCode(absl::string_view typed) {
+  std::string code;
+  for (char c : typed) {
+    char u = absl::ascii_toupper(static_cast<unsigned char>(c));
+    if (u == 'O') u = '0';
+    if (u == 'I' || u == 'L') u = '1';
+    if (u == ' ' || u == '-') continue;
+    code.push_back(u);
+  }
+  return code;
+}
+
+std::string DecisionRecordKey(absl::string_view decision_id) { return absl::StrCat("d/", decision_id); }
+
+std::string DecisionFiringKey(const DecisionKey& key) {
+  return absl::StrCat("k/", key.rule_id, kNul, key.person_id, kNul, key.once_per);
+}
+
+std::string PersonDecisionKey(absl::string_view person_id, absl::string_view decision_id) {
+  return absl::StrCat("p/", person_id, kNul, decision_id);
+}
+
+std::string PersonDecisionPrefix(absl::string_view person_id) { return absl::StrCat("p/", person_id, kNul); }
+
+std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id) {
+  return absl::StrCat("r/", code, kNul, decision_id);
+}
+
+std::string ReferenceCodePrefix(absl::string_view code) { return absl::StrCat("r/", code, kNul); }
+
+}  // namespace proactive

@@ -1,0 +1,44 @@
+// Identity of decisions: a rule fires at most once per person and period
+// (its once_per key), so a decision's id is derived from exactly that:
+// replaying the same events, restarting or reloading packs finds the same id.
+//
+//   DecisionKey key{"heatwave.check-in.registered", "P1", "75-2026-07-01"};
+//   std::string id = DecisionIdFor(key);       // "d-7K2M9QXH4T3B0V1R"
+//   std::string code = ReferenceCodeFor(id);   // "7K2M9Q", quoted in SMS replies
+#ifndef PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_
+#define PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace proactive {
+
+struct DecisionKey {
+  std::string rule_id;
+  std::string person_id;
+  std::string once_per;
+};
+
+// "d-" and 16 Crockford base-32 characters (80 bits of SHA-256 of the key).
+std::string DecisionIdFor(const DecisionKey& key);
+
+// The six characters after "d-": short enough to type in an SMS. Not unique
+// on its own; replies are matched with the sender's number too.
+std::string ReferenceCodeFor(absl::string_view decision_id);
+
+// Upper-cases and maps look-alikes (O->0, I/L->1) as Crockford base 32
+// does, so that a code typed by a citizen matches.
+std::string NormalizeReferenceCode(absl::string_view typed);
+
+// Keys in the "decisions" column family.
+std::string DecisionRecordKey(absl::string_view decision_id);
+std::string DecisionFiringKey(const DecisionKey& key);
+std::string PersonDecisionKey(absl::string_view person_id, absl::string_view decision_id);
+std::string PersonDecisionPrefix(absl::string_view person_id);
+std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id);
+std::string ReferenceCodePrefix(absl::string_view code);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_

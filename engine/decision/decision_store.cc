@@ -1,0 +1,78 @@
+#include "engine/decision/decision_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/store/codec.h"
+
+namespace proactive {
+namespace {
+
+std::string IdAfterPrefix(absl::string_view key, size_t prefix_size) {
+  return std::string(key.substr(prefix_size));
+}
+
+absl::StatusOr<std::vector<std::string>> IdsWithPrefix(const Store& store, const std::string& prefix) {
+  std::vector<std::string> ids;
+  RETURN_IF_ERROR(store.Scan(Family::kDecisions, prefix, [&](absl::string_view key, absl::string_view) {
+    ids.push_back(IdAfterPrefix(key, prefix.size()));
+    return true;
+  }));
+  return ids;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const Store& store,
+                                                                        absl::string_view decision_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kDecisions, DecisionRecordKey(decision_id)));
+  if (!bytes) return std::optional<storage::v1::DecisionRecord>();
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord record,
+                   DecodeRecord<storage::v1::DecisionRecord>(*bytes, absl::StrCat("decision ", decision_id)));
+  return std::optional<storage::v1::DecisionRecord>(std::move(record));
+}
+
+absl::StatusOr<std::optional<std::string>> FindDecisionIdByKey(const Store& store, const DecisionKey& key) {
+  return store.Get(Family::kDecisions, DecisionFiringKey(key));
+}
+
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
+                                                                 absl::string_view person_id) {
+  return IdsWithPrefix(store, PersonDecisionPrefix(person_id));
+}
+
+absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
+                                                                    absl::string_view code) {
+  return IdsWithPrefix(store, ReferenceCodePrefix(NormalizeReferenceCode(code)));
+}
+
+absl::Status ScanDecisions(const Store& store,
+                           absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit) {
+  absl::Status decode_error;
+  RETURN_IF_ERROR(store.Scan(Family::kDecisions, "d/", [&](absl::string_view key, absl::string_view value) {
+    absl::StatusOr<storage::v1::DecisionRecord> record =
+        DecodeRecord<storage::v1::DecisionRecord>(value, absl::StrCat("decision ", key.substr(2)));
+    if (!record.ok()) {
+      decode_error = record.status();
+      return false;
+    }
+    return visit(*record);
+  }));
+  return decode_error;
+}
+
+void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
+  PutDecision(batch, record);
+  batch->Put(Family::kDecisions,
+             DecisionFiringKey({record.rule_id(), record.person_id(), record.once_per()}),
+             record.decision_id());
+  batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
+  batch->Put(Family::kDecisions, ReferenceCodeKey(record.reference_code(), record.decision_id()), "");
+}
+
+void PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
+  storage::v1::DecisionRecord copy = record;
+  copy.set_format_version(kStorageFormatVersion);
+  batch->Put(Family::kDecisions, DecisionRecordKey(record.decision_id()), EncodeRecord(copy));
+}
+
+}  // namespace proactive

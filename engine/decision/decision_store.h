@@ -1,0 +1,51 @@
+// Decision records in the store: written in the batch of the event (or sweep
+// chunk) that caused them, read by id, by firing key, by person and by
+// reference code.
+//
+//   ASSIGN_OR_RETURN(std::optional<std::string> id, FindDecisionIdByKey(store, key));
+//   if (!id) PutNewDecision(&batch, record);
+#ifndef PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
+#define PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "engine/decision/decision_keys.h"
+#include "engine/store/store.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+// The decision, or nullopt when no decision has that id.
+absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const Store& store,
+                                                                        absl::string_view decision_id);
+
+// The id of the decision the rule made for this person and period, if any.
+absl::StatusOr<std::optional<std::string>> FindDecisionIdByKey(const Store& store,
+                                                               const DecisionKey& key);
+
+// Ids of the person's decisions (subject), in id order.
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
+                                                                 absl::string_view person_id);
+
+// Ids of the decisions whose reference code is `code` (normalized).
+absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
+                                                                    absl::string_view code);
+
+// Visits every decision in id order until `visit` returns false.
+absl::Status ScanDecisions(const Store& store,
+                           absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);
+
+// Writes a new decision with its indexes (firing key, person, reference).
+// REQUIRES: no decision exists for its key (checked by the caller).
+void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+
+// Rewrites an existing decision (status changes); the indexes do not change.
+void PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
