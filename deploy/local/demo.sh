@@ -20,7 +20,7 @@ show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
 start_daemon() {
   rm -f "$DATA/ready"
   "$BIN/server/proactived" --data_dir="$DATA/db" --rules_dir="$ROOT/rules" \
-    --listen=127.0.0.1:0 --ready_file="$DATA/ready" >>"$DATA/proactived.log" 2>&1 &
+    --listen=127.0.0.1:0 --ready_file="$DATA/ready" --insecure >>"$DATA/proactived.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 1 100); do [ -s "$DATA/ready" ] && break; sleep 0.1; done
   [ -s "$DATA/ready" ] || { echo "proactived did not start; see $DATA/proactived.log"; exit 1; }

@@ -11,7 +11,7 @@ BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 
 # Build and runtime dependencies, all from Debian 12 (bookworm).
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libyaml-cpp-dev libre2-dev libssl-dev
   nlohmann-json3-dev

@@ -31,9 +31,15 @@ int RunPersonCommand(const std::vector<std::string>& args) {
     return line.Has("help") ? kExitOk : kExitUsage;
   }
   const std::string server = line.Get("server", DefaultServerAddress());
-  auto stub = v1::Persons::NewStub(ConnectToEngine(server));
+  EngineConnection connection = EngineConnection::FromEnvironment(server);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = v1::Persons::NewStub(*channel);
   grpc::ClientContext context;
-  SetDeadline(&context, absl::Seconds(10));
+  connection.PrepareCall(&context, absl::Seconds(10));
   v1::GetPersonRequest request;
   request.set_person_id(line.positional()[1]);
   v1::Person person;

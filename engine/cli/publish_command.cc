@@ -99,10 +99,16 @@ int RunPublishCommand(const std::vector<std::string>& args) {
     input = &file_stream;
   }
 
-  auto stub = v1::Ingestion::NewStub(ConnectToEngine(server));
+  EngineConnection connection = EngineConnection::FromEnvironment(server);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = v1::Ingestion::NewStub(*channel);
   grpc::ClientContext context;
   // A generous deadline: the stream lasts as long as the file.
-  SetDeadline(&context, absl::Hours(24));
+  connection.PrepareCall(&context, absl::Hours(24));
   context.set_wait_for_ready(false);
   auto stream = stub->PublishStream(&context);
 

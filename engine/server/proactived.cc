@@ -2,9 +2,10 @@
 //
 //   proactived --data_dir=var/data --rules_dir=rules --listen=127.0.0.1:50051
 //
-// Starts on its embedded RocksDB, serves gRPC until SIGTERM or SIGINT, then
-// stops accepting calls, drains what is in flight, syncs and closes the
-// store. SIGHUP reloads the attribute schema (a broken one is refused and the
+// Starts on its embedded RocksDB, serves gRPC (mutual TLS; --insecure for
+// local development) until SIGTERM or SIGINT, then stops accepting calls,
+// drains what is in flight, syncs and closes the store. SIGHUP reloads the
+// attribute schema and the access file (a broken one is refused and the
 // current one kept).
 #include <signal.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #include "engine/ingest/event_applier.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/schema/attribute_schema.h"
+#include "engine/schema/yaml_file.h"
+#include "engine/service/access_control.h"
 #include "engine/service/grpc_server.h"
 #include "engine/service/ingestion_service.h"
 #include "engine/service/persons_service.h"
@@ -43,6 +46,16 @@ ABSL_FLAG(std::string, ready_file, "",
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(bool, insecure, false,
+          "local development only: plaintext gRPC, and without --access_file every caller has every role");
+ABSL_FLAG(std::string, tls_cert, "", "PEM file: the server's certificate chain (mutual TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM file: the server's private key");
+ABSL_FLAG(std::string, tls_client_ca, "", "PEM file: the CA that signs client certificates");
+ABSL_FLAG(std::string, access_file, "",
+          "YAML file of principals (certificate names or token hashes) and their roles; "
+          "required unless --insecure (see deploy/config/access.yaml)");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext listener serving only the gRPC health service, for probes");
 
 namespace proactive {
 namespace {
@@ -56,6 +69,43 @@ absl::StatusOr<std::shared_ptr<const AttributeSchema>> LoadSchema(const std::str
                         absl::StrCat(schema.status().message(), "\n", FormatDiagnostics(diagnostics)));
   }
   return std::make_shared<const AttributeSchema>(*std::move(schema));
+}
+
+absl::StatusOr<std::shared_ptr<const AccessPolicy>> LoadAccessPolicy() {
+  const std::string path = absl::GetFlag(FLAGS_access_file);
+  if (path.empty()) {
+    if (!absl::GetFlag(FLAGS_insecure)) {
+      return absl::InvalidArgumentError("--access_file is required (who may call what); "
+                                        "--insecure alone is for local development");
+    }
+    LogWarning("proactived", "--insecure without --access_file: every caller has every role");
+    return std::make_shared<const AccessPolicy>(AccessPolicy::AllowEveryoneForDevelopment());
+  }
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<AccessPolicy> policy = AccessPolicy::LoadFile(path, &diagnostics);
+  if (!policy.ok()) {
+    return absl::Status(policy.status().code(),
+                        absl::StrCat(policy.status().message(), "\n", FormatDiagnostics(diagnostics)));
+  }
+  return std::make_shared<const AccessPolicy>(*std::move(policy));
+}
+
+absl::Status ReadTlsOptions(GrpcServerOptions* options) {
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key),
+                    ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (cert.empty() && key.empty() && ca.empty()) {
+    if (absl::GetFlag(FLAGS_insecure)) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "mutual TLS is required: pass --tls_cert, --tls_key and --tls_client_ca "
+        "(deploy/certs/make-dev-certs.sh makes development ones), or --insecure for local development");
+  }
+  if (cert.empty() || key.empty() || ca.empty()) {
+    return absl::InvalidArgumentError("--tls_cert, --tls_key and --tls_client_ca go together");
+  }
+  ASSIGN_OR_RETURN(options->tls_cert_chain, ReadTextFile(cert));
+  ASSIGN_OR_RETURN(options->tls_private_key, ReadTextFile(key));
+  ASSIGN_OR_RETURN(options->tls_client_ca, ReadTextFile(ca));
+  return absl::OkStatus();
 }
 
 absl::Status WriteReadyFile(const std::string& path, const std::string& address) {
@@ -86,6 +136,14 @@ absl::Status Run() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  GrpcServerOptions server_options;
+  server_options.listen_address = absl::GetFlag(FLAGS_listen);
+  server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  server_options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  RETURN_IF_ERROR(ReadTlsOptions(&server_options));
+  ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> initial_access, LoadAccessPolicy());
+  Swappable<AccessPolicy> access(initial_access);
+
   const std::string rules_dir = absl::GetFlag(FLAGS_rules_dir);
   ASSIGN_OR_RETURN(std::shared_ptr<const AttributeSchema> initial_schema, LoadSchema(rules_dir));
   Swappable<AttributeSchema> schema(initial_schema);
@@ -101,18 +159,19 @@ absl::Status Run() {
   writer_options.sync = durability == "sync";
   auto writer = std::make_unique<EventWriter>(applier.get(), store.get(), SystemClock(), writer_options);
 
-  IngestionServiceDeps ingestion_deps{&schema, writer.get(), SystemClock(), IngestLimits()};
+  IngestionServiceDeps ingestion_deps{&access, &schema, writer.get(), SystemClock(), IngestLimits()};
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
-  std::unique_ptr<grpc::Service> persons = NewPersonsService(store.get());
+  std::unique_ptr<grpc::Service> persons = NewPersonsService(&access, store.get());
 
-  GrpcServerOptions server_options;
-  server_options.listen_address = absl::GetFlag(FLAGS_listen);
-  server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
                    GrpcServer::Start(server_options, {ingestion.get(), persons.get()}));
-  LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (durability ",
-                                     durability, ")"));
+  LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
+                                     server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
+                                     ", durability ", durability, ")"));
+  if (server->health_port() != 0) {
+    LogInfo("proactived", absl::StrCat("health checks on port ", server->health_port()));
+  }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     RETURN_IF_ERROR(WriteReadyFile(ready, server->address()));
   }
@@ -128,6 +187,14 @@ absl::Status Run() {
       } else {
         LogError("proactived", absl::StrCat("SIGHUP: schema refused, keeping the current one: ",
                                             reloaded.status().message()));
+      }
+      absl::StatusOr<std::shared_ptr<const AccessPolicy>> reloaded_access = LoadAccessPolicy();
+      if (reloaded_access.ok()) {
+        access.Set(*std::move(reloaded_access));
+        LogInfo("proactived", "SIGHUP: access policy reloaded");
+      } else {
+        LogError("proactived", absl::StrCat("SIGHUP: access file refused, keeping the current one: ",
+                                            reloaded_access.status().message()));
       }
       continue;
     }

@@ -14,7 +14,18 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_chain.empty() || !options.tls_private_key.empty() || !options.tls_client_ca.empty()) {
+    if (options.tls_cert_chain.empty() || options.tls_private_key.empty() || options.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "mutual TLS needs the server certificate, its private key and the client CA");
+    }
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = options.tls_client_ca;
+    tls.pem_key_cert_pairs.push_back({options.tls_private_key, options.tls_cert_chain});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.listen_address, credentials, &port);
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
@@ -25,18 +36,38 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
                      " (address in use, or not a valid host:port)"));
   }
   std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
-  return std::unique_ptr<GrpcServer>(
-      new GrpcServer(std::move(server), port, absl::StrCat(host, ":", port)));
+  std::unique_ptr<GrpcServer> result(new GrpcServer(std::move(server), port, absl::StrCat(host, ":", port)));
+  if (!options.health_listen_address.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_listen_address, grpc::InsecureServerCredentials(),
+                                    &result->health_port_);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health_builder.SetMaxReceiveMessageSize(4096);
+    result->health_server_ = health_builder.BuildAndStart();
+    if (result->health_server_ == nullptr || result->health_port_ == 0) {
+      result->Shutdown(absl::ZeroDuration());
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen_address,
+                                                 " for health checks"));
+    }
+  }
+  return result;
 }
 
 void GrpcServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
-    health->Shutdown();  // probes see NOT_SERVING while we drain
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    if (grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService()) {
+      health->Shutdown();  // probes see NOT_SERVING while we drain
+    }
   }
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server_->Wait();
+  }
 }
 
 }  // namespace proactive

@@ -23,6 +23,16 @@ struct GrpcServerOptions {
   // Largest request accepted by the transport; larger ones get
   // RESOURCE_EXHAUSTED before reaching the services.
   int max_receive_message_bytes = 4 << 20;
+  // Mutual TLS: PEM contents of the server's certificate chain and key, and
+  // of the CA that signs client certificates. Clients must present a
+  // certificate signed by that CA. When all are empty the server is
+  // plaintext, which only --insecure allows.
+  std::string tls_cert_chain;
+  std::string tls_private_key;
+  std::string tls_client_ca;
+  // Only the health service, plaintext, for probes (e.g. Kubernetes);
+  // "" for none. It says SERVING while the main server serves.
+  std::string health_listen_address;
 };
 
 class GrpcServer {
@@ -39,6 +49,7 @@ class GrpcServer {
   void Shutdown(absl::Duration grace);
 
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   // "host:port" actually bound.
   const std::string& address() const { return address_; }
 
@@ -47,7 +58,9 @@ class GrpcServer {
       : server_(std::move(server)), port_(port), address_(std::move(address)) {}
 
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   int port_;
+  int health_port_ = 0;
   std::string address_;
   bool shut_down_ = false;
 };

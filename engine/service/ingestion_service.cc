@@ -8,6 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
+#include "engine/service/denied_reactor.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 
@@ -154,6 +155,10 @@ class IngestionService final : public v1::Ingestion::CallbackService {
                                     const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishMethod); !allowed.ok()) {
+      reactor->Finish(ToGrpcStatus(allowed));
+      return reactor;
+    }
     response->set_event_id(RequestEventId(*request));
     absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(
         *request, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
@@ -175,6 +180,9 @@ class IngestionService final : public v1::Ingestion::CallbackService {
 
   grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>* PublishStream(
       grpc::CallbackServerContext* context) override {
+    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishStreamMethod); !allowed.ok()) {
+      return new DeniedBidiReactor<v1::PublishRequest, v1::PublishResponse>(ToGrpcStatus(allowed));
+    }
     return new PublishStreamReactor(deps_);
   }
 

@@ -15,11 +15,13 @@
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/schema/attribute_schema.h"
+#include "engine/service/access_control.h"
 #include "grpcpp/impl/service_type.h"
 
 namespace proactive {
 
 struct IngestionServiceDeps {
+  const Swappable<AccessPolicy>* access;     // not owned
   const Swappable<AttributeSchema>* schema;  // not owned
   EventWriter* writer;                       // not owned
   Clock* clock;                              // not owned

@@ -12,13 +12,15 @@ namespace {
 
 class PersonsService final : public v1::Persons::CallbackService {
  public:
-  explicit PersonsService(const Store* store) : store_(store) {}
+  PersonsService(const Swappable<AccessPolicy>* access, const Store* store)
+      : access_(access), store_(store) {}
 
   grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context,
                                       const v1::GetPersonRequest* request,
                                       v1::Person* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(Get(*request, response)));
+    absl::Status allowed = access_->Get()->Authorize(*context, kGetPersonMethod);
+    reactor->Finish(ToGrpcStatus(allowed.ok() ? Get(*request, response) : allowed));
     return reactor;
   }
 
@@ -37,6 +39,7 @@ class PersonsService final : public v1::Persons::CallbackService {
     return absl::OkStatus();
   }
 
+  const Swappable<AccessPolicy>* access_;
   const Store* store_;
 };
 
@@ -66,8 +69,8 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state) {
   return person;
 }
 
-std::unique_ptr<grpc::Service> NewPersonsService(const Store* store) {
-  return std::make_unique<PersonsService>(store);
+std::unique_ptr<grpc::Service> NewPersonsService(const Swappable<AccessPolicy>* access, const Store* store) {
+  return std::make_unique<PersonsService>(access, store);
 }
 
 }  // namespace proactive

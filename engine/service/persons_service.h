@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "engine/common/swappable.h"
+#include "engine/service/access_control.h"
 #include "engine/store/store.h"
 #include "grpcpp/impl/service_type.h"
 #include "proactive/storage/v1/storage.pb.h"
@@ -11,8 +13,8 @@
 
 namespace proactive {
 
-// REQUIRES: `store` outlives the service.
-std::unique_ptr<grpc::Service> NewPersonsService(const Store* store);
+// REQUIRES: `access` and `store` outlive the service.
+std::unique_ptr<grpc::Service> NewPersonsService(const Swappable<AccessPolicy>* access, const Store* store);
 
 // The API view of a stored person: current attributes and links only.
 v1::Person ToApiPerson(const storage::v1::PersonState& state);

@@ -59,6 +59,7 @@ absl::Status DaemonProcess::Start(absl::Duration timeout) {
                                    "--rules_dir=" + options_.rules_dir,
                                    "--listen=127.0.0.1:0",
                                    "--ready_file=" + ready_file_};
+  if (options_.insecure) args.push_back("--insecure");
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");

@@ -1,0 +1,199 @@
+#include "engine/service/access_control.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/sha256.h"
+#include "grpc/grpc_security_constants.h"
+#include "engine/schema/yaml_file.h"
+
+namespace proactive {
+namespace {
+
+constexpr struct {
+  Role role;
+  absl::string_view name;
+} kRoleNames[] = {{Role::kBackOffice, "back-office"},
+                  {Role::kGateway, "gateway"},
+                  {Role::kCaseworker, "caseworker"},
+                  {Role::kRulesAdmin, "rules-admin"},
+                  {Role::kAuditor, "auditor"}};
+
+std::string RolesText(const std::set<Role>& roles) {
+  std::vector<std::string> names;
+  for (Role r : roles) names.emplace_back(RoleName(r));
+  return names.empty() ? "none" : absl::StrJoin(names, ", ");
+}
+
+bool IsHexSha256(absl::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  for (const auto& r : kRoleNames) {
+    if (r.role == role) return r.name;
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(absl::string_view name) {
+  for (const auto& r : kRoleNames) {
+    if (r.name == name) return r.role;
+  }
+  return std::nullopt;
+}
+
+const std::vector<Role>& AllRoles() {
+  static const std::vector<Role>* roles = new std::vector<Role>{
+      Role::kBackOffice, Role::kGateway, Role::kCaseworker, Role::kRulesAdmin, Role::kAuditor};
+  return *roles;
+}
+
+const std::map<std::string, std::set<Role>>& MethodRoles() {
+  static const auto* table = new std::map<std::string, std::set<Role>>{
+      {kPublishMethod, {Role::kBackOffice}},
+      {kPublishStreamMethod, {Role::kBackOffice}},
+      {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
+  };
+  return *table;
+}
+
+absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::string_view file_name,
+                                                 std::vector<Diagnostic>* diagnostics) {
+  YamlFile file{std::string(yaml), std::string(file_name)};
+  AccessPolicy policy;
+  if (file.Parse()) {
+    const YAML::Node& root = file.root();
+    if (!root.IsMap() || !root["principals"] || !root["principals"].IsSequence()) {
+      file.ErrorAt(1, 1, "an access file is a map with \"principals\": a list of {name, roles, certificate or token_sha256}");
+    } else {
+      file.CheckKeys(root, "the access file", {"principals"});
+      std::set<std::string> names;
+      for (const YAML::Node& node : root["principals"]) {
+        if (!node.IsMap()) {
+          file.Error(node, "each principal is {name, roles, certificate_names or token_sha256}");
+          continue;
+        }
+        file.CheckKeys(node, "a principal", {"name", "roles", "certificate_names", "token_sha256"});
+        Entry entry;
+        if (!node["name"]) {
+          file.Error(node, "a principal needs a \"name\"");
+          continue;
+        }
+        entry.principal.name = file.String(node["name"], "name").value_or("");
+        if (!names.insert(entry.principal.name).second) {
+          file.Error(node["name"], absl::StrCat("principal \"", entry.principal.name, "\" is listed twice"));
+        }
+        if (!node["roles"]) file.Error(node, absl::StrCat("principal \"", entry.principal.name, "\" has no roles"));
+        if (node["roles"]) {
+          for (const std::string& name : file.StringList(node["roles"], "roles").value_or(std::vector<std::string>{})) {
+            std::optional<Role> role = ParseRole(name);
+            if (!role) {
+              file.Error(node["roles"], absl::StrCat("unknown role \"", name,
+                                                     "\"; roles are back-office, gateway, caseworker, rules-admin, auditor"));
+            } else {
+              entry.principal.roles.insert(*role);
+            }
+          }
+        }
+        if (node["certificate_names"]) {
+          entry.certificate_names = file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
+        }
+        if (node["token_sha256"]) {
+          entry.token_sha256 = file.String(node["token_sha256"], "token_sha256").value_or("");
+          if (!IsHexSha256(entry.token_sha256)) {
+            file.Error(node["token_sha256"],
+                       "token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself");
+          }
+        }
+        if (entry.certificate_names.empty() && entry.token_sha256.empty()) {
+          file.Error(node, absl::StrCat("principal \"", entry.principal.name,
+                                        "\" needs certificate_names or token_sha256 to be recognised"));
+        }
+        policy.principals_.push_back(std::move(entry));
+      }
+    }
+  }
+  if (file.has_errors()) {
+    size_t n = file.diagnostics().size();
+    for (Diagnostic& d : file.TakeDiagnostics()) diagnostics->push_back(std::move(d));
+    return absl::InvalidArgumentError(absl::StrCat(file_name, " has ", n, n == 1 ? " mistake" : " mistakes"));
+  }
+  return policy;
+}
+
+absl::StatusOr<AccessPolicy> AccessPolicy::LoadFile(const std::string& path,
+                                                    std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<std::string> text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path, diagnostics);
+}
+
+AccessPolicy AccessPolicy::AllowEveryoneForDevelopment() {
+  AccessPolicy policy;
+  policy.development_ = true;
+  return policy;
+}
+
+std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& context) const {
+  if (development_) {
+    return Principal{"development", std::set<Role>(AllRoles().begin(), AllRoles().end())};
+  }
+  const auto& metadata = context.client_metadata();
+  auto authorization = metadata.find("authorization");
+  if (authorization != metadata.end()) {
+    absl::string_view value(authorization->second.data(), authorization->second.size());
+    if (!absl::ConsumePrefix(&value, "Bearer ")) return std::nullopt;
+    std::string hash = ToHex(Sha256Digest(value));
+    for (const Entry& entry : principals_) {
+      if (!entry.token_sha256.empty() && entry.token_sha256 == hash) return entry.principal;
+    }
+    return std::nullopt;  // a wrong token never falls back to the certificate
+  }
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return std::nullopt;
+  std::vector<std::string> names;
+  for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_X509_SAN_PROPERTY_NAME}) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
+      names.emplace_back(value.data(), value.size());
+    }
+  }
+  for (const Entry& entry : principals_) {
+    for (const std::string& name : entry.certificate_names) {
+      if (std::find(names.begin(), names.end(), name) != names.end()) return entry.principal;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, absl::string_view method) const {
+  std::optional<Principal> caller = Identify(context);
+  if (!caller) {
+    return absl::UnauthenticatedError(
+        "no known identity: present a client certificate or a bearer token listed in the access file");
+  }
+  auto it = MethodRoles().find(std::string(method));
+  if (it == MethodRoles().end()) {
+    return absl::PermissionDeniedError(absl::StrCat(method, " is not open to any role"));
+  }
+  for (Role role : it->second) {
+    if (caller->roles.count(role) > 0) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat("\"", caller->name, "\" (roles: ", RolesText(caller->roles),
+                                                  ") may not call ", method, "; it needs one of: ",
+                                                  RolesText(it->second)));
+}
+
+}  // namespace proactive

@@ -1,0 +1,88 @@
+// Who may call what. Every caller is a principal identified by its client
+// certificate (mutual TLS) or by a bearer token, and holds roles; every RPC
+// lists the roles allowed to call it (MethodRoles). An RPC missing from that
+// table is refused to everyone.
+//
+//   ASSIGN_OR_RETURN(AccessPolicy policy, AccessPolicy::LoadFile("deploy/config/access.yaml", &diagnostics));
+//   // in a handler:
+//   absl::Status allowed = policy.Authorize(*context, kPublishMethod);
+//
+// Identity is read from the connection's certificate properties and the
+// call's metadata, never written to the AuthContext (gRPC 1.51 aborts when
+// AuthContext is mutated under concurrent calls, grpc/grpc#36322).
+#ifndef PROACTIVE_ENGINE_SERVICE_ACCESS_CONTROL_H_
+#define PROACTIVE_ENGINE_SERVICE_ACCESS_CONTROL_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/common/diagnostic.h"
+#include "grpcpp/server_context.h"
+
+namespace proactive {
+
+enum class Role { kBackOffice, kGateway, kCaseworker, kRulesAdmin, kAuditor };
+
+// "back-office", "gateway", "caseworker", "rules-admin", "auditor".
+absl::string_view RoleName(Role role);
+std::optional<Role> ParseRole(absl::string_view name);
+const std::vector<Role>& AllRoles();
+
+// Full method names, as gRPC spells them ("/package.Service/Method").
+inline constexpr char kPublishMethod[] = "/proactive.v1.Ingestion/Publish";
+inline constexpr char kPublishStreamMethod[] = "/proactive.v1.Ingestion/PublishStream";
+inline constexpr char kGetPersonMethod[] = "/proactive.v1.Persons/GetPerson";
+
+// Every RPC of the API and the roles allowed to call it.
+const std::map<std::string, std::set<Role>>& MethodRoles();
+
+struct Principal {
+  std::string name;
+  std::set<Role> roles;
+};
+
+class AccessPolicy {
+ public:
+  // Parses an access file (see deploy/config/access.yaml). On mistakes,
+  // appends diagnostics and returns INVALID_ARGUMENT.
+  static absl::StatusOr<AccessPolicy> Parse(absl::string_view yaml, absl::string_view file_name,
+                                            std::vector<Diagnostic>* diagnostics);
+  static absl::StatusOr<AccessPolicy> LoadFile(const std::string& path,
+                                               std::vector<Diagnostic>* diagnostics);
+
+  // Local development only (--insecure without an access file): every caller
+  // is the principal "development" with every role.
+  static AccessPolicy AllowEveryoneForDevelopment();
+
+  // The caller of this call: by bearer token ("authorization: Bearer ...")
+  // when one is sent, else by the client certificate's common name or DNS
+  // subject alternative names. nullopt when unknown. Thread-safe.
+  std::optional<Principal> Identify(const grpc::ServerContextBase& context) const;
+
+  // OK when the caller may call `method`; UNAUTHENTICATED when the caller is
+  // unknown; PERMISSION_DENIED naming the principal, its roles and the roles
+  // the method needs otherwise. Thread-safe.
+  absl::Status Authorize(const grpc::ServerContextBase& context, absl::string_view method) const;
+
+  size_t principal_count() const { return principals_.size(); }
+
+ private:
+  struct Entry {
+    Principal principal;
+    std::vector<std::string> certificate_names;  // CN or DNS SAN
+    std::string token_sha256;                    // lower-case hex; "" when none
+  };
+
+  std::vector<Entry> principals_;
+  bool development_ = false;
+};
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_SERVICE_ACCESS_CONTROL_H_

@@ -1,0 +1,213 @@
+// Access control on the real daemon with mutual TLS: every role against every
+// RPC of the API, callers without credentials, an unknown certificate, a
+// certificate from another CA, a bearer token.
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/client/channel.h"
+#include "engine/common/sha256.h"
+#include "engine/service/access_control.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proactive/v1/ingestion.grpc.pb.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::DaemonProcess;
+using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+
+// Every RPC of the public API, from the proto descriptors.
+std::vector<std::string> AllApiMethods() {
+  std::vector<std::string> methods;
+  for (absl::string_view file : absl::StrSplit(PROACTIVE_API_PROTOS, ',')) {
+    const google::protobuf::FileDescriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(std::string(file));
+    EXPECT_NE(descriptor, nullptr) << file;
+    if (descriptor == nullptr) continue;
+    for (int s = 0; s < descriptor->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = descriptor->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        methods.push_back(absl::StrCat("/", service->full_name(), "/", service->method(m)->name()));
+      }
+    }
+  }
+  return methods;
+}
+
+// Calls `method` with one empty request message and returns the status.
+grpc::Status CallWithEmptyRequest(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                                  const std::string& token = "") {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(&context, method, &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer empty;
+  grpc::Slice slice("", 0);
+  empty = grpc::ByteBuffer(&slice, 1);
+  call->Write(empty, reinterpret_cast<void*>(2));
+  cq.Next(&tag, &ok);
+  call->WritesDone(reinterpret_cast<void*>(3));
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer response;
+  do {
+    call->Read(&response, reinterpret_cast<void*>(4));
+    cq.Next(&tag, &ok);
+  } while (ok);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+class AccessControlScenarioTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    certs_ = new testing::TempDir();
+    testing::CommandResult made = testing::RunCommand(
+        {"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", certs_->path(),
+         "unlisted.dev.proactive"});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    // A second, untrusted CA and a client it signed.
+    testing::CommandResult other = testing::RunCommand(
+        {"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", certs_->path() + "/other"});
+    ASSERT_EQ(other.exit_code, 0) << other.output;
+    // Add a token principal (auditor) to the generated access file; only the
+    // token's SHA-256 is written.
+    std::string access = certs_->path() + "/access.yaml";
+    FILE* f = std::fopen(access.c_str(), "a");
+    std::string line = absl::StrCat("  - {name: token-auditor, token_sha256: ",
+                                    ToHex(Sha256Digest("s3cret-auditor-token")), ", roles: [auditor]}\n");
+    std::fputs(line.c_str(), f);
+    std::fclose(f);
+  }
+  static void TearDownTestSuite() { delete certs_; }
+
+  void SetUp() override {
+    const std::string c = certs_->path();
+    testing::DaemonOptions options{dir_.path() + "/data"};
+    options.insecure = false;
+    options.extra_flags = {"--tls_cert=" + c + "/server.pem", "--tls_key=" + c + "/server.key",
+                           "--tls_client_ca=" + c + "/ca.pem", "--access_file=" + c + "/access.yaml"};
+    daemon_ = std::make_unique<DaemonProcess>(options);
+    ASSERT_THAT(daemon_->Start(), IsOk());
+  }
+
+  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& client, const std::string& ca_dir = "") {
+    EngineConnection connection;
+    connection.address = daemon_->address();
+    connection.tls_ca_file = certs_->path() + "/ca.pem";  // trust the server
+    if (!client.empty()) {
+      std::string dir = ca_dir.empty() ? certs_->path() : ca_dir;
+      connection.tls_cert_file = dir + "/" + client + ".pem";
+      connection.tls_key_file = dir + "/" + client + ".key";
+    }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+    EXPECT_THAT(channel, IsOk());
+    return *channel;
+  }
+
+  static testing::TempDir* certs_;
+  testing::TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+testing::TempDir* AccessControlScenarioTest::certs_ = nullptr;
+
+TEST_F(AccessControlScenarioTest, EveryApiMethodHasAPolicyAndNoPolicyIsStale) {
+  std::vector<std::string> methods = AllApiMethods();
+  ASSERT_FALSE(methods.empty());
+  std::set<std::string> listed;
+  for (const auto& [method, roles] : MethodRoles()) listed.insert(method);
+  for (const std::string& method : methods) {
+    EXPECT_EQ(listed.count(method), 1u) << method << " has no entry in MethodRoles()";
+    listed.erase(method);
+  }
+  EXPECT_TRUE(listed.empty()) << "MethodRoles() lists RPCs the API does not have: " << *listed.begin();
+}
+
+TEST_F(AccessControlScenarioTest, EveryRoleAgainstEveryRpc) {
+  int denied = 0, allowed = 0;
+  for (Role role : AllRoles()) {
+    std::shared_ptr<grpc::Channel> channel = ChannelAs(absl::StrCat(RoleName(role), ".dev.proactive"));
+    for (const std::string& method : AllApiMethods()) {
+      grpc::Status status = CallWithEmptyRequest(channel, method);
+      bool may = MethodRoles().at(method).count(role) > 0;
+      SCOPED_TRACE(absl::StrCat(RoleName(role), " -> ", method, ": ", status.error_code(), " ",
+                                status.error_message()));
+      if (may) {
+        ++allowed;
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      } else {
+        ++denied;
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("\"dev-", RoleName(role), "\" (roles: ")));
+        EXPECT_THAT(status.error_message(), HasSubstr(method));
+      }
+    }
+  }
+  EXPECT_GT(denied, 0);
+  EXPECT_GT(allowed, 0);
+}
+
+TEST_F(AccessControlScenarioTest, NoCredentialsIsUnauthenticatedForEveryRpc) {
+  std::shared_ptr<grpc::Channel> anonymous = ChannelAs("");
+  for (const std::string& method : AllApiMethods()) {
+    grpc::Status status = CallWithEmptyRequest(anonymous, method);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << method;
+  }
+}
+
+TEST_F(AccessControlScenarioTest, HealthIsReachableWithoutCredentials) {
+  grpc::Status status = CallWithEmptyRequest(ChannelAs(""), "/grpc.health.v1.Health/Check");
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(AccessControlScenarioTest, AnUnknownOrUntrustedCertificateGetsNothing) {
+  // The CA signed it, but the access file does not list it.
+  std::shared_ptr<grpc::Channel> unlisted = ChannelAs("unlisted.dev.proactive");
+  EXPECT_EQ(CallWithEmptyRequest(unlisted, kPublishMethod).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // Signed by another CA: the TLS handshake fails.
+  std::shared_ptr<grpc::Channel> foreign = ChannelAs("back-office.dev.proactive", certs_->path() + "/other");
+  EXPECT_EQ(CallWithEmptyRequest(foreign, kPublishMethod).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AccessControlScenarioTest, ABearerTokenIdentifiesItsPrincipal) {
+  std::shared_ptr<grpc::Channel> channel = ChannelAs("");
+  grpc::Status with_token = CallWithEmptyRequest(channel, kPublishMethod, "s3cret-auditor-token");
+  EXPECT_EQ(with_token.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(with_token.error_message(), HasSubstr("\"token-auditor\" (roles: auditor)"));
+  EXPECT_EQ(CallWithEmptyRequest(channel, kPublishMethod, "wrong-token").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccessControlScenarioTest, TheDaemonRefusesToStartWithoutTlsUnlessInsecure) {
+  testing::DaemonOptions options{dir_.path() + "/plain"};
+  options.insecure = false;
+  DaemonProcess plain(options);
+  absl::Status started = plain.Start(absl::Seconds(10));
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(std::string(started.message()), HasSubstr("mutual TLS is required"));
+}
+
+}  // namespace
+}  // namespace proactive
