@@ -421,7 +421,8 @@ bool LookupTypeName(absl::string_view name, const TypeEnvironment& env, Type* ty
 
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_distance = 3;
+  // Short names need a closer match: "foo" should not suggest "bool".
+  size_t best_distance = word.size() <= 4 ? 2 : 3;
   for (const std::string& c : candidates) {
     // Levenshtein distance, two rows.
     std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);

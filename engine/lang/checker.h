@@ -44,8 +44,8 @@ struct CheckResult {
 CheckResult Check(Expr& root, absl::string_view text, const TypeEnvironment& env,
                   const CheckOptions& options = {});
 
-// The name closest to `word` among `candidates` (edit distance at most 2 and
-// less than the word's length), or "" — for "did you mean" hints.
+// The name closest to `word` among `candidates` (edit distance at most 2, or
+// 1 for words of up to 4 letters), or "" — for "did you mean" hints.
 std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 
 // The type a built-in or declared type name denotes when used as a value
