@@ -1,0 +1,57 @@
+#include "engine/eval/program.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "engine/eval/step.h"
+
+namespace proactive::eval {
+
+const TraceEntry* Trace::Find(int32_t expr_id) const {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->expr_id == expr_id) return &*it;
+  }
+  return nullptr;
+}
+
+void Trace::Record(int32_t expr_id, int32_t begin, int32_t end, const Value& value) {
+  entries_.push_back(TraceEntry{expr_id, begin, end, value.Retained()});
+}
+
+std::string Trace::Format(absl::string_view source) const {
+  std::string out;
+  for (const TraceEntry& e : entries_) {
+    const size_t begin = std::min<size_t>(e.begin, source.size());
+    const size_t end = std::min<size_t>(std::max(e.begin, e.end), source.size());
+    absl::StrAppend(&out, source.substr(begin, end - begin), " = ", FormatValue(e.value), "\n");
+  }
+  return out;
+}
+
+Program::Program(Parts parts) : parts_(std::move(parts)) {}
+
+Program::~Program() = default;
+
+absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options,
+                                        Trace* trace) const {
+  constexpr int kInlineLocals = 8;
+  Value inline_locals[kInlineLocals];
+  std::vector<Value> heap_locals;
+  internal::EvalContext ctx;
+  ctx.activation = &activation;
+  ctx.trace = trace;
+  ctx.max_iterations = options.max_iterations;
+  ctx.max_steps = options.max_steps;
+  if (parts_.local_count <= kInlineLocals) {
+    ctx.locals = inline_locals;
+  } else {
+    heap_locals.resize(parts_.local_count);
+    ctx.locals = heap_locals.data();
+  }
+  Value result = internal::EvalStep(*parts_.root, ctx);
+  if (ctx.stopped) return absl::ResourceExhaustedError(ctx.stop_reason);
+  return result.Retained();
+}
+
+}  // namespace proactive::eval

@@ -1,0 +1,127 @@
+// The executable form of a Program: a tree of immutable steps, each the
+// compiled form of one expression node. Internal to engine/eval; the
+// planner (planner.cc) builds them with the factories below.
+#ifndef PROACTIVE_ENGINE_EVAL_STEP_H_
+#define PROACTIVE_ENGINE_EVAL_STEP_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/eval/activation.h"
+#include "engine/eval/functions.h"
+#include "engine/eval/program.h"
+#include "engine/eval/value.h"
+#include "engine/lang/ast.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace proactive::eval::internal {
+
+// The mutable state of one evaluation.
+struct EvalContext {
+  const Activation* activation = nullptr;
+  Value* locals = nullptr;  // comprehension variables, by local slot
+  Trace* trace = nullptr;
+  int64_t iterations = 0;
+  int64_t max_iterations = 0;
+  int64_t steps = 0;
+  int64_t max_steps = 0;
+  bool stopped = false;  // a limit was reached: nothing may absorb the error
+  std::string stop_reason;
+
+  // Stops the evaluation; returns the error value to propagate.
+  Value Stop(std::string reason) {
+    stopped = true;
+    stop_reason = std::move(reason);
+    return Value::Error(stop_reason);
+  }
+};
+
+class Step {
+ public:
+  explicit Step(const lang::Expr& e) : id_(e.id), begin_(e.begin), end_(e.end) {}
+  Step(int32_t id, int32_t begin, int32_t end) : id_(id), begin_(begin), end_(end) {}
+  virtual ~Step() = default;
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
+
+  virtual Value Eval(EvalContext& ctx) const = 0;
+  // The value of a constant step, else null.
+  virtual const Value* constant() const { return nullptr; }
+
+  int32_t id() const { return id_; }
+  int32_t begin() const { return begin_; }
+  int32_t end() const { return end_; }
+
+ private:
+  int32_t id_;
+  int32_t begin_;
+  int32_t end_;
+};
+
+using StepPtr = std::unique_ptr<const Step>;
+
+// Evaluates a child step, recording it in the trace when tracing.
+inline Value EvalStep(const Step& step, EvalContext& ctx) {
+  Value v = step.Eval(ctx);
+  if (ctx.trace != nullptr) ctx.trace->Record(step.id(), step.begin(), step.end(), v);
+  return v;
+}
+
+// ---- steps_basic.cc: constants, variables, fields ---------------------------
+StepPtr NewConstantStep(int32_t id, int32_t begin, int32_t end, Value value);
+StepPtr NewErrorStep(const lang::Expr& e, std::string message);
+StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name);
+StepPtr NewLocalStep(const lang::Expr& e, int slot);
+// `where` names the field in messages ("person.phone").
+// `type` is the object type the checker saw; other values are read by name.
+StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type,
+                     int field_index, std::string field, std::string where);
+// variable.field fused in one step; `variable_expr` is traced too.
+StepPtr NewVariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot,
+                             std::string variable, const lang::ObjectType* type, int field_index,
+                             std::string field, std::string where);
+StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where);
+StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field,
+                   const lang::ObjectType* type, int field_index);
+StepPtr NewListStep(const lang::Expr& e, std::vector<StepPtr> elements);
+StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys, std::vector<StepPtr> values);
+// google.protobuf.XxxValue{value: v}: the value, range-checked for 32-bit kinds.
+StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
+                       Value default_value);
+
+// ---- steps_logic.cc: operators with their own evaluation rules --------------
+StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands);
+StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands);
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise);
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate);
+enum class Relation { kLess, kLessEquals, kGreater, kGreaterEquals };
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation);
+StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container);
+StepPtr NewIndexStep(const lang::Expr& e, StepPtr operand, StepPtr index);
+
+// ---- steps_call.cc: function calls -----------------------------------------
+// `candidates` in order of preference; the first whose parameter kinds match
+// the arguments is called.
+StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
+                    std::vector<const FunctionEntry*> candidates);
+// s.matches(re) with a pattern compiled once.
+StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern);
+
+// ---- steps_comprehension.cc ---------------------------------------------------
+struct ComprehensionSpec {
+  lang::MacroKind macro = lang::MacroKind::kAll;
+  int var_slot = -1;
+  int var2_slot = -1;  // -1 for one-variable forms
+  int64_t body_size = 1;  // steps per iteration, for the step limit
+};
+StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range,
+                             StepPtr filter, StepPtr body);
+
+}  // namespace proactive::eval::internal
+
+#endif  // PROACTIVE_ENGINE_EVAL_STEP_H_

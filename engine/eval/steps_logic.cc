@@ -1,0 +1,205 @@
+// Operators with their own evaluation rules: && and || (commutative, they
+// absorb errors when the other side decides), ?:, ==, !=, <, <=, >, >=, in,
+// and indexing.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/eval/step.h"
+#include "engine/eval/value_ops.h"
+
+namespace proactive::eval::internal {
+namespace {
+
+Value NotBool(const char* op, const Value& v) {
+  return Value::Error(absl::StrCat("no matching overload for '", op, "' applied to ",
+                                   TypeNameOf(v), " (it needs bool)"));
+}
+
+// CEL's commutative logic: `false && error` is false whatever the order; an
+// error (or a non-bool) is the result only when no operand decides.
+template <bool kIsAnd>
+class LogicStep final : public Step {
+ public:
+  LogicStep(const lang::Expr& e, std::vector<StepPtr> operands)
+      : Step(e), operands_(std::move(operands)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value error;
+    bool has_error = false;
+    for (const StepPtr& s : operands_) {
+      Value v = EvalStep(*s, ctx);
+      if (v.kind() == Value::Kind::kBool) {
+        if (v.bool_value() != kIsAnd) return v;  // decides
+        continue;
+      }
+      if (ctx.stopped) return v;  // a cost limit is never absorbed
+      if (!has_error) {
+        error = v.is_error() ? std::move(v) : NotBool(kIsAnd ? "&&" : "||", v);
+        has_error = true;
+      }
+    }
+    return has_error ? error : Value::Bool(kIsAnd);
+  }
+
+ private:
+  std::vector<StepPtr> operands_;
+};
+
+class ConditionalStep final : public Step {
+ public:
+  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise)
+      : Step(e), cond_(std::move(cond)), then_(std::move(then)), otherwise_(std::move(otherwise)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value c = EvalStep(*cond_, ctx);
+    if (c.kind() == Value::Kind::kBool) {
+      return EvalStep(c.bool_value() ? *then_ : *otherwise_, ctx);
+    }
+    if (c.is_error()) return c;
+    return NotBool("?:", c);
+  }
+
+ private:
+  StepPtr cond_, then_, otherwise_;
+};
+
+class EqualsStep final : public Step {
+ public:
+  EqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate)
+      : Step(e), left_(std::move(left)), right_(std::move(right)), negate_(negate) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value a = EvalStep(*left_, ctx);
+    if (a.is_error()) return a;
+    Value b = EvalStep(*right_, ctx);
+    if (b.is_error()) return b;
+    return Value::Bool(ValuesEqual(a, b) != negate_);
+  }
+
+ private:
+  StepPtr left_, right_;
+  bool negate_;
+};
+
+class RelationStep final : public Step {
+ public:
+  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation)
+      : Step(e), left_(std::move(left)), right_(std::move(right)), relation_(relation) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value a = EvalStep(*left_, ctx);
+    if (a.is_error()) return a;
+    Value b = EvalStep(*right_, ctx);
+    if (b.is_error()) return b;
+    // Fast path for the most common case in rules.
+    if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
+      return Value::Bool(Holds(a.int_value() < b.int_value() ? Ordering::kLess
+                               : a.int_value() == b.int_value() ? Ordering::kEqual
+                                                                : Ordering::kGreater));
+    }
+    std::string error;
+    const Ordering order = CompareValues(a, b, &error);
+    if (order == Ordering::kInvalid) return Value::Error(error);
+    return Value::Bool(Holds(order));
+  }
+
+ private:
+  bool Holds(Ordering order) const {
+    switch (relation_) {
+      case Relation::kLess: return order == Ordering::kLess;
+      case Relation::kLessEquals: return order == Ordering::kLess || order == Ordering::kEqual;
+      case Relation::kGreater: return order == Ordering::kGreater;
+      case Relation::kGreaterEquals:
+        return order == Ordering::kGreater || order == Ordering::kEqual;
+    }
+    return false;
+  }
+
+  StepPtr left_, right_;
+  Relation relation_;
+};
+
+class InStep final : public Step {
+ public:
+  InStep(const lang::Expr& e, StepPtr element, StepPtr container)
+      : Step(e), element_(std::move(element)), container_(std::move(container)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value x = EvalStep(*element_, ctx);
+    if (x.is_error()) return x;
+    Value c = EvalStep(*container_, ctx);
+    if (c.is_error()) return c;
+    if (c.kind() == Value::Kind::kList) {
+      for (const Value& e : c.list_elements()) {
+        if (ValuesEqual(x, e)) return Value::Bool(true);
+      }
+      return Value::Bool(false);
+    }
+    if (c.kind() == Value::Kind::kMap) return Value::Bool(c.map_value().Find(x) != nullptr);
+    return Value::Error(absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
+  }
+
+ private:
+  StepPtr element_, container_;
+};
+
+class IndexStep final : public Step {
+ public:
+  IndexStep(const lang::Expr& e, StepPtr operand, StepPtr index)
+      : Step(e), operand_(std::move(operand)), index_(std::move(index)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value c = EvalStep(*operand_, ctx);
+    if (c.is_error()) return c;
+    Value i = EvalStep(*index_, ctx);
+    if (i.is_error()) return i;
+    if (c.kind() == Value::Kind::kList) {
+      absl::Span<const Value> elements = c.list_elements();
+      int64_t n = 0;
+      if (i.kind() == Value::Kind::kInt) {
+        n = i.int_value();
+      } else if (i.kind() == Value::Kind::kUint && i.uint_value() <= INT64_MAX) {
+        n = static_cast<int64_t>(i.uint_value());
+      } else {
+        return Value::Error(absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
+      }
+      if (n < 0 || n >= static_cast<int64_t>(elements.size())) {
+        return Value::Error(
+            absl::StrCat("index out of range: ", n, " (the list has ", elements.size(),
+                         " element", elements.size() == 1 ? ")" : "s)"));
+      }
+      const Value& e = elements[n];
+      return c.owns_data() ? e.Retained() : e.Borrowed();
+    }
+    if (c.kind() == Value::Kind::kMap) {
+      const Value* v = c.map_value().Find(i);
+      if (v == nullptr) return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
+      return c.owns_data() ? v->Retained() : v->Borrowed();
+    }
+    return Value::Error(absl::StrCat(TypeNameOf(c), " cannot be indexed"));
+  }
+
+ private:
+  StepPtr operand_, index_;
+};
+
+}  // namespace
+
+StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands) {
+  return std::make_unique<LogicStep<true>>(e, std::move(operands));
+}
+StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands) {
+  return std::make_unique<LogicStep<false>>(e, std::move(operands));
+}
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise) {
+  return std::make_unique<ConditionalStep>(e, std::move(cond), std::move(then),
+                                           std::move(otherwise));
+}
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate) {
+  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right), negate);
+}
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation) {
+  return std::make_unique<RelationStep>(e, std::move(left), std::move(right), relation);
+}
+StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container) {
+  return std::make_unique<InStep>(e, std::move(element), std::move(container));
+}
+StepPtr NewIndexStep(const lang::Expr& e, StepPtr operand, StepPtr index) {
+  return std::make_unique<IndexStep>(e, std::move(operand), std::move(index));
+}
+
+}  // namespace proactive::eval::internal

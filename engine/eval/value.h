@@ -1,0 +1,262 @@
+// Run-time values of the expression language: a compact tagged 16-byte value.
+// Scalars (null, bool, int, uint, double, duration, timestamp, date, money)
+// live inside the Value; strings, bytes, lists, maps and errors are shared,
+// immutable, reference-counted data; objects (person, household, ...) are
+// references to records the caller owns.
+//
+//   Value n = Value::Int(42);
+//   Value d = Value::Date(absl::CivilDay(2026, 9, 1));
+//   Value m = Value::Money(1200000, "EUR");             // 12000.00 EUR
+//   Value l = Value::List({Value::String("a"), Value::Int(1)});
+//   FormatValue(m) == "money(\"12000.00 EUR\")";
+//
+// Errors are values too (CEL's "errors as values"): Value::Error("division
+// by zero") has kind kError; `&&`, `||` and the macros may absorb them.
+//
+// Values are immutable and safe to read from several threads; copying one
+// shares its data (an atomic reference count) and never copies a string or a
+// list.
+#ifndef PROACTIVE_ENGINE_EVAL_VALUE_H_
+#define PROACTIVE_ENGINE_EVAL_VALUE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "engine/common/text_formats.h"
+
+namespace proactive::eval {
+
+class ObjectValue;
+class Value;
+
+namespace internal {
+
+// Shared immutable data behind a Value.
+class HeapRep {
+ public:
+  HeapRep() = default;
+  HeapRep(const HeapRep&) = delete;
+  HeapRep& operator=(const HeapRep&) = delete;
+  virtual ~HeapRep() = default;
+
+  void Ref() const { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() const {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ private:
+  mutable std::atomic<int32_t> refs_{1};
+};
+
+class StringRep;
+class ListRep;
+class MapRep;
+
+}  // namespace internal
+
+// The entries of a map value, in insertion order, with lookup by key.
+class MapView;
+
+class Value {
+ public:
+  enum class Kind : uint8_t {
+    kNull,
+    kBool,
+    kInt,
+    kUint,
+    kDouble,
+    kString,
+    kBytes,
+    kDuration,
+    kTimestamp,
+    kDate,
+    kMoney,
+    kList,
+    kMap,
+    kObject,
+    kType,
+    kError,
+  };
+
+  Value() noexcept : kind_(Kind::kNull), owned_(false), aux_(0) { payload_.i = 0; }
+  Value(const Value& other) noexcept
+      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
+    if (owned_) payload_.rep->Ref();
+  }
+  Value(Value&& other) noexcept
+      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
+    other.kind_ = Kind::kNull;
+    other.owned_ = false;
+  }
+  Value& operator=(const Value& other) noexcept {
+    if (this != &other) {
+      if (other.owned_) other.payload_.rep->Ref();
+      Release();
+      kind_ = other.kind_;
+      owned_ = other.owned_;
+      aux_ = other.aux_;
+      payload_ = other.payload_;
+    }
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      Release();
+      kind_ = other.kind_;
+      owned_ = other.owned_;
+      aux_ = other.aux_;
+      payload_ = other.payload_;
+      other.kind_ = Kind::kNull;
+      other.owned_ = false;
+    }
+    return *this;
+  }
+  ~Value() { Release(); }
+
+  // ---- building values ----------------------------------------------------
+  static Value Null() { return Value(); }
+  static Value Bool(bool b);
+  static Value Int(int64_t i);
+  static Value Uint(uint64_t u);
+  static Value Double(double d);
+  // REQUIRES: `utf8` is valid UTF-8.
+  static Value String(absl::string_view utf8);
+  static Value Bytes(absl::string_view bytes);
+  // An error value when outside CEL's range (64-bit nanoseconds, about +-292
+  // years).
+  static Value Duration(absl::Duration d);
+  // An error value when outside 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
+  static Value Timestamp(absl::Time t);
+  // An error value when outside years 1..9999.
+  static Value Date(absl::CivilDay day);
+  static Value DateFromEpochDays(int64_t days_since_1970);
+  // Exact amount in cents. An error value when `currency` is not three
+  // upper-case letters.
+  static Value Money(int64_t cents, absl::string_view currency);
+  static Value Money(const proactive::Money& money) { return Money(money.cents, money.currency); }
+  static Value List(std::vector<Value> elements);
+  // An error value when a key is not bool, int, uint or string, or is
+  // repeated (1 and 1u are the same key).
+  static Value Map(std::vector<std::pair<Value, Value>> entries);
+  // A reference to a record the caller owns. REQUIRES: `object` outlives
+  // this value and every copy of it (including evaluation results and
+  // traces that contain it).
+  static Value Object(const ObjectValue* object);
+  // A type value, by its CEL name: "int", "list", "google.protobuf.Timestamp", "person".
+  static Value Type(absl::string_view name);
+  static Value Error(absl::string_view message);
+
+  // ---- reading values -----------------------------------------------------
+  Kind kind() const { return kind_; }
+  bool is_error() const { return kind_ == Kind::kError; }
+  bool is_null() const { return kind_ == Kind::kNull; }
+
+  // Each accessor REQUIRES the matching kind.
+  bool bool_value() const { return payload_.b; }
+  int64_t int_value() const { return payload_.i; }
+  uint64_t uint_value() const { return payload_.u; }
+  double double_value() const { return payload_.d; }
+  // kString and kBytes; also the name of a kType and the message of a kError.
+  absl::string_view string_value() const;
+  absl::Duration duration_value() const {
+    return absl::Seconds(payload_.i) + absl::Nanoseconds(aux_);
+  }
+  absl::Time timestamp_value() const { return absl::UnixEpoch() + duration_value(); }
+  int64_t date_days() const { return payload_.i; }  // days since 1970-01-01
+  absl::CivilDay date_value() const { return absl::CivilDay(1970, 1, 1) + payload_.i; }
+  int64_t money_cents() const { return payload_.i; }
+  std::string money_currency() const;
+  // The currency packed in an int, for fast comparison.
+  int32_t money_currency_code() const { return aux_; }
+  absl::Span<const Value> list_elements() const;
+  MapView map_value() const;
+  const ObjectValue* object_value() const { return payload_.object; }
+  absl::string_view type_name() const { return string_value(); }
+  absl::string_view error_message() const { return string_value(); }
+
+  // ---- for the evaluator --------------------------------------------------
+  // A copy that does not hold a reference to the shared data: valid only
+  // while the value it was taken from (or another owner) keeps the data
+  // alive. The evaluator uses it for constants and inputs, which outlive an
+  // evaluation, to avoid reference counting.
+  Value Borrowed() const {
+    Value v(*this, BorrowTag{});
+    return v;
+  }
+  // A copy that holds its own reference (what an evaluation returns).
+  Value Retained() const;
+  bool owns_data() const { return owned_; }
+
+ private:
+  friend class MapView;
+  struct BorrowTag {};
+  Value(const Value& other, BorrowTag) noexcept
+      : kind_(other.kind_), owned_(false), aux_(other.aux_), payload_(other.payload_) {}
+  Value(Kind kind, internal::HeapRep* rep) noexcept : kind_(kind), owned_(true), aux_(0) {
+    payload_.rep = rep;
+  }
+  void Release() {
+    if (owned_) payload_.rep->Unref();
+  }
+  bool has_rep() const {
+    return kind_ == Kind::kString || kind_ == Kind::kBytes || kind_ == Kind::kList ||
+           kind_ == Kind::kMap || kind_ == Kind::kType || kind_ == Kind::kError;
+  }
+
+  Kind kind_;
+  bool owned_;     // holds a reference on payload_.rep
+  int32_t aux_;    // nanos (duration, timestamp), currency (money)
+  union Payload {
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double d;
+    internal::HeapRep* rep;
+    const ObjectValue* object;
+  } payload_;
+};
+
+static_assert(sizeof(Value) == 16, "Value must stay compact");
+
+class MapView {
+ public:
+  size_t size() const;
+  // Entries in insertion order.
+  absl::Span<const std::pair<Value, Value>> entries() const;
+  // The value for `key`, or null. Numeric keys match across int, uint and
+  // (integral) double: m[1], m[1u] and m[1.0] find the same entry.
+  const Value* Find(const Value& key) const;
+
+ private:
+  friend class Value;
+  explicit MapView(const internal::MapRep* rep) : rep_(rep) {}
+  const internal::MapRep* rep_;
+};
+
+// "Int", "list", ... : the CEL name of a kind, for messages ("int", "list").
+absl::string_view KindName(Value::Kind kind);
+
+// The value's CEL type name as `type(v)` gives it: "int", "list", "person".
+std::string TypeNameOf(const Value& value);
+
+// A stable, readable text form, close to CEL syntax:
+//   42, 42u, 1.5, "text", b"\x00", true, null, [1, 2], {"a": 1},
+//   duration("1.5s"), timestamp("2026-01-01T00:00:00Z"), date("2026-09-01"),
+//   money("12.50 EUR"), person{birth_date: date("1950-01-01"), ...}, int,
+//   error: division by zero
+std::string FormatValue(const Value& value);
+
+// For gtest and logs.
+std::ostream& operator<<(std::ostream& out, const Value& value);
+
+}  // namespace proactive::eval
+
+#endif  // PROACTIVE_ENGINE_EVAL_VALUE_H_

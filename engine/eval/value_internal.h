@@ -1,0 +1,58 @@
+// The shared data behind string, list and map Values. Internal to
+// engine/eval.
+#ifndef PROACTIVE_ENGINE_EVAL_VALUE_INTERNAL_H_
+#define PROACTIVE_ENGINE_EVAL_VALUE_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/eval/value.h"
+
+namespace proactive::eval::internal {
+
+class StringRep final : public HeapRep {
+ public:
+  explicit StringRep(absl::string_view text) : text_(text) {}
+  explicit StringRep(std::string&& text) : text_(std::move(text)) {}
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+class ListRep final : public HeapRep {
+ public:
+  explicit ListRep(std::vector<Value> elements) : elements_(std::move(elements)) {}
+  const std::vector<Value>& elements() const { return elements_; }
+
+ private:
+  std::vector<Value> elements_;
+};
+
+class MapRep final : public HeapRep {
+ public:
+  // REQUIRES: keys valid and unique (see Value::Map); `sorted` orders the
+  // entries by key.
+  MapRep(std::vector<std::pair<Value, Value>> entries, std::vector<uint32_t> sorted)
+      : entries_(std::move(entries)), sorted_(std::move(sorted)) {}
+  const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
+  const std::vector<uint32_t>& sorted() const { return sorted_; }
+
+ private:
+  std::vector<std::pair<Value, Value>> entries_;
+  std::vector<uint32_t> sorted_;
+};
+
+// Orders map keys (bool < numbers < strings; numbers by value across int and
+// uint). REQUIRES: both are bool, int, uint or string.
+int CompareKeys(const Value& a, const Value& b);
+
+// The key to look up for `key`: integral doubles become int (or uint); kinds
+// that cannot be keys give false.
+bool NormalizeKey(const Value& key, Value* normalized);
+
+}  // namespace proactive::eval::internal
+
+#endif  // PROACTIVE_ENGINE_EVAL_VALUE_INTERNAL_H_
