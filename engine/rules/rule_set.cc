@@ -1,0 +1,298 @@
+#include "engine/rules/rule_set.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/common/sha256.h"
+#include "engine/eval/compiler.h"
+#include "engine/rules/pack_parser.h"
+#include "engine/rules/typed_text.h"
+#include "engine/schema/yaml_file.h"
+
+namespace proactive {
+
+const std::pair<absl::CivilDay, eval::Value>* CompiledParameter::InForce(absl::CivilDay day) const {
+  const std::pair<absl::CivilDay, eval::Value>* found = nullptr;
+  for (const auto& value : values) {
+    if (value.first <= day) found = &value;
+  }
+  return found;
+}
+
+bool CompiledRule::EffectiveOn(absl::CivilDay day) const {
+  if (spec.effective_from && day < *spec.effective_from) return false;
+  if (spec.effective_until && day > *spec.effective_until) return false;
+  return true;
+}
+
+const CompiledRule* RuleSet::FindRule(absl::string_view id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::vector<const CompiledRule*> RuleSet::BroadcastRules(absl::string_view topic) const {
+  std::vector<const CompiledRule*> rules;
+  auto range = broadcast_rules_.equal_range(topic);
+  for (auto it = range.first; it != range.second; ++it) rules.push_back(it->second);
+  return rules;
+}
+
+class RuleSetBuilder {
+ public:
+  explicit RuleSetBuilder(std::vector<Diagnostic>* diagnostics) : diagnostics_(diagnostics) {}
+
+  absl::StatusOr<std::shared_ptr<const RuleSet>> Build(const std::vector<RuleFile>& files) {
+    const RuleFile* schema_file = nullptr;
+    const RuleFile* city_file = nullptr;
+    std::vector<const RuleFile*> pack_files;
+    for (const RuleFile& file : files) {
+      std::string name = std::filesystem::path(file.path).filename().string();
+      if (absl::EndsWith(name, ".tests.yaml")) continue;
+      const RuleFile** slot = name == "schema.yaml" ? &schema_file : name == "city.yaml" ? &city_file : nullptr;
+      if (slot == nullptr) {
+        pack_files.push_back(&file);
+      } else if (*slot != nullptr) {
+        Error(file.path, 0, 0, absl::StrCat("a second ", name, " (the first is ", (*slot)->path, ")"));
+      } else {
+        *slot = &file;
+      }
+    }
+    if (schema_file == nullptr) Error("", 0, 0, "the rules directory has no schema.yaml");
+    if (city_file == nullptr) Error("", 0, 0, "the rules directory has no city.yaml");
+    if (schema_file == nullptr || city_file == nullptr) return Failed();
+
+    set_ = std::shared_ptr<RuleSet>(new RuleSet());
+    std::vector<Diagnostic> schema_diagnostics;
+    absl::StatusOr<AttributeSchema> schema = AttributeSchema::Parse(schema_file->text, schema_file->path,
+                                                                    &schema_diagnostics);
+    Append(std::move(schema_diagnostics));
+    std::optional<CitySpec> city = ParseCityFile(city_file->text, city_file->path, diagnostics_);
+    if (!schema.ok() || !city) return Failed();
+    set_->schema_ = std::make_shared<const AttributeSchema>(*std::move(schema));
+    set_->city_ = *city;
+
+    std::sort(pack_files.begin(), pack_files.end(),
+              [](const RuleFile* a, const RuleFile* b) { return a->path < b->path; });
+    for (const RuleFile* file : pack_files) {
+      std::optional<PackSpec> pack = ParsePackFile(file->text, file->path, diagnostics_);
+      if (pack) CompilePack(*pack, file->text);
+    }
+    if (!diagnostics_->empty()) return Failed();
+
+    Sha256 version;
+    version.Update(schema_file->text);
+    version.Update(city_file->text);
+    for (const auto& rule : set_->rules_) {
+      version.Update(rule->version);
+      if (!rule->spec.trigger.events.empty()) set_->event_rules_.push_back(rule.get());
+      if (!rule->spec.trigger.broadcast.empty()) {
+        set_->broadcast_rules_.emplace(rule->spec.trigger.broadcast, rule.get());
+      }
+      if (rule->spec.trigger.daily) set_->daily_rules_.push_back(rule.get());
+    }
+    set_->version_ = ToHex(version.Finish());
+    return std::shared_ptr<const RuleSet>(std::move(set_));
+  }
+
+ private:
+  absl::Status Failed() {
+    return absl::InvalidArgumentError(absl::StrCat(diagnostics_->size(),
+                                                   diagnostics_->size() == 1 ? " mistake" : " mistakes",
+                                                   " in the rule packs"));
+  }
+
+  void Error(const std::string& file, int line, int column, absl::string_view message,
+             const std::string& text = "") {
+    diagnostics_->push_back(Diagnostic{file, line, column, std::string(message), SourceLine(text, line)});
+  }
+
+  void Append(std::vector<Diagnostic> more) {
+    for (Diagnostic& d : more) diagnostics_->push_back(std::move(d));
+  }
+
+  void CompilePack(const PackSpec& spec, const std::string& text) {
+    auto pack = std::make_unique<CompiledPack>();
+    pack->file = spec.file;
+    pack->pack = spec.pack;
+    pack->version = spec.version;
+    pack->title = spec.title;
+    pack->owner = spec.owner;
+    for (const std::unique_ptr<CompiledPack>& other : set_->packs_) {
+      if (other->pack == spec.pack) {
+        Error(spec.file, 1, 1, absl::StrCat("pack \"", spec.pack, "\" is also defined in ", other->file), text);
+      }
+    }
+    for (const ParameterSpec& parameter : spec.parameters) {
+      CompiledParameter compiled{parameter, {}};
+      for (const DatedValue& dated : parameter.values) {
+        absl::StatusOr<eval::Value> value = TypedValueFromText(parameter.type, dated.text);
+        if (value.ok()) compiled.values.emplace_back(dated.since, *std::move(value));
+      }
+      pack->parameters.push_back(std::move(compiled));
+    }
+    const CompiledPack* pack_ptr = pack.get();
+    set_->packs_.push_back(std::move(pack));
+
+    std::map<std::string, std::shared_ptr<const RuleEnvironment>> environments;
+    for (const RuleSpec& rule_spec : spec.rules) {
+      const std::string& topic_name = rule_spec.trigger.broadcast;
+      const TopicSpec* topic = nullptr;
+      if (!topic_name.empty()) {
+        topic = set_->schema_->FindTopic(topic_name);
+        if (topic == nullptr) {
+          Error(spec.file, rule_spec.position.line, rule_spec.position.column,
+                absl::StrCat("rule \"", rule_spec.id, "\" is triggered by topic \"", topic_name,
+                             "\", which the schema does not declare"),
+                text);
+          continue;
+        }
+      }
+      std::shared_ptr<const RuleEnvironment>& env = environments[topic_name];
+      if (env == nullptr) {
+        absl::StatusOr<std::unique_ptr<RuleEnvironment>> created =
+            RuleEnvironment::Create(*set_->schema_, topic, spec.parameters);
+        if (!created.ok()) {
+          Error(spec.file, 1, 1, created.status().message(), text);
+          return;
+        }
+        env = std::move(*created);
+      }
+      CompileRule(rule_spec, pack_ptr, env, spec, text);
+    }
+  }
+
+  std::shared_ptr<const eval::Program> CompileExpression(const ExpressionSource& source,
+                                                         const RuleEnvironment& env, const PackSpec& pack,
+                                                         const std::string& text,
+                                                         std::optional<lang::Type> expected) {
+    if (source.text.empty()) return nullptr;  // the parser already reported it
+    eval::CompileOptions options;
+    options.expected_type = expected;
+    eval::CompileResult result = eval::Compile(source.text, env.types(), options);
+    for (Diagnostic d : result.diagnostics) {
+      SourcePosition at = source.FilePosition(d.line, d.column);
+      d.file = pack.file;
+      d.line = at.line;
+      d.column = at.column;
+      d.source_line = SourceLine(text, at.line);
+      d.message = absl::StrCat(source.what, ": ", d.message);
+      diagnostics_->push_back(std::move(d));
+    }
+    return result.program;
+  }
+
+  void CompileRule(const RuleSpec& spec, const CompiledPack* pack, std::shared_ptr<const RuleEnvironment> env,
+                   const PackSpec& pack_spec, const std::string& text) {
+    auto rule = std::make_unique<CompiledRule>();
+    rule->spec = spec;
+    rule->pack = pack;
+    rule->env = env;
+    const auto error_at_rule = [&](absl::string_view message) {
+      Error(pack_spec.file, spec.position.line, spec.position.column,
+            absl::StrCat("rule \"", spec.id, "\": ", message), text);
+    };
+    if (set_->by_id_.count(spec.id) > 0) {
+      error_at_rule(absl::StrCat("the id is also used in ", set_->by_id_[spec.id]->pack->file));
+      return;
+    }
+    for (const std::string& attribute : spec.trigger.events) {
+      if (set_->schema_->FindAttribute(attribute) == nullptr) {
+        std::string hint = set_->schema_->SuggestAttribute(attribute);
+        error_at_rule(absl::StrCat("trigger.events names \"", attribute, "\", which the schema does not declare",
+                                   hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)")));
+      }
+    }
+    rule->when = CompileExpression(spec.when, *env, pack_spec, text, lang::Type::Bool());
+    rule->once_per = CompileExpression(spec.once_per, *env, pack_spec, text, std::nullopt);
+    if (rule->once_per != nullptr) {
+      lang::TypeKind kind = rule->once_per->result_type().kind();
+      if (kind != lang::TypeKind::kString && kind != lang::TypeKind::kInt && kind != lang::TypeKind::kDate &&
+          kind != lang::TypeKind::kDyn) {
+        SourcePosition at = spec.once_per.start;
+        Error(pack_spec.file, at.line, at.column,
+              absl::StrCat("once_per: must give a string, an int or a date (the period key), not ",
+                           rule->once_per->result_type().ToString()),
+              text);
+      }
+    }
+    if (spec.action.recipients) {
+      rule->recipients = CompileExpression(*spec.action.recipients, *env, pack_spec, text,
+                                           lang::Type::List(lang::Type::Object(&env->person_type())));
+    }
+    for (const auto& [name, source] : spec.action.parameters) {
+      rule->parameters.emplace_back(name, CompileExpression(source, *env, pack_spec, text, std::nullopt));
+    }
+    // Dependencies.
+    const auto add_reads = [&](const std::shared_ptr<const eval::Program>& program) {
+      if (program == nullptr) return;
+      for (const std::string& path : program->reads()) rule->reads.insert(path);
+    };
+    add_reads(rule->when);
+    add_reads(rule->once_per);
+    add_reads(rule->recipients);
+    for (const auto& p : rule->parameters) add_reads(p.second);
+    Sha256 version;
+    version.Update(spec.canonical);
+    for (const std::string& path : rule->reads) {
+      std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+      if (parts[0] == "person" && parts.size() >= 2) {
+        if (parts[1] == "guardians" || parts[1] == "children") {
+          rule->reads_links = true;
+        } else if (set_->schema_->FindAttribute(parts[1]) != nullptr) {
+          rule->person_attributes.insert(std::string(parts[1]));
+        }
+      } else if (parts[0] == "household") {
+        rule->reads_household = true;
+      }
+      for (const CompiledParameter& parameter : pack->parameters) {
+        if (parameter.spec.name != parts[0]) continue;
+        version.Update(parameter.spec.name);
+        for (const DatedValue& v : parameter.spec.values) version.Update(absl::StrCat(FormatIsoDate(v.since), "=", v.text));
+      }
+    }
+    if (!spec.trigger.events.empty()) {
+      rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
+      rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
+    }
+    rule->version = ToHex(version.Finish());
+    set_->by_id_[spec.id] = rule.get();
+    set_->rules_.push_back(std::move(rule));
+  }
+
+  std::vector<Diagnostic>* diagnostics_;
+  std::shared_ptr<RuleSet> set_;
+};
+
+absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<RuleFile>& files,
+                                                              std::vector<Diagnostic>* diagnostics) {
+  return RuleSetBuilder(diagnostics).Build(files);
+}
+
+absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    return absl::NotFoundError(absl::StrCat(directory, " is not a directory"));
+  }
+  std::vector<RuleFile> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    absl::StatusOr<std::string> text = ReadTextFile(entry.path().string());
+    if (!text.ok()) return text.status();
+    files.push_back(RuleFile{entry.path().string(), *std::move(text)});
+  }
+  if (error) return absl::UnavailableError(absl::StrCat("reading ", directory, ": ", error.message()));
+  std::sort(files.begin(), files.end(), [](const RuleFile& a, const RuleFile& b) { return a.path < b.path; });
+  return files;
+}
+
+absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetFromDirectory(const std::string& directory,
+                                                                         std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(directory);
+  if (!files.ok()) return files.status();
+  return CompileRuleSet(*files, diagnostics);
+}
+
+}  // namespace proactive

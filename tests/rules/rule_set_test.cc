@@ -1,0 +1,100 @@
+#include "engine/rules/rule_set.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::proactive::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::vector<RuleFile> ParisFiles() {
+  absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(testing::SourceDir() + "/rules");
+  EXPECT_THAT(files, IsOk());
+  return *files;
+}
+
+RuleFile* FindFile(std::vector<RuleFile>* files, absl::string_view suffix) {
+  for (RuleFile& f : *files) {
+    if (absl::EndsWith(f.path, suffix)) return &f;
+  }
+  return nullptr;
+}
+
+TEST(RuleSetTest, TheParisRulesCompile) {
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(ParisFiles(), &diagnostics);
+  ASSERT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(diagnostics, IsEmpty());
+  EXPECT_THAT((*set)->rules(), SizeIs(5));
+  EXPECT_THAT((*set)->BroadcastRules("weather.heatwave"), SizeIs(2));
+  EXPECT_THAT((*set)->DailyRules(), SizeIs(2));
+  const CompiledRule* maternelle = (*set)->FindRule("maternelle.first-enrolment-offer");
+  ASSERT_NE(maternelle, nullptr);
+  EXPECT_TRUE(maternelle->reads_links);
+  EXPECT_FALSE(maternelle->reads_household);
+  EXPECT_TRUE(maternelle->trigger_attributes.count("birth_date"));
+  EXPECT_EQ(maternelle->version.size(), 64u);
+  const CompiledRule* outreach = (*set)->FindRule("non-take-up.rsa-outreach");
+  ASSERT_NE(outreach, nullptr);
+  EXPECT_TRUE(outreach->reads_household);
+  EXPECT_EQ((*set)->version().size(), 64u);
+}
+
+TEST(RuleSetTest, ChangingAParameterValueChangesOnlyTheRulesThatUseIt) {
+  std::vector<Diagnostic> d1, d2;
+  auto before = CompileRuleSet(ParisFiles(), &d1);
+  std::vector<RuleFile> files = ParisFiles();
+  RuleFile* pack = FindFile(&files, "non-take-up.yaml");
+  ASSERT_NE(pack, nullptr);
+  pack->text = absl::StrReplaceAll(pack->text, {{"12300.00 EUR", "12400.00 EUR"}});
+  auto after = CompileRuleSet(files, &d2);
+  ASSERT_THAT(before, IsOk());
+  ASSERT_THAT(after, IsOk());
+  EXPECT_NE((*before)->FindRule("non-take-up.rsa-outreach")->version,
+            (*after)->FindRule("non-take-up.rsa-outreach")->version);
+  EXPECT_EQ((*before)->FindRule("heatwave.check-in.registered")->version,
+            (*after)->FindRule("heatwave.check-in.registered")->version);
+  EXPECT_NE((*before)->version(), (*after)->version());
+}
+
+TEST(RuleSetTest, ABrokenPackGivesEveryDiagnosticAtItsPlaceInTheFile) {
+  std::vector<RuleFile> files = ParisFiles();
+  RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
+  ASSERT_NE(heatwave, nullptr);
+  // A type error and an unknown attribute, inside a folded `when: >` block.
+  heatwave->text = absl::StrReplaceAll(heatwave->text, {{"age(person.birth_date, today) >= 65", "age(person.birth_date, today) >= \"65\""},
+                                                        {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"}});
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(CompileRuleSet(files, &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mistakes in the rule packs")));
+  ASSERT_THAT(diagnostics, SizeIs(2)) << FormatDiagnostics(diagnostics);
+  std::string text = FormatDiagnostics(diagnostics);
+  EXPECT_THAT(text, HasSubstr("heatwave.yaml:45:37: when: no matching overload for '>=' applied to (int, string)"));
+  EXPECT_THAT(text, HasSubstr("heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)"));
+  EXPECT_THAT(diagnostics[0].source_line, HasSubstr("age(person.birth_date, today) >= \"65\""));
+}
+
+TEST(RuleSetTest, AYamlErrorAndAnUnknownTopicAreReportedToo) {
+  std::vector<RuleFile> files = ParisFiles();
+  FindFile(&files, "identity-card.yaml")->text += "\n  - id: [broken\n";
+  RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
+  heatwave->text = absl::StrReplaceAll(heatwave->text, {{"broadcast: weather.heatwave}", "broadcast: weather.heatwav}"}});
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(CompileRuleSet(files, &diagnostics).ok());
+  std::string text = FormatDiagnostics(diagnostics);
+  EXPECT_THAT(text, HasSubstr("identity-card.yaml"));
+  EXPECT_THAT(text, HasSubstr("YAML syntax error"));
+  EXPECT_THAT(text, HasSubstr("topic \"weather.heatwav\", which the schema does not declare"));
+}
+
+}  // namespace
+}  // namespace proactive
