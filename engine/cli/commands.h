@@ -20,6 +20,7 @@ std::string DefaultServerAddress();
 int RunPublishCommand(const std::vector<std::string>& args);
 int RunPersonCommand(const std::vector<std::string>& args);
 int RunSynthCommand(const std::vector<std::string>& args);
+int RunRulesCommand(const std::vector<std::string>& args);
 
 }  // namespace proactive
 

@@ -22,6 +22,7 @@ constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
     {"person", "show what the engine holds about a person (person show ID)", RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
+    {"rules", "check, test and simulate rule packs (rules check|test|simulate)", RunRulesCommand},
 };
 
 void PrintUsage(std::FILE* out) {

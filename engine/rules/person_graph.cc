@@ -1,0 +1,176 @@
+#include "engine/rules/person_graph.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/store/records.h"
+
+namespace proactive {
+
+eval::Value FromStorageValue(const storage::v1::Value& value) {
+  switch (value.kind_case()) {
+    case storage::v1::Value::kNullValue: return eval::Value::Null();
+    case storage::v1::Value::kBoolValue: return eval::Value::Bool(value.bool_value());
+    case storage::v1::Value::kIntValue: return eval::Value::Int(value.int_value());
+    case storage::v1::Value::kDoubleValue: return eval::Value::Double(value.double_value());
+    case storage::v1::Value::kStringValue: return eval::Value::String(value.string_value());
+    case storage::v1::Value::kDateDays: return eval::Value::DateFromEpochDays(value.date_days());
+    case storage::v1::Value::kMoneyValue:
+      return eval::Value::Money(value.money_value().cents(), value.money_value().currency());
+    case storage::v1::Value::kTimestampValue:
+      return eval::Value::Timestamp(absl::FromUnixSeconds(value.timestamp_value().seconds()) +
+                                    absl::Nanoseconds(value.timestamp_value().nanos()));
+    case storage::v1::Value::kDurationValue:
+      return eval::Value::Duration(absl::Seconds(value.duration_value().seconds()) +
+                                   absl::Nanoseconds(value.duration_value().nanos()));
+    case storage::v1::Value::kListValue: {
+      std::vector<eval::Value> elements;
+      for (const storage::v1::Value& v : value.list_value().values()) elements.push_back(FromStorageValue(v));
+      return eval::Value::List(std::move(elements));
+    }
+    case storage::v1::Value::kPersonId: return eval::Value::String(value.person_id());
+    case storage::v1::Value::KIND_NOT_SET: break;
+  }
+  return eval::Value::Null();
+}
+
+absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::Find(const std::string& person_id) {
+  auto it = states_.find(person_id);
+  if (it != states_.end()) return it->second.get();
+  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> state, ReadPersonState(*store_, person_id));
+  std::unique_ptr<storage::v1::PersonState>& slot = states_[person_id];
+  if (state) slot = std::make_unique<storage::v1::PersonState>(*std::move(state));
+  return slot.get();
+}
+
+absl::StatusOr<std::vector<std::string>> StorePersonSource::HouseholdMembers(const std::string& household_id) {
+  ASSIGN_OR_RETURN(std::vector<std::string> members, ReadHouseholdMembers(*store_, household_id));
+  for (const std::string& removed : removed_members_[household_id]) {
+    members.erase(std::remove(members.begin(), members.end(), removed), members.end());
+  }
+  for (const std::string& added : added_members_[household_id]) {
+    if (std::find(members.begin(), members.end(), added) == members.end()) members.push_back(added);
+  }
+  std::sort(members.begin(), members.end());
+  return members;
+}
+
+void StorePersonSource::Override(const storage::v1::PersonState& state) {
+  states_[state.person_id()] = std::make_unique<storage::v1::PersonState>(state);
+}
+
+void StorePersonSource::OverrideMembership(const std::string& person_id, const std::string& from,
+                                           const std::string& to) {
+  if (!from.empty()) removed_members_[from].push_back(person_id);
+  if (!to.empty()) added_members_[to].push_back(person_id);
+}
+
+void MapPersonSource::Add(storage::v1::PersonState state) {
+  std::string id = state.person_id();
+  states_[id] = std::move(state);
+}
+
+absl::StatusOr<const storage::v1::PersonState*> MapPersonSource::Find(const std::string& person_id) {
+  auto it = states_.find(person_id);
+  return it == states_.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<std::vector<std::string>> MapPersonSource::HouseholdMembers(const std::string& household_id) {
+  std::vector<std::string> members;
+  for (const auto& [id, state] : states_) {
+    if (state.household_id() == household_id) members.push_back(id);
+  }
+  return members;
+}
+
+PersonRecord::PersonRecord(const RuleEnvironment& env, const storage::v1::PersonState* state)
+    : ObjectValue(env.person_type()), state_(state) {
+  const lang::ObjectType* type_ = &object_type();
+  const int n = type_->field_count();
+  values_.resize(n);
+  present_.assign(n, false);
+  const PersonFields& fields = env.person_fields();
+  values_[fields.id] = eval::Value::String(state->person_id());
+  present_[fields.id] = true;
+  for (const storage::v1::AttributeEntry& entry : state->attributes()) {
+    if (entry.removed()) continue;
+    const lang::FieldDecl* field = type_->FindField(entry.name());
+    if (field == nullptr) continue;  // an attribute the schema no longer declares
+    values_[field->index] = FromStorageValue(entry.value());
+    present_[field->index] = true;
+  }
+  // Links are set by the graph; without them a person has none.
+  values_[fields.guardians] = eval::Value::List({});
+  values_[fields.children] = eval::Value::List({});
+  present_[fields.guardians] = present_[fields.children] = true;
+}
+
+const eval::Value* PersonRecord::Field(int index) const {
+  if (index < 0 || index >= static_cast<int>(values_.size()) || !present_[index]) return nullptr;
+  return &values_[index];
+}
+
+void PersonRecord::SetLinks(std::vector<eval::Value> guardians, std::vector<eval::Value> children) {
+  const int g = object_type().FindField("guardians")->index, c = object_type().FindField("children")->index;
+  values_[g] = eval::Value::List(std::move(guardians));
+  values_[c] = eval::Value::List(std::move(children));
+}
+
+HouseholdRecord::HouseholdRecord(const RuleEnvironment& env, std::string id, std::vector<eval::Value> members)
+    : ObjectValue(env.household_type()) {
+  values_.resize(object_type().field_count());
+  values_[env.household_id_field()] = eval::Value::String(id);
+  values_[env.household_members_field()] = eval::Value::List(std::move(members));
+}
+
+const eval::Value* HouseholdRecord::Field(int index) const {
+  if (index < 0 || index >= static_cast<int>(values_.size())) return nullptr;
+  return &values_[index];
+}
+
+PersonRecord* PersonGraph::AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state) {
+  auto it = by_id_.find(state->person_id());
+  if (it != by_id_.end()) return it->second;
+  records_.push_back(std::make_unique<PersonRecord>(env, state));
+  by_id_[state->person_id()] = records_.back().get();
+  return records_.back().get();
+}
+
+const PersonRecord* PersonGraph::Find(const std::string& person_id) const {
+  auto it = by_id_.find(person_id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::string& subject_id,
+                                                                const RuleEnvironment& env, PersonSource* source) {
+  ASSIGN_OR_RETURN(const storage::v1::PersonState* subject_state, source->Find(subject_id));
+  if (subject_state == nullptr) return absl::NotFoundError(absl::StrCat("no person \"", subject_id, "\""));
+  std::unique_ptr<PersonGraph> graph(new PersonGraph());
+  graph->subject_ = graph->AddRecord(env, subject_state);
+  std::vector<eval::Value> guardians, children;
+  for (const storage::v1::LinkEntry& link : subject_state->links()) {
+    if (link.removed()) continue;
+    ASSIGN_OR_RETURN(const storage::v1::PersonState* other, source->Find(link.person_id()));
+    if (other == nullptr) continue;
+    PersonRecord* record = graph->AddRecord(env, other);
+    (link.relation() == storage::v1::RELATION_GUARDIAN ? guardians : children)
+        .push_back(eval::Value::Object(record));
+  }
+  graph->subject_->SetLinks(std::move(guardians), std::move(children));
+  std::vector<eval::Value> members;
+  if (!subject_state->household_id().empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, source->HouseholdMembers(subject_state->household_id()));
+    if (std::find(ids.begin(), ids.end(), subject_id) == ids.end()) ids.push_back(subject_id);
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(const storage::v1::PersonState* member, source->Find(id));
+      if (member != nullptr) members.push_back(eval::Value::Object(graph->AddRecord(env, member)));
+    }
+  } else {
+    members.push_back(eval::Value::Object(graph->subject_));  // a household of one
+  }
+  graph->household_ = std::make_unique<HouseholdRecord>(env, subject_state->household_id(), std::move(members));
+  return graph;
+}
+
+}  // namespace proactive

@@ -1,0 +1,117 @@
+// The records one evaluation reads: the subject, the persons linked to it
+// (guardians, children: one step, their own links are not followed) and the
+// members of its household, as records of the rule environment's types,
+// each attribute with where it came from (for the decision's inputs).
+//
+//   StorePersonSource source(store);
+//   ASSIGN_OR_RETURN(std::unique_ptr<PersonGraph> graph, PersonGraph::Build("P1", env, &source));
+//   activation.Bind(env.person_slot(), eval::Value::Object(&graph->subject()));
+#ifndef PROACTIVE_ENGINE_RULES_PERSON_GRAPH_H_
+#define PROACTIVE_ENGINE_RULES_PERSON_GRAPH_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/eval/object_value.h"
+#include "engine/rules/rule_environment.h"
+#include "engine/store/store.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+// Where person states come from: the store, or a rule test's YAML.
+class PersonSource {
+ public:
+  virtual ~PersonSource() = default;
+  // The person's state, or null when unknown. The pointer stays valid as
+  // long as the source.
+  virtual absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) = 0;
+  // Ids of the household's members (the household index).
+  virtual absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) = 0;
+};
+
+// Reads the store, keeping what it read; `Override` puts states not yet
+// written (those of the event being applied) in front of the store.
+class StorePersonSource final : public PersonSource {
+ public:
+  explicit StorePersonSource(const Store* store) : store_(store) {}
+  absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
+  absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
+  void Override(const storage::v1::PersonState& state);
+  // Household membership not yet written: `person_id` moved from `from` to `to`.
+  void OverrideMembership(const std::string& person_id, const std::string& from, const std::string& to);
+
+ private:
+  const Store* store_;
+  std::map<std::string, std::unique_ptr<storage::v1::PersonState>> states_;
+  std::map<std::string, std::vector<std::string>> added_members_, removed_members_;
+};
+
+// An in-memory source (rule tests, simulations).
+class MapPersonSource final : public PersonSource {
+ public:
+  void Add(storage::v1::PersonState state);
+  absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
+  absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
+
+ private:
+  std::map<std::string, storage::v1::PersonState> states_;
+};
+
+// A person as the evaluator sees it.
+class PersonRecord final : public eval::ObjectValue {
+ public:
+  PersonRecord(const RuleEnvironment& env, const storage::v1::PersonState* state);
+  const eval::Value* Field(int index) const override;
+
+  const std::string& id() const { return state_->person_id(); }
+  const storage::v1::PersonState& state() const { return *state_; }
+  void SetLinks(std::vector<eval::Value> guardians, std::vector<eval::Value> children);
+
+ private:
+  const storage::v1::PersonState* state_;
+  std::vector<eval::Value> values_;
+  std::vector<bool> present_;
+};
+
+class HouseholdRecord final : public eval::ObjectValue {
+ public:
+  HouseholdRecord(const RuleEnvironment& env, std::string id, std::vector<eval::Value> members);
+  const eval::Value* Field(int index) const override;
+
+ private:
+  std::vector<eval::Value> values_;
+};
+
+class PersonGraph {
+ public:
+  // NOT_FOUND when the subject is unknown to `source`.
+  static absl::StatusOr<std::unique_ptr<PersonGraph>> Build(const std::string& subject_id,
+                                                            const RuleEnvironment& env, PersonSource* source);
+
+  const PersonRecord& subject() const { return *subject_; }
+  const HouseholdRecord& household() const { return *household_; }
+  // Every record of the graph, subject first.
+  const std::vector<std::unique_ptr<PersonRecord>>& records() const { return records_; }
+  const PersonRecord* Find(const std::string& person_id) const;
+
+ private:
+  PersonGraph() = default;
+  PersonRecord* AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state);
+
+  std::vector<std::unique_ptr<PersonRecord>> records_;
+  std::map<std::string, PersonRecord*> by_id_;
+  PersonRecord* subject_ = nullptr;
+  std::unique_ptr<HouseholdRecord> household_;
+  storage::v1::PersonState household_only_;  // placeholder state for an id-less household
+};
+
+// The evaluator's value of a stored value.
+eval::Value FromStorageValue(const storage::v1::Value& value);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_RULES_PERSON_GRAPH_H_

@@ -1,0 +1,269 @@
+#include "engine/rules/rule_evaluator.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/common/text_formats.h"
+#include "engine/eval/value_ops.h"
+
+namespace proactive {
+namespace {
+
+storage::v1::Value ToStorage(const eval::Value& value);
+
+void AddInput(const std::string& path, const PersonRecord& record, const std::string& attribute,
+              std::vector<storage::v1::DecisionInput>* inputs) {
+  storage::v1::DecisionInput input;
+  input.set_path(path);
+  input.set_person_id(record.id());
+  for (const storage::v1::AttributeEntry& entry : record.state().attributes()) {
+    if (entry.name() != attribute || entry.removed()) continue;
+    *input.mutable_value() = entry.value();
+    input.set_present(true);
+    input.set_source(entry.source());
+    *input.mutable_occurred_at() = entry.occurred_at();
+    input.set_event_id(entry.event_id());
+  }
+  inputs->push_back(std::move(input));
+}
+
+// The inputs a rule read: each path of Program::reads() that names an
+// attribute, for the subject, its linked persons and household members.
+std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, const PersonGraph& graph,
+                                                      const EvaluationContext& context) {
+  std::vector<storage::v1::DecisionInput> inputs;
+  const AttributeSchema* schema = nullptr;
+  (void)schema;
+  for (const std::string& path : rule.reads) {
+    std::vector<std::string> parts = absl::StrSplit(path, '.');
+    if (parts[0] == "person" && parts.size() == 2 && rule.env->person_type().FindField(parts[1]) != nullptr &&
+        parts[1] != "guardians" && parts[1] != "children" && parts[1] != "id") {
+      AddInput(path, graph.subject(), parts[1], &inputs);
+    } else if (parts[0] == "person" && parts.size() == 3 && (parts[1] == "guardians" || parts[1] == "children")) {
+      const auto& links = graph.subject().state().links();
+      int i = 0;
+      for (const storage::v1::LinkEntry& link : links) {
+        bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
+        if (link.removed() || guardian != (parts[1] == "guardians")) continue;
+        const PersonRecord* other = graph.Find(link.person_id());
+        if (other != nullptr) AddInput(absl::StrCat("person.", parts[1], "[", i, "].", parts[2]), *other, parts[2], &inputs);
+        ++i;
+      }
+    } else if (parts[0] == "household" && parts.size() == 3 && parts[1] == "members") {
+      int i = 0;
+      for (const auto& record : graph.records()) {
+        if (record->state().household_id() != graph.subject().state().household_id()) continue;
+        AddInput(absl::StrCat("household.members[", i++, "].", parts[2]), *record, parts[2], &inputs);
+      }
+    } else if (parts[0] == "broadcast" && parts.size() == 2 && context.broadcast != nullptr) {
+      storage::v1::DecisionInput input;
+      input.set_path(path);
+      input.set_source(context.broadcast->source());
+      *input.mutable_occurred_at() = context.broadcast->occurred_at();
+      input.set_event_id(context.broadcast->event_id());
+      if (parts[1] == "area" || parts[1] == "topic") {
+        input.mutable_value()->set_string_value(parts[1] == "area" ? context.broadcast->area()
+                                                                   : context.broadcast->topic());
+        input.set_present(true);
+      }
+      for (const storage::v1::NamedValue& field : context.broadcast->fields()) {
+        if (field.name() != parts[1]) continue;
+        *input.mutable_value() = field.value();
+        input.set_present(true);
+      }
+      inputs.push_back(std::move(input));
+    }
+  }
+  return inputs;
+}
+
+storage::v1::Value ToStorage(const eval::Value& value) {
+  storage::v1::Value out;
+  switch (value.kind()) {
+    case eval::Value::Kind::kBool: out.set_bool_value(value.bool_value()); break;
+    case eval::Value::Kind::kInt: out.set_int_value(value.int_value()); break;
+    case eval::Value::Kind::kUint: out.set_int_value(static_cast<int64_t>(value.uint_value())); break;
+    case eval::Value::Kind::kDouble: out.set_double_value(value.double_value()); break;
+    case eval::Value::Kind::kString: out.set_string_value(std::string(value.string_value())); break;
+    case eval::Value::Kind::kDate: out.set_date_days(static_cast<int32_t>(value.date_days())); break;
+    case eval::Value::Kind::kMoney:
+      out.mutable_money_value()->set_cents(value.money_cents());
+      out.mutable_money_value()->set_currency(value.money_currency());
+      break;
+    case eval::Value::Kind::kTimestamp: {
+      absl::Duration d = value.timestamp_value() - absl::UnixEpoch();
+      absl::Duration rem;
+      out.mutable_timestamp_value()->set_seconds(absl::IDivDuration(d, absl::Seconds(1), &rem));
+      out.mutable_timestamp_value()->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+      break;
+    }
+    case eval::Value::Kind::kDuration: {
+      absl::Duration rem;
+      out.mutable_duration_value()->set_seconds(absl::IDivDuration(value.duration_value(), absl::Seconds(1), &rem));
+      out.mutable_duration_value()->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+      break;
+    }
+    case eval::Value::Kind::kList:
+      for (const eval::Value& e : value.list_elements()) *out.mutable_list_value()->add_values() = ToStorage(e);
+      break;
+    case eval::Value::Kind::kObject: {
+      const eval::ObjectValue* object = value.object_value();
+      const lang::FieldDecl* id = object->object_type().FindField("id");
+      const eval::Value* id_value = id == nullptr ? nullptr : object->Field(id->index);
+      if (id_value != nullptr && id_value->kind() == eval::Value::Kind::kString) {
+        out.set_person_id(std::string(id_value->string_value()));
+      }
+      break;
+    }
+    default:
+      out.set_string_value(eval::FormatValue(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+storage::v1::Value ToStorageValue(const eval::Value& value) { return ToStorage(value); }
+
+std::string ValueText(const eval::Value& value) {
+  switch (value.kind()) {
+    case eval::Value::Kind::kString: return std::string(value.string_value());
+    case eval::Value::Kind::kInt: return absl::StrCat(value.int_value());
+    case eval::Value::Kind::kUint: return absl::StrCat(value.uint_value());
+    case eval::Value::Kind::kBool: return value.bool_value() ? "true" : "false";
+    case eval::Value::Kind::kDate: return FormatIsoDate(value.date_value());
+    case eval::Value::Kind::kMoney: return FormatMoney(Money{value.money_cents(), value.money_currency()});
+    case eval::Value::Kind::kTimestamp: return FormatRfc3339(value.timestamp_value());
+    case eval::Value::Kind::kDuration: return FormatDurationSeconds(value.duration_value());
+    case eval::Value::Kind::kList: {
+      std::vector<std::string> items;
+      for (const eval::Value& e : value.list_elements()) items.push_back(ValueText(e));
+      return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+    }
+    case eval::Value::Kind::kObject: {
+      const eval::ObjectValue* object = value.object_value();
+      const lang::FieldDecl* id = object->object_type().FindField("id");
+      const eval::Value* id_value = id == nullptr ? nullptr : object->Field(id->index);
+      return id_value != nullptr ? ValueText(*id_value) : object->object_type().name();
+    }
+    default: return eval::FormatValue(value);
+  }
+}
+
+BroadcastRecord::BroadcastRecord(const RuleEnvironment& env, const storage::v1::BroadcastEventRecord& event)
+    : ObjectValue(*env.broadcast_type()) {
+  const lang::ObjectType* type_ = &object_type();
+  values_.resize(type_->field_count());
+  present_.assign(type_->field_count(), false);
+  values_[0] = eval::Value::String(event.topic());
+  values_[1] = eval::Value::String(event.area());
+  present_[0] = present_[1] = true;
+  for (const storage::v1::NamedValue& field : event.fields()) {
+    const lang::FieldDecl* decl = type_->FindField(field.name());
+    if (decl == nullptr) continue;
+    values_[decl->index] = FromStorageValue(field.value());
+    present_[decl->index] = true;
+  }
+}
+
+const eval::Value* BroadcastRecord::Field(int index) const {
+  if (index < 0 || index >= static_cast<int>(values_.size()) || !present_[index]) return nullptr;
+  return &values_[index];
+}
+
+RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                         bool with_trace) {
+  RuleOutcome outcome;
+  if (!rule.EffectiveOn(context.today)) {
+    outcome.kind = RuleOutcome::kNotEffective;
+    outcome.reason = absl::StrCat("not in effect on ", FormatIsoDate(context.today));
+    return outcome;
+  }
+  const RuleEnvironment& env = *rule.env;
+  eval::Activation activation(env.types().slot_count());
+  activation.Bind(env.person_slot(), eval::Value::Object(&graph.subject()));
+  activation.Bind(env.household_slot(), eval::Value::Object(&graph.household()));
+  activation.Bind(env.today_slot(), eval::Value::Date(context.today));
+  activation.Bind(env.school_year_slot(), eval::Value::Int(SchoolYear(context.today)));
+  std::optional<BroadcastRecord> broadcast;
+  if (env.broadcast_slot() >= 0) {
+    if (context.broadcast == nullptr) {
+      outcome.kind = RuleOutcome::kUndecided;
+      outcome.reason = "the rule needs a broadcast";
+      return outcome;
+    }
+    broadcast.emplace(env, *context.broadcast);
+    activation.Bind(env.broadcast_slot(), eval::Value::Object(&*broadcast));
+  }
+  const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto* in_force = parameters[i].InForce(context.today);
+    if (in_force == nullptr) continue;  // reading it gives "no value": undecided
+    activation.Bind(env.parameter_slot(i), in_force->second);
+  }
+
+  eval::Trace trace;
+  absl::StatusOr<eval::Value> when = rule.when->Evaluate(activation, {}, with_trace ? &trace : nullptr);
+  if (!when.ok()) {
+    outcome.kind = RuleOutcome::kUndecided;
+    outcome.reason = std::string(when.status().message());
+    return outcome;
+  }
+  if (when->is_error()) {
+    outcome.kind = RuleOutcome::kUndecided;
+    outcome.reason = std::string(when->error_message());
+    return outcome;
+  }
+  if (when->kind() != eval::Value::Kind::kBool || !when->bool_value()) {
+    outcome.kind = RuleOutcome::kDoesNotFire;
+    return outcome;
+  }
+  const auto undecided = [&](absl::string_view what, absl::string_view why) {
+    outcome.kind = RuleOutcome::kUndecided;
+    outcome.reason = absl::StrCat(what, ": ", why);
+    return outcome;
+  };
+  absl::StatusOr<eval::Value> key = rule.once_per->Evaluate(activation);
+  if (!key.ok()) return undecided("once_per", key.status().message());
+  if (key->is_error()) return undecided("once_per", key->error_message());
+  outcome.once_per = ValueText(*key);
+  if (rule.recipients != nullptr) {
+    absl::StatusOr<eval::Value> recipients = rule.recipients->Evaluate(activation);
+    if (!recipients.ok()) return undecided("recipients", recipients.status().message());
+    if (recipients->is_error()) return undecided("recipients", recipients->error_message());
+    for (const eval::Value& r : recipients->list_elements()) outcome.recipients.push_back(ValueText(r));
+  } else {
+    outcome.recipients.push_back(graph.subject().id());
+  }
+  for (const auto& [name, program] : rule.parameters) {
+    absl::StatusOr<eval::Value> value = program->Evaluate(activation);
+    if (!value.ok()) return undecided(absl::StrCat("parameter ", name), value.status().message());
+    if (value->is_error()) return undecided(absl::StrCat("parameter ", name), value->error_message());
+    outcome.parameters.emplace_back(name, value->Retained());
+  }
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    if (rule.reads.count(parameters[i].spec.name) == 0) continue;
+    const auto* in_force = parameters[i].InForce(context.today);
+    if (in_force == nullptr) continue;
+    storage::v1::AppliedParameter applied;
+    applied.set_name(parameters[i].spec.name);
+    *applied.mutable_value() = ToStorage(in_force->second);
+    applied.set_since(FormatIsoDate(in_force->first));
+    applied.set_legal_basis(parameters[i].spec.legal_basis);
+    outcome.parameters_applied.push_back(std::move(applied));
+  }
+  outcome.inputs = CollectInputs(rule, graph, context);
+  if (with_trace) {
+    const std::string& source = rule.when->source();
+    for (const eval::TraceEntry& entry : trace.entries()) {
+      storage::v1::TraceStep step;
+      step.set_expression(source.substr(entry.begin, entry.end - entry.begin));
+      step.set_value(ValueText(entry.value));
+      outcome.trace.push_back(std::move(step));
+    }
+  }
+  outcome.kind = RuleOutcome::kFires;
+  return outcome;
+}
+
+}  // namespace proactive

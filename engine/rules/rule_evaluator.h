@@ -1,0 +1,72 @@
+// Evaluating one compiled rule for one person on one day.
+//
+//   EvaluationContext context{absl::CivilDay(2026, 7, 1), &heatwave_broadcast};
+//   RuleOutcome outcome = EvaluateRule(*rule, *graph, context, /*with_trace=*/true);
+//   if (outcome.kind == RuleOutcome::kFires) ... outcome.once_per, outcome.recipients
+//
+// "Cannot decide" (an input the rule needs is missing, e.g. no birth date) is
+// an outcome, kUndecided with its reason, never an error: the rule does not
+// fire, and simulations count it.
+#ifndef PROACTIVE_ENGINE_RULES_RULE_EVALUATOR_H_
+#define PROACTIVE_ENGINE_RULES_RULE_EVALUATOR_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "engine/eval/object_value.h"
+#include "engine/eval/program.h"
+#include "engine/rules/person_graph.h"
+#include "engine/rules/rule_set.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+// A broadcast as rules see it: a record of the topic's type.
+class BroadcastRecord final : public eval::ObjectValue {
+ public:
+  // Fields from a stored broadcast event. REQUIRES: `env` has a topic.
+  BroadcastRecord(const RuleEnvironment& env, const storage::v1::BroadcastEventRecord& event);
+  const eval::Value* Field(int index) const override;
+
+ private:
+  std::vector<eval::Value> values_;
+  std::vector<bool> present_;
+};
+
+struct EvaluationContext {
+  absl::CivilDay today;
+  // For broadcast rules: the broadcast event; null otherwise.
+  const storage::v1::BroadcastEventRecord* broadcast = nullptr;
+};
+
+struct RuleOutcome {
+  enum Kind { kFires, kDoesNotFire, kUndecided, kNotEffective };
+  Kind kind = kDoesNotFire;
+  std::string reason;  // kUndecided: what is missing; kNotEffective: the period
+  std::string once_per;
+  std::vector<std::string> recipients;  // person ids
+  std::vector<std::pair<std::string, eval::Value>> parameters;
+  std::vector<storage::v1::AppliedParameter> parameters_applied;
+  std::vector<storage::v1::DecisionInput> inputs;  // filled when the rule fires
+  std::vector<storage::v1::TraceStep> trace;       // filled when asked and it fires
+
+  bool fires() const { return kind == kFires; }
+};
+
+// Thread-safe (reads only). `graph` must come from `rule.env`.
+RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                         bool with_trace);
+
+// Text forms of values as written in rule tests and shown in explanations:
+// "2027-01-19", "30000.00 EUR", "2026", "orange", "[G1, G2]".
+std::string ValueText(const eval::Value& value);
+
+// The stored form of an evaluator value (decision parameters).
+storage::v1::Value ToStorageValue(const eval::Value& value);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_RULES_RULE_EVALUATOR_H_
