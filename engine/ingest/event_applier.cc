@@ -1,18 +1,26 @@
 #include "engine/ingest/event_applier.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/text_formats.h"
+#include "engine/ingest/decision_maker.h"
+#include "engine/store/codec.h"
 #include "engine/store/records.h"
 
 namespace proactive {
 namespace {
 
+constexpr absl::string_view kSweepPrefix = "sweep/";
+constexpr absl::string_view kLastTickKey = "tick/last";
+
 google::protobuf::Timestamp ToProtoTime(absl::Time time) {
   google::protobuf::Timestamp ts;
-  absl::Duration since = time - absl::UnixEpoch();
   absl::Duration remainder;
-  ts.set_seconds(absl::IDivDuration(since, absl::Seconds(1), &remainder));
+  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &remainder));
   int64_t nanos = absl::ToInt64Nanoseconds(remainder);
   if (nanos < 0) {
     ts.set_seconds(ts.seconds() - 1);
@@ -22,21 +30,55 @@ google::protobuf::Timestamp ToProtoTime(absl::Time time) {
   return ts;
 }
 
-}  // namespace
+std::string SweepKey(uint64_t id) { return absl::StrFormat("%s%020d", kSweepPrefix, id); }
 
-absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store) {
-  ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
-  return std::unique_ptr<EventApplier>(new EventApplier(store, last));
+bool Intersects(const std::vector<std::string>& changed, const std::set<std::string>& watched) {
+  for (const std::string& name : changed) {
+    if (watched.count(name) > 0) return true;
+  }
+  return false;
 }
 
-absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event,
-                                                 absl::Time received_at) {
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store, const Swappable<RuleSet>* rules,
+                                                                   Clock* clock) {
+  ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
+  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, last));
+  absl::Status decode_error;
+  RETURN_IF_ERROR(store->Scan(Family::kMeta, kSweepPrefix, [&](absl::string_view key, absl::string_view value) {
+    absl::StatusOr<storage::v1::SweepJob> job = DecodeRecord<storage::v1::SweepJob>(value, key);
+    if (!job.ok()) {
+      decode_error = job.status();
+      return false;
+    }
+    applier->next_sweep_id_ = std::max(applier->next_sweep_id_, job->id() + 1);
+    applier->sweeps_.push_back(*std::move(job));
+    return true;
+  }));
+  RETURN_IF_ERROR(decode_error);
+  return applier;
+}
+
+absl::CivilDay EventApplier::Today(absl::Time now) const {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (rules_ != nullptr) {
+    if (std::shared_ptr<const RuleSet> set = rules_->Get()) {
+      if (!absl::LoadTimeZone(set->city().timezone, &zone)) zone = absl::UTCTimeZone();
+    }
+  }
+  return absl::ToCivilDay(now, zone);
+}
+
+absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, absl::Time received_at) {
   const std::string& event_id = event.event_id();
-  ASSIGN_OR_RETURN(std::optional<storage::v1::EventIdEntry> seen,
-                   ReadEventIdEntry(*store_, event_id));
+  ASSIGN_OR_RETURN(std::optional<storage::v1::EventIdEntry> seen, ReadEventIdEntry(*store_, event_id));
   if (seen) {
     if (seen->fingerprint() == event.entry.fingerprint()) {
-      return IngestResult{/*duplicate=*/true, seen->sequence()};
+      IngestResult result;
+      result.duplicate = true;
+      result.sequence = seen->sequence();
+      return result;
     }
     return FieldErrorWithCode(
         absl::StatusCode::kAlreadyExists, "event_id",
@@ -44,8 +86,9 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event,
                      seen->sequence(), "); a corrected fact needs a new event_id"));
   }
   const uint64_t sequence = last_sequence_ + 1;
+  IngestResult result;
+  result.sequence = sequence;
   WriteBatch batch(*store_);
-
   storage::v1::EventLogEntry entry = event.entry;
   entry.set_sequence(sequence);
   *entry.mutable_received_at() = ToProtoTime(received_at);
@@ -53,36 +96,187 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event,
   id_entry.set_sequence(sequence);
   id_entry.set_fingerprint(event.entry.fingerprint());
   PutEventIdEntry(&batch, event_id, std::move(id_entry));
-  if (entry.has_person()) RETURN_IF_ERROR(ApplyPerson(entry.person(), sequence, &batch));
+  if (entry.has_person()) {
+    RETURN_IF_ERROR(ApplyPerson(entry.person(), sequence, received_at, &batch, &result.decisions));
+  } else if (entry.has_broadcast() && rules_ != nullptr && rules_->Get() != nullptr &&
+             !rules_->Get()->BroadcastRules(entry.broadcast().topic()).empty()) {
+    storage::v1::SweepJob job;
+    job.set_kind(storage::v1::SweepJob::BROADCAST);
+    *job.mutable_broadcast() = entry.broadcast();
+    job.set_day_days(DaysSinceEpoch(Today(received_at)));
+    job.set_triggered_by(absl::StrCat("broadcast ", event_id));
+    *job.mutable_started_at() = ToProtoTime(received_at);
+    result.sweep_id = next_sweep_id_;
+    StartSweep(std::move(job), &batch);
+  }
   PutEventLogEntry(&batch, std::move(entry));
-
-  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  absl::Status written = store_->Write(&batch, /*sync=*/false);
+  if (!written.ok()) {
+    if (result.sweep_id != 0) sweeps_.pop_back();  // its batch is not written
+    return written;
+  }
   last_sequence_ = sequence;
-  return IngestResult{/*duplicate=*/false, sequence};
+  return result;
 }
 
-absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& event,
-                                       uint64_t sequence, WriteBatch* batch) {
-  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> stored,
-                   ReadPersonState(*store_, event.person_id()));
+void EventApplier::StartSweep(storage::v1::SweepJob job, WriteBatch* batch) {
+  job.set_id(next_sweep_id_++);
+  job.set_format_version(kStorageFormatVersion);
+  batch->Put(Family::kMeta, SweepKey(job.id()), EncodeRecord(job));
+  sweeps_.push_back(std::move(job));  // kept only if the batch is written: see callers
+}
+
+absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence,
+                                       absl::Time received_at, WriteBatch* batch, int* decisions) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> stored, ReadPersonState(*store_, event.person_id()));
   storage::v1::PersonState state = stored ? *std::move(stored) : storage::v1::PersonState();
   PersonChanges changes = MergePersonEvent(event, sequence, &state);
+  StorePersonSource source(store_);
   if (changes.household_changed) {
     if (!changes.previous_household.empty()) {
       DeleteHouseholdMember(batch, changes.previous_household, event.person_id());
     }
     PutHouseholdMember(batch, state.household_id(), event.person_id());
+    source.OverrideMembership(event.person_id(), changes.previous_household, state.household_id());
   }
+  std::vector<std::string> linked;
   for (const LinkMirror& mirror : changes.mirrors) {
-    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> other,
-                     ReadPersonState(*store_, mirror.other_person_id));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> other, ReadPersonState(*store_, mirror.other_person_id));
     storage::v1::PersonState other_state = other ? *std::move(other) : storage::v1::PersonState();
     if (MergeLinkMirror(mirror, event, sequence, &other_state)) {
-      PutPersonState(batch, std::move(other_state));
+      source.Override(other_state);
+      PutPersonState(batch, other_state);
+    }
+    linked.push_back(mirror.other_person_id);
+  }
+  source.Override(state);
+  PutPersonState(batch, state);
+
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const bool links_changed = !changes.mirrors.empty();
+  if (rules == nullptr || (changes.changed_attributes.empty() && !changes.household_changed && !links_changed)) {
+    return absl::OkStatus();
+  }
+  // Which rules to evaluate for whom: only the rules whose inputs changed,
+  // for the person and the persons who read the person (linked, household).
+  const absl::CivilDay today = Today(received_at);
+  DecisionMaker maker(*rules, store_, DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
+  const EvaluationContext evaluation{today, nullptr};
+  for (const storage::v1::LinkEntry& link : state.links()) {
+    if (!link.removed()) linked.push_back(link.person_id());
+  }
+  std::vector<std::string> household;
+  for (const std::string& h : {changes.previous_household, state.household_id()}) {
+    if (h.empty()) continue;
+    ASSIGN_OR_RETURN(std::vector<std::string> members, source.HouseholdMembers(h));
+    for (std::string& m : members) {
+      if (m != event.person_id()) household.push_back(std::move(m));
     }
   }
-  PutPersonState(batch, std::move(state));
+  for (const CompiledRule* rule : rules->EventRules()) {
+    if (Intersects(changes.changed_attributes, rule->trigger_attributes) ||
+        (changes.household_changed && rule->reads_household) || (links_changed && rule->reads_links)) {
+      RETURN_IF_ERROR(maker.Consider(*rule, event.person_id(), &source, evaluation, batch));
+    }
+    if (rule->reads_links) {
+      for (const std::string& other : linked) RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
+    }
+    if (rule->reads_household) {
+      for (const std::string& other : household) {
+        RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
+      }
+    }
+  }
+  *decisions = maker.decisions_made();
   return absl::OkStatus();
+}
+
+absl::StatusOr<TickResult> EventApplier::Tick(absl::CivilDay day) {
+  TickResult result;
+  ASSIGN_OR_RETURN(std::optional<std::string> last_bytes, store_->Get(Family::kMeta, kLastTickKey));
+  if (last_bytes) {
+    ASSIGN_OR_RETURN(storage::v1::LastTick last, DecodeRecord<storage::v1::LastTick>(*last_bytes, "last tick"));
+    if (DayFromEpochDays(last.day_days()) >= day) {
+      result.already_ran = true;
+      return result;
+    }
+  }
+  WriteBatch batch(*store_);
+  storage::v1::LastTick last;
+  last.set_format_version(kStorageFormatVersion);
+  last.set_day_days(DaysSinceEpoch(day));
+  batch.Put(Family::kMeta, kLastTickKey, EncodeRecord(last));
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const size_t before = sweeps_.size();
+  if (rules != nullptr && !rules->DailyRules().empty()) {
+    storage::v1::SweepJob job;
+    job.set_kind(storage::v1::SweepJob::DAILY);
+    job.set_day_days(DaysSinceEpoch(day));
+    job.set_triggered_by(absl::StrCat("daily ", FormatIsoDate(day)));
+    *job.mutable_started_at() = ToProtoTime(clock_->Now());
+    result.sweep_id = next_sweep_id_;
+    StartSweep(std::move(job), &batch);
+  }
+  absl::Status written = store_->Write(&batch, /*sync=*/false);
+  if (!written.ok()) {
+    sweeps_.resize(before);
+    return written;
+  }
+  return result;
+}
+
+absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
+  SweepProgress progress;
+  if (sweeps_.empty()) return progress;
+  storage::v1::SweepJob job = sweeps_.front();
+  progress.sweep_id = job.id();
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  std::vector<const CompiledRule*> candidates;
+  if (rules != nullptr) {
+    candidates = job.kind() == storage::v1::SweepJob::BROADCAST ? rules->BroadcastRules(job.broadcast().topic())
+                                                                 : rules->DailyRules();
+  }
+  std::vector<std::string> persons;
+  const std::string start = job.cursor().empty() ? "" : absl::StrCat(job.cursor(), absl::string_view("\0", 1));
+  RETURN_IF_ERROR(store_->ScanFrom(Family::kPersons, start, [&](absl::string_view key, absl::string_view) {
+    persons.emplace_back(key);
+    return static_cast<int>(persons.size()) < max_persons;
+  }));
+  WriteBatch batch(*store_);
+  const absl::CivilDay day = DayFromEpochDays(job.day_days());
+  if (rules == nullptr) {
+    batch.Delete(Family::kMeta, SweepKey(job.id()));
+    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+    sweeps_.pop_front();
+    progress.finished = true;
+    return progress;
+  }
+  DecisionMaker maker(*rules, store_, DecisionContext{day, clock_->Now(), job.triggered_by()});
+  const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
+  StorePersonSource source(store_);
+  for (const std::string& person : persons) {
+    for (const CompiledRule* rule : candidates) {
+      RETURN_IF_ERROR(maker.Consider(*rule, person, &source, evaluation, &batch));
+    }
+  }
+  progress.persons = static_cast<int>(persons.size());
+  progress.decisions = maker.decisions_made();
+  job.set_persons_evaluated(job.persons_evaluated() + persons.size());
+  job.set_decisions_made(job.decisions_made() + maker.decisions_made());
+  progress.finished = static_cast<int>(persons.size()) < max_persons;
+  if (progress.finished) {
+    batch.Delete(Family::kMeta, SweepKey(job.id()));
+  } else {
+    job.set_cursor(persons.back());
+    batch.Put(Family::kMeta, SweepKey(job.id()), EncodeRecord(job));
+  }
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  if (progress.finished) {
+    sweeps_.pop_front();
+  } else {
+    sweeps_.front() = std::move(job);
+  }
+  return progress;
 }
 
 }  // namespace proactive

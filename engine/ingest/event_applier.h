@@ -1,25 +1,33 @@
 // Applies validated events to the store, one WriteBatch per event: the log
 // entry, the event-id index, the new person state, the mirrored links of the
-// other persons and the household index, all or nothing.
+// other persons, the household index, and the decisions of every rule the
+// event makes fire, all or nothing. A broadcast, or a daily tick, starts a
+// sweep over the population that Sweep() advances chunk by chunk, each chunk
+// in one batch with its cursor.
 //
-//   ASSIGN_OR_RETURN(auto applier, EventApplier::Create(store));
+//   ASSIGN_OR_RETURN(auto applier, EventApplier::Create(store, &rules, clock));
 //   ASSIGN_OR_RETURN(IngestResult result, applier->Apply(event, clock->Now()));
 //   RETURN_IF_ERROR(store->SyncWal());  // before acknowledging
 //
-// Apply writes without fsync; the caller syncs once for a group of events
+// Writes are not synced here; the caller syncs once for a group of events
 // (group commit) and only then acknowledges them. Not thread-safe: one
 // writer applies events, in log order.
 #ifndef PROACTIVE_ENGINE_INGEST_EVENT_APPLIER_H_
 #define PROACTIVE_ENGINE_INGEST_EVENT_APPLIER_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "engine/common/clock.h"
+#include "engine/common/swappable.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/person_merge.h"
+#include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 
 namespace proactive {
@@ -27,12 +35,28 @@ namespace proactive {
 struct IngestResult {
   bool duplicate = false;  // the same event was applied before; nothing changed
   uint64_t sequence = 0;   // the event's position in the log (the original's if duplicate)
+  int decisions = 0;       // decisions made in the event's batch
+  uint64_t sweep_id = 0;   // a broadcast's sweep, 0 when none
+};
+
+struct TickResult {
+  bool already_ran = false;  // the schedule already ran for this day or a later one
+  uint64_t sweep_id = 0;
+};
+
+struct SweepProgress {
+  uint64_t sweep_id = 0;
+  int persons = 0;
+  int decisions = 0;
+  bool finished = false;
 };
 
 class EventApplier {
  public:
-  // Reads the last log sequence. REQUIRES: `store` outlives the applier.
-  static absl::StatusOr<std::unique_ptr<EventApplier>> Create(Store* store);
+  // Reads the last log sequence and the pending sweeps. `rules` may be null:
+  // then events make no decisions. REQUIRES: everything outlives the applier.
+  static absl::StatusOr<std::unique_ptr<EventApplier>> Create(Store* store, const Swappable<RuleSet>* rules,
+                                                              Clock* clock);
 
   EventApplier(const EventApplier&) = delete;
   EventApplier& operator=(const EventApplier&) = delete;
@@ -43,17 +67,35 @@ class EventApplier {
   // Any other error is a storage failure: nothing of the event was written.
   absl::StatusOr<IngestResult> Apply(const ValidatedEvent& event, absl::Time received_at);
 
+  // Starts the daily schedule for `day` unless it already ran for that day
+  // or a later one.
+  absl::StatusOr<TickResult> Tick(absl::CivilDay day);
+
+  bool HasPendingSweep() const { return !sweeps_.empty(); }
+  // Evaluates up to `max_persons` more persons of the oldest pending sweep
+  // and writes their decisions with the sweep's new cursor in one batch.
+  absl::StatusOr<SweepProgress> Sweep(int max_persons);
+  size_t pending_sweeps() const { return sweeps_.size(); }
+
   uint64_t last_sequence() const { return last_sequence_; }
 
+  // The evaluation date: today in the city's time zone.
+  absl::CivilDay Today(absl::Time now) const;
+
  private:
-  EventApplier(Store* store, uint64_t last_sequence)
-      : store_(store), last_sequence_(last_sequence) {}
+  EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence)
+      : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence) {}
 
   absl::Status ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence,
-                           WriteBatch* batch);
+                           absl::Time received_at, WriteBatch* batch, int* decisions);
+  void StartSweep(storage::v1::SweepJob job, WriteBatch* batch);
 
   Store* store_;
+  const Swappable<RuleSet>* rules_;
+  Clock* clock_;
   uint64_t last_sequence_;
+  uint64_t next_sweep_id_ = 1;
+  std::deque<storage::v1::SweepJob> sweeps_;  // pending, oldest first
 };
 
 }  // namespace proactive

@@ -18,8 +18,7 @@ bool IsEventError(const absl::Status& status) {
 
 }  // namespace
 
-EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock,
-                         EventWriterOptions options)
+EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options)
     : applier_(applier), store_(store), clock_(clock), options_(options) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -38,7 +37,23 @@ void EventWriter::Submit(ValidatedEvent event, Done done) {
     } else if (queue_.size() >= options_.max_queued) {
       refusal = absl::UnavailableError("the ingestion queue is full; retry later");
     } else {
-      queue_.push_back(Pending{std::move(event), std::move(done)});
+      queue_.push_back(Pending{std::move(event), std::move(done), nullptr});
+      return;
+    }
+  }
+  done(refusal);
+}
+
+void EventWriter::SubmitTick(absl::CivilDay day, TickDone done) {
+  absl::Status refusal;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refusal = absl::UnavailableError("the engine is shutting down");
+    } else if (!failure_.ok()) {
+      refusal = absl::UnavailableError(absl::StrCat("storage failed: ", failure_.message()));
+    } else {
+      queue_.push_back(Pending{day, nullptr, std::move(done)});
       return;
     }
   }
@@ -59,7 +74,6 @@ absl::StatusOr<IngestResult> EventWriter::SubmitAndWait(ValidatedEvent event) {
 void EventWriter::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
@@ -70,63 +84,109 @@ EventWriterStats EventWriter::stats() const {
   return stats_;
 }
 
+absl::Status EventWriter::CurrentFailure() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
+}
+
 void EventWriter::Run() {
   for (;;) {
     std::deque<Pending> group;
+    const bool sweeping = applier_->HasPendingSweep() && CurrentFailure().ok();
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return !w->queue_.empty() || w->stopping_;
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and everything was applied
+      if (!sweeping) {
+        mu_.Await(absl::Condition(
+            +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
+            this));
+      }
+      if (queue_.empty() && stopping_) break;  // unfinished sweeps resume at the next start
       size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_group));
       for (size_t i = 0; i < n; ++i) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    CommitGroup(&group);
+    if (!group.empty()) CommitGroup(&group);
+    if (applier_->HasPendingSweep() && CurrentFailure().ok()) AdvanceSweep();
+  }
+  // Ticks whose sweep did not finish: tell their callers.
+  for (auto& [id, waiting] : waiting_ticks_) {
+    waiting.first(absl::UnavailableError("the engine stopped before the daily evaluation finished; it resumes at restart"));
+  }
+  waiting_ticks_.clear();
+}
+
+absl::Status EventWriter::Sync() { return options_.sync ? store_->SyncWal() : absl::OkStatus(); }
+
+void EventWriter::AdvanceSweep() {
+  absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk);
+  absl::Status status = progress.ok() ? Sync() : progress.status();
+  if (!status.ok()) {
+    LogError("ingest", absl::StrCat("storage failure during a sweep, refusing events until restart: ", status.ToString()));
+    absl::MutexLock lock(&mu_);
+    if (failure_.ok()) failure_ = status;
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.sweep_chunks;
+    stats_.pending_sweeps = applier_->pending_sweeps();
+  }
+  auto it = waiting_ticks_.find(progress->sweep_id);
+  if (it == waiting_ticks_.end()) return;
+  it->second.second.persons += progress->persons;
+  it->second.second.decisions += progress->decisions;
+  if (progress->finished) {
+    TickDone done = std::move(it->second.first);
+    TickOutcome outcome = it->second.second;
+    waiting_ticks_.erase(it);
+    done(outcome);
   }
 }
 
 void EventWriter::CommitGroup(std::deque<Pending>* group) {
-  std::vector<absl::StatusOr<IngestResult>> results;
-  results.reserve(group->size());
-  absl::Status failure;
-  {
-    absl::MutexLock lock(&mu_);
-    failure = failure_;
-  }
-  for (Pending& pending : *group) {
+  std::vector<absl::StatusOr<IngestResult>> results(group->size());
+  std::vector<absl::StatusOr<TickResult>> ticks(group->size());
+  absl::Status failure = CurrentFailure();
+  for (size_t i = 0; i < group->size(); ++i) {
+    Pending& pending = (*group)[i];
     if (!failure.ok()) {
-      results.push_back(absl::UnavailableError(
-          absl::StrCat("storage failed, event not applied: ", failure.message())));
+      absl::Status refused = absl::UnavailableError(absl::StrCat("storage failed, not applied: ", failure.message()));
+      results[i] = refused;
+      ticks[i] = refused;
       continue;
     }
-    absl::StatusOr<IngestResult> result = applier_->Apply(pending.event, clock_->Now());
-    if (!result.ok() && !IsEventError(result.status())) {
-      failure = result.status();
-      LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ",
-                                      failure.ToString()));
+    absl::Status error;
+    if (auto* event = std::get_if<ValidatedEvent>(&pending.work)) {
+      results[i] = applier_->Apply(*event, clock_->Now());
+      error = results[i].status();
+    } else {
+      ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
+      error = ticks[i].status();
     }
-    results.push_back(std::move(result));
+    if (!error.ok() && !IsEventError(error)) {
+      failure = error;
+      LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
+    }
   }
   // Duplicates are acknowledged after the sync too: the original may be in
   // this very group, or written by a group whose sync failed.
-  if (options_.sync && failure.ok()) {
-    absl::Status synced = store_->SyncWal();
+  if (failure.ok()) {
+    absl::Status synced = Sync();
     if (!synced.ok()) {
       failure = synced;
-      LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ",
-                                      synced.ToString()));
+      LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", synced.ToString()));
     }
   }
   if (!failure.ok()) {
     // Nothing of this group is known durable: no acknowledgement.
+    absl::Status unavailable = absl::UnavailableError(absl::StrCat("storage failed: ", failure.message()));
     for (auto& r : results) {
-      if (r.ok()) r = absl::UnavailableError(absl::StrCat("storage failed: ", failure.message()));
+      if (r.ok()) r = unavailable;
+    }
+    for (auto& t : ticks) {
+      if (t.ok()) t = unavailable;
     }
   }
   {
@@ -134,8 +194,24 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     if (!failure.ok() && failure_.ok()) failure_ = failure;
     stats_.events += group->size();
     stats_.groups += 1;
+    stats_.pending_sweeps = applier_->pending_sweeps();
   }
-  for (size_t i = 0; i < group->size(); ++i) (*group)[i].done(std::move(results[i]));
+  for (size_t i = 0; i < group->size(); ++i) {
+    Pending& pending = (*group)[i];
+    if (pending.done) {
+      pending.done(std::move(results[i]));
+      continue;
+    }
+    if (!ticks[i].ok()) {
+      pending.tick_done(ticks[i].status());
+    } else if (ticks[i]->already_ran || ticks[i]->sweep_id == 0) {
+      TickOutcome outcome;
+      outcome.already_ran = ticks[i]->already_ran;
+      pending.tick_done(outcome);
+    } else {
+      waiting_ticks_[ticks[i]->sweep_id] = {std::move(pending.tick_done), TickOutcome{}};
+    }
+  }
 }
 
 }  // namespace proactive

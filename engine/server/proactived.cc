@@ -151,7 +151,7 @@ absl::Status Run() {
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_data_dir);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
-  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get()));
+  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get(), nullptr, SystemClock()));
   LogInfo("proactived", absl::StrCat("opened ", store_options.path, " (event log at sequence ",
                                      applier->last_sequence(), ")"));
 

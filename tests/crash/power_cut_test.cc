@@ -91,7 +91,7 @@ Figures RunPowerCuts(int cycles, bool sync, uint64_t seed) {
     if (!store.ok()) return figures;
     Verify(**store, acknowledged, &lost, &figures);
     if (cycle == cycles) break;  // the last restart only verifies
-    auto applier = EventApplier::Create(store->get());
+    auto applier = EventApplier::Create(store->get(), nullptr, &clock);
     EXPECT_THAT(applier, IsOk());
     EventWriterOptions options;
     options.sync = sync;

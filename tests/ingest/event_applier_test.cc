@@ -26,7 +26,7 @@ class EventApplierTest : public ::testing::Test {
     auto store = Store::Open({dir_.path() + "/data"});
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    auto applier = EventApplier::Create(store_.get());
+    auto applier = EventApplier::Create(store_.get(), nullptr, &clock_);
     ASSERT_THAT(applier, IsOk());
     applier_ = *std::move(applier);
   }

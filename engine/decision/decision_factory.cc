@@ -1,0 +1,114 @@
+#include "engine/decision/decision_factory.h"
+
+#include "engine/common/text_formats.h"
+
+namespace proactive {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp ts;
+  absl::Duration rem;
+  int64_t seconds = absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem);
+  int64_t nanos = absl::ToInt64Nanoseconds(rem);
+  if (nanos < 0) {
+    --seconds;
+    nanos += 1000000000;
+  }
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(nanos));
+  return ts;
+}
+
+storage::v1::ActionKind StoredKind(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kNotify: return storage::v1::ACTION_NOTIFY;
+    case ActionKind::kPropose: return storage::v1::ACTION_PROPOSE;
+    case ActionKind::kGrant: return storage::v1::ACTION_GRANT;
+    case ActionKind::kRefer: return storage::v1::ACTION_REFER;
+  }
+  return storage::v1::ACTION_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone) {
+  return absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 23, 59, 59), zone);
+}
+
+absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
+  switch (status) {
+    case storage::v1::PROPOSED: return "proposed";
+    case storage::v1::NOTIFIED: return "notified";
+    case storage::v1::CONFIRMED: return "confirmed";
+    case storage::v1::DECLINED: return "declined";
+    case storage::v1::LAPSED: return "lapsed";
+    case storage::v1::ISSUED: return "issued";
+    case storage::v1::REFERRED: return "referred";
+    case storage::v1::IN_REVIEW: return "in review";
+    case storage::v1::UPHELD: return "upheld";
+    case storage::v1::OVERTURNED: return "overturned";
+    case storage::v1::AMENDED: return "amended";
+    default: return "unknown";
+  }
+}
+
+storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules,
+                                        const std::string& person_id, const RuleOutcome& outcome,
+                                        const DecisionContext& context) {
+  storage::v1::DecisionRecord d;
+  d.set_decision_id(DecisionIdFor(KeyOf(rule, person_id, outcome)));
+  d.set_reference_code(ReferenceCodeFor(d.decision_id()));
+  d.set_person_id(person_id);
+  for (const std::string& r : outcome.recipients) d.add_recipients(r);
+  d.set_rule_id(rule.spec.id);
+  d.set_rule_version(rule.version);
+  d.set_pack(rule.pack->pack);
+  d.set_pack_version(rule.pack->version);
+  d.set_rule_set_version(rules.version());
+  d.set_title(rule.spec.title);
+  d.set_once_per(outcome.once_per);
+  d.set_action_kind(StoredKind(rule.spec.action.kind));
+  d.set_service(rule.spec.action.service);
+  for (const auto& [name, value] : outcome.parameters) {
+    storage::v1::NamedValue* p = d.add_parameters();
+    p->set_name(name);
+    *p->mutable_value() = ToStorageValue(value);
+  }
+  for (const std::string& basis : rule.spec.legal_basis) d.add_legal_basis(basis);
+  for (const auto& input : outcome.inputs) *d.add_inputs() = input;
+  for (const auto& applied : outcome.parameters_applied) *d.add_parameters_applied() = applied;
+  for (const auto& step : outcome.trace) *d.add_trace() = step;
+  d.set_triggered_by(context.triggered_by);
+  d.set_evaluation_date(FormatIsoDate(context.today));
+  *d.mutable_created_at() = ToProto(context.now);
+  d.set_urgent(rule.spec.action.urgent);
+  d.set_letter_fallback(rule.spec.action.letter);
+
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(rules.city().timezone, &zone)) zone = absl::UTCTimeZone();
+  storage::v1::DecisionStatus status = storage::v1::ISSUED;
+  switch (rule.spec.action.kind) {
+    case ActionKind::kPropose:
+      status = storage::v1::PROPOSED;
+      *d.mutable_reply_deadline() = ToProto(EndOfDay(context.today + rule.spec.action.reply_deadline_days, zone));
+      d.set_accept_without_reply(rule.spec.action.without_reply == WithoutReply::kAccept);
+      break;
+    case ActionKind::kRefer: status = storage::v1::REFERRED; break;
+    case ActionKind::kNotify:
+    case ActionKind::kGrant: status = storage::v1::ISSUED; break;
+  }
+  if (rule.spec.action.review == "before_notify") status = storage::v1::IN_REVIEW;
+  int window = rule.spec.action.recourse_window_days.value_or(rules.city().recourse_window_days);
+  *d.mutable_recourse_deadline() = ToProto(EndOfDay(context.today + window, zone));
+  d.set_status(status);
+  storage::v1::StatusChange* change = d.add_history();
+  change->set_status(status);
+  *change->mutable_at() = ToProto(context.now);
+  change->set_actor("engine");
+  change->set_cause(context.triggered_by);
+  change->set_reason(status == storage::v1::IN_REVIEW ? "the rule requires a human review before notifying"
+                                                      : "the rule's conditions were met");
+  return d;
+}
+
+}  // namespace proactive

@@ -1,0 +1,45 @@
+// Turning a rule that fired into a decision record: identity from (rule,
+// person, once_per), initial status by action kind, deadlines, everything the
+// explanation needs (rule version, legal basis, inputs, parameters, trace).
+//
+//   storage::v1::DecisionRecord record =
+//       NewDecision(*rule, rule_set, "P1", outcome, {today, now, "event civ-1"});
+#ifndef PROACTIVE_ENGINE_DECISION_DECISION_FACTORY_H_
+#define PROACTIVE_ENGINE_DECISION_DECISION_FACTORY_H_
+
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/decision/decision_keys.h"
+#include "engine/rules/rule_evaluator.h"
+#include "engine/rules/rule_set.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+struct DecisionContext {
+  absl::CivilDay today;      // the evaluation date
+  absl::Time now;            // when the decision is made
+  std::string triggered_by;  // "event civ-1", "broadcast mf-2026-07-01-75", "daily 2026-01-12"
+};
+
+// REQUIRES: outcome.fires().
+storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules,
+                                        const std::string& person_id, const RuleOutcome& outcome,
+                                        const DecisionContext& context);
+
+// The decision key of a firing.
+inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id, const RuleOutcome& outcome) {
+  return DecisionKey{rule.spec.id, person_id, outcome.once_per};
+}
+
+// Status names as people read them ("proposed", "in review", ...).
+absl::string_view DecisionStatusName(storage::v1::DecisionStatus status);
+
+// End of `day` in `zone` (23:59:59), the moment a deadline expires.
+absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_DECISION_DECISION_FACTORY_H_

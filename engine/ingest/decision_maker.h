@@ -1,0 +1,49 @@
+// Makes the decisions of one batch: evaluates rules for persons and, for
+// each that fires with no decision yet for its (rule, person, once_per) key,
+// writes the decision into the batch. The key is checked in the store and
+// among the decisions already in this batch, so the same person and period
+// never get two decisions, whatever triggers the rule again.
+//
+//   DecisionMaker maker(rules, store, {today, now, "event civ-1"});
+//   RETURN_IF_ERROR(maker.Consider(*rule, "P1", &source, evaluation, &batch));
+#ifndef PROACTIVE_ENGINE_INGEST_DECISION_MAKER_H_
+#define PROACTIVE_ENGINE_INGEST_DECISION_MAKER_H_
+
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/decision/decision_factory.h"
+#include "engine/rules/person_graph.h"
+#include "engine/rules/rule_evaluator.h"
+#include "engine/rules/rule_set.h"
+#include "engine/store/store.h"
+
+namespace proactive {
+
+class DecisionMaker {
+ public:
+  // REQUIRES: `rules` and `store` outlive the maker.
+  DecisionMaker(const RuleSet& rules, const Store* store, DecisionContext context)
+      : rules_(rules), store_(store), context_(std::move(context)) {}
+
+  // Evaluates `rule` for `person_id`; writes a new decision into `batch` when
+  // it fires for a new key. Unknown persons are skipped. Errors are storage
+  // errors.
+  absl::Status Consider(const CompiledRule& rule, const std::string& person_id, PersonSource* source,
+                        const EvaluationContext& evaluation, WriteBatch* batch);
+
+  int decisions_made() const { return decisions_made_; }
+  const DecisionContext& context() const { return context_; }
+
+ private:
+  const RuleSet& rules_;
+  const Store* store_;
+  DecisionContext context_;
+  std::set<std::string> keys_in_batch_;
+  int decisions_made_ = 0;
+};
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_INGEST_DECISION_MAKER_H_
