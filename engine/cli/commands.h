@@ -21,6 +21,11 @@ int RunPublishCommand(const std::vector<std::string>& args);
 int RunPersonCommand(const std::vector<std::string>& args);
 int RunSynthCommand(const std::vector<std::string>& args);
 int RunRulesCommand(const std::vector<std::string>& args);
+int RunDecisionsCommand(const std::vector<std::string>& args);
+int RunTickCommand(const std::vector<std::string>& args);
+int RunStatusCommand(const std::vector<std::string>& args);
+int RunReloadCommand(const std::vector<std::string>& args);
+int RunSimulateCommand(const std::vector<std::string>& args);
 
 }  // namespace proactive
 

@@ -22,7 +22,10 @@ constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
     {"person", "show what the engine holds about a person (person show ID)", RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
-    {"rules", "check, test and simulate rule packs (rules check|test|simulate)", RunRulesCommand},
+    {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
+    {"decisions", "the decisions about a person, or one decision in full", RunDecisionsCommand},
+    {"tick", "run the daily schedule (time-driven rules) for a day", RunTickCommand},
+    {"status", "the running rule set and the engine's progress", RunStatusCommand},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -16,6 +16,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: proactivectl rules check DIR     compile every pack of DIR against DIR/schema.yaml\n"
     "       proactivectl rules test DIR      run every *.tests.yaml of DIR\n"
+    "       proactivectl rules reload        make the daemon reload its rules directory\n"
+    "       proactivectl rules simulate ...  dry run over the stored population (--help)\n"
     "check prints every mistake with file:line:col; test prints one line per case and\n"
     "ends with \"N passed, M failed\". Exit code 0 when all is well, 1 otherwise.\n";
 
@@ -63,6 +65,10 @@ int Test(const std::string& directory) {
 }  // namespace
 
 int RunRulesCommand(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "simulate" || args[0] == "reload")) {
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args[0] == "simulate" ? RunSimulateCommand(rest) : RunReloadCommand(rest);
+  }
   CommandLine line({}, {"help"});
   absl::Status parsed = line.Parse(args);
   const std::vector<std::string>& words = line.positional();

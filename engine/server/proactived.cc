@@ -5,12 +5,14 @@
 // Starts on its embedded RocksDB, serves gRPC (mutual TLS; --insecure for
 // local development) until SIGTERM or SIGINT, then stops accepting calls,
 // drains what is in flight, syncs and closes the store. SIGHUP reloads the
-// attribute schema and the access file (a broken one is refused and the
-// current one kept).
+// rule packs (with the attribute schema) and the access file; a broken one is
+// refused and the running one kept.
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -19,9 +21,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "engine/common/clock.h"
 #include "engine/common/diagnostic.h"
 #include "engine/common/log.h"
+#include "engine/common/offset_clock.h"
+#include "engine/common/text_formats.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/event_applier.h"
@@ -31,7 +36,10 @@
 #include "engine/service/access_control.h"
 #include "engine/service/grpc_server.h"
 #include "engine/service/ingestion_service.h"
+#include "engine/service/decisions_service.h"
 #include "engine/service/persons_service.h"
+#include "engine/service/rules_admin_service.h"
+#include "engine/service/rules_holder.h"
 #include "engine/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -54,22 +62,15 @@ ABSL_FLAG(std::string, tls_client_ca, "", "PEM file: the CA that signs client ce
 ABSL_FLAG(std::string, access_file, "",
           "YAML file of principals (certificate names or token hashes) and their roles; "
           "required unless --insecure (see deploy/config/access.yaml)");
+ABSL_FLAG(std::string, clock_start, "",
+          "demos and tests only: the engine's clock starts at this RFC 3339 time and runs from there");
+ABSL_FLAG(bool, daily_schedule, true,
+          "run time-driven rules once a day (at start, then at each new day in the city's time zone)");
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a plaintext listener serving only the gRPC health service, for probes");
 
 namespace proactive {
 namespace {
-
-absl::StatusOr<std::shared_ptr<const AttributeSchema>> LoadSchema(const std::string& rules_dir) {
-  std::vector<Diagnostic> diagnostics;
-  std::string path = absl::StrCat(rules_dir, "/schema.yaml");
-  absl::StatusOr<AttributeSchema> schema = AttributeSchema::LoadFile(path, &diagnostics);
-  if (!schema.ok()) {
-    return absl::Status(schema.status().code(),
-                        absl::StrCat(schema.status().message(), "\n", FormatDiagnostics(diagnostics)));
-  }
-  return std::make_shared<const AttributeSchema>(*std::move(schema));
-}
 
 absl::StatusOr<std::shared_ptr<const AccessPolicy>> LoadAccessPolicy() {
   const std::string path = absl::GetFlag(FLAGS_access_file);
@@ -108,6 +109,46 @@ absl::Status ReadTlsOptions(GrpcServerOptions* options) {
   return absl::OkStatus();
 }
 
+// Runs the daily schedule once per day of the city: at start, then whenever
+// the city's date changes. Ticks are idempotent, so a restart on the same day
+// changes nothing.
+class DailyScheduler {
+ public:
+  DailyScheduler(EventWriter* writer, const RulesHolder* rules, Clock* clock)
+      : writer_(writer), rules_(rules), clock_(clock), thread_([this] { Run(); }) {}
+  ~DailyScheduler() {
+    stop_.Notify();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    absl::CivilDay last(1, 1, 1);
+    do {
+      absl::TimeZone zone = absl::UTCTimeZone();
+      if (auto rules = rules_->rules().Get()) absl::LoadTimeZone(rules->city().timezone, &zone);
+      absl::CivilDay today = absl::ToCivilDay(clock_->Now(), zone);
+      if (today > last) {
+        last = today;
+        writer_->SubmitTick(today, [today](absl::StatusOr<TickOutcome> outcome) {
+          if (!outcome.ok()) {
+            LogWarning("schedule", absl::StrCat("daily evaluation of ", FormatIsoDate(today), ": ", outcome.status().message()));
+          } else if (!outcome->already_ran) {
+            LogInfo("schedule", absl::StrCat("daily evaluation of ", FormatIsoDate(today), ": ", outcome->persons,
+                                             " persons, ", outcome->decisions, " decisions"));
+          }
+        });
+      }
+    } while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  }
+
+  EventWriter* writer_;
+  const RulesHolder* rules_;
+  Clock* clock_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
 absl::Status WriteReadyFile(const std::string& path, const std::string& address) {
   std::string temp = absl::StrCat(path, ".tmp");
   {
@@ -144,28 +185,46 @@ absl::Status Run() {
   ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> initial_access, LoadAccessPolicy());
   Swappable<AccessPolicy> access(initial_access);
 
-  const std::string rules_dir = absl::GetFlag(FLAGS_rules_dir);
-  ASSIGN_OR_RETURN(std::shared_ptr<const AttributeSchema> initial_schema, LoadSchema(rules_dir));
-  Swappable<AttributeSchema> schema(initial_schema);
+  Clock* clock = SystemClock();
+  std::unique_ptr<OffsetClock> offset_clock;
+  if (const std::string start = absl::GetFlag(FLAGS_clock_start); !start.empty()) {
+    absl::StatusOr<absl::Time> time = ParseRfc3339(start);
+    if (!time.ok()) return absl::InvalidArgumentError(absl::StrCat("--clock_start: ", time.status().message()));
+    offset_clock = std::make_unique<OffsetClock>(*time);
+    clock = offset_clock.get();
+    LogWarning("proactived", absl::StrCat("--clock_start: the engine's clock starts at ", start, " (demos and tests only)"));
+  }
+
+  RulesHolder rules(absl::GetFlag(FLAGS_rules_dir));
+  {
+    std::vector<Diagnostic> diagnostics;
+    absl::Status loaded = rules.Reload(&diagnostics);
+    if (!loaded.ok()) {
+      return absl::Status(loaded.code(), absl::StrCat(loaded.message(), "\n", FormatDiagnostics(diagnostics)));
+    }
+  }
 
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_data_dir);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
-  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get(), nullptr, SystemClock()));
+  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get(), &rules.rules(), clock));
   LogInfo("proactived", absl::StrCat("opened ", store_options.path, " (event log at sequence ",
                                      applier->last_sequence(), ")"));
 
   EventWriterOptions writer_options;
   writer_options.sync = durability == "sync";
-  auto writer = std::make_unique<EventWriter>(applier.get(), store.get(), SystemClock(), writer_options);
+  auto writer = std::make_unique<EventWriter>(applier.get(), store.get(), clock, writer_options);
 
-  IngestionServiceDeps ingestion_deps{&access, &schema, writer.get(), SystemClock(), IngestLimits()};
+  IngestionServiceDeps ingestion_deps{&access, &rules.schema(), writer.get(), clock, IngestLimits()};
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons = NewPersonsService(&access, store.get());
+  std::unique_ptr<grpc::Service> decisions = NewDecisionsService(&access, store.get());
+  std::unique_ptr<grpc::Service> rules_admin =
+      NewRulesAdminService(RulesAdminDeps{&access, &rules, writer.get(), store.get(), clock});
 
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
-                   GrpcServer::Start(server_options, {ingestion.get(), persons.get()}));
+                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
                                      server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
                                      ", durability ", durability, ")"));
@@ -176,17 +235,18 @@ absl::Status Run() {
     RETURN_IF_ERROR(WriteReadyFile(ready, server->address()));
   }
 
+  std::unique_ptr<DailyScheduler> scheduler;
+  if (absl::GetFlag(FLAGS_daily_schedule)) scheduler = std::make_unique<DailyScheduler>(writer.get(), &rules, clock);
+
   for (;;) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     if (signal_number == SIGHUP) {
-      absl::StatusOr<std::shared_ptr<const AttributeSchema>> reloaded = LoadSchema(rules_dir);
-      if (reloaded.ok()) {
-        schema.Set(*std::move(reloaded));
-        LogInfo("proactived", "SIGHUP: schema reloaded");
-      } else {
-        LogError("proactived", absl::StrCat("SIGHUP: schema refused, keeping the current one: ",
-                                            reloaded.status().message()));
+      std::vector<Diagnostic> diagnostics;
+      absl::Status reloaded = rules.Reload(&diagnostics);
+      if (!reloaded.ok()) {
+        LogError("proactived", absl::StrCat("SIGHUP: rules refused: ", reloaded.message(), "\n",
+                                            FormatDiagnostics(diagnostics)));
       }
       absl::StatusOr<std::shared_ptr<const AccessPolicy>> reloaded_access = LoadAccessPolicy();
       if (reloaded_access.ok()) {
@@ -201,6 +261,7 @@ absl::Status Run() {
     LogInfo("proactived", absl::StrCat("signal ", signal_number, ": shutting down"));
     break;
   }
+  scheduler.reset();
   server->Shutdown(absl::Seconds(10));  // stop accepting, drain calls in flight
   writer->Stop();                       // apply and sync what is queued
   EventWriterStats stats = writer->stats();

@@ -66,6 +66,12 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kPublishMethod, {Role::kBackOffice}},
       {kPublishStreamMethod, {Role::kBackOffice}},
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
+      {kListDecisionsMethod, {Role::kBackOffice, Role::kCaseworker}},
+      {kGetDecisionMethod, {Role::kBackOffice, Role::kCaseworker}},
+      {kReloadRulesMethod, {Role::kRulesAdmin}},
+      {kTickMethod, {Role::kRulesAdmin}},
+      {kGetStatusMethod, {Role::kRulesAdmin, Role::kAuditor}},
+      {kSimulateMethod, {Role::kRulesAdmin}},
   };
   return *table;
 }

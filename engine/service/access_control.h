@@ -38,6 +38,12 @@ const std::vector<Role>& AllRoles();
 inline constexpr char kPublishMethod[] = "/proactive.v1.Ingestion/Publish";
 inline constexpr char kPublishStreamMethod[] = "/proactive.v1.Ingestion/PublishStream";
 inline constexpr char kGetPersonMethod[] = "/proactive.v1.Persons/GetPerson";
+inline constexpr char kListDecisionsMethod[] = "/proactive.v1.Decisions/ListDecisions";
+inline constexpr char kGetDecisionMethod[] = "/proactive.v1.Decisions/GetDecision";
+inline constexpr char kReloadRulesMethod[] = "/proactive.v1.RulesAdmin/ReloadRules";
+inline constexpr char kTickMethod[] = "/proactive.v1.RulesAdmin/Tick";
+inline constexpr char kGetStatusMethod[] = "/proactive.v1.RulesAdmin/GetStatus";
+inline constexpr char kSimulateMethod[] = "/proactive.v1.RulesAdmin/Simulate";
 
 // Every RPC of the API and the roles allowed to call it.
 const std::map<std::string, std::set<Role>>& MethodRoles();

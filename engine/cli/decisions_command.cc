@@ -1,0 +1,110 @@
+// proactivectl decisions list PERSON | show DECISION_ID
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/cli/command_line.h"
+#include "engine/cli/commands.h"
+#include "engine/client/channel.h"
+#include "engine/client/value_text.h"
+#include "engine/common/text_formats.h"
+#include "proactive/v1/decisions.grpc.pb.h"
+
+namespace proactive {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: proactivectl decisions list PERSON_ID [--server HOST:PORT]\n"
+    "       proactivectl decisions show DECISION_ID [--server HOST:PORT]\n"
+    "list: one line per decision about the person; show: the rule, its legal basis, the\n"
+    "inputs it read with their sources, the parameters applied and the status history.\n";
+
+std::string Time(const google::protobuf::Timestamp& ts) { return FormatRfc3339(FromProtoTimestamp(ts)); }
+
+void PrintLine(const v1::Decision& d) {
+  std::printf("%s  %-6s %-34s %-10s %-12s for %s  (%s)\n", d.decision_id().c_str(), d.reference_code().c_str(),
+              d.rule_id().c_str(), d.status().c_str(), d.once_per().c_str(), absl::StrJoin(d.recipients(), ",").c_str(),
+              d.triggered_by().c_str());
+}
+
+void PrintFull(const v1::Decision& d) {
+  std::printf("decision %s (reference %s): %s\n", d.decision_id().c_str(), d.reference_code().c_str(), d.title().c_str());
+  std::printf("  person        %s; told: %s\n", d.person_id().c_str(), absl::StrJoin(d.recipients(), ", ").c_str());
+  std::printf("  rule          %s version %s (pack %s %s)\n", d.rule_id().c_str(), d.rule_version().substr(0, 12).c_str(),
+              d.pack().c_str(), d.pack_version().c_str());
+  std::printf("  service       %s, period %s\n", d.service().c_str(), d.once_per().c_str());
+  std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(), Time(d.created_at()).c_str(),
+              d.evaluation_date().c_str());
+  std::printf("  status        %s\n", d.status().c_str());
+  if (d.has_reply_deadline()) std::printf("  reply before  %s\n", Time(d.reply_deadline()).c_str());
+  if (d.has_recourse_deadline()) std::printf("  contest until %s\n", Time(d.recourse_deadline()).c_str());
+  std::printf("legal basis:\n");
+  for (const std::string& basis : d.legal_basis()) std::printf("  - %s\n", basis.c_str());
+  if (d.parameters_size() > 0) std::printf("parameters of the action:\n");
+  for (const v1::Attribute& p : d.parameters()) std::printf("  %-20s %s\n", p.name().c_str(), FormatValue(p.value()).c_str());
+  if (d.inputs_size() > 0) std::printf("data used:\n");
+  for (const v1::DecisionInput& in : d.inputs()) {
+    std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), in.has_value() ? FormatValue(in.value()).c_str() : "(none)",
+                in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
+                in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");
+  }
+  if (d.parameters_applied_size() > 0) std::printf("parameters applied:\n");
+  for (const v1::AppliedParameter& p : d.parameters_applied()) {
+    std::printf("  %-34s %s since %s (%s)\n", p.name().c_str(), FormatValue(p.value()).c_str(), p.since().c_str(),
+                p.legal_basis().c_str());
+  }
+  std::printf("history:\n");
+  for (const v1::StatusChange& c : d.history()) {
+    std::printf("  %s  %-10s by %s%s%s\n", Time(c.at()).c_str(), c.status().c_str(), c.actor().c_str(),
+                c.has_reason() ? absl::StrCat(": ", c.reason()).c_str() : "",
+                c.has_cause() ? absl::StrCat(" [", c.cause(), "]").c_str() : "");
+  }
+}
+
+}  // namespace
+
+int RunDecisionsCommand(const std::vector<std::string>& args) {
+  CommandLine line({"server"}, {"help"});
+  absl::Status parsed = line.Parse(args);
+  const auto& words = line.positional();
+  if (!parsed.ok() || line.Has("help") || words.size() != 2 || (words[0] != "list" && words[0] != "show")) {
+    if (!parsed.ok()) std::fprintf(stderr, "proactivectl decisions: %s\n", std::string(parsed.message()).c_str());
+    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
+    return line.Has("help") ? kExitOk : kExitUsage;
+  }
+  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = v1::Decisions::NewStub(*channel);
+  grpc::ClientContext context;
+  connection.PrepareCall(&context, absl::Seconds(30));
+  grpc::Status status;
+  if (words[0] == "list") {
+    v1::ListDecisionsRequest request;
+    request.set_person_id(words[1]);
+    v1::ListDecisionsResponse response;
+    status = stub->ListDecisions(&context, request, &response);
+    if (status.ok()) {
+      if (response.decisions_size() == 0) std::printf("no decision about %s\n", words[1].c_str());
+      for (const v1::Decision& d : response.decisions()) PrintLine(d);
+    }
+  } else {
+    v1::GetDecisionRequest request;
+    request.set_decision_id(words[1]);
+    v1::Decision decision;
+    status = stub->GetDecision(&context, request, &decision);
+    if (status.ok()) PrintFull(decision);
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "proactivectl decisions: %s\n", status.error_message().c_str());
+    return status.error_code() == grpc::StatusCode::NOT_FOUND ? kExitRefused : kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace proactive

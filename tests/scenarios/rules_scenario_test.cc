@@ -1,0 +1,256 @@
+// Rule packs on the real daemon: a small population, a birth, a heatwave
+// warning and a daily tick make exactly the expected decisions, once each;
+// replaying events, ticks or a new warning of the same episode adds none,
+// across a restart; a broken pack is refused while the running rules stay.
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "engine/client/channel.h"
+#include "engine/client/event_json.h"
+#include "engine/schema/yaml_file.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proactive/v1/decisions.grpc.pb.h"
+#include "proactive/v1/ingestion.grpc.pb.h"
+#include "proactive/v1/rules_admin.grpc.pb.h"
+#include "tests/ingest/test_events.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+class RulesScenarioTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_dir_ = dir_.path() + "/rules";
+    std::filesystem::copy(testing::SourceDir() + "/rules", rules_dir_, std::filesystem::copy_options::recursive);
+    testing::DaemonOptions options{dir_.path() + "/data", rules_dir_};
+    // The city's clock is pinned to 29 June 2026; time-driven rules run only
+    // when the test ticks.
+    options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z", "--daily_schedule=false"};
+    daemon_ = std::make_unique<testing::DaemonProcess>(options);
+    ASSERT_THAT(daemon_->Start(), IsOk());
+    Connect();
+    std::vector<Diagnostic> diagnostics;
+    schema_ = *AttributeSchema::LoadFile(rules_dir_ + "/schema.yaml", &diagnostics);
+  }
+
+  void Connect() {
+    auto channel = ConnectToEngine(daemon_->address());
+    ingestion_ = v1::Ingestion::NewStub(channel);
+    decisions_ = v1::Decisions::NewStub(channel);
+    admin_ = v1::RulesAdmin::NewStub(channel);
+  }
+
+  // Publishes NDJSON lines; returns (accepted, duplicates).
+  std::pair<int, int> Publish(const std::vector<std::string>& lines) {
+    int accepted = 0, duplicates = 0;
+    for (const std::string& line : lines) {
+      absl::StatusOr<v1::PublishRequest> request = ParseEventJson(line, schema_);
+      EXPECT_THAT(request, IsOk()) << line;
+      grpc::ClientContext context;
+      SetDeadline(&context, absl::Seconds(10));
+      v1::PublishResponse response;
+      grpc::Status status = ingestion_->Publish(&context, *request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << line;
+      accepted += response.outcome() == v1::PublishResponse::ACCEPTED;
+      duplicates += response.outcome() == v1::PublishResponse::DUPLICATE;
+    }
+    return {accepted, duplicates};
+  }
+
+  std::vector<std::string> SampleLines() {
+    std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] != '#') lines.push_back(line);
+    }
+    return lines;
+  }
+
+  // rule id -> number of decisions about `person`.
+  std::map<std::string, int> DecisionsOf(const std::string& person) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ListDecisionsRequest request;
+    request.set_person_id(person);
+    v1::ListDecisionsResponse response;
+    EXPECT_TRUE(decisions_->ListDecisions(&context, request, &response).ok());
+    std::map<std::string, int> counts;
+    for (const v1::Decision& d : response.decisions()) ++counts[d.rule_id()];
+    last_listed_ = response;
+    return counts;
+  }
+
+  v1::TickResponse Tick(const std::string& date) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(60));
+    v1::TickRequest request;
+    request.set_date(date);
+    v1::TickResponse response;
+    grpc::Status status = admin_->Tick(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  void WaitForSweeps() {
+    for (int i = 0; i < 500; ++i) {
+      grpc::ClientContext context;
+      SetDeadline(&context, absl::Seconds(10));
+      v1::EngineStatus status;
+      ASSERT_TRUE(admin_->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+      if (status.pending_sweeps() == 0) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "sweeps did not finish";
+  }
+
+  std::string Heatwave(const std::string& event_id, const std::string& level, const std::string& episode) {
+    return absl::StrCat(R"({"event_id":")", event_id,
+                        R"(","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":")",
+                        level, R"(","episode_id":")", episode, R"("}})");
+  }
+
+  testing::TempDir dir_;
+  std::string rules_dir_;
+  AttributeSchema schema_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+  std::unique_ptr<v1::Ingestion::Stub> ingestion_;
+  std::unique_ptr<v1::Decisions::Stub> decisions_;
+  std::unique_ptr<v1::RulesAdmin::Stub> admin_;
+  v1::ListDecisionsResponse last_listed_;
+};
+
+TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
+  const std::vector<std::string> population = SampleLines();
+  EXPECT_EQ(Publish(population), std::make_pair(static_cast<int>(population.size()), 0));
+  // Event-driven: the child turning three gets an offer for her guardians;
+  // the low-income household is referred.
+  EXPECT_THAT(DecisionsOf("P0001"), ElementsAre(Pair("maternelle.first-enrolment-offer", 1)));
+  ASSERT_EQ(last_listed_.decisions_size(), 1);
+  const v1::Decision& offer = last_listed_.decisions(0);
+  EXPECT_THAT(offer.recipients(), UnorderedElementsAre("P0002", "P0003"));
+  EXPECT_EQ(offer.status(), "proposed");
+  EXPECT_EQ(offer.once_per(), "2026");
+  EXPECT_EQ(offer.triggered_by(), "event civ-2023-0001");
+  EXPECT_THAT(DecisionsOf("P0020"), ElementsAre(Pair("non-take-up.rsa-outreach", 1)));
+  EXPECT_EQ(last_listed_.decisions(0).status(), "referred");
+
+  // A birth: a child of the household of four, turning three this year.
+  const std::string birth =
+      R"({"event_id":"civ-2023-0024","person_id":"P0024","household_id":"H020","source":"etat-civil","occurred_at":"2026-06-28T10:00:00Z","set":{"birth_date":"2023-09-30","arrondissement":19},"links_added":[{"relation":"guardian","person_id":"P0020"},{"relation":"guardian","person_id":"P0021"}]})";
+  EXPECT_EQ(Publish({birth}), std::make_pair(1, 0));
+  EXPECT_THAT(DecisionsOf("P0024"), ElementsAre(Pair("maternelle.first-enrolment-offer", 1)));
+  EXPECT_THAT(DecisionsOf("P0020"), ElementsAre(Pair("non-take-up.rsa-outreach", 1)));  // once a year
+
+  // A red heatwave warning for Paris sweeps the population.
+  EXPECT_EQ(Publish({Heatwave("mf-2026-06-29-75", "red", "75-2026-06-29")}), std::make_pair(1, 0));
+  WaitForSweeps();
+  EXPECT_THAT(DecisionsOf("P0010"), ElementsAre(Pair("heatwave.check-in.isolated-elderly", 1)));
+  EXPECT_THAT(DecisionsOf("P0011"), ElementsAre(Pair("heatwave.check-in.registered", 1)));
+  EXPECT_EQ(last_listed_.decisions(0).triggered_by(), "broadcast mf-2026-06-29-75");
+
+  // The daily schedule, months later: the identity card expiring on
+  // 2027-01-19 is 59 days away on 2026-11-21.
+  v1::TickResponse tick = Tick("2026-11-21");
+  EXPECT_FALSE(tick.already_ran());
+  EXPECT_EQ(tick.persons(), 11);
+  EXPECT_THAT(DecisionsOf("P0030"), ElementsAre(Pair("identity-card.renewal-reminder", 1)));
+  EXPECT_EQ(last_listed_.decisions(0).once_per(), "2027-01-19");
+
+  // Replaying everything adds nothing.
+  std::vector<std::string> all = population;
+  all.push_back(birth);
+  all.push_back(Heatwave("mf-2026-06-29-75", "red", "75-2026-06-29"));
+  EXPECT_EQ(Publish(all), std::make_pair(0, static_cast<int>(all.size())));
+  EXPECT_TRUE(Tick("2026-11-21").already_ran());
+  // A second warning of the same episode (new event id) reaches nobody twice.
+  EXPECT_EQ(Publish({Heatwave("mf-2026-06-30-75", "red", "75-2026-06-29")}), std::make_pair(1, 0));
+  WaitForSweeps();
+
+  // And across a restart.
+  ingestion_.reset();
+  decisions_.reset();
+  admin_.reset();
+  ASSERT_THAT(daemon_->Stop(), IsOk());
+  ASSERT_THAT(daemon_->Start(), IsOk());
+  Connect();
+  EXPECT_TRUE(Tick("2026-11-21").already_ran());
+  for (const auto& [person, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"P0001", "maternelle.first-enrolment-offer"},
+           {"P0024", "maternelle.first-enrolment-offer"},
+           {"P0020", "non-take-up.rsa-outreach"},
+           {"P0002", "non-take-up.rsa-outreach"},  // 3 persons, 16800 EUR < 24000 EUR
+           {"P0010", "heatwave.check-in.isolated-elderly"},
+           {"P0011", "heatwave.check-in.registered"},
+           {"P0030", "identity-card.renewal-reminder"}}) {
+    EXPECT_THAT(DecisionsOf(person), ElementsAre(Pair(rule, 1))) << person;
+  }
+  for (const std::string& nobody : {"P0003", "P0021", "P0022", "P0023"}) {
+    std::map<std::string, int> decisions = DecisionsOf(nobody);
+    EXPECT_TRUE(decisions.empty()) << nobody << " has " << decisions.begin()->first;
+  }
+}
+
+TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
+  grpc::ClientContext before_context;
+  SetDeadline(&before_context, absl::Seconds(10));
+  v1::EngineStatus before;
+  ASSERT_TRUE(admin_->GetStatus(&before_context, v1::GetStatusRequest(), &before).ok());
+
+  const std::string heatwave = rules_dir_ + "/paris/heatwave.yaml";
+  std::string original = *ReadTextFile(heatwave);
+  const std::vector<std::pair<std::string, std::string>> breakages = {
+      {"age(person.birth_date, today) >= 65", "age(person.birth_date, today) >= \"65\""},  // type error
+      {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"},           // unknown attribute
+      {"    once_per: broadcast.episode_id\n", "    once_per: [broadcast\n"},             // YAML error
+  };
+  const std::vector<std::string> expected = {
+      "heatwave.yaml:45:37: when: no matching overload for '>=' applied to (int, string)",
+      "heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)",
+      "YAML syntax error"};
+  for (size_t i = 0; i < breakages.size(); ++i) {
+    std::ofstream(heatwave, std::ios::trunc) << absl::StrReplaceAll(original, {breakages[i]});
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ReloadRulesResponse response;
+    grpc::Status status = admin_->ReloadRules(&context, v1::ReloadRulesRequest(), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << i;
+    EXPECT_THAT(status.error_message(), HasSubstr(expected[i]));
+    EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("the running rule set ", before.rule_set_version().substr(0, 12), " stays")));
+  }
+  // SIGHUP with the broken pack: refused too, logged, still serving.
+  daemon_->Signal(SIGHUP);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("SIGHUP: rules refused"));
+  grpc::ClientContext after_context;
+  SetDeadline(&after_context, absl::Seconds(10));
+  v1::EngineStatus after;
+  ASSERT_TRUE(admin_->GetStatus(&after_context, v1::GetStatusRequest(), &after).ok());
+  EXPECT_EQ(after.rule_set_version(), before.rule_set_version());
+  // The running rules still decide.
+  EXPECT_EQ(Publish(SampleLines()).first, 17);
+  EXPECT_THAT(DecisionsOf("P0001"), ElementsAre(Pair("maternelle.first-enrolment-offer", 1)));
+  // Repaired, the reload goes through.
+  std::ofstream(heatwave, std::ios::trunc) << absl::StrReplaceAll(original, {{"in [\"orange\", \"red\"]", "in [\"red\"]"}});
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::ReloadRulesResponse reloaded;
+  ASSERT_TRUE(admin_->ReloadRules(&context, v1::ReloadRulesRequest(), &reloaded).ok());
+  EXPECT_NE(reloaded.rule_set_version(), before.rule_set_version());
+}
+
+}  // namespace
+}  // namespace proactive
