@@ -11,6 +11,7 @@
 #include "engine/client/channel.h"
 #include "engine/client/event_json.h"
 #include "engine/schema/yaml_file.h"
+#include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -250,6 +251,54 @@ TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
   v1::ReloadRulesResponse reloaded;
   ASSERT_TRUE(admin_->ReloadRules(&context, v1::ReloadRulesRequest(), &reloaded).ok());
   EXPECT_NE(reloaded.rule_set_version(), before.rule_set_version());
+}
+
+TEST_F(RulesScenarioTest, SimulateShowsWhoANewVersionWouldContactWithoutActing) {
+  // 3,000 synthetic Parisians.
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(120));
+  auto stream = ingestion_->PublishStream(&context);
+  int sent = 0;
+  GenerateSyntheticPopulation({3000, 11, absl::CivilDay(2026, 6, 1)}, [&](const v1::PublishRequest& event) {
+    ASSERT_TRUE(stream->Write(event));
+    ++sent;
+  });
+  stream->WritesDone();
+  v1::PublishResponse response;
+  int accepted = 0;
+  while (stream->Read(&response)) accepted += response.outcome() == v1::PublishResponse::ACCEPTED;
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(accepted, sent);
+
+  // The candidate raises the outreach ceiling.
+  const std::string candidate = dir_.path() + "/candidate";
+  std::filesystem::copy(rules_dir_, candidate, std::filesystem::copy_options::recursive);
+  const std::string pack = candidate + "/paris/non-take-up.yaml";
+  std::string text = *ReadTextFile(pack);
+  std::ofstream(pack, std::ios::trunc) << absl::StrReplaceAll(text, {{"12000.00 EUR", "15000.00 EUR"}});
+
+  testing::CommandResult result = testing::RunCommand(
+      {testing::ProactivectlPath(), "rules", "simulate", "--rules", candidate, "--against", rules_dir_, "--date",
+       "2026-03-01", "--broadcast", "weather.heatwave:75:level=red,episode_id=sim", "--server", daemon_->address()});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("persons, against "));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("non-take-up.rsa-outreach +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly [1-9][0-9]*, no longer 0"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("heatwave.check-in.isolated-elderly +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly 0, no longer 0"));
+  EXPECT_THAT(result.output, HasSubstr("by arrondissement:"));
+  // Nothing was acted on: a household the candidate newly selects has no
+  // decision of that rule.
+  size_t at = result.output.find("newly, e.g.: ");
+  ASSERT_NE(at, std::string::npos) << result.output;
+  std::string sample = result.output.substr(at + 13, result.output.find_first_of(",\n", at + 13) - at - 13);
+  EXPECT_EQ(DecisionsOf(sample).count("non-take-up.rsa-outreach"), 0u) << sample;
+
+  // A candidate with a mistake is refused with its diagnostics.
+  std::ofstream(pack, std::ios::trunc) << absl::StrReplaceAll(text, {{"!person.receives_rsa", "!person.receives_rs"}});
+  testing::CommandResult broken = testing::RunCommand(
+      {testing::ProactivectlPath(), "rules", "simulate", "--rules", candidate, "--server", daemon_->address()});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.output, HasSubstr("non-take-up.yaml:44:72: when: "));
+  EXPECT_THAT(broken.output, HasSubstr("person has no field 'receives_rs'"));
 }
 
 }  // namespace
