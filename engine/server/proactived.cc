@@ -29,6 +29,7 @@
 #include "engine/service/grpc_server.h"
 #include "engine/service/ingestion_service.h"
 #include "engine/service/persons_service.h"
+#include "engine/service/reference_service.h"
 #include "engine/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -42,6 +43,7 @@ ABSL_FLAG(std::string, ready_file, "",
           "when set, the bound host:port is written to this file once serving");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
+ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 namespace proactive {
@@ -105,12 +107,16 @@ absl::Status Run() {
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons = NewPersonsService(store.get());
+  ReferenceServiceDeps reference_deps{&schema, store.get(), SystemClock()};
+  reference_deps.max_rows = static_cast<size_t>(absl::GetFlag(FLAGS_max_reference_rows));
+  std::unique_ptr<grpc::Service> reference = NewReferenceService(reference_deps);
 
   GrpcServerOptions server_options;
   server_options.listen_address = absl::GetFlag(FLAGS_listen);
   server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
-                   GrpcServer::Start(server_options, {ingestion.get(), persons.get()}));
+                   GrpcServer::Start(server_options,
+                                     {ingestion.get(), persons.get(), reference.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (durability ",
                                      durability, ")"));
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
