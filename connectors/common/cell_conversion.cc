@@ -6,7 +6,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
@@ -294,7 +296,7 @@ absl::StatusOr<int64_t> ParseCents(absl::string_view original, char decimal_mark
                                               absl::StartsWith(text.substr(i), "\xE2\x80\xAF"))) {
       i += text[i] == '\xC2' ? 1 : 2;  // no-break and narrow no-break spaces
     } else {
-      return Bad(original, absl::StrCat("an amount like 1 234", decimal_mark, "56"));
+      return Bad(original, absl::StrCat("an amount like 1 234", std::string(1, decimal_mark), "56"));
     }
   }
   if (digits == 0) return Bad(original, "an amount");
