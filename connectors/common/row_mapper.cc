@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -156,6 +158,28 @@ absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(const Mapping& mapping,
     *cell->mutable_value() = *std::move(value);
   }
   return row;
+}
+
+std::string DescribeEngineError(const Mapping& mapping, const v1::PublishRequest& request,
+                                const v1::EventError& error) {
+  absl::string_view field = error.field();
+  int index = -1;
+  if (absl::ConsumePrefix(&field, "set[")) {
+    size_t end = field.find(']');
+    if (end != absl::string_view::npos && absl::SimpleAtoi(field.substr(0, end), &index) &&
+        index >= 0 && index < request.person().set_size()) {
+      const std::string& name = request.person().set(index).name();
+      for (const TargetRule& target : mapping.attributes) {
+        if (target.name != name) continue;
+        std::string message = error.message();
+        absl::string_view rest = message;
+        absl::ConsumePrefix(&rest, error.field());
+        absl::ConsumePrefix(&rest, ": ");
+        return absl::StrCat(Describe(target.cell, target.name), ": ", rest);
+      }
+    }
+  }
+  return error.message();
 }
 
 std::vector<std::string> MissingColumns(const Mapping& mapping,

@@ -34,6 +34,11 @@ absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(const Mapping& mapping,
                                                          const nlohmann::json& record,
                                                          absl::string_view currency);
 
+// An engine refusal of a mapped event, said in terms of the export: the
+// engine's field "set[2].value" becomes the column that fed that attribute.
+std::string DescribeEngineError(const Mapping& mapping, const v1::PublishRequest& request,
+                                const v1::EventError& error);
+
 // The columns the mapping reads that `header` lacks (empty when none).
 std::vector<std::string> MissingColumns(const Mapping& mapping,
                                         const std::vector<std::string>& header);
