@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -303,6 +304,89 @@ absl::StatusOr<int64_t> ParseCents(absl::string_view original, char decimal_mark
   if (decimals == 1) cents *= 10;
   int64_t total = units * 100 + cents;
   return negative ? -total : total;
+}
+
+namespace {
+
+// "Rue de l'Évangile" -> "rue-de-l-evangile".
+std::string Slug(absl::string_view text) {
+  static const std::pair<const char*, char> kFolds[] = {
+      {"à", 'a'}, {"â", 'a'}, {"ä", 'a'}, {"é", 'e'}, {"è", 'e'}, {"ê", 'e'}, {"ë", 'e'},
+      {"î", 'i'}, {"ï", 'i'}, {"ô", 'o'}, {"ö", 'o'}, {"ù", 'u'}, {"û", 'u'}, {"ü", 'u'},
+      {"ç", 'c'}, {"ÿ", 'y'}, {"À", 'a'}, {"Â", 'a'}, {"É", 'e'}, {"È", 'e'}, {"Ê", 'e'},
+      {"Ë", 'e'}, {"Î", 'i'}, {"Ï", 'i'}, {"Ô", 'o'}, {"Ù", 'u'}, {"Û", 'u'}, {"Ü", 'u'},
+      {"Ç", 'c'}, {"œ", 'o'}, {"Œ", 'o'}};
+  std::string out;
+  bool dash = false;
+  for (size_t i = 0; i < text.size();) {
+    char c = 0;
+    size_t step = 1;
+    unsigned char u = static_cast<unsigned char>(text[i]);
+    if (u < 0x80) {
+      c = absl::ascii_isalnum(u) ? absl::ascii_tolower(u) : 0;
+    } else {
+      for (const auto& [from, to] : kFolds) {
+        if (absl::StartsWith(text.substr(i), from)) {
+          c = to;
+          step = std::strlen(from);
+          break;
+        }
+      }
+      if (c == 0) {
+        while (i + step < text.size() && (static_cast<unsigned char>(text[i + step]) & 0xC0) == 0x80) ++step;
+      }
+    }
+    i += step;
+    if (c == 0) {
+      dash = !out.empty();
+      continue;
+    }
+    if (dash) out.push_back('-');
+    dash = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExpandTemplate(absl::string_view text, const nlohmann::json& record) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t open = text.find('{', pos);
+    if (open == absl::string_view::npos) {
+      absl::StrAppend(&out, text.substr(pos));
+      break;
+    }
+    absl::StrAppend(&out, text.substr(pos, open - pos));
+    size_t close = text.find('}', open);
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("template \"", text, "\": unclosed {"));
+    }
+    absl::string_view inside = text.substr(open + 1, close - open - 1);
+    absl::string_view column = inside.substr(0, inside.find('|'));
+    absl::string_view modifier;
+    if (inside.find('|') != absl::string_view::npos) modifier = inside.substr(inside.find('|') + 1);
+    auto it = record.find(std::string(column));
+    std::string value = it == record.end() ? "" : CellText(*it);
+    if (value.empty()) return std::string();
+    if (modifier == "slug") {
+      value = Slug(value);
+    } else if (modifier == "lower") {
+      absl::AsciiStrToLower(&value);
+    } else if (modifier == "upper") {
+      absl::AsciiStrToUpper(&value);
+    } else if (modifier == "pad2") {
+      if (value.size() < 2) value.insert(0, 2 - value.size(), '0');
+    } else if (!modifier.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "template modifier \"", modifier, "\" is unknown; expected slug, lower, upper or pad2"));
+    }
+    out.append(value);
+    pos = close + 1;
+  }
+  return out;
 }
 
 bool CheckDateFormat(absl::string_view format, bool allow_time, std::string* error) {

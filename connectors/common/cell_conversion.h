@@ -40,6 +40,9 @@ enum class EmptyCell {
 struct CellRule {
   std::string column;                      // empty when `constant` is set
   std::optional<nlohmann::json> constant;  // `value:` in the mapping
+  // `template:` text built from several columns, e.g.
+  // "750{c_ar|pad2}:{l_voie|slug}:{n_voie}" (see ExpandTemplate).
+  std::string template_text;
   // Dates and timestamps: "DD/MM/YYYY", "YYYY-MM-DD HH:mm", ... (tokens YYYY,
   // MM, DD, HH, mm, ss; other characters must match). Empty: ISO 8601 date,
   // RFC 3339 timestamp.
@@ -78,6 +81,13 @@ absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text, absl::str
 // separators (spaces, non-breaking spaces, and the mark that is not
 // `decimal_mark`), at most two decimals, an optional "€" or currency code.
 absl::StatusOr<int64_t> ParseCents(absl::string_view text, char decimal_mark);
+
+// Expands "{column}" and "{column|modifier}" in `text` from `record`.
+// Modifiers: slug (lower-case ASCII words joined by '-', accents of French
+// letters dropped), lower, upper, pad2 (zero-padded to two digits). An empty
+// column gives an empty result (the cell is then empty). INVALID_ARGUMENT for
+// an unknown modifier or an unclosed brace.
+absl::StatusOr<std::string> ExpandTemplate(absl::string_view text, const nlohmann::json& record);
 
 // True when `format` has only known tokens; else sets `*error`.
 bool CheckDateFormat(absl::string_view format, bool allow_time, std::string* error);

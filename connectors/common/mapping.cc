@@ -107,12 +107,20 @@ class MappingParser {
     }
     std::string context(what);
     file_->CheckKeys(node, context,
-                     {"column", "value", "format", "decimal", "values", "separator", "empty"});
-    if (node["column"] && node["value"]) {
-      file_->Error(node, absl::StrCat(what, " has both \"column\" and \"value\"; keep one"));
+                     {"column", "value", "template", "format", "decimal", "values", "separator",
+                      "empty"});
+    if ((node["column"] ? 1 : 0) + (node["value"] ? 1 : 0) + (node["template"] ? 1 : 0) > 1) {
+      file_->Error(node, absl::StrCat(what, " has more than one of \"column\", \"value\", "
+                                            "\"template\"; keep one"));
       return false;
     }
-    if (node["column"]) {
+    if (node["template"]) {
+      if (auto t = file_->String(node["template"], "template")) {
+        absl::StatusOr<std::string> checked = ExpandTemplate(*t, nlohmann::json::object());
+        if (!checked.ok()) file_->Error(node["template"], checked.status().message());
+        rule->template_text = *t;
+      }
+    } else if (node["column"]) {
       if (auto c = file_->String(node["column"], "column")) rule->column = *c;
     } else if (node["value"]) {
       if (!node["value"].IsScalar()) {
@@ -121,7 +129,8 @@ class MappingParser {
       }
       rule->constant = nlohmann::json(node["value"].Scalar());
     } else {
-      file_->Error(node, absl::StrCat(what, " needs \"column\" (or a constant \"value\")"));
+      file_->Error(node, absl::StrCat(what, " needs \"column\" (or a constant \"value\", or a "
+                                            "\"template\")"));
       return false;
     }
     if (node["format"]) {

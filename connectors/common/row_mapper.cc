@@ -24,6 +24,7 @@ const json& Cell(const json& record, const std::string& column) {
 }
 
 std::string Describe(const CellRule& rule, absl::string_view target) {
+  if (!rule.template_text.empty()) return absl::StrCat("template of ", target);
   if (rule.column.empty()) return absl::StrCat("value of ", target);
   if (rule.column == target) return absl::StrCat("column \"", rule.column, "\"");
   return absl::StrCat("column \"", rule.column, "\" (", target, ")");
@@ -32,7 +33,15 @@ std::string Describe(const CellRule& rule, absl::string_view target) {
 // The cell's value, converted; nullopt when empty.
 absl::StatusOr<std::optional<v1::Value>> Convert(const json& record, const TargetRule& target,
                                                  absl::string_view currency) {
-  const json& cell = target.cell.constant ? *target.cell.constant : Cell(record, target.cell.column);
+  json expanded;
+  if (!target.cell.template_text.empty()) {
+    absl::StatusOr<std::string> text = ExpandTemplate(target.cell.template_text, record);
+    if (!text.ok()) return text.status();
+    expanded = *text;
+  }
+  const json& cell = !target.cell.template_text.empty() ? expanded
+                     : target.cell.constant             ? *target.cell.constant
+                                                        : Cell(record, target.cell.column);
   absl::StatusOr<std::optional<v1::Value>> value =
       ConvertCell(cell, target.cell, target.type, currency);
   if (!value.ok()) {
@@ -187,7 +196,7 @@ std::vector<std::string> MissingColumns(const Mapping& mapping,
   std::set<std::string> have(header.begin(), header.end());
   std::set<std::string> missing;
   auto need = [&](const CellRule& rule) {
-    if (!rule.constant && !rule.column.empty() && have.count(rule.column) == 0) {
+    if (!rule.constant && rule.template_text.empty() && !rule.column.empty() && have.count(rule.column) == 0) {
       missing.insert(rule.column);
     }
   };
