@@ -149,10 +149,10 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
     std::vector<storage::v1::ReferenceRowRecord> sorted;
     sorted.reserve(rows_.size());
     for (size_t i = 0; i < order.size(); ++i) {
-      if (i > 0 && rows_[order[i]].key() == rows_[order[i - 1]].key()) {
+      if (i > 0 && rows_[order[i]].key() == sorted.back().key()) {
         return FieldError(absl::StrCat("rows[", order[i], "].key"),
-                          absl::StrCat("key \"", rows_[order[i]].key(),
-                                       "\" already used by rows[", order[i - 1], "]"));
+                          absl::StrCat("key \"", sorted.back().key(), "\" already used by rows[",
+                                       order[i - 1], "]"));
       }
       sorted.push_back(std::move(rows_[order[i]]));
     }
