@@ -1,8 +1,9 @@
 // proactive-import's work: one export file (CSV or NDJSON) mapped to person
 // events by a mapping file and published to the engine in chunks, resumable.
 //
-//   ImportOptions options{.file = "caf.csv", .state_file = "var/caf.state", ...};
-//   ASSIGN_OR_RETURN(ImportReport report, RunImport(options, mapping, schema));
+//   ImportOptions options{.file = "caf.csv", .state_file = "var/caf.state",
+//   ...}; ASSIGN_OR_RETURN(ImportReport report, RunImport(options, mapping,
+//   schema));
 //
 // The position (byte offset and line after the last acknowledged chunk) is
 // saved in the state file only once the engine answered every event of the
@@ -50,7 +51,8 @@ struct ImportReport {
 // (missing columns), UNAVAILABLE when the engine cannot be reached (the
 // position stays at the last acknowledged chunk), DATA_LOSS for a corrupt
 // state file. REQUIRES: `mapping` was loaded with `schema`.
-absl::StatusOr<ImportReport> RunImport(const ImportOptions& options, const Mapping& mapping,
+absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
+                                       const Mapping& mapping,
                                        const AttributeSchema& schema);
 
 }  // namespace proactive

@@ -1,10 +1,10 @@
 // Reading the records of an export file one by one, with the line each
 // starts on and the byte offset after it (the resume position).
 //
-//   ASSIGN_OR_RETURN(auto reader, RecordReader::Open(path, InputFormat::kCsv, ';'));
-//   RETURN_IF_ERROR(reader->SeekTo(saved_offset, saved_line));   // resuming
-//   SourceRecord record;
-//   while (reader->Next(&record)) { ... record.line, record.fields or record.error ... }
+//   ASSIGN_OR_RETURN(auto reader, RecordReader::Open(path, InputFormat::kCsv,
+//   ';')); RETURN_IF_ERROR(reader->SeekTo(saved_offset, saved_line));   //
+//   resuming SourceRecord record; while (reader->Next(&record)) { ...
+//   record.line, record.fields or record.error ... }
 //
 // CSV follows RFC 4180: a delimiter of the caller's choice, double-quoted
 // fields that may hold delimiters, doubled quotes and line breaks, CRLF or LF
@@ -28,17 +28,17 @@
 namespace proactive {
 
 struct SourceRecord {
-  int64_t line = 0;        // 1-based line the record starts on
-  nlohmann::json fields;   // column -> cell (CSV cells are strings)
-  std::string error;       // set when the record could not be read
+  int64_t line = 0;       // 1-based line the record starts on
+  nlohmann::json fields;  // column -> cell (CSV cells are strings)
+  std::string error;      // set when the record could not be read
 };
 
 class RecordReader {
  public:
   // Opens `path`; for CSV reads the header. NOT_FOUND when unreadable,
   // INVALID_ARGUMENT for an empty CSV or a header with duplicate columns.
-  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
-                                                            InputFormat format, char delimiter);
+  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(
+      const std::string& path, InputFormat format, char delimiter);
   ~RecordReader();
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
@@ -60,7 +60,8 @@ class RecordReader {
   const std::vector<std::string>& header() const { return header_; }
 
  private:
-  RecordReader(std::FILE* file, InputFormat format, char delimiter, int64_t size);
+  RecordReader(std::FILE* file, InputFormat format, char delimiter,
+               int64_t size);
   // Reads one CSV record's fields; false at the end of the file.
   bool ReadCsvFields(std::vector<std::string>* fields, std::string* error);
   // Reads one physical line without its end; false at the end of the file.
@@ -72,7 +73,7 @@ class RecordReader {
   InputFormat format_;
   char delimiter_;
   int64_t size_;
-  int64_t offset_ = 0;  // after the last complete record
+  int64_t offset_ = 0;    // after the last complete record
   int64_t position_ = 0;  // bytes consumed
   int64_t line_ = 0;
   bool started_ = false;

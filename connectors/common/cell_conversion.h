@@ -6,7 +6,8 @@
 //   rule.column = "date_naissance";
 //   rule.format = "DD/MM/YYYY";
 //   ASSIGN_OR_RETURN(std::optional<v1::Value> value,
-//                    ConvertCell(nlohmann::json("14/02/2023"), rule, date_type, "EUR"));
+//                    ConvertCell(nlohmann::json("14/02/2023"), rule, date_type,
+//                    "EUR"));
 //
 // Text is trimmed first. An empty cell (null, "" or only spaces) converts to
 // nullopt: the caller decides what an empty cell means (CellRule::on_empty).
@@ -60,9 +61,9 @@ struct CellRule {
 };
 
 // Converts `cell` to `type`. nullopt when the cell is empty.
-absl::StatusOr<std::optional<v1::Value>> ConvertCell(const nlohmann::json& cell,
-                                                     const CellRule& rule, const TypeSpec& type,
-                                                     absl::string_view currency);
+absl::StatusOr<std::optional<v1::Value>> ConvertCell(
+    const nlohmann::json& cell, const CellRule& rule, const TypeSpec& type,
+    absl::string_view currency);
 
 // The text of a cell as it would be read for a string (numbers written in
 // JSON form, strings trimmed, null as ""). Used for ids and keys.
@@ -74,7 +75,8 @@ absl::StatusOr<absl::CivilDay> ParseDateWithFormat(absl::string_view text,
 
 // Parses a time written in `format` in `zone` ("DD/MM/YYYY HH:mm"; empty =
 // RFC 3339, or an ISO date meaning midnight in `zone`).
-absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text, absl::string_view format,
+absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text,
+                                               absl::string_view format,
                                                absl::TimeZone zone);
 
 // Parses an amount of money written as text: sign, digits with thousands
@@ -87,10 +89,12 @@ absl::StatusOr<int64_t> ParseCents(absl::string_view text, char decimal_mark);
 // letters dropped), lower, upper, pad2 (zero-padded to two digits). An empty
 // column gives an empty result (the cell is then empty). INVALID_ARGUMENT for
 // an unknown modifier or an unclosed brace.
-absl::StatusOr<std::string> ExpandTemplate(absl::string_view text, const nlohmann::json& record);
+absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
+                                           const nlohmann::json& record);
 
 // True when `format` has only known tokens; else sets `*error`.
-bool CheckDateFormat(absl::string_view format, bool allow_time, std::string* error);
+bool CheckDateFormat(absl::string_view format, bool allow_time,
+                     std::string* error);
 
 }  // namespace proactive
 

@@ -3,8 +3,8 @@
 // fsynced, renamed over the old one, and the directory fsynced. After a crash
 // the file holds the old position or the new one, never a torn mix.
 //
-//   ASSIGN_OR_RETURN(nlohmann::json state, LoadCheckpoint("var/caf.state"));  // {} when new
-//   state["offset"] = 4096;
+//   ASSIGN_OR_RETURN(nlohmann::json state, LoadCheckpoint("var/caf.state")); //
+//   {} when new state["offset"] = 4096;
 //   RETURN_IF_ERROR(SaveCheckpoint("var/caf.state", state));
 //
 // Save a position only once the engine acknowledged everything before it.
@@ -25,10 +25,12 @@ absl::StatusOr<nlohmann::json> LoadCheckpoint(const std::string& path);
 
 // Replaces the file with `state` durably. UNAVAILABLE on an I/O error (the
 // old file is then left as it was).
-absl::Status SaveCheckpoint(const std::string& path, const nlohmann::json& state);
+absl::Status SaveCheckpoint(const std::string& path,
+                            const nlohmann::json& state);
 
 // Writes `data` to `path` with the same atomic, durable replacement.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& data);
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& data);
 
 }  // namespace proactive
 

@@ -4,7 +4,8 @@
 // the failure come back DUPLICATE.
 //
 //   EventPublisher publisher("127.0.0.1:50051", PublisherOptions());
-//   ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers, publisher.Publish(batch));
+//   ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers,
+//   publisher.Publish(batch));
 //   // answers[i] is the answer to batch[i]; only now may the position move.
 //
 // Not thread-safe: one batch at a time.
@@ -73,7 +74,8 @@ class EventPublisher {
 bool IsRetryableGrpcCode(int code);
 
 // The wait before attempt `attempt` (1-based; attempt 1 waits nothing).
-absl::Duration BackoffDelay(int attempt, absl::Duration initial, absl::Duration cap);
+absl::Duration BackoffDelay(int attempt, absl::Duration initial,
+                            absl::Duration cap);
 
 }  // namespace proactive
 

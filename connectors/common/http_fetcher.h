@@ -13,8 +13,8 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -78,7 +78,8 @@ std::string UrlEncode(absl::string_view text);
 
 // Seconds of a Retry-After header (delta-seconds, or an HTTP date relative to
 // `now`); nullopt when absent or unreadable.
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
+                                              absl::Time now);
 
 }  // namespace proactive
 

@@ -14,7 +14,8 @@
 //     receives_rsa: {column: rsa}     # oui/non
 //
 //   std::vector<Diagnostic> diagnostics;
-//   absl::StatusOr<Mapping> mapping = LoadMapping("caf.yaml", schema, &diagnostics);
+//   absl::StatusOr<Mapping> mapping = LoadMapping("caf.yaml", schema,
+//   &diagnostics);
 //
 // Loading checks the file against the attribute schema: every attribute or
 // column declared, owned by the source, and every option meaningful for its
@@ -39,7 +40,8 @@ namespace proactive {
 struct TargetRule {
   std::string name;  // attribute or column name
   TypeSpec type;     // from the schema
-  const FieldSpec* spec = nullptr;  // into the schema the mapping was loaded with
+  const FieldSpec* spec =
+      nullptr;  // into the schema the mapping was loaded with
   CellRule cell;
 };
 
@@ -51,17 +53,19 @@ struct LinkRule {
 enum class InputFormat { kCsv, kNdjson };
 
 struct Mapping {
-  std::string file;     // where it was loaded from
-  std::string source;   // owner system name, e.g. "caf"
-  std::string dataset;  // key in event ids; "" = the caller's default (file name)
+  std::string file;    // where it was loaded from
+  std::string source;  // owner system name, e.g. "caf"
+  std::string
+      dataset;  // key in event ids; "" = the caller's default (file name)
   InputFormat format = InputFormat::kCsv;
   char delimiter = ',';
-  absl::TimeZone zone;  // for dates and times without offset; default Europe/Paris
+  absl::TimeZone
+      zone;  // for dates and times without offset; default Europe/Paris
 
   // Person events (when reference_table is empty).
   CellRule person_id;
-  CellRule household_id;  // column empty: none
-  CellRule occurred_at;   // format: see ParseTimeWithFormat
+  CellRule household_id;             // column empty: none
+  CellRule occurred_at;              // format: see ParseTimeWithFormat
   std::vector<std::string> row_key;  // columns; default: the person id column
   std::vector<TargetRule> attributes;
   std::vector<LinkRule> links;
@@ -77,12 +81,14 @@ struct Mapping {
 
 // Parses a mapping. INVALID_ARGUMENT (with diagnostics appended) on any
 // mistake. REQUIRES: `schema` outlives the mapping (rules point into it).
-absl::StatusOr<Mapping> ParseMapping(absl::string_view text, absl::string_view file_name,
+absl::StatusOr<Mapping> ParseMapping(absl::string_view text,
+                                     absl::string_view file_name,
                                      const AttributeSchema& schema,
                                      std::vector<Diagnostic>* diagnostics);
 
 // Reads and parses a file; NOT_FOUND when it cannot be read.
-absl::StatusOr<Mapping> LoadMapping(const std::string& path, const AttributeSchema& schema,
+absl::StatusOr<Mapping> LoadMapping(const std::string& path,
+                                    const AttributeSchema& schema,
                                     std::vector<Diagnostic>* diagnostics);
 
 }  // namespace proactive

@@ -4,8 +4,10 @@
 // engine is unavailable: an interrupted replacement changes nothing.
 //
 //   ASSIGN_OR_RETURN(v1::ReplaceTableResponse done,
-//                    UploadReferenceTable("127.0.0.1:50051", "school_sectors_maternelle",
-//                                         "paris-opendata", rows, PublisherOptions()));
+//                    UploadReferenceTable("127.0.0.1:50051",
+//                    "school_sectors_maternelle",
+//                                         "paris-opendata", rows,
+//                                         PublisherOptions()));
 #ifndef PROACTIVE_CONNECTORS_COMMON_REFERENCE_UPLOADER_H_
 #define PROACTIVE_CONNECTORS_COMMON_REFERENCE_UPLOADER_H_
 
@@ -19,9 +21,9 @@
 namespace proactive {
 
 absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(
-    const std::string& server, const std::string& table, const std::string& source,
-    const std::vector<v1::ReferenceRow>& rows, const PublisherOptions& options,
-    int rows_per_message = 500);
+    const std::string& server, const std::string& table,
+    const std::string& source, const std::vector<v1::ReferenceRow>& rows,
+    const PublisherOptions& options, int rows_per_message = 500);
 
 }  // namespace proactive
 

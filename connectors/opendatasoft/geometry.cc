@@ -17,8 +17,8 @@ absl::StatusOr<Area::Ring> ParseRing(const json& ring) {
   }
   Area::Ring out;
   for (const json& position : ring) {
-    if (!position.is_array() || position.size() < 2 || !position[0].is_number() ||
-        !position[1].is_number()) {
+    if (!position.is_array() || position.size() < 2 ||
+        !position[0].is_number() || !position[1].is_number()) {
       return absl::InvalidArgumentError("a position must be [lon, lat]");
     }
     out.push_back({position[0].get<double>(), position[1].get<double>()});
@@ -75,7 +75,8 @@ bool Area::Contains(LonLat point) const {
   for (const Polygon& polygon : polygons_) {
     if (!InRing(polygon.front(), point)) continue;
     bool in_hole = false;
-    for (size_t h = 1; h < polygon.size() && !in_hole; ++h) in_hole = InRing(polygon[h], point);
+    for (size_t h = 1; h < polygon.size() && !in_hole; ++h)
+      in_hole = InRing(polygon[h], point);
     if (!in_hole) return true;
   }
   return false;
@@ -84,11 +85,13 @@ bool Area::Contains(LonLat point) const {
 absl::StatusOr<Area> ParseArea(const json& input) {
   const json* geometry = &input;
   if (input.is_object() && input.value("type", "") == "Feature") {
-    if (!input.contains("geometry")) return absl::InvalidArgumentError("a Feature without geometry");
+    if (!input.contains("geometry"))
+      return absl::InvalidArgumentError("a Feature without geometry");
     geometry = &input["geometry"];
   }
   if (!geometry->is_object() || !geometry->contains("coordinates")) {
-    return absl::InvalidArgumentError("not a GeoJSON geometry (no \"coordinates\")");
+    return absl::InvalidArgumentError(
+        "not a GeoJSON geometry (no \"coordinates\")");
   }
   const std::string type = geometry->value("type", "");
   const json& coordinates = (*geometry)["coordinates"];
@@ -97,16 +100,18 @@ absl::StatusOr<Area> ParseArea(const json& input) {
     ASSIGN_OR_RETURN(Area::Polygon polygon, ParsePolygon(coordinates));
     polygons.push_back(std::move(polygon));
   } else if (type == "MultiPolygon") {
-    if (!coordinates.is_array()) return absl::InvalidArgumentError("MultiPolygon without polygons");
+    if (!coordinates.is_array())
+      return absl::InvalidArgumentError("MultiPolygon without polygons");
     for (const json& rings : coordinates) {
       ASSIGN_OR_RETURN(Area::Polygon polygon, ParsePolygon(rings));
       polygons.push_back(std::move(polygon));
     }
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("geometry type \"", type, "\" is not Polygon or MultiPolygon"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "geometry type \"", type, "\" is not Polygon or MultiPolygon"));
   }
-  if (polygons.empty()) return absl::InvalidArgumentError("an empty MultiPolygon");
+  if (polygons.empty())
+    return absl::InvalidArgumentError("an empty MultiPolygon");
   return Area(std::move(polygons));
 }
 
@@ -115,13 +120,15 @@ absl::StatusOr<LonLat> ParsePoint(const json& input) {
       input["lon"].is_number() && input["lat"].is_number()) {
     return LonLat{input["lon"].get<double>(), input["lat"].get<double>()};
   }
-  if (input.is_object() && input.value("type", "") == "Point" && input.contains("coordinates")) {
+  if (input.is_object() && input.value("type", "") == "Point" &&
+      input.contains("coordinates")) {
     const json& c = input["coordinates"];
     if (c.is_array() && c.size() >= 2 && c[0].is_number() && c[1].is_number()) {
       return LonLat{c[0].get<double>(), c[1].get<double>()};
     }
   }
-  if (input.is_array() && input.size() == 2 && input[0].is_number() && input[1].is_number()) {
+  if (input.is_array() && input.size() == 2 && input[0].is_number() &&
+      input[1].is_number()) {
     return LonLat{input[1].get<double>(), input[0].get<double>()};
   }
   return absl::InvalidArgumentError("not a point ({\"lon\": .., \"lat\": ..})");

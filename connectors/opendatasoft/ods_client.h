@@ -1,14 +1,16 @@
 // The two read endpoints of the Opendatasoft Explore API v2.1 that a poller
 // needs (https://help.opendatasoft.com/apis/ods-explore-v2/):
 //
-//   GET /api/explore/v2.1/catalog/datasets/{id}/records?where=&order_by=&limit=&offset=
+//   GET
+//   /api/explore/v2.1/catalog/datasets/{id}/records?where=&order_by=&limit=&offset=
 //       -> {"total_count": N, "results": [record, ...]}
 //       at most 100 records per page, and offset + limit may not exceed 10,000;
 //   GET /api/explore/v2.1/catalog/datasets/{id}/exports/json?where=&order_by=
 //       -> [record, ...], the whole selection, no such limit.
 //
 //   OdsClient ods(&http, "secteurs-scolaires-maternelles");
-//   ASSIGN_OR_RETURN(OdsPage page, ods.Records({.where = "...", .limit = 100}));
+//   ASSIGN_OR_RETURN(OdsPage page, ods.Records({.where = "...", .limit =
+//   100}));
 //
 // Errors: OUT_OF_RANGE when the portal refuses the offset (use Export
 // instead), DATA_LOSS for a body that is not the documented JSON (the message
@@ -29,7 +31,8 @@
 namespace proactive {
 
 struct OdsQuery {
-  std::string where;     // ODSQL, e.g. "date_maj >= date'2026-07-01T00:00:00+00:00'"
+  std::string
+      where;  // ODSQL, e.g. "date_maj >= date'2026-07-01T00:00:00+00:00'"
   std::string order_by;  // e.g. "date_maj,id"
   int limit = 100;
   int64_t offset = 0;
@@ -52,7 +55,8 @@ class OdsClient {
   const std::string& dataset() const { return dataset_; }
 
  private:
-  absl::StatusOr<nlohmann::json> GetJson(const std::string& endpoint, const std::string& query);
+  absl::StatusOr<nlohmann::json> GetJson(const std::string& endpoint,
+                                         const std::string& query);
 
   HttpFetcher* http_;
   std::string dataset_;

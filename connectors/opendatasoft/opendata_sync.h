@@ -16,7 +16,8 @@
 // (an address with its coordinates) gets the columns of the area (a school
 // sector polygon) that contains it; see docs/connectors.md.
 //
-//   ASSIGN_OR_RETURN(PollReport report, PollEvents(options, mapping, schema, &ods));
+//   ASSIGN_OR_RETURN(PollReport report, PollEvents(options, mapping, schema,
+//   &ods));
 #ifndef PROACTIVE_CONNECTORS_OPENDATASOFT_OPENDATA_SYNC_H_
 #define PROACTIVE_CONNECTORS_OPENDATASOFT_OPENDATA_SYNC_H_
 
@@ -35,8 +36,9 @@ struct SyncOptions {
   std::string server;
   std::string state_file;
   std::string rejects_file;
-  std::string modified_field;  // "" : no incremental reading, every poll reads all
-  std::string where;           // extra ODSQL filter, and-ed
+  std::string
+      modified_field;  // "" : no incremental reading, every poll reads all
+  std::string where;   // extra ODSQL filter, and-ed
   int page_size = 100;
   int64_t max_offset = 10000;  // the portal's limit on offset + limit
   PublisherOptions publisher;
@@ -62,13 +64,17 @@ struct PollReport {
 
 // One incremental poll of `ods`'s dataset. Errors leave the saved position at
 // the last acknowledged page: the next poll goes on from there.
-absl::StatusOr<PollReport> PollEvents(const SyncOptions& options, const Mapping& mapping,
-                                      const AttributeSchema& schema, OdsClient* ods);
+absl::StatusOr<PollReport> PollEvents(const SyncOptions& options,
+                                      const Mapping& mapping,
+                                      const AttributeSchema& schema,
+                                      OdsClient* ods);
 
 // Replaces the mapping's reference table from `areas` (and `points` when not
 // null). Refused (nothing changed) when a record is bad.
-absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options, const Mapping& mapping,
-                                              const AttributeSchema& schema, OdsClient* areas,
+absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
+                                              const Mapping& mapping,
+                                              const AttributeSchema& schema,
+                                              OdsClient* areas,
                                               OdsClient* points);
 
 }  // namespace proactive

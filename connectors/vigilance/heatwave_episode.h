@@ -6,8 +6,9 @@
 // begin_validity_time), per domain (department "75"), per phenomenon
 // (6 = canicule), a colour: 1 green, 2 yellow, 3 orange, 4 red.
 //
-//   ASSIGN_OR_RETURN(std::vector<PeriodLevel> levels, ParseHeatwaveLevels(body, "75", {"J", "J1"}));
-//   std::vector<HeatwaveBroadcast> out = StepEpisode("75", levels, &state);  // then publish
+//   ASSIGN_OR_RETURN(std::vector<PeriodLevel> levels, ParseHeatwaveLevels(body,
+//   "75", {"J", "J1"})); std::vector<HeatwaveBroadcast> out = StepEpisode("75",
+//   levels, &state);  // then publish
 //
 // An episode starts when the level reaches orange or red and lasts while it
 // stays there; its id "<department>-<date it started>" stays the same for the
@@ -33,9 +34,9 @@ namespace proactive {
 inline constexpr int kHeatwavePhenomenon = 6;
 
 struct PeriodLevel {
-  std::string period;     // "J", "J1"
-  absl::Time begin;       // begin_validity_time
-  int color = 1;          // 1 green .. 4 red
+  std::string period;  // "J", "J1"
+  absl::Time begin;    // begin_validity_time
+  int color = 1;       // 1 green .. 4 red
 };
 
 // The heatwave colour of `department` in each of `periods` found in the
@@ -56,18 +57,19 @@ struct EpisodeState {
 
 struct HeatwaveBroadcast {
   std::string department;
-  std::string level;       // green, yellow, orange, red
+  std::string level;  // green, yellow, orange, red
   std::string episode_id;
   std::string event_id;
-  absl::Time occurred_at;  // the period's begin: the same for every poll of one bulletin
+  absl::Time occurred_at;  // the period's begin: the same for every poll of one
+                           // bulletin
 };
 
 // Applies one observation: returns what to publish and updates `state` (save
 // it only once the engine acknowledged the broadcasts). `zone` dates the
 // episode ids (Europe/Paris).
-std::vector<HeatwaveBroadcast> StepEpisode(const std::string& department,
-                                           const std::vector<PeriodLevel>& levels,
-                                           absl::TimeZone zone, EpisodeState* state);
+std::vector<HeatwaveBroadcast> StepEpisode(
+    const std::string& department, const std::vector<PeriodLevel>& levels,
+    absl::TimeZone zone, EpisodeState* state);
 
 // The weather.heatwave broadcast of rules/schema.yaml, source meteo-france.
 v1::PublishRequest ToPublishRequest(const HeatwaveBroadcast& broadcast);

@@ -3,7 +3,8 @@
 // WriteBatch, so a reader sees one version or the next, never a mix.
 //
 //   ASSIGN_OR_RETURN(std::optional<storage::v1::ReferenceRowRecord> row,
-//                    ReadReferenceRow(store, "school_sectors_maternelle", "75011:rue-oberkampf:112"));
+//                    ReadReferenceRow(store, "school_sectors_maternelle",
+//                    "75011:rue-oberkampf:112"));
 //   if (row) { ... row->columns() ... }
 //
 // Reads return nullopt for "not found" (no such table loaded, or no such
@@ -25,8 +26,8 @@
 namespace proactive {
 
 // The current version of `table`, or nullopt when it was never loaded.
-absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> ReadReferenceTable(
-    const Store& store, absl::string_view table);
+absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>>
+ReadReferenceTable(const Store& store, absl::string_view table);
 
 // The row of `table` with key `key`, or nullopt. This is what rules'
 // lookup("table", key) reads.
@@ -34,19 +35,22 @@ absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(
     const Store& store, absl::string_view table, absl::string_view key);
 
 // Visits the rows of `table` in key order until `visit` returns false.
-absl::Status ScanReferenceRows(const Store& store, absl::string_view table,
-                               absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit);
+absl::Status ScanReferenceRows(
+    const Store& store, absl::string_view table,
+    absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit);
 
 // SHA-256 over rows in key order (their deterministic encoding): equal
 // fingerprints mean equal tables. REQUIRES: `rows` sorted by key.
-std::string ReferenceRowsFingerprint(const std::vector<storage::v1::ReferenceRowRecord>& rows);
+std::string ReferenceRowsFingerprint(
+    const std::vector<storage::v1::ReferenceRowRecord>& rows);
 
 // Replaces `table` with `rows` in one synced write: deletes the current rows,
 // puts the new ones with `record.version()`, and the table record. Writers
 // set format_version themselves. REQUIRES: rows sorted by key, keys unique
 // and not empty; calls for the same table are not concurrent.
-absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
-                                   std::vector<storage::v1::ReferenceRowRecord> rows);
+absl::Status ReplaceReferenceTable(
+    Store* store, storage::v1::ReferenceTableRecord record,
+    std::vector<storage::v1::ReferenceRowRecord> rows);
 
 }  // namespace proactive
 

@@ -1,9 +1,9 @@
 // Running connector binaries from scenario tests: their paths, and a child
 // process the test can kill in the middle of its work (a crash).
 //
-//   pid_t pid = StartConnector({ImportPath(), "--file=..."}, dir + "/import.log");
-//   WaitForFile(dir + "/x.state");
-//   KillConnector(pid);                  // SIGKILL: no chance to save anything
+//   pid_t pid = StartConnector({ImportPath(), "--file=..."}, dir +
+//   "/import.log"); WaitForFile(dir + "/x.state"); KillConnector(pid); //
+//   SIGKILL: no chance to save anything
 #ifndef PROACTIVE_TESTS_CONNECTORS_CONNECTOR_PROCESS_H_
 #define PROACTIVE_TESTS_CONNECTORS_CONNECTOR_PROCESS_H_
 
@@ -35,7 +35,8 @@ inline std::string ReadWholeFile(const std::string& path) {
 }
 
 // Starts `argv` with stdout and stderr appended to `log`. Returns the pid.
-inline pid_t StartConnector(std::vector<std::string> argv, const std::string& log) {
+inline pid_t StartConnector(std::vector<std::string> argv,
+                            const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

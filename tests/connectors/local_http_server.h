@@ -3,9 +3,9 @@
 // the public documentation of each API.
 //
 //   LocalHttpServer server;
-//   server.Get("/api/x", [](const httplib::Request&, httplib::Response& r) { r.status = 429; });
-//   ASSERT_THAT(server.Start(), IsOk());
-//   HttpFetcher http(server.url(), options);
+//   server.Get("/api/x", [](const httplib::Request&, httplib::Response& r) {
+//   r.status = 429; }); ASSERT_THAT(server.Start(), IsOk()); HttpFetcher
+//   http(server.url(), options);
 #ifndef PROACTIVE_TESTS_CONNECTORS_LOCAL_HTTP_SERVER_H_
 #define PROACTIVE_TESTS_CONNECTORS_LOCAL_HTTP_SERVER_H_
 
@@ -33,9 +33,11 @@ class LocalHttpServer {
 
   absl::Status Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) return absl::UnavailableError("cannot bind a loopback port");
+    if (port_ <= 0)
+      return absl::UnavailableError("cannot bind a loopback port");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) absl::SleepFor(absl::Milliseconds(2));
+    for (int i = 0; i < 500 && !server_.is_running(); ++i)
+      absl::SleepFor(absl::Milliseconds(2));
     return absl::OkStatus();
   }
 

@@ -18,7 +18,8 @@ using ::proactive::testing::IsOk;
 
 constexpr char kTable[] = "school_sectors_maternelle";
 
-v1::ReferenceRow Row(const std::string& key, const std::string& school, int64_t arrondissement) {
+v1::ReferenceRow Row(const std::string& key, const std::string& school,
+                     int64_t arrondissement) {
   v1::ReferenceRow row;
   row.set_key(key);
   v1::ReferenceCell* name = row.add_cells();
@@ -33,16 +34,21 @@ v1::ReferenceRow Row(const std::string& key, const std::string& school, int64_t 
 class ReferenceScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    daemon_ = std::make_unique<DaemonProcess>(testing::DaemonOptions{dir_.path() + "/data"});
+    daemon_ = std::make_unique<DaemonProcess>(
+        testing::DaemonOptions{dir_.path() + "/data"});
     ASSERT_THAT(daemon_->Start(), IsOk());
     stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
   }
   void TearDown() override {
     stub_.reset();
-    if (daemon_->running()) EXPECT_THAT(daemon_->Stop(), IsOk());
+    if (daemon_->running()) {
+      EXPECT_THAT(daemon_->Stop(), IsOk());
+    }
   }
-  grpc::Status Replace(const std::string& source, const std::vector<v1::ReferenceRow>& rows,
-                       v1::ReplaceTableResponse* response, bool cancel = false) {
+  grpc::Status Replace(const std::string& source,
+                       const std::vector<v1::ReferenceRow>& rows,
+                       v1::ReplaceTableResponse* response,
+                       bool cancel = false) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     auto writer = stub_->ReplaceTable(&context, response);
@@ -80,24 +86,31 @@ TEST_F(ReferenceScenarioTest, RefusalsNameTheFieldAndChangeNothing) {
   grpc::Status status = Replace("caf", {Row("k1", "A", 11)}, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(),
-            "source: source \"caf\" may not replace reference table \"school_sectors_maternelle\"");
+            "source: source \"caf\" may not replace reference table "
+            "\"school_sectors_maternelle\"");
 
   v1::ReferenceRow bad = Row("k2", "B", 11);
   bad.mutable_cells(1)->mutable_value()->set_string_value("onze");
   status = Replace("paris-opendata", {Row("k1", "A", 11), bad}, &response);
-  EXPECT_EQ(status.error_message(), "rows[1].cells[1].value: \"arrondissement\" expects int, got string");
+  EXPECT_EQ(
+      status.error_message(),
+      "rows[1].cells[1].value: \"arrondissement\" expects int, got string");
 
-  status = Replace("paris-opendata", {Row("k1", "A", 11), Row("k1", "B", 12)}, &response);
-  EXPECT_EQ(status.error_message(), "rows[1].key: key \"k1\" already used by rows[0]");
+  status = Replace("paris-opendata", {Row("k1", "A", 11), Row("k1", "B", 12)},
+                   &response);
+  EXPECT_EQ(status.error_message(),
+            "rows[1].key: key \"k1\" already used by rows[0]");
 
   v1::ReferenceRow unknown = Row("k3", "C", 11);
   unknown.mutable_cells(0)->set_column("school");
   status = Replace("paris-opendata", {unknown}, &response);
-  EXPECT_EQ(status.error_message(),
-            "rows[0].cells[0].column: unknown column \"school\" of reference table "
-            "\"school_sectors_maternelle\"");
+  EXPECT_EQ(
+      status.error_message(),
+      "rows[0].cells[0].column: unknown column \"school\" of reference table "
+      "\"school_sectors_maternelle\"");
 
-  status = Replace("paris-opendata", {Row("k1", "A", 11)}, &response, /*cancel=*/true);
+  status = Replace("paris-opendata", {Row("k1", "A", 11)}, &response,
+                   /*cancel=*/true);
   EXPECT_FALSE(status.ok());
   v1::ReferenceTableInfo info;
   EXPECT_EQ(Info(&info).error_code(), grpc::StatusCode::NOT_FOUND);
@@ -105,11 +118,15 @@ TEST_F(ReferenceScenarioTest, RefusalsNameTheFieldAndChangeNothing) {
 
 TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
   v1::ReplaceTableResponse response;
-  ASSERT_TRUE(Replace("paris-opendata", {Row("k2", "B", 12), Row("k1", "A", 11)}, &response).ok());
+  ASSERT_TRUE(Replace("paris-opendata",
+                      {Row("k2", "B", 12), Row("k1", "A", 11)}, &response)
+                  .ok());
   EXPECT_EQ(response.version(), 1u);
   EXPECT_EQ(response.rows(), 2u);
   EXPECT_FALSE(response.unchanged());
-  ASSERT_TRUE(Replace("paris-opendata", {Row("k1", "A", 11), Row("k2", "B", 12)}, &response).ok());
+  ASSERT_TRUE(Replace("paris-opendata",
+                      {Row("k1", "A", 11), Row("k2", "B", 12)}, &response)
+                  .ok());
   EXPECT_TRUE(response.unchanged()) << "same rows in another order";
   EXPECT_EQ(response.version(), 1u);
 

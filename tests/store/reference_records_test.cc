@@ -10,7 +10,8 @@ namespace {
 
 using ::proactive::testing::IsOk;
 
-storage::v1::ReferenceRowRecord Row(const std::string& key, const std::string& school) {
+storage::v1::ReferenceRowRecord Row(const std::string& key,
+                                    const std::string& school) {
   storage::v1::ReferenceRowRecord row;
   row.set_key(key);
   storage::v1::NamedValue* column = row.add_columns();
@@ -19,7 +20,8 @@ storage::v1::ReferenceRowRecord Row(const std::string& key, const std::string& s
   return row;
 }
 
-storage::v1::ReferenceTableRecord Table(uint64_t version, const std::string& fingerprint) {
+storage::v1::ReferenceTableRecord Table(uint64_t version,
+                                        const std::string& fingerprint) {
   storage::v1::ReferenceTableRecord record;
   record.set_table("sectors");
   record.set_version(version);
@@ -31,21 +33,30 @@ storage::v1::ReferenceTableRecord Table(uint64_t version, const std::string& fin
 TEST(ReferenceRecordsTest, ReplaceIsWholeAndSurvivesReopen) {
   testing::TempDir dir;
   {
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir.path() + "/data"});
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open({dir.path() + "/data"});
     ASSERT_THAT(store, IsOk());
-    std::vector<storage::v1::ReferenceRowRecord> rows = {Row("a", "A"), Row("b", "B")};
-    ASSERT_THAT(ReplaceReferenceTable(store->get(), Table(1, ReferenceRowsFingerprint(rows)), rows),
-                IsOk());
+    std::vector<storage::v1::ReferenceRowRecord> rows = {Row("a", "A"),
+                                                         Row("b", "B")};
+    ASSERT_THAT(
+        ReplaceReferenceTable(store->get(),
+                              Table(1, ReferenceRowsFingerprint(rows)), rows),
+        IsOk());
     // A prefix-sharing table is not touched by replacements of "sectors".
     storage::v1::ReferenceTableRecord other = Table(1, "");
     other.set_table("sectors2");
-    ASSERT_THAT(ReplaceReferenceTable(store->get(), other, {Row("z", "Z")}), IsOk());
-    std::vector<storage::v1::ReferenceRowRecord> next = {Row("b", "B2"), Row("c", "C")};
-    ASSERT_THAT(ReplaceReferenceTable(store->get(), Table(2, ReferenceRowsFingerprint(next)), next),
+    ASSERT_THAT(ReplaceReferenceTable(store->get(), other, {Row("z", "Z")}),
                 IsOk());
+    std::vector<storage::v1::ReferenceRowRecord> next = {Row("b", "B2"),
+                                                         Row("c", "C")};
+    ASSERT_THAT(
+        ReplaceReferenceTable(store->get(),
+                              Table(2, ReferenceRowsFingerprint(next)), next),
+        IsOk());
     ASSERT_THAT((*store)->Close(), IsOk());
   }
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir.path() + "/data"});
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open({dir.path() + "/data"});
   ASSERT_THAT(store, IsOk());
   absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> table =
       ReadReferenceTable(**store, "sectors");
