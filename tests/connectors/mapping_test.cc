@@ -5,6 +5,7 @@
 #include "connectors/common/row_mapper.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/daemon_process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace proactive {
@@ -191,6 +192,27 @@ TEST(MappingTest, EventIdsEscapeAndStayShort) {
   std::string id = MakeEventId("caf", "d", std::string(200, 'x'), "abc");
   EXPECT_LE(id.size(), 128u);
   EXPECT_THAT(id, ::testing::StartsWith("caf:d:sha-"));
+}
+
+}  // namespace
+}  // namespace proactive
+
+namespace proactive {
+namespace {
+
+// The example mappings shipped with the connectors stay valid.
+TEST(MappingTest, ExampleMappingsCheckAgainstTheProjectSchema) {
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<AttributeSchema> schema =
+      AttributeSchema::LoadFile(testing::SourceDir() + "/rules/schema.yaml", &diagnostics);
+  ASSERT_THAT(schema, testing::IsOk());
+  for (const char* path : {"connectors/batch/examples/caf.yaml",
+                           "connectors/batch/examples/school-sectors.yaml",
+                           "connectors/opendatasoft/examples/school-sectors.yaml"}) {
+    EXPECT_THAT(LoadMapping(testing::SourceDir() + "/" + path, *schema, &diagnostics),
+                testing::IsOk())
+        << FormatDiagnostics(diagnostics);
+  }
 }
 
 }  // namespace
