@@ -115,6 +115,11 @@ int Run() {
         report->reference_unchanged ? " (unchanged)" : "");
     return kExitOk;
   }
+  if (report->already_complete) {
+    std::printf("%s was already imported up to line %lld: nothing new since\n",
+                options.file.c_str(),
+                static_cast<long long>(report->resumed_at_line - 1));
+  }
   std::printf(
       "imported %s to %s%s\n", options.file.c_str(), options.server.c_str(),
       report->resumed_at_line > 0
