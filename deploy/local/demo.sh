@@ -10,6 +10,7 @@ export BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 
 BIN="$BUILD_DIR/engine"
 CTL="$BIN/cli/proactivectl"
+IMPORT="$BUILD_DIR/connectors/batch/proactive-import"
 DATA="$ROOT/var/demo"
 DEMO="$ROOT/deploy/demo"
 rm -rf "$DATA" && mkdir -p "$DATA"
@@ -46,6 +47,23 @@ show "$CTL" publish --file "$DEMO/paris-sample.ndjson" --schema "$ROOT/rules/sch
 
 step "Bad events are refused one by one with the field and the reason; the others still go in"
 show "$CTL" publish --file "$DEMO/bad-events.ndjson" --schema "$ROOT/rules/schema.yaml"
+
+step "A back office that does not speak gRPC: the CAF's CSV export, through proactive-import"
+echo "connectors/batch/examples/caf.yaml maps its columns (French dates, decimal commas, oui/non)"
+echo "to attributes; bad rows go to a reject file with their line number and reason."
+cp "$DEMO/caf-export-2026-06.csv" "$DEMO/school-sectors.csv" "$DATA/"
+show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/caf.yaml" \
+  --file="$DATA/caf-export-2026-06.csv" --schema="$ROOT/rules/schema.yaml"
+show cat "$DATA/caf-export-2026-06.csv.rejects.tsv"
+show "$CTL" person show P0040
+
+step "Running the import again goes on from its saved position: nothing is sent twice"
+show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/caf.yaml" \
+  --file="$DATA/caf-export-2026-06.csv" --schema="$ROOT/rules/schema.yaml"
+
+step "A reference table (the school sector of each address), replaced as a whole"
+show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/school-sectors.yaml" \
+  --file="$DATA/school-sectors.csv" --schema="$ROOT/rules/schema.yaml"
 
 step "Restarting the daemon: every acknowledged event was fsynced, the state is still there"
 stop_daemon

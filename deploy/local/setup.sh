@@ -15,6 +15,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libyaml-cpp-dev libre2-dev libssl-dev
   nlohmann-json3-dev
+  libcpp-httplib-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Extra packages a command needs, e.g. test.sh adds the SMS gateway.

@@ -155,6 +155,70 @@ class SchemaParser {
   YamlFile* file_;
 };
 
+// The `reference_tables:` section: name -> {description, sources, key, columns}.
+void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node& tables,
+                         std::vector<ReferenceTableSpec>* out) {
+  if (!tables) return;
+  if (!tables.IsMap()) {
+    file->Error(tables, "\"reference_tables\" must be a map from table name to its declaration");
+    return;
+  }
+  for (const auto& entry : tables) {
+    ReferenceTableSpec table;
+    table.name = entry.first.Scalar();
+    table.line = YamlFile::Line(entry.first);
+    std::string context = absl::StrCat("reference table \"", table.name, "\"");
+    if (!IsIdentifier(table.name)) {
+      file->Error(entry.first, absl::StrCat(context, " must be lower_snake_case (a-z, 0-9, _)"));
+    }
+    const YAML::Node& body = entry.second;
+    if (!body.IsMap()) {
+      file->Error(entry.first, absl::StrCat(context, " must be a map with sources, key and columns"));
+      continue;
+    }
+    file->CheckKeys(body, context, {"description", "sources", "key", "columns"});
+    table.sources = parser->ReadSources(body, entry.first, context);
+    if (body["description"]) {
+      if (auto d = file->String(body["description"], "description")) {
+        table.description = std::string(absl::StripAsciiWhitespace(*d));
+      }
+    }
+    if (!body["columns"] || !body["columns"].IsMap()) {
+      file->Error(body["columns"] ? body["columns"] : entry.first,
+                  absl::StrCat(context, " needs \"columns\": a map from column name to its type"));
+    } else {
+      for (const auto& column : body["columns"]) {
+        FieldSpec spec;
+        if (!parser->ReadField(column.first, column.second, "column", false, &spec)) continue;
+        if (table.FindColumn(spec.name) != nullptr) {
+          file->Error(column.first, absl::StrCat("column \"", spec.name, "\" is declared twice"));
+          continue;
+        }
+        table.columns.push_back(std::move(spec));
+      }
+    }
+    if (!body["key"]) {
+      file->Error(entry.first, absl::StrCat(context, " has no \"key\" (the column rows are looked up by)"));
+    } else if (auto key = file->String(body["key"], "key")) {
+      table.key = *key;
+      const FieldSpec* column = table.FindColumn(*key);
+      if (column == nullptr && body["columns"] && body["columns"].IsMap()) {
+        file->Error(body["key"], absl::StrCat("key \"", *key, "\" is not a column of ", context));
+      } else if (column != nullptr && column->type.kind != ValueKind::kString) {
+        file->Error(body["key"], absl::StrCat("key column \"", *key, "\" must be a string, not ",
+                                              column->type.Name()));
+      }
+    }
+    bool duplicate = false;
+    for (const ReferenceTableSpec& other : *out) duplicate |= other.name == table.name;
+    if (duplicate) {
+      file->Error(entry.first, absl::StrCat(context, " is declared twice"));
+      continue;
+    }
+    out->push_back(std::move(table));
+  }
+}
+
 }  // namespace
 
 absl::string_view ValueKindName(ValueKind kind) {
@@ -212,6 +276,17 @@ bool TopicSpec::IsOwnedBy(absl::string_view source) const {
   return std::find(sources.begin(), sources.end(), source) != sources.end();
 }
 
+bool ReferenceTableSpec::IsOwnedBy(absl::string_view source) const {
+  return std::find(sources.begin(), sources.end(), source) != sources.end();
+}
+
+const FieldSpec* ReferenceTableSpec::FindColumn(absl::string_view column_name) const {
+  for (const FieldSpec& c : columns) {
+    if (c.name == column_name) return &c;
+  }
+  return nullptr;
+}
+
 const FieldSpec* TopicSpec::FindField(absl::string_view field_name) const {
   for (const FieldSpec& f : fields) {
     if (f.name == field_name) return &f;
@@ -230,7 +305,8 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
     if (!root.IsMap()) {
       file.ErrorAt(1, 1, "the schema must be a map with \"version\", \"currency\", \"attributes\"");
     } else {
-      file.CheckKeys(root, "the schema", {"version", "currency", "attributes", "broadcasts"});
+      file.CheckKeys(root, "the schema",
+                     {"version", "currency", "attributes", "broadcasts", "reference_tables"});
       if (!root["version"]) {
         file.ErrorAt(1, 1, "missing \"version: 1\"");
       } else if (auto v = file.Int(root["version"], "version"); v && *v != 1) {
@@ -320,6 +396,7 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
           schema.topics_.push_back(std::move(topic));
         }
       }
+      ReadReferenceTables(&file, &parser, root["reference_tables"], &schema.reference_tables_);
     }
   }
   if (file.has_errors()) {
@@ -346,6 +423,13 @@ const AttributeSpec* AttributeSchema::FindAttribute(absl::string_view name) cons
 const TopicSpec* AttributeSchema::FindTopic(absl::string_view name) const {
   auto it = topic_index_.find(name);
   return it == topic_index_.end() ? nullptr : &topics_[it->second];
+}
+
+const ReferenceTableSpec* AttributeSchema::FindReferenceTable(absl::string_view name) const {
+  for (const ReferenceTableSpec& t : reference_tables_) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
 }
 
 std::string AttributeSchema::SuggestAttribute(absl::string_view name) const {

@@ -86,6 +86,20 @@ struct TopicSpec {
   const FieldSpec* FindField(absl::string_view name) const;  // null when unknown
 };
 
+// A table rules look up by key (lookup("school_sectors", person.address_key)).
+// Replaced as a whole by its source systems; see proto/proactive/v1/reference.proto.
+struct ReferenceTableSpec {
+  std::string name;
+  std::string description;
+  std::vector<std::string> sources;  // systems allowed to replace it
+  std::string key;                   // the key column, a string column of `columns`
+  std::vector<FieldSpec> columns;    // in declaration order, key included
+  int line = 0;
+
+  bool IsOwnedBy(absl::string_view source) const;
+  const FieldSpec* FindColumn(absl::string_view name) const;  // null when unknown
+};
+
 class AttributeSchema {
  public:
   // Parses schema YAML. On any mistake, appends one diagnostic per mistake
@@ -101,10 +115,13 @@ class AttributeSchema {
   const AttributeSpec* FindAttribute(absl::string_view name) const;
   // The topic, or null when undeclared.
   const TopicSpec* FindTopic(absl::string_view name) const;
+  // The reference table, or null when undeclared.
+  const ReferenceTableSpec* FindReferenceTable(absl::string_view name) const;
 
   // Attributes in declaration order.
   const std::vector<AttributeSpec>& attributes() const { return attributes_; }
   const std::vector<TopicSpec>& topics() const { return topics_; }
+  const std::vector<ReferenceTableSpec>& reference_tables() const { return reference_tables_; }
   // The currency every money attribute is in (e.g. "EUR").
   const std::string& currency() const { return currency_; }
 
@@ -116,6 +133,7 @@ class AttributeSchema {
   std::map<std::string, size_t, std::less<>> attribute_index_;
   std::vector<TopicSpec> topics_;
   std::map<std::string, size_t, std::less<>> topic_index_;
+  std::vector<ReferenceTableSpec> reference_tables_;
   std::string currency_;
 };
 

@@ -40,6 +40,7 @@
 #include "engine/service/persons_service.h"
 #include "engine/service/rules_admin_service.h"
 #include "engine/service/rules_holder.h"
+#include "engine/service/reference_service.h"
 #include "engine/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -53,6 +54,7 @@ ABSL_FLAG(std::string, ready_file, "",
           "when set, the bound host:port is written to this file once serving");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
+ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(bool, insecure, false,
           "local development only: plaintext gRPC, and without --access_file every caller has every role");
@@ -222,9 +224,12 @@ absl::Status Run() {
   std::unique_ptr<grpc::Service> decisions = NewDecisionsService(&access, store.get());
   std::unique_ptr<grpc::Service> rules_admin =
       NewRulesAdminService(RulesAdminDeps{&access, &rules, writer.get(), store.get(), clock});
+  ReferenceServiceDeps reference_deps{&access, &rules.schema(), store.get(), clock};
+  reference_deps.max_rows = static_cast<size_t>(absl::GetFlag(FLAGS_max_reference_rows));
+  std::unique_ptr<grpc::Service> reference = NewReferenceService(reference_deps);
 
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
-                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get()}));
+                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(), reference.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
                                      server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
                                      ", durability ", durability, ")"));

@@ -72,6 +72,9 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kTickMethod, {Role::kRulesAdmin}},
       {kGetStatusMethod, {Role::kRulesAdmin, Role::kAuditor}},
       {kSimulateMethod, {Role::kRulesAdmin}},
+      {kReplaceTableMethod, {Role::kBackOffice}},
+      {kGetRowMethod, {Role::kBackOffice, Role::kCaseworker, Role::kRulesAdmin}},
+      {kGetTableMethod, {Role::kBackOffice, Role::kCaseworker, Role::kRulesAdmin}},
   };
   return *table;
 }

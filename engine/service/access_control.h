@@ -44,6 +44,9 @@ inline constexpr char kReloadRulesMethod[] = "/proactive.v1.RulesAdmin/ReloadRul
 inline constexpr char kTickMethod[] = "/proactive.v1.RulesAdmin/Tick";
 inline constexpr char kGetStatusMethod[] = "/proactive.v1.RulesAdmin/GetStatus";
 inline constexpr char kSimulateMethod[] = "/proactive.v1.RulesAdmin/Simulate";
+inline constexpr char kReplaceTableMethod[] = "/proactive.v1.ReferenceTables/ReplaceTable";
+inline constexpr char kGetRowMethod[] = "/proactive.v1.ReferenceTables/GetRow";
+inline constexpr char kGetTableMethod[] = "/proactive.v1.ReferenceTables/GetTable";
 
 // Every RPC of the API and the roles allowed to call it.
 const std::map<std::string, std::set<Role>>& MethodRoles();

@@ -17,10 +17,10 @@ class DeniedBidiReactor final : public grpc::ServerBidiReactor<Request, Response
   void OnDone() override { delete this; }
 };
 
-template <typename Request, typename Response>
-class DeniedWriteReactor final : public grpc::ServerWriteReactor<Response> {
+template <typename Request>
+class DeniedReadReactor final : public grpc::ServerReadReactor<Request> {
  public:
-  explicit DeniedWriteReactor(grpc::Status status) { this->Finish(std::move(status)); }
+  explicit DeniedReadReactor(grpc::Status status) { this->Finish(std::move(status)); }
   void OnDone() override { delete this; }
 };
 

@@ -60,17 +60,27 @@ class PublishStreamReactor final
         request_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
     {
       absl::MutexLock lock(&mu_);
-      read_outstanding_ = false;
       pending_.push_back(slot);
-      if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
     }
+    // Submit before asking for the next request: the writer applies events in
+    // submission order, so the log follows the stream's order. The read stays
+    // marked outstanding until then, so nothing starts another one meanwhile.
     if (!validated.ok()) {
       Complete(slot, validated.status());
+    } else {
+      deps_.writer->Submit(*std::move(validated),
+                           [this, slot](absl::StatusOr<IngestResult> result) {
+                             Complete(slot, std::move(result));
+                           });
+    }
+    absl::MutexLock lock(&mu_);
+    read_outstanding_ = false;
+    if (cancelled_) {
+      reads_done_ = true;  // cancelled meanwhile: no read will end the stream
+      MaybeFinishLocked();
       return;
     }
-    deps_.writer->Submit(*std::move(validated), [this, slot](absl::StatusOr<IngestResult> result) {
-      Complete(slot, std::move(result));
-    });
+    if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
   }
 
   void OnWriteDone(bool ok) override {

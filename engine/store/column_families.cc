@@ -16,6 +16,7 @@ absl::string_view FamilyName(Family family) {
     case Family::kAudit: return "audit";
     case Family::kRecourse: return "recourse";
     case Family::kDeadlines: return "deadlines";
+    case Family::kReference: return "reference";
     case Family::kCount: break;
   }
   return "?";

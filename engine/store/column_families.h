@@ -5,6 +5,8 @@
 //   persons     person_id                      -> PersonState
 //   households  household_id \0 person_id      -> "" (membership index)
 //   meta        name                           -> engine metadata
+//   reference   table \0                       -> ReferenceTableRecord
+//               table \0 row_key               -> ReferenceRowRecord
 //   decisions, outbox, audit, recourse, deadlines: owned by their modules.
 #ifndef PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
 #define PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
@@ -27,6 +29,7 @@ enum class Family : int {
   kAudit,
   kRecourse,
   kDeadlines,
+  kReference,  // reference tables (reference_records.h)
   kCount,  // not a family
 };
 

@@ -73,6 +73,51 @@ TEST(AttributeSchemaTest, ReportsEveryMistakeWithItsPosition) {
   EXPECT_THAT(diagnostics[4].message, HasSubstr("has no \"sources\""));
 }
 
+TEST(AttributeSchemaTest, ReferenceTablesOfTheProjectSchema) {
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<AttributeSchema> schema =
+      AttributeSchema::LoadFile(testing::SourceDir() + "/rules/schema.yaml", &diagnostics);
+  ASSERT_THAT(schema, IsOk()) << FormatDiagnostics(diagnostics);
+  const ReferenceTableSpec* sectors = schema->FindReferenceTable("school_sectors_maternelle");
+  ASSERT_NE(sectors, nullptr);
+  EXPECT_EQ(sectors->key, "address_key");
+  EXPECT_TRUE(sectors->IsOwnedBy("paris-opendata"));
+  ASSERT_NE(sectors->FindColumn("arrondissement"), nullptr);
+  EXPECT_EQ(sectors->FindColumn("arrondissement")->type.kind, ValueKind::kInt);
+  EXPECT_EQ(sectors->FindColumn("arrondissement")->max, 20);
+  EXPECT_EQ(schema->FindReferenceTable("nope"), nullptr);
+}
+
+TEST(AttributeSchemaTest, ReferenceTableMistakes) {
+  const char* yaml =
+      "version: 1\n"
+      "attributes: {}\n"
+      "reference_tables:\n"
+      "  sectors:\n"
+      "    sources: [paris-opendata]\n"
+      "    key: address\n"
+      "    columns:\n"
+      "      school: {type: string}\n"
+      "  by_number:\n"
+      "    sources: [x]\n"
+      "    key: n\n"
+      "    columns:\n"
+      "      n: {type: int}\n"
+      "      n2: {type: dat}\n"
+      "  empty:\n"
+      "    sources: [x]\n"
+      "    rows: 3\n";
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AttributeSchema::Parse(yaml, "schema.yaml", &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  std::string text = FormatDiagnostics(diagnostics);
+  EXPECT_THAT(text, HasSubstr("schema.yaml:6:10: key \"address\" is not a column of reference table \"sectors\""));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:11:10: key column \"n\" must be a string, not int"));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:14:18: unknown type \"dat\""));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:17:5: unknown key \"rows\" in reference table \"empty\""));
+  EXPECT_THAT(text, HasSubstr("reference table \"empty\" needs \"columns\""));
+}
+
 TEST(AttributeSchemaTest, ReportsYamlSyntaxErrors) {
   std::vector<Diagnostic> diagnostics;
   EXPECT_THAT(AttributeSchema::Parse("version: 1\nattributes: [\n", "s.yaml", &diagnostics),

@@ -1,0 +1,39 @@
+// The proactive.v1.ReferenceTables gRPC service: replace a reference table as
+// a whole, read one row, read a table's version.
+//
+//   auto service = NewReferenceService({&access, &schema, store.get(), SystemClock()});
+//   builder.RegisterService(service.get());
+//
+// A replacement is buffered in memory until the client closes its side, then
+// checked and written in one synced batch (reference_records.h).
+#ifndef PROACTIVE_ENGINE_SERVICE_REFERENCE_SERVICE_H_
+#define PROACTIVE_ENGINE_SERVICE_REFERENCE_SERVICE_H_
+
+#include <cstddef>
+#include <memory>
+
+#include "engine/common/clock.h"
+#include "engine/common/swappable.h"
+#include "engine/schema/attribute_schema.h"
+#include "engine/service/access_control.h"
+#include "engine/store/store.h"
+#include "grpcpp/impl/service_type.h"
+
+namespace proactive {
+
+struct ReferenceServiceDeps {
+  const Swappable<AccessPolicy>* access;     // not owned
+  const Swappable<AttributeSchema>* schema;  // not owned
+  Store* store;                              // not owned
+  Clock* clock;                              // not owned
+  // Largest table accepted (rows); a larger replacement is refused with
+  // RESOURCE_EXHAUSTED and changes nothing.
+  size_t max_rows = 2'000'000;
+};
+
+// REQUIRES: everything in `deps` outlives the service.
+std::unique_ptr<grpc::Service> NewReferenceService(ReferenceServiceDeps deps);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_SERVICE_REFERENCE_SERVICE_H_
