@@ -21,7 +21,8 @@ show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
 start_daemon() {
   rm -f "$DATA/ready"
   "$BIN/server/proactived" --data_dir="$DATA/db" --rules_dir="$ROOT/rules" \
-    --listen=127.0.0.1:0 --ready_file="$DATA/ready" --insecure >>"$DATA/proactived.log" 2>&1 &
+    --listen=127.0.0.1:0 --ready_file="$DATA/ready" --insecure \
+    --clock_start=2026-06-29T08:00:00Z >>"$DATA/proactived.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 1 100); do [ -s "$DATA/ready" ] && break; sleep 0.1; done
   [ -s "$DATA/ready" ] || { echo "proactived did not start; see $DATA/proactived.log"; exit 1; }
@@ -31,6 +32,7 @@ stop_daemon() { kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/de
 trap stop_daemon EXIT
 
 step "Starting proactived (embedded RocksDB in var/demo/db, rules from rules/)"
+echo "The demo's clock starts on 29 June 2026, so that its dates stay meaningful."
 start_daemon
 echo "proactived is serving gRPC on $PROACTIVE_SERVER (log: var/demo/proactived.log)"
 
@@ -65,10 +67,55 @@ step "A reference table (the school sector of each address), replaced as a whole
 show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/school-sectors.yaml" \
   --file="$DATA/school-sectors.csv" --schema="$ROOT/rules/schema.yaml"
 
+step "The rules already decided, as the events arrived"
+echo "A child turning three this year: a place at the sector maternelle is proposed to her guardians."
+echo "Two low-income households that do not receive the RSA: referred to an outreach caseworker."
+show "$CTL" decisions list P0001
+show "$CTL" decisions list P0020
+show "$CTL" decisions list P0002
+OFFER=$("$CTL" decisions list P0001 | awk '{print $1}' | head -1)
+echo "Everything a decision was made from: rule and version, legal basis, data used and their sources:"
+show "$CTL" decisions show "$OFFER"
+
+step "Météo-France raises a red heatwave warning for Paris: the engine sweeps the population"
+show "$CTL" publish --file "$DEMO/heatwave-red.ndjson" --schema "$ROOT/rules/schema.yaml"
+for _ in $(seq 1 50); do "$CTL" status | grep -q " 0 sweeps pending" && break; sleep 0.1; done
+echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
+show "$CTL" decisions list P0010
+show "$CTL" decisions list P0011
+
+step "Months later, the daily schedule finds an identity card that expires in 59 days"
+show "$CTL" tick --date 2026-11-21
+show "$CTL" decisions list P0030
+echo "Running it again for the same day changes nothing:"
+show "$CTL" tick --date 2026-11-21
+
+step "A city-sized test: 20,000 synthetic Parisians (nobody real; phones in the range reserved for fiction)"
+show "$CTL" synth --persons 20000 --seed 1 --as_of 2026-06-01 --output "$DATA/synthetic.ndjson"
+show "$CTL" publish --file "$DATA/synthetic.ndjson" --schema "$ROOT/rules/schema.yaml"
+
+step "The policy team's side: rule tests, and a dry run of a new ceiling before going live"
+show "$CTL" rules test "$ROOT/rules"
+CANDIDATE="$DATA/candidate-rules"
+rm -rf "$CANDIDATE" && cp -r "$ROOT/rules" "$CANDIDATE"
+sed -i 's/12300.00 EUR/15000.00 EUR/' "$CANDIDATE/paris/non-take-up.yaml"
+echo "The candidate raises the outreach ceiling of a one-person household from 12300 to 15000 EUR."
+echo "Who would newly be contacted, by arrondissement, without contacting anyone:"
+show "$CTL" rules simulate --rules "$CANDIDATE" --against "$ROOT/rules" \
+  --broadcast weather.heatwave:75:level=red,episode_id=simulation
+
+step "A broken pack never replaces a working one"
+cp -r "$ROOT/rules/." "$CANDIDATE/"
+sed -i 's/person.lives_alone &&/person.lives_alon \&\&/' "$CANDIDATE/paris/heatwave.yaml"
+show "$CTL" rules check "$CANDIDATE"
+echo "Reloading such a pack (SIGHUP, or proactivectl rules reload) is refused the same way,"
+echo "and the daemon keeps running its current rule set."
+
 step "Restarting the daemon: every acknowledged event was fsynced, the state is still there"
 stop_daemon
 start_daemon
 show "$CTL" person show P0010
+show "$CTL" decisions list P0010
 
 step "Done"
 echo "The daemon log never contains phone numbers or names: see var/demo/proactived.log"

@@ -21,7 +21,10 @@ constexpr char kUsage[] =
     "list: one line per decision about the person; show: the rule, its legal basis, the\n"
     "inputs it read with their sources, the parameters applied and the status history.\n";
 
-std::string Time(const google::protobuf::Timestamp& ts) { return FormatRfc3339(FromProtoTimestamp(ts)); }
+// To the second: what a person reading a decision needs.
+std::string Time(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProtoTimestamp(ts), absl::UTCTimeZone());
+}
 
 void PrintLine(const v1::Decision& d) {
   std::printf("%s  %-6s %-34s %-10s %-12s for %s  (%s)\n", d.decision_id().c_str(), d.reference_code().c_str(),
