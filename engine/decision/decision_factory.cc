@@ -99,6 +99,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   }
   if (rule.spec.action.review == "before_notify") status = storage::v1::IN_REVIEW;
   int window = rule.spec.action.recourse_window_days.value_or(rules.city().recourse_window_days);
+  d.set_review_sla_days(rule.spec.action.review_sla_days.value_or(rules.city().review_sla_days));
   *d.mutable_recourse_deadline() = ToProto(EndOfDay(context.today + window, zone));
   d.set_status(status);
   storage::v1::StatusChange* change = d.add_history();

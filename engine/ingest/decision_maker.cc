@@ -2,6 +2,8 @@
 
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
+#include "engine/ingest/decision_commands.h"
+#include "engine/recourse/recourse_cases.h"
 
 namespace proactive {
 
@@ -16,10 +18,40 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
   std::string firing = DecisionFiringKey(key);
   if (keys_in_batch_.count(firing) > 0) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<std::string> existing, FindDecisionIdByKey(*store_, key));
-  if (existing) return absl::OkStatus();
+  if (existing) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> held, ReadDecision(*store_, *existing));
+    if (held && held->status() == storage::v1::IN_REVIEW) {
+      // Recorded, never acted on: only a caseworker changes a decision in review.
+      audit_->Append(batch, context_.now,
+                     AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
+                                 "in review", context_.triggered_by},
+                     *held);
+      keys_in_batch_.insert(firing);
+    }
+    return absl::OkStatus();
+  }
   // Evaluate again with the trace: only for the few that fire.
   RuleOutcome traced = EvaluateRule(rule, **graph, evaluation, /*with_trace=*/true);
-  PutNewDecision(batch, NewDecision(rule, rules_, person_id, traced, context_));
+  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, traced, context_);
+  if (decision.status() == storage::v1::IN_REVIEW) {
+    storage::v1::RecourseCase review =
+        NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",
+                context_.now);
+    decision.set_case_id(review.case_id());
+    PutCase(batch, nullptr, review);
+    audit_->Append(batch, context_.now,
+                   AuditRecord{"case.opened", decision.decision_id(), review.case_id(), "engine", "", "open",
+                               "review before notify"},
+                   review);
+  }
+  if (decision.action_kind() == storage::v1::ACTION_PROPOSE && decision.has_reply_deadline()) {
+    batch->Put(Family::kDeadlines, ReplyDeadlineKey(decision), "");
+  }
+  PutNewDecision(batch, decision);
+  audit_->Append(batch, context_.now,
+                 AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
+                             std::string(DecisionStatusName(decision.status())), context_.triggered_by},
+                 decision);
   keys_in_batch_.insert(firing);
   ++decisions_made_;
   return absl::OkStatus();

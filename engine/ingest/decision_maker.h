@@ -2,7 +2,10 @@
 // each that fires with no decision yet for its (rule, person, once_per) key,
 // writes the decision into the batch. The key is checked in the store and
 // among the decisions already in this batch, so the same person and period
-// never get two decisions, whatever triggers the rule again.
+// never get two decisions, whatever triggers the rule again. A new decision
+// comes with its audit entry, its reply deadline (offers) and, when the rule
+// requires a review before notifying, its recourse case. A rule firing again
+// for a decision in review is recorded in the audit log and changes nothing.
 //
 //   DecisionMaker maker(rules, store, {today, now, "event civ-1"});
 //   RETURN_IF_ERROR(maker.Consider(*rule, "P1", &source, evaluation, &batch));
@@ -13,6 +16,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "engine/audit/audit_log.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/rules/person_graph.h"
 #include "engine/rules/rule_evaluator.h"
@@ -23,9 +27,9 @@ namespace proactive {
 
 class DecisionMaker {
  public:
-  // REQUIRES: `rules` and `store` outlive the maker.
-  DecisionMaker(const RuleSet& rules, const Store* store, DecisionContext context)
-      : rules_(rules), store_(store), context_(std::move(context)) {}
+  // REQUIRES: `rules`, `store` and `audit` outlive the maker.
+  DecisionMaker(const RuleSet& rules, const Store* store, AuditLog* audit, DecisionContext context)
+      : rules_(rules), store_(store), audit_(audit), context_(std::move(context)) {}
 
   // Evaluates `rule` for `person_id`; writes a new decision into `batch` when
   // it fires for a new key. Unknown persons are skipped. Errors are storage
@@ -39,6 +43,7 @@ class DecisionMaker {
  private:
   const RuleSet& rules_;
   const Store* store_;
+  AuditLog* audit_;
   DecisionContext context_;
   std::set<std::string> keys_in_batch_;
   int decisions_made_ = 0;

@@ -44,7 +44,8 @@ bool Intersects(const std::vector<std::string>& changed, const std::set<std::str
 absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store, const Swappable<RuleSet>* rules,
                                                                    Clock* clock) {
   ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
-  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, last));
+  ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(store));
+  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, last, std::move(audit)));
   absl::Status decode_error;
   RETURN_IF_ERROR(store->Scan(Family::kMeta, kSweepPrefix, [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::SweepJob> job = DecodeRecord<storage::v1::SweepJob>(value, key);
@@ -160,7 +161,8 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   // Which rules to evaluate for whom: only the rules whose inputs changed,
   // for the person and the persons who read the person (linked, household).
   const absl::CivilDay today = Today(received_at);
-  DecisionMaker maker(*rules, store_, DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
+  DecisionMaker maker(*rules, store_, audit_.get(),
+                      DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
   const EvaluationContext evaluation{today, nullptr};
   for (const storage::v1::LinkEntry& link : state.links()) {
     if (!link.removed()) linked.push_back(link.person_id());
@@ -188,6 +190,26 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     }
   }
   *decisions = maker.decisions_made();
+  if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(*rules, batch));
+  return absl::OkStatus();
+}
+
+absl::Status EventApplier::SnapshotRules(const RuleSet& rules, WriteBatch* batch) {
+  if (snapshots_.count(rules.version()) > 0) return absl::OkStatus();
+  const std::string key = absl::StrCat("ruleset/", rules.version());
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, store_->Get(Family::kMeta, key));
+  if (!existing) {
+    storage::v1::RuleSetSnapshot snapshot;
+    snapshot.set_format_version(kStorageFormatVersion);
+    snapshot.set_version(rules.version());
+    for (const auto& [path, text] : rules.files()) {
+      storage::v1::NamedValue* file = snapshot.add_files();
+      file->set_name(path);
+      file->mutable_value()->set_string_value(text);
+    }
+    batch->Put(Family::kMeta, key, EncodeRecord(snapshot));
+  }
+  snapshots_.insert(rules.version());
   return absl::OkStatus();
 }
 
@@ -251,7 +273,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
     progress.finished = true;
     return progress;
   }
-  DecisionMaker maker(*rules, store_, DecisionContext{day, clock_->Now(), job.triggered_by()});
+  DecisionMaker maker(*rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
   StorePersonSource source(store_);
   for (const std::string& person : persons) {
@@ -261,6 +283,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   }
   progress.persons = static_cast<int>(persons.size());
   progress.decisions = maker.decisions_made();
+  if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(*rules, &batch));
   job.set_persons_evaluated(job.persons_evaluated() + persons.size());
   job.set_decisions_made(job.decisions_made() + maker.decisions_made());
   progress.finished = static_cast<int>(persons.size()) < max_persons;

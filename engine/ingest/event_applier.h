@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -24,7 +25,9 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/common/clock.h"
+#include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
+#include "engine/ingest/decision_commands.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/person_merge.h"
 #include "engine/rules/rule_set.h"
@@ -82,9 +85,17 @@ class EventApplier {
   // The evaluation date: today in the city's time zone.
   absl::CivilDay Today(absl::Time now) const;
 
+  // Commands on decisions and cases (writer thread only).
+  DecisionCommands& commands() { return *commands_; }
+  AuditLog& audit() { return *audit_; }
+
  private:
-  EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence)
-      : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence) {}
+  EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence,
+               std::unique_ptr<AuditLog> audit)
+      : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence), audit_(std::move(audit)),
+        commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)) {}
+  // Writes the files of `rules` once, so its decisions can be replayed.
+  absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
   absl::Status ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence,
                            absl::Time received_at, WriteBatch* batch, int* decisions);
@@ -96,6 +107,9 @@ class EventApplier {
   uint64_t last_sequence_;
   uint64_t next_sweep_id_ = 1;
   std::deque<storage::v1::SweepJob> sweeps_;  // pending, oldest first
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<DecisionCommands> commands_;
+  std::set<std::string> snapshots_;  // rule set versions already snapshotted
 };
 
 }  // namespace proactive

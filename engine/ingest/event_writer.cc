@@ -10,10 +10,11 @@
 namespace proactive {
 namespace {
 
-// Errors that are about one event, not about the storage.
+// Errors that are about one event or command, not about the storage.
 bool IsEventError(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAlreadyExists ||
-         status.code() == absl::StatusCode::kInvalidArgument;
+         status.code() == absl::StatusCode::kInvalidArgument ||
+         status.code() == absl::StatusCode::kFailedPrecondition || status.code() == absl::StatusCode::kNotFound;
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ void EventWriter::Submit(ValidatedEvent event, Done done) {
     } else if (queue_.size() >= options_.max_queued) {
       refusal = absl::UnavailableError("the ingestion queue is full; retry later");
     } else {
-      queue_.push_back(Pending{std::move(event), std::move(done), nullptr});
+      queue_.push_back(Pending{std::move(event), std::move(done), nullptr, nullptr});
       return;
     }
   }
@@ -53,11 +54,38 @@ void EventWriter::SubmitTick(absl::CivilDay day, TickDone done) {
     } else if (!failure_.ok()) {
       refusal = absl::UnavailableError(absl::StrCat("storage failed: ", failure_.message()));
     } else {
-      queue_.push_back(Pending{day, nullptr, std::move(done)});
+      queue_.push_back(Pending{day, nullptr, std::move(done), nullptr});
       return;
     }
   }
   done(refusal);
+}
+
+void EventWriter::Execute(Command command, CommandDone done) {
+  absl::Status refusal;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refusal = absl::UnavailableError("the engine is shutting down; retry");
+    } else if (!failure_.ok()) {
+      refusal = absl::UnavailableError(absl::StrCat("storage failed: ", failure_.message()));
+    } else {
+      queue_.push_back(Pending{std::move(command), nullptr, nullptr, std::move(done)});
+      return;
+    }
+  }
+  done(refusal);
+}
+
+absl::Status EventWriter::ExecuteAndWait(Command command) {
+  absl::Notification finished;
+  absl::Status outcome;
+  Execute(std::move(command), [&](absl::Status s) {
+    outcome = std::move(s);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return outcome;
 }
 
 absl::StatusOr<IngestResult> EventWriter::SubmitAndWait(ValidatedEvent event) {
@@ -96,9 +124,12 @@ void EventWriter::Run() {
     {
       absl::MutexLock lock(&mu_);
       if (!sweeping) {
-        mu_.Await(absl::Condition(
-            +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
-            this));
+        // Wake up now and then for deadlines, which no event announces.
+        mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
+                this),
+            options_.deadline_check);
       }
       if (queue_.empty() && stopping_) break;  // unfinished sweeps resume at the next start
       size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_group));
@@ -109,6 +140,7 @@ void EventWriter::Run() {
     }
     if (!group.empty()) CommitGroup(&group);
     if (applier_->HasPendingSweep() && CurrentFailure().ok()) AdvanceSweep();
+    if (CurrentFailure().ok()) ProcessDeadlines();
   }
   // Ticks whose sweep did not finish: tell their callers.
   for (auto& [id, waiting] : waiting_ticks_) {
@@ -145,9 +177,25 @@ void EventWriter::AdvanceSweep() {
   }
 }
 
+void EventWriter::ProcessDeadlines() {
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<bool> due = applier_->commands().DeadlineDue(now);
+  if (due.ok() && !*due) return;
+  absl::StatusOr<int> processed = due.ok() ? applier_->commands().ProcessDueDeadlines(now, 500) : due.status();
+  absl::Status status = processed.ok() ? Sync() : processed.status();
+  absl::MutexLock lock(&mu_);
+  if (!status.ok()) {
+    LogError("ingest", absl::StrCat("storage failure on deadlines, refusing events until restart: ", status.ToString()));
+    if (failure_.ok()) failure_ = status;
+    return;
+  }
+  stats_.deadlines += *processed;
+}
+
 void EventWriter::CommitGroup(std::deque<Pending>* group) {
   std::vector<absl::StatusOr<IngestResult>> results(group->size());
   std::vector<absl::StatusOr<TickResult>> ticks(group->size());
+  std::vector<absl::Status> commands(group->size());
   absl::Status failure = CurrentFailure();
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
@@ -155,12 +203,16 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       absl::Status refused = absl::UnavailableError(absl::StrCat("storage failed, not applied: ", failure.message()));
       results[i] = refused;
       ticks[i] = refused;
+      commands[i] = refused;
       continue;
     }
     absl::Status error;
     if (auto* event = std::get_if<ValidatedEvent>(&pending.work)) {
       results[i] = applier_->Apply(*event, clock_->Now());
       error = results[i].status();
+    } else if (auto* command = std::get_if<Command>(&pending.work)) {
+      commands[i] = (*command)(*applier_);
+      error = commands[i];
     } else {
       ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
       error = ticks[i].status();
@@ -188,6 +240,9 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     for (auto& t : ticks) {
       if (t.ok()) t = unavailable;
     }
+    for (auto& c : commands) {
+      if (c.ok()) c = unavailable;
+    }
   }
   {
     absl::MutexLock lock(&mu_);
@@ -200,6 +255,10 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     Pending& pending = (*group)[i];
     if (pending.done) {
       pending.done(std::move(results[i]));
+      continue;
+    }
+    if (pending.command_done) {
+      pending.command_done(std::move(commands[i]));
       continue;
     }
     if (!ticks[i].ok()) {

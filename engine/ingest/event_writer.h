@@ -37,6 +37,8 @@ struct EventWriterOptions {
   int max_group = 1024;       // events per group commit at most
   size_t max_queued = 65536;  // beyond this, Submit refuses with UNAVAILABLE
   int sweep_chunk = 2000;     // persons per sweep chunk
+  // How often the writer looks for due deadlines when idle.
+  absl::Duration deadline_check = absl::Seconds(1);
 };
 
 struct EventWriterStats {
@@ -44,6 +46,7 @@ struct EventWriterStats {
   uint64_t groups = 0;  // group commits (fsyncs when sync)
   uint64_t sweep_chunks = 0;
   size_t pending_sweeps = 0;
+  uint64_t deadlines = 0;  // deadlines processed
 };
 
 // What a daily tick did, once its sweep finished.
@@ -57,6 +60,10 @@ class EventWriter {
  public:
   using Done = absl::AnyInvocable<void(absl::StatusOr<IngestResult>)>;
   using TickDone = absl::AnyInvocable<void(absl::StatusOr<TickOutcome>)>;
+  // A change to decisions or cases, run on the writer thread; it writes its
+  // own batch (unsynced) and returns why it was refused, if it was.
+  using Command = absl::AnyInvocable<absl::Status(EventApplier&)>;
+  using CommandDone = absl::AnyInvocable<void(absl::Status)>;
 
   // Starts the writer thread. REQUIRES: all pointers outlive the writer.
   EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options);
@@ -76,6 +83,12 @@ class EventWriter {
   // finished and durable (or at once when it already ran for that day).
   void SubmitTick(absl::CivilDay day, TickDone done);
 
+  // Runs `command` in arrival order with the events; `done` is called once
+  // its batch is durable, or with its refusal (FAILED_PRECONDITION,
+  // INVALID_ARGUMENT, NOT_FOUND), or UNAVAILABLE.
+  void Execute(Command command, CommandDone done);
+  absl::Status ExecuteAndWait(Command command);
+
   // Applies and acknowledges every queued event, then stops the thread.
   // Sweeps not finished stay recorded and resume at the next start. Later
   // Submits fail with UNAVAILABLE. Idempotent; thread-safe.
@@ -85,14 +98,16 @@ class EventWriter {
 
  private:
   struct Pending {
-    std::variant<ValidatedEvent, absl::CivilDay> work;
-    Done done;          // events
-    TickDone tick_done;  // ticks
+    std::variant<ValidatedEvent, absl::CivilDay, Command> work;
+    Done done;               // events
+    TickDone tick_done;      // ticks
+    CommandDone command_done;  // commands
   };
 
   void Run();
   void CommitGroup(std::deque<Pending>* group);
   void AdvanceSweep();
+  void ProcessDeadlines();
   absl::Status Sync();
   absl::Status CurrentFailure() const;
 

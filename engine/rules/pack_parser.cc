@@ -286,7 +286,7 @@ class PackParser {
     ActionSpec& action = rule->action;
     file_.CheckKeys(node, "the action",
                     {"kind", "service", "recipients", "parameters", "reply", "message", "letter",
-                     "urgent", "review", "recourse_window_days"});
+                     "urgent", "review", "recourse_window_days", "review_sla_days"});
     std::string kind = Text(node, "kind", "the action", true);
     if (kind == "notify") {
       action.kind = ActionKind::kNotify;
@@ -374,6 +374,12 @@ class PackParser {
         action.recourse_window_days = static_cast<int>(*days);
       }
     }
+    if (node["review_sla_days"]) {
+      if (auto days = file_.Int(node["review_sla_days"], "review_sla_days")) {
+        if (*days < 1 || *days > 365) file_.Error(node["review_sla_days"], "review_sla_days must be in 1..365");
+        action.review_sla_days = static_cast<int>(*days);
+      }
+    }
   }
 
   YamlFile file_;
@@ -405,7 +411,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
     if (!root.IsMap()) {
       file.ErrorAt(1, 1, "city.yaml is a map with city, timezone, algorithm_notice, recourse_window_days");
     } else {
-      file.CheckKeys(root, "city.yaml", {"city", "timezone", "algorithm_notice", "recourse_window_days"});
+      file.CheckKeys(root, "city.yaml",
+                     {"city", "timezone", "algorithm_notice", "recourse_window_days", "review_sla_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -430,6 +437,9 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (root["recourse_window_days"]) {
         city.recourse_window_days = static_cast<int>(
             file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));
+      }
+      if (root["review_sla_days"]) {
+        city.review_sla_days = static_cast<int>(file.Int(root["review_sla_days"], "review_sla_days").value_or(61));
       }
     }
   }

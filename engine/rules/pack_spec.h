@@ -54,6 +54,7 @@ struct ActionSpec {
   bool urgent = false;   // may be sent during quiet hours
   std::string review;    // "" or "before_notify"
   std::optional<int> recourse_window_days;
+  std::optional<int> review_sla_days;  // time a caseworker has to review a contest
 };
 
 struct TriggerSpec {
@@ -110,6 +111,7 @@ struct CitySpec {
   std::string timezone = "Europe/Paris";
   std::map<std::string, std::string> algorithm_notice;  // language -> text with {reference}
   int recourse_window_days = 61;
+  int review_sla_days = 61;  // two months to review a contested decision
 };
 
 }  // namespace proactive

@@ -94,6 +94,8 @@ class RuleSetBuilder {
       if (rule->spec.trigger.daily) set_->daily_rules_.push_back(rule.get());
     }
     set_->version_ = ToHex(version.Finish());
+    for (const RuleFile* f : {schema_file, city_file}) set_->files_.emplace_back(f->path, f->text);
+    for (const RuleFile* f : pack_files) set_->files_.emplace_back(f->path, f->text);
     return std::shared_ptr<const RuleSet>(std::move(set_));
   }
 

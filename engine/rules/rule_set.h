@@ -75,6 +75,8 @@ class RuleSet {
   const std::vector<std::unique_ptr<CompiledRule>>& rules() const { return rules_; }
   // Hex SHA-256 over the schema and every rule version.
   const std::string& version() const { return version_; }
+  // The files it was compiled from (tests excluded), to snapshot for replay.
+  const std::vector<std::pair<std::string, std::string>>& files() const { return files_; }
 
   const CompiledRule* FindRule(absl::string_view id) const;
   // Rules triggered by person events, by a topic, and by the daily schedule.
@@ -95,6 +97,7 @@ class RuleSet {
   std::multimap<std::string, const CompiledRule*, std::less<>> broadcast_rules_;
   std::vector<const CompiledRule*> daily_rules_;
   std::string version_;
+  std::vector<std::pair<std::string, std::string>> files_;
 };
 
 // A file of a rule set: schema.yaml, city.yaml or a pack, with its path

@@ -1,0 +1,118 @@
+#include "engine/audit/audit_log.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/common/sha256.h"
+#include "engine/common/status_macros.h"
+#include "engine/store/codec.h"
+
+namespace proactive {
+namespace {
+
+constexpr absl::string_view kHeadKey = "audit/head";
+
+std::string EntryKey(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp ts;
+  absl::Duration rem;
+  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
+  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+  return ts;
+}
+
+}  // namespace
+
+std::string AuditEntryHash(const storage::v1::AuditEntry& entry) {
+  storage::v1::AuditEntry unhashed = entry;
+  unhashed.clear_hash();
+  Sha256 hasher;
+  hasher.Update(entry.previous_hash());
+  hasher.Update(EncodeRecord(unhashed));
+  return hasher.Finish();
+}
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store* store) {
+  ASSIGN_OR_RETURN(std::optional<std::string> head, store->Get(Family::kMeta, kHeadKey));
+  if (!head) return std::unique_ptr<AuditLog>(new AuditLog(0, std::string(32, '\0')));
+  ASSIGN_OR_RETURN(storage::v1::AuditHead decoded, DecodeRecord<storage::v1::AuditHead>(*head, "audit head"));
+  return std::unique_ptr<AuditLog>(new AuditLog(decoded.sequence(), decoded.hash()));
+}
+
+void AuditLog::Append(WriteBatch* batch, absl::Time at, const AuditRecord& record,
+                      const google::protobuf::MessageLite& changed) {
+  storage::v1::AuditEntry entry;
+  entry.set_format_version(kStorageFormatVersion);
+  entry.set_sequence(sequence_ + 1);
+  entry.set_previous_hash(hash_);
+  *entry.mutable_at() = ToProto(at);
+  entry.set_action(record.action);
+  entry.set_decision_id(record.decision_id);
+  entry.set_case_id(record.case_id);
+  entry.set_actor(record.actor);
+  entry.set_from_status(record.from_status);
+  entry.set_to_status(record.to_status);
+  entry.set_cause(record.cause);
+  entry.set_record_digest(Sha256Digest(EncodeRecord(changed)));
+  entry.set_hash(AuditEntryHash(entry));
+  batch->Put(Family::kAudit, EntryKey(entry.sequence()), EncodeRecord(entry));
+  storage::v1::AuditHead head;
+  head.set_format_version(kStorageFormatVersion);
+  head.set_sequence(entry.sequence());
+  head.set_hash(entry.hash());
+  batch->Put(Family::kMeta, kHeadKey, EncodeRecord(head));
+  sequence_ = entry.sequence();
+  hash_ = entry.hash();
+}
+
+absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
+  AuditVerification result;
+  std::string previous(32, '\0');
+  uint64_t expected = 1;
+  const auto broken = [&](uint64_t sequence, std::string problem) {
+    if (!result.first_broken) {
+      result.first_broken = sequence;
+      result.problem = std::move(problem);
+    }
+  };
+  RETURN_IF_ERROR(store.Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+    ++result.entries;
+    absl::StatusOr<storage::v1::AuditEntry> entry =
+        DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", key));
+    if (!entry.ok()) {
+      broken(expected, std::string(entry.status().message()));
+      return false;
+    }
+    if (entry->sequence() != expected || EntryKey(entry->sequence()) != key) {
+      broken(expected, absl::StrCat("entry ", expected, " is missing (found ", entry->sequence(), " at key ", key, ")"));
+      return false;
+    }
+    if (entry->previous_hash() != previous) {
+      broken(expected, absl::StrCat("entry ", expected, " does not follow entry ", expected - 1,
+                                    ": its previous hash differs (an entry was changed, removed or inserted)"));
+      return false;
+    }
+    if (AuditEntryHash(*entry) != entry->hash()) {
+      broken(expected, absl::StrCat("entry ", expected, " was altered: its content does not match its hash"));
+      return false;
+    }
+    previous = entry->hash();
+    ++expected;
+    return true;
+  }));
+  if (!result.first_broken) {
+    ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(Family::kMeta, kHeadKey));
+    if (head) {
+      absl::StatusOr<storage::v1::AuditHead> decoded = DecodeRecord<storage::v1::AuditHead>(*head, "audit head");
+      if (!decoded.ok() || decoded->sequence() != expected - 1 || decoded->hash() != previous) {
+        broken(expected, absl::StrCat("the chain ends at entry ", expected - 1,
+                                      " but its head says otherwise: entries after it were removed"));
+      }
+    } else if (result.entries > 0) {
+      broken(1, "the chain has entries but no head");
+    }
+  }
+  return result;
+}
+
+}  // namespace proactive

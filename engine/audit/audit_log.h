@@ -1,0 +1,73 @@
+// The audit log: every state change of every decision and every recourse
+// action, appended to a SHA-256 hash chain in the same batch as the change.
+// Changing, removing or inserting an entry breaks the chain at that entry.
+//
+//   ASSIGN_OR_RETURN(auto audit, AuditLog::Open(store));
+//   audit->Append(&batch, clock->Now(), {.action = "decision.contested", .decision_id = id, ...}, record);
+//   ASSIGN_OR_RETURN(AuditVerification v, VerifyAuditChain(*store));
+//
+// Entries carry ids, statuses, actors and a digest of the changed record,
+// never personal data. Append is for the single writer thread.
+#ifndef PROACTIVE_ENGINE_AUDIT_AUDIT_LOG_H_
+#define PROACTIVE_ENGINE_AUDIT_AUDIT_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/store/store.h"
+#include "google/protobuf/message_lite.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+struct AuditRecord {
+  std::string action;  // "decision.created", "decision.status", "case.claimed", ...
+  std::string decision_id;
+  std::string case_id;
+  std::string actor;   // "engine", "citizen", "caseworker:<name>"
+  std::string from_status;
+  std::string to_status;
+  std::string cause;
+};
+
+class AuditLog {
+ public:
+  // Reads the chain's head. REQUIRES: `store` outlives the log.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(Store* store);
+
+  // Adds an entry to `batch` (and moves the head there too). `changed` is
+  // the record after the change; its digest is chained. If the batch is not
+  // written the writer must stop (storage failure): the head in memory is
+  // then ahead of the store until restart.
+  void Append(WriteBatch* batch, absl::Time at, const AuditRecord& record,
+              const google::protobuf::MessageLite& changed);
+
+  uint64_t sequence() const { return sequence_; }
+
+ private:
+  AuditLog(uint64_t sequence, std::string hash) : sequence_(sequence), hash_(std::move(hash)) {}
+  uint64_t sequence_;
+  std::string hash_;  // of the last entry; 32 zero bytes before the first
+};
+
+struct AuditVerification {
+  uint64_t entries = 0;
+  // The first entry that does not verify, and why; nullopt when all do.
+  std::optional<uint64_t> first_broken;
+  std::string problem;
+};
+
+// Walks the whole chain from the first entry. Corruption is reported in the
+// result (not as an error): an auditor needs to know where the chain breaks.
+absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store);
+
+// The SHA-256 of an entry (its `hash` field ignored) chained to `previous`.
+std::string AuditEntryHash(const storage::v1::AuditEntry& entry);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_AUDIT_AUDIT_LOG_H_

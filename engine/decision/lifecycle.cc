@@ -1,0 +1,109 @@
+#include "engine/decision/lifecycle.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/text_formats.h"
+#include "engine/decision/decision_factory.h"
+
+namespace proactive {
+namespace {
+
+using storage::v1::DecisionStatus;
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+absl::Status Refuse(const storage::v1::DecisionRecord& d, LifecycleAction action, DecisionStatus to,
+                    absl::string_view why) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "decision ", d.decision_id(), " is ", DecisionStatusName(d.status()), "; it cannot be ",
+      LifecycleActionName(action), to != storage::v1::DECISION_STATUS_UNSPECIFIED
+                                       ? absl::StrCat(" (", DecisionStatusName(d.status()), " -> ", DecisionStatusName(to), ")")
+                                       : "",
+      why.empty() ? "" : ": ", why));
+}
+
+bool IsOffer(const storage::v1::DecisionRecord& d) { return d.action_kind() == storage::v1::ACTION_PROPOSE; }
+
+bool AwaitingAnswer(DecisionStatus s) { return s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED; }
+
+}  // namespace
+
+absl::string_view LifecycleActionName(LifecycleAction action) {
+  switch (action) {
+    case LifecycleAction::kNotified: return "notified";
+    case LifecycleAction::kAccept: return "accepted";
+    case LifecycleAction::kDecline: return "declined";
+    case LifecycleAction::kReplyDeadline: return "lapsed at its deadline";
+    case LifecycleAction::kContest: return "contested";
+    case LifecycleAction::kResolveUpheld: return "upheld";
+    case LifecycleAction::kResolveOverturned: return "overturned";
+    case LifecycleAction::kResolveAmended: return "amended";
+  }
+  return "?";
+}
+
+bool IsReviewed(DecisionStatus status) {
+  return status == storage::v1::UPHELD || status == storage::v1::OVERTURNED || status == storage::v1::AMENDED;
+}
+
+absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, LifecycleAction action,
+                                          absl::Time now) {
+  const DecisionStatus s = d.status();
+  const bool in_review = s == storage::v1::IN_REVIEW;
+  switch (action) {
+    case LifecycleAction::kResolveUpheld:
+    case LifecycleAction::kResolveOverturned:
+    case LifecycleAction::kResolveAmended: {
+      DecisionStatus to = action == LifecycleAction::kResolveUpheld     ? storage::v1::UPHELD
+                          : action == LifecycleAction::kResolveAmended ? storage::v1::AMENDED
+                                                                       : storage::v1::OVERTURNED;
+      if (!in_review) return Refuse(d, action, to, "only a decision in review is resolved");
+      return to;
+    }
+    default:
+      break;
+  }
+  if (in_review) {
+    return Refuse(d, action, storage::v1::DECISION_STATUS_UNSPECIFIED,
+                  "a decision in review changes only by a caseworker's resolution");
+  }
+  switch (action) {
+    case LifecycleAction::kNotified:
+      if (s == storage::v1::PROPOSED) return storage::v1::NOTIFIED;
+      if (s == storage::v1::OVERTURNED) return Refuse(d, action, s, "it was cancelled");
+      return s;  // telling someone about an issued decision does not change it
+    case LifecycleAction::kAccept:
+    case LifecycleAction::kDecline: {
+      DecisionStatus to = action == LifecycleAction::kAccept ? storage::v1::CONFIRMED : storage::v1::DECLINED;
+      if (!IsOffer(d)) return Refuse(d, action, to, "it is not an offer");
+      if (!AwaitingAnswer(s)) return Refuse(d, action, to, "it is no longer waiting for an answer");
+      if (d.has_reply_deadline() && now > FromProto(d.reply_deadline())) {
+        return Refuse(d, action, to,
+                      absl::StrCat("the answer was due by ", FormatRfc3339(FromProto(d.reply_deadline()))));
+      }
+      return to;
+    }
+    case LifecycleAction::kReplyDeadline: {
+      DecisionStatus to = d.accept_without_reply() ? storage::v1::CONFIRMED : storage::v1::LAPSED;
+      if (!IsOffer(d) || !AwaitingAnswer(s)) return Refuse(d, action, to, "it is not waiting for an answer");
+      if (d.has_reply_deadline() && now < FromProto(d.reply_deadline())) {
+        return Refuse(d, action, to, "its deadline has not passed");
+      }
+      return to;
+    }
+    case LifecycleAction::kContest:
+      if (s == storage::v1::OVERTURNED) return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
+      if (d.has_recourse_deadline() && now > FromProto(d.recourse_deadline())) {
+        return Refuse(d, action, storage::v1::IN_REVIEW,
+                      absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProto(d.recourse_deadline())),
+                                   "; the administrative court remains open"));
+      }
+      return storage::v1::IN_REVIEW;
+    default:
+      break;
+  }
+  return absl::InternalError("unknown lifecycle action");
+}
+
+}  // namespace proactive

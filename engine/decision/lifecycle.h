@@ -1,0 +1,51 @@
+// The life of a decision, as a pure transition function: which status an
+// action leads to, or why it cannot happen. No I/O; the commands that change
+// stored decisions (engine/ingest/decision_commands.h) call it.
+//
+//   proposed --notified--> notified --accepted--> confirmed
+//       \                     \------declined--> declined
+//        \--(deadline)-------------------------> lapsed (or confirmed when the rule says so)
+//   issued / referred / confirmed / declined / lapsed --contested--> in review
+//   in review --resolved by a caseworker--> upheld | overturned | amended
+//
+// While a decision is in review, nothing but a caseworker's resolution moves
+// it: every other action is refused.
+//
+//   ASSIGN_OR_RETURN(storage::v1::DecisionStatus next,
+//                    NextStatus(decision, LifecycleAction::kAccept, clock->Now()));
+#ifndef PROACTIVE_ENGINE_DECISION_LIFECYCLE_H_
+#define PROACTIVE_ENGINE_DECISION_LIFECYCLE_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+enum class LifecycleAction {
+  kNotified,       // its message left through the outbox
+  kAccept,         // the citizen accepted the offer
+  kDecline,        // the citizen declined the offer
+  kReplyDeadline,  // the offer's reply deadline passed
+  kContest,        // the citizen (or the back office for them) contests it
+  kResolveUpheld,  // a caseworker resolved the review
+  kResolveOverturned,
+  kResolveAmended,
+};
+
+absl::string_view LifecycleActionName(LifecycleAction action);
+
+// The status after `action` at `now`. FAILED_PRECONDITION naming the current
+// status, the action and, for deadlines, the date, when it is not allowed.
+// An action that leaves the status as it is (a notify decision notified)
+// returns the current status.
+absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::DecisionRecord& decision,
+                                                       LifecycleAction action, absl::Time now);
+
+// True for the statuses a caseworker's resolution ends in.
+bool IsReviewed(storage::v1::DecisionStatus status);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_DECISION_LIFECYCLE_H_

@@ -1,0 +1,221 @@
+#include "engine/ingest/decision_commands.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/common/status_macros.h"
+#include "engine/decision/decision_factory.h"
+#include "engine/decision/decision_keys.h"
+#include "engine/decision/decision_store.h"
+#include "engine/recourse/recourse_cases.h"
+
+namespace proactive {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp ts;
+  absl::Duration rem;
+  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
+  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+  return ts;
+}
+
+std::string StatusText(storage::v1::DecisionStatus s) { return std::string(DecisionStatusName(s)); }
+
+}  // namespace
+
+std::string ReplyDeadlineKey(const storage::v1::DecisionRecord& offer) {
+  return absl::StrFormat("%020d/reply/%s", offer.reply_deadline().seconds(), offer.decision_id());
+}
+
+absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::Load(const std::string& decision_id) const {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, decision_id));
+  if (!d) return absl::NotFoundError(absl::StrCat("decision_id: no decision \"", decision_id, "\""));
+  return *std::move(d);
+}
+
+absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::LoadCase(const std::string& case_id) const {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, case_id));
+  if (!c) return absl::NotFoundError(absl::StrCat("case_id: no recourse case \"", case_id, "\""));
+  return *std::move(c);
+}
+
+void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord* d, storage::v1::DecisionStatus to,
+                                  const std::string& actor, const std::string& reason, const std::string& legal_basis,
+                                  const std::string& cause, absl::Time now) {
+  const storage::v1::DecisionStatus from = d->status();
+  d->set_status(to);
+  storage::v1::StatusChange* change = d->add_history();
+  change->set_status(to);
+  *change->mutable_at() = ToProto(now);
+  change->set_actor(actor);
+  change->set_reason(reason);
+  change->set_legal_basis(legal_basis);
+  change->set_cause(cause);
+  PutDecision(batch, *d);
+  audit_->Append(batch, now,
+                 AuditRecord{"decision.status", d->decision_id(), d->case_id(), actor, StatusText(from), StatusText(to), cause},
+                 *d);
+}
+
+absl::StatusOr<ContestResult> DecisionCommands::Contest(const std::string& decision_id, const std::string& actor,
+                                                        const std::string& reason, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
+  const std::string case_id = ContestCaseId(decision_id);
+  ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
+  if (existing) return ContestResult{case_id, true};
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
+  WriteBatch batch(*store_);
+  storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now);
+  d.set_case_id(case_id);
+  Transition(&batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
+  PutCase(&batch, nullptr, c);
+  audit_->Append(&batch, now, AuditRecord{"case.opened", decision_id, case_id, actor, "", "open", "contest"}, c);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return ContestResult{case_id, false};
+}
+
+absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::Answer(const std::string& decision_id, bool accept,
+                                                                     const std::string& actor, const std::string& cause,
+                                                                     absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to,
+                   NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now));
+  WriteBatch batch(*store_);
+  Transition(&batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
+             cause, now);
+  batch.Delete(Family::kDeadlines, ReplyDeadlineKey(d));
+  if (to == storage::v1::CONFIRMED) PutFormalDecision(&batch, d, now);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return d;
+}
+
+void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {
+  // Helsinki's model: the formal decision follows the acceptance, as a
+  // record of its own with its own recourse window.
+  storage::v1::DecisionRecord formal = offer;
+  formal.set_decision_id(DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()}));
+  formal.set_reference_code(ReferenceCodeFor(formal.decision_id()));
+  formal.set_parent_decision_id(offer.decision_id());
+  formal.set_action_kind(storage::v1::ACTION_GRANT);
+  formal.set_title(absl::StrCat("Décision : ", offer.title()));
+  formal.set_status(storage::v1::ISSUED);
+  formal.clear_reply_deadline();
+  formal.set_case_id("");
+  formal.clear_history();
+  *formal.mutable_created_at() = ToProto(now);
+  formal.set_triggered_by(absl::StrCat("accepted offer ", offer.decision_id()));
+  int window_days = static_cast<int>((offer.recourse_deadline().seconds() - offer.created_at().seconds()) / 86400);
+  *formal.mutable_recourse_deadline() = ToProto(now + absl::Hours(24) * std::max(window_days, 1));
+  storage::v1::StatusChange* change = formal.add_history();
+  change->set_status(storage::v1::ISSUED);
+  *change->mutable_at() = ToProto(now);
+  change->set_actor("engine");
+  change->set_reason("the offer was accepted");
+  change->set_cause(offer.decision_id());
+  PutNewDecision(batch, formal);
+  audit_->Append(batch, now, AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
+                 formal);
+}
+
+absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now));
+  WriteBatch batch(*store_);
+  Transition(&batch, &d, to, "engine", "the message was handed to the gateway", "", cause, now);
+  return store_->Write(&batch, false);
+}
+
+absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Claim(const std::string& case_id,
+                                                                  const std::string& caseworker, absl::Duration lease,
+                                                                  absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::RecourseCase c, LoadCase(case_id));
+  const storage::v1::RecourseCase before = c;
+  std::string expired;
+  RETURN_IF_ERROR(proactive::Claim(&c, caseworker, now, lease, &expired));
+  WriteBatch batch(*store_);
+  PutCase(&batch, &before, c);
+  if (!expired.empty()) {
+    audit_->Append(&batch, now, AuditRecord{"case.claim_expired", c.decision_id(), case_id, expired, "", "", ""}, before);
+  }
+  audit_->Append(&batch, now, AuditRecord{"case.claimed", c.decision_id(), case_id, caseworker, "", "", ""}, c);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return c;
+}
+
+absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::AddNote(const std::string& case_id,
+                                                                    const std::string& caseworker,
+                                                                    const std::string& text, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::RecourseCase c, LoadCase(case_id));
+  const storage::v1::RecourseCase before = c;
+  RETURN_IF_ERROR(proactive::AddNote(&c, caseworker, text, now));
+  WriteBatch batch(*store_);
+  PutCase(&batch, &before, c);
+  audit_->Append(&batch, now, AuditRecord{"case.note", c.decision_id(), case_id, caseworker, "", "", ""}, c);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return c;
+}
+
+absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::string& case_id,
+                                                                    const std::string& caseworker,
+                                                                    storage::v1::ReviewOutcome outcome,
+                                                                    const std::string& reason,
+                                                                    const std::string& legal_basis, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::RecourseCase c, LoadCase(case_id));
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(c.decision_id()));
+  const storage::v1::RecourseCase before = c;
+  RETURN_IF_ERROR(proactive::Resolve(&c, caseworker, outcome, reason, legal_basis, now));
+  LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD     ? LifecycleAction::kResolveUpheld
+                           : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
+                                                                     : LifecycleAction::kResolveOverturned;
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, action, now));
+  WriteBatch batch(*store_);
+  PutCase(&batch, &before, c);
+  audit_->Append(&batch, now,
+                 AuditRecord{"case.resolved", c.decision_id(), case_id, caseworker, "open",
+                             std::string(CaseOutcomeName(outcome)), ""},
+                 c);
+  Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return c;
+}
+
+absl::StatusOr<bool> DecisionCommands::DeadlineDue(absl::Time now) const {
+  bool due = false;
+  std::string limit = absl::StrFormat("%020d", absl::ToUnixSeconds(now));
+  RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
+    due = key.substr(0, 20) <= limit;
+    return false;
+  }));
+  return due;
+}
+
+absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int max) {
+  std::vector<std::string> keys;
+  const std::string limit = absl::StrFormat("%020d", absl::ToUnixSeconds(now));
+  RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
+    if (key.substr(0, 20) > limit) return false;
+    keys.emplace_back(key);
+    return static_cast<int>(keys.size()) < max;
+  }));
+  for (const std::string& key : keys) {
+    const std::string decision_id = key.substr(key.rfind('/') + 1);
+    WriteBatch batch(*store_);
+    batch.Delete(Family::kDeadlines, key);
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, decision_id));
+    if (d) {
+      absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*d, LifecycleAction::kReplyDeadline, now);
+      // Answered, or in review: the deadline no longer applies.
+      if (to.ok()) {
+        Transition(&batch, &*d, *to, "engine",
+                   *to == storage::v1::LAPSED ? "no answer before the deadline: the offer lapsed"
+                                              : "no answer before the deadline: accepted as the rule provides",
+                   "", "reply deadline", now);
+        if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
+      }
+    }
+    RETURN_IF_ERROR(store_->Write(&batch, false));
+  }
+  return static_cast<int>(keys.size());
+}
+
+}  // namespace proactive

@@ -1,0 +1,89 @@
+// Everything that changes a decision or a recourse case after it was made:
+// a contest, the citizen's answer to an offer, its notification, a
+// caseworker's claim, note and resolution, a reply deadline. Each command
+// writes one batch: the changed records and their audit entries.
+//
+// Commands run on the writer thread (EventWriter::Execute), one at a time,
+// in the order they arrive; the caller acknowledges only after the group's
+// fsync. Refusals are FAILED_PRECONDITION (an illegal transition, naming
+// both states), INVALID_ARGUMENT (a missing reason), NOT_FOUND.
+#ifndef PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
+#define PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/audit/audit_log.h"
+#include "engine/common/swappable.h"
+#include "engine/decision/lifecycle.h"
+#include "engine/rules/rule_set.h"
+#include "engine/store/store.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+struct ContestResult {
+  std::string case_id;
+  bool already_contested = false;  // the existing case is returned; nothing changed
+};
+
+class DecisionCommands {
+ public:
+  // REQUIRES: everything outlives the commands.
+  DecisionCommands(Store* store, AuditLog* audit, const Swappable<RuleSet>* rules)
+      : store_(store), audit_(audit), rules_(rules) {}
+
+  // Contests a decision: it goes to review and exactly one recourse case is
+  // opened (contesting again returns the same case). `actor`: "citizen",
+  // "back-office:<principal>".
+  absl::StatusOr<ContestResult> Contest(const std::string& decision_id, const std::string& actor,
+                                        const std::string& reason, absl::Time now);
+
+  // The citizen's answer to an offer. On acceptance, a separate formal
+  // decision (action grant, issued) is made, pointing to the offer.
+  absl::StatusOr<storage::v1::DecisionRecord> Answer(const std::string& decision_id, bool accept,
+                                                     const std::string& actor, const std::string& cause,
+                                                     absl::Time now);
+
+  // Its message left through the outbox.
+  absl::Status MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now);
+
+  absl::StatusOr<storage::v1::RecourseCase> Claim(const std::string& case_id, const std::string& caseworker,
+                                                  absl::Duration lease, absl::Time now);
+  absl::StatusOr<storage::v1::RecourseCase> AddNote(const std::string& case_id, const std::string& caseworker,
+                                                    const std::string& text, absl::Time now);
+  // Resolves the case and moves the decision to upheld, overturned or amended.
+  absl::StatusOr<storage::v1::RecourseCase> Resolve(const std::string& case_id, const std::string& caseworker,
+                                                    storage::v1::ReviewOutcome outcome, const std::string& reason,
+                                                    const std::string& legal_basis, absl::Time now);
+
+  // Applies the reply deadlines due by `now` (at most `max`): offers not
+  // answered lapse (or are accepted when the rule says so). Offers in review
+  // are left alone. Returns how many deadlines were processed.
+  absl::StatusOr<int> ProcessDueDeadlines(absl::Time now, int max);
+  // True when a deadline is due by `now` (a cheap check).
+  absl::StatusOr<bool> DeadlineDue(absl::Time now) const;
+
+ private:
+  absl::StatusOr<storage::v1::DecisionRecord> Load(const std::string& decision_id) const;
+  absl::StatusOr<storage::v1::RecourseCase> LoadCase(const std::string& case_id) const;
+  // Moves `d` to `to` with a history entry and an audit entry in `batch`.
+  void Transition(WriteBatch* batch, storage::v1::DecisionRecord* d, storage::v1::DecisionStatus to,
+                  const std::string& actor, const std::string& reason, const std::string& legal_basis,
+                  const std::string& cause, absl::Time now);
+
+  // The formal decision that follows an accepted offer.
+  void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
+
+  Store* store_;
+  AuditLog* audit_;
+  const Swappable<RuleSet>* rules_;
+};
+
+// Deadline keys (column family "deadlines"), written with the offer.
+std::string ReplyDeadlineKey(const storage::v1::DecisionRecord& offer);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
