@@ -22,6 +22,8 @@ int RunPersonCommand(const std::vector<std::string>& args);
 int RunSynthCommand(const std::vector<std::string>& args);
 int RunRulesCommand(const std::vector<std::string>& args);
 int RunDecisionsCommand(const std::vector<std::string>& args);
+int RunRecourseCommand(const std::vector<std::string>& args);
+int RunAuditCommand(const std::vector<std::string>& args);
 int RunTickCommand(const std::vector<std::string>& args);
 int RunStatusCommand(const std::vector<std::string>& args);
 int RunReloadCommand(const std::vector<std::string>& args);

@@ -1,5 +1,6 @@
 // proactivectl decisions list PERSON | show DECISION_ID
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,16 @@ namespace proactive {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: proactivectl decisions list PERSON_ID [--server HOST:PORT]\n"
-    "       proactivectl decisions show DECISION_ID [--server HOST:PORT]\n"
+    "usage: proactivectl decisions list PERSON_ID\n"
+    "       proactivectl decisions show DECISION_ID\n"
+    "       proactivectl decisions explain DECISION_ID [--lang fr|en]\n"
+    "       proactivectl decisions contest DECISION_ID [--reason TEXT]\n"
+    "       proactivectl decisions answer DECISION_ID --accept|--decline\n"
+    "       (all take --server HOST:PORT)\n"
     "list: one line per decision about the person; show: the rule, its legal basis, the\n"
-    "inputs it read with their sources, the parameters applied and the status history.\n";
+    "inputs it read with their sources, the parameters applied and the status history;\n"
+    "explain: the explanation the citizen is entitled to (CRPA R311-3-1-2); contest:\n"
+    "sends the decision to a caseworker's review; answer: the citizen's answer to an offer.\n";
 
 // To the second: what a person reading a decision needs.
 std::string Time(const google::protobuf::Timestamp& ts) {
@@ -49,6 +56,10 @@ void PrintFull(const v1::Decision& d) {
   for (const v1::Attribute& p : d.parameters()) std::printf("  %-20s %s\n", p.name().c_str(), FormatValue(p.value()).c_str());
   if (d.inputs_size() > 0) std::printf("data used:\n");
   for (const v1::DecisionInput& in : d.inputs()) {
+    if (!in.path().empty() && in.path().back() == ']') {  // a linked person
+      std::printf("  %-34s %s\n", in.path().c_str(), in.person_id().c_str());
+      continue;
+    }
     std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), in.has_value() ? FormatValue(in.value()).c_str() : "(none)",
                 in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
                 in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");
@@ -69,10 +80,12 @@ void PrintFull(const v1::Decision& d) {
 }  // namespace
 
 int RunDecisionsCommand(const std::vector<std::string>& args) {
-  CommandLine line({"server"}, {"help"});
+  CommandLine line({"server", "lang", "reason"}, {"help", "accept", "decline"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
-  if (!parsed.ok() || line.Has("help") || words.size() != 2 || (words[0] != "list" && words[0] != "show")) {
+  const std::set<std::string> verbs = {"list", "show", "explain", "contest", "answer"};
+  if (!parsed.ok() || line.Has("help") || words.size() != 2 || verbs.count(words[0]) == 0 ||
+      (words[0] == "answer" && line.Has("accept") == line.Has("decline"))) {
     if (!parsed.ok()) std::fprintf(stderr, "proactivectl decisions: %s\n", std::string(parsed.message()).c_str());
     std::fputs(kUsage, line.Has("help") ? stdout : stderr);
     return line.Has("help") ? kExitOk : kExitUsage;
@@ -96,12 +109,37 @@ int RunDecisionsCommand(const std::vector<std::string>& args) {
       if (response.decisions_size() == 0) std::printf("no decision about %s\n", words[1].c_str());
       for (const v1::Decision& d : response.decisions()) PrintLine(d);
     }
-  } else {
+  } else if (words[0] == "show") {
     v1::GetDecisionRequest request;
     request.set_decision_id(words[1]);
     v1::Decision decision;
     status = stub->GetDecision(&context, request, &decision);
     if (status.ok()) PrintFull(decision);
+  } else if (words[0] == "explain") {
+    v1::ExplainRequest request;
+    request.set_decision_id(words[1]);
+    if (line.Has("lang")) request.set_language(line.Get("lang", "fr"));
+    v1::Explanation explanation;
+    status = stub->Explain(&context, request, &explanation);
+    if (status.ok()) std::fputs(explanation.text().c_str(), stdout);
+  } else if (words[0] == "contest") {
+    v1::ContestRequest request;
+    request.set_decision_id(words[1]);
+    if (line.Has("reason")) request.set_reason(line.Get("reason", ""));
+    v1::ContestResponse response;
+    status = stub->Contest(&context, request, &response);
+    if (status.ok()) {
+      std::printf("%s: recourse case %s%s\n", words[1].c_str(), response.case_id().c_str(),
+                  response.already_contested() ? " (already contested: nothing changed)"
+                                               : " opened; a caseworker will review the decision");
+    }
+  } else {
+    v1::AnswerOfferRequest request;
+    request.set_decision_id(words[1]);
+    request.set_accept(line.Has("accept"));
+    v1::Decision decision;
+    status = stub->AnswerOffer(&context, request, &decision);
+    if (status.ok()) std::printf("%s is now %s\n", decision.decision_id().c_str(), decision.status().c_str());
   }
   if (!status.ok()) {
     std::fprintf(stderr, "proactivectl decisions: %s\n", status.error_message().c_str());

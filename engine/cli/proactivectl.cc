@@ -23,7 +23,9 @@ constexpr CommandEntry kCommands[] = {
     {"person", "show what the engine holds about a person (person show ID)", RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
     {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
-    {"decisions", "the decisions about a person, or one decision in full", RunDecisionsCommand},
+    {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},
+    {"recourse", "the caseworkers' queue: list, show, claim, note, resolve", RunRecourseCommand},
+    {"audit", "verify the audit log; the register of algorithms", RunAuditCommand},
     {"tick", "run the daily schedule (time-driven rules) for a day", RunTickCommand},
     {"status", "the running rule set and the engine's progress", RunStatusCommand},
 };

@@ -32,10 +32,35 @@ void AddInput(const std::string& path, const PersonRecord& record, const std::st
 std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, const PersonGraph& graph,
                                                       const EvaluationContext& context) {
   std::vector<storage::v1::DecisionInput> inputs;
-  const AttributeSchema* schema = nullptr;
-  (void)schema;
+  const std::string& household = graph.subject().state().household_id();
+  const auto is_member = [&](const PersonRecord& record) {
+    return &record == &graph.subject() || (!household.empty() && record.state().household_id() == household);
+  };
+  const auto add_link = [&](const std::string& path, const std::string& person_id) {
+    storage::v1::DecisionInput link;
+    link.set_path(path);
+    link.set_person_id(person_id);
+    inputs.push_back(std::move(link));
+  };
   for (const std::string& path : rule.reads) {
     std::vector<std::string> parts = absl::StrSplit(path, '.');
+    // The persons a list held (for replay, e.g. size(person.guardians) > 0).
+    if (parts[0] == "person" && parts.size() == 2 && (parts[1] == "guardians" || parts[1] == "children")) {
+      int i = 0;
+      for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
+        bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
+        if (link.removed() || guardian != (parts[1] == "guardians") || graph.Find(link.person_id()) == nullptr) continue;
+        add_link(absl::StrCat(path, "[", i++, "]"), link.person_id());
+      }
+      continue;
+    }
+    if (parts[0] == "household" && parts.size() == 2 && parts[1] == "members") {
+      int i = 0;
+      for (const auto& record : graph.records()) {
+        if (is_member(*record)) add_link(absl::StrCat(path, "[", i++, "]"), record->id());
+      }
+      continue;
+    }
     if (parts[0] == "person" && parts.size() == 2 && rule.env->person_type().FindField(parts[1]) != nullptr &&
         parts[1] != "guardians" && parts[1] != "children" && parts[1] != "id") {
       AddInput(path, graph.subject(), parts[1], &inputs);
@@ -52,7 +77,7 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
     } else if (parts[0] == "household" && parts.size() == 3 && parts[1] == "members") {
       int i = 0;
       for (const auto& record : graph.records()) {
-        if (record->state().household_id() != graph.subject().state().household_id()) continue;
+        if (!is_member(*record)) continue;
         AddInput(absl::StrCat("household.members[", i++, "].", parts[2]), *record, parts[2], &inputs);
       }
     } else if (parts[0] == "broadcast" && parts.size() == 2 && context.broadcast != nullptr) {

@@ -36,7 +36,9 @@
 #include "engine/service/access_control.h"
 #include "engine/service/grpc_server.h"
 #include "engine/service/ingestion_service.h"
+#include "engine/service/audit_service.h"
 #include "engine/service/decisions_service.h"
+#include "engine/service/recourse_service.h"
 #include "engine/service/persons_service.h"
 #include "engine/service/rules_admin_service.h"
 #include "engine/service/rules_holder.h"
@@ -221,7 +223,10 @@ absl::Status Run() {
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons = NewPersonsService(&access, store.get());
-  std::unique_ptr<grpc::Service> decisions = NewDecisionsService(&access, store.get());
+  std::unique_ptr<grpc::Service> decisions =
+      NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
+  std::unique_ptr<grpc::Service> recourse = NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
+  std::unique_ptr<grpc::Service> audit = NewAuditService(&access, store.get(), &rules);
   std::unique_ptr<grpc::Service> rules_admin =
       NewRulesAdminService(RulesAdminDeps{&access, &rules, writer.get(), store.get(), clock});
   ReferenceServiceDeps reference_deps{&access, &rules.schema(), store.get(), clock};
@@ -229,7 +234,8 @@ absl::Status Run() {
   std::unique_ptr<grpc::Service> reference = NewReferenceService(reference_deps);
 
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
-                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(), reference.get()}));
+                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(), reference.get(),
+                                                    recourse.get(), audit.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
                                      server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
                                      ", durability ", durability, ")"));

@@ -4,6 +4,8 @@
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/explanation.h"
+#include "engine/recourse/recourse_cases.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
@@ -12,9 +14,80 @@
 namespace proactive {
 namespace {
 
+// "back-office:<principal>" for the actor fields of history and audit.
+std::string Actor(const AccessPolicy& access, const grpc::ServerContextBase& context, absl::string_view role) {
+  std::optional<Principal> caller = access.Identify(context);
+  return absl::StrCat(role, ":", caller ? caller->name : "unknown");
+}
+
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
-  DecisionsService(const Swappable<AccessPolicy>* access, const Store* store) : access_(access), store_(store) {}
+  explicit DecisionsService(DecisionsServiceDeps deps)
+      : access_(deps.access), store_(deps.store), deps_(deps) {}
+
+  grpc::ServerUnaryReactor* Contest(grpc::CallbackServerContext* context, const v1::ContestRequest* request,
+                                    v1::ContestResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kContestMethod);
+    if (status.ok()) status = CheckIdentifier(request->decision_id(), "decision_id");
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
+    auto result = std::make_shared<ContestResult>();
+    const std::string actor = Actor(*access_->Get(), *context, "back-office");
+    deps_.writer->Execute(
+        [id = request->decision_id(), reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
+          absl::StatusOr<ContestResult> r = a.commands().Contest(id, actor, reason, clock->Now());
+          if (!r.ok()) return r.status();
+          *result = *r;
+          return absl::OkStatus();
+        },
+        [reactor, response, result](absl::Status s) {
+          if (s.ok()) {
+            response->set_case_id(result->case_id);
+            response->set_already_contested(result->already_contested);
+          }
+          reactor->Finish(ToGrpcStatus(s));
+        });
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* AnswerOffer(grpc::CallbackServerContext* context, const v1::AnswerOfferRequest* request,
+                                        v1::Decision* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kAnswerOfferMethod);
+    if (status.ok()) status = CheckIdentifier(request->decision_id(), "decision_id");
+    if (status.ok() && !request->has_accept()) status = FieldError("accept", "is required (true or false)");
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
+    auto result = std::make_shared<storage::v1::DecisionRecord>();
+    const std::string actor = Actor(*access_->Get(), *context, "back-office");
+    deps_.writer->Execute(
+        [id = request->decision_id(), accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
+          absl::StatusOr<storage::v1::DecisionRecord> r =
+              a.commands().Answer(id, accept, actor, "answer received by the back office", clock->Now());
+          if (!r.ok()) return r.status();
+          *result = *r;
+          return absl::OkStatus();
+        },
+        [reactor, response, result](absl::Status s) {
+          if (s.ok()) *response = ToApiDecision(*result);
+          reactor->Finish(ToGrpcStatus(s));
+        });
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* context, const v1::ExplainRequest* request,
+                                    v1::Explanation* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kExplainMethod);
+    if (status.ok()) status = DoExplain(*request, response);
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
 
   grpc::ServerUnaryReactor* ListDecisions(grpc::CallbackServerContext* context, const v1::ListDecisionsRequest* request,
                                           v1::ListDecisionsResponse* response) override {
@@ -62,14 +135,61 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     return absl::OkStatus();
   }
 
+  absl::Status DoExplain(const v1::ExplainRequest& request, v1::Explanation* out) {
+    RETURN_IF_ERROR(CheckIdentifier(request.decision_id(), "decision_id"));
+    if (request.has_language() && request.language() != "fr" && request.language() != "en") {
+      return FieldError("language", "is fr or en");
+    }
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, request.decision_id()));
+    if (!d) {
+      return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
+                                absl::StrCat("no decision \"", request.decision_id(), "\""));
+    }
+    std::vector<storage::v1::RecourseCase> cases;
+    for (const std::string& id : {ReviewCaseId(d->decision_id()), ContestCaseId(d->decision_id())}) {
+      ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, id));
+      if (c) cases.push_back(*std::move(c));
+    }
+    std::shared_ptr<const RuleSet> rules = deps_.rules->rules().Get();
+    const CompiledRule* rule = rules != nullptr ? rules->FindRule(d->rule_id()) : nullptr;
+    DecisionExplanation e = ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, rule,
+                                            request.language(), deps_.clock->Now());
+    out->set_decision_id(d->decision_id());
+    out->set_language(e.language);
+    out->set_text(e.text);
+    out->set_automation(e.automation);
+    for (const ExplainedData& data : e.data_used) {
+      v1::ExplainedInput* in = out->add_data_used();
+      in->set_path(data.path);
+      if (!data.description.empty()) in->set_description(data.description);
+      if (data.present) in->set_value(data.value);
+      if (!data.source.empty()) in->set_source(data.source);
+      if (!data.as_of.empty()) in->set_as_of(data.as_of);
+      if (!data.category.empty()) in->set_category(data.category);
+    }
+    v1::Decision api = ToApiDecision(*d);
+    *out->mutable_parameters() = api.parameters_applied();
+    for (const auto& [expression, value] : e.operations) {
+      v1::TraceStep* step = out->add_operations();
+      step->set_expression(expression);
+      step->set_value(value);
+    }
+    *out->mutable_legal_basis() = api.legal_basis();
+    out->set_how_to_contest(e.how_to_contest);
+    out->set_appeal(e.appeal);
+    *out->mutable_decision() = std::move(api);
+    return absl::OkStatus();
+  }
+
   const Swappable<AccessPolicy>* access_;
   const Store* store_;
+  DecisionsServiceDeps deps_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> NewDecisionsService(const Swappable<AccessPolicy>* access, const Store* store) {
-  return std::make_unique<DecisionsService>(access, store);
+std::unique_ptr<grpc::Service> NewDecisionsService(DecisionsServiceDeps deps) {
+  return std::make_unique<DecisionsService>(deps);
 }
 
 }  // namespace proactive

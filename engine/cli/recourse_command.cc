@@ -1,0 +1,125 @@
+// proactivectl recourse list|show|claim|note|resolve: a caseworker's queue.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/cli/command_line.h"
+#include "engine/cli/commands.h"
+#include "engine/client/channel.h"
+#include "engine/client/value_text.h"
+#include "proactive/v1/recourse.grpc.pb.h"
+
+namespace proactive {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: proactivectl recourse list [--all] [--service S] [--arrondissement N] [--due_before YYYY-MM-DD]\n"
+    "       proactivectl recourse show CASE_ID\n"
+    "       proactivectl recourse claim CASE_ID [--lease_seconds N]\n"
+    "       proactivectl recourse note CASE_ID --text TEXT\n"
+    "       proactivectl recourse resolve CASE_ID --outcome upheld|overturned|amended\n"
+    "                                     --reason TEXT --legal_basis TEXT\n"
+    "       (all take --server HOST:PORT; the caseworker is the caller's certificate or token)\n"
+    "Cases are listed by due date. Claim a case before adding notes or resolving it; an\n"
+    "abandoned claim expires after its lease. A resolution needs a written reason, sent to\n"
+    "the citizen, and its legal basis.\n";
+
+std::string Time(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTimestamp(ts), absl::UTCTimeZone());
+}
+
+void PrintCase(const v1::RecourseCase& c, bool full) {
+  std::printf("%-24s %-8s due %s%s  %-30s %-22s decision %s%s\n", c.case_id().c_str(), c.status().c_str(),
+              Time(c.due_at()).c_str(), c.overdue() ? " OVERDUE" : "", c.service().c_str(), c.kind().c_str(),
+              c.decision_id().c_str(), c.has_claimed_by() ? absl::StrCat("  claimed by ", c.claimed_by()).c_str() : "");
+  if (!full) return;
+  std::printf("  opened %s by %s%s\n", Time(c.opened_at()).c_str(), c.opened_by().c_str(),
+              c.has_contest_reason() ? absl::StrCat(": \"", c.contest_reason(), "\"").c_str() : "");
+  if (c.has_claimed_by()) std::printf("  claimed by %s until %s\n", c.claimed_by().c_str(), Time(c.claim_expires_at()).c_str());
+  for (const v1::CaseNote& n : c.notes()) {
+    std::printf("  note by %s at %s: %s\n", n.caseworker().c_str(), Time(n.at()).c_str(), n.text().c_str());
+  }
+  if (c.has_outcome()) {
+    std::printf("  resolved %s by %s at %s: %s (legal basis: %s)\n", c.outcome().c_str(), c.resolved_by().c_str(),
+                Time(c.resolved_at()).c_str(), c.resolution_reason().c_str(), c.resolution_legal_basis().c_str());
+  }
+}
+
+}  // namespace
+
+int RunRecourseCommand(const std::vector<std::string>& args) {
+  CommandLine line({"server", "service", "arrondissement", "due_before", "lease_seconds", "text", "outcome", "reason",
+                    "legal_basis"},
+                   {"help", "all"});
+  absl::Status parsed = line.Parse(args);
+  const auto& words = line.positional();
+  const bool list = !words.empty() && words[0] == "list";
+  if (!parsed.ok() || line.Has("help") || words.empty() || (!list && words.size() != 2)) {
+    if (!parsed.ok()) std::fprintf(stderr, "proactivectl recourse: %s\n", std::string(parsed.message()).c_str());
+    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
+    return line.Has("help") ? kExitOk : kExitUsage;
+  }
+  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = v1::Recourse::NewStub(*channel);
+  grpc::ClientContext context;
+  connection.PrepareCall(&context, absl::Seconds(30));
+  grpc::Status status;
+  v1::RecourseCase c;
+  if (list) {
+    v1::ListCasesRequest request;
+    request.set_include_resolved(line.Has("all"));
+    if (line.Has("service")) request.set_service(line.Get("service", ""));
+    absl::StatusOr<int64_t> arrondissement = line.GetInt("arrondissement", 0);
+    if (arrondissement.ok() && *arrondissement != 0) request.set_arrondissement(static_cast<int32_t>(*arrondissement));
+    if (line.Has("due_before")) request.set_due_before(line.Get("due_before", ""));
+    v1::ListCasesResponse response;
+    status = stub->ListCases(&context, request, &response);
+    if (status.ok()) {
+      if (response.cases_size() == 0) std::printf("no case\n");
+      for (const v1::RecourseCase& each : response.cases()) PrintCase(each, false);
+    }
+  } else if (words[0] == "show") {
+    v1::GetCaseRequest request;
+    request.set_case_id(words[1]);
+    status = stub->GetCase(&context, request, &c);
+  } else if (words[0] == "claim") {
+    v1::ClaimCaseRequest request;
+    request.set_case_id(words[1]);
+    absl::StatusOr<int64_t> lease = line.GetInt("lease_seconds", 1800);
+    request.set_lease_seconds(lease.ok() ? static_cast<int32_t>(*lease) : 0);
+    status = stub->ClaimCase(&context, request, &c);
+  } else if (words[0] == "note") {
+    v1::AddNoteRequest request;
+    request.set_case_id(words[1]);
+    request.set_text(line.Get("text", ""));
+    status = stub->AddNote(&context, request, &c);
+  } else if (words[0] == "resolve") {
+    v1::ResolveCaseRequest request;
+    request.set_case_id(words[1]);
+    request.set_outcome(line.Get("outcome", ""));
+    request.set_reason(line.Get("reason", ""));
+    request.set_legal_basis(line.Get("legal_basis", ""));
+    status = stub->ResolveCase(&context, request, &c);
+  } else {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "proactivectl recourse: %s\n", status.error_message().c_str());
+    return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                   status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                   status.error_code() == grpc::StatusCode::NOT_FOUND
+               ? kExitRefused
+               : kExitUsage;
+  }
+  if (!list) PrintCase(c, true);
+  return kExitOk;
+}
+
+}  // namespace proactive

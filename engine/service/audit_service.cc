@@ -1,0 +1,84 @@
+#include "engine/service/audit_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/audit/audit_log.h"
+#include "engine/service/grpc_status.h"
+#include "proactive/v1/audit.grpc.pb.h"
+
+namespace proactive {
+namespace {
+
+class AuditService final : public v1::Audit::CallbackService {
+ public:
+  AuditService(const Swappable<AccessPolicy>* access, const Store* store, const RulesHolder* rules)
+      : access_(access), store_(store), rules_(rules) {}
+
+  grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* context, const v1::VerifyAuditRequest*,
+                                        v1::VerifyAuditResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kVerifyAuditMethod);
+    if (status.ok()) {
+      absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_);
+      status = v.status();
+      if (v.ok()) {
+        response->set_entries(v->entries);
+        response->set_intact(!v->first_broken.has_value());
+        if (v->first_broken) {
+          response->set_first_broken_entry(*v->first_broken);
+          response->set_problem(v->problem);
+        }
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* context, const v1::GetRegisterRequest*,
+                                        v1::Register* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kGetRegisterMethod);
+    if (status.ok()) {
+      std::shared_ptr<const RuleSet> rules = rules_->rules().Get();
+      response->set_city(rules->city().city);
+      response->set_rule_set_version(rules->version());
+      for (const auto& rule : rules->rules()) {
+        v1::RegisteredRule* r = response->add_rules();
+        r->set_rule_id(rule->spec.id);
+        r->set_title(rule->spec.title);
+        r->set_purpose(rule->spec.purpose);
+        for (const std::string& basis : rule->spec.legal_basis) r->add_legal_basis(basis);
+        r->set_action(std::string(ActionKindName(rule->spec.action.kind)));
+        r->set_service(rule->spec.action.service);
+        r->set_pack(rule->pack->pack);
+        r->set_pack_version(rule->pack->version);
+        r->set_owner(rule->pack->owner);
+        r->set_version(rule->version);
+        std::vector<std::string> triggers;
+        if (!rule->spec.trigger.events.empty()) {
+          triggers.push_back(absl::StrCat("changes of ", absl::StrJoin(rule->spec.trigger.events, ", ")));
+        }
+        if (!rule->spec.trigger.broadcast.empty()) triggers.push_back(absl::StrCat("broadcast ", rule->spec.trigger.broadcast));
+        if (rule->spec.trigger.daily) triggers.push_back("daily");
+        r->set_trigger(absl::StrJoin(triggers, "; "));
+        r->set_condition(rule->spec.when.text);
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+
+ private:
+  const Swappable<AccessPolicy>* access_;
+  const Store* store_;
+  const RulesHolder* rules_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewAuditService(const Swappable<AccessPolicy>* access, const Store* store,
+                                               const RulesHolder* rules) {
+  return std::make_unique<AuditService>(access, store, rules);
+}
+
+}  // namespace proactive
