@@ -143,7 +143,11 @@ int RunDecisionsCommand(const std::vector<std::string>& args) {
   }
   if (!status.ok()) {
     std::fprintf(stderr, "proactivectl decisions: %s\n", status.error_message().c_str());
-    return status.error_code() == grpc::StatusCode::NOT_FOUND ? kExitRefused : kExitUsage;
+    const grpc::StatusCode code = status.error_code();
+    return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::FAILED_PRECONDITION ||
+                   code == grpc::StatusCode::INVALID_ARGUMENT || code == grpc::StatusCode::PERMISSION_DENIED
+               ? kExitRefused
+               : kExitUsage;
   }
   return kExitOk;
 }

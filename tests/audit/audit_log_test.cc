@@ -1,0 +1,115 @@
+#include "engine/audit/audit_log.h"
+
+#include "absl/strings/str_format.h"
+#include "engine/store/codec.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Open({dir_.path() + "/data"});
+    ASSERT_THAT(store, IsOk());
+    store_ = *std::move(store);
+  }
+  // Appends `n` entries in separate batches, reopening the log each time
+  // (the head survives).
+  void AppendEntries(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto audit = AuditLog::Open(store_.get());
+      ASSERT_THAT(audit, IsOk());
+      WriteBatch batch(*store_);
+      storage::v1::DecisionRecord changed;
+      changed.set_decision_id(absl::StrCat("d-", i));
+      (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + i),
+                       AuditRecord{"decision.status", changed.decision_id(), "", "engine", "proposed", "notified", ""},
+                       changed);
+      ASSERT_THAT(store_->Write(&batch, true), IsOk());
+    }
+  }
+  AuditVerification Verify() {
+    auto v = VerifyAuditChain(*store_);
+    EXPECT_THAT(v, IsOk());
+    return *v;
+  }
+  std::string Key(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(AuditLogTest, AnIntactChainVerifies) {
+  AppendEntries(20);
+  AuditVerification v = Verify();
+  EXPECT_EQ(v.entries, 20u);
+  EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
+}
+
+TEST_F(AuditLogTest, FlippingOneByteOfAnEntryBreaksTheChainAtThatEntry) {
+  AppendEntries(20);
+  absl::StatusOr<std::optional<std::string>> bytes = store_->Get(Family::kAudit, Key(13));
+  ASSERT_THAT(bytes, IsOk());
+  // Flip one byte inside the actor text ("engine" -> "enGine"): still a
+  // well-formed entry, but not the one that was hashed.
+  std::string tampered = **bytes;
+  size_t at = tampered.find("engine");
+  ASSERT_NE(at, std::string::npos);
+  tampered[at + 2] ^= 0x20;
+  WriteBatch batch(*store_);
+  batch.Put(Family::kAudit, Key(13), tampered);
+  ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  AuditVerification v = Verify();
+  ASSERT_TRUE(v.first_broken.has_value());
+  EXPECT_EQ(*v.first_broken, 13u);
+  EXPECT_THAT(v.problem, HasSubstr("entry 13 was altered"));
+}
+
+TEST_F(AuditLogTest, RemovingOrReplacingAnEntryIsDetected) {
+  AppendEntries(10);
+  WriteBatch removal(*store_);
+  removal.Delete(Family::kAudit, Key(4));
+  ASSERT_THAT(store_->Write(&removal, true), IsOk());
+  AuditVerification v = Verify();
+  ASSERT_TRUE(v.first_broken.has_value());
+  EXPECT_EQ(*v.first_broken, 4u);
+  EXPECT_THAT(v.problem, HasSubstr("entry 4 is missing"));
+}
+
+TEST_F(AuditLogTest, ARecomputedEntryDoesNotFollowItsPredecessor) {
+  AppendEntries(10);
+  // A forger rewrites entry 6 and recomputes its own hash: entry 7 still
+  // points to the old one.
+  auto bytes = store_->Get(Family::kAudit, Key(6));
+  auto entry = DecodeRecord<storage::v1::AuditEntry>(**bytes, "entry 6");
+  ASSERT_THAT(entry, IsOk());
+  entry->set_to_status("confirmed");
+  entry->set_hash(AuditEntryHash(*entry));
+  WriteBatch batch(*store_);
+  batch.Put(Family::kAudit, Key(6), EncodeRecord(*entry));
+  ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  AuditVerification v = Verify();
+  ASSERT_TRUE(v.first_broken.has_value());
+  EXPECT_EQ(*v.first_broken, 7u);
+  EXPECT_THAT(v.problem, HasSubstr("entry 7 does not follow entry 6"));
+}
+
+TEST_F(AuditLogTest, CuttingTheTailIsDetectedByTheHead) {
+  AppendEntries(10);
+  WriteBatch batch(*store_);
+  batch.Delete(Family::kAudit, Key(10));
+  ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  AuditVerification v = Verify();
+  ASSERT_TRUE(v.first_broken.has_value());
+  EXPECT_THAT(v.problem, HasSubstr("entries after it were removed"));
+}
+
+}  // namespace
+}  // namespace proactive

@@ -1,0 +1,92 @@
+#include "engine/decision/lifecycle.h"
+
+#include "engine/decision/decision_factory.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOkAndHolds;
+using ::proactive::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const absl::Time kNow = absl::FromUnixSeconds(1782892800);  // 2026-07-01
+
+storage::v1::DecisionRecord Offer(storage::v1::DecisionStatus status) {
+  storage::v1::DecisionRecord d;
+  d.set_decision_id("d-TEST");
+  d.set_action_kind(storage::v1::ACTION_PROPOSE);
+  d.set_status(status);
+  d.mutable_reply_deadline()->set_seconds(absl::ToUnixSeconds(kNow + absl::Hours(24 * 21)));
+  d.mutable_recourse_deadline()->set_seconds(absl::ToUnixSeconds(kNow + absl::Hours(24 * 61)));
+  return d;
+}
+
+TEST(LifecycleTest, AnOfferIsAnsweredBeforeItsDeadline) {
+  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kNotified, kNow),
+              IsOkAndHolds(storage::v1::NOTIFIED));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow),
+              IsOkAndHolds(storage::v1::CONFIRMED));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kDecline, kNow),
+              IsOkAndHolds(storage::v1::DECLINED));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow + absl::Hours(24 * 22)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the answer was due by")));
+}
+
+TEST(LifecycleTest, WithoutAnswerTheRuleDecidesLapseOrAccept) {
+  const absl::Time late = kNow + absl::Hours(24 * 22);
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, late),
+              IsOkAndHolds(storage::v1::LAPSED));
+  storage::v1::DecisionRecord accepting = Offer(storage::v1::NOTIFIED);
+  accepting.set_accept_without_reply(true);
+  EXPECT_THAT(NextStatus(accepting, LifecycleAction::kReplyDeadline, late), IsOkAndHolds(storage::v1::CONFIRMED));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("its deadline has not passed")));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::CONFIRMED), LifecycleAction::kReplyDeadline, late),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(LifecycleTest, IllegalTransitionsNameBothStates) {
+  EXPECT_THAT(NextStatus(Offer(storage::v1::LAPSED), LifecycleAction::kAccept, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "decision d-TEST is lapsed; it cannot be accepted (lapsed -> confirmed): it is no longer "
+                       "waiting for an answer"));
+  storage::v1::DecisionRecord notice = Offer(storage::v1::ISSUED);
+  notice.set_action_kind(storage::v1::ACTION_NOTIFY);
+  EXPECT_THAT(NextStatus(notice, LifecycleAction::kDecline, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("(issued -> declined): it is not an offer")));
+  EXPECT_THAT(NextStatus(notice, LifecycleAction::kResolveUpheld, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("(issued -> upheld)")));
+}
+
+TEST(LifecycleTest, AnyDecisionCanBeContestedWithinItsWindow) {
+  for (auto status : {storage::v1::PROPOSED, storage::v1::NOTIFIED, storage::v1::CONFIRMED, storage::v1::DECLINED,
+                      storage::v1::LAPSED, storage::v1::ISSUED, storage::v1::REFERRED}) {
+    EXPECT_THAT(NextStatus(Offer(status), LifecycleAction::kContest, kNow), IsOkAndHolds(storage::v1::IN_REVIEW))
+        << DecisionStatusName(status);
+  }
+  EXPECT_THAT(NextStatus(Offer(storage::v1::ISSUED), LifecycleAction::kContest, kNow + absl::Hours(24 * 62)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended on")));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::OVERTURNED), LifecycleAction::kContest, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled after review")));
+}
+
+TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
+  const storage::v1::DecisionRecord contested = Offer(storage::v1::IN_REVIEW);
+  for (auto action : {LifecycleAction::kNotified, LifecycleAction::kAccept, LifecycleAction::kDecline,
+                      LifecycleAction::kReplyDeadline, LifecycleAction::kContest}) {
+    EXPECT_THAT(NextStatus(contested, action, kNow + absl::Hours(24 * 30)),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("a decision in review changes only by a caseworker's resolution")))
+        << LifecycleActionName(action);
+  }
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveUpheld, kNow), IsOkAndHolds(storage::v1::UPHELD));
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveAmended, kNow), IsOkAndHolds(storage::v1::AMENDED));
+}
+
+}  // namespace
+}  // namespace proactive

@@ -1,0 +1,193 @@
+// The human-recourse path on the real daemon: an offer is contested, queued
+// once, claimed, its claim expires, it is claimed again and resolved with a
+// written reason; history, explanation and audit show all of it. A flipped
+// byte in a stored audit entry is found at that entry.
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/client/channel.h"
+#include "engine/common/sha256.h"
+#include "engine/store/store.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proactive/v1/audit.grpc.pb.h"
+#include "proactive/v1/decisions.grpc.pb.h"
+#include "proactive/v1/recourse.grpc.pb.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class RecourseScenarioTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Identities by bearer token (plaintext for the test): two caseworkers,
+    // a back office, an auditor.
+    std::ofstream access(dir_.path() + "/access.yaml");
+    access << "principals:\n";
+    for (const auto& [name, role] : std::vector<std::pair<std::string, std::string>>{
+             {"alice", "caseworker"}, {"bob", "caseworker"}, {"desk", "back-office"}, {"cnil", "auditor"}}) {
+      access << "  - {name: " << name << ", token_sha256: " << ToHex(Sha256Digest(Token(name))) << ", roles: [" << role
+             << "]}\n";
+    }
+    access.close();
+    testing::DaemonOptions options{dir_.path() + "/data"};
+    options.extra_flags = {"--access_file=" + dir_.path() + "/access.yaml", "--clock_start=2026-06-29T08:00:00Z"};
+    daemon_ = std::make_unique<testing::DaemonProcess>(options);
+    ASSERT_THAT(daemon_->Start(), IsOk());
+  }
+
+  static std::string Token(const std::string& who) { return absl::StrCat("token-of-", who); }
+
+  std::unique_ptr<v1::Decisions::Stub> DecisionsStub() {
+    return v1::Decisions::NewStub(ConnectToEngine(daemon_->address()));
+  }
+  void Prepare(grpc::ClientContext* context, const std::string& who) {
+    SetDeadline(context, absl::Seconds(20));
+    context->AddMetadata("authorization", "Bearer " + Token(who));
+  }
+
+  testing::CommandResult Ctl(const std::string& who, std::vector<std::string> args) {
+    setenv("PROACTIVE_TOKEN", Token(who).c_str(), 1);
+    args.insert(args.begin(), testing::ProactivectlPath());
+    args.push_back("--server");
+    args.push_back(daemon_->address());
+    return testing::RunCommand(args);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+};
+
+TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded) {
+  // The sample population: the Martins' child gets a maternelle offer.
+  testing::CommandResult published = Ctl("desk", {"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
+                                                  "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  auto decisions = DecisionsStub();
+  grpc::ClientContext list_context;
+  Prepare(&list_context, "desk");
+  v1::ListDecisionsRequest list;
+  list.set_person_id("P0001");
+  v1::ListDecisionsResponse listed;
+  ASSERT_TRUE(decisions->ListDecisions(&list_context, list, &listed).ok());
+  ASSERT_EQ(listed.decisions_size(), 1);
+  const std::string offer = listed.decisions(0).decision_id();
+  EXPECT_EQ(listed.decisions(0).status(), "proposed");
+
+  // Contested from the citizen portal, twice: one case.
+  for (int i = 0; i < 2; ++i) {
+    testing::CommandResult contested = Ctl("desk", {"decisions", "contest", offer, "--reason", "Nous déménageons à Lyon"});
+    ASSERT_EQ(contested.exit_code, 0) << contested.output;
+    EXPECT_THAT(contested.output, HasSubstr(i == 0 ? "opened" : "already contested: nothing changed"));
+  }
+  testing::CommandResult queue = Ctl("alice", {"recourse", "list"});
+  ASSERT_EQ(queue.exit_code, 0) << queue.output;
+  const std::string case_id = absl::StrCat("c-", offer.substr(2));
+  EXPECT_EQ(std::count(queue.output.begin(), queue.output.end(), '\n'), 1) << queue.output;
+  EXPECT_THAT(queue.output, HasSubstr(case_id));
+
+  // While in review, nothing but a caseworker moves it.
+  testing::CommandResult answer = Ctl("desk", {"decisions", "answer", offer, "--accept"});
+  EXPECT_EQ(answer.exit_code, 1);
+  EXPECT_THAT(answer.output, HasSubstr("is in review; it cannot be accepted"));
+  // The back office cannot work the queue.
+  EXPECT_THAT(Ctl("desk", {"recourse", "claim", case_id}).output, HasSubstr("may not call /proactive.v1.Recourse/ClaimCase"));
+
+  // Alice claims it for one second, and walks away; Bob cannot take it
+  // while her claim holds, and can once it expired.
+  EXPECT_EQ(Ctl("alice", {"recourse", "claim", case_id, "--lease_seconds", "1"}).exit_code, 0);
+  testing::CommandResult taken = Ctl("bob", {"recourse", "claim", case_id});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_THAT(taken.output, HasSubstr("is claimed by caseworker:alice until"));
+  absl::SleepFor(absl::Milliseconds(1500));
+  testing::CommandResult bob = Ctl("bob", {"recourse", "claim", case_id});
+  ASSERT_EQ(bob.exit_code, 0) << bob.output;
+  EXPECT_THAT(bob.output, HasSubstr("claimed by caseworker:bob"));
+  EXPECT_EQ(Ctl("bob", {"recourse", "note", case_id, "--text", "Appel à la famille : déménagement confirmé."}).exit_code, 0);
+  // A resolution without a real reason is refused.
+  testing::CommandResult terse = Ctl("bob", {"recourse", "resolve", case_id, "--outcome", "overturned", "--reason", "ok",
+                                             "--legal_basis", "Code de l'éducation, art. L131-5"});
+  EXPECT_EQ(terse.exit_code, 1);
+  EXPECT_THAT(terse.output, HasSubstr("a written reason of at least 20 characters is mandatory"));
+  const std::string reason = "La famille quitte Paris en août : l'offre n'a plus d'objet.";
+  testing::CommandResult resolved = Ctl("bob", {"recourse", "resolve", case_id, "--outcome", "overturned", "--reason",
+                                                reason, "--legal_basis", "Code de l'éducation, art. L131-5"});
+  ASSERT_EQ(resolved.exit_code, 0) << resolved.output;
+  EXPECT_THAT(Ctl("alice", {"recourse", "list"}).output, HasSubstr("no case"));
+
+  // History and explanation show all of it.
+  grpc::ClientContext get_context;
+  Prepare(&get_context, "desk");
+  v1::GetDecisionRequest get;
+  get.set_decision_id(offer);
+  v1::Decision decision;
+  ASSERT_TRUE(decisions->GetDecision(&get_context, get, &decision).ok());
+  EXPECT_EQ(decision.status(), "overturned");
+  std::vector<std::string> history;
+  for (const auto& h : decision.history()) history.push_back(absl::StrCat(h.status(), " by ", h.actor()));
+  EXPECT_THAT(history, ElementsAre("proposed by engine", "in review by back-office:desk",
+                                   "overturned by caseworker:bob"));
+  EXPECT_EQ(decision.history(2).reason(), reason);
+  EXPECT_EQ(decision.history(2).legal_basis(), "Code de l'éducation, art. L131-5");
+  testing::CommandResult explained = Ctl("desk", {"decisions", "explain", offer});
+  ASSERT_EQ(explained.exit_code, 0) << explained.output;
+  EXPECT_THAT(explained.output, HasSubstr("réexaminée par un agent"));
+  EXPECT_THAT(explained.output, HasSubstr(absl::StrCat("Réexamen par caseworker:bob le 2026-06-29 : annulée. Motif : ", reason)));
+  EXPECT_THAT(explained.output, HasSubstr("person.birth_date (Date of birth, from the civil registry.) : 2023-03-01 — source etat-civil"));
+  EXPECT_THAT(explained.output, HasSubstr("Code de l'éducation, art. L131-1"));
+  EXPECT_THAT(explained.output, HasSubstr("tribunal administratif de Paris"));
+  testing::CommandResult english = Ctl("desk", {"decisions", "explain", offer, "--lang", "en"});
+  EXPECT_THAT(english.output, HasSubstr("then reviewed by a caseworker"));
+  EXPECT_THAT(english.output, HasSubstr("3. Parameters of the processing as applied to your situation"));
+  testing::CommandResult case_view = Ctl("alice", {"recourse", "show", case_id});
+  EXPECT_THAT(case_view.output, HasSubstr("note by caseworker:bob"));
+
+  // The audit chain verifies and tells the story.
+  testing::CommandResult verified = Ctl("cnil", {"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("audit chain intact"));
+  EXPECT_THAT(Ctl("desk", {"audit", "verify"}).output, HasSubstr("may not call /proactive.v1.Audit/VerifyAudit"));
+
+  // Flip one byte of a stored audit entry, daemon stopped.
+  ASSERT_THAT(daemon_->Stop(), IsOk());
+  std::vector<std::string> actions;
+  {
+    auto store = Store::Open({dir_.path() + "/data"});
+    ASSERT_THAT(store, IsOk());
+    uint64_t claimed_by_alice = 0;
+    ASSERT_THAT((*store)->Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+      std::string v(value);
+      actions.push_back(v.find("case.claim_expired") != std::string::npos ? "case.claim_expired" : "");
+      if (v.find("case.claimed") != std::string::npos && v.find("caseworker:alice") != std::string::npos) {
+        claimed_by_alice = std::stoull(std::string(key));
+      }
+      return true;
+    }), IsOk());
+    ASSERT_GT(claimed_by_alice, 0u);
+    EXPECT_THAT(actions, ::testing::Contains("case.claim_expired"));
+    std::string key = absl::StrFormat("%020d", claimed_by_alice);
+    std::string bytes = *(*(*store)->Get(Family::kAudit, key));
+    bytes[bytes.find("alice")] = 'A';
+    WriteBatch batch(**store);
+    batch.Put(Family::kAudit, key, bytes);
+    ASSERT_THAT((*store)->Write(&batch, true), IsOk());
+    ASSERT_THAT((*store)->Close(), IsOk());
+    ASSERT_THAT(daemon_->Start(), IsOk());
+    testing::CommandResult broken = Ctl("cnil", {"audit", "verify"});
+    EXPECT_EQ(broken.exit_code, 1);
+    EXPECT_THAT(broken.output, HasSubstr(absl::StrCat("audit chain BROKEN at entry ", claimed_by_alice, ": entry ",
+                                                      claimed_by_alice, " was altered")));
+  }
+}
+
+}  // namespace
+}  // namespace proactive
