@@ -90,6 +90,22 @@ show "$CTL" decisions list P0030
 echo "Running it again for the same day changes nothing:"
 show "$CTL" tick --date 2026-11-21
 
+step "The family contests the offer: a contested decision always goes to a human"
+show "$CTL" decisions contest "$OFFER" --reason "Nous déménageons à Lyon en août"
+show "$CTL" recourse list
+CASE=$("$CTL" recourse list | awk '{print $1}' | head -1)
+echo "A caseworker claims the case (the claim expires if abandoned), calls the family, resolves it"
+echo "with a written reason and its legal basis:"
+show "$CTL" recourse claim "$CASE"
+show "$CTL" recourse note "$CASE" --text "Appel à la famille : départ pour Lyon confirmé."
+show "$CTL" recourse resolve "$CASE" --outcome overturned \
+  --reason "La famille quitte Paris en août : la proposition d'inscription n'a plus d'objet." \
+  --legal_basis "Code de l'éducation, art. L131-5"
+echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the review in it:"
+show "$CTL" decisions explain "$OFFER"
+echo "Every change was chained in the audit log:"
+show "$CTL" audit verify
+
 step "A city-sized test: 20,000 synthetic Parisians (nobody real; phones in the range reserved for fiction)"
 show "$CTL" synth --persons 20000 --seed 1 --as_of 2026-06-01 --output "$DATA/synthetic.ndjson"
 show "$CTL" publish --file "$DATA/synthetic.ndjson" --schema "$ROOT/rules/schema.yaml"
