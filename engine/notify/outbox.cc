@@ -61,16 +61,12 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   auto notice = city.algorithm_notice.find(language);
   if (notice != city.algorithm_notice.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
   m.set_text(body);
-  const bool has_phone = state != nullptr && !StringAttribute(*state, city.sms_attribute).empty();
-  m.set_channel(has_phone ? storage::v1::CHANNEL_SMS : storage::v1::CHANNEL_LETTER);
+  // SMS first: whether the person has a phone is decided when the message
+  // leaves (a number may arrive after the decision); without one then, the
+  // lease turns it into a letter.
+  m.set_channel(storage::v1::CHANNEL_SMS);
   ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(store, recipient));
-  if (opted_out) {
-    m.set_status(storage::v1::MESSAGE_SUPPRESSED);
-  } else if (has_phone) {
-    m.set_status(storage::v1::MESSAGE_PENDING);
-  } else {
-    m.set_status(letter_fallback ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
-  }
+  m.set_status(opted_out ? storage::v1::MESSAGE_SUPPRESSED : storage::v1::MESSAGE_PENDING);
   *m.mutable_ready_at() = ToProto(ReadyAt(now, urgent, city));
   return m;
 }

@@ -1,7 +1,7 @@
 // The outbox: every message a decision needs, written in the same batch as
 // the decision, one per recipient, with an idempotency key (decision id,
-// kind, recipient), its channel (SMS, or a letter when there is no phone and
-// the rule allows it), its language, its rendered text (the rule's template,
+// kind, recipient), its channel (SMS, or a letter when the person has no
+// phone when it leaves and the rule allows it), its language, its rendered text (the rule's template,
 // the city's algorithm notice, the reference code) and when it may leave
 // (quiet hours for non-urgent messages). A person who opted out (STOP) is
 // never messaged: their message is recorded as suppressed.
