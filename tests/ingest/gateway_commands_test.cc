@@ -116,10 +116,15 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
   // Never silently dropped: both wait in the inbox until a caseworker reads them.
   auto inbox = ListInbox(engine_.store(), false);
   ASSERT_THAT(*inbox, SizeIs(2));
-  EXPECT_EQ((*inbox)[1].text(), "Bonjour, je suis à l'hôpital");
-  EXPECT_EQ((*inbox)[0].outcome(), "to a caseworker: the number is not known");
+  std::map<std::string, storage::v1::ReplyRecord> by_text;
+  for (const auto& r : *inbox) by_text[r.text()] = r;
+  EXPECT_EQ(by_text["OUI"].outcome(), "to a caseworker: the number is not known");
+  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].outcome(), "to a caseworker: not a keyword the engine understands");
+  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].sender_person_id(), "P0010");
   ASSERT_THAT(Run([&](EventApplier& a) {
-                return a.gateway().MarkRead((*inbox)[1].reply_id(), "caseworker:alice", engine_.clock().Now()).status();
+                return a.gateway()
+                    .MarkRead(by_text["OUI"].reply_id(), "caseworker:alice", engine_.clock().Now())
+                    .status();
               }),
               IsOk());
   EXPECT_THAT(*ListInbox(engine_.store(), false), SizeIs(1));
