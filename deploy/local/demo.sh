@@ -83,6 +83,7 @@ for _ in $(seq 1 50); do "$CTL" status | grep -q " 0 sweeps pending" && break; s
 echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
 show "$CTL" decisions list P0010
 show "$CTL" decisions list P0011
+"$CTL" decisions list P0011 >"$DATA/roux-decisions.txt" 2>&1 || true
 
 step "Months later, the daily schedule finds an identity card that expires in 59 days"
 show "$CTL" tick --date 2026-11-21
@@ -104,6 +105,14 @@ show "$CTL" recourse resolve "$CASE" --outcome overturned \
 echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the review in it:"
 show "$CTL" decisions explain "$OFFER"
 echo "Every change was chained in the audit log:"
+show "$CTL" audit verify
+
+step "M. Roux asks the City to forget him (GDPR art. 17): his data goes, the decisions the law keeps stay, pseudonymised"
+show "$CTL" person forget P0011 --reference RGPD-2026-0042
+show "$CTL" person show P0011
+echo "His heatwave decision is still on record, without anything about him (docs/privacy.md):"
+HEAT=$(grep -o 'd-[0-9A-Z]\{16\}' "$DATA/roux-decisions.txt" 2>/dev/null | head -1 || true)
+if [ -n "$HEAT" ]; then show "$CTL" decisions show "$HEAT"; fi
 show "$CTL" audit verify
 
 step "A city-sized test: 20,000 synthetic Parisians (nobody real; phones in the range reserved for fiction)"

@@ -23,10 +23,14 @@ constexpr char kUsage[] =
     "       proactivectl decisions contest DECISION_ID [--reason TEXT]\n"
     "       proactivectl decisions answer DECISION_ID --accept|--decline\n"
     "       (all take --server HOST:PORT)\n"
-    "list: one line per decision about the person; show: the rule, its legal basis, the\n"
-    "inputs it read with their sources, the parameters applied and the status history;\n"
-    "explain: the explanation the citizen is entitled to (CRPA R311-3-1-2); contest:\n"
-    "sends the decision to a caseworker's review; answer: the citizen's answer to an offer.\n";
+    "list: one line per decision about the person; show: the rule, its legal "
+    "basis, the\n"
+    "inputs it read with their sources, the parameters applied and the status "
+    "history;\n"
+    "explain: the explanation the citizen is entitled to (CRPA R311-3-1-2); "
+    "contest:\n"
+    "sends the decision to a caseworker's review; answer: the citizen's answer "
+    "to an offer.\n";
 
 // To the second: what a person reading a decision needs.
 std::string Time(const google::protobuf::Timestamp& ts) {
@@ -48,19 +52,28 @@ void PrintFull(const v1::Decision& d) {
   std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(), Time(d.created_at()).c_str(),
               d.evaluation_date().c_str());
   std::printf("  status        %s\n", d.status().c_str());
+  if (d.has_pseudonymised_at()) {
+    std::printf(
+        "  pseudonymised %s: a person it named was forgotten at their "
+        "request\n",
+        Time(d.pseudonymised_at()).c_str());
+  }
   if (d.has_reply_deadline()) std::printf("  reply before  %s\n", Time(d.reply_deadline()).c_str());
   if (d.has_recourse_deadline()) std::printf("  contest until %s\n", Time(d.recourse_deadline()).c_str());
   std::printf("legal basis:\n");
   for (const std::string& basis : d.legal_basis()) std::printf("  - %s\n", basis.c_str());
   if (d.parameters_size() > 0) std::printf("parameters of the action:\n");
-  for (const v1::Attribute& p : d.parameters()) std::printf("  %-20s %s\n", p.name().c_str(), FormatValue(p.value()).c_str());
+  const char* absent = d.has_pseudonymised_at() ? "(erased)" : "(none)";
+  for (const v1::Attribute& p : d.parameters()) {
+    std::printf("  %-20s %s\n", p.name().c_str(), p.has_value() ? FormatValue(p.value()).c_str() : absent);
+  }
   if (d.inputs_size() > 0) std::printf("data used:\n");
   for (const v1::DecisionInput& in : d.inputs()) {
     if (!in.path().empty() && in.path().back() == ']') {  // a linked person
       std::printf("  %-34s %s\n", in.path().c_str(), in.person_id().c_str());
       continue;
     }
-    std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), in.has_value() ? FormatValue(in.value()).c_str() : "(none)",
+    std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), in.has_value() ? FormatValue(in.value()).c_str() : absent,
                 in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
                 in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");
   }

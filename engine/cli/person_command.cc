@@ -1,4 +1,4 @@
-// proactivectl person show ID: what the engine holds about one person.
+// proactivectl person show ID | forget ID --reference REF
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -16,34 +16,23 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: proactivectl person show PERSON_ID [--server HOST:PORT]\n"
-    "Shows the person's current attributes (value, source system, when it\n"
-    "happened, which event) and family links.\n";
+    "       proactivectl person forget PERSON_ID --reference REQUEST_REF "
+    "[--server HOST:PORT]\n"
+    "show: the person's current attributes (value, source system, when it "
+    "happened,\n"
+    "which event) and family links.\n"
+    "forget: erases the person at their request (GDPR art. 17): state, contact "
+    "data,\n"
+    "messages and event payloads go; the decisions the law keeps stay under a\n"
+    "pseudonym, without their data (docs/privacy.md). REQUEST_REF is the "
+    "city's\n"
+    "reference of the request (letters, digits, . _ : / -).\n";
 
-}  // namespace
-
-int RunPersonCommand(const std::vector<std::string>& args) {
-  CommandLine line({"server"}, {"help"});
-  absl::Status parsed = line.Parse(args);
-  if (!parsed.ok() || line.Has("help") || line.positional().size() != 2 ||
-      line.positional()[0] != "show") {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl person: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
-  const std::string server = line.Get("server", DefaultServerAddress());
-  EngineConnection connection = EngineConnection::FromEnvironment(server);
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Persons::NewStub(*channel);
-  grpc::ClientContext context;
-  connection.PrepareCall(&context, absl::Seconds(10));
+int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::string& person_id) {
   v1::GetPersonRequest request;
-  request.set_person_id(line.positional()[1]);
+  request.set_person_id(person_id);
   v1::Person person;
-  grpc::Status status = stub->GetPerson(&context, request, &person);
+  grpc::Status status = stub->GetPerson(context, request, &person);
   if (!status.ok()) {
     std::fprintf(stderr, "proactivectl person show: %s\n", status.error_message().c_str());
     return status.error_code() == grpc::StatusCode::NOT_FOUND ? kExitRefused : kExitUsage;
@@ -63,6 +52,57 @@ int RunPersonCommand(const std::vector<std::string>& args) {
                 link.person_id().c_str());
   }
   return kExitOk;
+}
+
+int Forget(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::string& person_id,
+           const std::string& reference) {
+  v1::ForgetPersonRequest request;
+  request.set_person_id(person_id);
+  request.set_request_reference(reference);
+  v1::ForgetPersonResponse r;
+  grpc::Status status = stub->ForgetPerson(context, request, &r);
+  if (!status.ok()) {
+    std::fprintf(stderr, "proactivectl person forget: %s\n", status.error_message().c_str());
+    const grpc::StatusCode code = status.error_code();
+    return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::FAILED_PRECONDITION ? kExitRefused
+                                                                                                : kExitUsage;
+  }
+  std::printf("forgotten (request %s); the decisions kept now name %s\n", reference.c_str(), r.pseudonym().c_str());
+  std::printf("  event payloads erased     %llu\n", static_cast<unsigned long long>(r.events_erased()));
+  std::printf("  decisions pseudonymised   %llu (offers withdrawn: %llu)\n",
+              static_cast<unsigned long long>(r.decisions_pseudonymised()),
+              static_cast<unsigned long long>(r.offers_withdrawn()));
+  std::printf("  recourse cases            %llu\n", static_cast<unsigned long long>(r.cases_pseudonymised()));
+  std::printf("  messages deleted          %llu\n", static_cast<unsigned long long>(r.messages_deleted()));
+  std::printf("  replies erased            %llu\n", static_cast<unsigned long long>(r.replies_erased()));
+  std::printf("  links on others removed   %llu\n", static_cast<unsigned long long>(r.links_removed()));
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunPersonCommand(const std::vector<std::string>& args) {
+  CommandLine line({"server", "reference"}, {"help"});
+  absl::Status parsed = line.Parse(args);
+  const auto& words = line.positional();
+  const bool show = words.size() == 2 && words[0] == "show";
+  const bool forget = words.size() == 2 && words[0] == "forget" && line.Has("reference");
+  if (!parsed.ok() || line.Has("help") || (!show && !forget)) {
+    if (!parsed.ok()) std::fprintf(stderr, "proactivectl person: %s\n", std::string(parsed.message()).c_str());
+    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
+    return line.Has("help") ? kExitOk : kExitUsage;
+  }
+  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
+  if (!channel.ok()) {
+    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
+    return kExitUsage;
+  }
+  auto stub = v1::Persons::NewStub(*channel);
+  grpc::ClientContext context;
+  connection.PrepareCall(&context, absl::Seconds(30));
+  return show ? Show(stub.get(), &context, words[1])
+              : Forget(stub.get(), &context, words[1], line.Get("reference", ""));
 }
 
 }  // namespace proactive

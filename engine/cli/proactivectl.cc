@@ -20,9 +20,15 @@ struct CommandEntry {
 
 constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
-    {"person", "show what the engine holds about a person (person show ID)", RunPersonCommand},
+    {"person",
+     "show what the engine holds about a person, or forget them (person "
+     "show|forget ID)",
+     RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
-    {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
+    {"rules",
+     "check, test, reload and simulate rule packs (rules "
+     "check|test|reload|simulate)",
+     RunRulesCommand},
     {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},
     {"recourse", "the caseworkers' queue: list, show, claim, note, resolve", RunRecourseCommand},
     {"audit", "verify the audit log; the register of algorithms", RunAuditCommand},
@@ -34,7 +40,8 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out, "usage: proactivectl COMMAND [options]\n\ncommands:\n");
   for (const CommandEntry& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out,
-               "\nThe engine address comes from --server HOST:PORT, else $PROACTIVE_SERVER,\n"
+               "\nThe engine address comes from --server HOST:PORT, else "
+               "$PROACTIVE_SERVER,\n"
                "else %s. Run `proactivectl COMMAND --help` for a command's options.\n",
                DefaultServerAddress().c_str());
 }

@@ -12,22 +12,28 @@ constexpr absl::string_view kNul("\0", 1);
 
 }  // namespace
 
-std::string DecisionIdFor(const DecisionKey& key) {
-  std::string digest = Sha256Digest(absl::StrCat(key.rule_id, kNul, key.person_id, kNul, key.once_per));
-  std::string id = "d-";
-  // 16 characters x 5 bits = the first 10 bytes of the digest.
+std::string Crockford32(absl::string_view bytes, size_t characters) {
+  std::string out;
+  out.reserve(characters);
   uint64_t bits = 0;
   int available = 0;
   size_t next = 0;
-  while (id.size() < 18) {
+  while (out.size() < characters) {
     if (available < 5) {
-      bits = (bits << 8) | static_cast<unsigned char>(digest[next++]);
+      bits = (bits << 8) | static_cast<unsigned char>(next < bytes.size() ? bytes[next] : 0);
+      ++next;
       available += 8;
     }
-    id.push_back(kCrockford[(bits >> (available - 5)) & 31]);
+    out.push_back(kCrockford[(bits >> (available - 5)) & 31]);
     available -= 5;
   }
-  return id;
+  return out;
+}
+
+std::string DecisionIdFor(const DecisionKey& key) {
+  // 16 characters x 5 bits = the first 10 bytes of the digest.
+  return absl::StrCat(
+      "d-", Crockford32(Sha256Digest(absl::StrCat(key.rule_id, kNul, key.person_id, kNul, key.once_per)), 16));
 }
 
 std::string ReferenceCodeFor(absl::string_view decision_id) {
@@ -48,10 +54,6 @@ std::string NormalizeReferenceCode(absl::string_view typed) {
 
 std::string DecisionRecordKey(absl::string_view decision_id) { return absl::StrCat("d/", decision_id); }
 
-std::string DecisionFiringKey(const DecisionKey& key) {
-  return absl::StrCat("k/", key.rule_id, kNul, key.person_id, kNul, key.once_per);
-}
-
 std::string PersonDecisionKey(absl::string_view person_id, absl::string_view decision_id) {
   return absl::StrCat("p/", person_id, kNul, decision_id);
 }
@@ -63,6 +65,12 @@ std::string RecipientDecisionKey(absl::string_view person_id, absl::string_view 
 }
 
 std::string RecipientDecisionPrefix(absl::string_view person_id) { return absl::StrCat("t/", person_id, kNul); }
+
+std::string InputPersonDecisionKey(absl::string_view person_id, absl::string_view decision_id) {
+  return absl::StrCat("i/", person_id, kNul, decision_id);
+}
+
+std::string InputPersonDecisionPrefix(absl::string_view person_id) { return absl::StrCat("i/", person_id, kNul); }
 
 std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id) {
   return absl::StrCat("r/", code, kNul, decision_id);

@@ -4,7 +4,8 @@
 //
 //   DecisionKey key{"heatwave.check-in.registered", "P1", "75-2026-07-01"};
 //   std::string id = DecisionIdFor(key);       // "d-7K2M9QXH4T3B0V1R"
-//   std::string code = ReferenceCodeFor(id);   // "7K2M9Q", quoted in SMS replies
+//   std::string code = ReferenceCodeFor(id);   // "7K2M9Q", quoted in SMS
+//   replies
 #ifndef PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_
 #define PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_
 
@@ -20,6 +21,10 @@ struct DecisionKey {
   std::string once_per;
 };
 
+// The first `characters` Crockford base-32 digits of `bytes` (5 bits each;
+// zero bits past the end).
+std::string Crockford32(absl::string_view bytes, size_t characters);
+
 // "d-" and 16 Crockford base-32 characters (80 bits of SHA-256 of the key).
 std::string DecisionIdFor(const DecisionKey& key);
 
@@ -33,11 +38,14 @@ std::string NormalizeReferenceCode(absl::string_view typed);
 
 // Keys in the "decisions" column family.
 std::string DecisionRecordKey(absl::string_view decision_id);
-std::string DecisionFiringKey(const DecisionKey& key);
 std::string PersonDecisionKey(absl::string_view person_id, absl::string_view decision_id);
 std::string PersonDecisionPrefix(absl::string_view person_id);
 std::string RecipientDecisionKey(absl::string_view person_id, absl::string_view decision_id);
 std::string RecipientDecisionPrefix(absl::string_view person_id);
+// Decisions that read another person's data (a household member's income,
+// a guardian's phone): "i/" person_id \0 decision_id.
+std::string InputPersonDecisionKey(absl::string_view person_id, absl::string_view decision_id);
+std::string InputPersonDecisionPrefix(absl::string_view person_id);
 std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id);
 std::string ReferenceCodePrefix(absl::string_view code);
 

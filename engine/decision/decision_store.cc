@@ -31,17 +31,15 @@ absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const St
   return std::optional<storage::v1::DecisionRecord>(std::move(record));
 }
 
-absl::StatusOr<std::optional<std::string>> FindDecisionIdByKey(const Store& store, const DecisionKey& key) {
-  return store.Get(Family::kDecisions, DecisionFiringKey(key));
-}
-
-absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
-                                                                 absl::string_view person_id) {
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store, absl::string_view person_id) {
   return IdsWithPrefix(store, PersonDecisionPrefix(person_id));
 }
 
-absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
-                                                                    absl::string_view code) {
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Store& store, absl::string_view person_id) {
+  return IdsWithPrefix(store, InputPersonDecisionPrefix(person_id));
+}
+
+absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code) {
   return IdsWithPrefix(store, ReferenceCodePrefix(NormalizeReferenceCode(code)));
 }
 
@@ -62,13 +60,15 @@ absl::Status ScanDecisions(const Store& store,
 
 void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
   PutDecision(batch, record);
-  batch->Put(Family::kDecisions,
-             DecisionFiringKey({record.rule_id(), record.person_id(), record.once_per()}),
-             record.decision_id());
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
   batch->Put(Family::kDecisions, ReferenceCodeKey(record.reference_code(), record.decision_id()), "");
   for (const std::string& recipient : record.recipients()) {
     batch->Put(Family::kDecisions, RecipientDecisionKey(recipient, record.decision_id()), "");
+  }
+  for (const storage::v1::DecisionInput& input : record.inputs()) {
+    if (!input.person_id().empty() && input.person_id() != record.person_id()) {
+      batch->Put(Family::kDecisions, InputPersonDecisionKey(input.person_id(), record.decision_id()), "");
+    }
   }
 }
 

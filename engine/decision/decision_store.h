@@ -1,9 +1,9 @@
 // Decision records in the store: written in the batch of the event (or sweep
-// chunk) that caused them, read by id, by firing key, by person and by
-// reference code.
+// chunk) that caused them, read by id (derived from the firing: DecisionIdFor),
+// by person and by reference code.
 //
-//   ASSIGN_OR_RETURN(std::optional<std::string> id, FindDecisionIdByKey(store, key));
-//   if (!id) PutNewDecision(&batch, record);
+//   ASSIGN_OR_RETURN(auto held, ReadDecision(store, DecisionIdFor(key)));
+//   if (!held) PutNewDecision(&batch, record);
 #ifndef PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
 #define PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
 
@@ -23,10 +23,6 @@ namespace proactive {
 absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const Store& store,
                                                                         absl::string_view decision_id);
 
-// The id of the decision the rule made for this person and period, if any.
-absl::StatusOr<std::optional<std::string>> FindDecisionIdByKey(const Store& store,
-                                                               const DecisionKey& key);
-
 // Ids of the person's decisions (subject), in id order.
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
                                                                  absl::string_view person_id);
@@ -34,6 +30,9 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& st
 // Ids of the decisions told to the person (as a recipient), in id order.
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store,
                                                                      absl::string_view person_id);
+
+// Ids of the decisions of others that read the person's data, in id order.
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Store& store, absl::string_view person_id);
 
 // Ids of the decisions whose reference code is `code` (normalized).
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
@@ -43,7 +42,8 @@ absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store&
 absl::Status ScanDecisions(const Store& store,
                            absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);
 
-// Writes a new decision with its indexes (firing key, person, reference).
+// Writes a new decision with its indexes (person, recipients, persons read,
+// reference).
 // REQUIRES: no decision exists for its key (checked by the caller).
 void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
 

@@ -38,37 +38,66 @@ struct Words {
   const char* purpose;
 };
 
-constexpr Words kFrench = {
-    "Décision", "référence",
-    "1. Degré et mode de contribution du traitement algorithmique",
-    "Cette décision a été prise par un traitement algorithmique, sans intervention humaine.",
-    "Cette décision a été établie par un traitement algorithmique puis réexaminée par un agent.",
-    "Réexamen par %s le %s : %s. Motif : %s (base légale : %s).",
-    "2. Données traitées et leurs sources", "aucune valeur connue", "source", "enregistrée le",
-    "3. Paramètres du traitement appliqués à votre situation", "en vigueur depuis le",
-    "Éléments de la décision",
-    "4. Opérations effectuées", "La règle %s (version %s) a vérifié les conditions suivantes :",
-    "Base légale", "Contester",
-    "Vous pouvez contester cette décision jusqu'au %s : répondez RECOURS %s au SMS reçu, ou adressez-vous à votre mairie d'arrondissement. Toute contestation est réexaminée par un agent, jamais par une machine. Vous pouvez aussi demander les règles du traitement et leur mise en œuvre pour vous (CRPA art. L311-3-1).",
-    "Le délai pour contester auprès de la Ville est passé (%s).",
-    "Recours contentieux : tribunal administratif de Paris, dans les deux mois suivant la notification de cette décision ou du rejet de votre contestation (code de justice administrative, art. R421-1).",
-    "État", "Objet"};
+constexpr Words kFrench = {"Décision",
+                           "référence",
+                           "1. Degré et mode de contribution du traitement algorithmique",
+                           "Cette décision a été prise par un traitement algorithmique, sans "
+                           "intervention humaine.",
+                           "Cette décision a été établie par un traitement algorithmique puis "
+                           "réexaminée par un agent.",
+                           "Réexamen par %s le %s : %s. Motif : %s (base légale : %s).",
+                           "2. Données traitées et leurs sources",
+                           "aucune valeur connue",
+                           "source",
+                           "enregistrée le",
+                           "3. Paramètres du traitement appliqués à votre situation",
+                           "en vigueur depuis le",
+                           "Éléments de la décision",
+                           "4. Opérations effectuées",
+                           "La règle %s (version %s) a vérifié les conditions suivantes :",
+                           "Base légale",
+                           "Contester",
+                           "Vous pouvez contester cette décision jusqu'au %s : répondez RECOURS %s au "
+                           "SMS reçu, ou adressez-vous à votre mairie d'arrondissement. Toute "
+                           "contestation est réexaminée par un agent, jamais par une machine. Vous "
+                           "pouvez aussi demander les règles du traitement et leur mise en œuvre pour "
+                           "vous (CRPA art. L311-3-1).",
+                           "Le délai pour contester auprès de la Ville est passé (%s).",
+                           "Recours contentieux : tribunal administratif de Paris, dans les deux mois "
+                           "suivant la notification de cette décision ou du rejet de votre "
+                           "contestation (code de justice administrative, art. R421-1).",
+                           "État",
+                           "Objet"};
 
-constexpr Words kEnglish = {
-    "Decision", "reference",
-    "1. Degree and mode of contribution of the algorithmic processing",
-    "This decision was taken by an algorithmic processing, with no human intervention.",
-    "This decision was established by an algorithmic processing, then reviewed by a caseworker.",
-    "Reviewed by %s on %s: %s. Reason: %s (legal basis: %s).",
-    "2. Data processed and their sources", "no known value", "source", "recorded on",
-    "3. Parameters of the processing as applied to your situation", "in force since",
-    "Elements of the decision",
-    "4. Operations performed", "Rule %s (version %s) checked the following conditions:",
-    "Legal basis", "How to contest",
-    "You may contest this decision until %s: reply RECOURS %s to the SMS you received, or go to your town hall. Every contest is reviewed by a caseworker, never by a machine. You may also ask for the rules of the processing and how they applied to you (CRPA art. L311-3-1).",
-    "The time to contest with the City has passed (%s).",
-    "Judicial appeal: administrative court of Paris, within two months of the notification of this decision or of the rejection of your contest (Code de justice administrative, art. R421-1).",
-    "Status", "Purpose"};
+constexpr Words kEnglish = {"Decision",
+                            "reference",
+                            "1. Degree and mode of contribution of the algorithmic processing",
+                            "This decision was taken by an algorithmic processing, with no human "
+                            "intervention.",
+                            "This decision was established by an algorithmic processing, then reviewed "
+                            "by a caseworker.",
+                            "Reviewed by %s on %s: %s. Reason: %s (legal basis: %s).",
+                            "2. Data processed and their sources",
+                            "no known value",
+                            "source",
+                            "recorded on",
+                            "3. Parameters of the processing as applied to your situation",
+                            "in force since",
+                            "Elements of the decision",
+                            "4. Operations performed",
+                            "Rule %s (version %s) checked the following conditions:",
+                            "Legal basis",
+                            "How to contest",
+                            "You may contest this decision until %s: reply RECOURS %s to the SMS you "
+                            "received, or go to your town hall. Every contest is reviewed by a "
+                            "caseworker, never by a machine. You may also ask for the rules of the "
+                            "processing and how they applied to you (CRPA art. L311-3-1).",
+                            "The time to contest with the City has passed (%s).",
+                            "Judicial appeal: administrative court of Paris, within two months of the "
+                            "notification of this decision or of the rejection of your contest (Code "
+                            "de justice administrative, art. R421-1).",
+                            "Status",
+                            "Purpose"};
 
 std::string Date(const google::protobuf::Timestamp& ts) {
   return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
@@ -120,7 +149,19 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   std::string& t = e.text;
   absl::StrAppend(&t, w.title, " ", d.decision_id(), " (", w.reference, " ", d.reference_code(), ") — ", d.title(), "\n");
   if (rule != nullptr) absl::StrAppend(&t, w.purpose, " : ", rule->spec.purpose, "\n");
-  absl::StrAppend(&t, w.status, " : ", english ? DecisionStatusName(d.status()) : FrenchStatus(d.status()), "\n\n");
+  absl::StrAppend(&t, w.status, " : ", english ? DecisionStatusName(d.status()) : FrenchStatus(d.status()), "\n");
+  if (d.has_pseudonymised_at()) {
+    absl::StrAppend(&t, english ? "Personal data erased on " : "Données personnelles effacées le ",
+                    Date(d.pseudonymised_at()),
+                    english ? " at the person's request (GDPR art. 17): this "
+                              "record keeps only what the law "
+                              "requires to keep."
+                            : " à la demande de la personne (RGPD art. 17) : "
+                              "cette fiche ne garde que ce que la "
+                              "loi impose de conserver.",
+                    "\n");
+  }
+  absl::StrAppend(&t, "\n");
 
   const storage::v1::RecourseCase* reviewed = nullptr;
   for (const auto& c : cases) {

@@ -29,6 +29,8 @@ bool AwaitingAnswer(DecisionStatus s) { return s == storage::v1::PROPOSED || s =
 
 }  // namespace
 
+bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffer(d) && AwaitingAnswer(d.status()); }
+
 absl::string_view LifecycleActionName(LifecycleAction action) {
   switch (action) {
     case LifecycleAction::kNotified: return "notified";
@@ -86,7 +88,7 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     }
     case LifecycleAction::kReplyDeadline: {
       DecisionStatus to = d.accept_without_reply() ? storage::v1::CONFIRMED : storage::v1::LAPSED;
-      if (!IsOffer(d) || !AwaitingAnswer(s)) return Refuse(d, action, to, "it is not waiting for an answer");
+      if (!IsOfferAwaitingAnswer(d)) return Refuse(d, action, to, "it is not waiting for an answer");
       if (d.has_reply_deadline() && now < FromProto(d.reply_deadline())) {
         return Refuse(d, action, to, "its deadline has not passed");
       }

@@ -4,7 +4,8 @@
 //
 //   proposed --notified--> notified --accepted--> confirmed
 //       \                     \------declined--> declined
-//        \--(deadline)-------------------------> lapsed (or confirmed when the rule says so)
+//        \--(deadline)-------------------------> lapsed (or confirmed when the
+//        rule says so)
 //   issued / referred / confirmed / declined / lapsed --contested--> in review
 //   in review --resolved by a caseworker--> upheld | overturned | amended
 //
@@ -12,7 +13,8 @@
 // it: every other action is refused.
 //
 //   ASSIGN_OR_RETURN(storage::v1::DecisionStatus next,
-//                    NextStatus(decision, LifecycleAction::kAccept, clock->Now()));
+//                    NextStatus(decision, LifecycleAction::kAccept,
+//                    clock->Now()));
 #ifndef PROACTIVE_ENGINE_DECISION_LIFECYCLE_H_
 #define PROACTIVE_ENGINE_DECISION_LIFECYCLE_H_
 
@@ -42,6 +44,9 @@ absl::string_view LifecycleActionName(LifecycleAction action);
 // returns the current status.
 absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::DecisionRecord& decision,
                                                        LifecycleAction action, absl::Time now);
+
+// True for an offer (action propose) still waiting for the citizen's answer.
+bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);
 
 // True for the statuses a caseworker's resolution ends in.
 bool IsReviewed(storage::v1::DecisionStatus status);

@@ -23,6 +23,11 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetSnapshot(const Store& 
 }
 
 absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d, const RuleSet& rules) {
+  if (d.has_pseudonymised_at()) {
+    return absl::FailedPreconditionError(absl::StrCat("decision ", d.decision_id(),
+                                                      " cannot be replayed: a person it named was forgotten and "
+                                                      "its inputs were erased"));
+  }
   const CompiledRule* rule = rules.FindRule(d.rule_id());
   if (rule == nullptr || rule->version != d.rule_version()) {
     return absl::FailedPreconditionError(absl::StrCat("the rule set has no rule ", d.rule_id(), " at version ",

@@ -25,11 +25,19 @@ std::string StatusText(storage::v1::DecisionStatus s) { return std::string(Decis
 
 // The engine's own messages, in both languages.
 const std::map<std::string, std::string> kAcceptedTexts = {
-    {"fr", "Ville de Paris : votre acceptation est enregistrée ({title}). La décision vous sera envoyée."},
-    {"en", "City of Paris: your acceptance is recorded ({title}). The decision will be sent to you."}};
+    {"fr",
+     "Ville de Paris : votre acceptation est enregistrée ({title}). La "
+     "décision vous sera envoyée."},
+    {"en",
+     "City of Paris: your acceptance is recorded ({title}). The decision will "
+     "be sent to you."}};
 const std::map<std::string, std::string> kDeclinedTexts = {
-    {"fr", "Ville de Paris : votre refus est enregistré ({title}). Les démarches habituelles restent ouvertes."},
-    {"en", "City of Paris: your refusal is recorded ({title}). The usual procedure remains open."}};
+    {"fr",
+     "Ville de Paris : votre refus est enregistré ({title}). Les démarches "
+     "habituelles restent ouvertes."},
+    {"en",
+     "City of Paris: your refusal is recorded ({title}). The usual procedure "
+     "remains open."}};
 
 }  // namespace
 
@@ -112,6 +120,22 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
   if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
   RETURN_IF_ERROR(Tell(batch, d, accept ? "accepted" : "declined", accept ? kAcceptedTexts : kDeclinedTexts, now));
+  return d;
+}
+
+absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::WithdrawOfferInto(WriteBatch* batch,
+                                                                                const std::string& decision_id,
+                                                                                const std::string& actor,
+                                                                                const std::string& cause,
+                                                                                absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
+  if (!IsOfferAwaitingAnswer(d)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision ", decision_id, " is ", StatusText(d.status()), ", not an offer waiting for an answer"));
+  }
+  Transition(batch, &d, storage::v1::DECLINED, actor, "the offer is withdrawn: the person asked to be forgotten",
+             "RGPD art. 17", cause, now);
+  batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
   return d;
 }
 
@@ -236,7 +260,8 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     const std::string outcome_fr = to == storage::v1::UPHELD ? "maintenue" : to == storage::v1::AMENDED ? "modifiée" : "annulée";
     const std::string outcome_en = to == storage::v1::UPHELD ? "upheld" : to == storage::v1::AMENDED ? "amended" : "overturned";
     RETURN_IF_ERROR(Tell(&batch, d, "review",
-                         {{"fr", absl::StrCat("Ville de Paris : votre contestation a été examinée ({title}). Décision ",
+                         {{"fr", absl::StrCat("Ville de Paris : votre contestation a été "
+                                              "examinée ({title}). Décision ",
                                               outcome_fr, ". Motif : ", reason)},
                           {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}). Decision ", outcome_en,
                                               ". Reason: ", reason)}},
@@ -275,7 +300,8 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
       if (to.ok()) {
         Transition(&batch, &*d, *to, "engine",
                    *to == storage::v1::LAPSED ? "no answer before the deadline: the offer lapsed"
-                                              : "no answer before the deadline: accepted as the rule provides",
+                                              : "no answer before the deadline: accepted as the rule "
+                                                "provides",
                    "", "reply deadline", now);
         if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
       }

@@ -55,6 +55,14 @@ class DecisionCommands {
                                                          const std::string& actor, const std::string& cause,
                                                          absl::Time now);
 
+  // Withdraws an offer still waiting for its answer because its subject was
+  // forgotten (ForgetPerson): declined by `actor` with the legal basis, its
+  // reply deadline removed, nobody told. FAILED_PRECONDITION when it is not
+  // an offer waiting for an answer.
+  absl::StatusOr<storage::v1::DecisionRecord> WithdrawOfferInto(WriteBatch* batch, const std::string& decision_id,
+                                                                const std::string& actor, const std::string& cause,
+                                                                absl::Time now);
+
   // Its message left through the outbox.
   absl::Status MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now);
 

@@ -16,13 +16,13 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
   RuleOutcome outcome = EvaluateRule(rule, **graph, evaluation, /*with_trace=*/false);
   if (!outcome.fires()) return absl::OkStatus();
   DecisionKey key = KeyOf(rule, person_id, outcome);
-  std::string firing = DecisionFiringKey(key);
+  std::string firing = DecisionIdFor(key);
   if (keys_in_batch_.count(firing) > 0) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::optional<std::string> existing, FindDecisionIdByKey(*store_, key));
-  if (existing) {
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> held, ReadDecision(*store_, *existing));
-    if (held && held->status() == storage::v1::IN_REVIEW) {
-      // Recorded, never acted on: only a caseworker changes a decision in review.
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> held, ReadDecision(*store_, firing));
+  if (held) {  // the rule fired already for this person and period
+    if (held->status() == storage::v1::IN_REVIEW) {
+      // Recorded, never acted on: only a caseworker changes a decision in
+      // review.
       audit_->Append(batch, context_.now,
                      AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
                                  "in review", context_.triggered_by},

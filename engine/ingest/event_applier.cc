@@ -17,6 +17,8 @@ namespace {
 
 constexpr absl::string_view kSweepPrefix = "sweep/";
 constexpr absl::string_view kLastTickKey = "tick/last";
+// Present once every logged event is in the person_events index.
+constexpr absl::string_view kPersonEventsIndexedKey = "index/person_events";
 
 google::protobuf::Timestamp ToProtoTime(absl::Time time) {
   google::protobuf::Timestamp ts;
@@ -40,11 +42,32 @@ bool Intersects(const std::vector<std::string>& changed, const std::set<std::str
   return false;
 }
 
+// Data directories written before the person_events index existed get it
+// built once, from the log.
+absl::Status IndexPersonEventsOnce(Store* store) {
+  ASSIGN_OR_RETURN(std::optional<std::string> indexed, store->Get(Family::kMeta, kPersonEventsIndexedKey));
+  if (indexed) return absl::OkStatus();
+  WriteBatch batch(*store);
+  absl::Status write_error;
+  RETURN_IF_ERROR(ScanEventLog(*store, 1, [&](const storage::v1::EventLogEntry& entry) {
+    if (entry.has_person()) PutPersonEventIndex(&batch, entry.person(), entry.sequence());
+    if (batch.Count() >= 10000) {
+      write_error = store->Write(&batch, /*sync=*/false);
+      batch.Clear();
+    }
+    return write_error.ok();
+  }));
+  RETURN_IF_ERROR(write_error);
+  batch.Put(Family::kMeta, kPersonEventsIndexedKey, "1");
+  return store->Write(&batch, /*sync=*/true);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store, const Swappable<RuleSet>* rules,
                                                                    Clock* clock) {
   ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
+  RETURN_IF_ERROR(IndexPersonEventsOnce(store));
   ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(store));
   std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, last, std::move(audit)));
   absl::Status decode_error;
@@ -99,6 +122,7 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, ab
   id_entry.set_fingerprint(event.entry.fingerprint());
   PutEventIdEntry(&batch, event_id, std::move(id_entry));
   if (entry.has_person()) {
+    PutPersonEventIndex(&batch, entry.person(), sequence);
     RETURN_IF_ERROR(ApplyPerson(entry.person(), sequence, received_at, &batch, &result.decisions));
   } else if (entry.has_broadcast() && rules_ != nullptr && rules_->Get() != nullptr &&
              !rules_->Get()->BroadcastRules(entry.broadcast().topic()).empty()) {

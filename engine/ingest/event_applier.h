@@ -28,6 +28,8 @@
 #include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/decision_commands.h"
+#include "engine/ingest/erasure.h"
+#include "engine/ingest/event_validator.h"
 #include "engine/ingest/gateway_commands.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/person_merge.h"
@@ -82,6 +84,8 @@ class EventApplier {
   size_t pending_sweeps() const { return sweeps_.size(); }
 
   uint64_t last_sequence() const { return last_sequence_; }
+  // The rules in force, or null when none are loaded.
+  std::shared_ptr<const RuleSet> current_rules() const { return rules_ != nullptr ? rules_->Get() : nullptr; }
 
   // The evaluation date: today in the city's time zone.
   absl::CivilDay Today(absl::Time now) const;
@@ -89,6 +93,7 @@ class EventApplier {
   // Commands on decisions and cases (writer thread only).
   DecisionCommands& commands() { return *commands_; }
   GatewayCommands& gateway() { return *gateway_; }
+  PersonEraser& eraser() { return *eraser_; }
   AuditLog& audit() { return *audit_; }
 
  private:
@@ -96,7 +101,8 @@ class EventApplier {
                std::unique_ptr<AuditLog> audit)
       : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence), audit_(std::move(audit)),
         commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
-        gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)) {}
+        gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)),
+        eraser_(std::make_unique<PersonEraser>(store, audit_.get(), commands_.get(), rules)) {}
   // Writes the files of `rules` once, so its decisions can be replayed.
   absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
@@ -113,6 +119,7 @@ class EventApplier {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<DecisionCommands> commands_;
   std::unique_ptr<GatewayCommands> gateway_;
+  std::unique_ptr<PersonEraser> eraser_;
   std::set<std::string> snapshots_;  // rule set versions already snapshotted
 };
 

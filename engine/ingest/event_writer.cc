@@ -141,10 +141,13 @@ void EventWriter::Run() {
     if (!group.empty()) CommitGroup(&group);
     if (applier_->HasPendingSweep() && CurrentFailure().ok()) AdvanceSweep();
     if (CurrentFailure().ok()) ProcessDeadlines();
+    if (CurrentFailure().ok()) ProcessRetention();
   }
   // Ticks whose sweep did not finish: tell their callers.
   for (auto& [id, waiting] : waiting_ticks_) {
-    waiting.first(absl::UnavailableError("the engine stopped before the daily evaluation finished; it resumes at restart"));
+    waiting.first(
+        absl::UnavailableError("the engine stopped before the daily evaluation "
+                               "finished; it resumes at restart"));
   }
   waiting_ticks_.clear();
 }
@@ -190,6 +193,31 @@ void EventWriter::ProcessDeadlines() {
     return;
   }
   stats_.deadlines += *processed;
+}
+
+void EventWriter::ProcessRetention() {
+  const absl::Time now = clock_->Now();
+  if (now < next_retention_check_) return;
+  std::shared_ptr<const RuleSet> rules = applier_->current_rules();
+  const int days = rules != nullptr ? rules->city().event_retention_days : 0;
+  if (days <= 0) {
+    next_retention_check_ = now + options_.retention_check;
+    return;
+  }
+  absl::StatusOr<RetentionProgress> progress =
+      applier_->eraser().EraseExpiredEvents(now, absl::Hours(24) * days, options_.retention_chunk);
+  absl::Status status = progress.ok() ? Sync() : progress.status();
+  absl::MutexLock lock(&mu_);
+  if (!status.ok()) {
+    LogError("ingest", absl::StrCat("storage failure on event retention, "
+                                    "refusing events until restart: ",
+                                    status.ToString()));
+    if (failure_.ok()) failure_ = status;
+    return;
+  }
+  stats_.events_expired += progress->erased;
+  // A full chunk: more may be due, go on at the next turn of the loop.
+  if (progress->caught_up) next_retention_check_ = now + options_.retention_check;
 }
 
 void EventWriter::CommitGroup(std::deque<Pending>* group) {
@@ -247,7 +275,15 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   {
     absl::MutexLock lock(&mu_);
     if (!failure.ok() && failure_.ok()) failure_ = failure;
-    stats_.events += group->size();
+    for (const Pending& pending : *group) {
+      if (std::holds_alternative<ValidatedEvent>(pending.work)) {
+        ++stats_.events;
+      } else if (std::holds_alternative<Command>(pending.work)) {
+        ++stats_.commands;
+      } else {
+        ++stats_.ticks;
+      }
+    }
     stats_.groups += 1;
     stats_.pending_sweeps = applier_->pending_sweeps();
   }

@@ -5,9 +5,10 @@
 // (broadcasts, daily ticks) chunk by chunk, so events keep flowing.
 //
 //   EventWriter writer(applier.get(), store.get(), SystemClock(), {});
-//   writer.Submit(std::move(event), [](absl::StatusOr<IngestResult> r) { ... });
-//   writer.SubmitTick(absl::CivilDay(2026, 1, 12), [](absl::StatusOr<TickOutcome> r) { ... });
-//   writer.Stop();  // applies and acknowledges what is queued, then returns
+//   writer.Submit(std::move(event), [](absl::StatusOr<IngestResult> r) { ...
+//   }); writer.SubmitTick(absl::CivilDay(2026, 1, 12),
+//   [](absl::StatusOr<TickOutcome> r) { ... }); writer.Stop();  // applies and
+//   acknowledges what is queued, then returns
 #ifndef PROACTIVE_ENGINE_INGEST_EVENT_WRITER_H_
 #define PROACTIVE_ENGINE_INGEST_EVENT_WRITER_H_
 
@@ -39,14 +40,21 @@ struct EventWriterOptions {
   int sweep_chunk = 2000;     // persons per sweep chunk
   // How often the writer looks for due deadlines when idle.
   absl::Duration deadline_check = absl::Seconds(1);
+  // How often the writer erases the payloads of events past the city's
+  // retention period (city.yaml event_retention_days), in chunks.
+  absl::Duration retention_check = absl::Minutes(10);
+  int retention_chunk = 2000;
 };
 
 struct EventWriterStats {
-  uint64_t events = 0;  // applied or duplicate
-  uint64_t groups = 0;  // group commits (fsyncs when sync)
+  uint64_t events = 0;    // events applied or acknowledged as duplicates
+  uint64_t commands = 0;  // decision, case, gateway and erasure commands
+  uint64_t ticks = 0;     // daily evaluations started
+  uint64_t groups = 0;    // group commits (fsyncs when sync)
   uint64_t sweep_chunks = 0;
   size_t pending_sweeps = 0;
-  uint64_t deadlines = 0;  // deadlines processed
+  uint64_t deadlines = 0;       // deadlines processed
+  uint64_t events_expired = 0;  // event payloads erased at the end of their retention
 };
 
 // What a daily tick did, once its sweep finished.
@@ -108,6 +116,7 @@ class EventWriter {
   void CommitGroup(std::deque<Pending>* group);
   void AdvanceSweep();
   void ProcessDeadlines();
+  void ProcessRetention();
   absl::Status Sync();
   absl::Status CurrentFailure() const;
 
@@ -123,6 +132,7 @@ class EventWriter {
   EventWriterStats stats_ ABSL_GUARDED_BY(mu_);
   // Writer thread only: ticks waiting for their sweep, by sweep id.
   std::map<uint64_t, std::pair<TickDone, TickOutcome>> waiting_ticks_;
+  absl::Time next_retention_check_ = absl::InfinitePast();  // writer thread only
   std::thread thread_;
 };
 

@@ -145,7 +145,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
 
 absl::StatusOr<storage::v1::ReplyRecord> GatewayCommands::MarkRead(const std::string& reply_id,
                                                                    const std::string& caseworker, absl::Time now) {
-  const std::string key = absl::StrCat("reply/", reply_id);
+  const std::string key = ReplyKey(reply_id);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kOutbox, key));
   if (!bytes) return absl::NotFoundError(absl::StrCat("reply_id: no reply \"", reply_id, "\""));
   ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*bytes, key));
@@ -154,15 +154,17 @@ absl::StatusOr<storage::v1::ReplyRecord> GatewayCommands::MarkRead(const std::st
   record.set_read(true);
   WriteBatch batch(*store_);
   batch.Put(Family::kOutbox, key, EncodeRecord(record));
-  batch.Delete(Family::kOutbox, absl::StrCat("inbox/", reply_id));
-  audit_->Append(&batch, now, AuditRecord{"reply.read", record.decision_id(), "", caseworker, "unread", "read", reply_id},
-                 record);
+  batch.Delete(Family::kOutbox, InboxKey(reply_id));
+  audit_->Append(&batch, now,
+                 AuditRecord{"reply.read", record.decision_id(), "", caseworker, "unread", "read", reply_id}, record);
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return record;
 }
 
-absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read) {
-  std::vector<storage::v1::ReplyRecord> replies;
+std::string ReplyKey(absl::string_view reply_id) { return absl::StrCat("reply/", reply_id); }
+std::string InboxKey(absl::string_view reply_id) { return absl::StrCat("inbox/", reply_id); }
+
+absl::Status ScanReplies(const Store& store, absl::FunctionRef<bool(const storage::v1::ReplyRecord&)> visit) {
   absl::Status error;
   RETURN_IF_ERROR(store.Scan(Family::kOutbox, "reply/", [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::ReplyRecord> r = DecodeRecord<storage::v1::ReplyRecord>(value, key);
@@ -170,10 +172,17 @@ absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& sto
       error = r.status();
       return false;
     }
-    if (r->for_caseworker() && (include_read || !r->read())) replies.push_back(*std::move(r));
+    return visit(*r);
+  }));
+  return error;
+}
+
+absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read) {
+  std::vector<storage::v1::ReplyRecord> replies;
+  RETURN_IF_ERROR(ScanReplies(store, [&](const storage::v1::ReplyRecord& r) {
+    if (r.for_caseworker() && (include_read || !r.read())) replies.push_back(r);
     return true;
   }));
-  RETURN_IF_ERROR(error);
   std::sort(replies.begin(), replies.end(),
             [](const auto& a, const auto& b) { return a.received_at().seconds() < b.received_at().seconds(); });
   return replies;
@@ -209,7 +218,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
                                                          const std::string& gateway_message_id, absl::Time received_at,
                                                          absl::Time now) {
   const std::string reply_id = absl::StrCat("g-", ToHex(Sha256Digest(gateway_message_id)).substr(0, 24));
-  const std::string key = absl::StrCat("reply/", reply_id);
+  const std::string key = ReplyKey(reply_id);
   ASSIGN_OR_RETURN(std::optional<std::string> seen, store_->Get(Family::kOutbox, key));
   if (seen) {
     ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, key));
@@ -233,7 +242,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     result.reply_text = "Ville de Paris : votre message a été transmis à un agent.";
     record.set_for_caseworker(true);
     record.set_outcome(absl::StrCat("to a caseworker: ", why));
-    batch.Put(Family::kOutbox, absl::StrCat("inbox/", reply_id), "");
+    batch.Put(Family::kOutbox, InboxKey(reply_id), "");
   };
   if (persons.empty()) {
     to_caseworker("the number is not known");
@@ -255,7 +264,9 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
       }
     }
     result.outcome = "opted out";
-    result.reply_text = "Ville de Paris : vous ne recevrez plus de messages. Pour changer d'avis, adressez-vous à votre mairie.";
+    result.reply_text =
+        "Ville de Paris : vous ne recevrez plus de messages. Pour changer "
+        "d'avis, adressez-vous à votre mairie.";
     record.set_outcome("opted out");
   } else if (keyword == Keyword::kAccept || keyword == Keyword::kDecline || keyword == Keyword::kContest) {
     ASSIGN_OR_RETURN(std::string decision_id, FindDecision(persons, code, keyword != Keyword::kContest));

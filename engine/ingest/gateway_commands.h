@@ -27,7 +27,8 @@ struct LeasedMessage {
 };
 
 struct ReplyResult {
-  std::string outcome;  // "accepted", "declined", "contested", "opted out", "to a caseworker", "duplicate"
+  std::string outcome;  // "accepted", "declined", "contested", "opted out", "to
+                        // a caseworker", "duplicate"
   std::string decision_id;
   std::string reply_text;
 };
@@ -63,7 +64,14 @@ class GatewayCommands {
   const Swappable<RuleSet>* rules_;
 };
 
-// Replies waiting for (or, with `include_read`, seen by) a caseworker, oldest first.
+// Visits every stored reply in id order until `visit` returns false.
+absl::Status ScanReplies(const Store& store, absl::FunctionRef<bool(const storage::v1::ReplyRecord&)> visit);
+// The key of a stored reply and of its inbox entry.
+std::string ReplyKey(absl::string_view reply_id);
+std::string InboxKey(absl::string_view reply_id);
+
+// Replies waiting for (or, with `include_read`, seen by) a caseworker, oldest
+// first.
 absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read);
 
 // Retry delays after delivery failures: 1, 5, 30 minutes, 2 hours; then a

@@ -156,6 +156,12 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
   if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
 }
 
+void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
+  if (InReadyIndex(m)) batch->Delete(Family::kOutbox, ReadyKey(m));
+  batch->Delete(Family::kOutbox, absl::StrCat("m/", m.message_id()));
+  batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
+}
+
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max) {
   std::vector<std::string> ids;
   const std::string limit = absl::StrFormat("r/%020d", absl::ToUnixSeconds(now));
@@ -186,6 +192,10 @@ void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out) {
   storage::v1::OptOut copy = opt_out;
   copy.set_format_version(kStorageFormatVersion);
   batch->Put(Family::kOutbox, absl::StrCat("optout/", opt_out.person_id()), EncodeRecord(copy));
+}
+
+void DeleteOptOut(WriteBatch* batch, absl::string_view person_id) {
+  batch->Delete(Family::kOutbox, absl::StrCat("optout/", person_id));
 }
 
 void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {

@@ -1,13 +1,14 @@
 // The outbox: every message a decision needs, written in the same batch as
 // the decision, one per recipient, with an idempotency key (decision id,
 // kind, recipient), its channel (SMS, or a letter when the person has no
-// phone when it leaves and the rule allows it), its language, its rendered text (the rule's template,
-// the city's algorithm notice, the reference code) and when it may leave
-// (quiet hours for non-urgent messages). A person who opted out (STOP) is
-// never messaged: their message is recorded as suppressed.
+// phone when it leaves and the rule allows it), its language, its rendered text
+// (the rule's template, the city's algorithm notice, the reference code) and
+// when it may leave (quiet hours for non-urgent messages). A person who opted
+// out (STOP) is never messaged: their message is recorded as suppressed.
 //
-//   ASSIGN_OR_RETURN(auto messages, ComposeMessages(decision, *rule, rules.city(), &persons, now));
-//   for (auto& m : messages) PutNewMessage(&batch, m);
+//   ASSIGN_OR_RETURN(auto messages, ComposeMessages(decision, *rule,
+//   rules.city(), &persons, now)); for (auto& m : messages)
+//   PutNewMessage(&batch, m);
 #ifndef PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
 #define PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
 
@@ -26,7 +27,8 @@
 
 namespace proactive {
 
-// Replaces {name} in `text` with `values[name]`; unknown names stay as they are.
+// Replaces {name} in `text` with `values[name]`; unknown names stay as they
+// are.
 std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
 
 // The moment a message may leave: now when urgent, else the end of the quiet
@@ -59,6 +61,9 @@ absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Stor
 void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m);
 inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) { PutMessage(batch, nullptr, m); }
 
+// Removes a message and its indexes (its person forgotten).
+void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);
+
 // Ids of messages ready to lease by `now` (pending, or leased and expired),
 // at most `max`, oldest first.
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max);
@@ -68,6 +73,7 @@ absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, ab
 // Opt-outs.
 absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id);
 void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out);
+void DeleteOptOut(WriteBatch* batch, absl::string_view person_id);
 
 // The phone index (number -> persons), kept by the event applier.
 void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id);

@@ -95,7 +95,9 @@ class PackParser {
   void ParseRoot(PackSpec* pack) {
     const YAML::Node& root = file_.root();
     if (!root.IsMap()) {
-      file_.ErrorAt(1, 1, "a rule pack is a map with \"pack\", \"version\", \"title\" and \"rules\"");
+      file_.ErrorAt(1, 1,
+                    "a rule pack is a map with \"pack\", \"version\", "
+                    "\"title\" and \"rules\"");
       return;
     }
     file_.CheckKeys(root, "the pack", {"pack", "version", "title", "owner", "parameters", "rules"});
@@ -152,8 +154,9 @@ class PackParser {
       parameter.legal_basis = Text(body, "legal_basis", context, true);
       const YAML::Node values = body["values"];
       if (!values || !values.IsSequence() || values.size() == 0) {
-        file_.Error(values ? values : entry.first,
-                    absl::StrCat(context, " needs \"values\": a list of {since: YYYY-MM-DD, value: ...}"));
+        file_.Error(values ? values : entry.first, absl::StrCat(context,
+                                                                " needs \"values\": a list of {since: "
+                                                                "YYYY-MM-DD, value: ...}"));
         continue;
       }
       for (const YAML::Node& v : values) {
@@ -215,7 +218,9 @@ class PackParser {
 
   bool ParseRule(const YAML::Node& node, const PackSpec& pack, RuleSpec* rule) {
     if (!node.IsMap()) {
-      file_.Error(node, "each rule is a map with id, title, purpose, legal_basis, trigger, when, once_per, action");
+      file_.Error(node,
+                  "each rule is a map with id, title, purpose, legal_basis, "
+                  "trigger, when, once_per, action");
       return false;
     }
     file_.CheckKeys(node, "a rule",
@@ -262,7 +267,8 @@ class PackParser {
     const YAML::Node node = rule_node["trigger"];
     if (!node || !node.IsMap()) {
       file_.Error(node ? node : rule_node,
-                  "a rule needs a \"trigger\": {events: [attributes]}, {broadcast: topic} or {schedule: daily}");
+                  "a rule needs a \"trigger\": {events: [attributes]}, "
+                  "{broadcast: topic} or {schedule: daily}");
       return;
     }
     file_.CheckKeys(node, "trigger", {"events", "broadcast", "schedule"});
@@ -320,7 +326,8 @@ class PackParser {
     if (action.kind == ActionKind::kPropose) {
       if (!reply || !reply.IsMap()) {
         file_.Error(reply ? reply : node,
-                    "a propose action needs \"reply\": {deadline_days: N, without_reply: lapse or accept}");
+                    "a propose action needs \"reply\": {deadline_days: N, "
+                    "without_reply: lapse or accept}");
       } else {
         file_.CheckKeys(reply, "reply", {"deadline_days", "without_reply"});
         if (!reply["deadline_days"]) {
@@ -409,11 +416,13 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
   if (file.Parse()) {
     const YAML::Node& root = file.root();
     if (!root.IsMap()) {
-      file.ErrorAt(1, 1, "city.yaml is a map with city, timezone, algorithm_notice, recourse_window_days");
+      file.ErrorAt(1, 1,
+                   "city.yaml is a map with city, timezone, algorithm_notice, "
+                   "recourse_window_days");
     } else {
       file.CheckKeys(root, "city.yaml",
                      {"city", "timezone", "algorithm_notice", "recourse_window_days", "review_sla_days",
-                      "sms_attribute", "language_attribute", "quiet_hours"});
+                      "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -424,7 +433,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       const YAML::Node notice = root["algorithm_notice"];
       if (!notice || !notice.IsMap()) {
         file.Error(notice ? notice : root,
-                   "city.yaml needs algorithm_notice: {fr: ..., en: ...} (CRPA art. L311-3-1)");
+                   "city.yaml needs algorithm_notice: {fr: ..., en: ...} (CRPA "
+                   "art. L311-3-1)");
       } else {
         file.CheckKeys(notice, "algorithm_notice", {"fr", "en"});
         for (const char* language : {"fr", "en"}) {
@@ -445,6 +455,17 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (root["sms_attribute"]) city.sms_attribute = file.String(root["sms_attribute"], "sms_attribute").value_or("");
       if (root["language_attribute"]) {
         city.language_attribute = file.String(root["language_attribute"], "language_attribute").value_or("");
+      }
+      if (const YAML::Node retention = root["event_retention_days"]) {
+        if (auto days = file.Int(retention, "event_retention_days")) {
+          if (*days < 0 || *days > 36500) {
+            file.Error(retention,
+                       "event_retention_days is a number of days, 0 (keep "
+                       "forever) to 36500");
+          } else {
+            city.event_retention_days = static_cast<int>(*days);
+          }
+        }
       }
       if (const YAML::Node quiet = root["quiet_hours"]) {
         file.CheckKeys(quiet, "quiet_hours", {"from", "until"});

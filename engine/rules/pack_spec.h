@@ -2,7 +2,8 @@
 // is compiled. See docs/rules.md for the format.
 //
 //   std::vector<Diagnostic> diagnostics;
-//   std::optional<PackSpec> pack = ParsePackFile(text, "rules/paris/heatwave.yaml", &diagnostics);
+//   std::optional<PackSpec> pack = ParsePackFile(text,
+//   "rules/paris/heatwave.yaml", &diagnostics);
 #ifndef PROACTIVE_ENGINE_RULES_PACK_SPEC_H_
 #define PROACTIVE_ENGINE_RULES_PACK_SPEC_H_
 
@@ -119,6 +120,10 @@ struct CitySpec {
   std::string language_attribute = "preferred_language";
   int quiet_from_hour = 21;
   int quiet_until_hour = 8;
+  // Raw person events older than this (by reception) lose their payload in
+  // the event log; 0 keeps them forever. Person states and decisions keep
+  // what they hold.
+  int event_retention_days = 0;
 };
 
 }  // namespace proactive

@@ -52,27 +52,32 @@ ABSL_FLAG(std::string, data_dir, "var/data", "directory of the embedded RocksDB 
 ABSL_FLAG(std::string, rules_dir, "rules", "directory with schema.yaml and the rule packs");
 ABSL_FLAG(std::string, durability, "sync",
           "sync: acknowledge events only once fsynced (production); "
-          "async: acknowledge once written, a power cut may lose recent events (development)");
-ABSL_FLAG(std::string, ready_file, "",
-          "when set, the bound host:port is written to this file once serving");
+          "async: acknowledge once written, a power cut may lose recent events "
+          "(development)");
+ABSL_FLAG(std::string, ready_file, "", "when set, the bound host:port is written to this file once serving");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
 ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(bool, insecure, false,
-          "local development only: plaintext gRPC, and without --access_file every caller has every role");
+          "local development only: plaintext gRPC, and without --access_file "
+          "every caller has every role");
 ABSL_FLAG(std::string, tls_cert, "", "PEM file: the server's certificate chain (mutual TLS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM file: the server's private key");
 ABSL_FLAG(std::string, tls_client_ca, "", "PEM file: the CA that signs client certificates");
 ABSL_FLAG(std::string, access_file, "",
-          "YAML file of principals (certificate names or token hashes) and their roles; "
+          "YAML file of principals (certificate names or token hashes) and "
+          "their roles; "
           "required unless --insecure (see deploy/config/access.yaml)");
 ABSL_FLAG(std::string, clock_start, "",
-          "demos and tests only: the engine's clock starts at this RFC 3339 time and runs from there");
+          "demos and tests only: the engine's clock starts at this RFC 3339 "
+          "time and runs from there");
 ABSL_FLAG(bool, daily_schedule, true,
-          "run time-driven rules once a day (at start, then at each new day in the city's time zone)");
+          "run time-driven rules once a day (at start, then at each new day in "
+          "the city's time zone)");
 ABSL_FLAG(std::string, health_listen, "",
-          "host:port of a plaintext listener serving only the gRPC health service, for probes");
+          "host:port of a plaintext listener serving only the gRPC health "
+          "service, for probes");
 
 namespace proactive {
 namespace {
@@ -102,8 +107,10 @@ absl::Status ReadTlsOptions(GrpcServerOptions* options) {
   if (cert.empty() && key.empty() && ca.empty()) {
     if (absl::GetFlag(FLAGS_insecure)) return absl::OkStatus();
     return absl::InvalidArgumentError(
-        "mutual TLS is required: pass --tls_cert, --tls_key and --tls_client_ca "
-        "(deploy/certs/make-dev-certs.sh makes development ones), or --insecure for local development");
+        "mutual TLS is required: pass --tls_cert, --tls_key and "
+        "--tls_client_ca "
+        "(deploy/certs/make-dev-certs.sh makes development ones), or "
+        "--insecure for local development");
   }
   if (cert.empty() || key.empty() || ca.empty()) {
     return absl::InvalidArgumentError("--tls_cert, --tls_key and --tls_client_ca go together");
@@ -223,7 +230,8 @@ absl::Status Run() {
   IngestionServiceDeps ingestion_deps{&access, &rules.schema(), writer.get(), clock, IngestLimits()};
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
-  std::unique_ptr<grpc::Service> persons = NewPersonsService(&access, store.get());
+  std::unique_ptr<grpc::Service> persons =
+      NewPersonsService(PersonsServiceDeps{&access, store.get(), writer.get(), clock});
   std::unique_ptr<grpc::Service> decisions =
       NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
   std::unique_ptr<grpc::Service> recourse = NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
@@ -280,8 +288,9 @@ absl::Status Run() {
   EventWriterStats stats = writer->stats();
   writer.reset();
   RETURN_IF_ERROR(store->Close());
-  LogInfo("proactived", absl::StrCat("stopped cleanly after ", stats.events, " events in ",
-                                     stats.groups, " group commits"));
+  LogInfo("proactived", absl::StrCat("stopped cleanly after ", stats.events, " events, ", stats.commands,
+                                     " commands and ", stats.ticks, " daily evaluations in ", stats.groups,
+                                     " group commits"));
   return absl::OkStatus();
 }
 
@@ -290,7 +299,8 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "proactive engine daemon.\n  proactived --data_dir=DIR --rules_dir=rules [--listen=HOST:PORT]");
+      "proactive engine daemon.\n  proactived --data_dir=DIR --rules_dir=rules "
+      "[--listen=HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
   const std::string level = absl::GetFlag(FLAGS_log_level);
   proactive::SetLogLevel(level == "debug"     ? proactive::LogLevel::kDebug

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/common/sha256.h"
+#include "engine/schema/yaml_file.h"
 #include "grpc/grpc_security_constants.h"
 #include "engine/schema/yaml_file.h"
 
@@ -66,6 +67,8 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kPublishMethod, {Role::kBackOffice}},
       {kPublishStreamMethod, {Role::kBackOffice}},
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
+      // The system of record that received the erasure request.
+      {kForgetPersonMethod, {Role::kBackOffice}},
       {kListDecisionsMethod, {Role::kBackOffice, Role::kCaseworker}},
       {kGetDecisionMethod, {Role::kBackOffice, Role::kCaseworker}},
       {kContestMethod, {Role::kBackOffice, Role::kCaseworker}},
@@ -102,13 +105,17 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
   if (file.Parse()) {
     const YAML::Node& root = file.root();
     if (!root.IsMap() || !root["principals"] || !root["principals"].IsSequence()) {
-      file.ErrorAt(1, 1, "an access file is a map with \"principals\": a list of {name, roles, certificate or token_sha256}");
+      file.ErrorAt(1, 1,
+                   "an access file is a map with \"principals\": a list of "
+                   "{name, roles, certificate or token_sha256}");
     } else {
       file.CheckKeys(root, "the access file", {"principals"});
       std::set<std::string> names;
       for (const YAML::Node& node : root["principals"]) {
         if (!node.IsMap()) {
-          file.Error(node, "each principal is {name, roles, certificate_names or token_sha256}");
+          file.Error(node,
+                     "each principal is {name, roles, certificate_names or "
+                     "token_sha256}");
           continue;
         }
         file.CheckKeys(node, "a principal", {"name", "roles", "certificate_names", "token_sha256"});
@@ -127,7 +134,8 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             std::optional<Role> role = ParseRole(name);
             if (!role) {
               file.Error(node["roles"], absl::StrCat("unknown role \"", name,
-                                                     "\"; roles are back-office, gateway, caseworker, rules-admin, auditor"));
+                                                     "\"; roles are back-office, gateway, "
+                                                     "caseworker, rules-admin, auditor"));
             } else {
               entry.principal.roles.insert(*role);
             }
@@ -140,12 +148,14 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
           entry.token_sha256 = file.String(node["token_sha256"], "token_sha256").value_or("");
           if (!IsHexSha256(entry.token_sha256)) {
             file.Error(node["token_sha256"],
-                       "token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself");
+                       "token_sha256 is the lower-case hex SHA-256 of the "
+                       "token (64 characters), never the token itself");
           }
         }
         if (entry.certificate_names.empty() && entry.token_sha256.empty()) {
           file.Error(node, absl::StrCat("principal \"", entry.principal.name,
-                                        "\" needs certificate_names or token_sha256 to be recognised"));
+                                        "\" needs certificate_names or "
+                                        "token_sha256 to be recognised"));
         }
         policy.principals_.push_back(std::move(entry));
       }
@@ -170,6 +180,11 @@ AccessPolicy AccessPolicy::AllowEveryoneForDevelopment() {
   AccessPolicy policy;
   policy.development_ = true;
   return policy;
+}
+
+std::string AccessPolicy::Actor(const grpc::ServerContextBase& context, absl::string_view role) const {
+  std::optional<Principal> caller = Identify(context);
+  return absl::StrCat(role, ":", caller ? caller->name : "unknown");
 }
 
 std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& context) const {
@@ -207,7 +222,8 @@ absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, abs
   std::optional<Principal> caller = Identify(context);
   if (!caller) {
     return absl::UnauthenticatedError(
-        "no known identity: present a client certificate or a bearer token listed in the access file");
+        "no known identity: present a client certificate or a bearer token "
+        "listed in the access file");
   }
   auto it = MethodRoles().find(std::string(method));
   if (it == MethodRoles().end()) {

@@ -3,7 +3,8 @@
 // lists the roles allowed to call it (MethodRoles). An RPC missing from that
 // table is refused to everyone.
 //
-//   ASSIGN_OR_RETURN(AccessPolicy policy, AccessPolicy::LoadFile("deploy/config/access.yaml", &diagnostics));
+//   ASSIGN_OR_RETURN(AccessPolicy policy,
+//   AccessPolicy::LoadFile("deploy/config/access.yaml", &diagnostics));
 //   // in a handler:
 //   absl::Status allowed = policy.Authorize(*context, kPublishMethod);
 //
@@ -38,6 +39,7 @@ const std::vector<Role>& AllRoles();
 inline constexpr char kPublishMethod[] = "/proactive.v1.Ingestion/Publish";
 inline constexpr char kPublishStreamMethod[] = "/proactive.v1.Ingestion/PublishStream";
 inline constexpr char kGetPersonMethod[] = "/proactive.v1.Persons/GetPerson";
+inline constexpr char kForgetPersonMethod[] = "/proactive.v1.Persons/ForgetPerson";
 inline constexpr char kListDecisionsMethod[] = "/proactive.v1.Decisions/ListDecisions";
 inline constexpr char kGetDecisionMethod[] = "/proactive.v1.Decisions/GetDecision";
 inline constexpr char kContestMethod[] = "/proactive.v1.Decisions/Contest";
@@ -89,6 +91,10 @@ class AccessPolicy {
   // when one is sent, else by the client certificate's common name or DNS
   // subject alternative names. nullopt when unknown. Thread-safe.
   std::optional<Principal> Identify(const grpc::ServerContextBase& context) const;
+
+  // "<role>:<principal>" ("caseworker:agent-12") for the actor fields of
+  // decision histories and the audit log; "<role>:unknown" when unknown.
+  std::string Actor(const grpc::ServerContextBase& context, absl::string_view role) const;
 
   // OK when the caller may call `method`; UNAUTHENTICATED when the caller is
   // unknown; PERMISSION_DENIED naming the principal, its roles and the roles

@@ -23,14 +23,14 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
   for (const storage::v1::NamedValue& p : r.parameters()) {
     v1::Attribute* a = d.add_parameters();
     a->set_name(p.name());
-    *a->mutable_value() = ToApiValue(p.value());
+    if (p.has_value()) *a->mutable_value() = ToApiValue(p.value());  // erased when pseudonymised
   }
   for (const std::string& basis : r.legal_basis()) d.add_legal_basis(basis);
   for (const storage::v1::DecisionInput& in : r.inputs()) {
     v1::DecisionInput* out = d.add_inputs();
     out->set_path(in.path());
     if (!in.person_id().empty()) out->set_person_id(in.person_id());
-    if (in.present()) *out->mutable_value() = ToApiValue(in.value());
+    if (in.present() && in.has_value()) *out->mutable_value() = ToApiValue(in.value());
     if (!in.source().empty()) out->set_source(in.source());
     if (in.has_occurred_at()) *out->mutable_occurred_at() = in.occurred_at();
     if (!in.event_id().empty()) out->set_event_id(in.event_id());
@@ -62,6 +62,7 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
   }
   if (r.has_reply_deadline()) *d.mutable_reply_deadline() = r.reply_deadline();
   if (r.has_recourse_deadline()) *d.mutable_recourse_deadline() = r.recourse_deadline();
+  if (r.has_pseudonymised_at()) *d.mutable_pseudonymised_at() = r.pseudonymised_at();
   return d;
 }
 

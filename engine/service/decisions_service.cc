@@ -14,12 +14,6 @@
 namespace proactive {
 namespace {
 
-// "back-office:<principal>" for the actor fields of history and audit.
-std::string Actor(const AccessPolicy& access, const grpc::ServerContextBase& context, absl::string_view role) {
-  std::optional<Principal> caller = access.Identify(context);
-  return absl::StrCat(role, ":", caller ? caller->name : "unknown");
-}
-
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
   explicit DecisionsService(DecisionsServiceDeps deps)
@@ -35,7 +29,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<ContestResult>();
-    const std::string actor = Actor(*access_->Get(), *context, "back-office");
+    const std::string actor = access_->Get()->Actor(*context, "back-office");
     deps_.writer->Execute(
         [id = request->decision_id(), reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<ContestResult> r = a.commands().Contest(id, actor, reason, clock->Now());
@@ -64,7 +58,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<storage::v1::DecisionRecord>();
-    const std::string actor = Actor(*access_->Get(), *context, "back-office");
+    const std::string actor = access_->Get()->Actor(*context, "back-office");
     deps_.writer->Execute(
         [id = request->decision_id(), accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<storage::v1::DecisionRecord> r =

@@ -1,5 +1,8 @@
 #include "engine/service/persons_service.h"
 
+#include <string_view>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/ingest/value_conversion.h"
@@ -10,10 +13,60 @@
 namespace proactive {
 namespace {
 
+// A request reference is an identifier of the city's, never free text.
+absl::Status CheckRequestReference(absl::string_view reference) {
+  if (reference.empty()) return FieldError("request_reference", "is required (the city's reference of the request)");
+  if (reference.size() > 64) return FieldError("request_reference", "is longer than 64 characters");
+  for (char c : reference) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("._:/-").find(c) == std::string_view::npos) {
+      return FieldError("request_reference",
+                        "may hold only letters, digits and . _ : / - (a "
+                        "reference, not a description)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 class PersonsService final : public v1::Persons::CallbackService {
  public:
-  PersonsService(const Swappable<AccessPolicy>* access, const Store* store)
-      : access_(access), store_(store) {}
+  explicit PersonsService(PersonsServiceDeps deps) : access_(deps.access), store_(deps.store), deps_(deps) {}
+
+  grpc::ServerUnaryReactor* ForgetPerson(grpc::CallbackServerContext* context, const v1::ForgetPersonRequest* request,
+                                         v1::ForgetPersonResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kForgetPersonMethod);
+    if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
+    if (status.ok()) status = CheckRequestReference(request->request_reference());
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
+    ErasureRequest erasure{request->person_id(), access_->Get()->Actor(*context, "back-office"),
+                           request->request_reference()};
+    auto result = std::make_shared<storage::v1::ErasureRecord>();
+    deps_.writer->Execute(
+        [erasure, result, clock = deps_.clock](EventApplier& a) {
+          absl::StatusOr<storage::v1::ErasureRecord> r = a.eraser().Forget(erasure, clock->Now());
+          if (!r.ok()) return r.status();
+          *result = *std::move(r);
+          return absl::OkStatus();
+        },
+        [reactor, response, result](absl::Status s) {
+          if (s.ok()) {
+            response->set_pseudonym(result->pseudonym());
+            response->set_events_erased(result->events_erased());
+            response->set_decisions_pseudonymised(result->decisions_pseudonymised());
+            response->set_offers_withdrawn(result->offers_withdrawn());
+            response->set_cases_pseudonymised(result->cases_pseudonymised());
+            response->set_messages_deleted(result->messages_deleted());
+            response->set_replies_erased(result->replies_erased());
+            response->set_links_removed(result->links_removed());
+          }
+          reactor->Finish(ToGrpcStatus(s));
+        });
+    return reactor;
+  }
 
   grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context,
                                       const v1::GetPersonRequest* request,
@@ -41,6 +94,7 @@ class PersonsService final : public v1::Persons::CallbackService {
 
   const Swappable<AccessPolicy>* access_;
   const Store* store_;
+  const PersonsServiceDeps deps_;
 };
 
 }  // namespace
@@ -69,8 +123,8 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state) {
   return person;
 }
 
-std::unique_ptr<grpc::Service> NewPersonsService(const Swappable<AccessPolicy>* access, const Store* store) {
-  return std::make_unique<PersonsService>(access, store);
+std::unique_ptr<grpc::Service> NewPersonsService(PersonsServiceDeps deps) {
+  return std::make_unique<PersonsService>(deps);
 }
 
 }  // namespace proactive

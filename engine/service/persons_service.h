@@ -1,10 +1,13 @@
-// The proactive.v1.Persons gRPC service: what the engine holds about a person.
+// The proactive.v1.Persons gRPC service: what the engine holds about a
+// person, and forgetting them (GDPR erasure, a command of the writer).
 #ifndef PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_
 #define PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_
 
 #include <memory>
 
+#include "engine/common/clock.h"
 #include "engine/common/swappable.h"
+#include "engine/ingest/event_writer.h"
 #include "engine/service/access_control.h"
 #include "engine/store/store.h"
 #include "grpcpp/impl/service_type.h"
@@ -13,8 +16,15 @@
 
 namespace proactive {
 
-// REQUIRES: `access` and `store` outlive the service.
-std::unique_ptr<grpc::Service> NewPersonsService(const Swappable<AccessPolicy>* access, const Store* store);
+struct PersonsServiceDeps {
+  const Swappable<AccessPolicy>* access;
+  const Store* store;
+  EventWriter* writer;  // ForgetPerson runs on the writer thread
+  Clock* clock;
+};
+
+// REQUIRES: everything in `deps` outlives the service.
+std::unique_ptr<grpc::Service> NewPersonsService(PersonsServiceDeps deps);
 
 // The API view of a stored person: current attributes and links only.
 v1::Person ToApiPerson(const storage::v1::PersonState& state);

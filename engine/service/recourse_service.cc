@@ -110,8 +110,7 @@ class RecourseService final : public v1::Recourse::CallbackService {
       reactor->Finish(ToGrpcStatus(status));
       return reactor;
     }
-    std::optional<Principal> caller = deps_.access->Get()->Identify(*context);
-    const std::string who = absl::StrCat("caseworker:", caller ? caller->name : "unknown");
+    const std::string who = deps_.access->Get()->Actor(*context, "caseworker");
     auto result = std::make_shared<storage::v1::ReplyRecord>();
     deps_.writer->Execute(
         [id = request->reply_id(), who, result, clock = deps_.clock](EventApplier& a) {
@@ -156,8 +155,7 @@ class RecourseService final : public v1::Recourse::CallbackService {
       reactor->Finish(ToGrpcStatus(status));
       return reactor;
     }
-    std::optional<Principal> caller = deps_.access->Get()->Identify(*context);
-    const std::string who = absl::StrCat("caseworker:", caller ? caller->name : "unknown");
+    const std::string who = deps_.access->Get()->Actor(*context, "caseworker");
     auto result = std::make_shared<storage::v1::RecourseCase>();
     Clock* clock = deps_.clock;
     deps_.writer->Execute(

@@ -6,18 +6,32 @@ namespace proactive {
 
 absl::string_view FamilyName(Family family) {
   switch (family) {
-    case Family::kMeta: return "default";
-    case Family::kEvents: return "events";
-    case Family::kEventIds: return "event_ids";
-    case Family::kPersons: return "persons";
-    case Family::kHouseholds: return "households";
-    case Family::kDecisions: return "decisions";
-    case Family::kOutbox: return "outbox";
-    case Family::kAudit: return "audit";
-    case Family::kRecourse: return "recourse";
-    case Family::kDeadlines: return "deadlines";
-    case Family::kReference: return "reference";
-    case Family::kCount: break;
+    case Family::kMeta:
+      return "default";
+    case Family::kEvents:
+      return "events";
+    case Family::kEventIds:
+      return "event_ids";
+    case Family::kPersons:
+      return "persons";
+    case Family::kHouseholds:
+      return "households";
+    case Family::kDecisions:
+      return "decisions";
+    case Family::kOutbox:
+      return "outbox";
+    case Family::kAudit:
+      return "audit";
+    case Family::kRecourse:
+      return "recourse";
+    case Family::kDeadlines:
+      return "deadlines";
+    case Family::kReference:
+      return "reference";
+    case Family::kPersonEvents:
+      return "person_events";
+    case Family::kCount:
+      break;
   }
   return "?";
 }
@@ -45,6 +59,14 @@ std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view
 
 std::string HouseholdPrefix(absl::string_view household_id) {
   return absl::StrCat(household_id, absl::string_view("\0", 1));
+}
+
+std::string PersonEventKey(absl::string_view person_id, uint64_t sequence) {
+  return absl::StrCat(person_id, absl::string_view("\0", 1), EncodeSequenceKey(sequence));
+}
+
+std::string PersonEventPrefix(absl::string_view person_id) {
+  return absl::StrCat(person_id, absl::string_view("\0", 1));
 }
 
 }  // namespace proactive

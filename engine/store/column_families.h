@@ -7,7 +7,9 @@
 //   meta        name                           -> engine metadata
 //   reference   table \0                       -> ReferenceTableRecord
 //               table \0 row_key               -> ReferenceRowRecord
-//   decisions, outbox, audit, recourse, deadlines: owned by their modules.
+//   person_events person_id \0 sequence         -> "" (events naming the
+//   person) decisions, outbox, audit, recourse, deadlines: owned by their
+//   modules.
 #ifndef PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
 #define PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
 
@@ -30,6 +32,7 @@ enum class Family : int {
   kRecourse,
   kDeadlines,
   kReference,  // reference tables (reference_records.h)
+  kPersonEvents,
   kCount,  // not a family
 };
 
@@ -47,6 +50,10 @@ bool DecodeSequenceKey(absl::string_view key, uint64_t* sequence);
 std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view person_id);
 // Prefix of all members of a household.
 std::string HouseholdPrefix(absl::string_view household_id);
+
+// person_events key: person_id '\0' 8-byte sequence.
+std::string PersonEventKey(absl::string_view person_id, uint64_t sequence);
+std::string PersonEventPrefix(absl::string_view person_id);
 
 }  // namespace proactive
 

@@ -97,6 +97,34 @@ absl::Status ScanEventLog(const Store& store, uint64_t from,
   return decode_error;
 }
 
+absl::StatusOr<std::vector<uint64_t>> ReadPersonEventSequences(const Store& store, absl::string_view person_id) {
+  std::vector<uint64_t> sequences;
+  const std::string prefix = PersonEventPrefix(person_id);
+  absl::Status decode_error;
+  RETURN_IF_ERROR(store.Scan(Family::kPersonEvents, prefix, [&](absl::string_view key, absl::string_view) {
+    uint64_t sequence = 0;
+    if (!DecodeSequenceKey(key.substr(prefix.size()), &sequence)) {
+      decode_error = absl::DataLossError("person_events: a key does not end with an 8-byte sequence");
+      return false;
+    }
+    sequences.push_back(sequence);
+    return true;
+  }));
+  RETURN_IF_ERROR(decode_error);
+  return sequences;
+}
+
+void PutPersonEventIndex(WriteBatch* batch, const storage::v1::PersonEventRecord& event, uint64_t sequence) {
+  batch->Put(Family::kPersonEvents, PersonEventKey(event.person_id(), sequence), "");
+  for (const auto* links : {&event.links_added(), &event.links_removed()}) {
+    for (const storage::v1::LinkChange& link : *links) {
+      if (link.person_id() != event.person_id()) {
+        batch->Put(Family::kPersonEvents, PersonEventKey(link.person_id(), sequence), "");
+      }
+    }
+  }
+}
+
 void PutPersonState(WriteBatch* batch, storage::v1::PersonState state) {
   state.set_format_version(kStorageFormatVersion);
   batch->Put(Family::kPersons, state.person_id(), EncodeRecord(state));

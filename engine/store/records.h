@@ -45,15 +45,19 @@ absl::Status ScanPersonStates(const Store& store,
 absl::Status ScanEventLog(const Store& store, uint64_t from,
                           absl::FunctionRef<bool(const storage::v1::EventLogEntry&)> visit);
 
+// Sequences of the logged events naming the person, in log order.
+absl::StatusOr<std::vector<uint64_t>> ReadPersonEventSequences(const Store& store, absl::string_view person_id);
+
 // Writers set format_version themselves.
 void PutPersonState(WriteBatch* batch, storage::v1::PersonState state);
 void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id,
                      storage::v1::EventIdEntry entry);
 void PutEventLogEntry(WriteBatch* batch, storage::v1::EventLogEntry entry);
-void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id,
-                        absl::string_view person_id);
-void DeleteHouseholdMember(WriteBatch* batch, absl::string_view household_id,
-                           absl::string_view person_id);
+void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id);
+// Indexes the event at `sequence` under every person it names (its subject
+// and the other ends of its links).
+void PutPersonEventIndex(WriteBatch* batch, const storage::v1::PersonEventRecord& event, uint64_t sequence);
+void DeleteHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id);
 
 }  // namespace proactive
 

@@ -1,13 +1,16 @@
 #include "engine/store/store.h"
 
+#include <limits>
+#include <map>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
-#include "rocksdb/cache.h"
+#include "rocksdb/utilities/debug.h"
 #include "rocksdb/write_batch.h"
 
 namespace proactive {
@@ -58,6 +61,33 @@ void WriteBatch::Delete(Family family, absl::string_view key) {
 }
 
 int WriteBatch::Count() const { return batch_->Count(); }
+
+std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
+  // Column family ids of this database, mapped back to families.
+  std::map<uint32_t, Family> families;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    families[store_.handles_->families[i]->GetID()] = static_cast<Family>(i);
+  }
+  struct Collector : rocksdb::WriteBatch::Handler {
+    const std::map<uint32_t, Family>* families;
+    std::vector<std::pair<Family, std::string>> keys;
+    void Add(uint32_t id, const rocksdb::Slice& key) {
+      auto it = families->find(id);
+      if (it != families->end()) keys.emplace_back(it->second, key.ToString());
+    }
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+      Add(id, key);
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+      Add(id, key);
+      return rocksdb::Status::OK();
+    }
+  } collector;
+  collector.families = &families;
+  (void)batch_->Iterate(&collector);  // only Put and Delete are ever added
+  return std::move(collector.keys);
+}
 size_t WriteBatch::ByteSize() const { return batch_->GetDataSize(); }
 void WriteBatch::Clear() { batch_->Clear(); }
 
@@ -75,6 +105,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions family_options;
   family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Every file is rewritten at least weekly, so deleted or overwritten data
+  // (an old phone number in a superseded index key) leaves the disk within
+  // weeks even where nothing else compacts it (docs/privacy.md).
+  family_options.periodic_compaction_seconds = 7 * 24 * 3600;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
@@ -157,6 +191,36 @@ absl::Status Store::ScanFrom(Family family, absl::string_view start,
     }
   }
   return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
+}
+
+absl::Status Store::EraseOldVersions(const std::vector<std::pair<Family, std::string>>& keys) {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status s = handles_->db->Flush(flush, handles_->families);
+  if (!s.ok()) return FromRocks(s, "flushing before erasing old versions");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const auto& [family, key] : keys) {
+    rocksdb::Slice slice(key);
+    s = handles_->db->CompactRange(compact, handles_->family(family), &slice, &slice);
+    if (!s.ok()) return FromRocks(s, absl::StrCat("compacting ", FamilyName(family)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Store::KeyVersion>> Store::AllVersions(Family family) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::vector<rocksdb::KeyVersion> versions;
+  rocksdb::Status s = rocksdb::GetAllKeyVersions(handles_->db.get(), handles_->family(family), rocksdb::Slice(),
+                                                 rocksdb::Slice(), std::numeric_limits<size_t>::max(), &versions);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("listing versions of ", FamilyName(family)));
+  std::vector<KeyVersion> out;
+  out.reserve(versions.size());
+  for (rocksdb::KeyVersion& v : versions) {
+    out.push_back(KeyVersion{std::move(v.user_key), std::move(v.value), v.GetTypeName() != "TypeValue"});
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(Family family) const {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -53,6 +54,8 @@ class WriteBatch {
   void Delete(Family family, absl::string_view key);
   // Number of Put/Delete operations.
   int Count() const;
+  // The family and key of every operation, in order (duplicates kept).
+  std::vector<std::pair<Family, std::string>> Keys() const;
   // Approximate size in bytes.
   size_t ByteSize() const;
   void Clear();
@@ -95,6 +98,22 @@ class Store {
   // returns false.
   absl::Status ScanFrom(Family family, absl::string_view start,
                         absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const;
+
+  // Removes from disk the older versions and deletion markers of `keys`,
+  // so that erased data is gone from the files too, not only hidden: flushes
+  // every memtable (the write-ahead log files holding the old values are
+  // then deleted) and compacts each key's range down to the last level.
+  // Blocks while it runs; costs a few file rewrites per key.
+  absl::Status EraseOldVersions(const std::vector<std::pair<Family, std::string>>& keys);
+
+  // Every version of every key still in the memtables and table files,
+  // deleted ones included (for tests that check data is really gone).
+  struct KeyVersion {
+    std::string key;
+    std::string value;
+    bool deletion = false;
+  };
+  absl::StatusOr<std::vector<KeyVersion>> AllVersions(Family family) const;
 
   // The last key and value of a family, or nullopt when it is empty.
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(Family family) const;

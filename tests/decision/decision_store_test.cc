@@ -47,13 +47,21 @@ TEST(DecisionStoreTest, WritesAndFindsADecisionByEveryIndex) {
   record.set_once_per(key.once_per);
   record.set_status(storage::v1::PROPOSED);
   record.add_recipients("G1");
+  storage::v1::DecisionInput* guardian_phone = record.add_inputs();
+  guardian_phone->set_path("person.guardians[0].phone");
+  guardian_phone->set_person_id("G1");
   WriteBatch batch(**store);
   PutNewDecision(&batch, record);
   ASSERT_THAT((*store)->Write(&batch, true), IsOk());
 
-  EXPECT_THAT(FindDecisionIdByKey(**store, key), IsOkAndHolds(Optional(Eq(record.decision_id()))));
-  EXPECT_THAT(FindDecisionIdByKey(**store, {key.rule_id, key.person_id, "2027"}),
+  // Whether the rule fired for a person and period: the id says where to look.
+  EXPECT_THAT(ReadDecision(**store, DecisionIdFor(key)), IsOkAndHolds(Optional(::testing::_)));
+  EXPECT_THAT(ReadDecision(**store, DecisionIdFor({key.rule_id, key.person_id, "2027"})),
               IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(ListDecisionIdsForRecipient(**store, "G1"), IsOkAndHolds(ElementsAre(record.decision_id())));
+  EXPECT_THAT(ListDecisionIdsReadingPerson(**store, "G1"), IsOkAndHolds(ElementsAre(record.decision_id())));
+  EXPECT_THAT(ListDecisionIdsReadingPerson(**store, "C1"),
+              IsOkAndHolds(ElementsAre()));  // the subject
   EXPECT_THAT(ListDecisionIdsOfPerson(**store, "C1"), IsOkAndHolds(ElementsAre(record.decision_id())));
   EXPECT_THAT(FindDecisionIdsByReference(**store, absl::AsciiStrToLower(record.reference_code())),
               IsOkAndHolds(ElementsAre(record.decision_id())));
