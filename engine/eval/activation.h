@@ -43,8 +43,9 @@ class Activation {
   // expression reading an unbound variable gets an error value
   // ("no value for variable x").
   const Value* Find(int slot) const {
-    return slot >= 0 && slot < static_cast<int>(values_.size()) && bound_[slot] ? &values_[slot]
-                                                                                : nullptr;
+    return slot >= 0 && slot < static_cast<int>(values_.size()) && bound_[slot]
+               ? &values_[slot]
+               : nullptr;
   }
 
  private:

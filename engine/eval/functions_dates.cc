@@ -37,7 +37,8 @@ Value ShiftMonths(const Value& date, int64_t months) {
   const absl::CivilDay day = date.date_value();
   const absl::CivilMonth target = absl::CivilMonth(day) + months;
   const int last = DaysInMonth(target.year(), target.month());
-  return Value::Date(absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
+  return Value::Date(
+      absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
 }
 
 Value StringToDate(Args a) {
@@ -58,7 +59,8 @@ Value YmdToDate(Args a) {
 Value TimestampToDate(Args a) {
   absl::TimeZone zone;
   if (!ResolveTimeZone(a[1].string_value(), &zone)) {
-    return Value::Error(absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
+    return Value::Error(
+        absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
   }
   return Value::Date(absl::ToCivilDay(a[0].timestamp_value(), zone));
 }
@@ -67,11 +69,12 @@ Value Age(Args a) {
   const absl::CivilDay birth = a[0].date_value();
   const absl::CivilDay on = a[1].date_value();
   if (on < birth) {
-    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]), " is after ",
-                                     DateText(a[1])));
+    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]),
+                                     " is after ", DateText(a[1])));
   }
   int64_t years = on.year() - birth.year();
-  if (on.month() < birth.month() || (on.month() == birth.month() && on.day() < birth.day())) {
+  if (on.month() < birth.month() ||
+      (on.month() == birth.month() && on.day() < birth.day())) {
     --years;
   }
   return Value::Int(years);
@@ -109,11 +112,13 @@ Value StringToMoney(Args a) {
 }
 Value Eur(Args a) {
   int64_t cents;
-  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents)) return Overflow("eur()");
+  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents))
+    return Overflow("eur()");
   return Value::Money(cents, "EUR");
 }
 Value MoneyToString(Args a) {
-  return Value::String(FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
+  return Value::String(
+      FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
 }
 Value Cents(Args a) { return Value::Int(a[0].money_cents()); }
 Value Currency(Args a) { return Value::String(a[0].money_currency()); }

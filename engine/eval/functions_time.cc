@@ -42,11 +42,11 @@ bool ResolveZone(absl::string_view name, absl::TimeZone* zone) {
 
 enum class Part {
   kYear,
-  kMonth,        // 0-11
-  kDate,         // 1-31
-  kDayOfMonth,   // 0-30
-  kDayOfWeek,    // 0 = Sunday
-  kDayOfYear,    // 0-365
+  kMonth,       // 0-11
+  kDate,        // 1-31
+  kDayOfMonth,  // 0-30
+  kDayOfWeek,   // 0 = Sunday
+  kDayOfYear,   // 0-365
   kHours,
   kMinutes,
   kSeconds,
@@ -57,19 +57,29 @@ Value TimestampPart(const Value& ts, const absl::TimeZone& zone, Part part) {
   const absl::TimeZone::CivilInfo info = zone.At(ts.timestamp_value());
   const absl::CivilSecond& c = info.cs;
   switch (part) {
-    case Part::kYear: return Value::Int(c.year());
-    case Part::kMonth: return Value::Int(c.month() - 1);
-    case Part::kDate: return Value::Int(c.day());
-    case Part::kDayOfMonth: return Value::Int(c.day() - 1);
+    case Part::kYear:
+      return Value::Int(c.year());
+    case Part::kMonth:
+      return Value::Int(c.month() - 1);
+    case Part::kDate:
+      return Value::Int(c.day());
+    case Part::kDayOfMonth:
+      return Value::Int(c.day() - 1);
     case Part::kDayOfWeek: {
-      const int monday_based = static_cast<int>(absl::GetWeekday(c));  // Monday = 0
+      const int monday_based =
+          static_cast<int>(absl::GetWeekday(c));  // Monday = 0
       return Value::Int((monday_based + 1) % 7);
     }
-    case Part::kDayOfYear: return Value::Int(absl::GetYearDay(absl::CivilDay(c)) - 1);
-    case Part::kHours: return Value::Int(c.hour());
-    case Part::kMinutes: return Value::Int(c.minute());
-    case Part::kSeconds: return Value::Int(c.second());
-    case Part::kMilliseconds: return Value::Int(absl::ToInt64Milliseconds(info.subsecond));
+    case Part::kDayOfYear:
+      return Value::Int(absl::GetYearDay(absl::CivilDay(c)) - 1);
+    case Part::kHours:
+      return Value::Int(c.hour());
+    case Part::kMinutes:
+      return Value::Int(c.minute());
+    case Part::kSeconds:
+      return Value::Int(c.second());
+    case Part::kMilliseconds:
+      return Value::Int(absl::ToInt64Milliseconds(info.subsecond));
   }
   return Value::Error("unknown part");
 }
@@ -83,14 +93,21 @@ template <Part P>
 Value InZone(Args a) {
   absl::TimeZone zone;
   if (!ResolveZone(a[1].string_value(), &zone)) {
-    return Value::Error(absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
+    return Value::Error(
+        absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
   }
   return TimestampPart(a[0], zone, P);
 }
 
-Value DurationHours(Args a) { return Value::Int(absl::ToInt64Hours(a[0].duration_value())); }
-Value DurationMinutes(Args a) { return Value::Int(absl::ToInt64Minutes(a[0].duration_value())); }
-Value DurationSeconds(Args a) { return Value::Int(absl::ToInt64Seconds(a[0].duration_value())); }
+Value DurationHours(Args a) {
+  return Value::Int(absl::ToInt64Hours(a[0].duration_value()));
+}
+Value DurationMinutes(Args a) {
+  return Value::Int(absl::ToInt64Minutes(a[0].duration_value()));
+}
+Value DurationSeconds(Args a) {
+  return Value::Int(absl::ToInt64Seconds(a[0].duration_value()));
+}
 Value DurationMillis(Args a) {
   return Value::Int(absl::ToInt64Milliseconds(a[0].duration_value()));
 }
@@ -103,32 +120,34 @@ bool ResolveTimeZone(absl::string_view name, absl::TimeZone* zone) {
 }
 
 void AddTimeFunctions(ImplTable& t) {
-  t.insert(t.end(), {
-                        {"timestamp_to_year", InUtc<Part::kYear>},
-                        {"timestamp_to_year_with_tz", InZone<Part::kYear>},
-                        {"timestamp_to_month", InUtc<Part::kMonth>},
-                        {"timestamp_to_month_with_tz", InZone<Part::kMonth>},
-                        {"timestamp_to_day_of_month_1_based", InUtc<Part::kDate>},
-                        {"timestamp_to_day_of_month_1_based_with_tz", InZone<Part::kDate>},
-                        {"timestamp_to_day_of_month", InUtc<Part::kDayOfMonth>},
-                        {"timestamp_to_day_of_month_with_tz", InZone<Part::kDayOfMonth>},
-                        {"timestamp_to_day_of_week", InUtc<Part::kDayOfWeek>},
-                        {"timestamp_to_day_of_week_with_tz", InZone<Part::kDayOfWeek>},
-                        {"timestamp_to_day_of_year", InUtc<Part::kDayOfYear>},
-                        {"timestamp_to_day_of_year_with_tz", InZone<Part::kDayOfYear>},
-                        {"timestamp_to_hours", InUtc<Part::kHours>},
-                        {"timestamp_to_hours_with_tz", InZone<Part::kHours>},
-                        {"timestamp_to_minutes", InUtc<Part::kMinutes>},
-                        {"timestamp_to_minutes_with_tz", InZone<Part::kMinutes>},
-                        {"timestamp_to_seconds", InUtc<Part::kSeconds>},
-                        {"timestamp_to_seconds_with_tz", InZone<Part::kSeconds>},
-                        {"timestamp_to_milliseconds", InUtc<Part::kMilliseconds>},
-                        {"timestamp_to_milliseconds_with_tz", InZone<Part::kMilliseconds>},
-                        {"duration_to_hours", DurationHours},
-                        {"duration_to_minutes", DurationMinutes},
-                        {"duration_to_seconds", DurationSeconds},
-                        {"duration_to_milliseconds", DurationMillis},
-                    });
+  t.insert(
+      t.end(),
+      {
+          {"timestamp_to_year", InUtc<Part::kYear>},
+          {"timestamp_to_year_with_tz", InZone<Part::kYear>},
+          {"timestamp_to_month", InUtc<Part::kMonth>},
+          {"timestamp_to_month_with_tz", InZone<Part::kMonth>},
+          {"timestamp_to_day_of_month_1_based", InUtc<Part::kDate>},
+          {"timestamp_to_day_of_month_1_based_with_tz", InZone<Part::kDate>},
+          {"timestamp_to_day_of_month", InUtc<Part::kDayOfMonth>},
+          {"timestamp_to_day_of_month_with_tz", InZone<Part::kDayOfMonth>},
+          {"timestamp_to_day_of_week", InUtc<Part::kDayOfWeek>},
+          {"timestamp_to_day_of_week_with_tz", InZone<Part::kDayOfWeek>},
+          {"timestamp_to_day_of_year", InUtc<Part::kDayOfYear>},
+          {"timestamp_to_day_of_year_with_tz", InZone<Part::kDayOfYear>},
+          {"timestamp_to_hours", InUtc<Part::kHours>},
+          {"timestamp_to_hours_with_tz", InZone<Part::kHours>},
+          {"timestamp_to_minutes", InUtc<Part::kMinutes>},
+          {"timestamp_to_minutes_with_tz", InZone<Part::kMinutes>},
+          {"timestamp_to_seconds", InUtc<Part::kSeconds>},
+          {"timestamp_to_seconds_with_tz", InZone<Part::kSeconds>},
+          {"timestamp_to_milliseconds", InUtc<Part::kMilliseconds>},
+          {"timestamp_to_milliseconds_with_tz", InZone<Part::kMilliseconds>},
+          {"duration_to_hours", DurationHours},
+          {"duration_to_minutes", DurationMinutes},
+          {"duration_to_seconds", DurationSeconds},
+          {"duration_to_milliseconds", DurationMillis},
+      });
 }
 
 }  // namespace proactive::eval::internal

@@ -25,7 +25,8 @@ struct PlanResult {
 PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count,
                 int64_t assumed_collection_size);
 
-// The CEL name of a type used as a value: "int", "list", "google.protobuf.Timestamp".
+// The CEL name of a type used as a value: "int", "list",
+// "google.protobuf.Timestamp".
 std::string RuntimeTypeName(const lang::Type& type);
 
 }  // namespace proactive::eval::internal

@@ -15,7 +15,8 @@ const TraceEntry* Trace::Find(int32_t expr_id) const {
   return nullptr;
 }
 
-void Trace::Record(int32_t expr_id, int32_t begin, int32_t end, const Value& value) {
+void Trace::Record(int32_t expr_id, int32_t begin, int32_t end,
+                   const Value& value) {
   entries_.push_back(TraceEntry{expr_id, begin, end, value.Retained()});
 }
 
@@ -23,8 +24,10 @@ std::string Trace::Format(absl::string_view source) const {
   std::string out;
   for (const TraceEntry& e : entries_) {
     const size_t begin = std::min<size_t>(e.begin, source.size());
-    const size_t end = std::min<size_t>(std::max(e.begin, e.end), source.size());
-    absl::StrAppend(&out, source.substr(begin, end - begin), " = ", FormatValue(e.value), "\n");
+    const size_t end =
+        std::min<size_t>(std::max(e.begin, e.end), source.size());
+    absl::StrAppend(&out, source.substr(begin, end - begin), " = ",
+                    FormatValue(e.value), "\n");
   }
   return out;
 }
@@ -33,7 +36,8 @@ Program::Program(Parts parts) : parts_(std::move(parts)) {}
 
 Program::~Program() = default;
 
-absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options,
+absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
+                                        const EvalOptions& options,
                                         Trace* trace) const {
   constexpr int kInlineLocals = 8;
   Value inline_locals[kInlineLocals];

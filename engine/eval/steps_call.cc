@@ -40,14 +40,16 @@ class CallStep final : public Step {
 
 class MatchesStep final : public Step {
  public:
-  MatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern)
+  MatchesStep(const lang::Expr& e, StepPtr subject,
+              std::unique_ptr<re2::RE2> pattern)
       : Step(e), subject_(std::move(subject)), pattern_(std::move(pattern)) {}
   Value Eval(EvalContext& ctx) const override {
     Value s = EvalStep(*subject_, ctx);
     if (s.is_error()) return s;
     if (s.kind() != Value::Kind::kString) return NoSuchOverload("matches", {s});
     return Value::Bool(re2::RE2::PartialMatch(
-        re2::StringPiece(s.string_value().data(), s.string_value().size()), *pattern_));
+        re2::StringPiece(s.string_value().data(), s.string_value().size()),
+        *pattern_));
   }
 
  private:
@@ -57,14 +59,17 @@ class MatchesStep final : public Step {
 
 }  // namespace
 
-StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
+StepPtr NewCallStep(const lang::Expr& e, std::string function,
+                    std::vector<StepPtr> args,
                     std::vector<const FunctionEntry*> candidates) {
   return std::make_unique<CallStep>(e, std::move(function), std::move(args),
                                     std::move(candidates));
 }
 
-StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern) {
-  return std::make_unique<MatchesStep>(e, std::move(subject), std::move(pattern));
+StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject,
+                       std::unique_ptr<re2::RE2> pattern) {
+  return std::make_unique<MatchesStep>(e, std::move(subject),
+                                       std::move(pattern));
 }
 
 }  // namespace proactive::eval::internal

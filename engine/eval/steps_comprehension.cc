@@ -17,8 +17,8 @@ using lang::MacroKind;
 
 class ComprehensionStep final : public Step {
  public:
-  ComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range, StepPtr filter,
-                    StepPtr body)
+  ComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range,
+                    StepPtr filter, StepPtr body)
       : Step(e),
         spec_(spec),
         name_(lang::MacroName(spec.macro)),
@@ -31,10 +31,11 @@ class ComprehensionStep final : public Step {
     if (range.is_error()) return range;
     const bool is_list = range.kind() == Value::Kind::kList;
     if (!is_list && range.kind() != Value::Kind::kMap) {
-      return Value::Error(absl::StrCat(name_, "() iterates over a list or a map, not ",
-                                       TypeNameOf(range)));
+      return Value::Error(absl::StrCat(
+          name_, "() iterates over a list or a map, not ", TypeNameOf(range)));
     }
-    const size_t n = is_list ? range.list_elements().size() : range.map_value().size();
+    const size_t n =
+        is_list ? range.list_elements().size() : range.map_value().size();
     Value result = Loop(range, is_list, n, ctx);
     ctx.locals[spec_.var_slot] = Value();
     if (spec_.var2_slot >= 0) ctx.locals[spec_.var2_slot] = Value();
@@ -42,7 +43,8 @@ class ComprehensionStep final : public Step {
   }
 
  private:
-  Value Loop(const Value& range, bool is_list, size_t n, EvalContext& ctx) const {
+  Value Loop(const Value& range, bool is_list, size_t n,
+             EvalContext& ctx) const {
     const MacroKind macro = spec_.macro;
     Value first_error;
     bool has_error = false;
@@ -51,12 +53,14 @@ class ComprehensionStep final : public Step {
     std::vector<std::pair<Value, Value>> out_entries;
     for (size_t i = 0; i < n; ++i) {
       if (++ctx.iterations > ctx.max_iterations) {
-        return ctx.Stop(absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
-                                     " iterations in comprehensions (the cost limit)"));
+        return ctx.Stop(
+            absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
+                         " iterations in comprehensions (the cost limit)"));
       }
       ctx.steps += spec_.body_size;
       if (ctx.steps > ctx.max_steps) {
-        return ctx.Stop(absl::StrCat("evaluation stopped: more than ", ctx.max_steps,
+        return ctx.Stop(absl::StrCat("evaluation stopped: more than ",
+                                     ctx.max_steps,
                                      " evaluation steps (the cost limit)"));
       }
       // The element (list) or key (map) the one-variable forms bind.
@@ -73,7 +77,8 @@ class ComprehensionStep final : public Step {
         const auto& entry = range.map_value().entries()[i];
         element = entry.first.Borrowed();
         ctx.locals[spec_.var_slot] = element;
-        if (spec_.var2_slot >= 0) ctx.locals[spec_.var2_slot] = entry.second.Borrowed();
+        if (spec_.var2_slot >= 0)
+          ctx.locals[spec_.var2_slot] = entry.second.Borrowed();
       }
       if (filter_ != nullptr) {
         Value keep = EvalStep(*filter_, ctx);
@@ -96,11 +101,13 @@ class ComprehensionStep final : public Step {
           break;
         }
         case MacroKind::kExistsOne:
-          if (v.kind() != Value::Kind::kBool) return v.is_error() ? v : NotBool(v);
+          if (v.kind() != Value::Kind::kBool)
+            return v.is_error() ? v : NotBool(v);
           if (v.bool_value()) ++count;
           break;
         case MacroKind::kFilter:
-          if (v.kind() != Value::Kind::kBool) return v.is_error() ? v : NotBool(v);
+          if (v.kind() != Value::Kind::kBool)
+            return v.is_error() ? v : NotBool(v);
           if (v.bool_value()) out.push_back(element.Retained());
           break;
         case MacroKind::kMap:
@@ -110,8 +117,9 @@ class ComprehensionStep final : public Step {
           break;
         case MacroKind::kTransformMap:
           if (v.is_error()) return v;
-          out_entries.emplace_back(
-              is_list ? Value::Int(static_cast<int64_t>(i)) : element.Retained(), v.Retained());
+          out_entries.emplace_back(is_list ? Value::Int(static_cast<int64_t>(i))
+                                           : element.Retained(),
+                                   v.Retained());
           break;
       }
     }
@@ -130,8 +138,8 @@ class ComprehensionStep final : public Step {
   }
 
   Value NotBool(const Value& v) const {
-    return Value::Error(absl::StrCat("the condition of ", name_, "() gave ", TypeNameOf(v),
-                                     ", not a bool"));
+    return Value::Error(absl::StrCat("the condition of ", name_, "() gave ",
+                                     TypeNameOf(v), ", not a bool"));
   }
 
   ComprehensionSpec spec_;
@@ -143,10 +151,10 @@ class ComprehensionStep final : public Step {
 
 }  // namespace
 
-StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range,
-                             StepPtr filter, StepPtr body) {
-  return std::make_unique<ComprehensionStep>(e, spec, std::move(range), std::move(filter),
-                                             std::move(body));
+StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec,
+                             StepPtr range, StepPtr filter, StepPtr body) {
+  return std::make_unique<ComprehensionStep>(
+      e, spec, std::move(range), std::move(filter), std::move(body));
 }
 
 }  // namespace proactive::eval::internal

@@ -11,8 +11,9 @@ namespace proactive::eval::internal {
 namespace {
 
 Value NotBool(const char* op, const Value& v) {
-  return Value::Error(absl::StrCat("no matching overload for '", op, "' applied to ",
-                                   TypeNameOf(v), " (it needs bool)"));
+  return Value::Error(absl::StrCat("no matching overload for '", op,
+                                   "' applied to ", TypeNameOf(v),
+                                   " (it needs bool)"));
 }
 
 // CEL's commutative logic: `false && error` is false whatever the order; an
@@ -46,8 +47,12 @@ class LogicStep final : public Step {
 
 class ConditionalStep final : public Step {
  public:
-  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise)
-      : Step(e), cond_(std::move(cond)), then_(std::move(then)), otherwise_(std::move(otherwise)) {}
+  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
+                  StepPtr otherwise)
+      : Step(e),
+        cond_(std::move(cond)),
+        then_(std::move(then)),
+        otherwise_(std::move(otherwise)) {}
   Value Eval(EvalContext& ctx) const override {
     Value c = EvalStep(*cond_, ctx);
     if (c.kind() == Value::Kind::kBool) {
@@ -64,7 +69,10 @@ class ConditionalStep final : public Step {
 class EqualsStep final : public Step {
  public:
   EqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate)
-      : Step(e), left_(std::move(left)), right_(std::move(right)), negate_(negate) {}
+      : Step(e),
+        left_(std::move(left)),
+        right_(std::move(right)),
+        negate_(negate) {}
   Value Eval(EvalContext& ctx) const override {
     Value a = EvalStep(*left_, ctx);
     if (a.is_error()) return a;
@@ -80,8 +88,12 @@ class EqualsStep final : public Step {
 
 class RelationStep final : public Step {
  public:
-  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation)
-      : Step(e), left_(std::move(left)), right_(std::move(right)), relation_(relation) {}
+  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
+               Relation relation)
+      : Step(e),
+        left_(std::move(left)),
+        right_(std::move(right)),
+        relation_(relation) {}
   Value Eval(EvalContext& ctx) const override {
     Value a = EvalStep(*left_, ctx);
     if (a.is_error()) return a;
@@ -90,8 +102,9 @@ class RelationStep final : public Step {
     // Fast path for the most common case in rules.
     if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
       return Value::Bool(Holds(a.int_value() < b.int_value() ? Ordering::kLess
-                               : a.int_value() == b.int_value() ? Ordering::kEqual
-                                                                : Ordering::kGreater));
+                               : a.int_value() == b.int_value()
+                                   ? Ordering::kEqual
+                                   : Ordering::kGreater));
     }
     std::string error;
     const Ordering order = CompareValues(a, b, &error);
@@ -102,9 +115,12 @@ class RelationStep final : public Step {
  private:
   bool Holds(Ordering order) const {
     switch (relation_) {
-      case Relation::kLess: return order == Ordering::kLess;
-      case Relation::kLessEquals: return order == Ordering::kLess || order == Ordering::kEqual;
-      case Relation::kGreater: return order == Ordering::kGreater;
+      case Relation::kLess:
+        return order == Ordering::kLess;
+      case Relation::kLessEquals:
+        return order == Ordering::kLess || order == Ordering::kEqual;
+      case Relation::kGreater:
+        return order == Ordering::kGreater;
       case Relation::kGreaterEquals:
         return order == Ordering::kGreater || order == Ordering::kEqual;
     }
@@ -118,7 +134,9 @@ class RelationStep final : public Step {
 class InStep final : public Step {
  public:
   InStep(const lang::Expr& e, StepPtr element, StepPtr container)
-      : Step(e), element_(std::move(element)), container_(std::move(container)) {}
+      : Step(e),
+        element_(std::move(element)),
+        container_(std::move(container)) {}
   Value Eval(EvalContext& ctx) const override {
     Value x = EvalStep(*element_, ctx);
     if (x.is_error()) return x;
@@ -130,8 +148,10 @@ class InStep final : public Step {
       }
       return Value::Bool(false);
     }
-    if (c.kind() == Value::Kind::kMap) return Value::Bool(c.map_value().Find(x) != nullptr);
-    return Value::Error(absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
+    if (c.kind() == Value::Kind::kMap)
+      return Value::Bool(c.map_value().Find(x) != nullptr);
+    return Value::Error(
+        absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
   }
 
  private:
@@ -152,22 +172,25 @@ class IndexStep final : public Step {
       int64_t n = 0;
       if (i.kind() == Value::Kind::kInt) {
         n = i.int_value();
-      } else if (i.kind() == Value::Kind::kUint && i.uint_value() <= INT64_MAX) {
+      } else if (i.kind() == Value::Kind::kUint &&
+                 i.uint_value() <= INT64_MAX) {
         n = static_cast<int64_t>(i.uint_value());
       } else {
-        return Value::Error(absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
+        return Value::Error(
+            absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
       }
       if (n < 0 || n >= static_cast<int64_t>(elements.size())) {
-        return Value::Error(
-            absl::StrCat("index out of range: ", n, " (the list has ", elements.size(),
-                         " element", elements.size() == 1 ? ")" : "s)"));
+        return Value::Error(absl::StrCat(
+            "index out of range: ", n, " (the list has ", elements.size(),
+            " element", elements.size() == 1 ? ")" : "s)"));
       }
       const Value& e = elements[n];
       return c.owns_data() ? e.Retained() : e.Borrowed();
     }
     if (c.kind() == Value::Kind::kMap) {
       const Value* v = c.map_value().Find(i);
-      if (v == nullptr) return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
+      if (v == nullptr)
+        return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
       return c.owns_data() ? v->Retained() : v->Borrowed();
     }
     return Value::Error(absl::StrCat(TypeNameOf(c), " cannot be indexed"));
@@ -185,15 +208,20 @@ StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands) {
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands) {
   return std::make_unique<LogicStep<false>>(e, std::move(operands));
 }
-StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise) {
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
+                           StepPtr otherwise) {
   return std::make_unique<ConditionalStep>(e, std::move(cond), std::move(then),
                                            std::move(otherwise));
 }
-StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate) {
-  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right), negate);
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                      bool negate) {
+  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right),
+                                      negate);
 }
-StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation) {
-  return std::make_unique<RelationStep>(e, std::move(left), std::move(right), relation);
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                        Relation relation) {
+  return std::make_unique<RelationStep>(e, std::move(left), std::move(right),
+                                        relation);
 }
 StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container) {
   return std::make_unique<InStep>(e, std::move(element), std::move(container));

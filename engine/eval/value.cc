@@ -111,7 +111,8 @@ Value Value::Date(absl::CivilDay day) {
 }
 
 Value Value::DateFromEpochDays(int64_t days) {
-  if (days < kMinDays || days > kMaxDays) return Error("date out of range (years 0001 to 9999)");
+  if (days < kMinDays || days > kMaxDays)
+    return Error("date out of range (years 0001 to 9999)");
   Value v;
   v.kind_ = Kind::kDate;
   v.payload_.i = days;
@@ -120,7 +121,8 @@ Value Value::DateFromEpochDays(int64_t days) {
 
 Value Value::Money(int64_t cents, absl::string_view currency) {
   if (!IsCurrencyCode(currency)) {
-    return Error(absl::StrCat("\"", currency, "\" is not a currency code (three capital letters)"));
+    return Error(absl::StrCat(
+        "\"", currency, "\" is not a currency code (three capital letters)"));
   }
   Value v;
   v.kind_ = Kind::kMoney;
@@ -167,11 +169,14 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
     return internal::CompareKeys(entries[a].first, entries[b].first) < 0;
   });
   for (size_t i = 1; i < sorted.size(); ++i) {
-    if (internal::CompareKeys(entries[sorted[i - 1]].first, entries[sorted[i]].first) == 0) {
-      return Error(absl::StrCat("duplicate map key ", FormatValue(entries[sorted[i]].first)));
+    if (internal::CompareKeys(entries[sorted[i - 1]].first,
+                              entries[sorted[i]].first) == 0) {
+      return Error(absl::StrCat("duplicate map key ",
+                                FormatValue(entries[sorted[i]].first)));
     }
   }
-  return Value(Kind::kMap, new internal::MapRep(std::move(entries), std::move(sorted)));
+  return Value(Kind::kMap,
+               new internal::MapRep(std::move(entries), std::move(sorted)));
 }
 
 Value Value::Object(const ObjectValue* object) {
@@ -203,7 +208,9 @@ Value Value::Retained() const {
 
 size_t MapView::size() const { return rep_->entries().size(); }
 
-absl::Span<const std::pair<Value, Value>> MapView::entries() const { return rep_->entries(); }
+absl::Span<const std::pair<Value, Value>> MapView::entries() const {
+  return rep_->entries();
+}
 
 const Value* MapView::Find(const Value& key) const {
   Value k;
@@ -216,9 +223,10 @@ const Value* MapView::Find(const Value& key) const {
     return nullptr;
   }
   const auto& sorted = rep_->sorted();
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
-    return internal::CompareKeys(entries[i].first, x) < 0;
-  });
+  auto it = std::lower_bound(
+      sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
+        return internal::CompareKeys(entries[i].first, x) < 0;
+      });
   if (it != sorted.end() && internal::CompareKeys(entries[*it].first, k) == 0) {
     return &entries[*it].second;
   }
@@ -233,7 +241,8 @@ int CompareKeys(const Value& a, const Value& b) {
   };
   const int ra = rank(a.kind()), rb = rank(b.kind());
   if (ra != rb) return ra < rb ? -1 : 1;
-  if (ra == 0) return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
+  if (ra == 0)
+    return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
   if (ra == 2) {
     const int c = a.string_value().compare(b.string_value());
     return c < 0 ? -1 : c > 0 ? 1 : 0;
@@ -243,12 +252,16 @@ int CompareKeys(const Value& a, const Value& b) {
   const bool b_neg = b.kind() == Value::Kind::kInt && b.int_value() < 0;
   if (a_neg != b_neg) return a_neg ? -1 : 1;
   if (a_neg) {
-    return a.int_value() < b.int_value() ? -1 : a.int_value() > b.int_value() ? 1 : 0;
+    return a.int_value() < b.int_value()   ? -1
+           : a.int_value() > b.int_value() ? 1
+                                           : 0;
   }
-  const uint64_t ua = a.kind() == Value::Kind::kInt ? static_cast<uint64_t>(a.int_value())
-                                                    : a.uint_value();
-  const uint64_t ub = b.kind() == Value::Kind::kInt ? static_cast<uint64_t>(b.int_value())
-                                                    : b.uint_value();
+  const uint64_t ua = a.kind() == Value::Kind::kInt
+                          ? static_cast<uint64_t>(a.int_value())
+                          : a.uint_value();
+  const uint64_t ub = b.kind() == Value::Kind::kInt
+                          ? static_cast<uint64_t>(b.int_value())
+                          : b.uint_value();
   return ua < ub ? -1 : ua > ub ? 1 : 0;
 }
 
@@ -281,10 +294,14 @@ bool NormalizeKey(const Value& key, Value* normalized) {
 }  // namespace internal
 
 RecordObject::RecordObject(const lang::ObjectType& type)
-    : ObjectValue(type), values_(type.field_count()), present_(type.field_count(), false) {}
+    : ObjectValue(type),
+      values_(type.field_count()),
+      present_(type.field_count(), false) {}
 
 const Value* RecordObject::Field(int index) const {
-  if (index < 0 || index >= static_cast<int>(values_.size()) || !present_[index]) return nullptr;
+  if (index < 0 || index >= static_cast<int>(values_.size()) ||
+      !present_[index])
+    return nullptr;
   return &values_[index];
 }
 
@@ -310,22 +327,38 @@ absl::Status RecordObject::Set(absl::string_view field, Value value) {
 
 absl::string_view KindName(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::kNull: return "null_type";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kUint: return "uint";
-    case Value::Kind::kDouble: return "double";
-    case Value::Kind::kString: return "string";
-    case Value::Kind::kBytes: return "bytes";
-    case Value::Kind::kDuration: return "google.protobuf.Duration";
-    case Value::Kind::kTimestamp: return "google.protobuf.Timestamp";
-    case Value::Kind::kDate: return "date";
-    case Value::Kind::kMoney: return "money";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kMap: return "map";
-    case Value::Kind::kObject: return "object";
-    case Value::Kind::kType: return "type";
-    case Value::Kind::kError: return "error";
+    case Value::Kind::kNull:
+      return "null_type";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kUint:
+      return "uint";
+    case Value::Kind::kDouble:
+      return "double";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kBytes:
+      return "bytes";
+    case Value::Kind::kDuration:
+      return "google.protobuf.Duration";
+    case Value::Kind::kTimestamp:
+      return "google.protobuf.Timestamp";
+    case Value::Kind::kDate:
+      return "date";
+    case Value::Kind::kMoney:
+      return "money";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kMap:
+      return "map";
+    case Value::Kind::kObject:
+      return "object";
+    case Value::Kind::kType:
+      return "type";
+    case Value::Kind::kError:
+      return "error";
   }
   return "?";
 }

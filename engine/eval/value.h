@@ -86,13 +86,21 @@ class Value {
     kError,
   };
 
-  Value() noexcept : kind_(Kind::kNull), owned_(false), aux_(0) { payload_.i = 0; }
+  Value() noexcept : kind_(Kind::kNull), owned_(false), aux_(0) {
+    payload_.i = 0;
+  }
   Value(const Value& other) noexcept
-      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
+      : kind_(other.kind_),
+        owned_(other.owned_),
+        aux_(other.aux_),
+        payload_(other.payload_) {
     if (owned_) payload_.rep->Ref();
   }
   Value(Value&& other) noexcept
-      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
+      : kind_(other.kind_),
+        owned_(other.owned_),
+        aux_(other.aux_),
+        payload_(other.payload_) {
     other.kind_ = Kind::kNull;
     other.owned_ = false;
   }
@@ -133,7 +141,8 @@ class Value {
   // An error value when outside CEL's range (64-bit nanoseconds, about +-292
   // years).
   static Value Duration(absl::Duration d);
-  // An error value when outside 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
+  // An error value when outside 0001-01-01T00:00:00Z ..
+  // 9999-12-31T23:59:59.999999999Z.
   static Value Timestamp(absl::Time t);
   // An error value when outside years 1..9999.
   static Value Date(absl::CivilDay day);
@@ -141,7 +150,9 @@ class Value {
   // Exact amount in cents. An error value when `currency` is not three
   // upper-case letters.
   static Value Money(int64_t cents, absl::string_view currency);
-  static Value Money(const proactive::Money& money) { return Money(money.cents, money.currency); }
+  static Value Money(const proactive::Money& money) {
+    return Money(money.cents, money.currency);
+  }
   static Value List(std::vector<Value> elements);
   // An error value when a key is not bool, int, uint or string, or is
   // repeated (1 and 1u are the same key).
@@ -150,7 +161,8 @@ class Value {
   // this value and every copy of it (including evaluation results and
   // traces that contain it).
   static Value Object(const ObjectValue* object);
-  // A type value, by its CEL name: "int", "list", "google.protobuf.Timestamp", "person".
+  // A type value, by its CEL name: "int", "list", "google.protobuf.Timestamp",
+  // "person".
   static Value Type(absl::string_view name);
   static Value Error(absl::string_view message);
 
@@ -169,9 +181,13 @@ class Value {
   absl::Duration duration_value() const {
     return absl::Seconds(payload_.i) + absl::Nanoseconds(aux_);
   }
-  absl::Time timestamp_value() const { return absl::UnixEpoch() + duration_value(); }
+  absl::Time timestamp_value() const {
+    return absl::UnixEpoch() + duration_value();
+  }
   int64_t date_days() const { return payload_.i; }  // days since 1970-01-01
-  absl::CivilDay date_value() const { return absl::CivilDay(1970, 1, 1) + payload_.i; }
+  absl::CivilDay date_value() const {
+    return absl::CivilDay(1970, 1, 1) + payload_.i;
+  }
   int64_t money_cents() const { return payload_.i; }
   std::string money_currency() const;
   // The currency packed in an int, for fast comparison.
@@ -199,21 +215,26 @@ class Value {
   friend class MapView;
   struct BorrowTag {};
   Value(const Value& other, BorrowTag) noexcept
-      : kind_(other.kind_), owned_(false), aux_(other.aux_), payload_(other.payload_) {}
-  Value(Kind kind, internal::HeapRep* rep) noexcept : kind_(kind), owned_(true), aux_(0) {
+      : kind_(other.kind_),
+        owned_(false),
+        aux_(other.aux_),
+        payload_(other.payload_) {}
+  Value(Kind kind, internal::HeapRep* rep) noexcept
+      : kind_(kind), owned_(true), aux_(0) {
     payload_.rep = rep;
   }
   void Release() {
     if (owned_) payload_.rep->Unref();
   }
   bool has_rep() const {
-    return kind_ == Kind::kString || kind_ == Kind::kBytes || kind_ == Kind::kList ||
-           kind_ == Kind::kMap || kind_ == Kind::kType || kind_ == Kind::kError;
+    return kind_ == Kind::kString || kind_ == Kind::kBytes ||
+           kind_ == Kind::kList || kind_ == Kind::kMap ||
+           kind_ == Kind::kType || kind_ == Kind::kError;
   }
 
   Kind kind_;
-  bool owned_;     // holds a reference on payload_.rep
-  int32_t aux_;    // nanos (duration, timestamp), currency (money)
+  bool owned_;   // holds a reference on payload_.rep
+  int32_t aux_;  // nanos (duration, timestamp), currency (money)
   union Payload {
     bool b;
     int64_t i;
