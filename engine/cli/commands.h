@@ -19,6 +19,9 @@ std::string DefaultServerAddress();
 
 int RunPublishCommand(const std::vector<std::string>& args);
 int RunPersonCommand(const std::vector<std::string>& args);
+// Evaluates an expression (--expr, --bindings) or runs a conformance file
+// (--cases), locally: no engine connection needed.
+int RunEvalCommand(const std::vector<std::string>& args);
 
 }  // namespace proactive
 

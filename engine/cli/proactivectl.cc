@@ -21,6 +21,7 @@ struct CommandEntry {
 constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
     {"person", "show what the engine holds about a person (person show ID)", RunPersonCommand},
+    {"eval", "evaluate an expression (--expr) or run conformance cases (--cases)", RunEvalCommand},
 };
 
 void PrintUsage(std::FILE* out) {

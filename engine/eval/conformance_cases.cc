@@ -14,7 +14,6 @@
 #include "engine/lang/declarations.h"
 
 namespace proactive::eval {
-namespace {
 
 lang::Type StaticTypeOf(const Value& v) {
   using K = Value::Kind;
@@ -51,6 +50,8 @@ lang::Type StaticTypeOf(const Value& v) {
       return lang::Type::Dyn();
   }
 }
+
+namespace {
 
 absl::StatusOr<ConformanceCase> CaseFromJson(const nlohmann::json& j) {
   ConformanceCase c;

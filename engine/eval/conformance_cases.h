@@ -19,6 +19,7 @@
 #include "engine/common/diagnostic.h"
 #include "engine/eval/compiler.h"
 #include "engine/eval/value.h"
+#include "engine/lang/types.h"
 
 namespace proactive::eval {
 
@@ -50,6 +51,10 @@ absl::StatusOr<Value> EvaluateWithBindings(
     absl::string_view expr,
     const std::vector<std::pair<std::string, Value>>& bindings,
     const CompileOptions& options, std::vector<Diagnostic>* diagnostics);
+
+// The static type a variable bound to `value` is declared with: the value's
+// type, list(dyn) and map(dyn, dyn) for containers, dyn for objects.
+lang::Type StaticTypeOf(const Value& value);
 
 struct CaseOutcome {
   bool passed = false;
