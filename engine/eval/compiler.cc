@@ -45,7 +45,8 @@ CompileResult Compile(absl::string_view expression,
       parts.source = std::string(expression);
       parts.result_type = checked.result_type;
       parts.root = std::move(plan.root);
-      parts.local_count = checked.local_count;
+      parts.local_count = plan.local_count;
+      parts.memo_count = plan.memo_count;
       parts.cost = plan.cost;
       parts.reads = std::move(checked.reads);
       parts.object_types.assign(env.object_types().begin(),

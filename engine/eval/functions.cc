@@ -88,14 +88,18 @@ const Registry& GetRegistry() {
           r->missing.push_back(o.id);
           continue;
         }
+        if (o.params.size() > FunctionEntry::kMaxArity) {
+          r->missing.push_back(o.id);  // more parameters than supported
+          continue;
+        }
         FunctionEntry entry;
         entry.id = o.id;
         entry.impl = it->second;
-        for (const lang::Type& p : o.params) {
+        entry.arity = static_cast<int>(o.params.size());
+        for (size_t i = 0; i < o.params.size(); ++i) {
           Value::Kind kind = Value::Kind::kNull;
-          const bool fixed = RuntimeKind(p, &kind);
-          entry.kinds.push_back(kind);
-          entry.any.push_back(!fixed);
+          entry.kinds[i] =
+              RuntimeKind(o.params[i], &kind) ? static_cast<int8_t>(kind) : -1;
         }
         r->entries.emplace(o.id, std::move(entry));
       }

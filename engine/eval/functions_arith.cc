@@ -145,7 +145,7 @@ Value AddMoney(Args a) {
   int64_t r;
   if (__builtin_add_overflow(a[0].money_cents(), a[1].money_cents(), &r))
     return Overflow("+");
-  return Value::Money(r, a[0].money_currency());
+  return Value::MoneyLike(r, a[0]);
 }
 Value SubMoney(Args a) {
   if (a[0].money_currency_code() != a[1].money_currency_code()) {
@@ -154,19 +154,19 @@ Value SubMoney(Args a) {
   int64_t r;
   if (__builtin_sub_overflow(a[0].money_cents(), a[1].money_cents(), &r))
     return Overflow("-");
-  return Value::Money(r, a[0].money_currency());
+  return Value::MoneyLike(r, a[0]);
 }
 Value MulMoneyInt(Args a) {
   int64_t r;
   if (__builtin_mul_overflow(a[0].money_cents(), a[1].int_value(), &r))
     return Overflow("*");
-  return Value::Money(r, a[0].money_currency());
+  return Value::MoneyLike(r, a[0]);
 }
 Value MulIntMoney(Args a) {
   int64_t r;
   if (__builtin_mul_overflow(a[1].money_cents(), a[0].int_value(), &r))
     return Overflow("*");
-  return Value::Money(r, a[1].money_currency());
+  return Value::MoneyLike(r, a[1]);
 }
 // Division to the nearest cent, halves rounded away from zero:
 // 10.00 EUR / 3 = 3.33 EUR, 0.05 EUR / 2 = 0.03 EUR, -0.05 EUR / 2 = -0.03 EUR.
@@ -182,11 +182,11 @@ Value DivMoneyInt(Args a) {
   const uint64_t d = divisor < 0 ? 0 - static_cast<uint64_t>(divisor)
                                  : static_cast<uint64_t>(divisor);
   if (r != 0 && r >= d - r) quotient += ((cents < 0) != (divisor < 0)) ? -1 : 1;
-  return Value::Money(quotient, a[0].money_currency());
+  return Value::MoneyLike(quotient, a[0]);
 }
 Value NegMoney(Args a) {
   if (a[0].money_cents() == INT64_MIN) return Overflow("negation");
-  return Value::Money(-a[0].money_cents(), a[0].money_currency());
+  return Value::MoneyLike(-a[0].money_cents(), a[0]);
 }
 
 Value LogicalNot(Args a) { return Value::Bool(!a[0].bool_value()); }

@@ -25,6 +25,37 @@ constexpr int64_t kMaxShiftMonths = 130000;
 
 std::string DateText(const Value& d) { return FormatIsoDate(d.date_value()); }
 
+struct Ymd {
+  int64_t year;
+  int month;
+  int day;
+};
+
+// Days since 1970-01-01 to a proleptic Gregorian date, in integer arithmetic
+// over 400-year eras (much cheaper than normalizing an absl::CivilDay).
+// Valid dates (years 1..9999) keep every quantity non-negative and within
+// 32 bits, which keeps the divisions by constants cheap.
+Ymd ToYmd(int64_t days) {
+  const uint32_t z =
+      static_cast<uint32_t>(days + 719468);  // days since 0000-03-01
+  const uint32_t era = z / 146097;
+  const uint32_t day_of_era = z - era * 146097;
+  const uint32_t year_of_era = (day_of_era - day_of_era / 1460 +
+                                day_of_era / 36524 - day_of_era / 146096) /
+                               365;
+  const uint32_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const uint32_t month_from_march = (5 * day_of_year + 2) / 153;
+  Ymd out;
+  out.day =
+      static_cast<int>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
+  out.month = static_cast<int>(month_from_march < 10 ? month_from_march + 3
+                                                     : month_from_march - 9);
+  out.year =
+      static_cast<int64_t>(year_of_era + era * 400) + (out.month <= 2 ? 1 : 0);
+  return out;
+}
+
 int DaysInMonth(int64_t year, int month) {
   const absl::CivilMonth m(year, month);
   return static_cast<int>(absl::CivilDay(m + 1) - absl::CivilDay(m));
@@ -66,15 +97,16 @@ Value TimestampToDate(Args a) {
 }
 
 Value Age(Args a) {
-  const absl::CivilDay birth = a[0].date_value();
-  const absl::CivilDay on = a[1].date_value();
-  if (on < birth) {
+  if (a[1].date_days() < a[0].date_days()) {
     return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]),
                                      " is after ", DateText(a[1])));
   }
-  int64_t years = on.year() - birth.year();
-  if (on.month() < birth.month() ||
-      (on.month() == birth.month() && on.day() < birth.day())) {
+  const Ymd birth = ToYmd(a[0].date_days());
+  const Ymd on = ToYmd(a[1].date_days());
+  int64_t years = on.year - birth.year;
+  // Not yet the birthday this year (29 February comes after 28 February).
+  if (on.month < birth.month ||
+      (on.month == birth.month && on.day < birth.day)) {
     --years;
   }
   return Value::Int(years);
@@ -96,12 +128,13 @@ Value AddYears(Args a) {
   return ShiftMonths(a[0], n * 12);
 }
 
-Value Year(Args a) { return Value::Int(a[0].date_value().year()); }
-Value Month(Args a) { return Value::Int(a[0].date_value().month()); }
-Value Day(Args a) { return Value::Int(a[0].date_value().day()); }
-// ISO 8601: Monday = 1 ... Sunday = 7.
+Value Year(Args a) { return Value::Int(ToYmd(a[0].date_days()).year); }
+Value Month(Args a) { return Value::Int(ToYmd(a[0].date_days()).month); }
+Value Day(Args a) { return Value::Int(ToYmd(a[0].date_days()).day); }
+// ISO 8601: Monday = 1 ... Sunday = 7. 1970-01-01 was a Thursday.
 Value DayOfWeek(Args a) {
-  return Value::Int(static_cast<int>(absl::GetWeekday(a[0].date_value())) + 1);
+  const int64_t monday_based = ((a[0].date_days() % 7) + 7 + 3) % 7;
+  return Value::Int(monday_based + 1);
 }
 Value DateToString(Args a) { return Value::String(DateText(a[0])); }
 

@@ -66,12 +66,84 @@ Value ConstantValue(const lang::Constant& c) {
   return Value::Null();
 }
 
+// True when `e` reads no comprehension variable numbered `min_local` or
+// above, except those bound by comprehensions inside `e`.
+bool IsInvariant(const Expr& e, int min_local, std::vector<int>* bound) {
+  if (e.kind == ExprKind::kIdent && e.ref.kind == Reference::Kind::kLocal &&
+      e.ref.slot >= min_local &&
+      std::find(bound->begin(), bound->end(), e.ref.slot) == bound->end()) {
+    return false;
+  }
+  const size_t saved = bound->size();
+  if (e.kind == ExprKind::kComprehension) {
+    bound->push_back(e.var_slot);
+    if (!e.var2.empty()) bound->push_back(e.var2_slot);
+  }
+  bool invariant = true;
+  if (e.target && !IsInvariant(*e.target, min_local, bound)) invariant = false;
+  for (const auto& a : e.args) {
+    if (invariant && !IsInvariant(*a, min_local, bound)) invariant = false;
+  }
+  for (const lang::Entry& en : e.entries) {
+    if (invariant && en.key && !IsInvariant(*en.key, min_local, bound))
+      invariant = false;
+    if (invariant && en.value && !IsInvariant(*en.value, min_local, bound))
+      invariant = false;
+  }
+  if (invariant && e.filter && !IsInvariant(*e.filter, min_local, bound))
+    invariant = false;
+  if (invariant && e.body && !IsInvariant(*e.body, min_local, bound))
+    invariant = false;
+  bound->resize(saved);
+  return invariant;
+}
+
+// Worth memoizing: more than reading a constant, a variable or a field of a
+// variable.
+bool IsHoistable(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kCall:
+    case ExprKind::kList:
+    case ExprKind::kMap:
+    case ExprKind::kStruct:
+    case ExprKind::kComprehension:
+      return true;
+    case ExprKind::kSelect:
+      return e.ref.kind == Reference::Kind::kNone &&
+             !(e.target->kind == ExprKind::kIdent &&
+               e.target->ref.kind == Reference::Kind::kVariable);
+    default:
+      return false;
+  }
+}
+
 class Planner {
  public:
   Planner(absl::string_view text, int local_count, int64_t assumed_size)
       : text_(text), local_count_(local_count), assumed_size_(assumed_size) {}
 
+  // Plans `e`; inside a comprehension body, a loop-invariant sub-expression
+  // is memoized for the run of the comprehension.
   Planned PlanExpr(const Expr& e) {
+    if (loops_.empty() || !hoisting_ || !IsHoistable(e)) return PlanNode(e);
+    std::vector<int> bound;
+    if (!IsInvariant(e, loops_.back().min_local, &bound)) return PlanNode(e);
+    hoisting_ = false;
+    Planned planned = PlanNode(e);
+    hoisting_ = true;
+    if (planned.constant()) return planned;
+    const int memo = memo_count_++;
+    loops_.back().memo_slots->push_back(memo);
+    planned.step =
+        NewHoistedStep(std::move(planned.step), memo, local_count_ + memo);
+    return planned;
+  }
+
+  int memo_count() const { return memo_count_; }
+  std::vector<Diagnostic> TakeDiagnostics() { return std::move(diagnostics_); }
+
+ private:
+  Planned PlanNode(const Expr& e) {
     switch (e.kind) {
       case ExprKind::kConstant:
         return Leaf(
@@ -101,9 +173,12 @@ class Planner {
     return Leaf(NewErrorStep(e, "invalid expression"));
   }
 
-  std::vector<Diagnostic> TakeDiagnostics() { return std::move(diagnostics_); }
-
  private:
+  struct Loop {
+    int min_local;
+    std::vector<int>* memo_slots;
+  };
+
   static Planned Leaf(StepPtr step) { return Planned{std::move(step)}; }
 
   std::string Where(const Expr& e) const {
@@ -114,10 +189,13 @@ class Planner {
   // unless it fails (run-time errors stay at run time).
   Planned Fold(const Expr& e, Planned planned) {
     Activation none;
-    std::vector<Value> locals(std::max(local_count_, 1));
+    // Memo slots allocated so far cover every hoisted step in `planned`.
+    std::vector<Value> locals(std::max(local_count_ + memo_count_, 1));
+    std::vector<uint8_t> memo_valid(std::max(memo_count_, 1), 0);
     EvalContext ctx;
     ctx.activation = &none;
     ctx.locals = locals.data();
+    ctx.memo_valid = memo_valid.data();
     ctx.max_iterations = EvalOptions().max_iterations;
     ctx.max_steps = EvalOptions().max_steps;
     Value v = planned.step->Eval(ctx);
@@ -228,6 +306,12 @@ class Planner {
           return NewIndexStep(e, std::move(s[0]), std::move(s[1]));
         });
       }
+    }
+    if (f == lang::kNot && args.size() == 1 && e.ref.overloads.size() == 1 &&
+        e.ref.overloads[0]->id == "logical_not") {
+      return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
+        return NewNotStep(e, std::move(s[0]));
+      });
     }
     if (f == "matches" && args.size() == 2 && args[1].constant() &&
         args[1].step->constant()->kind() == Value::Kind::kString) {
@@ -375,9 +459,14 @@ class Planner {
     Planned range = PlanExpr(*e.target);
     Planned filter;
     const bool has_filter = e.filter != nullptr;
+    ComprehensionSpec spec;
+    loops_.push_back(Loop{e.var_slot, &spec.memo_slots});
+    const bool saved_hoisting = hoisting_;
+    hoisting_ = true;
     if (has_filter) filter = PlanExpr(*e.filter);
     Planned body = PlanExpr(*e.body);
-    ComprehensionSpec spec;
+    hoisting_ = saved_hoisting;
+    loops_.pop_back();
     spec.macro = e.macro;
     spec.var_slot = e.var_slot;
     spec.var2_slot = e.var2.empty() ? -1 : e.var2_slot;
@@ -403,6 +492,9 @@ class Planner {
   int local_count_;
   int64_t assumed_size_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<Loop> loops_;
+  bool hoisting_ = true;
+  int memo_count_ = 0;
 };
 
 }  // namespace
@@ -413,6 +505,8 @@ PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count,
                   std::max<int64_t>(0, assumed_collection_size));
   Planned planned = planner.PlanExpr(root);
   PlanResult result;
+  result.local_count = local_count + planner.memo_count();
+  result.memo_count = planner.memo_count();
   result.diagnostics = planner.TakeDiagnostics();
   result.cost = planned.cost;
   if (result.diagnostics.empty()) result.root = std::move(planned.step);

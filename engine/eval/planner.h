@@ -18,6 +18,9 @@ namespace proactive::eval::internal {
 struct PlanResult {
   StepPtr root;  // null when there are diagnostics
   CostEstimate cost;
+  // Slots: comprehension variables first, then memoized loop invariants.
+  int local_count = 0;
+  int memo_count = 0;
   std::vector<Diagnostic> diagnostics;
 };
 

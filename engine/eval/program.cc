@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/eval/step.h"
@@ -39,22 +40,33 @@ Program::~Program() = default;
 absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
                                         const EvalOptions& options,
                                         Trace* trace) const {
-  constexpr int kInlineLocals = 8;
-  Value inline_locals[kInlineLocals];
+  // Comprehension variables and memo flags: on the stack when few.
+  constexpr int kInline = 4;
+  Value inline_locals[kInline];
+  uint8_t inline_memo[kInline * 2] = {};
   std::vector<Value> heap_locals;
+  std::vector<uint8_t> heap_memo;
   internal::EvalContext ctx;
-  ctx.activation = &activation;
-  ctx.trace = trace;
-  ctx.max_iterations = options.max_iterations;
-  ctx.max_steps = options.max_steps;
-  if (parts_.local_count <= kInlineLocals) {
+  if (parts_.local_count <= kInline) {
     ctx.locals = inline_locals;
   } else {
     heap_locals.resize(parts_.local_count);
     ctx.locals = heap_locals.data();
   }
+  if (parts_.memo_count <= kInline * 2) {
+    ctx.memo_valid = inline_memo;
+  } else {
+    heap_memo.resize(parts_.memo_count);
+    ctx.memo_valid = heap_memo.data();
+  }
+  ctx.activation = &activation;
+  ctx.trace = trace;
+  ctx.max_iterations = options.max_iterations;
+  ctx.max_steps = options.max_steps;
   Value result = internal::EvalStep(*parts_.root, ctx);
-  if (ctx.stopped) return absl::ResourceExhaustedError(ctx.stop_reason);
+  if (ctx.stopped) {
+    return absl::ResourceExhaustedError(ctx.stop_error.error_message());
+  }
   return result.Retained();
 }
 

@@ -81,7 +81,8 @@ class Program {
     std::string source;
     lang::Type result_type;
     std::unique_ptr<const internal::Step> root;
-    int local_count = 0;
+    int local_count = 0;  // comprehension variables and memoized values
+    int memo_count = 0;
     CostEstimate cost;
     std::vector<std::string> reads;
     std::vector<std::shared_ptr<const lang::ObjectType>> object_types;

@@ -24,22 +24,27 @@ namespace proactive::eval::internal {
 // The mutable state of one evaluation.
 struct EvalContext {
   const Activation* activation = nullptr;
-  Value* locals = nullptr;  // comprehension variables, by local slot
+  Value* locals = nullptr;  // comprehension variables, then memoized values
+  uint8_t* memo_valid = nullptr;  // per memo slot: its value is computed
   Trace* trace = nullptr;
   int64_t iterations = 0;
   int64_t max_iterations = 0;
   int64_t steps = 0;
   int64_t max_steps = 0;
   bool stopped = false;  // a limit was reached: nothing may absorb the error
-  std::string stop_reason;
+  Value stop_error;      // the error that stopped it
 
   // Stops the evaluation; returns the error value to propagate.
-  Value Stop(std::string reason) {
+  Value Stop(absl::string_view reason) {
     stopped = true;
-    stop_reason = std::move(reason);
-    return Value::Error(stop_reason);
+    stop_error = Value::Error(reason);
+    return stop_error;
   }
 };
+
+// The outcome of evaluating a step that should give a bool: true, false,
+// or something else (an error or a non-bool, passed beside).
+enum class Truth : uint8_t { kFalse, kTrue, kOther };
 
 class Step {
  public:
@@ -52,6 +57,16 @@ class Step {
   Step& operator=(const Step&) = delete;
 
   virtual Value Eval(EvalContext& ctx) const = 0;
+  // Evaluation where a bool is expected: steps that produce bools override
+  // it to avoid building a Value. On kOther, `*other` holds the value.
+  virtual Truth EvalTruth(EvalContext& ctx, Value* other) const {
+    Value v = Eval(ctx);
+    if (v.kind() == Value::Kind::kBool) {
+      return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+    }
+    *other = std::move(v);
+    return Truth::kOther;
+  }
   // The value of a constant step, else null.
   virtual const Value* constant() const { return nullptr; }
 
@@ -73,6 +88,23 @@ inline Value EvalStep(const Step& step, EvalContext& ctx) {
   if (ctx.trace != nullptr)
     ctx.trace->Record(step.id(), step.begin(), step.end(), v);
   return v;
+}
+
+// EvalTruth for a child step; when tracing, goes through EvalStep so that
+// the value is recorded.
+inline Truth EvalTruthStep(const Step& step, EvalContext& ctx, Value* other) {
+  if (ctx.trace == nullptr) return step.EvalTruth(ctx, other);
+  Value v = EvalStep(step, ctx);
+  if (v.kind() == Value::Kind::kBool) {
+    return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+  }
+  *other = std::move(v);
+  return Truth::kOther;
+}
+
+// The Value of a truth.
+inline Value TruthValue(Truth t, Value&& other) {
+  return t == Truth::kOther ? std::move(other) : Value::Bool(t == Truth::kTrue);
 }
 
 // ---- steps_basic.cc: constants, variables, fields ---------------------------
@@ -106,6 +138,8 @@ StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
 // ---- steps_logic.cc: operators with their own evaluation rules --------------
 StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands);
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands);
+// !operand
+StepPtr NewNotStep(const lang::Expr& e, StepPtr operand);
 StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
                            StepPtr otherwise);
 StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
@@ -133,7 +167,15 @@ struct ComprehensionSpec {
   int var_slot = -1;
   int var2_slot = -1;     // -1 for one-variable forms
   int64_t body_size = 1;  // steps per iteration, for the step limit
+  // Memo slots of the loop-invariant sub-expressions of the body, cleared
+  // each time the comprehension starts.
+  std::vector<int> memo_slots;
 };
+// A loop-invariant sub-expression of a comprehension body, computed once per
+// run of the comprehension: its value lives in locals[value_slot], validity
+// in memo_valid[memo_slot]. Transparent for tracing (evaluated every time
+// when tracing).
+StepPtr NewHoistedStep(StepPtr inner, int memo_slot, int value_slot);
 StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec,
                              StepPtr range, StepPtr filter, StepPtr body);
 

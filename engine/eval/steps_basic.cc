@@ -14,6 +14,13 @@ class ConstantStep final : public Step {
   ConstantStep(int32_t id, int32_t begin, int32_t end, Value value)
       : Step(id, begin, end), value_(value.Retained()) {}
   Value Eval(EvalContext&) const override { return value_.Borrowed(); }
+  Truth EvalTruth(EvalContext&, Value* other) const override {
+    if (value_.kind() == Value::Kind::kBool) {
+      return value_.bool_value() ? Truth::kTrue : Truth::kFalse;
+    }
+    *other = value_.Borrowed();
+    return Truth::kOther;
+  }
   const Value* constant() const override { return &value_; }
 
  private:
@@ -157,6 +164,24 @@ class VariableFieldStep final : public Step {
     }
     return SelectByName(operand->Borrowed(), field_, where_);
   }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
+    if (ctx.trace == nullptr) {
+      const Value* operand = ctx.activation->Find(slot_);
+      if (operand != nullptr && operand->kind() == Value::Kind::kObject &&
+          &operand->object_value()->object_type() == type_) {
+        const Value* v = operand->object_value()->Field(index_);
+        if (v != nullptr && v->kind() == Value::Kind::kBool) {
+          return v->bool_value() ? Truth::kTrue : Truth::kFalse;
+        }
+      }
+    }
+    Value v = Eval(ctx);
+    if (v.kind() == Value::Kind::kBool) {
+      return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+    }
+    *other = std::move(v);
+    return Truth::kOther;
+  }
 
  private:
   int32_t variable_id_;
@@ -199,6 +224,11 @@ class HasStep final : public Step {
         type_(type),
         index_(index) {}
   Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     Value operand = EvalStep(*operand_, ctx);
     switch (operand.kind()) {
       case Value::Kind::kObject: {
@@ -207,21 +237,25 @@ class HasStep final : public Step {
         if (&object->object_type() != type_) {
           const lang::FieldDecl* decl = object->object_type().FindField(field_);
           if (decl == nullptr) {
-            return Value::Error(absl::StrCat(object->object_type().name(),
-                                             " has no field '", field_, "'"));
+            *other = Value::Error(absl::StrCat(object->object_type().name(),
+                                               " has no field '", field_, "'"));
+            return Truth::kOther;
           }
           index = decl->index;
         }
-        return Value::Bool(object->Field(index) != nullptr);
+        return object->Field(index) != nullptr ? Truth::kTrue : Truth::kFalse;
       }
       case Value::Kind::kMap:
-        return Value::Bool(operand.map_value().Find(Value::String(field_)) !=
-                           nullptr);
+        return operand.map_value().Find(Value::String(field_)) != nullptr
+                   ? Truth::kTrue
+                   : Truth::kFalse;
       case Value::Kind::kError:
-        return operand;
+        *other = std::move(operand);
+        return Truth::kOther;
       default:
-        return Value::Error(absl::StrCat("has() needs an object or a map, not ",
-                                         TypeNameOf(operand)));
+        *other = Value::Error(absl::StrCat(
+            "has() needs an object or a map, not ", TypeNameOf(operand)));
+        return Truth::kOther;
     }
   }
 

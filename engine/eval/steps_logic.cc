@@ -24,25 +24,53 @@ class LogicStep final : public Step {
   LogicStep(const lang::Expr& e, std::vector<StepPtr> operands)
       : Step(e), operands_(std::move(operands)) {}
   Value Eval(EvalContext& ctx) const override {
-    Value error;
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
+    constexpr Truth kDecisive = kIsAnd ? Truth::kFalse : Truth::kTrue;
     bool has_error = false;
     for (const StepPtr& s : operands_) {
-      Value v = EvalStep(*s, ctx);
-      if (v.kind() == Value::Kind::kBool) {
-        if (v.bool_value() != kIsAnd) return v;  // decides
-        continue;
+      Value v;
+      const Truth t = EvalTruthStep(*s, ctx, &v);
+      if (t == kDecisive) return kDecisive;
+      if (t != Truth::kOther) continue;
+      if (ctx.stopped) {  // a cost limit is never absorbed
+        *other = std::move(v);
+        return Truth::kOther;
       }
-      if (ctx.stopped) return v;  // a cost limit is never absorbed
       if (!has_error) {
-        error = v.is_error() ? std::move(v) : NotBool(kIsAnd ? "&&" : "||", v);
+        *other = v.is_error() ? std::move(v) : NotBool(kIsAnd ? "&&" : "||", v);
         has_error = true;
       }
     }
-    return has_error ? error : Value::Bool(kIsAnd);
+    return has_error ? Truth::kOther : (kIsAnd ? Truth::kTrue : Truth::kFalse);
   }
 
  private:
   std::vector<StepPtr> operands_;
+};
+
+class NotStep final : public Step {
+ public:
+  NotStep(const lang::Expr& e, StepPtr operand)
+      : Step(e), operand_(std::move(operand)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
+    const Truth t = EvalTruthStep(*operand_, ctx, other);
+    if (t == Truth::kTrue) return Truth::kFalse;
+    if (t == Truth::kFalse) return Truth::kTrue;
+    if (!other->is_error()) *other = NotBool("!", *other);
+    return Truth::kOther;
+  }
+
+ private:
+  StepPtr operand_;
 };
 
 class ConditionalStep final : public Step {
@@ -74,11 +102,26 @@ class EqualsStep final : public Step {
         right_(std::move(right)),
         negate_(negate) {}
   Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     Value a = EvalStep(*left_, ctx);
-    if (a.is_error()) return a;
+    if (a.is_error()) {
+      *other = std::move(a);
+      return Truth::kOther;
+    }
     Value b = EvalStep(*right_, ctx);
-    if (b.is_error()) return b;
-    return Value::Bool(ValuesEqual(a, b) != negate_);
+    if (b.is_error()) {
+      *other = std::move(b);
+      return Truth::kOther;
+    }
+    const bool equal =
+        a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt
+            ? a.int_value() == b.int_value()
+            : ValuesEqual(a, b);
+    return equal != negate_ ? Truth::kTrue : Truth::kFalse;
   }
 
  private:
@@ -95,21 +138,36 @@ class RelationStep final : public Step {
         right_(std::move(right)),
         relation_(relation) {}
   Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     Value a = EvalStep(*left_, ctx);
-    if (a.is_error()) return a;
+    if (a.is_error()) {
+      *other = std::move(a);
+      return Truth::kOther;
+    }
     Value b = EvalStep(*right_, ctx);
-    if (b.is_error()) return b;
+    if (b.is_error()) {
+      *other = std::move(b);
+      return Truth::kOther;
+    }
+    Ordering order;
     // Fast path for the most common case in rules.
     if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
-      return Value::Bool(Holds(a.int_value() < b.int_value() ? Ordering::kLess
-                               : a.int_value() == b.int_value()
-                                   ? Ordering::kEqual
-                                   : Ordering::kGreater));
+      order = a.int_value() < b.int_value()    ? Ordering::kLess
+              : a.int_value() == b.int_value() ? Ordering::kEqual
+                                               : Ordering::kGreater;
+    } else {
+      std::string error;
+      order = CompareValues(a, b, &error);
+      if (order == Ordering::kInvalid) {
+        *other = Value::Error(error);
+        return Truth::kOther;
+      }
     }
-    std::string error;
-    const Ordering order = CompareValues(a, b, &error);
-    if (order == Ordering::kInvalid) return Value::Error(error);
-    return Value::Bool(Holds(order));
+    return Holds(order) ? Truth::kTrue : Truth::kFalse;
   }
 
  private:
@@ -207,6 +265,9 @@ StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands) {
 }
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands) {
   return std::make_unique<LogicStep<false>>(e, std::move(operands));
+}
+StepPtr NewNotStep(const lang::Expr& e, StepPtr operand) {
+  return std::make_unique<NotStep>(e, std::move(operand));
 }
 StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
                            StepPtr otherwise) {

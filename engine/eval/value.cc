@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "engine/eval/object_value.h"
@@ -35,34 +36,6 @@ int32_t PackCurrency(absl::string_view code) {
 }
 
 }  // namespace
-
-Value Value::Bool(bool b) {
-  Value v;
-  v.kind_ = Kind::kBool;
-  v.payload_.b = b;
-  return v;
-}
-
-Value Value::Int(int64_t i) {
-  Value v;
-  v.kind_ = Kind::kInt;
-  v.payload_.i = i;
-  return v;
-}
-
-Value Value::Uint(uint64_t u) {
-  Value v;
-  v.kind_ = Kind::kUint;
-  v.payload_.u = u;
-  return v;
-}
-
-Value Value::Double(double d) {
-  Value v;
-  v.kind_ = Kind::kDouble;
-  v.payload_.d = d;
-  return v;
-}
 
 Value Value::String(absl::string_view utf8) {
   return Value(Kind::kString, new internal::StringRep(utf8));
@@ -143,8 +116,30 @@ Value Value::List(std::vector<Value> elements) {
   for (Value& e : elements) {
     if (!e.owned_ && e.has_rep()) e = e.Retained();
   }
-  return Value(Kind::kList, new internal::ListRep(std::move(elements)));
+  return Value(Kind::kList, internal::ListRep::Create(std::move(elements)));
 }
+
+namespace internal {
+
+static_assert(sizeof(ListRep) % alignof(Value) == 0,
+              "elements follow the header");
+
+ListRep* ListRep::Create(std::vector<Value>&& elements) {
+  void* memory =
+      ::operator new(sizeof(ListRep) + elements.size() * sizeof(Value));
+  ListRep* rep = new (memory) ListRep(elements.size());
+  Value* out = rep->data();
+  for (size_t i = 0; i < elements.size(); ++i)
+    new (out + i) Value(std::move(elements[i]));
+  return rep;
+}
+
+ListRep::~ListRep() {
+  Value* values = data();
+  for (size_t i = 0; i < size_; ++i) values[i].~Value();
+}
+
+}  // namespace internal
 
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   for (auto& [key, value] : entries) {
@@ -186,20 +181,11 @@ Value Value::Object(const ObjectValue* object) {
   return v;
 }
 
-absl::string_view Value::string_value() const {
-  return static_cast<const internal::StringRep*>(payload_.rep)->text();
-}
-
-absl::Span<const Value> Value::list_elements() const {
-  return static_cast<const internal::ListRep*>(payload_.rep)->elements();
-}
-
 MapView Value::map_value() const {
   return MapView(static_cast<const internal::MapRep*>(payload_.rep));
 }
 
-Value Value::Retained() const {
-  if (owned_ || !has_rep()) return *this;
+Value Value::RetainedSlow() const {
   payload_.rep->Ref();
   Value v(*this, BorrowTag{});
   v.owned_ = true;
@@ -296,23 +282,22 @@ bool NormalizeKey(const Value& key, Value* normalized) {
 RecordObject::RecordObject(const lang::ObjectType& type)
     : ObjectValue(type),
       values_(type.field_count()),
-      present_(type.field_count(), false) {}
+      present_((type.field_count() + 63) / 64, 0) {}
 
 const Value* RecordObject::Field(int index) const {
-  if (index < 0 || index >= static_cast<int>(values_.size()) ||
-      !present_[index])
-    return nullptr;
+  if (static_cast<unsigned>(index) >= values_.size()) return nullptr;
+  if (((present_[index >> 6] >> (index & 63)) & 1) == 0) return nullptr;
   return &values_[index];
 }
 
 void RecordObject::Set(int index, Value value) {
   values_[index] = std::move(value);
-  present_[index] = true;
+  present_[index >> 6] |= uint64_t{1} << (index & 63);
 }
 
 void RecordObject::Clear(int index) {
   values_[index] = Value();
-  present_[index] = false;
+  present_[index >> 6] &= ~(uint64_t{1} << (index & 63));
 }
 
 absl::Status RecordObject::Set(absl::string_view field, Value value) {

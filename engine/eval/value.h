@@ -131,10 +131,30 @@ class Value {
 
   // ---- building values ----------------------------------------------------
   static Value Null() { return Value(); }
-  static Value Bool(bool b);
-  static Value Int(int64_t i);
-  static Value Uint(uint64_t u);
-  static Value Double(double d);
+  static Value Bool(bool b) {
+    Value v;
+    v.kind_ = Kind::kBool;
+    v.payload_.b = b;
+    return v;
+  }
+  static Value Int(int64_t i) {
+    Value v;
+    v.kind_ = Kind::kInt;
+    v.payload_.i = i;
+    return v;
+  }
+  static Value Uint(uint64_t u) {
+    Value v;
+    v.kind_ = Kind::kUint;
+    v.payload_.u = u;
+    return v;
+  }
+  static Value Double(double d) {
+    Value v;
+    v.kind_ = Kind::kDouble;
+    v.payload_.d = d;
+    return v;
+  }
   // REQUIRES: `utf8` is valid UTF-8.
   static Value String(absl::string_view utf8);
   static Value Bytes(absl::string_view bytes);
@@ -150,6 +170,14 @@ class Value {
   // Exact amount in cents. An error value when `currency` is not three
   // upper-case letters.
   static Value Money(int64_t cents, absl::string_view currency);
+  // The same currency as `other` (a money value); no validation needed.
+  static Value MoneyLike(int64_t cents, const Value& other) {
+    Value v;
+    v.kind_ = Kind::kMoney;
+    v.payload_.i = cents;
+    v.aux_ = other.aux_;
+    return v;
+  }
   static Value Money(const proactive::Money& money) {
     return Money(money.cents, money.currency);
   }
@@ -208,12 +236,15 @@ class Value {
     return v;
   }
   // A copy that holds its own reference (what an evaluation returns).
-  Value Retained() const;
+  Value Retained() const {
+    return owned_ || !has_rep() ? *this : RetainedSlow();
+  }
   bool owns_data() const { return owned_; }
 
  private:
   friend class MapView;
   struct BorrowTag {};
+  Value RetainedSlow() const;
   Value(const Value& other, BorrowTag) noexcept
       : kind_(other.kind_),
         owned_(false),
@@ -246,6 +277,50 @@ class Value {
 };
 
 static_assert(sizeof(Value) == 16, "Value must stay compact");
+
+namespace internal {
+
+// Defined here so that the accessors below inline.
+class StringRep final : public HeapRep {
+ public:
+  explicit StringRep(absl::string_view text) : text_(text) {}
+  explicit StringRep(std::string&& text) : text_(std::move(text)) {}
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// The elements are stored right after the header, in the same allocation,
+// so that reading an element costs one pointer chase, not two.
+class ListRep final : public HeapRep {
+ public:
+  static ListRep* Create(std::vector<Value>&& elements);
+  ~ListRep() override;
+  // Matches the allocation made by Create.
+  static void operator delete(void* p) { ::operator delete(p); }
+
+  absl::Span<const Value> elements() const {
+    return absl::Span<const Value>(data(), size_);
+  }
+
+ private:
+  explicit ListRep(size_t size) : size_(size) {}
+  const Value* data() const { return reinterpret_cast<const Value*>(this + 1); }
+  Value* data() { return reinterpret_cast<Value*>(this + 1); }
+
+  size_t size_;
+};
+
+}  // namespace internal
+
+inline absl::string_view Value::string_value() const {
+  return static_cast<const internal::StringRep*>(payload_.rep)->text();
+}
+
+inline absl::Span<const Value> Value::list_elements() const {
+  return static_cast<const internal::ListRep*>(payload_.rep)->elements();
+}
 
 class MapView {
  public:

@@ -12,26 +12,6 @@
 
 namespace proactive::eval::internal {
 
-class StringRep final : public HeapRep {
- public:
-  explicit StringRep(absl::string_view text) : text_(text) {}
-  explicit StringRep(std::string&& text) : text_(std::move(text)) {}
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
-
-class ListRep final : public HeapRep {
- public:
-  explicit ListRep(std::vector<Value> elements)
-      : elements_(std::move(elements)) {}
-  const std::vector<Value>& elements() const { return elements_; }
-
- private:
-  std::vector<Value> elements_;
-};
-
 class MapRep final : public HeapRep {
  public:
   // REQUIRES: keys valid and unique (see Value::Map); `sorted` orders the

@@ -80,25 +80,25 @@ const VariableDecl* TypeEnvironment::FindVariable(
 }
 
 absl::string_view OperatorDisplayName(absl::string_view function) {
-  static constexpr std::pair<absl::string_view, absl::string_view>
-      kOperators[] = {{kAnd, "&&"},
-                      {kOr, "||"},
-                      {kNot, "!"},
-                      {kNegate, "-"},
-                      {kConditional, "?:"},
-                      {kIndex, "[]"},
-                      {kIn, "in"},
-                      {kEquals, "=="},
-                      {kNotEquals, "!="},
-                      {kLess, "<"},
-                      {kLessEquals, "<="},
-                      {kGreater, ">"},
-                      {kGreaterEquals, ">="},
-                      {kAdd, "+"},
-                      {kSubtract, "-"},
-                      {kMultiply, "*"},
-                      {kDivide, "/"},
-                      {kModulo, "%"}};
+  static const std::pair<absl::string_view, absl::string_view> kOperators[] = {
+      {kAnd, "&&"},
+      {kOr, "||"},
+      {kNot, "!"},
+      {kNegate, "-"},
+      {kConditional, "?:"},
+      {kIndex, "[]"},
+      {kIn, "in"},
+      {kEquals, "=="},
+      {kNotEquals, "!="},
+      {kLess, "<"},
+      {kLessEquals, "<="},
+      {kGreater, ">"},
+      {kGreaterEquals, ">="},
+      {kAdd, "+"},
+      {kSubtract, "-"},
+      {kMultiply, "*"},
+      {kDivide, "/"},
+      {kModulo, "%"}};
   for (const auto& [name, display] : kOperators) {
     if (name == function) return display;
   }
