@@ -258,6 +258,13 @@ class Planner {
                      {2, 2},
                      2};
     }
+    if (!e.test_only && index >= 0 && e.target->kind == ExprKind::kIdent &&
+        e.target->ref.kind == Reference::Kind::kLocal) {
+      return Planned{NewLocalFieldStep(e, *e.target, e.target->ref.slot, type,
+                                       index, e.name, Where(e)),
+                     {2, 2},
+                     2};
+    }
     std::vector<Planned> children;
     children.push_back(PlanExpr(*e.target));
     return Combine(e, std::move(children), [&](std::vector<StepPtr> steps) {

@@ -1,5 +1,6 @@
 #include "engine/eval/program.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -40,30 +41,32 @@ Program::~Program() = default;
 absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
                                         const EvalOptions& options,
                                         Trace* trace) const {
-  // Comprehension variables and memo flags: on the stack when few.
-  constexpr int kInline = 4;
-  Value inline_locals[kInline];
-  uint8_t inline_memo[kInline * 2] = {};
-  std::vector<Value> heap_locals;
-  std::vector<uint8_t> heap_memo;
   internal::EvalContext ctx;
-  if (parts_.local_count <= kInline) {
-    ctx.locals = inline_locals;
-  } else {
-    heap_locals.resize(parts_.local_count);
-    ctx.locals = heap_locals.data();
-  }
-  if (parts_.memo_count <= kInline * 2) {
-    ctx.memo_valid = inline_memo;
-  } else {
-    heap_memo.resize(parts_.memo_count);
-    ctx.memo_valid = heap_memo.data();
-  }
   ctx.activation = &activation;
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  Value result = internal::EvalStep(*parts_.root, ctx);
+  if (parts_.local_count == 0) {
+    return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
+  }
+  // Comprehension variables and memo flags: on the stack when few.
+  constexpr int kInline = 4;
+  if (parts_.local_count <= kInline && parts_.memo_count <= kInline) {
+    Value locals[kInline];
+    uint8_t memo_valid[kInline] = {};
+    ctx.locals = locals;
+    ctx.memo_valid = memo_valid;
+    return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
+  }
+  std::vector<Value> locals(parts_.local_count);
+  std::vector<uint8_t> memo_valid(std::max(parts_.memo_count, 1), 0);
+  ctx.locals = locals.data();
+  ctx.memo_valid = memo_valid.data();
+  return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
+}
+
+absl::StatusOr<Value> Program::Finish(const internal::EvalContext& ctx,
+                                      Value result) {
   if (ctx.stopped) {
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }

@@ -29,7 +29,8 @@ namespace proactive::eval {
 
 namespace internal {
 class Step;
-}
+struct EvalContext;
+}  // namespace internal
 
 struct EvalOptions {
   // Iterations of all comprehensions (all, exists, map, filter, ...) together.
@@ -111,6 +112,9 @@ class Program {
                                  Trace* trace = nullptr) const;
 
  private:
+  static absl::StatusOr<Value> Finish(const internal::EvalContext& ctx,
+                                      Value result);
+
   Parts parts_;
 };
 

@@ -112,6 +112,11 @@ StepPtr NewConstantStep(int32_t id, int32_t begin, int32_t end, Value value);
 StepPtr NewErrorStep(const lang::Expr& e, std::string message);
 StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name);
 StepPtr NewLocalStep(const lang::Expr& e, int slot);
+// local.field fused in one step; `local_expr` is traced too.
+StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr,
+                          int slot, const lang::ObjectType* type,
+                          int field_index, std::string field,
+                          std::string where);
 // `where` names the field in messages ("person.phone").
 // `type` is the object type the checker saw; other values are read by name.
 StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand,

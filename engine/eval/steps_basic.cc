@@ -196,6 +196,47 @@ class VariableFieldStep final : public Step {
   Value absent_;
 };
 
+// local.field in one step (c.birth_date inside person.children.exists(c, ...)).
+class LocalFieldStep final : public Step {
+ public:
+  LocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot,
+                 const lang::ObjectType* type, int index, std::string field,
+                 std::string where)
+      : Step(e),
+        local_id_(local_expr.id),
+        local_begin_(local_expr.begin),
+        local_end_(local_expr.end),
+        slot_(slot),
+        type_(type),
+        index_(index),
+        field_(std::move(field)),
+        where_(std::move(where)),
+        absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
+  Value Eval(EvalContext& ctx) const override {
+    const Value& operand = ctx.locals[slot_];
+    if (ctx.trace != nullptr) {
+      ctx.trace->Record(local_id_, local_begin_, local_end_, operand);
+    }
+    if (operand.kind() == Value::Kind::kObject &&
+        &operand.object_value()->object_type() == type_) {
+      const Value* v = operand.object_value()->Field(index_);
+      return v != nullptr ? v->Borrowed() : absent_.Borrowed();
+    }
+    return SelectByName(operand.Borrowed(), field_, where_);
+  }
+
+ private:
+  int32_t local_id_;
+  int32_t local_begin_;
+  int32_t local_end_;
+  int slot_;
+  const lang::ObjectType* type_;
+  int index_;
+  std::string field_;
+  std::string where_;
+  Value absent_;
+};
+
 class SelectStep final : public Step {
  public:
   SelectStep(const lang::Expr& e, StepPtr operand, std::string field,
@@ -373,6 +414,14 @@ StepPtr NewVariableFieldStep(const lang::Expr& e,
   return std::make_unique<VariableFieldStep>(
       e, variable_expr, slot, std::move(variable), type, field_index,
       std::move(field), std::move(where));
+}
+StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr,
+                          int slot, const lang::ObjectType* type,
+                          int field_index, std::string field,
+                          std::string where) {
+  return std::make_unique<LocalFieldStep>(e, local_expr, slot, type,
+                                          field_index, std::move(field),
+                                          std::move(where));
 }
 StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field,
                       std::string where) {

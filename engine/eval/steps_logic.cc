@@ -100,6 +100,7 @@ class EqualsStep final : public Step {
       : Step(e),
         left_(std::move(left)),
         right_(std::move(right)),
+        right_constant_(right_->constant()),
         negate_(negate) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
@@ -112,7 +113,10 @@ class EqualsStep final : public Step {
       *other = std::move(a);
       return Truth::kOther;
     }
-    Value b = EvalStep(*right_, ctx);
+    // A constant right operand is read directly (unless tracing).
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr
+                  ? right_constant_->Borrowed()
+                  : EvalStep(*right_, ctx);
     if (b.is_error()) {
       *other = std::move(b);
       return Truth::kOther;
@@ -126,6 +130,7 @@ class EqualsStep final : public Step {
 
  private:
   StepPtr left_, right_;
+  const Value* right_constant_;
   bool negate_;
 };
 
@@ -136,6 +141,7 @@ class RelationStep final : public Step {
       : Step(e),
         left_(std::move(left)),
         right_(std::move(right)),
+        right_constant_(right_->constant()),
         relation_(relation) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
@@ -148,7 +154,10 @@ class RelationStep final : public Step {
       *other = std::move(a);
       return Truth::kOther;
     }
-    Value b = EvalStep(*right_, ctx);
+    // A constant right operand is read directly (unless tracing).
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr
+                  ? right_constant_->Borrowed()
+                  : EvalStep(*right_, ctx);
     if (b.is_error()) {
       *other = std::move(b);
       return Truth::kOther;
@@ -186,6 +195,7 @@ class RelationStep final : public Step {
   }
 
   StepPtr left_, right_;
+  const Value* right_constant_;
   Relation relation_;
 };
 
