@@ -187,6 +187,29 @@ TEST_F(EvaluatorTest, Macros) {
   EXPECT_EQ(E("[0, 1].exists(x, 2 / x > 1)"), "true");
 }
 
+TEST_F(EvaluatorTest, LoopInvariantsAreRecomputedForEachOuterIteration) {
+  // x * 10 does not depend on y: it is computed once per run of the inner
+  // exists(), which must still see each x.
+  EXPECT_EQ(E("[1, 2].all(x, [10, 20].exists(y, y == x * 10))"), "true");
+  EXPECT_EQ(E("[1, 2].map(x, [1, 2, 3].filter(y, y > x * 1).size())"), "[2, 1]");
+  EXPECT_EQ(E("[1, 2].map(x, [0].map(y, [5, 6].map(z, z - x)))"),
+            "[[[4, 5]], [[3, 4]]]");
+  // An invariant error stays an error, and an unused one is never raised.
+  EXPECT_EQ(E("[1, 2].exists(x, 1 / 0 == x)"), "error: division by zero");
+  EXPECT_EQ(E("[].exists(x, 1 / 0 == x)"), "false");
+  EXPECT_EQ(E("[1, 2].exists(x, x == 1 || 1 / 0 == x)"), "true");
+}
+
+TEST_F(EvaluatorTest, BooleanFastPathKeepsErrorsAndTypes) {
+  EXPECT_EQ(E("!person.lives_alone"), "false");
+  EXPECT_EQ(E("!person.phone.startsWith('0')"), "error: no value for person.phone");
+  EXPECT_EQ(E("[1].exists(x, dyn(x))"), "error: the condition of exists() gave int, not a bool");
+  EXPECT_EQ(E("dyn(1) && true"),
+            "error: no matching overload for '&&' applied to int (it needs bool)");
+  EXPECT_EQ(E("!dyn('a')"), "error: no matching overload for '!' applied to string (it needs bool)");
+  EXPECT_EQ(E("has(dyn(1).a)"), "error: has() needs an object or a map, not int");
+}
+
 TEST_F(EvaluatorTest, PersonLinks) {
   RecordObject& child1 = env_.NewPerson();
   child1.Set(env_.birth_date, Value::Date(absl::CivilDay(2023, 5, 1)));

@@ -163,3 +163,30 @@ TEST(ProgramTest, ResultOutlivesTheActivation) {
 
 }  // namespace
 }  // namespace proactive::eval
+
+namespace proactive::eval {
+namespace {
+
+// The example of docs/language.md ("Mistakes in expressions").
+TEST(ProgramTest, DiagnosticsExampleOfTheLanguageReference) {
+  testing::RulesEnv env;
+  CompileResult r =
+      Compile("person.lives_alon && age(person.birth_date, tody) >= '65'", env.env);
+  ASSERT_EQ(r.program, nullptr);
+  for (Diagnostic& d : r.diagnostics) d.file = "<expr>";
+  EXPECT_EQ(FormatDiagnostics(r.diagnostics),
+            "<expr>:1:8: person has no field 'lives_alon' (did you mean 'lives_alone'?)\n"
+            "    person.lives_alon && age(person.birth_date, tody) >= '65'\n"
+            "           ^\n"
+            "<expr>:1:45: undeclared reference to 'tody' (did you mean 'today'?)\n"
+            "    person.lives_alon && age(person.birth_date, tody) >= '65'\n"
+            "                                                ^\n"
+            "<expr>:1:51: no matching overload for '>=' applied to (int, string): ordering is "
+            "defined between numbers, or two values of the same type among bool, string, bytes, "
+            "timestamp, duration, date, money\n"
+            "    person.lives_alon && age(person.birth_date, tody) >= '65'\n"
+            "                                                      ^\n");
+}
+
+}  // namespace
+}  // namespace proactive::eval
