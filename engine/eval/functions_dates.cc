@@ -128,7 +128,23 @@ Value AddYears(Args a) {
   return ShiftMonths(a[0], n * 12);
 }
 
-Value Year(Args a) { return Value::Int(ToYmd(a[0].date_days()).year); }
+// The year alone: as ToYmd, without the month and day.
+int64_t ToYear(int64_t days) {
+  const uint32_t z = static_cast<uint32_t>(days + 719468);
+  const uint32_t era = z / 146097;
+  const uint32_t day_of_era = z - era * 146097;
+  const uint32_t year_of_era = (day_of_era - day_of_era / 1460 +
+                                day_of_era / 36524 - day_of_era / 146096) /
+                               365;
+  const uint32_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  // Years start on 1 March here: January and February (day 306 onward)
+  // belong to the next civil year.
+  return static_cast<int64_t>(year_of_era + era * 400) +
+         (day_of_year >= 306 ? 1 : 0);
+}
+
+Value Year(Args a) { return Value::Int(ToYear(a[0].date_days())); }
 Value Month(Args a) { return Value::Int(ToYmd(a[0].date_days()).month); }
 Value Day(Args a) { return Value::Int(ToYmd(a[0].date_days()).day); }
 // ISO 8601: Monday = 1 ... Sunday = 7. 1970-01-01 was a Thursday.

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/eval/step.h"
@@ -46,31 +46,30 @@ absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  if (parts_.local_count == 0) {
-    return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
-  }
+  Value result;
   // Comprehension variables and memo flags: on the stack when few.
   constexpr int kInline = 4;
-  if (parts_.local_count <= kInline && parts_.memo_count <= kInline) {
+  if (parts_.local_count == 0) {
+    result = internal::EvalStep(*parts_.root, ctx);
+  } else if (parts_.local_count <= kInline && parts_.memo_count <= kInline) {
     Value locals[kInline];
     uint8_t memo_valid[kInline] = {};
     ctx.locals = locals;
     ctx.memo_valid = memo_valid;
-    return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
+    result = internal::EvalStep(*parts_.root, ctx).Retained();
+  } else {
+    std::vector<Value> locals(parts_.local_count);
+    std::vector<uint8_t> memo_valid(std::max(parts_.memo_count, 1), 0);
+    ctx.locals = locals.data();
+    ctx.memo_valid = memo_valid.data();
+    result = internal::EvalStep(*parts_.root, ctx).Retained();
   }
-  std::vector<Value> locals(parts_.local_count);
-  std::vector<uint8_t> memo_valid(std::max(parts_.memo_count, 1), 0);
-  ctx.locals = locals.data();
-  ctx.memo_valid = memo_valid.data();
-  return Finish(ctx, internal::EvalStep(*parts_.root, ctx));
-}
-
-absl::StatusOr<Value> Program::Finish(const internal::EvalContext& ctx,
-                                      Value result) {
-  if (ctx.stopped) {
+  if (ABSL_PREDICT_FALSE(ctx.stopped)) {
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }
-  return result.Retained();
+  // Borrowed data (constants, inputs) gets its own reference.
+  if (!result.owns_data()) result = result.Retained();
+  return result;
 }
 
 }  // namespace proactive::eval

@@ -112,9 +112,6 @@ class Program {
                                  Trace* trace = nullptr) const;
 
  private:
-  static absl::StatusOr<Value> Finish(const internal::EvalContext& ctx,
-                                      Value result);
-
   Parts parts_;
 };
 
