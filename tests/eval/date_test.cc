@@ -54,6 +54,14 @@ TEST_F(DateTest, AddDaysMonthsYears) {
 TEST_F(DateTest, Getters) {
   EXPECT_EQ(E("[today.year(), today.month(), today.day(), today.dayOfWeek()]"),
             "[2026, 7, 1, 3]");  // a Wednesday
+  // Around the turn of the year and leap days, and at the ends of the range.
+  EXPECT_EQ(E("[date('2026-01-01').year(), date('2025-12-31').year(), "
+              "date('2024-02-29').year(), date('2024-02-29').month(), "
+              "date('2024-02-29').day(), date('2000-03-01').day()]"),
+            "[2026, 2025, 2024, 2, 29, 1]");
+  EXPECT_EQ(E("[date('0001-01-01').year(), date('9999-12-31').year(), "
+              "date('1969-12-31').dayOfWeek(), date('1970-01-01').dayOfWeek()]"),
+            "[1, 9999, 3, 4]");
 }
 
 TEST_F(DateTest, AgeInWholeYears) {
