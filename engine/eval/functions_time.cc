@@ -2,9 +2,14 @@
 // Time zones: "UTC", IANA names ("Europe/Paris"), or fixed offsets
 // ("+02:00", "-05:30", "02:00").
 #include <cstdlib>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/eval/functions.h"
 
@@ -30,14 +35,64 @@ bool ParseFixedOffset(absl::string_view s, int* seconds) {
   return true;
 }
 
+// IANA names are letters, digits and "_+-/" ("America/Argentina/Buenos_Aires",
+// "Etc/GMT+2"); anything else (an absolute path, "..") is refused before the
+// time zone database is searched.
+bool IsZoneName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '/' ||
+      absl::StrContains(name, "..")) {
+    return false;
+  }
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+        c != '+' && c != '-' && c != '/') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Loaded zones, and names that are not zones, so that a rule evaluated for
+// every citizen reads the time zone database once per name.
+class ZoneCache {
+ public:
+  bool Find(const std::string& name, absl::TimeZone* zone) {
+    absl::MutexLock lock(&mu_);
+    auto it = zones_.find(name);
+    if (it == zones_.end()) {
+      absl::TimeZone loaded;
+      const bool ok = absl::LoadTimeZone(name, &loaded);
+      if (zones_.size() >= 1000)
+        zones_.clear();  // bounded: names come from rules
+      it = zones_
+               .emplace(name, ok ? std::optional<absl::TimeZone>(loaded)
+                                 : std::nullopt)
+               .first;
+    }
+    if (!it->second.has_value()) return false;
+    *zone = *it->second;
+    return true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::optional<absl::TimeZone>> zones_
+      ABSL_GUARDED_BY(mu_);
+};
+
 bool ResolveZone(absl::string_view name, absl::TimeZone* zone) {
   int offset = 0;
   if (ParseFixedOffset(name, &offset)) {
     *zone = absl::FixedTimeZone(offset);
     return true;
   }
-  // absl caches loaded zones, so repeated lookups are cheap.
-  return absl::LoadTimeZone(std::string(name), zone);
+  if (name == "UTC") {
+    *zone = absl::UTCTimeZone();
+    return true;
+  }
+  if (!IsZoneName(name)) return false;
+  static ZoneCache* cache = new ZoneCache;
+  return cache->Find(std::string(name), zone);
 }
 
 enum class Part {

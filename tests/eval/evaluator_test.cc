@@ -303,3 +303,23 @@ TEST_F(EvaluatorTest, ConcurrentEvaluationsShareOneProgram) {
 
 }  // namespace
 }  // namespace proactive::eval
+
+namespace proactive::eval {
+namespace {
+
+TEST(TimeZoneTest, OnlyZoneNamesReachTheDatabase) {
+  testing::RulesEnv env;
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('/etc/passwd')")),
+            "error: unknown time zone '/etc/passwd'");
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('../../x')")),
+            "error: unknown time zone '../../x'");
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('UTC')")), "12");
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")),
+            "17");
+  // Twice: the second lookup comes from the cache.
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")),
+            "17");
+}
+
+}  // namespace
+}  // namespace proactive::eval
