@@ -141,6 +141,7 @@ StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
                        Value default_value);
 
 // ---- steps_logic.cc: operators with their own evaluation rules --------------
+// REQUIRES: two operands.
 StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands);
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands);
 // !operand

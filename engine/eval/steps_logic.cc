@@ -22,7 +22,9 @@ template <bool kIsAnd>
 class LogicStep final : public Step {
  public:
   LogicStep(const lang::Expr& e, std::vector<StepPtr> operands)
-      : Step(e), operands_(std::move(operands)) {}
+      : Step(e),
+        first_(std::move(operands[0])),
+        second_(std::move(operands[1])) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
     const Truth t = EvalTruth(ctx, &other);
@@ -30,26 +32,27 @@ class LogicStep final : public Step {
   }
   Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     constexpr Truth kDecisive = kIsAnd ? Truth::kFalse : Truth::kTrue;
-    bool has_error = false;
-    for (const StepPtr& s : operands_) {
-      Value v;
-      const Truth t = EvalTruthStep(*s, ctx, &v);
-      if (t == kDecisive) return kDecisive;
-      if (t != Truth::kOther) continue;
-      if (ctx.stopped) {  // a cost limit is never absorbed
-        *other = std::move(v);
-        return Truth::kOther;
+    const Truth a = EvalTruthStep(*first_, ctx, other);
+    if (a == kDecisive) return kDecisive;
+    if (a != Truth::kOther) {
+      const Truth b = EvalTruthStep(*second_, ctx, other);
+      if (b == Truth::kOther && !ctx.stopped && !other->is_error()) {
+        *other = NotBool(kIsAnd ? "&&" : "||", *other);
       }
-      if (!has_error) {
-        *other = v.is_error() ? std::move(v) : NotBool(kIsAnd ? "&&" : "||", v);
-        has_error = true;
-      }
+      return b;
     }
-    return has_error ? Truth::kOther : (kIsAnd ? Truth::kTrue : Truth::kFalse);
+    if (ctx.stopped) return Truth::kOther;  // a cost limit is never absorbed
+    if (!other->is_error()) *other = NotBool(kIsAnd ? "&&" : "||", *other);
+    Value second;
+    const Truth b = EvalTruthStep(*second_, ctx, &second);
+    if (b == kDecisive) return kDecisive;  // absorbs the first operand's error
+    if (ctx.stopped) *other = std::move(second);
+    return Truth::kOther;
   }
 
  private:
-  std::vector<StepPtr> operands_;
+  StepPtr first_;
+  StepPtr second_;
 };
 
 class NotStep final : public Step {
