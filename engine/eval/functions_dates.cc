@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/text_formats.h"
+#include "engine/eval/calendar.h"
 #include "engine/eval/functions.h"
 
 namespace proactive::eval::internal {
@@ -24,37 +25,6 @@ constexpr int64_t kMaxShiftDays = 4000000;
 constexpr int64_t kMaxShiftMonths = 130000;
 
 std::string DateText(const Value& d) { return FormatIsoDate(d.date_value()); }
-
-struct Ymd {
-  int64_t year;
-  int month;
-  int day;
-};
-
-// Days since 1970-01-01 to a proleptic Gregorian date, in integer arithmetic
-// over 400-year eras (much cheaper than normalizing an absl::CivilDay).
-// Valid dates (years 1..9999) keep every quantity non-negative and within
-// 32 bits, which keeps the divisions by constants cheap.
-Ymd ToYmd(int64_t days) {
-  const uint32_t z =
-      static_cast<uint32_t>(days + 719468);  // days since 0000-03-01
-  const uint32_t era = z / 146097;
-  const uint32_t day_of_era = z - era * 146097;
-  const uint32_t year_of_era = (day_of_era - day_of_era / 1460 +
-                                day_of_era / 36524 - day_of_era / 146096) /
-                               365;
-  const uint32_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const uint32_t month_from_march = (5 * day_of_year + 2) / 153;
-  Ymd out;
-  out.day =
-      static_cast<int>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-  out.month = static_cast<int>(month_from_march < 10 ? month_from_march + 3
-                                                     : month_from_march - 9);
-  out.year =
-      static_cast<int64_t>(year_of_era + era * 400) + (out.month <= 2 ? 1 : 0);
-  return out;
-}
 
 int DaysInMonth(int64_t year, int month) {
   const absl::CivilMonth m(year, month);
@@ -101,8 +71,8 @@ Value Age(Args a) {
     return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]),
                                      " is after ", DateText(a[1])));
   }
-  const Ymd birth = ToYmd(a[0].date_days());
-  const Ymd on = ToYmd(a[1].date_days());
+  const CivilDate birth = CivilFromDays(a[0].date_days());
+  const CivilDate on = CivilFromDays(a[1].date_days());
   int64_t years = on.year - birth.year;
   // Not yet the birthday this year (29 February comes after 28 February).
   if (on.month < birth.month ||
@@ -128,25 +98,11 @@ Value AddYears(Args a) {
   return ShiftMonths(a[0], n * 12);
 }
 
-// The year alone: as ToYmd, without the month and day.
-int64_t ToYear(int64_t days) {
-  const uint32_t z = static_cast<uint32_t>(days + 719468);
-  const uint32_t era = z / 146097;
-  const uint32_t day_of_era = z - era * 146097;
-  const uint32_t year_of_era = (day_of_era - day_of_era / 1460 +
-                                day_of_era / 36524 - day_of_era / 146096) /
-                               365;
-  const uint32_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  // Years start on 1 March here: January and February (day 306 onward)
-  // belong to the next civil year.
-  return static_cast<int64_t>(year_of_era + era * 400) +
-         (day_of_year >= 306 ? 1 : 0);
+Value Year(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).year); }
+Value Month(Args a) {
+  return Value::Int(CivilFromDays(a[0].date_days()).month);
 }
-
-Value Year(Args a) { return Value::Int(ToYear(a[0].date_days())); }
-Value Month(Args a) { return Value::Int(ToYmd(a[0].date_days()).month); }
-Value Day(Args a) { return Value::Int(ToYmd(a[0].date_days()).day); }
+Value Day(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).day); }
 // ISO 8601: Monday = 1 ... Sunday = 7. 1970-01-01 was a Thursday.
 Value DayOfWeek(Args a) {
   const int64_t monday_based = ((a[0].date_days() % 7) + 7 + 3) % 7;

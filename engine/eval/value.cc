@@ -59,10 +59,9 @@ Value Value::Duration(absl::Duration d) {
     return Error("duration out of range (about 292 years either way)");
   }
   Value v;
-  v.kind_ = Kind::kDuration;
   int32_t nanos = 0;
   SplitDuration(d, &v.payload_.i, &nanos);
-  v.aux_ = nanos;
+  v.header_ = MakeHeader(Kind::kDuration, false, nanos);
   return v;
 }
 
@@ -72,10 +71,9 @@ Value Value::Timestamp(absl::Time t) {
     return Error("timestamp out of range (years 0001 to 9999)");
   }
   Value v;
-  v.kind_ = Kind::kTimestamp;
   int32_t nanos = 0;
   SplitDuration(t - absl::UnixEpoch(), &v.payload_.i, &nanos);
-  v.aux_ = nanos;
+  v.header_ = MakeHeader(Kind::kTimestamp, false, nanos);
   return v;
 }
 
@@ -87,7 +85,7 @@ Value Value::DateFromEpochDays(int64_t days) {
   if (days < kMinDays || days > kMaxDays)
     return Error("date out of range (years 0001 to 9999)");
   Value v;
-  v.kind_ = Kind::kDate;
+  v.header_ = MakeHeader(Kind::kDate, false, 0);
   v.payload_.i = days;
   return v;
 }
@@ -98,23 +96,22 @@ Value Value::Money(int64_t cents, absl::string_view currency) {
         "\"", currency, "\" is not a currency code (three capital letters)"));
   }
   Value v;
-  v.kind_ = Kind::kMoney;
+  v.header_ = MakeHeader(Kind::kMoney, false, PackCurrency(currency));
   v.payload_.i = cents;
-  v.aux_ = PackCurrency(currency);
   return v;
 }
 
 std::string Value::money_currency() const {
   std::string code(3, ' ');
-  code[0] = static_cast<char>(aux_ & 0xFF);
-  code[1] = static_cast<char>((aux_ >> 8) & 0xFF);
-  code[2] = static_cast<char>((aux_ >> 16) & 0xFF);
+  code[0] = static_cast<char>(aux() & 0xFF);
+  code[1] = static_cast<char>((aux() >> 8) & 0xFF);
+  code[2] = static_cast<char>((aux() >> 16) & 0xFF);
   return code;
 }
 
 Value Value::List(std::vector<Value> elements) {
   for (Value& e : elements) {
-    if (!e.owned_ && e.has_rep()) e = e.Retained();
+    if (!e.owned() && e.has_rep()) e = e.Retained();
   }
   return Value(Kind::kList, internal::ListRep::Create(std::move(elements)));
 }
@@ -155,8 +152,8 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
         return Error(absl::StrCat("a map key cannot be ", TypeNameOf(key),
                                   " (keys are int, uint, bool or string)"));
     }
-    if (!key.owned_ && key.has_rep()) key = key.Retained();
-    if (!value.owned_ && value.has_rep()) value = value.Retained();
+    if (!key.owned() && key.has_rep()) key = key.Retained();
+    if (!value.owned() && value.has_rep()) value = value.Retained();
   }
   std::vector<uint32_t> sorted(entries.size());
   for (uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
@@ -176,7 +173,7 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
 
 Value Value::Object(const ObjectValue* object) {
   Value v;
-  v.kind_ = Kind::kObject;
+  v.header_ = MakeHeader(Kind::kObject, false, 0);
   v.payload_.object = object;
   return v;
 }
@@ -188,7 +185,7 @@ MapView Value::map_value() const {
 Value Value::RetainedSlow() const {
   payload_.rep->Ref();
   Value v(*this, BorrowTag{});
-  v.owned_ = true;
+  v.header_ |= kOwnedBit;
   return v;
 }
 
