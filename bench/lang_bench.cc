@@ -118,8 +118,19 @@ class Population {
         adult_records.push_back(&adult);
       }
       household.Set(members_, Value::List(members));
-      for (PersonRecord* adult : adult_records)
-        records_.push_back({adult, &household});
+      for (PersonRecord* adult : adult_records) {
+        Record r{adult, &household, {}};
+        // What a scan reads besides the record: the children list and the
+        // children, and the household's member list.
+        size_t n = 0;
+        r.also_read[n++] = children_list.list_elements().data();
+        for (const Value& c : children_list.list_elements()) {
+          if (n < 4) r.also_read[n++] = c.object_value();
+        }
+        if (n < 5)
+          r.also_read[n++] = household.Field(members_)->list_elements().data();
+        records_.push_back(r);
+      }
     }
   }
 
@@ -142,6 +153,7 @@ class Population {
   struct Record {
     const PersonRecord* person;
     const HouseholdRecord* household;
+    const void* also_read[5];  // for prefetching; null when unused
   };
   const std::vector<Record>& records() const { return records_; }
   int person_slot() const { return person_slot_; }
@@ -167,6 +179,20 @@ const Population& GetPopulation() {
   return *population;
 }
 
+constexpr size_t kPrefetchDistance = 4;
+
+// The cache lines of a record (and of its household) that the rules read.
+void Prefetch(const Population::Record& r) {
+  const char* p = reinterpret_cast<const char*>(r.person);
+  for (size_t offset = 0; offset < sizeof(PersonRecord); offset += 64) {
+    __builtin_prefetch(p + offset);
+  }
+  __builtin_prefetch(r.household);
+  for (const void* q : r.also_read) {
+    if (q != nullptr) __builtin_prefetch(q);
+  }
+}
+
 void RunRules(benchmark::State& state, const std::vector<const char*>& rules) {
   const Population& population = GetPopulation();
   std::vector<std::shared_ptr<const Program>> programs;
@@ -174,8 +200,14 @@ void RunRules(benchmark::State& state, const std::vector<const char*>& rules) {
   Activation activation = population.NewActivation();
   int64_t records = 0;
   int64_t matches = 0;
+  const std::vector<Population::Record>& all = population.records();
   for (auto _ : state) {
-    for (const Population::Record& r : population.records()) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      // A population scan knows which records come next: fetch them early,
+      // as the rules layer's scan would.
+      if (i + kPrefetchDistance < all.size())
+        Prefetch(all[i + kPrefetchDistance]);
+      const Population::Record& r = all[i];
       activation.Bind(population.person_slot(), Value::Object(r.person));
       activation.Bind(population.household_slot(), Value::Object(r.household));
       for (const auto& program : programs) {
