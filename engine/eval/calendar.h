@@ -26,12 +26,13 @@ struct CalendarTables {
   // month_day[leap][day_of_year]: (month << 5) | day.
   uint16_t month_day[2][366];
 };
-const CalendarTables& GetCalendarTables();
+// Built at compile time (calendar.cc).
+extern const CalendarTables kCalendarTables;
 
 // Proleptic Gregorian. REQUIRES: a valid date value (years 0001 to 9999).
 // Inline, with table lookups instead of a long chain of divisions.
 inline CivilDate CivilFromDays(int64_t days) {
-  const CalendarTables& t = GetCalendarTables();
+  const CalendarTables& t = kCalendarTables;
   // 400 Gregorian years have 146097 days: the estimate is off by one at most.
   int64_t y =
       1970 + (days >= 0 ? days * 400 / 146097 : (days * 400 - 146096) / 146097);
