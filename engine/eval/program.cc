@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,32 @@ Program::Program(Parts parts) : parts_(std::move(parts)) {}
 
 Program::~Program() = default;
 
+namespace {
+
+// Evaluation with comprehension variables, kept out of the common path so
+// that it keeps a small stack frame.
+ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root,
+                                                 internal::EvalContext& ctx,
+                                                 int local_count,
+                                                 int memo_count) {
+  constexpr int kInline = 4;
+  if (local_count <= kInline && memo_count <= kInline) {
+    Value locals[kInline];
+    uint8_t memo_valid[kInline] = {};
+    ctx.locals = locals;
+    ctx.memo_valid = memo_valid;
+    // Retained before the locals go: the result may be one of them.
+    return internal::EvalStep(root, ctx).Retained();
+  }
+  std::vector<Value> locals(local_count);
+  std::vector<uint8_t> memo_valid(std::max(memo_count, 1), 0);
+  ctx.locals = locals.data();
+  ctx.memo_valid = memo_valid.data();
+  return internal::EvalStep(root, ctx).Retained();
+}
+
+}  // namespace
+
 absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
                                         const EvalOptions& options,
                                         Trace* trace) const {
@@ -46,24 +73,10 @@ absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  Value result;
-  // Comprehension variables and memo flags: on the stack when few.
-  constexpr int kInline = 4;
-  if (parts_.local_count == 0) {
-    result = internal::EvalStep(*parts_.root, ctx);
-  } else if (parts_.local_count <= kInline && parts_.memo_count <= kInline) {
-    Value locals[kInline];
-    uint8_t memo_valid[kInline] = {};
-    ctx.locals = locals;
-    ctx.memo_valid = memo_valid;
-    result = internal::EvalStep(*parts_.root, ctx).Retained();
-  } else {
-    std::vector<Value> locals(parts_.local_count);
-    std::vector<uint8_t> memo_valid(std::max(parts_.memo_count, 1), 0);
-    ctx.locals = locals.data();
-    ctx.memo_valid = memo_valid.data();
-    result = internal::EvalStep(*parts_.root, ctx).Retained();
-  }
+  Value result = parts_.local_count == 0
+                     ? internal::EvalStep(*parts_.root, ctx)
+                     : EvaluateWithLocals(*parts_.root, ctx, parts_.local_count,
+                                          parts_.memo_count);
   if (ABSL_PREDICT_FALSE(ctx.stopped)) {
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }
