@@ -1,8 +1,8 @@
 // proactivectl eval: evaluates one expression, or runs a conformance file.
 //
-//   proactivectl eval --expr 'age(date("1950-03-01"), d) >= 65' --bindings
-//   '{"d": {"date": "2026-07-01"}}' proactivectl eval --cases
-//   tests/conformance/testdata/cel-core.jsonl
+//   proactivectl eval --expr 'age(date("1950-03-01"), d) >= 65' \
+//       --bindings '{"d": {"date": "2026-07-01"}}'
+//   proactivectl eval --cases tests/conformance/testdata/cel-core.jsonl
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -1,11 +1,11 @@
 // Compile: expression text to a Program, against a TypeEnvironment.
 //
 //   lang::TypeEnvironment env;  // declare person, household, today, ...
-//   CompileResult compiled = Compile("has(person.phone) &&
-//   age(person.birth_date, today) >= 65", env); if (compiled.program ==
-//   nullptr) {
-//     std::cerr << FormatDiagnostics(compiled.diagnostics);  // every mistake,
-//     line:col + caret
+//   CompileResult compiled = Compile(
+//       "has(person.phone) && age(person.birth_date, today) >= 65", env);
+//   if (compiled.program == nullptr) {
+//     // every mistake, with line:col and a caret
+//     std::cerr << FormatDiagnostics(compiled.diagnostics);
 //   }
 //
 // Parsing, checking and planning report every mistake of the expression in

@@ -4,9 +4,10 @@
 // conformance test (tests/conformance) and by `proactivectl eval --cases`.
 //
 //   ASSIGN_OR_RETURN(std::vector<ConformanceCase> cases,
-//   LoadConformanceCases(path)); ConformanceReport report =
-//   RunConformanceCases(cases); std::cout << report.FormatFailures() <<
-//   report.Summary() << "\n";  // "572 passed, 5 failed"
+//                    LoadConformanceCases(path));
+//   ConformanceReport report = RunConformanceCases(cases);
+//   std::cout << report.FormatFailures() << report.Summary() << "\n";
+//   // ... "556 passed, 21 failed"
 #ifndef PROACTIVE_ENGINE_EVAL_CONFORMANCE_CASES_H_
 #define PROACTIVE_ENGINE_EVAL_CONFORMANCE_CASES_H_
 

@@ -3,10 +3,11 @@
 // compile time, constant sub-expressions are folded, and the evaluator needs
 // nothing but the Program and an Activation.
 //
-//   CompileResult compiled = Compile("age(person.birth_date, today) >= 65",
-//   env); const Program& program = *compiled.program; absl::StatusOr<Value> v =
-//   program.Evaluate(activation); if (v.ok() && v->kind() == Value::Kind::kBool
-//   && v->bool_value()) ...
+//   CompileResult compiled =
+//       Compile("age(person.birth_date, today) >= 65", env);
+//   const Program& program = *compiled.program;
+//   absl::StatusOr<Value> v = program.Evaluate(activation);
+//   if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value()) ...
 //
 // Evaluate returns a Value, which may be an error value (CEL's errors as
 // values: "no value for person.phone", "division by zero"), and a non-OK

@@ -4,7 +4,8 @@
 //   std::string out;
 //   std::vector<LiteralError> errors;
 //   DecodeLiteralBody(R"(a\tb)", 0, /*raw=*/false, /*bytes=*/false, &out,
-//   &errors);  // "a<TAB>b" QuoteString("a\"b");  // "\"a\\\"b\""
+//                     &errors);  // out == "a<TAB>b"
+//   QuoteString("a\"b");        // "\"a\\\"b\""
 #ifndef PROACTIVE_ENGINE_LANG_LITERALS_H_
 #define PROACTIVE_ENGINE_LANG_LITERALS_H_
 

@@ -2,8 +2,8 @@
 // range.all(x, p) & co. become comprehension nodes.
 //
 //   std::unique_ptr<Expr> call = ...;  // a kCall just parsed
-//   call = ExpandMacro(std::move(call), sink);  // the same call when not a
-//   macro
+//   call = ExpandMacro(std::move(call), sink);
+//   // the same call when it is not a macro
 #ifndef PROACTIVE_ENGINE_LANG_MACROS_H_
 #define PROACTIVE_ENGINE_LANG_MACROS_H_
 
