@@ -4,6 +4,7 @@
 //
 //   conformance_runner --cases cel-core.jsonl --floor_file floor.txt \
 //       [--details]
+
 #include <cstdio>
 #include <fstream>
 #include <string>
