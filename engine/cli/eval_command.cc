@@ -1,6 +1,6 @@
 // proactivectl eval: evaluates one expression, or runs a conformance file.
 //
-//   proactivectl eval --expr 'age(date("1950-03-01"), d) >= 65' \
+//   proactivectl eval --expr 'age(date("1950-03-01"), d) >= 65'
 //       --bindings '{"d": {"date": "2026-07-01"}}'
 //   proactivectl eval --cases tests/conformance/testdata/cel-core.jsonl
 #include <cstdio>

@@ -2,7 +2,7 @@
 // "N passed, M failed" line. Exits non-zero when fewer cases pass than the
 // floor (a number in --floor_file), so the figure can only go up.
 //
-//   conformance_runner --cases cel-core.jsonl --floor_file floor.txt \
+//   conformance_runner --cases cel-core.jsonl --floor_file floor.txt
 //       [--details]
 
 #include <cstdio>
