@@ -20,20 +20,16 @@ struct CommandEntry {
 
 constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
-    {"person",
-     "show what the engine holds about a person, or forget them (person "
-     "show|forget ID)",
+    {"person", "show what the engine holds about a person, or forget them (person show|forget ID)",
      RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
-    {"rules",
-     "check, test, reload and simulate rule packs (rules "
-     "check|test|reload|simulate)",
-     RunRulesCommand},
+    {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
     {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},
     {"recourse", "the caseworkers' queue: list, show, claim, note, resolve", RunRecourseCommand},
     {"audit", "verify the audit log; the register of algorithms", RunAuditCommand},
     {"tick", "run the daily schedule (time-driven rules) for a day", RunTickCommand},
     {"status", "the running rule set and the engine's progress", RunStatusCommand},
+    {"eval", "evaluate an expression (--expr) or run conformance cases (--cases)", RunEvalCommand},
 };
 
 void PrintUsage(std::FILE* out) {

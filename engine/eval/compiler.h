@@ -1,9 +1,11 @@
 // Compile: expression text to a Program, against a TypeEnvironment.
 //
 //   lang::TypeEnvironment env;  // declare person, household, today, ...
-//   CompileResult compiled = Compile("has(person.phone) && age(person.birth_date, today) >= 65", env);
+//   CompileResult compiled = Compile(
+//       "has(person.phone) && age(person.birth_date, today) >= 65", env);
 //   if (compiled.program == nullptr) {
-//     std::cerr << FormatDiagnostics(compiled.diagnostics);  // every mistake, line:col + caret
+//     // every mistake, with line:col and a caret
+//     std::cerr << FormatDiagnostics(compiled.diagnostics);
 //   }
 //
 // Parsing, checking and planning report every mistake of the expression in
@@ -44,7 +46,8 @@ struct CompileResult {
 
 // Thread-safe; `env` is only read, and must outlive the returned Program's
 // use of object types (the Program keeps them alive itself).
-CompileResult Compile(absl::string_view expression, const lang::TypeEnvironment& env,
+CompileResult Compile(absl::string_view expression,
+                      const lang::TypeEnvironment& env,
                       const CompileOptions& options = {});
 
 }  // namespace proactive::eval

@@ -23,15 +23,18 @@ namespace proactive::eval::internal {
 using FunctionImpl = Value (*)(absl::Span<const Value> args);
 
 struct FunctionEntry {
+  static constexpr int kMaxArity = 4;
   std::string id;
   FunctionImpl impl = nullptr;
-  // The kind each argument must have; `any[i]` for type parameters and dyn.
-  std::vector<Value::Kind> kinds;
-  std::vector<bool> any;
+  int arity = 0;
+  // The kind each argument must have, or -1 for type parameters and dyn.
+  int8_t kinds[kMaxArity] = {-1, -1, -1, -1};
 
   bool Accepts(absl::Span<const Value> args) const {
-    for (size_t i = 0; i < kinds.size(); ++i) {
-      if (!any[i] && args[i].kind() != kinds[i]) return false;
+    for (int i = 0; i < arity; ++i) {
+      if (kinds[i] >= 0 && static_cast<int8_t>(args[i].kind()) != kinds[i]) {
+        return false;
+      }
     }
     return true;
   }

@@ -16,17 +16,20 @@ using Args = absl::Span<const Value>;
 
 Value AddInt(Args a) {
   int64_t r;
-  if (__builtin_add_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("+");
+  if (__builtin_add_overflow(a[0].int_value(), a[1].int_value(), &r))
+    return Overflow("+");
   return Value::Int(r);
 }
 Value SubInt(Args a) {
   int64_t r;
-  if (__builtin_sub_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("-");
+  if (__builtin_sub_overflow(a[0].int_value(), a[1].int_value(), &r))
+    return Overflow("-");
   return Value::Int(r);
 }
 Value MulInt(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("*");
+  if (__builtin_mul_overflow(a[0].int_value(), a[1].int_value(), &r))
+    return Overflow("*");
   return Value::Int(r);
 }
 Value DivInt(Args a) {
@@ -48,17 +51,20 @@ Value NegInt(Args a) {
 
 Value AddUint(Args a) {
   uint64_t r;
-  if (__builtin_add_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("+");
+  if (__builtin_add_overflow(a[0].uint_value(), a[1].uint_value(), &r))
+    return Overflow("+");
   return Value::Uint(r);
 }
 Value SubUint(Args a) {
   uint64_t r;
-  if (__builtin_sub_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("-");
+  if (__builtin_sub_overflow(a[0].uint_value(), a[1].uint_value(), &r))
+    return Overflow("-");
   return Value::Uint(r);
 }
 Value MulUint(Args a) {
   uint64_t r;
-  if (__builtin_mul_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("*");
+  if (__builtin_mul_overflow(a[0].uint_value(), a[1].uint_value(), &r))
+    return Overflow("*");
   return Value::Uint(r);
 }
 Value DivUint(Args a) {
@@ -70,10 +76,18 @@ Value ModUint(Args a) {
   return Value::Uint(a[0].uint_value() % a[1].uint_value());
 }
 
-Value AddDouble(Args a) { return Value::Double(a[0].double_value() + a[1].double_value()); }
-Value SubDouble(Args a) { return Value::Double(a[0].double_value() - a[1].double_value()); }
-Value MulDouble(Args a) { return Value::Double(a[0].double_value() * a[1].double_value()); }
-Value DivDouble(Args a) { return Value::Double(a[0].double_value() / a[1].double_value()); }
+Value AddDouble(Args a) {
+  return Value::Double(a[0].double_value() + a[1].double_value());
+}
+Value SubDouble(Args a) {
+  return Value::Double(a[0].double_value() - a[1].double_value());
+}
+Value MulDouble(Args a) {
+  return Value::Double(a[0].double_value() * a[1].double_value());
+}
+Value DivDouble(Args a) {
+  return Value::Double(a[0].double_value() / a[1].double_value());
+}
 Value NegDouble(Args a) { return Value::Double(-a[0].double_value()); }
 
 Value AddString(Args a) {
@@ -99,22 +113,29 @@ Value AddTimestampDuration(Args a) {
 Value AddDurationTimestamp(Args a) {
   return Value::Timestamp(a[1].timestamp_value() + a[0].duration_value());
 }
-Value AddDurations(Args a) { return Value::Duration(a[0].duration_value() + a[1].duration_value()); }
+Value AddDurations(Args a) {
+  return Value::Duration(a[0].duration_value() + a[1].duration_value());
+}
 Value SubTimestamps(Args a) {
   return Value::Duration(a[0].timestamp_value() - a[1].timestamp_value());
 }
 Value SubTimestampDuration(Args a) {
   return Value::Timestamp(a[0].timestamp_value() - a[1].duration_value());
 }
-Value SubDurations(Args a) { return Value::Duration(a[0].duration_value() - a[1].duration_value()); }
-Value SubDates(Args a) { return Value::Int(a[0].date_days() - a[1].date_days()); }
+Value SubDurations(Args a) {
+  return Value::Duration(a[0].duration_value() - a[1].duration_value());
+}
+Value SubDates(Args a) {
+  return Value::Int(a[0].date_days() - a[1].date_days());
+}
 
 std::string MoneyText(const Value& m) {
   return FormatMoney(proactive::Money{m.money_cents(), m.money_currency()});
 }
 
 Value CurrencyMismatch(const Value& x, const char* op, const Value& y) {
-  return Value::Error(absl::StrCat("currency mismatch: ", MoneyText(x), " ", op, " ", MoneyText(y)));
+  return Value::Error(absl::StrCat("currency mismatch: ", MoneyText(x), " ", op,
+                                   " ", MoneyText(y)));
 }
 
 Value AddMoney(Args a) {
@@ -122,26 +143,30 @@ Value AddMoney(Args a) {
     return CurrencyMismatch(a[0], "+", a[1]);
   }
   int64_t r;
-  if (__builtin_add_overflow(a[0].money_cents(), a[1].money_cents(), &r)) return Overflow("+");
-  return Value::Money(r, a[0].money_currency());
+  if (__builtin_add_overflow(a[0].money_cents(), a[1].money_cents(), &r))
+    return Overflow("+");
+  return Value::MoneyLike(r, a[0]);
 }
 Value SubMoney(Args a) {
   if (a[0].money_currency_code() != a[1].money_currency_code()) {
     return CurrencyMismatch(a[0], "-", a[1]);
   }
   int64_t r;
-  if (__builtin_sub_overflow(a[0].money_cents(), a[1].money_cents(), &r)) return Overflow("-");
-  return Value::Money(r, a[0].money_currency());
+  if (__builtin_sub_overflow(a[0].money_cents(), a[1].money_cents(), &r))
+    return Overflow("-");
+  return Value::MoneyLike(r, a[0]);
 }
 Value MulMoneyInt(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[0].money_cents(), a[1].int_value(), &r)) return Overflow("*");
-  return Value::Money(r, a[0].money_currency());
+  if (__builtin_mul_overflow(a[0].money_cents(), a[1].int_value(), &r))
+    return Overflow("*");
+  return Value::MoneyLike(r, a[0]);
 }
 Value MulIntMoney(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[1].money_cents(), a[0].int_value(), &r)) return Overflow("*");
-  return Value::Money(r, a[1].money_currency());
+  if (__builtin_mul_overflow(a[1].money_cents(), a[0].int_value(), &r))
+    return Overflow("*");
+  return Value::MoneyLike(r, a[1]);
 }
 // Division to the nearest cent, halves rounded away from zero:
 // 10.00 EUR / 3 = 3.33 EUR, 0.05 EUR / 2 = 0.03 EUR, -0.05 EUR / 2 = -0.03 EUR.
@@ -157,11 +182,11 @@ Value DivMoneyInt(Args a) {
   const uint64_t d = divisor < 0 ? 0 - static_cast<uint64_t>(divisor)
                                  : static_cast<uint64_t>(divisor);
   if (r != 0 && r >= d - r) quotient += ((cents < 0) != (divisor < 0)) ? -1 : 1;
-  return Value::Money(quotient, a[0].money_currency());
+  return Value::MoneyLike(quotient, a[0]);
 }
 Value NegMoney(Args a) {
   if (a[0].money_cents() == INT64_MIN) return Overflow("negation");
-  return Value::Money(-a[0].money_cents(), a[0].money_currency());
+  return Value::MoneyLike(-a[0].money_cents(), a[0]);
 }
 
 Value LogicalNot(Args a) { return Value::Bool(!a[0].bool_value()); }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/text_formats.h"
+#include "engine/eval/calendar.h"
 #include "engine/eval/functions.h"
 
 namespace proactive::eval::internal {
@@ -37,7 +38,8 @@ Value ShiftMonths(const Value& date, int64_t months) {
   const absl::CivilDay day = date.date_value();
   const absl::CivilMonth target = absl::CivilMonth(day) + months;
   const int last = DaysInMonth(target.year(), target.month());
-  return Value::Date(absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
+  return Value::Date(
+      absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
 }
 
 Value StringToDate(Args a) {
@@ -58,20 +60,23 @@ Value YmdToDate(Args a) {
 Value TimestampToDate(Args a) {
   absl::TimeZone zone;
   if (!ResolveTimeZone(a[1].string_value(), &zone)) {
-    return Value::Error(absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
+    return Value::Error(
+        absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
   }
   return Value::Date(absl::ToCivilDay(a[0].timestamp_value(), zone));
 }
 
 Value Age(Args a) {
-  const absl::CivilDay birth = a[0].date_value();
-  const absl::CivilDay on = a[1].date_value();
-  if (on < birth) {
-    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]), " is after ",
-                                     DateText(a[1])));
+  if (a[1].date_days() < a[0].date_days()) {
+    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]),
+                                     " is after ", DateText(a[1])));
   }
-  int64_t years = on.year() - birth.year();
-  if (on.month() < birth.month() || (on.month() == birth.month() && on.day() < birth.day())) {
+  const CivilDate birth = CivilFromDays(a[0].date_days());
+  const CivilDate on = CivilFromDays(a[1].date_days());
+  int64_t years = on.year - birth.year;
+  // Not yet the birthday this year (29 February comes after 28 February).
+  if (on.month < birth.month ||
+      (on.month == birth.month && on.day < birth.day)) {
     --years;
   }
   return Value::Int(years);
@@ -93,12 +98,15 @@ Value AddYears(Args a) {
   return ShiftMonths(a[0], n * 12);
 }
 
-Value Year(Args a) { return Value::Int(a[0].date_value().year()); }
-Value Month(Args a) { return Value::Int(a[0].date_value().month()); }
-Value Day(Args a) { return Value::Int(a[0].date_value().day()); }
-// ISO 8601: Monday = 1 ... Sunday = 7.
+Value Year(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).year); }
+Value Month(Args a) {
+  return Value::Int(CivilFromDays(a[0].date_days()).month);
+}
+Value Day(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).day); }
+// ISO 8601: Monday = 1 ... Sunday = 7. 1970-01-01 was a Thursday.
 Value DayOfWeek(Args a) {
-  return Value::Int(static_cast<int>(absl::GetWeekday(a[0].date_value())) + 1);
+  const int64_t monday_based = ((a[0].date_days() % 7) + 7 + 3) % 7;
+  return Value::Int(monday_based + 1);
 }
 Value DateToString(Args a) { return Value::String(DateText(a[0])); }
 
@@ -109,11 +117,13 @@ Value StringToMoney(Args a) {
 }
 Value Eur(Args a) {
   int64_t cents;
-  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents)) return Overflow("eur()");
+  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents))
+    return Overflow("eur()");
   return Value::Money(cents, "EUR");
 }
 Value MoneyToString(Args a) {
-  return Value::String(FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
+  return Value::String(
+      FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
 }
 Value Cents(Args a) { return Value::Int(a[0].money_cents()); }
 Value Currency(Args a) { return Value::String(a[0].money_currency()); }

@@ -18,6 +18,9 @@ namespace proactive::eval::internal {
 struct PlanResult {
   StepPtr root;  // null when there are diagnostics
   CostEstimate cost;
+  // Slots: comprehension variables first, then memoized loop invariants.
+  int local_count = 0;
+  int memo_count = 0;
   std::vector<Diagnostic> diagnostics;
 };
 
@@ -25,7 +28,8 @@ struct PlanResult {
 PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count,
                 int64_t assumed_collection_size);
 
-// The CEL name of a type used as a value: "int", "list", "google.protobuf.Timestamp".
+// The CEL name of a type used as a value: "int", "list",
+// "google.protobuf.Timestamp".
 std::string RuntimeTypeName(const lang::Type& type);
 
 }  // namespace proactive::eval::internal

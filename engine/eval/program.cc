@@ -1,7 +1,10 @@
 #include "engine/eval/program.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/eval/step.h"
@@ -15,7 +18,8 @@ const TraceEntry* Trace::Find(int32_t expr_id) const {
   return nullptr;
 }
 
-void Trace::Record(int32_t expr_id, int32_t begin, int32_t end, const Value& value) {
+void Trace::Record(int32_t expr_id, int32_t begin, int32_t end,
+                   const Value& value) {
   entries_.push_back(TraceEntry{expr_id, begin, end, value.Retained()});
 }
 
@@ -23,8 +27,10 @@ std::string Trace::Format(absl::string_view source) const {
   std::string out;
   for (const TraceEntry& e : entries_) {
     const size_t begin = std::min<size_t>(e.begin, source.size());
-    const size_t end = std::min<size_t>(std::max(e.begin, e.end), source.size());
-    absl::StrAppend(&out, source.substr(begin, end - begin), " = ", FormatValue(e.value), "\n");
+    const size_t end =
+        std::min<size_t>(std::max(e.begin, e.end), source.size());
+    absl::StrAppend(&out, source.substr(begin, end - begin), " = ",
+                    FormatValue(e.value), "\n");
   }
   return out;
 }
@@ -33,25 +39,50 @@ Program::Program(Parts parts) : parts_(std::move(parts)) {}
 
 Program::~Program() = default;
 
-absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options,
+namespace {
+
+// Evaluation with comprehension variables, kept out of the common path so
+// that it keeps a small stack frame.
+ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root,
+                                                 internal::EvalContext& ctx,
+                                                 int local_count,
+                                                 int memo_count) {
+  constexpr int kInline = 4;
+  if (local_count <= kInline && memo_count <= kInline) {
+    Value locals[kInline];
+    uint8_t memo_valid[kInline] = {};
+    ctx.locals = locals;
+    ctx.memo_valid = memo_valid;
+    // Retained before the locals go: the result may be one of them.
+    return internal::EvalStep(root, ctx).Retained();
+  }
+  std::vector<Value> locals(local_count);
+  std::vector<uint8_t> memo_valid(std::max(memo_count, 1), 0);
+  ctx.locals = locals.data();
+  ctx.memo_valid = memo_valid.data();
+  return internal::EvalStep(root, ctx).Retained();
+}
+
+}  // namespace
+
+absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
+                                        const EvalOptions& options,
                                         Trace* trace) const {
-  constexpr int kInlineLocals = 8;
-  Value inline_locals[kInlineLocals];
-  std::vector<Value> heap_locals;
   internal::EvalContext ctx;
   ctx.activation = &activation;
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  if (parts_.local_count <= kInlineLocals) {
-    ctx.locals = inline_locals;
-  } else {
-    heap_locals.resize(parts_.local_count);
-    ctx.locals = heap_locals.data();
+  Value result = parts_.local_count == 0
+                     ? internal::EvalStep(*parts_.root, ctx)
+                     : EvaluateWithLocals(*parts_.root, ctx, parts_.local_count,
+                                          parts_.memo_count);
+  if (ABSL_PREDICT_FALSE(ctx.stopped)) {
+    return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }
-  Value result = internal::EvalStep(*parts_.root, ctx);
-  if (ctx.stopped) return absl::ResourceExhaustedError(ctx.stop_reason);
-  return result.Retained();
+  // Borrowed data (constants, inputs) gets its own reference.
+  if (!result.owns_data()) result = result.Retained();
+  return result;
 }
 
 }  // namespace proactive::eval

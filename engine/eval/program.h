@@ -3,7 +3,8 @@
 // compile time, constant sub-expressions are folded, and the evaluator needs
 // nothing but the Program and an Activation.
 //
-//   CompileResult compiled = Compile("age(person.birth_date, today) >= 65", env);
+//   CompileResult compiled =
+//       Compile("age(person.birth_date, today) >= 65", env);
 //   const Program& program = *compiled.program;
 //   absl::StatusOr<Value> v = program.Evaluate(activation);
 //   if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value()) ...
@@ -29,7 +30,8 @@ namespace proactive::eval {
 
 namespace internal {
 class Step;
-}
+struct EvalContext;
+}  // namespace internal
 
 struct EvalOptions {
   // Iterations of all comprehensions (all, exists, map, filter, ...) together.
@@ -81,7 +83,8 @@ class Program {
     std::string source;
     lang::Type result_type;
     std::unique_ptr<const internal::Step> root;
-    int local_count = 0;
+    int local_count = 0;  // comprehension variables and memoized values
+    int memo_count = 0;
     CostEstimate cost;
     std::vector<std::string> reads;
     std::vector<std::shared_ptr<const lang::ObjectType>> object_types;
@@ -105,7 +108,8 @@ class Program {
   // Evaluates against `activation`. Safe to call from many threads at once.
   // When `trace` is not null, the value of every evaluated sub-expression is
   // appended to it. RESOURCE_EXHAUSTED when a limit of `options` is reached.
-  absl::StatusOr<Value> Evaluate(const Activation& activation, const EvalOptions& options = {},
+  absl::StatusOr<Value> Evaluate(const Activation& activation,
+                                 const EvalOptions& options = {},
                                  Trace* trace = nullptr) const;
 
  private:

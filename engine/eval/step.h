@@ -24,32 +24,49 @@ namespace proactive::eval::internal {
 // The mutable state of one evaluation.
 struct EvalContext {
   const Activation* activation = nullptr;
-  Value* locals = nullptr;  // comprehension variables, by local slot
+  Value* locals = nullptr;  // comprehension variables, then memoized values
+  uint8_t* memo_valid = nullptr;  // per memo slot: its value is computed
   Trace* trace = nullptr;
   int64_t iterations = 0;
   int64_t max_iterations = 0;
   int64_t steps = 0;
   int64_t max_steps = 0;
   bool stopped = false;  // a limit was reached: nothing may absorb the error
-  std::string stop_reason;
+  Value stop_error;      // the error that stopped it
 
   // Stops the evaluation; returns the error value to propagate.
-  Value Stop(std::string reason) {
+  Value Stop(absl::string_view reason) {
     stopped = true;
-    stop_reason = std::move(reason);
-    return Value::Error(stop_reason);
+    stop_error = Value::Error(reason);
+    return stop_error;
   }
 };
 
+// The outcome of evaluating a step that should give a bool: true, false,
+// or something else (an error or a non-bool, passed beside).
+enum class Truth : uint8_t { kFalse, kTrue, kOther };
+
 class Step {
  public:
-  explicit Step(const lang::Expr& e) : id_(e.id), begin_(e.begin), end_(e.end) {}
-  Step(int32_t id, int32_t begin, int32_t end) : id_(id), begin_(begin), end_(end) {}
+  explicit Step(const lang::Expr& e)
+      : id_(e.id), begin_(e.begin), end_(e.end) {}
+  Step(int32_t id, int32_t begin, int32_t end)
+      : id_(id), begin_(begin), end_(end) {}
   virtual ~Step() = default;
   Step(const Step&) = delete;
   Step& operator=(const Step&) = delete;
 
   virtual Value Eval(EvalContext& ctx) const = 0;
+  // Evaluation where a bool is expected: steps that produce bools override
+  // it to avoid building a Value. On kOther, `*other` holds the value.
+  virtual Truth EvalTruth(EvalContext& ctx, Value* other) const {
+    Value v = Eval(ctx);
+    if (v.kind() == Value::Kind::kBool) {
+      return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+    }
+    *other = std::move(v);
+    return Truth::kOther;
+  }
   // The value of a constant step, else null.
   virtual const Value* constant() const { return nullptr; }
 
@@ -68,8 +85,26 @@ using StepPtr = std::unique_ptr<const Step>;
 // Evaluates a child step, recording it in the trace when tracing.
 inline Value EvalStep(const Step& step, EvalContext& ctx) {
   Value v = step.Eval(ctx);
-  if (ctx.trace != nullptr) ctx.trace->Record(step.id(), step.begin(), step.end(), v);
+  if (ctx.trace != nullptr)
+    ctx.trace->Record(step.id(), step.begin(), step.end(), v);
   return v;
+}
+
+// EvalTruth for a child step; when tracing, goes through EvalStep so that
+// the value is recorded.
+inline Truth EvalTruthStep(const Step& step, EvalContext& ctx, Value* other) {
+  if (ctx.trace == nullptr) return step.EvalTruth(ctx, other);
+  Value v = EvalStep(step, ctx);
+  if (v.kind() == Value::Kind::kBool) {
+    return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+  }
+  *other = std::move(v);
+  return Truth::kOther;
+}
+
+// The Value of a truth.
+inline Value TruthValue(Truth t, Value&& other) {
+  return t == Truth::kOther ? std::move(other) : Value::Bool(t == Truth::kTrue);
 }
 
 // ---- steps_basic.cc: constants, variables, fields ---------------------------
@@ -77,50 +112,78 @@ StepPtr NewConstantStep(int32_t id, int32_t begin, int32_t end, Value value);
 StepPtr NewErrorStep(const lang::Expr& e, std::string message);
 StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name);
 StepPtr NewLocalStep(const lang::Expr& e, int slot);
+// local.field fused in one step; `local_expr` is traced too.
+StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr,
+                          int slot, const lang::ObjectType* type,
+                          int field_index, std::string field,
+                          std::string where);
 // `where` names the field in messages ("person.phone").
 // `type` is the object type the checker saw; other values are read by name.
-StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type,
-                     int field_index, std::string field, std::string where);
+StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand,
+                     const lang::ObjectType* type, int field_index,
+                     std::string field, std::string where);
 // variable.field fused in one step; `variable_expr` is traced too.
-StepPtr NewVariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot,
-                             std::string variable, const lang::ObjectType* type, int field_index,
-                             std::string field, std::string where);
-StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where);
+StepPtr NewVariableFieldStep(const lang::Expr& e,
+                             const lang::Expr& variable_expr, int slot,
+                             std::string variable, const lang::ObjectType* type,
+                             int field_index, std::string field,
+                             std::string where);
+StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field,
+                      std::string where);
 StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field,
                    const lang::ObjectType* type, int field_index);
 StepPtr NewListStep(const lang::Expr& e, std::vector<StepPtr> elements);
-StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys, std::vector<StepPtr> values);
-// google.protobuf.XxxValue{value: v}: the value, range-checked for 32-bit kinds.
+StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys,
+                   std::vector<StepPtr> values);
+// google.protobuf.XxxValue{value: v}: the value, range-checked for 32-bit
+// kinds.
 StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
                        Value default_value);
 
 // ---- steps_logic.cc: operators with their own evaluation rules --------------
+// REQUIRES: two operands.
 StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands);
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands);
-StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise);
-StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate);
+// !operand
+StepPtr NewNotStep(const lang::Expr& e, StepPtr operand);
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
+                           StepPtr otherwise);
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                      bool negate);
 enum class Relation { kLess, kLessEquals, kGreater, kGreaterEquals };
-StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation);
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                        Relation relation);
 StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container);
 StepPtr NewIndexStep(const lang::Expr& e, StepPtr operand, StepPtr index);
 
 // ---- steps_call.cc: function calls -----------------------------------------
 // `candidates` in order of preference; the first whose parameter kinds match
 // the arguments is called.
-StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
+StepPtr NewCallStep(const lang::Expr& e, std::string function,
+                    std::vector<StepPtr> args,
                     std::vector<const FunctionEntry*> candidates);
 // s.matches(re) with a pattern compiled once.
-StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern);
+StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject,
+                       std::unique_ptr<re2::RE2> pattern);
 
-// ---- steps_comprehension.cc ---------------------------------------------------
+// ---- steps_comprehension.cc
+// ---------------------------------------------------
 struct ComprehensionSpec {
   lang::MacroKind macro = lang::MacroKind::kAll;
   int var_slot = -1;
-  int var2_slot = -1;  // -1 for one-variable forms
+  int var2_slot = -1;     // -1 for one-variable forms
   int64_t body_size = 1;  // steps per iteration, for the step limit
+  // Memo slots of the loop-invariant sub-expressions of the body, cleared
+  // each time the comprehension starts.
+  std::vector<int> memo_slots;
 };
-StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range,
-                             StepPtr filter, StepPtr body);
+// A loop-invariant sub-expression of a comprehension body, computed once per
+// run of the comprehension: its value lives in locals[value_slot], validity
+// in memo_valid[memo_slot]. Transparent for tracing (evaluated every time
+// when tracing).
+StepPtr NewHoistedStep(StepPtr inner, int memo_slot, int value_slot);
+StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec,
+                             StepPtr range, StepPtr filter, StepPtr body);
 
 }  // namespace proactive::eval::internal
 

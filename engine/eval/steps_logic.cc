@@ -11,8 +11,9 @@ namespace proactive::eval::internal {
 namespace {
 
 Value NotBool(const char* op, const Value& v) {
-  return Value::Error(absl::StrCat("no matching overload for '", op, "' applied to ",
-                                   TypeNameOf(v), " (it needs bool)"));
+  return Value::Error(absl::StrCat("no matching overload for '", op,
+                                   "' applied to ", TypeNameOf(v),
+                                   " (it needs bool)"));
 }
 
 // CEL's commutative logic: `false && error` is false whatever the order; an
@@ -21,33 +22,68 @@ template <bool kIsAnd>
 class LogicStep final : public Step {
  public:
   LogicStep(const lang::Expr& e, std::vector<StepPtr> operands)
-      : Step(e), operands_(std::move(operands)) {}
+      : Step(e),
+        first_(std::move(operands[0])),
+        second_(std::move(operands[1])) {}
   Value Eval(EvalContext& ctx) const override {
-    Value error;
-    bool has_error = false;
-    for (const StepPtr& s : operands_) {
-      Value v = EvalStep(*s, ctx);
-      if (v.kind() == Value::Kind::kBool) {
-        if (v.bool_value() != kIsAnd) return v;  // decides
-        continue;
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
+    constexpr Truth kDecisive = kIsAnd ? Truth::kFalse : Truth::kTrue;
+    const Truth a = EvalTruthStep(*first_, ctx, other);
+    if (a == kDecisive) return kDecisive;
+    if (a != Truth::kOther) {
+      const Truth b = EvalTruthStep(*second_, ctx, other);
+      if (b == Truth::kOther && !ctx.stopped && !other->is_error()) {
+        *other = NotBool(kIsAnd ? "&&" : "||", *other);
       }
-      if (ctx.stopped) return v;  // a cost limit is never absorbed
-      if (!has_error) {
-        error = v.is_error() ? std::move(v) : NotBool(kIsAnd ? "&&" : "||", v);
-        has_error = true;
-      }
+      return b;
     }
-    return has_error ? error : Value::Bool(kIsAnd);
+    if (ctx.stopped) return Truth::kOther;  // a cost limit is never absorbed
+    if (!other->is_error()) *other = NotBool(kIsAnd ? "&&" : "||", *other);
+    Value second;
+    const Truth b = EvalTruthStep(*second_, ctx, &second);
+    if (b == kDecisive) return kDecisive;  // absorbs the first operand's error
+    if (ctx.stopped) *other = std::move(second);
+    return Truth::kOther;
   }
 
  private:
-  std::vector<StepPtr> operands_;
+  StepPtr first_;
+  StepPtr second_;
+};
+
+class NotStep final : public Step {
+ public:
+  NotStep(const lang::Expr& e, StepPtr operand)
+      : Step(e), operand_(std::move(operand)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
+    const Truth t = EvalTruthStep(*operand_, ctx, other);
+    if (t == Truth::kTrue) return Truth::kFalse;
+    if (t == Truth::kFalse) return Truth::kTrue;
+    if (!other->is_error()) *other = NotBool("!", *other);
+    return Truth::kOther;
+  }
+
+ private:
+  StepPtr operand_;
 };
 
 class ConditionalStep final : public Step {
  public:
-  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise)
-      : Step(e), cond_(std::move(cond)), then_(std::move(then)), otherwise_(std::move(otherwise)) {}
+  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
+                  StepPtr otherwise)
+      : Step(e),
+        cond_(std::move(cond)),
+        then_(std::move(then)),
+        otherwise_(std::move(otherwise)) {}
   Value Eval(EvalContext& ctx) const override {
     Value c = EvalStep(*cond_, ctx);
     if (c.kind() == Value::Kind::kBool) {
@@ -64,47 +100,97 @@ class ConditionalStep final : public Step {
 class EqualsStep final : public Step {
  public:
   EqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate)
-      : Step(e), left_(std::move(left)), right_(std::move(right)), negate_(negate) {}
+      : Step(e),
+        left_(std::move(left)),
+        right_(std::move(right)),
+        right_constant_(right_->constant()),
+        negate_(negate) {}
   Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     Value a = EvalStep(*left_, ctx);
-    if (a.is_error()) return a;
-    Value b = EvalStep(*right_, ctx);
-    if (b.is_error()) return b;
-    return Value::Bool(ValuesEqual(a, b) != negate_);
+    if (a.is_error()) {
+      *other = std::move(a);
+      return Truth::kOther;
+    }
+    // A constant right operand is read directly (unless tracing).
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr
+                  ? right_constant_->Borrowed()
+                  : EvalStep(*right_, ctx);
+    if (b.is_error()) {
+      *other = std::move(b);
+      return Truth::kOther;
+    }
+    const bool equal =
+        a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt
+            ? a.int_value() == b.int_value()
+            : ValuesEqual(a, b);
+    return equal != negate_ ? Truth::kTrue : Truth::kFalse;
   }
 
  private:
   StepPtr left_, right_;
+  const Value* right_constant_;
   bool negate_;
 };
 
 class RelationStep final : public Step {
  public:
-  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation)
-      : Step(e), left_(std::move(left)), right_(std::move(right)), relation_(relation) {}
+  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
+               Relation relation)
+      : Step(e),
+        left_(std::move(left)),
+        right_(std::move(right)),
+        right_constant_(right_->constant()),
+        relation_(relation) {}
   Value Eval(EvalContext& ctx) const override {
+    Value other;
+    const Truth t = EvalTruth(ctx, &other);
+    return TruthValue(t, std::move(other));
+  }
+  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
     Value a = EvalStep(*left_, ctx);
-    if (a.is_error()) return a;
-    Value b = EvalStep(*right_, ctx);
-    if (b.is_error()) return b;
+    if (a.is_error()) {
+      *other = std::move(a);
+      return Truth::kOther;
+    }
+    // A constant right operand is read directly (unless tracing).
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr
+                  ? right_constant_->Borrowed()
+                  : EvalStep(*right_, ctx);
+    if (b.is_error()) {
+      *other = std::move(b);
+      return Truth::kOther;
+    }
+    Ordering order;
     // Fast path for the most common case in rules.
     if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
-      return Value::Bool(Holds(a.int_value() < b.int_value() ? Ordering::kLess
-                               : a.int_value() == b.int_value() ? Ordering::kEqual
-                                                                : Ordering::kGreater));
+      order = a.int_value() < b.int_value()    ? Ordering::kLess
+              : a.int_value() == b.int_value() ? Ordering::kEqual
+                                               : Ordering::kGreater;
+    } else {
+      std::string error;
+      order = CompareValues(a, b, &error);
+      if (order == Ordering::kInvalid) {
+        *other = Value::Error(error);
+        return Truth::kOther;
+      }
     }
-    std::string error;
-    const Ordering order = CompareValues(a, b, &error);
-    if (order == Ordering::kInvalid) return Value::Error(error);
-    return Value::Bool(Holds(order));
+    return Holds(order) ? Truth::kTrue : Truth::kFalse;
   }
 
  private:
   bool Holds(Ordering order) const {
     switch (relation_) {
-      case Relation::kLess: return order == Ordering::kLess;
-      case Relation::kLessEquals: return order == Ordering::kLess || order == Ordering::kEqual;
-      case Relation::kGreater: return order == Ordering::kGreater;
+      case Relation::kLess:
+        return order == Ordering::kLess;
+      case Relation::kLessEquals:
+        return order == Ordering::kLess || order == Ordering::kEqual;
+      case Relation::kGreater:
+        return order == Ordering::kGreater;
       case Relation::kGreaterEquals:
         return order == Ordering::kGreater || order == Ordering::kEqual;
     }
@@ -112,13 +198,16 @@ class RelationStep final : public Step {
   }
 
   StepPtr left_, right_;
+  const Value* right_constant_;
   Relation relation_;
 };
 
 class InStep final : public Step {
  public:
   InStep(const lang::Expr& e, StepPtr element, StepPtr container)
-      : Step(e), element_(std::move(element)), container_(std::move(container)) {}
+      : Step(e),
+        element_(std::move(element)),
+        container_(std::move(container)) {}
   Value Eval(EvalContext& ctx) const override {
     Value x = EvalStep(*element_, ctx);
     if (x.is_error()) return x;
@@ -130,8 +219,10 @@ class InStep final : public Step {
       }
       return Value::Bool(false);
     }
-    if (c.kind() == Value::Kind::kMap) return Value::Bool(c.map_value().Find(x) != nullptr);
-    return Value::Error(absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
+    if (c.kind() == Value::Kind::kMap)
+      return Value::Bool(c.map_value().Find(x) != nullptr);
+    return Value::Error(
+        absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
   }
 
  private:
@@ -152,22 +243,25 @@ class IndexStep final : public Step {
       int64_t n = 0;
       if (i.kind() == Value::Kind::kInt) {
         n = i.int_value();
-      } else if (i.kind() == Value::Kind::kUint && i.uint_value() <= INT64_MAX) {
+      } else if (i.kind() == Value::Kind::kUint &&
+                 i.uint_value() <= INT64_MAX) {
         n = static_cast<int64_t>(i.uint_value());
       } else {
-        return Value::Error(absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
+        return Value::Error(
+            absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
       }
       if (n < 0 || n >= static_cast<int64_t>(elements.size())) {
-        return Value::Error(
-            absl::StrCat("index out of range: ", n, " (the list has ", elements.size(),
-                         " element", elements.size() == 1 ? ")" : "s)"));
+        return Value::Error(absl::StrCat(
+            "index out of range: ", n, " (the list has ", elements.size(),
+            " element", elements.size() == 1 ? ")" : "s)"));
       }
       const Value& e = elements[n];
       return c.owns_data() ? e.Retained() : e.Borrowed();
     }
     if (c.kind() == Value::Kind::kMap) {
       const Value* v = c.map_value().Find(i);
-      if (v == nullptr) return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
+      if (v == nullptr)
+        return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
       return c.owns_data() ? v->Retained() : v->Borrowed();
     }
     return Value::Error(absl::StrCat(TypeNameOf(c), " cannot be indexed"));
@@ -185,15 +279,23 @@ StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands) {
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands) {
   return std::make_unique<LogicStep<false>>(e, std::move(operands));
 }
-StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise) {
+StepPtr NewNotStep(const lang::Expr& e, StepPtr operand) {
+  return std::make_unique<NotStep>(e, std::move(operand));
+}
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
+                           StepPtr otherwise) {
   return std::make_unique<ConditionalStep>(e, std::move(cond), std::move(then),
                                            std::move(otherwise));
 }
-StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate) {
-  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right), negate);
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                      bool negate) {
+  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right),
+                                      negate);
 }
-StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation) {
-  return std::make_unique<RelationStep>(e, std::move(left), std::move(right), relation);
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
+                        Relation relation) {
+  return std::make_unique<RelationStep>(e, std::move(left), std::move(right),
+                                        relation);
 }
 StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container) {
   return std::make_unique<InStep>(e, std::move(element), std::move(container));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "engine/eval/object_value.h"
@@ -36,34 +37,6 @@ int32_t PackCurrency(absl::string_view code) {
 
 }  // namespace
 
-Value Value::Bool(bool b) {
-  Value v;
-  v.kind_ = Kind::kBool;
-  v.payload_.b = b;
-  return v;
-}
-
-Value Value::Int(int64_t i) {
-  Value v;
-  v.kind_ = Kind::kInt;
-  v.payload_.i = i;
-  return v;
-}
-
-Value Value::Uint(uint64_t u) {
-  Value v;
-  v.kind_ = Kind::kUint;
-  v.payload_.u = u;
-  return v;
-}
-
-Value Value::Double(double d) {
-  Value v;
-  v.kind_ = Kind::kDouble;
-  v.payload_.d = d;
-  return v;
-}
-
 Value Value::String(absl::string_view utf8) {
   return Value(Kind::kString, new internal::StringRep(utf8));
 }
@@ -86,10 +59,9 @@ Value Value::Duration(absl::Duration d) {
     return Error("duration out of range (about 292 years either way)");
   }
   Value v;
-  v.kind_ = Kind::kDuration;
   int32_t nanos = 0;
   SplitDuration(d, &v.payload_.i, &nanos);
-  v.aux_ = nanos;
+  v.header_ = MakeHeader(Kind::kDuration, false, nanos);
   return v;
 }
 
@@ -99,10 +71,9 @@ Value Value::Timestamp(absl::Time t) {
     return Error("timestamp out of range (years 0001 to 9999)");
   }
   Value v;
-  v.kind_ = Kind::kTimestamp;
   int32_t nanos = 0;
   SplitDuration(t - absl::UnixEpoch(), &v.payload_.i, &nanos);
-  v.aux_ = nanos;
+  v.header_ = MakeHeader(Kind::kTimestamp, false, nanos);
   return v;
 }
 
@@ -111,38 +82,61 @@ Value Value::Date(absl::CivilDay day) {
 }
 
 Value Value::DateFromEpochDays(int64_t days) {
-  if (days < kMinDays || days > kMaxDays) return Error("date out of range (years 0001 to 9999)");
+  if (days < kMinDays || days > kMaxDays)
+    return Error("date out of range (years 0001 to 9999)");
   Value v;
-  v.kind_ = Kind::kDate;
+  v.header_ = MakeHeader(Kind::kDate, false, 0);
   v.payload_.i = days;
   return v;
 }
 
 Value Value::Money(int64_t cents, absl::string_view currency) {
   if (!IsCurrencyCode(currency)) {
-    return Error(absl::StrCat("\"", currency, "\" is not a currency code (three capital letters)"));
+    return Error(absl::StrCat(
+        "\"", currency, "\" is not a currency code (three capital letters)"));
   }
   Value v;
-  v.kind_ = Kind::kMoney;
+  v.header_ = MakeHeader(Kind::kMoney, false, PackCurrency(currency));
   v.payload_.i = cents;
-  v.aux_ = PackCurrency(currency);
   return v;
 }
 
 std::string Value::money_currency() const {
   std::string code(3, ' ');
-  code[0] = static_cast<char>(aux_ & 0xFF);
-  code[1] = static_cast<char>((aux_ >> 8) & 0xFF);
-  code[2] = static_cast<char>((aux_ >> 16) & 0xFF);
+  code[0] = static_cast<char>(aux() & 0xFF);
+  code[1] = static_cast<char>((aux() >> 8) & 0xFF);
+  code[2] = static_cast<char>((aux() >> 16) & 0xFF);
   return code;
 }
 
 Value Value::List(std::vector<Value> elements) {
   for (Value& e : elements) {
-    if (!e.owned_ && e.has_rep()) e = e.Retained();
+    if (!e.owned() && e.has_rep()) e = e.Retained();
   }
-  return Value(Kind::kList, new internal::ListRep(std::move(elements)));
+  return Value(Kind::kList, internal::ListRep::Create(std::move(elements)));
 }
+
+namespace internal {
+
+static_assert(sizeof(ListRep) % alignof(Value) == 0,
+              "elements follow the header");
+
+ListRep* ListRep::Create(std::vector<Value>&& elements) {
+  void* memory =
+      ::operator new(sizeof(ListRep) + elements.size() * sizeof(Value));
+  ListRep* rep = new (memory) ListRep(elements.size());
+  Value* out = rep->data();
+  for (size_t i = 0; i < elements.size(); ++i)
+    new (out + i) Value(std::move(elements[i]));
+  return rep;
+}
+
+ListRep::~ListRep() {
+  Value* values = data();
+  for (size_t i = 0; i < size_; ++i) values[i].~Value();
+}
+
+}  // namespace internal
 
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   for (auto& [key, value] : entries) {
@@ -158,8 +152,8 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
         return Error(absl::StrCat("a map key cannot be ", TypeNameOf(key),
                                   " (keys are int, uint, bool or string)"));
     }
-    if (!key.owned_ && key.has_rep()) key = key.Retained();
-    if (!value.owned_ && value.has_rep()) value = value.Retained();
+    if (!key.owned() && key.has_rep()) key = key.Retained();
+    if (!value.owned() && value.has_rep()) value = value.Retained();
   }
   std::vector<uint32_t> sorted(entries.size());
   for (uint32_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
@@ -167,43 +161,39 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
     return internal::CompareKeys(entries[a].first, entries[b].first) < 0;
   });
   for (size_t i = 1; i < sorted.size(); ++i) {
-    if (internal::CompareKeys(entries[sorted[i - 1]].first, entries[sorted[i]].first) == 0) {
-      return Error(absl::StrCat("duplicate map key ", FormatValue(entries[sorted[i]].first)));
+    if (internal::CompareKeys(entries[sorted[i - 1]].first,
+                              entries[sorted[i]].first) == 0) {
+      return Error(absl::StrCat("duplicate map key ",
+                                FormatValue(entries[sorted[i]].first)));
     }
   }
-  return Value(Kind::kMap, new internal::MapRep(std::move(entries), std::move(sorted)));
+  return Value(Kind::kMap,
+               new internal::MapRep(std::move(entries), std::move(sorted)));
 }
 
 Value Value::Object(const ObjectValue* object) {
   Value v;
-  v.kind_ = Kind::kObject;
+  v.header_ = MakeHeader(Kind::kObject, false, 0);
   v.payload_.object = object;
   return v;
-}
-
-absl::string_view Value::string_value() const {
-  return static_cast<const internal::StringRep*>(payload_.rep)->text();
-}
-
-absl::Span<const Value> Value::list_elements() const {
-  return static_cast<const internal::ListRep*>(payload_.rep)->elements();
 }
 
 MapView Value::map_value() const {
   return MapView(static_cast<const internal::MapRep*>(payload_.rep));
 }
 
-Value Value::Retained() const {
-  if (owned_ || !has_rep()) return *this;
+Value Value::RetainedSlow() const {
   payload_.rep->Ref();
   Value v(*this, BorrowTag{});
-  v.owned_ = true;
+  v.header_ |= kOwnedBit;
   return v;
 }
 
 size_t MapView::size() const { return rep_->entries().size(); }
 
-absl::Span<const std::pair<Value, Value>> MapView::entries() const { return rep_->entries(); }
+absl::Span<const std::pair<Value, Value>> MapView::entries() const {
+  return rep_->entries();
+}
 
 const Value* MapView::Find(const Value& key) const {
   Value k;
@@ -216,9 +206,10 @@ const Value* MapView::Find(const Value& key) const {
     return nullptr;
   }
   const auto& sorted = rep_->sorted();
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
-    return internal::CompareKeys(entries[i].first, x) < 0;
-  });
+  auto it = std::lower_bound(
+      sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
+        return internal::CompareKeys(entries[i].first, x) < 0;
+      });
   if (it != sorted.end() && internal::CompareKeys(entries[*it].first, k) == 0) {
     return &entries[*it].second;
   }
@@ -233,7 +224,8 @@ int CompareKeys(const Value& a, const Value& b) {
   };
   const int ra = rank(a.kind()), rb = rank(b.kind());
   if (ra != rb) return ra < rb ? -1 : 1;
-  if (ra == 0) return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
+  if (ra == 0)
+    return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
   if (ra == 2) {
     const int c = a.string_value().compare(b.string_value());
     return c < 0 ? -1 : c > 0 ? 1 : 0;
@@ -243,12 +235,16 @@ int CompareKeys(const Value& a, const Value& b) {
   const bool b_neg = b.kind() == Value::Kind::kInt && b.int_value() < 0;
   if (a_neg != b_neg) return a_neg ? -1 : 1;
   if (a_neg) {
-    return a.int_value() < b.int_value() ? -1 : a.int_value() > b.int_value() ? 1 : 0;
+    return a.int_value() < b.int_value()   ? -1
+           : a.int_value() > b.int_value() ? 1
+                                           : 0;
   }
-  const uint64_t ua = a.kind() == Value::Kind::kInt ? static_cast<uint64_t>(a.int_value())
-                                                    : a.uint_value();
-  const uint64_t ub = b.kind() == Value::Kind::kInt ? static_cast<uint64_t>(b.int_value())
-                                                    : b.uint_value();
+  const uint64_t ua = a.kind() == Value::Kind::kInt
+                          ? static_cast<uint64_t>(a.int_value())
+                          : a.uint_value();
+  const uint64_t ub = b.kind() == Value::Kind::kInt
+                          ? static_cast<uint64_t>(b.int_value())
+                          : b.uint_value();
   return ua < ub ? -1 : ua > ub ? 1 : 0;
 }
 
@@ -281,21 +277,24 @@ bool NormalizeKey(const Value& key, Value* normalized) {
 }  // namespace internal
 
 RecordObject::RecordObject(const lang::ObjectType& type)
-    : ObjectValue(type), values_(type.field_count()), present_(type.field_count(), false) {}
+    : ObjectValue(type),
+      values_(type.field_count()),
+      present_((type.field_count() + 63) / 64, 0) {}
 
 const Value* RecordObject::Field(int index) const {
-  if (index < 0 || index >= static_cast<int>(values_.size()) || !present_[index]) return nullptr;
+  if (static_cast<unsigned>(index) >= values_.size()) return nullptr;
+  if (((present_[index >> 6] >> (index & 63)) & 1) == 0) return nullptr;
   return &values_[index];
 }
 
 void RecordObject::Set(int index, Value value) {
   values_[index] = std::move(value);
-  present_[index] = true;
+  present_[index >> 6] |= uint64_t{1} << (index & 63);
 }
 
 void RecordObject::Clear(int index) {
   values_[index] = Value();
-  present_[index] = false;
+  present_[index >> 6] &= ~(uint64_t{1} << (index & 63));
 }
 
 absl::Status RecordObject::Set(absl::string_view field, Value value) {
@@ -310,22 +309,38 @@ absl::Status RecordObject::Set(absl::string_view field, Value value) {
 
 absl::string_view KindName(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::kNull: return "null_type";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kUint: return "uint";
-    case Value::Kind::kDouble: return "double";
-    case Value::Kind::kString: return "string";
-    case Value::Kind::kBytes: return "bytes";
-    case Value::Kind::kDuration: return "google.protobuf.Duration";
-    case Value::Kind::kTimestamp: return "google.protobuf.Timestamp";
-    case Value::Kind::kDate: return "date";
-    case Value::Kind::kMoney: return "money";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kMap: return "map";
-    case Value::Kind::kObject: return "object";
-    case Value::Kind::kType: return "type";
-    case Value::Kind::kError: return "error";
+    case Value::Kind::kNull:
+      return "null_type";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kUint:
+      return "uint";
+    case Value::Kind::kDouble:
+      return "double";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kBytes:
+      return "bytes";
+    case Value::Kind::kDuration:
+      return "google.protobuf.Duration";
+    case Value::Kind::kTimestamp:
+      return "google.protobuf.Timestamp";
+    case Value::Kind::kDate:
+      return "date";
+    case Value::Kind::kMoney:
+      return "money";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kMap:
+      return "map";
+    case Value::Kind::kObject:
+      return "object";
+    case Value::Kind::kType:
+      return "type";
+    case Value::Kind::kError:
+      return "error";
   }
   return "?";
 }

@@ -86,23 +86,20 @@ class Value {
     kError,
   };
 
-  Value() noexcept : kind_(Kind::kNull), owned_(false), aux_(0) { payload_.i = 0; }
+  Value() noexcept : header_(0) { payload_.i = 0; }
   Value(const Value& other) noexcept
-      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
-    if (owned_) payload_.rep->Ref();
+      : header_(other.header_), payload_(other.payload_) {
+    if (owned()) payload_.rep->Ref();
   }
   Value(Value&& other) noexcept
-      : kind_(other.kind_), owned_(other.owned_), aux_(other.aux_), payload_(other.payload_) {
-    other.kind_ = Kind::kNull;
-    other.owned_ = false;
+      : header_(other.header_), payload_(other.payload_) {
+    other.header_ = 0;
   }
   Value& operator=(const Value& other) noexcept {
     if (this != &other) {
-      if (other.owned_) other.payload_.rep->Ref();
+      if (other.owned()) other.payload_.rep->Ref();
       Release();
-      kind_ = other.kind_;
-      owned_ = other.owned_;
-      aux_ = other.aux_;
+      header_ = other.header_;
       payload_ = other.payload_;
     }
     return *this;
@@ -110,12 +107,9 @@ class Value {
   Value& operator=(Value&& other) noexcept {
     if (this != &other) {
       Release();
-      kind_ = other.kind_;
-      owned_ = other.owned_;
-      aux_ = other.aux_;
+      header_ = other.header_;
       payload_ = other.payload_;
-      other.kind_ = Kind::kNull;
-      other.owned_ = false;
+      other.header_ = 0;
     }
     return *this;
   }
@@ -123,17 +117,38 @@ class Value {
 
   // ---- building values ----------------------------------------------------
   static Value Null() { return Value(); }
-  static Value Bool(bool b);
-  static Value Int(int64_t i);
-  static Value Uint(uint64_t u);
-  static Value Double(double d);
+  static Value Bool(bool b) {
+    Value v;
+    v.header_ = MakeHeader(Kind::kBool, false, 0);
+    v.payload_.i = b ? 1 : 0;  // one 8-byte store: later 8-byte copies forward
+    return v;
+  }
+  static Value Int(int64_t i) {
+    Value v;
+    v.header_ = MakeHeader(Kind::kInt, false, 0);
+    v.payload_.i = i;
+    return v;
+  }
+  static Value Uint(uint64_t u) {
+    Value v;
+    v.header_ = MakeHeader(Kind::kUint, false, 0);
+    v.payload_.u = u;
+    return v;
+  }
+  static Value Double(double d) {
+    Value v;
+    v.header_ = MakeHeader(Kind::kDouble, false, 0);
+    v.payload_.d = d;
+    return v;
+  }
   // REQUIRES: `utf8` is valid UTF-8.
   static Value String(absl::string_view utf8);
   static Value Bytes(absl::string_view bytes);
   // An error value when outside CEL's range (64-bit nanoseconds, about +-292
   // years).
   static Value Duration(absl::Duration d);
-  // An error value when outside 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
+  // An error value when outside 0001-01-01T00:00:00Z ..
+  // 9999-12-31T23:59:59.999999999Z.
   static Value Timestamp(absl::Time t);
   // An error value when outside years 1..9999.
   static Value Date(absl::CivilDay day);
@@ -141,7 +156,16 @@ class Value {
   // Exact amount in cents. An error value when `currency` is not three
   // upper-case letters.
   static Value Money(int64_t cents, absl::string_view currency);
-  static Value Money(const proactive::Money& money) { return Money(money.cents, money.currency); }
+  // The same currency as `other` (a money value); no validation needed.
+  static Value MoneyLike(int64_t cents, const Value& other) {
+    Value v;
+    v.header_ = MakeHeader(Kind::kMoney, false, other.aux());
+    v.payload_.i = cents;
+    return v;
+  }
+  static Value Money(const proactive::Money& money) {
+    return Money(money.cents, money.currency);
+  }
   static Value List(std::vector<Value> elements);
   // An error value when a key is not bool, int, uint or string, or is
   // repeated (1 and 1u are the same key).
@@ -150,32 +174,37 @@ class Value {
   // this value and every copy of it (including evaluation results and
   // traces that contain it).
   static Value Object(const ObjectValue* object);
-  // A type value, by its CEL name: "int", "list", "google.protobuf.Timestamp", "person".
+  // A type value, by its CEL name: "int", "list", "google.protobuf.Timestamp",
+  // "person".
   static Value Type(absl::string_view name);
   static Value Error(absl::string_view message);
 
   // ---- reading values -----------------------------------------------------
-  Kind kind() const { return kind_; }
-  bool is_error() const { return kind_ == Kind::kError; }
-  bool is_null() const { return kind_ == Kind::kNull; }
+  Kind kind() const { return static_cast<Kind>(header_ & 0xFF); }
+  bool is_error() const { return kind() == Kind::kError; }
+  bool is_null() const { return kind() == Kind::kNull; }
 
   // Each accessor REQUIRES the matching kind.
-  bool bool_value() const { return payload_.b; }
+  bool bool_value() const { return payload_.i != 0; }
   int64_t int_value() const { return payload_.i; }
   uint64_t uint_value() const { return payload_.u; }
   double double_value() const { return payload_.d; }
   // kString and kBytes; also the name of a kType and the message of a kError.
   absl::string_view string_value() const;
   absl::Duration duration_value() const {
-    return absl::Seconds(payload_.i) + absl::Nanoseconds(aux_);
+    return absl::Seconds(payload_.i) + absl::Nanoseconds(aux());
   }
-  absl::Time timestamp_value() const { return absl::UnixEpoch() + duration_value(); }
+  absl::Time timestamp_value() const {
+    return absl::UnixEpoch() + duration_value();
+  }
   int64_t date_days() const { return payload_.i; }  // days since 1970-01-01
-  absl::CivilDay date_value() const { return absl::CivilDay(1970, 1, 1) + payload_.i; }
+  absl::CivilDay date_value() const {
+    return absl::CivilDay(1970, 1, 1) + payload_.i;
+  }
   int64_t money_cents() const { return payload_.i; }
   std::string money_currency() const;
   // The currency packed in an int, for fast comparison.
-  int32_t money_currency_code() const { return aux_; }
+  int32_t money_currency_code() const { return aux(); }
   absl::Span<const Value> list_elements() const;
   MapView map_value() const;
   const ObjectValue* object_value() const { return payload_.object; }
@@ -192,28 +221,43 @@ class Value {
     return v;
   }
   // A copy that holds its own reference (what an evaluation returns).
-  Value Retained() const;
-  bool owns_data() const { return owned_; }
+  Value Retained() const {
+    return owned() || !has_rep() ? *this : RetainedSlow();
+  }
+  bool owns_data() const { return owned(); }
 
  private:
   friend class MapView;
   struct BorrowTag {};
+  Value RetainedSlow() const;
   Value(const Value& other, BorrowTag) noexcept
-      : kind_(other.kind_), owned_(false), aux_(other.aux_), payload_(other.payload_) {}
-  Value(Kind kind, internal::HeapRep* rep) noexcept : kind_(kind), owned_(true), aux_(0) {
+      : header_(other.header_ & ~kOwnedBit), payload_(other.payload_) {}
+  Value(Kind kind, internal::HeapRep* rep) noexcept
+      : header_(MakeHeader(kind, true, 0)) {
     payload_.rep = rep;
   }
+  // The header is written and copied as one 8-byte word, never field by
+  // field: a copy that reads it right after it was built then gets the
+  // stored value forwarded instead of stalling.
+  static constexpr uint64_t kOwnedBit = uint64_t{1} << 8;
+  static constexpr uint64_t MakeHeader(Kind kind, bool owned, int32_t aux) {
+    return static_cast<uint64_t>(kind) | (owned ? kOwnedBit : 0) |
+           (static_cast<uint64_t>(static_cast<uint32_t>(aux)) << 32);
+  }
+  bool owned() const { return (header_ & kOwnedBit) != 0; }
+  int32_t aux() const { return static_cast<int32_t>(header_ >> 32); }
   void Release() {
-    if (owned_) payload_.rep->Unref();
+    if (owned()) payload_.rep->Unref();
   }
   bool has_rep() const {
-    return kind_ == Kind::kString || kind_ == Kind::kBytes || kind_ == Kind::kList ||
-           kind_ == Kind::kMap || kind_ == Kind::kType || kind_ == Kind::kError;
+    const Kind k = kind();
+    return k == Kind::kString || k == Kind::kBytes || k == Kind::kList ||
+           k == Kind::kMap || k == Kind::kType || k == Kind::kError;
   }
 
-  Kind kind_;
-  bool owned_;     // holds a reference on payload_.rep
-  int32_t aux_;    // nanos (duration, timestamp), currency (money)
+  // kind (bits 0-7), owns a reference on payload_.rep (bit 8), aux (bits
+  // 32-63: nanoseconds of durations and timestamps, currency of money).
+  uint64_t header_;
   union Payload {
     bool b;
     int64_t i;
@@ -225,6 +269,50 @@ class Value {
 };
 
 static_assert(sizeof(Value) == 16, "Value must stay compact");
+
+namespace internal {
+
+// Defined here so that the accessors below inline.
+class StringRep final : public HeapRep {
+ public:
+  explicit StringRep(absl::string_view text) : text_(text) {}
+  explicit StringRep(std::string&& text) : text_(std::move(text)) {}
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// The elements are stored right after the header, in the same allocation,
+// so that reading an element costs one pointer chase, not two.
+class ListRep final : public HeapRep {
+ public:
+  static ListRep* Create(std::vector<Value>&& elements);
+  ~ListRep() override;
+  // Matches the allocation made by Create.
+  static void operator delete(void* p) { ::operator delete(p); }
+
+  absl::Span<const Value> elements() const {
+    return absl::Span<const Value>(data(), size_);
+  }
+
+ private:
+  explicit ListRep(size_t size) : size_(size) {}
+  const Value* data() const { return reinterpret_cast<const Value*>(this + 1); }
+  Value* data() { return reinterpret_cast<Value*>(this + 1); }
+
+  size_t size_;
+};
+
+}  // namespace internal
+
+inline absl::string_view Value::string_value() const {
+  return static_cast<const internal::StringRep*>(payload_.rep)->text();
+}
+
+inline absl::Span<const Value> Value::list_elements() const {
+  return static_cast<const internal::ListRep*>(payload_.rep)->elements();
+}
 
 class MapView {
  public:

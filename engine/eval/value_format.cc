@@ -50,7 +50,8 @@ void Append(const Value& value, int object_depth, std::string* out) {
       return;
     case K::kMoney:
       absl::StrAppend(out, "money(\"",
-                      FormatMoney(proactive::Money{value.money_cents(), value.money_currency()}),
+                      FormatMoney(proactive::Money{value.money_cents(),
+                                                   value.money_currency()}),
                       "\")");
       return;
     case K::kList: {

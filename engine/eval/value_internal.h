@@ -12,32 +12,16 @@
 
 namespace proactive::eval::internal {
 
-class StringRep final : public HeapRep {
- public:
-  explicit StringRep(absl::string_view text) : text_(text) {}
-  explicit StringRep(std::string&& text) : text_(std::move(text)) {}
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
-
-class ListRep final : public HeapRep {
- public:
-  explicit ListRep(std::vector<Value> elements) : elements_(std::move(elements)) {}
-  const std::vector<Value>& elements() const { return elements_; }
-
- private:
-  std::vector<Value> elements_;
-};
-
 class MapRep final : public HeapRep {
  public:
   // REQUIRES: keys valid and unique (see Value::Map); `sorted` orders the
   // entries by key.
-  MapRep(std::vector<std::pair<Value, Value>> entries, std::vector<uint32_t> sorted)
+  MapRep(std::vector<std::pair<Value, Value>> entries,
+         std::vector<uint32_t> sorted)
       : entries_(std::move(entries)), sorted_(std::move(sorted)) {}
-  const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
+  const std::vector<std::pair<Value, Value>>& entries() const {
+    return entries_;
+  }
   const std::vector<uint32_t>& sorted() const { return sorted_; }
 
  private:

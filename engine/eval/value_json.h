@@ -2,14 +2,17 @@
 // tests/conformance/testdata/README.md), also used for `proactivectl eval
 // --bindings`:
 //
-//   {"int": "1"} {"uint": "1"} {"double": 1.5} (or "NaN", "Infinity", "-Infinity")
+//   {"int": "1"} {"uint": "1"} {"double": 1.5} (or "NaN", "Infinity")
 //   {"string": "..."} {"bytes_b64": "..."} {"bool": true} {"null": null}
 //   {"list": [v, ...]} {"map": [[k, v], ...]} {"type": "int"}
 //   {"timestamp": "2009-02-13T23:31:30Z"} {"duration": "1.5s"}
-// and the public-rules extensions {"date": "2026-09-01"}, {"money": "12.50 EUR"}.
+// and the public-rules extensions {"date": "2026-09-01"} and
+// {"money": "12.50 EUR"}.
 //
-//   ASSIGN_OR_RETURN(Value v, ParseJsonValue(R"({"list": [{"int": "1"}]})"));
-//   ASSIGN_OR_RETURN(auto bindings, ParseJsonBindings(R"({"x": {"int": "1"}})"));
+//   ASSIGN_OR_RETURN(Value v,
+//                    ParseJsonValue(R"({"list": [{"int": "1"}]})"));
+//   ASSIGN_OR_RETURN(auto bindings,
+//                    ParseJsonBindings(R"({"x": {"int": "1"}})"));
 #ifndef PROACTIVE_ENGINE_EVAL_VALUE_JSON_H_
 #define PROACTIVE_ENGINE_EVAL_VALUE_JSON_H_
 

@@ -23,7 +23,15 @@
 namespace proactive::lang {
 
 struct Constant {
-  enum class Kind : unsigned char { kNull, kBool, kInt, kUint, kDouble, kString, kBytes };
+  enum class Kind : unsigned char {
+    kNull,
+    kBool,
+    kInt,
+    kUint,
+    kDouble,
+    kString,
+    kBytes
+  };
   Kind kind = Kind::kNull;
   bool bool_value = false;
   int64_t int_value = 0;
@@ -61,11 +69,12 @@ const char* MacroName(MacroKind kind);
 struct Reference {
   enum class Kind : unsigned char {
     kNone,
-    kVariable,    // an environment variable: `slot`, `name`
-    kLocal,       // a comprehension variable: `slot` is the local index
-    kType,        // a type name used as a value: `type_value`
-    kField,       // a field of a statically known object type: `slot` = field index
-    kUnresolved,  // unchecked mode: `name` holds the message of the run-time error
+    kVariable,  // an environment variable: `slot`, `name`
+    kLocal,     // a comprehension variable: `slot` is the local index
+    kType,      // a type name used as a value: `type_value`
+    kField,  // a field of a statically known object type: `slot` = field index
+    kUnresolved,  // unchecked mode: `name` holds the message of the run-time
+                  // error
   };
   Kind kind = Kind::kNone;
   int slot = -1;
@@ -86,18 +95,19 @@ struct Entry {
 };
 
 struct Expr {
-  int32_t id = 0;     // unique in the tree, from 1
+  int32_t id = 0;  // unique in the tree, from 1
   ExprKind kind = ExprKind::kError;
   int32_t begin = 0;  // byte range [begin, end) of the whole sub-expression
   int32_t end = 0;
-  int32_t pos = 0;    // where a caret points for this node (operator, name, ...)
+  int32_t pos = 0;  // where a caret points for this node (operator, name, ...)
 
-  Constant constant;                 // kConstant
-  std::string name;                  // kIdent, kSelect field, kCall function, kStruct type
-  std::unique_ptr<Expr> target;      // kSelect operand, kCall receiver, kComprehension range
-  bool test_only = false;            // kSelect from has()
+  Constant constant;  // kConstant
+  std::string name;   // kIdent, kSelect field, kCall function, kStruct type
+  std::unique_ptr<Expr>
+      target;  // kSelect operand, kCall receiver, kComprehension range
+  bool test_only = false;                   // kSelect from has()
   std::vector<std::unique_ptr<Expr>> args;  // kCall arguments, kList elements
-  std::vector<Entry> entries;        // kMap, kStruct
+  std::vector<Entry> entries;               // kMap, kStruct
 
   // kComprehension: `var` (and `var2` for two-variable forms) range over
   // `target`; `filter` may be null; `body` is the predicate or transform.
@@ -106,7 +116,7 @@ struct Expr {
   std::string var2;
   std::unique_ptr<Expr> filter;
   std::unique_ptr<Expr> body;
-  int var_slot = -1;   // local indexes, set by the checker
+  int var_slot = -1;  // local indexes, set by the checker
   int var2_slot = -1;
 
   int height = 1;  // longest path to a leaf, counting this node

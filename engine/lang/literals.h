@@ -3,8 +3,9 @@
 //
 //   std::string out;
 //   std::vector<LiteralError> errors;
-//   DecodeLiteralBody(R"(a\tb)", 0, /*raw=*/false, /*bytes=*/false, &out, &errors);  // "a<TAB>b"
-//   QuoteString("a\"b");  // "\"a\\\"b\""
+//   DecodeLiteralBody(R"(a\tb)", 0, /*raw=*/false, /*bytes=*/false, &out,
+//                     &errors);  // out == "a<TAB>b"
+//   QuoteString("a\"b");        // "\"a\\\"b\""
 #ifndef PROACTIVE_ENGINE_LANG_LITERALS_H_
 #define PROACTIVE_ENGINE_LANG_LITERALS_H_
 
@@ -26,8 +27,9 @@ struct LiteralError {
 // escapes denote code points (written as UTF-8); in bytes, \x and octal
 // escapes denote octets and \u / \U are mistakes. Appends one error per bad
 // escape and keeps going.
-void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw, bool bytes,
-                       std::string* out, std::vector<LiteralError>* errors);
+void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
+                       bool bytes, std::string* out,
+                       std::vector<LiteralError>* errors);
 
 // Appends the UTF-8 encoding of `code_point`. REQUIRES: a valid scalar value.
 void AppendUtf8(uint32_t code_point, std::string* out);

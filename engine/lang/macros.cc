@@ -50,18 +50,26 @@ int Height(const std::unique_ptr<Expr>& e) { return e ? e->height : 0; }
 
 const char* MacroName(MacroKind kind) {
   switch (kind) {
-    case MacroKind::kAll: return "all";
-    case MacroKind::kExists: return "exists";
-    case MacroKind::kExistsOne: return "exists_one";
-    case MacroKind::kMap: return "map";
-    case MacroKind::kFilter: return "filter";
-    case MacroKind::kTransformList: return "transformList";
-    case MacroKind::kTransformMap: return "transformMap";
+    case MacroKind::kAll:
+      return "all";
+    case MacroKind::kExists:
+      return "exists";
+    case MacroKind::kExistsOne:
+      return "exists_one";
+    case MacroKind::kMap:
+      return "map";
+    case MacroKind::kFilter:
+      return "filter";
+    case MacroKind::kTransformList:
+      return "transformList";
+    case MacroKind::kTransformMap:
+      return "transformMap";
   }
   return "?";
 }
 
-std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& sink) {
+std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
+                                  MacroErrorSink& sink) {
   const size_t n = call->args.size();
   if (call->target == nullptr) {
     if (call->name != "has" || n != 1) return call;
@@ -89,16 +97,18 @@ std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& si
   const size_t var_count = two_vars ? 2 : 1;
   for (size_t i = 0; i < var_count; ++i) {
     if (!IsVariableName(*call->args[i])) {
-      sink.MacroError(call->args[i]->begin,
-                      absl::StrCat("argument ", i + 1, " of ", spec->name,
-                                   "() must be a variable name, e.g. list.", spec->name,
-                                   two_vars ? "(i, v, ...)" : "(x, ...)"));
+      sink.MacroError(
+          call->args[i]->begin,
+          absl::StrCat("argument ", i + 1, " of ", spec->name,
+                       "() must be a variable name, e.g. list.", spec->name,
+                       two_vars ? "(i, v, ...)" : "(x, ...)"));
       return ErrorNode(*call);
     }
   }
   if (two_vars && call->args[0]->name == call->args[1]->name) {
-    sink.MacroError(call->args[1]->begin,
-                    absl::StrCat("the two variables of ", spec->name, "() must differ"));
+    sink.MacroError(
+        call->args[1]->begin,
+        absl::StrCat("the two variables of ", spec->name, "() must differ"));
     return ErrorNode(*call);
   }
   auto c = std::make_unique<Expr>();
@@ -114,7 +124,8 @@ std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& si
   const size_t rest = n - var_count;  // 1: body; 2: filter and body
   if (rest == 2) c->filter = std::move(call->args[var_count]);
   c->body = std::move(call->args[n - 1]);
-  c->height = 1 + std::max({Height(c->target), Height(c->filter), Height(c->body)});
+  c->height =
+      1 + std::max({Height(c->target), Height(c->filter), Height(c->body)});
   return c;
 }
 

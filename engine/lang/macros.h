@@ -2,7 +2,8 @@
 // range.all(x, p) & co. become comprehension nodes.
 //
 //   std::unique_ptr<Expr> call = ...;  // a kCall just parsed
-//   call = ExpandMacro(std::move(call), sink);  // the same call when not a macro
+//   call = ExpandMacro(std::move(call), sink);
+//   // the same call when it is not a macro
 #ifndef PROACTIVE_ENGINE_LANG_MACROS_H_
 #define PROACTIVE_ENGINE_LANG_MACROS_H_
 
@@ -23,7 +24,8 @@ class MacroErrorSink {
 // Expands `call` (kCall) when it is a macro invocation with the macro's
 // arity; otherwise returns it unchanged. A misused macro is reported and
 // becomes a kError node covering the call.
-std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& sink);
+std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
+                                  MacroErrorSink& sink);
 
 }  // namespace proactive::lang
 

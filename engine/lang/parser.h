@@ -5,7 +5,9 @@
 // forms all, exists, existsOne, transformList, transformMap).
 //
 //   ParseResult parsed = Parse("person.children.exists(c, c.age < 3)");
-//   if (!parsed.diagnostics.empty()) { ... FormatDiagnostics(parsed.diagnostics) ... }
+//   if (!parsed.diagnostics.empty()) {
+//     std::cerr << FormatDiagnostics(parsed.diagnostics);
+//   }
 //
 // The parser recovers from mistakes: it reports every one it finds (each with
 // line:column) and still returns a tree, with kError nodes where parts could

@@ -1,0 +1,81 @@
+// The money extension: exact cents, one currency per operation, stated
+// rounding for division.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/eval/rules_env.h"
+
+namespace proactive::eval {
+namespace {
+
+class MoneyTest : public ::testing::Test {
+ protected:
+  std::string E(absl::string_view text) { return FormatValue(env_.Eval(text)); }
+  testing::RulesEnv env_;
+};
+
+TEST_F(MoneyTest, Literals) {
+  EXPECT_EQ(E("money('12000.00 EUR')"), "money(\"12000.00 EUR\")");
+  EXPECT_EQ(E("eur(12000) == money('12000 EUR')"), "true");
+  EXPECT_EQ(E("money('-0.5 EUR').cents()"), "-50");
+  EXPECT_EQ(E("money('1 USD').currency()"), "\"USD\"");
+  EXPECT_EQ(E("string(eur(3))"), "\"3.00 EUR\"");
+  EXPECT_EQ(E("money('12,50 EUR')"),
+            "error: \"12,50 EUR\" is not an amount like \"1234.56 EUR\": the "
+            "amount must be digits");
+}
+
+TEST_F(MoneyTest, Arithmetic) {
+  EXPECT_EQ(E("eur(12000) + eur(6000) * (3 - 1)"), "money(\"24000.00 EUR\")");
+  EXPECT_EQ(E("2 * money('0.10 EUR') - money('0.30 EUR')"),
+            "money(\"-0.10 EUR\")");
+  EXPECT_EQ(E("-eur(5)"), "money(\"-5.00 EUR\")");
+  EXPECT_EQ(E("money('0.1 EUR') + money('0.2 EUR') == money('0.3 EUR')"),
+            "true");
+}
+
+TEST_F(MoneyTest, DivisionRoundsToTheNearestCentHalvesAwayFromZero) {
+  EXPECT_EQ(E("eur(10) / 3"), "money(\"3.33 EUR\")");
+  EXPECT_EQ(E("eur(20) / 3"), "money(\"6.67 EUR\")");
+  EXPECT_EQ(E("money('0.05 EUR') / 2"), "money(\"0.03 EUR\")");
+  EXPECT_EQ(E("money('-0.05 EUR') / 2"), "money(\"-0.03 EUR\")");
+  EXPECT_EQ(E("money('0.05 EUR') / -2"), "money(\"-0.03 EUR\")");
+  EXPECT_EQ(E("money('0.07 EUR') / 4"), "money(\"0.02 EUR\")");
+  EXPECT_EQ(E("eur(1) / 0"), "error: division by zero");
+}
+
+TEST_F(MoneyTest, CurrencyMismatchIsAnError) {
+  EXPECT_EQ(E("eur(1) + money('1 USD')"),
+            "error: currency mismatch: 1.00 EUR + 1.00 USD");
+  EXPECT_EQ(E("eur(1) < money('1 USD')"),
+            "error: currency mismatch: cannot compare EUR with USD");
+  EXPECT_EQ(E("eur(1) == money('1 USD')"), "false");
+}
+
+TEST_F(MoneyTest, Comparisons) {
+  EXPECT_EQ(E("money('11999.99 EUR') < eur(12000)"), "true");
+  EXPECT_EQ(E("eur(3) >= money('3.00 EUR')"), "true");
+}
+
+TEST_F(MoneyTest, OverflowIsAnError) {
+  EXPECT_EQ(E("eur(92233720368547759)"), "error: integer overflow in eur()");
+  EXPECT_EQ(E("money('9000000000000000 EUR') * 11"),
+            "error: integer overflow in *");
+}
+
+TEST_F(MoneyTest, NoMixingWithNumbers) {
+  CompileResult r = Compile("eur(1) + 1", env_.env);
+  ASSERT_EQ(r.program, nullptr);
+  EXPECT_EQ(r.diagnostics[0].message,
+            "no matching overload for '+' applied to (money, int); expected "
+            "(int, int) or "
+            "(uint, uint) or (double, double) or (string, string) or (bytes, "
+            "bytes) or (list(A), "
+            "list(A)) or (timestamp, duration) or (duration, timestamp) or "
+            "(duration, duration) or "
+            "(money, money)");
+}
+
+}  // namespace
+}  // namespace proactive::eval
