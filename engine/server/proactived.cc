@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -55,6 +56,9 @@ ABSL_FLAG(std::string, ready_file, "",
           "when set, the bound host:port is written to this file once serving");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
+ABSL_FLAG(int64_t, max_ingest_bytes_in_flight, 64 << 20,
+          "events read from clients and not yet applied, over all calls (each counts its size, at "
+          "least 4 KiB); when reached, streams stop reading until the writer catches up");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(30),
           "keepalive enforcement: a client pinging more often than this while no data flows (or "
           "with no call in flight) earns a strike, and is disconnected (GOAWAY) after --max_ping_strikes");
@@ -237,6 +241,7 @@ absl::Status Run() {
 
   IngestionServiceDeps ingestion_deps{&access, &rules.schema(), writer.get(), clock, IngestLimits()};
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
+  ingestion_deps.max_bytes_in_flight = std::max<int64_t>(absl::GetFlag(FLAGS_max_ingest_bytes_in_flight), 1);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons = NewPersonsService(&access, store.get());
   std::unique_ptr<grpc::Service> decisions = NewDecisionsService(&access, store.get());
