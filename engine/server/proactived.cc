@@ -70,6 +70,12 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::Hours(1),
 ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(10),
           "how long calls in flight may go on on a connection past --max_connection_age");
 ABSL_FLAG(int, max_concurrent_streams, 1000, "concurrent calls per connection");
+ABSL_FLAG(int, stream_receive_window_bytes, 256 << 10,
+          "HTTP/2 window of each call: how much a client may send ahead of what the engine reads "
+          "(0 = grow with the measured bandwidth, gRPC's default)");
+ABSL_FLAG(int64_t, max_transport_memory_bytes, 256 << 20,
+          "memory gRPC may use for connections and their buffers; under pressure it shrinks "
+          "flow-control windows so that fast clients wait (0 = unlimited)");
 ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(bool, insecure, false,
@@ -205,6 +211,8 @@ absl::Status Run() {
   server_options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   server_options.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
   server_options.max_concurrent_streams_per_connection = absl::GetFlag(FLAGS_max_concurrent_streams);
+  server_options.max_transport_memory_bytes = absl::GetFlag(FLAGS_max_transport_memory_bytes);
+  server_options.stream_receive_window_bytes = absl::GetFlag(FLAGS_stream_receive_window_bytes);
   RETURN_IF_ERROR(ReadTlsOptions(&server_options));
   ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> initial_access, LoadAccessPolicy());
   Swappable<AccessPolicy> access(initial_access);

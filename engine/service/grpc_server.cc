@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -30,6 +31,13 @@ void AddConnectionArguments(const GrpcServerOptions& options, grpc::ServerBuilde
                               Milliseconds(options.max_connection_age_grace));
   builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                               options.max_concurrent_streams_per_connection);
+  if (options.stream_receive_window_bytes > 0) {
+    // A fixed window: bandwidth probing would grow it to megabytes per
+    // stream on a fast link, and the transport would buffer that much of
+    // every stream the engine has stopped reading.
+    builder->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    builder->AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, options.stream_receive_window_bytes);
+  }
 }
 
 }  // namespace
@@ -55,6 +63,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   AddConnectionArguments(options, &builder);
+  grpc::ResourceQuota quota("proactived");
+  if (options.max_transport_memory_bytes > 0) {
+    quota.Resize(static_cast<size_t>(options.max_transport_memory_bytes));
+    builder.SetResourceQuota(quota);
+  }
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

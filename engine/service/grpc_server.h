@@ -56,6 +56,17 @@ struct GrpcServerOptions {
   absl::Duration max_connection_age_grace = absl::Minutes(10);
   // Concurrent calls on one connection; more wait on the client side.
   int max_concurrent_streams_per_connection = 1000;
+  // HTTP/2 flow-control window of each call: what a client may send that the
+  // engine has not asked for yet. This is what holds back a client sending
+  // faster than the engine reads (e.g. a stream whose window of pending
+  // answers is full). 0 = gRPC's default, which grows the window with the
+  // measured bandwidth (megabytes per stream on a fast link).
+  int stream_receive_window_bytes = 256 << 10;
+  // Memory gRPC may use for connections and buffers (its resource quota):
+  // under pressure it shrinks the HTTP/2 flow-control windows, so clients
+  // sending faster than the engine reads are held back at their end instead
+  // of in the daemon's memory. 0 = unlimited.
+  int64_t max_transport_memory_bytes = 256 << 20;
 };
 
 class GrpcServer {
