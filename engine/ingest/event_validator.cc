@@ -204,6 +204,10 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(
     const v1::Attribute& field_value = event.fields(i);
     std::string field = absl::StrCat("fields[", i, "]");
     const FieldSpec* spec = topic->FindField(field_value.name());
+    if (size_t bad = 0; spec == nullptr && !IsValidUtf8(field_value.name(), &bad)) {
+      // Not quoted in the error below: answers stay valid UTF-8.
+      return FieldError(absl::StrCat(field, ".name"), absl::StrCat("invalid UTF-8 at byte ", bad));
+    }
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const FieldSpec& f : topic->fields) known.push_back(f.name);

@@ -111,6 +111,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       if (!money.has_cents()) {
         return FieldError(absl::StrCat(field, ".money_value.cents"), "is required");
       }
+      // Checked before it is quoted in an error: answers stay valid UTF-8.
+      RETURN_IF_ERROR(CheckText(money.currency(), 16, absl::StrCat(field, ".money_value.currency")));
       if (money.currency() != currency) {
         return FieldError(absl::StrCat(field, ".money_value.currency"),
                           absl::StrCat("\"", money.currency(), "\" is not the schema's currency ",

@@ -180,6 +180,32 @@ TEST_F(EventValidatorTest, FutureAndOversizedEvents) {
                                ::testing::MatchesRegex("event: [0-9]+ bytes exceed the limit of 100 bytes per event")));
 }
 
+// Found by the bad-input catalogue: the refusal quoted the invalid bytes, so
+// the answer itself was not valid UTF-8 (a strict client cannot decode it).
+TEST_F(EventValidatorTest, AnInvalidUtf8CurrencyIsNotQuotedInTheError) {
+  v1::PublishRequest r = BirthEvent("caf-1", "P1");
+  r.mutable_person()->set_source("caf");
+  r.mutable_person()->mutable_set(0)->set_name("yearly_income");
+  v1::Value* v = r.mutable_person()->mutable_set(0)->mutable_value();
+  v->mutable_money_value()->set_cents(100);
+  v->mutable_money_value()->set_currency("EU\xFF");
+  ExpectRefused(r, "set[0].value.money_value.currency",
+                "set[0].value.money_value.currency: invalid UTF-8 at byte 2");
+}
+
+TEST_F(EventValidatorTest, AnInvalidUtf8TopicFieldNameIsNotQuotedInTheError) {
+  v1::PublishRequest r;
+  v1::BroadcastEvent* b = r.mutable_broadcast();
+  b->set_event_id("hw-1");
+  b->set_topic("weather.heatwave");
+  b->set_source("meteo-france");
+  *b->mutable_occurred_at() = At(2026, 7, 1);
+  v1::Attribute* level = b->add_fields();
+  level->set_name("lev\xFF");
+  *level->mutable_value() = StringValue("orange");
+  ExpectRefused(r, "fields[0].name", "fields[0].name: invalid UTF-8 at byte 3");
+}
+
 TEST_F(EventValidatorTest, Broadcasts) {
   v1::PublishRequest r;
   v1::BroadcastEvent* b = r.mutable_broadcast();
