@@ -206,6 +206,26 @@ TEST_F(EventValidatorTest, AnInvalidUtf8TopicFieldNameIsNotQuotedInTheError) {
   ExpectRefused(r, "fields[0].name", "fields[0].name: invalid UTF-8 at byte 3");
 }
 
+// Found by tests/fuzz/event_proto_fuzzer: unknown fields inside a nested
+// Timestamp were copied into the stored canonical form, so the same event
+// with and without them had two fingerprints (a retry answered
+// ALREADY_EXISTS instead of DUPLICATE) and the caller's bytes were stored.
+TEST_F(EventValidatorTest, UnknownFieldsInATimestampAreNeitherStoredNorFingerprinted) {
+  v1::PublishRequest plain = BirthEvent("civ-1", "P1");
+  plain.mutable_person()->set_source("ants");
+  plain.mutable_person()->mutable_set(0)->set_name("id_card_expiry");
+  v1::PublishRequest padded = plain;
+  google::protobuf::Timestamp* occurred = padded.mutable_person()->mutable_occurred_at();
+  occurred->GetReflection()->MutableUnknownFields(occurred)->AddLengthDelimited(1, "id)card]expiry");
+  occurred->GetReflection()->MutableUnknownFields(occurred)->AddVarint(99, 7);
+  ASSERT_NE(plain.SerializeAsString(), padded.SerializeAsString());
+  absl::StatusOr<ValidatedEvent> a = Validate(plain), b = Validate(padded);
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->entry.fingerprint(), b->entry.fingerprint());
+  EXPECT_EQ(a->entry.SerializeAsString(), b->entry.SerializeAsString());
+}
+
 TEST_F(EventValidatorTest, Broadcasts) {
   v1::PublishRequest r;
   v1::BroadcastEvent* b = r.mutable_broadcast();
