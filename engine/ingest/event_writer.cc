@@ -192,7 +192,9 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   {
     absl::MutexLock lock(&mu_);
     if (!failure.ok() && failure_.ok()) failure_ = failure;
-    stats_.events += group->size();
+    for (const Pending& pending : *group) {
+      if (std::holds_alternative<ValidatedEvent>(pending.work)) ++stats_.events;  // not ticks
+    }
     stats_.groups += 1;
     stats_.pending_sweeps = applier_->pending_sweeps();
   }

@@ -40,7 +40,7 @@ struct EventWriterOptions {
 };
 
 struct EventWriterStats {
-  uint64_t events = 0;  // applied or duplicate
+  uint64_t events = 0;  // applied or duplicate (daily ticks are not events)
   uint64_t groups = 0;  // group commits (fsyncs when sync)
   uint64_t sweep_chunks = 0;
   size_t pending_sweeps = 0;
