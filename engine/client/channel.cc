@@ -84,7 +84,7 @@ void EngineConnection::PrepareCall(grpc::ClientContext* context, absl::Duration 
 
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   DefaultArguments(kDefaultMaxMessageBytes));
+                                   DefaultArguments(EngineConnection::FromEnvironment(address).max_send_message_bytes));
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {

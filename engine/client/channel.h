@@ -57,7 +57,8 @@ struct EngineConnection {
   void PrepareCall(grpc::ClientContext* context, absl::Duration timeout) const;
 };
 
-// A plaintext channel to `address` (tests and --insecure daemons).
+// A plaintext channel to `address` (tests and --insecure daemons), with the
+// same send limit (PROACTIVE_MAX_MESSAGE_BYTES) and keepalive.
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address);
 
 // Sets a deadline `timeout` from now on `context`.
