@@ -26,9 +26,15 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
   return s.str();
 }
 
-grpc::ChannelArguments DefaultArguments() {
+grpc::ChannelArguments DefaultArguments(int max_send_message_bytes) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(max_send_message_bytes);
+  // Keepalive during calls only, slower than the daemon's enforcement
+  // (GrpcServerOptions::min_client_ping_interval) so that it never strikes.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   return args;
 }
 
@@ -42,11 +48,14 @@ EngineConnection EngineConnection::FromEnvironment(std::string address) {
   c.tls_key_file = Env("PROACTIVE_TLS_KEY");
   c.token = Env("PROACTIVE_TOKEN");
   c.tls_server_name = Env("PROACTIVE_TLS_SERVER_NAME");
+  if (int bytes = std::atoi(Env("PROACTIVE_MAX_MESSAGE_BYTES").c_str()); bytes > 0) {
+    c.max_send_message_bytes = bytes;
+  }
   return c;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> EngineConnection::Connect() const {
-  grpc::ChannelArguments args = DefaultArguments();
+  grpc::ChannelArguments args = DefaultArguments(max_send_message_bytes);
   if (tls_ca_file.empty()) {
     return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   }
@@ -74,7 +83,8 @@ void EngineConnection::PrepareCall(grpc::ClientContext* context, absl::Duration 
 }
 
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address) {
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), DefaultArguments());
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   DefaultArguments(EngineConnection::FromEnvironment(address).max_send_message_bytes));
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {

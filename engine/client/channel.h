@@ -9,8 +9,16 @@
 // The environment gives the credentials: PROACTIVE_TLS_CA (the CA that
 // signed the server's certificate), PROACTIVE_TLS_CERT and PROACTIVE_TLS_KEY
 // (this client's certificate and key, for mutual TLS), PROACTIVE_TOKEN (a
-// bearer token). Without PROACTIVE_TLS_CA the connection is plaintext, which
-// only a daemon started with --insecure accepts.
+// bearer token), PROACTIVE_MAX_MESSAGE_BYTES (largest request sent, when the
+// daemon's --max_message_bytes was raised). Without PROACTIVE_TLS_CA the
+// connection is plaintext, which only a daemon started with --insecure
+// accepts.
+//
+// Every channel made here refuses to send a request larger than
+// max_send_message_bytes (RESOURCE_EXHAUSTED locally, nothing sent: the
+// daemon would refuse it anyway) and sends keepalive pings every 60 s while a
+// call is in flight, well above what the daemon tolerates
+// (--min_client_ping_interval, 30 s).
 #ifndef PROACTIVE_ENGINE_CLIENT_CHANNEL_H_
 #define PROACTIVE_ENGINE_CLIENT_CHANNEL_H_
 
@@ -24,6 +32,9 @@
 
 namespace proactive {
 
+// The daemon's default --max_message_bytes.
+inline constexpr int kDefaultMaxMessageBytes = 4 << 20;
+
 struct EngineConnection {
   std::string address;        // "host:port"
   std::string tls_ca_file;    // "" = plaintext
@@ -32,6 +43,8 @@ struct EngineConnection {
   std::string token;          // bearer token; "" = none
   // Name the server's certificate must carry; "" = the host of `address`.
   std::string tls_server_name;
+  // Largest request this client sends; the daemon's --max_message_bytes.
+  int max_send_message_bytes = kDefaultMaxMessageBytes;
 
   static EngineConnection FromEnvironment(std::string address);
 
@@ -44,7 +57,8 @@ struct EngineConnection {
   void PrepareCall(grpc::ClientContext* context, absl::Duration timeout) const;
 };
 
-// A plaintext channel to `address` (tests and --insecure daemons).
+// A plaintext channel to `address` (tests and --insecure daemons), with the
+// same send limit (PROACTIVE_MAX_MESSAGE_BYTES) and keepalive.
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address);
 
 // Sets a deadline `timeout` from now on `context`.

@@ -173,6 +173,13 @@ absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line,
     size_t colon = what.find("syntax error");
     return FieldError("", absl::StrCat("not valid JSON at byte ", e.byte, ": ",
                                        colon == std::string::npos ? what : what.substr(colon)));
+  } catch (const json::exception& e) {
+    // Not a syntax error but still unreadable, e.g. a number too large for a
+    // double ("1e400" is out_of_range.406). Drop the "[json.exception...] ".
+    std::string what = e.what();
+    size_t bracket = what.find("] ");
+    return FieldError("", absl::StrCat("not valid JSON: ",
+                                       bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   if (!object.is_object()) return FieldError("", "each line must be one JSON object");
   if (object.contains("topic")) return ParseBroadcast(object, schema);

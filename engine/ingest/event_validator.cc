@@ -73,6 +73,13 @@ absl::Status CheckOwner(const AttributeSpec& spec, absl::string_view source, abs
                                         "\"; it is owned by: ", owners));
 }
 
+// Seconds and nanos only: a Timestamp parsed from the wire may also carry
+// unknown fields, which must neither be stored nor change the fingerprint.
+void SetCanonicalTime(const google::protobuf::Timestamp& in, google::protobuf::Timestamp* out) {
+  out->set_seconds(in.seconds());
+  out->set_nanos(in.nanos());
+}
+
 storage::v1::Relation ToStorageRelation(v1::Relation relation) {
   return relation == v1::RELATION_GUARDIAN ? storage::v1::RELATION_GUARDIAN
                                            : storage::v1::RELATION_CHILD;
@@ -131,7 +138,7 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
   record.set_person_id(event.person_id());
   record.set_household_id(event.household_id());
   record.set_source(event.source());
-  *record.mutable_occurred_at() = event.occurred_at();
+  SetCanonicalTime(event.occurred_at(), record.mutable_occurred_at());
 
   std::set<std::string> names;
   for (int i = 0; i < event.set_size(); ++i) {
@@ -198,12 +205,16 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(
   record.set_topic(event.topic());
   record.set_area(event.area());
   record.set_source(event.source());
-  *record.mutable_occurred_at() = event.occurred_at();
+  SetCanonicalTime(event.occurred_at(), record.mutable_occurred_at());
   std::set<std::string> names;
   for (int i = 0; i < event.fields_size(); ++i) {
     const v1::Attribute& field_value = event.fields(i);
     std::string field = absl::StrCat("fields[", i, "]");
     const FieldSpec* spec = topic->FindField(field_value.name());
+    if (size_t bad = 0; spec == nullptr && !IsValidUtf8(field_value.name(), &bad)) {
+      // Not quoted in the error below: answers stay valid UTF-8.
+      return FieldError(absl::StrCat(field, ".name"), absl::StrCat("invalid UTF-8 at byte ", bad));
+    }
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const FieldSpec& f : topic->fields) known.push_back(f.name);

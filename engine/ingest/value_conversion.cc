@@ -111,6 +111,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       if (!money.has_cents()) {
         return FieldError(absl::StrCat(field, ".money_value.cents"), "is required");
       }
+      // Checked before it is quoted in an error: answers stay valid UTF-8.
+      RETURN_IF_ERROR(CheckText(money.currency(), 16, absl::StrCat(field, ".money_value.currency")));
       if (money.currency() != currency) {
         return FieldError(absl::StrCat(field, ".money_value.currency"),
                           absl::StrCat("\"", money.currency(), "\" is not the schema's currency ",
@@ -127,7 +129,10 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
         return FieldError(absl::StrCat(field, ".timestamp_value"),
                           "is outside 0001-01-01..9999-12-31 or has invalid nanos");
       }
-      *out->mutable_timestamp_value() = ts;
+      // Seconds and nanos only, never unknown fields from the wire: they would
+      // be stored and change the event's fingerprint.
+      out->mutable_timestamp_value()->set_seconds(ts.seconds());
+      out->mutable_timestamp_value()->set_nanos(ts.nanos());
       return absl::OkStatus();
     }
     case ValueKind::kDuration: {
@@ -138,7 +143,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
         return FieldError(absl::StrCat(field, ".duration_value"),
                           "is outside +-10000 years or has inconsistent nanos");
       }
-      *out->mutable_duration_value() = d;
+      out->mutable_duration_value()->set_seconds(d.seconds());
+      out->mutable_duration_value()->set_nanos(d.nanos());
       return absl::OkStatus();
     }
     case ValueKind::kPerson:

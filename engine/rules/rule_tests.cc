@@ -278,7 +278,10 @@ std::string RunRuleTest(const RuleSet& rules, RuleTestCase& test) {
                                       absl::StrJoin(actual, ", "), "]"));
     }
   }
-  for (const auto& [name, text] : test.expect_parameters) {
+  for (const auto& expected_parameter : test.expect_parameters) {
+    // Not a structured binding: C++17 lambdas cannot capture one (clang refuses).
+    const std::string& name = expected_parameter.first;
+    const std::string& text = expected_parameter.second;
     auto it = std::find_if(outcome.parameters.begin(), outcome.parameters.end(),
                            [&](const auto& p) { return p.first == name; });
     if (it == outcome.parameters.end()) {

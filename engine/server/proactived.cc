@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "engine/common/clock.h"
 #include "engine/common/diagnostic.h"
 #include "engine/common/log.h"
@@ -57,6 +59,26 @@ ABSL_FLAG(std::string, durability, "sync",
 ABSL_FLAG(std::string, ready_file, "", "when set, the bound host:port is written to this file once serving");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC request accepted");
 ABSL_FLAG(int, max_event_bytes, 64 << 10, "largest single event accepted");
+ABSL_FLAG(int64_t, max_ingest_bytes_in_flight, 64 << 20,
+          "events read from clients and not yet applied, over all calls (each counts its size, at "
+          "least 4 KiB); when reached, streams stop reading until the writer catches up");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(30),
+          "keepalive enforcement: a client pinging more often than this while no data flows (or "
+          "with no call in flight) earns a strike, and is disconnected (GOAWAY) after --max_ping_strikes");
+ABSL_FLAG(int, max_ping_strikes, 2, "keepalive pings too early tolerated before GOAWAY");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(15),
+          "close a connection that has had no call for this long (clients reconnect on demand)");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Hours(1),
+          "ask connections older than this to reconnect (GOAWAY); calls in flight may finish");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(10),
+          "how long calls in flight may go on on a connection past --max_connection_age");
+ABSL_FLAG(int, max_concurrent_streams, 1000, "concurrent calls per connection");
+ABSL_FLAG(int, stream_receive_window_bytes, 256 << 10,
+          "HTTP/2 window of each call: how much a client may send ahead of what the engine reads "
+          "(0 = grow with the measured bandwidth, gRPC's default)");
+ABSL_FLAG(int64_t, max_transport_memory_bytes, 256 << 20,
+          "memory gRPC may use for connections and their buffers; under pressure it shrinks "
+          "flow-control windows so that fast clients wait (0 = unlimited)");
 ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(bool, insecure, false,
@@ -193,6 +215,14 @@ absl::Status Run() {
   server_options.listen_address = absl::GetFlag(FLAGS_listen);
   server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   server_options.health_listen_address = absl::GetFlag(FLAGS_health_listen);
+  server_options.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
+  server_options.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
+  server_options.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  server_options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  server_options.max_connection_age_grace = absl::GetFlag(FLAGS_max_connection_age_grace);
+  server_options.max_concurrent_streams_per_connection = absl::GetFlag(FLAGS_max_concurrent_streams);
+  server_options.max_transport_memory_bytes = absl::GetFlag(FLAGS_max_transport_memory_bytes);
+  server_options.stream_receive_window_bytes = absl::GetFlag(FLAGS_stream_receive_window_bytes);
   RETURN_IF_ERROR(ReadTlsOptions(&server_options));
   ASSIGN_OR_RETURN(std::shared_ptr<const AccessPolicy> initial_access, LoadAccessPolicy());
   Swappable<AccessPolicy> access(initial_access);
@@ -229,6 +259,7 @@ absl::Status Run() {
 
   IngestionServiceDeps ingestion_deps{&access, &rules.schema(), writer.get(), clock, IngestLimits()};
   ingestion_deps.limits.max_event_bytes = absl::GetFlag(FLAGS_max_event_bytes);
+  ingestion_deps.max_bytes_in_flight = std::max<int64_t>(absl::GetFlag(FLAGS_max_ingest_bytes_in_flight), 1);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons =
       NewPersonsService(PersonsServiceDeps{&access, store.get(), writer.get(), clock});

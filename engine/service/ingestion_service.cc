@@ -1,5 +1,7 @@
 #include "engine/service/ingestion_service.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include "engine/common/field_error.h"
 #include "engine/service/denied_reactor.h"
 #include "engine/service/grpc_status.h"
+#include "engine/service/in_flight_budget.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 
 namespace proactive {
@@ -35,12 +38,24 @@ void FillResponse(const absl::StatusOr<IngestResult>& result, v1::PublishRespons
   error->set_field(ErrorField(result.status()));
 }
 
+// What an event counts against the in-flight budget.
+int64_t InFlightCost(const v1::PublishRequest& request) {
+  return std::max<int64_t>(static_cast<int64_t>(request.ByteSizeLong()), kMinInFlightEventCost);
+}
+
 // One PublishStream call. Reads ahead up to `window` events so that many share
-// one group commit, and writes responses strictly in request order.
+// one group commit, and writes responses strictly in request order. Stops
+// reading while the window is full or the shared budget is spent.
 class PublishStreamReactor final
     : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
-  explicit PublishStreamReactor(const IngestionServiceDeps& deps) : deps_(deps) {
+  PublishStreamReactor(const IngestionServiceDeps& deps, InFlightBudget* budget)
+      : deps_(deps),
+        budget_(budget),
+        waiter_(std::make_shared<BudgetWaiter>([this] {
+          absl::MutexLock lock(&mu_);
+          StartReadLocked();
+        })) {
     absl::MutexLock lock(&mu_);
     StartReadLocked();
   }
@@ -68,9 +83,13 @@ class PublishStreamReactor final
     if (!validated.ok()) {
       Complete(slot, validated.status());
     } else {
+      // Released once the writer answered: after Complete, `this` may be gone.
+      const int64_t cost = InFlightCost(request_);
+      budget_->Charge(cost);
       deps_.writer->Submit(*std::move(validated),
-                           [this, slot](absl::StatusOr<IngestResult> result) {
+                           [this, slot, budget = budget_, cost](absl::StatusOr<IngestResult> result) {
                              Complete(slot, std::move(result));
+                             budget->Release(cost);
                            });
     }
     absl::MutexLock lock(&mu_);
@@ -80,7 +99,7 @@ class PublishStreamReactor final
       MaybeFinishLocked();
       return;
     }
-    if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
+    StartReadLocked();
   }
 
   void OnWriteDone(bool ok) override {
@@ -98,7 +117,10 @@ class PublishStreamReactor final
     MaybeFinishLocked();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    waiter_->Close();  // the budget no longer resumes us
+    delete this;
+  }
 
  private:
   struct Slot {
@@ -114,8 +136,12 @@ class PublishStreamReactor final
     MaybeFinishLocked();
   }
 
+  // Reads the next event unless one is being read, the stream is over, the
+  // window is full, or the budget is spent (then the budget resumes us).
   void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (read_outstanding_ || reads_done_ || cancelled_) return;
+    if (static_cast<int>(pending_.size()) >= deps_.stream_window) return;
+    if (!budget_->HasRoomOrWait(waiter_)) return;
     read_outstanding_ = true;
     StartRead(&request_);
   }
@@ -133,7 +159,7 @@ class PublishStreamReactor final
       if (cancelled_) continue;  // nobody to answer; the event is applied anyway
       write_in_flight_ = true;
       StartWrite(&writing_->response);
-      if (static_cast<int>(pending_.size()) < deps_.stream_window) StartReadLocked();
+      StartReadLocked();
     }
   }
 
@@ -144,6 +170,8 @@ class PublishStreamReactor final
   }
 
   const IngestionServiceDeps& deps_;
+  InFlightBudget* const budget_;
+  const std::shared_ptr<BudgetWaiter> waiter_;
   v1::PublishRequest request_;  // owned by the outstanding read
   uint64_t next_index_ = 0;     // touched by OnReadDone only, one at a time
 
@@ -159,7 +187,8 @@ class PublishStreamReactor final
 
 class IngestionService final : public v1::Ingestion::CallbackService {
  public:
-  explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)) {}
+  explicit IngestionService(IngestionServiceDeps deps)
+      : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {}
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -176,8 +205,11 @@ class IngestionService final : public v1::Ingestion::CallbackService {
       reactor->Finish(ToGrpcStatus(validated.status()));
       return reactor;
     }
+    const int64_t cost = InFlightCost(*request);
+    budget_.Charge(cost);
     deps_.writer->Submit(*std::move(validated),
-                         [reactor, response](absl::StatusOr<IngestResult> result) {
+                         [reactor, response, budget = &budget_, cost](absl::StatusOr<IngestResult> result) {
+                           budget->Release(cost);
                            if (!result.ok()) {
                              reactor->Finish(ToGrpcStatus(result.status()));
                              return;
@@ -193,11 +225,12 @@ class IngestionService final : public v1::Ingestion::CallbackService {
     if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishStreamMethod); !allowed.ok()) {
       return new DeniedBidiReactor<v1::PublishRequest, v1::PublishResponse>(ToGrpcStatus(allowed));
     }
-    return new PublishStreamReactor(deps_);
+    return new PublishStreamReactor(deps_, &budget_);
   }
 
  private:
   const IngestionServiceDeps deps_;
+  InFlightBudget budget_;
 };
 
 }  // namespace

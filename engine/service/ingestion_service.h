@@ -4,10 +4,13 @@
 //   builder.RegisterService(service.get());
 //
 // Validation runs on the gRPC thread; application and fsync on the event
-// writer's thread; a call is answered once its event is durable.
+// writer's thread; a call is answered once its event is durable. Memory is
+// bounded per stream (stream_window answers) and over all calls
+// (max_bytes_in_flight, see in_flight_budget.h).
 #ifndef PROACTIVE_ENGINE_SERVICE_INGESTION_SERVICE_H_
 #define PROACTIVE_ENGINE_SERVICE_INGESTION_SERVICE_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "engine/common/clock.h"
@@ -29,7 +32,15 @@ struct IngestionServiceDeps {
   // Responses a stream may have pending before the service stops reading it
   // (backpressure): bounds memory per stream.
   int stream_window = 512;
+  // Bytes of events, over all calls, read and not yet answered by the event
+  // writer; each event counts its serialized size, at least
+  // kMinInFlightEventCost. When spent, streams stop reading until the writer
+  // catches up (backpressure, never a refusal): bounds memory over all
+  // streams. Unary calls are counted but never wait.
+  int64_t max_bytes_in_flight = 64 << 20;
 };
+
+inline constexpr int64_t kMinInFlightEventCost = 4096;
 
 // REQUIRES: everything in `deps` outlives the service.
 std::unique_ptr<grpc::Service> NewIngestionService(IngestionServiceDeps deps);

@@ -82,5 +82,16 @@ TEST_F(EventJsonTest, NamesTheJsonPathOfEveryMistake) {
               StatusIs(absl::StatusCode::kInvalidArgument, "each line must be one JSON object"));
 }
 
+// Found by tests/fuzz/event_json_fuzzer: nlohmann throws out_of_range, not
+// parse_error, for a number beyond a double, and the exception escaped (a
+// crash of proactivectl publish on one bad line).
+TEST_F(EventJsonTest, ANumberTooLargeForADoubleIsAnErrorNotACrash) {
+  const std::string line =
+      R"({"event_id":"c-2","person_id":"P1","source":"etat-civil","occurred_at":"2026-01-01T00:00:00Z",)"
+      R"("set":{"arrondissement":1e400}})";
+  EXPECT_THAT(ParseEventJson(line, schema_),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not valid JSON: number overflow parsing '1e400'"));
+}
+
 }  // namespace
 }  // namespace proactive

@@ -180,6 +180,52 @@ TEST_F(EventValidatorTest, FutureAndOversizedEvents) {
                                ::testing::MatchesRegex("event: [0-9]+ bytes exceed the limit of 100 bytes per event")));
 }
 
+// Found by the bad-input catalogue: the refusal quoted the invalid bytes, so
+// the answer itself was not valid UTF-8 (a strict client cannot decode it).
+TEST_F(EventValidatorTest, AnInvalidUtf8CurrencyIsNotQuotedInTheError) {
+  v1::PublishRequest r = BirthEvent("caf-1", "P1");
+  r.mutable_person()->set_source("caf");
+  r.mutable_person()->mutable_set(0)->set_name("yearly_income");
+  v1::Value* v = r.mutable_person()->mutable_set(0)->mutable_value();
+  v->mutable_money_value()->set_cents(100);
+  v->mutable_money_value()->set_currency("EU\xFF");
+  ExpectRefused(r, "set[0].value.money_value.currency",
+                "set[0].value.money_value.currency: invalid UTF-8 at byte 2");
+}
+
+TEST_F(EventValidatorTest, AnInvalidUtf8TopicFieldNameIsNotQuotedInTheError) {
+  v1::PublishRequest r;
+  v1::BroadcastEvent* b = r.mutable_broadcast();
+  b->set_event_id("hw-1");
+  b->set_topic("weather.heatwave");
+  b->set_source("meteo-france");
+  *b->mutable_occurred_at() = At(2026, 7, 1);
+  v1::Attribute* level = b->add_fields();
+  level->set_name("lev\xFF");
+  *level->mutable_value() = StringValue("orange");
+  ExpectRefused(r, "fields[0].name", "fields[0].name: invalid UTF-8 at byte 3");
+}
+
+// Found by tests/fuzz/event_proto_fuzzer: unknown fields inside a nested
+// Timestamp were copied into the stored canonical form, so the same event
+// with and without them had two fingerprints (a retry answered
+// ALREADY_EXISTS instead of DUPLICATE) and the caller's bytes were stored.
+TEST_F(EventValidatorTest, UnknownFieldsInATimestampAreNeitherStoredNorFingerprinted) {
+  v1::PublishRequest plain = BirthEvent("civ-1", "P1");
+  plain.mutable_person()->set_source("ants");
+  plain.mutable_person()->mutable_set(0)->set_name("id_card_expiry");
+  v1::PublishRequest padded = plain;
+  google::protobuf::Timestamp* occurred = padded.mutable_person()->mutable_occurred_at();
+  occurred->GetReflection()->MutableUnknownFields(occurred)->AddLengthDelimited(1, "id)card]expiry");
+  occurred->GetReflection()->MutableUnknownFields(occurred)->AddVarint(99, 7);
+  ASSERT_NE(plain.SerializeAsString(), padded.SerializeAsString());
+  absl::StatusOr<ValidatedEvent> a = Validate(plain), b = Validate(padded);
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->entry.fingerprint(), b->entry.fingerprint());
+  EXPECT_EQ(a->entry.SerializeAsString(), b->entry.SerializeAsString());
+}
+
 TEST_F(EventValidatorTest, Broadcasts) {
   v1::PublishRequest r;
   v1::BroadcastEvent* b = r.mutable_broadcast();

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -127,6 +128,17 @@ void DaemonProcess::Signal(int signal_number) {
 }
 
 std::string DaemonProcess::ReadLog() const { return ReadFile(options_.log_file); }
+
+int64_t DaemonProcess::ResidentBytes() const {
+  if (!running()) return -1;
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    return std::strtoll(line.c_str() + 6, nullptr, 10) * 1024;  // "VmRSS:   12345 kB"
+  }
+  return -1;
+}
 
 CommandResult RunCommand(const std::vector<std::string>& argv_in) {
   std::vector<std::string> args = argv_in;

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class DaemonProcess {
   void Signal(int signal_number);
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // The daemon's resident memory (VmRSS of /proc/PID/status) in bytes; -1
+  // when it cannot be read.
+  int64_t ResidentBytes() const;
   // "127.0.0.1:PORT" once started.
   const std::string& address() const { return address_; }
   const std::string& log_file() const { return options_.log_file; }
