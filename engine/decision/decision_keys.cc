@@ -58,6 +58,12 @@ std::string PersonDecisionKey(absl::string_view person_id, absl::string_view dec
 
 std::string PersonDecisionPrefix(absl::string_view person_id) { return absl::StrCat("p/", person_id, kNul); }
 
+std::string RecipientDecisionKey(absl::string_view person_id, absl::string_view decision_id) {
+  return absl::StrCat("t/", person_id, kNul, decision_id);
+}
+
+std::string RecipientDecisionPrefix(absl::string_view person_id) { return absl::StrCat("t/", person_id, kNul); }
+
 std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id) {
   return absl::StrCat("r/", code, kNul, decision_id);
 }

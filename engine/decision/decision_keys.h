@@ -36,6 +36,8 @@ std::string DecisionRecordKey(absl::string_view decision_id);
 std::string DecisionFiringKey(const DecisionKey& key);
 std::string PersonDecisionKey(absl::string_view person_id, absl::string_view decision_id);
 std::string PersonDecisionPrefix(absl::string_view person_id);
+std::string RecipientDecisionKey(absl::string_view person_id, absl::string_view decision_id);
+std::string RecipientDecisionPrefix(absl::string_view person_id);
 std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id);
 std::string ReferenceCodePrefix(absl::string_view code);
 

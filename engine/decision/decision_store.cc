@@ -67,6 +67,14 @@ void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record
              record.decision_id());
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
   batch->Put(Family::kDecisions, ReferenceCodeKey(record.reference_code(), record.decision_id()), "");
+  for (const std::string& recipient : record.recipients()) {
+    batch->Put(Family::kDecisions, RecipientDecisionKey(recipient, record.decision_id()), "");
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store,
+                                                                     absl::string_view person_id) {
+  return IdsWithPrefix(store, RecipientDecisionPrefix(person_id));
 }
 
 void PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {

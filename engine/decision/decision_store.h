@@ -31,6 +31,10 @@ absl::StatusOr<std::optional<std::string>> FindDecisionIdByKey(const Store& stor
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
                                                                  absl::string_view person_id);
 
+// Ids of the decisions told to the person (as a recipient), in id order.
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store,
+                                                                     absl::string_view person_id);
+
 // Ids of the decisions whose reference code is `code` (normalized).
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
                                                                     absl::string_view code);

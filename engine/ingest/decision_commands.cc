@@ -6,7 +6,9 @@
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
+#include "engine/rules/person_graph.h"
 
 namespace proactive {
 namespace {
@@ -20,6 +22,14 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
 }
 
 std::string StatusText(storage::v1::DecisionStatus s) { return std::string(DecisionStatusName(s)); }
+
+// The engine's own messages, in both languages.
+const std::map<std::string, std::string> kAcceptedTexts = {
+    {"fr", "Ville de Paris : votre acceptation est enregistrée ({title}). La décision vous sera envoyée."},
+    {"en", "City of Paris: your acceptance is recorded ({title}). The decision will be sent to you."}};
+const std::map<std::string, std::string> kDeclinedTexts = {
+    {"fr", "Ville de Paris : votre refus est enregistré ({title}). Les démarches habituelles restent ouvertes."},
+    {"en", "City of Paris: your refusal is recorded ({title}). The usual procedure remains open."}};
 
 }  // namespace
 
@@ -59,34 +69,78 @@ void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord
 
 absl::StatusOr<ContestResult> DecisionCommands::Contest(const std::string& decision_id, const std::string& actor,
                                                         const std::string& reason, absl::Time now) {
+  WriteBatch batch(*store_);
+  ASSIGN_OR_RETURN(ContestResult result, ContestInto(&batch, decision_id, actor, reason, now));
+  if (!result.already_contested) RETURN_IF_ERROR(store_->Write(&batch, false));
+  return result;
+}
+
+absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, const std::string& decision_id,
+                                                            const std::string& actor, const std::string& reason,
+                                                            absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   const std::string case_id = ContestCaseId(decision_id);
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
-  WriteBatch batch(*store_);
   storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now);
   d.set_case_id(case_id);
-  Transition(&batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
-  PutCase(&batch, nullptr, c);
-  audit_->Append(&batch, now, AuditRecord{"case.opened", decision_id, case_id, actor, "", "open", "contest"}, c);
-  RETURN_IF_ERROR(store_->Write(&batch, false));
+  Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
+  PutCase(batch, nullptr, c);
+  audit_->Append(batch, now, AuditRecord{"case.opened", decision_id, case_id, actor, "", "open", "contest"}, c);
   return ContestResult{case_id, false};
 }
 
 absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::Answer(const std::string& decision_id, bool accept,
                                                                      const std::string& actor, const std::string& cause,
                                                                      absl::Time now) {
+  WriteBatch batch(*store_);
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, AnswerInto(&batch, decision_id, accept, actor, cause, now));
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return d;
+}
+
+absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBatch* batch,
+                                                                         const std::string& decision_id, bool accept,
+                                                                         const std::string& actor,
+                                                                         const std::string& cause, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to,
                    NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now));
-  WriteBatch batch(*store_);
-  Transition(&batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
+  Transition(batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
              cause, now);
-  batch.Delete(Family::kDeadlines, ReplyDeadlineKey(d));
-  if (to == storage::v1::CONFIRMED) PutFormalDecision(&batch, d, now);
-  RETURN_IF_ERROR(store_->Write(&batch, false));
+  batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
+  if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
+  RETURN_IF_ERROR(Tell(batch, d, accept ? "accepted" : "declined", accept ? kAcceptedTexts : kDeclinedTexts, now));
   return d;
+}
+
+absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
+                                   const std::map<std::string, std::string>& texts, absl::Time now) {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  if (rules == nullptr) return absl::OkStatus();
+  StorePersonSource persons(store_);
+  for (const std::string& recipient : d.recipients()) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
+                     ReadMessage(*store_, MessageIdFor(d.decision_id(), kind, recipient)));
+    if (existing) continue;  // told already: the same command again changes nothing
+    ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
+                     ComposeEngineMessage(d, recipient, kind, texts, rules->city(), &persons, *store_, now));
+    PutNewMessage(batch, m);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d,
+                                                    absl::Time now) {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const CompiledRule* rule = rules != nullptr ? rules->FindRule(d.rule_id()) : nullptr;
+  if (rule == nullptr) return absl::OkStatus();
+  StorePersonSource persons(store_);
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
+                   ComposeMessages(d, *rule, rules->city(), &persons, *store_, now));
+  for (const auto& m : messages) PutNewMessage(batch, m);
+  return absl::OkStatus();
 }
 
 void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {
@@ -175,6 +229,19 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                              std::string(CaseOutcomeName(outcome)), ""},
                  c);
   Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
+  if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
+    // Reviewed before anyone was told: now they are, unless overturned.
+    if (to != storage::v1::OVERTURNED) RETURN_IF_ERROR(SendDecisionMessages(&batch, d, now));
+  } else {
+    const std::string outcome_fr = to == storage::v1::UPHELD ? "maintenue" : to == storage::v1::AMENDED ? "modifiée" : "annulée";
+    const std::string outcome_en = to == storage::v1::UPHELD ? "upheld" : to == storage::v1::AMENDED ? "amended" : "overturned";
+    RETURN_IF_ERROR(Tell(&batch, d, "review",
+                         {{"fr", absl::StrCat("Ville de Paris : votre contestation a été examinée ({title}). Décision ",
+                                              outcome_fr, ". Motif : ", reason)},
+                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}). Decision ", outcome_en,
+                                              ". Reason: ", reason)}},
+                         now));
+  }
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return c;
 }

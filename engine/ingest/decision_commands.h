@@ -10,6 +10,7 @@
 #ifndef PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
 #define PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -46,6 +47,14 @@ class DecisionCommands {
                                                      const std::string& actor, const std::string& cause,
                                                      absl::Time now);
 
+  // The same, writing into `batch` (which the caller writes): for a reply
+  // whose effect and record must be atomic.
+  absl::StatusOr<ContestResult> ContestInto(WriteBatch* batch, const std::string& decision_id, const std::string& actor,
+                                            const std::string& reason, absl::Time now);
+  absl::StatusOr<storage::v1::DecisionRecord> AnswerInto(WriteBatch* batch, const std::string& decision_id, bool accept,
+                                                         const std::string& actor, const std::string& cause,
+                                                         absl::Time now);
+
   // Its message left through the outbox.
   absl::Status MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now);
 
@@ -73,6 +82,11 @@ class DecisionCommands {
                   const std::string& actor, const std::string& reason, const std::string& legal_basis,
                   const std::string& cause, absl::Time now);
 
+  // Queues an engine message of `kind` to each recipient of `d`, once.
+  absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
+                    const std::map<std::string, std::string>& texts, absl::Time now);
+  // Queues the rule's messages for `d` (after a review before notifying).
+  absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
 

@@ -3,6 +3,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/decision_commands.h"
+#include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 
 namespace proactive {
@@ -52,6 +53,19 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
                  AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
                              std::string(DecisionStatusName(decision.status())), context_.triggered_by},
                  decision);
+  if (decision.status() != storage::v1::IN_REVIEW) {  // reviewed first, told after
+    ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
+                     ComposeMessages(decision, rule, rules_.city(), source, *store_, context_.now));
+    for (const storage::v1::OutboxMessage& m : messages) {
+      PutNewMessage(batch, m);
+      if (m.status() == storage::v1::MESSAGE_SUPPRESSED) {
+        audit_->Append(batch, context_.now,
+                       AuditRecord{"message.suppressed", decision.decision_id(), "", "engine", "", "opted out",
+                                   m.message_id()},
+                       m);
+      }
+    }
+  }
   keys_in_batch_.insert(firing);
   ++decisions_made_;
   return absl::OkStatus();

@@ -8,6 +8,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/ingest/decision_maker.h"
+#include "engine/notify/outbox.h"
 #include "engine/store/codec.h"
 #include "engine/store/records.h"
 
@@ -131,7 +132,15 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
                                        absl::Time received_at, WriteBatch* batch, int* decisions) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> stored, ReadPersonState(*store_, event.person_id()));
   storage::v1::PersonState state = stored ? *std::move(stored) : storage::v1::PersonState();
+  std::shared_ptr<const RuleSet> current_rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const std::string sms_attribute = current_rules != nullptr ? current_rules->city().sms_attribute : "phone";
+  const std::string previous_phone = StringAttribute(state, sms_attribute);
   PersonChanges changes = MergePersonEvent(event, sequence, &state);
+  const std::string phone = StringAttribute(state, sms_attribute);
+  if (phone != previous_phone) {  // the index replies are matched with
+    if (!previous_phone.empty()) DeletePhone(batch, previous_phone, event.person_id());
+    if (!phone.empty()) PutPhone(batch, phone, event.person_id());
+  }
   StorePersonSource source(store_);
   if (changes.household_changed) {
     if (!changes.previous_household.empty()) {

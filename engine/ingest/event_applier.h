@@ -28,6 +28,7 @@
 #include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/decision_commands.h"
+#include "engine/ingest/gateway_commands.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/person_merge.h"
 #include "engine/rules/rule_set.h"
@@ -87,13 +88,15 @@ class EventApplier {
 
   // Commands on decisions and cases (writer thread only).
   DecisionCommands& commands() { return *commands_; }
+  GatewayCommands& gateway() { return *gateway_; }
   AuditLog& audit() { return *audit_; }
 
  private:
   EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence,
                std::unique_ptr<AuditLog> audit)
       : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence), audit_(std::move(audit)),
-        commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)) {}
+        commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
+        gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)) {}
   // Writes the files of `rules` once, so its decisions can be replayed.
   absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
@@ -109,6 +112,7 @@ class EventApplier {
   std::deque<storage::v1::SweepJob> sweeps_;  // pending, oldest first
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<DecisionCommands> commands_;
+  std::unique_ptr<GatewayCommands> gateway_;
   std::set<std::string> snapshots_;  // rule set versions already snapshotted
 };
 

@@ -412,7 +412,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       file.ErrorAt(1, 1, "city.yaml is a map with city, timezone, algorithm_notice, recourse_window_days");
     } else {
       file.CheckKeys(root, "city.yaml",
-                     {"city", "timezone", "algorithm_notice", "recourse_window_days", "review_sla_days"});
+                     {"city", "timezone", "algorithm_notice", "recourse_window_days", "review_sla_days",
+                      "sms_attribute", "language_attribute", "quiet_hours"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -440,6 +441,19 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       }
       if (root["review_sla_days"]) {
         city.review_sla_days = static_cast<int>(file.Int(root["review_sla_days"], "review_sla_days").value_or(61));
+      }
+      if (root["sms_attribute"]) city.sms_attribute = file.String(root["sms_attribute"], "sms_attribute").value_or("");
+      if (root["language_attribute"]) {
+        city.language_attribute = file.String(root["language_attribute"], "language_attribute").value_or("");
+      }
+      if (const YAML::Node quiet = root["quiet_hours"]) {
+        file.CheckKeys(quiet, "quiet_hours", {"from", "until"});
+        if (quiet["from"]) city.quiet_from_hour = static_cast<int>(file.Int(quiet["from"], "from").value_or(21));
+        if (quiet["until"]) city.quiet_until_hour = static_cast<int>(file.Int(quiet["until"], "until").value_or(8));
+        if (city.quiet_from_hour < 0 || city.quiet_from_hour > 23 || city.quiet_until_hour < 0 ||
+            city.quiet_until_hour > 23) {
+          file.Error(quiet, "quiet_hours are hours of the day, 0 to 23");
+        }
       }
     }
   }

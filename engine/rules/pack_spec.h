@@ -112,6 +112,13 @@ struct CitySpec {
   std::map<std::string, std::string> algorithm_notice;  // language -> text with {reference}
   int recourse_window_days = 61;
   int review_sla_days = 61;  // two months to review a contested decision
+  // Where messages come from and go: the attribute holding a person's mobile
+  // number and the one holding their language; quiet hours (local time)
+  // during which only urgent messages are sent.
+  std::string sms_attribute = "phone";
+  std::string language_attribute = "preferred_language";
+  int quiet_from_hour = 21;
+  int quiet_until_hour = 8;
 };
 
 }  // namespace proactive

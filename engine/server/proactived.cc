@@ -38,6 +38,7 @@
 #include "engine/service/ingestion_service.h"
 #include "engine/service/audit_service.h"
 #include "engine/service/decisions_service.h"
+#include "engine/service/gateway_service.h"
 #include "engine/service/recourse_service.h"
 #include "engine/service/persons_service.h"
 #include "engine/service/rules_admin_service.h"
@@ -227,6 +228,7 @@ absl::Status Run() {
       NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
   std::unique_ptr<grpc::Service> recourse = NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
   std::unique_ptr<grpc::Service> audit = NewAuditService(&access, store.get(), &rules);
+  std::unique_ptr<grpc::Service> gateway = NewGatewayService(&access, writer.get(), clock);
   std::unique_ptr<grpc::Service> rules_admin =
       NewRulesAdminService(RulesAdminDeps{&access, &rules, writer.get(), store.get(), clock});
   ReferenceServiceDeps reference_deps{&access, &rules.schema(), store.get(), clock};
@@ -235,7 +237,7 @@ absl::Status Run() {
 
   ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
                    GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(), reference.get(),
-                                                    recourse.get(), audit.get()}));
+                                                    recourse.get(), audit.get(), gateway.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
                                      server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
                                      ", durability ", durability, ")"));

@@ -1,0 +1,258 @@
+#include "engine/ingest/gateway_commands.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/common/sha256.h"
+#include "engine/common/status_macros.h"
+#include "engine/decision/decision_factory.h"
+#include "engine/decision/decision_keys.h"
+#include "engine/decision/decision_store.h"
+#include "engine/notify/outbox.h"
+#include "engine/store/codec.h"
+#include "engine/store/records.h"
+
+namespace proactive {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp ts;
+  absl::Duration rem;
+  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
+  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+  return ts;
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+enum class Keyword { kAccept, kDecline, kStop, kContest, kOther };
+
+Keyword ParseKeyword(absl::string_view word) {
+  std::string w = absl::AsciiStrToUpper(word);
+  w.erase(std::remove_if(w.begin(), w.end(), [](char c) { return !absl::ascii_isalnum(static_cast<unsigned char>(c)); }),
+          w.end());
+  if (w == "OUI" || w == "YES" || w == "O" || w == "Y") return Keyword::kAccept;
+  if (w == "NON" || w == "NO" || w == "N") return Keyword::kDecline;
+  if (w == "STOP" || w == "ARRET" || w == "STOPP" || w == "UNSUBSCRIBE") return Keyword::kStop;
+  if (w == "RECOURS" || w == "CONTEST" || w == "CONTESTE" || w == "CONTESTER") return Keyword::kContest;
+  return Keyword::kOther;
+}
+
+const absl::Duration kRetryDelays[] = {absl::Minutes(1), absl::Minutes(5), absl::Minutes(30), absl::Hours(2)};
+
+}  // namespace
+
+absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::string& gateway, int max,
+                                                                  absl::Duration lease, absl::Time now) {
+  std::shared_ptr<const RuleSet> rules = rules_->Get();
+  const std::string sms_attribute = rules != nullptr ? rules->city().sms_attribute : "phone";
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ReadyMessages(*store_, now, static_cast<size_t>(max)));
+  std::vector<LeasedMessage> leased;
+  WriteBatch batch(*store_);
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, id));
+    if (!found) continue;
+    const storage::v1::OutboxMessage before = *found;
+    storage::v1::OutboxMessage m = *found;
+    // The phone is read now, not copied into the outbox: the latest number,
+    // and nothing to erase in the outbox if the person is forgotten.
+    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> person, ReadPersonState(*store_, m.recipient()));
+    const std::string phone = person ? StringAttribute(*person, sms_attribute) : "";
+    ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(*store_, m.recipient()));
+    if (opted_out) {
+      m.set_status(storage::v1::MESSAGE_SUPPRESSED);
+      PutMessage(&batch, &before, m);
+      audit_->Append(&batch, now, AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "", "opted out", id}, m);
+      continue;
+    }
+    if (phone.empty()) {
+      m.set_channel(storage::v1::CHANNEL_LETTER);
+      m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+      PutMessage(&batch, &before, m);
+      continue;
+    }
+    m.set_status(storage::v1::MESSAGE_LEASED);
+    m.set_leased_by(gateway);
+    m.set_attempts(m.attempts() + 1);
+    *m.mutable_lease_expires_at() = ToProto(now + lease);
+    *m.mutable_ready_at() = m.lease_expires_at();  // leased again when the lease expires
+    PutMessage(&batch, &before, m);
+    leased.push_back({m, phone});
+  }
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return leased;
+}
+
+absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const std::string& gateway_message_id,
+                                          absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
+  if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
+  if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
+  if (found->status() != storage::v1::MESSAGE_LEASED && found->status() != storage::v1::MESSAGE_PENDING) {
+    return absl::FailedPreconditionError(absl::StrCat("message ", message_id, " was not leased for SMS"));
+  }
+  const storage::v1::OutboxMessage before = *found;
+  storage::v1::OutboxMessage m = *found;
+  m.set_status(storage::v1::MESSAGE_SENT);
+  m.set_gateway_message_id(gateway_message_id);
+  WriteBatch batch(*store_);
+  PutMessage(&batch, &before, m);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  if (m.kind() == "decision") {
+    // An offer becomes "notified"; a decision in review is not changed.
+    absl::Status notified = decisions_->MarkNotified(m.decision_id(), absl::StrCat("message ", message_id), now);
+    if (!notified.ok() && !absl::IsFailedPrecondition(notified)) return notified;
+  }
+  return false;
+}
+
+absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
+                                                            const std::string& failure, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
+  if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
+  const storage::v1::OutboxMessage before = *found;
+  storage::v1::OutboxMessage m = *found;
+  std::string result;
+  if (delivered) {
+    m.set_status(storage::v1::MESSAGE_DELIVERED);
+    result = "delivered";
+  } else if (m.status() == storage::v1::MESSAGE_DELIVERED) {
+    return std::string("delivered");  // a late failure report after a delivery
+  } else if (m.attempts() < kMaxSmsAttempts) {
+    m.set_status(storage::v1::MESSAGE_PENDING);
+    m.set_failure(failure);
+    int index = std::min<int>(static_cast<int>(m.attempts()) - 1, 3);
+    *m.mutable_ready_at() = ToProto(now + kRetryDelays[std::max(index, 0)]);
+    result = "will retry";
+  } else {
+    m.set_failure(failure);
+    m.set_channel(storage::v1::CHANNEL_LETTER);
+    m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+    result = m.letter_fallback() ? "letter" : "undeliverable";
+  }
+  WriteBatch batch(*store_);
+  PutMessage(&batch, &before, m);
+  if (result == "letter" || result == "undeliverable") {
+    audit_->Append(&batch, now, AuditRecord{"message." + result, m.decision_id(), "", "engine", "sms", result, message_id}, m);
+  }
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return result;
+}
+
+absl::StatusOr<std::string> GatewayCommands::FindDecision(const std::vector<std::string>& persons,
+                                                          const std::string& code, bool offers_only) const {
+  std::vector<storage::v1::DecisionRecord> candidates;
+  for (const std::string& person : persons) {
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsForRecipient(*store_, person));
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, id));
+      if (d) candidates.push_back(*std::move(d));
+    }
+  }
+  if (!code.empty()) {
+    const std::string wanted = NormalizeReferenceCode(code);
+    for (const auto& d : candidates) {
+      if (d.reference_code() == wanted) return d.decision_id();
+    }
+  }
+  const storage::v1::DecisionRecord* latest = nullptr;
+  for (const auto& d : candidates) {
+    bool pending = d.status() == storage::v1::PROPOSED || d.status() == storage::v1::NOTIFIED;
+    if (offers_only && !pending) continue;
+    if (!d.parent_decision_id().empty() && offers_only) continue;
+    if (latest == nullptr || d.created_at().seconds() > latest->created_at().seconds()) latest = &d;
+  }
+  return latest == nullptr ? "" : latest->decision_id();
+}
+
+absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from, const std::string& text,
+                                                         const std::string& gateway_message_id, absl::Time received_at,
+                                                         absl::Time now) {
+  const std::string reply_id = absl::StrCat("g-", ToHex(Sha256Digest(gateway_message_id)).substr(0, 24));
+  const std::string key = absl::StrCat("reply/", reply_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> seen, store_->Get(Family::kOutbox, key));
+  if (seen) {
+    ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, key));
+    return ReplyResult{"duplicate", record.decision_id(), ""};
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> persons, PersonsWithPhone(*store_, from));
+  std::vector<std::string> words = absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
+  const Keyword keyword = words.empty() ? Keyword::kOther : ParseKeyword(words[0]);
+  const std::string code = words.size() > 1 ? words[1] : "";
+  const std::string actor = "citizen:sms";
+  WriteBatch batch(*store_);
+  ReplyResult result;
+  storage::v1::ReplyRecord record;
+  record.set_format_version(kStorageFormatVersion);
+  record.set_reply_id(reply_id);
+  *record.mutable_received_at() = ToProto(received_at);
+  record.set_sender_person_id(persons.empty() ? "" : persons.front());
+  record.set_text(text);
+  const auto to_caseworker = [&](const std::string& why) {
+    result.outcome = "to a caseworker";
+    result.reply_text = "Ville de Paris : votre message a été transmis à un agent.";
+    record.set_for_caseworker(true);
+    record.set_outcome(absl::StrCat("to a caseworker: ", why));
+    batch.Put(Family::kOutbox, absl::StrCat("inbox/", reply_id), "");
+  };
+  if (persons.empty()) {
+    to_caseworker("the number is not known");
+  } else if (keyword == Keyword::kStop) {
+    for (const std::string& person : persons) {
+      storage::v1::OptOut opt_out;
+      opt_out.set_person_id(person);
+      *opt_out.mutable_at() = ToProto(received_at);
+      opt_out.set_how("sms STOP");
+      PutOptOut(&batch, opt_out);
+      audit_->Append(&batch, now, AuditRecord{"person.opted_out", "", "", actor, "", "opted out", reply_id}, opt_out);
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, MessagesOfPerson(*store_, person));
+      for (const std::string& id : ids) {
+        ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
+        if (!m || (m->status() != storage::v1::MESSAGE_PENDING && m->status() != storage::v1::MESSAGE_LEASED)) continue;
+        storage::v1::OutboxMessage suppressed = *m;
+        suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
+        PutMessage(&batch, &*m, suppressed);
+      }
+    }
+    result.outcome = "opted out";
+    result.reply_text = "Ville de Paris : vous ne recevrez plus de messages. Pour changer d'avis, adressez-vous à votre mairie.";
+    record.set_outcome("opted out");
+  } else if (keyword == Keyword::kAccept || keyword == Keyword::kDecline || keyword == Keyword::kContest) {
+    ASSIGN_OR_RETURN(std::string decision_id, FindDecision(persons, code, keyword != Keyword::kContest));
+    if (decision_id.empty()) {
+      to_caseworker("no decision matches the reply");
+    } else {
+      absl::Status applied;
+      if (keyword == Keyword::kContest) {
+        absl::StatusOr<ContestResult> r = decisions_->ContestInto(&batch, decision_id, actor, text, now);
+        applied = r.status();
+        result.outcome = "contested";
+      } else {
+        absl::StatusOr<storage::v1::DecisionRecord> r = decisions_->AnswerInto(
+            &batch, decision_id, keyword == Keyword::kAccept, actor, absl::StrCat("sms ", reply_id), now);
+        applied = r.status();
+        result.outcome = keyword == Keyword::kAccept ? "accepted" : "declined";
+      }
+      result.decision_id = decision_id;
+      record.set_decision_id(decision_id);
+      if (absl::IsFailedPrecondition(applied)) {
+        // Too late, already answered, in review: a person reads it.
+        to_caseworker(std::string(applied.message()));
+      } else {
+        RETURN_IF_ERROR(applied);
+        record.set_outcome(absl::StrCat(result.outcome, " ", decision_id));
+      }
+    }
+  } else {
+    to_caseworker("not a keyword the engine understands");
+  }
+  batch.Put(Family::kOutbox, key, EncodeRecord(record));
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return result;
+}
+
+}  // namespace proactive

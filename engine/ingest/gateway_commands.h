@@ -1,0 +1,68 @@
+// What the SMS gateway does to the engine: lease messages to send,
+// acknowledge them, report deliveries, hand over citizens' replies. Each is a
+// command of the writer thread, answered after fsync.
+//
+// Replies: OUI/YES and NON/NO answer an offer, STOP opts the sender out,
+// RECOURS/CONTEST contests; the decision is the one whose reference code the
+// reply quotes (among those sent to the sender's number), else the sender's
+// latest pending offer (or, to contest, the latest decision they were told).
+// Anything else, or a reply that cannot apply, goes to a caseworker's inbox.
+// The same gateway_message_id again changes nothing and gets the same answer.
+#ifndef PROACTIVE_ENGINE_INGEST_GATEWAY_COMMANDS_H_
+#define PROACTIVE_ENGINE_INGEST_GATEWAY_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/ingest/decision_commands.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+struct LeasedMessage {
+  storage::v1::OutboxMessage message;
+  std::string phone;
+};
+
+struct ReplyResult {
+  std::string outcome;  // "accepted", "declined", "contested", "opted out", "to a caseworker", "duplicate"
+  std::string decision_id;
+  std::string reply_text;
+};
+
+class GatewayCommands {
+ public:
+  // REQUIRES: everything outlives the commands.
+  GatewayCommands(Store* store, AuditLog* audit, DecisionCommands* decisions, const Swappable<RuleSet>* rules)
+      : store_(store), audit_(audit), decisions_(decisions), rules_(rules) {}
+
+  absl::StatusOr<std::vector<LeasedMessage>> Lease(const std::string& gateway, int max, absl::Duration lease,
+                                                   absl::Time now);
+  // True when it was acknowledged before.
+  absl::StatusOr<bool> Ack(const std::string& message_id, const std::string& gateway_message_id, absl::Time now);
+  // "delivered", "will retry" or "letter"/"undeliverable".
+  absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
+                                             absl::Time now);
+  absl::StatusOr<ReplyResult> ReportReply(const std::string& from, const std::string& text,
+                                          const std::string& gateway_message_id, absl::Time received_at,
+                                          absl::Time now);
+
+ private:
+  absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
+                                           bool offers_only) const;
+
+  Store* store_;
+  AuditLog* audit_;
+  DecisionCommands* decisions_;
+  const Swappable<RuleSet>* rules_;
+};
+
+// Retry delays after delivery failures: 1, 5, 30 minutes, 2 hours; then a
+// letter.
+inline constexpr int kMaxSmsAttempts = 5;
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_INGEST_GATEWAY_COMMANDS_H_

@@ -1,0 +1,216 @@
+#include "engine/notify/outbox.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/common/status_macros.h"
+#include "engine/common/text_formats.h"
+#include "engine/decision/decision_factory.h"
+#include "engine/rules/rule_evaluator.h"
+#include "engine/store/codec.h"
+
+namespace proactive {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp ts;
+  absl::Duration rem;
+  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
+  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
+  return ts;
+}
+
+std::string ReadyKey(const storage::v1::OutboxMessage& m) {
+  return absl::StrFormat("r/%020d/%s", m.ready_at().seconds(), m.message_id());
+}
+
+bool InReadyIndex(const storage::v1::OutboxMessage& m) {
+  return m.channel() == storage::v1::CHANNEL_SMS &&
+         (m.status() == storage::v1::MESSAGE_PENDING || m.status() == storage::v1::MESSAGE_LEASED);
+}
+
+absl::TimeZone ZoneOf(const CitySpec& city) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(city.timezone, &zone)) zone = absl::UTCTimeZone();
+  return zone;
+}
+
+// The message for one recipient, with channel, language and opt-out applied.
+absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRecord& decision,
+                                                   const std::string& recipient, const std::string& kind,
+                                                   const std::map<std::string, std::string>& texts,
+                                                   std::map<std::string, std::string> values, bool urgent,
+                                                   bool letter_fallback, const CitySpec& city, PersonSource* persons,
+                                                   const Store& store, absl::Time now) {
+  storage::v1::OutboxMessage m;
+  m.set_message_id(MessageIdFor(decision.decision_id(), kind, recipient));
+  m.set_decision_id(decision.decision_id());
+  m.set_recipient(recipient);
+  m.set_kind(kind);
+  m.set_reference_code(decision.reference_code());
+  m.set_urgent(urgent);
+  m.set_letter_fallback(letter_fallback);
+  *m.mutable_created_at() = ToProto(now);
+  ASSIGN_OR_RETURN(const storage::v1::PersonState* state, persons->Find(recipient));
+  std::string language = state != nullptr ? StringAttribute(*state, city.language_attribute) : "";
+  if (language != "en") language = "fr";
+  m.set_language(language);
+  values["reference"] = decision.reference_code();
+  auto text = texts.find(language);
+  if (text == texts.end()) text = texts.find("fr");
+  std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
+  auto notice = city.algorithm_notice.find(language);
+  if (notice != city.algorithm_notice.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
+  m.set_text(body);
+  // SMS first: whether the person has a phone is decided when the message
+  // leaves (a number may arrive after the decision); without one then, the
+  // lease turns it into a letter.
+  m.set_channel(storage::v1::CHANNEL_SMS);
+  ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(store, recipient));
+  m.set_status(opted_out ? storage::v1::MESSAGE_SUPPRESSED : storage::v1::MESSAGE_PENDING);
+  *m.mutable_ready_at() = ToProto(ReadyAt(now, urgent, city));
+  return m;
+}
+
+}  // namespace
+
+std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t open = text.find('{', i);
+    if (open == absl::string_view::npos) break;
+    size_t close = text.find('}', open);
+    if (close == absl::string_view::npos) break;
+    absl::StrAppend(&out, text.substr(i, open - i));
+    auto it = values.find(std::string(text.substr(open + 1, close - open - 1)));
+    absl::StrAppend(&out, it != values.end() ? absl::string_view(it->second) : text.substr(open, close - open + 1));
+    i = close + 1;
+  }
+  absl::StrAppend(&out, text.substr(i));
+  return out;
+}
+
+absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city) {
+  if (urgent || city.quiet_from_hour == city.quiet_until_hour) return now;
+  const absl::TimeZone zone = ZoneOf(city);
+  const absl::CivilSecond local = absl::ToCivilSecond(now, zone);
+  const int hour = local.hour();
+  const bool wraps = city.quiet_from_hour > city.quiet_until_hour;  // 21 -> 8
+  const bool quiet = wraps ? (hour >= city.quiet_from_hour || hour < city.quiet_until_hour)
+                           : (hour >= city.quiet_from_hour && hour < city.quiet_until_hour);
+  if (!quiet) return now;
+  absl::CivilDay day = absl::CivilDay(local);
+  if (wraps && hour >= city.quiet_from_hour) day += 1;
+  return absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), city.quiet_until_hour, 0, 0), zone);
+}
+
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const storage::v1::DecisionRecord& decision,
+                                                                        const CompiledRule& rule, const CitySpec& city,
+                                                                        PersonSource* persons, const Store& store,
+                                                                        absl::Time now) {
+  std::map<std::string, std::string> values;
+  for (const storage::v1::NamedValue& p : decision.parameters()) {
+    values[p.name()] = ValueText(FromStorageValue(p.value()));
+  }
+  if (decision.has_reply_deadline()) {
+    values["deadline"] = absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()),
+                                          ZoneOf(city));
+  }
+  std::vector<storage::v1::OutboxMessage> messages;
+  for (const std::string& recipient : decision.recipients()) {
+    ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
+                     Compose(decision, recipient, "decision", rule.spec.action.message, values, rule.spec.action.urgent,
+                             rule.spec.action.letter, city, persons, store, now));
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
+                                                                const std::string& recipient, const std::string& kind,
+                                                                const std::map<std::string, std::string>& texts,
+                                                                const CitySpec& city, PersonSource* persons,
+                                                                const Store& store, absl::Time now) {
+  return Compose(decision, recipient, kind, texts, {{"title", decision.title()}}, /*urgent=*/false,
+                 decision.letter_fallback(), city, persons, store, now);
+}
+
+std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, absl::string_view recipient) {
+  return absl::StrCat(decision_id, "/", kind, "/", recipient);
+}
+
+absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, absl::StrCat("m/", id)));
+  if (!bytes) return std::optional<storage::v1::OutboxMessage>();
+  ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
+                   DecodeRecord<storage::v1::OutboxMessage>(*bytes, absl::StrCat("message ", id)));
+  return std::optional<storage::v1::OutboxMessage>(std::move(m));
+}
+
+void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m) {
+  if (previous != nullptr && InReadyIndex(*previous)) batch->Delete(Family::kOutbox, ReadyKey(*previous));
+  storage::v1::OutboxMessage copy = m;
+  copy.set_format_version(kStorageFormatVersion);
+  batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeRecord(copy));
+  if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
+  if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
+}
+
+absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max) {
+  std::vector<std::string> ids;
+  const std::string limit = absl::StrFormat("r/%020d", absl::ToUnixSeconds(now));
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, "r/", [&](absl::string_view key, absl::string_view) {
+    if (key.substr(0, limit.size()) > limit) return false;
+    ids.emplace_back(key.substr(limit.size() + 1));
+    return ids.size() < max;
+  }));
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, absl::string_view person_id) {
+  std::vector<std::string> ids;
+  const std::string prefix = absl::StrCat("p/", person_id, "/");
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, prefix, [&](absl::string_view key, absl::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  return ids;
+}
+
+absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, absl::StrCat("optout/", person_id)));
+  return bytes.has_value();
+}
+
+void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out) {
+  storage::v1::OptOut copy = opt_out;
+  copy.set_format_version(kStorageFormatVersion);
+  batch->Put(Family::kOutbox, absl::StrCat("optout/", opt_out.person_id()), EncodeRecord(copy));
+}
+
+void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {
+  batch->Put(Family::kOutbox, absl::StrCat("phone/", number, "/", person_id), "");
+}
+
+void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {
+  batch->Delete(Family::kOutbox, absl::StrCat("phone/", number, "/", person_id));
+}
+
+absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number) {
+  std::vector<std::string> ids;
+  const std::string prefix = absl::StrCat("phone/", number, "/");
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, prefix, [&](absl::string_view key, absl::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
+  return ids;
+}
+
+std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name) {
+  for (const storage::v1::AttributeEntry& a : state.attributes()) {
+    if (a.name() == name && !a.removed() && a.value().has_string_value()) return a.value().string_value();
+  }
+  return "";
+}
+
+}  // namespace proactive

@@ -1,0 +1,82 @@
+// The outbox: every message a decision needs, written in the same batch as
+// the decision, one per recipient, with an idempotency key (decision id,
+// kind, recipient), its channel (SMS, or a letter when the person has no
+// phone when it leaves and the rule allows it), its language, its rendered text (the rule's template,
+// the city's algorithm notice, the reference code) and when it may leave
+// (quiet hours for non-urgent messages). A person who opted out (STOP) is
+// never messaged: their message is recorded as suppressed.
+//
+//   ASSIGN_OR_RETURN(auto messages, ComposeMessages(decision, *rule, rules.city(), &persons, now));
+//   for (auto& m : messages) PutNewMessage(&batch, m);
+#ifndef PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
+#define PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/rules/person_graph.h"
+#include "engine/rules/rule_set.h"
+#include "engine/store/store.h"
+#include "proactive/storage/v1/storage.pb.h"
+
+namespace proactive {
+
+// Replaces {name} in `text` with `values[name]`; unknown names stay as they are.
+std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
+
+// The moment a message may leave: now when urgent, else the end of the quiet
+// hours (local time) when now falls in them.
+absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city);
+
+// The messages of a new decision, one per recipient: the rule's template in
+// the recipient's language (French by default) with the algorithm notice.
+// Opted-out recipients get a suppressed message (recorded, never sent).
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const storage::v1::DecisionRecord& decision,
+                                                                        const CompiledRule& rule, const CitySpec& city,
+                                                                        PersonSource* persons, const Store& store,
+                                                                        absl::Time now);
+
+// A message of the engine's own (answer received, review outcome), same
+// rules of channel, language, notice and opt-out; `texts` by language.
+absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
+                                                                const std::string& recipient, const std::string& kind,
+                                                                const std::map<std::string, std::string>& texts,
+                                                                const CitySpec& city, PersonSource* persons,
+                                                                const Store& store, absl::Time now);
+
+// ---- storage ----------------------------------------------------------------
+
+std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, absl::string_view recipient);
+
+absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id);
+// Writes a message and its indexes; `previous` is the stored version (null
+// for a new one): the ready index follows status and ready_at.
+void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m);
+inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) { PutMessage(batch, nullptr, m); }
+
+// Ids of messages ready to lease by `now` (pending, or leased and expired),
+// at most `max`, oldest first.
+absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max);
+// Ids of a person's messages.
+absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, absl::string_view person_id);
+
+// Opt-outs.
+absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id);
+void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out);
+
+// The phone index (number -> persons), kept by the event applier.
+void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id);
+void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id);
+absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number);
+
+// A person's current value of a string attribute, or "".
+std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_

@@ -1,0 +1,127 @@
+#include "engine/service/gateway_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/field_error.h"
+#include "engine/common/utf8.h"
+#include "engine/ingest/value_conversion.h"
+#include "engine/service/grpc_status.h"
+#include "proactive/v1/gateway.grpc.pb.h"
+
+namespace proactive {
+namespace {
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+class GatewayService final : public v1::Gateway::CallbackService {
+ public:
+  GatewayService(const Swappable<AccessPolicy>* access, EventWriter* writer, Clock* clock)
+      : access_(access), writer_(writer), clock_(clock) {}
+
+  grpc::ServerUnaryReactor* LeaseMessages(grpc::CallbackServerContext* context, const v1::LeaseMessagesRequest* request,
+                                          v1::LeaseMessagesResponse* response) override {
+    const int max = request->has_max_messages() ? request->max_messages() : 50;
+    const int lease = request->has_lease_seconds() ? request->lease_seconds() : 60;
+    absl::Status valid = max < 1 || max > 500        ? FieldError("max_messages", "must be in 1..500")
+                         : lease < 5 || lease > 3600 ? FieldError("lease_seconds", "must be in 5..3600")
+                                                     : absl::OkStatus();
+    std::optional<Principal> caller = access_->Get()->Identify(*context);
+    const std::string gateway = caller ? caller->name : "unknown";
+    return Run(context, kLeaseMessagesMethod, valid, [=](EventApplier& a) -> absl::Status {
+      absl::StatusOr<std::vector<LeasedMessage>> leased =
+          a.gateway().Lease(gateway, max, absl::Seconds(lease), clock_->Now());
+      if (!leased.ok()) return leased.status();
+      for (const LeasedMessage& l : *leased) {
+        v1::OutgoingSms* sms = response->add_messages();
+        sms->set_message_id(l.message.message_id());
+        sms->set_to(l.phone);
+        sms->set_text(l.message.text());
+        sms->set_reference_code(l.message.reference_code());
+        sms->set_urgent(l.message.urgent());
+        sms->set_attempt(l.message.attempts());
+        *sms->mutable_lease_expires_at() = l.message.lease_expires_at();
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* AckMessage(grpc::CallbackServerContext* context, const v1::AckMessageRequest* request,
+                                       v1::AckMessageResponse* response) override {
+    return Run(context, kAckMessageMethod, CheckText(request->message_id(), "message_id", true),
+               [=, id = request->message_id(), gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<bool> already = a.gateway().Ack(id, gid, clock_->Now());
+                 if (!already.ok()) return already.status();
+                 response->set_already_acknowledged(*already);
+                 return absl::OkStatus();
+               });
+  }
+
+  grpc::ServerUnaryReactor* ReportDelivery(grpc::CallbackServerContext* context,
+                                           const v1::ReportDeliveryRequest* request,
+                                           v1::ReportDeliveryResponse* response) override {
+    absl::Status valid = CheckText(request->message_id(), "message_id", true);
+    if (valid.ok() && !request->has_delivered()) valid = FieldError("delivered", "is required (true or false)");
+    return Run(context, kReportDeliveryMethod, valid,
+               [=, id = request->message_id(), delivered = request->delivered(),
+                failure = request->failure()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<std::string> status = a.gateway().ReportDelivery(id, delivered, failure, clock_->Now());
+                 if (!status.ok()) return status.status();
+                 response->set_status(*status);
+                 return absl::OkStatus();
+               });
+  }
+
+  grpc::ServerUnaryReactor* ReportReply(grpc::CallbackServerContext* context, const v1::ReportReplyRequest* request,
+                                        v1::ReportReplyResponse* response) override {
+    absl::Status valid = CheckText(request->gateway_message_id(), "gateway_message_id", true);
+    if (valid.ok()) valid = CheckText(request->from(), "from", true);
+    if (valid.ok()) valid = CheckText(request->text(), "text", false);
+    const absl::Time received = request->has_received_at() ? FromProto(request->received_at()) : clock_->Now();
+    return Run(context, kReportReplyMethod, valid,
+               [=, from = request->from(), text = request->text(),
+                gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<ReplyResult> r = a.gateway().ReportReply(from, text, gid, received, clock_->Now());
+                 if (!r.ok()) return r.status();
+                 response->set_outcome(r->outcome);
+                 if (!r->decision_id.empty()) response->set_decision_id(r->decision_id);
+                 if (!r->reply_text.empty()) response->set_reply_text(r->reply_text);
+                 return absl::OkStatus();
+               });
+  }
+
+ private:
+  static absl::Status CheckText(const std::string& text, absl::string_view field, bool required) {
+    if (required && text.empty()) return FieldError(field, "is required");
+    size_t bad = 0;
+    if (!IsValidUtf8(text, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+    if (text.size() > 2000) return FieldError(field, "is longer than 2000 bytes");
+    return absl::OkStatus();
+  }
+
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, absl::string_view method, absl::Status valid,
+                                EventWriter::Command command) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, method);
+    if (status.ok()) status = valid;
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
+    writer_->Execute(std::move(command), [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+    return reactor;
+  }
+
+  const Swappable<AccessPolicy>* access_;
+  EventWriter* writer_;
+  Clock* clock_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewGatewayService(const Swappable<AccessPolicy>* access, EventWriter* writer,
+                                                 Clock* clock) {
+  return std::make_unique<GatewayService>(access, writer, clock);
+}
+
+}  // namespace proactive

@@ -1,0 +1,169 @@
+// The engine's side of SMS, in-process: the outbox written with decisions,
+// leases and their expiry, acknowledgements, delivery failures and the
+// letter, replies (OUI, RECOURS, STOP, anything else) and their replay.
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "engine/decision/decision_store.h"
+#include "engine/notify/outbox.h"
+#include "engine/recourse/recourse_cases.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/engine_fixture.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class GatewayCommandsTest : public ::testing::Test {
+ protected:
+  GatewayCommandsTest()
+      : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
+
+  void SetUp() override {
+    std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] != '#') ASSERT_THAT(engine_.Publish(line), IsOk()) << line;
+    }
+    engine_.Settle();
+  }
+
+  std::vector<LeasedMessage> Lease(absl::Duration lease = absl::Seconds(60)) {
+    std::vector<LeasedMessage> leased;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().Lease("kannel", 100, lease, engine_.clock().Now());
+                  if (r.ok()) leased = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return leased;
+  }
+  ReplyResult Reply(const std::string& from, const std::string& text, const std::string& id) {
+    ReplyResult result;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().ReportReply(from, text, id, engine_.clock().Now(), engine_.clock().Now());
+                  if (r.ok()) result = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return result;
+  }
+  absl::Status Run(EventWriter::Command command) { return engine_.writer().ExecuteAndWait(std::move(command)); }
+  storage::v1::DecisionRecord Decision(const std::string& person) {
+    auto ids = ListDecisionIdsOfPerson(engine_.store(), person);
+    return **ReadDecision(engine_.store(), ids->front());
+  }
+
+  testing::EngineFixture engine_;
+};
+
+TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplaysHarmlessly) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  std::vector<LeasedMessage> first = Lease(absl::Seconds(30));
+  // The guardian with a phone gets the offer; the other has none and gets a letter.
+  std::vector<LeasedMessage> to_guardian;
+  for (const auto& l : first) {
+    if (l.message.decision_id() == offer.decision_id()) to_guardian.push_back(l);
+  }
+  ASSERT_THAT(to_guardian, SizeIs(1));
+  EXPECT_EQ(to_guardian[0].phone, "+33639980002");
+  EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Répondez OUI " + offer.reference_code()));
+  EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Message issu d'un traitement algorithmique (CRPA L311-3-1)"));
+  auto letter = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "decision", "P0003"));
+  EXPECT_EQ((*letter)->status(), storage::v1::MESSAGE_LETTER);  // no phone when it left
+  EXPECT_EQ((*letter)->channel(), storage::v1::CHANNEL_LETTER);
+  // Not acknowledged: nothing more until the lease expires, then the same id again.
+  EXPECT_TRUE(Lease().empty());
+  engine_.clock().Advance(absl::Seconds(31));
+  std::vector<LeasedMessage> again = Lease();
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again[0].message.message_id(), first[0].message.message_id());
+  EXPECT_EQ(again[0].message.attempts(), 2u);
+  for (const auto& l : again) {
+    EXPECT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status(); }), IsOk());
+  }
+  const auto offer_now = [&] { return **ReadDecision(engine_.store(), offer.decision_id()); };
+  EXPECT_EQ(offer_now().status(), storage::v1::NOTIFIED);
+
+  ReplyResult accepted = Reply("+33639980002", "oui " + absl::AsciiStrToLower(offer.reference_code()), "kannel-77");
+  EXPECT_EQ(accepted.outcome, "accepted");
+  EXPECT_EQ(offer_now().status(), storage::v1::CONFIRMED);
+  EXPECT_EQ(Reply("+33639980002", "oui " + offer.reference_code(), "kannel-77").outcome, "duplicate");
+  EXPECT_EQ(offer_now().history_size(), 3);  // proposed, notified, confirmed: once
+  // The formal decision follows, and the citizen is told the answer was recorded.
+  auto ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
+  EXPECT_THAT(*ids, SizeIs(2));
+  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "accepted", "P0002"));
+  ASSERT_TRUE(ack->has_value());
+  EXPECT_THAT((*ack)->text(), HasSubstr("votre acceptation est enregistrée"));
+}
+
+TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACaseworker) {
+  const storage::v1::DecisionRecord outreach = Decision("P0020");
+  ReplyResult contested = Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-1");
+  EXPECT_EQ(contested.outcome, "contested");
+  auto cases = ListCases(engine_.store(), CaseFilter{});
+  ASSERT_THAT(*cases, SizeIs(1));
+  EXPECT_EQ((*cases)[0].opened_by(), "citizen:sms");
+  EXPECT_EQ(Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-2").outcome, "contested");
+  EXPECT_THAT(*ListCases(engine_.store(), CaseFilter{}), SizeIs(1));  // still one case
+
+  EXPECT_EQ(Reply("+33639980099", "OUI", "k-3").outcome, "to a caseworker");  // unknown number
+  EXPECT_EQ(Reply("+33639980010", "Bonjour, je suis à l'hôpital", "k-4").outcome, "to a caseworker");
+
+  // STOP: the person's pending messages are suppressed, and later ones too.
+  EXPECT_EQ(Reply("+33639980010", "STOP", "k-5").outcome, "opted out");
+  EXPECT_THAT(engine_.Publish(R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})"),
+              IsOk());
+  engine_.Settle();
+  std::vector<LeasedMessage> leased = Lease();
+  for (const auto& l : leased) EXPECT_NE(l.phone, "+33639980010");
+  bool registered_told = false;
+  for (const auto& l : leased) registered_told = registered_told || l.phone == "+33639980011";
+  EXPECT_TRUE(registered_told);
+  auto heat = ListDecisionIdsOfPerson(engine_.store(), "P0010");
+  auto suppressed = ReadMessage(engine_.store(), MessageIdFor(heat->back(), "decision", "P0010"));
+  EXPECT_EQ((*suppressed)->status(), storage::v1::MESSAGE_SUPPRESSED);
+  (void)outreach;
+}
+
+TEST_F(GatewayCommandsTest, FailuresAreRetriedThenSentByLetterAndQuietHoursHoldNonUrgentMessages) {
+  std::vector<LeasedMessage> leased = Lease();
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  std::string status;
+  for (int attempt = 1; attempt <= kMaxSmsAttempts; ++attempt) {
+    ASSERT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().ReportDelivery(id, false, "absent subscriber", engine_.clock().Now());
+                  if (r.ok()) status = *r;
+                  return r.status();
+                }),
+                IsOk());
+    if (attempt < kMaxSmsAttempts) {
+      EXPECT_EQ(status, "will retry");
+      engine_.clock().Advance(absl::Hours(3));
+      bool found = false;
+      for (const auto& l : Lease()) found = found || l.message.message_id() == id;
+      EXPECT_TRUE(found) << attempt;
+    }
+  }
+  EXPECT_EQ(status, "letter");
+
+  // At 23:00 Paris time, a reminder waits for the morning; a heatwave alert does not.
+  CitySpec city = engine_.rules().city();
+  const absl::Time night = absl::FromCivil(absl::CivilSecond(2026, 7, 1, 23, 0, 0), absl::LocalTimeZone());
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  const absl::Time late = absl::FromCivil(absl::CivilSecond(2026, 7, 1, 23, 0, 0), paris);
+  EXPECT_EQ(ReadyAt(late, /*urgent=*/false, city), absl::FromCivil(absl::CivilSecond(2026, 7, 2, 8, 0, 0), paris));
+  EXPECT_EQ(ReadyAt(late, /*urgent=*/true, city), late);
+  const absl::Time noon = absl::FromCivil(absl::CivilSecond(2026, 7, 1, 12, 0, 0), paris);
+  EXPECT_EQ(ReadyAt(noon, false, city), noon);
+  (void)night;
+}
+
+}  // namespace
+}  // namespace proactive
