@@ -65,10 +65,11 @@ std::string SanitizeDlrAnswer(absl::string_view answer) {
 }
 
 CallbackServer::CallbackServer(GatewayApi* engine, SmsCounters* counters,
-                               CallbackOptions options)
+                               CallbackOptions options, SendJournal* journal)
     : engine_(engine),
       counters_(counters),
       options_(std::move(options)),
+      journal_(journal),
       server_(std::make_unique<httplib::Server>()) {}
 
 CallbackServer::~CallbackServer() { Stop(); }
@@ -91,6 +92,28 @@ absl::Status CallbackServer::Start() {
                                     status, " ignored"));
       Answer(response, 200, "unknown report type, ignored\n");
       return;
+    }
+    if (journal_ != nullptr &&
+        journal_->StateOf(id) != SendJournal::State::kUnknown) {
+      // The report overtook the sending loop's acknowledgement.
+      v1::AckMessageRequest ack;
+      ack.set_message_id(id);
+      absl::StatusOr<v1::AckMessageResponse> acked = engine_->Ack(ack);
+      if (!acked.ok() && IsTransientEngineError(acked.status())) {
+        ++counters_->engine_errors;
+        Answer(response, 503, "engine unavailable, retry later\n");
+        return;
+      }
+      if (acked.ok()) {
+        if (!acked->already_acknowledged()) {
+          ++counters_->acked;
+          LogInfo(kLog, absl::StrCat("message ", id,
+                                     " acknowledged on its delivery report"));
+        }
+        absl::Status forgotten = journal_->MarkAcked(id);
+        if (!forgotten.ok())
+          LogError(kLog, absl::StrCat("journal: ", forgotten.message()));
+      }
     }
     v1::ReportDeliveryRequest report;
     report.set_message_id(id);

@@ -16,10 +16,14 @@
 // (http-request-retry, http-queue-delay). A request the engine refuses for
 // good (unknown message id, malformed) is answered 200 and logged: retrying
 // it cannot help. The answer to a reply carries the engine's reply_text
-// (UTF-8) as body, which smsbox sends back to the citizen only if its
-// sms-service allows it (max-messages > 0); a duplicate gets an empty body.
+// (UTF-8) as body: smsbox sends it back to the citizen when its
+// sms-service allows it (max-messages = 1, omit-empty = true), which is how
+// the engine's acknowledgements of STOP and of free text ("transmis à un
+// agent") reach them; the engine's answers to OUI/NON come through the
+// outbox instead. A duplicate gets an empty body: nothing is sent twice.
 //
-//   CallbackServer server(engine.get(), &counters, {.port = 18080});
+//   CallbackServer server(engine.get(), &counters, {.port = 18080},
+//                         journal.get());
 //   RETURN_IF_ERROR(server.Start());
 //   ...
 //   server.Stop();
@@ -34,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "connectors/sms-kannel/gateway_api.h"
+#include "connectors/sms-kannel/send_journal.h"
 #include "connectors/sms-kannel/sms_counters.h"
 
 namespace httplib {
@@ -51,9 +56,10 @@ struct CallbackOptions {
 
 class CallbackServer {
  public:
-  // `engine` and `counters` are not owned and must outlive the server.
+  // Pointers are not owned and must outlive the server; `journal` may be
+  // null (no acknowledgement from delivery reports).
   CallbackServer(GatewayApi* engine, SmsCounters* counters,
-                 CallbackOptions options);
+                 CallbackOptions options, SendJournal* journal = nullptr);
   ~CallbackServer();
   CallbackServer(const CallbackServer&) = delete;
   CallbackServer& operator=(const CallbackServer&) = delete;
@@ -69,6 +75,7 @@ class CallbackServer {
   GatewayApi* const engine_;
   SmsCounters* const counters_;
   const CallbackOptions options_;
+  SendJournal* const journal_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

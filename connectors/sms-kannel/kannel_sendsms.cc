@@ -104,6 +104,14 @@ SendResult KannelSendsms::Send(const v1::OutgoingSms& sms) {
                                  "\" is not a URL like http://host:port/path");
     return result;
   }
+  if (result.parts > options_.max_parts) {
+    result.outcome = SendOutcome::kRefused;
+    result.detail =
+        absl::StrCat("needs ", result.parts, " SMS parts (coding ",
+                     result.coding, "), more than the ", options_.max_parts,
+                     " Kannel may send (--max_parts): it would be cut");
+    return result;
+  }
   if (sms.to().empty() || sms.message_id().empty()) {
     result.outcome = SendOutcome::kRefused;
     result.detail = "the message has no recipient number or no id";

@@ -50,6 +50,9 @@ struct KannelOptions {
   // "http://127.0.0.1:18080/dlr".
   std::string dlr_url;
   CodingPolicy coding = CodingPolicy::kAuto;
+  // Kannel's max-messages for the sendsms-user: a longer message would be
+  // cut (its reference code and legal notice last), so it is refused here.
+  int max_parts = 6;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration read_timeout = absl::Seconds(30);
 };
@@ -59,7 +62,7 @@ enum class SendOutcome {
   kUnavailable,  // Kannel certainly did not take it (down, 5xx, 403): retry
   kAmbiguous,    // the request went out and no answer came back: it may
                  // have been queued
-  kRefused,      // 4xx other than 403: this message will never be taken
+  kRefused,      // 4xx other than 403, or too long: never sent as it is
 };
 
 struct SendResult {

@@ -53,6 +53,8 @@ ABSL_FLAG(std::string, smsc, "",
 ABSL_FLAG(int, dlr_mask, 3,
           "delivery reports asked for: 1 delivered + 2 failed; 19 adds "
           "rejections by the SMS centre");
+ABSL_FLAG(int, max_parts, 6,
+          "Kannel's max-messages: longer messages are refused, not cut");
 ABSL_FLAG(
     std::string, coding, "auto",
     "auto: GSM 03.38 when every character fits, else UCS-2; ucs2: always");
@@ -190,7 +192,8 @@ int Serve() {
   if (!engine.ok()) return Fail(engine.status().message());
 
   SmsCounters counters;
-  CallbackServer callbacks(engine->get(), &counters, callback_options);
+  CallbackServer callbacks(engine->get(), &counters, callback_options,
+                           journal->get());
   if (absl::Status started = callbacks.Start(); !started.ok())
     return Fail(started.message());
   const std::string address =
@@ -208,6 +211,7 @@ int Serve() {
   kannel_options.smsc = absl::GetFlag(FLAGS_smsc);
   kannel_options.dlr_mask = absl::GetFlag(FLAGS_dlr_mask);
   kannel_options.dlr_url = absl::StrCat(callback_url, "/dlr");
+  kannel_options.max_parts = std::max(1, absl::GetFlag(FLAGS_max_parts));
   kannel_options.coding =
       coding == "ucs2" ? CodingPolicy::kUcs2 : CodingPolicy::kAuto;
   KannelSendsms kannel(kannel_options);

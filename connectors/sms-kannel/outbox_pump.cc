@@ -75,8 +75,8 @@ OutboxPump::Step OutboxPump::Acknowledge(
     LogError(kLog, absl::StrCat("message ", message_id,
                                 ": the engine refused its acknowledgement: ",
                                 answer.status().ToString()));
-  } else {
-    ++counters_->acked;
+  } else if (!answer->already_acknowledged()) {
+    ++counters_->acked;  // else a delivery report came first (callbacks)
   }
   if (!journal_->MarkAcked(message_id).ok()) return Step::kJournalBroken;
   return Step::kDone;
@@ -152,18 +152,21 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
       return Step::kKannelDown;
     case SendOutcome::kRefused: {
       ++counters_->refused;
-      LogWarning(kLog, absl::StrCat("Kannel refused message ", id, ": HTTP ",
-                                    result.http_status, " ", result.detail));
+      LogWarning(kLog, absl::StrCat("message ", id, " not sent: ",
+                                    result.http_status > 0
+                                        ? absl::StrCat("Kannel answered HTTP ",
+                                                       result.http_status, " ")
+                                        : "",
+                                    result.detail));
       if (!journal_->MarkUnsent(id).ok()) return Step::kJournalBroken;
       v1::ReportDeliveryRequest report;
       report.set_message_id(id);
       report.set_delivered(false);
-      report.set_failure(
-          absl::StrCat("refused by Kannel: ",
-                       result.http_status > 0
-                           ? absl::StrCat("HTTP ", result.http_status, " ")
-                           : "",
-                       result.detail));
+      report.set_failure(result.http_status > 0
+                             ? absl::StrCat("refused by Kannel: HTTP ",
+                                            result.http_status, " ",
+                                            result.detail)
+                             : absl::StrCat("not sent: ", result.detail));
       absl::StatusOr<v1::ReportDeliveryResponse> answer =
           engine_->ReportDelivery(report);
       if (!answer.ok()) {

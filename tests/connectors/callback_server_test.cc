@@ -7,6 +7,7 @@
 #include "httplib.h"
 #include "tests/connectors/fake_gateway.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace proactive {
 namespace {
@@ -53,6 +54,28 @@ TEST_F(CallbackServerTest, DeliveryReportsReachTheEngine) {
             "not delivered: stat:UNDELIV err:013");
   EXPECT_EQ(counters_.delivered, 1);
   EXPECT_EQ(counters_.failed, 1);
+}
+
+TEST(CallbackServerJournalTest,
+     AReportOvertakingTheAcknowledgementAcknowledgesFirst) {
+  testing::TempDir dir;
+  auto journal = SendJournal::Open(dir.path() + "/sms.journal");
+  ASSERT_THAT(journal, IsOk());
+  ASSERT_THAT((*journal)->MarkSending("m1"), IsOk());
+  FakeGateway engine;
+  SmsCounters counters;
+  CallbackServer server(&engine, &counters, {}, journal->get());
+  ASSERT_THAT(server.Start(), IsOk());
+  httplib::Client client("127.0.0.1", server.port());
+  // In flight: acknowledged, then reported.
+  ASSERT_TRUE(client.Get("/dlr?id=m1&status=1"));
+  EXPECT_THAT(engine.acked(), ::testing::ElementsAre("m1"));
+  EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kUnknown);
+  // Not in the journal (acknowledged long ago, or an old attempt's late
+  // report): reported only.
+  ASSERT_TRUE(client.Get("/dlr?id=m2&status=2"));
+  EXPECT_THAT(engine.acked(), ::testing::ElementsAre("m1"));
+  EXPECT_EQ(engine.deliveries().size(), 2u);
 }
 
 TEST_F(CallbackServerTest, IntermediateReportsAreAnsweredButNotForwarded) {

@@ -61,9 +61,9 @@ class FakeGateway final : public GatewayApi {
     absl::MutexLock lock(&mu_);
     if (unavailable_) return absl::UnavailableError("engine down");
     v1::AckMessageResponse response;
-    response.set_already_acknowledged(
-        !acked_set_.insert(request.message_id()).second);
-    acked_.push_back(request.message_id());
+    const bool first = acked_set_.insert(request.message_id()).second;
+    response.set_already_acknowledged(!first);
+    if (first) acked_.push_back(request.message_id());
     return response;
   }
   absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(
@@ -96,6 +96,7 @@ class FakeGateway final : public GatewayApi {
     return response;
   }
 
+  // Messages acknowledged, each once, in order.
   std::vector<std::string> acked() const {
     absl::MutexLock lock(&mu_);
     return acked_;

@@ -295,13 +295,16 @@ absl::Status KannelLoopback::Start() {
        << "concatenation = true\n"
        // The Paris messages with the algorithm notice are up to ~330
        // characters: 3 parts in GSM 03.38, 5 in UCS-2.
-       << "max-messages = 8\n\n"
+       << "max-messages = 6\n\n"
        << "group = sms-service\n"
        << "keyword = default\n"
        << "catch-all = true\n"
        << "get-url = \"" << options_.mo_url
        << "/mo?from=%p&to=%P&text=%a&smsc=%i&id=%I&ts=%T&coding=%c\"\n"
-       << "max-messages = 0\n";
+       // The connector's answer body (the engine's reply_text) goes back
+       // to the citizen; an empty body sends nothing.
+       << "max-messages = 1\n"
+       << "omit-empty = true\n";
   conf.close();
   if (!conf) return absl::InternalError("cannot write kannel.conf");
 

@@ -198,6 +198,24 @@ TEST_F(OutboxPumpTest, AMessageKannelRefusesIsReportedAsFailed) {
   EXPECT_EQ(counters_.refused, 1);
 }
 
+TEST_F(OutboxPumpTest, AMessageKannelWouldCutIsNotSent) {
+  FakeSendsms kannel;
+  ASSERT_THAT(kannel.Start(), IsOk());
+  KannelOptions options = Kannel(kannel.url());
+  options.max_parts = 3;
+  KannelSendsms sendsms(options);
+  OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, Pump());
+  std::string long_text;
+  for (int i = 0; i < 30; ++i) long_text += "peut-être ";  // 300, UCS-2
+  engine_.Queue(Sms("m1", "+33639980002", long_text));
+  pump.RunOnce();
+  EXPECT_THAT(kannel.calls(), IsEmpty());
+  ASSERT_EQ(engine_.deliveries().size(), 1u);
+  EXPECT_EQ(engine_.deliveries()[0].failure(),
+            "not sent: needs 5 SMS parts (coding 2), more than the 3 Kannel "
+            "may send (--max_parts): it would be cut");
+}
+
 TEST_F(OutboxPumpTest, AfterARestartWhatWasSentIsAcknowledgedNotResent) {
   ASSERT_THAT(journal_->MarkSending("m1"), IsOk());
   ASSERT_THAT(journal_->MarkSent("m1", ""), IsOk());
