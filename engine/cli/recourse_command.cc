@@ -16,6 +16,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: proactivectl recourse list [--all] [--service S] [--arrondissement N] [--due_before YYYY-MM-DD]\n"
     "       proactivectl recourse show CASE_ID\n"
+    "       proactivectl recourse inbox [--all]            citizens' SMS the engine could not apply\n"
+    "       proactivectl recourse read REPLY_ID           mark one as read\n"
     "       proactivectl recourse claim CASE_ID [--lease_seconds N]\n"
     "       proactivectl recourse note CASE_ID --text TEXT\n"
     "       proactivectl recourse resolve CASE_ID --outcome upheld|overturned|amended\n"
@@ -54,7 +56,7 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
                    {"help", "all"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
-  const bool list = !words.empty() && words[0] == "list";
+  const bool list = !words.empty() && (words[0] == "list" || words[0] == "inbox");
   if (!parsed.ok() || line.Has("help") || words.empty() || (!list && words.size() != 2)) {
     if (!parsed.ok()) std::fprintf(stderr, "proactivectl recourse: %s\n", std::string(parsed.message()).c_str());
     std::fputs(kUsage, line.Has("help") ? stdout : stderr);
@@ -71,7 +73,27 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
   connection.PrepareCall(&context, absl::Seconds(30));
   grpc::Status status;
   v1::RecourseCase c;
-  if (list) {
+  if (words[0] == "inbox") {
+    v1::ListInboxRequest request;
+    request.set_include_read(line.Has("all"));
+    v1::ListInboxResponse response;
+    status = stub->ListInbox(&context, request, &response);
+    if (status.ok()) {
+      if (response.replies_size() == 0) std::printf("inbox empty\n");
+      for (const v1::InboxReply& r : response.replies()) {
+        std::printf("%s  %s  from %s%s: \"%s\" (%s)\n", r.reply_id().c_str(), Time(r.received_at()).c_str(),
+                    r.has_sender_person_id() ? r.sender_person_id().c_str() : "an unknown number",
+                    r.read() ? ", read" : "", r.text().c_str(), r.why().c_str());
+      }
+    }
+  } else if (words[0] == "read") {
+    v1::MarkReadRequest request;
+    request.set_reply_id(words[1]);
+    v1::InboxReply reply;
+    status = stub->MarkRead(&context, request, &reply);
+    if (status.ok()) std::printf("%s marked as read\n", reply.reply_id().c_str());
+    if (status.ok()) return kExitOk;
+  } else if (list) {
     v1::ListCasesRequest request;
     request.set_include_resolved(line.Has("all"));
     if (line.Has("service")) request.set_service(line.Get("service", ""));

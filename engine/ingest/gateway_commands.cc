@@ -143,6 +143,42 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   return result;
 }
 
+absl::StatusOr<storage::v1::ReplyRecord> GatewayCommands::MarkRead(const std::string& reply_id,
+                                                                   const std::string& caseworker, absl::Time now) {
+  const std::string key = absl::StrCat("reply/", reply_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kOutbox, key));
+  if (!bytes) return absl::NotFoundError(absl::StrCat("reply_id: no reply \"", reply_id, "\""));
+  ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*bytes, key));
+  if (!record.for_caseworker()) return absl::FailedPreconditionError(absl::StrCat("reply ", reply_id, " was applied, not sent to the inbox"));
+  if (record.read()) return record;
+  record.set_read(true);
+  WriteBatch batch(*store_);
+  batch.Put(Family::kOutbox, key, EncodeRecord(record));
+  batch.Delete(Family::kOutbox, absl::StrCat("inbox/", reply_id));
+  audit_->Append(&batch, now, AuditRecord{"reply.read", record.decision_id(), "", caseworker, "unread", "read", reply_id},
+                 record);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  return record;
+}
+
+absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read) {
+  std::vector<storage::v1::ReplyRecord> replies;
+  absl::Status error;
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, "reply/", [&](absl::string_view key, absl::string_view value) {
+    absl::StatusOr<storage::v1::ReplyRecord> r = DecodeRecord<storage::v1::ReplyRecord>(value, key);
+    if (!r.ok()) {
+      error = r.status();
+      return false;
+    }
+    if (r->for_caseworker() && (include_read || !r->read())) replies.push_back(*std::move(r));
+    return true;
+  }));
+  RETURN_IF_ERROR(error);
+  std::sort(replies.begin(), replies.end(),
+            [](const auto& a, const auto& b) { return a.received_at().seconds() < b.received_at().seconds(); });
+  return replies;
+}
+
 absl::StatusOr<std::string> GatewayCommands::FindDecision(const std::vector<std::string>& persons,
                                                           const std::string& code, bool offers_only) const {
   std::vector<storage::v1::DecisionRecord> candidates;

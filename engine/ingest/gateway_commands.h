@@ -45,6 +45,10 @@ class GatewayCommands {
   // "delivered", "will retry" or "letter"/"undeliverable".
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
                                              absl::Time now);
+  // Marks an inbox reply read by `caseworker` (recorded in the audit log).
+  absl::StatusOr<storage::v1::ReplyRecord> MarkRead(const std::string& reply_id, const std::string& caseworker,
+                                                    absl::Time now);
+
   absl::StatusOr<ReplyResult> ReportReply(const std::string& from, const std::string& text,
                                           const std::string& gateway_message_id, absl::Time received_at,
                                           absl::Time now);
@@ -58,6 +62,9 @@ class GatewayCommands {
   DecisionCommands* decisions_;
   const Swappable<RuleSet>* rules_;
 };
+
+// Replies waiting for (or, with `include_read`, seen by) a caseworker, oldest first.
+absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read);
 
 // Retry delays after delivery failures: 1, 5, 30 minutes, 2 hours; then a
 // letter.

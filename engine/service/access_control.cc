@@ -76,6 +76,8 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kClaimCaseMethod, {Role::kCaseworker}},
       {kAddNoteMethod, {Role::kCaseworker}},
       {kResolveCaseMethod, {Role::kCaseworker}},
+      {kListInboxMethod, {Role::kCaseworker}},
+      {kMarkReadMethod, {Role::kCaseworker}},
       {kLeaseMessagesMethod, {Role::kGateway}},
       {kAckMessageMethod, {Role::kGateway}},
       {kReportDeliveryMethod, {Role::kGateway}},

@@ -5,6 +5,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/ingest/value_conversion.h"
+#include "engine/ingest/gateway_commands.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/recourse.grpc.pb.h"
@@ -84,7 +85,61 @@ class RecourseService final : public v1::Recourse::CallbackService {
                    });
   }
 
+  grpc::ServerUnaryReactor* ListInbox(grpc::CallbackServerContext* context, const v1::ListInboxRequest* request,
+                                      v1::ListInboxResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = deps_.access->Get()->Authorize(*context, kListInboxMethod);
+    if (status.ok()) {
+      absl::StatusOr<std::vector<storage::v1::ReplyRecord>> replies =
+          proactive::ListInbox(*deps_.store, request->include_read());
+      status = replies.status();
+      if (replies.ok()) {
+        for (const auto& r : *replies) *response->add_replies() = ToApiReply(r);
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* context, const v1::MarkReadRequest* request,
+                                     v1::InboxReply* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = deps_.access->Get()->Authorize(*context, kMarkReadMethod);
+    if (status.ok()) status = CheckIdentifier(request->reply_id(), "reply_id");
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return reactor;
+    }
+    std::optional<Principal> caller = deps_.access->Get()->Identify(*context);
+    const std::string who = absl::StrCat("caseworker:", caller ? caller->name : "unknown");
+    auto result = std::make_shared<storage::v1::ReplyRecord>();
+    deps_.writer->Execute(
+        [id = request->reply_id(), who, result, clock = deps_.clock](EventApplier& a) {
+          absl::StatusOr<storage::v1::ReplyRecord> r = a.gateway().MarkRead(id, who, clock->Now());
+          if (!r.ok()) return r.status();
+          *result = *std::move(r);
+          return absl::OkStatus();
+        },
+        [reactor, response, result](absl::Status s) {
+          if (s.ok()) *response = ToApiReply(*result);
+          reactor->Finish(ToGrpcStatus(s));
+        });
+    return reactor;
+  }
+
  private:
+  static v1::InboxReply ToApiReply(const storage::v1::ReplyRecord& r) {
+    v1::InboxReply out;
+    out.set_reply_id(r.reply_id());
+    *out.mutable_received_at() = r.received_at();
+    if (!r.sender_person_id().empty()) out.set_sender_person_id(r.sender_person_id());
+    out.set_text(r.text());
+    out.set_why(r.outcome());
+    if (!r.decision_id().empty()) out.set_decision_id(r.decision_id());
+    out.set_read(r.read());
+    return out;
+  }
+
   using CaseCommand =
       std::function<absl::StatusOr<storage::v1::RecourseCase>(EventApplier&, const std::string&, absl::Time)>;
 

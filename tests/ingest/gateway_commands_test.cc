@@ -113,6 +113,22 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
 
   EXPECT_EQ(Reply("+33639980099", "OUI", "k-3").outcome, "to a caseworker");  // unknown number
   EXPECT_EQ(Reply("+33639980010", "Bonjour, je suis à l'hôpital", "k-4").outcome, "to a caseworker");
+  // Never silently dropped: both wait in the inbox until a caseworker reads them.
+  auto inbox = ListInbox(engine_.store(), false);
+  ASSERT_THAT(*inbox, SizeIs(2));
+  std::map<std::string, storage::v1::ReplyRecord> by_text;
+  for (const auto& r : *inbox) by_text[r.text()] = r;
+  EXPECT_EQ(by_text["OUI"].outcome(), "to a caseworker: the number is not known");
+  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].outcome(), "to a caseworker: not a keyword the engine understands");
+  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].sender_person_id(), "P0010");
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway()
+                    .MarkRead(by_text["OUI"].reply_id(), "caseworker:alice", engine_.clock().Now())
+                    .status();
+              }),
+              IsOk());
+  EXPECT_THAT(*ListInbox(engine_.store(), false), SizeIs(1));
+  EXPECT_THAT(*ListInbox(engine_.store(), true), SizeIs(2));
 
   // STOP: the person's pending messages are suppressed, and later ones too.
   EXPECT_EQ(Reply("+33639980010", "STOP", "k-5").outcome, "opted out");
