@@ -1,0 +1,58 @@
+// Text and number conversions between the engine (UTF-8 text, E.164
+// numbers) and Kannel (GSM 03.38 or UCS-2 codings, numbers as the SMS centre
+// writes them).
+//
+//   int coding = FitsGsm7(text) ? 0 : 2;    // sendsms &coding=
+//   std::string from = NormalizePhoneNumber("0639980002", "33");
+//   // "+33639980002"
+//   std::string text = DecodeKannelText(bytes, /*coding=*/2);  // UCS-2 ->
+//   UTF-8
+#ifndef PROACTIVE_CONNECTORS_SMS_KANNEL_SMS_TEXT_H_
+#define PROACTIVE_CONNECTORS_SMS_KANNEL_SMS_TEXT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace proactive {
+
+// True when every character of the UTF-8 `text` is in the GSM 03.38 default
+// alphabet or its extension table (so Kannel can send it with coding 0, 160
+// characters a part, 153 when concatenated). French needs UCS-2 (coding 2,
+// 70 / 67 a part) as soon as a text has "ê", "ç", "â", "î", "ô", "û", "œ" or
+// typographic quotes; "é", "è", "à", "ù" are GSM.
+bool FitsGsm7(absl::string_view text);
+
+// How many SMS parts Kannel sends for `text` with `coding` (0 or 2).
+int SmsParts(absl::string_view text, int coding);
+
+// An E.164 number ("+33639980002") from the forms SMS centres use:
+// "+33639980002", "0033639980002", "33639980002" (international without
+// "+", at least 11 digits) and national "0639980002" (prefixed with
+// `country_code`, e.g. "33"). Spaces, dots and dashes are dropped. Anything
+// else (short codes, alphanumeric senders) is returned as given.
+std::string NormalizePhoneNumber(absl::string_view number,
+                                 absl::string_view country_code);
+
+// The UTF-8 text of a message Kannel reports with `coding` (the %c escape):
+// 2 is UCS-2/UTF-16 big-endian; otherwise the bytes are taken as UTF-8 when
+// valid, else as ISO-8859-1.
+std::string DecodeKannelText(absl::string_view bytes, int coding);
+
+// The id a reply is known by in the engine (ReportReplyRequest's
+// gateway_message_id): "kannel:" + Kannel's message id (%I), or, when Kannel
+// gave none, "kannel-sha256:" + the first 32 hex digits of the SHA-256 of
+// sender, time and text, so that the same SMS reported twice has one id.
+std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from,
+                           absl::Time received_at, absl::string_view text);
+
+// Percent-encodes a message id for a dlr-url. Kannel reads "%" followed by a
+// letter as one of its escapes (%d, %A...), so only ids whose escaped bytes
+// start with a digit are safe: false for ids with bytes outside printable
+// ASCII.
+bool EscapeIdForDlrUrl(absl::string_view message_id, std::string* out);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_CONNECTORS_SMS_KANNEL_SMS_TEXT_H_

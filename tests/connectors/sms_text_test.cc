@@ -1,0 +1,88 @@
+#include "connectors/sms-kannel/sms_text.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace proactive {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+TEST(FitsGsm7Test, FrenchAccentsOfTheGsmAlphabetFitOthersDoNot) {
+  EXPECT_TRUE(FitsGsm7("Répondez OUI à l'école, règles : paris.fr"));
+  EXPECT_TRUE(FitsGsm7("Prix : 5 € [remise] {ok} ~ | ^ \\"));
+  EXPECT_TRUE(FitsGsm7("Ça ira"));  // capital Ç is GSM
+  EXPECT_FALSE(FitsGsm7("vous avez peut-être droit"));
+  EXPECT_FALSE(FitsGsm7("reçu"));
+  EXPECT_FALSE(FitsGsm7("« guillemets »"));
+  EXPECT_FALSE(FitsGsm7("`"));
+  EXPECT_FALSE(FitsGsm7("\xff\xfe"));  // not UTF-8
+}
+
+TEST(SmsPartsTest, CountsSeptetsOrUtf16Units) {
+  EXPECT_EQ(SmsParts(std::string(160, 'a'), 0), 1);
+  EXPECT_EQ(SmsParts(std::string(161, 'a'), 0), 2);
+  EXPECT_EQ(SmsParts(std::string(306, 'a'), 0), 2);
+  EXPECT_EQ(SmsParts(std::string(307, 'a'), 0), 3);
+  std::string euros;
+  for (int i = 0; i < 80; ++i) euros += "€";  // two septets each
+  EXPECT_EQ(SmsParts(euros, 0), 1);
+  EXPECT_EQ(SmsParts(euros + "€", 0), 2);
+  std::string hats;
+  for (int i = 0; i < 70; ++i) hats += "ê";
+  EXPECT_EQ(SmsParts(hats, 2), 1);
+  EXPECT_EQ(SmsParts(hats + "ê", 2), 2);
+}
+
+TEST(NormalizePhoneNumberTest, GivesE164FromTheFormsSmsCentresUse) {
+  EXPECT_EQ(NormalizePhoneNumber("+33639980002", "33"), "+33639980002");
+  EXPECT_EQ(NormalizePhoneNumber("0033639980002", "33"), "+33639980002");
+  EXPECT_EQ(NormalizePhoneNumber("33639980002", "33"), "+33639980002");
+  EXPECT_EQ(NormalizePhoneNumber("06 39 98 00 02", "33"), "+33639980002");
+  EXPECT_EQ(NormalizePhoneNumber("06.39.98.00.02", "33"), "+33639980002");
+  // Short codes and alphanumeric senders are kept as they are.
+  EXPECT_EQ(NormalizePhoneNumber("38000", "33"), "38000");
+  EXPECT_EQ(NormalizePhoneNumber("PARIS", "33"), "PARIS");
+}
+
+TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
+  EXPECT_EQ(DecodeKannelText(std::string("\x00N\x00O\x00N\x00\xe9", 8), 2),
+            "NONé");
+  // A surrogate pair: U+1F642.
+  EXPECT_EQ(DecodeKannelText(std::string("\xd8\x3d\xde\x42", 4), 2),
+            "\xf0\x9f\x99\x82");
+  EXPECT_EQ(DecodeKannelText("pr\xe9"
+                             "f\xe8re",
+                             0),
+            "préfère");
+  EXPECT_EQ(DecodeKannelText("préfère", 0), "préfère");
+}
+
+TEST(ReplyGatewayIdTest, KannelIdElseADigestOfTheSms) {
+  const absl::Time at = absl::FromUnixSeconds(1782720192);
+  EXPECT_EQ(ReplyGatewayId("b0763716-ebc1", "+33639980002", at, "OUI"),
+            "kannel:b0763716-ebc1");
+  const std::string digest = ReplyGatewayId("", "+33639980002", at, "OUI");
+  EXPECT_THAT(digest, StartsWith("kannel-sha256:"));
+  EXPECT_EQ(digest.size(), std::string("kannel-sha256:").size() + 32);
+  EXPECT_EQ(digest, ReplyGatewayId("", "+33639980002", at, "OUI"));
+  EXPECT_NE(digest, ReplyGatewayId("", "+33639980002", at, "NON"));
+  EXPECT_NE(digest,
+            ReplyGatewayId("", "+33639980002", at + absl::Seconds(1), "OUI"));
+}
+
+TEST(EscapeIdForDlrUrlTest, KeepsReadableIdsAndNeverWritesAKannelEscape) {
+  std::string out;
+  ASSERT_TRUE(EscapeIdForDlrUrl("d-4f2a/decision/P0002", &out));
+  EXPECT_EQ(out, "d-4f2a/decision/P0002");
+  ASSERT_TRUE(EscapeIdForDlrUrl("a b%c&d", &out));
+  EXPECT_EQ(out, "a%20b%25c%26d");
+  EXPECT_FALSE(EscapeIdForDlrUrl("é", &out));
+  EXPECT_FALSE(EscapeIdForDlrUrl("", &out));
+}
+
+}  // namespace
+}  // namespace proactive
