@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/rules/rule_set.h"
@@ -16,32 +17,6 @@
 
 namespace proactive {
 namespace {
-
-std::unique_ptr<v1::RulesAdmin::Stub> Connect(const CommandLine& line, EngineConnection* connection) {
-  *connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection->Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return nullptr;
-  }
-  return v1::RulesAdmin::NewStub(*channel);
-}
-
-int Fail(const char* what, const grpc::Status& status) {
-  std::fprintf(stderr, "proactivectl %s: %s\n", what, status.error_message().c_str());
-  return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                 status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
-             ? kExitRefused
-             : kExitUsage;
-}
-
-bool UsageError(const CommandLine& line, const absl::Status& parsed, const char* usage, int* exit_code) {
-  if (parsed.ok() && !line.Has("help")) return false;
-  if (!parsed.ok()) std::fprintf(stderr, "proactivectl: %s\n", std::string(parsed.message()).c_str());
-  std::fputs(usage, line.Has("help") ? stdout : stderr);
-  *exit_code = line.Has("help") && parsed.ok() ? kExitOk : kExitUsage;
-  return true;
-}
 
 bool ReadFiles(const std::string& directory, google::protobuf::RepeatedPtrField<v1::RuleSetFile>* out) {
   absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(directory);
@@ -67,9 +42,9 @@ int RunTickCommand(const std::vector<std::string>& args) {
       "The daemon does this by itself every day; running it twice changes nothing.\n";
   CommandLine line({"server", "date"}, {"help"});
   int code = 0;
-  if (UsageError(line, line.Parse(args), kUsage, &code)) return code;
+  if (UsageError("tick", line, line.Parse(args), true, kUsage, &code)) return code;
   EngineConnection connection;
-  auto stub = Connect(line, &connection);
+  auto stub = ConnectStub<v1::RulesAdmin>(line, &connection);
   if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Hours(1));
@@ -77,7 +52,7 @@ int RunTickCommand(const std::vector<std::string>& args) {
   if (line.Has("date")) request.set_date(line.Get("date", ""));
   v1::TickResponse response;
   grpc::Status status = stub->Tick(&context, request, &response);
-  if (!status.ok()) return Fail("tick", status);
+  if (!status.ok()) return CallFailed("tick", status);
   if (response.already_ran()) {
     std::printf("the daily schedule already ran for %s: nothing to do\n",
                 line.Has("date") ? line.Get("date", "").c_str() : "today");
@@ -92,15 +67,15 @@ int RunStatusCommand(const std::vector<std::string>& args) {
   constexpr char kUsage[] = "usage: proactivectl status [--server HOST:PORT]\n";
   CommandLine line({"server"}, {"help"});
   int code = 0;
-  if (UsageError(line, line.Parse(args), kUsage, &code)) return code;
+  if (UsageError("status", line, line.Parse(args), true, kUsage, &code)) return code;
   EngineConnection connection;
-  auto stub = Connect(line, &connection);
+  auto stub = ConnectStub<v1::RulesAdmin>(line, &connection);
   if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(10));
   v1::EngineStatus status;
   grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &status);
-  if (!rpc.ok()) return Fail("status", rpc);
+  if (!rpc.ok()) return CallFailed("status", rpc);
   std::printf("engine today %s, event log at %llu, %llu sweeps pending, rule set %s\n", status.today().c_str(),
               static_cast<unsigned long long>(status.last_event_sequence()),
               static_cast<unsigned long long>(status.pending_sweeps()), status.rule_set_version().substr(0, 12).c_str());
@@ -117,15 +92,15 @@ int RunReloadCommand(const std::vector<std::string>& args) {
       "every diagnostic, and the running one stays.\n";
   CommandLine line({"server"}, {"help"});
   int code = 0;
-  if (UsageError(line, line.Parse(args), kUsage, &code)) return code;
+  if (UsageError("rules reload", line, line.Parse(args), true, kUsage, &code)) return code;
   EngineConnection connection;
-  auto stub = Connect(line, &connection);
+  auto stub = ConnectStub<v1::RulesAdmin>(line, &connection);
   if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(60));
   v1::ReloadRulesResponse response;
   grpc::Status status = stub->ReloadRules(&context, v1::ReloadRulesRequest(), &response);
-  if (!status.ok()) return Fail("rules reload", status);
+  if (!status.ok()) return CallFailed("rules reload", status);
   std::printf("rule set %s is running: %d rules\n", response.rule_set_version().substr(0, 12).c_str(),
               response.rules_size());
   return kExitOk;
@@ -141,7 +116,7 @@ int RunSimulateCommand(const std::vector<std::string>& args) {
       "Broadcast rules need --broadcast, e.g. weather.heatwave:75:level=red,episode_id=sim.\n";
   CommandLine line({"server", "rules", "against", "date", "broadcast"}, {"help"});
   int code = 0;
-  if (UsageError(line, line.Parse(args), kUsage, &code)) return code;
+  if (UsageError("rules simulate", line, line.Parse(args), true, kUsage, &code)) return code;
   if (!line.Has("rules")) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -167,13 +142,13 @@ int RunSimulateCommand(const std::vector<std::string>& args) {
     }
   }
   EngineConnection connection;
-  auto stub = Connect(line, &connection);
+  auto stub = ConnectStub<v1::RulesAdmin>(line, &connection);
   if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Hours(1));
   v1::SimulateResponse response;
   grpc::Status status = stub->Simulate(&context, request, &response);
-  if (!status.ok()) return Fail("rules simulate", status);
+  if (!status.ok()) return CallFailed("rules simulate", status);
   std::printf("simulated rule set %s over %lld persons%s\n", response.rule_set_version().substr(0, 12).c_str(),
               static_cast<long long>(response.persons()),
               response.has_against_version() ? absl::StrCat(", against ", response.against_version().substr(0, 12)).c_str() : "");

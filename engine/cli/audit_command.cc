@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "proactive/v1/audit.grpc.pb.h"
@@ -19,27 +20,18 @@ int RunAuditCommand(const std::vector<std::string>& args) {
   CommandLine line({"server"}, {"help"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
-  if (!parsed.ok() || line.Has("help") || words.size() != 1 || (words[0] != "verify" && words[0] != "register")) {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl audit: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
-  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Audit::NewStub(*channel);
+  const bool well_formed = words.size() == 1 && (words[0] == "verify" || words[0] == "register");
+  int code = 0;
+  if (UsageError("audit", line, parsed, well_formed, kUsage, &code)) return code;
+  EngineConnection connection;
+  auto stub = ConnectStub<v1::Audit>(line, &connection);
+  if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Minutes(10));
   if (words[0] == "verify") {
     v1::VerifyAuditResponse response;
     grpc::Status status = stub->VerifyAudit(&context, v1::VerifyAuditRequest(), &response);
-    if (!status.ok()) {
-      std::fprintf(stderr, "proactivectl audit verify: %s\n", status.error_message().c_str());
-      return kExitUsage;
-    }
+    if (!status.ok()) return CallFailed("audit verify", status);
     if (response.intact()) {
       std::printf("audit chain intact: %llu entries verified\n", static_cast<unsigned long long>(response.entries()));
       return kExitOk;
@@ -50,10 +42,7 @@ int RunAuditCommand(const std::vector<std::string>& args) {
   }
   v1::Register reg;
   grpc::Status status = stub->GetRegister(&context, v1::GetRegisterRequest(), &reg);
-  if (!status.ok()) {
-    std::fprintf(stderr, "proactivectl audit register: %s\n", status.error_message().c_str());
-    return kExitUsage;
-  }
+  if (!status.ok()) return CallFailed("audit register", status);
   std::printf("Register of the algorithms of %s (rule set %s)\n\n", reg.city().c_str(),
               reg.rule_set_version().substr(0, 12).c_str());
   for (const v1::RegisteredRule& r : reg.rules()) {

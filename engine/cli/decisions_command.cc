@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/value_text.h"
@@ -97,19 +98,13 @@ int RunDecisionsCommand(const std::vector<std::string>& args) {
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
   const std::set<std::string> verbs = {"list", "show", "explain", "contest", "answer"};
-  if (!parsed.ok() || line.Has("help") || words.size() != 2 || verbs.count(words[0]) == 0 ||
-      (words[0] == "answer" && line.Has("accept") == line.Has("decline"))) {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl decisions: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
-  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Decisions::NewStub(*channel);
+  const bool well_formed = words.size() == 2 && verbs.count(words[0]) > 0 &&
+                          (words[0] != "answer" || line.Has("accept") != line.Has("decline"));
+  int code = 0;
+  if (UsageError("decisions", line, parsed, well_formed, kUsage, &code)) return code;
+  EngineConnection connection;
+  auto stub = ConnectStub<v1::Decisions>(line, &connection);
+  if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(30));
   grpc::Status status;
@@ -154,14 +149,7 @@ int RunDecisionsCommand(const std::vector<std::string>& args) {
     status = stub->AnswerOffer(&context, request, &decision);
     if (status.ok()) std::printf("%s is now %s\n", decision.decision_id().c_str(), decision.status().c_str());
   }
-  if (!status.ok()) {
-    std::fprintf(stderr, "proactivectl decisions: %s\n", status.error_message().c_str());
-    const grpc::StatusCode code = status.error_code();
-    return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::FAILED_PRECONDITION ||
-                   code == grpc::StatusCode::INVALID_ARGUMENT || code == grpc::StatusCode::PERMISSION_DENIED
-               ? kExitRefused
-               : kExitUsage;
-  }
+  if (!status.ok()) return CallFailed("decisions", status);
   return kExitOk;
 }
 

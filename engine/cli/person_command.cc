@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/value_text.h"
@@ -16,16 +17,12 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: proactivectl person show PERSON_ID [--server HOST:PORT]\n"
-    "       proactivectl person forget PERSON_ID --reference REQUEST_REF "
-    "[--server HOST:PORT]\n"
-    "show: the person's current attributes (value, source system, when it "
-    "happened,\n"
+    "       proactivectl person forget PERSON_ID --reference REQUEST_REF [--server HOST:PORT]\n"
+    "show: the person's current attributes (value, source system, when it happened,\n"
     "which event) and family links.\n"
-    "forget: erases the person at their request (GDPR art. 17): state, contact "
-    "data,\n"
+    "forget: erases the person at their request (GDPR art. 17): state, contact data,\n"
     "messages and event payloads go; the decisions the law keeps stay under a\n"
-    "pseudonym, without their data (docs/privacy.md). REQUEST_REF is the "
-    "city's\n"
+    "pseudonym, without their data (docs/privacy.md). REQUEST_REF is the city's\n"
     "reference of the request (letters, digits, . _ : / -).\n";
 
 int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::string& person_id) {
@@ -33,10 +30,7 @@ int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::strin
   request.set_person_id(person_id);
   v1::Person person;
   grpc::Status status = stub->GetPerson(context, request, &person);
-  if (!status.ok()) {
-    std::fprintf(stderr, "proactivectl person show: %s\n", status.error_message().c_str());
-    return status.error_code() == grpc::StatusCode::NOT_FOUND ? kExitRefused : kExitUsage;
-  }
+  if (!status.ok()) return CallFailed("person show", status);
   std::printf("person %s", person.person_id().c_str());
   if (person.has_household_id()) std::printf(", household %s", person.household_id().c_str());
   std::printf(", %llu events\n", static_cast<unsigned long long>(person.events_applied()));
@@ -61,12 +55,7 @@ int Forget(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::str
   request.set_request_reference(reference);
   v1::ForgetPersonResponse r;
   grpc::Status status = stub->ForgetPerson(context, request, &r);
-  if (!status.ok()) {
-    std::fprintf(stderr, "proactivectl person forget: %s\n", status.error_message().c_str());
-    const grpc::StatusCode code = status.error_code();
-    return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::FAILED_PRECONDITION ? kExitRefused
-                                                                                                : kExitUsage;
-  }
+  if (!status.ok()) return CallFailed("person forget", status);
   std::printf("forgotten (request %s); the decisions kept now name %s\n", reference.c_str(), r.pseudonym().c_str());
   std::printf("  event payloads erased     %llu\n", static_cast<unsigned long long>(r.events_erased()));
   std::printf("  decisions pseudonymised   %llu (offers withdrawn: %llu)\n",
@@ -87,18 +76,11 @@ int RunPersonCommand(const std::vector<std::string>& args) {
   const auto& words = line.positional();
   const bool show = words.size() == 2 && words[0] == "show";
   const bool forget = words.size() == 2 && words[0] == "forget" && line.Has("reference");
-  if (!parsed.ok() || line.Has("help") || (!show && !forget)) {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl person: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
-  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Persons::NewStub(*channel);
+  int code = 0;
+  if (UsageError("person", line, parsed, show || forget, kUsage, &code)) return code;
+  EngineConnection connection;
+  auto stub = ConnectStub<v1::Persons>(line, &connection);
+  if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(30));
   return show ? Show(stub.get(), &context, words[1])

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/event_json.h"
@@ -72,11 +73,9 @@ class Progress {
 
 int RunPublishCommand(const std::vector<std::string>& args) {
   CommandLine line({"file", "server", "schema", "rejects"}, {"quiet", "help"});
-  if (absl::Status s = line.Parse(args); !s.ok() || line.Has("help") || !line.Has("file")) {
-    if (!s.ok()) std::fprintf(stderr, "proactivectl publish: %s\n", std::string(s.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") && s.ok() ? kExitOk : kExitUsage;
-  }
+  const absl::Status parsed = line.Parse(args);
+  int code = 0;
+  if (UsageError("publish", line, parsed, line.Has("file"), kUsage, &code)) return code;
   const std::string path = line.Get("file", "");
   const std::string schema_path = line.Get("schema", "rules/schema.yaml");
   const std::string server = line.Get("server", DefaultServerAddress());
@@ -99,13 +98,9 @@ int RunPublishCommand(const std::vector<std::string>& args) {
     input = &file_stream;
   }
 
-  EngineConnection connection = EngineConnection::FromEnvironment(server);
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Ingestion::NewStub(*channel);
+  EngineConnection connection;
+  auto stub = ConnectStub<v1::Ingestion>(line, &connection);
+  if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   // A generous deadline: the stream lasts as long as the file.
   connection.PrepareCall(&context, absl::Hours(24));

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/value_text.h"
@@ -57,18 +58,11 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
   const bool list = !words.empty() && (words[0] == "list" || words[0] == "inbox");
-  if (!parsed.ok() || line.Has("help") || words.empty() || (!list && words.size() != 2)) {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl recourse: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
-  EngineConnection connection = EngineConnection::FromEnvironment(line.Get("server", DefaultServerAddress()));
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
-  if (!channel.ok()) {
-    std::fprintf(stderr, "proactivectl: %s\n", std::string(channel.status().message()).c_str());
-    return kExitUsage;
-  }
-  auto stub = v1::Recourse::NewStub(*channel);
+  int code = 0;
+  if (UsageError("recourse", line, parsed, !words.empty() && (list || words.size() == 2), kUsage, &code)) return code;
+  EngineConnection connection;
+  auto stub = ConnectStub<v1::Recourse>(line, &connection);
+  if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(30));
   grpc::Status status;
@@ -132,14 +126,7 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  if (!status.ok()) {
-    std::fprintf(stderr, "proactivectl recourse: %s\n", status.error_message().c_str());
-    return status.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                   status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-                   status.error_code() == grpc::StatusCode::NOT_FOUND
-               ? kExitRefused
-               : kExitUsage;
-  }
+  if (!status.ok()) return CallFailed("recourse", status);
   if (!list) PrintCase(c, true);
   return kExitOk;
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cli/command_line.h"
+#include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/rules/rule_set.h"
 #include "engine/rules/rule_tests.h"
@@ -72,11 +73,9 @@ int RunRulesCommand(const std::vector<std::string>& args) {
   CommandLine line({}, {"help"});
   absl::Status parsed = line.Parse(args);
   const std::vector<std::string>& words = line.positional();
-  if (!parsed.ok() || line.Has("help") || words.size() != 2 || (words[0] != "check" && words[0] != "test")) {
-    if (!parsed.ok()) std::fprintf(stderr, "proactivectl rules: %s\n", std::string(parsed.message()).c_str());
-    std::fputs(kUsage, line.Has("help") ? stdout : stderr);
-    return line.Has("help") ? kExitOk : kExitUsage;
-  }
+  const bool well_formed = words.size() == 2 && (words[0] == "check" || words[0] == "test");
+  int code = 0;
+  if (UsageError("rules", line, parsed, well_formed, kUsage, &code)) return code;
   return words[0] == "check" ? Check(words[1]) : Test(words[1]);
 }
 
