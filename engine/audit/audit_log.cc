@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
@@ -12,14 +13,6 @@ namespace {
 constexpr absl::string_view kHeadKey = "audit/head";
 
 std::string EntryKey(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
-  return ts;
-}
 
 }  // namespace
 
@@ -45,7 +38,7 @@ void AuditLog::Append(WriteBatch* batch, absl::Time at, const AuditRecord& recor
   entry.set_format_version(kStorageFormatVersion);
   entry.set_sequence(sequence_ + 1);
   entry.set_previous_hash(hash_);
-  *entry.mutable_at() = ToProto(at);
+  *entry.mutable_at() = ToProtoTimestamp(at);
   entry.set_action(record.action);
   entry.set_decision_id(record.decision_id);
   entry.set_case_id(record.case_id);

@@ -101,24 +101,6 @@ absl::StatusOr<v1::Value> ScalarFromJson(const nlohmann::json& json, ValueKind k
 
 }  // namespace
 
-google::protobuf::Timestamp ToProtoTimestamp(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  int64_t seconds = absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem);
-  int64_t nanos = absl::ToInt64Nanoseconds(rem);
-  if (nanos < 0) {
-    seconds -= 1;
-    nanos += 1000000000;
-  }
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(nanos));
-  return ts;
-}
-
-absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
 absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSpec& type,
                                         absl::string_view path) {
   if (json.is_null()) {

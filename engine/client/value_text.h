@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/common/proto_time.h"  // ToProtoTimestamp, FromProtoTimestamp
 #include "engine/schema/attribute_schema.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "nlohmann/json.hpp"
@@ -24,9 +25,6 @@ nlohmann::json ValueToJson(const v1::Value& value);
 
 // Human-readable text: strings quoted, everything else as in JSON files.
 std::string FormatValue(const v1::Value& value);
-
-google::protobuf::Timestamp ToProtoTimestamp(absl::Time time);
-absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& timestamp);
 
 }  // namespace proactive
 

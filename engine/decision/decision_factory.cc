@@ -1,23 +1,10 @@
 #include "engine/decision/decision_factory.h"
 
+#include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  int64_t seconds = absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem);
-  int64_t nanos = absl::ToInt64Nanoseconds(rem);
-  if (nanos < 0) {
-    --seconds;
-    nanos += 1000000000;
-  }
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(nanos));
-  return ts;
-}
 
 storage::v1::ActionKind StoredKind(ActionKind kind) {
   switch (kind) {
@@ -80,7 +67,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   for (const auto& step : outcome.trace) *d.add_trace() = step;
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));
-  *d.mutable_created_at() = ToProto(context.now);
+  *d.mutable_created_at() = ToProtoTimestamp(context.now);
   d.set_urgent(rule.spec.action.urgent);
   d.set_letter_fallback(rule.spec.action.letter);
 
@@ -90,7 +77,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   switch (rule.spec.action.kind) {
     case ActionKind::kPropose:
       status = storage::v1::PROPOSED;
-      *d.mutable_reply_deadline() = ToProto(EndOfDay(context.today + rule.spec.action.reply_deadline_days, zone));
+      *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(context.today + rule.spec.action.reply_deadline_days, zone));
       d.set_accept_without_reply(rule.spec.action.without_reply == WithoutReply::kAccept);
       break;
     case ActionKind::kRefer: status = storage::v1::REFERRED; break;
@@ -100,11 +87,11 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   if (rule.spec.action.review == "before_notify") status = storage::v1::IN_REVIEW;
   int window = rule.spec.action.recourse_window_days.value_or(rules.city().recourse_window_days);
   d.set_review_sla_days(rule.spec.action.review_sla_days.value_or(rules.city().review_sla_days));
-  *d.mutable_recourse_deadline() = ToProto(EndOfDay(context.today + window, zone));
+  *d.mutable_recourse_deadline() = ToProtoTimestamp(EndOfDay(context.today + window, zone));
   d.set_status(status);
   storage::v1::StatusChange* change = d.add_history();
   change->set_status(status);
-  *change->mutable_at() = ToProto(context.now);
+  *change->mutable_at() = ToProtoTimestamp(context.now);
   change->set_actor("engine");
   change->set_cause(context.triggered_by);
   change->set_reason(status == storage::v1::IN_REVIEW ? "the rule requires a human review before notifying"

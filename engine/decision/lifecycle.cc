@@ -1,6 +1,7 @@
 #include "engine/decision/lifecycle.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
 
@@ -8,10 +9,6 @@ namespace proactive {
 namespace {
 
 using storage::v1::DecisionStatus;
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 absl::Status Refuse(const storage::v1::DecisionRecord& d, LifecycleAction action, DecisionStatus to,
                     absl::string_view why) {
@@ -80,25 +77,25 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
       DecisionStatus to = action == LifecycleAction::kAccept ? storage::v1::CONFIRMED : storage::v1::DECLINED;
       if (!IsOffer(d)) return Refuse(d, action, to, "it is not an offer");
       if (!AwaitingAnswer(s)) return Refuse(d, action, to, "it is no longer waiting for an answer");
-      if (d.has_reply_deadline() && now > FromProto(d.reply_deadline())) {
+      if (d.has_reply_deadline() && now > FromProtoTimestamp(d.reply_deadline())) {
         return Refuse(d, action, to,
-                      absl::StrCat("the answer was due by ", FormatRfc3339(FromProto(d.reply_deadline()))));
+                      absl::StrCat("the answer was due by ", FormatRfc3339(FromProtoTimestamp(d.reply_deadline()))));
       }
       return to;
     }
     case LifecycleAction::kReplyDeadline: {
       DecisionStatus to = d.accept_without_reply() ? storage::v1::CONFIRMED : storage::v1::LAPSED;
       if (!IsOfferAwaitingAnswer(d)) return Refuse(d, action, to, "it is not waiting for an answer");
-      if (d.has_reply_deadline() && now < FromProto(d.reply_deadline())) {
+      if (d.has_reply_deadline() && now < FromProtoTimestamp(d.reply_deadline())) {
         return Refuse(d, action, to, "its deadline has not passed");
       }
       return to;
     }
     case LifecycleAction::kContest:
       if (s == storage::v1::OVERTURNED) return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
-      if (d.has_recourse_deadline() && now > FromProto(d.recourse_deadline())) {
+      if (d.has_recourse_deadline() && now > FromProtoTimestamp(d.recourse_deadline())) {
         return Refuse(d, action, storage::v1::IN_REVIEW,
-                      absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProto(d.recourse_deadline())),
+                      absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),
                                    "; the administrative court remains open"));
       }
       return storage::v1::IN_REVIEW;

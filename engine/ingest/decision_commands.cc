@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
@@ -12,14 +13,6 @@
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
-  return ts;
-}
 
 std::string StatusText(storage::v1::DecisionStatus s) { return std::string(DecisionStatusName(s)); }
 
@@ -64,7 +57,7 @@ void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord
   d->set_status(to);
   storage::v1::StatusChange* change = d->add_history();
   change->set_status(to);
-  *change->mutable_at() = ToProto(now);
+  *change->mutable_at() = ToProtoTimestamp(now);
   change->set_actor(actor);
   change->set_reason(reason);
   change->set_legal_basis(legal_basis);
@@ -180,13 +173,13 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   formal.clear_reply_deadline();
   formal.set_case_id("");
   formal.clear_history();
-  *formal.mutable_created_at() = ToProto(now);
+  *formal.mutable_created_at() = ToProtoTimestamp(now);
   formal.set_triggered_by(absl::StrCat("accepted offer ", offer.decision_id()));
   int window_days = static_cast<int>((offer.recourse_deadline().seconds() - offer.created_at().seconds()) / 86400);
-  *formal.mutable_recourse_deadline() = ToProto(now + absl::Hours(24) * std::max(window_days, 1));
+  *formal.mutable_recourse_deadline() = ToProtoTimestamp(now + absl::Hours(24) * std::max(window_days, 1));
   storage::v1::StatusChange* change = formal.add_history();
   change->set_status(storage::v1::ISSUED);
-  *change->mutable_at() = ToProto(now);
+  *change->mutable_at() = ToProtoTimestamp(now);
   change->set_actor("engine");
   change->set_reason("the offer was accepted");
   change->set_cause(offer.decision_id());

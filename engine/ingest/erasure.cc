@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/common/log.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
@@ -22,16 +23,6 @@ namespace {
 
 constexpr absl::string_view kErasurePrefix = "erasure/";
 constexpr absl::string_view kRetentionCursorKey = "retention/next";
-
-google::protobuf::Timestamp Stamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(t));
-  return ts;
-}
-
-absl::Time FromStamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // Every id the event names: its subject and the other ends of its links.
 std::set<std::string> PersonsNamed(
@@ -63,7 +54,7 @@ storage::v1::EventLogEntry ErasedEventEntry(
   record->set_event_id(entry.person().event_id());
   record->set_source(entry.person().source());
   *record->mutable_occurred_at() = entry.person().occurred_at();
-  *record->mutable_erased_at() = Stamp(now);
+  *record->mutable_erased_at() = ToProtoTimestamp(now);
   record->set_reason(std::string(reason));
   return erased;
 }
@@ -138,7 +129,7 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(
   storage::v1::ErasureRecord erasure;
   erasure.set_format_version(kStorageFormatVersion);
   erasure.set_pseudonym(pseudonym);
-  *erasure.mutable_at() = Stamp(now);
+  *erasure.mutable_at() = ToProtoTimestamp(now);
   erasure.set_requested_by(request.requested_by);
   erasure.set_request_reference(request.request_reference);
   WriteBatch batch(*store_);
@@ -306,7 +297,7 @@ absl::StatusOr<RetentionProgress> PersonEraser::EraseExpiredEvents(
           progress.caught_up = false;
           return false;
         }
-        if (FromStamp(entry.received_at()) >= cutoff) return false;
+        if (FromProtoTimestamp(entry.received_at()) >= cutoff) return false;
         ++progress.examined;
         next = entry.sequence() + 1;
         if (!entry.has_person()) return true;

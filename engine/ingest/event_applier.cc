@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/ingest/decision_maker.h"
@@ -19,19 +20,6 @@ constexpr absl::string_view kSweepPrefix = "sweep/";
 constexpr absl::string_view kLastTickKey = "tick/last";
 // Present once every logged event is in the person_events index.
 constexpr absl::string_view kPersonEventsIndexedKey = "index/person_events";
-
-google::protobuf::Timestamp ToProtoTime(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration remainder;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &remainder));
-  int64_t nanos = absl::ToInt64Nanoseconds(remainder);
-  if (nanos < 0) {
-    ts.set_seconds(ts.seconds() - 1);
-    nanos += 1000000000;
-  }
-  ts.set_nanos(static_cast<int32_t>(nanos));
-  return ts;
-}
 
 std::string SweepKey(uint64_t id) { return absl::StrFormat("%s%020d", kSweepPrefix, id); }
 
@@ -116,7 +104,7 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, ab
   WriteBatch batch(*store_);
   storage::v1::EventLogEntry entry = event.entry;
   entry.set_sequence(sequence);
-  *entry.mutable_received_at() = ToProtoTime(received_at);
+  *entry.mutable_received_at() = ToProtoTimestamp(received_at);
   storage::v1::EventIdEntry id_entry;
   id_entry.set_sequence(sequence);
   id_entry.set_fingerprint(event.entry.fingerprint());
@@ -131,7 +119,7 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, ab
     *job.mutable_broadcast() = entry.broadcast();
     job.set_day_days(DaysSinceEpoch(Today(received_at)));
     job.set_triggered_by(absl::StrCat("broadcast ", event_id));
-    *job.mutable_started_at() = ToProtoTime(received_at);
+    *job.mutable_started_at() = ToProtoTimestamp(received_at);
     result.sweep_id = next_sweep_id_;
     StartSweep(std::move(job), &batch);
   }
@@ -268,7 +256,7 @@ absl::StatusOr<TickResult> EventApplier::Tick(absl::CivilDay day) {
     job.set_kind(storage::v1::SweepJob::DAILY);
     job.set_day_days(DaysSinceEpoch(day));
     job.set_triggered_by(absl::StrCat("daily ", FormatIsoDate(day)));
-    *job.mutable_started_at() = ToProtoTime(clock_->Now());
+    *job.mutable_started_at() = ToProtoTimestamp(clock_->Now());
     result.sweep_id = next_sweep_id_;
     StartSweep(std::move(job), &batch);
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
@@ -16,18 +17,6 @@
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
-  return ts;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 enum class Keyword { kAccept, kDecline, kStop, kContest, kOther };
 
@@ -78,7 +67,7 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     m.set_status(storage::v1::MESSAGE_LEASED);
     m.set_leased_by(gateway);
     m.set_attempts(m.attempts() + 1);
-    *m.mutable_lease_expires_at() = ToProto(now + lease);
+    *m.mutable_lease_expires_at() = ToProtoTimestamp(now + lease);
     *m.mutable_ready_at() = m.lease_expires_at();  // leased again when the lease expires
     PutMessage(&batch, &before, m);
     leased.push_back({m, phone});
@@ -126,7 +115,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     m.set_status(storage::v1::MESSAGE_PENDING);
     m.set_failure(failure);
     int index = std::min<int>(static_cast<int>(m.attempts()) - 1, 3);
-    *m.mutable_ready_at() = ToProto(now + kRetryDelays[std::max(index, 0)]);
+    *m.mutable_ready_at() = ToProtoTimestamp(now + kRetryDelays[std::max(index, 0)]);
     result = "will retry";
   } else {
     m.set_failure(failure);
@@ -234,7 +223,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   storage::v1::ReplyRecord record;
   record.set_format_version(kStorageFormatVersion);
   record.set_reply_id(reply_id);
-  *record.mutable_received_at() = ToProto(received_at);
+  *record.mutable_received_at() = ToProtoTimestamp(received_at);
   record.set_sender_person_id(persons.empty() ? "" : persons.front());
   record.set_text(text);
   const auto to_caseworker = [&](const std::string& why) {
@@ -250,7 +239,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     for (const std::string& person : persons) {
       storage::v1::OptOut opt_out;
       opt_out.set_person_id(person);
-      *opt_out.mutable_at() = ToProto(received_at);
+      *opt_out.mutable_at() = ToProtoTimestamp(received_at);
       opt_out.set_how("sms STOP");
       PutOptOut(&batch, opt_out);
       audit_->Append(&batch, now, AuditRecord{"person.opted_out", "", "", actor, "", "opted out", reply_id}, opt_out);

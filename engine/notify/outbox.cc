@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
@@ -10,14 +11,6 @@
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
-  return ts;
-}
 
 std::string ReadyKey(const storage::v1::OutboxMessage& m) {
   return absl::StrFormat("r/%020d/%s", m.ready_at().seconds(), m.message_id());
@@ -49,7 +42,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   m.set_reference_code(decision.reference_code());
   m.set_urgent(urgent);
   m.set_letter_fallback(letter_fallback);
-  *m.mutable_created_at() = ToProto(now);
+  *m.mutable_created_at() = ToProtoTimestamp(now);
   ASSIGN_OR_RETURN(const storage::v1::PersonState* state, persons->Find(recipient));
   std::string language = state != nullptr ? StringAttribute(*state, city.language_attribute) : "";
   if (language != "en") language = "fr";
@@ -67,7 +60,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   m.set_channel(storage::v1::CHANNEL_SMS);
   ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(store, recipient));
   m.set_status(opted_out ? storage::v1::MESSAGE_SUPPRESSED : storage::v1::MESSAGE_PENDING);
-  *m.mutable_ready_at() = ToProto(ReadyAt(now, urgent, city));
+  *m.mutable_ready_at() = ToProtoTimestamp(ReadyAt(now, urgent, city));
   return m;
 }
 

@@ -5,24 +5,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/store/codec.h"
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp ts;
-  absl::Duration rem;
-  ts.set_seconds(absl::IDivDuration(time - absl::UnixEpoch(), absl::Seconds(1), &rem));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(rem)));
-  return ts;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 std::string CaseKey(absl::string_view id) { return absl::StrCat("c/", id); }
 std::string QueueKey(const storage::v1::RecourseCase& c) {
@@ -47,7 +36,7 @@ absl::Status RequireClaim(const storage::v1::RecourseCase& c, absl::string_view 
     return absl::FailedPreconditionError(absl::StrCat(
         "to ", what, " case ", c.case_id(), ", claim it first",
         IsClaimed(c, now) ? absl::StrCat(" (", c.claimed_by(), " holds it until ",
-                                         FormatRfc3339(FromProto(c.claim_expires_at())), ")")
+                                         FormatRfc3339(FromProtoTimestamp(c.claim_expires_at())), ")")
                           : ""));
   }
   return absl::OkStatus();
@@ -82,16 +71,16 @@ storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, s
   c.set_arrondissement(ArrondissementOf(decision));
   c.set_kind(kind);
   c.set_status(storage::v1::CASE_OPEN);
-  *c.mutable_opened_at() = ToProto(now);
+  *c.mutable_opened_at() = ToProtoTimestamp(now);
   int sla = decision.review_sla_days() > 0 ? decision.review_sla_days() : 61;
-  *c.mutable_due_at() = ToProto(now + absl::Hours(24) * sla);
+  *c.mutable_due_at() = ToProtoTimestamp(now + absl::Hours(24) * sla);
   c.set_opened_by(std::string(opened_by));
   c.set_contest_reason(std::string(reason));
   return c;
 }
 
 bool IsClaimed(const storage::v1::RecourseCase& c, absl::Time now) {
-  return !c.claimed_by().empty() && FromProto(c.claim_expires_at()) > now;
+  return !c.claimed_by().empty() && FromProtoTimestamp(c.claim_expires_at()) > now;
 }
 
 absl::Status Claim(storage::v1::RecourseCase* c, absl::string_view caseworker, absl::Time now, absl::Duration lease,
@@ -101,12 +90,12 @@ absl::Status Claim(storage::v1::RecourseCase* c, absl::string_view caseworker, a
   }
   if (IsClaimed(*c, now) && c->claimed_by() != caseworker) {
     return absl::FailedPreconditionError(absl::StrCat("case ", c->case_id(), " is claimed by ", c->claimed_by(),
-                                                      " until ", FormatRfc3339(FromProto(c->claim_expires_at()))));
+                                                      " until ", FormatRfc3339(FromProtoTimestamp(c->claim_expires_at()))));
   }
   if (!c->claimed_by().empty() && !IsClaimed(*c, now) && expired_claim != nullptr) *expired_claim = c->claimed_by();
   if (c->claimed_by() != caseworker || !IsClaimed(*c, now)) c->set_claims(c->claims() + 1);
   c->set_claimed_by(std::string(caseworker));
-  *c->mutable_claim_expires_at() = ToProto(now + lease);
+  *c->mutable_claim_expires_at() = ToProtoTimestamp(now + lease);
   return absl::OkStatus();
 }
 
@@ -116,7 +105,7 @@ absl::Status AddNote(storage::v1::RecourseCase* c, absl::string_view caseworker,
   RETURN_IF_ERROR(RequireClaim(*c, caseworker, now, "add a note to"));
   storage::v1::CaseNote* note = c->add_notes();
   note->set_caseworker(std::string(caseworker));
-  *note->mutable_at() = ToProto(now);
+  *note->mutable_at() = ToProtoTimestamp(now);
   note->set_text(std::string(text));
   return absl::OkStatus();
 }
@@ -139,7 +128,7 @@ absl::Status Resolve(storage::v1::RecourseCase* c, absl::string_view caseworker,
   c->set_resolution_reason(std::string(reason));
   c->set_resolution_legal_basis(std::string(legal_basis));
   c->set_resolved_by(std::string(caseworker));
-  *c->mutable_resolved_at() = ToProto(now);
+  *c->mutable_resolved_at() = ToProtoTimestamp(now);
   c->clear_claimed_by();
   c->clear_claim_expires_at();
   return absl::OkStatus();
@@ -169,7 +158,7 @@ absl::StatusOr<std::vector<storage::v1::RecourseCase>> ListCases(const Store& st
   const auto matches = [&](const storage::v1::RecourseCase& c) {
     if (!filter.service.empty() && c.service() != filter.service) return false;
     if (filter.arrondissement != 0 && c.arrondissement() != filter.arrondissement) return false;
-    if (filter.due_before && FromProto(c.due_at()) >= *filter.due_before) return false;
+    if (filter.due_before && FromProtoTimestamp(c.due_at()) >= *filter.due_before) return false;
     return true;
   };
   if (filter.open_only) {

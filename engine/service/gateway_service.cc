@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/utf8.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/grpc_status.h"
@@ -9,10 +10,6 @@
 
 namespace proactive {
 namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 class GatewayService final : public v1::Gateway::CallbackService {
  public:
@@ -77,7 +74,7 @@ class GatewayService final : public v1::Gateway::CallbackService {
     absl::Status valid = CheckText(request->gateway_message_id(), "gateway_message_id", true);
     if (valid.ok()) valid = CheckText(request->from(), "from", true);
     if (valid.ok()) valid = CheckText(request->text(), "text", false);
-    const absl::Time received = request->has_received_at() ? FromProto(request->received_at()) : clock_->Now();
+    const absl::Time received = request->has_received_at() ? FromProtoTimestamp(request->received_at()) : clock_->Now();
     return Run(context, kReportReplyMethod, valid,
                [=, from = request->from(), text = request->text(),
                 gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/ingest/value_conversion.h"
@@ -12,10 +13,6 @@
 
 namespace proactive {
 namespace {
-
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 class RecourseService final : public v1::Recourse::CallbackService {
  public:
@@ -209,7 +206,7 @@ v1::RecourseCase ToApiCase(const storage::v1::RecourseCase& c, absl::Time now) {
   out.set_status(c.status() == storage::v1::CASE_RESOLVED ? "resolved" : "open");
   *out.mutable_opened_at() = c.opened_at();
   *out.mutable_due_at() = c.due_at();
-  out.set_overdue(c.status() == storage::v1::CASE_OPEN && FromProto(c.due_at()) < now);
+  out.set_overdue(c.status() == storage::v1::CASE_OPEN && FromProtoTimestamp(c.due_at()) < now);
   out.set_opened_by(c.opened_by());
   if (!c.contest_reason().empty()) out.set_contest_reason(c.contest_reason());
   if (IsClaimed(c, now)) {
