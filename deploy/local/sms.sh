@@ -127,7 +127,7 @@ sms_failed() {
 # SIGTERM in reverse order of start: the connector, smsbox, fakesmsc, then
 # bearerbox (which takes a few seconds).
 stop_sms_gateway() {
-  exec 7>&- 2>/dev/null || true
+  exec 7>&-
   local i
   for ((i = ${#SMS_PIDS[@]} - 1; i >= 0; i--)); do
     kill -TERM "${SMS_PIDS[i]}" 2>/dev/null && wait "${SMS_PIDS[i]}" 2>/dev/null || true
