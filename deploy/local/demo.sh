@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The demo a newcomer can watch: installs what is missing, builds, starts
-# proactived on its embedded RocksDB with the Paris rules, and plays a small
-# Paris scenario step by step.
+# proactived on its embedded RocksDB with the Paris rules and a real Kannel
+# on loopback for SMS, and plays a small Paris scenario step by step.
 #   deploy/local/demo.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+# SMS go through Kannel: bearerbox and smsbox (kannel), and fakesmsc
+# (kannel-extras) playing the citizens' phones.
+export EXTRA_PACKAGES="${EXTRA_PACKAGES:-} kannel kannel-extras"
 "$ROOT/deploy/local/setup.sh"
+source "$ROOT/deploy/local/sms.sh"
 
 BIN="$BUILD_DIR/engine"
 CTL="$BIN/cli/proactivectl"
@@ -18,10 +22,13 @@ rm -rf "$DATA" && mkdir -p "$DATA"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
 
+# A free port the first time; the same one after a restart, where the SMS
+# connector looks for it.
+unset PROACTIVE_SERVER
 start_daemon() {
   rm -f "$DATA/ready"
   "$BIN/server/proactived" --data_dir="$DATA/db" --rules_dir="$ROOT/rules" \
-    --listen=127.0.0.1:0 --ready_file="$DATA/ready" --insecure \
+    --listen="${PROACTIVE_SERVER:-127.0.0.1:0}" --ready_file="$DATA/ready" --insecure \
     --clock_start=2026-06-29T08:00:00Z >>"$DATA/proactived.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 1 100); do [ -s "$DATA/ready" ] && break; sleep 0.1; done
@@ -29,12 +36,20 @@ start_daemon() {
   export PROACTIVE_SERVER="$(cat "$DATA/ready")"
 }
 stop_daemon() { kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null || true; }
-trap stop_daemon EXIT
+trap 'stop_sms_gateway; stop_daemon' EXIT
 
 step "Starting proactived (embedded RocksDB in var/demo/db, rules from rules/)"
 echo "The demo's clock starts on 29 June 2026, so that its dates stay meaningful."
 start_daemon
 echo "proactived is serving gRPC on $PROACTIVE_SERVER (log: var/demo/proactived.log)"
+
+step "Starting the SMS gateway: Kannel on loopback, and proactive-sms-kannel between it and proactived"
+SMS_DIR="$DATA/kannel"
+start_sms_gateway "$PROACTIVE_SERVER"
+echo "bearerbox and smsbox (Kannel 1.4.5) run on free loopback ports; fakesmsc plays the operator's"
+echo "SMS centre and the citizens' phones. proactive-sms-kannel leases the messages of the engine's"
+echo "outbox and hands them to Kannel; it posts the citizens' answers back (docs/sms.md)."
+echo "Logs and configuration: var/demo/kannel/"
 
 step "The civil registry, the CAF, the social action centre and the citizens' Paris accounts publish events"
 echo "Each line of deploy/demo/paris-sample.ndjson is one event; values are typed by rules/schema.yaml."
@@ -77,6 +92,19 @@ OFFER=$("$CTL" decisions list P0001 | awk '{print $1}' | head -1)
 echo "Everything a decision was made from: rule and version, legal basis, data used and their sources:"
 show "$CTL" decisions show "$OFFER"
 
+step "The offer reaches the guardian's phone by SMS, through Kannel"
+GUARDIAN=+33639980002
+echo "Its text comes from the rule, with the reference code and the city's algorithm notice:"
+wait_for_sms "$GUARDIAN" maternelle && show_sms "$GUARDIAN" maternelle
+CODE=$(sms_to "$GUARDIAN" maternelle | grep -o 'OUI [0-9A-Z]*' | head -1 | cut -d' ' -f2)
+
+step "The guardian accepts by answering OUI $CODE: the offer is confirmed, the formal decision issued"
+phone_answers "$GUARDIAN" "OUI $CODE"
+wait_until "'$CTL' decisions list P0001 | grep -q ' confirmed '" 30 || true
+show "$CTL" decisions list P0001
+echo "The engine's acknowledgement leaves through the outbox too:"
+wait_for_sms "$GUARDIAN" acceptation && show_sms "$GUARDIAN" acceptation
+
 step "Météo-France raises a red heatwave warning for Paris: the engine sweeps the population"
 show "$CTL" publish --file "$DEMO/heatwave-red.ndjson" --schema "$ROOT/rules/schema.yaml"
 for _ in $(seq 1 50); do "$CTL" status | grep -q " 0 sweeps pending" && break; sleep 0.1; done
@@ -84,6 +112,20 @@ echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX regis
 show "$CTL" decisions list P0010
 show "$CTL" decisions list P0011
 "$CTL" decisions list P0011 >"$DATA/roux-decisions.txt" 2>&1 || true
+echo "Heatwave messages are urgent: even at night they would leave at once, past the quiet hours."
+PETIT=+33639980010 ROUX=+33639980011
+wait_for_sms "$PETIT" canicule && show_sms "$PETIT" canicule
+wait_for_sms "$ROUX" canicule && show_sms "$ROUX" canicule
+
+step "Citizens answer by SMS: Mme Petit contests her notice, M. Roux wants no more messages"
+HEAT_CODE=$(sms_to "$PETIT" canicule | grep -o 'RECOURS [0-9A-Z]*' | head -1 | cut -d' ' -f2)
+phone_answers "$PETIT" "RECOURS $HEAT_CODE"
+echo "A contest by SMS opens a case for a caseworker; the decision is in review until one resolves it:"
+wait_until "'$CTL' decisions list P0010 | grep -q 'in review'" 30 || true
+show "$CTL" decisions list P0010
+phone_answers "$ROUX" "STOP"
+echo "STOP is answered at once, and M. Roux gets no proactive message again:"
+wait_for_sms "$ROUX" "ne recevrez plus" && show_sms "$ROUX" "ne recevrez plus"
 
 step "Months later, the daily schedule finds an identity card that expires in 59 days"
 show "$CTL" tick --date 2026-11-21
@@ -94,7 +136,7 @@ show "$CTL" tick --date 2026-11-21
 step "The family contests the offer: a contested decision always goes to a human"
 show "$CTL" decisions contest "$OFFER" --reason "Nous déménageons à Lyon en août"
 show "$CTL" recourse list
-CASE=$("$CTL" recourse list | awk '{print $1}' | head -1)
+CASE=$("$CTL" recourse list | grep "$OFFER" | awk '{print $1}' | head -1)
 echo "A caseworker claims the case (the claim expires if abandoned), calls the family, resolves it"
 echo "with a written reason and its legal basis:"
 show "$CTL" recourse claim "$CASE"
@@ -102,6 +144,8 @@ show "$CTL" recourse note "$CASE" --text "Appel à la famille : départ pour Lyo
 show "$CTL" recourse resolve "$CASE" --outcome overturned \
   --reason "La famille quitte Paris en août : la proposition d'inscription n'a plus d'objet." \
   --legal_basis "Code de l'éducation, art. L131-5"
+echo "The family is told the outcome and the reason by SMS:"
+wait_for_sms "$GUARDIAN" examinée && show_sms "$GUARDIAN" examinée
 echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the review in it:"
 show "$CTL" decisions explain "$OFFER"
 echo "Every change was chained in the audit log:"
@@ -139,11 +183,14 @@ echo "and the daemon keeps running its current rule set."
 step "Restarting the daemon: every acknowledged event was fsynced, the state is still there"
 stop_daemon
 start_daemon
+echo "(proactive-sms-kannel waited for it and carries on: messages stay in the outbox until Kannel has them)"
 show "$CTL" person show P0010
 show "$CTL" decisions list P0010
 
 step "Done"
 echo "The daemon log never contains phone numbers or names: see var/demo/proactived.log"
+echo "$(sms_inbox | wc -l) SMS reached the demo's phones through Kannel, the synthetic Parisians' included."
+echo "Kannel's own logs (var/demo/kannel/) do hold numbers and texts: docs/sms.md says how to keep them."
 if [ -t 0 ]; then
   echo "proactived is still running on $PROACTIVE_SERVER. Try, in another terminal:"
   echo "  PROACTIVE_SERVER=$PROACTIVE_SERVER $CTL person show P0030"

@@ -3,11 +3,7 @@
 // compiled, evaluated with small cost limits and a trace, and formatted.
 // Nothing may crash, hang or leak, whatever the input.
 //
-//   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14
-//       -DPROACTIVE_FUZZERS=ON
-//   make -C build-fuzz expression_fuzzer
-//   build-fuzz/tests/fuzz/expression_fuzzer -max_total_time=600
-//       tests/fuzz/corpus/expression
+//   tests/fuzz/run.sh expression_fuzzer 10   # builds build-fuzz/ with clang-14
 //
 // Without PROACTIVE_FUZZERS the corpus replays as the ctest
 // fuzz.expression_corpus (replay_main.cc).

@@ -6,14 +6,16 @@
 #   tests/fuzz/run.sh event_json_fuzzer 10
 #   tests/fuzz/run.sh rule_pack_fuzzer 5 -max_len=8192
 #
-# NAME: event_json_fuzzer, event_proto_fuzzer or rule_pack_fuzzer.
+# NAME: event_json_fuzzer, event_proto_fuzzer, rule_pack_fuzzer or
+# expression_fuzzer.
 # Builds with clang-14 into build-fuzz/ (configured once; JOBS=2 by default).
 # New interesting inputs go to build-fuzz/fuzz/NAME/corpus/, crashes, leaks
 # and timeouts to build-fuzz/fuzz/NAME/artifacts/; the seed corpus
-# tests/fuzz/corpus/NAME/ is only read. Replay an artefact with
+# tests/fuzz/corpus/NAME/ (corpus/expression/ for expression_fuzzer) is
+# only read. Replay an artefact with
 #   build-fuzz/tests/NAME build-fuzz/fuzz/NAME/artifacts/crash-...
 # and, once fixed, copy it into tests/fuzz/corpus/NAME/ so that ctest replays
-# it (test NAME_corpus).
+# it (test NAME_corpus, or fuzz.expression_corpus).
 set -euo pipefail
 NAME="${1:?usage: tests/fuzz/run.sh NAME MINUTES [libFuzzer flags...]}"
 MINUTES="${2:?usage: tests/fuzz/run.sh NAME MINUTES [libFuzzer flags...]}"
@@ -21,6 +23,8 @@ shift 2
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${PROACTIVE_FUZZ_BUILD:-$ROOT/build-fuzz}"
 SEEDS="$ROOT/tests/fuzz/corpus/$NAME"
+# The expression fuzzer's corpus predates the naming (ctest fuzz.expression_corpus reads it).
+[[ "$NAME" == expression_fuzzer ]] && SEEDS="$ROOT/tests/fuzz/corpus/expression"
 [[ -d "$SEEDS" ]] || { echo "no seed corpus $SEEDS (unknown fuzzer $NAME?)" >&2; exit 2; }
 command -v clang++-14 >/dev/null || { echo "needs clang-14 and libclang-rt-14-dev (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
