@@ -1,8 +1,9 @@
 // Writes seeds for event_proto_fuzzer: every event of the given NDJSON files
 // that parses, as a binary v1::PublishRequest, one file per event.
 //
-//   build/tests/event_proto_seed_writer tests/fuzz/corpus/event_proto_fuzzer \
+//   build/tests/event_proto_seed_writer tests/fuzz/corpus/event_proto_fuzzer
 //       deploy/demo/paris-sample.ndjson deploy/demo/bad-events.ndjson
+// (one command line)
 #include <cstdio>
 #include <fstream>
 #include <string>
