@@ -49,7 +49,8 @@ void PrintFull(const v1::Decision& d) {
   std::printf("  person        %s; told: %s\n", d.person_id().c_str(), absl::StrJoin(d.recipients(), ", ").c_str());
   std::printf("  rule          %s version %s (pack %s %s)\n", d.rule_id().c_str(), d.rule_version().substr(0, 12).c_str(),
               d.pack().c_str(), d.pack_version().c_str());
-  std::printf("  service       %s, period %s\n", d.service().c_str(), d.once_per().c_str());
+  std::printf("  service       %s, period %s\n", d.service().c_str(),
+              d.once_per().empty() && d.has_pseudonymised_at() ? "(erased)" : d.once_per().c_str());
   std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(), Time(d.created_at()).c_str(),
               d.evaluation_date().c_str());
   std::printf("  status        %s\n", d.status().c_str());

@@ -5,18 +5,10 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "engine/common/proto_time.h"
 #include "engine/decision/decision_keys.h"
 
 namespace proactive {
-namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(t));
-  return ts;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> NewPseudonym() {
   char bytes[10];
@@ -59,7 +51,7 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d,
         change.set_reason(kErasedText);
     }
   }
-  *d->mutable_pseudonymised_at() = ToTimestamp(now);
+  *d->mutable_pseudonymised_at() = ToProtoTimestamp(now);
 }
 
 void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym,
@@ -71,7 +63,7 @@ void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym,
   if (!c->resolution_reason().empty()) c->set_resolution_reason(kErasedText);
   for (storage::v1::NamedValue& amended : *c->mutable_amended_parameters())
     amended.clear_value();
-  *c->mutable_pseudonymised_at() = ToTimestamp(now);
+  *c->mutable_pseudonymised_at() = ToProtoTimestamp(now);
 }
 
 }  // namespace proactive

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/denied_reactor.h"
@@ -18,12 +19,6 @@
 
 namespace proactive {
 namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  google::protobuf::Timestamp t;
-  t.set_seconds(absl::ToUnixSeconds(time));
-  return t;
-}
 
 absl::StatusOr<const ReferenceTableSpec*> FindTable(
     const AttributeSchema& schema, absl::string_view table) {
@@ -190,7 +185,7 @@ class ReplaceTableReactor final
     record.set_version(current ? current->version() + 1 : 1);
     record.set_fingerprint(fingerprint);
     record.set_source(source_);
-    *record.mutable_replaced_at() = ToTimestamp(deps_.clock->Now());
+    *record.mutable_replaced_at() = ToProtoTimestamp(deps_.clock->Now());
     RETURN_IF_ERROR(
         ReplaceReferenceTable(deps_.store, record, std::move(sorted)));
     response_->set_version(record.version());
