@@ -10,10 +10,17 @@ namespace proactive {
 
 absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string& person_id, PersonSource* source,
                                      const EvaluationContext& evaluation, WriteBatch* batch) {
-  absl::StatusOr<std::unique_ptr<PersonGraph>> graph = PersonGraph::Build(person_id, *rule.env, source);
+  absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
+      PersonGraph::Build(person_id, *rule.env, source, GraphNeedsOf(rule));
   if (absl::IsNotFound(graph.status())) return absl::OkStatus();
   RETURN_IF_ERROR(graph.status());
-  RuleOutcome outcome = EvaluateRule(rule, **graph, evaluation, /*with_trace=*/false);
+  return ConsiderGraph(rule, **graph, source, evaluation, batch);
+}
+
+absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
+                                          const EvaluationContext& evaluation, WriteBatch* batch) {
+  const std::string& person_id = graph.subject().id();
+  RuleOutcome outcome = EvaluateRule(rule, graph, evaluation, /*with_trace=*/false);
   if (!outcome.fires()) return absl::OkStatus();
   DecisionKey key = KeyOf(rule, person_id, outcome);
   std::string firing = DecisionIdFor(key);
@@ -32,7 +39,7 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
     return absl::OkStatus();
   }
   // Evaluate again with the trace: only for the few that fire.
-  RuleOutcome traced = EvaluateRule(rule, **graph, evaluation, /*with_trace=*/true);
+  RuleOutcome traced = EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
   storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, traced, context_);
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review =

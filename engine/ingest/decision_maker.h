@@ -25,6 +25,9 @@
 
 namespace proactive {
 
+// What `rule` reads of a person's graph.
+inline GraphNeeds GraphNeedsOf(const CompiledRule& rule) { return GraphNeeds{rule.reads_links, rule.reads_household}; }
+
 class DecisionMaker {
  public:
   // REQUIRES: `rules`, `store` and `audit` outlive the maker.
@@ -36,6 +39,11 @@ class DecisionMaker {
   // errors.
   absl::Status Consider(const CompiledRule& rule, const std::string& person_id, PersonSource* source,
                         const EvaluationContext& evaluation, WriteBatch* batch);
+  // The same on a graph already built, which several rules of one
+  // environment share (sweeps). REQUIRES: `graph` was built from `rule.env`
+  // with at least GraphNeedsOf(rule), from `source`.
+  absl::Status ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
+                             const EvaluationContext& evaluation, WriteBatch* batch);
 
   int decisions_made() const { return decisions_made_; }
   const DecisionContext& context() const { return context_; }

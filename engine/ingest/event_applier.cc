@@ -279,12 +279,24 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
     candidates = job.kind() == storage::v1::SweepJob::BROADCAST ? rules->BroadcastRules(job.broadcast().topic())
                                                                  : rules->DailyRules();
   }
+  // The scan reads the states the rules need: the source keeps them rather
+  // than reading each again.
+  StorePersonSource source(store_);
   std::vector<std::string> persons;
+  absl::Status decode_error;
   const std::string start = job.cursor().empty() ? "" : absl::StrCat(job.cursor(), absl::string_view("\0", 1));
-  RETURN_IF_ERROR(store_->ScanFrom(Family::kPersons, start, [&](absl::string_view key, absl::string_view) {
+  RETURN_IF_ERROR(store_->ScanFrom(Family::kPersons, start, [&](absl::string_view key, absl::string_view value) {
+    absl::StatusOr<storage::v1::PersonState> state =
+        DecodeRecord<storage::v1::PersonState>(value, "a person state of the sweep");
+    if (!state.ok()) {
+      decode_error = state.status();
+      return false;
+    }
+    source.Keep(*std::move(state));
     persons.emplace_back(key);
     return static_cast<int>(persons.size()) < max_persons;
   }));
+  RETURN_IF_ERROR(decode_error);
   WriteBatch batch(*store_);
   const absl::CivilDay day = DayFromEpochDays(job.day_days());
   if (rules == nullptr) {
@@ -296,10 +308,28 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   }
   DecisionMaker maker(*rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
-  StorePersonSource source(store_);
+  // Rules of one environment (a topic's, or the daily ones) share each
+  // person's graph, built with what any of them reads.
+  bool shared_env = true;
+  GraphNeeds needs{false, false};
+  for (const CompiledRule* rule : candidates) {
+    shared_env = shared_env && rule->env == candidates.front()->env;
+    needs.links = needs.links || rule->reads_links;
+    needs.household = needs.household || rule->reads_household;
+  }
   for (const std::string& person : persons) {
+    if (!shared_env || candidates.empty()) {
+      for (const CompiledRule* rule : candidates) {
+        RETURN_IF_ERROR(maker.Consider(*rule, person, &source, evaluation, &batch));
+      }
+      continue;
+    }
+    absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
+        PersonGraph::Build(person, *candidates.front()->env, &source, needs);
+    if (absl::IsNotFound(graph.status())) continue;
+    RETURN_IF_ERROR(graph.status());
     for (const CompiledRule* rule : candidates) {
-      RETURN_IF_ERROR(maker.Consider(*rule, person, &source, evaluation, &batch));
+      RETURN_IF_ERROR(maker.ConsiderGraph(*rule, **graph, &source, evaluation, &batch));
     }
   }
   progress.persons = static_cast<int>(persons.size());

@@ -60,6 +60,11 @@ void StorePersonSource::Override(const storage::v1::PersonState& state) {
   states_[state.person_id()] = std::make_unique<storage::v1::PersonState>(state);
 }
 
+void StorePersonSource::Keep(storage::v1::PersonState state) {
+  std::string id = state.person_id();
+  states_[std::move(id)] = std::make_unique<storage::v1::PersonState>(std::move(state));
+}
+
 void StorePersonSource::OverrideMembership(const std::string& person_id, const std::string& from,
                                            const std::string& to) {
   if (!from.empty()) removed_members_[from].push_back(person_id);
@@ -143,14 +148,18 @@ const PersonRecord* PersonGraph::Find(const std::string& person_id) const {
 }
 
 absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::string& subject_id,
-                                                                const RuleEnvironment& env, PersonSource* source) {
+                                                                const RuleEnvironment& env, PersonSource* source,
+                                                                GraphNeeds needs) {
   ASSIGN_OR_RETURN(const storage::v1::PersonState* subject_state, source->Find(subject_id));
   if (subject_state == nullptr) return absl::NotFoundError(absl::StrCat("no person \"", subject_id, "\""));
+  // Linked persons come before household members in records(), which orders
+  // a decision's household inputs: a household needs the links loaded too.
+  needs.links = needs.links || needs.household;
   std::unique_ptr<PersonGraph> graph(new PersonGraph());
   graph->subject_ = graph->AddRecord(env, subject_state);
   std::vector<eval::Value> guardians, children;
   for (const storage::v1::LinkEntry& link : subject_state->links()) {
-    if (link.removed()) continue;
+    if (link.removed() || !needs.links) continue;
     ASSIGN_OR_RETURN(const storage::v1::PersonState* other, source->Find(link.person_id()));
     if (other == nullptr) continue;
     PersonRecord* record = graph->AddRecord(env, other);
@@ -159,7 +168,7 @@ absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::strin
   }
   graph->subject_->SetLinks(std::move(guardians), std::move(children));
   std::vector<eval::Value> members;
-  if (!subject_state->household_id().empty()) {
+  if (!subject_state->household_id().empty() && needs.household) {
     ASSIGN_OR_RETURN(std::vector<std::string> ids, source->HouseholdMembers(subject_state->household_id()));
     if (std::find(ids.begin(), ids.end(), subject_id) == ids.end()) ids.push_back(subject_id);
     for (const std::string& id : ids) {

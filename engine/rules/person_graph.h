@@ -41,6 +41,8 @@ class StorePersonSource final : public PersonSource {
   absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
   void Override(const storage::v1::PersonState& state);
+  // Keeps `state`, as read from the store by the caller (a sweep's scan).
+  void Keep(storage::v1::PersonState state);
   // Household membership not yet written: `person_id` moved from `from` to `to`.
   void OverrideMembership(const std::string& person_id, const std::string& from, const std::string& to);
 
@@ -86,11 +88,20 @@ class HouseholdRecord final : public eval::ObjectValue {
   std::vector<eval::Value> values_;
 };
 
+// What of a graph rules read beyond the subject. A sweep evaluates millions
+// of persons: what no rule reads is not loaded (a household is then the
+// subject alone, and it has no links).
+struct GraphNeeds {
+  bool links = true;      // person.guardians, person.children
+  bool household = true;  // household.* (loads the links too: see Build)
+};
+
 class PersonGraph {
  public:
   // NOT_FOUND when the subject is unknown to `source`.
   static absl::StatusOr<std::unique_ptr<PersonGraph>> Build(const std::string& subject_id,
-                                                            const RuleEnvironment& env, PersonSource* source);
+                                                            const RuleEnvironment& env, PersonSource* source,
+                                                            GraphNeeds needs = GraphNeeds());
 
   const PersonRecord& subject() const { return *subject_; }
   const HouseholdRecord& household() const { return *household_; }

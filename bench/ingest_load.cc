@@ -1,0 +1,273 @@
+// Load generator for a running proactived, written with gRPC's async API so
+// that one client thread keeps many calls in flight. Not a test: it prints
+// figures as `key=value` lines that bench/run.sh puts in its table.
+//
+//   ingest_load --target=127.0.0.1:50051 --mode=stream --events=300000 --seed=11
+//   ingest_load --target=127.0.0.1:50051 --mode=unary --in_flight=32 --events=100000 --seed=12
+//   ingest_load --target=127.0.0.1:50051 --mode=broadcast
+//
+// stream: --streams PublishStream calls share the events; events/s counts
+// from the first write to the last acknowledgement (acks come after fsync).
+// unary: Publish calls, --in_flight at a time; events/s and latency
+// percentiles. broadcast: publishes a red heatwave for Paris, then polls the
+// engine's status until no sweep is pending (every chunk is fsynced before it
+// stops being pending): the time from the acknowledgement to that moment.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "engine/client/channel.h"
+#include "engine/synth/synthetic_population.h"
+#include "grpcpp/grpcpp.h"
+#include "proactive/v1/ingestion.grpc.pb.h"
+#include "proactive/v1/rules_admin.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of proactived (plaintext, --insecure)");
+ABSL_FLAG(std::string, mode, "stream", "stream, unary or broadcast");
+ABSL_FLAG(int64_t, events, 200000, "events to send (stream, unary)");
+ABSL_FLAG(int, streams, 4, "concurrent PublishStream calls (stream)");
+ABSL_FLAG(int, in_flight, 32, "concurrent Publish calls (unary)");
+ABSL_FLAG(uint64_t, seed, 11, "synthetic population seed: a new seed gives new persons and event ids");
+ABSL_FLAG(std::string, episode, "bench", "heatwave episode id (broadcast)");
+
+namespace proactive {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::vector<v1::PublishRequest> MakeEvents(int64_t count, uint64_t seed) {
+  std::vector<v1::PublishRequest> events;
+  events.reserve(count);
+  SyntheticPopulationOptions options;
+  options.persons = count / 2 + 16;  // about 2.5 events per person
+  options.seed = seed;
+  GenerateSyntheticPopulation(options, [&](const v1::PublishRequest& event) {
+    if (static_cast<int64_t>(events.size()) < count) events.push_back(event);
+  });
+  return events;
+}
+
+// What a completion-queue tag stands for.
+struct Tag {
+  enum Kind { kStart, kWrite, kWritesDone, kRead, kFinish, kUnary } kind;
+  int call;
+};
+
+struct Stream {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientAsyncReaderWriter<v1::PublishRequest, v1::PublishResponse>> rw;
+  v1::PublishResponse response;
+  grpc::Status status;
+  std::vector<const v1::PublishRequest*> events;
+  size_t next = 0;
+  Tag start{Tag::kStart, 0}, write{Tag::kWrite, 0}, writes_done{Tag::kWritesDone, 0}, read{Tag::kRead, 0},
+      finish{Tag::kFinish, 0};
+};
+
+int RunStreams(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& events, int count) {
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (int i = 0; i < count; ++i) {
+    streams.push_back(std::make_unique<Stream>());
+    for (Tag* tag : {&streams[i]->start, &streams[i]->write, &streams[i]->writes_done, &streams[i]->read,
+                     &streams[i]->finish}) {
+      tag->call = i;
+    }
+  }
+  for (size_t i = 0; i < events.size(); ++i) streams[i % count]->events.push_back(&events[i]);
+  const Clock::time_point start = Clock::now();
+  for (auto& s : streams) {
+    s->rw = stub->PrepareAsyncPublishStream(&s->context, &cq);
+    s->rw->StartCall(&s->start);
+  }
+  int64_t accepted = 0, rejected = 0;
+  int finished = 0;
+  void* raw;
+  bool ok;
+  while (finished < count && cq.Next(&raw, &ok)) {
+    Tag* tag = static_cast<Tag*>(raw);
+    Stream* s = streams[tag->call].get();
+    switch (tag->kind) {
+      case Tag::kStart:
+        if (!ok) {
+          s->rw->Finish(&s->status, &s->finish);
+          break;
+        }
+        s->rw->Read(&s->response, &s->read);
+        [[fallthrough]];
+      case Tag::kWrite:
+        if (s->next < s->events.size()) {
+          s->rw->Write(*s->events[s->next++], &s->write);
+        } else {
+          s->rw->WritesDone(&s->writes_done);
+        }
+        break;
+      case Tag::kWritesDone:
+        break;
+      case Tag::kRead:
+        if (!ok) {
+          s->rw->Finish(&s->status, &s->finish);
+          break;
+        }
+        if (s->response.outcome() == v1::PublishResponse::REJECTED) {
+          ++rejected;
+        } else {
+          ++accepted;
+        }
+        s->rw->Read(&s->response, &s->read);
+        break;
+      case Tag::kFinish:
+        if (!s->status.ok()) std::fprintf(stderr, "stream: %s\n", s->status.error_message().c_str());
+        ++finished;
+        break;
+      case Tag::kUnary:
+        break;
+    }
+  }
+  const double seconds = SecondsSince(start);
+  std::printf("stream_events=%lld\nstream_rejected=%lld\nstream_seconds=%.3f\nstream_events_per_s=%.0f\n",
+              static_cast<long long>(accepted), static_cast<long long>(rejected), seconds, accepted / seconds);
+  return rejected == 0 && accepted == static_cast<int64_t>(events.size()) ? 0 : 1;
+}
+
+struct UnaryCall {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::PublishResponse>> reader;
+  v1::PublishResponse response;
+  grpc::Status status;
+  Clock::time_point sent;
+  Tag tag{Tag::kUnary, 0};
+};
+
+int RunUnary(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& events, int in_flight) {
+  grpc::CompletionQueue cq;
+  std::vector<double> latencies_ms;
+  latencies_ms.reserve(events.size());
+  size_t next = 0;
+  int64_t failed = 0;
+  int outstanding = 0;
+  auto send = [&](std::unique_ptr<UnaryCall>* slot, int index) {
+    *slot = std::make_unique<UnaryCall>();
+    UnaryCall* call = slot->get();
+    call->tag.call = index;
+    SetDeadline(&call->context, absl::Seconds(30));
+    call->sent = Clock::now();
+    call->reader = stub->PrepareAsyncPublish(&call->context, events[next++], &cq);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, &call->tag);
+    ++outstanding;
+  };
+  std::vector<std::unique_ptr<UnaryCall>> calls(in_flight);
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < in_flight && next < events.size(); ++i) send(&calls[i], i);
+  void* raw;
+  bool ok;
+  while (outstanding > 0 && cq.Next(&raw, &ok)) {
+    const int index = static_cast<Tag*>(raw)->call;
+    UnaryCall* call = calls[index].get();
+    --outstanding;
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - call->sent).count());
+    if (!ok || !call->status.ok()) {
+      if (failed++ == 0) std::fprintf(stderr, "unary: %s\n", call->status.error_message().c_str());
+    }
+    if (next < events.size()) send(&calls[index], index);
+  }
+  const double seconds = SecondsSince(start);
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto percentile = [&](double p) {
+    return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1,
+                                                               static_cast<size_t>(p * latencies_ms.size()))];
+  };
+  std::printf("unary_events=%zu\nunary_failed=%lld\nunary_seconds=%.3f\nunary_events_per_s=%.0f\n"
+              "unary_p50_ms=%.2f\nunary_p99_ms=%.2f\n",
+              latencies_ms.size(), static_cast<long long>(failed), seconds, latencies_ms.size() / seconds,
+              percentile(0.50), percentile(0.99));
+  return failed == 0 ? 0 : 1;
+}
+
+absl::StatusOr<v1::EngineStatus> GetStatus(v1::RulesAdmin::Stub* admin) {
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::EngineStatus status;
+  grpc::Status rpc = admin->GetStatus(&context, v1::GetStatusRequest(), &status);
+  if (!rpc.ok()) return absl::UnavailableError(rpc.error_message());
+  return status;
+}
+
+int RunBroadcast(const std::shared_ptr<grpc::Channel>& channel) {
+  auto ingestion = v1::Ingestion::NewStub(channel);
+  auto admin = v1::RulesAdmin::NewStub(channel);
+  absl::StatusOr<v1::EngineStatus> before = GetStatus(admin.get());
+  if (!before.ok()) {
+    std::fprintf(stderr, "status: %s\n", before.status().ToString().c_str());
+    return 1;
+  }
+  v1::PublishRequest request;
+  v1::BroadcastEvent* broadcast = request.mutable_broadcast();
+  const std::string episode = absl::GetFlag(FLAGS_episode);
+  broadcast->set_event_id(absl::StrCat("bench-heatwave-", episode));
+  broadcast->set_topic("weather.heatwave");
+  broadcast->set_area("75");
+  broadcast->set_source("meteo-france");
+  // Before the bench daemon's --clock_start (2026-09-01T12:00:00Z).
+  broadcast->mutable_occurred_at()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2026, 9, 1, 10, 0, 0), absl::UTCTimeZone())));
+  v1::Attribute* level = broadcast->add_fields();
+  level->set_name("level");
+  level->mutable_value()->set_string_value("red");
+  v1::Attribute* id = broadcast->add_fields();
+  id->set_name("episode_id");
+  id->mutable_value()->set_string_value(episode);
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(60));
+  v1::PublishResponse response;
+  const Clock::time_point sent = Clock::now();
+  grpc::Status rpc = ingestion->Publish(&context, request, &response);
+  const Clock::time_point acked = Clock::now();
+  if (!rpc.ok()) {
+    std::fprintf(stderr, "broadcast: %s\n", rpc.error_message().c_str());
+    return 1;
+  }
+  for (;;) {
+    absl::StatusOr<v1::EngineStatus> status = GetStatus(admin.get());
+    if (!status.ok()) {
+      std::fprintf(stderr, "status: %s\n", status.status().ToString().c_str());
+      return 1;
+    }
+    if (status->pending_sweeps() == 0) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  std::printf("broadcast_ack_ms=%.1f\nbroadcast_end_to_end_ms=%.1f\n",
+              std::chrono::duration<double, std::milli>(acked - sent).count(),
+              std::chrono::duration<double, std::milli>(Clock::now() - acked).count());
+  return 0;
+}
+
+int Run() {
+  std::shared_ptr<grpc::Channel> channel = ConnectToEngine(absl::GetFlag(FLAGS_target));
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  if (mode == "broadcast") return RunBroadcast(channel);
+  std::vector<v1::PublishRequest> events = MakeEvents(absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_seed));
+  auto stub = v1::Ingestion::NewStub(channel);
+  if (mode == "stream") return RunStreams(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_streams)));
+  if (mode == "unary") return RunUnary(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_in_flight)));
+  std::fprintf(stderr, "--mode must be stream, unary or broadcast\n");
+  return 2;
+}
+
+}  // namespace
+}  // namespace proactive
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return proactive::Run();
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Builds in Release, fills a data directory with the synthetic Paris
+# population (kept between runs), runs every benchmark and prints one table
+# (docs/performance.md). Benchmarks print figures; nothing here fails on time.
+#
+#   bench/run.sh                          # 2,100,000 persons
+#   BENCH_PERSONS=100000 bench/run.sh     # a quick run
+#
+# Environment: BENCH_PERSONS, BENCH_DIR (where data directories go, default
+# /tmp/proactive-bench), BENCH_STREAM_EVENTS, BENCH_UNARY_EVENTS, BENCH_BUILD
+# (build directory, default build-release), BENCH_JOBS (default 2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PERSONS="${BENCH_PERSONS:-2100000}"
+DIR="${BENCH_DIR:-/tmp/proactive-bench}"
+BUILD="${BENCH_BUILD:-$ROOT/build-release}"
+STREAM_EVENTS="${BENCH_STREAM_EVENTS:-300000}"
+UNARY_EVENTS="${BENCH_UNARY_EVENTS:-60000}"
+RULES="$ROOT/rules"
+CLOCK_START="2026-09-01T12:00:00Z"  # the synthetic population's "today"
+
+log() { echo "[bench] $*" >&2; }
+now_ms() { date +%s%3N; }
+# key=value lines of a benchmark's output: value of $2 in file $1.
+get() { sed -n "s/^$2=//p" "$1" | tail -1; }
+
+log "building (Release) in $BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+nice cmake --build "$BUILD" -j"${BENCH_JOBS:-2}" \
+  --target proactived lang_bench population_loader sweep_bench ingest_load >/dev/null
+
+mkdir -p "$DIR"
+POPULATION="$DIR/paris-$PERSONS"
+if [[ ! -f "$POPULATION/.complete" ]]; then
+  log "generating $PERSONS synthetic persons into $POPULATION (once; kept for later runs)"
+  rm -rf "$POPULATION"
+  mkdir -p "$POPULATION"
+  "$BUILD/bench/population_loader" --data_dir="$POPULATION/db" --rules_dir="$RULES" --persons="$PERSONS" >&2
+  touch "$POPULATION/.complete"
+fi
+OUT="$DIR/out"
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+log "1. per-record evaluation (lang_bench)"
+"$BUILD/bench/lang_bench" --benchmark_filter='BM_ThreeRules$' --benchmark_repetitions=5 \
+  --benchmark_format=json >"$OUT/lang.json" 2>/dev/null
+EVAL_RPS=$(/usr/bin/python3 -c '
+import json, sys
+runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("run_type") == "iteration"]
+print(int(max(b["records/s"] for b in runs)))' "$OUT/lang.json")
+
+log "2. population sweep in memory (sweep_bench)"
+"$BUILD/bench/sweep_bench" --data_dir="$POPULATION/db" --rules_dir="$RULES" --threads=2 --repetitions=2 >"$OUT/sweep.txt"
+
+# The daemon works on a copy: the population stays as loaded.
+WORK="$DIR/work"
+rm -rf "$WORK" && cp -a "$POPULATION/db" "$WORK"
+DAEMON_PID=""
+START_MS=""
+# Starts proactived on $WORK; sets DAEMON_PID, and START_MS to the time from
+# exec to serving (the ready file is written once the server listens).
+start_daemon() {
+  rm -f "$OUT/ready"
+  local started
+  started=$(now_ms)
+  "$BUILD/engine/server/proactived" --insecure --data_dir="$WORK" --rules_dir="$RULES" \
+    --listen=127.0.0.1:0 --ready_file="$OUT/ready" --clock_start="$CLOCK_START" --daily_schedule=false \
+    --log_level=warning >>"$OUT/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  while [[ ! -f "$OUT/ready" ]]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || { log "proactived exited; see $OUT/daemon.log"; exit 1; }
+    sleep 0.01
+  done
+  START_MS=$(($(now_ms) - started))
+}
+stop_daemon() {
+  kill -TERM "$DAEMON_PID"
+  wait "$DAEMON_PID" || true
+}
+trap '[[ -n "$DAEMON_PID" ]] && kill -TERM "$DAEMON_PID" 2>/dev/null || true' EXIT
+rss_mib() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$DAEMON_PID/status"; }
+
+log "3. heatwave broadcast end to end"
+start_daemon
+FIRST_START_MS=$START_MS
+TARGET=$(cat "$OUT/ready")
+RSS_IDLE=$(rss_mib VmRSS)
+"$BUILD/bench/ingest_load" --target="$TARGET" --mode=broadcast --episode="bench-$(date +%s)" >"$OUT/broadcast.txt"
+RSS_AFTER_BROADCAST=$(rss_mib VmRSS)
+
+log "4. durable ingestion: stream, then unary with 32 in flight"
+SEED=$(($(date +%s) % 100000 + 100))
+"$BUILD/bench/ingest_load" --target="$TARGET" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
+  --seed="$SEED" >"$OUT/stream.txt"
+"$BUILD/bench/ingest_load" --target="$TARGET" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
+  --seed="$((SEED + 1))" >"$OUT/unary.txt"
+RSS_HWM=$(rss_mib VmHWM)
+RSS_END=$(rss_mib VmRSS)
+
+log "5. restart to serving"
+stop_daemon
+start_daemon
+RESTART_MS=$START_MS
+RSS_RESTARTED=$(rss_mib VmRSS)
+stop_daemon
+DAEMON_PID=""
+
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+S="$OUT/sweep.txt"
+cat <<EOF
+
+proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-%d)
+
+| measure | figure |
+|---|---|
+| 1. per-record evaluation, three reference rules, 1 thread | $EVAL_RPS records/s |
+| 2. in-memory sweep (heatwave rules), 1 thread | $(get "$S" sweep_threads_1_records_per_s) records/s, $(get "$S" sweep_threads_1_ms) ms per sweep |
+| 2. in-memory sweep (heatwave rules), 2 threads | $(get "$S" sweep_threads_2_records_per_s) records/s, $(get "$S" sweep_threads_2_ms) ms per sweep |
+| 3. heatwave broadcast, ack → all decisions and messages durable | $(get "$OUT/broadcast.txt" broadcast_end_to_end_ms) ms ($(get "$S" sweep_threads_1_fired) decisions; ack $(get "$OUT/broadcast.txt" broadcast_ack_ms) ms) |
+| 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s |
+| 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms |
+| 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
+| 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |
+EOF
