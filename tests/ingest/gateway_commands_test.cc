@@ -26,7 +26,9 @@ class GatewayCommandsTest : public ::testing::Test {
   void SetUp() override {
     std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
     for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line[0] != '#') ASSERT_THAT(engine_.Publish(line), IsOk()) << line;
+      if (!line.empty() && line[0] != '#') {
+        ASSERT_THAT(engine_.Publish(line), IsOk()) << line;
+      }
     }
     engine_.Settle();
   }

@@ -199,7 +199,7 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
            {"P0030", "identity-card.renewal-reminder"}}) {
     EXPECT_THAT(DecisionsOf(person), ElementsAre(Pair(rule, 1))) << person;
   }
-  for (const std::string& nobody : {"P0003", "P0021", "P0022", "P0023"}) {
+  for (const char* nobody : {"P0003", "P0021", "P0022", "P0023"}) {
     std::map<std::string, int> decisions = DecisionsOf(nobody);
     EXPECT_TRUE(decisions.empty()) << nobody << " has " << decisions.begin()->first;
   }
