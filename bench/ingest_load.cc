@@ -78,8 +78,8 @@ int RunStreams(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>&
   std::vector<std::unique_ptr<Stream>> streams;
   for (int i = 0; i < count; ++i) {
     streams.push_back(std::make_unique<Stream>());
-    for (Tag* tag : {&streams[i]->start, &streams[i]->write, &streams[i]->writes_done, &streams[i]->read,
-                     &streams[i]->finish}) {
+    for (Tag* tag :
+         {&streams[i]->start, &streams[i]->write, &streams[i]->writes_done, &streams[i]->read, &streams[i]->finish}) {
       tag->call = i;
     }
   }
@@ -184,13 +184,15 @@ int RunUnary(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& e
   const double seconds = SecondsSince(start);
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto percentile = [&](double p) {
-    return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1,
-                                                               static_cast<size_t>(p * latencies_ms.size()))];
+    return latencies_ms.empty()
+               ? 0.0
+               : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()))];
   };
-  std::printf("unary_events=%zu\nunary_failed=%lld\nunary_seconds=%.3f\nunary_events_per_s=%.0f\n"
-              "unary_p50_ms=%.2f\nunary_p99_ms=%.2f\n",
-              latencies_ms.size(), static_cast<long long>(failed), seconds, latencies_ms.size() / seconds,
-              percentile(0.50), percentile(0.99));
+  std::printf(
+      "unary_events=%zu\nunary_failed=%lld\nunary_seconds=%.3f\nunary_events_per_s=%.0f\n"
+      "unary_p50_ms=%.2f\nunary_p99_ms=%.2f\n",
+      latencies_ms.size(), static_cast<long long>(failed), seconds, latencies_ms.size() / seconds, percentile(0.50),
+      percentile(0.99));
   return failed == 0 ? 0 : 1;
 }
 

@@ -41,9 +41,7 @@ class InlineRecord final : public ObjectValue {
  public:
   explicit InlineRecord(const lang::ObjectType& type) : ObjectValue(type) {}
   const Value* Field(int index) const override {
-    return static_cast<unsigned>(index) < N && ((present_ >> index) & 1) != 0
-               ? &values_[index]
-               : nullptr;
+    return static_cast<unsigned>(index) < N && ((present_ >> index) & 1) != 0 ? &values_[index] : nullptr;
   }
   void Set(int index, Value value) {
     values_[index] = std::move(value);
@@ -71,15 +69,13 @@ class Population {
     yearly_income_ = *person_->AddField("yearly_income", lang::Type::Money());
     arrondissement_ = *person_->AddField("arrondissement", lang::Type::Int());
     lives_alone_ = *person_->AddField("lives_alone", lang::Type::Bool());
-    vulnerable_ =
-        *person_->AddField("registered_vulnerable", lang::Type::Bool());
+    vulnerable_ = *person_->AddField("registered_vulnerable", lang::Type::Bool());
     rsa_ = *person_->AddField("receives_rsa", lang::Type::Bool());
     children_ = *person_->AddField("children", lang::Type::List(person));
     (void)person_->AddField("guardians", lang::Type::List(person));
     members_ = *household_->AddField("members", lang::Type::List(person));
     person_slot_ = *env_.DeclareVariable("person", person);
-    household_slot_ =
-        *env_.DeclareVariable("household", lang::Type::Object(household_));
+    household_slot_ = *env_.DeclareVariable("household", lang::Type::Object(household_));
     today_slot_ = *env_.DeclareVariable("today", lang::Type::Date());
     school_year_slot_ = *env_.DeclareVariable("school_year", lang::Type::Int());
 
@@ -93,9 +89,7 @@ class Population {
       std::vector<PersonRecord*> adult_records;
       for (int k = 0; k < kids; ++k) {
         PersonRecord& child = persons_.emplace_back(*person_);
-        child.Set(birth_date_,
-                  Value::Date(absl::CivilDay(2010 + pick(16), 1 + pick(12),
-                                             1 + pick(28))));
+        child.Set(birth_date_, Value::Date(absl::CivilDay(2010 + pick(16), 1 + pick(12), 1 + pick(28))));
         child.Set(arrondissement_, Value::Int(1 + pick(20)));
         members.push_back(Value::Object(&child));
         children.push_back(Value::Object(&child));
@@ -103,12 +97,9 @@ class Population {
       const Value children_list = Value::List(children);
       for (int a = 0; a < adults; ++a) {
         PersonRecord& adult = persons_.emplace_back(*person_);
-        adult.Set(birth_date_,
-                  Value::Date(absl::CivilDay(1930 + pick(70), 1 + pick(12),
-                                             1 + pick(28))));
+        adult.Set(birth_date_, Value::Date(absl::CivilDay(1930 + pick(70), 1 + pick(12), 1 + pick(28))));
         if (pick(3) != 0) adult.Set(phone_, Value::String("+33612345678"));
-        adult.Set(yearly_income_,
-                  Value::Money(100 * (5000 + pick(40000)), "EUR"));
+        adult.Set(yearly_income_, Value::Money(100 * (5000 + pick(40000)), "EUR"));
         adult.Set(arrondissement_, Value::Int(1 + pick(25)));
         adult.Set(lives_alone_, Value::Bool(adults == 1 && kids == 0));
         if (pick(4) == 0) adult.Set(vulnerable_, Value::Bool(true));
@@ -127,8 +118,7 @@ class Population {
         for (const Value& c : children_list.list_elements()) {
           if (n < 4) r.also_read[n++] = c.object_value();
         }
-        if (n < 5)
-          r.also_read[n++] = household.Field(members_)->list_elements().data();
+        if (n < 5) r.also_read[n++] = household.Field(members_)->list_elements().data();
         records_.push_back(r);
       }
     }
@@ -163,8 +153,7 @@ class Population {
   lang::TypeEnvironment env_;
   lang::ObjectType* person_;
   lang::ObjectType* household_;
-  int birth_date_, phone_, yearly_income_, arrondissement_, lives_alone_,
-      vulnerable_, rsa_, children_, members_;
+  int birth_date_, phone_, yearly_income_, arrondissement_, lives_alone_, vulnerable_, rsa_, children_, members_;
   int person_slot_, household_slot_, today_slot_, school_year_slot_;
   std::deque<PersonRecord> persons_;
   std::deque<HouseholdRecord> households_;
@@ -173,9 +162,7 @@ class Population {
 
 const Population& GetPopulation() {
   static const Population* population =
-      new Population(std::getenv("BENCH_HOUSEHOLDS")
-                         ? std::atoi(std::getenv("BENCH_HOUSEHOLDS"))
-                         : 20000);
+      new Population(std::getenv("BENCH_HOUSEHOLDS") ? std::atoi(std::getenv("BENCH_HOUSEHOLDS")) : 20000);
   return *population;
 }
 
@@ -205,31 +192,24 @@ void RunRules(benchmark::State& state, const std::vector<const char*>& rules) {
     for (size_t i = 0; i < all.size(); ++i) {
       // A population scan knows which records come next: fetch them early,
       // as the rules layer's scan would.
-      if (i + kPrefetchDistance < all.size())
-        Prefetch(all[i + kPrefetchDistance]);
+      if (i + kPrefetchDistance < all.size()) Prefetch(all[i + kPrefetchDistance]);
       const Population::Record& r = all[i];
       activation.Bind(population.person_slot(), Value::Object(r.person));
       activation.Bind(population.household_slot(), Value::Object(r.household));
       for (const auto& program : programs) {
         absl::StatusOr<Value> v = program->Evaluate(activation);
-        if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value())
-          ++matches;
+        if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value()) ++matches;
       }
     }
     records += static_cast<int64_t>(population.records().size());
   }
   // (No benchmark::DoNotOptimize(matches): GCC 12 miscompiles its "+m,r"
   // constraint here; the counter below keeps the work observable.)
-  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
-                                                   benchmark::Counter::kIsRate);
-  state.counters["matches/record"] =
-      static_cast<double>(matches) /
-      static_cast<double>(records > 0 ? records : 1);
+  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
+  state.counters["matches/record"] = static_cast<double>(matches) / static_cast<double>(records > 0 ? records : 1);
 }
 
-void BM_ThreeRules(benchmark::State& state) {
-  RunRules(state, {kR1, kR2, kR3});
-}
+void BM_ThreeRules(benchmark::State& state) { RunRules(state, {kR1, kR2, kR3}); }
 void BM_R1Heatwave(benchmark::State& state) { RunRules(state, {kR1}); }
 void BM_R2School(benchmark::State& state) { RunRules(state, {kR2}); }
 void BM_R3NonTakeUp(benchmark::State& state) { RunRules(state, {kR3}); }
@@ -242,9 +222,8 @@ BENCHMARK(BM_R3NonTakeUp)->Unit(benchmark::kMillisecond);
 // The same three rules with a trace recorded, for explanations.
 void BM_ThreeRulesTraced(benchmark::State& state) {
   const Population& population = GetPopulation();
-  std::vector<std::shared_ptr<const Program>> programs = {
-      population.Compile(kR1), population.Compile(kR2),
-      population.Compile(kR3)};
+  std::vector<std::shared_ptr<const Program>> programs = {population.Compile(kR1), population.Compile(kR2),
+                                                          population.Compile(kR3)};
   Activation activation = population.NewActivation();
   Trace trace;
   int64_t records = 0;
@@ -254,14 +233,12 @@ void BM_ThreeRulesTraced(benchmark::State& state) {
       activation.Bind(population.household_slot(), Value::Object(r.household));
       for (const auto& program : programs) {
         trace.Clear();
-        benchmark::DoNotOptimize(
-            program->Evaluate(activation, EvalOptions(), &trace));
+        benchmark::DoNotOptimize(program->Evaluate(activation, EvalOptions(), &trace));
       }
     }
     records += static_cast<int64_t>(population.records().size());
   }
-  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ThreeRulesTraced)->Unit(benchmark::kMillisecond);
 

@@ -140,9 +140,10 @@ int Run() {
       best = std::min(best, std::chrono::duration<double>(SteadyClock::now() - start).count());
       fired = total;
     }
-    std::printf("sweep_persons=%zu\nsweep_threads_%d_fired=%lld\nsweep_threads_%d_ms=%.1f\n"
-                "sweep_threads_%d_records_per_s=%.0f\n",
-                n, threads, static_cast<long long>(fired), threads, best * 1000, threads, n / best);
+    std::printf(
+        "sweep_persons=%zu\nsweep_threads_%d_fired=%lld\nsweep_threads_%d_ms=%.1f\n"
+        "sweep_threads_%d_records_per_s=%.0f\n",
+        n, threads, static_cast<long long>(fired), threads, best * 1000, threads, n / best);
   }
   return 0;
 }

@@ -48,15 +48,13 @@ class RejectFile {
   absl::Status Open(const std::string& path, int64_t length) {
     path_ = path;
     std::FILE* f = std::fopen(path.c_str(), "ab");
-    if (f == nullptr)
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
+    if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot write ", path));
     std::fclose(f);
     if (truncate(path.c_str(), length) != 0) {
       return absl::UnavailableError(absl::StrCat("cannot truncate ", path));
     }
     file_ = std::fopen(path.c_str(), "ab");
-    if (file_ == nullptr)
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
+    if (file_ == nullptr) return absl::UnavailableError(absl::StrCat("cannot write ", path));
     length_ = length;
     return absl::OkStatus();
   }
@@ -64,8 +62,7 @@ class RejectFile {
     if (file_ != nullptr) std::fclose(file_);
   }
   absl::Status Append(std::vector<Reject> rejects) {
-    std::sort(rejects.begin(), rejects.end(),
-              [](const Reject& a, const Reject& b) { return a.line < b.line; });
+    std::sort(rejects.begin(), rejects.end(), [](const Reject& a, const Reject& b) { return a.line < b.line; });
     for (const Reject& r : rejects) {
       std::string reason = r.reason;
       std::replace(reason.begin(), reason.end(), '\n', ' ');
@@ -89,28 +86,21 @@ class RejectFile {
   int64_t length_ = 0;
 };
 
-absl::Status OpenReader(const ImportOptions& options, const Mapping& mapping,
-                        std::unique_ptr<RecordReader>* reader) {
-  ASSIGN_OR_RETURN(*reader, RecordReader::Open(options.file, mapping.format,
-                                               mapping.delimiter));
+absl::Status OpenReader(const ImportOptions& options, const Mapping& mapping, std::unique_ptr<RecordReader>* reader) {
+  ASSIGN_OR_RETURN(*reader, RecordReader::Open(options.file, mapping.format, mapping.delimiter));
   if (mapping.format == InputFormat::kCsv) {
-    std::vector<std::string> missing =
-        MissingColumns(mapping, (*reader)->header());
+    std::vector<std::string> missing = MissingColumns(mapping, (*reader)->header());
     if (!missing.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          options.file, ": the header lacks column",
-          missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "),
-          " used by ", mapping.file,
-          "; the header has: ", absl::StrJoin((*reader)->header(), ", ")));
+          options.file, ": the header lacks column", missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "),
+          " used by ", mapping.file, "; the header has: ", absl::StrJoin((*reader)->header(), ", ")));
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<ImportReport> ImportReference(const ImportOptions& options,
-                                             const Mapping& mapping,
-                                             const AttributeSchema& schema,
-                                             const std::string& rejects_path) {
+absl::StatusOr<ImportReport> ImportReference(const ImportOptions& options, const Mapping& mapping,
+                                             const AttributeSchema& schema, const std::string& rejects_path) {
   std::unique_ptr<RecordReader> reader;
   RETURN_IF_ERROR(OpenReader(options, mapping, &reader));
   RejectFile rejects;
@@ -125,8 +115,7 @@ absl::StatusOr<ImportReport> ImportReference(const ImportOptions& options,
       bad.push_back({record.line, record.error});
       continue;
     }
-    absl::StatusOr<v1::ReferenceRow> row =
-        MapRecordToReferenceRow(mapping, record.fields, schema.currency());
+    absl::StatusOr<v1::ReferenceRow> row = MapRecordToReferenceRow(mapping, record.fields, schema.currency());
     if (!row.ok()) {
       bad.push_back({record.line, std::string(row.status().message())});
       continue;
@@ -136,14 +125,12 @@ absl::StatusOr<ImportReport> ImportReference(const ImportOptions& options,
   report.rejected = static_cast<int64_t>(bad.size());
   RETURN_IF_ERROR(rejects.Append(std::move(bad)));
   if (report.rejected > 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(report.rejected, " rows are bad (see ", rejects_path,
-                     "); reference table \"", mapping.reference_table,
-                     "\" was left as it was: it is only replaced as a whole"));
+    return absl::InvalidArgumentError(absl::StrCat(report.rejected, " rows are bad (see ", rejects_path,
+                                                   "); reference table \"", mapping.reference_table,
+                                                   "\" was left as it was: it is only replaced as a whole"));
   }
   absl::StatusOr<v1::ReplaceTableResponse> done =
-      UploadReferenceTable(options.server, mapping.reference_table,
-                           mapping.source, rows, options.publisher);
+      UploadReferenceTable(options.server, mapping.reference_table, mapping.source, rows, options.publisher);
   if (!done.ok()) return done.status();
   report.reference_rows = static_cast<int64_t>(done->rows());
   report.reference_version = done->version();
@@ -153,19 +140,13 @@ absl::StatusOr<ImportReport> ImportReference(const ImportOptions& options,
 
 }  // namespace
 
-absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
-                                       const Mapping& mapping,
+absl::StatusOr<ImportReport> RunImport(const ImportOptions& options, const Mapping& mapping,
                                        const AttributeSchema& schema) {
-  const std::string state_path =
-      options.state_file.empty() ? options.file + ".state" : options.state_file;
-  const std::string rejects_path = options.rejects_file.empty()
-                                       ? options.file + ".rejects.tsv"
-                                       : options.rejects_file;
-  if (mapping.is_reference())
-    return ImportReference(options, mapping, schema, rejects_path);
+  const std::string state_path = options.state_file.empty() ? options.file + ".state" : options.state_file;
+  const std::string rejects_path = options.rejects_file.empty() ? options.file + ".rejects.tsv" : options.rejects_file;
+  if (mapping.is_reference()) return ImportReference(options, mapping, schema, rejects_path);
 
-  const std::string dataset =
-      mapping.dataset.empty() ? BaseName(options.file) : mapping.dataset;
+  const std::string dataset = mapping.dataset.empty() ? BaseName(options.file) : mapping.dataset;
   std::unique_ptr<RecordReader> reader;
   RETURN_IF_ERROR(OpenReader(options, mapping, &reader));
   const std::string identity = FileIdentity(options.file);
@@ -173,8 +154,7 @@ absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
   ImportReport report;
   ASSIGN_OR_RETURN(nlohmann::json state, LoadCheckpoint(state_path));
   int64_t reject_length = 0;
-  if (state.value("file_identity", "") == identity &&
-      state.value("dataset", "") == dataset) {
+  if (state.value("file_identity", "") == identity && state.value("dataset", "") == dataset) {
     int64_t offset = state.value("offset", int64_t{0});
     int64_t line = state.value("line", int64_t{0});
     reject_length = state.value("rejects_bytes", int64_t{0});
@@ -184,10 +164,8 @@ absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
       report.already_complete = offset == reader->size();
     }
   } else if (state.contains("file_identity")) {
-    LogInfo(
-        "import",
-        absl::StrCat(state_path, " is the position in another file; starting ",
-                     options.file, " from the beginning"));
+    LogInfo("import", absl::StrCat(state_path, " is the position in another file; starting ", options.file,
+                                   " from the beginning"));
   }
   RejectFile rejects;
   RETURN_IF_ERROR(rejects.Open(rejects_path, reject_length));
@@ -198,22 +176,18 @@ absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
   std::vector<int64_t> chunk_lines;
   std::vector<Reject> chunk_rejects;
   auto flush = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers,
-                     publisher.Publish(chunk));
+    ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers, publisher.Publish(chunk));
     for (size_t i = 0; i < answers.size(); ++i) {
       report.counts.Add(answers[i]);
       if (answers[i].outcome() == v1::PublishResponse::REJECTED) {
-        chunk_rejects.push_back(
-            {chunk_lines[i],
-             DescribeEngineError(mapping, chunk[i], answers[i].error())});
+        chunk_rejects.push_back({chunk_lines[i], DescribeEngineError(mapping, chunk[i], answers[i].error())});
       }
     }
     report.rejected += static_cast<int64_t>(chunk_rejects.size());
     RETURN_IF_ERROR(rejects.Append(std::move(chunk_rejects)));
-    nlohmann::json saved = {
-        {"file", options.file},   {"file_identity", identity},
-        {"dataset", dataset},     {"offset", reader->offset()},
-        {"line", reader->line()}, {"rejects_bytes", rejects.length()}};
+    nlohmann::json saved = {{"file", options.file},   {"file_identity", identity},
+                            {"dataset", dataset},     {"offset", reader->offset()},
+                            {"line", reader->line()}, {"rejects_bytes", rejects.length()}};
     RETURN_IF_ERROR(SaveCheckpoint(state_path, saved));
     chunk.clear();
     chunk_lines.clear();
@@ -228,18 +202,15 @@ absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
     if (!record.error.empty()) {
       chunk_rejects.push_back({record.line, record.error});
     } else {
-      absl::StatusOr<v1::PublishRequest> event =
-          MapRecordToEvent(mapping, record.fields, dataset, schema.currency());
+      absl::StatusOr<v1::PublishRequest> event = MapRecordToEvent(mapping, record.fields, dataset, schema.currency());
       if (!event.ok()) {
-        chunk_rejects.push_back(
-            {record.line, std::string(event.status().message())});
+        chunk_rejects.push_back({record.line, std::string(event.status().message())});
       } else {
         chunk.push_back(*std::move(event));
         chunk_lines.push_back(record.line);
       }
     }
-    if (static_cast<int>(chunk.size() + chunk_rejects.size()) >=
-        options.chunk_size) {
+    if (static_cast<int>(chunk.size() + chunk_rejects.size()) >= options.chunk_size) {
       RETURN_IF_ERROR(flush());
     }
   }

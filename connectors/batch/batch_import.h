@@ -51,8 +51,7 @@ struct ImportReport {
 // (missing columns), UNAVAILABLE when the engine cannot be reached (the
 // position stays at the last acknowledged chunk), DATA_LOSS for a corrupt
 // state file. REQUIRES: `mapping` was loaded with `schema`.
-absl::StatusOr<ImportReport> RunImport(const ImportOptions& options,
-                                       const Mapping& mapping,
+absl::StatusOr<ImportReport> RunImport(const ImportOptions& options, const Mapping& mapping,
                                        const AttributeSchema& schema);
 
 }  // namespace proactive

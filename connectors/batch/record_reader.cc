@@ -9,16 +9,14 @@
 
 namespace proactive {
 
-absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(
-    const std::string& path, InputFormat format, char delimiter) {
+absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& path, InputFormat format,
+                                                                 char delimiter) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr)
-    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::fseek(file, 0, SEEK_END);
   int64_t size = std::ftell(file);
   std::fseek(file, 0, SEEK_SET);
-  std::unique_ptr<RecordReader> reader(
-      new RecordReader(file, format, delimiter, size));
+  std::unique_ptr<RecordReader> reader(new RecordReader(file, format, delimiter, size));
   // A UTF-8 byte-order mark, as spreadsheet exports write.
   if (reader->Peek() == 0xEF) {
     unsigned char bom[3];
@@ -31,18 +29,14 @@ absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(
   if (format == InputFormat::kCsv) {
     std::string error;
     if (!reader->ReadCsvFields(&reader->header_, &error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " is empty: a CSV export needs a header line"));
+      return absl::InvalidArgumentError(absl::StrCat(path, " is empty: a CSV export needs a header line"));
     }
-    if (!error.empty())
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": header: ", error));
+    if (!error.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": header: ", error));
     std::set<std::string> seen;
     for (std::string& name : reader->header_) {
       name = std::string(absl::StripAsciiWhitespace(name));
       if (!seen.insert(name).second) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": header: column \"", name, "\" appears twice"));
+        return absl::InvalidArgumentError(absl::StrCat(path, ": header: column \"", name, "\" appears twice"));
       }
     }
   }
@@ -51,8 +45,7 @@ absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(
   return reader;
 }
 
-RecordReader::RecordReader(std::FILE* file, InputFormat format, char delimiter,
-                           int64_t size)
+RecordReader::RecordReader(std::FILE* file, InputFormat format, char delimiter, int64_t size)
     : file_(file), format_(format), delimiter_(delimiter), size_(size) {}
 
 RecordReader::~RecordReader() { std::fclose(file_); }
@@ -60,8 +53,7 @@ RecordReader::~RecordReader() { std::fclose(file_); }
 absl::Status RecordReader::SeekTo(int64_t offset, int64_t line) {
   if (offset < first_record_offset_ || offset > size_) {
     return absl::InvalidArgumentError(
-        absl::StrCat("position ", offset, " is not in the file (",
-                     first_record_offset_, "..", size_, ")"));
+        absl::StrCat("position ", offset, " is not in the file (", first_record_offset_, "..", size_, ")"));
   }
   if (std::fseek(file_, offset, SEEK_SET) != 0) {
     return absl::UnavailableError("cannot seek in the file");
@@ -96,8 +88,7 @@ bool RecordReader::ReadLine(std::string* text) {
   return true;
 }
 
-bool RecordReader::ReadCsvFields(std::vector<std::string>* fields,
-                                 std::string* error) {
+bool RecordReader::ReadCsvFields(std::vector<std::string>* fields, std::string* error) {
   fields->clear();
   error->clear();
   int c = Get();
@@ -108,8 +99,7 @@ bool RecordReader::ReadCsvFields(std::vector<std::string>* fields,
   bool was_quoted = false;  // the field started with a quote
   for (;;) {
     if (c == EOF) {
-      if (quoted && error->empty())
-        *error = "a quoted field is not closed before the end of the file";
+      if (quoted && error->empty()) *error = "a quoted field is not closed before the end of the file";
       fields->push_back(std::move(field));
       return true;
     }
@@ -137,9 +127,7 @@ bool RecordReader::ReadCsvFields(std::vector<std::string>* fields,
       return true;
     } else {
       if ((c == '"' || was_quoted) && error->empty()) {
-        *error =
-            absl::StrCat("field ", fields->size() + 1,
-                         " has text after its closing quote or a stray quote");
+        *error = absl::StrCat("field ", fields->size() + 1, " has text after its closing quote or a stray quote");
       }
       field.push_back(static_cast<char>(c));
     }
@@ -166,8 +154,7 @@ bool RecordReader::Next(SourceRecord* record) {
         record->error = absl::StrCat("invalid UTF-8 at byte ", bad);
         return true;
       }
-      nlohmann::json parsed =
-          nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
+      nlohmann::json parsed = nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
       if (parsed.is_discarded()) {
         record->error = "not a JSON object (malformed JSON)";
       } else if (!parsed.is_object()) {
@@ -183,24 +170,21 @@ bool RecordReader::Next(SourceRecord* record) {
     int64_t start_line = line_ + 1;
     if (!ReadCsvFields(&fields, &record->error)) return false;
     offset_ = position_;
-    if (fields.size() == 1 && absl::StripAsciiWhitespace(fields[0]).empty() &&
-        record->error.empty()) {
+    if (fields.size() == 1 && absl::StripAsciiWhitespace(fields[0]).empty() && record->error.empty()) {
       continue;  // blank line
     }
     record->line = start_line;
     if (record->error.empty() && fields.size() != header_.size()) {
       record->error =
-          absl::StrCat(fields.size(), " fields where the header has ",
-                       header_.size(), " (is the delimiter right?)");
+          absl::StrCat(fields.size(), " fields where the header has ", header_.size(), " (is the delimiter right?)");
     }
     for (size_t i = 0; i < fields.size() && i < header_.size(); ++i) {
       size_t bad = 0;
       if (!IsValidUtf8(fields[i], &bad)) {
         if (record->error.empty()) {
-          record->error = absl::StrCat(
-              "column \"", header_[i], "\": invalid UTF-8 at byte ", bad,
-              " (is the file in Latin-1? convert it with iconv -f latin1 "
-              "-t utf-8)");
+          record->error = absl::StrCat("column \"", header_[i], "\": invalid UTF-8 at byte ", bad,
+                                       " (is the file in Latin-1? convert it with iconv -f latin1 "
+                                       "-t utf-8)");
         }
         continue;
       }

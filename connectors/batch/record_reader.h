@@ -37,8 +37,8 @@ class RecordReader {
  public:
   // Opens `path`; for CSV reads the header. NOT_FOUND when unreadable,
   // INVALID_ARGUMENT for an empty CSV or a header with duplicate columns.
-  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(
-      const std::string& path, InputFormat format, char delimiter);
+  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path, InputFormat format,
+                                                            char delimiter);
   ~RecordReader();
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
@@ -60,8 +60,7 @@ class RecordReader {
   const std::vector<std::string>& header() const { return header_; }
 
  private:
-  RecordReader(std::FILE* file, InputFormat format, char delimiter,
-               int64_t size);
+  RecordReader(std::FILE* file, InputFormat format, char delimiter, int64_t size);
   // Reads one CSV record's fields; false at the end of the file.
   bool ReadCsvFields(std::vector<std::string>* fields, std::string* error);
   // Reads one physical line without its end; false at the end of the file.

@@ -22,8 +22,7 @@ namespace {
 using json = nlohmann::json;
 
 absl::Status Bad(absl::string_view text, absl::string_view expected) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("\"", text, "\" is not ", expected));
+  return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not ", expected));
 }
 
 // Strips ASCII whitespace and the UTF-8 no-break spaces exports put around
@@ -31,20 +30,16 @@ absl::Status Bad(absl::string_view text, absl::string_view expected) {
 absl::string_view TrimText(absl::string_view text) {
   for (;;) {
     text = absl::StripAsciiWhitespace(text);
-    if (absl::ConsumePrefix(&text, "\xC2\xA0") ||
-        absl::ConsumeSuffix(&text, "\xC2\xA0"))
-      continue;
+    if (absl::ConsumePrefix(&text, "\xC2\xA0") || absl::ConsumeSuffix(&text, "\xC2\xA0")) continue;
     return text;
   }
 }
 
 // Reads exactly `min`..`max` digits at `*pos`.
-bool ReadDigits(absl::string_view text, size_t* pos, int min, int max,
-                int64_t* out) {
+bool ReadDigits(absl::string_view text, size_t* pos, int min, int max, int64_t* out) {
   int64_t value = 0;
   int count = 0;
-  while (*pos < text.size() && count < max &&
-         absl::ascii_isdigit(static_cast<unsigned char>(text[*pos]))) {
+  while (*pos < text.size() && count < max && absl::ascii_isdigit(static_cast<unsigned char>(text[*pos]))) {
     value = value * 10 + (text[*pos] - '0');
     ++*pos;
     ++count;
@@ -58,8 +53,7 @@ struct CivilParts {
 };
 
 // Matches `text` against a format of tokens YYYY MM DD HH mm ss.
-bool MatchFormat(absl::string_view text, absl::string_view format,
-                 CivilParts* parts) {
+bool MatchFormat(absl::string_view text, absl::string_view format, CivilParts* parts) {
   size_t pos = 0;
   size_t f = 0;
   while (f < format.size()) {
@@ -97,23 +91,17 @@ bool MatchFormat(absl::string_view text, absl::string_view format,
   return pos == text.size();
 }
 
-absl::StatusOr<absl::CivilSecond> ParseCivil(absl::string_view text,
-                                             absl::string_view format) {
+absl::StatusOr<absl::CivilSecond> ParseCivil(absl::string_view text, absl::string_view format) {
   CivilParts parts;
-  if (!MatchFormat(text, format, &parts) || parts.year < 0 || parts.month < 0 ||
-      parts.day < 0) {
+  if (!MatchFormat(text, format, &parts) || parts.year < 0 || parts.month < 0 || parts.day < 0) {
     return Bad(text, absl::StrCat("a date of the form ", format));
   }
-  absl::StatusOr<absl::CivilDay> day =
-      MakeDate(parts.year, parts.month, parts.day);
-  if (!day.ok())
-    return Bad(text,
-               absl::StrCat("a valid date (", day.status().message(), ")"));
+  absl::StatusOr<absl::CivilDay> day = MakeDate(parts.year, parts.month, parts.day);
+  if (!day.ok()) return Bad(text, absl::StrCat("a valid date (", day.status().message(), ")"));
   if (parts.hour > 23 || parts.minute > 59 || parts.second > 59) {
     return Bad(text, absl::StrCat("a valid time of the form ", format));
   }
-  return absl::CivilSecond(parts.year, parts.month, parts.day, parts.hour,
-                           parts.minute, parts.second);
+  return absl::CivilSecond(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
 }
 
 absl::StatusOr<std::optional<bool>> ParseBoolText(absl::string_view text) {
@@ -127,8 +115,7 @@ absl::StatusOr<std::optional<bool>> ParseBoolText(absl::string_view text) {
   return Bad(text, "a yes/no value (oui, non, true, false, 1, 0)");
 }
 
-absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
-                                         const CellRule& rule,
+absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind, const CellRule& rule,
                                          absl::string_view currency) {
   v1::Value value;
   switch (kind) {
@@ -138,8 +125,7 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
       return value;
     }
     case ValueKind::kInt: {
-      std::string digits =
-          absl::StrReplaceAll(text, {{" ", ""}, {"\xC2\xA0", ""}});
+      std::string digits = absl::StrReplaceAll(text, {{" ", ""}, {"\xC2\xA0", ""}});
       int64_t i = 0;
       if (!absl::SimpleAtoi(digits, &i)) return Bad(text, "an integer");
       value.set_int_value(i);
@@ -148,15 +134,12 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
     case ValueKind::kDouble: {
       std::string number(text);
       if (rule.decimal_mark == ',') {
-        number = absl::StrReplaceAll(
-            number, {{" ", ""}, {"\xC2\xA0", ""}, {".", ""}, {",", "."}});
+        number = absl::StrReplaceAll(number, {{" ", ""}, {"\xC2\xA0", ""}, {".", ""}, {",", "."}});
       } else {
-        number = absl::StrReplaceAll(number,
-                                     {{" ", ""}, {"\xC2\xA0", ""}, {",", ""}});
+        number = absl::StrReplaceAll(number, {{" ", ""}, {"\xC2\xA0", ""}, {",", ""}});
       }
       double d = 0;
-      if (!absl::SimpleAtod(number, &d) || !std::isfinite(d))
-        return Bad(text, "a number");
+      if (!absl::SimpleAtod(number, &d) || !std::isfinite(d)) return Bad(text, "a number");
       value.set_double_value(d);
       return value;
     }
@@ -164,8 +147,7 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
       value.set_string_value(std::string(text));
       return value;
     case ValueKind::kDate: {
-      ASSIGN_OR_RETURN(absl::CivilDay day,
-                       ParseDateWithFormat(text, rule.format));
+      ASSIGN_OR_RETURN(absl::CivilDay day, ParseDateWithFormat(text, rule.format));
       v1::Date* date = value.mutable_date_value();
       date->set_year(static_cast<int32_t>(day.year()));
       date->set_month(day.month());
@@ -179,13 +161,11 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
       return value;
     }
     case ValueKind::kTimestamp: {
-      ASSIGN_OR_RETURN(
-          absl::Time time,
-          ParseTimeWithFormat(text, rule.format, absl::UTCTimeZone()));
+      ASSIGN_OR_RETURN(absl::Time time, ParseTimeWithFormat(text, rule.format, absl::UTCTimeZone()));
       int64_t seconds = absl::ToUnixSeconds(time);
       value.mutable_timestamp_value()->set_seconds(seconds);
-      value.mutable_timestamp_value()->set_nanos(static_cast<int32_t>(
-          (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+      value.mutable_timestamp_value()->set_nanos(
+          static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
       return value;
     }
     case ValueKind::kDuration: {
@@ -193,8 +173,7 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
       if (!d.ok()) return Bad(text, "a duration like 3600s or 1h30m");
       int64_t seconds = absl::IDivDuration(*d, absl::Seconds(1), &*d);
       value.mutable_duration_value()->set_seconds(seconds);
-      value.mutable_duration_value()->set_nanos(
-          static_cast<int32_t>(*d / absl::Nanoseconds(1)));
+      value.mutable_duration_value()->set_nanos(static_cast<int32_t>(*d / absl::Nanoseconds(1)));
       return value;
     }
     case ValueKind::kPerson:
@@ -206,8 +185,7 @@ absl::StatusOr<v1::Value> ScalarFromText(absl::string_view text, ValueKind kind,
   return absl::InvalidArgumentError("nested lists are not supported");
 }
 
-absl::StatusOr<v1::Value> ScalarFromJson(const json& cell, ValueKind kind,
-                                         const CellRule& rule,
+absl::StatusOr<v1::Value> ScalarFromJson(const json& cell, ValueKind kind, const CellRule& rule,
                                          absl::string_view currency) {
   if (cell.is_boolean() && kind == ValueKind::kBool) {
     v1::Value value;
@@ -226,8 +204,7 @@ absl::StatusOr<v1::Value> ScalarFromJson(const json& cell, ValueKind kind,
     }
     if (kind == ValueKind::kInt && cell.is_number_float()) {
       double d = cell.get<double>();
-      if (std::floor(d) != d || std::fabs(d) > 9e15)
-        return Bad(cell.dump(), "an integer");
+      if (std::floor(d) != d || std::fabs(d) > 9e15) return Bad(cell.dump(), "an integer");
       value.set_int_value(static_cast<int64_t>(d));
       return value;
     }
@@ -244,8 +221,7 @@ absl::StatusOr<v1::Value> ScalarFromJson(const json& cell, ValueKind kind,
   }
   if (cell.is_object() || cell.is_array()) {
     return Bad(cell.dump().substr(0, 40),
-               absl::StrCat("a ", ValueKindName(kind), " (got a JSON ",
-                            cell.is_object() ? "object" : "list", ")"));
+               absl::StrCat("a ", ValueKindName(kind), " (got a JSON ", cell.is_object() ? "object" : "list", ")"));
   }
   return ScalarFromText(CellText(cell), kind, rule, currency);
 }
@@ -254,43 +230,35 @@ absl::StatusOr<v1::Value> ScalarFromJson(const json& cell, ValueKind kind,
 
 std::string CellText(const json& cell) {
   if (cell.is_null()) return "";
-  if (cell.is_string())
-    return std::string(TrimText(cell.get_ref<const std::string&>()));
+  if (cell.is_string()) return std::string(TrimText(cell.get_ref<const std::string&>()));
   return cell.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-absl::StatusOr<absl::CivilDay> ParseDateWithFormat(absl::string_view text,
-                                                   absl::string_view format) {
+absl::StatusOr<absl::CivilDay> ParseDateWithFormat(absl::string_view text, absl::string_view format) {
   if (format.empty()) {
     absl::StatusOr<absl::CivilDay> day = ParseIsoDate(text);
-    if (!day.ok())
-      return Bad(text, absl::StrCat("a date YYYY-MM-DD (",
-                                    day.status().message(), ")"));
+    if (!day.ok()) return Bad(text, absl::StrCat("a date YYYY-MM-DD (", day.status().message(), ")"));
     return day;
   }
   ASSIGN_OR_RETURN(absl::CivilSecond civil, ParseCivil(text, format));
   return absl::CivilDay(civil);
 }
 
-absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text,
-                                               absl::string_view format,
-                                               absl::TimeZone zone) {
+absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text, absl::string_view format, absl::TimeZone zone) {
   if (format.empty()) {
     if (text.size() == 10) {
       ASSIGN_OR_RETURN(absl::CivilDay day, ParseDateWithFormat(text, ""));
       return absl::FromCivil(day, zone);
     }
     absl::StatusOr<absl::Time> time = ParseRfc3339(text);
-    if (!time.ok())
-      return Bad(text, "an RFC 3339 time like 2023-02-14T09:00:00+01:00");
+    if (!time.ok()) return Bad(text, "an RFC 3339 time like 2023-02-14T09:00:00+01:00");
     return time;
   }
   ASSIGN_OR_RETURN(absl::CivilSecond civil, ParseCivil(text, format));
   return absl::FromCivil(civil, zone);
 }
 
-absl::StatusOr<int64_t> ParseCents(absl::string_view original,
-                                   char decimal_mark) {
+absl::StatusOr<int64_t> ParseCents(absl::string_view original, char decimal_mark) {
   absl::string_view text = TrimText(original);
   // A trailing currency: "€", "EUR".
   for (absl::string_view suffix : {"\xE2\x82\xAC", "EUR"}) {
@@ -311,27 +279,22 @@ absl::StatusOr<int64_t> ParseCents(absl::string_view original,
     char c = text[i];
     if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
       if (decimals >= 0) {
-        if (++decimals > 2)
-          return Bad(original, "an amount with at most two decimals");
+        if (++decimals > 2) return Bad(original, "an amount with at most two decimals");
         cents = cents * 10 + (c - '0');
       } else {
-        if (units > 90000000000000LL)
-          return Bad(original, "an amount in range");
+        if (units > 90000000000000LL) return Bad(original, "an amount in range");
         units = units * 10 + (c - '0');
       }
       ++digits;
     } else if (c == decimal_mark && decimals < 0) {
       decimals = 0;
-    } else if ((c == ' ' || c == thousands || c == '\'') && decimals < 0 &&
-               digits > 0) {
+    } else if ((c == ' ' || c == thousands || c == '\'') && decimals < 0 && digits > 0) {
       continue;
     } else if (decimals < 0 && digits > 0 &&
-               (absl::StartsWith(text.substr(i), "\xC2\xA0") ||
-                absl::StartsWith(text.substr(i), "\xE2\x80\xAF"))) {
+               (absl::StartsWith(text.substr(i), "\xC2\xA0") || absl::StartsWith(text.substr(i), "\xE2\x80\xAF"))) {
       i += text[i] == '\xC2' ? 1 : 2;  // no-break and narrow no-break spaces
     } else {
-      return Bad(original, absl::StrCat("an amount like 1 234",
-                                        std::string(1, decimal_mark), "56"));
+      return Bad(original, absl::StrCat("an amount like 1 234", std::string(1, decimal_mark), "56"));
     }
   }
   if (digits == 0) return Bad(original, "an amount");
@@ -345,12 +308,10 @@ namespace {
 // "Rue de l'Évangile" -> "rue-de-l-evangile".
 std::string Slug(absl::string_view text) {
   static const std::pair<const char*, char> kFolds[] = {
-      {"à", 'a'}, {"â", 'a'}, {"ä", 'a'}, {"é", 'e'}, {"è", 'e'}, {"ê", 'e'},
-      {"ë", 'e'}, {"î", 'i'}, {"ï", 'i'}, {"ô", 'o'}, {"ö", 'o'}, {"ù", 'u'},
-      {"û", 'u'}, {"ü", 'u'}, {"ç", 'c'}, {"ÿ", 'y'}, {"À", 'a'}, {"Â", 'a'},
-      {"É", 'e'}, {"È", 'e'}, {"Ê", 'e'}, {"Ë", 'e'}, {"Î", 'i'}, {"Ï", 'i'},
-      {"Ô", 'o'}, {"Ù", 'u'}, {"Û", 'u'}, {"Ü", 'u'}, {"Ç", 'c'}, {"œ", 'o'},
-      {"Œ", 'o'}};
+      {"à", 'a'}, {"â", 'a'}, {"ä", 'a'}, {"é", 'e'}, {"è", 'e'}, {"ê", 'e'}, {"ë", 'e'}, {"î", 'i'},
+      {"ï", 'i'}, {"ô", 'o'}, {"ö", 'o'}, {"ù", 'u'}, {"û", 'u'}, {"ü", 'u'}, {"ç", 'c'}, {"ÿ", 'y'},
+      {"À", 'a'}, {"Â", 'a'}, {"É", 'e'}, {"È", 'e'}, {"Ê", 'e'}, {"Ë", 'e'}, {"Î", 'i'}, {"Ï", 'i'},
+      {"Ô", 'o'}, {"Ù", 'u'}, {"Û", 'u'}, {"Ü", 'u'}, {"Ç", 'c'}, {"œ", 'o'}, {"Œ", 'o'}};
   std::string out;
   bool dash = false;
   for (size_t i = 0; i < text.size();) {
@@ -368,9 +329,7 @@ std::string Slug(absl::string_view text) {
         }
       }
       if (c == 0) {
-        while (i + step < text.size() &&
-               (static_cast<unsigned char>(text[i + step]) & 0xC0) == 0x80)
-          ++step;
+        while (i + step < text.size() && (static_cast<unsigned char>(text[i + step]) & 0xC0) == 0x80) ++step;
       }
     }
     i += step;
@@ -387,8 +346,7 @@ std::string Slug(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
-                                           const nlohmann::json& record) {
+absl::StatusOr<std::string> ExpandTemplate(absl::string_view text, const nlohmann::json& record) {
   std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -400,14 +358,12 @@ absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
     absl::StrAppend(&out, text.substr(pos, open - pos));
     size_t close = text.find('}', open);
     if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("template \"", text, "\": unclosed {"));
+      return absl::InvalidArgumentError(absl::StrCat("template \"", text, "\": unclosed {"));
     }
     absl::string_view inside = text.substr(open + 1, close - open - 1);
     absl::string_view column = inside.substr(0, inside.find('|'));
     absl::string_view modifier;
-    if (inside.find('|') != absl::string_view::npos)
-      modifier = inside.substr(inside.find('|') + 1);
+    if (inside.find('|') != absl::string_view::npos) modifier = inside.substr(inside.find('|') + 1);
     auto it = record.find(std::string(column));
     std::string value = it == record.end() ? "" : CellText(*it);
     if (value.empty()) return std::string();
@@ -421,8 +377,7 @@ absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
       if (value.size() < 2) value.insert(0, 2 - value.size(), '0');
     } else if (!modifier.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("template modifier \"", modifier,
-                       "\" is unknown; expected slug, lower, upper or pad2"));
+          absl::StrCat("template modifier \"", modifier, "\" is unknown; expected slug, lower, upper or pad2"));
     }
     out.append(value);
     pos = close + 1;
@@ -430,41 +385,28 @@ absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
   return out;
 }
 
-bool CheckDateFormat(absl::string_view format, bool allow_time,
-                     std::string* error) {
+bool CheckDateFormat(absl::string_view format, bool allow_time, std::string* error) {
   CivilParts parts;
   // A format is valid when it reads its own example.
   std::string example(format);
-  example = absl::StrReplaceAll(example, {{"YYYY", "2023"},
-                                          {"MM", "02"},
-                                          {"DD", "14"},
-                                          {"HH", "09"},
-                                          {"mm", "30"},
-                                          {"ss", "00"}});
-  if (!MatchFormat(example, format, &parts) || parts.year < 0 ||
-      parts.month < 0 || parts.day < 0) {
-    *error =
-        absl::StrCat("format \"", format,
-                     "\" needs YYYY, MM and DD (and optionally HH, mm, ss)");
+  example = absl::StrReplaceAll(
+      example, {{"YYYY", "2023"}, {"MM", "02"}, {"DD", "14"}, {"HH", "09"}, {"mm", "30"}, {"ss", "00"}});
+  if (!MatchFormat(example, format, &parts) || parts.year < 0 || parts.month < 0 || parts.day < 0) {
+    *error = absl::StrCat("format \"", format, "\" needs YYYY, MM and DD (and optionally HH, mm, ss)");
     return false;
   }
-  if (!allow_time && (format.find("HH") != absl::string_view::npos ||
-                      format.find("mm") != absl::string_view::npos)) {
-    *error = absl::StrCat("format \"", format,
-                          "\" has a time but the value is a date");
+  if (!allow_time && (format.find("HH") != absl::string_view::npos || format.find("mm") != absl::string_view::npos)) {
+    *error = absl::StrCat("format \"", format, "\" has a time but the value is a date");
     return false;
   }
   return true;
 }
 
-absl::StatusOr<std::optional<v1::Value>> ConvertCell(
-    const json& input, const CellRule& rule, const TypeSpec& type,
-    absl::string_view currency) {
+absl::StatusOr<std::optional<v1::Value>> ConvertCell(const json& input, const CellRule& rule, const TypeSpec& type,
+                                                     absl::string_view currency) {
   json cell = input;
-  if (cell.is_string())
-    cell = std::string(TrimText(cell.get_ref<const std::string&>()));
-  if (cell.is_null() ||
-      (cell.is_string() && cell.get_ref<const std::string&>().empty())) {
+  if (cell.is_string()) cell = std::string(TrimText(cell.get_ref<const std::string&>()));
+  if (cell.is_null() || (cell.is_string() && cell.get_ref<const std::string&>().empty())) {
     return std::optional<v1::Value>();
   }
   if (!rule.values.empty() && !cell.is_array()) {
@@ -472,24 +414,21 @@ absl::StatusOr<std::optional<v1::Value>> ConvertCell(
     auto it = rule.values.find(text);
     if (it == rule.values.end()) {
       std::vector<std::string> known;
-      for (const auto& [from, to] : rule.values)
-        known.push_back(absl::StrCat("\"", from, "\""));
+      for (const auto& [from, to] : rule.values) known.push_back(absl::StrCat("\"", from, "\""));
       return Bad(text, absl::StrCat("one of ", absl::StrJoin(known, ", ")));
     }
     cell = it->second;
     if (it->second.empty()) return std::optional<v1::Value>();
   }
   if (type.kind != ValueKind::kList) {
-    ASSIGN_OR_RETURN(v1::Value value,
-                     ScalarFromJson(cell, type.kind, rule, currency));
+    ASSIGN_OR_RETURN(v1::Value value, ScalarFromJson(cell, type.kind, rule, currency));
     return std::optional<v1::Value>(std::move(value));
   }
   std::vector<json> elements;
   if (cell.is_array()) {
     elements.assign(cell.begin(), cell.end());
   } else {
-    for (absl::string_view part :
-         absl::StrSplit(CellText(cell), rule.separator)) {
+    for (absl::string_view part : absl::StrSplit(CellText(cell), rule.separator)) {
       part = TrimText(part);
       if (!part.empty()) elements.emplace_back(std::string(part));
     }
@@ -497,11 +436,9 @@ absl::StatusOr<std::optional<v1::Value>> ConvertCell(
   v1::Value list;
   list.mutable_list_value();
   for (size_t i = 0; i < elements.size(); ++i) {
-    absl::StatusOr<v1::Value> element =
-        ScalarFromJson(elements[i], type.element, rule, currency);
+    absl::StatusOr<v1::Value> element = ScalarFromJson(elements[i], type.element, rule, currency);
     if (!element.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("element ", i + 1, ": ", element.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("element ", i + 1, ": ", element.status().message()));
     }
     *list.mutable_list_value()->add_values() = *std::move(element);
   }

@@ -61,23 +61,19 @@ struct CellRule {
 };
 
 // Converts `cell` to `type`. nullopt when the cell is empty.
-absl::StatusOr<std::optional<v1::Value>> ConvertCell(
-    const nlohmann::json& cell, const CellRule& rule, const TypeSpec& type,
-    absl::string_view currency);
+absl::StatusOr<std::optional<v1::Value>> ConvertCell(const nlohmann::json& cell, const CellRule& rule,
+                                                     const TypeSpec& type, absl::string_view currency);
 
 // The text of a cell as it would be read for a string (numbers written in
 // JSON form, strings trimmed, null as ""). Used for ids and keys.
 std::string CellText(const nlohmann::json& cell);
 
 // Parses a date written in `format` ("DD/MM/YYYY"; empty = "YYYY-MM-DD").
-absl::StatusOr<absl::CivilDay> ParseDateWithFormat(absl::string_view text,
-                                                   absl::string_view format);
+absl::StatusOr<absl::CivilDay> ParseDateWithFormat(absl::string_view text, absl::string_view format);
 
 // Parses a time written in `format` in `zone` ("DD/MM/YYYY HH:mm"; empty =
 // RFC 3339, or an ISO date meaning midnight in `zone`).
-absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text,
-                                               absl::string_view format,
-                                               absl::TimeZone zone);
+absl::StatusOr<absl::Time> ParseTimeWithFormat(absl::string_view text, absl::string_view format, absl::TimeZone zone);
 
 // Parses an amount of money written as text: sign, digits with thousands
 // separators (spaces, non-breaking spaces, and the mark that is not
@@ -89,12 +85,10 @@ absl::StatusOr<int64_t> ParseCents(absl::string_view text, char decimal_mark);
 // letters dropped), lower, upper, pad2 (zero-padded to two digits). An empty
 // column gives an empty result (the cell is then empty). INVALID_ARGUMENT for
 // an unknown modifier or an unclosed brace.
-absl::StatusOr<std::string> ExpandTemplate(absl::string_view text,
-                                           const nlohmann::json& record);
+absl::StatusOr<std::string> ExpandTemplate(absl::string_view text, const nlohmann::json& record);
 
 // True when `format` has only known tokens; else sets `*error`.
-bool CheckDateFormat(absl::string_view format, bool allow_time,
-                     std::string* error);
+bool CheckDateFormat(absl::string_view format, bool allow_time, std::string* error);
 
 }  // namespace proactive
 

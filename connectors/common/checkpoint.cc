@@ -15,8 +15,7 @@ namespace proactive {
 namespace {
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 std::string DirectoryOf(const std::string& path) {
@@ -33,20 +32,17 @@ absl::StatusOr<nlohmann::json> LoadCheckpoint(const std::string& path) {
   if (!in) return nlohmann::json::object();
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json state =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json state = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (state.is_discarded() || !state.is_object()) {
-    return absl::DataLossError(absl::StrCat(
-        "the state file ", path,
-        " is not a JSON object; fix or remove it (removing it restarts "
-        "from the beginning, which is safe: events already applied are "
-        "answered as duplicates)"));
+    return absl::DataLossError(absl::StrCat("the state file ", path,
+                                            " is not a JSON object; fix or remove it (removing it restarts "
+                                            "from the beginning, which is safe: events already applied are "
+                                            "answered as duplicates)"));
   }
   return state;
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& data) {
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data) {
   const std::string temp = absl::StrCat(path, ".tmp");
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", temp);
@@ -67,8 +63,7 @@ absl::Status WriteFileAtomically(const std::string& path,
     return status;
   }
   if (close(fd) != 0) return Errno("cannot close", temp);
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    return Errno("cannot rename to", path);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename to", path);
   const std::string dir = DirectoryOf(path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return Errno("cannot open directory", dir);
@@ -78,8 +73,7 @@ absl::Status WriteFileAtomically(const std::string& path,
   return absl::OkStatus();
 }
 
-absl::Status SaveCheckpoint(const std::string& path,
-                            const nlohmann::json& state) {
+absl::Status SaveCheckpoint(const std::string& path, const nlohmann::json& state) {
   return WriteFileAtomically(path, state.dump(2) + "\n");
 }
 

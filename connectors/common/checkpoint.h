@@ -25,12 +25,10 @@ absl::StatusOr<nlohmann::json> LoadCheckpoint(const std::string& path);
 
 // Replaces the file with `state` durably. UNAVAILABLE on an I/O error (the
 // old file is then left as it was).
-absl::Status SaveCheckpoint(const std::string& path,
-                            const nlohmann::json& state);
+absl::Status SaveCheckpoint(const std::string& path, const nlohmann::json& state);
 
 // Writes `data` to `path` with the same atomic, durable replacement.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& data);
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data);
 
 }  // namespace proactive
 

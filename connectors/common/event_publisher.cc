@@ -24,13 +24,11 @@ void PublishCounts::Add(const v1::PublishResponse& response) {
 }
 
 bool IsRetryableGrpcCode(int code) {
-  return code == grpc::StatusCode::UNAVAILABLE ||
-         code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
          code == grpc::StatusCode::ABORTED;
 }
 
-absl::Duration BackoffDelay(int attempt, absl::Duration initial,
-                            absl::Duration cap) {
+absl::Duration BackoffDelay(int attempt, absl::Duration initial, absl::Duration cap) {
   if (attempt <= 1) return absl::ZeroDuration();
   absl::Duration delay = initial;
   for (int i = 2; i < attempt && delay < cap; ++i) delay *= 2;
@@ -41,8 +39,7 @@ EventPublisher::EventPublisher(std::string server, PublisherOptions options)
     : server_(std::move(server)),
       options_(std::move(options)),
       stub_(v1::Ingestion::NewStub(ConnectToEngine(server_))) {
-  if (!options_.sleep)
-    options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
+  if (!options_.sleep) options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 }
 
 absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Publish(
@@ -50,34 +47,28 @@ absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Publish(
   if (requests.empty()) return std::vector<v1::PublishResponse>();
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    absl::Duration wait =
-        BackoffDelay(attempt, options_.initial_backoff, options_.max_backoff);
+    absl::Duration wait = BackoffDelay(attempt, options_.initial_backoff, options_.max_backoff);
     if (wait > absl::ZeroDuration()) {
       LogWarning("publish",
-                 absl::StrCat("engine at ", server_, ": ", last.message(),
-                              "; retrying the batch in ",
-                              absl::FormatDuration(wait), " (attempt ", attempt,
-                              " of ", options_.max_attempts, ")"));
+                 absl::StrCat("engine at ", server_, ": ", last.message(), "; retrying the batch in ",
+                              absl::FormatDuration(wait), " (attempt ", attempt, " of ", options_.max_attempts, ")"));
       options_.sleep(wait);
     }
-    absl::StatusOr<std::vector<v1::PublishResponse>> answers =
-        Attempt(requests);
+    absl::StatusOr<std::vector<v1::PublishResponse>> answers = Attempt(requests);
     if (answers.ok()) return answers;
     last = answers.status();
     if (!IsRetryableGrpcCode(static_cast<int>(last.code()))) return last;
   }
-  return absl::UnavailableError(
-      absl::StrCat("the engine at ", server_, " did not answer after ",
-                   options_.max_attempts, " attempts: ", last.message()));
+  return absl::UnavailableError(absl::StrCat("the engine at ", server_, " did not answer after ", options_.max_attempts,
+                                             " attempts: ", last.message()));
 }
 
 absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Attempt(
     const std::vector<v1::PublishRequest>& requests) {
   grpc::ClientContext context;
   SetDeadline(&context, options_.deadline);
-  std::unique_ptr<
-      grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishResponse>>
-      stream = stub_->PublishStream(&context);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::PublishRequest, v1::PublishResponse>> stream =
+      stub_->PublishStream(&context);
   const double rate = options_.max_rate;
   std::thread writer([&] {
     const absl::Time start = absl::Now();
@@ -98,13 +89,11 @@ absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Attempt(
   writer.join();
   grpc::Status status = stream->Finish();
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   if (answers.size() != requests.size()) {
-    return absl::UnavailableError(absl::StrCat("the engine answered ",
-                                               answers.size(), " of ",
-                                               requests.size(), " events"));
+    return absl::UnavailableError(
+        absl::StrCat("the engine answered ", answers.size(), " of ", requests.size(), " events"));
   }
   return answers;
 }

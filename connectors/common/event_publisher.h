@@ -56,14 +56,12 @@ class EventPublisher {
   // Publishes `requests` and returns one answer per request, in order
   // (REJECTED answers included). UNAVAILABLE when the engine could not be
   // reached in max_attempts; other gRPC errors as they come.
-  absl::StatusOr<std::vector<v1::PublishResponse>> Publish(
-      const std::vector<v1::PublishRequest>& requests);
+  absl::StatusOr<std::vector<v1::PublishResponse>> Publish(const std::vector<v1::PublishRequest>& requests);
 
   const std::string& server() const { return server_; }
 
  private:
-  absl::StatusOr<std::vector<v1::PublishResponse>> Attempt(
-      const std::vector<v1::PublishRequest>& requests);
+  absl::StatusOr<std::vector<v1::PublishResponse>> Attempt(const std::vector<v1::PublishRequest>& requests);
 
   std::string server_;
   PublisherOptions options_;
@@ -74,8 +72,7 @@ class EventPublisher {
 bool IsRetryableGrpcCode(int code);
 
 // The wait before attempt `attempt` (1-based; attempt 1 waits nothing).
-absl::Duration BackoffDelay(int attempt, absl::Duration initial,
-                            absl::Duration cap);
+absl::Duration BackoffDelay(int attempt, absl::Duration initial, absl::Duration cap);
 
 }  // namespace proactive
 

@@ -78,8 +78,7 @@ std::string UrlEncode(absl::string_view text);
 
 // Seconds of a Retry-After header (delta-seconds, or an HTTP date relative to
 // `now`); nullopt when absent or unreadable.
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
-                                              absl::Time now);
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
 
 }  // namespace proactive
 

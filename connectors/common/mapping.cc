@@ -25,30 +25,24 @@ class MappingParser {
   void Parse() {
     const YAML::Node& root = file_->root();
     if (!root.IsMap()) {
-      file_->ErrorAt(
-          1, 1,
-          "a mapping file must be a map with \"source\" and \"attributes\"");
+      file_->ErrorAt(1, 1, "a mapping file must be a map with \"source\" and \"attributes\"");
       return;
     }
     file_->CheckKeys(root, "the mapping",
-                     {"version", "source", "dataset", "input", "timezone",
-                      "person_id", "household_id", "occurred_at", "row_key",
-                      "attributes", "links", "reference_table", "columns"});
+                     {"version", "source", "dataset", "input", "timezone", "person_id", "household_id", "occurred_at",
+                      "row_key", "attributes", "links", "reference_table", "columns"});
     if (root["version"]) {
       if (auto v = file_->Int(root["version"], "version"); v && *v != 1) {
         file_->Error(root["version"], "mapping version must be 1");
       }
     }
     if (!root["source"]) {
-      file_->ErrorAt(
-          1, 1,
-          "missing \"source\": the system the records come from (e.g. caf)");
+      file_->ErrorAt(1, 1, "missing \"source\": the system the records come from (e.g. caf)");
     } else if (auto s = file_->String(root["source"], "source")) {
       mapping_->source = *s;
     }
     if (root["dataset"]) {
-      if (auto d = file_->String(root["dataset"], "dataset"))
-        mapping_->dataset = *d;
+      if (auto d = file_->String(root["dataset"], "dataset")) mapping_->dataset = *d;
     }
     ReadInput(root["input"]);
     std::string zone_name = "Europe/Paris";
@@ -57,8 +51,7 @@ class MappingParser {
     }
     if (!absl::LoadTimeZone(zone_name, &mapping_->zone)) {
       file_->Error(root["timezone"] ? root["timezone"] : root,
-                   absl::StrCat("unknown time zone \"", zone_name,
-                                "\" (e.g. Europe/Paris, UTC)"));
+                   absl::StrCat("unknown time zone \"", zone_name, "\" (e.g. Europe/Paris, UTC)"));
     }
     if (root["reference_table"]) {
       ParseReference(root);
@@ -71,9 +64,7 @@ class MappingParser {
   void ReadInput(const YAML::Node& input) {
     if (!input) return;
     if (!input.IsMap()) {
-      file_->Error(
-          input,
-          "\"input\" must be a map like {format: csv, delimiter: \";\"}");
+      file_->Error(input, "\"input\" must be a map like {format: csv, delimiter: \";\"}");
       return;
     }
     file_->CheckKeys(input, "input", {"format", "delimiter"});
@@ -84,9 +75,7 @@ class MappingParser {
         } else if (*f == "ndjson") {
           mapping_->format = InputFormat::kNdjson;
         } else {
-          file_->Error(input["format"],
-                       absl::StrCat("unknown format \"", *f,
-                                    "\"; expected csv or ndjson"));
+          file_->Error(input["format"], absl::StrCat("unknown format \"", *f, "\"; expected csv or ndjson"));
         }
       }
     }
@@ -95,8 +84,7 @@ class MappingParser {
         if (*d == "\\t" || *d == "tab") {
           mapping_->delimiter = '\t';
         } else if (d->size() != 1 || *d == "\"") {
-          file_->Error(input["delimiter"],
-                       "delimiter must be one character like \",\" or \";\"");
+          file_->Error(input["delimiter"], "delimiter must be one character like \",\" or \";\"");
         } else {
           mapping_->delimiter = (*d)[0];
         }
@@ -106,39 +94,30 @@ class MappingParser {
 
   // A rule: "column_name" or {column|value, format, decimal, values, separator,
   // empty}.
-  bool ReadCell(const YAML::Node& node, absl::string_view what,
-                const TypeSpec& type, bool allow_options, CellRule* rule) {
+  bool ReadCell(const YAML::Node& node, absl::string_view what, const TypeSpec& type, bool allow_options,
+                CellRule* rule) {
     rule->line = YamlFile::Line(node);
     if (node.IsScalar()) {
       rule->column = node.Scalar();
       return true;
     }
     if (!node.IsMap()) {
-      file_->Error(
-          node,
-          absl::StrCat(what,
-                       " must be a column name or a map like {column: NAME}"));
+      file_->Error(node, absl::StrCat(what, " must be a column name or a map like {column: NAME}"));
       return false;
     }
     std::string context(what);
     file_->CheckKeys(node, context,
-                     {"column", "value", "template", "format", "decimal",
-                      "values", "separator", "empty"});
-    if ((node["column"] ? 1 : 0) + (node["value"] ? 1 : 0) +
-            (node["template"] ? 1 : 0) >
-        1) {
-      file_->Error(node,
-                   absl::StrCat(what,
-                                " has more than one of \"column\", \"value\", "
-                                "\"template\"; keep one"));
+                     {"column", "value", "template", "format", "decimal", "values", "separator", "empty"});
+    if ((node["column"] ? 1 : 0) + (node["value"] ? 1 : 0) + (node["template"] ? 1 : 0) > 1) {
+      file_->Error(node, absl::StrCat(what,
+                                      " has more than one of \"column\", \"value\", "
+                                      "\"template\"; keep one"));
       return false;
     }
     if (node["template"]) {
       if (auto t = file_->String(node["template"], "template")) {
-        absl::StatusOr<std::string> checked =
-            ExpandTemplate(*t, nlohmann::json::object());
-        if (!checked.ok())
-          file_->Error(node["template"], checked.status().message());
+        absl::StatusOr<std::string> checked = ExpandTemplate(*t, nlohmann::json::object());
+        if (!checked.ok()) file_->Error(node["template"], checked.status().message());
         rule->template_text = *t;
       }
     } else if (node["column"]) {
@@ -150,22 +129,17 @@ class MappingParser {
       }
       rule->constant = nlohmann::json(node["value"].Scalar());
     } else {
-      file_->Error(
-          node, absl::StrCat(what,
-                             " needs \"column\" (or a constant \"value\", or a "
-                             "\"template\")"));
+      file_->Error(node, absl::StrCat(what,
+                                      " needs \"column\" (or a constant \"value\", or a "
+                                      "\"template\")"));
       return false;
     }
     if (node["format"]) {
       if (auto f = file_->String(node["format"], "format")) {
         std::string error;
         if (!IsDateLike(type)) {
-          file_->Error(
-              node["format"],
-              absl::StrCat("\"format\" applies to dates and timestamps, not ",
-                           type.Name()));
-        } else if (!CheckDateFormat(*f, type.kind == ValueKind::kTimestamp,
-                                    &error)) {
+          file_->Error(node["format"], absl::StrCat("\"format\" applies to dates and timestamps, not ", type.Name()));
+        } else if (!CheckDateFormat(*f, type.kind == ValueKind::kTimestamp, &error)) {
           file_->Error(node["format"], error);
         } else {
           rule->format = *f;
@@ -175,10 +149,7 @@ class MappingParser {
     if (node["decimal"]) {
       if (auto d = file_->String(node["decimal"], "decimal")) {
         if (!IsDecimal(type)) {
-          file_->Error(
-              node["decimal"],
-              absl::StrCat("\"decimal\" applies to money and double, not ",
-                           type.Name()));
+          file_->Error(node["decimal"], absl::StrCat("\"decimal\" applies to money and double, not ", type.Name()));
         } else if (*d != "," && *d != ".") {
           file_->Error(node["decimal"], "decimal must be \",\" or \".\"");
         } else {
@@ -193,20 +164,17 @@ class MappingParser {
                      "the value");
       } else {
         for (const auto& entry : node["values"]) {
-          rule->values[entry.first.Scalar()] =
-              entry.second.IsScalar() ? entry.second.Scalar() : "";
+          rule->values[entry.first.Scalar()] = entry.second.IsScalar() ? entry.second.Scalar() : "";
         }
       }
     }
     if (node["separator"]) {
-      if (auto s = file_->String(node["separator"], "separator"))
-        rule->separator = *s;
+      if (auto s = file_->String(node["separator"], "separator")) rule->separator = *s;
     }
     if (node["empty"]) {
       if (auto e = file_->String(node["empty"], "empty")) {
         if (!allow_options) {
-          file_->Error(node["empty"],
-                       absl::StrCat("\"empty\" does not apply to ", what));
+          file_->Error(node["empty"], absl::StrCat("\"empty\" does not apply to ", what));
         } else if (*e == "skip") {
           rule->on_empty = EmptyCell::kSkip;
         } else if (*e == "remove") {
@@ -222,21 +190,18 @@ class MappingParser {
       absl::StatusOr<std::optional<v1::Value>> converted =
           ConvertCell(*rule->constant, *rule, type, schema_.currency());
       if (!converted.ok()) {
-        file_->Error(node["value"],
-                     absl::StrCat("value: ", converted.status().message()));
+        file_->Error(node["value"], absl::StrCat("value: ", converted.status().message()));
       }
     }
     return true;
   }
 
   void ReadTargets(const YAML::Node& node, absl::string_view section,
-                   const std::function<const FieldSpec*(
-                       const YAML::Node&, const std::string&)>& find,
+                   const std::function<const FieldSpec*(const YAML::Node&, const std::string&)>& find,
                    std::vector<TargetRule>* out) {
     if (!node || !node.IsMap()) {
       file_->Error(node ? node : file_->root(),
-                   absl::StrCat("\"", section,
-                                "\" must be a map from name to {column: ...}"));
+                   absl::StrCat("\"", section, "\" must be a map from name to {column: ...}"));
       return;
     }
     for (const auto& entry : node) {
@@ -247,12 +212,10 @@ class MappingParser {
       target.type = target.spec->type;
       for (const TargetRule& other : *out) {
         if (other.name == target.name) {
-          file_->Error(entry.first,
-                       absl::StrCat("\"", target.name, "\" is mapped twice"));
+          file_->Error(entry.first, absl::StrCat("\"", target.name, "\" is mapped twice"));
         }
       }
-      if (ReadCell(entry.second, absl::StrCat("\"", target.name, "\""),
-                   target.type, true, &target.cell)) {
+      if (ReadCell(entry.second, absl::StrCat("\"", target.name, "\""), target.type, true, &target.cell)) {
         out->push_back(std::move(target));
       }
     }
@@ -266,24 +229,18 @@ class MappingParser {
                      "missing \"person_id\": the column holding the "
                      "pseudonymous person id");
     } else {
-      ReadCell(root["person_id"], "person_id", text, false,
-               &mapping_->person_id);
+      ReadCell(root["person_id"], "person_id", text, false, &mapping_->person_id);
     }
     if (root["household_id"]) {
-      ReadCell(root["household_id"], "household_id", text, false,
-               &mapping_->household_id);
+      ReadCell(root["household_id"], "household_id", text, false, &mapping_->household_id);
     }
     if (!root["occurred_at"]) {
-      file_->ErrorAt(
-          1, 1,
-          "missing \"occurred_at\": the column with the date of the fact");
+      file_->ErrorAt(1, 1, "missing \"occurred_at\": the column with the date of the fact");
     } else {
-      ReadCell(root["occurred_at"], "occurred_at", time, false,
-               &mapping_->occurred_at);
+      ReadCell(root["occurred_at"], "occurred_at", time, false, &mapping_->occurred_at);
     }
     if (root["row_key"]) {
-      if (auto keys = file_->StringList(root["row_key"], "row_key"))
-        mapping_->row_key = *keys;
+      if (auto keys = file_->StringList(root["row_key"], "row_key")) mapping_->row_key = *keys;
     }
     if (mapping_->row_key.empty() && !mapping_->person_id.column.empty()) {
       mapping_->row_key.push_back(mapping_->person_id.column);
@@ -291,40 +248,30 @@ class MappingParser {
     const std::string& source = mapping_->source;
     ReadTargets(
         root["attributes"], "attributes",
-        [&](const YAML::Node& key,
-            const std::string& name) -> const FieldSpec* {
+        [&](const YAML::Node& key, const std::string& name) -> const FieldSpec* {
           const AttributeSpec* spec = schema_.FindAttribute(name);
           if (spec == nullptr) {
             std::string hint = schema_.SuggestAttribute(name);
-            file_->Error(
-                key, absl::StrCat(
-                         "unknown attribute \"", name, "\"",
-                         hint.empty()
-                             ? ""
-                             : absl::StrCat(" (did you mean \"", hint, "\"?)"),
-                         "; attributes are declared in rules/schema.yaml"));
+            file_->Error(key, absl::StrCat("unknown attribute \"", name, "\"",
+                                           hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)"),
+                                           "; attributes are declared in rules/schema.yaml"));
             return nullptr;
           }
           if (!source.empty() && !spec->IsOwnedBy(source)) {
-            file_->Error(key,
-                         absl::StrCat("source \"", source, "\" may not set \"",
-                                      name, "\"; it is owned by: ",
-                                      absl::StrJoin(spec->sources, ", ")));
+            file_->Error(key, absl::StrCat("source \"", source, "\" may not set \"", name,
+                                           "\"; it is owned by: ", absl::StrJoin(spec->sources, ", ")));
           }
           return spec;
         },
         &mapping_->attributes);
     if (const YAML::Node& links = root["links"]; links) {
       if (!links.IsSequence()) {
-        file_->Error(
-            links,
-            "\"links\" must be a list of {relation: guardian, column: NAME}");
+        file_->Error(links, "\"links\" must be a list of {relation: guardian, column: NAME}");
         return;
       }
       for (const YAML::Node& link : links) {
         if (!link.IsMap()) {
-          file_->Error(
-              link, "a link must be {relation: guardian|child, column: NAME}");
+          file_->Error(link, "a link must be {relation: guardian|child, column: NAME}");
           continue;
         }
         file_->CheckKeys(link, "link", {"relation", "column"});
@@ -335,8 +282,7 @@ class MappingParser {
           } else if (*r == "child") {
             rule.relation = v1::RELATION_CHILD;
           } else {
-            file_->Error(link["relation"],
-                         "relation must be guardian or child");
+            file_->Error(link["relation"], "relation must be guardian or child");
           }
         }
         if (auto c = file_->String(link["column"], "column")) rule.column = *c;
@@ -350,53 +296,40 @@ class MappingParser {
     if (!name) return;
     const ReferenceTableSpec* table = schema_.FindReferenceTable(*name);
     if (table == nullptr) {
-      file_->Error(root["reference_table"],
-                   absl::StrCat("unknown reference table \"", *name,
-                                "\"; tables are declared in rules/schema.yaml "
-                                "under reference_tables"));
+      file_->Error(root["reference_table"], absl::StrCat("unknown reference table \"", *name,
+                                                         "\"; tables are declared in rules/schema.yaml "
+                                                         "under reference_tables"));
       return;
     }
     mapping_->reference_table = table->name;
     mapping_->key_column = table->key;
     if (!mapping_->source.empty() && !table->IsOwnedBy(mapping_->source)) {
-      file_->Error(root["source"],
-                   absl::StrCat("source \"", mapping_->source,
-                                "\" may not replace reference table \"", *name,
-                                "\"; its sources: ",
-                                absl::StrJoin(table->sources, ", ")));
+      file_->Error(root["source"], absl::StrCat("source \"", mapping_->source, "\" may not replace reference table \"",
+                                                *name, "\"; its sources: ", absl::StrJoin(table->sources, ", ")));
     }
-    for (const char* key :
-         {"person_id", "household_id", "occurred_at", "attributes", "links"}) {
+    for (const char* key : {"person_id", "household_id", "occurred_at", "attributes", "links"}) {
       if (root[key]) {
-        file_->Error(
-            root[key],
-            absl::StrCat("\"", key, "\" does not apply to a reference table"));
+        file_->Error(root[key], absl::StrCat("\"", key, "\" does not apply to a reference table"));
       }
     }
     ReadTargets(
         root["columns"], "columns",
-        [&](const YAML::Node& key,
-            const std::string& column) -> const FieldSpec* {
+        [&](const YAML::Node& key, const std::string& column) -> const FieldSpec* {
           const FieldSpec* spec = table->FindColumn(column);
           if (spec == nullptr) {
             std::vector<std::string> names;
             for (const FieldSpec& c : table->columns) names.push_back(c.name);
-            file_->Error(key, absl::StrCat("unknown column \"", column,
-                                           "\" of reference table \"",
-                                           table->name, "\"; its columns: ",
-                                           absl::StrJoin(names, ", ")));
+            file_->Error(key, absl::StrCat("unknown column \"", column, "\" of reference table \"", table->name,
+                                           "\"; its columns: ", absl::StrJoin(names, ", ")));
           }
           return spec;
         },
         &mapping_->columns);
     bool has_key = false;
-    for (const TargetRule& c : mapping_->columns)
-      has_key |= c.name == table->key;
+    for (const TargetRule& c : mapping_->columns) has_key |= c.name == table->key;
     if (!has_key && root["columns"]) {
-      file_->Error(root["columns"],
-                   absl::StrCat("the key column \"", table->key,
-                                "\" of reference table \"", table->name,
-                                "\" must be mapped"));
+      file_->Error(root["columns"], absl::StrCat("the key column \"", table->key, "\" of reference table \"",
+                                                 table->name, "\" must be mapped"));
     }
   }
 
@@ -407,9 +340,7 @@ class MappingParser {
 
 }  // namespace
 
-absl::StatusOr<Mapping> ParseMapping(absl::string_view text,
-                                     absl::string_view file_name,
-                                     const AttributeSchema& schema,
+absl::StatusOr<Mapping> ParseMapping(absl::string_view text, absl::string_view file_name, const AttributeSchema& schema,
                                      std::vector<Diagnostic>* diagnostics) {
   YamlFile file{std::string(text), std::string(file_name)};
   Mapping mapping;
@@ -420,16 +351,13 @@ absl::StatusOr<Mapping> ParseMapping(absl::string_view text,
   }
   if (file.has_errors()) {
     size_t count = file.diagnostics().size();
-    for (Diagnostic& d : file.TakeDiagnostics())
-      diagnostics->push_back(std::move(d));
-    return absl::InvalidArgumentError(absl::StrCat(
-        file_name, " has ", count, count == 1 ? " mistake" : " mistakes"));
+    for (Diagnostic& d : file.TakeDiagnostics()) diagnostics->push_back(std::move(d));
+    return absl::InvalidArgumentError(absl::StrCat(file_name, " has ", count, count == 1 ? " mistake" : " mistakes"));
   }
   return mapping;
 }
 
-absl::StatusOr<Mapping> LoadMapping(const std::string& path,
-                                    const AttributeSchema& schema,
+absl::StatusOr<Mapping> LoadMapping(const std::string& path, const AttributeSchema& schema,
                                     std::vector<Diagnostic>* diagnostics) {
   absl::StatusOr<std::string> text = ReadTextFile(path);
   if (!text.ok()) return text.status();

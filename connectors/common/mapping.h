@@ -38,10 +38,9 @@ namespace proactive {
 
 // One target value (attribute or reference column) and how to compute it.
 struct TargetRule {
-  std::string name;  // attribute or column name
-  TypeSpec type;     // from the schema
-  const FieldSpec* spec =
-      nullptr;  // into the schema the mapping was loaded with
+  std::string name;                 // attribute or column name
+  TypeSpec type;                    // from the schema
+  const FieldSpec* spec = nullptr;  // into the schema the mapping was loaded with
   CellRule cell;
 };
 
@@ -53,14 +52,12 @@ struct LinkRule {
 enum class InputFormat { kCsv, kNdjson };
 
 struct Mapping {
-  std::string file;    // where it was loaded from
-  std::string source;  // owner system name, e.g. "caf"
-  std::string
-      dataset;  // key in event ids; "" = the caller's default (file name)
+  std::string file;     // where it was loaded from
+  std::string source;   // owner system name, e.g. "caf"
+  std::string dataset;  // key in event ids; "" = the caller's default (file name)
   InputFormat format = InputFormat::kCsv;
   char delimiter = ',';
-  absl::TimeZone
-      zone;  // for dates and times without offset; default Europe/Paris
+  absl::TimeZone zone;  // for dates and times without offset; default Europe/Paris
 
   // Person events (when reference_table is empty).
   CellRule person_id;
@@ -81,14 +78,11 @@ struct Mapping {
 
 // Parses a mapping. INVALID_ARGUMENT (with diagnostics appended) on any
 // mistake. REQUIRES: `schema` outlives the mapping (rules point into it).
-absl::StatusOr<Mapping> ParseMapping(absl::string_view text,
-                                     absl::string_view file_name,
-                                     const AttributeSchema& schema,
+absl::StatusOr<Mapping> ParseMapping(absl::string_view text, absl::string_view file_name, const AttributeSchema& schema,
                                      std::vector<Diagnostic>* diagnostics);
 
 // Reads and parses a file; NOT_FOUND when it cannot be read.
-absl::StatusOr<Mapping> LoadMapping(const std::string& path,
-                                    const AttributeSchema& schema,
+absl::StatusOr<Mapping> LoadMapping(const std::string& path, const AttributeSchema& schema,
                                     std::vector<Diagnostic>* diagnostics);
 
 }  // namespace proactive

@@ -30,8 +30,7 @@ class ProgressBar {
 
   // "[#######.............]  35%  12.3 MB of 35.1 MB  4200 rows/s" for a
   // given state; exposed for tests.
-  static std::string Render(int64_t done, int64_t total, int64_t rows,
-                            double seconds, bool bytes);
+  static std::string Render(int64_t done, int64_t total, int64_t rows, double seconds, bool bytes);
 
  private:
   std::string label_;

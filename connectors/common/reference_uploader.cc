@@ -9,15 +9,14 @@
 namespace proactive {
 namespace {
 
-absl::StatusOr<v1::ReplaceTableResponse> AttemptUpload(
-    v1::ReferenceTables::Stub* stub, const std::string& table,
-    const std::string& source, const std::vector<v1::ReferenceRow>& rows,
-    absl::Duration deadline, int rows_per_message) {
+absl::StatusOr<v1::ReplaceTableResponse> AttemptUpload(v1::ReferenceTables::Stub* stub, const std::string& table,
+                                                       const std::string& source,
+                                                       const std::vector<v1::ReferenceRow>& rows,
+                                                       absl::Duration deadline, int rows_per_message) {
   grpc::ClientContext context;
   SetDeadline(&context, deadline);
   v1::ReplaceTableResponse response;
-  std::unique_ptr<grpc::ClientWriter<v1::ReplaceTableRequest>> writer =
-      stub->ReplaceTable(&context, &response);
+  std::unique_ptr<grpc::ClientWriter<v1::ReplaceTableRequest>> writer = stub->ReplaceTable(&context, &response);
   v1::ReplaceTableRequest message;
   message.set_table(table);
   message.set_source(source);
@@ -29,47 +28,42 @@ absl::StatusOr<v1::ReplaceTableResponse> AttemptUpload(
       message.Clear();
     }
   }
-  if (open && (message.rows_size() > 0 || message.has_table()))
-    open = writer->Write(message);
+  if (open && (message.rows_size() > 0 || message.has_table())) open = writer->Write(message);
   if (open) writer->WritesDone();
   grpc::Status status = writer->Finish();
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   return response;
 }
 
 }  // namespace
 
-absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(
-    const std::string& server, const std::string& table,
-    const std::string& source, const std::vector<v1::ReferenceRow>& rows,
-    const PublisherOptions& options, int rows_per_message) {
+absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(const std::string& server, const std::string& table,
+                                                              const std::string& source,
+                                                              const std::vector<v1::ReferenceRow>& rows,
+                                                              const PublisherOptions& options, int rows_per_message) {
   auto stub = v1::ReferenceTables::NewStub(ConnectToEngine(server));
   absl::Status last;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-    absl::Duration wait =
-        BackoffDelay(attempt, options.initial_backoff, options.max_backoff);
+    absl::Duration wait = BackoffDelay(attempt, options.initial_backoff, options.max_backoff);
     if (wait > absl::ZeroDuration()) {
-      LogWarning("reference",
-                 absl::StrCat("engine at ", server, ": ", last.message(),
-                              "; retrying in ", absl::FormatDuration(wait)));
+      LogWarning("reference", absl::StrCat("engine at ", server, ": ", last.message(), "; retrying in ",
+                                           absl::FormatDuration(wait)));
       if (options.sleep) {
         options.sleep(wait);
       } else {
         absl::SleepFor(wait);
       }
     }
-    absl::StatusOr<v1::ReplaceTableResponse> response = AttemptUpload(
-        stub.get(), table, source, rows, options.deadline, rows_per_message);
+    absl::StatusOr<v1::ReplaceTableResponse> response =
+        AttemptUpload(stub.get(), table, source, rows, options.deadline, rows_per_message);
     if (response.ok()) return response;
     last = response.status();
     if (!IsRetryableGrpcCode(static_cast<int>(last.code()))) return last;
   }
-  return absl::UnavailableError(
-      absl::StrCat("the engine at ", server, " did not answer after ",
-                   options.max_attempts, " attempts: ", last.message()));
+  return absl::UnavailableError(absl::StrCat("the engine at ", server, " did not answer after ", options.max_attempts,
+                                             " attempts: ", last.message()));
 }
 
 }  // namespace proactive

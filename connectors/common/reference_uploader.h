@@ -20,10 +20,11 @@
 
 namespace proactive {
 
-absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(
-    const std::string& server, const std::string& table,
-    const std::string& source, const std::vector<v1::ReferenceRow>& rows,
-    const PublisherOptions& options, int rows_per_message = 500);
+absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(const std::string& server, const std::string& table,
+                                                              const std::string& source,
+                                                              const std::vector<v1::ReferenceRow>& rows,
+                                                              const PublisherOptions& options,
+                                                              int rows_per_message = 500);
 
 }  // namespace proactive
 

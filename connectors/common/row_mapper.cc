@@ -26,54 +26,43 @@ const json& Cell(const json& record, const std::string& column) {
 std::string Describe(const CellRule& rule, absl::string_view target) {
   if (!rule.template_text.empty()) return absl::StrCat("template of ", target);
   if (rule.column.empty()) return absl::StrCat("value of ", target);
-  if (rule.column == target)
-    return absl::StrCat("column \"", rule.column, "\"");
+  if (rule.column == target) return absl::StrCat("column \"", rule.column, "\"");
   return absl::StrCat("column \"", rule.column, "\" (", target, ")");
 }
 
 // The cell's value, converted; nullopt when empty.
-absl::StatusOr<std::optional<v1::Value>> Convert(const json& record,
-                                                 const TargetRule& target,
+absl::StatusOr<std::optional<v1::Value>> Convert(const json& record, const TargetRule& target,
                                                  absl::string_view currency) {
   json expanded;
   if (!target.cell.template_text.empty()) {
-    absl::StatusOr<std::string> text =
-        ExpandTemplate(target.cell.template_text, record);
+    absl::StatusOr<std::string> text = ExpandTemplate(target.cell.template_text, record);
     if (!text.ok()) return text.status();
     expanded = *text;
   }
   const json& cell = !target.cell.template_text.empty() ? expanded
                      : target.cell.constant             ? *target.cell.constant
-                                            : Cell(record, target.cell.column);
-  absl::StatusOr<std::optional<v1::Value>> value =
-      ConvertCell(cell, target.cell, target.type, currency);
+                                                        : Cell(record, target.cell.column);
+  absl::StatusOr<std::optional<v1::Value>> value = ConvertCell(cell, target.cell, target.type, currency);
   if (!value.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Describe(target.cell, target.name), ": ", value.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(Describe(target.cell, target.name), ": ", value.status().message()));
   }
   if (!value->has_value() && target.cell.on_empty == EmptyCell::kReject) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Describe(target.cell, target.name), ": is empty"));
+    return absl::InvalidArgumentError(absl::StrCat(Describe(target.cell, target.name), ": is empty"));
   }
   return value;
 }
 
-absl::StatusOr<std::string> RequiredText(const json& record,
-                                         const CellRule& rule,
-                                         absl::string_view what) {
-  std::string text =
-      CellText(rule.constant ? *rule.constant : Cell(record, rule.column));
+absl::StatusOr<std::string> RequiredText(const json& record, const CellRule& rule, absl::string_view what) {
+  std::string text = CellText(rule.constant ? *rule.constant : Cell(record, rule.column));
   if (text.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Describe(rule, what), ": is empty"));
+    return absl::InvalidArgumentError(absl::StrCat(Describe(rule, what), ": is empty"));
   }
   return text;
 }
 
 std::string RowKeyText(const Mapping& mapping, const json& record) {
   std::vector<std::string> parts;
-  for (const std::string& column : mapping.row_key)
-    parts.push_back(CellText(Cell(record, column)));
+  for (const std::string& column : mapping.row_key) parts.push_back(CellText(Cell(record, column)));
   return absl::StrJoin(parts, "/");
 }
 
@@ -91,18 +80,13 @@ std::string Escape(absl::string_view text) {
 
 }  // namespace
 
-std::string MakeEventId(absl::string_view source, absl::string_view dataset,
-                        absl::string_view row_key,
+std::string MakeEventId(absl::string_view source, absl::string_view dataset, absl::string_view row_key,
                         absl::string_view content_hash) {
   std::vector<std::string> parts;
-  for (absl::string_view part : absl::StrSplit(row_key, '/'))
-    parts.push_back(Escape(part));
-  std::string id = absl::StrCat(source, ":", dataset, ":",
-                                absl::StrJoin(parts, "/"), ":", content_hash);
+  for (absl::string_view part : absl::StrSplit(row_key, '/')) parts.push_back(Escape(part));
+  std::string id = absl::StrCat(source, ":", dataset, ":", absl::StrJoin(parts, "/"), ":", content_hash);
   if (id.size() <= 128) return id;
-  return absl::StrCat(source, ":", dataset, ":sha-",
-                      ToHex(Sha256Digest(row_key)).substr(0, 32), ":",
-                      content_hash);
+  return absl::StrCat(source, ":", dataset, ":sha-", ToHex(Sha256Digest(row_key)).substr(0, 32), ":", content_hash);
 }
 
 std::string EventContentHash(const v1::PublishRequest& request) {
@@ -112,37 +96,28 @@ std::string EventContentHash(const v1::PublishRequest& request) {
   return ToHex(Sha256Digest(EventToJson(copy))).substr(0, 12);
 }
 
-absl::StatusOr<v1::PublishRequest> MapRecordToEvent(
-    const Mapping& mapping, const json& record, absl::string_view dataset,
-    absl::string_view currency) {
-  if (!record.is_object())
-    return absl::InvalidArgumentError("the record is not a JSON object");
+absl::StatusOr<v1::PublishRequest> MapRecordToEvent(const Mapping& mapping, const json& record,
+                                                    absl::string_view dataset, absl::string_view currency) {
+  if (!record.is_object()) return absl::InvalidArgumentError("the record is not a JSON object");
   v1::PublishRequest request;
   v1::PersonEvent* event = request.mutable_person();
   event->set_source(mapping.source);
-  ASSIGN_OR_RETURN(std::string person_id,
-                   RequiredText(record, mapping.person_id, "person_id"));
+  ASSIGN_OR_RETURN(std::string person_id, RequiredText(record, mapping.person_id, "person_id"));
   event->set_person_id(person_id);
   if (!mapping.household_id.column.empty() || mapping.household_id.constant) {
-    std::string household =
-        CellText(mapping.household_id.constant
-                     ? *mapping.household_id.constant
-                     : Cell(record, mapping.household_id.column));
+    std::string household = CellText(mapping.household_id.constant ? *mapping.household_id.constant
+                                                                   : Cell(record, mapping.household_id.column));
     if (!household.empty()) event->set_household_id(household);
   }
-  ASSIGN_OR_RETURN(std::string when,
-                   RequiredText(record, mapping.occurred_at, "occurred_at"));
-  absl::StatusOr<absl::Time> time =
-      ParseTimeWithFormat(when, mapping.occurred_at.format, mapping.zone);
+  ASSIGN_OR_RETURN(std::string when, RequiredText(record, mapping.occurred_at, "occurred_at"));
+  absl::StatusOr<absl::Time> time = ParseTimeWithFormat(when, mapping.occurred_at.format, mapping.zone);
   if (!time.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Describe(mapping.occurred_at, "occurred_at"), ": ",
-                     time.status().message()));
+        absl::StrCat(Describe(mapping.occurred_at, "occurred_at"), ": ", time.status().message()));
   }
   event->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(*time));
   for (const TargetRule& target : mapping.attributes) {
-    ASSIGN_OR_RETURN(std::optional<v1::Value> value,
-                     Convert(record, target, currency));
+    ASSIGN_OR_RETURN(std::optional<v1::Value> value, Convert(record, target, currency));
     if (value) {
       v1::Attribute* attribute = event->add_set();
       attribute->set_name(target.name);
@@ -159,26 +134,20 @@ absl::StatusOr<v1::PublishRequest> MapRecordToEvent(
     added->set_person_id(other);
   }
   std::string row_key = RowKeyText(mapping, record);
-  if (row_key.empty())
-    return absl::InvalidArgumentError("the row key is empty");
-  event->set_event_id(
-      MakeEventId(mapping.source, dataset, row_key, EventContentHash(request)));
+  if (row_key.empty()) return absl::InvalidArgumentError("the row key is empty");
+  event->set_event_id(MakeEventId(mapping.source, dataset, row_key, EventContentHash(request)));
   return request;
 }
 
-absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(
-    const Mapping& mapping, const json& record, absl::string_view currency) {
-  if (!record.is_object())
-    return absl::InvalidArgumentError("the record is not a JSON object");
+absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(const Mapping& mapping, const json& record,
+                                                         absl::string_view currency) {
+  if (!record.is_object()) return absl::InvalidArgumentError("the record is not a JSON object");
   v1::ReferenceRow row;
   for (const TargetRule& target : mapping.columns) {
-    ASSIGN_OR_RETURN(std::optional<v1::Value> value,
-                     Convert(record, target, currency));
+    ASSIGN_OR_RETURN(std::optional<v1::Value> value, Convert(record, target, currency));
     if (target.name == mapping.key_column) {
-      if (!value || !value->has_string_value() ||
-          value->string_value().empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Describe(target.cell, target.name), ": the key is empty"));
+      if (!value || !value->has_string_value() || value->string_value().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(Describe(target.cell, target.name), ": the key is empty"));
       }
       row.set_key(value->string_value());
       continue;
@@ -191,15 +160,13 @@ absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(
   return row;
 }
 
-std::string DescribeEngineError(const Mapping& mapping,
-                                const v1::PublishRequest& request,
+std::string DescribeEngineError(const Mapping& mapping, const v1::PublishRequest& request,
                                 const v1::EventError& error) {
   absl::string_view field = error.field();
   int index = -1;
   if (absl::ConsumePrefix(&field, "set[")) {
     size_t end = field.find(']');
-    if (end != absl::string_view::npos &&
-        absl::SimpleAtoi(field.substr(0, end), &index) && index >= 0 &&
+    if (end != absl::string_view::npos && absl::SimpleAtoi(field.substr(0, end), &index) && index >= 0 &&
         index < request.person().set_size()) {
       const std::string& name = request.person().set(index).name();
       for (const TargetRule& target : mapping.attributes) {
@@ -215,13 +182,11 @@ std::string DescribeEngineError(const Mapping& mapping,
   return error.message();
 }
 
-std::vector<std::string> MissingColumns(
-    const Mapping& mapping, const std::vector<std::string>& header) {
+std::vector<std::string> MissingColumns(const Mapping& mapping, const std::vector<std::string>& header) {
   std::set<std::string> have(header.begin(), header.end());
   std::set<std::string> missing;
   auto need = [&](const CellRule& rule) {
-    if (!rule.constant && rule.template_text.empty() && !rule.column.empty() &&
-        have.count(rule.column) == 0) {
+    if (!rule.constant && rule.template_text.empty() && !rule.column.empty() && have.count(rule.column) == 0) {
       missing.insert(rule.column);
     }
   };

@@ -26,29 +26,23 @@
 
 namespace proactive {
 
-absl::StatusOr<v1::PublishRequest> MapRecordToEvent(
-    const Mapping& mapping, const nlohmann::json& record,
-    absl::string_view dataset, absl::string_view currency);
+absl::StatusOr<v1::PublishRequest> MapRecordToEvent(const Mapping& mapping, const nlohmann::json& record,
+                                                    absl::string_view dataset, absl::string_view currency);
 
-absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(
-    const Mapping& mapping, const nlohmann::json& record,
-    absl::string_view currency);
+absl::StatusOr<v1::ReferenceRow> MapRecordToReferenceRow(const Mapping& mapping, const nlohmann::json& record,
+                                                         absl::string_view currency);
 
 // An engine refusal of a mapped event, said in terms of the export: the
 // engine's field "set[2].value" becomes the column that fed that attribute.
-std::string DescribeEngineError(const Mapping& mapping,
-                                const v1::PublishRequest& request,
-                                const v1::EventError& error);
+std::string DescribeEngineError(const Mapping& mapping, const v1::PublishRequest& request, const v1::EventError& error);
 
 // The columns the mapping reads that `header` lacks (empty when none).
-std::vector<std::string> MissingColumns(const Mapping& mapping,
-                                        const std::vector<std::string>& header);
+std::vector<std::string> MissingColumns(const Mapping& mapping, const std::vector<std::string>& header);
 
 // "<source>:<dataset>:<row key>:<hash>" with the row key escaped (spaces,
 // controls, '%', ':' and '/' as %XX) and replaced by a digest when the id
 // would exceed 128 bytes.
-std::string MakeEventId(absl::string_view source, absl::string_view dataset,
-                        absl::string_view row_key,
+std::string MakeEventId(absl::string_view source, absl::string_view dataset, absl::string_view row_key,
                         absl::string_view content_hash);
 
 // First 12 hex digits of the SHA-256 of the event's JSON form without its id.

@@ -17,8 +17,7 @@ absl::StatusOr<Area::Ring> ParseRing(const json& ring) {
   }
   Area::Ring out;
   for (const json& position : ring) {
-    if (!position.is_array() || position.size() < 2 ||
-        !position[0].is_number() || !position[1].is_number()) {
+    if (!position.is_array() || position.size() < 2 || !position[0].is_number() || !position[1].is_number()) {
       return absl::InvalidArgumentError("a position must be [lon, lat]");
     }
     out.push_back({position[0].get<double>(), position[1].get<double>()});
@@ -44,8 +43,7 @@ bool InRing(const Area::Ring& ring, LonLat p) {
   for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
     const LonLat& a = ring[i];
     const LonLat& b = ring[j];
-    if ((a.lat > p.lat) != (b.lat > p.lat) &&
-        p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon) {
+    if ((a.lat > p.lat) != (b.lat > p.lat) && p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon) {
       inside = !inside;
     }
   }
@@ -68,15 +66,13 @@ Area::Area(std::vector<Polygon> polygons) : polygons_(std::move(polygons)) {
 }
 
 bool Area::Contains(LonLat point) const {
-  if (point.lon < min_lon_ || point.lon > max_lon_ || point.lat < min_lat_ ||
-      point.lat > max_lat_) {
+  if (point.lon < min_lon_ || point.lon > max_lon_ || point.lat < min_lat_ || point.lat > max_lat_) {
     return false;
   }
   for (const Polygon& polygon : polygons_) {
     if (!InRing(polygon.front(), point)) continue;
     bool in_hole = false;
-    for (size_t h = 1; h < polygon.size() && !in_hole; ++h)
-      in_hole = InRing(polygon[h], point);
+    for (size_t h = 1; h < polygon.size() && !in_hole; ++h) in_hole = InRing(polygon[h], point);
     if (!in_hole) return true;
   }
   return false;
@@ -85,13 +81,11 @@ bool Area::Contains(LonLat point) const {
 absl::StatusOr<Area> ParseArea(const json& input) {
   const json* geometry = &input;
   if (input.is_object() && input.value("type", "") == "Feature") {
-    if (!input.contains("geometry"))
-      return absl::InvalidArgumentError("a Feature without geometry");
+    if (!input.contains("geometry")) return absl::InvalidArgumentError("a Feature without geometry");
     geometry = &input["geometry"];
   }
   if (!geometry->is_object() || !geometry->contains("coordinates")) {
-    return absl::InvalidArgumentError(
-        "not a GeoJSON geometry (no \"coordinates\")");
+    return absl::InvalidArgumentError("not a GeoJSON geometry (no \"coordinates\")");
   }
   const std::string type = geometry->value("type", "");
   const json& coordinates = (*geometry)["coordinates"];
@@ -100,35 +94,30 @@ absl::StatusOr<Area> ParseArea(const json& input) {
     ASSIGN_OR_RETURN(Area::Polygon polygon, ParsePolygon(coordinates));
     polygons.push_back(std::move(polygon));
   } else if (type == "MultiPolygon") {
-    if (!coordinates.is_array())
-      return absl::InvalidArgumentError("MultiPolygon without polygons");
+    if (!coordinates.is_array()) return absl::InvalidArgumentError("MultiPolygon without polygons");
     for (const json& rings : coordinates) {
       ASSIGN_OR_RETURN(Area::Polygon polygon, ParsePolygon(rings));
       polygons.push_back(std::move(polygon));
     }
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "geometry type \"", type, "\" is not Polygon or MultiPolygon"));
+    return absl::InvalidArgumentError(absl::StrCat("geometry type \"", type, "\" is not Polygon or MultiPolygon"));
   }
-  if (polygons.empty())
-    return absl::InvalidArgumentError("an empty MultiPolygon");
+  if (polygons.empty()) return absl::InvalidArgumentError("an empty MultiPolygon");
   return Area(std::move(polygons));
 }
 
 absl::StatusOr<LonLat> ParsePoint(const json& input) {
-  if (input.is_object() && input.contains("lon") && input.contains("lat") &&
-      input["lon"].is_number() && input["lat"].is_number()) {
+  if (input.is_object() && input.contains("lon") && input.contains("lat") && input["lon"].is_number() &&
+      input["lat"].is_number()) {
     return LonLat{input["lon"].get<double>(), input["lat"].get<double>()};
   }
-  if (input.is_object() && input.value("type", "") == "Point" &&
-      input.contains("coordinates")) {
+  if (input.is_object() && input.value("type", "") == "Point" && input.contains("coordinates")) {
     const json& c = input["coordinates"];
     if (c.is_array() && c.size() >= 2 && c[0].is_number() && c[1].is_number()) {
       return LonLat{c[0].get<double>(), c[1].get<double>()};
     }
   }
-  if (input.is_array() && input.size() == 2 && input[0].is_number() &&
-      input[1].is_number()) {
+  if (input.is_array() && input.size() == 2 && input[0].is_number() && input[1].is_number()) {
     return LonLat{input[1].get<double>(), input[0].get<double>()};
   }
   return absl::InvalidArgumentError("not a point ({\"lon\": .., \"lat\": ..})");

@@ -31,8 +31,7 @@
 namespace proactive {
 
 struct OdsQuery {
-  std::string
-      where;  // ODSQL, e.g. "date_maj >= date'2026-07-01T00:00:00+00:00'"
+  std::string where;     // ODSQL, e.g. "date_maj >= date'2026-07-01T00:00:00+00:00'"
   std::string order_by;  // e.g. "date_maj,id"
   int limit = 100;
   int64_t offset = 0;
@@ -55,8 +54,7 @@ class OdsClient {
   const std::string& dataset() const { return dataset_; }
 
  private:
-  absl::StatusOr<nlohmann::json> GetJson(const std::string& endpoint,
-                                         const std::string& query);
+  absl::StatusOr<nlohmann::json> GetJson(const std::string& endpoint, const std::string& query);
 
   HttpFetcher* http_;
   std::string dataset_;

@@ -28,8 +28,7 @@ std::string RecordKey(const Mapping& mapping, const json& record) {
   return absl::StrJoin(parts, "/");
 }
 
-absl::Status AppendRejects(const std::string& path,
-                           const std::vector<std::string>& lines) {
+absl::Status AppendRejects(const std::string& path, const std::vector<std::string>& lines) {
   if (lines.empty() || path.empty()) return absl::OkStatus();
   std::ofstream out(path, std::ios::app);
   for (const std::string& line : lines) out << line << "\n";
@@ -47,8 +46,7 @@ struct Position {
 
 class EventPoll {
  public:
-  EventPoll(const SyncOptions& options, const Mapping& mapping,
-            const AttributeSchema& schema, OdsClient* ods)
+  EventPoll(const SyncOptions& options, const Mapping& mapping, const AttributeSchema& schema, OdsClient* ods)
       : options_(options),
         mapping_(mapping),
         schema_(schema),
@@ -60,8 +58,7 @@ class EventPoll {
     ASSIGN_OR_RETURN(json state, LoadCheckpoint(options_.state_file));
     if (state.value("dataset", "") == ods_->dataset()) {
       position_.watermark = state.value("watermark", "");
-      position_.done_at_watermark =
-          state.value("done_at_watermark", int64_t{0});
+      position_.done_at_watermark = state.value("done_at_watermark", int64_t{0});
     }
     for (;;) {
       OdsQuery query = Query();
@@ -72,8 +69,7 @@ class EventPoll {
       }
       absl::StatusOr<OdsPage> page = ods_->Records(query);
       if (page.status().code() == absl::StatusCode::kOutOfRange) {
-        LogInfo("opendata", absl::StrCat(page.status().message(),
-                                         "; reading the exports endpoint"));
+        LogInfo("opendata", absl::StrCat(page.status().message(), "; reading the exports endpoint"));
         RETURN_IF_ERROR(FromExport());
         break;
       }
@@ -95,16 +91,13 @@ class EventPoll {
   OdsQuery Query() const {
     OdsQuery query;
     std::vector<std::string> where;
-    if (!options_.where.empty())
-      where.push_back(absl::StrCat("(", options_.where, ")"));
+    if (!options_.where.empty()) where.push_back(absl::StrCat("(", options_.where, ")"));
     if (!options_.modified_field.empty() && !position_.watermark.empty()) {
-      where.push_back(absl::StrCat(options_.modified_field, " >= ",
-                                   OdsDateLiteral(position_.watermark)));
+      where.push_back(absl::StrCat(options_.modified_field, " >= ", OdsDateLiteral(position_.watermark)));
     }
     query.where = absl::StrJoin(where, " and ");
     std::vector<std::string> order;
-    if (!options_.modified_field.empty())
-      order.push_back(options_.modified_field);
+    if (!options_.modified_field.empty()) order.push_back(options_.modified_field);
     for (const std::string& k : mapping_.row_key) order.push_back(k);
     query.order_by = absl::StrJoin(order, ",");
     query.limit = options_.page_size;
@@ -116,14 +109,10 @@ class EventPoll {
     OdsQuery query = Query();
     ASSIGN_OR_RETURN(std::vector<json> records, ods_->Export(query));
     // The first records at the watermark were done by earlier pages.
-    size_t skip = std::min<size_t>(
-        static_cast<size_t>(position_.done_at_watermark), records.size());
-    for (size_t from = skip; from < records.size();
-         from += options_.page_size) {
-      size_t to = std::min(records.size(),
-                           from + static_cast<size_t>(options_.page_size));
-      RETURN_IF_ERROR(Process(
-          std::vector<json>(records.begin() + from, records.begin() + to)));
+    size_t skip = std::min<size_t>(static_cast<size_t>(position_.done_at_watermark), records.size());
+    for (size_t from = skip; from < records.size(); from += options_.page_size) {
+      size_t to = std::min(records.size(), from + static_cast<size_t>(options_.page_size));
+      RETURN_IF_ERROR(Process(std::vector<json>(records.begin() + from, records.begin() + to)));
     }
     return absl::OkStatus();
   }
@@ -139,13 +128,11 @@ class EventPoll {
       ++report_.records;
       std::string key = RecordKey(mapping_, record);
       if (!options_.modified_field.empty()) {
-        std::string stamp =
-            record.is_object() && record.contains(options_.modified_field)
-                ? CellText(record[options_.modified_field])
-                : "";
+        std::string stamp = record.is_object() && record.contains(options_.modified_field)
+                                ? CellText(record[options_.modified_field])
+                                : "";
         if (stamp.empty()) {
-          rejects.push_back(
-              absl::StrCat(key, "\t", options_.modified_field, ": is empty"));
+          rejects.push_back(absl::StrCat(key, "\t", options_.modified_field, ": is empty"));
         } else if (stamp == next.watermark) {
           ++next.done_at_watermark;
         } else {
@@ -155,8 +142,7 @@ class EventPoll {
       } else {
         ++next.done_at_watermark;
       }
-      absl::StatusOr<v1::PublishRequest> event =
-          MapRecordToEvent(mapping_, record, dataset_, schema_.currency());
+      absl::StatusOr<v1::PublishRequest> event = MapRecordToEvent(mapping_, record, dataset_, schema_.currency());
       if (!event.ok()) {
         rejects.push_back(absl::StrCat(key, "\t", event.status().message()));
         continue;
@@ -164,14 +150,11 @@ class EventPoll {
       events.push_back(*std::move(event));
       keys.push_back(key);
     }
-    ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers,
-                     publisher_.Publish(events));
+    ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers, publisher_.Publish(events));
     for (size_t i = 0; i < answers.size(); ++i) {
       report_.counts.Add(answers[i]);
       if (answers[i].outcome() == v1::PublishResponse::REJECTED) {
-        rejects.push_back(absl::StrCat(
-            keys[i], "\t",
-            DescribeEngineError(mapping_, events[i], answers[i].error())));
+        rejects.push_back(absl::StrCat(keys[i], "\t", DescribeEngineError(mapping_, events[i], answers[i].error())));
       }
     }
     report_.rejected += static_cast<int64_t>(rejects.size());
@@ -199,19 +182,14 @@ class EventPoll {
 
 }  // namespace
 
-absl::StatusOr<PollReport> PollEvents(const SyncOptions& options,
-                                      const Mapping& mapping,
-                                      const AttributeSchema& schema,
+absl::StatusOr<PollReport> PollEvents(const SyncOptions& options, const Mapping& mapping, const AttributeSchema& schema,
                                       OdsClient* ods) {
   EventPoll poll(options, mapping, schema, ods);
   return poll.Run();
 }
 
-absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
-                                              const Mapping& mapping,
-                                              const AttributeSchema& schema,
-                                              OdsClient* areas,
-                                              OdsClient* points) {
+absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options, const Mapping& mapping,
+                                              const AttributeSchema& schema, OdsClient* areas, OdsClient* points) {
   PollReport report;
   OdsQuery query;
   query.where = options.where;
@@ -225,24 +203,18 @@ absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
     std::vector<std::pair<Area, const json*>> shapes;
     for (const json& record : area_records) {
       auto shape = record.find(options.shape_field);
-      absl::StatusOr<Area> area = shape == record.end()
-                                      ? absl::InvalidArgumentError("no shape")
-                                      : ParseArea(*shape);
+      absl::StatusOr<Area> area = shape == record.end() ? absl::InvalidArgumentError("no shape") : ParseArea(*shape);
       if (!area.ok()) {
-        rejects.push_back(absl::StrCat(areas->dataset(), "\t",
-                                       options.shape_field, ": ",
-                                       area.status().message()));
+        rejects.push_back(absl::StrCat(areas->dataset(), "\t", options.shape_field, ": ", area.status().message()));
         continue;
       }
       shapes.emplace_back(*std::move(area), &record);
     }
-    ASSIGN_OR_RETURN(std::vector<json> point_records,
-                     points->Export(OdsQuery()));
+    ASSIGN_OR_RETURN(std::vector<json> point_records, points->Export(OdsQuery()));
     for (json& point_record : point_records) {
       auto field = point_record.find(options.point_field);
       absl::StatusOr<LonLat> point =
-          field == point_record.end() ? absl::InvalidArgumentError("no point")
-                                      : ParsePoint(*field);
+          field == point_record.end() ? absl::InvalidArgumentError("no point") : ParsePoint(*field);
       if (!point.ok()) {
         ++report.unmatched_points;
         continue;
@@ -259,8 +231,7 @@ absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
         continue;
       }
       for (const auto& [name, value] : match->items()) {
-        if (name != options.shape_field)
-          point_record[absl::StrCat("area.", name)] = value;
+        if (name != options.shape_field) point_record[absl::StrCat("area.", name)] = value;
       }
       records.push_back(std::move(point_record));
     }
@@ -268,11 +239,9 @@ absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
   std::vector<v1::ReferenceRow> rows;
   for (const json& record : records) {
     ++report.records;
-    absl::StatusOr<v1::ReferenceRow> row =
-        MapRecordToReferenceRow(mapping, record, schema.currency());
+    absl::StatusOr<v1::ReferenceRow> row = MapRecordToReferenceRow(mapping, record, schema.currency());
     if (!row.ok()) {
-      rejects.push_back(absl::StrCat(record.dump().substr(0, 60), "\t",
-                                     row.status().message()));
+      rejects.push_back(absl::StrCat(record.dump().substr(0, 60), "\t", row.status().message()));
       continue;
     }
     rows.push_back(*std::move(row));
@@ -280,15 +249,12 @@ absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
   report.rejected = static_cast<int64_t>(rejects.size());
   RETURN_IF_ERROR(AppendRejects(options.rejects_file, rejects));
   if (report.rejected > 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(report.rejected, " records are bad (see ",
-                     options.rejects_file, "); reference table \"",
-                     mapping.reference_table, "\" was left as it was"));
+    return absl::InvalidArgumentError(absl::StrCat(report.rejected, " records are bad (see ", options.rejects_file,
+                                                   "); reference table \"", mapping.reference_table,
+                                                   "\" was left as it was"));
   }
-  ASSIGN_OR_RETURN(
-      v1::ReplaceTableResponse done,
-      UploadReferenceTable(options.server, mapping.reference_table,
-                           mapping.source, rows, options.publisher));
+  ASSIGN_OR_RETURN(v1::ReplaceTableResponse done, UploadReferenceTable(options.server, mapping.reference_table,
+                                                                       mapping.source, rows, options.publisher));
   report.reference_rows = static_cast<int64_t>(done.rows());
   report.reference_version = done.version();
   report.reference_unchanged = done.unchanged();

@@ -36,9 +36,8 @@ struct SyncOptions {
   std::string server;
   std::string state_file;
   std::string rejects_file;
-  std::string
-      modified_field;  // "" : no incremental reading, every poll reads all
-  std::string where;   // extra ODSQL filter, and-ed
+  std::string modified_field;  // "" : no incremental reading, every poll reads all
+  std::string where;           // extra ODSQL filter, and-ed
   int page_size = 100;
   int64_t max_offset = 10000;  // the portal's limit on offset + limit
   PublisherOptions publisher;
@@ -64,18 +63,13 @@ struct PollReport {
 
 // One incremental poll of `ods`'s dataset. Errors leave the saved position at
 // the last acknowledged page: the next poll goes on from there.
-absl::StatusOr<PollReport> PollEvents(const SyncOptions& options,
-                                      const Mapping& mapping,
-                                      const AttributeSchema& schema,
+absl::StatusOr<PollReport> PollEvents(const SyncOptions& options, const Mapping& mapping, const AttributeSchema& schema,
                                       OdsClient* ods);
 
 // Replaces the mapping's reference table from `areas` (and `points` when not
 // null). Refused (nothing changed) when a record is bad.
-absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options,
-                                              const Mapping& mapping,
-                                              const AttributeSchema& schema,
-                                              OdsClient* areas,
-                                              OdsClient* points);
+absl::StatusOr<PollReport> SyncReferenceTable(const SyncOptions& options, const Mapping& mapping,
+                                              const AttributeSchema& schema, OdsClient* areas, OdsClient* points);
 
 }  // namespace proactive
 

@@ -18,8 +18,7 @@ namespace {
 constexpr absl::string_view kReceived = "Receive SMS";
 
 absl::Status Unreadable(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("field [", field, ":]: ", why));
+  return absl::InvalidArgumentError(absl::StrCat("field [", field, ":]: ", why));
 }
 
 bool IsHex(absl::string_view text) {
@@ -31,13 +30,10 @@ bool IsHex(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(
-    absl::string_view line, absl::TimeZone zone) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-    line.remove_suffix(1);
+absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(absl::string_view line, absl::TimeZone zone) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   const size_t kind = line.find(kReceived);
-  if (kind == absl::string_view::npos ||
-      line.substr(kind + kReceived.size(), 2) != " [") {
+  if (kind == absl::string_view::npos || line.substr(kind + kReceived.size(), 2) != " [") {
     return std::nullopt;
   }
   // Fields by name, in order; [msg:L:...] is read by length since the text
@@ -57,15 +53,12 @@ absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(
       const size_t length_end = line.find(':', colon + 1);
       int64_t length = 0;
       if (length_end == absl::string_view::npos ||
-          !absl::SimpleAtoi(line.substr(colon + 1, length_end - colon - 1),
-                            &length) ||
-          length < 0) {
+          !absl::SimpleAtoi(line.substr(colon + 1, length_end - colon - 1), &length) || length < 0) {
         return Unreadable("msg", "no length");
       }
       auto flags = fields.find("flags");
       if (flags != fields.end()) {
-        std::vector<absl::string_view> parts =
-            absl::StrSplit(flags->second, ':');
+        std::vector<absl::string_view> parts = absl::StrSplit(flags->second, ':');
         if (parts.size() >= 2 && !absl::SimpleAtoi(parts[1], &coding))
           return Unreadable("flags", "the coding is not a number");
       }
@@ -105,8 +98,7 @@ absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(
     absl::Time time;
     std::string error;
     if (line.size() < 19 ||
-        !absl::ParseTime("%Y-%m-%d %H:%M:%S", std::string(line.substr(0, 19)),
-                         zone, &time, &error)) {
+        !absl::ParseTime("%Y-%m-%d %H:%M:%S", std::string(line.substr(0, 19)), zone, &time, &error)) {
       return Unreadable("ts", "no [ts:] field and no leading date");
     }
     parsed.reply.received_at = time;
@@ -117,29 +109,24 @@ absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(
 }
 
 std::string ReconcileReport::Summary() const {
-  return absl::StrCat(
-      received, " received SMS in the log",
-      before_since > 0 ? " since then" : "", ": ", reported,
-      " new (reported now), ", duplicates, " already reported, ", refused,
-      " refused by the engine, ", without_id, " without [ID:] (skipped), ",
-      parts, " parts of long SMS (skipped), ", unreadable, " unreadable; ",
-      before_since, " older ones skipped");
+  return absl::StrCat(received, " received SMS in the log", before_since > 0 ? " since then" : "", ": ", reported,
+                      " new (reported now), ", duplicates, " already reported, ", refused, " refused by the engine, ",
+                      without_id, " without [ID:] (skipped), ", parts, " parts of long SMS (skipped), ", unreadable,
+                      " unreadable; ", before_since, " older ones skipped");
 }
 
-absl::StatusOr<ReconcileReport> ReconcileAccessLog(
-    std::istream& log, GatewayApi* engine, const ReconcileOptions& options) {
+absl::StatusOr<ReconcileReport> ReconcileAccessLog(std::istream& log, GatewayApi* engine,
+                                                   const ReconcileOptions& options) {
   std::function<void(absl::Duration)> sleep = options.sleep;
   if (!sleep) sleep = [](absl::Duration d) { absl::SleepFor(d); };
   ReconcileReport report;
   std::string line;
   while (std::getline(log, line)) {
     ++report.lines;
-    absl::StatusOr<std::optional<AccessLogReply>> parsed =
-        ParseAccessLogLine(line, options.zone);
+    absl::StatusOr<std::optional<AccessLogReply>> parsed = ParseAccessLogLine(line, options.zone);
     if (!parsed.ok()) {
       ++report.unreadable;
-      LogWarning("reconcile", absl::StrCat("line ", report.lines, ": ",
-                                           parsed.status().message()));
+      LogWarning("reconcile", absl::StrCat("line ", report.lines, ": ", parsed.status().message()));
       continue;
     }
     if (!parsed->has_value()) continue;
@@ -158,35 +145,28 @@ absl::StatusOr<ReconcileReport> ReconcileAccessLog(
       ++report.parts;
       continue;
     }
-    const v1::ReportReplyRequest request =
-        MakeReplyRequest(reply, options.country_code);
+    const v1::ReportReplyRequest request = MakeReplyRequest(reply, options.country_code);
     absl::StatusOr<v1::ReportReplyResponse> answer;
     for (int attempt = 1;; ++attempt) {
       answer = engine->ReportReply(request);
       if (answer.ok() || !IsTransientEngineError(answer.status())) break;
       if (attempt >= options.max_attempts) {
-        return absl::UnavailableError(absl::StrCat(
-            "the engine stayed unavailable at line ", report.lines, " (",
-            answer.status().message(), "); so far: ", report.Summary(),
-            ". Running again is safe."));
+        return absl::UnavailableError(absl::StrCat("the engine stayed unavailable at line ", report.lines, " (",
+                                                   answer.status().message(), "); so far: ", report.Summary(),
+                                                   ". Running again is safe."));
       }
-      sleep(BackoffDelay(attempt + 1, options.initial_backoff,
-                         options.max_backoff));
+      sleep(BackoffDelay(attempt + 1, options.initial_backoff, options.max_backoff));
     }
     if (!answer.ok()) {
       ++report.refused;
-      LogWarning("reconcile",
-                 absl::StrCat("line ", report.lines, ": reply ",
-                              request.gateway_message_id(),
-                              " refused: ", answer.status().message()));
+      LogWarning("reconcile", absl::StrCat("line ", report.lines, ": reply ", request.gateway_message_id(),
+                                           " refused: ", answer.status().message()));
     } else if (answer->outcome() == "duplicate") {
       ++report.duplicates;
     } else {
       ++report.reported;
-      LogInfo("reconcile", absl::StrCat("line ", report.lines, ": reply ",
-                                        request.gateway_message_id(),
-                                        " had been lost; reported now: ",
-                                        answer->outcome()));
+      LogInfo("reconcile", absl::StrCat("line ", report.lines, ": reply ", request.gateway_message_id(),
+                                        " had been lost; reported now: ", answer->outcome()));
     }
   }
   return report;

@@ -58,8 +58,7 @@ struct AccessLogReply {
 // which field). The time is [ts:] when present, else the line's leading
 // "YYYY-MM-DD HH:MM:SS" read in `zone` (Kannel writes its own prefix in
 // local time, %t in UTC).
-absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(
-    absl::string_view line, absl::TimeZone zone);
+absl::StatusOr<std::optional<AccessLogReply>> ParseAccessLogLine(absl::string_view line, absl::TimeZone zone);
 
 struct ReconcileOptions {
   absl::Time since = absl::InfinitePast();  // replies received before: skipped
@@ -88,8 +87,8 @@ struct ReconcileReport {
 // Re-reports every reply of `log` received since `options.since`.
 // UNAVAILABLE when the engine stayed unavailable for one of them (the
 // report so far is in the message; running again is safe).
-absl::StatusOr<ReconcileReport> ReconcileAccessLog(
-    std::istream& log, GatewayApi* engine, const ReconcileOptions& options);
+absl::StatusOr<ReconcileReport> ReconcileAccessLog(std::istream& log, GatewayApi* engine,
+                                                   const ReconcileOptions& options);
 
 }  // namespace proactive
 

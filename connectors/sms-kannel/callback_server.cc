@@ -26,8 +26,7 @@ void Answer(httplib::Response& response, int status, absl::string_view body) {
 
 int IntParam(const httplib::Request& request, const char* name, int otherwise) {
   int value = 0;
-  if (!request.has_param(name) ||
-      !absl::SimpleAtoi(request.get_param_value(name), &value)) {
+  if (!request.has_param(name) || !absl::SimpleAtoi(request.get_param_value(name), &value)) {
     return otherwise;
   }
   return value;
@@ -35,17 +34,14 @@ int IntParam(const httplib::Request& request, const char* name, int otherwise) {
 
 }  // namespace
 
-v1::ReportReplyRequest MakeReplyRequest(const KannelReply& reply,
-                                        absl::string_view country_code) {
+v1::ReportReplyRequest MakeReplyRequest(const KannelReply& reply, absl::string_view country_code) {
   v1::ReportReplyRequest request;
   request.set_from(NormalizePhoneNumber(reply.from, country_code));
   request.set_to(reply.to);
   request.set_text(reply.text);
   *request.mutable_received_at() =
-      google::protobuf::util::TimeUtil::SecondsToTimestamp(
-          absl::ToUnixSeconds(reply.received_at));
-  request.set_gateway_message_id(ReplyGatewayId(reply.kannel_id, reply.from,
-                                                reply.received_at, reply.text));
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(reply.received_at));
+  request.set_gateway_message_id(ReplyGatewayId(reply.kannel_id, reply.from, reply.received_at, reply.text));
   return request;
 }
 
@@ -54,8 +50,7 @@ std::string SanitizeDlrAnswer(absl::string_view answer) {
   if (absl::StrContains(answer, "stat:")) {
     std::vector<absl::string_view> kept;
     for (absl::string_view word : absl::StrSplit(answer, ' ')) {
-      if (absl::StartsWith(word, "stat:") || absl::StartsWith(word, "err:"))
-        kept.push_back(word);
+      if (absl::StartsWith(word, "stat:") || absl::StartsWith(word, "err:")) kept.push_back(word);
     }
     return absl::StrJoin(kept, " ");
   }
@@ -64,8 +59,7 @@ std::string SanitizeDlrAnswer(absl::string_view answer) {
   return std::string(absl::StripAsciiWhitespace(answer.substr(0, 80)));
 }
 
-CallbackServer::CallbackServer(GatewayApi* engine, SmsCounters* counters,
-                               CallbackOptions options, SendJournal* journal)
+CallbackServer::CallbackServer(GatewayApi* engine, SmsCounters* counters, CallbackOptions options, SendJournal* journal)
     : engine_(engine),
       counters_(counters),
       options_(std::move(options)),
@@ -75,8 +69,7 @@ CallbackServer::CallbackServer(GatewayApi* engine, SmsCounters* counters,
 CallbackServer::~CallbackServer() { Stop(); }
 
 absl::Status CallbackServer::Start() {
-  server_->Get("/dlr", [this](const httplib::Request& request,
-                              httplib::Response& response) {
+  server_->Get("/dlr", [this](const httplib::Request& request, httplib::Response& response) {
     const std::string id = request.get_param_value("id");
     const int status = IntParam(request, "status", -1);
     if (id.empty() || status < 0) {
@@ -88,13 +81,11 @@ absl::Status CallbackServer::Start() {
       return;
     }
     if (status != 1 && status != 2 && status != 16) {
-      LogWarning(kLog, absl::StrCat("message ", id, ": delivery report ",
-                                    status, " ignored"));
+      LogWarning(kLog, absl::StrCat("message ", id, ": delivery report ", status, " ignored"));
       Answer(response, 200, "unknown report type, ignored\n");
       return;
     }
-    if (journal_ != nullptr &&
-        journal_->StateOf(id) != SendJournal::State::kUnknown) {
+    if (journal_ != nullptr && journal_->StateOf(id) != SendJournal::State::kUnknown) {
       // The report overtook the sending loop's acknowledgement.
       v1::AckMessageRequest ack;
       ack.set_message_id(id);
@@ -107,12 +98,10 @@ absl::Status CallbackServer::Start() {
       if (acked.ok()) {
         if (!acked->already_acknowledged()) {
           ++counters_->acked;
-          LogInfo(kLog, absl::StrCat("message ", id,
-                                     " acknowledged on its delivery report"));
+          LogInfo(kLog, absl::StrCat("message ", id, " acknowledged on its delivery report"));
         }
         absl::Status forgotten = journal_->MarkAcked(id);
-        if (!forgotten.ok())
-          LogError(kLog, absl::StrCat("journal: ", forgotten.message()));
+        if (!forgotten.ok()) LogError(kLog, absl::StrCat("journal: ", forgotten.message()));
       }
     }
     v1::ReportDeliveryRequest report;
@@ -120,87 +109,67 @@ absl::Status CallbackServer::Start() {
     report.set_delivered(status == 1);
     if (status != 1) {
       std::string why = SanitizeDlrAnswer(request.get_param_value("answer"));
-      report.set_failure(absl::StrCat(
-          status == 16 ? "rejected by the SMS centre" : "not delivered",
-          why.empty() ? "" : ": ", why));
+      report.set_failure(
+          absl::StrCat(status == 16 ? "rejected by the SMS centre" : "not delivered", why.empty() ? "" : ": ", why));
     }
-    absl::StatusOr<v1::ReportDeliveryResponse> answer =
-        engine_->ReportDelivery(report);
+    absl::StatusOr<v1::ReportDeliveryResponse> answer = engine_->ReportDelivery(report);
     if (!answer.ok()) {
       if (IsTransientEngineError(answer.status())) {
         ++counters_->engine_errors;
-        LogWarning(
-            kLog,
-            absl::StrCat("message ", id, ": delivery report not yet taken (",
-                         answer.status().message(), "); Kannel will retry"));
+        LogWarning(kLog, absl::StrCat("message ", id, ": delivery report not yet taken (", answer.status().message(),
+                                      "); Kannel will retry"));
         Answer(response, 503, "engine unavailable, retry later\n");
         return;
       }
-      LogError(kLog, absl::StrCat("message ", id,
-                                  ": the engine refused the delivery report: ",
-                                  answer.status().ToString()));
+      LogError(kLog,
+               absl::StrCat("message ", id, ": the engine refused the delivery report: ", answer.status().ToString()));
       Answer(response, 200, "refused by the engine, not retried\n");
       return;
     }
     ++(status == 1 ? counters_->delivered : counters_->failed);
-    LogInfo(kLog, absl::StrCat("message ", id, ": ",
-                               status == 1 ? "delivered" : "not delivered",
-                               " -> ", answer->status()));
+    LogInfo(kLog,
+            absl::StrCat("message ", id, ": ", status == 1 ? "delivered" : "not delivered", " -> ", answer->status()));
     Answer(response, 200, absl::StrCat(answer->status(), "\n"));
   });
 
-  server_->Get("/mo", [this](const httplib::Request& request,
-                             httplib::Response& response) {
+  server_->Get("/mo", [this](const httplib::Request& request, httplib::Response& response) {
     const std::string from = request.get_param_value("from");
     if (from.empty() || !request.has_param("text")) {
-      Answer(response, 400,
-             "expected /mo?from=%p&to=%P&text=%a&id=%I&ts=%T&coding=%c\n");
+      Answer(response, 400, "expected /mo?from=%p&to=%P&text=%a&id=%I&ts=%T&coding=%c\n");
       return;
     }
     const std::string kannel_id = request.get_param_value("id");
     int64_t ts = 0;
     absl::Time received_at = absl::Now();
-    if (absl::SimpleAtoi(request.get_param_value("ts"), &ts) && ts > 0)
-      received_at = absl::FromUnixSeconds(ts);
-    const std::string text = DecodeKannelText(request.get_param_value("text"),
-                                              IntParam(request, "coding", 0));
-    const v1::ReportReplyRequest reply = MakeReplyRequest(
-        {from, request.get_param_value("to"), text, kannel_id, received_at},
-        options_.country_code);
-    absl::StatusOr<v1::ReportReplyResponse> answer =
-        engine_->ReportReply(reply);
+    if (absl::SimpleAtoi(request.get_param_value("ts"), &ts) && ts > 0) received_at = absl::FromUnixSeconds(ts);
+    const std::string text = DecodeKannelText(request.get_param_value("text"), IntParam(request, "coding", 0));
+    const v1::ReportReplyRequest reply =
+        MakeReplyRequest({from, request.get_param_value("to"), text, kannel_id, received_at}, options_.country_code);
+    absl::StatusOr<v1::ReportReplyResponse> answer = engine_->ReportReply(reply);
     if (!answer.ok()) {
       if (IsTransientEngineError(answer.status())) {
         ++counters_->engine_errors;
-        LogWarning(kLog,
-                   absl::StrCat("reply ", reply.gateway_message_id(),
-                                " not yet taken (", answer.status().message(),
-                                "); Kannel will retry"));
+        LogWarning(kLog, absl::StrCat("reply ", reply.gateway_message_id(), " not yet taken (",
+                                      answer.status().message(), "); Kannel will retry"));
         Answer(response, 503, "engine unavailable, retry later\n");
         return;
       }
       LogError(kLog, absl::StrCat("reply ", reply.gateway_message_id(),
-                                  ": refused by the engine: ",
-                                  answer.status().ToString()));
+                                  ": refused by the engine: ", answer.status().ToString()));
       Answer(response, 200, "");
       return;
     }
     ++counters_->replies;
     const bool duplicate = answer->outcome() == "duplicate";
     if (duplicate) ++counters_->duplicate_replies;
-    LogInfo(kLog,
-            absl::StrCat("reply ", reply.gateway_message_id(), ": ",
-                         answer->outcome(),
-                         answer->decision_id().empty()
-                             ? ""
-                             : absl::StrCat(" (", answer->decision_id(), ")")));
+    LogInfo(kLog, absl::StrCat("reply ", reply.gateway_message_id(), ": ", answer->outcome(),
+                               answer->decision_id().empty() ? "" : absl::StrCat(" (", answer->decision_id(), ")")));
     Answer(response, 200, duplicate ? "" : answer->reply_text());
   });
 
-  server_->Get(
-      "/health", [this](const httplib::Request&, httplib::Response& response) {
-        Answer(response, 200, absl::StrCat("ok: ", counters_->Summary(), "\n"));
-      });
+  server_->Get("/health", [this](const httplib::Request&, httplib::Response& response) {
+    Answer(response, 200, absl::StrCat("ok: ", counters_->Summary(), "\n"));
+  });
 
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
@@ -208,13 +177,11 @@ absl::Status CallbackServer::Start() {
     port_ = options_.port;
   }
   if (port_ <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Stop() only stops a server that is running.
-  for (int i = 0; i < 1000 && !server_->is_running(); ++i)
-    absl::SleepFor(absl::Milliseconds(1));
+  for (int i = 0; i < 1000 && !server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
   return absl::OkStatus();
 }
 

@@ -58,8 +58,7 @@ class CallbackServer {
  public:
   // Pointers are not owned and must outlive the server; `journal` may be
   // null (no acknowledgement from delivery reports).
-  CallbackServer(GatewayApi* engine, SmsCounters* counters,
-                 CallbackOptions options, SendJournal* journal = nullptr);
+  CallbackServer(GatewayApi* engine, SmsCounters* counters, CallbackOptions options, SendJournal* journal = nullptr);
   ~CallbackServer();
   CallbackServer(const CallbackServer&) = delete;
   CallbackServer& operator=(const CallbackServer&) = delete;
@@ -91,8 +90,7 @@ struct KannelReply {
   std::string kannel_id;  // %I, may be empty
   absl::Time received_at;
 };
-v1::ReportReplyRequest MakeReplyRequest(const KannelReply& reply,
-                                        absl::string_view country_code);
+v1::ReportReplyRequest MakeReplyRequest(const KannelReply& reply, absl::string_view country_code);
 
 // The part of a delivery report's %A worth keeping: "stat:UNDELIV err:013"
 // from an SMPP receipt, whose "text:" field (the start of the message) is

@@ -18,14 +18,10 @@ absl::Status ToAbsl(const grpc::Status& status, absl::string_view call) {
 
 class GrpcGatewayApi final : public GatewayApi {
  public:
-  GrpcGatewayApi(EngineConnection connection,
-                 std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
-      : connection_(std::move(connection)),
-        stub_(v1::Gateway::NewStub(channel)),
-        timeout_(timeout) {}
+  GrpcGatewayApi(EngineConnection connection, std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+      : connection_(std::move(connection)), stub_(v1::Gateway::NewStub(channel)), timeout_(timeout) {}
 
-  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages,
-                                                  int lease_seconds) override {
+  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int lease_seconds) override {
     v1::LeaseMessagesRequest request;
     request.set_max_messages(max_messages);
     request.set_lease_seconds(lease_seconds);
@@ -37,8 +33,7 @@ class GrpcGatewayApi final : public GatewayApi {
     return response;
   }
 
-  absl::StatusOr<v1::AckMessageResponse> Ack(
-      const v1::AckMessageRequest& request) override {
+  absl::StatusOr<v1::AckMessageResponse> Ack(const v1::AckMessageRequest& request) override {
     v1::AckMessageResponse response;
     grpc::ClientContext context;
     connection_.PrepareCall(&context, timeout_);
@@ -47,8 +42,7 @@ class GrpcGatewayApi final : public GatewayApi {
     return response;
   }
 
-  absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(
-      const v1::ReportDeliveryRequest& request) override {
+  absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& request) override {
     v1::ReportDeliveryResponse response;
     grpc::ClientContext context;
     connection_.PrepareCall(&context, timeout_);
@@ -57,8 +51,7 @@ class GrpcGatewayApi final : public GatewayApi {
     return response;
   }
 
-  absl::StatusOr<v1::ReportReplyResponse> ReportReply(
-      const v1::ReportReplyRequest& request) override {
+  absl::StatusOr<v1::ReportReplyResponse> ReportReply(const v1::ReportReplyRequest& request) override {
     v1::ReportReplyResponse response;
     grpc::ClientContext context;
     connection_.PrepareCall(&context, timeout_);
@@ -75,12 +68,10 @@ class GrpcGatewayApi final : public GatewayApi {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GatewayApi>> ConnectGateway(
-    const EngineConnection& connection, absl::Duration timeout) {
+absl::StatusOr<std::unique_ptr<GatewayApi>> ConnectGateway(const EngineConnection& connection, absl::Duration timeout) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
   if (!channel.ok()) return channel.status();
-  return std::unique_ptr<GatewayApi>(
-      new GrpcGatewayApi(connection, *std::move(channel), timeout));
+  return std::unique_ptr<GatewayApi>(new GrpcGatewayApi(connection, *std::move(channel), timeout));
 }
 
 bool IsTransientEngineError(const absl::Status& status) {

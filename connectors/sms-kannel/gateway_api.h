@@ -28,22 +28,17 @@ namespace proactive {
 class GatewayApi {
  public:
   virtual ~GatewayApi() = default;
-  virtual absl::StatusOr<v1::LeaseMessagesResponse> Lease(
-      int max_messages, int lease_seconds) = 0;
-  virtual absl::StatusOr<v1::AckMessageResponse> Ack(
-      const v1::AckMessageRequest& request) = 0;
-  virtual absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(
-      const v1::ReportDeliveryRequest& request) = 0;
-  virtual absl::StatusOr<v1::ReportReplyResponse> ReportReply(
-      const v1::ReportReplyRequest& request) = 0;
+  virtual absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int lease_seconds) = 0;
+  virtual absl::StatusOr<v1::AckMessageResponse> Ack(const v1::AckMessageRequest& request) = 0;
+  virtual absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& request) = 0;
+  virtual absl::StatusOr<v1::ReportReplyResponse> ReportReply(const v1::ReportReplyRequest& request) = 0;
 };
 
 // A GatewayApi over gRPC with `connection`'s TLS and token, each call with
 // a deadline of `timeout`. INVALID_ARGUMENT when a credential file cannot be
 // read.
-absl::StatusOr<std::unique_ptr<GatewayApi>> ConnectGateway(
-    const EngineConnection& connection,
-    absl::Duration timeout = absl::Seconds(15));
+absl::StatusOr<std::unique_ptr<GatewayApi>> ConnectGateway(const EngineConnection& connection,
+                                                           absl::Duration timeout = absl::Seconds(15));
 
 // True for errors worth retrying later with the same request: the engine is
 // down, restarting, overloaded, or refuses our credentials (an operator can

@@ -12,9 +12,7 @@
 namespace proactive {
 namespace {
 
-std::chrono::microseconds ToChrono(absl::Duration d) {
-  return std::chrono::microseconds(absl::ToInt64Microseconds(d));
-}
+std::chrono::microseconds ToChrono(absl::Duration d) { return std::chrono::microseconds(absl::ToInt64Microseconds(d)); }
 
 // The first line of Kannel's answer, short: "0: Accepted for delivery",
 // "Authorization failed for sendsms".
@@ -38,8 +36,7 @@ std::string IdInAnswer(absl::string_view body) {
 
 }  // namespace
 
-KannelSendsms::KannelSendsms(KannelOptions options)
-    : options_(std::move(options)) {
+KannelSendsms::KannelSendsms(KannelOptions options) : options_(std::move(options)) {
   absl::string_view rest = options_.sendsms_url;
   std::string scheme;
   if (absl::ConsumePrefix(&rest, "http://")) {
@@ -51,8 +48,7 @@ KannelSendsms::KannelSendsms(KannelOptions options)
   }
   size_t slash = rest.find('/');
   origin_ = absl::StrCat(scheme, rest.substr(0, slash));
-  path_ = slash == absl::string_view::npos ? "/cgi-bin/sendsms"
-                                           : std::string(rest.substr(slash));
+  path_ = slash == absl::string_view::npos ? "/cgi-bin/sendsms" : std::string(rest.substr(slash));
   client_ = std::make_unique<httplib::Client>(origin_);
   if (!client_->is_valid()) {
     client_.reset();
@@ -70,24 +66,18 @@ KannelSendsms::KannelSendsms(KannelOptions options)
 
 KannelSendsms::~KannelSendsms() = default;
 
-std::string KannelSendsms::RequestTarget(const v1::OutgoingSms& sms,
-                                         int coding) const {
+std::string KannelSendsms::RequestTarget(const v1::OutgoingSms& sms, int coding) const {
   std::string id;
   if (!EscapeIdForDlrUrl(sms.message_id(), &id)) return "";
-  const std::string dlr_url = absl::StrCat(
-      options_.dlr_url, absl::StrContains(options_.dlr_url, '?') ? "&" : "?",
-      "id=", id, "&status=%d&answer=%A");
-  std::string target = absl::StrCat(
-      path_, "?username=", UrlEncode(options_.username),
-      "&password=", UrlEncode(options_.password), "&to=", UrlEncode(sms.to()),
-      "&text=", UrlEncode(sms.text()), "&charset=UTF-8&coding=", coding);
-  if (!options_.from.empty())
-    absl::StrAppend(&target, "&from=", UrlEncode(options_.from));
-  if (!options_.smsc.empty())
-    absl::StrAppend(&target, "&smsc=", UrlEncode(options_.smsc));
+  const std::string dlr_url = absl::StrCat(options_.dlr_url, absl::StrContains(options_.dlr_url, '?') ? "&" : "?",
+                                           "id=", id, "&status=%d&answer=%A");
+  std::string target =
+      absl::StrCat(path_, "?username=", UrlEncode(options_.username), "&password=", UrlEncode(options_.password),
+                   "&to=", UrlEncode(sms.to()), "&text=", UrlEncode(sms.text()), "&charset=UTF-8&coding=", coding);
+  if (!options_.from.empty()) absl::StrAppend(&target, "&from=", UrlEncode(options_.from));
+  if (!options_.smsc.empty()) absl::StrAppend(&target, "&smsc=", UrlEncode(options_.smsc));
   if (options_.dlr_mask > 0 && !options_.dlr_url.empty()) {
-    absl::StrAppend(&target, "&dlr-mask=", options_.dlr_mask,
-                    "&dlr-url=", UrlEncode(dlr_url));
+    absl::StrAppend(&target, "&dlr-mask=", options_.dlr_mask, "&dlr-url=", UrlEncode(dlr_url));
   }
   absl::StrAppend(&target, "&binfo=", UrlEncode(sms.message_id()));
   return target;
@@ -95,21 +85,17 @@ std::string KannelSendsms::RequestTarget(const v1::OutgoingSms& sms,
 
 SendResult KannelSendsms::Send(const v1::OutgoingSms& sms) {
   SendResult result;
-  result.coding =
-      options_.coding == CodingPolicy::kAuto && FitsGsm7(sms.text()) ? 0 : 2;
+  result.coding = options_.coding == CodingPolicy::kAuto && FitsGsm7(sms.text()) ? 0 : 2;
   result.parts = SmsParts(sms.text(), result.coding);
   if (client_ == nullptr) {
     result.outcome = SendOutcome::kUnavailable;
-    result.detail = absl::StrCat("\"", options_.sendsms_url,
-                                 "\" is not a URL like http://host:port/path");
+    result.detail = absl::StrCat("\"", options_.sendsms_url, "\" is not a URL like http://host:port/path");
     return result;
   }
   if (result.parts > options_.max_parts) {
     result.outcome = SendOutcome::kRefused;
-    result.detail =
-        absl::StrCat("needs ", result.parts, " SMS parts (coding ",
-                     result.coding, "), more than the ", options_.max_parts,
-                     " Kannel may send (--max_parts): it would be cut");
+    result.detail = absl::StrCat("needs ", result.parts, " SMS parts (coding ", result.coding, "), more than the ",
+                                 options_.max_parts, " Kannel may send (--max_parts): it would be cut");
     return result;
   }
   if (sms.to().empty() || sms.message_id().empty()) {
@@ -129,10 +115,8 @@ SendResult KannelSendsms::Send(const v1::OutgoingSms& sms) {
     result.detail = absl::StrCat("sendsms: ", httplib::to_string(error));
     // Refused or unsent connections cannot have queued anything; a request
     // that went out without an answer may have.
-    result.outcome = error == httplib::Error::Connection ||
-                             error == httplib::Error::ConnectionTimeout ||
-                             error == httplib::Error::Write ||
-                             error == httplib::Error::BindIPAddress ||
+    result.outcome = error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
+                             error == httplib::Error::Write || error == httplib::Error::BindIPAddress ||
                              error == httplib::Error::SSLConnection
                          ? SendOutcome::kUnavailable
                          : SendOutcome::kAmbiguous;
@@ -143,8 +127,7 @@ SendResult KannelSendsms::Send(const v1::OutgoingSms& sms) {
   if (answer->status >= 200 && answer->status < 300) {
     result.outcome = SendOutcome::kAccepted;
     result.gateway_message_id = IdInAnswer(answer->body);
-  } else if (answer->status == 403 || answer->status == 401 ||
-             answer->status == 429 || answer->status >= 500) {
+  } else if (answer->status == 403 || answer->status == 401 || answer->status == 429 || answer->status >= 500) {
     result.outcome = SendOutcome::kUnavailable;
   } else {
     result.outcome = SendOutcome::kRefused;

@@ -41,51 +41,34 @@ ABSL_FLAG(std::string, server, "",
           "engine host:port (default $PROACTIVE_SERVER or 127.0.0.1:50051); "
           "TLS and token from PROACTIVE_TLS_CA, PROACTIVE_TLS_CERT, "
           "PROACTIVE_TLS_KEY, PROACTIVE_TOKEN");
-ABSL_FLAG(std::string, sendsms_url, "http://127.0.0.1:13013/cgi-bin/sendsms",
-          "Kannel smsbox's sendsms URL");
-ABSL_FLAG(std::string, kannel_user, "proactive",
-          "username of Kannel's sendsms-user group");
+ABSL_FLAG(std::string, sendsms_url, "http://127.0.0.1:13013/cgi-bin/sendsms", "Kannel smsbox's sendsms URL");
+ABSL_FLAG(std::string, kannel_user, "proactive", "username of Kannel's sendsms-user group");
 ABSL_FLAG(std::string, kannel_password_env, "KANNEL_SENDSMS_PASSWORD",
           "environment variable holding that user's password");
 ABSL_FLAG(std::string, from, "", "the city's sender number or short code");
-ABSL_FLAG(std::string, smsc, "",
-          "smsc-id to send through ('' : Kannel routes)");
+ABSL_FLAG(std::string, smsc, "", "smsc-id to send through ('' : Kannel routes)");
 ABSL_FLAG(int, dlr_mask, 3,
           "delivery reports asked for: 1 delivered + 2 failed; 19 adds "
           "rejections by the SMS centre");
-ABSL_FLAG(int, max_parts, 6,
-          "Kannel's max-messages: longer messages are refused, not cut");
-ABSL_FLAG(
-    std::string, coding, "auto",
-    "auto: GSM 03.38 when every character fits, else UCS-2; ucs2: always");
-ABSL_FLAG(std::string, listen, "127.0.0.1:18080",
-          "address of the /dlr and /mo endpoints Kannel calls");
-ABSL_FLAG(std::string, callback_url, "",
-          "how Kannel reaches those endpoints (default http://<listen>)");
-ABSL_FLAG(
-    std::string, country_code, "33",
-    "country code for national numbers from the SMS centre (06... -> +336...)");
-ABSL_FLAG(std::string, journal, "sms-kannel.journal",
-          "the send journal: ids of messages handed to Kannel");
+ABSL_FLAG(int, max_parts, 6, "Kannel's max-messages: longer messages are refused, not cut");
+ABSL_FLAG(std::string, coding, "auto", "auto: GSM 03.38 when every character fits, else UCS-2; ucs2: always");
+ABSL_FLAG(std::string, listen, "127.0.0.1:18080", "address of the /dlr and /mo endpoints Kannel calls");
+ABSL_FLAG(std::string, callback_url, "", "how Kannel reaches those endpoints (default http://<listen>)");
+ABSL_FLAG(std::string, country_code, "33", "country code for national numbers from the SMS centre (06... -> +336...)");
+ABSL_FLAG(std::string, journal, "sms-kannel.journal", "the send journal: ids of messages handed to Kannel");
 ABSL_FLAG(int, batch, 20, "messages per lease");
 ABSL_FLAG(int, lease_seconds, 60, "how long a leased message is ours");
-ABSL_FLAG(absl::Duration, idle_wait, absl::Seconds(2),
-          "wait after a lease that brought nothing");
-ABSL_FLAG(absl::Duration, max_backoff, absl::Seconds(30),
-          "longest wait after errors of Kannel or the engine");
-ABSL_FLAG(absl::Duration, report_interval, absl::Minutes(1),
-          "how often the counters are logged");
-ABSL_FLAG(std::string, ready_file, "",
-          "written with the callback address once serving");
-ABSL_FLAG(std::string, test_crash_at, "",
-          "tests only: after_kannel_accepted or after_journal_sent");
+ABSL_FLAG(absl::Duration, idle_wait, absl::Seconds(2), "wait after a lease that brought nothing");
+ABSL_FLAG(absl::Duration, max_backoff, absl::Seconds(30), "longest wait after errors of Kannel or the engine");
+ABSL_FLAG(absl::Duration, report_interval, absl::Minutes(1), "how often the counters are logged");
+ABSL_FLAG(std::string, ready_file, "", "written with the callback address once serving");
+ABSL_FLAG(std::string, test_crash_at, "", "tests only: after_kannel_accepted or after_journal_sent");
 ABSL_FLAG(std::string, access_log, "", "reconcile: Kannel's access log");
 ABSL_FLAG(std::string, since, "",
           "reconcile: replies received since this time (RFC 3339) or this "
           "long ago (48h); default everything");
-ABSL_FLAG(
-    std::string, log_timezone, "localtime",
-    "reconcile: zone of the log's leading dates, for lines without [ts:]");
+ABSL_FLAG(std::string, log_timezone, "localtime",
+          "reconcile: zone of the log's leading dates, for lines without [ts:]");
 
 namespace proactive {
 namespace {
@@ -98,8 +81,7 @@ std::string EngineAddress() {
 }
 
 int Fail(absl::string_view message) {
-  std::fprintf(stderr, "proactive-sms-kannel: %s\n",
-               std::string(message).c_str());
+  std::fprintf(stderr, "proactive-sms-kannel: %s\n", std::string(message).c_str());
   return 2;
 }
 
@@ -111,16 +93,14 @@ int Reconcile() {
   ReconcileOptions options;
   options.country_code = absl::GetFlag(FLAGS_country_code);
   const std::string zone = absl::GetFlag(FLAGS_log_timezone);
-  if (!absl::LoadTimeZone(zone, &options.zone))
-    return Fail(absl::StrCat("unknown --log_timezone ", zone));
+  if (!absl::LoadTimeZone(zone, &options.zone)) return Fail(absl::StrCat("unknown --log_timezone ", zone));
   const std::string since = absl::GetFlag(FLAGS_since);
   if (!since.empty()) {
     absl::Duration ago;
     std::string error;
     if (absl::ParseDuration(since, &ago)) {
       options.since = absl::Now() - ago;
-    } else if (!absl::ParseTime(absl::RFC3339_full, since, &options.since,
-                                &error)) {
+    } else if (!absl::ParseTime(absl::RFC3339_full, since, &options.since, &error)) {
       return Fail(absl::StrCat("--since=", since,
                                " is neither a time (2026-06-29T08:00:00Z) "
                                "nor a duration (48h)"));
@@ -129,11 +109,9 @@ int Reconcile() {
   absl::StatusOr<std::unique_ptr<GatewayApi>> engine =
       ConnectGateway(EngineConnection::FromEnvironment(EngineAddress()));
   if (!engine.ok()) return Fail(engine.status().message());
-  absl::StatusOr<ReconcileReport> report =
-      ReconcileAccessLog(log, engine->get(), options);
+  absl::StatusOr<ReconcileReport> report = ReconcileAccessLog(log, engine->get(), options);
   if (!report.ok()) return Fail(report.status().message());
-  std::printf("reconciled %s with %s\n  %s\n", path.c_str(),
-              EngineAddress().c_str(), report->Summary().c_str());
+  std::printf("reconciled %s with %s\n  %s\n", path.c_str(), EngineAddress().c_str(), report->Summary().c_str());
   if (report->without_id > 0) {
     std::printf(
         "  lines without [ID:%%I] cannot be matched to what the engine has: "
@@ -158,12 +136,10 @@ int Serve() {
   const std::string password_env = absl::GetFlag(FLAGS_kannel_password_env);
   const char* password = std::getenv(password_env.c_str());
   if (password == nullptr || *password == '\0') {
-    return Fail(absl::StrCat("set $", password_env,
-                             " to the password of Kannel's sendsms-user"));
+    return Fail(absl::StrCat("set $", password_env, " to the password of Kannel's sendsms-user"));
   }
   const std::string coding = absl::GetFlag(FLAGS_coding);
-  if (coding != "auto" && coding != "ucs2")
-    return Fail("--coding is auto or ucs2");
+  if (coding != "auto" && coding != "ucs2") return Fail("--coding is auto or ucs2");
   const std::string crash = absl::GetFlag(FLAGS_test_crash_at);
   PumpOptions pump_options;
   if (crash == "after_kannel_accepted") {
@@ -171,37 +147,30 @@ int Serve() {
   } else if (crash == "after_journal_sent") {
     pump_options.crash = CrashPoint::kAfterJournalSent;
   } else if (!crash.empty()) {
-    return Fail(
-        "--test_crash_at is after_kannel_accepted or after_journal_sent");
+    return Fail("--test_crash_at is after_kannel_accepted or after_journal_sent");
   }
   const std::string listen = absl::GetFlag(FLAGS_listen);
   CallbackOptions callback_options;
   const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(listen.substr(colon + 1), &callback_options.port)) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &callback_options.port)) {
     return Fail("--listen is HOST:PORT");
   }
   callback_options.host = listen.substr(0, colon);
   callback_options.country_code = absl::GetFlag(FLAGS_country_code);
 
-  absl::StatusOr<std::unique_ptr<SendJournal>> journal =
-      SendJournal::Open(absl::GetFlag(FLAGS_journal));
+  absl::StatusOr<std::unique_ptr<SendJournal>> journal = SendJournal::Open(absl::GetFlag(FLAGS_journal));
   if (!journal.ok()) return Fail(journal.status().message());
   absl::StatusOr<std::unique_ptr<GatewayApi>> engine =
       ConnectGateway(EngineConnection::FromEnvironment(EngineAddress()));
   if (!engine.ok()) return Fail(engine.status().message());
 
   SmsCounters counters;
-  CallbackServer callbacks(engine->get(), &counters, callback_options,
-                           journal->get());
-  if (absl::Status started = callbacks.Start(); !started.ok())
-    return Fail(started.message());
-  const std::string address =
-      absl::StrCat(callback_options.host, ":", callbacks.port());
+  CallbackServer callbacks(engine->get(), &counters, callback_options, journal->get());
+  if (absl::Status started = callbacks.Start(); !started.ok()) return Fail(started.message());
+  const std::string address = absl::StrCat(callback_options.host, ":", callbacks.port());
   std::string callback_url = absl::GetFlag(FLAGS_callback_url);
   if (callback_url.empty()) callback_url = absl::StrCat("http://", address);
-  while (!callback_url.empty() && callback_url.back() == '/')
-    callback_url.pop_back();
+  while (!callback_url.empty() && callback_url.back() == '/') callback_url.pop_back();
 
   KannelOptions kannel_options;
   kannel_options.sendsms_url = absl::GetFlag(FLAGS_sendsms_url);
@@ -212,28 +181,22 @@ int Serve() {
   kannel_options.dlr_mask = absl::GetFlag(FLAGS_dlr_mask);
   kannel_options.dlr_url = absl::StrCat(callback_url, "/dlr");
   kannel_options.max_parts = std::max(1, absl::GetFlag(FLAGS_max_parts));
-  kannel_options.coding =
-      coding == "ucs2" ? CodingPolicy::kUcs2 : CodingPolicy::kAuto;
+  kannel_options.coding = coding == "ucs2" ? CodingPolicy::kUcs2 : CodingPolicy::kAuto;
   KannelSendsms kannel(kannel_options);
 
   pump_options.max_messages = std::max(1, absl::GetFlag(FLAGS_batch));
   pump_options.lease_seconds = std::max(5, absl::GetFlag(FLAGS_lease_seconds));
   pump_options.idle_wait = absl::GetFlag(FLAGS_idle_wait);
   pump_options.max_backoff = absl::GetFlag(FLAGS_max_backoff);
-  OutboxPump pump(engine->get(), &kannel, journal->get(), &counters,
-                  pump_options);
+  OutboxPump pump(engine->get(), &kannel, journal->get(), &counters, pump_options);
 
   const std::vector<std::string> ambiguous = (*journal)->Ambiguous();
   LogInfo("sms",
-          absl::StrCat("serving /dlr and /mo on ", address, " for Kannel at ",
-                       kannel_options.sendsms_url, "; engine ", EngineAddress(),
-                       "; journal ", (*journal)->path(), " (",
-                       (*journal)->SentNotAcked().size(), " to acknowledge, ",
-                       ambiguous.size(), " to send again after a crash)"));
-  if (const std::string ready = absl::GetFlag(FLAGS_ready_file);
-      !ready.empty()) {
-    if (absl::Status written = WriteFileAtomically(ready, address + "\n");
-        !written.ok()) {
+          absl::StrCat("serving /dlr and /mo on ", address, " for Kannel at ", kannel_options.sendsms_url, "; engine ",
+                       EngineAddress(), "; journal ", (*journal)->path(), " (", (*journal)->SentNotAcked().size(),
+                       " to acknowledge, ", ambiguous.size(), " to send again after a crash)"));
+  if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
+    if (absl::Status written = WriteFileAtomically(ready, address + "\n"); !written.ok()) {
       return Fail(written.message());
     }
   }

@@ -21,14 +21,9 @@ void CrashNow(absl::string_view where) {
 
 }  // namespace
 
-OutboxPump::OutboxPump(GatewayApi* engine, KannelSendsms* kannel,
-                       SendJournal* journal, SmsCounters* counters,
+OutboxPump::OutboxPump(GatewayApi* engine, KannelSendsms* kannel, SendJournal* journal, SmsCounters* counters,
                        PumpOptions options)
-    : engine_(engine),
-      kannel_(kannel),
-      journal_(journal),
-      counters_(counters),
-      options_(options) {}
+    : engine_(engine), kannel_(kannel), journal_(journal), counters_(counters), options_(options) {}
 
 bool OutboxPump::stopping() const {
   absl::MutexLock lock(&mu_);
@@ -44,37 +39,31 @@ void OutboxPump::Run() {
   while (!stopping()) {
     absl::Duration wait = RunOnce();
     absl::MutexLock lock(&mu_);
-    if (wait > absl::ZeroDuration())
-      mu_.AwaitWithTimeout(absl::Condition(&stop_), wait);
+    if (wait > absl::ZeroDuration()) mu_.AwaitWithTimeout(absl::Condition(&stop_), wait);
   }
 }
 
 absl::Duration OutboxPump::Backoff() {
   ++consecutive_errors_;
   return std::max(options_.initial_backoff,
-                  BackoffDelay(consecutive_errors_ + 1,
-                               options_.initial_backoff, options_.max_backoff));
+                  BackoffDelay(consecutive_errors_ + 1, options_.initial_backoff, options_.max_backoff));
 }
 
-OutboxPump::Step OutboxPump::Acknowledge(
-    const std::string& message_id, const std::string& gateway_message_id) {
+OutboxPump::Step OutboxPump::Acknowledge(const std::string& message_id, const std::string& gateway_message_id) {
   v1::AckMessageRequest ack;
   ack.set_message_id(message_id);
-  if (!gateway_message_id.empty())
-    ack.set_gateway_message_id(gateway_message_id);
+  if (!gateway_message_id.empty()) ack.set_gateway_message_id(gateway_message_id);
   absl::StatusOr<v1::AckMessageResponse> answer = engine_->Ack(ack);
   if (!answer.ok()) {
     if (IsTransientEngineError(answer.status())) {
       ++counters_->engine_errors;
       LogWarning(kLog, absl::StrCat("message ", message_id,
-                                    " is with Kannel, acknowledgement waits: ",
-                                    answer.status().message()));
+                                    " is with Kannel, acknowledgement waits: ", answer.status().message()));
       return Step::kEngineDown;
     }
     // The engine will never take this acknowledgement: stop asking.
     LogError(kLog, absl::StrCat("message ", message_id,
-                                ": the engine refused its acknowledgement: ",
-                                answer.status().ToString()));
+                                ": the engine refused its acknowledgement: ", answer.status().ToString()));
   } else if (!answer->already_acknowledged()) {
     ++counters_->acked;  // else a delivery report came first (callbacks)
   }
@@ -119,62 +108,47 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
   switch (result.outcome) {
     case SendOutcome::kAccepted: {
       ++counters_->sent;
-      if (options_.crash == CrashPoint::kAfterKannelAccepted)
-        CrashNow("after Kannel accepted, before the journal");
+      if (options_.crash == CrashPoint::kAfterKannelAccepted) CrashNow("after Kannel accepted, before the journal");
       absl::Status sent = journal_->MarkSent(id, result.gateway_message_id);
       if (!sent.ok()) {
         LogError(kLog, absl::StrCat("journal: ", sent.message()));
         return Step::kJournalBroken;
       }
-      if (options_.crash == CrashPoint::kAfterJournalSent)
-        CrashNow("after the journal, before the acknowledgement");
-      LogInfo(kLog,
-              absl::StrCat("message ", id, " (attempt ", sms.attempt(), ", ",
-                           result.parts, " part", result.parts > 1 ? "s" : "",
-                           ", coding ", result.coding, ") handed to Kannel"));
+      if (options_.crash == CrashPoint::kAfterJournalSent) CrashNow("after the journal, before the acknowledgement");
+      LogInfo(kLog, absl::StrCat("message ", id, " (attempt ", sms.attempt(), ", ", result.parts, " part",
+                                 result.parts > 1 ? "s" : "", ", coding ", result.coding, ") handed to Kannel"));
       return Acknowledge(id, result.gateway_message_id);
     }
     case SendOutcome::kUnavailable:
       ++counters_->kannel_errors;
-      LogWarning(kLog, absl::StrCat(
-                           "Kannel did not take message ", id, ": ",
-                           result.http_status > 0
-                               ? absl::StrCat("HTTP ", result.http_status, " ")
-                               : "",
-                           result.detail));
+      LogWarning(kLog, absl::StrCat("Kannel did not take message ", id, ": ",
+                                    result.http_status > 0 ? absl::StrCat("HTTP ", result.http_status, " ") : "",
+                                    result.detail));
       if (!journal_->MarkUnsent(id).ok()) return Step::kJournalBroken;
       return Step::kKannelDown;
     case SendOutcome::kAmbiguous:
       ++counters_->kannel_errors;
-      LogWarning(kLog,
-                 absl::StrCat("no answer from Kannel for message ", id, " (",
-                              result.detail, "); it will be sent again"));
+      LogWarning(kLog, absl::StrCat("no answer from Kannel for message ", id, " (", result.detail,
+                                    "); it will be sent again"));
       return Step::kKannelDown;
     case SendOutcome::kRefused: {
       ++counters_->refused;
-      LogWarning(kLog, absl::StrCat("message ", id, " not sent: ",
-                                    result.http_status > 0
-                                        ? absl::StrCat("Kannel answered HTTP ",
-                                                       result.http_status, " ")
-                                        : "",
-                                    result.detail));
+      LogWarning(kLog, absl::StrCat(
+                           "message ", id, " not sent: ",
+                           result.http_status > 0 ? absl::StrCat("Kannel answered HTTP ", result.http_status, " ") : "",
+                           result.detail));
       if (!journal_->MarkUnsent(id).ok()) return Step::kJournalBroken;
       v1::ReportDeliveryRequest report;
       report.set_message_id(id);
       report.set_delivered(false);
       report.set_failure(result.http_status > 0
-                             ? absl::StrCat("refused by Kannel: HTTP ",
-                                            result.http_status, " ",
-                                            result.detail)
+                             ? absl::StrCat("refused by Kannel: HTTP ", result.http_status, " ", result.detail)
                              : absl::StrCat("not sent: ", result.detail));
-      absl::StatusOr<v1::ReportDeliveryResponse> answer =
-          engine_->ReportDelivery(report);
+      absl::StatusOr<v1::ReportDeliveryResponse> answer = engine_->ReportDelivery(report);
       if (!answer.ok()) {
         ++counters_->engine_errors;
-        LogWarning(kLog, absl::StrCat("message ", id,
-                                      ": the refusal could not be reported (",
-                                      answer.status().message(),
-                                      "); the lease will bring it back"));
+        LogWarning(kLog, absl::StrCat("message ", id, ": the refusal could not be reported (",
+                                      answer.status().message(), "); the lease will bring it back"));
         if (IsTransientEngineError(answer.status())) return Step::kEngineDown;
       }
       return Step::kDone;
@@ -187,22 +161,19 @@ absl::Duration OutboxPump::RunOnce() {
   Step step = AcknowledgeSent();
   if (step != Step::kDone) return Backoff();
   const absl::Time leased_at = absl::Now();
-  absl::StatusOr<v1::LeaseMessagesResponse> leased =
-      engine_->Lease(options_.max_messages, options_.lease_seconds);
+  absl::StatusOr<v1::LeaseMessagesResponse> leased = engine_->Lease(options_.max_messages, options_.lease_seconds);
   if (!leased.ok()) {
     ++counters_->engine_errors;
     absl::Duration wait = Backoff();
-    LogWarning(
-        kLog, absl::StrCat("cannot lease messages: ", leased.status().message(),
-                           "; again in ", absl::FormatDuration(wait)));
+    LogWarning(kLog, absl::StrCat("cannot lease messages: ", leased.status().message(), "; again in ",
+                                  absl::FormatDuration(wait)));
     return wait;
   }
   counters_->leased += leased->messages_size();
   // Leave a margin: a message whose lease ran out may be leased to another
   // gateway, so it is left for the next lease rather than sent late.
   const absl::Duration lease = absl::Seconds(options_.lease_seconds);
-  const absl::Time send_until =
-      leased_at + lease - std::min(absl::Seconds(10), lease / 4);
+  const absl::Time send_until = leased_at + lease - std::min(absl::Seconds(10), lease / 4);
   for (const v1::OutgoingSms& sms : leased->messages()) {
     if (stopping() || absl::Now() > send_until) break;
     step = Handle(sms);
@@ -216,17 +187,15 @@ absl::Duration OutboxPump::RunOnce() {
     }
     if (step != Step::kDone) {
       absl::Duration wait = Backoff();
-      LogWarning(kLog, absl::StrCat(
-                           step == Step::kKannelDown ? "Kannel" : "the engine",
-                           " is unavailable; the rest of the lease "
-                           "comes back later (again in ",
-                           absl::FormatDuration(wait), ")"));
+      LogWarning(kLog, absl::StrCat(step == Step::kKannelDown ? "Kannel" : "the engine",
+                                    " is unavailable; the rest of the lease "
+                                    "comes back later (again in ",
+                                    absl::FormatDuration(wait), ")"));
       return wait;
     }
   }
   consecutive_errors_ = 0;
-  if (leased->messages_size() >= options_.max_messages)
-    return absl::ZeroDuration();
+  if (leased->messages_size() >= options_.max_messages) return absl::ZeroDuration();
   return options_.idle_wait;
 }
 

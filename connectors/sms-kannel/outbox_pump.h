@@ -52,8 +52,8 @@ struct PumpOptions {
 class OutboxPump {
  public:
   // Pointers are not owned and must outlive the pump.
-  OutboxPump(GatewayApi* engine, KannelSendsms* kannel, SendJournal* journal,
-             SmsCounters* counters, PumpOptions options);
+  OutboxPump(GatewayApi* engine, KannelSendsms* kannel, SendJournal* journal, SmsCounters* counters,
+             PumpOptions options);
   OutboxPump(const OutboxPump&) = delete;
   OutboxPump& operator=(const OutboxPump&) = delete;
 
@@ -72,8 +72,7 @@ class OutboxPump {
   enum class Step { kDone, kKannelDown, kEngineDown, kJournalBroken };
   Step AcknowledgeSent();
   Step Handle(const v1::OutgoingSms& sms);
-  Step Acknowledge(const std::string& message_id,
-                   const std::string& gateway_message_id);
+  Step Acknowledge(const std::string& message_id, const std::string& gateway_message_id);
   absl::Duration Backoff();
   bool stopping() const;
 

@@ -39,26 +39,22 @@ bool Unescape(absl::string_view text, std::string* out) {
       out->push_back(text[i]);
       continue;
     }
-    if (i + 2 >= text.size() || !absl::ascii_isxdigit(text[i + 1]) ||
-        !absl::ascii_isxdigit(text[i + 2])) {
+    if (i + 2 >= text.size() || !absl::ascii_isxdigit(text[i + 1]) || !absl::ascii_isxdigit(text[i + 2])) {
       return false;
     }
-    out->push_back(static_cast<char>(
-        std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+    out->push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
     i += 2;
   }
   return !out->empty();
 }
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(
-    const std::string& path, int64_t compact_slack) {
+absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(const std::string& path, int64_t compact_slack) {
   std::string data;
   {
     std::ifstream in(path, std::ios::binary);
@@ -76,9 +72,8 @@ absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(
     absl::string_view line = lines[i];
     if (i == 0) {
       if (line != kHeader) {
-        return absl::DataLossError(absl::StrCat(
-            path, ":1: not a proactive-sms-kannel journal (expected \"",
-            kHeader, "\")"));
+        return absl::DataLossError(
+            absl::StrCat(path, ":1: not a proactive-sms-kannel journal (expected \"", kHeader, "\")"));
       }
       continue;
     }
@@ -91,19 +86,15 @@ absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(
       std::string gateway_id;
       if (words[2] != "-" && !Unescape(words[2], &gateway_id)) gateway_id = "";
       open[id] = Entry{State::kSent, gateway_id};
-    } else if (ok && (words[0] == "acked" || words[0] == "unsent") &&
-               words.size() == 2) {
+    } else if (ok && (words[0] == "acked" || words[0] == "unsent") && words.size() == 2) {
       open.erase(id);
     } else {
-      return absl::DataLossError(absl::StrCat(
-          path, ":", i + 1, ": unreadable journal record \"",
-          line.substr(0, 80),
-          "\"; move the file aside to start afresh (messages in flight are "
-          "then sent again)"));
+      return absl::DataLossError(absl::StrCat(path, ":", i + 1, ": unreadable journal record \"", line.substr(0, 80),
+                                              "\"; move the file aside to start afresh (messages in flight are "
+                                              "then sent again)"));
     }
   }
-  std::unique_ptr<SendJournal> journal(
-      new SendJournal(path, compact_slack, std::move(open)));
+  std::unique_ptr<SendJournal> journal(new SendJournal(path, compact_slack, std::move(open)));
   absl::MutexLock lock(&journal->mu_);
   absl::Status compacted = journal->CompactLocked();
   if (!compacted.ok()) return compacted;
@@ -111,9 +102,7 @@ absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(
 }
 
 SendJournal::SendJournal(std::string path, int64_t compact_slack, EntryMap open)
-    : path_(std::move(path)),
-      compact_slack_(compact_slack),
-      open_(std::move(open)) {}
+    : path_(std::move(path)), compact_slack_(compact_slack), open_(std::move(open)) {}
 
 SendJournal::~SendJournal() {
   absl::MutexLock lock(&mu_);
@@ -127,9 +116,7 @@ absl::Status SendJournal::CompactLocked() {
     absl::StrAppend(&text, "sending ", Escape(id), "\n");
     ++records;
     if (entry.state == State::kSent) {
-      absl::StrAppend(&text, "sent ", Escape(id), " ",
-                      entry.gateway_id.empty() ? "-" : Escape(entry.gateway_id),
-                      "\n");
+      absl::StrAppend(&text, "sent ", Escape(id), " ", entry.gateway_id.empty() ? "-" : Escape(entry.gateway_id), "\n");
       ++records;
     }
   }
@@ -145,9 +132,7 @@ absl::Status SendJournal::CompactLocked() {
   return absl::OkStatus();
 }
 
-absl::Status SendJournal::Append(absl::string_view verb,
-                                 absl::string_view message_id,
-                                 absl::string_view extra) {
+absl::Status SendJournal::Append(absl::string_view verb, absl::string_view message_id, absl::string_view extra) {
   if (message_id.empty()) return absl::InvalidArgumentError("empty message id");
   if (fd_ < 0) return absl::UnavailableError(path_ + " is not open");
   std::string line = absl::StrCat(verb, " ", Escape(message_id));
@@ -187,15 +172,11 @@ absl::Status SendJournal::MarkSending(absl::string_view message_id) {
   return absl::OkStatus();
 }
 
-absl::Status SendJournal::MarkSent(absl::string_view message_id,
-                                   absl::string_view gateway_message_id) {
+absl::Status SendJournal::MarkSent(absl::string_view message_id, absl::string_view gateway_message_id) {
   absl::MutexLock lock(&mu_);
-  absl::Status status =
-      Append("sent", message_id,
-             gateway_message_id.empty() ? "-" : Escape(gateway_message_id));
+  absl::Status status = Append("sent", message_id, gateway_message_id.empty() ? "-" : Escape(gateway_message_id));
   if (!status.ok()) return status;
-  open_[std::string(message_id)] =
-      Entry{State::kSent, std::string(gateway_message_id)};
+  open_[std::string(message_id)] = Entry{State::kSent, std::string(gateway_message_id)};
   return absl::OkStatus();
 }
 
@@ -205,8 +186,7 @@ absl::Status SendJournal::MarkAcked(absl::string_view message_id) {
   if (!status.ok()) return status;
   auto it = open_.find(message_id);
   if (it != open_.end()) open_.erase(it);
-  if (records_ > static_cast<int64_t>(2 * open_.size()) + compact_slack_)
-    return CompactLocked();
+  if (records_ > static_cast<int64_t>(2 * open_.size()) + compact_slack_) return CompactLocked();
   return absl::OkStatus();
 }
 
@@ -219,8 +199,7 @@ absl::Status SendJournal::MarkUnsent(absl::string_view message_id) {
   return absl::OkStatus();
 }
 
-std::vector<std::pair<std::string, std::string>> SendJournal::SentNotAcked()
-    const {
+std::vector<std::pair<std::string, std::string>> SendJournal::SentNotAcked() const {
   absl::MutexLock lock(&mu_);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [id, entry] : open_) {

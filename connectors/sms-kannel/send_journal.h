@@ -51,8 +51,7 @@ class SendJournal {
   // line is DATA_LOSS naming the line. UNAVAILABLE on an I/O error.
   // The file is rewritten when it holds `compact_slack` more records than
   // needed.
-  static absl::StatusOr<std::unique_ptr<SendJournal>> Open(
-      const std::string& path, int64_t compact_slack = 2000);
+  static absl::StatusOr<std::unique_ptr<SendJournal>> Open(const std::string& path, int64_t compact_slack = 2000);
   ~SendJournal();
   SendJournal(const SendJournal&) = delete;
   SendJournal& operator=(const SendJournal&) = delete;
@@ -66,8 +65,7 @@ class SendJournal {
   // I/O error: the caller must then not go on (not call Kannel after a failed
   // MarkSending, not acknowledge after a failed MarkSent).
   absl::Status MarkSending(absl::string_view message_id);
-  absl::Status MarkSent(absl::string_view message_id,
-                        absl::string_view gateway_message_id);
+  absl::Status MarkSent(absl::string_view message_id, absl::string_view gateway_message_id);
   absl::Status MarkAcked(absl::string_view message_id);
   absl::Status MarkUnsent(absl::string_view message_id);
 
@@ -86,8 +84,7 @@ class SendJournal {
   using EntryMap = std::map<std::string, Entry, std::less<>>;
   SendJournal(std::string path, int64_t compact_slack, EntryMap open);
 
-  absl::Status Append(absl::string_view verb, absl::string_view message_id,
-                      absl::string_view extra)
+  absl::Status Append(absl::string_view verb, absl::string_view message_id, absl::string_view extra)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

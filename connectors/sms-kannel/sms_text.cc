@@ -18,10 +18,7 @@ std::vector<uint32_t> CodePoints(absl::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     int length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    uint32_t cp = length == 1   ? c
-                  : length == 2 ? c & 0x1F
-                  : length == 3 ? c & 0x0F
-                                : c & 0x07;
+    uint32_t cp = length == 1 ? c : length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
     for (int k = 1; k < length && i + k < text.size(); ++k)
       cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
     out.push_back(cp);
@@ -145,8 +142,7 @@ int SmsParts(absl::string_view text, int coding) {
   return units <= single ? 1 : Ceil(units, part);
 }
 
-std::string NormalizePhoneNumber(absl::string_view number,
-                                 absl::string_view country_code) {
+std::string NormalizePhoneNumber(absl::string_view number, absl::string_view country_code) {
   std::string compact;
   for (char c : number) {
     if (c == ' ' || c == '.' || c == '-') continue;
@@ -160,8 +156,7 @@ std::string NormalizePhoneNumber(absl::string_view number,
     if (!absl::ascii_isdigit(c)) return std::string(number);
   }
   if (plus) return compact;
-  if (digits.size() > 4 && digits.substr(0, 2) == "00")
-    return absl::StrCat("+", digits.substr(2));
+  if (digits.size() > 4 && digits.substr(0, 2) == "00") return absl::StrCat("+", digits.substr(2));
   if (digits.size() >= 9 && digits[0] == '0' && !country_code.empty())
     return absl::StrCat("+", country_code, digits.substr(1));
   if (digits.size() >= 11 && digits[0] != '0') return absl::StrCat("+", digits);
@@ -172,11 +167,9 @@ std::string DecodeKannelText(absl::string_view bytes, int coding) {
   std::string out;
   if (coding == 2) {
     for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
-      uint32_t unit = (static_cast<unsigned char>(bytes[i]) << 8) |
-                      static_cast<unsigned char>(bytes[i + 1]);
+      uint32_t unit = (static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]);
       if (unit >= 0xD800 && unit < 0xDC00 && i + 3 < bytes.size()) {
-        uint32_t low = (static_cast<unsigned char>(bytes[i + 2]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 3]);
+        uint32_t low = (static_cast<unsigned char>(bytes[i + 2]) << 8) | static_cast<unsigned char>(bytes[i + 3]);
         if (low >= 0xDC00 && low < 0xE000) {
           AppendUtf8(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), &out);
           i += 2;
@@ -193,21 +186,18 @@ std::string DecodeKannelText(absl::string_view bytes, int coding) {
   return out;
 }
 
-std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from,
-                           absl::Time received_at, absl::string_view text) {
+std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from, absl::Time received_at,
+                           absl::string_view text) {
   if (!kannel_id.empty()) return absl::StrCat("kannel:", kannel_id);
-  const std::string material =
-      absl::StrCat(from, "\n", absl::ToUnixSeconds(received_at), "\n", text);
-  return absl::StrCat("kannel-sha256:",
-                      ToHex(Sha256Digest(material)).substr(0, 32));
+  const std::string material = absl::StrCat(from, "\n", absl::ToUnixSeconds(received_at), "\n", text);
+  return absl::StrCat("kannel-sha256:", ToHex(Sha256Digest(material)).substr(0, 32));
 }
 
 bool EscapeIdForDlrUrl(absl::string_view message_id, std::string* out) {
   out->clear();
   for (unsigned char c : message_id) {
     if (c < 0x20 || c >= 0x7F) return false;
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' ||
-        c == '~' || c == '/' || c == ':') {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
       out->push_back(static_cast<char>(c));
     } else {
       // 0x20..0x7E: the first hex digit is 2..7, never one of Kannel's

@@ -32,8 +32,7 @@ int SmsParts(absl::string_view text, int coding);
 // "+", at least 11 digits) and national "0639980002" (prefixed with
 // `country_code`, e.g. "33"). Spaces, dots and dashes are dropped. Anything
 // else (short codes, alphanumeric senders) is returned as given.
-std::string NormalizePhoneNumber(absl::string_view number,
-                                 absl::string_view country_code);
+std::string NormalizePhoneNumber(absl::string_view number, absl::string_view country_code);
 
 // The UTF-8 text of a message Kannel reports with `coding` (the %c escape):
 // 2 is UCS-2/UTF-16 big-endian; otherwise the bytes are taken as UTF-8 when
@@ -44,8 +43,8 @@ std::string DecodeKannelText(absl::string_view bytes, int coding);
 // gateway_message_id): "kannel:" + Kannel's message id (%I), or, when Kannel
 // gave none, "kannel-sha256:" + the first 32 hex digits of the SHA-256 of
 // sender, time and text, so that the same SMS reported twice has one id.
-std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from,
-                           absl::Time received_at, absl::string_view text);
+std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from, absl::Time received_at,
+                           absl::string_view text);
 
 // Percent-encodes a message id for a dlr-url. Kannel reads "%" followed by a
 // letter as one of its escapes (%d, %A...), so only ids whose escaped bytes

@@ -42,9 +42,8 @@ struct PeriodLevel {
 // The heatwave colour of `department` in each of `periods` found in the
 // feed. DATA_LOSS when the body is not the documented JSON (with context);
 // NOT_FOUND when no period lists the department.
-absl::StatusOr<std::vector<PeriodLevel>> ParseHeatwaveLevels(
-    const std::string& body, const std::string& department,
-    const std::vector<std::string>& periods);
+absl::StatusOr<std::vector<PeriodLevel>> ParseHeatwaveLevels(const std::string& body, const std::string& department,
+                                                             const std::vector<std::string>& periods);
 
 // "green", "yellow", "orange", "red" for 1..4.
 std::string ColorName(int color);
@@ -67,9 +66,8 @@ struct HeatwaveBroadcast {
 // Applies one observation: returns what to publish and updates `state` (save
 // it only once the engine acknowledged the broadcasts). `zone` dates the
 // episode ids (Europe/Paris).
-std::vector<HeatwaveBroadcast> StepEpisode(
-    const std::string& department, const std::vector<PeriodLevel>& levels,
-    absl::TimeZone zone, EpisodeState* state);
+std::vector<HeatwaveBroadcast> StepEpisode(const std::string& department, const std::vector<PeriodLevel>& levels,
+                                           absl::TimeZone zone, EpisodeState* state);
 
 // The weather.heatwave broadcast of rules/schema.yaml, source meteo-france.
 v1::PublishRequest ToPublishRequest(const HeatwaveBroadcast& broadcast);

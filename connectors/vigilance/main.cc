@@ -27,29 +27,19 @@
 #include "engine/common/log.h"
 #include "engine/common/status_macros.h"
 
-ABSL_FLAG(std::string, base_url,
-          "https://public-api.meteofrance.fr/public/DPVigilance/v1",
-          "the vigilance API");
-ABSL_FLAG(std::string, departments, "75",
-          "comma-separated department codes to watch");
-ABSL_FLAG(std::string, periods, "J,J1",
-          "periods of the feed to read (J today, J1 tomorrow)");
-ABSL_FLAG(
-    std::string, api_key_env, "METEOFRANCE_API_KEY",
-    "environment variable holding the API key (sent in the apikey header)");
-ABSL_FLAG(std::string, server, "",
-          "engine host:port (default $PROACTIVE_SERVER or 127.0.0.1:50051)");
-ABSL_FLAG(std::string, state, "vigilance.state",
-          "state file: the episode of each department");
+ABSL_FLAG(std::string, base_url, "https://public-api.meteofrance.fr/public/DPVigilance/v1", "the vigilance API");
+ABSL_FLAG(std::string, departments, "75", "comma-separated department codes to watch");
+ABSL_FLAG(std::string, periods, "J,J1", "periods of the feed to read (J today, J1 tomorrow)");
+ABSL_FLAG(std::string, api_key_env, "METEOFRANCE_API_KEY",
+          "environment variable holding the API key (sent in the apikey header)");
+ABSL_FLAG(std::string, server, "", "engine host:port (default $PROACTIVE_SERVER or 127.0.0.1:50051)");
+ABSL_FLAG(std::string, state, "vigilance.state", "state file: the episode of each department");
 ABSL_FLAG(absl::Duration, interval, absl::Minutes(10), "time between polls");
 ABSL_FLAG(int, polls, 0, "stop after this many polls (0: run until stopped)");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "HTTP read timeout");
-ABSL_FLAG(int, http_attempts, 6,
-          "HTTP attempts per poll (429, 5xx, network errors)");
-ABSL_FLAG(absl::Duration, initial_backoff, absl::Seconds(2),
-          "first wait after a 5xx (doubles each time)");
-ABSL_FLAG(absl::Duration, max_backoff, absl::Minutes(2),
-          "longest wait between HTTP attempts");
+ABSL_FLAG(int, http_attempts, 6, "HTTP attempts per poll (429, 5xx, network errors)");
+ABSL_FLAG(absl::Duration, initial_backoff, absl::Seconds(2), "first wait after a 5xx (doubles each time)");
+ABSL_FLAG(absl::Duration, max_backoff, absl::Minutes(2), "longest wait between HTTP attempts");
 
 namespace proactive {
 namespace {
@@ -63,20 +53,16 @@ struct Poller {
   absl::TimeZone zone;
 
   absl::Status PollOnce() {
-    ASSIGN_OR_RETURN(HttpResponse response,
-                     http->Get("/cartevigilance/encours"));
+    ASSIGN_OR_RETURN(HttpResponse response, http->Get("/cartevigilance/encours"));
     if (response.status != 200) {
       return absl::FailedPreconditionError(
           absl::StrCat("HTTP ", response.status, " from the vigilance API",
-                       response.status == 401 || response.status == 403
-                           ? " (is the API key right?)"
-                           : "",
-                       ": ", response.body.substr(0, 200)));
+                       response.status == 401 || response.status == 403 ? " (is the API key right?)" : "", ": ",
+                       response.body.substr(0, 200)));
     }
     ASSIGN_OR_RETURN(nlohmann::json state, LoadCheckpoint(state_path));
     for (const std::string& department : departments) {
-      absl::StatusOr<std::vector<PeriodLevel>> levels =
-          ParseHeatwaveLevels(response.body, department, periods);
+      absl::StatusOr<std::vector<PeriodLevel>> levels = ParseHeatwaveLevels(response.body, department, periods);
       if (levels.status().code() == absl::StatusCode::kNotFound) {
         LogWarning("vigilance", std::string(levels.status().message()));
         continue;
@@ -89,40 +75,27 @@ struct Poller {
         episode.last_color = saved.value("last_color", 0);
       }
       const int before = episode.last_color;
-      std::vector<HeatwaveBroadcast> broadcasts =
-          StepEpisode(department, *levels, zone, &episode);
+      std::vector<HeatwaveBroadcast> broadcasts = StepEpisode(department, *levels, zone, &episode);
       std::vector<v1::PublishRequest> requests;
-      for (const HeatwaveBroadcast& b : broadcasts)
-        requests.push_back(ToPublishRequest(b));
-      ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers,
-                       publisher->Publish(requests));
+      for (const HeatwaveBroadcast& b : broadcasts) requests.push_back(ToPublishRequest(b));
+      ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers, publisher->Publish(requests));
       for (size_t i = 0; i < answers.size(); ++i) {
-        const char* outcome =
-            answers[i].outcome() == v1::PublishResponse::ACCEPTED ? "accepted"
-            : answers[i].outcome() == v1::PublishResponse::DUPLICATE
-                ? "duplicate"
-                : "rejected";
+        const char* outcome = answers[i].outcome() == v1::PublishResponse::ACCEPTED    ? "accepted"
+                              : answers[i].outcome() == v1::PublishResponse::DUPLICATE ? "duplicate"
+                                                                                       : "rejected";
         LogInfo("vigilance",
-                absl::StrCat(
-                    "department ", department, ": heatwave ",
-                    broadcasts[i].level, ", episode ", broadcasts[i].episode_id,
-                    ": ", outcome, " (", answers[i].event_id(), ")",
-                    answers[i].has_error()
-                        ? absl::StrCat(": ", answers[i].error().message())
-                        : ""));
+                absl::StrCat("department ", department, ": heatwave ", broadcasts[i].level, ", episode ",
+                             broadcasts[i].episode_id, ": ", outcome, " (", answers[i].event_id(), ")",
+                             answers[i].has_error() ? absl::StrCat(": ", answers[i].error().message()) : ""));
         if (answers[i].outcome() == v1::PublishResponse::REJECTED) {
           return absl::InvalidArgumentError(
-              absl::StrCat("the engine refused the broadcast: ",
-                           answers[i].error().message()));
+              absl::StrCat("the engine refused the broadcast: ", answers[i].error().message()));
         }
       }
       if (broadcasts.empty() && before != episode.last_color) {
-        LogInfo("vigilance",
-                absl::StrCat("department ", department, ": heatwave ",
-                             ColorName(episode.last_color)));
+        LogInfo("vigilance", absl::StrCat("department ", department, ": heatwave ", ColorName(episode.last_color)));
       }
-      state["departments"][department] = {{"episode_id", episode.episode_id},
-                                          {"last_color", episode.last_color}};
+      state["departments"][department] = {{"episode_id", episode.episode_id}, {"last_color", episode.last_color}};
       RETURN_IF_ERROR(SaveCheckpoint(state_path, state));
     }
     return absl::OkStatus();
@@ -131,13 +104,10 @@ struct Poller {
 
 int Run() {
   Poller poller;
-  poller.departments =
-      absl::StrSplit(absl::GetFlag(FLAGS_departments), ',', absl::SkipEmpty());
-  poller.periods =
-      absl::StrSplit(absl::GetFlag(FLAGS_periods), ',', absl::SkipEmpty());
+  poller.departments = absl::StrSplit(absl::GetFlag(FLAGS_departments), ',', absl::SkipEmpty());
+  poller.periods = absl::StrSplit(absl::GetFlag(FLAGS_periods), ',', absl::SkipEmpty());
   poller.state_path = absl::GetFlag(FLAGS_state);
-  if (!absl::LoadTimeZone("Europe/Paris", &poller.zone))
-    poller.zone = absl::UTCTimeZone();
+  if (!absl::LoadTimeZone("Europe/Paris", &poller.zone)) poller.zone = absl::UTCTimeZone();
   if (poller.departments.empty()) {
     std::fprintf(stderr, "proactive-vigilance: --departments is empty\n");
     return 2;
@@ -148,13 +118,10 @@ int Run() {
   http_options.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
   http_options.max_backoff = absl::GetFlag(FLAGS_max_backoff);
   const std::string key_env = absl::GetFlag(FLAGS_api_key_env);
-  if (const char* key = std::getenv(key_env.c_str());
-      key != nullptr && *key != '\0') {
+  if (const char* key = std::getenv(key_env.c_str()); key != nullptr && *key != '\0') {
     http_options.headers["apikey"] = key;
   } else {
-    LogWarning("vigilance",
-               absl::StrCat("$", key_env,
-                            " is not set: calling the API without a key"));
+    LogWarning("vigilance", absl::StrCat("$", key_env, " is not set: calling the API without a key"));
   }
   HttpFetcher http(absl::GetFlag(FLAGS_base_url), http_options);
   std::string server = absl::GetFlag(FLAGS_server);
@@ -173,9 +140,8 @@ int Run() {
     absl::Status status = poller.PollOnce();
     last_ok = status.ok();
     if (!status.ok()) {
-      LogError("vigilance",
-               absl::StrCat("poll ", poll, " failed: ", status.message(),
-                            "; the state is kept, the next poll tries again"));
+      LogError("vigilance", absl::StrCat("poll ", poll, " failed: ", status.message(),
+                                         "; the state is kept, the next poll tries again"));
     }
   }
   return last_ok ? 0 : 2;

@@ -77,7 +77,8 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
       return false;
     }
     if (entry->sequence() != expected || EntryKey(entry->sequence()) != key) {
-      broken(expected, absl::StrCat("entry ", expected, " is missing (found ", entry->sequence(), " at key ", key, ")"));
+      broken(expected,
+             absl::StrCat("entry ", expected, " is missing (found ", entry->sequence(), " at key ", key, ")"));
       return false;
     }
     if (entry->previous_hash() != previous) {

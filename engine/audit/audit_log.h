@@ -28,7 +28,7 @@ struct AuditRecord {
   std::string action;  // "decision.created", "decision.status", "case.claimed", ...
   std::string decision_id;
   std::string case_id;
-  std::string actor;   // "engine", "citizen", "caseworker:<name>"
+  std::string actor;  // "engine", "citizen", "caseworker:<name>"
   std::string from_status;
   std::string to_status;
   std::string cause;

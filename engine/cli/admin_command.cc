@@ -78,7 +78,8 @@ int RunStatusCommand(const std::vector<std::string>& args) {
   if (!rpc.ok()) return CallFailed("status", rpc);
   std::printf("engine today %s, event log at %llu, %llu sweeps pending, rule set %s\n", status.today().c_str(),
               static_cast<unsigned long long>(status.last_event_sequence()),
-              static_cast<unsigned long long>(status.pending_sweeps()), status.rule_set_version().substr(0, 12).c_str());
+              static_cast<unsigned long long>(status.pending_sweeps()),
+              status.rule_set_version().substr(0, 12).c_str());
   for (const v1::RuleSummary& r : status.rules()) {
     std::printf("  %-40s %-8s %s\n", r.rule_id().c_str(), r.action().c_str(), r.version().substr(0, 12).c_str());
   }
@@ -151,7 +152,9 @@ int RunSimulateCommand(const std::vector<std::string>& args) {
   if (!status.ok()) return CallFailed("rules simulate", status);
   std::printf("simulated rule set %s over %lld persons%s\n", response.rule_set_version().substr(0, 12).c_str(),
               static_cast<long long>(response.persons()),
-              response.has_against_version() ? absl::StrCat(", against ", response.against_version().substr(0, 12)).c_str() : "");
+              response.has_against_version()
+                  ? absl::StrCat(", against ", response.against_version().substr(0, 12)).c_str()
+                  : "");
   for (const v1::RuleCount& r : response.rules()) {
     std::printf("  %-40s selects %6lld, cannot decide %6lld", r.rule_id().c_str(), static_cast<long long>(r.fires()),
                 static_cast<long long>(r.undecided()));

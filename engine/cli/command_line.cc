@@ -37,8 +37,8 @@ absl::Status CommandLine::Parse(const std::vector<std::string>& args) {
       std::vector<std::string> all = valued_;
       all.insert(all.end(), switches_.begin(), switches_.end());
       std::string hint = ClosestName(name, all);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown option --", name, hint.empty() ? "" : absl::StrCat(" (did you mean --", hint, "?)")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option --", name, hint.empty() ? "" : absl::StrCat(" (did you mean --", hint, "?)")));
     }
     if (is_switch) {
       if (has_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
@@ -66,8 +66,7 @@ absl::StatusOr<int64_t> CommandLine::GetInt(const std::string& name, int64_t fal
   if (it == values_.end()) return fallback;
   int64_t value = 0;
   if (!absl::SimpleAtoi(it->second, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be an integer, not \"",
-                                                   it->second, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be an integer, not \"", it->second, "\""));
   }
   return value;
 }

@@ -45,10 +45,11 @@ void PrintLine(const v1::Decision& d) {
 }
 
 void PrintFull(const v1::Decision& d) {
-  std::printf("decision %s (reference %s): %s\n", d.decision_id().c_str(), d.reference_code().c_str(), d.title().c_str());
+  std::printf("decision %s (reference %s): %s\n", d.decision_id().c_str(), d.reference_code().c_str(),
+              d.title().c_str());
   std::printf("  person        %s; told: %s\n", d.person_id().c_str(), absl::StrJoin(d.recipients(), ", ").c_str());
-  std::printf("  rule          %s version %s (pack %s %s)\n", d.rule_id().c_str(), d.rule_version().substr(0, 12).c_str(),
-              d.pack().c_str(), d.pack_version().c_str());
+  std::printf("  rule          %s version %s (pack %s %s)\n", d.rule_id().c_str(),
+              d.rule_version().substr(0, 12).c_str(), d.pack().c_str(), d.pack_version().c_str());
   std::printf("  service       %s, period %s\n", d.service().c_str(),
               d.once_per().empty() && d.has_pseudonymised_at() ? "(erased)" : d.once_per().c_str());
   std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(), Time(d.created_at()).c_str(),
@@ -100,7 +101,7 @@ int RunDecisionsCommand(const std::vector<std::string>& args) {
   const auto& words = line.positional();
   const std::set<std::string> verbs = {"list", "show", "explain", "contest", "answer"};
   const bool well_formed = words.size() == 2 && verbs.count(words[0]) > 0 &&
-                          (words[0] != "answer" || line.Has("accept") != line.Has("decline"));
+                           (words[0] != "answer" || line.Has("accept") != line.Has("decline"));
   int code = 0;
   if (UsageError("decisions", line, parsed, well_formed, kUsage, &code)) return code;
   EngineConnection connection;

@@ -35,35 +35,28 @@ constexpr char kUsage[] =
     "(exit 1 when a case fails); --details says why each case failed.\n";
 
 int Usage(const CommandLine& line, const std::string& problem) {
-  if (!problem.empty())
-    std::fprintf(stderr, "proactivectl eval: %s\n", problem.c_str());
+  if (!problem.empty()) std::fprintf(stderr, "proactivectl eval: %s\n", problem.c_str());
   std::fputs(kUsage, line.Has("help") ? stdout : stderr);
   return line.Has("help") ? kExitOk : kExitUsage;
 }
 
 int RunCases(const std::string& path, bool details) {
-  absl::StatusOr<std::vector<eval::ConformanceCase>> cases =
-      eval::LoadConformanceCases(path);
+  absl::StatusOr<std::vector<eval::ConformanceCase>> cases = eval::LoadConformanceCases(path);
   if (!cases.ok()) {
-    std::fprintf(stderr, "proactivectl eval: %s\n",
-                 std::string(cases.status().message()).c_str());
+    std::fprintf(stderr, "proactivectl eval: %s\n", std::string(cases.status().message()).c_str());
     return kExitUsage;
   }
   const eval::ConformanceReport report = eval::RunConformanceCases(*cases);
-  std::printf("%s%s\n", report.FormatFailures(details).c_str(),
-              report.Summary().c_str());
+  std::printf("%s%s\n", report.FormatFailures(details).c_str(), report.Summary().c_str());
   return report.failed == 0 ? kExitOk : kExitRefused;
 }
 
-int RunExpression(const std::string& expr, const std::string& bindings_json,
-                  bool unchecked, bool trace) {
+int RunExpression(const std::string& expr, const std::string& bindings_json, bool unchecked, bool trace) {
   std::vector<std::pair<std::string, eval::Value>> bindings;
   if (!bindings_json.empty()) {
-    absl::StatusOr<std::vector<std::pair<std::string, eval::Value>>> parsed =
-        eval::ParseJsonBindings(bindings_json);
+    absl::StatusOr<std::vector<std::pair<std::string, eval::Value>>> parsed = eval::ParseJsonBindings(bindings_json);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "proactivectl eval: --bindings: %s\n",
-                   std::string(parsed.status().message()).c_str());
+      std::fprintf(stderr, "proactivectl eval: --bindings: %s\n", std::string(parsed.status().message()).c_str());
       return kExitUsage;
     }
     bindings = *std::move(parsed);
@@ -74,11 +67,9 @@ int RunExpression(const std::string& expr, const std::string& bindings_json,
   eval::Activation activation;
   std::vector<int> slots;
   for (const auto& [name, value] : bindings) {
-    absl::StatusOr<int> slot =
-        env.DeclareVariable(name, eval::StaticTypeOf(value));
+    absl::StatusOr<int> slot = env.DeclareVariable(name, eval::StaticTypeOf(value));
     if (!slot.ok()) {
-      std::fprintf(stderr, "proactivectl eval: --bindings: %s\n",
-                   std::string(slot.status().message()).c_str());
+      std::fprintf(stderr, "proactivectl eval: --bindings: %s\n", std::string(slot.status().message()).c_str());
       return kExitUsage;
     }
     slots.push_back(*slot);
@@ -92,13 +83,11 @@ int RunExpression(const std::string& expr, const std::string& bindings_json,
     return kExitRefused;
   }
   activation = eval::Activation(env.slot_count());
-  for (size_t i = 0; i < bindings.size(); ++i)
-    activation.Bind(slots[i], bindings[i].second);
+  for (size_t i = 0; i < bindings.size(); ++i) activation.Bind(slots[i], bindings[i].second);
   eval::Trace trace_out;
-  absl::StatusOr<eval::Value> value = compiled.program->Evaluate(
-      activation, eval::EvalOptions(), trace ? &trace_out : nullptr);
-  if (trace)
-    std::fputs(trace_out.Format(compiled.program->source()).c_str(), stdout);
+  absl::StatusOr<eval::Value> value =
+      compiled.program->Evaluate(activation, eval::EvalOptions(), trace ? &trace_out : nullptr);
+  if (trace) std::fputs(trace_out.Format(compiled.program->source()).c_str(), stdout);
   if (!value.ok()) {
     std::printf("error: %s\n", std::string(value.status().message()).c_str());
     return kExitRefused;
@@ -110,19 +99,14 @@ int RunExpression(const std::string& expr, const std::string& bindings_json,
 }  // namespace
 
 int RunEvalCommand(const std::vector<std::string>& args) {
-  CommandLine line({"expr", "bindings", "cases"},
-                   {"unchecked", "trace", "details", "help"});
+  CommandLine line({"expr", "bindings", "cases"}, {"unchecked", "trace", "details", "help"});
   absl::Status parsed = line.Parse(args);
   if (!parsed.ok()) return Usage(line, std::string(parsed.message()));
   if (line.Has("help")) return Usage(line, "");
-  if (!line.positional().empty())
-    return Usage(line, "unexpected argument " + line.positional()[0]);
-  if (line.Has("cases") == line.Has("expr"))
-    return Usage(line, "give either --expr or --cases");
-  if (line.Has("cases"))
-    return RunCases(line.Get("cases", ""), line.Has("details"));
-  return RunExpression(line.Get("expr", ""), line.Get("bindings", ""),
-                       line.Has("unchecked"), line.Has("trace"));
+  if (!line.positional().empty()) return Usage(line, "unexpected argument " + line.positional()[0]);
+  if (line.Has("cases") == line.Has("expr")) return Usage(line, "give either --expr or --cases");
+  if (line.Has("cases")) return RunCases(line.Get("cases", ""), line.Has("details"));
+  return RunExpression(line.Get("expr", ""), line.Get("bindings", ""), line.Has("unchecked"), line.Has("trace"));
 }
 
 }  // namespace proactive

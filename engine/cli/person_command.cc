@@ -36,9 +36,8 @@ int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::strin
   std::printf(", %llu events\n", static_cast<unsigned long long>(person.events_applied()));
   if (person.attributes_size() > 0) std::printf("attributes:\n");
   for (const v1::AttributeState& a : person.attributes()) {
-    std::printf("  %-22s %-24s from %-12s at %s (event %s)\n", a.name().c_str(),
-                FormatValue(a.value()).c_str(), a.source().c_str(),
-                FormatRfc3339(FromProtoTimestamp(a.occurred_at())).c_str(), a.event_id().c_str());
+    std::printf("  %-22s %-24s from %-12s at %s (event %s)\n", a.name().c_str(), FormatValue(a.value()).c_str(),
+                a.source().c_str(), FormatRfc3339(FromProtoTimestamp(a.occurred_at())).c_str(), a.event_id().c_str());
   }
   if (person.links_size() > 0) std::printf("links:\n");
   for (const v1::Link& link : person.links()) {

@@ -20,8 +20,7 @@ struct CommandEntry {
 
 constexpr CommandEntry kCommands[] = {
     {"publish", "publish NDJSON events to the engine (--file FILE)", RunPublishCommand},
-    {"person", "show what the engine holds about a person, or forget them (person show|forget ID)",
-     RunPersonCommand},
+    {"person", "show what the engine holds about a person, or forget them (person show|forget ID)", RunPersonCommand},
     {"synth", "write a synthetic Paris-like population as NDJSON events", RunSynthCommand},
     {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
     {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},

@@ -54,9 +54,8 @@ class Progress {
     if (!force && now - last_ < absl::Milliseconds(200)) return;
     last_ = now;
     double seconds = absl::ToDoubleSeconds(now - start_);
-    std::fprintf(stderr, "\r  %lld answered of %lld read, %.0f events/s   ",
-                 static_cast<long long>(done), static_cast<long long>(read),
-                 seconds > 0 ? done / seconds : 0.0);
+    std::fprintf(stderr, "\r  %lld answered of %lld read, %.0f events/s   ", static_cast<long long>(done),
+                 static_cast<long long>(read), seconds > 0 ? done / seconds : 0.0);
     std::fflush(stderr);
   }
   void Done() {
@@ -145,8 +144,12 @@ int RunPublishCommand(const std::vector<std::string>& args) {
     absl::MutexLock lock(&mu);
     ++answered;
     switch (response.outcome()) {
-      case v1::PublishResponse::ACCEPTED: ++tally.accepted; break;
-      case v1::PublishResponse::DUPLICATE: ++tally.duplicates; break;
+      case v1::PublishResponse::ACCEPTED:
+        ++tally.accepted;
+        break;
+      case v1::PublishResponse::DUPLICATE:
+        ++tally.duplicates;
+        break;
       default: {
         uint64_t index = response.stream_index();
         int64_t number = index < line_of_index.size() ? line_of_index[index] : -1;

@@ -39,7 +39,8 @@ void PrintCase(const v1::RecourseCase& c, bool full) {
   if (!full) return;
   std::printf("  opened %s by %s%s\n", Time(c.opened_at()).c_str(), c.opened_by().c_str(),
               c.has_contest_reason() ? absl::StrCat(": \"", c.contest_reason(), "\"").c_str() : "");
-  if (c.has_claimed_by()) std::printf("  claimed by %s until %s\n", c.claimed_by().c_str(), Time(c.claim_expires_at()).c_str());
+  if (c.has_claimed_by())
+    std::printf("  claimed by %s until %s\n", c.claimed_by().c_str(), Time(c.claim_expires_at()).c_str());
   for (const v1::CaseNote& n : c.notes()) {
     std::printf("  note by %s at %s: %s\n", n.caseworker().c_str(), Time(n.at()).c_str(), n.text().c_str());
   }

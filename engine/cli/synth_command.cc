@@ -61,12 +61,11 @@ int RunSynthCommand(const std::vector<std::string>& args) {
     out = &file;
   }
   std::string buffer;
-  SyntheticPopulationStats stats =
-      GenerateSyntheticPopulation(options, [&](const v1::PublishRequest& event) {
-        buffer = EventToJson(event);
-        buffer.push_back('\n');
-        out->write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      });
+  SyntheticPopulationStats stats = GenerateSyntheticPopulation(options, [&](const v1::PublishRequest& event) {
+    buffer = EventToJson(event);
+    buffer.push_back('\n');
+    out->write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  });
   out->flush();
   if (!*out) {
     std::fprintf(stderr, "proactivectl synth: write failed\n");
@@ -79,8 +78,7 @@ int RunSynthCommand(const std::vector<std::string>& args) {
                static_cast<long long>(stats.persons), static_cast<long long>(stats.households),
                static_cast<long long>(stats.events), static_cast<long long>(stats.aged_65_plus),
                static_cast<long long>(stats.reflex_registered), static_cast<long long>(stats.with_phone),
-               static_cast<long long>(stats.children_turning_three),
-               static_cast<long long>(options.as_of.year()));
+               static_cast<long long>(stats.children_turning_three), static_cast<long long>(options.as_of.year()));
   return kExitOk;
 }
 

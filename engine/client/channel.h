@@ -40,7 +40,7 @@ struct EngineConnection {
   std::string tls_ca_file;    // "" = plaintext
   std::string tls_cert_file;  // client certificate (mutual TLS)
   std::string tls_key_file;
-  std::string token;          // bearer token; "" = none
+  std::string token;  // bearer token; "" = none
   // Name the server's certificate must carry; "" = the host of `address`.
   std::string tls_server_name;
   // Largest request this client sends; the daemon's --max_message_bytes.

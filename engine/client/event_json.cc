@@ -15,8 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-absl::Status CheckKeys(const json& object, absl::string_view where,
-                       std::initializer_list<absl::string_view> allowed) {
+absl::Status CheckKeys(const json& object, absl::string_view where, std::initializer_list<absl::string_view> allowed) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     bool known = false;
     for (absl::string_view a : allowed) known = known || a == it.key();
@@ -59,8 +58,7 @@ absl::Status ReadNamedValues(const json& object, const char* key, FindSpec find_
   return absl::OkStatus();
 }
 
-absl::Status ReadLinks(const json& object, const char* key,
-                       google::protobuf::RepeatedPtrField<v1::Link>* out) {
+absl::Status ReadLinks(const json& object, const char* key, google::protobuf::RepeatedPtrField<v1::Link>* out) {
   auto it = object.find(key);
   if (it == object.end()) return absl::OkStatus();
   if (!it->is_array()) return FieldError(key, "must be a list of {\"relation\", \"person_id\"}");
@@ -92,8 +90,8 @@ absl::Status ReadLinks(const json& object, const char* key,
 
 absl::StatusOr<v1::PublishRequest> ParsePerson(const json& object, const AttributeSchema& schema) {
   RETURN_IF_ERROR(CheckKeys(object, "",
-                            {"event_id", "person_id", "household_id", "source", "occurred_at",
-                             "set", "remove", "links_added", "links_removed"}));
+                            {"event_id", "person_id", "household_id", "source", "occurred_at", "set", "remove",
+                             "links_added", "links_removed"}));
   v1::PublishRequest request;
   v1::PersonEvent* event = request.mutable_person();
   ASSIGN_OR_RETURN(*event->mutable_event_id(), RequiredString(object, "event_id"));
@@ -103,13 +101,12 @@ absl::StatusOr<v1::PublishRequest> ParsePerson(const json& object, const Attribu
     ASSIGN_OR_RETURN(*event->mutable_household_id(), RequiredString(object, "household_id"));
   }
   ASSIGN_OR_RETURN(*event->mutable_occurred_at(), OccurredAt(object));
-  auto find_attribute = [&](const std::string& name,
-                            const std::string& path) -> absl::StatusOr<const FieldSpec*> {
+  auto find_attribute = [&](const std::string& name, const std::string& path) -> absl::StatusOr<const FieldSpec*> {
     const AttributeSpec* spec = schema.FindAttribute(name);
     if (spec != nullptr) return spec;
     std::string hint = schema.SuggestAttribute(name);
-    return FieldError(path, absl::StrCat("unknown attribute",
-                                         hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)")));
+    return FieldError(
+        path, absl::StrCat("unknown attribute", hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)")));
   };
   RETURN_IF_ERROR(ReadNamedValues(object, "set", find_attribute, event->mutable_set()));
   if (auto it = object.find("remove"); it != object.end()) {
@@ -124,10 +121,8 @@ absl::StatusOr<v1::PublishRequest> ParsePerson(const json& object, const Attribu
   return request;
 }
 
-absl::StatusOr<v1::PublishRequest> ParseBroadcast(const json& object,
-                                                  const AttributeSchema& schema) {
-  RETURN_IF_ERROR(
-      CheckKeys(object, "", {"event_id", "topic", "area", "source", "occurred_at", "fields"}));
+absl::StatusOr<v1::PublishRequest> ParseBroadcast(const json& object, const AttributeSchema& schema) {
+  RETURN_IF_ERROR(CheckKeys(object, "", {"event_id", "topic", "area", "source", "occurred_at", "fields"}));
   v1::PublishRequest request;
   v1::BroadcastEvent* event = request.mutable_broadcast();
   ASSIGN_OR_RETURN(*event->mutable_event_id(), RequiredString(object, "event_id"));
@@ -139,8 +134,7 @@ absl::StatusOr<v1::PublishRequest> ParseBroadcast(const json& object,
   ASSIGN_OR_RETURN(*event->mutable_occurred_at(), OccurredAt(object));
   const TopicSpec* topic = schema.FindTopic(event->topic());
   if (topic == nullptr) return FieldError("topic", absl::StrCat("unknown topic \"", event->topic(), "\""));
-  auto find_field = [&](const std::string& name,
-                        const std::string& path) -> absl::StatusOr<const FieldSpec*> {
+  auto find_field = [&](const std::string& name, const std::string& path) -> absl::StatusOr<const FieldSpec*> {
     const FieldSpec* spec = topic->FindField(name);
     if (spec != nullptr) return spec;
     return FieldError(path, absl::StrCat("topic \"", topic->name, "\" has no such field"));
@@ -149,8 +143,7 @@ absl::StatusOr<v1::PublishRequest> ParseBroadcast(const json& object,
   return request;
 }
 
-void PutLinks(const google::protobuf::RepeatedPtrField<v1::Link>& links, const char* key,
-              json* object) {
+void PutLinks(const google::protobuf::RepeatedPtrField<v1::Link>& links, const char* key, json* object) {
   if (links.empty()) return;
   json list = json::array();
   for (const v1::Link& link : links) {
@@ -162,8 +155,7 @@ void PutLinks(const google::protobuf::RepeatedPtrField<v1::Link>& links, const c
 
 }  // namespace
 
-absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line,
-                                                  const AttributeSchema& schema) {
+absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line, const AttributeSchema& schema) {
   json object;
   try {
     object = json::parse(line.begin(), line.end());
@@ -178,8 +170,8 @@ absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line,
     // double ("1e400" is out_of_range.406). Drop the "[json.exception...] ".
     std::string what = e.what();
     size_t bracket = what.find("] ");
-    return FieldError("", absl::StrCat("not valid JSON: ",
-                                       bracket == std::string::npos ? what : what.substr(bracket + 2)));
+    return FieldError("",
+                      absl::StrCat("not valid JSON: ", bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   if (!object.is_object()) return FieldError("", "each line must be one JSON object");
   if (object.contains("topic")) return ParseBroadcast(object, schema);
@@ -194,9 +186,7 @@ std::string EventToJson(const v1::PublishRequest& request) {
     for (const v1::Attribute& a : values) map[a.name()] = ValueToJson(a.value());
     (*out)[key] = std::move(map);
   };
-  const auto occurred = [](const google::protobuf::Timestamp& ts) {
-    return FormatRfc3339(FromProtoTimestamp(ts));
-  };
+  const auto occurred = [](const google::protobuf::Timestamp& ts) { return FormatRfc3339(FromProtoTimestamp(ts)); };
   if (request.has_person()) {
     const v1::PersonEvent& e = request.person();
     object["event_id"] = e.event_id();

@@ -20,8 +20,7 @@
 namespace proactive {
 
 // Parses one line: a person event, or a broadcast when it has "topic".
-absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line,
-                                                  const AttributeSchema& schema);
+absl::StatusOr<v1::PublishRequest> ParseEventJson(absl::string_view line, const AttributeSchema& schema);
 
 // Writes `request` as one JSON line in the same format (no newline).
 std::string EventToJson(const v1::PublishRequest& request);

@@ -11,15 +11,23 @@ namespace {
 
 absl::string_view JsonKind(const nlohmann::json& json) {
   switch (json.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return "an integer";
-    case nlohmann::json::value_t::number_float: return "a decimal number";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::array: return "a list";
-    case nlohmann::json::value_t::object: return "an object";
-    default: return "something else";
+    case nlohmann::json::value_t::number_unsigned:
+      return "an integer";
+    case nlohmann::json::value_t::number_float:
+      return "a decimal number";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::array:
+      return "a list";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    default:
+      return "something else";
   }
 }
 
@@ -29,8 +37,7 @@ absl::Status Expected(absl::string_view path, absl::string_view what, const nloh
   return FieldError(path, absl::StrCat("expected ", what, ", got ", JsonKind(got), " ", shown));
 }
 
-absl::StatusOr<v1::Value> ScalarFromJson(const nlohmann::json& json, ValueKind kind,
-                                         absl::string_view path) {
+absl::StatusOr<v1::Value> ScalarFromJson(const nlohmann::json& json, ValueKind kind, absl::string_view path) {
   v1::Value value;
   switch (kind) {
     case ValueKind::kBool:
@@ -101,8 +108,7 @@ absl::StatusOr<v1::Value> ScalarFromJson(const nlohmann::json& json, ValueKind k
 
 }  // namespace
 
-absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSpec& type,
-                                        absl::string_view path) {
+absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSpec& type, absl::string_view path) {
   if (json.is_null()) {
     return FieldError(path, "null is not a value; list the attribute in \"remove\" to clear it");
   }
@@ -111,18 +117,21 @@ absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSp
   v1::Value value;
   v1::ValueList* list = value.mutable_list_value();
   for (size_t i = 0; i < json.size(); ++i) {
-    ASSIGN_OR_RETURN(*list->add_values(),
-                     ScalarFromJson(json[i], type.element, absl::StrCat(path, "[", i, "]")));
+    ASSIGN_OR_RETURN(*list->add_values(), ScalarFromJson(json[i], type.element, absl::StrCat(path, "[", i, "]")));
   }
   return value;
 }
 
 nlohmann::json ValueToJson(const v1::Value& value) {
   switch (value.kind_case()) {
-    case v1::Value::kBoolValue: return value.bool_value();
-    case v1::Value::kIntValue: return value.int_value();
-    case v1::Value::kDoubleValue: return value.double_value();
-    case v1::Value::kStringValue: return value.string_value();
+    case v1::Value::kBoolValue:
+      return value.bool_value();
+    case v1::Value::kIntValue:
+      return value.int_value();
+    case v1::Value::kDoubleValue:
+      return value.double_value();
+    case v1::Value::kStringValue:
+      return value.string_value();
     case v1::Value::kDateValue: {
       const v1::Date& d = value.date_value();
       return FormatIsoDate(absl::CivilDay(d.year(), d.month(), d.day()));
@@ -139,17 +148,18 @@ nlohmann::json ValueToJson(const v1::Value& value) {
       for (const v1::Value& v : value.list_value().values()) list.push_back(ValueToJson(v));
       return list;
     }
-    case v1::Value::kPersonValue: return value.person_value().person_id();
+    case v1::Value::kPersonValue:
+      return value.person_value().person_id();
     case v1::Value::kNullValue:
-    case v1::Value::KIND_NOT_SET: return nullptr;
+    case v1::Value::KIND_NOT_SET:
+      return nullptr;
   }
   return nullptr;
 }
 
 std::string FormatValue(const v1::Value& value) {
   if (value.has_string_value()) {
-    return nlohmann::json(value.string_value())
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return nlohmann::json(value.string_value()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   if (value.has_list_value()) {
     std::vector<std::string> items;

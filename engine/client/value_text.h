@@ -17,8 +17,7 @@ namespace proactive {
 
 // A JSON value typed by `type`. INVALID_ARGUMENT naming `path` when the JSON
 // value does not have that type's form.
-absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSpec& type,
-                                        absl::string_view path);
+absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json, const TypeSpec& type, absl::string_view path);
 
 // The JSON form accepted by ValueFromJson.
 nlohmann::json ValueToJson(const v1::Value& value);

@@ -10,10 +10,8 @@ constexpr absl::string_view kFieldPayloadUrl = "type.proactive.dev/field";
 
 }  // namespace
 
-absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field,
-                                absl::string_view reason) {
-  absl::Status status(code, field.empty() ? std::string(reason)
-                                          : absl::StrCat(field, ": ", reason));
+absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field, absl::string_view reason) {
+  absl::Status status(code, field.empty() ? std::string(reason) : absl::StrCat(field, ": ", reason));
   if (!field.empty()) status.SetPayload(kFieldPayloadUrl, absl::Cord(field));
   return status;
 }

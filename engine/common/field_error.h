@@ -21,8 +21,7 @@ namespace proactive {
 absl::Status FieldError(absl::string_view field, absl::string_view reason);
 
 // Same as FieldError with another code (e.g. ALREADY_EXISTS).
-absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field,
-                                absl::string_view reason);
+absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field, absl::string_view reason);
 
 // The field attached by FieldError, or "" when the error names no field.
 std::string ErrorField(const absl::Status& status);

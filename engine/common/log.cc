@@ -33,9 +33,8 @@ void SetLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level)); }
 
 void Log(LogLevel level, absl::string_view component, absl::string_view message) {
   if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-      LevelName(level), " ", component, ": ", message, "\n");
+  std::string line = absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                                  LevelName(level), " ", component, ": ", message, "\n");
   // One fwrite per line: lines from different threads do not interleave.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

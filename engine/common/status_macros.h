@@ -16,17 +16,16 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function when it is not OK.
-#define RETURN_IF_ERROR(expr)                                      \
-  do {                                                             \
-    ::absl::Status proactive_status_ = (expr);                     \
-    if (!proactive_status_.ok()) return proactive_status_;         \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status proactive_status_ = (expr);             \
+    if (!proactive_status_.ok()) return proactive_status_; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status,
 // otherwise moves the value into `lhs`, which may be a declaration.
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
-  PROACTIVE_ASSIGN_OR_RETURN_IMPL_(  \
-      PROACTIVE_CONCAT_(proactive_statusor_, __COUNTER__), lhs, rexpr)
+  PROACTIVE_ASSIGN_OR_RETURN_IMPL_(PROACTIVE_CONCAT_(proactive_statusor_, __COUNTER__), lhs, rexpr)
 
 #define PROACTIVE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                     \

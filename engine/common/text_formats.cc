@@ -24,26 +24,22 @@ bool AllDigits(absl::string_view s) {
 
 absl::StatusOr<absl::CivilDay> MakeDate(int64_t year, int64_t month, int64_t day) {
   if (year < kMinYear || year > kMaxYear) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("year ", year, " is not in ", kMinYear, "..", kMaxYear));
+    return absl::InvalidArgumentError(absl::StrCat("year ", year, " is not in ", kMinYear, "..", kMaxYear));
   }
   if (month < 1 || month > 12) {
     return absl::InvalidArgumentError(absl::StrCat("month ", month, " is not in 1..12"));
   }
   absl::CivilDay civil(year, month, day);
   if (day < 1 || civil.month() != month || civil.day() != day) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%04d-%02d-%02d does not exist (day %d)", year, month, day, day));
+    return absl::InvalidArgumentError(absl::StrFormat("%04d-%02d-%02d does not exist (day %d)", year, month, day, day));
   }
   return civil;
 }
 
 absl::StatusOr<absl::CivilDay> ParseIsoDate(absl::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !AllDigits(text.substr(0, 4)) || !AllDigits(text.substr(5, 2)) ||
-      !AllDigits(text.substr(8, 2))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\" is not a date of the form YYYY-MM-DD"));
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !AllDigits(text.substr(0, 4)) ||
+      !AllDigits(text.substr(5, 2)) || !AllDigits(text.substr(8, 2))) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a date of the form YYYY-MM-DD"));
   }
   int year = 0, month = 0, day = 0;
   (void)absl::SimpleAtoi(text.substr(0, 4), &year);
@@ -56,9 +52,7 @@ std::string FormatIsoDate(absl::CivilDay day) {
   return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
-int32_t DaysSinceEpoch(absl::CivilDay day) {
-  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
-}
+int32_t DaysSinceEpoch(absl::CivilDay day) { return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1)); }
 
 absl::CivilDay DayFromEpochDays(int32_t days) { return absl::CivilDay(1970, 1, 1) + days; }
 
@@ -72,8 +66,7 @@ bool IsCurrencyCode(absl::string_view code) {
 
 absl::StatusOr<Money> ParseMoney(absl::string_view text) {
   const auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" is not an amount like \"1234.56 EUR\": ", why));
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an amount like \"1234.56 EUR\": ", why));
   };
   size_t space = text.find(' ');
   if (space == absl::string_view::npos) return bad("missing the currency");
@@ -104,18 +97,16 @@ absl::StatusOr<Money> ParseMoney(absl::string_view text) {
 }
 
 std::string FormatMoney(const Money& money) {
-  uint64_t magnitude = money.cents < 0 ? 0 - static_cast<uint64_t>(money.cents)
-                                       : static_cast<uint64_t>(money.cents);
-  return absl::StrFormat("%s%d.%02d %s", money.cents < 0 ? "-" : "", magnitude / 100,
-                         magnitude % 100, money.currency);
+  uint64_t magnitude = money.cents < 0 ? 0 - static_cast<uint64_t>(money.cents) : static_cast<uint64_t>(money.cents);
+  return absl::StrFormat("%s%d.%02d %s", money.cents < 0 ? "-" : "", magnitude / 100, magnitude % 100, money.currency);
 }
 
 absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view text) {
   absl::Time time;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" is not an RFC 3339 time like \"2026-07-01T08:00:00Z\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is not an RFC 3339 time like \"2026-07-01T08:00:00Z\""));
   }
   return time;
 }
@@ -126,10 +117,9 @@ std::string FormatRfc3339(absl::Time time) {
 
 absl::StatusOr<absl::Duration> ParseDurationText(absl::string_view text) {
   absl::Duration duration;
-  if (!absl::ParseDuration(std::string(text), &duration) ||
-      duration == absl::InfiniteDuration() || duration == -absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\" is not a duration like \"3600s\" or \"1h30m\""));
+  if (!absl::ParseDuration(std::string(text), &duration) || duration == absl::InfiniteDuration() ||
+      duration == -absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a duration like \"3600s\" or \"1h30m\""));
   }
   return duration;
 }

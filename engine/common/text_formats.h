@@ -23,9 +23,7 @@ struct Money {
   int64_t cents = 0;
   std::string currency;
 
-  friend bool operator==(const Money& a, const Money& b) {
-    return a.cents == b.cents && a.currency == b.currency;
-  }
+  friend bool operator==(const Money& a, const Money& b) { return a.cents == b.cents && a.currency == b.currency; }
 };
 
 // Dates are proleptic Gregorian, years 1..9999.

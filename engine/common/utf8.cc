@@ -35,8 +35,7 @@ bool IsValidUtf8(absl::string_view text, size_t* bad_offset) {
       }
       code = (code << 6) | (s[i + k] & 0x3F);
     }
-    if (!continuation_ok || code < min_code || code > 0x10FFFF ||
-        (code >= 0xD800 && code <= 0xDFFF)) {
+    if (!continuation_ok || code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
       break;
     }
     i += len;

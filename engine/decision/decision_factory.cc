@@ -8,10 +8,14 @@ namespace {
 
 storage::v1::ActionKind StoredKind(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kNotify: return storage::v1::ACTION_NOTIFY;
-    case ActionKind::kPropose: return storage::v1::ACTION_PROPOSE;
-    case ActionKind::kGrant: return storage::v1::ACTION_GRANT;
-    case ActionKind::kRefer: return storage::v1::ACTION_REFER;
+    case ActionKind::kNotify:
+      return storage::v1::ACTION_NOTIFY;
+    case ActionKind::kPropose:
+      return storage::v1::ACTION_PROPOSE;
+    case ActionKind::kGrant:
+      return storage::v1::ACTION_GRANT;
+    case ActionKind::kRefer:
+      return storage::v1::ACTION_REFER;
   }
   return storage::v1::ACTION_KIND_UNSPECIFIED;
 }
@@ -24,24 +28,35 @@ absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone) {
 
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
   switch (status) {
-    case storage::v1::PROPOSED: return "proposed";
-    case storage::v1::NOTIFIED: return "notified";
-    case storage::v1::CONFIRMED: return "confirmed";
-    case storage::v1::DECLINED: return "declined";
-    case storage::v1::LAPSED: return "lapsed";
-    case storage::v1::ISSUED: return "issued";
-    case storage::v1::REFERRED: return "referred";
-    case storage::v1::IN_REVIEW: return "in review";
-    case storage::v1::UPHELD: return "upheld";
-    case storage::v1::OVERTURNED: return "overturned";
-    case storage::v1::AMENDED: return "amended";
-    default: return "unknown";
+    case storage::v1::PROPOSED:
+      return "proposed";
+    case storage::v1::NOTIFIED:
+      return "notified";
+    case storage::v1::CONFIRMED:
+      return "confirmed";
+    case storage::v1::DECLINED:
+      return "declined";
+    case storage::v1::LAPSED:
+      return "lapsed";
+    case storage::v1::ISSUED:
+      return "issued";
+    case storage::v1::REFERRED:
+      return "referred";
+    case storage::v1::IN_REVIEW:
+      return "in review";
+    case storage::v1::UPHELD:
+      return "upheld";
+    case storage::v1::OVERTURNED:
+      return "overturned";
+    case storage::v1::AMENDED:
+      return "amended";
+    default:
+      return "unknown";
   }
 }
 
-storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules,
-                                        const std::string& person_id, const RuleOutcome& outcome,
-                                        const DecisionContext& context) {
+storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
+                                        const RuleOutcome& outcome, const DecisionContext& context) {
   storage::v1::DecisionRecord d;
   d.set_decision_id(DecisionIdFor(KeyOf(rule, person_id, outcome)));
   d.set_reference_code(ReferenceCodeFor(d.decision_id()));
@@ -77,12 +92,17 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   switch (rule.spec.action.kind) {
     case ActionKind::kPropose:
       status = storage::v1::PROPOSED;
-      *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(context.today + rule.spec.action.reply_deadline_days, zone));
+      *d.mutable_reply_deadline() =
+          ToProtoTimestamp(EndOfDay(context.today + rule.spec.action.reply_deadline_days, zone));
       d.set_accept_without_reply(rule.spec.action.without_reply == WithoutReply::kAccept);
       break;
-    case ActionKind::kRefer: status = storage::v1::REFERRED; break;
+    case ActionKind::kRefer:
+      status = storage::v1::REFERRED;
+      break;
     case ActionKind::kNotify:
-    case ActionKind::kGrant: status = storage::v1::ISSUED; break;
+    case ActionKind::kGrant:
+      status = storage::v1::ISSUED;
+      break;
   }
   if (rule.spec.action.review == "before_notify") status = storage::v1::IN_REVIEW;
   int window = rule.spec.action.recourse_window_days.value_or(rules.city().recourse_window_days);

@@ -25,9 +25,8 @@ struct DecisionContext {
 };
 
 // REQUIRES: outcome.fires().
-storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules,
-                                        const std::string& person_id, const RuleOutcome& outcome,
-                                        const DecisionContext& context);
+storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
+                                        const RuleOutcome& outcome, const DecisionContext& context);
 
 // The decision key of a firing.
 inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id, const RuleOutcome& outcome) {

@@ -7,9 +7,7 @@
 namespace proactive {
 namespace {
 
-std::string IdAfterPrefix(absl::string_view key, size_t prefix_size) {
-  return std::string(key.substr(prefix_size));
-}
+std::string IdAfterPrefix(absl::string_view key, size_t prefix_size) { return std::string(key.substr(prefix_size)); }
 
 absl::StatusOr<std::vector<std::string>> IdsWithPrefix(const Store& store, const std::string& prefix) {
   std::vector<std::string> ids;
@@ -43,8 +41,7 @@ absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store&
   return IdsWithPrefix(store, ReferenceCodePrefix(NormalizeReferenceCode(code)));
 }
 
-absl::Status ScanDecisions(const Store& store,
-                           absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit) {
+absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit) {
   absl::Status decode_error;
   RETURN_IF_ERROR(store.Scan(Family::kDecisions, "d/", [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::DecisionRecord> record =
@@ -72,8 +69,7 @@ void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record
   }
 }
 
-absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store,
-                                                                     absl::string_view person_id) {
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store, absl::string_view person_id) {
   return IdsWithPrefix(store, RecipientDecisionPrefix(person_id));
 }
 

@@ -24,23 +24,19 @@ absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const St
                                                                         absl::string_view decision_id);
 
 // Ids of the person's decisions (subject), in id order.
-absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store,
-                                                                 absl::string_view person_id);
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store, absl::string_view person_id);
 
 // Ids of the decisions told to the person (as a recipient), in id order.
-absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store,
-                                                                     absl::string_view person_id);
+absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store, absl::string_view person_id);
 
 // Ids of the decisions of others that read the person's data, in id order.
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Store& store, absl::string_view person_id);
 
 // Ids of the decisions whose reference code is `code` (normalized).
-absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store,
-                                                                    absl::string_view code);
+absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code);
 
 // Visits every decision in id order until `visit` returns false.
-absl::Status ScanDecisions(const Store& store,
-                           absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);
+absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);
 
 // Writes a new decision with its indexes (person, recipients, persons read,
 // reference).

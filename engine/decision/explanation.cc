@@ -121,33 +121,45 @@ std::string ValueOf(const storage::v1::Value& v) { return ValueText(FromStorageV
 
 absl::string_view FrenchStatus(storage::v1::DecisionStatus status) {
   switch (status) {
-    case storage::v1::PROPOSED: return "proposée, en attente de votre réponse";
-    case storage::v1::NOTIFIED: return "notifiée, en attente de votre réponse";
-    case storage::v1::CONFIRMED: return "acceptée";
-    case storage::v1::DECLINED: return "refusée par vous";
-    case storage::v1::LAPSED: return "caduque (sans réponse dans le délai)";
-    case storage::v1::ISSUED: return "émise";
-    case storage::v1::REFERRED: return "transmise à un travailleur social";
-    case storage::v1::IN_REVIEW: return "en cours de réexamen par un agent";
-    case storage::v1::UPHELD: return "maintenue après réexamen";
-    case storage::v1::OVERTURNED: return "annulée après réexamen";
-    case storage::v1::AMENDED: return "modifiée après réexamen";
-    default: return "inconnu";
+    case storage::v1::PROPOSED:
+      return "proposée, en attente de votre réponse";
+    case storage::v1::NOTIFIED:
+      return "notifiée, en attente de votre réponse";
+    case storage::v1::CONFIRMED:
+      return "acceptée";
+    case storage::v1::DECLINED:
+      return "refusée par vous";
+    case storage::v1::LAPSED:
+      return "caduque (sans réponse dans le délai)";
+    case storage::v1::ISSUED:
+      return "émise";
+    case storage::v1::REFERRED:
+      return "transmise à un travailleur social";
+    case storage::v1::IN_REVIEW:
+      return "en cours de réexamen par un agent";
+    case storage::v1::UPHELD:
+      return "maintenue après réexamen";
+    case storage::v1::OVERTURNED:
+      return "annulée après réexamen";
+    case storage::v1::AMENDED:
+      return "modifiée après réexamen";
+    default:
+      return "inconnu";
   }
 }
 
 }  // namespace
 
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
-                                    const std::vector<storage::v1::RecourseCase>& cases,
-                                    const AttributeSchema* schema, const CompiledRule* rule,
-                                    absl::string_view language, absl::Time now) {
+                                    const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
+                                    const CompiledRule* rule, absl::string_view language, absl::Time now) {
   const bool english = language == "en";
   const Words& w = english ? kEnglish : kFrench;
   DecisionExplanation e;
   e.language = english ? "en" : "fr";
   std::string& t = e.text;
-  absl::StrAppend(&t, w.title, " ", d.decision_id(), " (", w.reference, " ", d.reference_code(), ") — ", d.title(), "\n");
+  absl::StrAppend(&t, w.title, " ", d.decision_id(), " (", w.reference, " ", d.reference_code(), ") — ", d.title(),
+                  "\n");
   if (rule != nullptr) absl::StrAppend(&t, w.purpose, " : ", rule->spec.purpose, "\n");
   absl::StrAppend(&t, w.status, " : ", english ? DecisionStatusName(d.status()) : FrenchStatus(d.status()), "\n");
   if (d.has_pseudonymised_at()) {
@@ -173,11 +185,12 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   absl::StrAppend(&t, "   ", reviewed != nullptr ? w.reviewed : w.fully_automated, "\n");
   for (const auto& c : cases) {
     if (c.status() != storage::v1::CASE_RESOLVED) continue;
-    const char* outcome = c.outcome() == storage::v1::OUTCOME_UPHELD     ? (english ? "upheld" : "maintenue")
+    const char* outcome = c.outcome() == storage::v1::OUTCOME_UPHELD    ? (english ? "upheld" : "maintenue")
                           : c.outcome() == storage::v1::OUTCOME_AMENDED ? (english ? "amended" : "modifiée")
                                                                         : (english ? "overturned" : "annulée");
-    absl::StrAppend(&t, "   ", Fill(w.review_line, {c.resolved_by(), Date(c.resolved_at()), outcome,
-                                                    c.resolution_reason(), c.resolution_legal_basis()}),
+    absl::StrAppend(&t, "   ",
+                    Fill(w.review_line, {c.resolved_by(), Date(c.resolved_at()), outcome, c.resolution_reason(),
+                                         c.resolution_legal_basis()}),
                     "\n");
   }
 
@@ -212,7 +225,8 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   }
   if (d.parameters_size() > 0) {
     absl::StrAppend(&t, "   ", w.action_parameters, " :");
-    for (const storage::v1::NamedValue& p : d.parameters()) absl::StrAppend(&t, " ", p.name(), " = ", ValueOf(p.value()), ";");
+    for (const storage::v1::NamedValue& p : d.parameters())
+      absl::StrAppend(&t, " ", p.name(), " = ", ValueOf(p.value()), ";");
     absl::StrAppend(&t, "\n");
   }
 
@@ -226,9 +240,8 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
     if (step.expression().size() < 8 || !seen.insert(step.expression()).second) continue;
     if (e.operations.size() >= 12) break;
     e.operations.emplace_back(step.expression(), step.value());
-    absl::StrAppend(&t, "   - ", step.expression(), " → ", step.value() == "true" ? (english ? "true" : "vrai")
-                                                                                 : (english ? "false" : "faux"),
-                    "\n");
+    absl::StrAppend(&t, "   - ", step.expression(), " → ",
+                    step.value() == "true" ? (english ? "true" : "vrai") : (english ? "false" : "faux"), "\n");
   }
 
   absl::StrAppend(&t, "\n", w.legal_head, "\n");
@@ -246,9 +259,9 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
     e.how_to_contest = english ? "This decision was contested; a caseworker reviews it."
                                : "Cette décision a été contestée ; un agent la réexamine.";
   } else if (contest != nullptr) {
-    e.how_to_contest = english ? absl::StrCat("Your contest was reviewed on ", Date(contest->resolved_at()), " (see 1).")
-                               : absl::StrCat("Votre contestation a été examinée le ", Date(contest->resolved_at()),
-                                              " (voir 1).");
+    e.how_to_contest =
+        english ? absl::StrCat("Your contest was reviewed on ", Date(contest->resolved_at()), " (see 1).")
+                : absl::StrCat("Votre contestation a été examinée le ", Date(contest->resolved_at()), " (voir 1).");
   }
   absl::StrAppend(&t, "   ", e.how_to_contest, "\n");
   e.appeal = w.appeal;

@@ -45,9 +45,8 @@ struct DecisionExplanation {
 // whether the time to contest is still open.
 // `language` other than "en" gives French.
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& decision,
-                                    const std::vector<storage::v1::RecourseCase>& cases,
-                                    const AttributeSchema* schema, const CompiledRule* rule,
-                                    absl::string_view language, absl::Time now);
+                                    const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
+                                    const CompiledRule* rule, absl::string_view language, absl::Time now);
 
 }  // namespace proactive
 

@@ -12,12 +12,13 @@ using storage::v1::DecisionStatus;
 
 absl::Status Refuse(const storage::v1::DecisionRecord& d, LifecycleAction action, DecisionStatus to,
                     absl::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "decision ", d.decision_id(), " is ", DecisionStatusName(d.status()), "; it cannot be ",
-      LifecycleActionName(action), to != storage::v1::DECISION_STATUS_UNSPECIFIED
-                                       ? absl::StrCat(" (", DecisionStatusName(d.status()), " -> ", DecisionStatusName(to), ")")
-                                       : "",
-      why.empty() ? "" : ": ", why));
+  return absl::FailedPreconditionError(
+      absl::StrCat("decision ", d.decision_id(), " is ", DecisionStatusName(d.status()), "; it cannot be ",
+                   LifecycleActionName(action),
+                   to != storage::v1::DECISION_STATUS_UNSPECIFIED
+                       ? absl::StrCat(" (", DecisionStatusName(d.status()), " -> ", DecisionStatusName(to), ")")
+                       : "",
+                   why.empty() ? "" : ": ", why));
 }
 
 bool IsOffer(const storage::v1::DecisionRecord& d) { return d.action_kind() == storage::v1::ACTION_PROPOSE; }
@@ -30,14 +31,22 @@ bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffe
 
 absl::string_view LifecycleActionName(LifecycleAction action) {
   switch (action) {
-    case LifecycleAction::kNotified: return "notified";
-    case LifecycleAction::kAccept: return "accepted";
-    case LifecycleAction::kDecline: return "declined";
-    case LifecycleAction::kReplyDeadline: return "lapsed at its deadline";
-    case LifecycleAction::kContest: return "contested";
-    case LifecycleAction::kResolveUpheld: return "upheld";
-    case LifecycleAction::kResolveOverturned: return "overturned";
-    case LifecycleAction::kResolveAmended: return "amended";
+    case LifecycleAction::kNotified:
+      return "notified";
+    case LifecycleAction::kAccept:
+      return "accepted";
+    case LifecycleAction::kDecline:
+      return "declined";
+    case LifecycleAction::kReplyDeadline:
+      return "lapsed at its deadline";
+    case LifecycleAction::kContest:
+      return "contested";
+    case LifecycleAction::kResolveUpheld:
+      return "upheld";
+    case LifecycleAction::kResolveOverturned:
+      return "overturned";
+    case LifecycleAction::kResolveAmended:
+      return "amended";
   }
   return "?";
 }
@@ -54,7 +63,7 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     case LifecycleAction::kResolveUpheld:
     case LifecycleAction::kResolveOverturned:
     case LifecycleAction::kResolveAmended: {
-      DecisionStatus to = action == LifecycleAction::kResolveUpheld     ? storage::v1::UPHELD
+      DecisionStatus to = action == LifecycleAction::kResolveUpheld    ? storage::v1::UPHELD
                           : action == LifecycleAction::kResolveAmended ? storage::v1::AMENDED
                                                                        : storage::v1::OVERTURNED;
       if (!in_review) return Refuse(d, action, to, "only a decision in review is resolved");
@@ -92,11 +101,13 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
       return to;
     }
     case LifecycleAction::kContest:
-      if (s == storage::v1::OVERTURNED) return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
+      if (s == storage::v1::OVERTURNED)
+        return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
       if (d.has_recourse_deadline() && now > FromProtoTimestamp(d.recourse_deadline())) {
-        return Refuse(d, action, storage::v1::IN_REVIEW,
-                      absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),
-                                   "; the administrative court remains open"));
+        return Refuse(
+            d, action, storage::v1::IN_REVIEW,
+            absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),
+                         "; the administrative court remains open"));
       }
       return storage::v1::IN_REVIEW;
     default:

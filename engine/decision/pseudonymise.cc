@@ -17,18 +17,15 @@ absl::StatusOr<std::string> NewPseudonym() {
     ssize_t n = getrandom(bytes + filled, sizeof(bytes) - filled, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return absl::UnavailableError(absl::StrCat(
-          "no randomness for a pseudonym: getrandom failed, errno ", errno));
+      return absl::UnavailableError(absl::StrCat("no randomness for a pseudonym: getrandom failed, errno ", errno));
     }
     filled += static_cast<size_t>(n);
   }
-  return absl::StrCat("x-",
-                      Crockford32(absl::string_view(bytes, sizeof(bytes)), 16));
+  return absl::StrCat("x-", Crockford32(absl::string_view(bytes, sizeof(bytes)), 16));
 }
 
-void PseudonymiseDecision(storage::v1::DecisionRecord* d,
-                          absl::string_view person_id,
-                          absl::string_view pseudonym, absl::Time now) {
+void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view person_id, absl::string_view pseudonym,
+                          absl::Time now) {
   const bool subject = d->person_id() == person_id;
   if (subject) d->set_person_id(std::string(pseudonym));
   for (std::string& recipient : *d->mutable_recipients()) {
@@ -37,32 +34,26 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d,
   for (storage::v1::DecisionInput& input : *d->mutable_inputs()) {
     const bool theirs = input.person_id() == person_id;
     if (theirs) input.set_person_id(std::string(pseudonym));
-    if (subject && !theirs)
-      input.clear_person_id();  // who else was in their life
+    if (subject && !theirs) input.clear_person_id();  // who else was in their life
     if (subject || theirs) input.clear_value();
   }
   for (storage::v1::TraceStep& step : *d->mutable_trace()) step.clear_value();
   if (subject) {
-    for (storage::v1::NamedValue& parameter : *d->mutable_parameters())
-      parameter.clear_value();
+    for (storage::v1::NamedValue& parameter : *d->mutable_parameters()) parameter.clear_value();
     d->clear_once_per();
     for (storage::v1::StatusChange& change : *d->mutable_history()) {
-      if (change.actor() != "engine" && !change.reason().empty())
-        change.set_reason(kErasedText);
+      if (change.actor() != "engine" && !change.reason().empty()) change.set_reason(kErasedText);
     }
   }
   *d->mutable_pseudonymised_at() = ToProtoTimestamp(now);
 }
 
-void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym,
-                      absl::Time now) {
+void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym, absl::Time now) {
   c->set_person_id(std::string(pseudonym));
   if (!c->contest_reason().empty()) c->set_contest_reason(kErasedText);
-  for (storage::v1::CaseNote& note : *c->mutable_notes())
-    note.set_text(kErasedText);
+  for (storage::v1::CaseNote& note : *c->mutable_notes()) note.set_text(kErasedText);
   if (!c->resolution_reason().empty()) c->set_resolution_reason(kErasedText);
-  for (storage::v1::NamedValue& amended : *c->mutable_amended_parameters())
-    amended.clear_value();
+  for (storage::v1::NamedValue& amended : *c->mutable_amended_parameters()) amended.clear_value();
   *c->mutable_pseudonymised_at() = ToProtoTimestamp(now);
 }
 

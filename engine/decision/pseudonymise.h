@@ -32,19 +32,16 @@ absl::StatusOr<std::string> NewPseudonym();
 // go (a step may show any value). Kept: ids, rule and versions, legal basis,
 // applied policy parameters, statuses with their dates, actors and causes.
 // Sets pseudonymised_at.
-void PseudonymiseDecision(storage::v1::DecisionRecord* decision,
-                          absl::string_view person_id,
+void PseudonymiseDecision(storage::v1::DecisionRecord* decision, absl::string_view person_id,
                           absl::string_view pseudonym, absl::Time now);
 
 // The same for a recourse case of the subject's decision: the person's id,
 // the contest's words, the notes' texts and the written resolution go; who
 // handled it, when, and the outcome with its legal basis stay.
-void PseudonymiseCase(storage::v1::RecourseCase* recourse_case,
-                      absl::string_view pseudonym, absl::Time now);
+void PseudonymiseCase(storage::v1::RecourseCase* recourse_case, absl::string_view pseudonym, absl::Time now);
 
 // The text that replaces erased free text.
-inline constexpr char kErasedText[] =
-    "[erased: the person was forgotten at their request]";
+inline constexpr char kErasedText[] = "[erased: the person was forgotten at their request]";
 
 }  // namespace proactive
 

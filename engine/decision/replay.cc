@@ -30,8 +30,8 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
   }
   const CompiledRule* rule = rules.FindRule(d.rule_id());
   if (rule == nullptr || rule->version != d.rule_version()) {
-    return absl::FailedPreconditionError(absl::StrCat("the rule set has no rule ", d.rule_id(), " at version ",
-                                                      d.rule_version().substr(0, 12)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the rule set has no rule ", d.rule_id(), " at version ", d.rule_version().substr(0, 12)));
   }
   ASSIGN_OR_RETURN(absl::CivilDay today, ParseIsoDate(d.evaluation_date()));
   // Rebuild the persons from the recorded inputs.

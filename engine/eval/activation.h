@@ -25,8 +25,7 @@ namespace proactive::eval {
 class Activation {
  public:
   // `slot_count` slots, all unbound.
-  explicit Activation(int slot_count = 0)
-      : values_(slot_count), bound_(slot_count, 0) {}
+  explicit Activation(int slot_count = 0) : values_(slot_count), bound_(slot_count, 0) {}
 
   int slot_count() const { return static_cast<int>(values_.size()); }
 
@@ -44,9 +43,7 @@ class Activation {
   // expression reading an unbound variable gets an error value
   // ("no value for variable x").
   const Value* Find(int slot) const {
-    return slot >= 0 && slot < static_cast<int>(values_.size()) && bound_[slot]
-               ? &values_[slot]
-               : nullptr;
+    return slot >= 0 && slot < static_cast<int>(values_.size()) && bound_[slot] ? &values_[slot] : nullptr;
   }
 
  private:

@@ -12,11 +12,9 @@ constexpr int64_t DaysBeforeYear(int64_t y) {
 constexpr CalendarTables BuildTables() {
   CalendarTables t{};
   for (int y = kCalendarMinYear; y <= kCalendarMaxYear + 1; ++y) {
-    t.year_start[y - kCalendarMinYear] =
-        static_cast<int32_t>(DaysBeforeYear(y));
+    t.year_start[y - kCalendarMinYear] = static_cast<int32_t>(DaysBeforeYear(y));
   }
-  constexpr int kMonthDays[12] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  constexpr int kMonthDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   for (int leap = 0; leap < 2; ++leap) {
     int doy = 0;
     for (int m = 0; m < 12; ++m) {

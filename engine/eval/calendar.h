@@ -34,19 +34,16 @@ extern const CalendarTables kCalendarTables;
 inline CivilDate CivilFromDays(int64_t days) {
   const CalendarTables& t = kCalendarTables;
   // 400 Gregorian years have 146097 days: the estimate is off by one at most.
-  int64_t y =
-      1970 + (days >= 0 ? days * 400 / 146097 : (days * 400 - 146096) / 146097);
+  int64_t y = 1970 + (days >= 0 ? days * 400 / 146097 : (days * 400 - 146096) / 146097);
   if (y < kCalendarMinYear) y = kCalendarMinYear;
   if (y > kCalendarMaxYear) y = kCalendarMaxYear;
   int64_t i = y - kCalendarMinYear;
   while (i > 0 && t.year_start[i] > days) --i;
-  while (i < kCalendarMaxYear - kCalendarMinYear && t.year_start[i + 1] <= days)
-    ++i;
+  while (i < kCalendarMaxYear - kCalendarMinYear && t.year_start[i + 1] <= days) ++i;
   const int32_t start = t.year_start[i];
   const bool leap = t.year_start[i + 1] - start == 366;
   const uint16_t md = t.month_day[leap ? 1 : 0][days - start];
-  return CivilDate{static_cast<int32_t>(i + kCalendarMinYear), md >> 5,
-                   md & 31};
+  return CivilDate{static_cast<int32_t>(i + kCalendarMinYear), md >> 5, md & 31};
 }
 
 }  // namespace proactive::eval::internal

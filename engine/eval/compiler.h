@@ -46,8 +46,7 @@ struct CompileResult {
 
 // Thread-safe; `env` is only read, and must outlive the returned Program's
 // use of object types (the Program keeps them alive itself).
-CompileResult Compile(absl::string_view expression,
-                      const lang::TypeEnvironment& env,
+CompileResult Compile(absl::string_view expression, const lang::TypeEnvironment& env,
                       const CompileOptions& options = {});
 
 }  // namespace proactive::eval

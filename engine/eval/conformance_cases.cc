@@ -55,10 +55,8 @@ namespace {
 
 absl::StatusOr<ConformanceCase> CaseFromJson(const nlohmann::json& j) {
   ConformanceCase c;
-  if (!j.is_object() || !j.contains("expr") || !j["expr"].is_string() ||
-      !j.contains("expect")) {
-    return absl::InvalidArgumentError(
-        "a case needs at least \"expr\" and \"expect\"");
+  if (!j.is_object() || !j.contains("expr") || !j["expr"].is_string() || !j.contains("expect")) {
+    return absl::InvalidArgumentError("a case needs at least \"expr\" and \"expect\"");
   }
   c.file = j.value("file", "");
   c.section = j.value("section", "");
@@ -67,8 +65,7 @@ absl::StatusOr<ConformanceCase> CaseFromJson(const nlohmann::json& j) {
   c.disable_macros = j.value("disable_macros", false);
   c.disable_check = j.value("disable_check", false);
   if (j.contains("bindings")) {
-    if (!j["bindings"].is_object())
-      return absl::InvalidArgumentError("bindings is an object");
+    if (!j["bindings"].is_object()) return absl::InvalidArgumentError("bindings is an object");
     for (auto it = j["bindings"].begin(); it != j["bindings"].end(); ++it) {
       absl::StatusOr<Value> v = internal::ValueFromJson(it.value());
       if (!v.ok()) return v.status();
@@ -88,46 +85,38 @@ absl::StatusOr<ConformanceCase> CaseFromJson(const nlohmann::json& j) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<ConformanceCase>> ParseConformanceCases(
-    absl::string_view jsonl) {
+absl::StatusOr<std::vector<ConformanceCase>> ParseConformanceCases(absl::string_view jsonl) {
   std::vector<ConformanceCase> cases;
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(jsonl, '\n')) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == absl::string_view::npos) continue;
-    nlohmann::json j =
-        nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+    nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
     absl::StatusOr<ConformanceCase> c =
-        j.is_discarded() ? absl::InvalidArgumentError("not valid JSON")
-                         : CaseFromJson(j);
+        j.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : CaseFromJson(j);
     if (!c.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("line ", line_number, ": ", c.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": ", c.status().message()));
     }
     cases.push_back(*std::move(c));
   }
   return cases;
 }
 
-absl::StatusOr<std::vector<ConformanceCase>> LoadConformanceCases(
-    const std::string& path) {
+absl::StatusOr<std::vector<ConformanceCase>> LoadConformanceCases(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  absl::StatusOr<std::vector<ConformanceCase>> cases =
-      ParseConformanceCases(buffer.str());
+  absl::StatusOr<std::vector<ConformanceCase>> cases = ParseConformanceCases(buffer.str());
   if (!cases.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", cases.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", cases.status().message()));
   }
   return cases;
 }
 
-absl::StatusOr<Value> EvaluateWithBindings(
-    absl::string_view expr,
-    const std::vector<std::pair<std::string, Value>>& bindings,
-    const CompileOptions& options, std::vector<Diagnostic>* diagnostics) {
+absl::StatusOr<Value> EvaluateWithBindings(absl::string_view expr,
+                                           const std::vector<std::pair<std::string, Value>>& bindings,
+                                           const CompileOptions& options, std::vector<Diagnostic>* diagnostics) {
   lang::TypeEnvironment env;
   std::vector<int> slots;
   std::vector<size_t> bound;
@@ -146,8 +135,7 @@ absl::StatusOr<Value> EvaluateWithBindings(
     return absl::InvalidArgumentError("the expression does not compile");
   }
   Activation activation(env.slot_count());
-  for (size_t i = 0; i < bound.size(); ++i)
-    activation.Bind(slots[i], bindings[bound[i]].second);
+  for (size_t i = 0; i < bound.size(); ++i) activation.Bind(slots[i], bindings[bound[i]].second);
   return compiled.program->Evaluate(activation);
 }
 
@@ -156,34 +144,26 @@ CaseOutcome RunConformanceCase(const ConformanceCase& c) {
   options.check_types = !c.disable_check;
   options.enable_macros = !c.disable_macros;
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<Value> result =
-      EvaluateWithBindings(c.expr, c.bindings, options, &diagnostics);
+  absl::StatusOr<Value> result = EvaluateWithBindings(c.expr, c.bindings, options, &diagnostics);
   CaseOutcome outcome;
   if (!result.ok()) {
-    outcome.detail =
-        diagnostics.empty()
-            ? std::string(result.status().message())
-            : absl::StrCat("compile error: ", diagnostics[0].message);
+    outcome.detail = diagnostics.empty() ? std::string(result.status().message())
+                                         : absl::StrCat("compile error: ", diagnostics[0].message);
     return outcome;
   }
   if (c.expect_error) {
     outcome.passed = result->is_error();
-    if (!outcome.passed)
-      outcome.detail =
-          absl::StrCat("expected an error, got ", FormatValue(*result));
+    if (!outcome.passed) outcome.detail = absl::StrCat("expected an error, got ", FormatValue(*result));
     return outcome;
   }
   outcome.passed = SameValue(*result, c.expected);
   if (!outcome.passed) {
-    outcome.detail = absl::StrCat("expected ", FormatValue(c.expected),
-                                  ", got ", FormatValue(*result));
+    outcome.detail = absl::StrCat("expected ", FormatValue(c.expected), ", got ", FormatValue(*result));
   }
   return outcome;
 }
 
-std::string ConformanceReport::Summary() const {
-  return absl::StrCat(passed, " passed, ", failed, " failed");
-}
+std::string ConformanceReport::Summary() const { return absl::StrCat(passed, " passed, ", failed, " failed"); }
 
 std::string ConformanceReport::FormatFailures(bool details) const {
   std::map<std::string, std::vector<const ConformanceFailure*>> groups;
@@ -193,8 +173,7 @@ std::string ConformanceReport::FormatFailures(bool details) const {
   for (const auto& [group, list] : groups) {
     std::vector<std::string> names;
     for (const ConformanceFailure* f : list) names.push_back(f->name);
-    absl::StrAppend(&out, "  ", group, " (", list.size(),
-                    "): ", absl::StrJoin(names, ", "), "\n");
+    absl::StrAppend(&out, "  ", group, " (", list.size(), "): ", absl::StrJoin(names, ", "), "\n");
     if (details) {
       for (const ConformanceFailure* f : list) {
         absl::StrAppend(&out, "    ", f->name, ": ", f->detail, "\n");
@@ -204,8 +183,7 @@ std::string ConformanceReport::FormatFailures(bool details) const {
   return out;
 }
 
-ConformanceReport RunConformanceCases(
-    const std::vector<ConformanceCase>& cases) {
+ConformanceReport RunConformanceCases(const std::vector<ConformanceCase>& cases) {
   ConformanceReport report;
   for (const ConformanceCase& c : cases) {
     CaseOutcome outcome = RunConformanceCase(c);
@@ -214,8 +192,7 @@ ConformanceReport RunConformanceCases(
     } else {
       ++report.failed;
       report.failures.push_back(
-          ConformanceFailure{absl::StrCat(c.file, "/", c.section), c.name,
-                             std::move(outcome.detail)});
+          ConformanceFailure{absl::StrCat(c.file, "/", c.section), c.name, std::move(outcome.detail)});
     }
   }
   return report;
@@ -235,8 +212,7 @@ bool SameValue(const Value& a, const Value& b) {
       return a.uint_value() == b.uint_value();
     case K::kDouble:
       if (std::isnan(a.double_value())) return std::isnan(b.double_value());
-      return a.double_value() == b.double_value() &&
-             std::signbit(a.double_value()) == std::signbit(b.double_value());
+      return a.double_value() == b.double_value() && std::signbit(a.double_value()) == std::signbit(b.double_value());
     case K::kString:
     case K::kBytes:
     case K::kType:
@@ -248,8 +224,7 @@ bool SameValue(const Value& a, const Value& b) {
     case K::kDate:
       return a.date_days() == b.date_days();
     case K::kMoney:
-      return a.money_cents() == b.money_cents() &&
-             a.money_currency_code() == b.money_currency_code();
+      return a.money_cents() == b.money_cents() && a.money_currency_code() == b.money_currency_code();
     case K::kList: {
       absl::Span<const Value> x = a.list_elements(), y = b.list_elements();
       if (x.size() != y.size()) return false;

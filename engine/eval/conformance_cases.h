@@ -38,20 +38,17 @@ struct ConformanceCase {
 
 // Reads a JSON-lines file. NOT_FOUND when unreadable; INVALID_ARGUMENT with
 // the line number when a line is malformed. Empty lines are skipped.
-absl::StatusOr<std::vector<ConformanceCase>> LoadConformanceCases(
-    const std::string& path);
-absl::StatusOr<std::vector<ConformanceCase>> ParseConformanceCases(
-    absl::string_view jsonl);
+absl::StatusOr<std::vector<ConformanceCase>> LoadConformanceCases(const std::string& path);
+absl::StatusOr<std::vector<ConformanceCase>> ParseConformanceCases(absl::string_view jsonl);
 
 // Compiles `expr` against an environment declaring each binding as a
 // variable (typed after its value; lists and maps as list(dyn) and
 // map(dyn, dyn)) and evaluates it with those values. Bindings named after a
 // reserved word cannot be referenced and are ignored. On a
 // compile error, returns INVALID_ARGUMENT and fills `diagnostics`.
-absl::StatusOr<Value> EvaluateWithBindings(
-    absl::string_view expr,
-    const std::vector<std::pair<std::string, Value>>& bindings,
-    const CompileOptions& options, std::vector<Diagnostic>* diagnostics);
+absl::StatusOr<Value> EvaluateWithBindings(absl::string_view expr,
+                                           const std::vector<std::pair<std::string, Value>>& bindings,
+                                           const CompileOptions& options, std::vector<Diagnostic>* diagnostics);
 
 // The static type a variable bound to `value` is declared with: the value's
 // type, list(dyn) and map(dyn, dyn) for containers, dyn for objects.
@@ -80,8 +77,7 @@ struct ConformanceReport {
   // ..."; with `details`, each failure and its reason on its own line.
   std::string FormatFailures(bool details = false) const;
 };
-ConformanceReport RunConformanceCases(
-    const std::vector<ConformanceCase>& cases);
+ConformanceReport RunConformanceCases(const std::vector<ConformanceCase>& cases);
 
 // Exact equality for expected results: same kind (1 is not 1u), NaN equals
 // NaN, lists in order, maps by key.

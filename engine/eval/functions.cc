@@ -98,8 +98,7 @@ const Registry& GetRegistry() {
         entry.arity = static_cast<int>(o.params.size());
         for (size_t i = 0; i < o.params.size(); ++i) {
           Value::Kind kind = Value::Kind::kNull;
-          entry.kinds[i] =
-              RuntimeKind(o.params[i], &kind) ? static_cast<int8_t>(kind) : -1;
+          entry.kinds[i] = RuntimeKind(o.params[i], &kind) ? static_cast<int8_t>(kind) : -1;
         }
         r->entries.emplace(o.id, std::move(entry));
       }
@@ -117,22 +116,17 @@ const FunctionEntry* FindFunction(absl::string_view overload_id) {
   return it == r.entries.end() ? nullptr : &it->second;
 }
 
-std::vector<std::string> UnimplementedOverloads() {
-  return GetRegistry().missing;
-}
+std::vector<std::string> UnimplementedOverloads() { return GetRegistry().missing; }
 
 Value NoSuchOverload(absl::string_view function, absl::Span<const Value> args) {
   std::vector<std::string> kinds;
   for (const Value& a : args) kinds.push_back(TypeNameOf(a));
-  return Value::Error(absl::StrCat(
-      "no matching overload for '", lang::OperatorDisplayName(function),
-      "' applied to (", absl::StrJoin(kinds, ", "), ")"));
+  return Value::Error(absl::StrCat("no matching overload for '", lang::OperatorDisplayName(function), "' applied to (",
+                                   absl::StrJoin(kinds, ", "), ")"));
 }
 
 Value DivisionByZero() { return Value::Error("division by zero"); }
 
-Value Overflow(absl::string_view operation) {
-  return Value::Error(absl::StrCat("integer overflow in ", operation));
-}
+Value Overflow(absl::string_view operation) { return Value::Error(absl::StrCat("integer overflow in ", operation)); }
 
 }  // namespace proactive::eval::internal

@@ -16,20 +16,17 @@ using Args = absl::Span<const Value>;
 
 Value AddInt(Args a) {
   int64_t r;
-  if (__builtin_add_overflow(a[0].int_value(), a[1].int_value(), &r))
-    return Overflow("+");
+  if (__builtin_add_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("+");
   return Value::Int(r);
 }
 Value SubInt(Args a) {
   int64_t r;
-  if (__builtin_sub_overflow(a[0].int_value(), a[1].int_value(), &r))
-    return Overflow("-");
+  if (__builtin_sub_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("-");
   return Value::Int(r);
 }
 Value MulInt(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[0].int_value(), a[1].int_value(), &r))
-    return Overflow("*");
+  if (__builtin_mul_overflow(a[0].int_value(), a[1].int_value(), &r)) return Overflow("*");
   return Value::Int(r);
 }
 Value DivInt(Args a) {
@@ -51,20 +48,17 @@ Value NegInt(Args a) {
 
 Value AddUint(Args a) {
   uint64_t r;
-  if (__builtin_add_overflow(a[0].uint_value(), a[1].uint_value(), &r))
-    return Overflow("+");
+  if (__builtin_add_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("+");
   return Value::Uint(r);
 }
 Value SubUint(Args a) {
   uint64_t r;
-  if (__builtin_sub_overflow(a[0].uint_value(), a[1].uint_value(), &r))
-    return Overflow("-");
+  if (__builtin_sub_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("-");
   return Value::Uint(r);
 }
 Value MulUint(Args a) {
   uint64_t r;
-  if (__builtin_mul_overflow(a[0].uint_value(), a[1].uint_value(), &r))
-    return Overflow("*");
+  if (__builtin_mul_overflow(a[0].uint_value(), a[1].uint_value(), &r)) return Overflow("*");
   return Value::Uint(r);
 }
 Value DivUint(Args a) {
@@ -76,26 +70,14 @@ Value ModUint(Args a) {
   return Value::Uint(a[0].uint_value() % a[1].uint_value());
 }
 
-Value AddDouble(Args a) {
-  return Value::Double(a[0].double_value() + a[1].double_value());
-}
-Value SubDouble(Args a) {
-  return Value::Double(a[0].double_value() - a[1].double_value());
-}
-Value MulDouble(Args a) {
-  return Value::Double(a[0].double_value() * a[1].double_value());
-}
-Value DivDouble(Args a) {
-  return Value::Double(a[0].double_value() / a[1].double_value());
-}
+Value AddDouble(Args a) { return Value::Double(a[0].double_value() + a[1].double_value()); }
+Value SubDouble(Args a) { return Value::Double(a[0].double_value() - a[1].double_value()); }
+Value MulDouble(Args a) { return Value::Double(a[0].double_value() * a[1].double_value()); }
+Value DivDouble(Args a) { return Value::Double(a[0].double_value() / a[1].double_value()); }
 Value NegDouble(Args a) { return Value::Double(-a[0].double_value()); }
 
-Value AddString(Args a) {
-  return Value::String(absl::StrCat(a[0].string_value(), a[1].string_value()));
-}
-Value AddBytes(Args a) {
-  return Value::Bytes(absl::StrCat(a[0].string_value(), a[1].string_value()));
-}
+Value AddString(Args a) { return Value::String(absl::StrCat(a[0].string_value(), a[1].string_value())); }
+Value AddBytes(Args a) { return Value::Bytes(absl::StrCat(a[0].string_value(), a[1].string_value())); }
 Value AddList(Args a) {
   absl::Span<const Value> x = a[0].list_elements(), y = a[1].list_elements();
   if (y.empty()) return a[0];
@@ -107,35 +89,18 @@ Value AddList(Args a) {
   return Value::List(std::move(out));
 }
 
-Value AddTimestampDuration(Args a) {
-  return Value::Timestamp(a[0].timestamp_value() + a[1].duration_value());
-}
-Value AddDurationTimestamp(Args a) {
-  return Value::Timestamp(a[1].timestamp_value() + a[0].duration_value());
-}
-Value AddDurations(Args a) {
-  return Value::Duration(a[0].duration_value() + a[1].duration_value());
-}
-Value SubTimestamps(Args a) {
-  return Value::Duration(a[0].timestamp_value() - a[1].timestamp_value());
-}
-Value SubTimestampDuration(Args a) {
-  return Value::Timestamp(a[0].timestamp_value() - a[1].duration_value());
-}
-Value SubDurations(Args a) {
-  return Value::Duration(a[0].duration_value() - a[1].duration_value());
-}
-Value SubDates(Args a) {
-  return Value::Int(a[0].date_days() - a[1].date_days());
-}
+Value AddTimestampDuration(Args a) { return Value::Timestamp(a[0].timestamp_value() + a[1].duration_value()); }
+Value AddDurationTimestamp(Args a) { return Value::Timestamp(a[1].timestamp_value() + a[0].duration_value()); }
+Value AddDurations(Args a) { return Value::Duration(a[0].duration_value() + a[1].duration_value()); }
+Value SubTimestamps(Args a) { return Value::Duration(a[0].timestamp_value() - a[1].timestamp_value()); }
+Value SubTimestampDuration(Args a) { return Value::Timestamp(a[0].timestamp_value() - a[1].duration_value()); }
+Value SubDurations(Args a) { return Value::Duration(a[0].duration_value() - a[1].duration_value()); }
+Value SubDates(Args a) { return Value::Int(a[0].date_days() - a[1].date_days()); }
 
-std::string MoneyText(const Value& m) {
-  return FormatMoney(proactive::Money{m.money_cents(), m.money_currency()});
-}
+std::string MoneyText(const Value& m) { return FormatMoney(proactive::Money{m.money_cents(), m.money_currency()}); }
 
 Value CurrencyMismatch(const Value& x, const char* op, const Value& y) {
-  return Value::Error(absl::StrCat("currency mismatch: ", MoneyText(x), " ", op,
-                                   " ", MoneyText(y)));
+  return Value::Error(absl::StrCat("currency mismatch: ", MoneyText(x), " ", op, " ", MoneyText(y)));
 }
 
 Value AddMoney(Args a) {
@@ -143,8 +108,7 @@ Value AddMoney(Args a) {
     return CurrencyMismatch(a[0], "+", a[1]);
   }
   int64_t r;
-  if (__builtin_add_overflow(a[0].money_cents(), a[1].money_cents(), &r))
-    return Overflow("+");
+  if (__builtin_add_overflow(a[0].money_cents(), a[1].money_cents(), &r)) return Overflow("+");
   return Value::MoneyLike(r, a[0]);
 }
 Value SubMoney(Args a) {
@@ -152,20 +116,17 @@ Value SubMoney(Args a) {
     return CurrencyMismatch(a[0], "-", a[1]);
   }
   int64_t r;
-  if (__builtin_sub_overflow(a[0].money_cents(), a[1].money_cents(), &r))
-    return Overflow("-");
+  if (__builtin_sub_overflow(a[0].money_cents(), a[1].money_cents(), &r)) return Overflow("-");
   return Value::MoneyLike(r, a[0]);
 }
 Value MulMoneyInt(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[0].money_cents(), a[1].int_value(), &r))
-    return Overflow("*");
+  if (__builtin_mul_overflow(a[0].money_cents(), a[1].int_value(), &r)) return Overflow("*");
   return Value::MoneyLike(r, a[0]);
 }
 Value MulIntMoney(Args a) {
   int64_t r;
-  if (__builtin_mul_overflow(a[1].money_cents(), a[0].int_value(), &r))
-    return Overflow("*");
+  if (__builtin_mul_overflow(a[1].money_cents(), a[0].int_value(), &r)) return Overflow("*");
   return Value::MoneyLike(r, a[1]);
 }
 // Division to the nearest cent, halves rounded away from zero:
@@ -177,10 +138,8 @@ Value DivMoneyInt(Args a) {
   int64_t quotient = cents / divisor;
   const int64_t remainder = cents % divisor;
   // |remainder| >= |divisor| - |remainder|  <=>  the fraction is >= 1/2.
-  const uint64_t r = remainder < 0 ? 0 - static_cast<uint64_t>(remainder)
-                                   : static_cast<uint64_t>(remainder);
-  const uint64_t d = divisor < 0 ? 0 - static_cast<uint64_t>(divisor)
-                                 : static_cast<uint64_t>(divisor);
+  const uint64_t r = remainder < 0 ? 0 - static_cast<uint64_t>(remainder) : static_cast<uint64_t>(remainder);
+  const uint64_t d = divisor < 0 ? 0 - static_cast<uint64_t>(divisor) : static_cast<uint64_t>(divisor);
   if (r != 0 && r >= d - r) quotient += ((cents < 0) != (divisor < 0)) ? -1 : 1;
   return Value::MoneyLike(quotient, a[0]);
 }

@@ -19,13 +19,10 @@ using Args = absl::Span<const Value>;
 constexpr double kTwoTo63 = 9223372036854775808.0;
 constexpr double kTwoTo64 = 18446744073709551616.0;
 
-Value RangeError(absl::string_view what) {
-  return Value::Error(absl::StrCat(what, " is out of range"));
-}
+Value RangeError(absl::string_view what) { return Value::Error(absl::StrCat(what, " is out of range")); }
 
 // Decimal digits with an optional sign; no spaces.
-bool ParseDecimal(absl::string_view s, bool allow_sign, bool* negative,
-                  uint64_t* magnitude) {
+bool ParseDecimal(absl::string_view s, bool allow_sign, bool* negative, uint64_t* magnitude) {
   *negative = false;
   if (!s.empty() && allow_sign && (s[0] == '-' || s[0] == '+')) {
     *negative = s[0] == '-';
@@ -46,8 +43,7 @@ bool ParseDecimal(absl::string_view s, bool allow_sign, bool* negative,
 Value Identity(Args a) { return a[0]; }
 
 Value UintToInt(Args a) {
-  if (a[0].uint_value() > static_cast<uint64_t>(INT64_MAX))
-    return RangeError("int conversion");
+  if (a[0].uint_value() > static_cast<uint64_t>(INT64_MAX)) return RangeError("int conversion");
   return Value::Int(static_cast<int64_t>(a[0].uint_value()));
 }
 Value DoubleToInt(Args a) {
@@ -60,15 +56,11 @@ Value StringToInt(Args a) {
   uint64_t m = 0;
   if (!ParseDecimal(a[0].string_value(), true, &negative, &m) ||
       m > (negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX))) {
-    return Value::Error(
-        absl::StrCat("cannot convert \"", a[0].string_value(), "\" to int"));
+    return Value::Error(absl::StrCat("cannot convert \"", a[0].string_value(), "\" to int"));
   }
-  return Value::Int(negative ? static_cast<int64_t>(0 - m)
-                             : static_cast<int64_t>(m));
+  return Value::Int(negative ? static_cast<int64_t>(0 - m) : static_cast<int64_t>(m));
 }
-Value TimestampToInt(Args a) {
-  return Value::Int(absl::ToUnixSeconds(a[0].timestamp_value()));
-}
+Value TimestampToInt(Args a) { return Value::Int(absl::ToUnixSeconds(a[0].timestamp_value())); }
 
 Value IntToUint(Args a) {
   if (a[0].int_value() < 0) return RangeError("uint conversion");
@@ -83,61 +75,41 @@ Value StringToUint(Args a) {
   bool negative = false;
   uint64_t m = 0;
   if (!ParseDecimal(a[0].string_value(), false, &negative, &m)) {
-    return Value::Error(
-        absl::StrCat("cannot convert \"", a[0].string_value(), "\" to uint"));
+    return Value::Error(absl::StrCat("cannot convert \"", a[0].string_value(), "\" to uint"));
   }
   return Value::Uint(m);
 }
 
-Value IntToDouble(Args a) {
-  return Value::Double(static_cast<double>(a[0].int_value()));
-}
-Value UintToDouble(Args a) {
-  return Value::Double(static_cast<double>(a[0].uint_value()));
-}
+Value IntToDouble(Args a) { return Value::Double(static_cast<double>(a[0].int_value())); }
+Value UintToDouble(Args a) { return Value::Double(static_cast<double>(a[0].uint_value())); }
 Value StringToDouble(Args a) {
   const std::string s(a[0].string_value());
   char* end = nullptr;
-  const double d = s.empty() || std::isspace(static_cast<unsigned char>(s[0]))
-                       ? 0
-                       : std::strtod(s.c_str(), &end);
+  const double d = s.empty() || std::isspace(static_cast<unsigned char>(s[0])) ? 0 : std::strtod(s.c_str(), &end);
   if (end == nullptr || end != s.c_str() + s.size()) {
     return Value::Error(absl::StrCat("cannot convert \"", s, "\" to double"));
   }
   return Value::Double(d);
 }
 
-Value IntToString(Args a) {
-  return Value::String(absl::StrCat(a[0].int_value()));
-}
-Value UintToString(Args a) {
-  return Value::String(absl::StrCat(a[0].uint_value()));
-}
-Value DoubleToString(Args a) {
-  return Value::String(FormatDoubleShortest(a[0].double_value()));
-}
+Value IntToString(Args a) { return Value::String(absl::StrCat(a[0].int_value())); }
+Value UintToString(Args a) { return Value::String(absl::StrCat(a[0].uint_value())); }
+Value DoubleToString(Args a) { return Value::String(FormatDoubleShortest(a[0].double_value())); }
 Value BytesToString(Args a) {
   if (!IsValidUtf8(a[0].string_value())) {
     return Value::Error("cannot convert bytes to string: not valid UTF-8");
   }
   return Value::String(a[0].string_value());
 }
-Value BoolToString(Args a) {
-  return Value::String(a[0].bool_value() ? "true" : "false");
-}
-Value TimestampToString(Args a) {
-  return Value::String(FormatTimestampText(a[0]));
-}
-Value DurationToString(Args a) {
-  return Value::String(FormatDurationText(a[0]));
-}
+Value BoolToString(Args a) { return Value::String(a[0].bool_value() ? "true" : "false"); }
+Value TimestampToString(Args a) { return Value::String(FormatTimestampText(a[0])); }
+Value DurationToString(Args a) { return Value::String(FormatDurationText(a[0])); }
 
 Value StringToBytes(Args a) { return Value::Bytes(a[0].string_value()); }
 
 Value StringToBool(Args a) {
   const absl::string_view s = a[0].string_value();
-  if (s == "1" || s == "t" || s == "true" || s == "TRUE" || s == "True")
-    return Value::Bool(true);
+  if (s == "1" || s == "t" || s == "true" || s == "TRUE" || s == "True") return Value::Bool(true);
   if (s == "0" || s == "f" || s == "false" || s == "FALSE" || s == "False") {
     return Value::Bool(false);
   }

@@ -38,8 +38,7 @@ Value ShiftMonths(const Value& date, int64_t months) {
   const absl::CivilDay day = date.date_value();
   const absl::CivilMonth target = absl::CivilMonth(day) + months;
   const int last = DaysInMonth(target.year(), target.month());
-  return Value::Date(
-      absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
+  return Value::Date(absl::CivilDay(target.year(), target.month(), std::min(day.day(), last)));
 }
 
 Value StringToDate(Args a) {
@@ -51,8 +50,7 @@ Value StringToDate(Args a) {
 Value Identity(Args a) { return a[0]; }
 
 Value YmdToDate(Args a) {
-  absl::StatusOr<absl::CivilDay> day =
-      MakeDate(a[0].int_value(), a[1].int_value(), a[2].int_value());
+  absl::StatusOr<absl::CivilDay> day = MakeDate(a[0].int_value(), a[1].int_value(), a[2].int_value());
   if (!day.ok()) return Value::Error(day.status().message());
   return Value::Date(*day);
 }
@@ -60,23 +58,20 @@ Value YmdToDate(Args a) {
 Value TimestampToDate(Args a) {
   absl::TimeZone zone;
   if (!ResolveTimeZone(a[1].string_value(), &zone)) {
-    return Value::Error(
-        absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
+    return Value::Error(absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
   }
   return Value::Date(absl::ToCivilDay(a[0].timestamp_value(), zone));
 }
 
 Value Age(Args a) {
   if (a[1].date_days() < a[0].date_days()) {
-    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]),
-                                     " is after ", DateText(a[1])));
+    return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]), " is after ", DateText(a[1])));
   }
   const CivilDate birth = CivilFromDays(a[0].date_days());
   const CivilDate on = CivilFromDays(a[1].date_days());
   int64_t years = on.year - birth.year;
   // Not yet the birthday this year (29 February comes after 28 February).
-  if (on.month < birth.month ||
-      (on.month == birth.month && on.day < birth.day)) {
+  if (on.month < birth.month || (on.month == birth.month && on.day < birth.day)) {
     --years;
   }
   return Value::Int(years);
@@ -99,9 +94,7 @@ Value AddYears(Args a) {
 }
 
 Value Year(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).year); }
-Value Month(Args a) {
-  return Value::Int(CivilFromDays(a[0].date_days()).month);
-}
+Value Month(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).month); }
 Value Day(Args a) { return Value::Int(CivilFromDays(a[0].date_days()).day); }
 // ISO 8601: Monday = 1 ... Sunday = 7. 1970-01-01 was a Thursday.
 Value DayOfWeek(Args a) {
@@ -117,13 +110,11 @@ Value StringToMoney(Args a) {
 }
 Value Eur(Args a) {
   int64_t cents;
-  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents))
-    return Overflow("eur()");
+  if (__builtin_mul_overflow(a[0].int_value(), int64_t{100}, &cents)) return Overflow("eur()");
   return Value::Money(cents, "EUR");
 }
 Value MoneyToString(Args a) {
-  return Value::String(
-      FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
+  return Value::String(FormatMoney(proactive::Money{a[0].money_cents(), a[0].money_currency()}));
 }
 Value Cents(Args a) { return Value::Int(a[0].money_cents()); }
 Value Currency(Args a) { return Value::String(a[0].money_currency()); }

@@ -22,38 +22,20 @@ int64_t CodePoints(absl::string_view s) {
 }
 
 Value SizeString(Args a) { return Value::Int(CodePoints(a[0].string_value())); }
-Value SizeBytes(Args a) {
-  return Value::Int(static_cast<int64_t>(a[0].string_value().size()));
-}
-Value SizeList(Args a) {
-  return Value::Int(static_cast<int64_t>(a[0].list_elements().size()));
-}
-Value SizeMap(Args a) {
-  return Value::Int(static_cast<int64_t>(a[0].map_value().size()));
-}
+Value SizeBytes(Args a) { return Value::Int(static_cast<int64_t>(a[0].string_value().size())); }
+Value SizeList(Args a) { return Value::Int(static_cast<int64_t>(a[0].list_elements().size())); }
+Value SizeMap(Args a) { return Value::Int(static_cast<int64_t>(a[0].map_value().size())); }
 
-Value Contains(Args a) {
-  return Value::Bool(
-      absl::StrContains(a[0].string_value(), a[1].string_value()));
-}
-Value StartsWith(Args a) {
-  return Value::Bool(
-      absl::StartsWith(a[0].string_value(), a[1].string_value()));
-}
-Value EndsWith(Args a) {
-  return Value::Bool(absl::EndsWith(a[0].string_value(), a[1].string_value()));
-}
+Value Contains(Args a) { return Value::Bool(absl::StrContains(a[0].string_value(), a[1].string_value())); }
+Value StartsWith(Args a) { return Value::Bool(absl::StartsWith(a[0].string_value(), a[1].string_value())); }
+Value EndsWith(Args a) { return Value::Bool(absl::EndsWith(a[0].string_value(), a[1].string_value())); }
 
-re2::StringPiece Piece(absl::string_view s) {
-  return re2::StringPiece(s.data(), s.size());
-}
+re2::StringPiece Piece(absl::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
 Value Matches(Args a) {
   const RE2 pattern(Piece(a[1].string_value()), RE2::Quiet);
   if (!pattern.ok()) {
-    return Value::Error(absl::StrCat("invalid regular expression '",
-                                     a[1].string_value(),
-                                     "': ", pattern.error()));
+    return Value::Error(absl::StrCat("invalid regular expression '", a[1].string_value(), "': ", pattern.error()));
   }
   return Value::Bool(RE2::PartialMatch(Piece(a[0].string_value()), pattern));
 }

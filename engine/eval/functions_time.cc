@@ -39,13 +39,11 @@ bool ParseFixedOffset(absl::string_view s, int* seconds) {
 // "Etc/GMT+2"); anything else (an absolute path, "..") is refused before the
 // time zone database is searched.
 bool IsZoneName(absl::string_view name) {
-  if (name.empty() || name.size() > 64 || name[0] == '/' ||
-      absl::StrContains(name, "..")) {
+  if (name.empty() || name.size() > 64 || name[0] == '/' || absl::StrContains(name, "..")) {
     return false;
   }
   for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
-        c != '+' && c != '-' && c != '/') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '+' && c != '-' && c != '/') {
       return false;
     }
   }
@@ -62,12 +60,8 @@ class ZoneCache {
     if (it == zones_.end()) {
       absl::TimeZone loaded;
       const bool ok = absl::LoadTimeZone(name, &loaded);
-      if (zones_.size() >= 1000)
-        zones_.clear();  // bounded: names come from rules
-      it = zones_
-               .emplace(name, ok ? std::optional<absl::TimeZone>(loaded)
-                                 : std::nullopt)
-               .first;
+      if (zones_.size() >= 1000) zones_.clear();  // bounded: names come from rules
+      it = zones_.emplace(name, ok ? std::optional<absl::TimeZone>(loaded) : std::nullopt).first;
     }
     if (!it->second.has_value()) return false;
     *zone = *it->second;
@@ -76,8 +70,7 @@ class ZoneCache {
 
  private:
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::optional<absl::TimeZone>> zones_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::optional<absl::TimeZone>> zones_ ABSL_GUARDED_BY(mu_);
 };
 
 bool ResolveZone(absl::string_view name, absl::TimeZone* zone) {
@@ -121,8 +114,7 @@ Value TimestampPart(const Value& ts, const absl::TimeZone& zone, Part part) {
     case Part::kDayOfMonth:
       return Value::Int(c.day() - 1);
     case Part::kDayOfWeek: {
-      const int monday_based =
-          static_cast<int>(absl::GetWeekday(c));  // Monday = 0
+      const int monday_based = static_cast<int>(absl::GetWeekday(c));  // Monday = 0
       return Value::Int((monday_based + 1) % 7);
     }
     case Part::kDayOfYear:
@@ -148,61 +140,48 @@ template <Part P>
 Value InZone(Args a) {
   absl::TimeZone zone;
   if (!ResolveZone(a[1].string_value(), &zone)) {
-    return Value::Error(
-        absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
+    return Value::Error(absl::StrCat("unknown time zone '", a[1].string_value(), "'"));
   }
   return TimestampPart(a[0], zone, P);
 }
 
-Value DurationHours(Args a) {
-  return Value::Int(absl::ToInt64Hours(a[0].duration_value()));
-}
-Value DurationMinutes(Args a) {
-  return Value::Int(absl::ToInt64Minutes(a[0].duration_value()));
-}
-Value DurationSeconds(Args a) {
-  return Value::Int(absl::ToInt64Seconds(a[0].duration_value()));
-}
-Value DurationMillis(Args a) {
-  return Value::Int(absl::ToInt64Milliseconds(a[0].duration_value()));
-}
+Value DurationHours(Args a) { return Value::Int(absl::ToInt64Hours(a[0].duration_value())); }
+Value DurationMinutes(Args a) { return Value::Int(absl::ToInt64Minutes(a[0].duration_value())); }
+Value DurationSeconds(Args a) { return Value::Int(absl::ToInt64Seconds(a[0].duration_value())); }
+Value DurationMillis(Args a) { return Value::Int(absl::ToInt64Milliseconds(a[0].duration_value())); }
 
 }  // namespace
 
 // Also used by date(timestamp, zone) in functions_dates.cc.
-bool ResolveTimeZone(absl::string_view name, absl::TimeZone* zone) {
-  return ResolveZone(name, zone);
-}
+bool ResolveTimeZone(absl::string_view name, absl::TimeZone* zone) { return ResolveZone(name, zone); }
 
 void AddTimeFunctions(ImplTable& t) {
-  t.insert(
-      t.end(),
-      {
-          {"timestamp_to_year", InUtc<Part::kYear>},
-          {"timestamp_to_year_with_tz", InZone<Part::kYear>},
-          {"timestamp_to_month", InUtc<Part::kMonth>},
-          {"timestamp_to_month_with_tz", InZone<Part::kMonth>},
-          {"timestamp_to_day_of_month_1_based", InUtc<Part::kDate>},
-          {"timestamp_to_day_of_month_1_based_with_tz", InZone<Part::kDate>},
-          {"timestamp_to_day_of_month", InUtc<Part::kDayOfMonth>},
-          {"timestamp_to_day_of_month_with_tz", InZone<Part::kDayOfMonth>},
-          {"timestamp_to_day_of_week", InUtc<Part::kDayOfWeek>},
-          {"timestamp_to_day_of_week_with_tz", InZone<Part::kDayOfWeek>},
-          {"timestamp_to_day_of_year", InUtc<Part::kDayOfYear>},
-          {"timestamp_to_day_of_year_with_tz", InZone<Part::kDayOfYear>},
-          {"timestamp_to_hours", InUtc<Part::kHours>},
-          {"timestamp_to_hours_with_tz", InZone<Part::kHours>},
-          {"timestamp_to_minutes", InUtc<Part::kMinutes>},
-          {"timestamp_to_minutes_with_tz", InZone<Part::kMinutes>},
-          {"timestamp_to_seconds", InUtc<Part::kSeconds>},
-          {"timestamp_to_seconds_with_tz", InZone<Part::kSeconds>},
-          {"timestamp_to_milliseconds", InUtc<Part::kMilliseconds>},
-          {"timestamp_to_milliseconds_with_tz", InZone<Part::kMilliseconds>},
-          {"duration_to_hours", DurationHours},
-          {"duration_to_minutes", DurationMinutes},
-          {"duration_to_seconds", DurationSeconds},
-          {"duration_to_milliseconds", DurationMillis},
-      });
+  t.insert(t.end(), {
+                        {"timestamp_to_year", InUtc<Part::kYear>},
+                        {"timestamp_to_year_with_tz", InZone<Part::kYear>},
+                        {"timestamp_to_month", InUtc<Part::kMonth>},
+                        {"timestamp_to_month_with_tz", InZone<Part::kMonth>},
+                        {"timestamp_to_day_of_month_1_based", InUtc<Part::kDate>},
+                        {"timestamp_to_day_of_month_1_based_with_tz", InZone<Part::kDate>},
+                        {"timestamp_to_day_of_month", InUtc<Part::kDayOfMonth>},
+                        {"timestamp_to_day_of_month_with_tz", InZone<Part::kDayOfMonth>},
+                        {"timestamp_to_day_of_week", InUtc<Part::kDayOfWeek>},
+                        {"timestamp_to_day_of_week_with_tz", InZone<Part::kDayOfWeek>},
+                        {"timestamp_to_day_of_year", InUtc<Part::kDayOfYear>},
+                        {"timestamp_to_day_of_year_with_tz", InZone<Part::kDayOfYear>},
+                        {"timestamp_to_hours", InUtc<Part::kHours>},
+                        {"timestamp_to_hours_with_tz", InZone<Part::kHours>},
+                        {"timestamp_to_minutes", InUtc<Part::kMinutes>},
+                        {"timestamp_to_minutes_with_tz", InZone<Part::kMinutes>},
+                        {"timestamp_to_seconds", InUtc<Part::kSeconds>},
+                        {"timestamp_to_seconds_with_tz", InZone<Part::kSeconds>},
+                        {"timestamp_to_milliseconds", InUtc<Part::kMilliseconds>},
+                        {"timestamp_to_milliseconds_with_tz", InZone<Part::kMilliseconds>},
+                        {"duration_to_hours", DurationHours},
+                        {"duration_to_minutes", DurationMinutes},
+                        {"duration_to_seconds", DurationSeconds},
+                        {"duration_to_milliseconds", DurationMillis},
+                    });
 }
 
 }  // namespace proactive::eval::internal

@@ -36,8 +36,7 @@ struct Planned {
 bool IsClosed(const Expr& e, int min_local) {
   bool closed = true;
   lang::ForEachExpr(e, [&](const Expr& x) {
-    if (x.ref.kind == Reference::Kind::kVariable ||
-        x.ref.kind == Reference::Kind::kUnresolved ||
+    if (x.ref.kind == Reference::Kind::kVariable || x.ref.kind == Reference::Kind::kUnresolved ||
         (x.ref.kind == Reference::Kind::kLocal && x.ref.slot < min_local)) {
       closed = false;
     }
@@ -69,8 +68,7 @@ Value ConstantValue(const lang::Constant& c) {
 // True when `e` reads no comprehension variable numbered `min_local` or
 // above, except those bound by comprehensions inside `e`.
 bool IsInvariant(const Expr& e, int min_local, std::vector<int>* bound) {
-  if (e.kind == ExprKind::kIdent && e.ref.kind == Reference::Kind::kLocal &&
-      e.ref.slot >= min_local &&
+  if (e.kind == ExprKind::kIdent && e.ref.kind == Reference::Kind::kLocal && e.ref.slot >= min_local &&
       std::find(bound->begin(), bound->end(), e.ref.slot) == bound->end()) {
     return false;
   }
@@ -85,15 +83,11 @@ bool IsInvariant(const Expr& e, int min_local, std::vector<int>* bound) {
     if (invariant && !IsInvariant(*a, min_local, bound)) invariant = false;
   }
   for (const lang::Entry& en : e.entries) {
-    if (invariant && en.key && !IsInvariant(*en.key, min_local, bound))
-      invariant = false;
-    if (invariant && en.value && !IsInvariant(*en.value, min_local, bound))
-      invariant = false;
+    if (invariant && en.key && !IsInvariant(*en.key, min_local, bound)) invariant = false;
+    if (invariant && en.value && !IsInvariant(*en.value, min_local, bound)) invariant = false;
   }
-  if (invariant && e.filter && !IsInvariant(*e.filter, min_local, bound))
-    invariant = false;
-  if (invariant && e.body && !IsInvariant(*e.body, min_local, bound))
-    invariant = false;
+  if (invariant && e.filter && !IsInvariant(*e.filter, min_local, bound)) invariant = false;
+  if (invariant && e.body && !IsInvariant(*e.body, min_local, bound)) invariant = false;
   bound->resize(saved);
   return invariant;
 }
@@ -110,8 +104,7 @@ bool IsHoistable(const Expr& e) {
       return true;
     case ExprKind::kSelect:
       return e.ref.kind == Reference::Kind::kNone &&
-             !(e.target->kind == ExprKind::kIdent &&
-               e.target->ref.kind == Reference::Kind::kVariable);
+             !(e.target->kind == ExprKind::kIdent && e.target->ref.kind == Reference::Kind::kVariable);
     default:
       return false;
   }
@@ -134,8 +127,7 @@ class Planner {
     if (planned.constant()) return planned;
     const int memo = memo_count_++;
     loops_.back().memo_slots->push_back(memo);
-    planned.step =
-        NewHoistedStep(std::move(planned.step), memo, local_count_ + memo);
+    planned.step = NewHoistedStep(std::move(planned.step), memo, local_count_ + memo);
     return planned;
   }
 
@@ -146,8 +138,7 @@ class Planner {
   Planned PlanNode(const Expr& e) {
     switch (e.kind) {
       case ExprKind::kConstant:
-        return Leaf(
-            NewConstantStep(e.id, e.begin, e.end, ConstantValue(e.constant)));
+        return Leaf(NewConstantStep(e.id, e.begin, e.end, ConstantValue(e.constant)));
       case ExprKind::kIdent:
         return PlanName(e);
       case ExprKind::kSelect:
@@ -157,9 +148,8 @@ class Planner {
       case ExprKind::kList: {
         std::vector<Planned> elements;
         for (const auto& a : e.args) elements.push_back(PlanExpr(*a));
-        return Combine(e, std::move(elements), [&](std::vector<StepPtr> steps) {
-          return NewListStep(e, std::move(steps));
-        });
+        return Combine(e, std::move(elements),
+                       [&](std::vector<StepPtr> steps) { return NewListStep(e, std::move(steps)); });
       }
       case ExprKind::kMap:
         return PlanMap(e);
@@ -181,9 +171,7 @@ class Planner {
 
   static Planned Leaf(StepPtr step) { return Planned{std::move(step)}; }
 
-  std::string Where(const Expr& e) const {
-    return std::string(text_.substr(e.begin, e.end - e.begin));
-  }
+  std::string Where(const Expr& e) const { return std::string(text_.substr(e.begin, e.end - e.begin)); }
 
   // Evaluates a step whose inputs are all constant; a constant step for it
   // unless it fails (run-time errors stay at run time).
@@ -200,8 +188,7 @@ class Planner {
     ctx.max_steps = EvalOptions().max_steps;
     Value v = planned.step->Eval(ctx);
     if (v.is_error() || ctx.stopped) return planned;
-    return Planned{
-        NewConstantStep(e.id, e.begin, e.end, v.Retained()), {1, 1}, 1};
+    return Planned{NewConstantStep(e.id, e.begin, e.end, v.Retained()), {1, 1}, 1};
   }
 
   // A node whose value depends only on its children (strict evaluation).
@@ -229,50 +216,36 @@ class Planner {
       case Reference::Kind::kLocal:
         return Leaf(NewLocalStep(e, e.ref.slot));
       case Reference::Kind::kType:
-        return Leaf(
-            NewConstantStep(e.id, e.begin, e.end,
-                            Value::Type(RuntimeTypeName(e.ref.type_value))));
+        return Leaf(NewConstantStep(e.id, e.begin, e.end, Value::Type(RuntimeTypeName(e.ref.type_value))));
       case Reference::Kind::kUnresolved:
         return Leaf(NewErrorStep(e, e.ref.name));
       default:
-        return Leaf(
-            NewErrorStep(e, absl::StrCat("unresolved name '", e.name, "'")));
+        return Leaf(NewErrorStep(e, absl::StrCat("unresolved name '", e.name, "'")));
     }
   }
 
   Planned PlanSelect(const Expr& e) {
-    if (!e.test_only && e.ref.kind != Reference::Kind::kField &&
-        e.ref.kind != Reference::Kind::kNone) {
+    if (!e.test_only && e.ref.kind != Reference::Kind::kField && e.ref.kind != Reference::Kind::kNone) {
       return PlanName(e);  // a qualified variable or type name
     }
-    const lang::ObjectType* type =
-        e.target->type.kind() == lang::TypeKind::kObject
-            ? e.target->type.object()
-            : nullptr;
+    const lang::ObjectType* type = e.target->type.kind() == lang::TypeKind::kObject ? e.target->type.object() : nullptr;
     const int index = e.ref.kind == Reference::Kind::kField ? e.ref.slot : -1;
     if (!e.test_only && index >= 0 && e.target->kind == ExprKind::kIdent &&
         e.target->ref.kind == Reference::Kind::kVariable) {
-      return Planned{NewVariableFieldStep(e, *e.target, e.target->ref.slot,
-                                          e.target->ref.name, type, index,
-                                          e.name, Where(e)),
-                     {2, 2},
-                     2};
+      return Planned{
+          NewVariableFieldStep(e, *e.target, e.target->ref.slot, e.target->ref.name, type, index, e.name, Where(e)),
+          {2, 2},
+          2};
     }
     if (!e.test_only && index >= 0 && e.target->kind == ExprKind::kIdent &&
         e.target->ref.kind == Reference::Kind::kLocal) {
-      return Planned{NewLocalFieldStep(e, *e.target, e.target->ref.slot, type,
-                                       index, e.name, Where(e)),
-                     {2, 2},
-                     2};
+      return Planned{NewLocalFieldStep(e, *e.target, e.target->ref.slot, type, index, e.name, Where(e)), {2, 2}, 2};
     }
     std::vector<Planned> children;
     children.push_back(PlanExpr(*e.target));
     return Combine(e, std::move(children), [&](std::vector<StepPtr> steps) {
-      if (e.test_only)
-        return NewHasStep(e, std::move(steps[0]), e.name, type, index);
-      if (index >= 0)
-        return NewFieldStep(e, std::move(steps[0]), type, index, e.name,
-                            Where(e));
+      if (e.test_only) return NewHasStep(e, std::move(steps[0]), e.name, type, index);
+      if (index >= 0) return NewFieldStep(e, std::move(steps[0]), type, index, e.name, Where(e));
       return NewSelectStep(e, std::move(steps[0]), e.name, Where(e));
     });
   }
@@ -280,13 +253,10 @@ class Planner {
   Planned PlanCall(const Expr& e) {
     const std::string& f = e.name;
     if (e.target == nullptr) {
-      if ((f == lang::kAnd || f == lang::kOr) && e.args.size() == 2)
-        return PlanLogic(e);
-      if (f == lang::kConditional && e.args.size() == 3)
-        return PlanConditional(e);
+      if ((f == lang::kAnd || f == lang::kOr) && e.args.size() == 2) return PlanLogic(e);
+      if (f == lang::kConditional && e.args.size() == 3) return PlanConditional(e);
     }
-    if (e.ref.kind == Reference::Kind::kUnresolved)
-      return Leaf(NewErrorStep(e, e.ref.name));
+    if (e.ref.kind == Reference::Kind::kUnresolved) return Leaf(NewErrorStep(e, e.ref.name));
     std::vector<Planned> args;
     if (e.target) args.push_back(PlanExpr(*e.target));
     for (const auto& a : e.args) args.push_back(PlanExpr(*a));
@@ -294,8 +264,7 @@ class Planner {
       Relation relation;
       if (f == lang::kEquals || f == lang::kNotEquals) {
         return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
-          return NewEqualsStep(e, std::move(s[0]), std::move(s[1]),
-                               f == lang::kNotEquals);
+          return NewEqualsStep(e, std::move(s[0]), std::move(s[1]), f == lang::kNotEquals);
         });
       }
       if (RelationOf(f, &relation)) {
@@ -304,21 +273,16 @@ class Planner {
         });
       }
       if (f == lang::kIn) {
-        return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
-          return NewInStep(e, std::move(s[0]), std::move(s[1]));
-        });
+        return Combine(e, std::move(args),
+                       [&](std::vector<StepPtr> s) { return NewInStep(e, std::move(s[0]), std::move(s[1])); });
       }
       if (f == lang::kIndex) {
-        return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
-          return NewIndexStep(e, std::move(s[0]), std::move(s[1]));
-        });
+        return Combine(e, std::move(args),
+                       [&](std::vector<StepPtr> s) { return NewIndexStep(e, std::move(s[0]), std::move(s[1])); });
       }
     }
-    if (f == lang::kNot && args.size() == 1 && e.ref.overloads.size() == 1 &&
-        e.ref.overloads[0]->id == "logical_not") {
-      return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
-        return NewNotStep(e, std::move(s[0]));
-      });
+    if (f == lang::kNot && args.size() == 1 && e.ref.overloads.size() == 1 && e.ref.overloads[0]->id == "logical_not") {
+      return Combine(e, std::move(args), [&](std::vector<StepPtr> s) { return NewNotStep(e, std::move(s[0])); });
     }
     if (f == "matches" && args.size() == 2 && args[1].constant() &&
         args[1].step->constant()->kind() == Value::Kind::kString) {
@@ -328,16 +292,14 @@ class Planner {
     for (const lang::OverloadDecl* o : e.ref.overloads) {
       const FunctionEntry* entry = FindFunction(o->id);
       if (entry == nullptr) {
-        diagnostics_.push_back(lang::MakeDiagnostic(
-            text_, e.pos,
-            absl::StrCat("internal: overload ", o->id, " is not implemented")));
+        diagnostics_.push_back(
+            lang::MakeDiagnostic(text_, e.pos, absl::StrCat("internal: overload ", o->id, " is not implemented")));
         continue;
       }
       candidates.push_back(entry);
     }
-    return Combine(e, std::move(args), [&](std::vector<StepPtr> s) {
-      return NewCallStep(e, f, std::move(s), std::move(candidates));
-    });
+    return Combine(e, std::move(args),
+                   [&](std::vector<StepPtr> s) { return NewCallStep(e, f, std::move(s), std::move(candidates)); });
   }
 
   static bool RelationOf(absl::string_view f, Relation* relation) {
@@ -357,13 +319,11 @@ class Planner {
   Planned PlanConstantMatch(const Expr& e, std::vector<Planned> args) {
     const Value* pattern = args[1].step->constant();
     const absl::string_view text = pattern->string_value();
-    auto re = std::make_unique<re2::RE2>(
-        re2::StringPiece(text.data(), text.size()), re2::RE2::Quiet);
+    auto re = std::make_unique<re2::RE2>(re2::StringPiece(text.data(), text.size()), re2::RE2::Quiet);
     const Expr& pattern_expr = e.target ? *e.args[0] : *e.args[1];
     if (!re->ok()) {
-      diagnostics_.push_back(lang::MakeDiagnostic(
-          text_, pattern_expr.begin,
-          absl::StrCat("invalid regular expression: ", re->error())));
+      diagnostics_.push_back(
+          lang::MakeDiagnostic(text_, pattern_expr.begin, absl::StrCat("invalid regular expression: ", re->error())));
       return Leaf(NewErrorStep(e, "invalid regular expression"));
     }
     Planned out;
@@ -378,15 +338,13 @@ class Planner {
     Planned a = PlanExpr(*e.args[0]);
     Planned b = PlanExpr(*e.args[1]);
     Planned out;
-    out.cost = {CapAdd(1, std::min(a.cost.min, b.cost.min)),
-                CapAdd(1, CapAdd(a.cost.max, b.cost.max))};
+    out.cost = {CapAdd(1, std::min(a.cost.min, b.cost.min)), CapAdd(1, CapAdd(a.cost.max, b.cost.max))};
     out.nodes = CapAdd(1, CapAdd(a.nodes, b.nodes));
     const bool constant = a.constant() && b.constant();
     std::vector<StepPtr> operands;
     operands.push_back(std::move(a.step));
     operands.push_back(std::move(b.step));
-    out.step = e.name == lang::kAnd ? NewAndStep(e, std::move(operands))
-                                    : NewOrStep(e, std::move(operands));
+    out.step = e.name == lang::kAnd ? NewAndStep(e, std::move(operands)) : NewOrStep(e, std::move(operands));
     return constant ? Fold(e, std::move(out)) : std::move(out);
   }
 
@@ -395,16 +353,14 @@ class Planner {
     Planned t = PlanExpr(*e.args[1]);
     Planned o = PlanExpr(*e.args[2]);
     Planned out;
-    out.cost = {
-        CapAdd(1, CapAdd(c.cost.min, std::min(t.cost.min, o.cost.min))),
-        CapAdd(1, CapAdd(c.cost.max, std::max(t.cost.max, o.cost.max)))};
+    out.cost = {CapAdd(1, CapAdd(c.cost.min, std::min(t.cost.min, o.cost.min))),
+                CapAdd(1, CapAdd(c.cost.max, std::max(t.cost.max, o.cost.max)))};
     out.nodes = CapAdd(1, CapAdd(c.nodes, CapAdd(t.nodes, o.nodes)));
     if (c.constant() && c.step->constant()->kind() == Value::Kind::kBool) {
       // Only one branch can ever run.
       return c.step->constant()->bool_value() ? std::move(t) : std::move(o);
     }
-    out.step = NewConditionalStep(e, std::move(c.step), std::move(t.step),
-                                  std::move(o.step));
+    out.step = NewConditionalStep(e, std::move(c.step), std::move(t.step), std::move(o.step));
     return out;
   }
 
@@ -426,10 +382,8 @@ class Planner {
 
   Planned PlanStruct(const Expr& e) {
     if (e.ref.kind != Reference::Kind::kType) {
-      return Leaf(
-          NewErrorStep(e, e.ref.kind == Reference::Kind::kUnresolved
-                              ? e.ref.name
-                              : absl::StrCat("unknown type '", e.name, "'")));
+      return Leaf(NewErrorStep(
+          e, e.ref.kind == Reference::Kind::kUnresolved ? e.ref.name : absl::StrCat("unknown type '", e.name, "'")));
     }
     Value default_value;
     switch (e.ref.type_value.kind()) {
@@ -477,21 +431,16 @@ class Planner {
     spec.macro = e.macro;
     spec.var_slot = e.var_slot;
     spec.var2_slot = e.var2.empty() ? -1 : e.var2_slot;
-    const int64_t per_iteration_nodes =
-        CapAdd(has_filter ? filter.nodes : 0, body.nodes);
+    const int64_t per_iteration_nodes = CapAdd(has_filter ? filter.nodes : 0, body.nodes);
     spec.body_size = std::max<int64_t>(1, per_iteration_nodes);
-    const int64_t per_iteration_max =
-        CapAdd(has_filter ? filter.cost.max : 0, body.cost.max);
+    const int64_t per_iteration_max = CapAdd(has_filter ? filter.cost.max : 0, body.cost.max);
     Planned out;
-    out.cost = {CapAdd(1, range.cost.min),
-                CapAdd(CapAdd(1, range.cost.max),
-                       CapMul(assumed_size_, per_iteration_max))};
+    out.cost = {CapAdd(1, range.cost.min), CapAdd(CapAdd(1, range.cost.max), CapMul(assumed_size_, per_iteration_max))};
     out.nodes = CapAdd(1, CapAdd(range.nodes, per_iteration_nodes));
-    const bool constant = range.constant() && IsClosed(*e.body, e.var_slot) &&
-                          (!has_filter || IsClosed(*e.filter, e.var_slot));
-    out.step = NewComprehensionStep(
-        e, spec, std::move(range.step),
-        has_filter ? std::move(filter.step) : nullptr, std::move(body.step));
+    const bool constant =
+        range.constant() && IsClosed(*e.body, e.var_slot) && (!has_filter || IsClosed(*e.filter, e.var_slot));
+    out.step = NewComprehensionStep(e, spec, std::move(range.step), has_filter ? std::move(filter.step) : nullptr,
+                                    std::move(body.step));
     return constant ? Fold(e, std::move(out)) : std::move(out);
   }
 
@@ -506,10 +455,8 @@ class Planner {
 
 }  // namespace
 
-PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count,
-                int64_t assumed_collection_size) {
-  Planner planner(text, local_count,
-                  std::max<int64_t>(0, assumed_collection_size));
+PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count, int64_t assumed_collection_size) {
+  Planner planner(text, local_count, std::max<int64_t>(0, assumed_collection_size));
   Planned planned = planner.PlanExpr(root);
   PlanResult result;
   result.local_count = local_count + planner.memo_count();

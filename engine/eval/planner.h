@@ -25,8 +25,7 @@ struct PlanResult {
 };
 
 // REQUIRES: `root` was checked without diagnostics.
-PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count,
-                int64_t assumed_collection_size);
+PlanResult Plan(const lang::Expr& root, absl::string_view text, int local_count, int64_t assumed_collection_size);
 
 // The CEL name of a type used as a value: "int", "list",
 // "google.protobuf.Timestamp".

@@ -18,8 +18,7 @@ const TraceEntry* Trace::Find(int32_t expr_id) const {
   return nullptr;
 }
 
-void Trace::Record(int32_t expr_id, int32_t begin, int32_t end,
-                   const Value& value) {
+void Trace::Record(int32_t expr_id, int32_t begin, int32_t end, const Value& value) {
   entries_.push_back(TraceEntry{expr_id, begin, end, value.Retained()});
 }
 
@@ -27,10 +26,8 @@ std::string Trace::Format(absl::string_view source) const {
   std::string out;
   for (const TraceEntry& e : entries_) {
     const size_t begin = std::min<size_t>(e.begin, source.size());
-    const size_t end =
-        std::min<size_t>(std::max(e.begin, e.end), source.size());
-    absl::StrAppend(&out, source.substr(begin, end - begin), " = ",
-                    FormatValue(e.value), "\n");
+    const size_t end = std::min<size_t>(std::max(e.begin, e.end), source.size());
+    absl::StrAppend(&out, source.substr(begin, end - begin), " = ", FormatValue(e.value), "\n");
   }
   return out;
 }
@@ -43,10 +40,8 @@ namespace {
 
 // Evaluation with comprehension variables, kept out of the common path so
 // that it keeps a small stack frame.
-ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root,
-                                                 internal::EvalContext& ctx,
-                                                 int local_count,
-                                                 int memo_count) {
+ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root, internal::EvalContext& ctx,
+                                                 int local_count, int memo_count) {
   constexpr int kInline = 4;
   if (local_count <= kInline && memo_count <= kInline) {
     Value locals[kInline];
@@ -65,18 +60,14 @@ ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root,
 
 }  // namespace
 
-absl::StatusOr<Value> Program::Evaluate(const Activation& activation,
-                                        const EvalOptions& options,
-                                        Trace* trace) const {
+absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options, Trace* trace) const {
   internal::EvalContext ctx;
   ctx.activation = &activation;
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  Value result = parts_.local_count == 0
-                     ? internal::EvalStep(*parts_.root, ctx)
-                     : EvaluateWithLocals(*parts_.root, ctx, parts_.local_count,
-                                          parts_.memo_count);
+  Value result = parts_.local_count == 0 ? internal::EvalStep(*parts_.root, ctx)
+                                         : EvaluateWithLocals(*parts_.root, ctx, parts_.local_count, parts_.memo_count);
   if (ABSL_PREDICT_FALSE(ctx.stopped)) {
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }

@@ -108,8 +108,7 @@ class Program {
   // Evaluates against `activation`. Safe to call from many threads at once.
   // When `trace` is not null, the value of every evaluated sub-expression is
   // appended to it. RESOURCE_EXHAUSTED when a limit of `options` is reached.
-  absl::StatusOr<Value> Evaluate(const Activation& activation,
-                                 const EvalOptions& options = {},
+  absl::StatusOr<Value> Evaluate(const Activation& activation, const EvalOptions& options = {},
                                  Trace* trace = nullptr) const;
 
  private:

@@ -24,7 +24,7 @@ namespace proactive::eval::internal {
 // The mutable state of one evaluation.
 struct EvalContext {
   const Activation* activation = nullptr;
-  Value* locals = nullptr;  // comprehension variables, then memoized values
+  Value* locals = nullptr;        // comprehension variables, then memoized values
   uint8_t* memo_valid = nullptr;  // per memo slot: its value is computed
   Trace* trace = nullptr;
   int64_t iterations = 0;
@@ -48,10 +48,8 @@ enum class Truth : uint8_t { kFalse, kTrue, kOther };
 
 class Step {
  public:
-  explicit Step(const lang::Expr& e)
-      : id_(e.id), begin_(e.begin), end_(e.end) {}
-  Step(int32_t id, int32_t begin, int32_t end)
-      : id_(id), begin_(begin), end_(end) {}
+  explicit Step(const lang::Expr& e) : id_(e.id), begin_(e.begin), end_(e.end) {}
+  Step(int32_t id, int32_t begin, int32_t end) : id_(id), begin_(begin), end_(end) {}
   virtual ~Step() = default;
   Step(const Step&) = delete;
   Step& operator=(const Step&) = delete;
@@ -85,8 +83,7 @@ using StepPtr = std::unique_ptr<const Step>;
 // Evaluates a child step, recording it in the trace when tracing.
 inline Value EvalStep(const Step& step, EvalContext& ctx) {
   Value v = step.Eval(ctx);
-  if (ctx.trace != nullptr)
-    ctx.trace->Record(step.id(), step.begin(), step.end(), v);
+  if (ctx.trace != nullptr) ctx.trace->Record(step.id(), step.begin(), step.end(), v);
   return v;
 }
 
@@ -113,32 +110,23 @@ StepPtr NewErrorStep(const lang::Expr& e, std::string message);
 StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name);
 StepPtr NewLocalStep(const lang::Expr& e, int slot);
 // local.field fused in one step; `local_expr` is traced too.
-StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr,
-                          int slot, const lang::ObjectType* type,
-                          int field_index, std::string field,
-                          std::string where);
+StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot, const lang::ObjectType* type,
+                          int field_index, std::string field, std::string where);
 // `where` names the field in messages ("person.phone").
 // `type` is the object type the checker saw; other values are read by name.
-StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand,
-                     const lang::ObjectType* type, int field_index,
+StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type, int field_index,
                      std::string field, std::string where);
 // variable.field fused in one step; `variable_expr` is traced too.
-StepPtr NewVariableFieldStep(const lang::Expr& e,
-                             const lang::Expr& variable_expr, int slot,
-                             std::string variable, const lang::ObjectType* type,
-                             int field_index, std::string field,
-                             std::string where);
-StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field,
-                      std::string where);
-StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field,
-                   const lang::ObjectType* type, int field_index);
+StepPtr NewVariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot, std::string variable,
+                             const lang::ObjectType* type, int field_index, std::string field, std::string where);
+StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where);
+StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field, const lang::ObjectType* type,
+                   int field_index);
 StepPtr NewListStep(const lang::Expr& e, std::vector<StepPtr> elements);
-StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys,
-                   std::vector<StepPtr> values);
+StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys, std::vector<StepPtr> values);
 // google.protobuf.XxxValue{value: v}: the value, range-checked for 32-bit
 // kinds.
-StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
-                       Value default_value);
+StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value, Value default_value);
 
 // ---- steps_logic.cc: operators with their own evaluation rules --------------
 // REQUIRES: two operands.
@@ -146,25 +134,20 @@ StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands);
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands);
 // !operand
 StepPtr NewNotStep(const lang::Expr& e, StepPtr operand);
-StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
-                           StepPtr otherwise);
-StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
-                      bool negate);
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise);
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate);
 enum class Relation { kLess, kLessEquals, kGreater, kGreaterEquals };
-StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
-                        Relation relation);
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation);
 StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container);
 StepPtr NewIndexStep(const lang::Expr& e, StepPtr operand, StepPtr index);
 
 // ---- steps_call.cc: function calls -----------------------------------------
 // `candidates` in order of preference; the first whose parameter kinds match
 // the arguments is called.
-StepPtr NewCallStep(const lang::Expr& e, std::string function,
-                    std::vector<StepPtr> args,
+StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
                     std::vector<const FunctionEntry*> candidates);
 // s.matches(re) with a pattern compiled once.
-StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject,
-                       std::unique_ptr<re2::RE2> pattern);
+StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern);
 
 // ---- steps_comprehension.cc
 // ---------------------------------------------------
@@ -182,8 +165,7 @@ struct ComprehensionSpec {
 // in memo_valid[memo_slot]. Transparent for tracing (evaluated every time
 // when tracing).
 StepPtr NewHoistedStep(StepPtr inner, int memo_slot, int value_slot);
-StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec,
-                             StepPtr range, StepPtr filter, StepPtr body);
+StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range, StepPtr filter, StepPtr body);
 
 }  // namespace proactive::eval::internal
 

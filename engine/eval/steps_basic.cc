@@ -11,8 +11,7 @@ namespace {
 
 class ConstantStep final : public Step {
  public:
-  ConstantStep(int32_t id, int32_t begin, int32_t end, Value value)
-      : Step(id, begin, end), value_(value.Retained()) {}
+  ConstantStep(int32_t id, int32_t begin, int32_t end, Value value) : Step(id, begin, end), value_(value.Retained()) {}
   Value Eval(EvalContext&) const override { return value_.Borrowed(); }
   Truth EvalTruth(EvalContext&, Value* other) const override {
     if (value_.kind() == Value::Kind::kBool) {
@@ -29,8 +28,7 @@ class ConstantStep final : public Step {
 
 class ErrorStep final : public Step {
  public:
-  ErrorStep(const lang::Expr& e, std::string message)
-      : Step(e), error_(Value::Error(message)) {}
+  ErrorStep(const lang::Expr& e, std::string message) : Step(e), error_(Value::Error(message)) {}
   Value Eval(EvalContext&) const override { return error_.Borrowed(); }
 
  private:
@@ -40,10 +38,7 @@ class ErrorStep final : public Step {
 class VariableStep final : public Step {
  public:
   VariableStep(const lang::Expr& e, int slot, std::string name)
-      : Step(e),
-        slot_(slot),
-        unbound_(
-            Value::Error(absl::StrCat("no value for variable '", name, "'"))) {}
+      : Step(e), slot_(slot), unbound_(Value::Error(absl::StrCat("no value for variable '", name, "'"))) {}
   Value Eval(EvalContext& ctx) const override {
     const Value* v = ctx.activation->Find(slot_);
     return v != nullptr ? v->Borrowed() : unbound_.Borrowed();
@@ -70,41 +65,34 @@ Value ElementOf(const Value& container, const Value& element) {
 }
 
 // Reads `field` of any value by name (maps, objects of any type).
-Value SelectByName(const Value& operand, const std::string& field,
-                   const std::string& where) {
+Value SelectByName(const Value& operand, const std::string& field, const std::string& where) {
   switch (operand.kind()) {
     case Value::Kind::kObject: {
       const ObjectValue* object = operand.object_value();
       const lang::FieldDecl* decl = object->object_type().FindField(field);
       if (decl == nullptr) {
-        return Value::Error(absl::StrCat(object->object_type().name(),
-                                         " has no field '", field, "'"));
+        return Value::Error(absl::StrCat(object->object_type().name(), " has no field '", field, "'"));
       }
       const Value* v = object->Field(decl->index);
-      if (v == nullptr)
-        return Value::Error(absl::StrCat("no value for ", where));
+      if (v == nullptr) return Value::Error(absl::StrCat("no value for ", where));
       return v->Borrowed();
     }
     case Value::Kind::kMap: {
       const Value* v = operand.map_value().Find(Value::String(field));
-      if (v == nullptr)
-        return Value::Error(
-            absl::StrCat("no such key: '", field, "' in ", where));
+      if (v == nullptr) return Value::Error(absl::StrCat("no such key: '", field, "' in ", where));
       return ElementOf(operand, *v);
     }
     case Value::Kind::kError:
       return operand;
     default:
-      return Value::Error(absl::StrCat(TypeNameOf(operand),
-                                       " has no fields (selecting '", field,
-                                       "' in ", where, ")"));
+      return Value::Error(absl::StrCat(TypeNameOf(operand), " has no fields (selecting '", field, "' in ", where, ")"));
   }
 }
 
 class FieldStep final : public Step {
  public:
-  FieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type,
-            int index, std::string field, std::string where)
+  FieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type, int index, std::string field,
+            std::string where)
       : Step(e),
         operand_(std::move(operand)),
         type_(type),
@@ -114,8 +102,7 @@ class FieldStep final : public Step {
         absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
   Value Eval(EvalContext& ctx) const override {
     Value operand = EvalStep(*operand_, ctx);
-    if (operand.kind() == Value::Kind::kObject &&
-        &operand.object_value()->object_type() == type_) {
+    if (operand.kind() == Value::Kind::kObject && &operand.object_value()->object_type() == type_) {
       const Value* v = operand.object_value()->Field(index_);
       return v != nullptr ? v->Borrowed() : absent_.Borrowed();
     }
@@ -134,10 +121,8 @@ class FieldStep final : public Step {
 // variable.field in one step: the common case in rules.
 class VariableFieldStep final : public Step {
  public:
-  VariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr,
-                    int slot, std::string variable,
-                    const lang::ObjectType* type, int index, std::string field,
-                    std::string where)
+  VariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot, std::string variable,
+                    const lang::ObjectType* type, int index, std::string field, std::string where)
       : Step(e),
         variable_id_(variable_expr.id),
         variable_begin_(variable_expr.begin),
@@ -147,18 +132,15 @@ class VariableFieldStep final : public Step {
         index_(index),
         field_(std::move(field)),
         where_(std::move(where)),
-        unbound_(Value::Error(
-            absl::StrCat("no value for variable '", variable, "'"))),
+        unbound_(Value::Error(absl::StrCat("no value for variable '", variable, "'"))),
         absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
   Value Eval(EvalContext& ctx) const override {
     const Value* operand = ctx.activation->Find(slot_);
     if (ctx.trace != nullptr) {
-      ctx.trace->Record(variable_id_, variable_begin_, variable_end_,
-                        operand != nullptr ? *operand : unbound_);
+      ctx.trace->Record(variable_id_, variable_begin_, variable_end_, operand != nullptr ? *operand : unbound_);
     }
     if (operand == nullptr) return unbound_.Borrowed();
-    if (operand->kind() == Value::Kind::kObject &&
-        &operand->object_value()->object_type() == type_) {
+    if (operand->kind() == Value::Kind::kObject && &operand->object_value()->object_type() == type_) {
       const Value* v = operand->object_value()->Field(index_);
       return v != nullptr ? v->Borrowed() : absent_.Borrowed();
     }
@@ -199,9 +181,8 @@ class VariableFieldStep final : public Step {
 // local.field in one step (c.birth_date inside person.children.exists(c, ...)).
 class LocalFieldStep final : public Step {
  public:
-  LocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot,
-                 const lang::ObjectType* type, int index, std::string field,
-                 std::string where)
+  LocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot, const lang::ObjectType* type, int index,
+                 std::string field, std::string where)
       : Step(e),
         local_id_(local_expr.id),
         local_begin_(local_expr.begin),
@@ -217,8 +198,7 @@ class LocalFieldStep final : public Step {
     if (ctx.trace != nullptr) {
       ctx.trace->Record(local_id_, local_begin_, local_end_, operand);
     }
-    if (operand.kind() == Value::Kind::kObject &&
-        &operand.object_value()->object_type() == type_) {
+    if (operand.kind() == Value::Kind::kObject && &operand.object_value()->object_type() == type_) {
       const Value* v = operand.object_value()->Field(index_);
       return v != nullptr ? v->Borrowed() : absent_.Borrowed();
     }
@@ -239,15 +219,9 @@ class LocalFieldStep final : public Step {
 
 class SelectStep final : public Step {
  public:
-  SelectStep(const lang::Expr& e, StepPtr operand, std::string field,
-             std::string where)
-      : Step(e),
-        operand_(std::move(operand)),
-        field_(std::move(field)),
-        where_(std::move(where)) {}
-  Value Eval(EvalContext& ctx) const override {
-    return SelectByName(EvalStep(*operand_, ctx), field_, where_);
-  }
+  SelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where)
+      : Step(e), operand_(std::move(operand)), field_(std::move(field)), where_(std::move(where)) {}
+  Value Eval(EvalContext& ctx) const override { return SelectByName(EvalStep(*operand_, ctx), field_, where_); }
 
  private:
   StepPtr operand_;
@@ -257,13 +231,8 @@ class SelectStep final : public Step {
 
 class HasStep final : public Step {
  public:
-  HasStep(const lang::Expr& e, StepPtr operand, std::string field,
-          const lang::ObjectType* type, int index)
-      : Step(e),
-        operand_(std::move(operand)),
-        field_(std::move(field)),
-        type_(type),
-        index_(index) {}
+  HasStep(const lang::Expr& e, StepPtr operand, std::string field, const lang::ObjectType* type, int index)
+      : Step(e), operand_(std::move(operand)), field_(std::move(field)), type_(type), index_(index) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
     const Truth t = EvalTruth(ctx, &other);
@@ -278,8 +247,7 @@ class HasStep final : public Step {
         if (&object->object_type() != type_) {
           const lang::FieldDecl* decl = object->object_type().FindField(field_);
           if (decl == nullptr) {
-            *other = Value::Error(absl::StrCat(object->object_type().name(),
-                                               " has no field '", field_, "'"));
+            *other = Value::Error(absl::StrCat(object->object_type().name(), " has no field '", field_, "'"));
             return Truth::kOther;
           }
           index = decl->index;
@@ -287,15 +255,12 @@ class HasStep final : public Step {
         return object->Field(index) != nullptr ? Truth::kTrue : Truth::kFalse;
       }
       case Value::Kind::kMap:
-        return operand.map_value().Find(Value::String(field_)) != nullptr
-                   ? Truth::kTrue
-                   : Truth::kFalse;
+        return operand.map_value().Find(Value::String(field_)) != nullptr ? Truth::kTrue : Truth::kFalse;
       case Value::Kind::kError:
         *other = std::move(operand);
         return Truth::kOther;
       default:
-        *other = Value::Error(absl::StrCat(
-            "has() needs an object or a map, not ", TypeNameOf(operand)));
+        *other = Value::Error(absl::StrCat("has() needs an object or a map, not ", TypeNameOf(operand)));
         return Truth::kOther;
     }
   }
@@ -309,8 +274,7 @@ class HasStep final : public Step {
 
 class ListStep final : public Step {
  public:
-  ListStep(const lang::Expr& e, std::vector<StepPtr> elements)
-      : Step(e), elements_(std::move(elements)) {}
+  ListStep(const lang::Expr& e, std::vector<StepPtr> elements) : Step(e), elements_(std::move(elements)) {}
   Value Eval(EvalContext& ctx) const override {
     std::vector<Value> values;
     values.reserve(elements_.size());
@@ -328,8 +292,7 @@ class ListStep final : public Step {
 
 class MapStep final : public Step {
  public:
-  MapStep(const lang::Expr& e, std::vector<StepPtr> keys,
-          std::vector<StepPtr> values)
+  MapStep(const lang::Expr& e, std::vector<StepPtr> keys, std::vector<StepPtr> values)
       : Step(e), keys_(std::move(keys)), values_(std::move(values)) {}
   Value Eval(EvalContext& ctx) const override {
     std::vector<std::pair<Value, Value>> entries;
@@ -351,31 +314,23 @@ class MapStep final : public Step {
 
 class WrapperStep final : public Step {
  public:
-  WrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
-              Value default_value)
-      : Step(e),
-        wrapper_(std::move(wrapper)),
-        value_(std::move(value)),
-        default_(std::move(default_value)) {}
+  WrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value, Value default_value)
+      : Step(e), wrapper_(std::move(wrapper)), value_(std::move(value)), default_(std::move(default_value)) {}
   Value Eval(EvalContext& ctx) const override {
     if (value_ == nullptr) return default_.Borrowed();
     Value v = EvalStep(*value_, ctx);
     if (v.is_error()) return v;
     if (v.kind() != default_.kind()) {
-      return Value::Error(
-          absl::StrCat(wrapper_, ".value cannot hold ", TypeNameOf(v)));
+      return Value::Error(absl::StrCat(wrapper_, ".value cannot hold ", TypeNameOf(v)));
     }
-    if (wrapper_ == "google.protobuf.Int32Value" &&
-        (v.int_value() < INT32_MIN || v.int_value() > INT32_MAX)) {
+    if (wrapper_ == "google.protobuf.Int32Value" && (v.int_value() < INT32_MIN || v.int_value() > INT32_MAX)) {
       return Value::Error("int32 out of range");
     }
-    if (wrapper_ == "google.protobuf.UInt32Value" &&
-        v.uint_value() > UINT32_MAX) {
+    if (wrapper_ == "google.protobuf.UInt32Value" && v.uint_value() > UINT32_MAX) {
       return Value::Error("uint32 out of range");
     }
     if (wrapper_ == "google.protobuf.FloatValue") {
-      return Value::Double(
-          static_cast<double>(static_cast<float>(v.double_value())));
+      return Value::Double(static_cast<double>(static_cast<float>(v.double_value())));
     }
     return v;
   }
@@ -397,53 +352,35 @@ StepPtr NewErrorStep(const lang::Expr& e, std::string message) {
 StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name) {
   return std::make_unique<VariableStep>(e, slot, std::move(name));
 }
-StepPtr NewLocalStep(const lang::Expr& e, int slot) {
-  return std::make_unique<LocalStep>(e, slot);
-}
-StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand,
-                     const lang::ObjectType* type, int field_index,
+StepPtr NewLocalStep(const lang::Expr& e, int slot) { return std::make_unique<LocalStep>(e, slot); }
+StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectType* type, int field_index,
                      std::string field, std::string where) {
-  return std::make_unique<FieldStep>(e, std::move(operand), type, field_index,
-                                     std::move(field), std::move(where));
+  return std::make_unique<FieldStep>(e, std::move(operand), type, field_index, std::move(field), std::move(where));
 }
-StepPtr NewVariableFieldStep(const lang::Expr& e,
-                             const lang::Expr& variable_expr, int slot,
-                             std::string variable, const lang::ObjectType* type,
-                             int field_index, std::string field,
-                             std::string where) {
-  return std::make_unique<VariableFieldStep>(
-      e, variable_expr, slot, std::move(variable), type, field_index,
-      std::move(field), std::move(where));
+StepPtr NewVariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot, std::string variable,
+                             const lang::ObjectType* type, int field_index, std::string field, std::string where) {
+  return std::make_unique<VariableFieldStep>(e, variable_expr, slot, std::move(variable), type, field_index,
+                                             std::move(field), std::move(where));
 }
-StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr,
-                          int slot, const lang::ObjectType* type,
-                          int field_index, std::string field,
-                          std::string where) {
-  return std::make_unique<LocalFieldStep>(e, local_expr, slot, type,
-                                          field_index, std::move(field),
-                                          std::move(where));
+StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot, const lang::ObjectType* type,
+                          int field_index, std::string field, std::string where) {
+  return std::make_unique<LocalFieldStep>(e, local_expr, slot, type, field_index, std::move(field), std::move(where));
 }
-StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field,
-                      std::string where) {
-  return std::make_unique<SelectStep>(e, std::move(operand), std::move(field),
-                                      std::move(where));
+StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where) {
+  return std::make_unique<SelectStep>(e, std::move(operand), std::move(field), std::move(where));
 }
-StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field,
-                   const lang::ObjectType* type, int field_index) {
-  return std::make_unique<HasStep>(e, std::move(operand), std::move(field),
-                                   type, field_index);
+StepPtr NewHasStep(const lang::Expr& e, StepPtr operand, std::string field, const lang::ObjectType* type,
+                   int field_index) {
+  return std::make_unique<HasStep>(e, std::move(operand), std::move(field), type, field_index);
 }
 StepPtr NewListStep(const lang::Expr& e, std::vector<StepPtr> elements) {
   return std::make_unique<ListStep>(e, std::move(elements));
 }
-StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys,
-                   std::vector<StepPtr> values) {
+StepPtr NewMapStep(const lang::Expr& e, std::vector<StepPtr> keys, std::vector<StepPtr> values) {
   return std::make_unique<MapStep>(e, std::move(keys), std::move(values));
 }
-StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value,
-                       Value default_value) {
-  return std::make_unique<WrapperStep>(e, std::move(wrapper), std::move(value),
-                                       std::move(default_value));
+StepPtr NewWrapperStep(const lang::Expr& e, std::string wrapper, StepPtr value, Value default_value) {
+  return std::make_unique<WrapperStep>(e, std::move(wrapper), std::move(value), std::move(default_value));
 }
 
 }  // namespace proactive::eval::internal

@@ -10,11 +10,9 @@ namespace proactive::eval::internal {
 namespace {
 
 Value Dispatch(const std::string& function, const FunctionEntry* single,
-               const std::vector<const FunctionEntry*>& candidates,
-               absl::Span<const Value> args) {
+               const std::vector<const FunctionEntry*>& candidates, absl::Span<const Value> args) {
   if (single != nullptr) {
-    return single->Accepts(args) ? single->impl(args)
-                                 : NoSuchOverload(function, args);
+    return single->Accepts(args) ? single->impl(args) : NoSuchOverload(function, args);
   }
   for (const FunctionEntry* c : candidates) {
     if (c->Accepts(args)) return c->impl(args);
@@ -26,8 +24,7 @@ Value Dispatch(const std::string& function, const FunctionEntry* single,
 template <int N>
 class FixedCallStep final : public Step {
  public:
-  FixedCallStep(const lang::Expr& e, std::string function,
-                std::vector<StepPtr> args,
+  FixedCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
                 std::vector<const FunctionEntry*> candidates)
       : Step(e),
         function_(std::move(function)),
@@ -42,13 +39,10 @@ class FixedCallStep final : public Step {
       const Value values[1] = {EvalStep(*args_[0], ctx)};
       return Call(values);
     } else if constexpr (N == 2) {
-      const Value values[2] = {EvalStep(*args_[0], ctx),
-                               EvalStep(*args_[1], ctx)};
+      const Value values[2] = {EvalStep(*args_[0], ctx), EvalStep(*args_[1], ctx)};
       return Call(values);
     } else {
-      const Value values[3] = {EvalStep(*args_[0], ctx),
-                               EvalStep(*args_[1], ctx),
-                               EvalStep(*args_[2], ctx)};
+      const Value values[3] = {EvalStep(*args_[0], ctx), EvalStep(*args_[1], ctx), EvalStep(*args_[2], ctx)};
       return Call(values);
     }
   }
@@ -59,8 +53,7 @@ class FixedCallStep final : public Step {
       if (values[i].is_error()) return values[i];
     }
     const absl::Span<const Value> args(values, N);
-    if (single_ != nullptr && single_->Accepts(args))
-      return single_->impl(args);
+    if (single_ != nullptr && single_->Accepts(args)) return single_->impl(args);
     return Dispatch(function_, single_, candidates_, args);
   }
 
@@ -75,8 +68,8 @@ class FixedCallStep final : public Step {
 class IntArithmeticStep final : public Step {
  public:
   enum class Op { kAdd, kSubtract, kMultiply };
-  IntArithmeticStep(const lang::Expr& e, Op op, StepPtr left, StepPtr right,
-                    const FunctionEntry* entry, std::string function)
+  IntArithmeticStep(const lang::Expr& e, Op op, StepPtr left, StepPtr right, const FunctionEntry* entry,
+                    std::string function)
       : Step(e),
         op_(op),
         left_(std::move(left)),
@@ -86,22 +79,18 @@ class IntArithmeticStep final : public Step {
 
   Value Eval(EvalContext& ctx) const override {
     const Value values[2] = {EvalStep(*left_, ctx), EvalStep(*right_, ctx)};
-    if (values[0].kind() == Value::Kind::kInt &&
-        values[1].kind() == Value::Kind::kInt) {
+    if (values[0].kind() == Value::Kind::kInt && values[1].kind() == Value::Kind::kInt) {
       int64_t r;
       bool overflow;
       switch (op_) {
         case Op::kAdd:
-          overflow = __builtin_add_overflow(values[0].int_value(),
-                                            values[1].int_value(), &r);
+          overflow = __builtin_add_overflow(values[0].int_value(), values[1].int_value(), &r);
           break;
         case Op::kSubtract:
-          overflow = __builtin_sub_overflow(values[0].int_value(),
-                                            values[1].int_value(), &r);
+          overflow = __builtin_sub_overflow(values[0].int_value(), values[1].int_value(), &r);
           break;
         default:
-          overflow = __builtin_mul_overflow(values[0].int_value(),
-                                            values[1].int_value(), &r);
+          overflow = __builtin_mul_overflow(values[0].int_value(), values[1].int_value(), &r);
           break;
       }
       if (!overflow) return Value::Int(r);
@@ -124,10 +113,7 @@ class CallStep final : public Step {
  public:
   CallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
            std::vector<const FunctionEntry*> candidates)
-      : Step(e),
-        function_(std::move(function)),
-        args_(std::move(args)),
-        candidates_(std::move(candidates)) {}
+      : Step(e), function_(std::move(function)), args_(std::move(args)), candidates_(std::move(candidates)) {}
 
   Value Eval(EvalContext& ctx) const override {
     std::vector<Value> values(args_.size());
@@ -146,16 +132,14 @@ class CallStep final : public Step {
 
 class MatchesStep final : public Step {
  public:
-  MatchesStep(const lang::Expr& e, StepPtr subject,
-              std::unique_ptr<re2::RE2> pattern)
+  MatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern)
       : Step(e), subject_(std::move(subject)), pattern_(std::move(pattern)) {}
   Value Eval(EvalContext& ctx) const override {
     Value s = EvalStep(*subject_, ctx);
     if (s.is_error()) return s;
     if (s.kind() != Value::Kind::kString) return NoSuchOverload("matches", {s});
-    return Value::Bool(re2::RE2::PartialMatch(
-        re2::StringPiece(s.string_value().data(), s.string_value().size()),
-        *pattern_));
+    return Value::Bool(
+        re2::RE2::PartialMatch(re2::StringPiece(s.string_value().data(), s.string_value().size()), *pattern_));
   }
 
  private:
@@ -165,42 +149,33 @@ class MatchesStep final : public Step {
 
 }  // namespace
 
-StepPtr NewCallStep(const lang::Expr& e, std::string function,
-                    std::vector<StepPtr> args,
+StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepPtr> args,
                     std::vector<const FunctionEntry*> candidates) {
   static_assert(FunctionEntry::kMaxArity >= 3, "FixedCallStep covers up to 3");
   if (args.size() == 2 && candidates.size() == 1) {
     const std::string& id = candidates[0]->id;
-    const IntArithmeticStep::Op op =
-        id == "add_int64"        ? IntArithmeticStep::Op::kAdd
-        : id == "subtract_int64" ? IntArithmeticStep::Op::kSubtract
-                                 : IntArithmeticStep::Op::kMultiply;
+    const IntArithmeticStep::Op op = id == "add_int64"        ? IntArithmeticStep::Op::kAdd
+                                     : id == "subtract_int64" ? IntArithmeticStep::Op::kSubtract
+                                                              : IntArithmeticStep::Op::kMultiply;
     if (id == "add_int64" || id == "subtract_int64" || id == "multiply_int64") {
-      return std::make_unique<IntArithmeticStep>(
-          e, op, std::move(args[0]), std::move(args[1]), candidates[0],
-          std::move(function));
+      return std::make_unique<IntArithmeticStep>(e, op, std::move(args[0]), std::move(args[1]), candidates[0],
+                                                 std::move(function));
     }
   }
   switch (args.size()) {
     case 1:
-      return std::make_unique<FixedCallStep<1>>(
-          e, std::move(function), std::move(args), std::move(candidates));
+      return std::make_unique<FixedCallStep<1>>(e, std::move(function), std::move(args), std::move(candidates));
     case 2:
-      return std::make_unique<FixedCallStep<2>>(
-          e, std::move(function), std::move(args), std::move(candidates));
+      return std::make_unique<FixedCallStep<2>>(e, std::move(function), std::move(args), std::move(candidates));
     case 3:
-      return std::make_unique<FixedCallStep<3>>(
-          e, std::move(function), std::move(args), std::move(candidates));
+      return std::make_unique<FixedCallStep<3>>(e, std::move(function), std::move(args), std::move(candidates));
     default:
-      return std::make_unique<CallStep>(e, std::move(function), std::move(args),
-                                        std::move(candidates));
+      return std::make_unique<CallStep>(e, std::move(function), std::move(args), std::move(candidates));
   }
 }
 
-StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject,
-                       std::unique_ptr<re2::RE2> pattern) {
-  return std::make_unique<MatchesStep>(e, std::move(subject),
-                                       std::move(pattern));
+StepPtr NewMatchesStep(const lang::Expr& e, StepPtr subject, std::unique_ptr<re2::RE2> pattern) {
+  return std::make_unique<MatchesStep>(e, std::move(subject), std::move(pattern));
 }
 
 }  // namespace proactive::eval::internal

@@ -17,13 +17,11 @@ using lang::MacroKind;
 
 class ComprehensionStep final : public Step {
  public:
-  ComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range,
-                    StepPtr filter, StepPtr body)
+  ComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range, StepPtr filter, StepPtr body)
       : Step(e),
         spec_(spec),
-        quantifier_((spec.macro == MacroKind::kAll ||
-                     spec.macro == MacroKind::kExists) &&
-                    spec.var2_slot < 0 && filter == nullptr),
+        quantifier_((spec.macro == MacroKind::kAll || spec.macro == MacroKind::kExists) && spec.var2_slot < 0 &&
+                    filter == nullptr),
         name_(lang::MacroName(spec.macro)),
         range_(std::move(range)),
         filter_(std::move(filter)),
@@ -35,43 +33,35 @@ class ComprehensionStep final : public Step {
     if (range.is_error()) return range;
     const bool is_list = range.kind() == Value::Kind::kList;
     if (!is_list && range.kind() != Value::Kind::kMap) {
-      return Value::Error(absl::StrCat(
-          name_, "() iterates over a list or a map, not ", TypeNameOf(range)));
+      return Value::Error(absl::StrCat(name_, "() iterates over a list or a map, not ", TypeNameOf(range)));
     }
-    const size_t n =
-        is_list ? range.list_elements().size() : range.map_value().size();
-    Value result = is_list && quantifier_ ? Quantify(range.list_elements(), ctx)
-                                          : Loop(range, is_list, n, ctx);
+    const size_t n = is_list ? range.list_elements().size() : range.map_value().size();
+    Value result = is_list && quantifier_ ? Quantify(range.list_elements(), ctx) : Loop(range, is_list, n, ctx);
     ctx.locals[spec_.var_slot] = Value();
     if (spec_.var2_slot >= 0) ctx.locals[spec_.var2_slot] = Value();
     return result;
   }
 
  private:
-  Value Loop(const Value& range, bool is_list, size_t n,
-             EvalContext& ctx) const {
+  Value Loop(const Value& range, bool is_list, size_t n, EvalContext& ctx) const {
     const MacroKind macro = spec_.macro;
-    const bool predicate =
-        macro == MacroKind::kAll || macro == MacroKind::kExists ||
-        macro == MacroKind::kExistsOne || macro == MacroKind::kFilter;
+    const bool predicate = macro == MacroKind::kAll || macro == MacroKind::kExists || macro == MacroKind::kExistsOne ||
+                           macro == MacroKind::kFilter;
     Value first_error;
     bool has_error = false;
     int64_t count = 0;
     std::vector<Value> out;
     std::vector<std::pair<Value, Value>> out_entries;
-    const absl::Span<const Value> elements =
-        is_list ? range.list_elements() : absl::Span<const Value>();
+    const absl::Span<const Value> elements = is_list ? range.list_elements() : absl::Span<const Value>();
     for (size_t i = 0; i < n; ++i) {
       if (++ctx.iterations > ctx.max_iterations) {
-        return ctx.Stop(
-            absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
-                         " iterations in comprehensions (the cost limit)"));
+        return ctx.Stop(absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
+                                     " iterations in comprehensions (the cost limit)"));
       }
       ctx.steps += spec_.body_size;
       if (ctx.steps > ctx.max_steps) {
-        return ctx.Stop(absl::StrCat("evaluation stopped: more than ",
-                                     ctx.max_steps,
-                                     " evaluation steps (the cost limit)"));
+        return ctx.Stop(
+            absl::StrCat("evaluation stopped: more than ", ctx.max_steps, " evaluation steps (the cost limit)"));
       }
       // The element (list) or key (map) the one-variable forms bind.
       Value element;
@@ -87,8 +77,7 @@ class ComprehensionStep final : public Step {
         const auto& entry = range.map_value().entries()[i];
         element = entry.first.Borrowed();
         ctx.locals[spec_.var_slot] = element;
-        if (spec_.var2_slot >= 0)
-          ctx.locals[spec_.var2_slot] = entry.second.Borrowed();
+        if (spec_.var2_slot >= 0) ctx.locals[spec_.var2_slot] = entry.second.Borrowed();
       }
       if (filter_ != nullptr) {
         Value keep;
@@ -107,8 +96,7 @@ class ComprehensionStep final : public Step {
       switch (macro) {
         case MacroKind::kAll:
         case MacroKind::kExists: {
-          const Truth decisive =
-              macro == MacroKind::kExists ? Truth::kTrue : Truth::kFalse;
+          const Truth decisive = macro == MacroKind::kExists ? Truth::kTrue : Truth::kFalse;
           if (truth == decisive) return Value::Bool(decisive == Truth::kTrue);
           if (truth == Truth::kOther && !has_error) {
             first_error = v.is_error() ? std::move(v) : NotBool(v);
@@ -131,9 +119,7 @@ class ComprehensionStep final : public Step {
           break;
         case MacroKind::kTransformMap:
           if (v.is_error()) return v;
-          out_entries.emplace_back(is_list ? Value::Int(static_cast<int64_t>(i))
-                                           : element.Retained(),
-                                   v.Retained());
+          out_entries.emplace_back(is_list ? Value::Int(static_cast<int64_t>(i)) : element.Retained(), v.Retained());
           break;
       }
     }
@@ -152,21 +138,18 @@ class ComprehensionStep final : public Step {
   }
 
   Value NotBool(const Value& v) const {
-    return Value::Error(absl::StrCat("the condition of ", name_, "() gave ",
-                                     TypeNameOf(v), ", not a bool"));
+    return Value::Error(absl::StrCat("the condition of ", name_, "() gave ", TypeNameOf(v), ", not a bool"));
   }
 
   // all() / exists() over a list with one variable and no filter: the common
   // case in rules, without the general loop's bookkeeping.
   Value Quantify(absl::Span<const Value> elements, EvalContext& ctx) const {
-    const Truth decisive =
-        spec_.macro == MacroKind::kExists ? Truth::kTrue : Truth::kFalse;
+    const Truth decisive = spec_.macro == MacroKind::kExists ? Truth::kTrue : Truth::kFalse;
     Value first_error;
     bool has_error = false;
     Value& local = ctx.locals[spec_.var_slot];
     for (const Value& element : elements) {
-      if (++ctx.iterations > ctx.max_iterations ||
-          (ctx.steps += spec_.body_size) > ctx.max_steps) {
+      if (++ctx.iterations > ctx.max_iterations || (ctx.steps += spec_.body_size) > ctx.max_steps) {
         return LimitReached(ctx);
       }
       local = element.Borrowed();
@@ -187,13 +170,11 @@ class ComprehensionStep final : public Step {
 
   Value LimitReached(EvalContext& ctx) const {
     if (ctx.iterations > ctx.max_iterations) {
-      return ctx.Stop(
-          absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
-                       " iterations in comprehensions (the cost limit)"));
+      return ctx.Stop(absl::StrCat("evaluation stopped: more than ", ctx.max_iterations,
+                                   " iterations in comprehensions (the cost limit)"));
     }
-    return ctx.Stop(absl::StrCat("evaluation stopped: more than ",
-                                 ctx.max_steps,
-                                 " evaluation steps (the cost limit)"));
+    return ctx.Stop(
+        absl::StrCat("evaluation stopped: more than ", ctx.max_steps, " evaluation steps (the cost limit)"));
   }
 
   ComprehensionSpec spec_;
@@ -232,10 +213,8 @@ StepPtr NewHoistedStep(StepPtr inner, int memo_slot, int value_slot) {
   return std::make_unique<HoistedStep>(std::move(inner), memo_slot, value_slot);
 }
 
-StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec,
-                             StepPtr range, StepPtr filter, StepPtr body) {
-  return std::make_unique<ComprehensionStep>(
-      e, spec, std::move(range), std::move(filter), std::move(body));
+StepPtr NewComprehensionStep(const lang::Expr& e, ComprehensionSpec spec, StepPtr range, StepPtr filter, StepPtr body) {
+  return std::make_unique<ComprehensionStep>(e, spec, std::move(range), std::move(filter), std::move(body));
 }
 
 }  // namespace proactive::eval::internal

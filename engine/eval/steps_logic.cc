@@ -11,9 +11,8 @@ namespace proactive::eval::internal {
 namespace {
 
 Value NotBool(const char* op, const Value& v) {
-  return Value::Error(absl::StrCat("no matching overload for '", op,
-                                   "' applied to ", TypeNameOf(v),
-                                   " (it needs bool)"));
+  return Value::Error(
+      absl::StrCat("no matching overload for '", op, "' applied to ", TypeNameOf(v), " (it needs bool)"));
 }
 
 // CEL's commutative logic: `false && error` is false whatever the order; an
@@ -22,9 +21,7 @@ template <bool kIsAnd>
 class LogicStep final : public Step {
  public:
   LogicStep(const lang::Expr& e, std::vector<StepPtr> operands)
-      : Step(e),
-        first_(std::move(operands[0])),
-        second_(std::move(operands[1])) {}
+      : Step(e), first_(std::move(operands[0])), second_(std::move(operands[1])) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
     const Truth t = EvalTruth(ctx, &other);
@@ -57,8 +54,7 @@ class LogicStep final : public Step {
 
 class NotStep final : public Step {
  public:
-  NotStep(const lang::Expr& e, StepPtr operand)
-      : Step(e), operand_(std::move(operand)) {}
+  NotStep(const lang::Expr& e, StepPtr operand) : Step(e), operand_(std::move(operand)) {}
   Value Eval(EvalContext& ctx) const override {
     Value other;
     const Truth t = EvalTruth(ctx, &other);
@@ -78,12 +74,8 @@ class NotStep final : public Step {
 
 class ConditionalStep final : public Step {
  public:
-  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
-                  StepPtr otherwise)
-      : Step(e),
-        cond_(std::move(cond)),
-        then_(std::move(then)),
-        otherwise_(std::move(otherwise)) {}
+  ConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise)
+      : Step(e), cond_(std::move(cond)), then_(std::move(then)), otherwise_(std::move(otherwise)) {}
   Value Eval(EvalContext& ctx) const override {
     Value c = EvalStep(*cond_, ctx);
     if (c.kind() == Value::Kind::kBool) {
@@ -117,17 +109,13 @@ class EqualsStep final : public Step {
       return Truth::kOther;
     }
     // A constant right operand is read directly (unless tracing).
-    Value b = right_constant_ != nullptr && ctx.trace == nullptr
-                  ? right_constant_->Borrowed()
-                  : EvalStep(*right_, ctx);
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr ? right_constant_->Borrowed() : EvalStep(*right_, ctx);
     if (b.is_error()) {
       *other = std::move(b);
       return Truth::kOther;
     }
-    const bool equal =
-        a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt
-            ? a.int_value() == b.int_value()
-            : ValuesEqual(a, b);
+    const bool equal = a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt ? a.int_value() == b.int_value()
+                                                                                      : ValuesEqual(a, b);
     return equal != negate_ ? Truth::kTrue : Truth::kFalse;
   }
 
@@ -139,8 +127,7 @@ class EqualsStep final : public Step {
 
 class RelationStep final : public Step {
  public:
-  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
-               Relation relation)
+  RelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation)
       : Step(e),
         left_(std::move(left)),
         right_(std::move(right)),
@@ -158,9 +145,7 @@ class RelationStep final : public Step {
       return Truth::kOther;
     }
     // A constant right operand is read directly (unless tracing).
-    Value b = right_constant_ != nullptr && ctx.trace == nullptr
-                  ? right_constant_->Borrowed()
-                  : EvalStep(*right_, ctx);
+    Value b = right_constant_ != nullptr && ctx.trace == nullptr ? right_constant_->Borrowed() : EvalStep(*right_, ctx);
     if (b.is_error()) {
       *other = std::move(b);
       return Truth::kOther;
@@ -205,9 +190,7 @@ class RelationStep final : public Step {
 class InStep final : public Step {
  public:
   InStep(const lang::Expr& e, StepPtr element, StepPtr container)
-      : Step(e),
-        element_(std::move(element)),
-        container_(std::move(container)) {}
+      : Step(e), element_(std::move(element)), container_(std::move(container)) {}
   Value Eval(EvalContext& ctx) const override {
     Value x = EvalStep(*element_, ctx);
     if (x.is_error()) return x;
@@ -219,10 +202,8 @@ class InStep final : public Step {
       }
       return Value::Bool(false);
     }
-    if (c.kind() == Value::Kind::kMap)
-      return Value::Bool(c.map_value().Find(x) != nullptr);
-    return Value::Error(
-        absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
+    if (c.kind() == Value::Kind::kMap) return Value::Bool(c.map_value().Find(x) != nullptr);
+    return Value::Error(absl::StrCat("'in' needs a list or a map, not ", TypeNameOf(c)));
   }
 
  private:
@@ -243,25 +224,21 @@ class IndexStep final : public Step {
       int64_t n = 0;
       if (i.kind() == Value::Kind::kInt) {
         n = i.int_value();
-      } else if (i.kind() == Value::Kind::kUint &&
-                 i.uint_value() <= INT64_MAX) {
+      } else if (i.kind() == Value::Kind::kUint && i.uint_value() <= INT64_MAX) {
         n = static_cast<int64_t>(i.uint_value());
       } else {
-        return Value::Error(
-            absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
+        return Value::Error(absl::StrCat("a list index is an int, not ", TypeNameOf(i)));
       }
       if (n < 0 || n >= static_cast<int64_t>(elements.size())) {
-        return Value::Error(absl::StrCat(
-            "index out of range: ", n, " (the list has ", elements.size(),
-            " element", elements.size() == 1 ? ")" : "s)"));
+        return Value::Error(absl::StrCat("index out of range: ", n, " (the list has ", elements.size(), " element",
+                                         elements.size() == 1 ? ")" : "s)"));
       }
       const Value& e = elements[n];
       return c.owns_data() ? e.Retained() : e.Borrowed();
     }
     if (c.kind() == Value::Kind::kMap) {
       const Value* v = c.map_value().Find(i);
-      if (v == nullptr)
-        return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
+      if (v == nullptr) return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
       return c.owns_data() ? v->Retained() : v->Borrowed();
     }
     return Value::Error(absl::StrCat(TypeNameOf(c), " cannot be indexed"));
@@ -279,23 +256,15 @@ StepPtr NewAndStep(const lang::Expr& e, std::vector<StepPtr> operands) {
 StepPtr NewOrStep(const lang::Expr& e, std::vector<StepPtr> operands) {
   return std::make_unique<LogicStep<false>>(e, std::move(operands));
 }
-StepPtr NewNotStep(const lang::Expr& e, StepPtr operand) {
-  return std::make_unique<NotStep>(e, std::move(operand));
+StepPtr NewNotStep(const lang::Expr& e, StepPtr operand) { return std::make_unique<NotStep>(e, std::move(operand)); }
+StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then, StepPtr otherwise) {
+  return std::make_unique<ConditionalStep>(e, std::move(cond), std::move(then), std::move(otherwise));
 }
-StepPtr NewConditionalStep(const lang::Expr& e, StepPtr cond, StepPtr then,
-                           StepPtr otherwise) {
-  return std::make_unique<ConditionalStep>(e, std::move(cond), std::move(then),
-                                           std::move(otherwise));
+StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right, bool negate) {
+  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right), negate);
 }
-StepPtr NewEqualsStep(const lang::Expr& e, StepPtr left, StepPtr right,
-                      bool negate) {
-  return std::make_unique<EqualsStep>(e, std::move(left), std::move(right),
-                                      negate);
-}
-StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right,
-                        Relation relation) {
-  return std::make_unique<RelationStep>(e, std::move(left), std::move(right),
-                                        relation);
+StepPtr NewRelationStep(const lang::Expr& e, StepPtr left, StepPtr right, Relation relation) {
+  return std::make_unique<RelationStep>(e, std::move(left), std::move(right), relation);
 }
 StepPtr NewInStep(const lang::Expr& e, StepPtr element, StepPtr container) {
   return std::make_unique<InStep>(e, std::move(element), std::move(container));

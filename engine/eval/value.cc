@@ -30,28 +30,19 @@ void SplitDuration(absl::Duration d, int64_t* seconds, int32_t* nanos) {
 }
 
 int32_t PackCurrency(absl::string_view code) {
-  return static_cast<int32_t>(static_cast<unsigned char>(code[0]) |
-                              (static_cast<unsigned char>(code[1]) << 8) |
+  return static_cast<int32_t>(static_cast<unsigned char>(code[0]) | (static_cast<unsigned char>(code[1]) << 8) |
                               (static_cast<unsigned char>(code[2]) << 16));
 }
 
 }  // namespace
 
-Value Value::String(absl::string_view utf8) {
-  return Value(Kind::kString, new internal::StringRep(utf8));
-}
+Value Value::String(absl::string_view utf8) { return Value(Kind::kString, new internal::StringRep(utf8)); }
 
-Value Value::Bytes(absl::string_view bytes) {
-  return Value(Kind::kBytes, new internal::StringRep(bytes));
-}
+Value Value::Bytes(absl::string_view bytes) { return Value(Kind::kBytes, new internal::StringRep(bytes)); }
 
-Value Value::Type(absl::string_view name) {
-  return Value(Kind::kType, new internal::StringRep(name));
-}
+Value Value::Type(absl::string_view name) { return Value(Kind::kType, new internal::StringRep(name)); }
 
-Value Value::Error(absl::string_view message) {
-  return Value(Kind::kError, new internal::StringRep(message));
-}
+Value Value::Error(absl::string_view message) { return Value(Kind::kError, new internal::StringRep(message)); }
 
 Value Value::Duration(absl::Duration d) {
   // CEL durations are 64-bit counts of nanoseconds (about +-292 years).
@@ -66,8 +57,7 @@ Value Value::Duration(absl::Duration d) {
 }
 
 Value Value::Timestamp(absl::Time t) {
-  if (t < absl::FromUnixSeconds(kMinTimestampSeconds) ||
-      t >= absl::FromUnixSeconds(kMaxTimestampSeconds + 1)) {
+  if (t < absl::FromUnixSeconds(kMinTimestampSeconds) || t >= absl::FromUnixSeconds(kMaxTimestampSeconds + 1)) {
     return Error("timestamp out of range (years 0001 to 9999)");
   }
   Value v;
@@ -77,13 +67,10 @@ Value Value::Timestamp(absl::Time t) {
   return v;
 }
 
-Value Value::Date(absl::CivilDay day) {
-  return DateFromEpochDays(day - absl::CivilDay(1970, 1, 1));
-}
+Value Value::Date(absl::CivilDay day) { return DateFromEpochDays(day - absl::CivilDay(1970, 1, 1)); }
 
 Value Value::DateFromEpochDays(int64_t days) {
-  if (days < kMinDays || days > kMaxDays)
-    return Error("date out of range (years 0001 to 9999)");
+  if (days < kMinDays || days > kMaxDays) return Error("date out of range (years 0001 to 9999)");
   Value v;
   v.header_ = MakeHeader(Kind::kDate, false, 0);
   v.payload_.i = days;
@@ -92,8 +79,7 @@ Value Value::DateFromEpochDays(int64_t days) {
 
 Value Value::Money(int64_t cents, absl::string_view currency) {
   if (!IsCurrencyCode(currency)) {
-    return Error(absl::StrCat(
-        "\"", currency, "\" is not a currency code (three capital letters)"));
+    return Error(absl::StrCat("\"", currency, "\" is not a currency code (three capital letters)"));
   }
   Value v;
   v.header_ = MakeHeader(Kind::kMoney, false, PackCurrency(currency));
@@ -118,16 +104,13 @@ Value Value::List(std::vector<Value> elements) {
 
 namespace internal {
 
-static_assert(sizeof(ListRep) % alignof(Value) == 0,
-              "elements follow the header");
+static_assert(sizeof(ListRep) % alignof(Value) == 0, "elements follow the header");
 
 ListRep* ListRep::Create(std::vector<Value>&& elements) {
-  void* memory =
-      ::operator new(sizeof(ListRep) + elements.size() * sizeof(Value));
+  void* memory = ::operator new(sizeof(ListRep) + elements.size() * sizeof(Value));
   ListRep* rep = new (memory) ListRep(elements.size());
   Value* out = rep->data();
-  for (size_t i = 0; i < elements.size(); ++i)
-    new (out + i) Value(std::move(elements[i]));
+  for (size_t i = 0; i < elements.size(); ++i) new (out + i) Value(std::move(elements[i]));
   return rep;
 }
 
@@ -149,8 +132,7 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
       case Kind::kError:
         return key;
       default:
-        return Error(absl::StrCat("a map key cannot be ", TypeNameOf(key),
-                                  " (keys are int, uint, bool or string)"));
+        return Error(absl::StrCat("a map key cannot be ", TypeNameOf(key), " (keys are int, uint, bool or string)"));
     }
     if (!key.owned() && key.has_rep()) key = key.Retained();
     if (!value.owned() && value.has_rep()) value = value.Retained();
@@ -161,14 +143,11 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
     return internal::CompareKeys(entries[a].first, entries[b].first) < 0;
   });
   for (size_t i = 1; i < sorted.size(); ++i) {
-    if (internal::CompareKeys(entries[sorted[i - 1]].first,
-                              entries[sorted[i]].first) == 0) {
-      return Error(absl::StrCat("duplicate map key ",
-                                FormatValue(entries[sorted[i]].first)));
+    if (internal::CompareKeys(entries[sorted[i - 1]].first, entries[sorted[i]].first) == 0) {
+      return Error(absl::StrCat("duplicate map key ", FormatValue(entries[sorted[i]].first)));
     }
   }
-  return Value(Kind::kMap,
-               new internal::MapRep(std::move(entries), std::move(sorted)));
+  return Value(Kind::kMap, new internal::MapRep(std::move(entries), std::move(sorted)));
 }
 
 Value Value::Object(const ObjectValue* object) {
@@ -178,9 +157,7 @@ Value Value::Object(const ObjectValue* object) {
   return v;
 }
 
-MapView Value::map_value() const {
-  return MapView(static_cast<const internal::MapRep*>(payload_.rep));
-}
+MapView Value::map_value() const { return MapView(static_cast<const internal::MapRep*>(payload_.rep)); }
 
 Value Value::RetainedSlow() const {
   payload_.rep->Ref();
@@ -191,9 +168,7 @@ Value Value::RetainedSlow() const {
 
 size_t MapView::size() const { return rep_->entries().size(); }
 
-absl::Span<const std::pair<Value, Value>> MapView::entries() const {
-  return rep_->entries();
-}
+absl::Span<const std::pair<Value, Value>> MapView::entries() const { return rep_->entries(); }
 
 const Value* MapView::Find(const Value& key) const {
   Value k;
@@ -206,10 +181,9 @@ const Value* MapView::Find(const Value& key) const {
     return nullptr;
   }
   const auto& sorted = rep_->sorted();
-  auto it = std::lower_bound(
-      sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
-        return internal::CompareKeys(entries[i].first, x) < 0;
-      });
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), k, [&](uint32_t i, const Value& x) {
+    return internal::CompareKeys(entries[i].first, x) < 0;
+  });
   if (it != sorted.end() && internal::CompareKeys(entries[*it].first, k) == 0) {
     return &entries[*it].second;
   }
@@ -219,13 +193,10 @@ const Value* MapView::Find(const Value& key) const {
 namespace internal {
 
 int CompareKeys(const Value& a, const Value& b) {
-  const auto rank = [](Value::Kind k) {
-    return k == Value::Kind::kBool ? 0 : k == Value::Kind::kString ? 2 : 1;
-  };
+  const auto rank = [](Value::Kind k) { return k == Value::Kind::kBool ? 0 : k == Value::Kind::kString ? 2 : 1; };
   const int ra = rank(a.kind()), rb = rank(b.kind());
   if (ra != rb) return ra < rb ? -1 : 1;
-  if (ra == 0)
-    return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
+  if (ra == 0) return a.bool_value() == b.bool_value() ? 0 : (a.bool_value() ? 1 : -1);
   if (ra == 2) {
     const int c = a.string_value().compare(b.string_value());
     return c < 0 ? -1 : c > 0 ? 1 : 0;
@@ -235,16 +206,10 @@ int CompareKeys(const Value& a, const Value& b) {
   const bool b_neg = b.kind() == Value::Kind::kInt && b.int_value() < 0;
   if (a_neg != b_neg) return a_neg ? -1 : 1;
   if (a_neg) {
-    return a.int_value() < b.int_value()   ? -1
-           : a.int_value() > b.int_value() ? 1
-                                           : 0;
+    return a.int_value() < b.int_value() ? -1 : a.int_value() > b.int_value() ? 1 : 0;
   }
-  const uint64_t ua = a.kind() == Value::Kind::kInt
-                          ? static_cast<uint64_t>(a.int_value())
-                          : a.uint_value();
-  const uint64_t ub = b.kind() == Value::Kind::kInt
-                          ? static_cast<uint64_t>(b.int_value())
-                          : b.uint_value();
+  const uint64_t ua = a.kind() == Value::Kind::kInt ? static_cast<uint64_t>(a.int_value()) : a.uint_value();
+  const uint64_t ub = b.kind() == Value::Kind::kInt ? static_cast<uint64_t>(b.int_value()) : b.uint_value();
   return ua < ub ? -1 : ua > ub ? 1 : 0;
 }
 
@@ -277,9 +242,7 @@ bool NormalizeKey(const Value& key, Value* normalized) {
 }  // namespace internal
 
 RecordObject::RecordObject(const lang::ObjectType& type)
-    : ObjectValue(type),
-      values_(type.field_count()),
-      present_((type.field_count() + 63) / 64, 0) {}
+    : ObjectValue(type), values_(type.field_count()), present_((type.field_count() + 63) / 64, 0) {}
 
 const Value* RecordObject::Field(int index) const {
   if (static_cast<unsigned>(index) >= values_.size()) return nullptr;
@@ -300,8 +263,7 @@ void RecordObject::Clear(int index) {
 absl::Status RecordObject::Set(absl::string_view field, Value value) {
   const lang::FieldDecl* decl = object_type().FindField(field);
   if (decl == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat(object_type().name(), " has no field \"", field, "\""));
+    return absl::NotFoundError(absl::StrCat(object_type().name(), " has no field \"", field, "\""));
   }
   Set(decl->index, std::move(value));
   return absl::OkStatus();

@@ -87,14 +87,10 @@ class Value {
   };
 
   Value() noexcept : header_(0) { payload_.i = 0; }
-  Value(const Value& other) noexcept
-      : header_(other.header_), payload_(other.payload_) {
+  Value(const Value& other) noexcept : header_(other.header_), payload_(other.payload_) {
     if (owned()) payload_.rep->Ref();
   }
-  Value(Value&& other) noexcept
-      : header_(other.header_), payload_(other.payload_) {
-    other.header_ = 0;
-  }
+  Value(Value&& other) noexcept : header_(other.header_), payload_(other.payload_) { other.header_ = 0; }
   Value& operator=(const Value& other) noexcept {
     if (this != &other) {
       if (other.owned()) other.payload_.rep->Ref();
@@ -163,9 +159,7 @@ class Value {
     v.payload_.i = cents;
     return v;
   }
-  static Value Money(const proactive::Money& money) {
-    return Money(money.cents, money.currency);
-  }
+  static Value Money(const proactive::Money& money) { return Money(money.cents, money.currency); }
   static Value List(std::vector<Value> elements);
   // An error value when a key is not bool, int, uint or string, or is
   // repeated (1 and 1u are the same key).
@@ -191,16 +185,10 @@ class Value {
   double double_value() const { return payload_.d; }
   // kString and kBytes; also the name of a kType and the message of a kError.
   absl::string_view string_value() const;
-  absl::Duration duration_value() const {
-    return absl::Seconds(payload_.i) + absl::Nanoseconds(aux());
-  }
-  absl::Time timestamp_value() const {
-    return absl::UnixEpoch() + duration_value();
-  }
+  absl::Duration duration_value() const { return absl::Seconds(payload_.i) + absl::Nanoseconds(aux()); }
+  absl::Time timestamp_value() const { return absl::UnixEpoch() + duration_value(); }
   int64_t date_days() const { return payload_.i; }  // days since 1970-01-01
-  absl::CivilDay date_value() const {
-    return absl::CivilDay(1970, 1, 1) + payload_.i;
-  }
+  absl::CivilDay date_value() const { return absl::CivilDay(1970, 1, 1) + payload_.i; }
   int64_t money_cents() const { return payload_.i; }
   std::string money_currency() const;
   // The currency packed in an int, for fast comparison.
@@ -221,21 +209,15 @@ class Value {
     return v;
   }
   // A copy that holds its own reference (what an evaluation returns).
-  Value Retained() const {
-    return owned() || !has_rep() ? *this : RetainedSlow();
-  }
+  Value Retained() const { return owned() || !has_rep() ? *this : RetainedSlow(); }
   bool owns_data() const { return owned(); }
 
  private:
   friend class MapView;
   struct BorrowTag {};
   Value RetainedSlow() const;
-  Value(const Value& other, BorrowTag) noexcept
-      : header_(other.header_ & ~kOwnedBit), payload_(other.payload_) {}
-  Value(Kind kind, internal::HeapRep* rep) noexcept
-      : header_(MakeHeader(kind, true, 0)) {
-    payload_.rep = rep;
-  }
+  Value(const Value& other, BorrowTag) noexcept : header_(other.header_ & ~kOwnedBit), payload_(other.payload_) {}
+  Value(Kind kind, internal::HeapRep* rep) noexcept : header_(MakeHeader(kind, true, 0)) { payload_.rep = rep; }
   // The header is written and copied as one 8-byte word, never field by
   // field: a copy that reads it right after it was built then gets the
   // stored value forwarded instead of stalling.
@@ -251,8 +233,8 @@ class Value {
   }
   bool has_rep() const {
     const Kind k = kind();
-    return k == Kind::kString || k == Kind::kBytes || k == Kind::kList ||
-           k == Kind::kMap || k == Kind::kType || k == Kind::kError;
+    return k == Kind::kString || k == Kind::kBytes || k == Kind::kList || k == Kind::kMap || k == Kind::kType ||
+           k == Kind::kError;
   }
 
   // kind (bits 0-7), owns a reference on payload_.rep (bit 8), aux (bits
@@ -292,9 +274,7 @@ class ListRep final : public HeapRep {
   // Matches the allocation made by Create.
   static void operator delete(void* p) { ::operator delete(p); }
 
-  absl::Span<const Value> elements() const {
-    return absl::Span<const Value>(data(), size_);
-  }
+  absl::Span<const Value> elements() const { return absl::Span<const Value>(data(), size_); }
 
  private:
   explicit ListRep(size_t size) : size_(size) {}

@@ -49,9 +49,7 @@ void Append(const Value& value, int object_depth, std::string* out) {
       absl::StrAppend(out, "date(\"", FormatIsoDate(value.date_value()), "\")");
       return;
     case K::kMoney:
-      absl::StrAppend(out, "money(\"",
-                      FormatMoney(proactive::Money{value.money_cents(),
-                                                   value.money_currency()}),
+      absl::StrAppend(out, "money(\"", FormatMoney(proactive::Money{value.money_cents(), value.money_currency()}),
                       "\")");
       return;
     case K::kList: {
@@ -121,8 +119,6 @@ std::string FormatValue(const Value& value) {
   return out;
 }
 
-std::ostream& operator<<(std::ostream& out, const Value& value) {
-  return out << FormatValue(value);
-}
+std::ostream& operator<<(std::ostream& out, const Value& value) { return out << FormatValue(value); }
 
 }  // namespace proactive::eval

@@ -16,12 +16,9 @@ class MapRep final : public HeapRep {
  public:
   // REQUIRES: keys valid and unique (see Value::Map); `sorted` orders the
   // entries by key.
-  MapRep(std::vector<std::pair<Value, Value>> entries,
-         std::vector<uint32_t> sorted)
+  MapRep(std::vector<std::pair<Value, Value>> entries, std::vector<uint32_t> sorted)
       : entries_(std::move(entries)), sorted_(std::move(sorted)) {}
-  const std::vector<std::pair<Value, Value>>& entries() const {
-    return entries_;
-  }
+  const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
   const std::vector<uint32_t>& sorted() const { return sorted_; }
 
  private:

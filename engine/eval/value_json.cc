@@ -34,8 +34,7 @@ absl::StatusOr<double> DoubleFromJson(const nlohmann::json& j) {
 
 absl::StatusOr<Value> ValueFromJson(const nlohmann::json& json) {
   if (!json.is_object() || json.size() != 1) {
-    return Bad("a value is an object with one key such as {\"int\": \"1\"}",
-               json);
+    return Bad("a value is an object with one key such as {\"int\": \"1\"}", json);
   }
   const std::string& kind = json.begin().key();
   const nlohmann::json& v = json.begin().value();
@@ -45,18 +44,14 @@ absl::StatusOr<Value> ValueFromJson(const nlohmann::json& json) {
     return Value::Bool(v.get<bool>());
   }
   if (kind == "int" || kind == "uint") {
-    std::string text = v.is_string()           ? v.get<std::string>()
-                       : v.is_number_integer() ? v.dump()
-                                               : "";
+    std::string text = v.is_string() ? v.get<std::string>() : v.is_number_integer() ? v.dump() : "";
     if (kind == "int") {
       int64_t i;
-      if (!absl::SimpleAtoi(text, &i))
-        return Bad("int needs a decimal string", json);
+      if (!absl::SimpleAtoi(text, &i)) return Bad("int needs a decimal string", json);
       return Value::Int(i);
     }
     uint64_t u;
-    if (!absl::SimpleAtoi(text, &u))
-      return Bad("uint needs a decimal string", json);
+    if (!absl::SimpleAtoi(text, &u)) return Bad("uint needs a decimal string", json);
     return Value::Uint(u);
   }
   if (kind == "double") {
@@ -88,12 +83,10 @@ absl::StatusOr<Value> ValueFromJson(const nlohmann::json& json) {
     return Value::List(std::move(elements));
   }
   if (kind == "map") {
-    if (!v.is_array())
-      return Bad("map needs an array of [key, value] pairs", json);
+    if (!v.is_array()) return Bad("map needs an array of [key, value] pairs", json);
     std::vector<std::pair<Value, Value>> entries;
     for (const nlohmann::json& e : v) {
-      if (!e.is_array() || e.size() != 2)
-        return Bad("a map entry is [key, value]", e);
+      if (!e.is_array() || e.size() != 2) return Bad("a map entry is [key, value]", e);
       absl::StatusOr<Value> key = ValueFromJson(e[0]);
       if (!key.ok()) return key.status();
       absl::StatusOr<Value> value = ValueFromJson(e[1]);
@@ -135,18 +128,14 @@ absl::StatusOr<Value> ValueFromJson(const nlohmann::json& json) {
 }  // namespace internal
 
 absl::StatusOr<Value> ParseJsonValue(absl::string_view json_text) {
-  nlohmann::json json =
-      nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  nlohmann::json json = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (json.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
   return internal::ValueFromJson(json);
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, Value>>> ParseJsonBindings(
-    absl::string_view json_text) {
-  nlohmann::ordered_json json = nlohmann::ordered_json::parse(
-      json_text.begin(), json_text.end(), nullptr, false);
-  if (json.is_discarded())
-    return absl::InvalidArgumentError("bindings are not valid JSON");
+absl::StatusOr<std::vector<std::pair<std::string, Value>>> ParseJsonBindings(absl::string_view json_text) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (json.is_discarded()) return absl::InvalidArgumentError("bindings are not valid JSON");
   if (!json.is_object()) {
     return absl::InvalidArgumentError(
         "bindings are a JSON object from variable name to value, e.g. {\"x\": "
@@ -154,11 +143,9 @@ absl::StatusOr<std::vector<std::pair<std::string, Value>>> ParseJsonBindings(
   }
   std::vector<std::pair<std::string, Value>> bindings;
   for (auto it = json.begin(); it != json.end(); ++it) {
-    absl::StatusOr<Value> v =
-        internal::ValueFromJson(nlohmann::json::parse(it.value().dump()));
+    absl::StatusOr<Value> v = internal::ValueFromJson(nlohmann::json::parse(it.value().dump()));
     if (!v.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("binding \"", it.key(), "\": ", v.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("binding \"", it.key(), "\": ", v.status().message()));
     }
     bindings.emplace_back(it.key(), *std::move(v));
   }

@@ -30,8 +30,7 @@ namespace proactive::eval {
 absl::StatusOr<Value> ParseJsonValue(absl::string_view json_text);
 
 // A JSON object from variable name to encoded value, in the object's order.
-absl::StatusOr<std::vector<std::pair<std::string, Value>>> ParseJsonBindings(
-    absl::string_view json_text);
+absl::StatusOr<std::vector<std::pair<std::string, Value>>> ParseJsonBindings(absl::string_view json_text);
 
 }  // namespace proactive::eval
 

@@ -16,8 +16,7 @@ constexpr double kTwoTo64 = 18446744073709551616.0;
 
 template <typename T>
 Ordering Order(T a, T b) {
-  return a < b ? Ordering::kLess
-               : (b < a ? Ordering::kGreater : Ordering::kEqual);
+  return a < b ? Ordering::kLess : (b < a ? Ordering::kGreater : Ordering::kEqual);
 }
 
 Ordering CompareIntUint(int64_t i, uint64_t u) {
@@ -48,23 +47,18 @@ Ordering Flip(Ordering o) {
   return o;
 }
 
-bool IsNumber(Value::Kind k) {
-  return k == Value::Kind::kInt || k == Value::Kind::kUint ||
-         k == Value::Kind::kDouble;
-}
+bool IsNumber(Value::Kind k) { return k == Value::Kind::kInt || k == Value::Kind::kUint || k == Value::Kind::kDouble; }
 
 Ordering CompareNumbers(const Value& a, const Value& b) {
   using K = Value::Kind;
   switch (a.kind()) {
     case K::kInt:
       if (b.kind() == K::kInt) return Order(a.int_value(), b.int_value());
-      if (b.kind() == K::kUint)
-        return CompareIntUint(a.int_value(), b.uint_value());
+      if (b.kind() == K::kUint) return CompareIntUint(a.int_value(), b.uint_value());
       return CompareIntDouble(a.int_value(), b.double_value());
     case K::kUint:
       if (b.kind() == K::kUint) return Order(a.uint_value(), b.uint_value());
-      if (b.kind() == K::kInt)
-        return Flip(CompareIntUint(b.int_value(), a.uint_value()));
+      if (b.kind() == K::kInt) return Flip(CompareIntUint(b.int_value(), a.uint_value()));
       return CompareUintDouble(a.uint_value(), b.double_value());
     default:
       if (b.kind() == K::kDouble) {
@@ -73,8 +67,7 @@ Ordering CompareNumbers(const Value& a, const Value& b) {
         }
         return Order(a.double_value(), b.double_value());
       }
-      if (b.kind() == K::kInt)
-        return Flip(CompareIntDouble(b.int_value(), a.double_value()));
+      if (b.kind() == K::kInt) return Flip(CompareIntDouble(b.int_value(), a.double_value()));
       return Flip(CompareUintDouble(b.uint_value(), a.double_value()));
   }
 }
@@ -103,8 +96,7 @@ bool ValuesEqual(const Value& a, const Value& b) {
     case K::kDate:
       return a.date_days() == b.date_days();
     case K::kMoney:
-      return a.money_cents() == b.money_cents() &&
-             a.money_currency_code() == b.money_currency_code();
+      return a.money_cents() == b.money_cents() && a.money_currency_code() == b.money_currency_code();
     case K::kList: {
       absl::Span<const Value> x = a.list_elements(), y = b.list_elements();
       if (x.size() != y.size()) return false;
@@ -123,8 +115,7 @@ bool ValuesEqual(const Value& a, const Value& b) {
       return true;
     }
     case K::kObject:
-      return a.object_value() ==
-             b.object_value();  // records are compared by identity
+      return a.object_value() == b.object_value();  // records are compared by identity
     default:
       return false;
   }
@@ -148,9 +139,7 @@ Ordering CompareValues(const Value& a, const Value& b, std::string* error) {
         return Order(a.date_days(), b.date_days());
       case K::kMoney:
         if (a.money_currency_code() != b.money_currency_code()) {
-          *error =
-              absl::StrCat("currency mismatch: cannot compare ",
-                           a.money_currency(), " with ", b.money_currency());
+          *error = absl::StrCat("currency mismatch: cannot compare ", a.money_currency(), " with ", b.money_currency());
           return Ordering::kInvalid;
         }
         return Order(a.money_cents(), b.money_cents());
@@ -158,8 +147,7 @@ Ordering CompareValues(const Value& a, const Value& b, std::string* error) {
         break;
     }
   }
-  *error = absl::StrCat("no ordering between ", TypeNameOf(a), " and ",
-                        TypeNameOf(b));
+  *error = absl::StrCat("no ordering between ", TypeNameOf(a), " and ", TypeNameOf(b));
   return Ordering::kInvalid;
 }
 
@@ -174,18 +162,14 @@ std::string FormatDoubleShortest(double d) {
   return buffer;
 }
 
-std::string FormatDurationText(const Value& duration) {
-  return FormatDurationSeconds(duration.duration_value());
-}
+std::string FormatDurationText(const Value& duration) { return FormatDurationSeconds(duration.duration_value()); }
 
 std::string FormatTimestampText(const Value& timestamp) {
   const absl::Time t = timestamp.timestamp_value();
   const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
   std::string out =
-      absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", c.year(), c.month(),
-                      c.day(), c.hour(), c.minute(), c.second());
-  const int64_t nanos =
-      absl::ToInt64Nanoseconds(t - absl::FromCivil(c, absl::UTCTimeZone()));
+      absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", c.year(), c.month(), c.day(), c.hour(), c.minute(), c.second());
+  const int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromCivil(c, absl::UTCTimeZone()));
   if (nanos != 0) {
     std::string digits = absl::StrFormat("%09d", nanos);
     while (digits.back() == '0') digits.pop_back();

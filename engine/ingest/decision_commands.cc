@@ -63,9 +63,10 @@ void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord
   change->set_legal_basis(legal_basis);
   change->set_cause(cause);
   PutDecision(batch, *d);
-  audit_->Append(batch, now,
-                 AuditRecord{"decision.status", d->decision_id(), d->case_id(), actor, StatusText(from), StatusText(to), cause},
-                 *d);
+  audit_->Append(
+      batch, now,
+      AuditRecord{"decision.status", d->decision_id(), d->case_id(), actor, StatusText(from), StatusText(to), cause},
+      *d);
 }
 
 absl::StatusOr<ContestResult> DecisionCommands::Contest(const std::string& decision_id, const std::string& actor,
@@ -133,7 +134,7 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::WithdrawOfferInto(
 }
 
 absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
-                                   const std::map<std::string, std::string>& texts, absl::Time now) {
+                                    const std::map<std::string, std::string>& texts, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return absl::OkStatus();
   StorePersonSource persons(store_);
@@ -184,7 +185,8 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   change->set_reason("the offer was accepted");
   change->set_cause(offer.decision_id());
   PutNewDecision(batch, formal);
-  audit_->Append(batch, now, AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
+  audit_->Append(batch, now,
+                 AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
                  formal);
 }
 
@@ -206,7 +208,8 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Claim(const std::str
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);
   if (!expired.empty()) {
-    audit_->Append(&batch, now, AuditRecord{"case.claim_expired", c.decision_id(), case_id, expired, "", "", ""}, before);
+    audit_->Append(&batch, now, AuditRecord{"case.claim_expired", c.decision_id(), case_id, expired, "", "", ""},
+                   before);
   }
   audit_->Append(&batch, now, AuditRecord{"case.claimed", c.decision_id(), case_id, caseworker, "", "", ""}, c);
   RETURN_IF_ERROR(store_->Write(&batch, false));
@@ -235,7 +238,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(c.decision_id()));
   const storage::v1::RecourseCase before = c;
   RETURN_IF_ERROR(proactive::Resolve(&c, caseworker, outcome, reason, legal_basis, now));
-  LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD     ? LifecycleAction::kResolveUpheld
+  LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD    ? LifecycleAction::kResolveUpheld
                            : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
                                                                      : LifecycleAction::kResolveOverturned;
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, action, now));
@@ -250,14 +253,18 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     // Reviewed before anyone was told: now they are, unless overturned.
     if (to != storage::v1::OVERTURNED) RETURN_IF_ERROR(SendDecisionMessages(&batch, d, now));
   } else {
-    const std::string outcome_fr = to == storage::v1::UPHELD ? "maintenue" : to == storage::v1::AMENDED ? "modifiée" : "annulée";
-    const std::string outcome_en = to == storage::v1::UPHELD ? "upheld" : to == storage::v1::AMENDED ? "amended" : "overturned";
+    const std::string outcome_fr = to == storage::v1::UPHELD    ? "maintenue"
+                                   : to == storage::v1::AMENDED ? "modifiée"
+                                                                : "annulée";
+    const std::string outcome_en = to == storage::v1::UPHELD    ? "upheld"
+                                   : to == storage::v1::AMENDED ? "amended"
+                                                                : "overturned";
     RETURN_IF_ERROR(Tell(&batch, d, "review",
                          {{"fr", absl::StrCat("Ville de Paris : votre contestation a été "
                                               "examinée ({title}). Décision ",
                                               outcome_fr, ". Motif : ", reason)},
-                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}). Decision ", outcome_en,
-                                              ". Reason: ", reason)}},
+                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}). Decision ",
+                                              outcome_en, ". Reason: ", reason)}},
                          now));
   }
   RETURN_IF_ERROR(store_->Write(&batch, false));

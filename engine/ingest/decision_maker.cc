@@ -42,9 +42,8 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   RuleOutcome traced = EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
   storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, traced, context_);
   if (decision.status() == storage::v1::IN_REVIEW) {
-    storage::v1::RecourseCase review =
-        NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",
-                context_.now);
+    storage::v1::RecourseCase review = NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine",
+                                               "the rule requires a review before notifying", context_.now);
     decision.set_case_id(review.case_id());
     PutCase(batch, nullptr, review);
     audit_->Append(batch, context_.now,
@@ -66,10 +65,10 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
     for (const storage::v1::OutboxMessage& m : messages) {
       PutNewMessage(batch, m);
       if (m.status() == storage::v1::MESSAGE_SUPPRESSED) {
-        audit_->Append(batch, context_.now,
-                       AuditRecord{"message.suppressed", decision.decision_id(), "", "engine", "", "opted out",
-                                   m.message_id()},
-                       m);
+        audit_->Append(
+            batch, context_.now,
+            AuditRecord{"message.suppressed", decision.decision_id(), "", "engine", "", "opted out", m.message_id()},
+            m);
       }
     }
   }

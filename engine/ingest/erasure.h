@@ -52,8 +52,7 @@ class PersonEraser {
  public:
   // `rules` may be null (then the phone attribute is "phone").
   // REQUIRES: everything outlives the eraser.
-  PersonEraser(Store* store, AuditLog* audit, DecisionCommands* commands,
-               const Swappable<RuleSet>* rules)
+  PersonEraser(Store* store, AuditLog* audit, DecisionCommands* commands, const Swappable<RuleSet>* rules)
       : store_(store), audit_(audit), commands_(commands), rules_(rules) {}
 
   // Forgets the person. NOT_FOUND naming person_id when no state is held
@@ -61,15 +60,12 @@ class PersonEraser {
   // naming the case when a recourse case about one of their decisions is
   // open: a caseworker must resolve it first (GDPR art. 17(3)(b)). Offers
   // still waiting for their answer are withdrawn. Nothing is written on error.
-  absl::StatusOr<storage::v1::ErasureRecord> Forget(
-      const ErasureRequest& request, absl::Time now);
+  absl::StatusOr<storage::v1::ErasureRecord> Forget(const ErasureRequest& request, absl::Time now);
 
   // Erases the payload of person events received more than `retention`
   // before `now`, in log order from where the last call stopped, at most
   // `max_entries` log entries per call. Writes its own batch (unsynced).
-  absl::StatusOr<RetentionProgress> EraseExpiredEvents(absl::Time now,
-                                                       absl::Duration retention,
-                                                       int max_entries);
+  absl::StatusOr<RetentionProgress> EraseExpiredEvents(absl::Time now, absl::Duration retention, int max_entries);
 
  private:
   Store* store_;
@@ -79,13 +75,11 @@ class PersonEraser {
 };
 
 // What stays of a logged person event once its payload is erased.
-storage::v1::EventLogEntry ErasedEventEntry(
-    const storage::v1::EventLogEntry& entry, absl::string_view reason,
-    absl::Time now);
+storage::v1::EventLogEntry ErasedEventEntry(const storage::v1::EventLogEntry& entry, absl::string_view reason,
+                                            absl::Time now);
 
 // The stored record of an erasure, or nullopt.
-absl::StatusOr<std::optional<storage::v1::ErasureRecord>> ReadErasure(
-    const Store& store, absl::string_view pseudonym);
+absl::StatusOr<std::optional<storage::v1::ErasureRecord>> ReadErasure(const Store& store, absl::string_view pseudonym);
 
 }  // namespace proactive
 

@@ -93,10 +93,9 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, ab
       result.sequence = seen->sequence();
       return result;
     }
-    return FieldErrorWithCode(
-        absl::StatusCode::kAlreadyExists, "event_id",
-        absl::StrCat("\"", event_id, "\" was already used for a different event (log sequence ",
-                     seen->sequence(), "); a corrected fact needs a new event_id"));
+    return FieldErrorWithCode(absl::StatusCode::kAlreadyExists, "event_id",
+                              absl::StrCat("\"", event_id, "\" was already used for a different event (log sequence ",
+                                           seen->sequence(), "); a corrected fact needs a new event_id"));
   }
   const uint64_t sequence = last_sequence_ + 1;
   IngestResult result;
@@ -277,7 +276,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   std::vector<const CompiledRule*> candidates;
   if (rules != nullptr) {
     candidates = job.kind() == storage::v1::SweepJob::BROADCAST ? rules->BroadcastRules(job.broadcast().topic())
-                                                                 : rules->DailyRules();
+                                                                : rules->DailyRules();
   }
   // The scan reads the states the rules need: the source keeps them rather
   // than reading each again.

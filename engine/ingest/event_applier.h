@@ -17,21 +17,20 @@
 
 #include <cstdint>
 #include <deque>
-#include <set>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/common/clock.h"
 #include "engine/audit/audit_log.h"
+#include "engine/common/clock.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/decision_commands.h"
 #include "engine/ingest/erasure.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/gateway_commands.h"
-#include "engine/ingest/event_validator.h"
 #include "engine/ingest/person_merge.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
@@ -99,15 +98,19 @@ class EventApplier {
  private:
   EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence,
                std::unique_ptr<AuditLog> audit)
-      : store_(store), rules_(rules), clock_(clock), last_sequence_(last_sequence), audit_(std::move(audit)),
+      : store_(store),
+        rules_(rules),
+        clock_(clock),
+        last_sequence_(last_sequence),
+        audit_(std::move(audit)),
         commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
         gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)),
         eraser_(std::make_unique<PersonEraser>(store, audit_.get(), commands_.get(), rules)) {}
   // Writes the files of `rules` once, so its decisions can be replayed.
   absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
-  absl::Status ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence,
-                           absl::Time received_at, WriteBatch* batch, int* decisions);
+  absl::Status ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence, absl::Time received_at,
+                           WriteBatch* batch, int* decisions);
   void StartSweep(storage::v1::SweepJob job, WriteBatch* batch);
 
   Store* store_;

@@ -21,38 +21,33 @@ absl::Status CheckSystemName(absl::string_view name, absl::string_view field) {
   if (name.empty()) return FieldError(field, "is required");
   if (name.size() > 64) return FieldError(field, "is longer than 64 bytes");
   for (char c : name) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
-          c == '_')) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+          c == '-' || c == '.' || c == '_')) {
       size_t bad = 0;
       if (!IsValidUtf8(name, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
-      return FieldError(field, absl::StrCat("\"", name,
-                                            "\" must be lower-case letters, digits, '-', '.' or '_'"));
+      return FieldError(field, absl::StrCat("\"", name, "\" must be lower-case letters, digits, '-', '.' or '_'"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckOccurredAt(bool has, const google::protobuf::Timestamp& ts,
-                             const IngestLimits& limits, absl::Time now) {
+absl::Status CheckOccurredAt(bool has, const google::protobuf::Timestamp& ts, const IngestLimits& limits,
+                             absl::Time now) {
   if (!has) return FieldError("occurred_at", "is required (when the fact happened, RFC 3339)");
-  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < -62135596800 ||
-      ts.seconds() > 253402300799) {
+  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < -62135596800 || ts.seconds() > 253402300799) {
     return FieldError("occurred_at", "is not a valid time");
   }
   absl::Time when = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   if (when > now + limits.max_future_skew) {
-    return FieldError("occurred_at", absl::StrCat(FormatRfc3339(when),
-                                                  " is in the future (more than ",
-                                                  absl::FormatDuration(limits.max_future_skew),
-                                                  " ahead of the engine's clock)"));
+    return FieldError("occurred_at",
+                      absl::StrCat(FormatRfc3339(when), " is in the future (more than ",
+                                   absl::FormatDuration(limits.max_future_skew), " ahead of the engine's clock)"));
   }
   return absl::OkStatus();
 }
 
 // Name of a schema attribute; error with a "did you mean" hint when unknown.
-absl::StatusOr<const AttributeSpec*> FindAttributeOrError(const AttributeSchema& schema,
-                                                          const std::string& name,
+absl::StatusOr<const AttributeSpec*> FindAttributeOrError(const AttributeSchema& schema, const std::string& name,
                                                           absl::string_view field) {
   size_t bad = 0;
   if (!IsValidUtf8(name, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
@@ -69,8 +64,8 @@ absl::Status CheckOwner(const AttributeSpec& spec, absl::string_view source, abs
   if (spec.IsOwnedBy(source)) return absl::OkStatus();
   std::string owners;
   for (const std::string& s : spec.sources) absl::StrAppend(&owners, owners.empty() ? "" : ", ", s);
-  return FieldError(field, absl::StrCat("source \"", source, "\" may not set \"", spec.name,
-                                        "\"; it is owned by: ", owners));
+  return FieldError(field,
+                    absl::StrCat("source \"", source, "\" may not set \"", spec.name, "\"; it is owned by: ", owners));
 }
 
 // Seconds and nanos only: a Timestamp parsed from the wire may also carry
@@ -81,13 +76,11 @@ void SetCanonicalTime(const google::protobuf::Timestamp& in, google::protobuf::T
 }
 
 storage::v1::Relation ToStorageRelation(v1::Relation relation) {
-  return relation == v1::RELATION_GUARDIAN ? storage::v1::RELATION_GUARDIAN
-                                           : storage::v1::RELATION_CHILD;
+  return relation == v1::RELATION_GUARDIAN ? storage::v1::RELATION_GUARDIAN : storage::v1::RELATION_CHILD;
 }
 
-absl::Status ConvertLinks(const google::protobuf::RepeatedPtrField<v1::Link>& links,
-                          absl::string_view list_name, absl::string_view person_id,
-                          std::set<std::pair<int, std::string>>* seen,
+absl::Status ConvertLinks(const google::protobuf::RepeatedPtrField<v1::Link>& links, absl::string_view list_name,
+                          absl::string_view person_id, std::set<std::pair<int, std::string>>* seen,
                           google::protobuf::RepeatedPtrField<storage::v1::LinkChange>* out) {
   for (int i = 0; i < links.size(); ++i) {
     const v1::Link& link = links[i];
@@ -100,8 +93,7 @@ absl::Status ConvertLinks(const google::protobuf::RepeatedPtrField<v1::Link>& li
       return FieldError(absl::StrCat(field, ".person_id"), "a person cannot be linked to themself");
     }
     if (!seen->emplace(static_cast<int>(link.relation()), link.person_id()).second) {
-      return FieldError(field, absl::StrCat("the link to \"", link.person_id(),
-                                            "\" appears twice in this event"));
+      return FieldError(field, absl::StrCat("the link to \"", link.person_id(), "\" appears twice in this event"));
     }
     storage::v1::LinkChange* change = out->Add();
     change->set_relation(ToStorageRelation(link.relation()));
@@ -115,8 +107,7 @@ absl::Status ConvertLinks(const google::protobuf::RepeatedPtrField<v1::Link>& li
 }
 
 absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEvent& event,
-                                                              const AttributeSchema& schema,
-                                                              const IngestLimits& limits,
+                                                              const AttributeSchema& schema, const IngestLimits& limits,
                                                               absl::Time now) {
   storage::v1::PersonEventRecord record;
   RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id"));
@@ -127,9 +118,8 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
   RETURN_IF_ERROR(CheckSystemName(event.source(), "source"));
   RETURN_IF_ERROR(CheckOccurredAt(event.has_occurred_at(), event.occurred_at(), limits, now));
   if (event.set_size() + event.removed_size() > limits.max_attributes) {
-    return FieldError("set", absl::StrCat(event.set_size() + event.removed_size(),
-                                          " attributes exceed the limit of ", limits.max_attributes,
-                                          " per event"));
+    return FieldError("set", absl::StrCat(event.set_size() + event.removed_size(), " attributes exceed the limit of ",
+                                          limits.max_attributes, " per event"));
   }
   if (event.links_added_size() + event.links_removed_size() > limits.max_links) {
     return FieldError("links_added", absl::StrCat("more than ", limits.max_links, " links in one event"));
@@ -153,16 +143,15 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
     }
     storage::v1::NamedValue* named = record.add_set();
     named->set_name(attribute.name());
-    RETURN_IF_ERROR(ToStorageValue(attribute.value(), *spec, schema.currency(),
-                                   absl::StrCat(field, ".value"), named->mutable_value()));
+    RETURN_IF_ERROR(ToStorageValue(attribute.value(), *spec, schema.currency(), absl::StrCat(field, ".value"),
+                                   named->mutable_value()));
   }
   for (int i = 0; i < event.removed_size(); ++i) {
     std::string field = absl::StrCat("removed[", i, "]");
     ASSIGN_OR_RETURN(const AttributeSpec* spec, FindAttributeOrError(schema, event.removed(i), field));
     RETURN_IF_ERROR(CheckOwner(*spec, event.source(), field));
     if (!names.insert(event.removed(i)).second) {
-      return FieldError(field, absl::StrCat("\"", event.removed(i),
-                                            "\" is both set and removed, or removed twice"));
+      return FieldError(field, absl::StrCat("\"", event.removed(i), "\" is both set and removed, or removed twice"));
     }
     record.add_removed(event.removed(i));
   }
@@ -171,35 +160,33 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
   std::sort(record.mutable_removed()->begin(), record.mutable_removed()->end());
 
   std::set<std::pair<int, std::string>> links_seen;
-  RETURN_IF_ERROR(ConvertLinks(event.links_added(), "links_added", event.person_id(), &links_seen,
-                               record.mutable_links_added()));
-  RETURN_IF_ERROR(ConvertLinks(event.links_removed(), "links_removed", event.person_id(),
-                               &links_seen, record.mutable_links_removed()));
+  RETURN_IF_ERROR(
+      ConvertLinks(event.links_added(), "links_added", event.person_id(), &links_seen, record.mutable_links_added()));
+  RETURN_IF_ERROR(ConvertLinks(event.links_removed(), "links_removed", event.person_id(), &links_seen,
+                               record.mutable_links_removed()));
   return record;
 }
 
-absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(
-    const v1::BroadcastEvent& event, const AttributeSchema& schema, const IngestLimits& limits,
-    absl::Time now) {
+absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(const v1::BroadcastEvent& event,
+                                                                    const AttributeSchema& schema,
+                                                                    const IngestLimits& limits, absl::Time now) {
   storage::v1::BroadcastEventRecord record;
   RETURN_IF_ERROR(CheckIdentifier(event.event_id(), "event_id"));
   RETURN_IF_ERROR(CheckSystemName(event.topic(), "topic"));
   const TopicSpec* topic = schema.FindTopic(event.topic());
   if (topic == nullptr) {
-    return FieldError("topic", absl::StrCat("unknown topic \"", event.topic(),
-                                            "\"; topics are declared in rules/schema.yaml"));
+    return FieldError("topic",
+                      absl::StrCat("unknown topic \"", event.topic(), "\"; topics are declared in rules/schema.yaml"));
   }
   if (event.has_area()) RETURN_IF_ERROR(CheckIdentifier(event.area(), "area"));
   RETURN_IF_ERROR(CheckSystemName(event.source(), "source"));
   if (!topic->IsOwnedBy(event.source())) {
-    return FieldError("source", absl::StrCat("source \"", event.source(),
-                                             "\" may not publish \"", topic->name, "\""));
+    return FieldError("source", absl::StrCat("source \"", event.source(), "\" may not publish \"", topic->name, "\""));
   }
-  RETURN_IF_ERROR(CheckOccurredAt(event.has_occurred_at(), event.occurred_at(),
-                                  limits, now));
+  RETURN_IF_ERROR(CheckOccurredAt(event.has_occurred_at(), event.occurred_at(), limits, now));
   if (event.fields_size() > limits.max_attributes) {
-    return FieldError("fields", absl::StrCat(event.fields_size(), " fields exceed the limit of ",
-                                             limits.max_attributes));
+    return FieldError("fields",
+                      absl::StrCat(event.fields_size(), " fields exceed the limit of ", limits.max_attributes));
   }
   record.set_event_id(event.event_id());
   record.set_topic(event.topic());
@@ -220,23 +207,20 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(
       for (const FieldSpec& f : topic->fields) known.push_back(f.name);
       std::string hint = ClosestName(field_value.name(), known);
       return FieldError(absl::StrCat(field, ".name"),
-                        absl::StrCat("topic \"", topic->name, "\" has no field \"",
-                                     field_value.name(), "\"",
+                        absl::StrCat("topic \"", topic->name, "\" has no field \"", field_value.name(), "\"",
                                      hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)")));
     }
     if (!names.insert(field_value.name()).second) {
-      return FieldError(absl::StrCat(field, ".name"),
-                        absl::StrCat("\"", field_value.name(), "\" is given twice"));
+      return FieldError(absl::StrCat(field, ".name"), absl::StrCat("\"", field_value.name(), "\" is given twice"));
     }
     storage::v1::NamedValue* named = record.add_fields();
     named->set_name(field_value.name());
-    RETURN_IF_ERROR(ToStorageValue(field_value.value(), *spec, schema.currency(),
-                                   absl::StrCat(field, ".value"), named->mutable_value()));
+    RETURN_IF_ERROR(ToStorageValue(field_value.value(), *spec, schema.currency(), absl::StrCat(field, ".value"),
+                                   named->mutable_value()));
   }
   for (const FieldSpec& f : topic->fields) {
     if (names.count(f.name) == 0) {
-      return FieldError("fields", absl::StrCat("topic \"", topic->name, "\" requires field \"",
-                                               f.name, "\""));
+      return FieldError("fields", absl::StrCat("topic \"", topic->name, "\" requires field \"", f.name, "\""));
     }
   }
   std::sort(record.mutable_fields()->begin(), record.mutable_fields()->end(),
@@ -253,20 +237,17 @@ std::string EventFingerprint(const storage::v1::EventLogEntry& entry) {
   return Sha256Digest(EncodeRecord(canonical));
 }
 
-absl::StatusOr<ValidatedEvent> ValidatePublishRequest(const v1::PublishRequest& request,
-                                                      const AttributeSchema& schema,
-                                                      const IngestLimits& limits,
-                                                      absl::Time now) {
+absl::StatusOr<ValidatedEvent> ValidatePublishRequest(const v1::PublishRequest& request, const AttributeSchema& schema,
+                                                      const IngestLimits& limits, absl::Time now) {
   size_t size = request.ByteSizeLong();
   if (size > limits.max_event_bytes) {
-    return FieldError("event", absl::StrCat(size, " bytes exceed the limit of ",
-                                            limits.max_event_bytes, " bytes per event"));
+    return FieldError("event",
+                      absl::StrCat(size, " bytes exceed the limit of ", limits.max_event_bytes, " bytes per event"));
   }
   ValidatedEvent validated;
   switch (request.event_case()) {
     case v1::PublishRequest::kPerson: {
-      ASSIGN_OR_RETURN(*validated.entry.mutable_person(),
-                       ValidatePerson(request.person(), schema, limits, now));
+      ASSIGN_OR_RETURN(*validated.entry.mutable_person(), ValidatePerson(request.person(), schema, limits, now));
       break;
     }
     case v1::PublishRequest::kBroadcast: {

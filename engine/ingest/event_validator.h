@@ -43,10 +43,8 @@ struct ValidatedEvent {
   bool is_person() const { return entry.has_person(); }
 };
 
-absl::StatusOr<ValidatedEvent> ValidatePublishRequest(const v1::PublishRequest& request,
-                                                      const AttributeSchema& schema,
-                                                      const IngestLimits& limits,
-                                                      absl::Time now);
+absl::StatusOr<ValidatedEvent> ValidatePublishRequest(const v1::PublishRequest& request, const AttributeSchema& schema,
+                                                      const IngestLimits& limits, absl::Time now);
 
 // SHA-256 of the canonical record (the entry without sequence, time or
 // fingerprint).

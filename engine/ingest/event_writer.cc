@@ -12,8 +12,7 @@ namespace {
 
 // Errors that are about one event or command, not about the storage.
 bool IsEventError(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kAlreadyExists ||
-         status.code() == absl::StatusCode::kInvalidArgument ||
+  return status.code() == absl::StatusCode::kAlreadyExists || status.code() == absl::StatusCode::kInvalidArgument ||
          status.code() == absl::StatusCode::kFailedPrecondition || status.code() == absl::StatusCode::kNotFound;
 }
 
@@ -125,11 +124,12 @@ void EventWriter::Run() {
       absl::MutexLock lock(&mu_);
       if (!sweeping) {
         // Wake up now and then for deadlines, which no event announces.
-        mu_.AwaitWithTimeout(
-            absl::Condition(
-                +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->queue_.empty() || w->stopping_; },
-                this),
-            options_.deadline_check);
+        mu_.AwaitWithTimeout(absl::Condition(
+                                 +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+                                   return !w->queue_.empty() || w->stopping_;
+                                 },
+                                 this),
+                             options_.deadline_check);
       }
       if (queue_.empty() && stopping_) break;  // unfinished sweeps resume at the next start
       size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_group));
@@ -158,7 +158,8 @@ void EventWriter::AdvanceSweep() {
   absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk);
   absl::Status status = progress.ok() ? Sync() : progress.status();
   if (!status.ok()) {
-    LogError("ingest", absl::StrCat("storage failure during a sweep, refusing events until restart: ", status.ToString()));
+    LogError("ingest",
+             absl::StrCat("storage failure during a sweep, refusing events until restart: ", status.ToString()));
     absl::MutexLock lock(&mu_);
     if (failure_.ok()) failure_ = status;
     return;
@@ -188,7 +189,8 @@ void EventWriter::ProcessDeadlines() {
   absl::Status status = processed.ok() ? Sync() : processed.status();
   absl::MutexLock lock(&mu_);
   if (!status.ok()) {
-    LogError("ingest", absl::StrCat("storage failure on deadlines, refusing events until restart: ", status.ToString()));
+    LogError("ingest",
+             absl::StrCat("storage failure on deadlines, refusing events until restart: ", status.ToString()));
     if (failure_.ok()) failure_ = status;
     return;
   }

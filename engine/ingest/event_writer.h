@@ -107,8 +107,8 @@ class EventWriter {
  private:
   struct Pending {
     std::variant<ValidatedEvent, absl::CivilDay, Command> work;
-    Done done;               // events
-    TickDone tick_done;      // ticks
+    Done done;                 // events
+    TickDone tick_done;        // ticks
     CommandDone command_done;  // commands
   };
 

@@ -22,8 +22,9 @@ enum class Keyword { kAccept, kDecline, kStop, kContest, kOther };
 
 Keyword ParseKeyword(absl::string_view word) {
   std::string w = absl::AsciiStrToUpper(word);
-  w.erase(std::remove_if(w.begin(), w.end(), [](char c) { return !absl::ascii_isalnum(static_cast<unsigned char>(c)); }),
-          w.end());
+  w.erase(
+      std::remove_if(w.begin(), w.end(), [](char c) { return !absl::ascii_isalnum(static_cast<unsigned char>(c)); }),
+      w.end());
   if (w == "OUI" || w == "YES" || w == "O" || w == "Y") return Keyword::kAccept;
   if (w == "NON" || w == "NO" || w == "N") return Keyword::kDecline;
   if (w == "STOP" || w == "ARRET" || w == "STOPP" || w == "UNSUBSCRIBE") return Keyword::kStop;
@@ -55,7 +56,8 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     if (opted_out) {
       m.set_status(storage::v1::MESSAGE_SUPPRESSED);
       PutMessage(&batch, &before, m);
-      audit_->Append(&batch, now, AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "", "opted out", id}, m);
+      audit_->Append(&batch, now, AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "", "opted out", id},
+                     m);
       continue;
     }
     if (phone.empty()) {
@@ -126,7 +128,8 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
   if (result == "letter" || result == "undeliverable") {
-    audit_->Append(&batch, now, AuditRecord{"message." + result, m.decision_id(), "", "engine", "sms", result, message_id}, m);
+    audit_->Append(&batch, now,
+                   AuditRecord{"message." + result, m.decision_id(), "", "engine", "sms", result, message_id}, m);
   }
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return result;
@@ -138,7 +141,8 @@ absl::StatusOr<storage::v1::ReplyRecord> GatewayCommands::MarkRead(const std::st
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kOutbox, key));
   if (!bytes) return absl::NotFoundError(absl::StrCat("reply_id: no reply \"", reply_id, "\""));
   ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*bytes, key));
-  if (!record.for_caseworker()) return absl::FailedPreconditionError(absl::StrCat("reply ", reply_id, " was applied, not sent to the inbox"));
+  if (!record.for_caseworker())
+    return absl::FailedPreconditionError(absl::StrCat("reply ", reply_id, " was applied, not sent to the inbox"));
   if (record.read()) return record;
   record.set_read(true);
   WriteBatch batch(*store_);

@@ -9,19 +9,16 @@ namespace {
 using google::protobuf::Timestamp;
 
 // True when a fact at (time, sequence) replaces one at (held_time, held_sequence).
-bool Supersedes(const Timestamp& time, uint64_t sequence, const Timestamp& held_time,
-                uint64_t held_sequence) {
+bool Supersedes(const Timestamp& time, uint64_t sequence, const Timestamp& held_time, uint64_t held_sequence) {
   return std::make_tuple(time.seconds(), time.nanos(), sequence) >
          std::make_tuple(held_time.seconds(), held_time.nanos(), held_sequence);
 }
 
-storage::v1::AttributeEntry* FindOrInsertAttribute(storage::v1::PersonState* state,
-                                                   const std::string& name, bool* inserted) {
+storage::v1::AttributeEntry* FindOrInsertAttribute(storage::v1::PersonState* state, const std::string& name,
+                                                   bool* inserted) {
   auto* attributes = state->mutable_attributes();
   auto it = std::lower_bound(attributes->begin(), attributes->end(), name,
-                             [](const storage::v1::AttributeEntry& e, const std::string& n) {
-                               return e.name() < n;
-                             });
+                             [](const storage::v1::AttributeEntry& e, const std::string& n) { return e.name() < n; });
   if (it != attributes->end() && it->name() == name) {
     *inserted = false;
     return &*it;
@@ -34,15 +31,13 @@ storage::v1::AttributeEntry* FindOrInsertAttribute(storage::v1::PersonState* sta
   return attributes->Mutable(index);
 }
 
-storage::v1::LinkEntry* FindOrInsertLink(storage::v1::PersonState* state,
-                                         storage::v1::Relation relation,
+storage::v1::LinkEntry* FindOrInsertLink(storage::v1::PersonState* state, storage::v1::Relation relation,
                                          const std::string& person_id, bool* inserted) {
   auto* links = state->mutable_links();
   auto key = std::make_pair(static_cast<int>(relation), person_id);
-  auto it = std::lower_bound(links->begin(), links->end(), key,
-                             [](const storage::v1::LinkEntry& e, const auto& k) {
-                               return std::make_pair(static_cast<int>(e.relation()), e.person_id()) < k;
-                             });
+  auto it = std::lower_bound(links->begin(), links->end(), key, [](const storage::v1::LinkEntry& e, const auto& k) {
+    return std::make_pair(static_cast<int>(e.relation()), e.person_id()) < k;
+  });
   if (it != links->end() && it->relation() == relation && it->person_id() == person_id) {
     *inserted = false;
     return &*it;
@@ -58,8 +53,7 @@ storage::v1::LinkEntry* FindOrInsertLink(storage::v1::PersonState* state,
 
 // Applies one link change to `state`. True when it took effect.
 bool ApplyLink(storage::v1::Relation relation, const std::string& other, bool removed,
-               const storage::v1::PersonEventRecord& event, uint64_t sequence,
-               storage::v1::PersonState* state) {
+               const storage::v1::PersonEventRecord& event, uint64_t sequence, storage::v1::PersonState* state) {
   bool inserted = false;
   storage::v1::LinkEntry* entry = FindOrInsertLink(state, relation, other, &inserted);
   if (!inserted && !Supersedes(event.occurred_at(), sequence, entry->occurred_at(), entry->sequence())) {
@@ -76,9 +70,12 @@ bool ApplyLink(storage::v1::Relation relation, const std::string& other, bool re
 
 storage::v1::Relation InverseRelation(storage::v1::Relation relation) {
   switch (relation) {
-    case storage::v1::RELATION_GUARDIAN: return storage::v1::RELATION_CHILD;
-    case storage::v1::RELATION_CHILD: return storage::v1::RELATION_GUARDIAN;
-    default: return storage::v1::RELATION_UNSPECIFIED;
+    case storage::v1::RELATION_GUARDIAN:
+      return storage::v1::RELATION_CHILD;
+    case storage::v1::RELATION_CHILD:
+      return storage::v1::RELATION_GUARDIAN;
+    default:
+      return storage::v1::RELATION_UNSPECIFIED;
   }
 }
 
@@ -118,8 +115,8 @@ PersonChanges MergePersonEvent(const storage::v1::PersonEventRecord& event, uint
 
   if (!event.household_id().empty()) {
     bool has_household = !state->household_id().empty();
-    if (!has_household || Supersedes(event.occurred_at(), sequence, state->household_occurred_at(),
-                                     state->household_sequence())) {
+    if (!has_household ||
+        Supersedes(event.occurred_at(), sequence, state->household_occurred_at(), state->household_sequence())) {
       if (state->household_id() != event.household_id()) {
         changes.household_changed = true;
         changes.previous_household = state->household_id();
@@ -135,8 +132,7 @@ PersonChanges MergePersonEvent(const storage::v1::PersonEventRecord& event, uint
   const auto apply_links = [&](const auto& links, bool removed) {
     for (const storage::v1::LinkChange& link : links) {
       if (ApplyLink(link.relation(), link.person_id(), removed, event, sequence, state)) {
-        changes.mirrors.push_back(
-            LinkMirror{link.person_id(), InverseRelation(link.relation()), removed});
+        changes.mirrors.push_back(LinkMirror{link.person_id(), InverseRelation(link.relation()), removed});
       } else {
         ++changes.late_facts;
       }
@@ -147,8 +143,8 @@ PersonChanges MergePersonEvent(const storage::v1::PersonEventRecord& event, uint
   return changes;
 }
 
-bool MergeLinkMirror(const LinkMirror& mirror, const storage::v1::PersonEventRecord& event,
-                     uint64_t sequence, storage::v1::PersonState* state) {
+bool MergeLinkMirror(const LinkMirror& mirror, const storage::v1::PersonEventRecord& event, uint64_t sequence,
+                     storage::v1::PersonState* state) {
   state->set_person_id(mirror.other_person_id);
   return ApplyLink(mirror.relation_on_other, event.person_id(), mirror.removed, event, sequence, state);
 }
@@ -156,9 +152,7 @@ bool MergeLinkMirror(const LinkMirror& mirror, const storage::v1::PersonEventRec
 const storage::v1::AttributeEntry* FindCurrentAttribute(const storage::v1::PersonState& state,
                                                         const std::string& name) {
   auto it = std::lower_bound(state.attributes().begin(), state.attributes().end(), name,
-                             [](const storage::v1::AttributeEntry& e, const std::string& n) {
-                               return e.name() < n;
-                             });
+                             [](const storage::v1::AttributeEntry& e, const std::string& n) { return e.name() < n; });
   if (it == state.attributes().end() || it->name() != name || it->removed()) return nullptr;
   return &*it;
 }

@@ -46,15 +46,14 @@ PersonChanges MergePersonEvent(const storage::v1::PersonEventRecord& event, uint
 
 // Applies the mirror of a link change made by `event` to the other person's
 // `state`. True when the state changed.
-bool MergeLinkMirror(const LinkMirror& mirror, const storage::v1::PersonEventRecord& event,
-                     uint64_t sequence, storage::v1::PersonState* state);
+bool MergeLinkMirror(const LinkMirror& mirror, const storage::v1::PersonEventRecord& event, uint64_t sequence,
+                     storage::v1::PersonState* state);
 
 // The relation seen from the other side (guardian <-> child).
 storage::v1::Relation InverseRelation(storage::v1::Relation relation);
 
 // The current (not removed) value of an attribute, or null.
-const storage::v1::AttributeEntry* FindCurrentAttribute(const storage::v1::PersonState& state,
-                                                        const std::string& name);
+const storage::v1::AttributeEntry* FindCurrentAttribute(const storage::v1::PersonState& state, const std::string& name);
 
 }  // namespace proactive
 

@@ -20,16 +20,26 @@ constexpr int64_t kMaxDurationSeconds = 315576000000;
 
 bool KindMatches(const v1::Value& value, ValueKind kind) {
   switch (kind) {
-    case ValueKind::kBool: return value.has_bool_value();
-    case ValueKind::kInt: return value.has_int_value();
-    case ValueKind::kDouble: return value.has_double_value();
-    case ValueKind::kString: return value.has_string_value();
-    case ValueKind::kDate: return value.has_date_value();
-    case ValueKind::kMoney: return value.has_money_value();
-    case ValueKind::kTimestamp: return value.has_timestamp_value();
-    case ValueKind::kDuration: return value.has_duration_value();
-    case ValueKind::kList: return value.has_list_value();
-    case ValueKind::kPerson: return value.has_person_value();
+    case ValueKind::kBool:
+      return value.has_bool_value();
+    case ValueKind::kInt:
+      return value.has_int_value();
+    case ValueKind::kDouble:
+      return value.has_double_value();
+    case ValueKind::kString:
+      return value.has_string_value();
+    case ValueKind::kDate:
+      return value.has_date_value();
+    case ValueKind::kMoney:
+      return value.has_money_value();
+    case ValueKind::kTimestamp:
+      return value.has_timestamp_value();
+    case ValueKind::kDuration:
+      return value.has_duration_value();
+    case ValueKind::kList:
+      return value.has_list_value();
+    case ValueKind::kPerson:
+      return value.has_person_value();
   }
   return false;
 }
@@ -46,20 +56,18 @@ absl::Status CheckText(absl::string_view text, size_t max_length, absl::string_v
 }
 
 // Converts a scalar (non-list) value of the expected kind.
-absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSpec& spec,
-                           absl::string_view currency, absl::string_view field,
-                           storage::v1::Value* out) {
+absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSpec& spec, absl::string_view currency,
+                           absl::string_view field, storage::v1::Value* out) {
   if (value.kind_case() == v1::Value::KIND_NOT_SET) {
-    return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ",
-                                          ValueKindName(kind)));
+    return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ", ValueKindName(kind)));
   }
   if (value.has_null_value()) {
-    return FieldError(field, absl::StrCat("null is not a value of \"", spec.name,
-                                          "\"; list the attribute in `removed` to clear it"));
+    return FieldError(
+        field, absl::StrCat("null is not a value of \"", spec.name, "\"; list the attribute in `removed` to clear it"));
   }
   if (!KindMatches(value, kind)) {
-    return FieldError(field, absl::StrCat("\"", spec.name, "\" expects ", ValueKindName(kind),
-                                          ", got ", ApiValueKindName(value)));
+    return FieldError(
+        field, absl::StrCat("\"", spec.name, "\" expects ", ValueKindName(kind), ", got ", ApiValueKindName(value)));
   }
   switch (kind) {
     case ValueKind::kBool:
@@ -67,12 +75,12 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       return absl::OkStatus();
     case ValueKind::kInt:
       if (spec.min && value.int_value() < *spec.min) {
-        return FieldError(field, absl::StrCat(value.int_value(), " is below the minimum ",
-                                              *spec.min, " of \"", spec.name, "\""));
+        return FieldError(
+            field, absl::StrCat(value.int_value(), " is below the minimum ", *spec.min, " of \"", spec.name, "\""));
       }
       if (spec.max && value.int_value() > *spec.max) {
-        return FieldError(field, absl::StrCat(value.int_value(), " is above the maximum ",
-                                              *spec.max, " of \"", spec.name, "\""));
+        return FieldError(
+            field, absl::StrCat(value.int_value(), " is above the maximum ", *spec.max, " of \"", spec.name, "\""));
       }
       out->set_int_value(value.int_value());
       return absl::OkStatus();
@@ -88,9 +96,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
         bool allowed = false;
         for (const std::string& a : spec.allowed) allowed = allowed || a == value.string_value();
         if (!allowed) {
-          return FieldError(field, absl::StrCat("\"", value.string_value(),
-                                                "\" is not one of the values of \"", spec.name,
-                                                "\": ", absl::StrJoin(spec.allowed, ", ")));
+          return FieldError(field, absl::StrCat("\"", value.string_value(), "\" is not one of the values of \"",
+                                                spec.name, "\": ", absl::StrJoin(spec.allowed, ", ")));
         }
       }
       out->set_string_value(value.string_value());
@@ -115,8 +122,7 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       RETURN_IF_ERROR(CheckText(money.currency(), 16, absl::StrCat(field, ".money_value.currency")));
       if (money.currency() != currency) {
         return FieldError(absl::StrCat(field, ".money_value.currency"),
-                          absl::StrCat("\"", money.currency(), "\" is not the schema's currency ",
-                                       currency));
+                          absl::StrCat("\"", money.currency(), "\" is not the schema's currency ", currency));
       }
       out->mutable_money_value()->set_cents(money.cents());
       out->mutable_money_value()->set_currency(money.currency());
@@ -124,8 +130,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
     }
     case ValueKind::kTimestamp: {
       const auto& ts = value.timestamp_value();
-      if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds ||
-          ts.nanos() < 0 || ts.nanos() > 999999999) {
+      if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
+          ts.nanos() > 999999999) {
         return FieldError(absl::StrCat(field, ".timestamp_value"),
                           "is outside 0001-01-01..9999-12-31 or has invalid nanos");
       }
@@ -138,10 +144,9 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
     case ValueKind::kDuration: {
       const auto& d = value.duration_value();
       bool sign_ok = (d.seconds() >= 0 && d.nanos() >= 0) || (d.seconds() <= 0 && d.nanos() <= 0);
-      if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds ||
-          d.nanos() < -999999999 || d.nanos() > 999999999 || !sign_ok) {
-        return FieldError(absl::StrCat(field, ".duration_value"),
-                          "is outside +-10000 years or has inconsistent nanos");
+      if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds || d.nanos() < -999999999 ||
+          d.nanos() > 999999999 || !sign_ok) {
+        return FieldError(absl::StrCat(field, ".duration_value"), "is outside +-10000 years or has inconsistent nanos");
       }
       out->mutable_duration_value()->set_seconds(d.seconds());
       out->mutable_duration_value()->set_nanos(d.nanos());
@@ -162,35 +167,45 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
 
 absl::string_view ApiValueKindName(const v1::Value& value) {
   switch (value.kind_case()) {
-    case v1::Value::kNullValue: return "null";
-    case v1::Value::kBoolValue: return "bool";
-    case v1::Value::kIntValue: return "int";
-    case v1::Value::kDoubleValue: return "double";
-    case v1::Value::kStringValue: return "string";
-    case v1::Value::kDateValue: return "date";
-    case v1::Value::kMoneyValue: return "money";
-    case v1::Value::kTimestampValue: return "timestamp";
-    case v1::Value::kDurationValue: return "duration";
-    case v1::Value::kListValue: return "list";
-    case v1::Value::kPersonValue: return "person";
-    case v1::Value::KIND_NOT_SET: return "nothing";
+    case v1::Value::kNullValue:
+      return "null";
+    case v1::Value::kBoolValue:
+      return "bool";
+    case v1::Value::kIntValue:
+      return "int";
+    case v1::Value::kDoubleValue:
+      return "double";
+    case v1::Value::kStringValue:
+      return "string";
+    case v1::Value::kDateValue:
+      return "date";
+    case v1::Value::kMoneyValue:
+      return "money";
+    case v1::Value::kTimestampValue:
+      return "timestamp";
+    case v1::Value::kDurationValue:
+      return "duration";
+    case v1::Value::kListValue:
+      return "list";
+    case v1::Value::kPersonValue:
+      return "person";
+    case v1::Value::KIND_NOT_SET:
+      return "nothing";
   }
   return "?";
 }
 
-absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec,
-                            absl::string_view currency, absl::string_view field,
-                            storage::v1::Value* out) {
+absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec, absl::string_view currency,
+                            absl::string_view field, storage::v1::Value* out) {
   if (spec.type.kind != ValueKind::kList) {
     return ConvertScalar(value, spec.type.kind, spec, currency, field, out);
   }
   if (!value.has_list_value()) {
     if (value.kind_case() == v1::Value::KIND_NOT_SET) {
-      return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ",
-                                            spec.type.Name()));
+      return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ", spec.type.Name()));
     }
-    return FieldError(field, absl::StrCat("\"", spec.name, "\" expects ", spec.type.Name(),
-                                          ", got ", ApiValueKindName(value)));
+    return FieldError(
+        field, absl::StrCat("\"", spec.name, "\" expects ", spec.type.Name(), ", got ", ApiValueKindName(value)));
   }
   storage::v1::ValueList* list = out->mutable_list_value();
   const auto& values = value.list_value().values();
@@ -199,8 +214,7 @@ absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec,
   }
   for (int i = 0; i < values.size(); ++i) {
     RETURN_IF_ERROR(ConvertScalar(values[i], spec.type.element, spec, currency,
-                                  absl::StrCat(field, ".list_value.values[", i, "]"),
-                                  list->add_values()));
+                                  absl::StrCat(field, ".list_value.values[", i, "]"), list->add_values()));
   }
   return absl::OkStatus();
 }

@@ -19,9 +19,8 @@ namespace proactive {
 // currency) and writes its storage form to `out`. INVALID_ARGUMENT naming
 // `field` (and the sub-field, e.g. "set[0].value.date_value.month") when it
 // does not fit. `out` is unspecified on error.
-absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec,
-                            absl::string_view currency, absl::string_view field,
-                            storage::v1::Value* out);
+absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec, absl::string_view currency,
+                            absl::string_view field, storage::v1::Value* out);
 
 // The API form of a stored value.
 v1::Value ToApiValue(const storage::v1::Value& value);

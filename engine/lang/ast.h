@@ -23,15 +23,7 @@
 namespace proactive::lang {
 
 struct Constant {
-  enum class Kind : unsigned char {
-    kNull,
-    kBool,
-    kInt,
-    kUint,
-    kDouble,
-    kString,
-    kBytes
-  };
+  enum class Kind : unsigned char { kNull, kBool, kInt, kUint, kDouble, kString, kBytes };
   Kind kind = Kind::kNull;
   bool bool_value = false;
   int64_t int_value = 0;
@@ -69,10 +61,10 @@ const char* MacroName(MacroKind kind);
 struct Reference {
   enum class Kind : unsigned char {
     kNone,
-    kVariable,  // an environment variable: `slot`, `name`
-    kLocal,     // a comprehension variable: `slot` is the local index
-    kType,      // a type name used as a value: `type_value`
-    kField,  // a field of a statically known object type: `slot` = field index
+    kVariable,    // an environment variable: `slot`, `name`
+    kLocal,       // a comprehension variable: `slot` is the local index
+    kType,        // a type name used as a value: `type_value`
+    kField,       // a field of a statically known object type: `slot` = field index
     kUnresolved,  // unchecked mode: `name` holds the message of the run-time
                   // error
   };
@@ -101,10 +93,9 @@ struct Expr {
   int32_t end = 0;
   int32_t pos = 0;  // where a caret points for this node (operator, name, ...)
 
-  Constant constant;  // kConstant
-  std::string name;   // kIdent, kSelect field, kCall function, kStruct type
-  std::unique_ptr<Expr>
-      target;  // kSelect operand, kCall receiver, kComprehension range
+  Constant constant;                        // kConstant
+  std::string name;                         // kIdent, kSelect field, kCall function, kStruct type
+  std::unique_ptr<Expr> target;             // kSelect operand, kCall receiver, kComprehension range
   bool test_only = false;                   // kSelect from has()
   std::vector<std::unique_ptr<Expr>> args;  // kCall arguments, kList elements
   std::vector<Entry> entries;               // kMap, kStruct

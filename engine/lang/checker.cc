@@ -17,8 +17,7 @@ namespace {
 constexpr int kMaxCheckDiagnostics = 25;
 
 std::string WithHint(std::string message, const std::string& suggestion) {
-  if (!suggestion.empty())
-    absl::StrAppend(&message, " (did you mean '", suggestion, "'?)");
+  if (!suggestion.empty()) absl::StrAppend(&message, " (did you mean '", suggestion, "'?)");
   return message;
 }
 
@@ -167,8 +166,7 @@ void Checker::CheckIdent(Expr& e) {
     e.type = Type::TypeOf(denoted);
     return;
   }
-  Unresolved(e, WithHint(absl::StrCat("undeclared reference to '", name, "'"),
-                         ClosestMatch(name, VisibleNames())));
+  Unresolved(e, WithHint(absl::StrCat("undeclared reference to '", name, "'"), ClosestMatch(name, VisibleNames())));
 }
 
 // `a.b.c` may name a variable "a.b.c" (or a type): the longest declared
@@ -213,9 +211,8 @@ void Checker::CheckSelect(Expr& e) {
       if (field == nullptr) {
         std::vector<std::string> names;
         for (const FieldDecl& f : object->fields()) names.push_back(f.name);
-        Report(e.pos, WithHint(absl::StrCat(object->name(), " has no field '",
-                                            e.name, "'"),
-                               ClosestMatch(e.name, names)));
+        Report(e.pos,
+               WithHint(absl::StrCat(object->name(), " has no field '", e.name, "'"), ClosestMatch(e.name, names)));
         e.type = e.test_only ? result_if_has : Type::Error();
         return;
       }
@@ -225,12 +222,9 @@ void Checker::CheckSelect(Expr& e) {
       return;
     }
     case TypeKind::kMap:
-      if (!operand.key().is_open() &&
-          operand.key().kind() != TypeKind::kString) {
-        Report(e.pos,
-               absl::StrCat("the keys of ", operand.ToString(),
-                            " are not strings: write m[key] instead of m.",
-                            e.name));
+      if (!operand.key().is_open() && operand.key().kind() != TypeKind::kString) {
+        Report(e.pos, absl::StrCat("the keys of ", operand.ToString(), " are not strings: write m[key] instead of m.",
+                                   e.name));
       }
       e.type = e.test_only ? result_if_has : operand.value();
       return;
@@ -242,13 +236,9 @@ void Checker::CheckSelect(Expr& e) {
       return;
     default:
       if (e.test_only) {
-        Report(e.pos, absl::StrCat(
-                          "has() tests a field of an object or a map, not of ",
-                          operand.ToString()));
+        Report(e.pos, absl::StrCat("has() tests a field of an object or a map, not of ", operand.ToString()));
       } else {
-        Report(e.pos,
-               absl::StrCat(operand.ToString(), " has no fields (selecting '",
-                            e.name, "')"));
+        Report(e.pos, absl::StrCat(operand.ToString(), " has no fields (selecting '", e.name, "')"));
       }
       e.type = e.test_only ? result_if_has : Type::Error();
   }
@@ -280,9 +270,7 @@ void Checker::CheckMap(Expr& e) {
       case TypeKind::kError:
         break;
       default:
-        Report(entry.key->begin,
-               absl::StrCat("map keys are int, uint, bool or string, not ",
-                            k.ToString()));
+        Report(entry.key->begin, absl::StrCat("map keys are int, uint, bool or string, not ", k.ToString()));
     }
     key = first ? k : Join(key, k);
     value = first ? v : Join(value, v);
@@ -291,8 +279,7 @@ void Checker::CheckMap(Expr& e) {
   if (first) {
     e.type = Type::Map(Type::Dyn(), Type::Dyn());
   } else {
-    e.type = Type::Map(key.is_error() ? Type::Dyn() : key,
-                       value.is_error() ? Type::Dyn() : value);
+    e.type = Type::Map(key.is_error() ? Type::Dyn() : key, value.is_error() ? Type::Dyn() : value);
   }
 }
 
@@ -300,14 +287,10 @@ void Checker::CheckMap(Expr& e) {
 // for their wrapped value.
 void Checker::CheckStruct(Expr& e) {
   static const std::pair<const char*, TypeKind> kWrappers[] = {
-      {"google.protobuf.BoolValue", TypeKind::kBool},
-      {"google.protobuf.BytesValue", TypeKind::kBytes},
-      {"google.protobuf.DoubleValue", TypeKind::kDouble},
-      {"google.protobuf.FloatValue", TypeKind::kDouble},
-      {"google.protobuf.Int32Value", TypeKind::kInt},
-      {"google.protobuf.Int64Value", TypeKind::kInt},
-      {"google.protobuf.StringValue", TypeKind::kString},
-      {"google.protobuf.UInt32Value", TypeKind::kUint},
+      {"google.protobuf.BoolValue", TypeKind::kBool},     {"google.protobuf.BytesValue", TypeKind::kBytes},
+      {"google.protobuf.DoubleValue", TypeKind::kDouble}, {"google.protobuf.FloatValue", TypeKind::kDouble},
+      {"google.protobuf.Int32Value", TypeKind::kInt},     {"google.protobuf.Int64Value", TypeKind::kInt},
+      {"google.protobuf.StringValue", TypeKind::kString}, {"google.protobuf.UInt32Value", TypeKind::kUint},
       {"google.protobuf.UInt64Value", TypeKind::kUint},
   };
   for (Entry& entry : e.entries) CheckExpr(*entry.value);
@@ -328,8 +311,7 @@ void Checker::CheckStruct(Expr& e) {
         Report(entry.pos, absl::StrCat(wrapper, " has only the field 'value'"));
       } else if (!entry.value->type.is_open() && entry.value->type != wrapped) {
         Report(entry.value->begin,
-               absl::StrCat(wrapper, ".value is ", wrapped.ToString(), ", not ",
-                            entry.value->type.ToString()));
+               absl::StrCat(wrapper, ".value is ", wrapped.ToString(), ", not ", entry.value->type.ToString()));
       }
     }
     e.ref.kind = Reference::Kind::kType;
@@ -338,22 +320,18 @@ void Checker::CheckStruct(Expr& e) {
     e.type = wrapped;
     return;
   }
-  Unresolved(e, absl::StrCat(
-                    "unknown type '", name,
-                    "': objects cannot be built in an expression, only read"));
+  Unresolved(e, absl::StrCat("unknown type '", name, "': objects cannot be built in an expression, only read"));
 }
 
 void Checker::ExpectBool(const Expr& e, const char* what) {
   if (e.type.is_open() || e.type.kind() == TypeKind::kBool) return;
-  Report(e.begin,
-         absl::StrCat(what, " must be a bool, not ", e.type.ToString()));
+  Report(e.begin, absl::StrCat(what, " must be a bool, not ", e.type.ToString()));
 }
 
 void Checker::CheckComprehension(Expr& e) {
   const Type& range = CheckExpr(*e.target);
   const bool two = !e.var2.empty();
-  const bool list_output = e.macro == MacroKind::kTransformList ||
-                           e.macro == MacroKind::kTransformMap;
+  const bool list_output = e.macro == MacroKind::kTransformList || e.macro == MacroKind::kTransformMap;
   Type first = Type::Dyn(), second = Type::Dyn();  // types of var and var2
   std::string path;
   if (const std::string* p = PathOf(*e.target)) path = *p;
@@ -374,20 +352,16 @@ void Checker::CheckComprehension(Expr& e) {
       path.clear();
       break;
     default:
-      Report(e.pos, absl::StrCat(MacroName(e.macro),
-                                 "() iterates over a list or a map, not ",
-                                 range.ToString()));
+      Report(e.pos, absl::StrCat(MacroName(e.macro), "() iterates over a list or a map, not ", range.ToString()));
       path.clear();
   }
   (void)list_output;
   const size_t saved = scope_.size();
   e.var_slot = static_cast<int>(scope_.size());
-  scope_.push_back(
-      Local{e.var, first, e.var_slot, (iterates_list && !two) ? path : ""});
+  scope_.push_back(Local{e.var, first, e.var_slot, (iterates_list && !two) ? path : ""});
   if (two) {
     e.var2_slot = static_cast<int>(scope_.size());
-    scope_.push_back(
-        Local{e.var2, second, e.var2_slot, iterates_list ? path : ""});
+    scope_.push_back(Local{e.var2, second, e.var2_slot, iterates_list ? path : ""});
   }
   local_count_ = std::max(local_count_, static_cast<int>(scope_.size()));
   if (e.filter) {
@@ -406,8 +380,7 @@ void Checker::CheckComprehension(Expr& e) {
       break;
     case MacroKind::kFilter:
       ExpectBool(*e.body, "the condition");
-      e.type =
-          Type::List(range.kind() == TypeKind::kList ? range.elem() : first);
+      e.type = Type::List(range.kind() == TypeKind::kList ? range.elem() : first);
       break;
     case MacroKind::kMap:
     case MacroKind::kTransformList:
@@ -424,13 +397,11 @@ void Checker::CheckComprehension(Expr& e) {
 
 }  // namespace internal
 
-CheckResult Check(Expr& root, absl::string_view text,
-                  const TypeEnvironment& env, const CheckOptions& options) {
+CheckResult Check(Expr& root, absl::string_view text, const TypeEnvironment& env, const CheckOptions& options) {
   return internal::Checker(text, env, options).Run(root);
 }
 
-bool LookupTypeName(absl::string_view name, const TypeEnvironment& env,
-                    Type* type) {
+bool LookupTypeName(absl::string_view name, const TypeEnvironment& env, Type* type) {
   if (name == "int")
     *type = Type::Int();
   else if (name == "uint")
@@ -466,8 +437,7 @@ bool LookupTypeName(absl::string_view name, const TypeEnvironment& env,
   return true;
 }
 
-std::string ClosestMatch(absl::string_view word,
-                         const std::vector<std::string>& candidates) {
+std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
   // Short names need a closer match: "foo" should not suggest "bool".
   size_t best_distance = word.size() <= 4 ? 2 : 3;
@@ -478,8 +448,7 @@ std::string ClosestMatch(absl::string_view word,
     for (size_t i = 1; i <= word.size(); ++i) {
       cur[0] = i;
       for (size_t j = 1; j <= c.size(); ++j) {
-        const size_t substitution =
-            prev[j - 1] + (word[i - 1] == c[j - 1] ? 0 : 1);
+        const size_t substitution = prev[j - 1] + (word[i - 1] == c[j - 1] ? 0 : 1);
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, substitution});
       }
       std::swap(prev, cur);

@@ -41,19 +41,16 @@ struct CheckResult {
 
 // Annotates `root` (types and references). `text` is the expression's text,
 // for diagnostics. `env` must outlive the use of the annotations.
-CheckResult Check(Expr& root, absl::string_view text,
-                  const TypeEnvironment& env, const CheckOptions& options = {});
+CheckResult Check(Expr& root, absl::string_view text, const TypeEnvironment& env, const CheckOptions& options = {});
 
 // The name closest to `word` among `candidates` (edit distance at most 2, or
 // 1 for words of up to 4 letters), or "" — for "did you mean" hints.
-std::string ClosestMatch(absl::string_view word,
-                         const std::vector<std::string>& candidates);
+std::string ClosestMatch(absl::string_view word, const std::vector<std::string>& candidates);
 
 // The type a built-in or declared type name denotes when used as a value
 // (`int`, `list`, `google.protobuf.Timestamp`, `date`, `person`); false when
 // `name` is not a type name.
-bool LookupTypeName(absl::string_view name, const TypeEnvironment& env,
-                    Type* type);
+bool LookupTypeName(absl::string_view name, const TypeEnvironment& env, Type* type);
 
 }  // namespace proactive::lang
 

@@ -27,9 +27,7 @@ bool IsOrderableKind(TypeKind k) {
   }
 }
 
-bool IsRelation(absl::string_view f) {
-  return f == kLess || f == kLessEquals || f == kGreater || f == kGreaterEquals;
-}
+bool IsRelation(absl::string_view f) { return f == kLess || f == kLessEquals || f == kGreater || f == kGreaterEquals; }
 
 }  // namespace
 
@@ -58,8 +56,7 @@ bool Unify(const Type& param, const Type& arg, TypeBindings* bindings) {
     case TypeKind::kType:
       return Unify(param.elem(), arg.elem(), bindings);
     case TypeKind::kMap:
-      return Unify(param.key(), arg.key(), bindings) &&
-             Unify(param.value(), arg.value(), bindings);
+      return Unify(param.key(), arg.key(), bindings) && Unify(param.value(), arg.value(), bindings);
     case TypeKind::kObject:
       return param.object() == arg.object();
     default:
@@ -71,16 +68,14 @@ Type Substitute(const Type& type, const TypeBindings& bindings) {
   switch (type.kind()) {
     case TypeKind::kParam: {
       auto it = bindings.find(type.param_name());
-      return it == bindings.end() ? Type::Dyn()
-                                  : Substitute(it->second, bindings);
+      return it == bindings.end() ? Type::Dyn() : Substitute(it->second, bindings);
     }
     case TypeKind::kList:
       return Type::List(Substitute(type.elem(), bindings));
     case TypeKind::kType:
       return Type::TypeOf(Substitute(type.elem(), bindings));
     case TypeKind::kMap:
-      return Type::Map(Substitute(type.key(), bindings),
-                       Substitute(type.value(), bindings));
+      return Type::Map(Substitute(type.key(), bindings), Substitute(type.value(), bindings));
     default:
       return type;
   }
@@ -131,8 +126,7 @@ void Checker::CheckCall(Expr& e) {
   if (e.target == nullptr) {
     if (f == kAnd || f == kOr) return CheckLogical(e);
     if (f == kConditional && e.args.size() == 3) return CheckConditional(e);
-    if ((f == kEquals || f == kNotEquals) && e.args.size() == 2)
-      return CheckEquality(e);
+    if ((f == kEquals || f == kNotEquals) && e.args.size() == 2) return CheckEquality(e);
     if (IsRelation(f) && e.args.size() == 2) return CheckRelation(e);
     if (f == kIn && e.args.size() == 2) return CheckIn(e);
     if (f == kIndex && e.args.size() == 2) return CheckIndex(e);
@@ -145,8 +139,7 @@ void Checker::CheckLogical(Expr& e) {
     const Type& t = CheckExpr(*a);
     if (!t.is_open() && t.kind() != TypeKind::kBool) {
       Report(a->begin,
-             absl::StrCat("'", OperatorDisplayName(e.name),
-                          "' needs bool operands, but this is ", t.ToString()));
+             absl::StrCat("'", OperatorDisplayName(e.name), "' needs bool operands, but this is ", t.ToString()));
     }
   }
   e.type = Type::Bool();
@@ -159,8 +152,7 @@ void Checker::CheckConditional(Expr& e) {
   const Type& b = e.args[2]->type;
   TypeBindings none;
   if (!Unify(a, b, &none) || !Unify(b, a, &none)) {
-    Report(e.pos, absl::StrCat("the two branches of ?: have different types: ",
-                               a.ToString(), " and ", b.ToString()));
+    Report(e.pos, absl::StrCat("the two branches of ?: have different types: ", a.ToString(), " and ", b.ToString()));
     e.type = Type::Error();
     return;
   }
@@ -171,9 +163,8 @@ void Checker::CheckEquality(Expr& e) {
   const Type& a = CheckExpr(*e.args[0]);
   const Type& b = CheckExpr(*e.args[1]);
   if (!Comparable(a, b)) {
-    Report(e.pos, absl::StrCat("'", OperatorDisplayName(e.name),
-                               "' compares values of one type, not ",
-                               a.ToString(), " with ", b.ToString()));
+    Report(e.pos, absl::StrCat("'", OperatorDisplayName(e.name), "' compares values of one type, not ", a.ToString(),
+                               " with ", b.ToString()));
   }
   e.type = Type::Bool();
 }
@@ -182,13 +173,10 @@ void Checker::CheckRelation(Expr& e) {
   const Type& a = CheckExpr(*e.args[0]);
   const Type& b = CheckExpr(*e.args[1]);
   if (!Orderable(a, b)) {
-    Report(e.pos,
-           absl::StrCat(
-               "no matching overload for '", OperatorDisplayName(e.name),
-               "' applied to ", Signature(e),
-               ": ordering is defined between numbers, or two values of the "
-               "same type among bool, string, bytes, timestamp, duration, "
-               "date, money"));
+    Report(e.pos, absl::StrCat("no matching overload for '", OperatorDisplayName(e.name), "' applied to ", Signature(e),
+                               ": ordering is defined between numbers, or two values of the "
+                               "same type among bool, string, bytes, timestamp, duration, "
+                               "date, money"));
   }
   e.type = Type::Bool();
 }
@@ -200,23 +188,19 @@ void Checker::CheckIn(Expr& e) {
   switch (container.kind()) {
     case TypeKind::kList:
       if (!Comparable(element, container.elem())) {
-        Report(e.pos, absl::StrCat("'in' looks for ", element.ToString(),
-                                   " in a ", container.ToString()));
+        Report(e.pos, absl::StrCat("'in' looks for ", element.ToString(), " in a ", container.ToString()));
       }
       return;
     case TypeKind::kMap:
       if (!Comparable(element, container.key())) {
-        Report(e.pos, absl::StrCat("'in' looks for a ", element.ToString(),
-                                   " key in a ", container.ToString()));
+        Report(e.pos, absl::StrCat("'in' looks for a ", element.ToString(), " key in a ", container.ToString()));
       }
       return;
     case TypeKind::kDyn:
     case TypeKind::kError:
       return;
     default:
-      Report(e.args[1]->begin,
-             absl::StrCat("'in' needs a list or a map on its right, not ",
-                          container.ToString()));
+      Report(e.args[1]->begin, absl::StrCat("'in' needs a list or a map on its right, not ", container.ToString()));
   }
 }
 
@@ -225,18 +209,14 @@ void Checker::CheckIndex(Expr& e) {
   const Type& index = CheckExpr(*e.args[1]);
   switch (operand.kind()) {
     case TypeKind::kList:
-      if (!index.is_open() && index.kind() != TypeKind::kInt &&
-          index.kind() != TypeKind::kUint) {
-        Report(e.args[1]->begin,
-               absl::StrCat("a list index is an int, not ", index.ToString()));
+      if (!index.is_open() && index.kind() != TypeKind::kInt && index.kind() != TypeKind::kUint) {
+        Report(e.args[1]->begin, absl::StrCat("a list index is an int, not ", index.ToString()));
       }
       e.type = operand.elem();
       return;
     case TypeKind::kMap:
       if (!Comparable(index, operand.key())) {
-        Report(e.args[1]->begin,
-               absl::StrCat("the keys of ", operand.ToString(), " are not ",
-                            index.ToString()));
+        Report(e.args[1]->begin, absl::StrCat("the keys of ", operand.ToString(), " are not ", index.ToString()));
       }
       e.type = operand.value();
       return;
@@ -247,8 +227,7 @@ void Checker::CheckIndex(Expr& e) {
       e.type = Type::Error();
       return;
     default:
-      Report(e.pos,
-             absl::StrCat(operand.ToString(), " cannot be indexed with []"));
+      Report(e.pos, absl::StrCat(operand.ToString(), " cannot be indexed with []"));
       e.type = Type::Error();
   }
 }
@@ -261,13 +240,11 @@ void Checker::CheckFunction(Expr& e) {
   if (decl == nullptr) {
     std::vector<std::string> names;
     for (const FunctionDecl& f : StandardFunctions()) {
-      if (f.name[0] != '_' && f.name[0] != '!' && f.name[0] != '-')
-        names.push_back(f.name);
+      if (f.name[0] != '_' && f.name[0] != '!' && f.name[0] != '-') names.push_back(f.name);
     }
     std::string message = absl::StrCat("undeclared function '", e.name, "'");
     const std::string hint = ClosestMatch(e.name, names);
-    if (!hint.empty())
-      absl::StrAppend(&message, " (did you mean '", hint, "'?)");
+    if (!hint.empty()) absl::StrAppend(&message, " (did you mean '", hint, "'?)");
     Unresolved(e, std::move(message));
     return;
   }
@@ -285,15 +262,12 @@ void Checker::CheckFunction(Expr& e) {
   if (same_style.empty()) {
     std::string message;
     if (other_style && receiver) {
-      message = absl::StrCat(e.name, "() is not a method: write ", e.name,
-                             "(x, ...)");
+      message = absl::StrCat(e.name, "() is not a method: write ", e.name, "(x, ...)");
     } else if (other_style) {
-      message =
-          absl::StrCat(e.name, "() is a method: write x.", e.name, "(...)");
+      message = absl::StrCat(e.name, "() is a method: write x.", e.name, "(...)");
     } else {
-      message =
-          absl::StrCat("no overload of '", e.name, "' takes ", arg_types.size(),
-                       " argument", arg_types.size() == 1 ? "" : "s");
+      message = absl::StrCat("no overload of '", e.name, "' takes ", arg_types.size(), " argument",
+                             arg_types.size() == 1 ? "" : "s");
     }
     Unresolved(e, std::move(message));
     return;
@@ -318,14 +292,11 @@ void Checker::CheckFunction(Expr& e) {
         params.push_back(o->params[i].ToString());
       }
       std::string sig = absl::StrCat("(", absl::StrJoin(params, ", "), ")");
-      if (receiver)
-        sig = absl::StrCat(o->params[0].ToString(), ".", e.name, sig);
+      if (receiver) sig = absl::StrCat(o->params[0].ToString(), ".", e.name, sig);
       expected.push_back(std::move(sig));
     }
-    Report(e.pos, absl::StrCat("no matching overload for '",
-                               OperatorDisplayName(e.name), "' applied to ",
-                               Signature(e), "; expected ",
-                               absl::StrJoin(expected, " or ")));
+    Report(e.pos, absl::StrCat("no matching overload for '", OperatorDisplayName(e.name), "' applied to ", Signature(e),
+                               "; expected ", absl::StrJoin(expected, " or ")));
     e.ref.overloads = same_style;  // unchecked mode: dispatch at run time
     e.type = Type::Error();
     return;

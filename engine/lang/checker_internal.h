@@ -30,8 +30,7 @@ bool Orderable(const Type& a, const Type& b);
 
 class Checker {
  public:
-  Checker(absl::string_view text, const TypeEnvironment& env,
-          const CheckOptions& options)
+  Checker(absl::string_view text, const TypeEnvironment& env, const CheckOptions& options)
       : text_(text), env_(env), options_(options) {}
 
   CheckResult Run(Expr& root);
@@ -73,9 +72,7 @@ class Checker {
 
   const Local* FindLocal(absl::string_view name) const;
   std::vector<std::string> VisibleNames() const;
-  void SetPath(const Expr& e, std::string path) {
-    paths_[&e] = std::move(path);
-  }
+  void SetPath(const Expr& e, std::string path) { paths_[&e] = std::move(path); }
   const std::string* PathOf(const Expr& e) const {
     auto it = paths_.find(&e);
     return it == paths_.end() ? nullptr : &it->second;
@@ -88,8 +85,7 @@ class Checker {
   std::vector<Local> scope_;
   int local_count_ = 0;
   absl::flat_hash_map<const Expr*, std::string> paths_;
-  absl::flat_hash_set<const Expr*>
-      extended_;  // paths continued by a parent selection
+  absl::flat_hash_set<const Expr*> extended_;  // paths continued by a parent selection
 };
 
 }  // namespace proactive::lang::internal

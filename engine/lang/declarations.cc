@@ -10,10 +10,9 @@ namespace proactive::lang {
 namespace {
 
 bool IsBuiltinTypeName(absl::string_view name) {
-  static constexpr absl::string_view kNames[] = {
-      "int",       "uint",      "double",   "bool", "string",
-      "bytes",     "list",      "map",      "type", "dyn",
-      "null_type", "timestamp", "duration", "date", "money"};
+  static constexpr absl::string_view kNames[] = {"int",       "uint",      "double",   "bool", "string",
+                                                 "bytes",     "list",      "map",      "type", "dyn",
+                                                 "null_type", "timestamp", "duration", "date", "money"};
   for (absl::string_view n : kNames) {
     if (n == name) return true;
   }
@@ -29,19 +28,15 @@ bool IsQualifiedName(absl::string_view name) {
 
 }  // namespace
 
-absl::StatusOr<ObjectType*> TypeEnvironment::DeclareObjectType(
-    absl::string_view name) {
+absl::StatusOr<ObjectType*> TypeEnvironment::DeclareObjectType(absl::string_view name) {
   if (!IsIdentifier(name) || IsReservedWord(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("object type name \"", name, "\" is not an identifier"));
+    return absl::InvalidArgumentError(absl::StrCat("object type name \"", name, "\" is not an identifier"));
   }
   if (IsBuiltinTypeName(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", name, "\" is a built-in type"));
+    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is a built-in type"));
   }
   if (object_index_.contains(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("object type \"", name, "\" is already declared"));
+    return absl::InvalidArgumentError(absl::StrCat("object type \"", name, "\" is already declared"));
   }
   auto type = std::make_shared<ObjectType>(std::string(name));
   ObjectType* raw = type.get();
@@ -50,22 +45,18 @@ absl::StatusOr<ObjectType*> TypeEnvironment::DeclareObjectType(
   return raw;
 }
 
-const ObjectType* TypeEnvironment::FindObjectType(
-    absl::string_view name) const {
+const ObjectType* TypeEnvironment::FindObjectType(absl::string_view name) const {
   auto it = object_index_.find(name);
   return it == object_index_.end() ? nullptr : it->second;
 }
 
-absl::StatusOr<int> TypeEnvironment::DeclareVariable(absl::string_view name,
-                                                     Type type) {
+absl::StatusOr<int> TypeEnvironment::DeclareVariable(absl::string_view name, Type type) {
   if (!IsQualifiedName(name)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("variable name \"", name,
-                     "\" is not an identifier (or identifiers joined by '.')"));
+        absl::StrCat("variable name \"", name, "\" is not an identifier (or identifiers joined by '.')"));
   }
   if (variable_index_.contains(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("variable \"", name, "\" is already declared"));
+    return absl::InvalidArgumentError(absl::StrCat("variable \"", name, "\" is already declared"));
   }
   const int slot = static_cast<int>(variables_.size());
   variables_.push_back(VariableDecl{std::string(name), std::move(type), slot});
@@ -73,32 +64,18 @@ absl::StatusOr<int> TypeEnvironment::DeclareVariable(absl::string_view name,
   return slot;
 }
 
-const VariableDecl* TypeEnvironment::FindVariable(
-    absl::string_view name) const {
+const VariableDecl* TypeEnvironment::FindVariable(absl::string_view name) const {
   auto it = variable_index_.find(name);
   return it == variable_index_.end() ? nullptr : &variables_[it->second];
 }
 
 absl::string_view OperatorDisplayName(absl::string_view function) {
   static const std::pair<absl::string_view, absl::string_view> kOperators[] = {
-      {kAnd, "&&"},
-      {kOr, "||"},
-      {kNot, "!"},
-      {kNegate, "-"},
-      {kConditional, "?:"},
-      {kIndex, "[]"},
-      {kIn, "in"},
-      {kEquals, "=="},
-      {kNotEquals, "!="},
-      {kLess, "<"},
-      {kLessEquals, "<="},
-      {kGreater, ">"},
-      {kGreaterEquals, ">="},
-      {kAdd, "+"},
-      {kSubtract, "-"},
-      {kMultiply, "*"},
-      {kDivide, "/"},
-      {kModulo, "%"}};
+      {kAnd, "&&"},           {kOr, "||"},    {kNot, "!"},         {kNegate, "-"},
+      {kConditional, "?:"},   {kIndex, "[]"}, {kIn, "in"},         {kEquals, "=="},
+      {kNotEquals, "!="},     {kLess, "<"},   {kLessEquals, "<="}, {kGreater, ">"},
+      {kGreaterEquals, ">="}, {kAdd, "+"},    {kSubtract, "-"},    {kMultiply, "*"},
+      {kDivide, "/"},         {kModulo, "%"}};
   for (const auto& [name, display] : kOperators) {
     if (name == function) return display;
   }

@@ -55,9 +55,7 @@ class TypeEnvironment {
   const std::vector<VariableDecl>& variables() const { return variables_; }
   int slot_count() const { return static_cast<int>(variables_.size()); }
 
-  const std::vector<std::shared_ptr<ObjectType>>& object_types() const {
-    return object_types_;
-  }
+  const std::vector<std::shared_ptr<ObjectType>>& object_types() const { return object_types_; }
 
  private:
   std::vector<std::shared_ptr<ObjectType>> object_types_;

@@ -13,21 +13,14 @@
 namespace proactive::lang {
 namespace {
 
-bool IsIdentStart(char c) {
-  return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
-bool IsIdentChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsIdentStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsIdentChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) {
-  return absl::ascii_isxdigit(static_cast<unsigned char>(c));
-}
+bool IsHexDigit(char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); }
 
 class Lexer {
  public:
-  Lexer(absl::string_view text, std::vector<Diagnostic>* diagnostics)
-      : text_(text), diagnostics_(diagnostics) {}
+  Lexer(absl::string_view text, std::vector<Diagnostic>* diagnostics) : text_(text), diagnostics_(diagnostics) {}
 
   std::vector<Token> Run() {
     std::vector<Token> tokens;
@@ -45,8 +38,7 @@ class Lexer {
   char At(size_t i) const { return i < text_.size() ? text_[i] : '\0'; }
 
   void Error(size_t offset, std::string message) {
-    diagnostics_->push_back(MakeDiagnostic(text_, static_cast<int32_t>(offset),
-                                           std::move(message)));
+    diagnostics_->push_back(MakeDiagnostic(text_, static_cast<int32_t>(offset), std::move(message)));
   }
 
   void SkipSpaceAndComments() {
@@ -55,9 +47,7 @@ class Lexer {
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
         ++pos_;
       } else if (c == '/' && At(pos_ + 1) == '/') {
-        while (pos_ < text_.size() && text_[pos_] != '\n' &&
-               text_[pos_] != '\r')
-          ++pos_;
+        while (pos_ < text_.size() && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
       } else {
         break;
       }
@@ -114,14 +104,11 @@ class Lexer {
       case '%':
         return Make(TokenKind::kPercent, begin, begin + 1);
       case '!':
-        return n == '=' ? Make(TokenKind::kNe, begin, begin + 2)
-                        : Make(TokenKind::kBang, begin, begin + 1);
+        return n == '=' ? Make(TokenKind::kNe, begin, begin + 2) : Make(TokenKind::kBang, begin, begin + 1);
       case '<':
-        return n == '=' ? Make(TokenKind::kLe, begin, begin + 2)
-                        : Make(TokenKind::kLt, begin, begin + 1);
+        return n == '=' ? Make(TokenKind::kLe, begin, begin + 2) : Make(TokenKind::kLt, begin, begin + 1);
       case '>':
-        return n == '=' ? Make(TokenKind::kGe, begin, begin + 2)
-                        : Make(TokenKind::kGt, begin, begin + 1);
+        return n == '=' ? Make(TokenKind::kGe, begin, begin + 2) : Make(TokenKind::kGt, begin, begin + 1);
       case '=':
         if (n == '=') return Make(TokenKind::kEq, begin, begin + 2);
         Error(begin, "unexpected '=': use == to compare");
@@ -139,26 +126,21 @@ class Lexer {
     }
     // One whole UTF-8 character, so the message shows it intact.
     size_t end = begin + 1;
-    while (end < text_.size() &&
-           (static_cast<unsigned char>(text_[end]) & 0xC0) == 0x80)
-      ++end;
-    Error(begin, absl::StrCat("unexpected character '",
-                              text_.substr(begin, end - begin), "'"));
+    while (end < text_.size() && (static_cast<unsigned char>(text_[end]) & 0xC0) == 0x80) ++end;
+    Error(begin, absl::StrCat("unexpected character '", text_.substr(begin, end - begin), "'"));
     return Make(TokenKind::kError, begin, end);
   }
 
   Token Number() {
     const size_t begin = pos_;
     size_t i = pos_;
-    if (At(i) == '0' && (At(i + 1) == 'x' || At(i + 1) == 'X') &&
-        IsHexDigit(At(i + 2))) {
+    if (At(i) == '0' && (At(i + 1) == 'x' || At(i + 1) == 'X') && IsHexDigit(At(i + 2))) {
       i += 2;
       uint64_t magnitude = 0;
       bool overflow = false;
       while (IsHexDigit(At(i))) {
         const char h = At(i);
-        const uint64_t d =
-            IsDigit(h) ? h - '0' : absl::ascii_tolower(h) - 'a' + 10;
+        const uint64_t d = IsDigit(h) ? h - '0' : absl::ascii_tolower(h) - 'a' + 10;
         if (magnitude > (UINT64_MAX >> 4)) overflow = true;
         magnitude = magnitude * 16 + d;
         ++i;
@@ -184,8 +166,7 @@ class Lexer {
     if (is_double) {
       Token t = Make(TokenKind::kDouble, begin, i);
       const std::string digits(text_.substr(begin, i - begin));
-      t.double_value =
-          std::strtod(digits.c_str(), nullptr);  // overflow gives infinity
+      t.double_value = std::strtod(digits.c_str(), nullptr);  // overflow gives infinity
       return t;
     }
     uint64_t magnitude = 0;
@@ -279,20 +260,16 @@ class Lexer {
     Token t;
     if (!closed) {
       const bool newline = !triple && i < text_.size();
-      Error(
-          begin,
-          newline
-              ? "string literal is not closed before the end of the line (use "
-                "''' or \"\"\" for text over several lines)"
-              : "string literal is not closed");
+      Error(begin, newline ? "string literal is not closed before the end of the line (use "
+                             "''' or \"\"\" for text over several lines)"
+                           : "string literal is not closed");
       t = Make(TokenKind::kError, begin, newline ? i : text_.size());
       return t;
     }
     t = Make(bytes ? TokenKind::kBytes : TokenKind::kString, begin, end);
     std::vector<LiteralError> errors;
-    DecodeLiteralBody(text_.substr(body_begin, body_end - body_begin),
-                      static_cast<int32_t>(body_begin), raw, bytes, &t.text,
-                      &errors);
+    DecodeLiteralBody(text_.substr(body_begin, body_end - body_begin), static_cast<int32_t>(body_begin), raw, bytes,
+                      &t.text, &errors);
     for (LiteralError& e : errors) Error(e.offset, std::move(e.message));
     if (!errors.empty()) t.kind = TokenKind::kError;
     return t;
@@ -303,8 +280,7 @@ class Lexer {
     size_t i = begin + 1;
     while (i < text_.size()) {
       const char c = text_[i];
-      if (!(IsIdentChar(c) || c == '.' || c == '-' || c == '/' || c == ' '))
-        break;
+      if (!(IsIdentChar(c) || c == '.' || c == '-' || c == '/' || c == ' ')) break;
       ++i;
     }
     if (At(i) != '`' || i == begin + 1) {
@@ -325,15 +301,13 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> Tokenize(absl::string_view text,
-                            std::vector<Diagnostic>* diagnostics) {
+std::vector<Token> Tokenize(absl::string_view text, std::vector<Diagnostic>* diagnostics) {
   return Lexer(text, diagnostics).Run();
 }
 
 std::string DescribeToken(const Token& token, absl::string_view text) {
   if (token.kind == TokenKind::kEnd) return "the end of the expression";
-  absl::string_view spelling =
-      text.substr(token.begin, token.end - token.begin);
+  absl::string_view spelling = text.substr(token.begin, token.end - token.begin);
   if (token.kind == TokenKind::kIdent) return absl::StrCat("'", spelling, "'");
   return QuoteForMessage(spelling);
 }

@@ -74,8 +74,7 @@ struct Token {
 
 // Tokenizes all of `text`; the last token is kEnd. REQUIRES: `text` is valid
 // UTF-8 (the parser checks).
-std::vector<Token> Tokenize(absl::string_view text,
-                            std::vector<Diagnostic>* diagnostics);
+std::vector<Token> Tokenize(absl::string_view text, std::vector<Diagnostic>* diagnostics);
 
 // How a token is shown in messages: "')'", "identifier 'foo'", "end of input".
 std::string DescribeToken(const Token& token, absl::string_view text);

@@ -45,16 +45,14 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
-                       bool bytes, std::string* out,
+void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw, bool bytes, std::string* out,
                        std::vector<LiteralError>* errors) {
   if (raw) {
     out->append(body.data(), body.size());
     return;
   }
   const auto error = [&](size_t at, std::string message) {
-    errors->push_back(LiteralError{body_offset + static_cast<int32_t>(at),
-                                   std::move(message)});
+    errors->push_back(LiteralError{body_offset + static_cast<int32_t>(at), std::move(message)});
   };
   // A code point (strings) or an octet (bytes) from a numeric escape.
   const auto emit_unit = [&](uint32_t value) {
@@ -74,8 +72,7 @@ void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
     }
     const size_t start = i;
     if (i + 1 >= body.size()) {
-      error(start,
-            "a backslash must be followed by an escape such as \\n or \\\\");
+      error(start, "a backslash must be followed by an escape such as \\n or \\\\");
       return;
     }
     const char e = body[i + 1];
@@ -125,20 +122,14 @@ void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
         const int digits = e == 'u' ? 4 : 8;
         const int64_t v = ReadHex(body, i, digits);
         if (v < 0) {
-          error(start,
-                absl::StrCat("\\", std::string(1, e), " must be followed by ",
-                             digits, " hex digits"));
+          error(start, absl::StrCat("\\", std::string(1, e), " must be followed by ", digits, " hex digits"));
           break;
         }
         i += digits;
         if (bytes) {
-          error(start,
-                absl::StrCat(
-                    "\\", std::string(1, e),
-                    " escapes are only allowed in strings, not in bytes"));
+          error(start, absl::StrCat("\\", std::string(1, e), " escapes are only allowed in strings, not in bytes"));
         } else if ((v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF) {
-          error(start, absl::StrFormat("\\%c%0*X is not a Unicode code point",
-                                       e, digits, v));
+          error(start, absl::StrFormat("\\%c%0*X is not a Unicode code point", e, digits, v));
         } else {
           AppendUtf8(static_cast<uint32_t>(v), out);
         }
@@ -148,21 +139,17 @@ void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
       case '1':
       case '2':
       case '3': {
-        if (i + 2 > body.size() || body[i] < '0' || body[i] > '7' ||
-            body[i + 1] < '0' || body[i + 1] > '7') {
-          error(start,
-                "an octal escape is a backslash and three digits 000 to 377");
+        if (i + 2 > body.size() || body[i] < '0' || body[i] > '7' || body[i + 1] < '0' || body[i + 1] > '7') {
+          error(start, "an octal escape is a backslash and three digits 000 to 377");
           break;
         }
-        const uint32_t v =
-            (e - '0') * 64 + (body[i] - '0') * 8 + (body[i + 1] - '0');
+        const uint32_t v = (e - '0') * 64 + (body[i] - '0') * 8 + (body[i + 1] - '0');
         i += 2;
         emit_unit(v);
         break;
       }
       default:
-        error(start,
-              absl::StrCat("unknown escape sequence \\", std::string(1, e)));
+        error(start, absl::StrCat("unknown escape sequence \\", std::string(1, e)));
         break;
     }
   }

@@ -27,8 +27,7 @@ struct LiteralError {
 // escapes denote code points (written as UTF-8); in bytes, \x and octal
 // escapes denote octets and \u / \U are mistakes. Appends one error per bad
 // escape and keeps going.
-void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw,
-                       bool bytes, std::string* out,
+void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw, bool bytes, std::string* out,
                        std::vector<LiteralError>* errors);
 
 // Appends the UTF-8 encoding of `code_point`. REQUIRES: a valid scalar value.

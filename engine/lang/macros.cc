@@ -40,8 +40,7 @@ std::unique_ptr<Expr> ErrorNode(const Expr& call) {
 }
 
 bool IsVariableName(const Expr& e) {
-  return e.kind == ExprKind::kIdent && !e.name.empty() && e.name[0] != '.' &&
-         !IsReservedWord(e.name);
+  return e.kind == ExprKind::kIdent && !e.name.empty() && e.name[0] != '.' && !IsReservedWord(e.name);
 }
 
 int Height(const std::unique_ptr<Expr>& e) { return e ? e->height : 0; }
@@ -68,15 +67,13 @@ const char* MacroName(MacroKind kind) {
   return "?";
 }
 
-std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
-                                  MacroErrorSink& sink) {
+std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& sink) {
   const size_t n = call->args.size();
   if (call->target == nullptr) {
     if (call->name != "has" || n != 1) return call;
     Expr& arg = *call->args[0];
     if (arg.kind != ExprKind::kSelect || arg.test_only) {
-      sink.MacroError(arg.begin,
-                      "has() takes a field selection, e.g. has(person.phone)");
+      sink.MacroError(arg.begin, "has() takes a field selection, e.g. has(person.phone)");
       return ErrorNode(*call);
     }
     std::unique_ptr<Expr> select = std::move(call->args[0]);
@@ -91,24 +88,19 @@ std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
   }
   if (spec == nullptr) return call;
 
-  const bool two_vars = spec->kind == MacroKind::kTransformList ||
-                        spec->kind == MacroKind::kTransformMap ||
+  const bool two_vars = spec->kind == MacroKind::kTransformList || spec->kind == MacroKind::kTransformMap ||
                         (spec->two_vars && n == spec->max_args);
   const size_t var_count = two_vars ? 2 : 1;
   for (size_t i = 0; i < var_count; ++i) {
     if (!IsVariableName(*call->args[i])) {
-      sink.MacroError(
-          call->args[i]->begin,
-          absl::StrCat("argument ", i + 1, " of ", spec->name,
-                       "() must be a variable name, e.g. list.", spec->name,
-                       two_vars ? "(i, v, ...)" : "(x, ...)"));
+      sink.MacroError(call->args[i]->begin,
+                      absl::StrCat("argument ", i + 1, " of ", spec->name, "() must be a variable name, e.g. list.",
+                                   spec->name, two_vars ? "(i, v, ...)" : "(x, ...)"));
       return ErrorNode(*call);
     }
   }
   if (two_vars && call->args[0]->name == call->args[1]->name) {
-    sink.MacroError(
-        call->args[1]->begin,
-        absl::StrCat("the two variables of ", spec->name, "() must differ"));
+    sink.MacroError(call->args[1]->begin, absl::StrCat("the two variables of ", spec->name, "() must differ"));
     return ErrorNode(*call);
   }
   auto c = std::make_unique<Expr>();
@@ -124,8 +116,7 @@ std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
   const size_t rest = n - var_count;  // 1: body; 2: filter and body
   if (rest == 2) c->filter = std::move(call->args[var_count]);
   c->body = std::move(call->args[n - 1]);
-  c->height =
-      1 + std::max({Height(c->target), Height(c->filter), Height(c->body)});
+  c->height = 1 + std::max({Height(c->target), Height(c->filter), Height(c->body)});
   return c;
 }
 

@@ -24,8 +24,7 @@ class MacroErrorSink {
 // Expands `call` (kCall) when it is a macro invocation with the macro's
 // arity; otherwise returns it unchanged. A misused macro is reported and
 // becomes a kError node covering the call.
-std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call,
-                                  MacroErrorSink& sink);
+std::unique_ptr<Expr> ExpandMacro(std::unique_ptr<Expr> call, MacroErrorSink& sink);
 
 }  // namespace proactive::lang
 

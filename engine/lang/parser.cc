@@ -18,8 +18,7 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 class Parser final : public MacroErrorSink {
  public:
-  Parser(absl::string_view text, const ParseOptions& options,
-         std::vector<Diagnostic>* diagnostics)
+  Parser(absl::string_view text, const ParseOptions& options, std::vector<Diagnostic>* diagnostics)
       : text_(text), options_(options), diagnostics_(diagnostics) {
     tokens_ = Tokenize(text, diagnostics);
   }
@@ -28,23 +27,18 @@ class Parser final : public MacroErrorSink {
     ExprPtr root = ParseExpr();
     if (Peek().kind != TokenKind::kEnd) {
       Error(Peek().begin,
-            absl::StrCat("unexpected ", DescribeToken(Peek(), text_),
-                         " after the end of the expression"));
+            absl::StrCat("unexpected ", DescribeToken(Peek(), text_), " after the end of the expression"));
     }
     return root;
   }
 
   int32_t max_id() const { return next_id_ - 1; }
 
-  void MacroError(int32_t offset, std::string message) override {
-    Error(offset, std::move(message));
-  }
+  void MacroError(int32_t offset, std::string message) override { Error(offset, std::move(message)); }
 
  private:
   // ---- tokens -------------------------------------------------------------
-  const Token& Peek(size_t ahead = 0) const {
-    return tokens_[std::min(index_ + ahead, tokens_.size() - 1)];
-  }
+  const Token& Peek(size_t ahead = 0) const { return tokens_[std::min(index_ + ahead, tokens_.size() - 1)]; }
   const Token& Advance() {
     const Token& t = tokens_[index_];
     if (index_ + 1 < tokens_.size()) ++index_;
@@ -59,16 +53,14 @@ class Parser final : public MacroErrorSink {
   bool Expect(TokenKind kind, const char* what) {
     if (Accept(kind)) return true;
     if (Peek().kind != TokenKind::kError) {
-      Error(Peek().begin, absl::StrCat("expected ", what, " but found ",
-                                       DescribeToken(Peek(), text_)));
+      Error(Peek().begin, absl::StrCat("expected ", what, " but found ", DescribeToken(Peek(), text_)));
     }
     return false;
   }
   int32_t PrevEnd() const { return index_ == 0 ? 0 : tokens_[index_ - 1].end; }
 
   void Error(int32_t offset, std::string message) {
-    if (too_deep_ || static_cast<int>(diagnostics_->size()) >= kMaxDiagnostics)
-      return;
+    if (too_deep_ || static_cast<int>(diagnostics_->size()) >= kMaxDiagnostics) return;
     if (offset == last_error_offset_) return;  // one mistake per place
     last_error_offset_ = offset;
     diagnostics_->push_back(MakeDiagnostic(text_, offset, std::move(message)));
@@ -99,18 +91,15 @@ class Parser final : public MacroErrorSink {
       // Keep the tree shallow (the checker and evaluator recurse on it).
       if (!height_reported_) {
         height_reported_ = true;
-        Error(e->pos,
-              absl::StrCat(
-                  "expression is too long to evaluate safely (more than ",
-                  kMaxHeight, " operators in a chain); split it"));
+        Error(e->pos, absl::StrCat("expression is too long to evaluate safely (more than ", kMaxHeight,
+                                   " operators in a chain); split it"));
       }
       return ErrorExpr(e->begin, e->end);
     }
     return e;
   }
 
-  ExprPtr Call(const char* function, int32_t pos, ExprPtr a,
-               ExprPtr b = nullptr, ExprPtr c = nullptr) {
+  ExprPtr Call(const char* function, int32_t pos, ExprPtr a, ExprPtr b = nullptr, ExprPtr c = nullptr) {
     const int32_t begin = std::min(a->begin, pos);
     const int32_t end = std::max({a->end, b ? b->end : 0, c ? c->end : 0});
     ExprPtr e = NewExpr(ExprKind::kCall, begin, end, pos);
@@ -129,9 +118,7 @@ class Parser final : public MacroErrorSink {
   ExprPtr ParseExpr() {
     if (too_deep_) return ErrorExpr(Peek().begin, Peek().begin);
     if (depth_ >= kMaxNesting) {
-      Error(Peek().begin,
-            absl::StrCat("expression is nested too deeply (more than ",
-                         kMaxNesting, " levels)"));
+      Error(Peek().begin, absl::StrCat("expression is nested too deeply (more than ", kMaxNesting, " levels)"));
       too_deep_ = true;
       const int32_t at = Peek().begin;
       index_ = tokens_.size() - 1;  // give up on the rest
@@ -144,8 +131,7 @@ class Parser final : public MacroErrorSink {
       ExprPtr then = ParseOr();
       Expect(TokenKind::kColon, "':' of the conditional a ? b : c");
       ExprPtr otherwise = ParseExpr();
-      cond = Call(kConditional, pos, std::move(cond), std::move(then),
-                  std::move(otherwise));
+      cond = Call(kConditional, pos, std::move(cond), std::move(then), std::move(otherwise));
     }
     --depth_;
     return cond;
@@ -201,8 +187,7 @@ class Parser final : public MacroErrorSink {
 
   ExprPtr ParseAddition() {
     ExprPtr left = ParseMultiplication();
-    while (Peek().kind == TokenKind::kPlus ||
-           Peek().kind == TokenKind::kMinus) {
+    while (Peek().kind == TokenKind::kPlus || Peek().kind == TokenKind::kMinus) {
       const char* op = Peek().kind == TokenKind::kPlus ? kAdd : kSubtract;
       const int32_t pos = Advance().begin;
       left = Call(op, pos, std::move(left), ParseMultiplication());
@@ -238,8 +223,7 @@ class Parser final : public MacroErrorSink {
       }
       ExprPtr operand = ParseMember();
       for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
-        operand = Call(kind == TokenKind::kBang ? kNot : kNegate, *it,
-                       std::move(operand));
+        operand = Call(kind == TokenKind::kBang ? kNot : kNegate, *it, std::move(operand));
       }
       return operand;
     }
@@ -254,24 +238,19 @@ class Parser final : public MacroErrorSink {
       if (k == TokenKind::kDot) {
         const int32_t dot = Advance().begin;
         const Token& name = Peek();
-        if (name.kind != TokenKind::kIdent &&
-            name.kind != TokenKind::kQuotedIdent) {
+        if (name.kind != TokenKind::kIdent && name.kind != TokenKind::kQuotedIdent) {
           if (name.kind != TokenKind::kError)
             Error(name.begin,
-                  absl::StrCat(
-                      "expected a field or function name after '.' but found ",
-                      DescribeToken(name, text_)));
+                  absl::StrCat("expected a field or function name after '.' but found ", DescribeToken(name, text_)));
           ExprPtr e = NewExpr(ExprKind::kError, operand->begin, PrevEnd(), dot);
           e->target = std::move(operand);
           operand = Finish(std::move(e));
           continue;
         }
         Advance();
-        if (name.kind == TokenKind::kIdent &&
-            Peek().kind == TokenKind::kLParen) {
+        if (name.kind == TokenKind::kIdent && Peek().kind == TokenKind::kLParen) {
           Advance();
-          ExprPtr call =
-              NewExpr(ExprKind::kCall, operand->begin, 0, name.begin);
+          ExprPtr call = NewExpr(ExprKind::kCall, operand->begin, 0, name.begin);
           call->name = name.text;
           call->target = std::move(operand);
           call->args = ParseList(TokenKind::kRParen, "')'");
@@ -279,8 +258,7 @@ class Parser final : public MacroErrorSink {
           operand = MaybeMacro(Finish(std::move(call)));
           continue;
         }
-        ExprPtr select =
-            NewExpr(ExprKind::kSelect, operand->begin, name.end, name.begin);
+        ExprPtr select = NewExpr(ExprKind::kSelect, operand->begin, name.end, name.begin);
         select->name = name.text;
         select->target = std::move(operand);
         operand = Finish(std::move(select));
@@ -300,8 +278,7 @@ class Parser final : public MacroErrorSink {
 
   static bool IsQualifiedName(const Expr& e) {
     if (e.kind == ExprKind::kIdent) return true;
-    return e.kind == ExprKind::kSelect && !e.test_only &&
-           IsQualifiedName(*e.target);
+    return e.kind == ExprKind::kSelect && !e.test_only && IsQualifiedName(*e.target);
   }
   static std::string QualifiedName(const Expr& e) {
     if (e.kind == ExprKind::kIdent) return e.name;
@@ -309,8 +286,7 @@ class Parser final : public MacroErrorSink {
   }
 
   ExprPtr MaybeMacro(ExprPtr call) {
-    return options_.enable_macros ? ExpandMacro(std::move(call), *this)
-                                  : std::move(call);
+    return options_.enable_macros ? ExpandMacro(std::move(call), *this) : std::move(call);
   }
 
   ExprPtr ParsePrimary() {
@@ -324,9 +300,7 @@ class Parser final : public MacroErrorSink {
       case TokenKind::kBytes: {
         Advance();
         ExprPtr e = NewExpr(ExprKind::kConstant, t.begin, t.end, t.begin);
-        e->constant.kind = t.kind == TokenKind::kString
-                               ? Constant::Kind::kString
-                               : Constant::Kind::kBytes;
+        e->constant.kind = t.kind == TokenKind::kString ? Constant::Kind::kString : Constant::Kind::kBytes;
         e->constant.string_value = t.text;
         return e;
       }
@@ -365,20 +339,16 @@ class Parser final : public MacroErrorSink {
         return ParseMap();
       case TokenKind::kQuotedIdent:
         Advance();
-        Error(
-            t.begin,
-            "a `quoted` name is only allowed after '.', e.g. m.`content-type`");
+        Error(t.begin, "a `quoted` name is only allowed after '.', e.g. m.`content-type`");
         return ErrorExpr(t.begin, t.end);
       case TokenKind::kError:
         Advance();  // the lexer reported it
         return ErrorExpr(t.begin, t.end);
       default: {
-        Error(t.begin, absl::StrCat("expected an expression but found ",
-                                    DescribeToken(t, text_)));
-        const bool closing =
-            t.kind == TokenKind::kRParen || t.kind == TokenKind::kRBracket ||
-            t.kind == TokenKind::kRBrace || t.kind == TokenKind::kComma ||
-            t.kind == TokenKind::kColon || t.kind == TokenKind::kEnd;
+        Error(t.begin, absl::StrCat("expected an expression but found ", DescribeToken(t, text_)));
+        const bool closing = t.kind == TokenKind::kRParen || t.kind == TokenKind::kRBracket ||
+                             t.kind == TokenKind::kRBrace || t.kind == TokenKind::kComma ||
+                             t.kind == TokenKind::kColon || t.kind == TokenKind::kEnd;
         if (!closing) Advance();
         return ErrorExpr(t.begin, closing ? t.begin : t.end);
       }
@@ -399,17 +369,13 @@ class Parser final : public MacroErrorSink {
     } else if (t.kind == TokenKind::kUint) {
       c.kind = Constant::Kind::kUint;
       c.uint_value = t.magnitude;
-      if (t.overflow)
-        Error(begin, absl::StrCat("uint literal ", spelling, " is too large"));
+      if (t.overflow) Error(begin, absl::StrCat("uint literal ", spelling, " is too large"));
     } else {
       c.kind = Constant::Kind::kInt;
       const uint64_t limit = negative ? (uint64_t{1} << 63) : INT64_MAX;
       if (t.overflow || t.magnitude > limit) {
-        Error(
-            begin,
-            absl::StrCat(
-                "int literal ", spelling,
-                " is out of range (ints are 64-bit; use a u suffix for uint)"));
+        Error(begin,
+              absl::StrCat("int literal ", spelling, " is out of range (ints are 64-bit; use a u suffix for uint)"));
       } else if (negative) {
         c.int_value = static_cast<int64_t>(0 - t.magnitude);
       } else {
@@ -426,16 +392,13 @@ class Parser final : public MacroErrorSink {
       prefix = ".";
       if (Peek().kind != TokenKind::kIdent) {
         Error(Peek().begin,
-              absl::StrCat("expected a name after the leading '.' but found ",
-                           DescribeToken(Peek(), text_)));
+              absl::StrCat("expected a name after the leading '.' but found ", DescribeToken(Peek(), text_)));
         return ErrorExpr(begin, PrevEnd());
       }
     }
     const Token& name = Advance();
     if (name.reserved) {
-      Error(name.begin,
-            absl::StrCat("'", name.text,
-                         "' is a reserved word and cannot be a name"));
+      Error(name.begin, absl::StrCat("'", name.text, "' is a reserved word and cannot be a name"));
     }
     if (Peek().kind == TokenKind::kLParen) {
       Advance();
@@ -456,11 +419,9 @@ class Parser final : public MacroErrorSink {
     while (Peek().kind != TokenKind::kEnd) {
       const TokenKind k = Peek().kind;
       if (nesting == 0 && (k == closing || k == TokenKind::kComma)) return;
-      if (k == TokenKind::kLParen || k == TokenKind::kLBracket ||
-          k == TokenKind::kLBrace) {
+      if (k == TokenKind::kLParen || k == TokenKind::kLBracket || k == TokenKind::kLBrace) {
         ++nesting;
-      } else if (k == TokenKind::kRParen || k == TokenKind::kRBracket ||
-                 k == TokenKind::kRBrace) {
+      } else if (k == TokenKind::kRParen || k == TokenKind::kRBracket || k == TokenKind::kRBrace) {
         if (nesting == 0) return;  // a closing bracket of an outer level
         --nesting;
       }
@@ -475,9 +436,7 @@ class Parser final : public MacroErrorSink {
       items.push_back(ParseExpr());
       if (Accept(TokenKind::kComma)) continue;
       if (Peek().kind == closing) break;
-      Error(Peek().begin,
-            absl::StrCat("expected ',' or ", closing_text, " but found ",
-                         DescribeToken(Peek(), text_)));
+      Error(Peek().begin, absl::StrCat("expected ',' or ", closing_text, " but found ", DescribeToken(Peek(), text_)));
       SkipTo(closing);
       if (!Accept(TokenKind::kComma)) break;
     }
@@ -488,8 +447,7 @@ class Parser final : public MacroErrorSink {
   ExprPtr ParseMap() {
     const int32_t begin = Advance().begin;
     ExprPtr map = NewExpr(ExprKind::kMap, begin, 0, begin);
-    while (Peek().kind != TokenKind::kRBrace &&
-           Peek().kind != TokenKind::kEnd) {
+    while (Peek().kind != TokenKind::kRBrace && Peek().kind != TokenKind::kEnd) {
       Entry entry;
       entry.key = ParseExpr();
       entry.pos = Peek().begin;
@@ -502,8 +460,7 @@ class Parser final : public MacroErrorSink {
       map->entries.push_back(std::move(entry));
       if (Accept(TokenKind::kComma)) continue;
       if (Peek().kind == TokenKind::kRBrace) break;
-      Error(Peek().begin, absl::StrCat("expected ',' or '}' but found ",
-                                       DescribeToken(Peek(), text_)));
+      Error(Peek().begin, absl::StrCat("expected ',' or '}' but found ", DescribeToken(Peek(), text_)));
       SkipTo(TokenKind::kRBrace);
       if (!Accept(TokenKind::kComma)) break;
     }
@@ -517,18 +474,15 @@ class Parser final : public MacroErrorSink {
     ExprPtr s = NewExpr(ExprKind::kStruct, type_name->begin, 0, type_name->pos);
     s->name = QualifiedName(*type_name);
     (void)brace;
-    while (Peek().kind != TokenKind::kRBrace &&
-           Peek().kind != TokenKind::kEnd) {
+    while (Peek().kind != TokenKind::kRBrace && Peek().kind != TokenKind::kEnd) {
       Entry entry;
       const Token& field = Peek();
       entry.pos = field.begin;
-      if (field.kind == TokenKind::kIdent ||
-          field.kind == TokenKind::kQuotedIdent) {
+      if (field.kind == TokenKind::kIdent || field.kind == TokenKind::kQuotedIdent) {
         Advance();
         entry.field = field.text;
       } else {
-        Error(field.begin, absl::StrCat("expected a field name but found ",
-                                        DescribeToken(field, text_)));
+        Error(field.begin, absl::StrCat("expected a field name but found ", DescribeToken(field, text_)));
         SkipTo(TokenKind::kRBrace);
         if (Accept(TokenKind::kComma)) continue;
         break;
@@ -542,8 +496,7 @@ class Parser final : public MacroErrorSink {
       s->entries.push_back(std::move(entry));
       if (Accept(TokenKind::kComma)) continue;
       if (Peek().kind == TokenKind::kRBrace) break;
-      Error(Peek().begin, absl::StrCat("expected ',' or '}' but found ",
-                                       DescribeToken(Peek(), text_)));
+      Error(Peek().begin, absl::StrCat("expected ',' or '}' but found ", DescribeToken(Peek(), text_)));
       SkipTo(TokenKind::kRBrace);
       if (!Accept(TokenKind::kComma)) break;
     }
@@ -571,16 +524,14 @@ ParseResult Parse(absl::string_view text, const ParseOptions& options) {
   size_t bad = 0;
   if (!IsValidUtf8(text, &bad)) {
     result.diagnostics.push_back(
-        MakeDiagnostic(text, static_cast<int32_t>(bad),
-                       "the expression is not valid UTF-8 text"));
+        MakeDiagnostic(text, static_cast<int32_t>(bad), "the expression is not valid UTF-8 text"));
     result.root = std::make_unique<Expr>();
     result.root->id = 1;
     result.max_id = 1;
     return result;
   }
   if (text.size() > static_cast<size_t>(INT32_MAX / 2)) {
-    result.diagnostics.push_back(
-        MakeDiagnostic("", 0, "the expression is too large"));
+    result.diagnostics.push_back(MakeDiagnostic("", 0, "the expression is too large"));
     result.root = std::make_unique<Expr>();
     result.root->id = 1;
     result.max_id = 1;

@@ -8,8 +8,7 @@
 namespace proactive::lang {
 
 SourcePosition PositionOf(absl::string_view text, int32_t offset) {
-  const size_t end =
-      std::min(static_cast<size_t>(std::max<int32_t>(offset, 0)), text.size());
+  const size_t end = std::min(static_cast<size_t>(std::max<int32_t>(offset, 0)), text.size());
   SourcePosition pos;
   for (size_t i = 0; i < end; ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
@@ -28,8 +27,7 @@ SourcePosition PositionOf(absl::string_view text, int32_t offset) {
   return pos;
 }
 
-Diagnostic MakeDiagnostic(absl::string_view text, int32_t offset,
-                          std::string message) {
+Diagnostic MakeDiagnostic(absl::string_view text, int32_t offset, std::string message) {
   const SourcePosition pos = PositionOf(text, offset);
   Diagnostic d;
   d.line = pos.line;

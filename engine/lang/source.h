@@ -24,8 +24,7 @@ struct SourcePosition {
 SourcePosition PositionOf(absl::string_view text, int32_t offset);
 
 // A diagnostic at `offset`, with the source line for the caret.
-Diagnostic MakeDiagnostic(absl::string_view text, int32_t offset,
-                          std::string message);
+Diagnostic MakeDiagnostic(absl::string_view text, int32_t offset, std::string message);
 
 // `text` quoted for a message: "'abc'", shortened with "..." past 40 bytes.
 std::string QuoteForMessage(absl::string_view text);

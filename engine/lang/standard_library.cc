@@ -13,15 +13,12 @@ namespace {
 class LibraryBuilder {
  public:
   // A global-style overload: f(params...).
-  LibraryBuilder& Global(const char* function, const char* id,
-                         std::vector<Type> params, Type result) {
-    Add(function,
-        OverloadDecl{id, false, std::move(params), std::move(result)});
+  LibraryBuilder& Global(const char* function, const char* id, std::vector<Type> params, Type result) {
+    Add(function, OverloadDecl{id, false, std::move(params), std::move(result)});
     return *this;
   }
   // A receiver-style overload: params[0].f(params[1...]).
-  LibraryBuilder& Member(const char* function, const char* id,
-                         std::vector<Type> params, Type result) {
+  LibraryBuilder& Member(const char* function, const char* id, std::vector<Type> params, Type result) {
     Add(function, OverloadDecl{id, true, std::move(params), std::move(result)});
     return *this;
   }
@@ -43,9 +40,8 @@ class LibraryBuilder {
 };
 
 void AddArithmetic(LibraryBuilder& b) {
-  const Type i = Type::Int(), u = Type::Uint(), d = Type::Double(),
-             s = Type::String(), by = Type::Bytes(), ts = Type::Timestamp(),
-             du = Type::Duration(), m = Type::Money(), dt = Type::Date();
+  const Type i = Type::Int(), u = Type::Uint(), d = Type::Double(), s = Type::String(), by = Type::Bytes(),
+             ts = Type::Timestamp(), du = Type::Duration(), m = Type::Money(), dt = Type::Date();
   const Type list_a = Type::List(Type::Param("A"));
   b.Global(kNot, "logical_not", {Type::Bool()}, Type::Bool())
       .Global(kNegate, "negate_int64", {i}, i)
@@ -83,8 +79,7 @@ void AddArithmetic(LibraryBuilder& b) {
 }
 
 void AddStringsAndSizes(LibraryBuilder& b) {
-  const Type s = Type::String(), by = Type::Bytes(), i = Type::Int(),
-             bo = Type::Bool();
+  const Type s = Type::String(), by = Type::Bytes(), i = Type::Int(), bo = Type::Bool();
   const Type list_a = Type::List(Type::Param("A"));
   const Type map_ab = Type::Map(Type::Param("A"), Type::Param("B"));
   b.Global("size", "size_string", {s}, i)
@@ -103,10 +98,8 @@ void AddStringsAndSizes(LibraryBuilder& b) {
 }
 
 void AddConversions(LibraryBuilder& b) {
-  const Type i = Type::Int(), u = Type::Uint(), d = Type::Double(),
-             s = Type::String(), by = Type::Bytes(), bo = Type::Bool(),
-             ts = Type::Timestamp(), du = Type::Duration(), dt = Type::Date(),
-             m = Type::Money();
+  const Type i = Type::Int(), u = Type::Uint(), d = Type::Double(), s = Type::String(), by = Type::Bytes(),
+             bo = Type::Bool(), ts = Type::Timestamp(), du = Type::Duration(), dt = Type::Date(), m = Type::Money();
   const Type a = Type::Param("A");
   b.Global("int", "int64_to_int64", {i}, i)
       .Global("int", "uint64_to_int64", {u}, i)
@@ -145,8 +138,7 @@ void AddConversions(LibraryBuilder& b) {
 }
 
 void AddTimeGetters(LibraryBuilder& b) {
-  const Type i = Type::Int(), s = Type::String(), ts = Type::Timestamp(),
-             du = Type::Duration();
+  const Type i = Type::Int(), s = Type::String(), ts = Type::Timestamp(), du = Type::Duration();
   struct Getter {
     const char* name;
     const char* id;
@@ -174,8 +166,7 @@ void AddTimeGetters(LibraryBuilder& b) {
 }
 
 void AddDatesAndMoney(LibraryBuilder& b) {
-  const Type i = Type::Int(), s = Type::String(), ts = Type::Timestamp(),
-             dt = Type::Date(), m = Type::Money();
+  const Type i = Type::Int(), s = Type::String(), ts = Type::Timestamp(), dt = Type::Date(), m = Type::Money();
   b.Global("date", "string_to_date", {s}, dt)
       .Global("date", "date_to_date", {dt}, dt)
       .Global("date", "ymd_to_date", {i, i, i}, dt)
@@ -226,8 +217,6 @@ const FunctionDecl* FindStandardFunction(absl::string_view name) {
   return it == lib.index.end() ? nullptr : &lib.functions[it->second];
 }
 
-const std::vector<FunctionDecl>& StandardFunctions() {
-  return GetLibrary().functions;
-}
+const std::vector<FunctionDecl>& StandardFunctions() { return GetLibrary().functions; }
 
 }  // namespace proactive::lang

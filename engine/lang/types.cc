@@ -10,15 +10,13 @@ namespace proactive::lang {
 
 Type Type::List(Type elem) {
   Type t(TypeKind::kList);
-  t.params_ = std::make_shared<const std::vector<Type>>(
-      std::vector<Type>{std::move(elem)});
+  t.params_ = std::make_shared<const std::vector<Type>>(std::vector<Type>{std::move(elem)});
   return t;
 }
 
 Type Type::Map(Type key, Type value) {
   Type t(TypeKind::kMap);
-  t.params_ = std::make_shared<const std::vector<Type>>(
-      std::vector<Type>{std::move(key), std::move(value)});
+  t.params_ = std::make_shared<const std::vector<Type>>(std::vector<Type>{std::move(key), std::move(value)});
   return t;
 }
 
@@ -30,8 +28,7 @@ Type Type::Object(const ObjectType* object) {
 
 Type Type::TypeOf(Type of) {
   Type t(TypeKind::kType);
-  t.params_ = std::make_shared<const std::vector<Type>>(
-      std::vector<Type>{std::move(of)});
+  t.params_ = std::make_shared<const std::vector<Type>>(std::vector<Type>{std::move(of)});
   return t;
 }
 
@@ -72,8 +69,7 @@ std::string Type::ToString() const {
     case TypeKind::kList:
       return absl::StrCat("list(", elem().ToString(), ")");
     case TypeKind::kMap:
-      return absl::StrCat("map(", key().ToString(), ", ", value().ToString(),
-                          ")");
+      return absl::StrCat("map(", key().ToString(), ", ", value().ToString(), ")");
     case TypeKind::kObject:
       return object_ == nullptr ? "object" : object_->name();
     case TypeKind::kType:
@@ -103,12 +99,10 @@ bool operator==(const Type& a, const Type& b) {
 
 absl::StatusOr<int> ObjectType::AddField(absl::string_view name, Type type) {
   if (!IsIdentifier(name) || IsReservedWord(name)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field name \"", name, "\" of ", name_, " is not an identifier"));
+    return absl::InvalidArgumentError(absl::StrCat("field name \"", name, "\" of ", name_, " is not an identifier"));
   }
   if (FindField(name) != nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name_, " already has a field named \"", name, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(name_, " already has a field named \"", name, "\""));
   }
   const int index = static_cast<int>(fields_.size());
   fields_.push_back(FieldDecl{std::string(name), std::move(type), index});
@@ -124,21 +118,17 @@ const FieldDecl* ObjectType::FindField(absl::string_view name) const {
 
 bool IsIdentifier(absl::string_view text) {
   if (text.empty()) return false;
-  if (!absl::ascii_isalpha(static_cast<unsigned char>(text[0])) &&
-      text[0] != '_')
-    return false;
+  if (!absl::ascii_isalpha(static_cast<unsigned char>(text[0])) && text[0] != '_') return false;
   for (char c : text) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_')
-      return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
   return true;
 }
 
 bool IsReservedWord(absl::string_view word) {
   static constexpr absl::string_view kReserved[] = {
-      "true",     "false",   "null",      "in",       "as",  "break",  "const",
-      "continue", "else",    "for",       "function", "if",  "import", "let",
-      "loop",     "package", "namespace", "return",   "var", "void",   "while"};
+      "true", "false",  "null", "in",   "as",      "break",     "const",  "continue", "else", "for",  "function",
+      "if",   "import", "let",  "loop", "package", "namespace", "return", "var",      "void", "while"};
   for (absl::string_view r : kReserved) {
     if (word == r) return true;
   }

@@ -74,13 +74,8 @@ class Type {
   bool is_dyn() const { return kind_ == TypeKind::kDyn; }
   bool is_error() const { return kind_ == TypeKind::kError; }
   // dyn or error: anything goes at check time.
-  bool is_open() const {
-    return kind_ == TypeKind::kDyn || kind_ == TypeKind::kError;
-  }
-  bool is_numeric() const {
-    return kind_ == TypeKind::kInt || kind_ == TypeKind::kUint ||
-           kind_ == TypeKind::kDouble;
-  }
+  bool is_open() const { return kind_ == TypeKind::kDyn || kind_ == TypeKind::kError; }
+  bool is_numeric() const { return kind_ == TypeKind::kInt || kind_ == TypeKind::kUint || kind_ == TypeKind::kDouble; }
 
   // list element, or the T of type(T). REQUIRES: kind is kList or kType.
   const Type& elem() const { return (*params_)[0]; }

@@ -106,8 +106,8 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
     values[p.name()] = ValueText(FromStorageValue(p.value()));
   }
   if (decision.has_reply_deadline()) {
-    values["deadline"] = absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()),
-                                          ZoneOf(city));
+    values["deadline"] =
+        absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()), ZoneOf(city));
   }
   std::vector<storage::v1::OutboxMessage> messages;
   for (const std::string& recipient : decision.recipients()) {

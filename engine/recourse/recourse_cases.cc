@@ -33,11 +33,11 @@ absl::Status RequireClaim(const storage::v1::RecourseCase& c, absl::string_view 
     return absl::FailedPreconditionError(absl::StrCat("case ", c.case_id(), " is already resolved"));
   }
   if (c.claimed_by() != caseworker || !IsClaimed(c, now)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "to ", what, " case ", c.case_id(), ", claim it first",
-        IsClaimed(c, now) ? absl::StrCat(" (", c.claimed_by(), " holds it until ",
-                                         FormatRfc3339(FromProtoTimestamp(c.claim_expires_at())), ")")
-                          : ""));
+    return absl::FailedPreconditionError(
+        absl::StrCat("to ", what, " case ", c.case_id(), ", claim it first",
+                     IsClaimed(c, now) ? absl::StrCat(" (", c.claimed_by(), " holds it until ",
+                                                      FormatRfc3339(FromProtoTimestamp(c.claim_expires_at())), ")")
+                                       : ""));
   }
   return absl::OkStatus();
 }
@@ -52,10 +52,14 @@ std::string ReviewCaseId(absl::string_view decision_id) { return absl::StrCat(Co
 
 absl::string_view CaseOutcomeName(storage::v1::ReviewOutcome outcome) {
   switch (outcome) {
-    case storage::v1::OUTCOME_UPHELD: return "upheld";
-    case storage::v1::OUTCOME_OVERTURNED: return "overturned";
-    case storage::v1::OUTCOME_AMENDED: return "amended";
-    default: return "none";
+    case storage::v1::OUTCOME_UPHELD:
+      return "upheld";
+    case storage::v1::OUTCOME_OVERTURNED:
+      return "overturned";
+    case storage::v1::OUTCOME_AMENDED:
+      return "amended";
+    default:
+      return "none";
   }
 }
 
@@ -90,7 +94,8 @@ absl::Status Claim(storage::v1::RecourseCase* c, absl::string_view caseworker, a
   }
   if (IsClaimed(*c, now) && c->claimed_by() != caseworker) {
     return absl::FailedPreconditionError(absl::StrCat("case ", c->case_id(), " is claimed by ", c->claimed_by(),
-                                                      " until ", FormatRfc3339(FromProtoTimestamp(c->claim_expires_at()))));
+                                                      " until ",
+                                                      FormatRfc3339(FromProtoTimestamp(c->claim_expires_at()))));
   }
   if (!c->claimed_by().empty() && !IsClaimed(*c, now) && expired_claim != nullptr) *expired_claim = c->claimed_by();
   if (c->claimed_by() != caseworker || !IsClaimed(*c, now)) c->set_claims(c->claims() + 1);

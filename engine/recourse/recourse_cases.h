@@ -69,8 +69,8 @@ void PutCase(WriteBatch* batch, const storage::v1::RecourseCase* previous, const
 
 struct CaseFilter {
   bool open_only = true;
-  std::string service;             // "" = any
-  int arrondissement = 0;          // 0 = any
+  std::string service;     // "" = any
+  int arrondissement = 0;  // 0 = any
   std::optional<absl::Time> due_before;
   size_t limit = 200;
 };

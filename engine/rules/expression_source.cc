@@ -54,8 +54,7 @@ std::vector<RawChar> RawScalarChars(absl::string_view text, int line, int column
 
 }  // namespace
 
-ExpressionSource ExpressionSourceFromScalar(const YAML::Node& node, absl::string_view file_text,
-                                            std::string what) {
+ExpressionSource ExpressionSourceFromScalar(const YAML::Node& node, absl::string_view file_text, std::string what) {
   ExpressionSource source;
   source.text = node.Scalar();
   source.what = std::move(what);

@@ -18,8 +18,7 @@ namespace proactive {
 // The scalar's value with the file position of each character. When the
 // positions cannot be recovered (escapes in quoted strings), they are left
 // empty and every diagnostic points at the scalar's start.
-ExpressionSource ExpressionSourceFromScalar(const YAML::Node& node, absl::string_view file_text,
-                                            std::string what);
+ExpressionSource ExpressionSourceFromScalar(const YAML::Node& node, absl::string_view file_text, std::string what);
 
 }  // namespace proactive
 

@@ -18,8 +18,8 @@ namespace {
 bool IsRuleId(absl::string_view id) {
   if (id.empty() || !absl::ascii_islower(static_cast<unsigned char>(id[0]))) return false;
   for (char c : id) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+          c == '.' || c == '-' || c == '_')) {
       return false;
     }
   }
@@ -39,8 +39,7 @@ std::vector<std::string> Placeholders(absl::string_view text) {
 
 class PackParser {
  public:
-  PackParser(absl::string_view text, absl::string_view file_name)
-      : file_(std::string(text), std::string(file_name)) {}
+  PackParser(absl::string_view text, absl::string_view file_name) : file_(std::string(text), std::string(file_name)) {}
 
   std::optional<PackSpec> Parse(std::vector<Diagnostic>* diagnostics) {
     PackSpec pack;
@@ -78,8 +77,7 @@ class PackParser {
     return *day;
   }
 
-  ExpressionSource Expression(const YAML::Node& parent, const char* key, std::string what,
-                              bool required) {
+  ExpressionSource Expression(const YAML::Node& parent, const char* key, std::string what, bool required) {
     const YAML::Node node = parent[key];
     if (!node) {
       if (required) file_.Error(parent, absl::StrCat("rule needs \"", key, "\" (an expression)"));
@@ -196,22 +194,29 @@ class PackParser {
     const std::string& text = node.Scalar();
     absl::Status status;
     switch (type.kind) {
-      case ValueKind::kMoney: status = ParseMoney(text).status(); break;
-      case ValueKind::kDate: status = ParseIsoDate(text).status(); break;
+      case ValueKind::kMoney:
+        status = ParseMoney(text).status();
+        break;
+      case ValueKind::kDate:
+        status = ParseIsoDate(text).status();
+        break;
       case ValueKind::kInt: {
         int64_t i;
-        if (!absl::SimpleAtoi(text, &i)) status = absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an integer"));
+        if (!absl::SimpleAtoi(text, &i))
+          status = absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an integer"));
         break;
       }
       case ValueKind::kDouble: {
         double d;
-        if (!absl::SimpleAtod(text, &d)) status = absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a number"));
+        if (!absl::SimpleAtod(text, &d))
+          status = absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a number"));
         break;
       }
       case ValueKind::kBool:
         if (text != "true" && text != "false") status = absl::InvalidArgumentError("must be true or false");
         break;
-      default: break;
+      default:
+        break;
     }
     if (!status.ok()) file_.Error(node, absl::StrCat("value: ", status.message()));
   }
@@ -228,8 +233,8 @@ class PackParser {
     rule->id = Text(node, "id", "a rule", true);
     rule->position = {YamlFile::Line(node["id"] ? node["id"] : node), YamlFile::Column(node["id"] ? node["id"] : node)};
     if (!rule->id.empty() && !IsRuleId(rule->id)) {
-      file_.Error(node["id"], absl::StrCat("rule id \"", rule->id,
-                                           "\" must be lower-case letters, digits, '.', '-' or '_'"));
+      file_.Error(node["id"],
+                  absl::StrCat("rule id \"", rule->id, "\" must be lower-case letters, digits, '.', '-' or '_'"));
     }
     rule->title = Text(node, "title", "a rule", true);
     rule->purpose = Text(node, "purpose", "a rule", true);
@@ -291,8 +296,8 @@ class PackParser {
   void ParseAction(const YAML::Node& node, RuleSpec* rule) {
     ActionSpec& action = rule->action;
     file_.CheckKeys(node, "the action",
-                    {"kind", "service", "recipients", "parameters", "reply", "message", "letter",
-                     "urgent", "review", "recourse_window_days", "review_sla_days"});
+                    {"kind", "service", "recipients", "parameters", "reply", "message", "letter", "urgent", "review",
+                     "recourse_window_days", "review_sla_days"});
     std::string kind = Text(node, "kind", "the action", true);
     if (kind == "notify") {
       action.kind = ActionKind::kNotify;
@@ -303,8 +308,8 @@ class PackParser {
     } else if (kind == "refer") {
       action.kind = ActionKind::kRefer;
     } else if (!kind.empty()) {
-      file_.Error(node["kind"], absl::StrCat("unknown action kind \"", kind,
-                                             "\"; expected notify, propose, grant or refer"));
+      file_.Error(node["kind"],
+                  absl::StrCat("unknown action kind \"", kind, "\"; expected notify, propose, grant or refer"));
     }
     action.service = Text(node, "service", "the action", true);
     if (node["recipients"]) action.recipients = Expression(node, "recipients", "action.recipients", false);
@@ -360,8 +365,7 @@ class PackParser {
           if (known.count(name) == 0) {
             file_.Error(message[language],
                         absl::StrCat("message.", language, " uses {", name,
-                                     "}, which is not an action parameter; known: ",
-                                     absl::StrJoin(known, ", ")));
+                                     "}, which is not an action parameter; known: ", absl::StrJoin(known, ", ")));
           }
         }
         action.message[language] = text;
@@ -377,7 +381,8 @@ class PackParser {
     }
     if (node["recourse_window_days"]) {
       if (auto days = file_.Int(node["recourse_window_days"], "recourse_window_days")) {
-        if (*days < 1 || *days > 3650) file_.Error(node["recourse_window_days"], "recourse_window_days must be in 1..3650");
+        if (*days < 1 || *days > 3650)
+          file_.Error(node["recourse_window_days"], "recourse_window_days must be in 1..3650");
         action.recourse_window_days = static_cast<int>(*days);
       }
     }
@@ -396,10 +401,14 @@ class PackParser {
 
 absl::string_view ActionKindName(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kNotify: return "notify";
-    case ActionKind::kPropose: return "propose";
-    case ActionKind::kGrant: return "grant";
-    case ActionKind::kRefer: return "refer";
+    case ActionKind::kNotify:
+      return "notify";
+    case ActionKind::kPropose:
+      return "propose";
+    case ActionKind::kGrant:
+      return "grant";
+    case ActionKind::kRefer:
+      return "refer";
   }
   return "?";
 }
@@ -446,8 +455,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         }
       }
       if (root["recourse_window_days"]) {
-        city.recourse_window_days = static_cast<int>(
-            file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));
+        city.recourse_window_days =
+            static_cast<int>(file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));
       }
       if (root["review_sla_days"]) {
         city.review_sla_days = static_cast<int>(file.Int(root["review_sla_days"], "review_sla_days").value_or(61));

@@ -45,15 +45,15 @@ enum class WithoutReply { kLapse, kAccept };
 struct ActionSpec {
   ActionKind kind = ActionKind::kNotify;
   std::string service;
-  std::optional<ExpressionSource> recipients;  // list(person); default: the subject
+  std::optional<ExpressionSource> recipients;                        // list(person); default: the subject
   std::vector<std::pair<std::string, ExpressionSource>> parameters;  // declaration order
   // propose only
   int reply_deadline_days = 0;
   WithoutReply without_reply = WithoutReply::kLapse;
   std::map<std::string, std::string> message;  // language -> template
-  bool letter = false;   // fall back to a postal letter without a phone
-  bool urgent = false;   // may be sent during quiet hours
-  std::string review;    // "" or "before_notify"
+  bool letter = false;                         // fall back to a postal letter without a phone
+  bool urgent = false;                         // may be sent during quiet hours
+  std::string review;                          // "" or "before_notify"
   std::optional<int> recourse_window_days;
   std::optional<int> review_sla_days;  // time a caseworker has to review a contest
 };

@@ -10,12 +10,18 @@ namespace proactive {
 
 eval::Value FromStorageValue(const storage::v1::Value& value) {
   switch (value.kind_case()) {
-    case storage::v1::Value::kNullValue: return eval::Value::Null();
-    case storage::v1::Value::kBoolValue: return eval::Value::Bool(value.bool_value());
-    case storage::v1::Value::kIntValue: return eval::Value::Int(value.int_value());
-    case storage::v1::Value::kDoubleValue: return eval::Value::Double(value.double_value());
-    case storage::v1::Value::kStringValue: return eval::Value::String(value.string_value());
-    case storage::v1::Value::kDateDays: return eval::Value::DateFromEpochDays(value.date_days());
+    case storage::v1::Value::kNullValue:
+      return eval::Value::Null();
+    case storage::v1::Value::kBoolValue:
+      return eval::Value::Bool(value.bool_value());
+    case storage::v1::Value::kIntValue:
+      return eval::Value::Int(value.int_value());
+    case storage::v1::Value::kDoubleValue:
+      return eval::Value::Double(value.double_value());
+    case storage::v1::Value::kStringValue:
+      return eval::Value::String(value.string_value());
+    case storage::v1::Value::kDateDays:
+      return eval::Value::DateFromEpochDays(value.date_days());
     case storage::v1::Value::kMoneyValue:
       return eval::Value::Money(value.money_value().cents(), value.money_value().currency());
     case storage::v1::Value::kTimestampValue:
@@ -29,8 +35,10 @@ eval::Value FromStorageValue(const storage::v1::Value& value) {
       for (const storage::v1::Value& v : value.list_value().values()) elements.push_back(FromStorageValue(v));
       return eval::Value::List(std::move(elements));
     }
-    case storage::v1::Value::kPersonId: return eval::Value::String(value.person_id());
-    case storage::v1::Value::KIND_NOT_SET: break;
+    case storage::v1::Value::kPersonId:
+      return eval::Value::String(value.person_id());
+    case storage::v1::Value::KIND_NOT_SET:
+      break;
   }
   return eval::Value::Null();
 }
@@ -163,8 +171,7 @@ absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::strin
     ASSIGN_OR_RETURN(const storage::v1::PersonState* other, source->Find(link.person_id()));
     if (other == nullptr) continue;
     PersonRecord* record = graph->AddRecord(env, other);
-    (link.relation() == storage::v1::RELATION_GUARDIAN ? guardians : children)
-        .push_back(eval::Value::Object(record));
+    (link.relation() == storage::v1::RELATION_GUARDIAN ? guardians : children).push_back(eval::Value::Object(record));
   }
   graph->subject_->SetLinks(std::move(guardians), std::move(children));
   std::vector<eval::Value> members;

@@ -99,9 +99,8 @@ struct GraphNeeds {
 class PersonGraph {
  public:
   // NOT_FOUND when the subject is unknown to `source`.
-  static absl::StatusOr<std::unique_ptr<PersonGraph>> Build(const std::string& subject_id,
-                                                            const RuleEnvironment& env, PersonSource* source,
-                                                            GraphNeeds needs = GraphNeeds());
+  static absl::StatusOr<std::unique_ptr<PersonGraph>> Build(const std::string& subject_id, const RuleEnvironment& env,
+                                                            PersonSource* source, GraphNeeds needs = GraphNeeds());
 
   const PersonRecord& subject() const { return *subject_; }
   const HouseholdRecord& household() const { return *household_; }

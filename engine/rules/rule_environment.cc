@@ -8,16 +8,26 @@ namespace proactive {
 lang::Type LanguageType(const TypeSpec& type) {
   const auto scalar = [](ValueKind kind) {
     switch (kind) {
-      case ValueKind::kBool: return lang::Type::Bool();
-      case ValueKind::kInt: return lang::Type::Int();
-      case ValueKind::kDouble: return lang::Type::Double();
-      case ValueKind::kString: return lang::Type::String();
-      case ValueKind::kDate: return lang::Type::Date();
-      case ValueKind::kMoney: return lang::Type::Money();
-      case ValueKind::kTimestamp: return lang::Type::Timestamp();
-      case ValueKind::kDuration: return lang::Type::Duration();
-      case ValueKind::kPerson: return lang::Type::String();  // a person id
-      case ValueKind::kList: break;
+      case ValueKind::kBool:
+        return lang::Type::Bool();
+      case ValueKind::kInt:
+        return lang::Type::Int();
+      case ValueKind::kDouble:
+        return lang::Type::Double();
+      case ValueKind::kString:
+        return lang::Type::String();
+      case ValueKind::kDate:
+        return lang::Type::Date();
+      case ValueKind::kMoney:
+        return lang::Type::Money();
+      case ValueKind::kTimestamp:
+        return lang::Type::Timestamp();
+      case ValueKind::kDuration:
+        return lang::Type::Duration();
+      case ValueKind::kPerson:
+        return lang::Type::String();  // a person id
+      case ValueKind::kList:
+        break;
     }
     return lang::Type::Dyn();
   };
@@ -25,12 +35,11 @@ lang::Type LanguageType(const TypeSpec& type) {
   return scalar(type.kind);
 }
 
-int SchoolYear(absl::CivilDay today) {
-  return static_cast<int>(today.month() >= 9 ? today.year() + 1 : today.year());
-}
+int SchoolYear(absl::CivilDay today) { return static_cast<int>(today.month() >= 9 ? today.year() + 1 : today.year()); }
 
-absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(
-    const AttributeSchema& schema, const TopicSpec* topic, const std::vector<ParameterSpec>& parameters) {
+absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(const AttributeSchema& schema,
+                                                                         const TopicSpec* topic,
+                                                                         const std::vector<ParameterSpec>& parameters) {
   std::unique_ptr<RuleEnvironment> env(new RuleEnvironment());
   lang::TypeEnvironment& types = env->types_;
   ASSIGN_OR_RETURN(env->person_type_, types.DeclareObjectType("person"));
@@ -43,8 +52,8 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(
   for (const AttributeSpec& attribute : schema.attributes()) {
     absl::StatusOr<int> index = person->AddField(attribute.name, LanguageType(attribute.type));
     if (!index.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("attribute \"", attribute.name,
-                                                     "\" clashes with a built-in field of person"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute \"", attribute.name, "\" clashes with a built-in field of person"));
     }
     fields.attribute.push_back(*index);
   }
@@ -53,8 +62,7 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(
                    env->household_type_->AddField("members", lang::Type::List(lang::Type::Object(person))));
 
   ASSIGN_OR_RETURN(env->person_slot_, types.DeclareVariable("person", lang::Type::Object(person)));
-  ASSIGN_OR_RETURN(env->household_slot_,
-                   types.DeclareVariable("household", lang::Type::Object(env->household_type_)));
+  ASSIGN_OR_RETURN(env->household_slot_, types.DeclareVariable("household", lang::Type::Object(env->household_type_)));
   ASSIGN_OR_RETURN(env->today_slot_, types.DeclareVariable("today", lang::Type::Date()));
   ASSIGN_OR_RETURN(env->school_year_slot_, types.DeclareVariable("school_year", lang::Type::Int()));
   if (topic != nullptr) {
@@ -66,8 +74,8 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(
     for (const FieldSpec& field : topic->fields) {
       absl::StatusOr<int> index = env->broadcast_type_->AddField(field.name, LanguageType(field.type));
       if (!index.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("field \"", field.name, "\" of topic \"", topic->name,
-                                                       "\" clashes with topic or area"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("field \"", field.name, "\" of topic \"", topic->name, "\" clashes with topic or area"));
       }
     }
     ASSIGN_OR_RETURN(env->broadcast_slot_,

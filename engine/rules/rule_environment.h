@@ -37,8 +37,8 @@ class RuleEnvironment {
  public:
   // `topic` is null for rules not triggered by a broadcast. INVALID_ARGUMENT
   // when a parameter's name clashes with a built-in variable.
-  static absl::StatusOr<std::unique_ptr<RuleEnvironment>> Create(
-      const AttributeSchema& schema, const TopicSpec* topic, const std::vector<ParameterSpec>& parameters);
+  static absl::StatusOr<std::unique_ptr<RuleEnvironment>> Create(const AttributeSchema& schema, const TopicSpec* topic,
+                                                                 const std::vector<ParameterSpec>& parameters);
 
   const lang::TypeEnvironment& types() const { return types_; }
 
@@ -71,8 +71,7 @@ class RuleEnvironment {
   PersonFields person_fields_;
   int household_id_field_ = -1;
   int household_members_field_ = -1;
-  int person_slot_ = -1, household_slot_ = -1, today_slot_ = -1, school_year_slot_ = -1,
-      broadcast_slot_ = -1;
+  int person_slot_ = -1, household_slot_ = -1, today_slot_ = -1, school_year_slot_ = -1, broadcast_slot_ = -1;
   std::vector<int> parameter_slots_;
 };
 

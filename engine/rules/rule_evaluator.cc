@@ -49,7 +49,8 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
       int i = 0;
       for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
         bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
-        if (link.removed() || guardian != (parts[1] == "guardians") || graph.Find(link.person_id()) == nullptr) continue;
+        if (link.removed() || guardian != (parts[1] == "guardians") || graph.Find(link.person_id()) == nullptr)
+          continue;
         add_link(absl::StrCat(path, "[", i++, "]"), link.person_id());
       }
       continue;
@@ -71,7 +72,8 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
         bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
         if (link.removed() || guardian != (parts[1] == "guardians")) continue;
         const PersonRecord* other = graph.Find(link.person_id());
-        if (other != nullptr) AddInput(absl::StrCat("person.", parts[1], "[", i, "].", parts[2]), *other, parts[2], &inputs);
+        if (other != nullptr)
+          AddInput(absl::StrCat("person.", parts[1], "[", i, "].", parts[2]), *other, parts[2], &inputs);
         ++i;
       }
     } else if (parts[0] == "household" && parts.size() == 3 && parts[1] == "members") {
@@ -105,12 +107,24 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
 storage::v1::Value ToStorage(const eval::Value& value) {
   storage::v1::Value out;
   switch (value.kind()) {
-    case eval::Value::Kind::kBool: out.set_bool_value(value.bool_value()); break;
-    case eval::Value::Kind::kInt: out.set_int_value(value.int_value()); break;
-    case eval::Value::Kind::kUint: out.set_int_value(static_cast<int64_t>(value.uint_value())); break;
-    case eval::Value::Kind::kDouble: out.set_double_value(value.double_value()); break;
-    case eval::Value::Kind::kString: out.set_string_value(std::string(value.string_value())); break;
-    case eval::Value::Kind::kDate: out.set_date_days(static_cast<int32_t>(value.date_days())); break;
+    case eval::Value::Kind::kBool:
+      out.set_bool_value(value.bool_value());
+      break;
+    case eval::Value::Kind::kInt:
+      out.set_int_value(value.int_value());
+      break;
+    case eval::Value::Kind::kUint:
+      out.set_int_value(static_cast<int64_t>(value.uint_value()));
+      break;
+    case eval::Value::Kind::kDouble:
+      out.set_double_value(value.double_value());
+      break;
+    case eval::Value::Kind::kString:
+      out.set_string_value(std::string(value.string_value()));
+      break;
+    case eval::Value::Kind::kDate:
+      out.set_date_days(static_cast<int32_t>(value.date_days()));
+      break;
     case eval::Value::Kind::kMoney:
       out.mutable_money_value()->set_cents(value.money_cents());
       out.mutable_money_value()->set_currency(value.money_currency());
@@ -152,14 +166,22 @@ storage::v1::Value ToStorageValue(const eval::Value& value) { return ToStorage(v
 
 std::string ValueText(const eval::Value& value) {
   switch (value.kind()) {
-    case eval::Value::Kind::kString: return std::string(value.string_value());
-    case eval::Value::Kind::kInt: return absl::StrCat(value.int_value());
-    case eval::Value::Kind::kUint: return absl::StrCat(value.uint_value());
-    case eval::Value::Kind::kBool: return value.bool_value() ? "true" : "false";
-    case eval::Value::Kind::kDate: return FormatIsoDate(value.date_value());
-    case eval::Value::Kind::kMoney: return FormatMoney(Money{value.money_cents(), value.money_currency()});
-    case eval::Value::Kind::kTimestamp: return FormatRfc3339(value.timestamp_value());
-    case eval::Value::Kind::kDuration: return FormatDurationSeconds(value.duration_value());
+    case eval::Value::Kind::kString:
+      return std::string(value.string_value());
+    case eval::Value::Kind::kInt:
+      return absl::StrCat(value.int_value());
+    case eval::Value::Kind::kUint:
+      return absl::StrCat(value.uint_value());
+    case eval::Value::Kind::kBool:
+      return value.bool_value() ? "true" : "false";
+    case eval::Value::Kind::kDate:
+      return FormatIsoDate(value.date_value());
+    case eval::Value::Kind::kMoney:
+      return FormatMoney(Money{value.money_cents(), value.money_currency()});
+    case eval::Value::Kind::kTimestamp:
+      return FormatRfc3339(value.timestamp_value());
+    case eval::Value::Kind::kDuration:
+      return FormatDurationSeconds(value.duration_value());
     case eval::Value::Kind::kList: {
       std::vector<std::string> items;
       for (const eval::Value& e : value.list_elements()) items.push_back(ValueText(e));
@@ -171,7 +193,8 @@ std::string ValueText(const eval::Value& value) {
       const eval::Value* id_value = id == nullptr ? nullptr : object->Field(id->index);
       return id_value != nullptr ? ValueText(*id_value) : object->object_type().name();
     }
-    default: return eval::FormatValue(value);
+    default:
+      return eval::FormatValue(value);
   }
 }
 

@@ -66,8 +66,8 @@ class RuleSetBuilder {
 
     set_ = std::shared_ptr<RuleSet>(new RuleSet());
     std::vector<Diagnostic> schema_diagnostics;
-    absl::StatusOr<AttributeSchema> schema = AttributeSchema::Parse(schema_file->text, schema_file->path,
-                                                                    &schema_diagnostics);
+    absl::StatusOr<AttributeSchema> schema =
+        AttributeSchema::Parse(schema_file->text, schema_file->path, &schema_diagnostics);
     Append(std::move(schema_diagnostics));
     std::optional<CitySpec> city = ParseCityFile(city_file->text, city_file->path, diagnostics_);
     if (!schema.ok() || !city) return Failed();
@@ -101,13 +101,11 @@ class RuleSetBuilder {
 
  private:
   absl::Status Failed() {
-    return absl::InvalidArgumentError(absl::StrCat(diagnostics_->size(),
-                                                   diagnostics_->size() == 1 ? " mistake" : " mistakes",
-                                                   " in the rule packs"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(diagnostics_->size(), diagnostics_->size() == 1 ? " mistake" : " mistakes", " in the rule packs"));
   }
 
-  void Error(const std::string& file, int line, int column, absl::string_view message,
-             const std::string& text = "") {
+  void Error(const std::string& file, int line, int column, absl::string_view message, const std::string& text = "") {
     diagnostics_->push_back(Diagnostic{file, line, column, std::string(message), SourceLine(text, line)});
   }
 
@@ -166,9 +164,8 @@ class RuleSetBuilder {
     }
   }
 
-  std::shared_ptr<const eval::Program> CompileExpression(const ExpressionSource& source,
-                                                         const RuleEnvironment& env, const PackSpec& pack,
-                                                         const std::string& text,
+  std::shared_ptr<const eval::Program> CompileExpression(const ExpressionSource& source, const RuleEnvironment& env,
+                                                         const PackSpec& pack, const std::string& text,
                                                          std::optional<lang::Type> expected) {
     if (source.text.empty()) return nullptr;  // the parser already reported it
     eval::CompileOptions options;
@@ -193,8 +190,8 @@ class RuleSetBuilder {
     rule->pack = pack;
     rule->env = env;
     const auto error_at_rule = [&](absl::string_view message) {
-      Error(pack_spec.file, spec.position.line, spec.position.column,
-            absl::StrCat("rule \"", spec.id, "\": ", message), text);
+      Error(pack_spec.file, spec.position.line, spec.position.column, absl::StrCat("rule \"", spec.id, "\": ", message),
+            text);
     };
     if (set_->by_id_.count(spec.id) > 0) {
       error_at_rule(absl::StrCat("the id is also used in ", set_->by_id_[spec.id]->pack->file));
@@ -252,7 +249,8 @@ class RuleSetBuilder {
       for (const CompiledParameter& parameter : pack->parameters) {
         if (parameter.spec.name != parts[0]) continue;
         version.Update(parameter.spec.name);
-        for (const DatedValue& v : parameter.spec.values) version.Update(absl::StrCat(FormatIsoDate(v.since), "=", v.text));
+        for (const DatedValue& v : parameter.spec.values)
+          version.Update(absl::StrCat(FormatIsoDate(v.since), "=", v.text));
       }
     }
     if (!spec.trigger.events.empty()) {
@@ -291,7 +289,7 @@ absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory
 }
 
 absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetFromDirectory(const std::string& directory,
-                                                                         std::vector<Diagnostic>* diagnostics) {
+                                                                        std::vector<Diagnostic>* diagnostics) {
   absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(directory);
   if (!files.ok()) return files.status();
   return CompileRuleSet(*files, diagnostics);

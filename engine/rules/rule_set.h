@@ -117,7 +117,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<
 // Reads every *.yaml under `directory` (recursively) and compiles them.
 absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory);
 absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetFromDirectory(const std::string& directory,
-                                                                         std::vector<Diagnostic>* diagnostics);
+                                                                        std::vector<Diagnostic>* diagnostics);
 
 }  // namespace proactive
 

@@ -200,7 +200,8 @@ class TestsParser {
       for (const auto& entry : node["fields"]) {
         const FieldSpec* field = topic->FindField(entry.first.Scalar());
         if (field == nullptr) {
-          file_.Error(entry.first, absl::StrCat("topic \"", topic->name, "\" has no field \"", entry.first.Scalar(), "\""));
+          file_.Error(entry.first,
+                      absl::StrCat("topic \"", topic->name, "\" has no field \"", entry.first.Scalar(), "\""));
           continue;
         }
         std::optional<storage::v1::Value> value = ReadValue(entry.second, field->type, field->name);
@@ -225,7 +226,8 @@ class TestsParser {
     if (node["recipients"]) test->expect_recipients = file_.StringList(node["recipients"], "recipients");
     if (node["parameters"] && node["parameters"].IsMap()) {
       for (const auto& entry : node["parameters"]) {
-        test->expect_parameters.emplace_back(entry.first.Scalar(), file_.String(entry.second, "parameter").value_or(""));
+        test->expect_parameters.emplace_back(entry.first.Scalar(),
+                                             file_.String(entry.second, "parameter").value_or(""));
       }
     }
     if (!test->expect_fires && (node["once_per"] || node["recipients"] || node["parameters"])) {
@@ -239,10 +241,14 @@ class TestsParser {
 
 std::string Describe(const RuleOutcome& outcome) {
   switch (outcome.kind) {
-    case RuleOutcome::kFires: return "it fired";
-    case RuleOutcome::kDoesNotFire: return "it did not fire (its condition is false)";
-    case RuleOutcome::kUndecided: return absl::StrCat("it could not decide: ", outcome.reason);
-    case RuleOutcome::kNotEffective: return absl::StrCat("it is ", outcome.reason);
+    case RuleOutcome::kFires:
+      return "it fired";
+    case RuleOutcome::kDoesNotFire:
+      return "it did not fire (its condition is false)";
+    case RuleOutcome::kUndecided:
+      return absl::StrCat("it could not decide: ", outcome.reason);
+    case RuleOutcome::kNotEffective:
+      return absl::StrCat("it is ", outcome.reason);
   }
   return "?";
 }
@@ -267,7 +273,8 @@ std::string RunRuleTest(const RuleSet& rules, RuleTestCase& test) {
   }
   std::vector<std::string> problems;
   if (test.expect_once_per && *test.expect_once_per != outcome.once_per) {
-    problems.push_back(absl::StrCat("once_per: expected \"", *test.expect_once_per, "\", got \"", outcome.once_per, "\""));
+    problems.push_back(
+        absl::StrCat("once_per: expected \"", *test.expect_once_per, "\", got \"", outcome.once_per, "\""));
   }
   if (test.expect_recipients) {
     std::vector<std::string> expected = *test.expect_recipients, actual = outcome.recipients;
@@ -316,7 +323,8 @@ RuleTestReport RunRuleTests(const RuleSet& rules, const std::vector<RuleFile>& f
         absl::StrAppend(&report.text, "  PASS ", test.name, "\n");
       } else {
         ++report.failed;
-        absl::StrAppend(&report.text, "  FAIL ", test.name, " (", file.path, ":", test.line, ")\n       ", failure, "\n");
+        absl::StrAppend(&report.text, "  FAIL ", test.name, " (", file.path, ":", test.line, ")\n       ", failure,
+                        "\n");
       }
     }
   }

@@ -14,12 +14,14 @@ absl::StatusOr<eval::Value> TypedValueFromText(const TypeSpec& type, absl::strin
       return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not true or false"));
     case ValueKind::kInt: {
       int64_t i = 0;
-      if (!absl::SimpleAtoi(text, &i)) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an integer"));
+      if (!absl::SimpleAtoi(text, &i))
+        return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not an integer"));
       return eval::Value::Int(i);
     }
     case ValueKind::kDouble: {
       double d = 0;
-      if (!absl::SimpleAtod(text, &d)) return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a number"));
+      if (!absl::SimpleAtod(text, &d))
+        return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a number"));
       return eval::Value::Double(d);
     }
     case ValueKind::kString:

@@ -14,15 +14,15 @@
 namespace proactive {
 namespace {
 
-constexpr absl::string_view kCategories[] = {
-    "identity",  "contact",   "location",        "family",         "education",
-    "financial", "social-benefits", "health-related", "administrative"};
+constexpr absl::string_view kCategories[] = {"identity",        "contact",        "location",
+                                             "family",          "education",      "financial",
+                                             "social-benefits", "health-related", "administrative"};
 
 bool IsIdentifier(absl::string_view name) {
   if (name.empty() || !absl::ascii_islower(static_cast<unsigned char>(name[0]))) return false;
   for (char c : name) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '_')) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+          c == '_')) {
       return false;
     }
   }
@@ -33,9 +33,8 @@ bool IsIdentifier(absl::string_view name) {
 bool IsSystemName(absl::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
-          c == '_')) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+          c == '-' || c == '.' || c == '_')) {
       return false;
     }
   }
@@ -62,13 +61,12 @@ class SchemaParser {
   explicit SchemaParser(YamlFile* file) : file_(file) {}
 
   // Reads one field declaration (attribute or broadcast field) into `spec`.
-  bool ReadField(const YAML::Node& key, const YAML::Node& body, absl::string_view what,
-                 bool is_attribute, FieldSpec* spec) {
+  bool ReadField(const YAML::Node& key, const YAML::Node& body, absl::string_view what, bool is_attribute,
+                 FieldSpec* spec) {
     spec->name = key.Scalar();
     spec->line = YamlFile::Line(key);
     if (!IsIdentifier(spec->name)) {
-      file_->Error(key, absl::StrCat(what, " name \"", spec->name,
-                                     "\" must be lower_snake_case (a-z, 0-9, _)"));
+      file_->Error(key, absl::StrCat(what, " name \"", spec->name, "\" must be lower_snake_case (a-z, 0-9, _)"));
     }
     if (!body.IsMap()) {
       file_->Error(body.IsDefined() ? body : key,
@@ -78,21 +76,18 @@ class SchemaParser {
     std::string context = absl::StrCat(what, " \"", spec->name, "\"");
     if (is_attribute) {
       file_->CheckKeys(body, context,
-                       {"type", "sources", "category", "description", "min", "max", "allowed",
-                        "max_length"});
+                       {"type", "sources", "category", "description", "min", "max", "allowed", "max_length"});
     } else {
-      file_->CheckKeys(body, context,
-                       {"type", "description", "min", "max", "allowed", "max_length"});
+      file_->CheckKeys(body, context, {"type", "description", "min", "max", "allowed", "max_length"});
     }
     if (!body["type"]) {
       file_->Error(key, absl::StrCat(context, " has no \"type\""));
     } else if (auto text = file_->String(body["type"], "type")) {
       std::optional<TypeSpec> type = ParseTypeSpec(*text);
       if (!type) {
-        file_->Error(body["type"],
-                     absl::StrCat("unknown type \"", *text,
-                                  "\"; expected bool, int, double, string, date, money, "
-                                  "timestamp, duration or list<T>"));
+        file_->Error(body["type"], absl::StrCat("unknown type \"", *text,
+                                                "\"; expected bool, int, double, string, date, money, "
+                                                "timestamp, duration or list<T>"));
       } else {
         spec->type = *type;
       }
@@ -131,8 +126,7 @@ class SchemaParser {
     return true;
   }
 
-  std::vector<std::string> ReadSources(const YAML::Node& body, const YAML::Node& key,
-                                       absl::string_view context) {
+  std::vector<std::string> ReadSources(const YAML::Node& body, const YAML::Node& key, absl::string_view context) {
     std::vector<std::string> sources;
     if (!body["sources"]) {
       file_->Error(key, absl::StrCat(context, " has no \"sources\" (the systems that own it)"));
@@ -141,8 +135,7 @@ class SchemaParser {
     if (auto list = file_->StringList(body["sources"], "sources")) {
       for (const std::string& s : *list) {
         if (!IsSystemName(s)) {
-          file_->Error(body["sources"], absl::StrCat("source \"", s,
-                                                     "\" must be lower-case (a-z, 0-9, -, .)"));
+          file_->Error(body["sources"], absl::StrCat("source \"", s, "\" must be lower-case (a-z, 0-9, -, .)"));
         }
       }
       sources = *list;
@@ -205,8 +198,7 @@ void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node&
       if (column == nullptr && body["columns"] && body["columns"].IsMap()) {
         file->Error(body["key"], absl::StrCat("key \"", *key, "\" is not a column of ", context));
       } else if (column != nullptr && column->type.kind != ValueKind::kString) {
-        file->Error(body["key"], absl::StrCat("key column \"", *key, "\" must be a string, not ",
-                                              column->type.Name()));
+        file->Error(body["key"], absl::StrCat("key column \"", *key, "\" must be a string, not ", column->type.Name()));
       }
     }
     bool duplicate = false;
@@ -223,16 +215,26 @@ void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node&
 
 absl::string_view ValueKindName(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kBool: return "bool";
-    case ValueKind::kInt: return "int";
-    case ValueKind::kDouble: return "double";
-    case ValueKind::kString: return "string";
-    case ValueKind::kDate: return "date";
-    case ValueKind::kMoney: return "money";
-    case ValueKind::kTimestamp: return "timestamp";
-    case ValueKind::kDuration: return "duration";
-    case ValueKind::kList: return "list";
-    case ValueKind::kPerson: return "person";
+    case ValueKind::kBool:
+      return "bool";
+    case ValueKind::kInt:
+      return "int";
+    case ValueKind::kDouble:
+      return "double";
+    case ValueKind::kString:
+      return "string";
+    case ValueKind::kDate:
+      return "date";
+    case ValueKind::kMoney:
+      return "money";
+    case ValueKind::kTimestamp:
+      return "timestamp";
+    case ValueKind::kDuration:
+      return "duration";
+    case ValueKind::kList:
+      return "list";
+    case ValueKind::kPerson:
+      return "person";
   }
   return "?";
 }
@@ -243,10 +245,9 @@ std::string TypeSpec::Name() const {
 }
 
 std::optional<TypeSpec> ParseTypeSpec(absl::string_view text) {
-  static constexpr ValueKind kScalars[] = {
-      ValueKind::kBool,  ValueKind::kInt,       ValueKind::kDouble,   ValueKind::kString,
-      ValueKind::kDate,  ValueKind::kMoney,     ValueKind::kTimestamp, ValueKind::kDuration,
-      ValueKind::kPerson};
+  static constexpr ValueKind kScalars[] = {ValueKind::kBool,      ValueKind::kInt,      ValueKind::kDouble,
+                                           ValueKind::kString,    ValueKind::kDate,     ValueKind::kMoney,
+                                           ValueKind::kTimestamp, ValueKind::kDuration, ValueKind::kPerson};
   text = absl::StripAsciiWhitespace(text);
   TypeSpec spec;
   if (absl::ConsumePrefix(&text, "list<") && absl::ConsumeSuffix(&text, ">")) {
@@ -294,8 +295,7 @@ const FieldSpec* TopicSpec::FindField(absl::string_view field_name) const {
   return nullptr;
 }
 
-absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_text,
-                                                       absl::string_view file_name,
+absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_text, absl::string_view file_name,
                                                        std::vector<Diagnostic>* diagnostics) {
   YamlFile file{std::string(yaml_text), std::string(file_name)};
   AttributeSchema schema;
@@ -305,13 +305,12 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
     if (!root.IsMap()) {
       file.ErrorAt(1, 1, "the schema must be a map with \"version\", \"currency\", \"attributes\"");
     } else {
-      file.CheckKeys(root, "the schema",
-                     {"version", "currency", "attributes", "broadcasts", "reference_tables"});
+      file.CheckKeys(root, "the schema", {"version", "currency", "attributes", "broadcasts", "reference_tables"});
       if (!root["version"]) {
         file.ErrorAt(1, 1, "missing \"version: 1\"");
       } else if (auto v = file.Int(root["version"], "version"); v && *v != 1) {
-        file.Error(root["version"], absl::StrCat("schema version ", *v,
-                                                 " is not supported; this engine reads version 1"));
+        file.Error(root["version"],
+                   absl::StrCat("schema version ", *v, " is not supported; this engine reads version 1"));
       }
       schema.currency_ = "EUR";
       if (root["currency"]) {
@@ -333,14 +332,13 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
           std::string context = absl::StrCat("attribute \"", spec.name, "\"");
           spec.sources = parser.ReadSources(entry.second, entry.first, context);
           if (!entry.second["category"]) {
-            file.Error(entry.first, absl::StrCat(context, " has no \"category\" (",
-                                                 absl::StrJoin(kCategories, ", "), ")"));
+            file.Error(entry.first,
+                       absl::StrCat(context, " has no \"category\" (", absl::StrJoin(kCategories, ", "), ")"));
           } else if (auto c = file.String(entry.second["category"], "category")) {
-            if (std::find(std::begin(kCategories), std::end(kCategories), *c) ==
-                std::end(kCategories)) {
-              file.Error(entry.second["category"],
-                         absl::StrCat("unknown category \"", *c, "\"; expected one of: ",
-                                      absl::StrJoin(kCategories, ", ")));
+            if (std::find(std::begin(kCategories), std::end(kCategories), *c) == std::end(kCategories)) {
+              file.Error(
+                  entry.second["category"],
+                  absl::StrCat("unknown category \"", *c, "\"; expected one of: ", absl::StrJoin(kCategories, ", ")));
             }
             spec.category = *c;
           }
@@ -402,8 +400,7 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
   if (file.has_errors()) {
     size_t count = file.diagnostics().size();
     for (Diagnostic& d : file.TakeDiagnostics()) diagnostics->push_back(std::move(d));
-    return absl::InvalidArgumentError(absl::StrCat(
-        file_name, " has ", count, count == 1 ? " mistake" : " mistakes"));
+    return absl::InvalidArgumentError(absl::StrCat(file_name, " has ", count, count == 1 ? " mistake" : " mistakes"));
   }
   return schema;
 }
@@ -439,8 +436,7 @@ std::string AttributeSchema::SuggestAttribute(absl::string_view name) const {
   return ClosestName(name, names);
 }
 
-std::string ClosestName(absl::string_view word, const std::vector<std::string>& candidates,
-                        int max_distance) {
+std::string ClosestName(absl::string_view word, const std::vector<std::string>& candidates, int max_distance) {
   std::string best;
   int best_distance = max_distance + 1;
   for (const std::string& c : candidates) {

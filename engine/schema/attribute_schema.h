@@ -60,12 +60,12 @@ std::optional<TypeSpec> ParseTypeSpec(absl::string_view text);
 struct FieldSpec {
   std::string name;
   TypeSpec type;
-  std::optional<int64_t> min;            // ints only
-  std::optional<int64_t> max;            // ints only
-  std::vector<std::string> allowed;      // strings only; empty = any
-  size_t max_length = 1024;              // strings only, in bytes
+  std::optional<int64_t> min;        // ints only
+  std::optional<int64_t> max;        // ints only
+  std::vector<std::string> allowed;  // strings only; empty = any
+  size_t max_length = 1024;          // strings only, in bytes
   std::string description;
-  int line = 0;                          // where it is declared, for diagnostics
+  int line = 0;  // where it is declared, for diagnostics
 };
 
 struct AttributeSpec : FieldSpec {
@@ -104,12 +104,10 @@ class AttributeSchema {
  public:
   // Parses schema YAML. On any mistake, appends one diagnostic per mistake
   // (all of them, with file:line:col) and returns INVALID_ARGUMENT.
-  static absl::StatusOr<AttributeSchema> Parse(absl::string_view yaml_text,
-                                               absl::string_view file_name,
+  static absl::StatusOr<AttributeSchema> Parse(absl::string_view yaml_text, absl::string_view file_name,
                                                std::vector<Diagnostic>* diagnostics);
   // Reads and parses a file. NOT_FOUND when the file cannot be read.
-  static absl::StatusOr<AttributeSchema> LoadFile(const std::string& path,
-                                                  std::vector<Diagnostic>* diagnostics);
+  static absl::StatusOr<AttributeSchema> LoadFile(const std::string& path, std::vector<Diagnostic>* diagnostics);
 
   // The attribute, or null when the schema does not declare it.
   const AttributeSpec* FindAttribute(absl::string_view name) const;
@@ -139,8 +137,7 @@ class AttributeSchema {
 
 // The closest of `candidates` to `word` by edit distance, when within
 // `max_distance`; "" otherwise. For "did you mean" hints.
-std::string ClosestName(absl::string_view word, const std::vector<std::string>& candidates,
-                        int max_distance = 2);
+std::string ClosestName(absl::string_view word, const std::vector<std::string>& candidates, int max_distance = 2);
 
 }  // namespace proactive
 

@@ -35,9 +35,7 @@ int YamlFile::Column(const YAML::Node& node) {
   return node.Mark().column + 1;
 }
 
-void YamlFile::Error(const YAML::Node& node, absl::string_view message) {
-  ErrorAt(Line(node), Column(node), message);
-}
+void YamlFile::Error(const YAML::Node& node, absl::string_view message) { ErrorAt(Line(node), Column(node), message); }
 
 void YamlFile::ErrorAt(int line, int column, absl::string_view message) {
   Diagnostic d;
@@ -59,8 +57,8 @@ bool YamlFile::CheckKeys(const YAML::Node& node, absl::string_view what,
     for (absl::string_view a : allowed) known = known || a == key;
     if (!known) {
       ok = false;
-      Error(entry.first, absl::StrCat("unknown key \"", key, "\" in ", what,
-                                      "; expected one of: ", absl::StrJoin(allowed, ", ")));
+      Error(entry.first,
+            absl::StrCat("unknown key \"", key, "\" in ", what, "; expected one of: ", absl::StrJoin(allowed, ", ")));
     }
   }
   return ok;
@@ -93,8 +91,7 @@ std::optional<bool> YamlFile::Bool(const YAML::Node& node, absl::string_view wha
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlFile::StringList(const YAML::Node& node,
-                                                             absl::string_view what) {
+std::optional<std::vector<std::string>> YamlFile::StringList(const YAML::Node& node, absl::string_view what) {
   std::vector<std::string> out;
   if (node.IsScalar()) {
     out.push_back(node.Scalar());

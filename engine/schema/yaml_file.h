@@ -40,8 +40,7 @@ class YamlFile {
 
   // Reports every key of map `node` not in `allowed` ("unknown key "x" in
   // <what>; expected one of: ..."). False when one was found.
-  bool CheckKeys(const YAML::Node& node, absl::string_view what,
-                 std::initializer_list<absl::string_view> allowed);
+  bool CheckKeys(const YAML::Node& node, absl::string_view what, std::initializer_list<absl::string_view> allowed);
 
   // Typed scalar reads. On a wrong type they record a diagnostic naming
   // `what` and return nullopt.
@@ -49,8 +48,7 @@ class YamlFile {
   std::optional<int64_t> Int(const YAML::Node& node, absl::string_view what);
   std::optional<bool> Bool(const YAML::Node& node, absl::string_view what);
   // A scalar or a sequence of scalars, as a list of strings.
-  std::optional<std::vector<std::string>> StringList(const YAML::Node& node,
-                                                     absl::string_view what);
+  std::optional<std::vector<std::string>> StringList(const YAML::Node& node, absl::string_view what);
 
   // 1-based line and column of `node` (0 when unknown).
   static int Line(const YAML::Node& node);

@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <thread>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -28,24 +28,24 @@
 #include "engine/common/diagnostic.h"
 #include "engine/common/log.h"
 #include "engine/common/offset_clock.h"
-#include "engine/common/text_formats.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/swappable.h"
+#include "engine/common/text_formats.h"
 #include "engine/ingest/event_applier.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/schema/attribute_schema.h"
 #include "engine/schema/yaml_file.h"
 #include "engine/service/access_control.h"
-#include "engine/service/grpc_server.h"
-#include "engine/service/ingestion_service.h"
 #include "engine/service/audit_service.h"
 #include "engine/service/decisions_service.h"
 #include "engine/service/gateway_service.h"
-#include "engine/service/recourse_service.h"
+#include "engine/service/grpc_server.h"
+#include "engine/service/ingestion_service.h"
 #include "engine/service/persons_service.h"
+#include "engine/service/recourse_service.h"
+#include "engine/service/reference_service.h"
 #include "engine/service/rules_admin_service.h"
 #include "engine/service/rules_holder.h"
-#include "engine/service/reference_service.h"
 #include "engine/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -108,8 +108,9 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> LoadAccessPolicy() {
   const std::string path = absl::GetFlag(FLAGS_access_file);
   if (path.empty()) {
     if (!absl::GetFlag(FLAGS_insecure)) {
-      return absl::InvalidArgumentError("--access_file is required (who may call what); "
-                                        "--insecure alone is for local development");
+      return absl::InvalidArgumentError(
+          "--access_file is required (who may call what); "
+          "--insecure alone is for local development");
     }
     LogWarning("proactived", "--insecure without --access_file: every caller has every role");
     return std::make_shared<const AccessPolicy>(AccessPolicy::AllowEveryoneForDevelopment());
@@ -166,7 +167,8 @@ class DailyScheduler {
         last = today;
         writer_->SubmitTick(today, [today](absl::StatusOr<TickOutcome> outcome) {
           if (!outcome.ok()) {
-            LogWarning("schedule", absl::StrCat("daily evaluation of ", FormatIsoDate(today), ": ", outcome.status().message()));
+            LogWarning("schedule",
+                       absl::StrCat("daily evaluation of ", FormatIsoDate(today), ": ", outcome.status().message()));
           } else if (!outcome->already_ran) {
             LogInfo("schedule", absl::StrCat("daily evaluation of ", FormatIsoDate(today), ": ", outcome->persons,
                                              " persons, ", outcome->decisions, " decisions"));
@@ -199,8 +201,7 @@ absl::Status WriteReadyFile(const std::string& path, const std::string& address)
 absl::Status Run() {
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability != "sync" && durability != "async") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--durability must be sync or async, not \"", durability, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("--durability must be sync or async, not \"", durability, "\""));
   }
   // Block the signals we handle before any thread starts, so that only the
   // sigwait below receives them.
@@ -234,7 +235,8 @@ absl::Status Run() {
     if (!time.ok()) return absl::InvalidArgumentError(absl::StrCat("--clock_start: ", time.status().message()));
     offset_clock = std::make_unique<OffsetClock>(*time);
     clock = offset_clock.get();
-    LogWarning("proactived", absl::StrCat("--clock_start: the engine's clock starts at ", start, " (demos and tests only)"));
+    LogWarning("proactived",
+               absl::StrCat("--clock_start: the engine's clock starts at ", start, " (demos and tests only)"));
   }
 
   RulesHolder rules(absl::GetFlag(FLAGS_rules_dir));
@@ -250,8 +252,8 @@ absl::Status Run() {
   store_options.path = absl::GetFlag(FLAGS_data_dir);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
   ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get(), &rules.rules(), clock));
-  LogInfo("proactived", absl::StrCat("opened ", store_options.path, " (event log at sequence ",
-                                     applier->last_sequence(), ")"));
+  LogInfo("proactived",
+          absl::StrCat("opened ", store_options.path, " (event log at sequence ", applier->last_sequence(), ")"));
 
   EventWriterOptions writer_options;
   writer_options.sync = durability == "sync";
@@ -265,7 +267,8 @@ absl::Status Run() {
       NewPersonsService(PersonsServiceDeps{&access, store.get(), writer.get(), clock});
   std::unique_ptr<grpc::Service> decisions =
       NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
-  std::unique_ptr<grpc::Service> recourse = NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
+  std::unique_ptr<grpc::Service> recourse =
+      NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
   std::unique_ptr<grpc::Service> audit = NewAuditService(&access, store.get(), &rules);
   std::unique_ptr<grpc::Service> gateway = NewGatewayService(&access, writer.get(), clock);
   std::unique_ptr<grpc::Service> rules_admin =
@@ -274,9 +277,10 @@ absl::Status Run() {
   reference_deps.max_rows = static_cast<size_t>(absl::GetFlag(FLAGS_max_reference_rows));
   std::unique_ptr<grpc::Service> reference = NewReferenceService(reference_deps);
 
-  ASSIGN_OR_RETURN(std::unique_ptr<GrpcServer> server,
-                   GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(), reference.get(),
-                                                    recourse.get(), audit.get(), gateway.get()}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<GrpcServer> server,
+      GrpcServer::Start(server_options, {ingestion.get(), persons.get(), decisions.get(), rules_admin.get(),
+                                         reference.get(), recourse.get(), audit.get(), gateway.get()}));
   LogInfo("proactived", absl::StrCat("serving on ", server->address(), " (",
                                      server_options.tls_cert_chain.empty() ? "plaintext, --insecure" : "mutual TLS",
                                      ", durability ", durability, ")"));
@@ -297,8 +301,8 @@ absl::Status Run() {
       std::vector<Diagnostic> diagnostics;
       absl::Status reloaded = rules.Reload(&diagnostics);
       if (!reloaded.ok()) {
-        LogError("proactived", absl::StrCat("SIGHUP: rules refused: ", reloaded.message(), "\n",
-                                            FormatDiagnostics(diagnostics)));
+        LogError("proactived",
+                 absl::StrCat("SIGHUP: rules refused: ", reloaded.message(), "\n", FormatDiagnostics(diagnostics)));
       }
       absl::StatusOr<std::shared_ptr<const AccessPolicy>> reloaded_access = LoadAccessPolicy();
       if (reloaded_access.ok()) {
@@ -319,9 +323,9 @@ absl::Status Run() {
   EventWriterStats stats = writer->stats();
   writer.reset();
   RETURN_IF_ERROR(store->Close());
-  LogInfo("proactived", absl::StrCat("stopped cleanly after ", stats.events, " events, ", stats.commands,
-                                     " commands and ", stats.ticks, " daily evaluations in ", stats.groups,
-                                     " group commits"));
+  LogInfo("proactived",
+          absl::StrCat("stopped cleanly after ", stats.events, " events, ", stats.commands, " commands and ",
+                       stats.ticks, " daily evaluations in ", stats.groups, " group commits"));
   return absl::OkStatus();
 }
 

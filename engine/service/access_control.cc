@@ -4,13 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "engine/common/sha256.h"
 #include "engine/schema/yaml_file.h"
 #include "grpc/grpc_security_constants.h"
-#include "engine/schema/yaml_file.h"
 
 namespace proactive {
 namespace {
@@ -57,8 +56,8 @@ std::optional<Role> ParseRole(absl::string_view name) {
 }
 
 const std::vector<Role>& AllRoles() {
-  static const std::vector<Role>* roles = new std::vector<Role>{
-      Role::kBackOffice, Role::kGateway, Role::kCaseworker, Role::kRulesAdmin, Role::kAuditor};
+  static const std::vector<Role>* roles =
+      new std::vector<Role>{Role::kBackOffice, Role::kGateway, Role::kCaseworker, Role::kRulesAdmin, Role::kAuditor};
   return *roles;
 }
 
@@ -142,7 +141,8 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
           }
         }
         if (node["certificate_names"]) {
-          entry.certificate_names = file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
+          entry.certificate_names =
+              file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
         }
         if (node["token_sha256"]) {
           entry.token_sha256 = file.String(node["token_sha256"], "token_sha256").value_or("");
@@ -169,8 +169,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
   return policy;
 }
 
-absl::StatusOr<AccessPolicy> AccessPolicy::LoadFile(const std::string& path,
-                                                    std::vector<Diagnostic>* diagnostics) {
+absl::StatusOr<AccessPolicy> AccessPolicy::LoadFile(const std::string& path, std::vector<Diagnostic>* diagnostics) {
   absl::StatusOr<std::string> text = ReadTextFile(path);
   if (!text.ok()) return text.status();
   return Parse(*text, path, diagnostics);
@@ -233,8 +232,8 @@ absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, abs
     if (caller->roles.count(role) > 0) return absl::OkStatus();
   }
   return absl::PermissionDeniedError(absl::StrCat("\"", caller->name, "\" (roles: ", RolesText(caller->roles),
-                                                  ") may not call ", method, "; it needs one of: ",
-                                                  RolesText(it->second)));
+                                                  ") may not call ", method,
+                                                  "; it needs one of: ", RolesText(it->second)));
 }
 
 }  // namespace proactive

@@ -80,8 +80,7 @@ class AccessPolicy {
   // appends diagnostics and returns INVALID_ARGUMENT.
   static absl::StatusOr<AccessPolicy> Parse(absl::string_view yaml, absl::string_view file_name,
                                             std::vector<Diagnostic>* diagnostics);
-  static absl::StatusOr<AccessPolicy> LoadFile(const std::string& path,
-                                               std::vector<Diagnostic>* diagnostics);
+  static absl::StatusOr<AccessPolicy> LoadFile(const std::string& path, std::vector<Diagnostic>* diagnostics);
 
   // Local development only (--insecure without an access file): every caller
   // is the principal "development" with every role.

@@ -58,7 +58,8 @@ class AuditService final : public v1::Audit::CallbackService {
         if (!rule->spec.trigger.events.empty()) {
           triggers.push_back(absl::StrCat("changes of ", absl::StrJoin(rule->spec.trigger.events, ", ")));
         }
-        if (!rule->spec.trigger.broadcast.empty()) triggers.push_back(absl::StrCat("broadcast ", rule->spec.trigger.broadcast));
+        if (!rule->spec.trigger.broadcast.empty())
+          triggers.push_back(absl::StrCat("broadcast ", rule->spec.trigger.broadcast));
         if (rule->spec.trigger.daily) triggers.push_back("daily");
         r->set_trigger(absl::StrJoin(triggers, "; "));
         r->set_condition(rule->spec.when.text);

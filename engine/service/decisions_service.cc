@@ -5,8 +5,8 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
-#include "engine/recourse/recourse_cases.h"
 #include "engine/ingest/value_conversion.h"
+#include "engine/recourse/recourse_cases.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/decisions.grpc.pb.h"
@@ -16,8 +16,7 @@ namespace {
 
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
-  explicit DecisionsService(DecisionsServiceDeps deps)
-      : access_(deps.access), store_(deps.store), deps_(deps) {}
+  explicit DecisionsService(DecisionsServiceDeps deps) : access_(deps.access), store_(deps.store), deps_(deps) {}
 
   grpc::ServerUnaryReactor* Contest(grpc::CallbackServerContext* context, const v1::ContestRequest* request,
                                     v1::ContestResponse* response) override {

@@ -19,8 +19,8 @@ namespace proactive {
 struct DecisionsServiceDeps {
   const Swappable<AccessPolicy>* access;
   const Store* store;
-  EventWriter* writer;        // contests and answers are commands of the writer
-  const RulesHolder* rules;   // schema descriptions and rule purposes for explanations
+  EventWriter* writer;       // contests and answers are commands of the writer
+  const RulesHolder* rules;  // schema descriptions and rule purposes for explanations
   Clock* clock;
 };
 

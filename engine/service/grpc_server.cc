@@ -27,10 +27,8 @@ void AddConnectionArguments(const GrpcServerOptions& options, grpc::ServerBuilde
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Milliseconds(options.keepalive_timeout));
   builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, Milliseconds(options.max_connection_idle));
   builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, Milliseconds(options.max_connection_age));
-  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                              Milliseconds(options.max_connection_age_grace));
-  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                              options.max_concurrent_streams_per_connection);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, Milliseconds(options.max_connection_age_grace));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams_per_connection);
   if (options.stream_receive_window_bytes > 0) {
     // A fixed window: bandwidth probing would grow it to megabytes per
     // stream on a fast link, and the transport would buffer that much of
@@ -42,8 +40,8 @@ void AddConnectionArguments(const GrpcServerOptions& options, grpc::ServerBuilde
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options,
+                                                              const std::vector<grpc::Service*>& services) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -51,8 +49,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_chain.empty() || !options.tls_private_key.empty() || !options.tls_client_ca.empty()) {
     if (options.tls_cert_chain.empty() || options.tls_private_key.empty() || options.tls_client_ca.empty()) {
-      return absl::InvalidArgumentError(
-          "mutual TLS needs the server certificate, its private key and the client CA");
+      return absl::InvalidArgumentError("mutual TLS needs the server certificate, its private key and the client CA");
     }
     grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     tls.pem_root_certs = options.tls_client_ca;
@@ -72,8 +69,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address,
-                     " (address in use, or not a valid host:port)"));
+        absl::StrCat("cannot listen on ", options.listen_address, " (address in use, or not a valid host:port)"));
   }
   std::string host = options.listen_address.substr(0, options.listen_address.rfind(':'));
   std::unique_ptr<GrpcServer> result(new GrpcServer(std::move(server), port, absl::StrCat(host, ":", port)));
@@ -86,8 +82,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     result->health_server_ = health_builder.BuildAndStart();
     if (result->health_server_ == nullptr || result->health_port_ == 0) {
       result->Shutdown(absl::ZeroDuration());
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen_address,
-                                                 " for health checks"));
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", options.health_listen_address, " for health checks"));
     }
   }
   return result;

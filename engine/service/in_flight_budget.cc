@@ -15,8 +15,7 @@ void BudgetWaiter::Close() {
   resume_ = nullptr;
 }
 
-bool InFlightBudget::HasRoomOrWait(
-    const std::shared_ptr<BudgetWaiter>& waiter) {
+bool InFlightBudget::HasRoomOrWait(const std::shared_ptr<BudgetWaiter>& waiter) {
   absl::MutexLock lock(&mu_);
   if (used_ < capacity_) return true;
   if (!waiter->queued_) {

@@ -30,8 +30,7 @@ namespace proactive {
 // Something paused for lack of budget (a stream), resumed by the budget.
 class BudgetWaiter {
  public:
-  explicit BudgetWaiter(absl::AnyInvocable<void()> resume)
-      : resume_(std::move(resume)) {}
+  explicit BudgetWaiter(absl::AnyInvocable<void()> resume) : resume_(std::move(resume)) {}
   BudgetWaiter(const BudgetWaiter&) = delete;
   BudgetWaiter& operator=(const BudgetWaiter&) = delete;
 

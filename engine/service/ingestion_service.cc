@@ -26,8 +26,7 @@ std::string RequestEventId(const v1::PublishRequest& request) {
 
 void FillResponse(const absl::StatusOr<IngestResult>& result, v1::PublishResponse* response) {
   if (result.ok()) {
-    response->set_outcome(result->duplicate ? v1::PublishResponse::DUPLICATE
-                                            : v1::PublishResponse::ACCEPTED);
+    response->set_outcome(result->duplicate ? v1::PublishResponse::DUPLICATE : v1::PublishResponse::ACCEPTED);
     response->set_log_sequence(result->sequence);
     return;
   }
@@ -46,13 +45,10 @@ int64_t InFlightCost(const v1::PublishRequest& request) {
 // One PublishStream call. Reads ahead up to `window` events so that many share
 // one group commit, and writes responses strictly in request order. Stops
 // reading while the window is full or the shared budget is spent.
-class PublishStreamReactor final
-    : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
+class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
   PublishStreamReactor(const IngestionServiceDeps& deps, InFlightBudget* budget)
-      : deps_(deps),
-        budget_(budget),
-        waiter_(std::make_shared<BudgetWaiter>([this] {
+      : deps_(deps), budget_(budget), waiter_(std::make_shared<BudgetWaiter>([this] {
           absl::MutexLock lock(&mu_);
           StartReadLocked();
         })) {
@@ -71,8 +67,8 @@ class PublishStreamReactor final
     auto slot = std::make_shared<Slot>();
     slot->response.set_stream_index(next_index_++);
     slot->response.set_event_id(RequestEventId(request_));
-    absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(
-        request_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+    absl::StatusOr<ValidatedEvent> validated =
+        ValidatePublishRequest(request_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
     {
       absl::MutexLock lock(&mu_);
       pending_.push_back(slot);
@@ -187,11 +183,9 @@ class PublishStreamReactor final
 
 class IngestionService final : public v1::Ingestion::CallbackService {
  public:
-  explicit IngestionService(IngestionServiceDeps deps)
-      : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {}
+  explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {}
 
-  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
-                                    const v1::PublishRequest* request,
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context, const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishMethod); !allowed.ok()) {
@@ -199,8 +193,8 @@ class IngestionService final : public v1::Ingestion::CallbackService {
       return reactor;
     }
     response->set_event_id(RequestEventId(*request));
-    absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(
-        *request, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+    absl::StatusOr<ValidatedEvent> validated =
+        ValidatePublishRequest(*request, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
     if (!validated.ok()) {
       reactor->Finish(ToGrpcStatus(validated.status()));
       return reactor;

@@ -68,8 +68,7 @@ class PersonsService final : public v1::Persons::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context,
-                                      const v1::GetPersonRequest* request,
+  grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
                                       v1::Person* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status allowed = access_->Get()->Authorize(*context, kGetPersonMethod);
@@ -81,8 +80,7 @@ class PersonsService final : public v1::Persons::CallbackService {
   absl::Status Get(const v1::GetPersonRequest& request, v1::Person* response) {
     absl::Status valid = CheckIdentifier(request.person_id(), "person_id");
     if (!valid.ok()) return valid;
-    absl::StatusOr<std::optional<storage::v1::PersonState>> state =
-        ReadPersonState(*store_, request.person_id());
+    absl::StatusOr<std::optional<storage::v1::PersonState>> state = ReadPersonState(*store_, request.person_id());
     if (!state.ok()) return state.status();
     if (!*state) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "person_id",
@@ -116,8 +114,7 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state) {
   for (const storage::v1::LinkEntry& entry : state.links()) {
     if (entry.removed()) continue;
     v1::Link* link = person.add_links();
-    link->set_relation(entry.relation() == storage::v1::RELATION_GUARDIAN ? v1::RELATION_GUARDIAN
-                                                                        : v1::RELATION_CHILD);
+    link->set_relation(entry.relation() == storage::v1::RELATION_GUARDIAN ? v1::RELATION_GUARDIAN : v1::RELATION_CHILD);
     link->set_person_id(entry.person_id());
   }
   return person;

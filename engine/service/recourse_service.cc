@@ -5,8 +5,8 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
-#include "engine/ingest/value_conversion.h"
 #include "engine/ingest/gateway_commands.h"
+#include "engine/ingest/value_conversion.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/recourse.grpc.pb.h"
@@ -49,8 +49,8 @@ class RecourseService final : public v1::Recourse::CallbackService {
   grpc::ServerUnaryReactor* ClaimCase(grpc::CallbackServerContext* context, const v1::ClaimCaseRequest* request,
                                       v1::RecourseCase* response) override {
     const int lease = request->has_lease_seconds() ? request->lease_seconds() : 1800;
-    absl::Status valid = lease >= 1 && lease <= 86400 ? absl::OkStatus()
-                                                      : FieldError("lease_seconds", "must be in 1..86400");
+    absl::Status valid =
+        lease >= 1 && lease <= 86400 ? absl::OkStatus() : FieldError("lease_seconds", "must be in 1..86400");
     return Command(context, kClaimCaseMethod, request->case_id(), valid, response,
                    [id = request->case_id(), lease](EventApplier& a, const std::string& who, absl::Time now) {
                      return a.commands().Claim(id, who, absl::Seconds(lease), now);
@@ -59,11 +59,11 @@ class RecourseService final : public v1::Recourse::CallbackService {
 
   grpc::ServerUnaryReactor* AddNote(grpc::CallbackServerContext* context, const v1::AddNoteRequest* request,
                                     v1::RecourseCase* response) override {
-    return Command(context, kAddNoteMethod, request->case_id(), absl::OkStatus(), response,
-                   [id = request->case_id(), text = request->text()](EventApplier& a, const std::string& who,
-                                                                     absl::Time now) {
-                     return a.commands().AddNote(id, who, text, now);
-                   });
+    return Command(
+        context, kAddNoteMethod, request->case_id(), absl::OkStatus(), response,
+        [id = request->case_id(), text = request->text()](EventApplier& a, const std::string& who, absl::Time now) {
+          return a.commands().AddNote(id, who, text, now);
+        });
   }
 
   grpc::ServerUnaryReactor* ResolveCase(grpc::CallbackServerContext* context, const v1::ResolveCaseRequest* request,
@@ -76,8 +76,8 @@ class RecourseService final : public v1::Recourse::CallbackService {
                              ? absl::OkStatus()
                              : FieldError("outcome", "is upheld, overturned or amended");
     return Command(context, kResolveCaseMethod, request->case_id(), valid, response,
-                   [id = request->case_id(), outcome, reason = request->reason(),
-                    basis = request->legal_basis()](EventApplier& a, const std::string& who, absl::Time now) {
+                   [id = request->case_id(), outcome, reason = request->reason(), basis = request->legal_basis()](
+                       EventApplier& a, const std::string& who, absl::Time now) {
                      return a.commands().Resolve(id, who, outcome, reason, basis, now);
                    });
   }

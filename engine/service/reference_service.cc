@@ -20,24 +20,21 @@
 namespace proactive {
 namespace {
 
-absl::StatusOr<const ReferenceTableSpec*> FindTable(
-    const AttributeSchema& schema, absl::string_view table) {
+absl::StatusOr<const ReferenceTableSpec*> FindTable(const AttributeSchema& schema, absl::string_view table) {
   if (table.empty()) return FieldError("table", "is required");
   const ReferenceTableSpec* spec = schema.FindReferenceTable(table);
   if (spec == nullptr) {
-    return FieldError(
-        "table",
-        absl::StrCat("unknown reference table \"", table,
-                     "\"; tables are declared in rules/schema.yaml under "
-                     "reference_tables"));
+    return FieldError("table", absl::StrCat("unknown reference table \"", table,
+                                            "\"; tables are declared in rules/schema.yaml under "
+                                            "reference_tables"));
   }
   return spec;
 }
 
 // Checks one API row against the table and returns its storage form.
-absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(
-    const v1::ReferenceRow& row, const ReferenceTableSpec& table,
-    absl::string_view currency, const std::string& field) {
+absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(const v1::ReferenceRow& row,
+                                                             const ReferenceTableSpec& table,
+                                                             absl::string_view currency, const std::string& field) {
   storage::v1::ReferenceRowRecord out;
   RETURN_IF_ERROR(CheckIdentifier(row.key(), absl::StrCat(field, ".key")));
   const FieldSpec* key_spec = table.FindColumn(table.key);
@@ -45,8 +42,7 @@ absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(
     v1::Value key_value;
     key_value.set_string_value(row.key());
     storage::v1::Value ignored;
-    RETURN_IF_ERROR(ToStorageValue(key_value, *key_spec, currency,
-                                   absl::StrCat(field, ".key"), &ignored));
+    RETURN_IF_ERROR(ToStorageValue(key_value, *key_spec, currency, absl::StrCat(field, ".key"), &ignored));
   }
   out.set_key(row.key());
   std::set<std::string> seen;
@@ -55,55 +51,39 @@ absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(
     std::string cell_field = absl::StrCat(field, ".cells[", i, "]");
     const FieldSpec* spec = table.FindColumn(cell.column());
     if (spec == nullptr) {
-      return FieldError(
-          absl::StrCat(cell_field, ".column"),
-          absl::StrCat("unknown column \"", cell.column(),
-                       "\" of reference table \"", table.name, "\""));
+      return FieldError(absl::StrCat(cell_field, ".column"),
+                        absl::StrCat("unknown column \"", cell.column(), "\" of reference table \"", table.name, "\""));
     }
     if (spec->name == table.key) {
       return FieldError(absl::StrCat(cell_field, ".column"),
-                        absl::StrCat("\"", spec->name,
-                                     "\" is the key column; set it in key"));
+                        absl::StrCat("\"", spec->name, "\" is the key column; set it in key"));
     }
     if (!seen.insert(spec->name).second) {
-      return FieldError(
-          absl::StrCat(cell_field, ".column"),
-          absl::StrCat("column \"", spec->name, "\" appears twice"));
+      return FieldError(absl::StrCat(cell_field, ".column"), absl::StrCat("column \"", spec->name, "\" appears twice"));
     }
     storage::v1::NamedValue* named = out.add_columns();
     named->set_name(spec->name);
-    RETURN_IF_ERROR(ToStorageValue(cell.value(), *spec, currency,
-                                   absl::StrCat(cell_field, ".value"),
-                                   named->mutable_value()));
+    RETURN_IF_ERROR(
+        ToStorageValue(cell.value(), *spec, currency, absl::StrCat(cell_field, ".value"), named->mutable_value()));
   }
-  std::sort(
-      out.mutable_columns()->begin(), out.mutable_columns()->end(),
-      [](const storage::v1::NamedValue& a, const storage::v1::NamedValue& b) {
-        return a.name() < b.name();
-      });
+  std::sort(out.mutable_columns()->begin(), out.mutable_columns()->end(),
+            [](const storage::v1::NamedValue& a, const storage::v1::NamedValue& b) { return a.name() < b.name(); });
   return out;
 }
 
 // One ReplaceTable call: buffers the rows, commits when the client is done.
-class ReplaceTableReactor final
-    : public grpc::ServerReadReactor<v1::ReplaceTableRequest> {
+class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTableRequest> {
  public:
-  ReplaceTableReactor(const ReferenceServiceDeps& deps, absl::Mutex* commit_mu,
-                      grpc::CallbackServerContext* context,
+  ReplaceTableReactor(const ReferenceServiceDeps& deps, absl::Mutex* commit_mu, grpc::CallbackServerContext* context,
                       v1::ReplaceTableResponse* response)
-      : deps_(deps),
-        commit_mu_(commit_mu),
-        context_(context),
-        response_(response),
-        schema_(deps.schema->Get()) {
+      : deps_(deps), commit_mu_(commit_mu), context_(context), response_(response), schema_(deps.schema->Get()) {
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
       if (context_->IsCancelled()) {
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                            "the replacement was cancelled; nothing changed"));
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the replacement was cancelled; nothing changed"));
       } else {
         Finish(ToGrpcStatus(Commit()));
       }
@@ -125,47 +105,38 @@ class ReplaceTableReactor final
       ASSIGN_OR_RETURN(table_, FindTable(*schema_, request.table()));
       if (request.source().empty()) return FieldError("source", "is required");
       if (!table_->IsOwnedBy(request.source())) {
-        return FieldError("source",
-                          absl::StrCat("source \"", request.source(),
-                                       "\" may not replace reference table \"",
-                                       table_->name, "\""));
+        return FieldError("source", absl::StrCat("source \"", request.source(), "\" may not replace reference table \"",
+                                                 table_->name, "\""));
       }
       source_ = request.source();
     } else if (request.has_table() && request.table() != table_->name) {
-      return FieldError(
-          "table", absl::StrCat("\"", request.table(), "\" differs from \"",
-                                table_->name, "\" named first"));
+      return FieldError("table",
+                        absl::StrCat("\"", request.table(), "\" differs from \"", table_->name, "\" named first"));
     }
     for (const v1::ReferenceRow& row : request.rows()) {
       if (rows_.size() >= deps_.max_rows) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "reference table \"", table_->name, "\": more than ",
-            deps_.max_rows, " rows (--max_reference_rows); nothing changed"));
+        return absl::ResourceExhaustedError(absl::StrCat("reference table \"", table_->name, "\": more than ",
+                                                         deps_.max_rows,
+                                                         " rows (--max_reference_rows); nothing changed"));
       }
       ASSIGN_OR_RETURN(storage::v1::ReferenceRowRecord stored,
-                       ToStorageRow(row, *table_, schema_->currency(),
-                                    absl::StrCat("rows[", rows_.size(), "]")));
+                       ToStorageRow(row, *table_, schema_->currency(), absl::StrCat("rows[", rows_.size(), "]")));
       rows_.push_back(std::move(stored));
     }
     return absl::OkStatus();
   }
 
   absl::Status Commit() {
-    if (table_ == nullptr)
-      return FieldError("table", "is required (the stream sent no message)");
+    if (table_ == nullptr) return FieldError("table", "is required (the stream sent no message)");
     std::vector<size_t> order(rows_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return rows_[a].key() < rows_[b].key();
-    });
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows_[a].key() < rows_[b].key(); });
     std::vector<storage::v1::ReferenceRowRecord> sorted;
     sorted.reserve(rows_.size());
     for (size_t i = 0; i < order.size(); ++i) {
       if (i > 0 && rows_[order[i]].key() == sorted.back().key()) {
-        return FieldError(
-            absl::StrCat("rows[", order[i], "].key"),
-            absl::StrCat("key \"", sorted.back().key(),
-                         "\" already used by rows[", order[i - 1], "]"));
+        return FieldError(absl::StrCat("rows[", order[i], "].key"),
+                          absl::StrCat("key \"", sorted.back().key(), "\" already used by rows[", order[i - 1], "]"));
       }
       sorted.push_back(std::move(rows_[order[i]]));
     }
@@ -186,8 +157,7 @@ class ReplaceTableReactor final
     record.set_fingerprint(fingerprint);
     record.set_source(source_);
     *record.mutable_replaced_at() = ToProtoTimestamp(deps_.clock->Now());
-    RETURN_IF_ERROR(
-        ReplaceReferenceTable(deps_.store, record, std::move(sorted)));
+    RETURN_IF_ERROR(ReplaceReferenceTable(deps_.store, record, std::move(sorted)));
     response_->set_version(record.version());
     response_->set_unchanged(false);
     return absl::OkStatus();
@@ -197,8 +167,7 @@ class ReplaceTableReactor final
   absl::Mutex* commit_mu_;
   grpc::CallbackServerContext* context_;
   v1::ReplaceTableResponse* response_;
-  std::shared_ptr<const AttributeSchema>
-      schema_;  // one schema version per call
+  std::shared_ptr<const AttributeSchema> schema_;  // one schema version per call
   v1::ReplaceTableRequest request_;
   const ReferenceTableSpec* table_ = nullptr;
   std::string source_;
@@ -209,17 +178,15 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
  public:
   explicit ReferenceService(ReferenceServiceDeps deps) : deps_(deps) {}
 
-  grpc::ServerReadReactor<v1::ReplaceTableRequest>* ReplaceTable(
-      grpc::CallbackServerContext* context,
-      v1::ReplaceTableResponse* response) override {
+  grpc::ServerReadReactor<v1::ReplaceTableRequest>* ReplaceTable(grpc::CallbackServerContext* context,
+                                                                 v1::ReplaceTableResponse* response) override {
     if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kReplaceTableMethod); !allowed.ok()) {
       return new DeniedReadReactor<v1::ReplaceTableRequest>(ToGrpcStatus(allowed));
     }
     return new ReplaceTableReactor(deps_, &commit_mu_, context, response);
   }
 
-  grpc::ServerUnaryReactor* GetRow(grpc::CallbackServerContext* context,
-                                   const v1::GetRowRequest* request,
+  grpc::ServerUnaryReactor* GetRow(grpc::CallbackServerContext* context, const v1::GetRowRequest* request,
                                    v1::GetRowResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status allowed = deps_.access->Get()->Authorize(*context, kGetRowMethod);
@@ -227,9 +194,8 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* GetTable(
-      grpc::CallbackServerContext* context, const v1::GetTableRequest* request,
-      v1::ReferenceTableInfo* response) override {
+  grpc::ServerUnaryReactor* GetTable(grpc::CallbackServerContext* context, const v1::GetTableRequest* request,
+                                     v1::ReferenceTableInfo* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status allowed = deps_.access->Get()->Authorize(*context, kGetTableMethod);
     reactor->Finish(ToGrpcStatus(allowed.ok() ? Info(*request, response) : allowed));
@@ -237,20 +203,16 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
   }
 
  private:
-  absl::Status Get(const v1::GetRowRequest& request,
-                   v1::GetRowResponse* response) {
+  absl::Status Get(const v1::GetRowRequest& request, v1::GetRowResponse* response) {
     std::shared_ptr<const AttributeSchema> schema = deps_.schema->Get();
-    ASSIGN_OR_RETURN(const ReferenceTableSpec* table,
-                     FindTable(*schema, request.table()));
+    ASSIGN_OR_RETURN(const ReferenceTableSpec* table, FindTable(*schema, request.table()));
     RETURN_IF_ERROR(CheckIdentifier(request.key(), "key"));
-    ASSIGN_OR_RETURN(
-        std::optional<storage::v1::ReferenceRowRecord> row,
-        ReadReferenceRow(*deps_.store, table->name, request.key()));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::ReferenceRowRecord> row,
+                     ReadReferenceRow(*deps_.store, table->name, request.key()));
     if (!row) {
       return FieldErrorWithCode(
           absl::StatusCode::kNotFound, "key",
-          absl::StrCat("reference table \"", table->name, "\" has no row \"",
-                       request.key(), "\""));
+          absl::StrCat("reference table \"", table->name, "\" has no row \"", request.key(), "\""));
     }
     response->mutable_row()->set_key(row->key());
     for (const storage::v1::NamedValue& column : row->columns()) {
@@ -262,17 +224,14 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
     return absl::OkStatus();
   }
 
-  absl::Status Info(const v1::GetTableRequest& request,
-                    v1::ReferenceTableInfo* response) {
+  absl::Status Info(const v1::GetTableRequest& request, v1::ReferenceTableInfo* response) {
     std::shared_ptr<const AttributeSchema> schema = deps_.schema->Get();
-    ASSIGN_OR_RETURN(const ReferenceTableSpec* table,
-                     FindTable(*schema, request.table()));
+    ASSIGN_OR_RETURN(const ReferenceTableSpec* table, FindTable(*schema, request.table()));
     ASSIGN_OR_RETURN(std::optional<storage::v1::ReferenceTableRecord> record,
                      ReadReferenceTable(*deps_.store, table->name));
     if (!record) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "table",
-                                absl::StrCat("reference table \"", table->name,
-                                             "\" was never loaded"));
+                                absl::StrCat("reference table \"", table->name, "\" was never loaded"));
     }
     response->set_table(record->table());
     response->set_version(record->version());

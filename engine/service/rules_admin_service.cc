@@ -4,9 +4,9 @@
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/rules/rule_evaluator.h"
 #include "engine/rules/simulation.h"
 #include "engine/rules/typed_text.h"
-#include "engine/rules/rule_evaluator.h"
 #include "engine/service/grpc_status.h"
 #include "engine/store/records.h"
 #include "proactive/v1/rules_admin.grpc.pb.h"
@@ -145,9 +145,11 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       b.set_source("simulation");
       for (const v1::FieldText& f : spec.fields()) {
         const FieldSpec* field = topic->FindField(f.name());
-        if (field == nullptr) return FieldError(absl::StrCat("broadcasts[", i, "].fields"), absl::StrCat("no field ", f.name()));
+        if (field == nullptr)
+          return FieldError(absl::StrCat("broadcasts[", i, "].fields"), absl::StrCat("no field ", f.name()));
         absl::StatusOr<eval::Value> value = TypedValueFromText(field->type, f.value());
-        if (!value.ok()) return FieldError(absl::StrCat("broadcasts[", i, "].fields.", f.name()), value.status().message());
+        if (!value.ok())
+          return FieldError(absl::StrCat("broadcasts[", i, "].fields.", f.name()), value.status().message());
         storage::v1::NamedValue* named = b.add_fields();
         named->set_name(f.name());
         *named->mutable_value() = ToStorageValue(*value);
@@ -176,7 +178,8 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       if (d != diff.end()) {
         out->set_newly_fires(d->second.newly_fires.size());
         out->set_no_longer_fires(d->second.no_longer_fires.size());
-        for (size_t i = 0; i < d->second.newly_fires.size() && i < 10; ++i) out->add_newly_fires_sample(d->second.newly_fires[i]);
+        for (size_t i = 0; i < d->second.newly_fires.size() && i < 10; ++i)
+          out->add_newly_fires_sample(d->second.newly_fires[i]);
         for (size_t i = 0; i < d->second.no_longer_fires.size() && i < 10; ++i) {
           out->add_no_longer_fires_sample(d->second.no_longer_fires[i]);
         }

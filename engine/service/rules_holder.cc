@@ -18,8 +18,8 @@ absl::Status RulesHolder::Reload(std::vector<Diagnostic>* diagnostics) {
   }
   schema_.Set((*loaded)->shared_schema());
   rules_.Set(*loaded);
-  LogInfo("rules", absl::StrCat("rule set ", (*loaded)->version().substr(0, 12), " loaded: ",
-                                (*loaded)->packs().size(), " packs, ", (*loaded)->rules().size(), " rules"));
+  LogInfo("rules", absl::StrCat("rule set ", (*loaded)->version().substr(0, 12), " loaded: ", (*loaded)->packs().size(),
+                                " packs, ", (*loaded)->rules().size(), " rules"));
   return absl::OkStatus();
 }
 

@@ -17,11 +17,9 @@ std::string EncodeRecord(const google::protobuf::MessageLite& record) {
   return out;
 }
 
-absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what,
-                              google::protobuf::MessageLite* record) {
+absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what, google::protobuf::MessageLite* record) {
   if (!record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat(what, ": stored record does not parse as ",
-                                            record->GetTypeName()));
+    return absl::DataLossError(absl::StrCat(what, ": stored record does not parse as ", record->GetTypeName()));
   }
   return absl::OkStatus();
 }

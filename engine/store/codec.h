@@ -27,8 +27,7 @@ inline constexpr uint32_t kStorageFormatVersion = 1;
 std::string EncodeRecord(const google::protobuf::MessageLite& record);
 
 // Parses `bytes` into `record`. DATA_LOSS naming `what` on failure.
-absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what,
-                              google::protobuf::MessageLite* record);
+absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what, google::protobuf::MessageLite* record);
 
 // Decodes a record with a format_version field and checks the version.
 template <typename Record>
@@ -37,10 +36,8 @@ absl::StatusOr<Record> DecodeRecord(absl::string_view bytes, absl::string_view w
   absl::Status status = DecodeRecordInto(bytes, what, &record);
   if (!status.ok()) return status;
   if (record.format_version() != kStorageFormatVersion) {
-    return absl::DataLossError(absl::StrCat(what, ": storage format version ",
-                                            record.format_version(), " is not ",
-                                            kStorageFormatVersion,
-                                            " (written by another engine version?)"));
+    return absl::DataLossError(absl::StrCat(what, ": storage format version ", record.format_version(), " is not ",
+                                            kStorageFormatVersion, " (written by another engine version?)"));
   }
   return record;
 }

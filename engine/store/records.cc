@@ -8,8 +8,7 @@ namespace proactive {
 namespace {
 
 template <typename Record>
-absl::StatusOr<std::optional<Record>> ReadRecord(const Store& store, Family family,
-                                                 absl::string_view key,
+absl::StatusOr<std::optional<Record>> ReadRecord(const Store& store, Family family, absl::string_view key,
                                                  absl::string_view what) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(family, key));
   if (!bytes) return std::optional<Record>();
@@ -19,22 +18,18 @@ absl::StatusOr<std::optional<Record>> ReadRecord(const Store& store, Family fami
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::v1::PersonState>> ReadPersonState(
-    const Store& store, absl::string_view person_id) {
-  return ReadRecord<storage::v1::PersonState>(store, Family::kPersons, person_id,
-                                              absl::StrCat("person ", person_id));
+absl::StatusOr<std::optional<storage::v1::PersonState>> ReadPersonState(const Store& store,
+                                                                        absl::string_view person_id) {
+  return ReadRecord<storage::v1::PersonState>(store, Family::kPersons, person_id, absl::StrCat("person ", person_id));
 }
 
-absl::StatusOr<std::optional<storage::v1::EventIdEntry>> ReadEventIdEntry(
-    const Store& store, absl::string_view event_id) {
-  return ReadRecord<storage::v1::EventIdEntry>(store, Family::kEventIds, event_id,
-                                               absl::StrCat("event id ", event_id));
+absl::StatusOr<std::optional<storage::v1::EventIdEntry>> ReadEventIdEntry(const Store& store,
+                                                                          absl::string_view event_id) {
+  return ReadRecord<storage::v1::EventIdEntry>(store, Family::kEventIds, event_id, absl::StrCat("event id ", event_id));
 }
 
-absl::StatusOr<std::optional<storage::v1::EventLogEntry>> ReadEventLogEntry(const Store& store,
-                                                                            uint64_t sequence) {
-  return ReadRecord<storage::v1::EventLogEntry>(store, Family::kEvents,
-                                                EncodeSequenceKey(sequence),
+absl::StatusOr<std::optional<storage::v1::EventLogEntry>> ReadEventLogEntry(const Store& store, uint64_t sequence) {
+  return ReadRecord<storage::v1::EventLogEntry>(store, Family::kEvents, EncodeSequenceKey(sequence),
                                                 absl::StrCat("event log entry ", sequence));
 }
 
@@ -48,23 +43,19 @@ absl::StatusOr<uint64_t> ReadLastEventSequence(const Store& store) {
   return sequence;
 }
 
-absl::StatusOr<std::vector<std::string>> ReadHouseholdMembers(const Store& store,
-                                                              absl::string_view household_id) {
+absl::StatusOr<std::vector<std::string>> ReadHouseholdMembers(const Store& store, absl::string_view household_id) {
   std::vector<std::string> members;
   std::string prefix = HouseholdPrefix(household_id);
-  RETURN_IF_ERROR(store.Scan(Family::kHouseholds, prefix,
-                             [&](absl::string_view key, absl::string_view) {
-                               members.emplace_back(key.substr(prefix.size()));
-                               return true;
-                             }));
+  RETURN_IF_ERROR(store.Scan(Family::kHouseholds, prefix, [&](absl::string_view key, absl::string_view) {
+    members.emplace_back(key.substr(prefix.size()));
+    return true;
+  }));
   return members;
 }
 
-absl::Status ScanPersonStates(const Store& store,
-                              absl::FunctionRef<bool(const storage::v1::PersonState&)> visit) {
+absl::Status ScanPersonStates(const Store& store, absl::FunctionRef<bool(const storage::v1::PersonState&)> visit) {
   absl::Status decode_error;
-  RETURN_IF_ERROR(store.Scan(Family::kPersons, "", [&](absl::string_view key,
-                                                       absl::string_view value) {
+  RETURN_IF_ERROR(store.Scan(Family::kPersons, "", [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::PersonState> decoded =
         DecodeRecord<storage::v1::PersonState>(value, absl::StrCat("person ", key));
     if (!decoded.ok()) {
@@ -79,21 +70,21 @@ absl::Status ScanPersonStates(const Store& store,
 absl::Status ScanEventLog(const Store& store, uint64_t from,
                           absl::FunctionRef<bool(const storage::v1::EventLogEntry&)> visit) {
   absl::Status decode_error;
-  RETURN_IF_ERROR(store.ScanFrom(Family::kEvents, EncodeSequenceKey(from), [&](absl::string_view key,
-                                                      absl::string_view value) {
-    uint64_t sequence = 0;
-    if (!DecodeSequenceKey(key, &sequence)) {
-      decode_error = absl::DataLossError("event log: a key is not an 8-byte sequence");
-      return false;
-    }
-    absl::StatusOr<storage::v1::EventLogEntry> decoded =
-        DecodeRecord<storage::v1::EventLogEntry>(value, absl::StrCat("event log entry ", sequence));
-    if (!decoded.ok()) {
-      decode_error = decoded.status();
-      return false;
-    }
-    return visit(*decoded);
-  }));
+  RETURN_IF_ERROR(
+      store.ScanFrom(Family::kEvents, EncodeSequenceKey(from), [&](absl::string_view key, absl::string_view value) {
+        uint64_t sequence = 0;
+        if (!DecodeSequenceKey(key, &sequence)) {
+          decode_error = absl::DataLossError("event log: a key is not an 8-byte sequence");
+          return false;
+        }
+        absl::StatusOr<storage::v1::EventLogEntry> decoded =
+            DecodeRecord<storage::v1::EventLogEntry>(value, absl::StrCat("event log entry ", sequence));
+        if (!decoded.ok()) {
+          decode_error = decoded.status();
+          return false;
+        }
+        return visit(*decoded);
+      }));
   return decode_error;
 }
 
@@ -130,8 +121,7 @@ void PutPersonState(WriteBatch* batch, storage::v1::PersonState state) {
   batch->Put(Family::kPersons, state.person_id(), EncodeRecord(state));
 }
 
-void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id,
-                     storage::v1::EventIdEntry entry) {
+void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, storage::v1::EventIdEntry entry) {
   entry.set_format_version(kStorageFormatVersion);
   batch->Put(Family::kEventIds, event_id, EncodeRecord(entry));
 }
@@ -141,13 +131,11 @@ void PutEventLogEntry(WriteBatch* batch, storage::v1::EventLogEntry entry) {
   batch->Put(Family::kEvents, EncodeSequenceKey(entry.sequence()), EncodeRecord(entry));
 }
 
-void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id,
-                        absl::string_view person_id) {
+void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id) {
   batch->Put(Family::kHouseholds, HouseholdMemberKey(household_id, person_id), "");
 }
 
-void DeleteHouseholdMember(WriteBatch* batch, absl::string_view household_id,
-                           absl::string_view person_id) {
+void DeleteHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id) {
   batch->Delete(Family::kHouseholds, HouseholdMemberKey(household_id, person_id));
 }
 

@@ -24,22 +24,19 @@
 
 namespace proactive {
 
-absl::StatusOr<std::optional<storage::v1::PersonState>> ReadPersonState(
-    const Store& store, absl::string_view person_id);
-absl::StatusOr<std::optional<storage::v1::EventIdEntry>> ReadEventIdEntry(
-    const Store& store, absl::string_view event_id);
-absl::StatusOr<std::optional<storage::v1::EventLogEntry>> ReadEventLogEntry(const Store& store,
-                                                                            uint64_t sequence);
+absl::StatusOr<std::optional<storage::v1::PersonState>> ReadPersonState(const Store& store,
+                                                                        absl::string_view person_id);
+absl::StatusOr<std::optional<storage::v1::EventIdEntry>> ReadEventIdEntry(const Store& store,
+                                                                          absl::string_view event_id);
+absl::StatusOr<std::optional<storage::v1::EventLogEntry>> ReadEventLogEntry(const Store& store, uint64_t sequence);
 // The sequence of the last logged event; 0 when the log is empty (the first
 // event gets sequence 1).
 absl::StatusOr<uint64_t> ReadLastEventSequence(const Store& store);
 // Person ids of the household, in id order.
-absl::StatusOr<std::vector<std::string>> ReadHouseholdMembers(const Store& store,
-                                                              absl::string_view household_id);
+absl::StatusOr<std::vector<std::string>> ReadHouseholdMembers(const Store& store, absl::string_view household_id);
 
 // Visits every person state in id order until `visit` returns false.
-absl::Status ScanPersonStates(const Store& store,
-                              absl::FunctionRef<bool(const storage::v1::PersonState&)> visit);
+absl::Status ScanPersonStates(const Store& store, absl::FunctionRef<bool(const storage::v1::PersonState&)> visit);
 // Visits logged events with sequence >= `from` in order until `visit`
 // returns false.
 absl::Status ScanEventLog(const Store& store, uint64_t from,
@@ -50,8 +47,7 @@ absl::StatusOr<std::vector<uint64_t>> ReadPersonEventSequences(const Store& stor
 
 // Writers set format_version themselves.
 void PutPersonState(WriteBatch* batch, storage::v1::PersonState state);
-void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id,
-                     storage::v1::EventIdEntry entry);
+void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, storage::v1::EventIdEntry entry);
 void PutEventLogEntry(WriteBatch* batch, storage::v1::EventLogEntry entry);
 void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id);
 // Indexes the event at `sequence` under every person it names (its subject

@@ -8,61 +8,49 @@
 namespace proactive {
 namespace {
 
-std::string TablePrefix(absl::string_view table) {
-  return absl::StrCat(table, absl::string_view("\0", 1));
-}
+std::string TablePrefix(absl::string_view table) { return absl::StrCat(table, absl::string_view("\0", 1)); }
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>>
-ReadReferenceTable(const Store& store, absl::string_view table) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                   store.Get(Family::kReference, TablePrefix(table)));
+absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> ReadReferenceTable(const Store& store,
+                                                                                    absl::string_view table) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kReference, TablePrefix(table)));
   if (!bytes) return std::optional<storage::v1::ReferenceTableRecord>();
   ASSIGN_OR_RETURN(storage::v1::ReferenceTableRecord record,
-                   DecodeRecord<storage::v1::ReferenceTableRecord>(
-                       *bytes, absl::StrCat("reference table ", table)));
+                   DecodeRecord<storage::v1::ReferenceTableRecord>(*bytes, absl::StrCat("reference table ", table)));
   return std::optional<storage::v1::ReferenceTableRecord>(std::move(record));
 }
 
-absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(
-    const Store& store, absl::string_view table, absl::string_view key) {
+absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(const Store& store,
+                                                                                absl::string_view table,
+                                                                                absl::string_view key) {
   if (key.empty()) return std::optional<storage::v1::ReferenceRowRecord>();
-  ASSIGN_OR_RETURN(
-      std::optional<std::string> bytes,
-      store.Get(Family::kReference, absl::StrCat(TablePrefix(table), key)));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   store.Get(Family::kReference, absl::StrCat(TablePrefix(table), key)));
   if (!bytes) return std::optional<storage::v1::ReferenceRowRecord>();
-  ASSIGN_OR_RETURN(
-      storage::v1::ReferenceRowRecord row,
-      DecodeRecord<storage::v1::ReferenceRowRecord>(
-          *bytes, absl::StrCat("reference row ", table, "/", key)));
+  ASSIGN_OR_RETURN(storage::v1::ReferenceRowRecord row, DecodeRecord<storage::v1::ReferenceRowRecord>(
+                                                            *bytes, absl::StrCat("reference row ", table, "/", key)));
   return std::optional<storage::v1::ReferenceRowRecord>(std::move(row));
 }
 
-absl::Status ScanReferenceRows(
-    const Store& store, absl::string_view table,
-    absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit) {
+absl::Status ScanReferenceRows(const Store& store, absl::string_view table,
+                               absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit) {
   const std::string prefix = TablePrefix(table);
   absl::Status decode_error;
-  RETURN_IF_ERROR(
-      store.Scan(Family::kReference, prefix,
-                 [&](absl::string_view key, absl::string_view value) {
-                   if (key.size() == prefix.size())
-                     return true;  // the table record
-                   absl::StatusOr<storage::v1::ReferenceRowRecord> row =
-                       DecodeRecord<storage::v1::ReferenceRowRecord>(
-                           value, absl::StrCat("reference row ", key));
-                   if (!row.ok()) {
-                     decode_error = row.status();
-                     return false;
-                   }
-                   return visit(*row);
-                 }));
+  RETURN_IF_ERROR(store.Scan(Family::kReference, prefix, [&](absl::string_view key, absl::string_view value) {
+    if (key.size() == prefix.size()) return true;  // the table record
+    absl::StatusOr<storage::v1::ReferenceRowRecord> row =
+        DecodeRecord<storage::v1::ReferenceRowRecord>(value, absl::StrCat("reference row ", key));
+    if (!row.ok()) {
+      decode_error = row.status();
+      return false;
+    }
+    return visit(*row);
+  }));
   return decode_error;
 }
 
-std::string ReferenceRowsFingerprint(
-    const std::vector<storage::v1::ReferenceRowRecord>& rows) {
+std::string ReferenceRowsFingerprint(const std::vector<storage::v1::ReferenceRowRecord>& rows) {
   Sha256 hasher;
   for (storage::v1::ReferenceRowRecord row : rows) {
     row.set_format_version(0);
@@ -74,21 +62,18 @@ std::string ReferenceRowsFingerprint(
   return hasher.Finish();
 }
 
-absl::Status ReplaceReferenceTable(
-    Store* store, storage::v1::ReferenceTableRecord record,
-    std::vector<storage::v1::ReferenceRowRecord> rows) {
+absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
+                                   std::vector<storage::v1::ReferenceRowRecord> rows) {
   const std::string prefix = TablePrefix(record.table());
   WriteBatch batch(*store);
-  RETURN_IF_ERROR(store->Scan(Family::kReference, prefix,
-                              [&](absl::string_view key, absl::string_view) {
-                                batch.Delete(Family::kReference, key);
-                                return true;
-                              }));
+  RETURN_IF_ERROR(store->Scan(Family::kReference, prefix, [&](absl::string_view key, absl::string_view) {
+    batch.Delete(Family::kReference, key);
+    return true;
+  }));
   for (storage::v1::ReferenceRowRecord& row : rows) {
     row.set_format_version(kStorageFormatVersion);
     row.set_version(record.version());
-    batch.Put(Family::kReference, absl::StrCat(prefix, row.key()),
-              EncodeRecord(row));
+    batch.Put(Family::kReference, absl::StrCat(prefix, row.key()), EncodeRecord(row));
   }
   record.set_format_version(kStorageFormatVersion);
   record.set_row_count(rows.size());

@@ -26,31 +26,29 @@
 namespace proactive {
 
 // The current version of `table`, or nullopt when it was never loaded.
-absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>>
-ReadReferenceTable(const Store& store, absl::string_view table);
+absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> ReadReferenceTable(const Store& store,
+                                                                                    absl::string_view table);
 
 // The row of `table` with key `key`, or nullopt. This is what rules'
 // lookup("table", key) reads.
-absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(
-    const Store& store, absl::string_view table, absl::string_view key);
+absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(const Store& store,
+                                                                                absl::string_view table,
+                                                                                absl::string_view key);
 
 // Visits the rows of `table` in key order until `visit` returns false.
-absl::Status ScanReferenceRows(
-    const Store& store, absl::string_view table,
-    absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit);
+absl::Status ScanReferenceRows(const Store& store, absl::string_view table,
+                               absl::FunctionRef<bool(const storage::v1::ReferenceRowRecord&)> visit);
 
 // SHA-256 over rows in key order (their deterministic encoding): equal
 // fingerprints mean equal tables. REQUIRES: `rows` sorted by key.
-std::string ReferenceRowsFingerprint(
-    const std::vector<storage::v1::ReferenceRowRecord>& rows);
+std::string ReferenceRowsFingerprint(const std::vector<storage::v1::ReferenceRowRecord>& rows);
 
 // Replaces `table` with `rows` in one synced write: deletes the current rows,
 // puts the new ones with `record.version()`, and the table record. Writers
 // set format_version themselves. REQUIRES: rows sorted by key, keys unique
 // and not empty; calls for the same table are not concurrent.
-absl::Status ReplaceReferenceTable(
-    Store* store, storage::v1::ReferenceTableRecord record,
-    std::vector<storage::v1::ReferenceRowRecord> rows);
+absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
+                                   std::vector<storage::v1::ReferenceRowRecord> rows);
 
 }  // namespace proactive
 

@@ -34,9 +34,7 @@ struct Store::Handles {
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // index = Family
   bool closed = false;
 
-  rocksdb::ColumnFamilyHandle* family(Family f) const {
-    return families[static_cast<int>(f)];
-  }
+  rocksdb::ColumnFamilyHandle* family(Family f) const { return families[static_cast<int>(f)]; }
   void DestroyHandles() {
     for (rocksdb::ColumnFamilyHandle* h : families) {
       if (h != nullptr) db->DestroyColumnFamilyHandle(h);
@@ -45,8 +43,7 @@ struct Store::Handles {
   }
 };
 
-WriteBatch::WriteBatch(const Store& store)
-    : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+WriteBatch::WriteBatch(const Store& store) : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
 WriteBatch::~WriteBatch() = default;
 
 void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
@@ -116,13 +113,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
   auto handles = std::make_unique<Handles>();
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
-                                        &handles->families, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles->families, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
       return absl::FailedPreconditionError(
-          absl::StrCat("data directory ", options.path,
-                       " is in use by another process (", s.ToString(), ")"));
+          absl::StrCat("data directory ", options.path, " is in use by another process (", s.ToString(), ")"));
     }
     return FromRocks(s, absl::StrCat("opening ", options.path));
   }
@@ -165,8 +160,7 @@ absl::Status Store::SyncWal() {
 absl::Status Store::Scan(Family family, absl::string_view prefix,
                          absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
-  std::unique_ptr<rocksdb::Iterator> it(
-      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     rocksdb::Slice key = it->key();
     absl::string_view k(key.data(), key.size());
@@ -180,13 +174,11 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
 absl::Status Store::ScanFrom(Family family, absl::string_view start,
                              absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
-  std::unique_ptr<rocksdb::Iterator> it(
-      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice key = it->key();
     rocksdb::Slice value = it->value();
-    if (!visit(absl::string_view(key.data(), key.size()),
-               absl::string_view(value.data(), value.size()))) {
+    if (!visit(absl::string_view(key.data(), key.size()), absl::string_view(value.data(), value.size()))) {
       break;
     }
   }
@@ -225,8 +217,7 @@ absl::StatusOr<std::vector<Store::KeyVersion>> Store::AllVersions(Family family)
 
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(Family family) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
-  std::unique_ptr<rocksdb::Iterator> it(
-      handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
   it->SeekToLast();
   if (!it->Valid()) {
     if (!it->status().ok()) return FromRocks(it->status(), "reading the last key");

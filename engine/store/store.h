@@ -32,7 +32,7 @@ class WriteBatch;
 namespace proactive {
 
 struct StoreOptions {
-  std::string path;                    // the data directory; created when missing
+  std::string path;  // the data directory; created when missing
   size_t block_cache_bytes = 64 << 20;
   // The environment RocksDB runs in; null for the default. Tests inject a
   // file system that drops unsynced bytes to simulate a power cut. Not owned.

@@ -23,8 +23,8 @@ struct AgeBand {
   int from, to;
   double share;
 };
-constexpr AgeBand kAdultBands[] = {{18, 29, 23.3 * 12 / 15}, {30, 44, 22.6}, {45, 59, 18.3},
-                                   {60, 74, 13.9},           {75, 98, 7.7}};
+constexpr AgeBand kAdultBands[] = {
+    {18, 29, 23.3 * 12 / 15}, {30, 44, 22.6}, {45, 59, 18.3}, {60, 74, 13.9}, {75, 98, 7.7}};
 
 // SplitMix64: a small, well-mixed generator we control, so output does not
 // depend on the standard library's distributions.
@@ -52,8 +52,8 @@ class Random {
 
 google::protobuf::Timestamp TimestampOf(absl::CivilDay day, int hour) {
   google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), hour, 0, 0),
-                                                     absl::UTCTimeZone())));
+  ts.set_seconds(absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), hour, 0, 0), absl::UTCTimeZone())));
   return ts;
 }
 
@@ -75,8 +75,7 @@ struct Person {
 
 class Generator {
  public:
-  Generator(const SyntheticPopulationOptions& options,
-            absl::FunctionRef<void(const v1::PublishRequest&)> emit)
+  Generator(const SyntheticPopulationOptions& options, absl::FunctionRef<void(const v1::PublishRequest&)> emit)
       : options_(options), emit_(emit), random_(options.seed), prefix_(absl::StrCat("s", options.seed)) {
     for (int a = 1; a <= 20; ++a) total_weight_ += kArrondissementThousands[a];
     for (const AgeBand& b : kAdultBands) adult_weight_ += b.share;
@@ -137,9 +136,21 @@ class Generator {
     a->set_name(name);
     *a->mutable_value() = std::move(value);
   }
-  static v1::Value Int(int64_t i) { v1::Value v; v.set_int_value(i); return v; }
-  static v1::Value Bool(bool b) { v1::Value v; v.set_bool_value(b); return v; }
-  static v1::Value Text(std::string s) { v1::Value v; v.set_string_value(std::move(s)); return v; }
+  static v1::Value Int(int64_t i) {
+    v1::Value v;
+    v.set_int_value(i);
+    return v;
+  }
+  static v1::Value Bool(bool b) {
+    v1::Value v;
+    v.set_bool_value(b);
+    return v;
+  }
+  static v1::Value Text(std::string s) {
+    v1::Value v;
+    v.set_string_value(std::move(s));
+    return v;
+  }
 
   void Emit(const v1::PublishRequest& r) {
     ++stats_.events;
@@ -150,8 +161,8 @@ class Generator {
     ++stats_.households;
     const std::string household = absl::StrFormat("%s-H%07d", prefix_, stats_.households);
     const int arrondissement = DrawArrondissement();
-    const std::string address = absl::StrFormat("750%02d:rue-%d:%d", arrondissement,
-                                                random_.Between(1, 400), random_.Between(1, 150));
+    const std::string address =
+        absl::StrFormat("750%02d:rue-%d:%d", arrondissement, random_.Between(1, 400), random_.Between(1, 150));
     // Household types, roughly Paris's: half live alone (INSEE: ~51% of
     // Paris households are one person), then couples, families, single parents.
     double kind = random_.Uniform();
@@ -262,9 +273,8 @@ class Generator {
 
 }  // namespace
 
-SyntheticPopulationStats GenerateSyntheticPopulation(
-    const SyntheticPopulationOptions& options,
-    absl::FunctionRef<void(const v1::PublishRequest&)> emit) {
+SyntheticPopulationStats GenerateSyntheticPopulation(const SyntheticPopulationOptions& options,
+                                                     absl::FunctionRef<void(const v1::PublishRequest&)> emit) {
   return Generator(options, emit).Run();
 }
 

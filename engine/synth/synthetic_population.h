@@ -39,9 +39,8 @@ struct SyntheticPopulationStats {
 
 // Emits every event of the population, household by household. `emit` may be
 // called ~2.5 times per person.
-SyntheticPopulationStats GenerateSyntheticPopulation(
-    const SyntheticPopulationOptions& options,
-    absl::FunctionRef<void(const v1::PublishRequest&)> emit);
+SyntheticPopulationStats GenerateSyntheticPopulation(const SyntheticPopulationOptions& options,
+                                                     absl::FunctionRef<void(const v1::PublishRequest&)> emit);
 
 }  // namespace proactive
 

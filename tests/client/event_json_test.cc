@@ -19,12 +19,12 @@ class EventJsonTest : public ::testing::Test {
 };
 
 TEST_F(EventJsonTest, ParsesAPersonEventWithTypedValues) {
-  absl::StatusOr<v1::PublishRequest> r = ParseEventJson(
-      R"({"event_id":"caf-1","person_id":"P1","household_id":"H1","source":"caf",)"
-      R"("occurred_at":"2026-01-05T10:00:00+01:00","set":{"yearly_income":"11500.50 EUR",)"
-      R"("receives_rsa":false,"arrondissement":19},"remove":["address_key"],)"
-      R"("links_added":[{"relation":"child","person_id":"C1"}]})",
-      schema_);
+  absl::StatusOr<v1::PublishRequest> r =
+      ParseEventJson(R"({"event_id":"caf-1","person_id":"P1","household_id":"H1","source":"caf",)"
+                     R"("occurred_at":"2026-01-05T10:00:00+01:00","set":{"yearly_income":"11500.50 EUR",)"
+                     R"("receives_rsa":false,"arrondissement":19},"remove":["address_key"],)"
+                     R"("links_added":[{"relation":"child","person_id":"C1"}]})",
+                     schema_);
   ASSERT_THAT(r, IsOk());
   const v1::PersonEvent& e = r->person();
   EXPECT_EQ(e.event_id(), "caf-1");
@@ -57,29 +57,26 @@ TEST_F(EventJsonTest, RoundTripsThroughEventToJson) {
 }
 
 TEST_F(EventJsonTest, NamesTheJsonPathOfEveryMistake) {
-  const auto error = [&](const std::string& line) {
-    return ParseEventJson(line, schema_).status();
-  };
-  const std::string head = R"({"event_id":"e","person_id":"P","source":"etat-civil","occurred_at":"2023-01-01T00:00:00Z",)";
+  const auto error = [&](const std::string& line) { return ParseEventJson(line, schema_).status(); };
+  const std::string head =
+      R"({"event_id":"e","person_id":"P","source":"etat-civil","occurred_at":"2023-01-01T00:00:00Z",)";
   EXPECT_THAT(error(head + R"("set":{"birth_date":"14/02/2023"}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "set.birth_date: \"14/02/2023\" is not a date of the form YYYY-MM-DD"));
-  EXPECT_THAT(error(head + R"("set":{"arrondissement":"11"}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "set.arrondissement: expected an integer, got a string \"11\""));
-  EXPECT_THAT(error(head + R"("set":{"brith_date":"2023-01-01"}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "set.brith_date: unknown attribute (did you mean \"birth_date\"?)"));
+  EXPECT_THAT(
+      error(head + R"("set":{"arrondissement":"11"}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "set.arrondissement: expected an integer, got a string \"11\""));
+  EXPECT_THAT(
+      error(head + R"("set":{"brith_date":"2023-01-01"}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "set.brith_date: unknown attribute (did you mean \"birth_date\"?)"));
   EXPECT_THAT(error(head + R"("colour":"blue"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour: unknown key")));
-  EXPECT_THAT(error(R"({"person_id":"P"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "event_id: is required"));
+  EXPECT_THAT(error(R"({"person_id":"P"})"), StatusIs(absl::StatusCode::kInvalidArgument, "event_id: is required"));
   EXPECT_THAT(error(R"({"event_id": )"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid JSON at byte")));
   EXPECT_THAT(error("{\"event_id\":\"e\xFF\"}"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid JSON")));
-  EXPECT_THAT(error("[1,2]"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "each line must be one JSON object"));
+  EXPECT_THAT(error("[1,2]"), StatusIs(absl::StatusCode::kInvalidArgument, "each line must be one JSON object"));
 }
 
 // Found by tests/fuzz/event_json_fuzzer: nlohmann throws out_of_range, not

@@ -18,20 +18,17 @@ TEST(ParseIsoDateTest, AcceptsCalendarDates) {
 }
 
 TEST(ParseIsoDateTest, NamesWhatIsWrong) {
-  EXPECT_THAT(ParseIsoDate("2023-13-01"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "month 13 is not in 1..12"));
+  EXPECT_THAT(ParseIsoDate("2023-13-01"), StatusIs(absl::StatusCode::kInvalidArgument, "month 13 is not in 1..12"));
   EXPECT_THAT(ParseIsoDate("2023-02-29"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2023-02-29 does not exist")));
-  EXPECT_THAT(ParseIsoDate("14/02/2023"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("YYYY-MM-DD")));
+  EXPECT_THAT(ParseIsoDate("14/02/2023"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("YYYY-MM-DD")));
   EXPECT_THAT(ParseIsoDate("2023-2-14"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseIsoDate("0000-01-01"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("year 0")));
+  EXPECT_THAT(ParseIsoDate("0000-01-01"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("year 0")));
 }
 
 TEST(EpochDaysTest, RoundTrips) {
-  for (absl::CivilDay day : {absl::CivilDay(1970, 1, 1), absl::CivilDay(1969, 12, 31),
-                             absl::CivilDay(2026, 11, 21), absl::CivilDay(1, 1, 1)}) {
+  for (absl::CivilDay day : {absl::CivilDay(1970, 1, 1), absl::CivilDay(1969, 12, 31), absl::CivilDay(2026, 11, 21),
+                             absl::CivilDay(1, 1, 1)}) {
     EXPECT_EQ(DayFromEpochDays(DaysSinceEpoch(day)), day);
   }
   EXPECT_EQ(DaysSinceEpoch(absl::CivilDay(1970, 1, 2)), 1);

@@ -16,7 +16,9 @@ TEST(Utf8Test, AcceptsValidText) {
 
 TEST(Utf8Test, ReportsTheFirstBadByte) {
   size_t bad = 99;
-  EXPECT_FALSE(IsValidUtf8(std::string("ab\xFF" "cd"), &bad));
+  EXPECT_FALSE(IsValidUtf8(std::string("ab\xFF"
+                                       "cd"),
+                           &bad));
   EXPECT_EQ(bad, 2u);
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF", &bad));  // overlong '/'
   EXPECT_EQ(bad, 0u);

@@ -25,10 +25,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--details") {
       details = true;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: %s --cases FILE.jsonl [--floor_file FILE] [--details]\n",
-          argv[0]);
+      std::fprintf(stderr, "usage: %s --cases FILE.jsonl [--floor_file FILE] [--details]\n", argv[0]);
       return 2;
     }
   }
@@ -38,27 +35,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(cases.status().message()).c_str());
     return 2;
   }
-  const proactive::eval::ConformanceReport report =
-      proactive::eval::RunConformanceCases(*cases);
-  std::printf("%s%s\n", report.FormatFailures(details).c_str(),
-              report.Summary().c_str());
+  const proactive::eval::ConformanceReport report = proactive::eval::RunConformanceCases(*cases);
+  std::printf("%s%s\n", report.FormatFailures(details).c_str(), report.Summary().c_str());
   if (floor_path.empty()) return report.failed == 0 ? 0 : 1;
   std::ifstream in(floor_path);
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   int floor = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &floor)) {
     std::fprintf(stderr, "cannot read a number from %s\n", floor_path.c_str());
     return 2;
   }
   if (report.passed < floor) {
-    std::printf("FAIL: %d cases pass, fewer than the floor of %d (%s)\n",
-                report.passed, floor, floor_path.c_str());
+    std::printf("FAIL: %d cases pass, fewer than the floor of %d (%s)\n", report.passed, floor, floor_path.c_str());
     return 1;
   }
   if (report.passed > floor) {
-    std::printf("%d cases pass, above the floor of %d: raise it in %s\n",
-                report.passed, floor, floor_path.c_str());
+    std::printf("%d cases pass, above the floor of %d: raise it in %s\n", report.passed, floor, floor_path.c_str());
   }
   return 0;
 }

@@ -63,8 +63,7 @@ TEST(ParseAccessLogLineTest, ReadsDebiansDefaultFormatWithoutAnId) {
   // No [ts:]: the leading date, in the zone given (Paris is UTC+1 in
   // November).
   EXPECT_EQ((*parsed)->reply.received_at,
-            absl::FromCivil(absl::CivilSecond(2026, 11, 22, 0, 6, 22),
-                            absl::UTCTimeZone()));
+            absl::FromCivil(absl::CivilSecond(2026, 11, 22, 0, 6, 22), absl::UTCTimeZone()));
 }
 
 TEST(ParseAccessLogLineTest, DecodesUcs2Text) {
@@ -79,11 +78,10 @@ TEST(ParseAccessLogLineTest, DecodesUcs2Text) {
 }
 
 TEST(ParseAccessLogLineTest, OtherLinesAreNotReplies) {
-  for (const char* line :
-       {kSent, "2026-11-22 01:05:56 Log begins", "",
-        "2026-11-22 01:06:04 Receive DLR [SMSC:FAKE] [SVC:svc] [ACT:] "
-        "[BINF:] [FID:de89ab9c] [META:?orig_msg?dlr_mask=3&] [from:38000] "
-        "[to:+33639980002] [flags:-1:-1:-1:-1:1] [msg:0:] [udh:0:]"}) {
+  for (const char* line : {kSent, "2026-11-22 01:05:56 Log begins", "",
+                           "2026-11-22 01:06:04 Receive DLR [SMSC:FAKE] [SVC:svc] [ACT:] "
+                           "[BINF:] [FID:de89ab9c] [META:?orig_msg?dlr_mask=3&] [from:38000] "
+                           "[to:+33639980002] [flags:-1:-1:-1:-1:1] [msg:0:] [udh:0:]"}) {
     auto parsed = ParseAccessLogLine(line, absl::UTCTimeZone());
     ASSERT_THAT(parsed, IsOk()) << line;
     EXPECT_FALSE(parsed->has_value()) << line;
@@ -95,12 +93,9 @@ TEST(ParseAccessLogLineTest, ATruncatedLineSaysWhichField) {
                                  "[from:+33639980002] [flags:-1:0:-1:-1:-1] "
                                  "[msg:27:OUI K7",
                                  absl::UTCTimeZone()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("[msg:]: shorter than its length")));
-  EXPECT_THAT(ParseAccessLogLine("Receive SMS [SMSC:FAKE] [msg:2:ab]",
-                                 absl::UTCTimeZone()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("[from:]: missing")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("[msg:]: shorter than its length")));
+  EXPECT_THAT(ParseAccessLogLine("Receive SMS [SMSC:FAKE] [msg:2:ab]", absl::UTCTimeZone()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("[from:]: missing")));
 }
 
 TEST(ReconcileAccessLogTest, ReportsWhatWasLostAndCountsTheRest) {
@@ -134,15 +129,12 @@ TEST(ReconcileAccessLogTest, ReportsWhatWasLostAndCountsTheRest) {
   EXPECT_EQ(report->before_since, 1);
   EXPECT_EQ(report->unreadable, 1);
   std::vector<std::string> reported;
-  for (const auto& r : engine.replies())
-    reported.push_back(r.gateway_message_id() + " " + r.from() + " " +
-                       r.text());
-  EXPECT_THAT(reported,
-              ElementsAre("kannel:b0763716-ebc1-4d15-90cd-5cd30e19c5f3 "
-                          "+33639980002 ",
-                          "kannel:b0763716-ebc1-4d15-90cd-5cd30e19c5f3 "
-                          "+33639980002 OUI K7X2 je pr..f..re ..a ]",
-                          "kannel:a6d5df43 +33639980011 STOP"));
+  for (const auto& r : engine.replies()) reported.push_back(r.gateway_message_id() + " " + r.from() + " " + r.text());
+  EXPECT_THAT(reported, ElementsAre("kannel:b0763716-ebc1-4d15-90cd-5cd30e19c5f3 "
+                                    "+33639980002 ",
+                                    "kannel:b0763716-ebc1-4d15-90cd-5cd30e19c5f3 "
+                                    "+33639980002 OUI K7X2 je pr..f..re ..a ]",
+                                    "kannel:a6d5df43 +33639980011 STOP"));
   EXPECT_EQ(engine.replies()[2].received_at().seconds(), 1795309631);
   EXPECT_THAT(report->Summary(), HasSubstr("1 new (reported now)"));
 }
@@ -157,8 +149,7 @@ TEST(ReconcileAccessLogTest, GivesUpWhenTheEngineStaysDownSayingItIsSafe) {
   std::vector<absl::Duration> waits;
   options.sleep = [&](absl::Duration d) { waits.push_back(d); };
   EXPECT_THAT(ReconcileAccessLog(log, &engine, options),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("Running again is safe")));
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("Running again is safe")));
   EXPECT_THAT(waits, ElementsAre(absl::Milliseconds(500), absl::Seconds(1)));
 }
 

@@ -43,8 +43,7 @@ attributes:
 class BatchImportScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    daemon_ = std::make_unique<DaemonProcess>(
-        testing::DaemonOptions{dir_.path() + "/data"});
+    daemon_ = std::make_unique<DaemonProcess>(testing::DaemonOptions{dir_.path() + "/data"});
     ASSERT_THAT(daemon_->Start(), IsOk());
     auto channel = ConnectToEngine(daemon_->address());
     persons_ = v1::Persons::NewStub(channel);
@@ -64,8 +63,7 @@ class BatchImportScenarioTest : public ::testing::Test {
     std::ofstream(path) << text;
     return path;
   }
-  std::vector<std::string> ImportArgs(const std::string& file,
-                                      const std::string& mapping) {
+  std::vector<std::string> ImportArgs(const std::string& file, const std::string& mapping) {
     return {testing::ImportPath(),
             "--file=" + dir_.path() + "/" + file,
             "--mapping=" + dir_.path() + "/" + mapping,
@@ -73,8 +71,7 @@ class BatchImportScenarioTest : public ::testing::Test {
             "--server=" + daemon_->address(),
             "--quiet"};
   }
-  CommandResult Import(const std::string& file,
-                       const std::string& mapping = "caf.yaml") {
+  CommandResult Import(const std::string& file, const std::string& mapping = "caf.yaml") {
     return RunCommand(ImportArgs(file, mapping));
   }
   grpc::Status GetPerson(const std::string& id, v1::Person* person) {
@@ -84,8 +81,7 @@ class BatchImportScenarioTest : public ::testing::Test {
     request.set_person_id(id);
     return persons_->GetPerson(&context, request, person);
   }
-  grpc::Status GetRow(const std::string& table, const std::string& key,
-                      v1::GetRowResponse* row) {
+  grpc::Status GetRow(const std::string& table, const std::string& key, v1::GetRowResponse* row) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     v1::GetRowRequest request;
@@ -100,8 +96,7 @@ class BatchImportScenarioTest : public ::testing::Test {
   std::unique_ptr<v1::ReferenceTables::Stub> reference_;
 };
 
-TEST_F(BatchImportScenarioTest,
-       CsvWithBadRowsProducesARejectFileWithLineNumbersAndReasons) {
+TEST_F(BatchImportScenarioTest, CsvWithBadRowsProducesARejectFileWithLineNumbersAndReasons) {
   Write("caf.csv",
         "matricule;foyer;date_maj;ressources;rsa;arr\n"
         "P1;H1;01/03/2026;16 800,00;oui;11\n"
@@ -112,8 +107,7 @@ TEST_F(BatchImportScenarioTest,
         "\"P6\";\"H4\";03/03/2026;\"2 000,00\";NON;3\n");
   CommandResult run = Import("caf.csv");
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_THAT(run.output,
-              HasSubstr("6 rows read, 2 accepted, 0 duplicates, 4 rejected"));
+  EXPECT_THAT(run.output, HasSubstr("6 rows read, 2 accepted, 0 duplicates, 4 rejected"));
   EXPECT_EQ(ReadWholeFile(dir_.path() + "/caf.csv.rejects.tsv"),
             "3\tcolumn \"date_maj\" (occurred_at): \"31/02/2026\" is not a "
             "valid date "
@@ -137,57 +131,46 @@ TEST_F(BatchImportScenarioTest,
 
   // Run again: the position says everything is done; nothing is sent.
   run = Import("caf.csv");
-  EXPECT_THAT(run.output,
-              HasSubstr("0 rows read, 0 accepted, 0 duplicates, 0 rejected"));
+  EXPECT_THAT(run.output, HasSubstr("0 rows read, 0 accepted, 0 duplicates, 0 rejected"));
   // Without the position, every row goes again and is answered DUPLICATE, and
   // the reject file is written anew (not appended twice).
   std::remove((dir_.path() + "/caf.csv.state").c_str());
   run = Import("caf.csv");
-  EXPECT_THAT(run.output,
-              HasSubstr("6 rows read, 0 accepted, 2 duplicates, 4 rejected"));
-  EXPECT_THAT(ReadWholeFile(dir_.path() + "/caf.csv.rejects.tsv"),
-              ::testing::StartsWith("3\tcolumn \"date_maj\""));
+  EXPECT_THAT(run.output, HasSubstr("6 rows read, 0 accepted, 2 duplicates, 4 rejected"));
+  EXPECT_THAT(ReadWholeFile(dir_.path() + "/caf.csv.rejects.tsv"), ::testing::StartsWith("3\tcolumn \"date_maj\""));
   ASSERT_TRUE(GetPerson("P1", &person).ok());
   EXPECT_EQ(person.events_applied(), 1u);
 }
 
-TEST_F(BatchImportScenarioTest,
-       MissingColumnsAndBadMappingsStopBeforeAnything) {
+TEST_F(BatchImportScenarioTest, MissingColumnsAndBadMappingsStopBeforeAnything) {
   Write("short.csv", "matricule;date_maj\nP1;01/03/2026\n");
   CommandResult run = Import("short.csv");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(
-      run.output,
-      HasSubstr("the header lacks columns arr, foyer, ressources, rsa"));
+  EXPECT_THAT(run.output, HasSubstr("the header lacks columns arr, foyer, ressources, rsa"));
   Write("bad.yaml",
         "source: caf\nperson_id: m\noccurred_at: d\nattributes:\n  birth_date: "
         "x\n");
   run = Import("short.csv", "bad.yaml");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(
-      run.output,
-      HasSubstr("bad.yaml:5:3: source \"caf\" may not set \"birth_date\""));
+  EXPECT_THAT(run.output, HasSubstr("bad.yaml:5:3: source \"caf\" may not set \"birth_date\""));
 }
 
-TEST_F(BatchImportScenarioTest,
-       KilledInTheMiddleResumesWithoutLossOrDuplicateEffect) {
+TEST_F(BatchImportScenarioTest, KilledInTheMiddleResumesWithoutLossOrDuplicateEffect) {
   constexpr int kRows = 3000;
   std::string csv = "matricule;foyer;date_maj;ressources;rsa;arr\n";
   for (int i = 0; i < kRows; ++i) {
-    absl::StrAppendFormat(&csv, "P%05d;H%05d;01/03/2026;%d,50;%s;%d\n", i,
-                          i / 2, 1000 + i, i % 2 ? "oui" : "non", 1 + i % 20);
+    absl::StrAppendFormat(&csv, "P%05d;H%05d;01/03/2026;%d,50;%s;%d\n", i, i / 2, 1000 + i, i % 2 ? "oui" : "non",
+                          1 + i % 20);
   }
   Write("big.csv", csv);
   std::vector<std::string> args = ImportArgs("big.csv", "caf.yaml");
   args.push_back("--chunk_size=50");
-  args.push_back(
-      "--max_rate=2000");  // about 1.5 s: time to kill it in the middle
+  args.push_back("--max_rate=2000");  // about 1.5 s: time to kill it in the middle
   const std::string state_path = dir_.path() + "/big.csv.state";
   pid_t pid = testing::StartConnector(args, dir_.path() + "/first-run.log");
   int64_t line_at_kill = 0;
   ASSERT_TRUE(testing::WaitUntil([&] {
-    nlohmann::json state =
-        nlohmann::json::parse(ReadWholeFile(state_path), nullptr, false);
+    nlohmann::json state = nlohmann::json::parse(ReadWholeFile(state_path), nullptr, false);
     if (state.is_discarded() || !state.is_object()) return false;
     line_at_kill = state.value("line", int64_t{0});
     return line_at_kill >= 500;
@@ -201,9 +184,7 @@ TEST_F(BatchImportScenarioTest,
   // Only the chunk in flight at the kill can come back as duplicates.
   int64_t rows = 0, accepted = 0, duplicates = 0;
   std::string summary = run.output.substr(run.output.find("  ") + 2);
-  ASSERT_EQ(std::sscanf(summary.c_str(),
-                        "%ld rows read, %ld accepted, %ld duplicates", &rows,
-                        &accepted, &duplicates),
+  ASSERT_EQ(std::sscanf(summary.c_str(), "%ld rows read, %ld accepted, %ld duplicates", &rows, &accepted, &duplicates),
             3)
       << run.output;
   EXPECT_LE(duplicates, 50) << "at most the chunk the killed run had in flight";
@@ -216,8 +197,7 @@ TEST_F(BatchImportScenarioTest,
     ASSERT_TRUE(GetPerson(id, &person).ok()) << id << " was lost";
     ASSERT_EQ(person.events_applied(), 1u) << id;
     ASSERT_EQ(person.attributes_size(), 3);
-    ASSERT_EQ(person.attributes(2).value().money_value().cents(),
-              (1000 + i) * 100 + 50);
+    ASSERT_EQ(person.attributes(2).value().money_value().cents(), (1000 + i) * 100 + 50);
   }
 }
 
@@ -239,13 +219,10 @@ columns:
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("2 rows, version 1"));
   v1::GetRowResponse row;
-  ASSERT_TRUE(
-      GetRow("school_sectors_maternelle", "75011:rue-oberkampf:112", &row)
-          .ok());
+  ASSERT_TRUE(GetRow("school_sectors_maternelle", "75011:rue-oberkampf:112", &row).ok());
   ASSERT_EQ(row.row().cells_size(), 3);
   EXPECT_EQ(row.row().cells(1).column(), "school_name");
-  EXPECT_EQ(row.row().cells(1).value().string_value(),
-            "École maternelle Oberkampf");
+  EXPECT_EQ(row.row().cells(1).value().string_value(), "École maternelle Oberkampf");
   EXPECT_EQ(row.version(), 1u);
 
   run = Import("sectors.csv", "sectors.yaml");
@@ -256,18 +233,14 @@ columns:
         "Parmentier\n");
   run = Import("sectors.csv", "sectors.yaml");
   EXPECT_THAT(run.output, HasSubstr("1 rows, version 2"));
-  EXPECT_EQ(
-      GetRow("school_sectors_maternelle", "75011:rue-de-la-roquette:10", &row)
-          .error_code(),
-      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetRow("school_sectors_maternelle", "75011:rue-de-la-roquette:10", &row).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // A bad row: the table stays as it was.
   Write("sectors.csv", "arr,voie,numero,secteur,ecole\n41,Rue X,1,M,É\n");
   run = Import("sectors.csv", "sectors.yaml");
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  ASSERT_TRUE(
-      GetRow("school_sectors_maternelle", "75011:rue-oberkampf:112", &row)
-          .ok());
+  ASSERT_TRUE(GetRow("school_sectors_maternelle", "75011:rue-oberkampf:112", &row).ok());
   EXPECT_EQ(row.version(), 2u);
 }
 

@@ -50,14 +50,12 @@ TEST_F(CallbackServerTest, DeliveryReportsReachTheEngine) {
   EXPECT_EQ(engine_.deliveries()[1].message_id(), "d-8/decision/P0020");
   EXPECT_FALSE(engine_.deliveries()[1].delivered());
   // The start of the message in the receipt is personal data: dropped.
-  EXPECT_EQ(engine_.deliveries()[1].failure(),
-            "not delivered: stat:UNDELIV err:013");
+  EXPECT_EQ(engine_.deliveries()[1].failure(), "not delivered: stat:UNDELIV err:013");
   EXPECT_EQ(counters_.delivered, 1);
   EXPECT_EQ(counters_.failed, 1);
 }
 
-TEST(CallbackServerJournalTest,
-     AReportOvertakingTheAcknowledgementAcknowledgesFirst) {
+TEST(CallbackServerJournalTest, AReportOvertakingTheAcknowledgementAcknowledgesFirst) {
   testing::TempDir dir;
   auto journal = SendJournal::Open(dir.path() + "/sms.journal");
   ASSERT_THAT(journal, IsOk());
@@ -88,12 +86,10 @@ TEST_F(CallbackServerTest, IntermediateReportsAreAnsweredButNotForwarded) {
 TEST_F(CallbackServerTest, KannelGets503WhileTheEngineIsDownSoItRetries) {
   engine_.SetUnavailable(true);
   EXPECT_EQ(Get("/dlr?id=m1&status=1").first, 503);
-  EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=STOP&id=k1&ts=1").first,
-            503);
+  EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=STOP&id=k1&ts=1").first, 503);
   engine_.SetUnavailable(false);
   EXPECT_EQ(Get("/dlr?id=m1&status=1").first, 200);
-  EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=STOP&id=k1&ts=1").first,
-            200);
+  EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=STOP&id=k1&ts=1").first, 200);
   EXPECT_EQ(engine_.deliveries().size(), 1u);
   EXPECT_EQ(engine_.replies().size(), 1u);
 }
@@ -121,23 +117,20 @@ TEST_F(CallbackServerTest, RepliesReachTheEngineOnceWithKannelsId) {
   EXPECT_EQ(reply.from(), "+33639980002");
   EXPECT_EQ(reply.to(), "38000");
   EXPECT_EQ(reply.text(), "OUI K7X2 je préfère");
-  EXPECT_EQ(reply.gateway_message_id(),
-            "kannel:4ffaa188-6905-4c15-b337-a0af2aed2919");
+  EXPECT_EQ(reply.gateway_message_id(), "kannel:4ffaa188-6905-4c15-b337-a0af2aed2919");
   EXPECT_EQ(reply.received_at().seconds(), 1782720192);
   EXPECT_EQ(counters_.replies, 2);
   EXPECT_EQ(counters_.duplicate_replies, 1);
 }
 
 TEST_F(CallbackServerTest, Ucs2RepliesAreDecodedAndMissingIdsDigested) {
-  EXPECT_EQ(
-      Get("/mo?from=%2B33639980002&to=38000&text=%00N%00O%00N%00%E9&coding=2"
-          "&id=&ts=1782720192")
-          .first,
-      200);
+  EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=%00N%00O%00N%00%E9&coding=2"
+                "&id=&ts=1782720192")
+                .first,
+            200);
   ASSERT_EQ(engine_.replies().size(), 1u);
   EXPECT_EQ(engine_.replies()[0].text(), "NONé");
-  EXPECT_THAT(engine_.replies()[0].gateway_message_id(),
-              HasSubstr("kannel-sha256:"));
+  EXPECT_THAT(engine_.replies()[0].gateway_message_id(), HasSubstr("kannel-sha256:"));
 }
 
 TEST_F(CallbackServerTest, MalformedCallsAndHealth) {

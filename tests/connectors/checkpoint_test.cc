@@ -16,8 +16,7 @@ using ::testing::HasSubstr;
 
 TEST(CheckpointTest, MissingFileIsAnEmptyPosition) {
   testing::TempDir dir;
-  absl::StatusOr<nlohmann::json> state =
-      LoadCheckpoint(dir.path() + "/none.state");
+  absl::StatusOr<nlohmann::json> state = LoadCheckpoint(dir.path() + "/none.state");
   ASSERT_THAT(state, IsOk());
   EXPECT_TRUE(state->is_object());
   EXPECT_TRUE(state->empty());
@@ -40,14 +39,12 @@ TEST(CheckpointTest, CorruptFileIsDataLossNamingIt) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/bad.state";
   std::ofstream(path) << "{\"offset\": 12";
-  EXPECT_THAT(LoadCheckpoint(path),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
+  EXPECT_THAT(LoadCheckpoint(path), StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
 }
 
 TEST(CheckpointTest, UnwritableDirectoryIsUnavailable) {
-  EXPECT_THAT(
-      SaveCheckpoint("/nonexistent-dir/x.state", {{"a", 1}}),
-      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot create")));
+  EXPECT_THAT(SaveCheckpoint("/nonexistent-dir/x.state", {{"a", 1}}),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot create")));
 }
 
 }  // namespace

@@ -35,8 +35,7 @@ inline std::string ReadWholeFile(const std::string& path) {
 }
 
 // Starts `argv` with stdout and stderr appended to `log`. Returns the pid.
-inline pid_t StartConnector(std::vector<std::string> argv,
-                            const std::string& log) {
+inline pid_t StartConnector(std::vector<std::string> argv, const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -62,8 +61,7 @@ inline void KillConnector(pid_t pid) {
 }
 
 // Waits (up to `timeout`) until `ready()` holds; false on timeout.
-inline bool WaitUntil(const std::function<bool()>& ready,
-                      absl::Duration timeout = absl::Seconds(60)) {
+inline bool WaitUntil(const std::function<bool()>& ready, absl::Duration timeout = absl::Seconds(60)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (ready()) return true;

@@ -21,8 +21,7 @@
 
 namespace proactive::testing {
 
-inline v1::OutgoingSms Sms(const std::string& id, const std::string& to,
-                           const std::string& text) {
+inline v1::OutgoingSms Sms(const std::string& id, const std::string& to, const std::string& text) {
   v1::OutgoingSms sms;
   sms.set_message_id(id);
   sms.set_to(to);
@@ -42,8 +41,7 @@ class FakeGateway final : public GatewayApi {
     unavailable_ = unavailable;
   }
 
-  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages,
-                                                  int) override {
+  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int) override {
     absl::MutexLock lock(&mu_);
     ++leases_;
     if (unavailable_) return absl::UnavailableError("engine down");
@@ -51,13 +49,11 @@ class FakeGateway final : public GatewayApi {
     // Like the engine: what is not acknowledged comes back.
     for (const v1::OutgoingSms& sms : queue_) {
       if (static_cast<int>(response.messages_size()) >= max_messages) break;
-      if (acked_set_.count(sms.message_id()) == 0)
-        *response.add_messages() = sms;
+      if (acked_set_.count(sms.message_id()) == 0) *response.add_messages() = sms;
     }
     return response;
   }
-  absl::StatusOr<v1::AckMessageResponse> Ack(
-      const v1::AckMessageRequest& request) override {
+  absl::StatusOr<v1::AckMessageResponse> Ack(const v1::AckMessageRequest& request) override {
     absl::MutexLock lock(&mu_);
     if (unavailable_) return absl::UnavailableError("engine down");
     v1::AckMessageResponse response;
@@ -66,12 +62,10 @@ class FakeGateway final : public GatewayApi {
     if (first) acked_.push_back(request.message_id());
     return response;
   }
-  absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(
-      const v1::ReportDeliveryRequest& request) override {
+  absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& request) override {
     absl::MutexLock lock(&mu_);
     if (unavailable_) return absl::UnavailableError("engine down");
-    if (request.message_id() == "unknown")
-      return absl::NotFoundError("no message unknown");
+    if (request.message_id() == "unknown") return absl::NotFoundError("no message unknown");
     deliveries_.push_back(request);
     // A refused message is not leased again in this fake.
     if (!request.delivered()) acked_set_.insert(request.message_id());
@@ -79,8 +73,7 @@ class FakeGateway final : public GatewayApi {
     response.set_status(request.delivered() ? "delivered" : "will retry");
     return response;
   }
-  absl::StatusOr<v1::ReportReplyResponse> ReportReply(
-      const v1::ReportReplyRequest& request) override {
+  absl::StatusOr<v1::ReportReplyResponse> ReportReply(const v1::ReportReplyRequest& request) override {
     absl::MutexLock lock(&mu_);
     if (unavailable_) return absl::UnavailableError("engine down");
     if (request.from().empty()) return absl::InvalidArgumentError("no from");

@@ -28,12 +28,10 @@ class FakeGatewayServer final : public v1::Gateway::Service {
 
   absl::Status Start() {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
-    if (server_ == nullptr || port_ <= 0)
-      return absl::UnavailableError("cannot start the fake gateway server");
+    if (server_ == nullptr || port_ <= 0) return absl::UnavailableError("cannot start the fake gateway server");
     return absl::OkStatus();
   }
   void Stop() {
@@ -45,24 +43,19 @@ class FakeGatewayServer final : public v1::Gateway::Service {
   std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
   FakeGateway& fake() { return fake_; }
 
-  grpc::Status LeaseMessages(grpc::ServerContext*,
-                             const v1::LeaseMessagesRequest* request,
+  grpc::Status LeaseMessages(grpc::ServerContext*, const v1::LeaseMessagesRequest* request,
                              v1::LeaseMessagesResponse* response) override {
-    return Reply(fake_.Lease(request->max_messages(), request->lease_seconds()),
-                 response);
+    return Reply(fake_.Lease(request->max_messages(), request->lease_seconds()), response);
   }
-  grpc::Status AckMessage(grpc::ServerContext*,
-                          const v1::AckMessageRequest* request,
+  grpc::Status AckMessage(grpc::ServerContext*, const v1::AckMessageRequest* request,
                           v1::AckMessageResponse* response) override {
     return Reply(fake_.Ack(*request), response);
   }
-  grpc::Status ReportDelivery(grpc::ServerContext*,
-                              const v1::ReportDeliveryRequest* request,
+  grpc::Status ReportDelivery(grpc::ServerContext*, const v1::ReportDeliveryRequest* request,
                               v1::ReportDeliveryResponse* response) override {
     return Reply(fake_.ReportDelivery(*request), response);
   }
-  grpc::Status ReportReply(grpc::ServerContext*,
-                           const v1::ReportReplyRequest* request,
+  grpc::Status ReportReply(grpc::ServerContext*, const v1::ReportReplyRequest* request,
                            v1::ReportReplyResponse* response) override {
     return Reply(fake_.ReportReply(*request), response);
   }

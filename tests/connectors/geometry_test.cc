@@ -12,8 +12,7 @@ using ::proactive::testing::StatusIs;
 using json = nlohmann::json;
 
 TEST(GeometryTest, PolygonWithAHoleAsAnOpendatasoftFeature) {
-  json shape =
-      json::parse(R"({"type": "Feature", "properties": {}, "geometry": {
+  json shape = json::parse(R"({"type": "Feature", "properties": {}, "geometry": {
       "type": "Polygon",
       "coordinates": [[[2.0, 48.0], [2.4, 48.0], [2.4, 48.4], [2.0, 48.4], [2.0, 48.0]],
                       [[2.1, 48.1], [2.2, 48.1], [2.2, 48.2], [2.1, 48.2], [2.1, 48.1]]]}})");
@@ -32,18 +31,15 @@ TEST(GeometryTest, MultiPolygonAndPoints) {
   ASSERT_THAT(area, IsOk());
   EXPECT_TRUE(area->Contains({5.5, 5.5}));
   EXPECT_FALSE(area->Contains({3, 3}));
-  absl::StatusOr<LonLat> p =
-      ParsePoint(json::parse(R"({"lon": 2.37, "lat": 48.86})"));
+  absl::StatusOr<LonLat> p = ParsePoint(json::parse(R"({"lon": 2.37, "lat": 48.86})"));
   ASSERT_THAT(p, IsOk());
   EXPECT_DOUBLE_EQ(p->lon, 2.37);
   p = ParsePoint(json::parse("[48.86, 2.37]"));  // [lat, lon]
   ASSERT_THAT(p, IsOk());
   EXPECT_DOUBLE_EQ(p->lon, 2.37);
-  EXPECT_THAT(ParsePoint(json("here")),
+  EXPECT_THAT(ParsePoint(json("here")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseArea(json::parse(R"({"type": "Point", "coordinates": [1, 2]})")),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(
-      ParseArea(json::parse(R"({"type": "Point", "coordinates": [1, 2]})")),
-      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

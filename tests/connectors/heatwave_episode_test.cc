@@ -20,10 +20,8 @@ absl::TimeZone Paris() {
 }
 
 std::vector<PeriodLevel> Levels(int day, int color_j, int color_j1) {
-  std::string body =
-      testing::VigilanceFeed(day, {{"75", color_j, color_j1}, {"13", 1, 1}});
-  absl::StatusOr<std::vector<PeriodLevel>> levels =
-      ParseHeatwaveLevels(body, "75", {"J", "J1"});
+  std::string body = testing::VigilanceFeed(day, {{"75", color_j, color_j1}, {"13", 1, 1}});
+  absl::StatusOr<std::vector<PeriodLevel>> levels = ParseHeatwaveLevels(body, "75", {"J", "J1"});
   EXPECT_THAT(levels, IsOk());
   return levels.ok() ? *levels : std::vector<PeriodLevel>();
 }
@@ -34,22 +32,18 @@ TEST(HeatwaveEpisodeTest, ParsesTheDocumentedFeed) {
   EXPECT_EQ(levels[0].period, "J");
   EXPECT_EQ(levels[0].color, 2);
   EXPECT_EQ(levels[1].color, 3);
-  EXPECT_THAT(
-      ParseHeatwaveLevels("{\"product\": ", "75", {"J"}),
-      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not valid JSON")));
-  EXPECT_THAT(
-      ParseHeatwaveLevels("{\"product\": {}}", "75", {"J"}),
-      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("product.periods")));
-  EXPECT_THAT(ParseHeatwaveLevels(testing::VigilanceFeed(1, {{"13", 1, 1}}),
-                                  "75", {"J"}),
+  EXPECT_THAT(ParseHeatwaveLevels("{\"product\": ", "75", {"J"}),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not valid JSON")));
+  EXPECT_THAT(ParseHeatwaveLevels("{\"product\": {}}", "75", {"J"}),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("product.periods")));
+  EXPECT_THAT(ParseHeatwaveLevels(testing::VigilanceFeed(1, {{"13", 1, 1}}), "75", {"J"}),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(HeatwaveEpisodeTest, EpisodeIdIsStableWhileOrangeOrRed) {
   EpisodeState state;
   EXPECT_TRUE(StepEpisode("75", Levels(1, 1, 2), Paris(), &state).empty());
-  std::vector<HeatwaveBroadcast> out =
-      StepEpisode("75", Levels(1, 2, 3), Paris(), &state);
+  std::vector<HeatwaveBroadcast> out = StepEpisode("75", Levels(1, 2, 3), Paris(), &state);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].level, "orange");
   EXPECT_EQ(out[0].episode_id,
@@ -83,16 +77,14 @@ TEST(HeatwaveEpisodeTest, EpisodeIdIsStableWhileOrangeOrRed) {
 }
 
 TEST(HeatwaveEpisodeTest, BroadcastMatchesTheSchemaTopic) {
-  HeatwaveBroadcast b{"75", "orange", "75-2026-07-02",
-                      "meteo-france:heatwave:75:x", absl::UnixEpoch()};
+  HeatwaveBroadcast b{"75", "orange", "75-2026-07-02", "meteo-france:heatwave:75:x", absl::UnixEpoch()};
   v1::PublishRequest request = ToPublishRequest(b);
   EXPECT_EQ(request.broadcast().topic(), "weather.heatwave");
   EXPECT_EQ(request.broadcast().source(), "meteo-france");
   EXPECT_EQ(request.broadcast().area(), "75");
   ASSERT_EQ(request.broadcast().fields_size(), 2);
   EXPECT_EQ(request.broadcast().fields(0).name(), "level");
-  EXPECT_EQ(request.broadcast().fields(1).value().string_value(),
-            "75-2026-07-02");
+  EXPECT_EQ(request.broadcast().fields(1).value().string_value(), "75-2026-07-02");
 }
 
 }  // namespace

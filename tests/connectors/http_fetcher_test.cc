@@ -35,8 +35,7 @@ class HttpFetcherTest : public ::testing::Test {
 
 TEST_F(HttpFetcherTest, HonoursRetryAfterOn429) {
   std::atomic<int> calls{0};
-  server_.Get("/api/x", [&](const httplib::Request& request,
-                            httplib::Response& response) {
+  server_.Get("/api/x", [&](const httplib::Request& request, httplib::Response& response) {
     EXPECT_EQ(request.get_header_value("apikey"), "secret");
     if (calls++ == 0) {
       response.status = 429;
@@ -57,32 +56,23 @@ TEST_F(HttpFetcherTest, HonoursRetryAfterOn429) {
 TEST_F(HttpFetcherTest, BacksOffExponentiallyWithACapOn5xx) {
   std::atomic<int> calls{0};
   server_.Get("/api/x",
-              [&](const httplib::Request&, httplib::Response& response) {
-                response.status = calls++ < 3 ? 503 : 200;
-              });
+              [&](const httplib::Request&, httplib::Response& response) { response.status = calls++ < 3 ? 503 : 200; });
   ASSERT_THAT(server_.Start(), IsOk());
   HttpFetcher http(server_.url(), Options());
   ASSERT_THAT(http.Get("/api/x"), IsOk());
-  EXPECT_THAT(waits_, ElementsAre(absl::Seconds(1), absl::Seconds(2),
-                                  absl::Seconds(3)));
+  EXPECT_THAT(waits_, ElementsAre(absl::Seconds(1), absl::Seconds(2), absl::Seconds(3)));
   EXPECT_EQ(http.requests_sent(), 4);
 }
 
 TEST_F(HttpFetcherTest, GivesUpWithUnavailableAndReturns4xx) {
-  server_.Get("/api/down",
-              [&](const httplib::Request&, httplib::Response& response) {
-                response.status = 500;
-              });
-  server_.Get("/api/missing",
-              [&](const httplib::Request&, httplib::Response& response) {
-                response.status = 404;
-                response.set_content("{\"message\": \"unknown dataset\"}",
-                                     "application/json");
-              });
+  server_.Get("/api/down", [&](const httplib::Request&, httplib::Response& response) { response.status = 500; });
+  server_.Get("/api/missing", [&](const httplib::Request&, httplib::Response& response) {
+    response.status = 404;
+    response.set_content("{\"message\": \"unknown dataset\"}", "application/json");
+  });
   ASSERT_THAT(server_.Start(), IsOk());
   HttpFetcher http(server_.url(), Options());
-  EXPECT_THAT(http.Get("/api/down"), StatusIs(absl::StatusCode::kUnavailable,
-                                              HasSubstr("server error 500")));
+  EXPECT_THAT(http.Get("/api/down"), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("server error 500")));
   absl::StatusOr<HttpResponse> missing = http.Get("/api/missing");
   ASSERT_THAT(missing, IsOk());
   EXPECT_EQ(missing->status, 404);
@@ -93,11 +83,9 @@ TEST_F(HttpFetcherTest, GivesUpWithUnavailableAndReturns4xx) {
 TEST(RetryAfterTest, SecondsAndDates) {
   absl::Time now = absl::FromUnixSeconds(1782900000);
   EXPECT_EQ(ParseRetryAfter("120", now), absl::Seconds(120));
-  EXPECT_EQ(ParseRetryAfter(
-                absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
-                                 now + absl::Seconds(30), absl::UTCTimeZone()),
-                now),
-            absl::Seconds(30));
+  EXPECT_EQ(
+      ParseRetryAfter(absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", now + absl::Seconds(30), absl::UTCTimeZone()), now),
+      absl::Seconds(30));
   EXPECT_EQ(ParseRetryAfter("soon", now), std::nullopt);
   EXPECT_EQ(UrlEncode("a b'c"), "a%20b%27c");
 }

@@ -30,9 +30,8 @@ constexpr char kBearerbox[] = "/usr/sbin/bearerbox";
 constexpr char kSmsbox[] = "/usr/sbin/smsbox";
 
 std::string FakesmscPath() {
-  for (const char* path : {"/usr/lib/kannel/test/fakesmsc",
-                           "/usr/lib/x86_64-linux-gnu/kannel/test/fakesmsc",
-                           "/usr/bin/fakesmsc"}) {
+  for (const char* path :
+       {"/usr/lib/kannel/test/fakesmsc", "/usr/lib/x86_64-linux-gnu/kannel/test/fakesmsc", "/usr/bin/fakesmsc"}) {
     if (access(path, X_OK) == 0) return path;
   }
   return "/usr/lib/kannel/test/fakesmsc";
@@ -45,9 +44,7 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-std::string Tail(const std::string& text, size_t n) {
-  return text.size() <= n ? text : text.substr(text.size() - n);
-}
+std::string Tail(const std::string& text, size_t n) { return text.size() <= n ? text : text.substr(text.size() - n); }
 
 bool Accepts(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -56,8 +53,7 @@ bool Accepts(int port) {
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok =
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
   close(fd);
   return ok;
 }
@@ -73,16 +69,13 @@ bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout) {
 
 // Starts `argv` in `dir` with stdout and stderr appended to `log`; stdin
 // from `stdin_fd` when >= 0, else /dev/null.
-pid_t Spawn(std::vector<std::string> argv, const std::string& dir,
-            const std::string& log, int stdin_fd) {
+pid_t Spawn(std::vector<std::string> argv, const std::string& dir, const std::string& log, int stdin_fd) {
   // Prepared before fork: the test process has threads.
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  const int out =
-      open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  const int in =
-      stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(126);
@@ -125,11 +118,9 @@ std::string UrlDecode(absl::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() &&
-               absl::ascii_isxdigit(text[i + 1]) &&
+    } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
                absl::ascii_isxdigit(text[i + 2])) {
-      out.push_back(static_cast<char>(
-          std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
     } else {
       out.push_back(text[i]);
@@ -160,23 +151,17 @@ int FreeLoopbackPort() {
 std::vector<FakeSmscMessage> ParseFakesmscOutput(const std::string& output) {
   std::vector<FakeSmscMessage> messages;
   // Parts of concatenated messages by (from, to, reference, total).
-  std::map<std::tuple<std::string, std::string, int, int>,
-           std::map<int, std::string>>
-      pending;
+  std::map<std::tuple<std::string, std::string, int, int>, std::map<int, std::string>> pending;
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
     size_t got = line.find("Got message ");
     if (got == absl::string_view::npos) continue;
     size_t open = line.find(": <", got);
     size_t close = line.rfind('>');
-    if (open == absl::string_view::npos || close == absl::string_view::npos ||
-        close < open)
-      continue;
+    if (open == absl::string_view::npos || close == absl::string_view::npos || close < open) continue;
     absl::string_view body = line.substr(open + 3, close - open - 3);
-    std::vector<absl::string_view> words =
-        absl::StrSplit(body, absl::MaxSplits(' ', 3));
+    std::vector<absl::string_view> words = absl::StrSplit(body, absl::MaxSplits(' ', 3));
     if (words.size() < 4) continue;
-    FakeSmscMessage message{std::string(words[0]), std::string(words[1]), "",
-                            1};
+    FakeSmscMessage message{std::string(words[0]), std::string(words[1]), "", 1};
     absl::string_view type = words[2];
     absl::string_view rest = words[3];
     if (type == "text") {
@@ -190,13 +175,10 @@ std::vector<FakeSmscMessage> ParseFakesmscOutput(const std::string& output) {
       continue;
     }
     if (type != "udh") continue;
-    std::vector<absl::string_view> udh_rest =
-        absl::StrSplit(rest, absl::MaxSplits(' ', 2));
+    std::vector<absl::string_view> udh_rest = absl::StrSplit(rest, absl::MaxSplits(' ', 2));
     if (udh_rest.size() < 3) continue;
     const std::string udh = UrlDecode(udh_rest[0]);
-    std::string data = udh_rest[1] == "data"
-                           ? DecodeData(UrlDecode(udh_rest[2]))
-                           : DecodeKannelText(udh_rest[2], 0);
+    std::string data = udh_rest[1] == "data" ? DecodeData(UrlDecode(udh_rest[2])) : DecodeKannelText(udh_rest[2], 0);
     // 8-bit reference (IEI 0) or 16-bit (IEI 8).
     int reference = -1, total = 1, sequence = 1;
     if (udh.size() >= 6 && udh[1] == 0x00) {
@@ -204,8 +186,7 @@ std::vector<FakeSmscMessage> ParseFakesmscOutput(const std::string& output) {
       total = static_cast<unsigned char>(udh[4]);
       sequence = static_cast<unsigned char>(udh[5]);
     } else if (udh.size() >= 7 && udh[1] == 0x08) {
-      reference = (static_cast<unsigned char>(udh[3]) << 8) |
-                  static_cast<unsigned char>(udh[4]);
+      reference = (static_cast<unsigned char>(udh[3]) << 8) | static_cast<unsigned char>(udh[4]);
       total = static_cast<unsigned char>(udh[5]);
       sequence = static_cast<unsigned char>(udh[6]);
     }
@@ -240,10 +221,9 @@ std::string KannelLoopback::sendsms_url() const {
 }
 
 std::string KannelLoopback::LogTails() const {
-  return absl::StrCat(
-      "--- bearerbox.log\n", Tail(ReadFile(dir_ + "/bearerbox.log"), 1500),
-      "\n--- smsbox.log\n", Tail(ReadFile(dir_ + "/smsbox.log"), 1500),
-      "\n--- fakesmsc.out\n", Tail(ReadFile(dir_ + "/fakesmsc.out"), 800));
+  return absl::StrCat("--- bearerbox.log\n", Tail(ReadFile(dir_ + "/bearerbox.log"), 1500), "\n--- smsbox.log\n",
+                      Tail(ReadFile(dir_ + "/smsbox.log"), 1500), "\n--- fakesmsc.out\n",
+                      Tail(ReadFile(dir_ + "/fakesmsc.out"), 800));
 }
 
 absl::Status KannelLoopback::Start() {
@@ -308,14 +288,10 @@ absl::Status KannelLoopback::Start() {
   conf.close();
   if (!conf) return absl::InternalError("cannot write kannel.conf");
 
-  bearerbox_ = Spawn({kBearerbox, "-v", "1", "kannel.conf"}, dir_,
-                     dir_ + "/bearerbox.out", -1);
-  if (!WaitFor([&] { return Accepts(smsc_port_) || Exited(bearerbox_); },
-               absl::Seconds(30)) ||
-      !Accepts(smsc_port_)) {
+  bearerbox_ = Spawn({kBearerbox, "-v", "1", "kannel.conf"}, dir_, dir_ + "/bearerbox.out", -1);
+  if (!WaitFor([&] { return Accepts(smsc_port_) || Exited(bearerbox_); }, absl::Seconds(30)) || !Accepts(smsc_port_)) {
     return absl::UnavailableError(
-        absl::StrCat("bearerbox did not start:\n", LogTails(),
-                     Tail(ReadFile(dir_ + "/bearerbox.out"), 1000)));
+        absl::StrCat("bearerbox did not start:\n", LogTails(), Tail(ReadFile(dir_ + "/bearerbox.out"), 1000)));
   }
   absl::Status fake = StartFakesmsc();
   if (!fake.ok()) return fake;
@@ -325,31 +301,22 @@ absl::Status KannelLoopback::Start() {
 absl::Status KannelLoopback::StartFakesmsc() {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe");
-  fakesmsc_ = Spawn({FakesmscPath(), "-H", "127.0.0.1", "-r",
-                     std::to_string(smsc_port_), "-v", "0"},
-                    dir_, dir_ + "/fakesmsc.out", fds[0]);
+  fakesmsc_ = Spawn({FakesmscPath(), "-H", "127.0.0.1", "-r", std::to_string(smsc_port_), "-v", "0"}, dir_,
+                    dir_ + "/fakesmsc.out", fds[0]);
   close(fds[0]);
   fakesmsc_stdin_ = fds[1];
-  if (!WaitFor(
-          [&] {
-            return absl::StrContains(ReadFile(dir_ + "/bearerbox.log"),
-                                     "Fakesmsc client connected");
-          },
-          absl::Seconds(30))) {
-    return absl::UnavailableError(
-        absl::StrCat("fakesmsc did not connect:\n", LogTails()));
+  if (!WaitFor([&] { return absl::StrContains(ReadFile(dir_ + "/bearerbox.log"), "Fakesmsc client connected"); },
+               absl::Seconds(30))) {
+    return absl::UnavailableError(absl::StrCat("fakesmsc did not connect:\n", LogTails()));
   }
   return absl::OkStatus();
 }
 
 absl::Status KannelLoopback::StartSmsbox() {
-  smsbox_ = Spawn({kSmsbox, "-v", "1", "kannel.conf"}, dir_,
-                  dir_ + "/smsbox.out", -1);
-  if (!WaitFor([&] { return Accepts(sendsms_port_) || Exited(smsbox_); },
-               absl::Seconds(30)) ||
+  smsbox_ = Spawn({kSmsbox, "-v", "1", "kannel.conf"}, dir_, dir_ + "/smsbox.out", -1);
+  if (!WaitFor([&] { return Accepts(sendsms_port_) || Exited(smsbox_); }, absl::Seconds(30)) ||
       !Accepts(sendsms_port_)) {
-    return absl::UnavailableError(
-        absl::StrCat("smsbox did not start:\n", LogTails()));
+    return absl::UnavailableError(absl::StrCat("smsbox did not start:\n", LogTails()));
   }
   return absl::OkStatus();
 }
@@ -375,34 +342,28 @@ void KannelLoopback::Stop() {
 int KannelLoopback::CountInAccessLog(const std::string& needle) const {
   const std::string log = ReadFile(access_log());
   int count = 0;
-  for (size_t at = log.find(needle); at != std::string::npos;
-       at = log.find(needle, at + 1)) {
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
     ++count;
   }
   return count;
 }
 
-bool KannelLoopback::InjectReply(const std::string& from,
-                                 const std::string& text) {
+bool KannelLoopback::InjectReply(const std::string& from, const std::string& text) {
   const int before = CountInAccessLog("Receive SMS");
-  const std::string line =
-      absl::StrCat(from, " ", options_.short_number, " text ", text, "\n");
-  if (write(fakesmsc_stdin_, line.data(), line.size()) !=
-      static_cast<ssize_t>(line.size())) {
+  const std::string line = absl::StrCat(from, " ", options_.short_number, " text ", text, "\n");
+  if (write(fakesmsc_stdin_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     return false;
   }
   // fakesmsc takes one line per wake-up of its stdin: wait for this one to
   // be received before the next is written.
-  return WaitFor([&] { return CountInAccessLog("Receive SMS") > before; },
-                 absl::Seconds(30));
+  return WaitFor([&] { return CountInAccessLog("Receive SMS") > before; }, absl::Seconds(30));
 }
 
 std::vector<FakeSmscMessage> KannelLoopback::Received() const {
   return ParseFakesmscOutput(ReadFile(dir_ + "/fakesmsc.out"));
 }
 
-std::vector<FakeSmscMessage> KannelLoopback::ReceivedBy(
-    const std::string& to) const {
+std::vector<FakeSmscMessage> KannelLoopback::ReceivedBy(const std::string& to) const {
   std::vector<FakeSmscMessage> out;
   for (FakeSmscMessage& m : Received()) {
     if (m.to == to) out.push_back(std::move(m));

@@ -27,17 +27,13 @@ class LocalHttpServer {
   LocalHttpServer& operator=(const LocalHttpServer&) = delete;
 
   // Registers a handler; REQUIRES: before Start.
-  void Get(const std::string& pattern, httplib::Server::Handler handler) {
-    server_.Get(pattern, std::move(handler));
-  }
+  void Get(const std::string& pattern, httplib::Server::Handler handler) { server_.Get(pattern, std::move(handler)); }
 
   absl::Status Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0)
-      return absl::UnavailableError("cannot bind a loopback port");
+    if (port_ <= 0) return absl::UnavailableError("cannot bind a loopback port");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i)
-      absl::SleepFor(absl::Milliseconds(2));
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) absl::SleepFor(absl::Milliseconds(2));
     return absl::OkStatus();
   }
 

@@ -18,8 +18,7 @@ using json = nlohmann::json;
 
 AttributeSchema Schema() {
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<AttributeSchema> schema =
-      AttributeSchema::Parse(R"(
+  absl::StatusOr<AttributeSchema> schema = AttributeSchema::Parse(R"(
 version: 1
 currency: EUR
 attributes:
@@ -36,7 +35,7 @@ reference_tables:
       school_name: {type: string}
       arrondissement: {type: int}
 )",
-                             "schema.yaml", &diagnostics);
+                                                                  "schema.yaml", &diagnostics);
   EXPECT_THAT(schema, IsOk()) << FormatDiagnostics(diagnostics);
   return *std::move(schema);
 }
@@ -57,17 +56,14 @@ attributes:
 TEST(MappingTest, ParsesAndMapsARow) {
   AttributeSchema schema = Schema();
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<Mapping> mapping =
-      ParseMapping(kCafMapping, "caf.yaml", schema, &diagnostics);
+  absl::StatusOr<Mapping> mapping = ParseMapping(kCafMapping, "caf.yaml", schema, &diagnostics);
   ASSERT_THAT(mapping, IsOk()) << FormatDiagnostics(diagnostics);
   EXPECT_EQ(mapping->delimiter, ';');
   EXPECT_EQ(mapping->row_key, std::vector<std::string>{"matricule"});
 
-  json row = {
-      {"matricule", "P1"},         {"foyer", "H1"}, {"date_maj", "01/03/2026"},
-      {"ressources", "16 800,00"}, {"rsa", ""},     {"arr", "11"}};
-  absl::StatusOr<v1::PublishRequest> event =
-      MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
+  json row = {{"matricule", "P1"},         {"foyer", "H1"}, {"date_maj", "01/03/2026"},
+              {"ressources", "16 800,00"}, {"rsa", ""},     {"arr", "11"}};
+  absl::StatusOr<v1::PublishRequest> event = MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
   ASSERT_THAT(event, IsOk());
   const v1::PersonEvent& person = event->person();
   EXPECT_EQ(person.person_id(), "P1");
@@ -80,37 +76,28 @@ TEST(MappingTest, ParsesAndMapsARow) {
   EXPECT_EQ(person.set(1).value().int_value(), 11);
   ASSERT_EQ(person.removed_size(), 1);
   EXPECT_EQ(person.removed(0), "receives_rsa");
-  EXPECT_THAT(person.event_id(),
-              ::testing::StartsWith("caf:caf-allocataires:P1:"));
+  EXPECT_THAT(person.event_id(), ::testing::StartsWith("caf:caf-allocataires:P1:"));
 
   // The same row gives the same id; a changed row a new one.
-  absl::StatusOr<v1::PublishRequest> again =
-      MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
+  absl::StatusOr<v1::PublishRequest> again = MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
   EXPECT_EQ(again->person().event_id(), person.event_id());
   row["arr"] = "12";
-  absl::StatusOr<v1::PublishRequest> changed =
-      MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
+  absl::StatusOr<v1::PublishRequest> changed = MapRecordToEvent(*mapping, row, "caf-allocataires", "EUR");
   EXPECT_NE(changed->person().event_id(), person.event_id());
 }
 
 TEST(MappingTest, BadCellsNameTheColumnAndAttribute) {
   AttributeSchema schema = Schema();
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<Mapping> mapping =
-      ParseMapping(kCafMapping, "caf.yaml", schema, &diagnostics);
+  absl::StatusOr<Mapping> mapping = ParseMapping(kCafMapping, "caf.yaml", schema, &diagnostics);
   ASSERT_THAT(mapping, IsOk());
-  json row = {{"matricule", "P1"},
-              {"date_maj", "01/03/2026"},
-              {"ressources", "beaucoup"}};
+  json row = {{"matricule", "P1"}, {"date_maj", "01/03/2026"}, {"ressources", "beaucoup"}};
   EXPECT_THAT(MapRecordToEvent(*mapping, row, "d", "EUR"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("column \"ressources\" (yearly_income): "
-                                 "\"beaucoup\" is not an amount")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("column \"ressources\" (yearly_income): "
+                                                                     "\"beaucoup\" is not an amount")));
   json no_id = {{"matricule", " "}, {"date_maj", "01/03/2026"}};
-  EXPECT_THAT(
-      MapRecordToEvent(*mapping, no_id, "d", "EUR"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("column \"matricule\" (person_id): is empty")));
+  EXPECT_THAT(MapRecordToEvent(*mapping, no_id, "d", "EUR"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("column \"matricule\" (person_id): is empty")));
   EXPECT_EQ(MissingColumns(*mapping, {"matricule", "date_maj"}),
             (std::vector<std::string>{"arr", "foyer", "ressources", "rsa"}));
 }
@@ -118,8 +105,7 @@ TEST(MappingTest, BadCellsNameTheColumnAndAttribute) {
 TEST(MappingTest, SchemaMistakesAreDiagnosticsWithPositions) {
   AttributeSchema schema = Schema();
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<Mapping> mapping =
-      ParseMapping(R"(source: caf
+  absl::StatusOr<Mapping> mapping = ParseMapping(R"(source: caf
 person_id: id
 occurred_at: {column: d, format: DD/MM}
 attributes:
@@ -128,45 +114,34 @@ attributes:
   arrondissement: {column: a, decimal: ","}
   receives_rsa: {value: peut-etre}
 )",
-                   "bad.yaml", schema, &diagnostics);
-  EXPECT_THAT(mapping, StatusIs(absl::StatusCode::kInvalidArgument,
-                                HasSubstr("5 mistakes")));
+                                                 "bad.yaml", schema, &diagnostics);
+  EXPECT_THAT(mapping, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("5 mistakes")));
   std::string text = FormatDiagnostics(diagnostics);
-  EXPECT_THAT(
-      text, HasSubstr("bad.yaml:3:34: format \"DD/MM\" needs YYYY, MM and DD"));
+  EXPECT_THAT(text, HasSubstr("bad.yaml:3:34: format \"DD/MM\" needs YYYY, MM and DD"));
   EXPECT_THAT(text, HasSubstr("bad.yaml:5:3: unknown attribute \"birth_dat\" "
                               "(did you mean \"birth_date\"?)"));
   EXPECT_THAT(text, HasSubstr("bad.yaml:6:3: source \"caf\" may not set "
                               "\"birth_date\"; it is owned by: etat-civil"));
-  EXPECT_THAT(
-      text,
-      HasSubstr(
-          "bad.yaml:7:40: \"decimal\" applies to money and double, not int"));
-  EXPECT_THAT(
-      text,
-      HasSubstr("bad.yaml:8:25: value: \"peut-etre\" is not a yes/no value"));
+  EXPECT_THAT(text, HasSubstr("bad.yaml:7:40: \"decimal\" applies to money and double, not int"));
+  EXPECT_THAT(text, HasSubstr("bad.yaml:8:25: value: \"peut-etre\" is not a yes/no value"));
 }
 
 TEST(MappingTest, ReferenceTableRows) {
   AttributeSchema schema = Schema();
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<Mapping> mapping =
-      ParseMapping(R"(source: paris-opendata
+  absl::StatusOr<Mapping> mapping = ParseMapping(R"(source: paris-opendata
 reference_table: sectors
 columns:
   address_key: {template: "750{c_ar|pad2}:{l_voie|slug}:{n_voie}"}
   school_name: {column: area.lib_etab_1}
   arrondissement: c_ar
 )",
-                   "sectors.yaml", schema, &diagnostics);
+                                                 "sectors.yaml", schema, &diagnostics);
   ASSERT_THAT(mapping, IsOk()) << FormatDiagnostics(diagnostics);
   EXPECT_TRUE(mapping->is_reference());
-  json record = {{"c_ar", 11},
-                 {"l_voie", "Rue Oberkampf"},
-                 {"n_voie", 112},
-                 {"area.lib_etab_1", "École maternelle Oberkampf"}};
-  absl::StatusOr<v1::ReferenceRow> row =
-      MapRecordToReferenceRow(*mapping, record, "EUR");
+  json record = {
+      {"c_ar", 11}, {"l_voie", "Rue Oberkampf"}, {"n_voie", 112}, {"area.lib_etab_1", "École maternelle Oberkampf"}};
+  absl::StatusOr<v1::ReferenceRow> row = MapRecordToReferenceRow(*mapping, record, "EUR");
   ASSERT_THAT(row, IsOk());
   EXPECT_EQ(row->key(), "75011:rue-oberkampf:112");
   ASSERT_EQ(row->cells_size(), 2);
@@ -175,14 +150,10 @@ columns:
 
   diagnostics.clear();
   EXPECT_THAT(
-      ParseMapping(
-          "source: caf\nreference_table: sectors\ncolumns:\n  school: x\n",
-          "r.yaml", schema, &diagnostics),
+      ParseMapping("source: caf\nreference_table: sectors\ncolumns:\n  school: x\n", "r.yaml", schema, &diagnostics),
       StatusIs(absl::StatusCode::kInvalidArgument));
   std::string text = FormatDiagnostics(diagnostics);
-  EXPECT_THAT(
-      text,
-      HasSubstr("source \"caf\" may not replace reference table \"sectors\""));
+  EXPECT_THAT(text, HasSubstr("source \"caf\" may not replace reference table \"sectors\""));
   EXPECT_THAT(text, HasSubstr("r.yaml:4:3: unknown column \"school\""));
   EXPECT_THAT(text, HasSubstr("the key column \"address_key\""));
 }
@@ -206,11 +177,9 @@ TEST(MappingTest, ExampleMappingsCheckAgainstTheProjectSchema) {
   absl::StatusOr<AttributeSchema> schema =
       AttributeSchema::LoadFile(testing::SourceDir() + "/rules/schema.yaml", &diagnostics);
   ASSERT_THAT(schema, testing::IsOk());
-  for (const char* path : {"connectors/batch/examples/caf.yaml",
-                           "connectors/batch/examples/school-sectors.yaml",
+  for (const char* path : {"connectors/batch/examples/caf.yaml", "connectors/batch/examples/school-sectors.yaml",
                            "connectors/opendatasoft/examples/school-sectors.yaml"}) {
-    EXPECT_THAT(LoadMapping(testing::SourceDir() + "/" + path, *schema, &diagnostics),
-                testing::IsOk())
+    EXPECT_THAT(LoadMapping(testing::SourceDir() + "/" + path, *schema, &diagnostics), testing::IsOk())
         << FormatDiagnostics(diagnostics);
   }
 }

@@ -42,15 +42,12 @@ attributes:
 )";
 
 // Records "<prefix>NNNNN", ten per minute of stamp after 2026-07-01T08:00Z.
-std::vector<json> Records(const std::string& prefix, int count,
-                          int per_stamp = 10) {
+std::vector<json> Records(const std::string& prefix, int count, int per_stamp = 10) {
   std::vector<json> records;
   for (int i = 0; i < count; ++i) {
     records.push_back(
         {{"id", absl::StrFormat("%s%05d", prefix, i)},
-         {"date_maj",
-          absl::StrFormat("2026-07-01T%02d:%02d:00+00:00",
-                          8 + i / per_stamp / 60, i / per_stamp % 60)},
+         {"date_maj", absl::StrFormat("2026-07-01T%02d:%02d:00+00:00", 8 + i / per_stamp / 60, i / per_stamp % 60)},
          {"arr", 1 + i % 20},
          {"ressources", 1000 + i + 0.5}});
   }
@@ -61,8 +58,7 @@ class OpendataScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_THAT(ods_.Start(), IsOk());
-    daemon_ = std::make_unique<DaemonProcess>(
-        testing::DaemonOptions{dir_.path() + "/data"});
+    daemon_ = std::make_unique<DaemonProcess>(testing::DaemonOptions{dir_.path() + "/data"});
     ASSERT_THAT(daemon_->Start(), IsOk());
     auto channel = ConnectToEngine(daemon_->address());
     persons_ = v1::Persons::NewStub(channel);
@@ -77,22 +73,20 @@ class OpendataScenarioTest : public ::testing::Test {
     }
   }
 
-  std::vector<std::string> Args(const std::string& dataset,
-                                const std::string& mapping,
+  std::vector<std::string> Args(const std::string& dataset, const std::string& mapping,
                                 std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {
-        testing::OpendataPath(),
-        "--base_url=" + ods_.url(),
-        "--dataset=" + dataset,
-        "--mapping=" + dir_.path() + "/" + mapping,
-        "--schema=" + testing::SourceDir() + "/rules/schema.yaml",
-        "--server=" + daemon_->address(),
-        "--state=" + dir_.path() + "/" + dataset + ".state",
-        "--rejects=" + dir_.path() + "/" + dataset + ".rejects.tsv",
-        "--initial_backoff=10ms",
-        "--max_backoff=100ms",
-        "--interval=0s",
-        "--polls=1"};
+    std::vector<std::string> args = {testing::OpendataPath(),
+                                     "--base_url=" + ods_.url(),
+                                     "--dataset=" + dataset,
+                                     "--mapping=" + dir_.path() + "/" + mapping,
+                                     "--schema=" + testing::SourceDir() + "/rules/schema.yaml",
+                                     "--server=" + daemon_->address(),
+                                     "--state=" + dir_.path() + "/" + dataset + ".state",
+                                     "--rejects=" + dir_.path() + "/" + dataset + ".rejects.tsv",
+                                     "--initial_backoff=10ms",
+                                     "--max_backoff=100ms",
+                                     "--interval=0s",
+                                     "--polls=1"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -127,26 +121,19 @@ class OpendataScenarioTest : public ::testing::Test {
   std::unique_ptr<v1::ReferenceTables::Stub> reference_;
 };
 
-TEST_F(OpendataScenarioTest,
-       FaultsAreRetriedAndTheNextPollGoesOnFromThePosition) {
+TEST_F(OpendataScenarioTest, FaultsAreRetriedAndTheNextPollGoesOnFromThePosition) {
   ods_.SetDataset("caf-open", Records("A", 250));
   ods_.FailRequest(1, Fault::kTooManyRequests);  // Retry-After: 1
   ods_.FailRequest(3, Fault::kServerError);
   ods_.FailRequest(5, Fault::kMalformedJson);
-  CommandResult run = RunCommand(Args(
-      "caf-open", "caf-open.yaml", {"--modified_field=date_maj", "--polls=2"}));
+  CommandResult run = RunCommand(Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj", "--polls=2"}));
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("429 Too Many Requests; retrying in 1s"));
   EXPECT_THAT(run.output, HasSubstr("server error 503; retrying in 10ms"));
-  EXPECT_THAT(
-      run.output,
-      HasSubstr("poll 1 of caf-open failed: /api/explore/v2.1/catalog/datasets/"
-                "caf-open/records: the answer is not valid JSON (byte"));
-  EXPECT_THAT(
-      run.output,
-      HasSubstr(
-          "poll 2 of caf-open: 50 records in 1 pages, 50 accepted, "
-          "0 duplicates, 0 rejected; watermark 2026-07-01T08:24:00+00:00"));
+  EXPECT_THAT(run.output, HasSubstr("poll 1 of caf-open failed: /api/explore/v2.1/catalog/datasets/"
+                                    "caf-open/records: the answer is not valid JSON (byte"));
+  EXPECT_THAT(run.output, HasSubstr("poll 2 of caf-open: 50 records in 1 pages, 50 accepted, "
+                                    "0 duplicates, 0 rejected; watermark 2026-07-01T08:24:00+00:00"));
   ExpectEachAppliedOnce("A", 250);
 
   // Three changes since: two modified records and a new one, all stamped later.
@@ -156,11 +143,9 @@ TEST_F(OpendataScenarioTest,
     records[i]["arr"] = 12;
   }
   ods_.SetDataset("caf-open", records);
-  run = RunCommand(
-      Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"}));
+  run = RunCommand(Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"}));
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output,
-              HasSubstr("3 records in 1 pages, 3 accepted, 0 duplicates"));
+  EXPECT_THAT(run.output, HasSubstr("3 records in 1 pages, 3 accepted, 0 duplicates"));
   EXPECT_EQ(Arrondissement("A00005"), 12);
   EXPECT_EQ(Arrondissement("A00250"), 12);
   EXPECT_EQ(Arrondissement("A00006"), 7);
@@ -169,17 +154,14 @@ TEST_F(OpendataScenarioTest,
   EXPECT_EQ(person.events_applied(), 2u);
 }
 
-TEST_F(OpendataScenarioTest,
-       TheTenThousandOffsetLimitSwitchesToTheExportsEndpoint) {
+TEST_F(OpendataScenarioTest, TheTenThousandOffsetLimitSwitchesToTheExportsEndpoint) {
   // A first load: every record has the same stamp, so offsets climb to the
   // limit.
   ods_.SetDataset("caf-open", Records("B", 10050, /*per_stamp=*/100000));
-  CommandResult run = RunCommand(
-      Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"}));
+  CommandResult run = RunCommand(Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"}));
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output,
-              HasSubstr("10050 records in 100 pages and the exports endpoint, "
-                        "10050 accepted, 0 duplicates, 0 rejected"));
+  EXPECT_THAT(run.output, HasSubstr("10050 records in 100 pages and the exports endpoint, "
+                                    "10050 accepted, 0 duplicates, 0 rejected"));
   EXPECT_EQ(ods_.export_requests(), 1);
   for (int i : {0, 9999, 10000, 10049}) {
     v1::Person person;
@@ -191,34 +173,26 @@ TEST_F(OpendataScenarioTest,
   // connector switches to the export there too.
   ods_.set_max_offset(300);
   ods_.SetDataset("other", Records("C", 450, /*per_stamp=*/100000));
-  run =
-      RunCommand(Args("other", "caf-open.yaml", {"--modified_field=date_maj"}));
+  run = RunCommand(Args("other", "caf-open.yaml", {"--modified_field=date_maj"}));
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("reading the exports endpoint"));
-  EXPECT_THAT(
-      run.output,
-      HasSubstr(
-          "450 records in 3 pages and the exports endpoint, 450 accepted"));
+  EXPECT_THAT(run.output, HasSubstr("450 records in 3 pages and the exports endpoint, 450 accepted"));
   ExpectEachAppliedOnce("C", 450);
 }
 
-TEST_F(OpendataScenarioTest,
-       KilledInTheMiddleOfAPollResumesWithoutLossOrDuplicateEffect) {
+TEST_F(OpendataScenarioTest, KilledInTheMiddleOfAPollResumesWithoutLossOrDuplicateEffect) {
   ods_.SetDataset("caf-open", Records("D", 800));
   ods_.set_page_delay(absl::Milliseconds(150));
-  std::vector<std::string> args =
-      Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"});
+  std::vector<std::string> args = Args("caf-open", "caf-open.yaml", {"--modified_field=date_maj"});
   const std::string state_path = dir_.path() + "/caf-open.state";
   pid_t pid = testing::StartConnector(args, dir_.path() + "/first-run.log");
   ASSERT_TRUE(testing::WaitUntil([&] {
     json state = json::parse(ReadWholeFile(state_path), nullptr, false);
-    return state.is_object() &&
-           state.value("watermark", "") >= "2026-07-01T08:19:00+00:00";
+    return state.is_object() && state.value("watermark", "") >= "2026-07-01T08:19:00+00:00";
   }));
   testing::KillConnector(pid);
   json state = json::parse(ReadWholeFile(state_path));
-  ASSERT_LT(state.value("watermark", ""), "2026-07-01T09:19:00+00:00")
-      << "finished before the kill";
+  ASSERT_LT(state.value("watermark", ""), "2026-07-01T09:19:00+00:00") << "finished before the kill";
 
   ods_.set_page_delay(absl::ZeroDuration());
   CommandResult run = RunCommand(args);
@@ -238,39 +212,27 @@ TEST_F(OpendataScenarioTest,
   ExpectEachAppliedOnce("D", 800);
 }
 
-TEST_F(OpendataScenarioTest,
-       SchoolSectorsBecomeAReferenceTableByPointInPolygon) {
+TEST_F(OpendataScenarioTest, SchoolSectorsBecomeAReferenceTableByPointInPolygon) {
   auto square = [](double lon, double lat, double size) {
     return json{{"type", "Feature"},
                 {"properties", json::object()},
                 {"geometry",
                  {{"type", "Polygon"},
                   {"coordinates",
-                   {{{lon, lat},
-                     {lon + size, lat},
-                     {lon + size, lat + size},
-                     {lon, lat + size},
-                     {lon, lat}}}}}}};
+                   {{{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}}}}}}};
   };
-  ods_.SetDataset("secteurs-scolaires-maternelles",
-                  {{{"id_projet", "M11-04"},
-                    {"lib_etab_1", "École maternelle Oberkampf"},
-                    {"geo_shape", square(2.36, 48.86, 0.01)}},
-                   {{"id_projet", "M11-01"},
-                    {"lib_etab_1", "École maternelle Roquette"},
-                    {"geo_shape", square(2.37, 48.85, 0.01)}}});
-  auto address = [](int number, const std::string& street, double lon,
-                    double lat) {
-    return json{{"n_voie", number},
-                {"l_voie", street},
-                {"c_ar", 11},
-                {"geo_point_2d", {{"lon", lon}, {"lat", lat}}}};
+  ods_.SetDataset("secteurs-scolaires-maternelles", {{{"id_projet", "M11-04"},
+                                                      {"lib_etab_1", "École maternelle Oberkampf"},
+                                                      {"geo_shape", square(2.36, 48.86, 0.01)}},
+                                                     {{"id_projet", "M11-01"},
+                                                      {"lib_etab_1", "École maternelle Roquette"},
+                                                      {"geo_shape", square(2.37, 48.85, 0.01)}}});
+  auto address = [](int number, const std::string& street, double lon, double lat) {
+    return json{{"n_voie", number}, {"l_voie", street}, {"c_ar", 11}, {"geo_point_2d", {{"lon", lon}, {"lat", lat}}}};
   };
   ods_.SetDataset("adresse_paris",
-                  {address(112, "Rue Oberkampf", 2.365, 48.865),
-                   address(10, "Rue de la Roquette", 2.375, 48.855),
-                   address(12, "Rue de la Roquette", 2.376, 48.856),
-                   address(1, "Place de la Concorde", 2.32, 48.86)});
+                  {address(112, "Rue Oberkampf", 2.365, 48.865), address(10, "Rue de la Roquette", 2.375, 48.855),
+                   address(12, "Rue de la Roquette", 2.376, 48.856), address(1, "Place de la Concorde", 2.32, 48.86)});
   std::ofstream(dir_.path() + "/sectors.yaml") << R"(source: paris-opendata
 reference_table: school_sectors_maternelle
 columns:
@@ -280,12 +242,10 @@ columns:
   arrondissement: c_ar
 )";
   std::vector<std::string> args =
-      Args("secteurs-scolaires-maternelles", "sectors.yaml",
-           {"--points_dataset=adresse_paris"});
+      Args("secteurs-scolaires-maternelles", "sectors.yaml", {"--points_dataset=adresse_paris"});
   CommandResult run = RunCommand(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output,
-              HasSubstr("3 rows, version 1, 1 points outside every area"));
+  EXPECT_THAT(run.output, HasSubstr("3 rows, version 1, 1 points outside every area"));
 
   grpc::ClientContext context;
   SetDeadline(&context, absl::Seconds(10));
@@ -295,8 +255,7 @@ columns:
   v1::GetRowResponse row;
   ASSERT_TRUE(reference_->GetRow(&context, request, &row).ok());
   ASSERT_EQ(row.row().cells_size(), 3);
-  EXPECT_EQ(row.row().cells(1).value().string_value(),
-            "École maternelle Roquette");
+  EXPECT_EQ(row.row().cells(1).value().string_value(), "École maternelle Roquette");
   EXPECT_EQ(row.row().cells(2).value().string_value(), "M11-01");
 
   run = RunCommand(args);

@@ -28,10 +28,8 @@ using State = SendJournal::State;
 // Kannel's sendsms, scripted: each call takes the next status (then 202).
 class FakeSendsms {
  public:
-  explicit FakeSendsms(std::vector<int> statuses = {})
-      : statuses_(std::move(statuses)) {
-    server_.Get("/cgi-bin/sendsms", [this](const httplib::Request& request,
-                                           httplib::Response& response) {
+  explicit FakeSendsms(std::vector<int> statuses = {}) : statuses_(std::move(statuses)) {
+    server_.Get("/cgi-bin/sendsms", [this](const httplib::Request& request, httplib::Response& response) {
       absl::MutexLock lock(&mu_);
       calls_.push_back(request.params);
       int status = next_ < statuses_.size() ? statuses_[next_++] : 202;
@@ -49,8 +47,7 @@ class FakeSendsms {
     absl::MutexLock lock(&mu_);
     return calls_;
   }
-  static std::string Param(const std::multimap<std::string, std::string>& p,
-                           const std::string& name) {
+  static std::string Param(const std::multimap<std::string, std::string>& p, const std::string& name) {
     auto it = p.find(name);
     return it == p.end() ? "<none>" : it->second;
   }
@@ -60,8 +57,7 @@ class FakeSendsms {
   mutable absl::Mutex mu_;
   std::vector<int> statuses_;
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::multimap<std::string, std::string>> calls_
-      ABSL_GUARDED_BY(mu_);
+  std::vector<std::multimap<std::string, std::string>> calls_ ABSL_GUARDED_BY(mu_);
 };
 
 class OutboxPumpTest : public ::testing::Test {
@@ -103,10 +99,8 @@ TEST_F(OutboxPumpTest, HandsTheMessageToKannelThenAcknowledgesIt) {
   ASSERT_THAT(kannel.Start(), IsOk());
   KannelSendsms sendsms(Kannel(kannel.url()));
   OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, Pump());
-  engine_.Queue(Sms("d-7/decision/P0002", "+33639980002",
-                    "Ville de Paris : répondez OUI K7X2 à l'école [x] & 100%"));
-  engine_.Queue(Sms("d-8/decision/P0020", "+33639980020",
-                    "Vous avez peut-être droit à une aide."));
+  engine_.Queue(Sms("d-7/decision/P0002", "+33639980002", "Ville de Paris : répondez OUI K7X2 à l'école [x] & 100%"));
+  engine_.Queue(Sms("d-8/decision/P0020", "+33639980020", "Vous avez peut-être droit à une aide."));
 
   EXPECT_EQ(pump.RunOnce(), absl::Seconds(2));  // lease not full: idle wait
 
@@ -118,8 +112,7 @@ TEST_F(OutboxPumpTest, HandsTheMessageToKannelThenAcknowledgesIt) {
   EXPECT_EQ(FakeSendsms::Param(first, "from"), "38000");
   EXPECT_EQ(FakeSendsms::Param(first, "to"), "+33639980002");
   EXPECT_EQ(FakeSendsms::Param(first, "smsc"), "FAKE");
-  EXPECT_EQ(FakeSendsms::Param(first, "text"),
-            "Ville de Paris : répondez OUI K7X2 à l'école [x] & 100%");
+  EXPECT_EQ(FakeSendsms::Param(first, "text"), "Ville de Paris : répondez OUI K7X2 à l'école [x] & 100%");
   EXPECT_EQ(FakeSendsms::Param(first, "charset"), "UTF-8");
   EXPECT_EQ(FakeSendsms::Param(first, "coding"), "0");
   EXPECT_EQ(FakeSendsms::Param(first, "dlr-mask"), "3");
@@ -130,8 +123,7 @@ TEST_F(OutboxPumpTest, HandsTheMessageToKannelThenAcknowledgesIt) {
   // "ê" is not in the GSM alphabet: UCS-2.
   EXPECT_EQ(FakeSendsms::Param(calls[1], "coding"), "2");
 
-  EXPECT_THAT(engine_.acked(),
-              ElementsAre("d-7/decision/P0002", "d-8/decision/P0020"));
+  EXPECT_THAT(engine_.acked(), ElementsAre("d-7/decision/P0002", "d-8/decision/P0020"));
   EXPECT_EQ(journal_->StateOf("d-7/decision/P0002"), State::kUnknown);
   EXPECT_EQ(counters_.sent, 2);
   EXPECT_EQ(counters_.acked, 2);
@@ -145,8 +137,7 @@ TEST_F(OutboxPumpTest, AFullLeaseAsksForMoreAtOnce) {
   ASSERT_THAT(kannel.Start(), IsOk());
   KannelSendsms sendsms(Kannel(kannel.url()));
   OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, Pump());
-  for (int i = 0; i < 7; ++i)
-    engine_.Queue(Sms("m" + std::to_string(i), "+33639980002", "Bonjour"));
+  for (int i = 0; i < 7; ++i) engine_.Queue(Sms("m" + std::to_string(i), "+33639980002", "Bonjour"));
   EXPECT_EQ(pump.RunOnce(), absl::ZeroDuration());
   EXPECT_EQ(pump.RunOnce(), absl::Seconds(2));
   EXPECT_EQ(engine_.acked().size(), 7u);
@@ -193,8 +184,7 @@ TEST_F(OutboxPumpTest, AMessageKannelRefusesIsReportedAsFailed) {
   EXPECT_THAT(engine_.acked(), IsEmpty());
   ASSERT_EQ(engine_.deliveries().size(), 1u);
   EXPECT_FALSE(engine_.deliveries()[0].delivered());
-  EXPECT_EQ(engine_.deliveries()[0].failure(),
-            "refused by Kannel: HTTP 400 Invalid receiver");
+  EXPECT_EQ(engine_.deliveries()[0].failure(), "refused by Kannel: HTTP 400 Invalid receiver");
   EXPECT_EQ(counters_.refused, 1);
 }
 
@@ -245,8 +235,7 @@ TEST_F(OutboxPumpTest, AfterACrashDuringTheCallTheMessageIsSentAgainOnce) {
   EXPECT_EQ(counters_.resent, 1);
 }
 
-TEST_F(OutboxPumpTest,
-       AnAcknowledgementTheEngineMissedIsGivenLaterWithoutResending) {
+TEST_F(OutboxPumpTest, AnAcknowledgementTheEngineMissedIsGivenLaterWithoutResending) {
   FakeSendsms kannel;
   ASSERT_THAT(kannel.Start(), IsOk());
   KannelSendsms sendsms(Kannel(kannel.url()));
@@ -261,16 +250,11 @@ TEST_F(OutboxPumpTest,
       engine_->SetUnavailable(true);
       return leased;
     }
-    absl::StatusOr<v1::AckMessageResponse> Ack(
-        const v1::AckMessageRequest& r) override {
-      return engine_->Ack(r);
-    }
-    absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(
-        const v1::ReportDeliveryRequest& r) override {
+    absl::StatusOr<v1::AckMessageResponse> Ack(const v1::AckMessageRequest& r) override { return engine_->Ack(r); }
+    absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& r) override {
       return engine_->ReportDelivery(r);
     }
-    absl::StatusOr<v1::ReportReplyResponse> ReportReply(
-        const v1::ReportReplyRequest& r) override {
+    absl::StatusOr<v1::ReportReplyResponse> ReportReply(const v1::ReportReplyRequest& r) override {
       return engine_->ReportReply(r);
     }
 
@@ -298,10 +282,8 @@ TEST_F(OutboxPumpTest, AnEngineDownBacksOffWithoutBusyLooping) {
   engine_.SetUnavailable(true);
   std::vector<absl::Duration> waits;
   for (int i = 0; i < 6; ++i) waits.push_back(pump.RunOnce());
-  EXPECT_THAT(waits,
-              ElementsAre(absl::Milliseconds(100), absl::Milliseconds(200),
-                          absl::Milliseconds(400), absl::Milliseconds(800),
-                          absl::Seconds(1), absl::Seconds(1)));
+  EXPECT_THAT(waits, ElementsAre(absl::Milliseconds(100), absl::Milliseconds(200), absl::Milliseconds(400),
+                                 absl::Milliseconds(800), absl::Seconds(1), absl::Seconds(1)));
 }
 
 }  // namespace

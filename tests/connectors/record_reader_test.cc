@@ -32,11 +32,9 @@ TEST_F(RecordReaderTest, CsvQuotingLineBreaksBomAndLineNumbers) {
       "2;\"deux\nlignes\";x\n"
       "\n"
       "3;trois;z\n");
-  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
-      RecordReader::Open(path, InputFormat::kCsv, ';');
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::Open(path, InputFormat::kCsv, ';');
   ASSERT_THAT(reader, IsOk());
-  EXPECT_EQ((*reader)->header(),
-            (std::vector<std::string>{"id", "nom", "note"}));
+  EXPECT_EQ((*reader)->header(), (std::vector<std::string>{"id", "nom", "note"}));
   SourceRecord r;
   ASSERT_TRUE((*reader)->Next(&r));
   EXPECT_EQ(r.line, 2);
@@ -53,8 +51,7 @@ TEST_F(RecordReaderTest, CsvQuotingLineBreaksBomAndLineNumbers) {
   EXPECT_FALSE((*reader)->Next(&r));
 
   // Resuming after the second record reads the third again, same line.
-  absl::StatusOr<std::unique_ptr<RecordReader>> again =
-      RecordReader::Open(path, InputFormat::kCsv, ';');
+  absl::StatusOr<std::unique_ptr<RecordReader>> again = RecordReader::Open(path, InputFormat::kCsv, ';');
   ASSERT_THAT(again, IsOk());
   ASSERT_THAT((*again)->SeekTo(offset, line), IsOk());
   ASSERT_TRUE((*again)->Next(&r));
@@ -64,8 +61,7 @@ TEST_F(RecordReaderTest, CsvQuotingLineBreaksBomAndLineNumbers) {
 
 TEST_F(RecordReaderTest, MalformedCsvRecordsAreReportedAndReadingGoesOn) {
   std::string path = Write("a,b\n1,2,3\n\"x\"y,2\n4,\xE9t\xE9\n5,6\n");
-  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
-      RecordReader::Open(path, InputFormat::kCsv, ',');
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::Open(path, InputFormat::kCsv, ',');
   ASSERT_THAT(reader, IsOk());
   SourceRecord r;
   ASSERT_TRUE((*reader)->Next(&r));
@@ -80,22 +76,17 @@ TEST_F(RecordReaderTest, MalformedCsvRecordsAreReportedAndReadingGoesOn) {
 }
 
 TEST_F(RecordReaderTest, HeaderProblems) {
-  EXPECT_THAT(
-      RecordReader::Open(Write(""), InputFormat::kCsv, ','),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
+  EXPECT_THAT(RecordReader::Open(Write(""), InputFormat::kCsv, ','),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
   EXPECT_THAT(RecordReader::Open(Write("a,a\n"), InputFormat::kCsv, ','),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("\"a\" appears twice")));
-  EXPECT_THAT(
-      RecordReader::Open(dir_.path() + "/missing", InputFormat::kCsv, ','),
-      StatusIs(absl::StatusCode::kNotFound));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"a\" appears twice")));
+  EXPECT_THAT(RecordReader::Open(dir_.path() + "/missing", InputFormat::kCsv, ','),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(RecordReaderTest, Ndjson) {
-  std::string path =
-      Write("# comment\n{\"id\": \"1\"}\n\nnot json\n[1]\n{\"id\": 2}\n");
-  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
-      RecordReader::Open(path, InputFormat::kNdjson, ',');
+  std::string path = Write("# comment\n{\"id\": \"1\"}\n\nnot json\n[1]\n{\"id\": 2}\n");
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::Open(path, InputFormat::kNdjson, ',');
   ASSERT_THAT(reader, IsOk());
   SourceRecord r;
   ASSERT_TRUE((*reader)->Next(&r));

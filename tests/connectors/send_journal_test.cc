@@ -30,8 +30,7 @@ std::string ReadWholeFile(const std::string& path) {
 class SendJournalTest : public ::testing::Test {
  protected:
   std::unique_ptr<SendJournal> Open() {
-    absl::StatusOr<std::unique_ptr<SendJournal>> journal =
-        SendJournal::Open(path_);
+    absl::StatusOr<std::unique_ptr<SendJournal>> journal = SendJournal::Open(path_);
     EXPECT_THAT(journal, IsOk());
     return journal.ok() ? *std::move(journal) : nullptr;
   }
@@ -100,15 +99,13 @@ TEST_F(SendJournalTest, IdsWithSpacesAndNewlinesRoundTrip) {
 TEST_F(SendJournalTest, AnUnreadableRecordIsDataLossNamingTheLine) {
   AppendRaw("proactive-sms-kannel journal v1\nsending m1\nsnet m1 -\n");
   EXPECT_THAT(SendJournal::Open(path_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("sms.journal:3: unreadable journal record")));
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("sms.journal:3: unreadable journal record")));
 }
 
 TEST_F(SendJournalTest, AnotherFileIsNotTakenForAJournal) {
   AppendRaw("{\"offset\": 12}\n");
   EXPECT_THAT(SendJournal::Open(path_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("not a proactive-sms-kannel journal")));
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not a proactive-sms-kannel journal")));
 }
 
 TEST_F(SendJournalTest, AcknowledgedMessagesDoNotMakeTheFileGrow) {

@@ -42,8 +42,7 @@ struct SmsConnectorOptions {
 
 class SmsConnectorProcess {
  public:
-  explicit SmsConnectorProcess(SmsConnectorOptions options)
-      : options_(std::move(options)) {}
+  explicit SmsConnectorProcess(SmsConnectorOptions options) : options_(std::move(options)) {}
   ~SmsConnectorProcess() { Kill(); }
   SmsConnectorProcess(const SmsConnectorProcess&) = delete;
   SmsConnectorProcess& operator=(const SmsConnectorProcess&) = delete;
@@ -54,21 +53,19 @@ class SmsConnectorProcess {
     if (pid_ > 0) return absl::FailedPreconditionError("already running");
     const std::string ready = options_.dir + "/sms-kannel.ready";
     std::remove(ready.c_str());
-    std::vector<std::string> args = {
-        SmsKannelPath(),
-        "--server=" + options_.engine,
-        "--sendsms_url=" + options_.sendsms_url,
-        "--kannel_user=svc",
-        "--from=38000",
-        "--smsc=FAKE",
-        absl::StrCat("--listen=127.0.0.1:", options_.port),
-        "--journal=" + options_.dir + "/sms-kannel.journal",
-        "--ready_file=" + ready,
-        "--idle_wait=200ms",
-        "--max_backoff=2s",
-        "--report_interval=2s"};
-    args.insert(args.end(), options_.extra_flags.begin(),
-                options_.extra_flags.end());
+    std::vector<std::string> args = {SmsKannelPath(),
+                                     "--server=" + options_.engine,
+                                     "--sendsms_url=" + options_.sendsms_url,
+                                     "--kannel_user=svc",
+                                     "--from=38000",
+                                     "--smsc=FAKE",
+                                     absl::StrCat("--listen=127.0.0.1:", options_.port),
+                                     "--journal=" + options_.dir + "/sms-kannel.journal",
+                                     "--ready_file=" + ready,
+                                     "--idle_wait=200ms",
+                                     "--max_backoff=2s",
+                                     "--report_interval=2s"};
+    args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
     args.insert(args.end(), extra.begin(), extra.end());
     // Everything the child needs is prepared before fork (the test process
     // has threads): argv, the environment with the password, the log.
@@ -78,12 +75,10 @@ class SmsConnectorProcess {
     std::string password = "KANNEL_SENDSMS_PASSWORD=svcpw";
     std::vector<char*> env = {password.data()};
     for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string(*e).rfind("KANNEL_SENDSMS_PASSWORD=", 0) != 0)
-        env.push_back(*e);
+      if (std::string(*e).rfind("KANNEL_SENDSMS_PASSWORD=", 0) != 0) env.push_back(*e);
     }
     env.push_back(nullptr);
-    const int fd =
-        open(log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const int fd = open(log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     pid_t pid = fork();
     if (pid == 0) {
       dup2(fd, STDOUT_FILENO);
@@ -101,13 +96,11 @@ class SmsConnectorProcess {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        return absl::FailedPreconditionError(
-            absl::StrCat("proactive-sms-kannel exited at start:\n", ReadLog()));
+        return absl::FailedPreconditionError(absl::StrCat("proactive-sms-kannel exited at start:\n", ReadLog()));
       }
       absl::SleepFor(absl::Milliseconds(10));
     }
-    return absl::DeadlineExceededError(
-        absl::StrCat("proactive-sms-kannel did not serve:\n", ReadLog()));
+    return absl::DeadlineExceededError(absl::StrCat("proactive-sms-kannel did not serve:\n", ReadLog()));
   }
 
   // SIGTERM; OK when it exits 0.
@@ -118,8 +111,7 @@ class SmsConnectorProcess {
     waitpid(pid_, &status, 0);
     pid_ = -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-    return absl::InternalError(
-        absl::StrCat("stopped with status ", status, ":\n", ReadLog()));
+    return absl::InternalError(absl::StrCat("stopped with status ", status, ":\n", ReadLog()));
   }
   void Kill() {
     if (pid_ <= 0) return;
@@ -151,9 +143,7 @@ class SmsConnectorProcess {
     s << in.rdbuf();
     return s.str();
   }
-  std::string url() const {
-    return absl::StrCat("http://127.0.0.1:", options_.port);
-  }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", options_.port); }
 
  private:
   SmsConnectorOptions options_;

@@ -57,8 +57,7 @@ constexpr char kOutreach[] =
 
 int Count(const std::string& text, const std::string& needle) {
   int n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + 1)) {
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
     ++n;
   }
   return n;
@@ -71,9 +70,8 @@ class SmsKannelLoopbackTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir;
     connector_port_ = testing::FreeLoopbackPort();
-    kannel_ = new KannelLoopback(
-        dir_->path() + "/kannel",
-        {.mo_url = absl::StrCat("http://127.0.0.1:", connector_port_)});
+    kannel_ =
+        new KannelLoopback(dir_->path() + "/kannel", {.mo_url = absl::StrCat("http://127.0.0.1:", connector_port_)});
     kannel_status_ = kannel_->Start();
   }
   static void TearDownTestSuite() {
@@ -84,17 +82,16 @@ class SmsKannelLoopbackTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_THAT(kannel_status_, IsOk());
     ASSERT_THAT(engine_.Start(), IsOk());
-    connector_ = std::make_unique<SmsConnectorProcess>(
-        testing::SmsConnectorOptions{.engine = engine_.address(),
-                                     .sendsms_url = kannel_->sendsms_url(),
-                                     .port = connector_port_,
-                                     .dir = test_dir_.path()});
+    connector_ =
+        std::make_unique<SmsConnectorProcess>(testing::SmsConnectorOptions{.engine = engine_.address(),
+                                                                           .sendsms_url = kannel_->sendsms_url(),
+                                                                           .port = connector_port_,
+                                                                           .dir = test_dir_.path()});
   }
   void TearDown() override {
     connector_->Kill();
     if (HasFailure()) {
-      std::cerr << "--- connector log\n"
-                << connector_->ReadLog() << kannel_->LogTails() << "\n";
+      std::cerr << "--- connector log\n" << connector_->ReadLog() << kannel_->LogTails() << "\n";
     }
   }
 
@@ -102,16 +99,13 @@ class SmsKannelLoopbackTest : public ::testing::Test {
   // is shared by the suite; each test has a fresh engine).
   testing::CommandResult Reconcile() {
     const std::string log = test_dir_.path() + "/access.log";
-    std::ofstream(log)
-        << ReadWholeFile(kannel_->access_log()).substr(access_log_at_start_);
-    return RunCommand({testing::SmsKannelPath(), "reconcile",
-                       "--server=" + engine_.address(), "--access-log", log,
-                       "--since=2h"});
+    std::ofstream(log) << ReadWholeFile(kannel_->access_log()).substr(access_log_at_start_);
+    return RunCommand(
+        {testing::SmsKannelPath(), "reconcile", "--server=" + engine_.address(), "--access-log", log, "--since=2h"});
   }
   int DeliveredReports(const std::string& message_id) {
     int n = 0;
-    for (const auto& d : engine_.fake().deliveries())
-      n += d.message_id() == message_id && d.delivered();
+    for (const auto& d : engine_.fake().deliveries()) n += d.message_id() == message_id && d.delivered();
     return n;
   }
 
@@ -119,8 +113,7 @@ class SmsKannelLoopbackTest : public ::testing::Test {
   static KannelLoopback* kannel_;
   static absl::Status kannel_status_;
   static int connector_port_;
-  const size_t access_log_at_start_ =
-      kannel_ == nullptr ? 0 : ReadWholeFile(kannel_->access_log()).size();
+  const size_t access_log_at_start_ = kannel_ == nullptr ? 0 : ReadWholeFile(kannel_->access_log()).size();
   testing::TempDir test_dir_;
   FakeGatewayServer engine_;
   std::unique_ptr<SmsConnectorProcess> connector_;
@@ -137,8 +130,7 @@ TEST_F(SmsKannelLoopbackTest, MessagesReachThePhonesIntactAndAreReported) {
   ASSERT_THAT(connector_->Start(), IsOk());
 
   ASSERT_TRUE(WaitUntil([&] {
-    return kannel_->ReceivedBy("+33639980002").size() == 1 &&
-           kannel_->ReceivedBy("+33639980020").size() == 1;
+    return kannel_->ReceivedBy("+33639980002").size() == 1 && kannel_->ReceivedBy("+33639980020").size() == 1;
   }));
   const FakeSmscMessage offer = kannel_->ReceivedBy("+33639980002")[0];
   EXPECT_EQ(offer.text, kOffer);
@@ -149,17 +141,11 @@ TEST_F(SmsKannelLoopbackTest, MessagesReachThePhonesIntactAndAreReported) {
   EXPECT_EQ(outreach.parts, 5);
 
   // Acknowledged once Kannel took them; delivered per fakesmsc's reports.
-  ASSERT_TRUE(WaitUntil([&] {
-    return DeliveredReports("d-1/decision/P0002") == 1 &&
-           DeliveredReports("d-2/decision/P0020") == 1;
-  }));
-  EXPECT_THAT(engine_.fake().acked(),
-              ::testing::UnorderedElementsAre("d-1/decision/P0002",
-                                              "d-2/decision/P0020"));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return DeliveredReports("d-1/decision/P0002") == 1 && DeliveredReports("d-2/decision/P0020") == 1; }));
+  EXPECT_THAT(engine_.fake().acked(), ::testing::UnorderedElementsAre("d-1/decision/P0002", "d-2/decision/P0020"));
   // Kannel's access log names the outbox message of every part sent.
-  EXPECT_GE(
-      Count(ReadWholeFile(kannel_->access_log()), "[BINF:d-1/decision/P0002]"),
-      1);
+  EXPECT_GE(Count(ReadWholeFile(kannel_->access_log()), "[BINF:d-1/decision/P0002]"), 1);
 
   ASSERT_THAT(connector_->Stop(), IsOk());
   const std::string log = connector_->ReadLog();
@@ -173,8 +159,7 @@ TEST_F(SmsKannelLoopbackTest, MessagesReachThePhonesIntactAndAreReported) {
 TEST_F(SmsKannelLoopbackTest, RepliesReachTheEngineOnceWithKannelsId) {
   ASSERT_THAT(connector_->Start(), IsOk());
   ASSERT_TRUE(kannel_->InjectReply("+33639980003", "OUI K7X2"));
-  ASSERT_TRUE(
-      kannel_->InjectReply("0639980003", "NON merci, je préfère attendre [x]"));
+  ASSERT_TRUE(kannel_->InjectReply("0639980003", "NON merci, je préfère attendre [x]"));
   ASSERT_TRUE(WaitUntil([&] { return engine_.fake().replies().size() == 2; }));
   const auto replies = engine_.fake().replies();
   EXPECT_EQ(replies[0].from(), "+33639980003");
@@ -184,17 +169,13 @@ TEST_F(SmsKannelLoopbackTest, RepliesReachTheEngineOnceWithKannelsId) {
   EXPECT_EQ(replies[1].text(), "NON merci, je préfère attendre [x]");
   // The id is Kannel's, as its access log shows it.
   const std::string access = ReadWholeFile(kannel_->access_log());
-  ASSERT_THAT(replies[0].gateway_message_id(),
-              ::testing::StartsWith("kannel:"));
-  EXPECT_THAT(access,
-              HasSubstr(absl::StrCat(
-                  "[ID:", replies[0].gateway_message_id().substr(7), "]")));
+  ASSERT_THAT(replies[0].gateway_message_id(), ::testing::StartsWith("kannel:"));
+  EXPECT_THAT(access, HasSubstr(absl::StrCat("[ID:", replies[0].gateway_message_id().substr(7), "]")));
 
   // The engine's answer went back to the citizen through smsbox, once per
   // reply.
   ASSERT_TRUE(WaitUntil([&] {
-    return kannel_->ReceivedBy("+33639980003").size() == 1 &&
-           kannel_->ReceivedBy("0639980003").size() == 1;
+    return kannel_->ReceivedBy("+33639980003").size() == 1 && kannel_->ReceivedBy("0639980003").size() == 1;
   }));
   EXPECT_EQ(kannel_->ReceivedBy("+33639980003")[0].text, "Merci, c'est noté.");
   EXPECT_EQ(kannel_->ReceivedBy("+33639980003")[0].from, "38000");
@@ -211,9 +192,7 @@ TEST_F(SmsKannelLoopbackTest, AReplyLostWithSmsboxIsRecoveredFromTheAccessLog) {
   engine_.fake().SetUnavailable(true);
   ASSERT_TRUE(kannel_->InjectReply("+33639980004", "RECOURS K7X2"));
   // smsbox posted it, got 503 and keeps it in memory for a retry...
-  ASSERT_TRUE(WaitUntil([&] {
-    return absl::StrContains(connector_->ReadLog(), "not yet taken");
-  }));
+  ASSERT_TRUE(WaitUntil([&] { return absl::StrContains(connector_->ReadLog(), "not yet taken"); }));
   // ... and dies before the engine is back: the reply is gone from Kannel.
   kannel_->KillSmsbox();
   engine_.fake().SetUnavailable(false);
@@ -227,18 +206,15 @@ TEST_F(SmsKannelLoopbackTest, AReplyLostWithSmsboxIsRecoveredFromTheAccessLog) {
   EXPECT_EQ(reply.from(), "+33639980004");
   EXPECT_EQ(reply.text(), "RECOURS K7X2");
   EXPECT_THAT(ReadWholeFile(kannel_->access_log()),
-              HasSubstr(absl::StrCat(
-                  "[ID:", reply.gateway_message_id().substr(7), "]")));
+              HasSubstr(absl::StrCat("[ID:", reply.gateway_message_id().substr(7), "]")));
   // Once is enough: a second run finds it reported.
   EXPECT_THAT(Reconcile().output, HasSubstr("0 new (reported now)"));
 }
 
-TEST_F(SmsKannelLoopbackTest,
-       ACrashAfterTheJournalAcknowledgesWithoutResending) {
+TEST_F(SmsKannelLoopbackTest, ACrashAfterTheJournalAcknowledgesWithoutResending) {
   const std::string id = "d-3/decision/P0010";
   engine_.fake().Queue(Sms(id, "+33639980010", "Alerte canicule (rouge)."));
-  ASSERT_THAT(connector_->Start({"--test_crash_at=after_journal_sent"}),
-              IsOk());
+  ASSERT_THAT(connector_->Start({"--test_crash_at=after_journal_sent"}), IsOk());
   ASSERT_TRUE(connector_->WaitForCrash()) << connector_->ReadLog();
   // The sending loop died before its acknowledgement, but Kannel's delivery
   // report may have overtaken it (the callback acknowledges then): on a slow
@@ -249,11 +225,10 @@ TEST_F(SmsKannelLoopbackTest,
   ASSERT_TRUE(WaitUntil([&] { return DeliveredReports(id) == 1; }));
   EXPECT_EQ(kannel_->ReceivedBy("+33639980010").size(), 1u);
   EXPECT_EQ(Count(ReadWholeFile(kannel_->access_log()),
-                  absl::StrCat(
-                      "Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", id, "]")),
+                  absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", id, "]")),
             1);
   EXPECT_THAT(connector_->ReadLog(), AnyOf(HasSubstr("acknowledged without sending it again"),
-                                          HasSubstr("acknowledged on its delivery report")));
+                                           HasSubstr("acknowledged on its delivery report")));
 }
 
 TEST_F(SmsKannelLoopbackTest, ACrashBeforeTheJournalSendsAgainWithTheSameId) {
@@ -261,26 +236,20 @@ TEST_F(SmsKannelLoopbackTest, ACrashBeforeTheJournalSendsAgainWithTheSameId) {
   engine_.fake().Queue(Sms(id, "+33639980011", "Alerte canicule (orange)."));
   // No delivery report for the first send (an SMS centre that reports
   // late): a report would prove Kannel had it, and settle it.
-  ASSERT_THAT(connector_->Start(
-                  {"--test_crash_at=after_kannel_accepted", "--dlr_mask=0"}),
-              IsOk());
+  ASSERT_THAT(connector_->Start({"--test_crash_at=after_kannel_accepted", "--dlr_mask=0"}), IsOk());
   ASSERT_TRUE(connector_->WaitForCrash()) << connector_->ReadLog();
 
   ASSERT_THAT(connector_->Start(), IsOk());
   ASSERT_TRUE(WaitUntil([&] { return engine_.fake().acked().size() == 1; }));
   // At least once: the phone gets it twice, both copies carrying the id in
   // Kannel's log.
-  ASSERT_TRUE(WaitUntil(
-      [&] { return kannel_->ReceivedBy("+33639980011").size() == 2; }));
-  EXPECT_EQ(kannel_->ReceivedBy("+33639980011")[0].text,
-            kannel_->ReceivedBy("+33639980011")[1].text);
+  ASSERT_TRUE(WaitUntil([&] { return kannel_->ReceivedBy("+33639980011").size() == 2; }));
+  EXPECT_EQ(kannel_->ReceivedBy("+33639980011")[0].text, kannel_->ReceivedBy("+33639980011")[1].text);
   ASSERT_TRUE(WaitUntil([&] { return DeliveredReports(id) == 1; }));
   EXPECT_EQ(Count(ReadWholeFile(kannel_->access_log()),
-                  absl::StrCat(
-                      "Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", id, "]")),
+                  absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", id, "]")),
             2);
-  EXPECT_THAT(connector_->ReadLog(),
-              HasSubstr("sending it again with the same id"));
+  EXPECT_THAT(connector_->ReadLog(), HasSubstr("sending it again with the same id"));
 }
 
 }  // namespace

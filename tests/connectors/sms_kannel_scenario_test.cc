@@ -50,8 +50,7 @@ constexpr char kMonsieurRoux[] = "+33639980011";  // P0011, REFLEX register
 
 int Count(const std::string& text, const std::string& needle) {
   int n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + 1)) {
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
     ++n;
   }
   return n;
@@ -63,33 +62,27 @@ class SmsKannelScenarioTest : public ::testing::Test {
     const int connector_port = testing::FreeLoopbackPort();
     kannel_ = std::make_unique<KannelLoopback>(
         dir_.path() + "/kannel",
-        testing::KannelLoopbackOptions{
-            .mo_url = absl::StrCat("http://127.0.0.1:", connector_port)});
+        testing::KannelLoopbackOptions{.mo_url = absl::StrCat("http://127.0.0.1:", connector_port)});
     ASSERT_THAT(kannel_->Start(), IsOk());
     // A fixed port, so that the connector finds the engine after a restart.
     testing::DaemonOptions options{dir_.path() + "/data"};
-    options.extra_flags = {
-        "--clock_start=2026-06-29T08:00:00Z",
-        absl::StrCat("--listen=127.0.0.1:", testing::FreeLoopbackPort())};
+    options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z",
+                           absl::StrCat("--listen=127.0.0.1:", testing::FreeLoopbackPort())};
     daemon_ = std::make_unique<DaemonProcess>(options);
     ASSERT_THAT(daemon_->Start(), IsOk());
-    connector_ = std::make_unique<SmsConnectorProcess>(
-        testing::SmsConnectorOptions{.engine = daemon_->address(),
-                                     .sendsms_url = kannel_->sendsms_url(),
-                                     .port = connector_port,
-                                     .dir = dir_.path()});
+    connector_ =
+        std::make_unique<SmsConnectorProcess>(testing::SmsConnectorOptions{.engine = daemon_->address(),
+                                                                           .sendsms_url = kannel_->sendsms_url(),
+                                                                           .port = connector_port,
+                                                                           .dir = dir_.path()});
   }
 
   void TearDown() override {
     connector_->Kill();
     if (HasFailure()) {
       std::cerr << "--- connector log\n"
-                << connector_->ReadLog() << kannel_->LogTails()
-                << "\n--- proactived log (end)\n"
-                << daemon_->ReadLog().substr(daemon_->ReadLog().size() > 3000
-                                                 ? daemon_->ReadLog().size() -
-                                                       3000
-                                                 : 0)
+                << connector_->ReadLog() << kannel_->LogTails() << "\n--- proactived log (end)\n"
+                << daemon_->ReadLog().substr(daemon_->ReadLog().size() > 3000 ? daemon_->ReadLog().size() - 3000 : 0)
                 << "\n";
     }
     kannel_->Stop();
@@ -98,14 +91,11 @@ class SmsKannelScenarioTest : public ::testing::Test {
     }
   }
 
-  void Publish(const std::string& demo_file) {
-    PublishFile(testing::SourceDir() + "/deploy/demo/" + demo_file);
-  }
+  void Publish(const std::string& demo_file) { PublishFile(testing::SourceDir() + "/deploy/demo/" + demo_file); }
   void PublishFile(const std::string& path) {
     testing::CommandResult published =
-        RunCommand({testing::ProactivectlPath(), "publish", "--file", path,
-                    "--schema", testing::SourceDir() + "/rules/schema.yaml",
-                    "--server", daemon_->address(), "--quiet"});
+        RunCommand({testing::ProactivectlPath(), "publish", "--file", path, "--schema",
+                    testing::SourceDir() + "/rules/schema.yaml", "--server", daemon_->address(), "--quiet"});
     ASSERT_EQ(published.exit_code, 0) << published.output;
   }
 
@@ -131,8 +121,7 @@ class SmsKannelScenarioTest : public ::testing::Test {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     v1::ListCasesResponse response;
-    if (!stub->ListCases(&context, v1::ListCasesRequest(), &response).ok())
-      return {};
+    if (!stub->ListCases(&context, v1::ListCasesRequest(), &response).ok()) return {};
     return {response.cases().begin(), response.cases().end()};
   }
   static int TimesIn(const v1::Decision& d, const std::string& status) {
@@ -141,8 +130,7 @@ class SmsKannelScenarioTest : public ::testing::Test {
     return n;
   }
   // Messages `phone` got that contain `needle`.
-  std::vector<FakeSmscMessage> Got(const std::string& phone,
-                                   const std::string& needle) {
+  std::vector<FakeSmscMessage> Got(const std::string& phone, const std::string& needle) {
     std::vector<FakeSmscMessage> out;
     for (FakeSmscMessage& m : kannel_->ReceivedBy(phone)) {
       if (absl::StrContains(m.text, needle)) out.push_back(std::move(m));
@@ -152,12 +140,9 @@ class SmsKannelScenarioTest : public ::testing::Test {
   // The maternelle offer: published, on the guardian's phone, notified.
   v1::Decision OfferOnThePhone() {
     Publish("paris-sample.ndjson");
+    EXPECT_TRUE(WaitUntil([&] { return !Got(kGuardian, "maternelle").empty(); }));
     EXPECT_TRUE(
-        WaitUntil([&] { return !Got(kGuardian, "maternelle").empty(); }));
-    EXPECT_TRUE(WaitUntil([&] {
-      return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() ==
-             "notified";
-    }));
+        WaitUntil([&] { return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() == "notified"; }));
     return DecisionOf("P0001", "maternelle.first-enrolment-offer");
   }
 
@@ -179,61 +164,48 @@ TEST_F(SmsKannelScenarioTest, TheOfferReachesTheGuardianAndOuiConfirmsIt) {
                                      "maternelle de secteur (11e)"));
   EXPECT_THAT(sms[0].text, HasSubstr(absl::StrCat("Répondez OUI ", code)));
   // The city's algorithm notice closes every message.
-  EXPECT_THAT(sms[0].text, HasSubstr(absl::StrCat(
-                               "Message issu d'un traitement algorithmique "
-                               "(CRPA L311-3-1) : règles sur "
-                               "paris.fr/algorithmes. Contester : "
-                               "répondez RECOURS ",
-                               code, ".")));
+  EXPECT_THAT(sms[0].text, HasSubstr(absl::StrCat("Message issu d'un traitement algorithmique "
+                                                  "(CRPA L311-3-1) : règles sur "
+                                                  "paris.fr/algorithmes. Contester : "
+                                                  "répondez RECOURS ",
+                                                  code, ".")));
 
   ASSERT_TRUE(kannel_->InjectReply(kGuardian, absl::StrCat("OUI ", code)));
-  ASSERT_TRUE(WaitUntil([&] {
-    return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() ==
-           "confirmed";
-  }));
-  const v1::Decision confirmed =
-      DecisionOf("P0001", "maternelle.first-enrolment-offer");
+  ASSERT_TRUE(
+      WaitUntil([&] { return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() == "confirmed"; }));
+  const v1::Decision confirmed = DecisionOf("P0001", "maternelle.first-enrolment-offer");
   EXPECT_EQ(TimesIn(confirmed, "notified"), 1);
   EXPECT_EQ(confirmed.history().rbegin()->actor(), "citizen:sms");
   // The formal decision follows the acceptance.
   int formal = 0;
-  for (const v1::Decision& d : Decisions("P0001"))
-    formal += d.status() == "issued" && d.action() == v1::GRANT;
+  for (const v1::Decision& d : Decisions("P0001")) formal += d.status() == "issued" && d.action() == v1::GRANT;
   EXPECT_EQ(formal, 1);
   // And the guardian is told, through the outbox.
-  EXPECT_TRUE(WaitUntil([&] {
-    return !Got(kGuardian, "votre acceptation est enregistrée").empty();
-  }));
+  EXPECT_TRUE(WaitUntil([&] { return !Got(kGuardian, "votre acceptation est enregistrée").empty(); }));
 }
 
 TEST_F(SmsKannelScenarioTest, RecoursOnAHeatwaveNoticeOpensExactlyOneCase) {
   ASSERT_THAT(connector_->Start(), IsOk());
   Publish("paris-sample.ndjson");
   Publish("heatwave-red.ndjson");
-  ASSERT_TRUE(
-      WaitUntil([&] { return !Got(kMadamePetit, "canicule").empty(); }));
-  const v1::Decision notice =
-      DecisionOf("P0010", "heatwave.check-in.isolated-elderly");
+  ASSERT_TRUE(WaitUntil([&] { return !Got(kMadamePetit, "canicule").empty(); }));
+  const v1::Decision notice = DecisionOf("P0010", "heatwave.check-in.isolated-elderly");
   const std::string code = notice.reference_code();
   ASSERT_FALSE(code.empty());
   // "être": this one travels as UCS-2, in several parts, intact.
-  EXPECT_THAT(
-      Got(kMadamePetit, "canicule")[0].text,
-      HasSubstr(absl::StrCat("Répondez OUI ", code, " pour être appelé(e).")));
+  EXPECT_THAT(Got(kMadamePetit, "canicule")[0].text,
+              HasSubstr(absl::StrCat("Répondez OUI ", code, " pour être appelé(e).")));
   EXPECT_GT(Got(kMadamePetit, "canicule")[0].parts, 1);
 
   for (int i = 0; i < 2; ++i) {  // the citizen sends it twice
-    ASSERT_TRUE(
-        kannel_->InjectReply(kMadamePetit, absl::StrCat("RECOURS ", code)));
-    ASSERT_TRUE(WaitUntil(
-        [&] { return Count(connector_->ReadLog(), ": contested") == i + 1; }));
+    ASSERT_TRUE(kannel_->InjectReply(kMadamePetit, absl::StrCat("RECOURS ", code)));
+    ASSERT_TRUE(WaitUntil([&] { return Count(connector_->ReadLog(), ": contested") == i + 1; }));
   }
   std::vector<v1::RecourseCase> cases = OpenCases();
   ASSERT_EQ(cases.size(), 1u);
   EXPECT_EQ(cases[0].decision_id(), notice.decision_id());
   EXPECT_EQ(cases[0].kind(), "contest");
-  EXPECT_EQ(DecisionOf("P0010", "heatwave.check-in.isolated-elderly").status(),
-            "in review");
+  EXPECT_EQ(DecisionOf("P0010", "heatwave.check-in.isolated-elderly").status(), "in review");
 }
 
 TEST_F(SmsKannelScenarioTest, StopStopsThatPersonsMessagesOnly) {
@@ -241,23 +213,19 @@ TEST_F(SmsKannelScenarioTest, StopStopsThatPersonsMessagesOnly) {
   Publish("paris-sample.ndjson");
   ASSERT_TRUE(kannel_->InjectReply(kMadamePetit, "STOP"));
   // The engine's confirmation comes back as smsbox's answer.
-  ASSERT_TRUE(WaitUntil(
-      [&] { return !Got(kMadamePetit, "vous ne recevrez plus").empty(); }));
+  ASSERT_TRUE(WaitUntil([&] { return !Got(kMadamePetit, "vous ne recevrez plus").empty(); }));
 
   // A red heatwave: both elderly people qualify; only Monsieur Roux is told.
   Publish("heatwave-red.ndjson");
-  ASSERT_TRUE(
-      WaitUntil([&] { return !Got(kMonsieurRoux, "canicule").empty(); }));
+  ASSERT_TRUE(WaitUntil([&] { return !Got(kMonsieurRoux, "canicule").empty(); }));
   // Madame Petit's notice is decided (and recorded) but never sent: her
   // message was suppressed when it was composed, so it was never leased.
-  const v1::Decision petit =
-      DecisionOf("P0010", "heatwave.check-in.isolated-elderly");
+  const v1::Decision petit = DecisionOf("P0010", "heatwave.check-in.isolated-elderly");
   ASSERT_FALSE(petit.decision_id().empty());
   const v1::Decision roux = DecisionOf("P0011", "heatwave.check-in.registered");
   ASSERT_TRUE(WaitUntil([&] {
     return absl::StrContains(connector_->ReadLog(),
-                             absl::StrCat("message ", roux.decision_id(),
-                                          "/decision/P0011: delivered"));
+                             absl::StrCat("message ", roux.decision_id(), "/decision/P0011: delivered"));
   }));
   EXPECT_THAT(connector_->ReadLog(), Not(HasSubstr(petit.decision_id())));
   EXPECT_EQ(kannel_->ReceivedBy(kMadamePetit).size(), 1u);
@@ -269,73 +237,53 @@ std::string MartinFamily(const std::string& dir) {
   const std::string path = dir + "/martins.ndjson";
   std::ofstream out(path);
   for (absl::string_view line :
-       absl::StrSplit(ReadWholeFile(testing::SourceDir() +
-                                    "/deploy/demo/paris-sample.ndjson"),
-                      '\n')) {
-    if (absl::StrContains(line, "\"P000") && !absl::StrContains(line, "caf-"))
-      out << line << "\n";
+       absl::StrSplit(ReadWholeFile(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson"), '\n')) {
+    if (absl::StrContains(line, "\"P000") && !absl::StrContains(line, "caf-")) out << line << "\n";
   }
   return path;
 }
 
-TEST_F(SmsKannelScenarioTest,
-       AConnectorKilledBeforeItsJournalSendsAgainUnderTheSameKey) {
+TEST_F(SmsKannelScenarioTest, AConnectorKilledBeforeItsJournalSendsAgainUnderTheSameKey) {
   // Killed right after Kannel's 202, before the journal says "sent". The
   // SMS centre reports late here (no report asked for this first send):
   // nothing tells the restarted connector that Kannel had it.
-  ASSERT_THAT(connector_->Start({"--test_crash_at=after_kannel_accepted",
-                                 "--dlr_mask=0", "--lease_seconds=5"}),
+  ASSERT_THAT(connector_->Start({"--test_crash_at=after_kannel_accepted", "--dlr_mask=0", "--lease_seconds=5"}),
               IsOk());
   PublishFile(MartinFamily(dir_.path()));
   ASSERT_TRUE(connector_->WaitForCrash()) << connector_->ReadLog();
-  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(),
-            "proposed");
+  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(), "proposed");
   ASSERT_THAT(connector_->Start({"--lease_seconds=5"}), IsOk());
 
   // When the lease runs out the engine leases it again; the journal says
   // it may have gone: it is sent again.
-  ASSERT_TRUE(WaitUntil([&] {
-    return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() ==
-           "notified";
-  }));
-  // At least once: the phone got it twice, the same text and reference...
   ASSERT_TRUE(
-      WaitUntil([&] { return Got(kGuardian, "maternelle").size() == 2; }));
-  EXPECT_EQ(Got(kGuardian, "maternelle")[0].text,
-            Got(kGuardian, "maternelle")[1].text);
+      WaitUntil([&] { return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() == "notified"; }));
+  // At least once: the phone got it twice, the same text and reference...
+  ASSERT_TRUE(WaitUntil([&] { return Got(kGuardian, "maternelle").size() == 2; }));
+  EXPECT_EQ(Got(kGuardian, "maternelle")[0].text, Got(kGuardian, "maternelle")[1].text);
   // ... both carrying the outbox message id in Kannel's log (one line per
   // message, its parts together) ...
-  const v1::Decision offer =
-      DecisionOf("P0001", "maternelle.first-enrolment-offer");
-  const std::string message_id =
-      absl::StrCat(offer.decision_id(), "/decision/P0002");
+  const v1::Decision offer = DecisionOf("P0001", "maternelle.first-enrolment-offer");
+  const std::string message_id = absl::StrCat(offer.decision_id(), "/decision/P0002");
   EXPECT_EQ(Count(ReadWholeFile(kannel_->access_log()),
-                  absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:",
-                               message_id, "]")),
+                  absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", message_id, "]")),
             2);
-  EXPECT_THAT(connector_->ReadLog(),
-              HasSubstr("sending it again with the same id"));
+  EXPECT_THAT(connector_->ReadLog(), HasSubstr("sending it again with the same id"));
   // ... and the decision was notified once.
   EXPECT_EQ(TimesIn(offer, "notified"), 1);
 }
 
-TEST_F(SmsKannelScenarioTest,
-       ADeliveryReportAfterTheCrashSettlesItWithoutASecondSms) {
+TEST_F(SmsKannelScenarioTest, ADeliveryReportAfterTheCrashSettlesItWithoutASecondSms) {
   // The same crash, with an SMS centre that reports at once: the report
   // reaches the restarted connector and proves Kannel had the message.
-  ASSERT_THAT(connector_->Start({"--test_crash_at=after_kannel_accepted"}),
-              IsOk());
+  ASSERT_THAT(connector_->Start({"--test_crash_at=after_kannel_accepted"}), IsOk());
   PublishFile(MartinFamily(dir_.path()));
   ASSERT_TRUE(connector_->WaitForCrash()) << connector_->ReadLog();
   ASSERT_THAT(connector_->Start(), IsOk());
-  ASSERT_TRUE(WaitUntil([&] {
-    return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() ==
-           "notified";
-  }));
-  EXPECT_TRUE(WaitUntil([&] {
-    return absl::StrContains(connector_->ReadLog(),
-                             "acknowledged on its delivery report");
-  }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return DecisionOf("P0001", "maternelle.first-enrolment-offer").status() == "notified"; }));
+  EXPECT_TRUE(
+      WaitUntil([&] { return absl::StrContains(connector_->ReadLog(), "acknowledged on its delivery report"); }));
   EXPECT_EQ(Got(kGuardian, "maternelle").size(), 1u);
   // Nothing is left in flight in the journal.
   ASSERT_THAT(connector_->Stop(), IsOk());
@@ -348,21 +296,15 @@ TEST_F(SmsKannelScenarioTest,
 TEST_F(SmsKannelScenarioTest, AReplyAcknowledgedToKannelSurvivesAnEngineCrash) {
   ASSERT_THAT(connector_->Start(), IsOk());
   const v1::Decision offer = OfferOnThePhone();
-  ASSERT_TRUE(kannel_->InjectReply(
-      kGuardian, absl::StrCat("oui ", offer.reference_code())));
+  ASSERT_TRUE(kannel_->InjectReply(kGuardian, absl::StrCat("oui ", offer.reference_code())));
   // The engine answered, so smsbox got its 200...
-  ASSERT_TRUE(WaitUntil([&] {
-    return absl::StrContains(connector_->ReadLog(), ": accepted (");
-  }));
+  ASSERT_TRUE(WaitUntil([&] { return absl::StrContains(connector_->ReadLog(), ": accepted ("); }));
   // ... and the engine dies at once.
   daemon_->Kill();
   ASSERT_THAT(daemon_->Start(), IsOk());
-  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(),
-            "confirmed");
+  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(), "confirmed");
   // The connector carries on with the restarted engine.
-  EXPECT_TRUE(WaitUntil([&] {
-    return !Got(kGuardian, "votre acceptation est enregistrée").empty();
-  }));
+  EXPECT_TRUE(WaitUntil([&] { return !Got(kGuardian, "votre acceptation est enregistrée").empty(); }));
 }
 
 TEST_F(SmsKannelScenarioTest, AReplyLostWithSmsboxIsRecoveredByReconciliation) {
@@ -371,27 +313,21 @@ TEST_F(SmsKannelScenarioTest, AReplyLostWithSmsboxIsRecoveredByReconciliation) {
   // The engine is down when the answer comes; smsbox keeps retrying, then
   // dies too: the reply is nowhere but in bearerbox's access log.
   ASSERT_THAT(daemon_->Stop(), IsOk());
-  ASSERT_TRUE(kannel_->InjectReply(
-      kGuardian, absl::StrCat("NON ", offer.reference_code())));
-  ASSERT_TRUE(WaitUntil([&] {
-    return absl::StrContains(connector_->ReadLog(), "not yet taken");
-  }));
+  ASSERT_TRUE(kannel_->InjectReply(kGuardian, absl::StrCat("NON ", offer.reference_code())));
+  ASSERT_TRUE(WaitUntil([&] { return absl::StrContains(connector_->ReadLog(), "not yet taken"); }));
   kannel_->KillSmsbox();
   ASSERT_THAT(daemon_->Start(), IsOk());
   ASSERT_THAT(kannel_->StartSmsbox(), IsOk());
-  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(),
-            "notified");
+  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(), "notified");
 
-  testing::CommandResult reconciled = RunCommand(
-      {testing::SmsKannelPath(), "reconcile", "--server=" + daemon_->address(),
-       "--access-log", kannel_->access_log(), "--since=1h"});
+  testing::CommandResult reconciled =
+      RunCommand({testing::SmsKannelPath(), "reconcile", "--server=" + daemon_->address(), "--access-log",
+                  kannel_->access_log(), "--since=1h"});
   EXPECT_EQ(reconciled.exit_code, 0) << reconciled.output;
   EXPECT_THAT(reconciled.output, HasSubstr("1 new (reported now)"));
-  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(),
-            "declined");
+  EXPECT_EQ(DecisionOf("P0001", "maternelle.first-enrolment-offer").status(), "declined");
   // Running it again changes nothing.
-  EXPECT_THAT(RunCommand({testing::SmsKannelPath(), "reconcile",
-                          "--server=" + daemon_->address(), "--access-log",
+  EXPECT_THAT(RunCommand({testing::SmsKannelPath(), "reconcile", "--server=" + daemon_->address(), "--access-log",
                           kannel_->access_log()})
                   .output,
               HasSubstr("0 new (reported now), 1 already reported"));

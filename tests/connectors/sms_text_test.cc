@@ -49,11 +49,9 @@ TEST(NormalizePhoneNumberTest, GivesE164FromTheFormsSmsCentresUse) {
 }
 
 TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
-  EXPECT_EQ(DecodeKannelText(std::string("\x00N\x00O\x00N\x00\xe9", 8), 2),
-            "NONé");
+  EXPECT_EQ(DecodeKannelText(std::string("\x00N\x00O\x00N\x00\xe9", 8), 2), "NONé");
   // A surrogate pair: U+1F642.
-  EXPECT_EQ(DecodeKannelText(std::string("\xd8\x3d\xde\x42", 4), 2),
-            "\xf0\x9f\x99\x82");
+  EXPECT_EQ(DecodeKannelText(std::string("\xd8\x3d\xde\x42", 4), 2), "\xf0\x9f\x99\x82");
   EXPECT_EQ(DecodeKannelText("pr\xe9"
                              "f\xe8re",
                              0),
@@ -63,15 +61,13 @@ TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
 
 TEST(ReplyGatewayIdTest, KannelIdElseADigestOfTheSms) {
   const absl::Time at = absl::FromUnixSeconds(1782720192);
-  EXPECT_EQ(ReplyGatewayId("b0763716-ebc1", "+33639980002", at, "OUI"),
-            "kannel:b0763716-ebc1");
+  EXPECT_EQ(ReplyGatewayId("b0763716-ebc1", "+33639980002", at, "OUI"), "kannel:b0763716-ebc1");
   const std::string digest = ReplyGatewayId("", "+33639980002", at, "OUI");
   EXPECT_THAT(digest, StartsWith("kannel-sha256:"));
   EXPECT_EQ(digest.size(), std::string("kannel-sha256:").size() + 32);
   EXPECT_EQ(digest, ReplyGatewayId("", "+33639980002", at, "OUI"));
   EXPECT_NE(digest, ReplyGatewayId("", "+33639980002", at, "NON"));
-  EXPECT_NE(digest,
-            ReplyGatewayId("", "+33639980002", at + absl::Seconds(1), "OUI"));
+  EXPECT_NE(digest, ReplyGatewayId("", "+33639980002", at + absl::Seconds(1), "OUI"));
 }
 
 TEST(EscapeIdForDlrUrlTest, KeepsReadableIdsAndNeverWritesAKannelEscape) {

@@ -22,8 +22,7 @@ struct DepartmentColors {
 };
 
 // The feed as published on 2026-07-`day` at 06:00 (Paris).
-inline std::string VigilanceFeed(
-    int day, const std::vector<DepartmentColors>& departments) {
+inline std::string VigilanceFeed(int day, const std::vector<DepartmentColors>& departments) {
   nlohmann::json periods = nlohmann::json::array();
   for (int offset : {0, 1}) {
     nlohmann::json domains = nlohmann::json::array();
@@ -35,32 +34,22 @@ inline std::string VigilanceFeed(
         items.push_back(
             {{"phenomenon_id", std::to_string(phenomenon)},
              {"phenomenon_max_color_id", c},
-             {"timelaps_items", nlohmann::json::array({{{"begin_time", "x"},
-                                                        {"end_time", "y"},
-                                                        {"color_id", c}}})}});
+             {"timelaps_items", nlohmann::json::array({{{"begin_time", "x"}, {"end_time", "y"}, {"color_id", c}}})}});
       }
-      domains.push_back({{"domain_id", d.department},
-                         {"max_color_id", color},
-                         {"phenomenon_items", items}});
+      domains.push_back({{"domain_id", d.department}, {"max_color_id", color}, {"phenomenon_items", items}});
     }
     // A period is a Paris day: it begins at 22:00 UTC the day before (summer
     // time).
     absl::CivilDay date = absl::CivilDay(2026, 7, day) + offset;
     periods.push_back(
         {{"echeance", offset == 0 ? "J" : "J1"},
-         {"begin_validity_time",
-          absl::FormatCivilTime(absl::CivilSecond(date - 1)).substr(0, 10) +
-              "T22:00:00Z"},
-         {"end_validity_time",
-          absl::FormatCivilTime(absl::CivilSecond(date)).substr(0, 10) +
-              "T22:00:00Z"},
+         {"begin_validity_time", absl::FormatCivilTime(absl::CivilSecond(date - 1)).substr(0, 10) + "T22:00:00Z"},
+         {"end_validity_time", absl::FormatCivilTime(absl::CivilSecond(date)).substr(0, 10) + "T22:00:00Z"},
          {"text_items", nlohmann::json::object()},
          {"timelaps", {{"domain_ids", domains}}}});
   }
   nlohmann::json feed = {
-      {"meta",
-       {{"snapshot_id", "x"},
-        {"product_datetime", absl::StrFormat("2026-07-%02dT04:00:00Z", day)}}},
+      {"meta", {{"snapshot_id", "x"}, {"product_datetime", absl::StrFormat("2026-07-%02dT04:00:00Z", day)}}},
       {"product",
        {{"warning_type", "vigilance"},
         {"type_cdp", "cdp_carte_externe"},

@@ -73,11 +73,10 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
 
 }  // namespace
 
-PowerCutFileSystem::PowerCutFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base)
-    : FileSystemWrapper(base) {}
+PowerCutFileSystem::PowerCutFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base) : FileSystemWrapper(base) {}
 
 rocksdb::IOStatus PowerCutFileSystem::Track(const std::string& fname, uint64_t initial_size,
-                                           std::unique_ptr<rocksdb::FSWritableFile>* result) {
+                                            std::unique_ptr<rocksdb::FSWritableFile>* result) {
   {
     absl::MutexLock lock(&mu_);
     files_[fname] = FileState{initial_size, initial_size};
@@ -86,20 +85,18 @@ rocksdb::IOStatus PowerCutFileSystem::Track(const std::string& fname, uint64_t i
   return rocksdb::IOStatus::OK();
 }
 
-rocksdb::IOStatus PowerCutFileSystem::NewWritableFile(const std::string& fname,
-                                                     const rocksdb::FileOptions& options,
-                                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                                     rocksdb::IODebugContext* dbg) {
+rocksdb::IOStatus PowerCutFileSystem::NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                                      rocksdb::IODebugContext* dbg) {
   absl::ReaderMutexLock io(&io_mu_);
   if (crashed()) return PowerIsOut();
   rocksdb::IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
   return s.ok() ? Track(fname, 0, result) : s;
 }
 
-rocksdb::IOStatus PowerCutFileSystem::ReopenWritableFile(const std::string& fname,
-                                                        const rocksdb::FileOptions& options,
-                                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                                        rocksdb::IODebugContext* dbg) {
+rocksdb::IOStatus PowerCutFileSystem::ReopenWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                                         std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                                         rocksdb::IODebugContext* dbg) {
   absl::ReaderMutexLock io(&io_mu_);
   if (crashed()) return PowerIsOut();
   uint64_t existing = 0;
@@ -110,9 +107,9 @@ rocksdb::IOStatus PowerCutFileSystem::ReopenWritableFile(const std::string& fnam
 }
 
 rocksdb::IOStatus PowerCutFileSystem::ReuseWritableFile(const std::string& fname, const std::string& old_fname,
-                                                       const rocksdb::FileOptions& options,
-                                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                                       rocksdb::IODebugContext* dbg) {
+                                                        const rocksdb::FileOptions& options,
+                                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                                        rocksdb::IODebugContext* dbg) {
   absl::ReaderMutexLock io(&io_mu_);
   if (crashed()) return PowerIsOut();
   rocksdb::IOStatus s = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
@@ -125,7 +122,7 @@ rocksdb::IOStatus PowerCutFileSystem::ReuseWritableFile(const std::string& fname
 }
 
 rocksdb::IOStatus PowerCutFileSystem::RenameFile(const std::string& src, const std::string& target,
-                                                const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) {
+                                                 const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) {
   absl::ReaderMutexLock io(&io_mu_);
   if (crashed()) return PowerIsOut();
   rocksdb::IOStatus s = FileSystemWrapper::RenameFile(src, target, options, dbg);
@@ -141,7 +138,7 @@ rocksdb::IOStatus PowerCutFileSystem::RenameFile(const std::string& src, const s
 }
 
 rocksdb::IOStatus PowerCutFileSystem::DeleteFile(const std::string& fname, const rocksdb::IOOptions& options,
-                                                rocksdb::IODebugContext* dbg) {
+                                                 rocksdb::IODebugContext* dbg) {
   absl::ReaderMutexLock io(&io_mu_);
   if (crashed()) return PowerIsOut();
   rocksdb::IOStatus s = FileSystemWrapper::DeleteFile(fname, options, dbg);

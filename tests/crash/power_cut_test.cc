@@ -46,8 +46,7 @@ v1::PublishRequest Birth(int64_t n) {
 
 // Checks the store after a restart: every acknowledged event is there once,
 // the log has no gap, and every logged birth is whole.
-void Verify(const Store& store, const std::set<int64_t>& acknowledged, std::set<int64_t>* lost,
-            Figures* figures) {
+void Verify(const Store& store, const std::set<int64_t>& acknowledged, std::set<int64_t>* lost, Figures* figures) {
   for (int64_t n : acknowledged) {
     auto entry = ReadEventIdEntry(store, absl::StrCat("e", n));
     ASSERT_THAT(entry, IsOk());
@@ -55,22 +54,26 @@ void Verify(const Store& store, const std::set<int64_t>& acknowledged, std::set<
   }
   figures->lost = static_cast<int64_t>(lost->size());
   uint64_t expected_sequence = 1;
-  ASSERT_THAT(ScanEventLog(store, 1, [&](const storage::v1::EventLogEntry& e) {
-    EXPECT_EQ(e.sequence(), expected_sequence++) << "gap in the event log";
-    const std::string& child = e.person().person_id();
-    auto child_state = ReadPersonState(store, child);
-    auto id_entry = ReadEventIdEntry(store, e.person().event_id());
-    auto guardian = ReadPersonState(store, e.person().links_added(0).person_id());
-    bool whole = child_state.ok() && child_state->has_value() && (*child_state)->links_size() == 1 &&
-                 id_entry.ok() && id_entry->has_value() && guardian.ok() && guardian->has_value();
-    if (whole) {
-      bool mirrored = false;
-      for (const auto& link : (*guardian)->links()) mirrored = mirrored || link.person_id() == child;
-      whole = mirrored;
-    }
-    if (!whole) ++figures->torn;
-    return true;
-  }), IsOk());
+  ASSERT_THAT(ScanEventLog(store, 1,
+                           [&](const storage::v1::EventLogEntry& e) {
+                             EXPECT_EQ(e.sequence(), expected_sequence++) << "gap in the event log";
+                             const std::string& child = e.person().person_id();
+                             auto child_state = ReadPersonState(store, child);
+                             auto id_entry = ReadEventIdEntry(store, e.person().event_id());
+                             auto guardian = ReadPersonState(store, e.person().links_added(0).person_id());
+                             bool whole = child_state.ok() && child_state->has_value() &&
+                                          (*child_state)->links_size() == 1 && id_entry.ok() && id_entry->has_value() &&
+                                          guardian.ok() && guardian->has_value();
+                             if (whole) {
+                               bool mirrored = false;
+                               for (const auto& link : (*guardian)->links())
+                                 mirrored = mirrored || link.person_id() == child;
+                               whole = mirrored;
+                             }
+                             if (!whole) ++figures->torn;
+                             return true;
+                           }),
+              IsOk());
 }
 
 // Runs `cycles` power cuts with the writer's fsync on or off.
@@ -139,9 +142,11 @@ Figures RunPowerCuts(int cycles, bool sync, uint64_t seed) {
 
 TEST(PowerCutTest, AcknowledgedEventsSurviveAHundredPowerCuts) {
   Figures f = RunPowerCuts(/*cycles=*/100, /*sync=*/true, /*seed=*/20261121);
-  std::printf("power cuts: %d cycles, %lld events acknowledged, %llu unsynced bytes dropped, lost = %lld, torn batches = %lld\n",
-              f.cycles, static_cast<long long>(f.acknowledged), static_cast<unsigned long long>(f.bytes_dropped),
-              static_cast<long long>(f.lost), static_cast<long long>(f.torn));
+  std::printf(
+      "power cuts: %d cycles, %lld events acknowledged, %llu unsynced bytes dropped, lost = %lld, torn batches = "
+      "%lld\n",
+      f.cycles, static_cast<long long>(f.acknowledged), static_cast<unsigned long long>(f.bytes_dropped),
+      static_cast<long long>(f.lost), static_cast<long long>(f.torn));
   EXPECT_EQ(f.cycles, 100);
   EXPECT_GT(f.acknowledged, 1000);
   EXPECT_GT(f.bytes_dropped, 0u) << "no cut dropped anything: the test did not exercise the sync path";

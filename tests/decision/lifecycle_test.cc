@@ -1,7 +1,6 @@
 #include "engine/decision/lifecycle.h"
 
 #include "engine/decision/decision_factory.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"

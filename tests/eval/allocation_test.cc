@@ -40,8 +40,7 @@ TEST(AllocationTest, ReferenceRulesEvaluateWithoutAllocating) {
   adult.Set(env.receives_rsa, Value::Bool(false));
   adult.Set(env.children, Value::List({Value::Object(&child)}));
   RecordObject& household = env.NewHousehold();
-  household.Set(env.members,
-                Value::List({Value::Object(&adult), Value::Object(&child)}));
+  household.Set(env.members, Value::List({Value::Object(&adult), Value::Object(&child)}));
   env.activation.Bind(env.household_slot, Value::Object(&household));
   const char* rules[] = {
       "age(person.birth_date, today) >= 65 && (person.lives_alone || "

@@ -15,11 +15,10 @@ TEST(CalendarTest, AgreesWithAbslOnEveryDay) {
   for (int64_t days = first; days <= last && mismatches < 5; ++days) {
     const absl::CivilDay expected = epoch + days;
     const CivilDate got = CivilFromDays(days);
-    if (got.year != expected.year() || got.month != expected.month() ||
-        got.day != expected.day()) {
+    if (got.year != expected.year() || got.month != expected.month() || got.day != expected.day()) {
       ++mismatches;
-      ADD_FAILURE() << "day " << days << ": got " << got.year << "-" << got.month << "-"
-                    << got.day << ", expected " << expected;
+      ADD_FAILURE() << "day " << days << ": got " << got.year << "-" << got.month << "-" << got.day << ", expected "
+                    << expected;
     }
   }
   EXPECT_EQ(mismatches, 0);

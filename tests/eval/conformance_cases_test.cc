@@ -20,8 +20,7 @@ constexpr char kCases[] = R"(
 )";
 
 TEST(ConformanceCasesTest, RunsAndReports) {
-  absl::StatusOr<std::vector<ConformanceCase>> cases =
-      ParseConformanceCases(kCases);
+  absl::StatusOr<std::vector<ConformanceCase>> cases = ParseConformanceCases(kCases);
   ASSERT_TRUE(cases.ok()) << cases.status();
   ASSERT_EQ(cases->size(), 6u);
   ConformanceReport report = RunConformanceCases(*cases);
@@ -31,26 +30,20 @@ TEST(ConformanceCasesTest, RunsAndReports) {
             "  f/s (1): wrong\n"
             "  f/t (1): bad\n"
             "  f/u (1): uint_is_not_int\n");
+  EXPECT_THAT(report.FormatFailures(true), HasSubstr("    wrong: expected 3, got 2\n"));
   EXPECT_THAT(report.FormatFailures(true),
-              HasSubstr("    wrong: expected 3, got 2\n"));
-  EXPECT_THAT(
-      report.FormatFailures(true),
-      HasSubstr(
-          "    bad: compile error: expected an expression but found the end"));
+              HasSubstr("    bad: compile error: expected an expression but found the end"));
 }
 
 TEST(ConformanceCasesTest, MalformedLinesNameTheLine) {
-  EXPECT_THAT(
-      ParseConformanceCases("\n{\"expr\": \"1\"}\n"),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2")));
-  EXPECT_THAT(LoadConformanceCases("/nonexistent/file.jsonl"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(ParseConformanceCases("\n{\"expr\": \"1\"}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2")));
+  EXPECT_THAT(LoadConformanceCases("/nonexistent/file.jsonl"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(ConformanceCasesTest, SameValueIsStrict) {
   EXPECT_FALSE(SameValue(Value::Int(1), Value::Uint(1)));
-  EXPECT_TRUE(
-      SameValue(Value::Double(std::nan("")), Value::Double(std::nan(""))));
+  EXPECT_TRUE(SameValue(Value::Double(std::nan("")), Value::Double(std::nan(""))));
   EXPECT_FALSE(SameValue(Value::Double(0.0), Value::Double(-0.0)));
 }
 

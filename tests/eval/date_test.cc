@@ -22,18 +22,14 @@ TEST_F(DateTest, LiteralsAndComparisons) {
   EXPECT_EQ(E("date('2026-09-01') - today"), "62");
   EXPECT_EQ(E("string(today)"), "\"2026-07-01\"");
   EXPECT_EQ(E("type(today) == date"), "true");
-  EXPECT_EQ(E("date(timestamp('2026-06-30T22:30:00Z'), 'Europe/Paris')"),
-            "date(\"2026-07-01\")");
+  EXPECT_EQ(E("date(timestamp('2026-06-30T22:30:00Z'), 'Europe/Paris')"), "date(\"2026-07-01\")");
 }
 
 TEST_F(DateTest, InvalidDatesAreErrors) {
-  EXPECT_EQ(E("date('2026-02-29')"),
-            "error: 2026-02-29 does not exist (day 29)");
-  EXPECT_EQ(E("date('1er mai')"),
-            "error: \"1er mai\" is not a date of the form YYYY-MM-DD");
+  EXPECT_EQ(E("date('2026-02-29')"), "error: 2026-02-29 does not exist (day 29)");
+  EXPECT_EQ(E("date('1er mai')"), "error: \"1er mai\" is not a date of the form YYYY-MM-DD");
   EXPECT_EQ(E("date(2026, 13, 1)"), "error: month 13 is not in 1..12");
-  EXPECT_EQ(E("date('9999-12-31').addDays(1)"),
-            "error: date out of range (years 0001 to 9999)");
+  EXPECT_EQ(E("date('9999-12-31').addDays(1)"), "error: date out of range (years 0001 to 9999)");
 }
 
 TEST_F(DateTest, AddDaysMonthsYears) {
@@ -47,8 +43,7 @@ TEST_F(DateTest, AddDaysMonthsYears) {
   EXPECT_EQ(E("date('2024-02-29').addYears(1)"), "date(\"2025-02-28\")");
   EXPECT_EQ(E("date('2024-02-29').addYears(4)"), "date(\"2028-02-29\")");
   // Clamping is not undone: Jan 31 + 1 month - 1 month is Jan 28.
-  EXPECT_EQ(E("date('2026-01-31').addMonths(1).addMonths(-1)"),
-            "date(\"2026-01-28\")");
+  EXPECT_EQ(E("date('2026-01-31').addMonths(1).addMonths(-1)"), "date(\"2026-01-28\")");
 }
 
 TEST_F(DateTest, Getters) {
@@ -68,8 +63,7 @@ TEST_F(DateTest, AgeInWholeYears) {
   EXPECT_EQ(E("age(date('1961-07-01'), today)"), "65");
   EXPECT_EQ(E("age(date('1961-07-02'), today)"), "64");
   EXPECT_EQ(E("age(today, today)"), "0");
-  EXPECT_EQ(E("age(date('2027-01-01'), today)"),
-            "error: age: the birth date 2027-01-01 is after 2026-07-01");
+  EXPECT_EQ(E("age(date('2027-01-01'), today)"), "error: age: the birth date 2027-01-01 is after 2026-07-01");
 }
 
 TEST_F(DateTest, AgeOfSomeoneBornOn29February) {

@@ -22,9 +22,7 @@ using ::testing::HasSubstr;
 class EvaluatorTest : public ::testing::Test {
  protected:
   // The stable text of the value of `text`.
-  std::string E(absl::string_view text) {
-    return FormatValue(env_.Eval(text, person_));
-  }
+  std::string E(absl::string_view text) { return FormatValue(env_.Eval(text, person_)); }
 
   void SetUp() override {
     person_ = &env_.NewPerson();
@@ -51,8 +49,7 @@ TEST_F(EvaluatorTest, Arithmetic) {
 TEST_F(EvaluatorTest, OverflowAndDivisionByZeroAreErrors) {
   EXPECT_EQ(E("9223372036854775807 + 1"), "error: integer overflow in +");
   EXPECT_EQ(E("-9223372036854775808 - 1"), "error: integer overflow in -");
-  EXPECT_EQ(E("-(-9223372036854775808)"),
-            "error: integer overflow in negation");
+  EXPECT_EQ(E("-(-9223372036854775808)"), "error: integer overflow in negation");
   EXPECT_EQ(E("0u - 1u"), "error: integer overflow in -");
   EXPECT_EQ(E("1 / 0"), "error: division by zero");
   EXPECT_EQ(E("1 % 0"), "error: modulus by zero");
@@ -83,20 +80,16 @@ TEST_F(EvaluatorTest, LogicAbsorbsErrorsInEitherOrder) {
   EXPECT_EQ(E("true || person.phone == '1'"), "true");
   EXPECT_EQ(E("person.phone == '1' && false"), "false");
   EXPECT_EQ(E("false && person.phone == '1'"), "false");
-  EXPECT_EQ(E("person.phone == '1' && true"),
-            "error: no value for person.phone");
-  EXPECT_EQ(E("false || person.phone == '1'"),
-            "error: no value for person.phone");
+  EXPECT_EQ(E("person.phone == '1' && true"), "error: no value for person.phone");
+  EXPECT_EQ(E("false || person.phone == '1'"), "error: no value for person.phone");
   EXPECT_EQ(E("1/0 > 0 || 2/0 > 0"), "error: division by zero");
   EXPECT_EQ(E("!(1/0 > 0)"), "error: division by zero");
-  EXPECT_EQ(E("person.phone == '1' ? 1 : 2"),
-            "error: no value for person.phone");
+  EXPECT_EQ(E("person.phone == '1' ? 1 : 2"), "error: no value for person.phone");
   EXPECT_EQ(E("true ? 1 : 1/0"), "1");
 }
 
 TEST_F(EvaluatorTest, UnboundVariable) {
-  EXPECT_EQ(E("broadcast.level == 'red'"),
-            "error: no value for variable 'broadcast'");
+  EXPECT_EQ(E("broadcast.level == 'red'"), "error: no value for variable 'broadcast'");
   EXPECT_EQ(E("has(broadcast.level) || true"), "true");
 }
 
@@ -110,17 +103,14 @@ TEST_F(EvaluatorTest, Strings) {
   EXPECT_EQ(E("'a' < 'b' && 'é' > 'z'"), "true");
 }
 
-TEST_F(EvaluatorTest,
-       RegularExpressionsAreCompiledOnceOrReportedAtCompileTime) {
+TEST_F(EvaluatorTest, RegularExpressionsAreCompiledOnceOrReportedAtCompileTime) {
   CompileResult bad = Compile("person.phone.matches('(')", env_.env);
   ASSERT_EQ(bad.program, nullptr);
   ASSERT_EQ(bad.diagnostics.size(), 1u);
   EXPECT_EQ(bad.diagnostics[0].column, 22);
-  EXPECT_THAT(bad.diagnostics[0].message,
-              HasSubstr("invalid regular expression: missing )"));
+  EXPECT_THAT(bad.diagnostics[0].message, HasSubstr("invalid regular expression: missing )"));
   // A pattern known only at run time is checked at run time.
-  EXPECT_THAT(E("'a'.matches(string(person.arrondissement) + '(')"),
-              HasSubstr("error: invalid regular expression"));
+  EXPECT_THAT(E("'a'.matches(string(person.arrondissement) + '(')"), HasSubstr("error: invalid regular expression"));
 }
 
 TEST_F(EvaluatorTest, Conversions) {
@@ -129,31 +119,24 @@ TEST_F(EvaluatorTest, Conversions) {
   EXPECT_EQ(E("int(1e19)"), "error: int conversion is out of range");
   EXPECT_EQ(E("uint(-1)"), "error: uint conversion is out of range");
   EXPECT_EQ(E("double('2.5')"), "2.5");
-  EXPECT_EQ(E("string(2.5) + string(3) + string(4u) + string(true)"),
-            "\"2.534true\"");
-  EXPECT_EQ(E("string(b'\\xff')"),
-            "error: cannot convert bytes to string: not valid UTF-8");
+  EXPECT_EQ(E("string(2.5) + string(3) + string(4u) + string(true)"), "\"2.534true\"");
+  EXPECT_EQ(E("string(b'\\xff')"), "error: cannot convert bytes to string: not valid UTF-8");
   EXPECT_EQ(E("bytes('a')"), "b\"a\"");
   EXPECT_EQ(E("bool('true')"), "true");
-  EXPECT_EQ(E("type(1) == int && type('a') == string && type([]) == list"),
-            "true");
+  EXPECT_EQ(E("type(1) == int && type('a') == string && type([]) == list"), "true");
   EXPECT_EQ(E("type(person)"), "person");
   EXPECT_EQ(E("type(today)"), "date");
 }
 
 TEST_F(EvaluatorTest, TimestampsAndDurations) {
-  EXPECT_EQ(E("timestamp('2026-07-01T08:00:00Z') + duration('90m')"),
-            "timestamp(\"2026-07-01T09:30:00Z\")");
+  EXPECT_EQ(E("timestamp('2026-07-01T08:00:00Z') + duration('90m')"), "timestamp(\"2026-07-01T09:30:00Z\")");
   EXPECT_EQ(E("timestamp('2026-07-01T08:00:00Z') - "
               "timestamp('2026-07-01T07:59:58.5Z')"),
             "duration(\"1.5s\")");
-  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getHours('Europe/Paris')"),
-            "1");
-  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getDayOfWeek('Europe/Paris')"),
-            "4");
+  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getHours('Europe/Paris')"), "1");
+  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getDayOfWeek('Europe/Paris')"), "4");
   EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getDate('+02:00')"), "2");
-  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getHours('Mars/Olympus')"),
-            "error: unknown time zone 'Mars/Olympus'");
+  EXPECT_EQ(E("timestamp('2026-07-01T23:30:00Z').getHours('Mars/Olympus')"), "error: unknown time zone 'Mars/Olympus'");
   EXPECT_EQ(E("duration('1h30m').getMinutes()"), "90");
   EXPECT_EQ(E("timestamp('9999-12-31T23:59:59Z') + duration('1s')"),
             "error: timestamp out of range (years 0001 to 9999)");
@@ -161,8 +144,7 @@ TEST_F(EvaluatorTest, TimestampsAndDurations) {
 
 TEST_F(EvaluatorTest, ListsMapsAndIndexing) {
   EXPECT_EQ(E("[1, 2, 3][1]"), "2");
-  EXPECT_EQ(E("[1, 2, 3][3]"),
-            "error: index out of range: 3 (the list has 3 elements)");
+  EXPECT_EQ(E("[1, 2, 3][3]"), "error: index out of range: 3 (the list has 3 elements)");
   EXPECT_EQ(E("{'a': 1}['b']"), "error: no such key: \"b\"");
   EXPECT_EQ(E("{'a': 1}.b"), "error: no such key: 'b' in {'a': 1}.b");
   EXPECT_EQ(E("2 in [1, 2] && 'a' in {'a': 1} && !(3 in [1, 2])"), "true");
@@ -178,8 +160,7 @@ TEST_F(EvaluatorTest, Macros) {
   EXPECT_EQ(E("[1, 2, 3].map(x, x > 1, x * 10)"), "[20, 30]");
   EXPECT_EQ(E("[1, 2, 3].filter(x, x != 2)"), "[1, 3]");
   EXPECT_EQ(E("{'a': 1, 'b': 2}.filter(k, k == 'b')"), "[\"b\"]");
-  EXPECT_EQ(E("['a', 'b'].transformList(i, v, v + string(i))"),
-            "[\"a0\", \"b1\"]");
+  EXPECT_EQ(E("['a', 'b'].transformList(i, v, v + string(i))"), "[\"a0\", \"b1\"]");
   EXPECT_EQ(E("{'a': 1}.transformMap(k, v, v + 1)"), "{\"a\": 2}");
   // Errors: all() is false if any element is false, whatever the errors.
   EXPECT_EQ(E("[0, 1, 2].all(x, 2 / x > 1)"), "false");
@@ -192,8 +173,7 @@ TEST_F(EvaluatorTest, LoopInvariantsAreRecomputedForEachOuterIteration) {
   // exists(), which must still see each x.
   EXPECT_EQ(E("[1, 2].all(x, [10, 20].exists(y, y == x * 10))"), "true");
   EXPECT_EQ(E("[1, 2].map(x, [1, 2, 3].filter(y, y > x * 1).size())"), "[2, 1]");
-  EXPECT_EQ(E("[1, 2].map(x, [0].map(y, [5, 6].map(z, z - x)))"),
-            "[[[4, 5]], [[3, 4]]]");
+  EXPECT_EQ(E("[1, 2].map(x, [0].map(y, [5, 6].map(z, z - x)))"), "[[[4, 5]], [[3, 4]]]");
   // An invariant error stays an error, and an unused one is never raised.
   EXPECT_EQ(E("[1, 2].exists(x, 1 / 0 == x)"), "error: division by zero");
   EXPECT_EQ(E("[].exists(x, 1 / 0 == x)"), "false");
@@ -204,8 +184,7 @@ TEST_F(EvaluatorTest, BooleanFastPathKeepsErrorsAndTypes) {
   EXPECT_EQ(E("!person.lives_alone"), "false");
   EXPECT_EQ(E("!person.phone.startsWith('0')"), "error: no value for person.phone");
   EXPECT_EQ(E("[1].exists(x, dyn(x))"), "error: the condition of exists() gave int, not a bool");
-  EXPECT_EQ(E("dyn(1) && true"),
-            "error: no matching overload for '&&' applied to int (it needs bool)");
+  EXPECT_EQ(E("dyn(1) && true"), "error: no matching overload for '&&' applied to int (it needs bool)");
   EXPECT_EQ(E("!dyn('a')"), "error: no matching overload for '!' applied to string (it needs bool)");
   EXPECT_EQ(E("has(dyn(1).a)"), "error: has() needs an object or a map, not int");
 }
@@ -215,26 +194,17 @@ TEST_F(EvaluatorTest, PersonLinks) {
   child1.Set(env_.birth_date, Value::Date(absl::CivilDay(2023, 5, 1)));
   RecordObject& child2 = env_.NewPerson();
   child2.Set(env_.birth_date, Value::Date(absl::CivilDay(2015, 1, 9)));
-  person_->Set(env_.children,
-               Value::List({Value::Object(&child1), Value::Object(&child2)}));
+  person_->Set(env_.children, Value::List({Value::Object(&child1), Value::Object(&child2)}));
   child1.Set(env_.guardians, Value::List({Value::Object(person_)}));
-  EXPECT_EQ(
-      E("person.children.exists(c, c.birth_date.year() == today.year() - 3)"),
-      "true");
-  EXPECT_EQ(
-      E("person.children.filter(c, age(c.birth_date, today) < 10).size()"),
-      "1");
+  EXPECT_EQ(E("person.children.exists(c, c.birth_date.year() == today.year() - 3)"), "true");
+  EXPECT_EQ(E("person.children.filter(c, age(c.birth_date, today) < 10).size()"), "1");
   EXPECT_EQ(E("person.children[0].guardians[0].arrondissement"), "11");
   EXPECT_EQ(E("person.children[0].guardians[0] == person"), "true");
-  EXPECT_EQ(E("person.children.map(c, c.birth_date)"),
-            "[date(\"2023-05-01\"), date(\"2015-01-09\")]");
+  EXPECT_EQ(E("person.children.map(c, c.birth_date)"), "[date(\"2023-05-01\"), date(\"2015-01-09\")]");
   EXPECT_EQ(E("person.children.all(c, has(c.phone))"), "false");
   RecordObject& household = env_.NewHousehold();
-  household.Set(env_.members,
-                Value::List({Value::Object(person_), Value::Object(&child1)}));
-  EXPECT_EQ(
-      FormatValue(env_.Eval("size(household.members)", person_, &household)),
-      "2");
+  household.Set(env_.members, Value::List({Value::Object(person_), Value::Object(&child1)}));
+  EXPECT_EQ(FormatValue(env_.Eval("size(household.members)", person_, &household)), "2");
 }
 
 TEST_F(EvaluatorTest, DynamicFieldAccessByName) {
@@ -242,15 +212,13 @@ TEST_F(EvaluatorTest, DynamicFieldAccessByName) {
   child.Set(env_.arrondissement, Value::Int(5));
   person_->Set(env_.children, Value::List({Value::Object(&child)}));
   EXPECT_EQ(E("dyn(person.children[0]).arrondissement"), "5");
-  EXPECT_EQ(E("dyn(person.children[0]).phone"),
-            "error: no value for dyn(person.children[0]).phone");
+  EXPECT_EQ(E("dyn(person.children[0]).phone"), "error: no value for dyn(person.children[0]).phone");
   EXPECT_EQ(E("dyn(person).nope"), "error: person has no field 'nope'");
 }
 
 TEST_F(EvaluatorTest, WrongDataTypeInARecordIsAnErrorNotACrash) {
   person_->Set(env_.arrondissement, Value::String("11"));
-  EXPECT_EQ(E("person.arrondissement + 1"),
-            "error: no matching overload for '+' applied to (string, int)");
+  EXPECT_EQ(E("person.arrondissement + 1"), "error: no matching overload for '+' applied to (string, int)");
 }
 
 TEST_F(EvaluatorTest, IterationLimitStopsEvaluationAndIsNotAbsorbed) {
@@ -268,13 +236,11 @@ TEST_F(EvaluatorTest, IterationLimitStopsEvaluationAndIsNotAbsorbed) {
       "|| true");
   env_.activation.Bind(env_.person_slot, Value::Object(person_));
   EXPECT_THAT(runaway->Evaluate(env_.activation, options),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("more than 10 iterations in comprehensions")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("more than 10 iterations in comprehensions")));
   EvalOptions steps;
   steps.max_steps = 20;
   EXPECT_THAT(runaway->Evaluate(env_.activation, steps),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("more than 20 evaluation steps")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("more than 20 evaluation steps")));
   EXPECT_TRUE(runaway->Evaluate(env_.activation)->bool_value());
 }
 
@@ -292,8 +258,7 @@ TEST_F(EvaluatorTest, ConcurrentEvaluationsShareOneProgram) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
         absl::StatusOr<Value> v = program->Evaluate(env_.activation);
-        if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value())
-          ++trues[t];
+        if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value()) ++trues[t];
       }
     });
   }
@@ -314,11 +279,9 @@ TEST(TimeZoneTest, OnlyZoneNamesReachTheDatabase) {
   EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('../../x')")),
             "error: unknown time zone '../../x'");
   EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('UTC')")), "12");
-  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")),
-            "17");
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")), "17");
   // Twice: the second lookup comes from the cache.
-  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")),
-            "17");
+  EXPECT_EQ(FormatValue(env.Eval("timestamp('2026-01-01T12:00:00Z').getHours('Asia/Kolkata')")), "17");
 }
 
 }  // namespace

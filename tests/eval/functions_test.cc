@@ -6,9 +6,7 @@
 namespace proactive::eval::internal {
 namespace {
 
-TEST(FunctionsTest, EveryDeclaredOverloadIsImplemented) {
-  EXPECT_THAT(UnimplementedOverloads(), ::testing::IsEmpty());
-}
+TEST(FunctionsTest, EveryDeclaredOverloadIsImplemented) { EXPECT_THAT(UnimplementedOverloads(), ::testing::IsEmpty()); }
 
 TEST(FunctionsTest, EntriesCheckArgumentKinds) {
   const FunctionEntry* add = FindFunction("add_int64");

@@ -28,11 +28,9 @@ TEST_F(MoneyTest, Literals) {
 
 TEST_F(MoneyTest, Arithmetic) {
   EXPECT_EQ(E("eur(12000) + eur(6000) * (3 - 1)"), "money(\"24000.00 EUR\")");
-  EXPECT_EQ(E("2 * money('0.10 EUR') - money('0.30 EUR')"),
-            "money(\"-0.10 EUR\")");
+  EXPECT_EQ(E("2 * money('0.10 EUR') - money('0.30 EUR')"), "money(\"-0.10 EUR\")");
   EXPECT_EQ(E("-eur(5)"), "money(\"-5.00 EUR\")");
-  EXPECT_EQ(E("money('0.1 EUR') + money('0.2 EUR') == money('0.3 EUR')"),
-            "true");
+  EXPECT_EQ(E("money('0.1 EUR') + money('0.2 EUR') == money('0.3 EUR')"), "true");
 }
 
 TEST_F(MoneyTest, DivisionRoundsToTheNearestCentHalvesAwayFromZero) {
@@ -46,10 +44,8 @@ TEST_F(MoneyTest, DivisionRoundsToTheNearestCentHalvesAwayFromZero) {
 }
 
 TEST_F(MoneyTest, CurrencyMismatchIsAnError) {
-  EXPECT_EQ(E("eur(1) + money('1 USD')"),
-            "error: currency mismatch: 1.00 EUR + 1.00 USD");
-  EXPECT_EQ(E("eur(1) < money('1 USD')"),
-            "error: currency mismatch: cannot compare EUR with USD");
+  EXPECT_EQ(E("eur(1) + money('1 USD')"), "error: currency mismatch: 1.00 EUR + 1.00 USD");
+  EXPECT_EQ(E("eur(1) < money('1 USD')"), "error: currency mismatch: cannot compare EUR with USD");
   EXPECT_EQ(E("eur(1) == money('1 USD')"), "false");
 }
 
@@ -60,8 +56,7 @@ TEST_F(MoneyTest, Comparisons) {
 
 TEST_F(MoneyTest, OverflowIsAnError) {
   EXPECT_EQ(E("eur(92233720368547759)"), "error: integer overflow in eur()");
-  EXPECT_EQ(E("money('9000000000000000 EUR') * 11"),
-            "error: integer overflow in *");
+  EXPECT_EQ(E("money('9000000000000000 EUR') * 11"), "error: integer overflow in *");
 }
 
 TEST_F(MoneyTest, NoMixingWithNumbers) {

@@ -23,8 +23,7 @@ TEST(ProgramTest, DescribesWhatTheRuleReads) {
       "person.registered_vulnerable) && has(person.phone)");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->result_type(), lang::Type::Bool());
-  EXPECT_THAT(p->reads(), ElementsAre("person.birth_date", "person.lives_alone",
-                                      "person.phone",
+  EXPECT_THAT(p->reads(), ElementsAre("person.birth_date", "person.lives_alone", "person.phone",
                                       "person.registered_vulnerable", "today"));
   EXPECT_EQ(p->slot_count(), 5);
 }
@@ -33,15 +32,12 @@ TEST(ProgramTest, CostEstimate) {
   testing::RulesEnv env;
   CompileOptions options;
   options.assumed_collection_size = 10;
-  CompileResult simple =
-      Compile("person.arrondissement >= 1 && person.arrondissement <= 20",
-              env.env, options);
+  CompileResult simple = Compile("person.arrondissement >= 1 && person.arrondissement <= 20", env.env, options);
   ASSERT_NE(simple.program, nullptr);
   // >= (3 nodes: fused field read counts 2, constant 1) twice, plus &&.
   EXPECT_EQ(simple.program->cost().max, 9);
   EXPECT_EQ(simple.program->cost().min, 5);
-  CompileResult loop = Compile(
-      "person.children.exists(c, c.arrondissement == 3)", env.env, options);
+  CompileResult loop = Compile("person.children.exists(c, c.arrondissement == 3)", env.env, options);
   ASSERT_NE(loop.program, nullptr);
   // range (2) + 10 iterations x body (select 2 + constant 1 + == 1) + 1.
   EXPECT_EQ(loop.program->cost().max, 3 + 10 * 4);
@@ -96,15 +92,12 @@ TEST(ProgramTest, TraceRecordsEverySubExpression) {
 
 TEST(ProgramTest, TraceShowsEachIteration) {
   testing::RulesEnv env;
-  std::shared_ptr<const Program> program =
-      env.MustCompile("[1, 2, 3].exists(x, x == school_year - 2024)");
+  std::shared_ptr<const Program> program = env.MustCompile("[1, 2, 3].exists(x, x == school_year - 2024)");
   Trace trace;
   ASSERT_TRUE(program->Evaluate(env.activation, {}, &trace)->bool_value());
   int comparisons = 0;
   for (const TraceEntry& e : trace.entries()) {
-    if (program->source().substr(e.begin, e.end - e.begin) ==
-        "x == school_year - 2024")
-      ++comparisons;
+    if (program->source().substr(e.begin, e.end - e.begin) == "x == school_year - 2024") ++comparisons;
   }
   EXPECT_EQ(comparisons, 2);  // stops at 2
 }
@@ -116,14 +109,12 @@ TEST(ProgramTest, ExpectedTypeIsEnforced) {
   CompileResult r = Compile("person.arrondissement", env.env, options);
   EXPECT_EQ(r.program, nullptr);
   ASSERT_THAT(r.diagnostics, SizeIs(1));
-  EXPECT_EQ(r.diagnostics[0].message,
-            "the expression must be a bool, but it is a int");
+  EXPECT_EQ(r.diagnostics[0].message, "the expression must be a bool, but it is a int");
 }
 
 TEST(ProgramTest, DiagnosticsAreSortedAndComplete) {
   testing::RulesEnv env;
-  CompileResult r =
-      Compile("person.foo ||\n  bar(1,,2) ||\n  today.addDay(1)", env.env);
+  CompileResult r = Compile("person.foo ||\n  bar(1,,2) ||\n  today.addDay(1)", env.env);
   EXPECT_EQ(r.program, nullptr);
   ASSERT_THAT(r.diagnostics, SizeIs(4)) << FormatDiagnostics(r.diagnostics);
   EXPECT_EQ(r.diagnostics[0].line, 1);
@@ -133,14 +124,12 @@ TEST(ProgramTest, DiagnosticsAreSortedAndComplete) {
   EXPECT_EQ(r.diagnostics[2].line, 2);
   EXPECT_EQ(r.diagnostics[2].column, 9);
   EXPECT_EQ(r.diagnostics[3].line, 3);
-  EXPECT_EQ(r.diagnostics[3].message,
-            "undeclared function 'addDay' (did you mean 'addDays'?)");
+  EXPECT_EQ(r.diagnostics[3].message, "undeclared function 'addDay' (did you mean 'addDays'?)");
 }
 
 TEST(ProgramTest, ResultOutlivesTheActivation) {
   testing::RulesEnv env;
-  std::shared_ptr<const Program> program =
-      env.MustCompile("[person.phone + '!', 'x']");
+  std::shared_ptr<const Program> program = env.MustCompile("[person.phone + '!', 'x']");
   Value result;
   {
     RecordObject p(*env.person_type);
@@ -170,8 +159,7 @@ namespace {
 // The example of docs/language.md ("Mistakes in expressions").
 TEST(ProgramTest, DiagnosticsExampleOfTheLanguageReference) {
   testing::RulesEnv env;
-  CompileResult r =
-      Compile("person.lives_alon && age(person.birth_date, tody) >= '65'", env.env);
+  CompileResult r = Compile("person.lives_alon && age(person.birth_date, tody) >= '65'", env.env);
   ASSERT_EQ(r.program, nullptr);
   for (Diagnostic& d : r.diagnostics) d.file = "<expr>";
   EXPECT_EQ(FormatDiagnostics(r.diagnostics),

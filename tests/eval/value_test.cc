@@ -23,26 +23,17 @@ TEST(ValueTest, FormatsEveryKind) {
   EXPECT_EQ(FormatValue(Value::Double(0.1)), "0.1");
   EXPECT_EQ(FormatValue(Value::Double(1e100)), "1e+100");
   EXPECT_EQ(FormatValue(Value::Double(std::nan(""))), "NaN");
-  EXPECT_EQ(
-      FormatValue(Value::Double(-std::numeric_limits<double>::infinity())),
-      "-Infinity");
+  EXPECT_EQ(FormatValue(Value::Double(-std::numeric_limits<double>::infinity())), "-Infinity");
   EXPECT_EQ(FormatValue(Value::String("a\"b\n")), "\"a\\\"b\\n\"");
-  EXPECT_EQ(FormatValue(Value::Bytes(std::string("\x00\xff", 2))),
-            "b\"\\x00\\xff\"");
-  EXPECT_EQ(FormatValue(Value::Duration(absl::Milliseconds(-1500))),
-            "duration(\"-1.5s\")");
-  EXPECT_EQ(FormatValue(Value::Timestamp(absl::FromUnixSeconds(0) +
-                                         absl::Nanoseconds(5))),
+  EXPECT_EQ(FormatValue(Value::Bytes(std::string("\x00\xff", 2))), "b\"\\x00\\xff\"");
+  EXPECT_EQ(FormatValue(Value::Duration(absl::Milliseconds(-1500))), "duration(\"-1.5s\")");
+  EXPECT_EQ(FormatValue(Value::Timestamp(absl::FromUnixSeconds(0) + absl::Nanoseconds(5))),
             "timestamp(\"1970-01-01T00:00:00.000000005Z\")");
-  EXPECT_EQ(FormatValue(Value::Timestamp(absl::FromUnixSeconds(-62135596800))),
-            "timestamp(\"0001-01-01T00:00:00Z\")");
-  EXPECT_EQ(FormatValue(Value::Date(absl::CivilDay(2026, 9, 1))),
-            "date(\"2026-09-01\")");
+  EXPECT_EQ(FormatValue(Value::Timestamp(absl::FromUnixSeconds(-62135596800))), "timestamp(\"0001-01-01T00:00:00Z\")");
+  EXPECT_EQ(FormatValue(Value::Date(absl::CivilDay(2026, 9, 1))), "date(\"2026-09-01\")");
   EXPECT_EQ(FormatValue(Value::Money(-1205, "EUR")), "money(\"-12.05 EUR\")");
-  EXPECT_EQ(FormatValue(Value::List({Value::Int(1), Value::String("x")})),
-            "[1, \"x\"]");
-  EXPECT_EQ(FormatValue(Value::Map({{Value::String("a"), Value::Int(1)}})),
-            "{\"a\": 1}");
+  EXPECT_EQ(FormatValue(Value::List({Value::Int(1), Value::String("x")})), "[1, \"x\"]");
+  EXPECT_EQ(FormatValue(Value::Map({{Value::String("a"), Value::Int(1)}})), "{\"a\": 1}");
   EXPECT_EQ(FormatValue(Value::Type("int")), "int");
   EXPECT_EQ(FormatValue(Value::Error("boom")), "error: boom");
 }
@@ -50,8 +41,7 @@ TEST(ValueTest, FormatsEveryKind) {
 TEST(ValueTest, FormatsRecordsOneLevelDeep) {
   lang::ObjectType person("person");
   const int name = *person.AddField("name", lang::Type::String());
-  const int children = *person.AddField(
-      "children", lang::Type::List(lang::Type::Object(&person)));
+  const int children = *person.AddField("children", lang::Type::List(lang::Type::Object(&person)));
   const int phone = *person.AddField("phone", lang::Type::String());
   (void)phone;
   RecordObject child(person);
@@ -59,8 +49,7 @@ TEST(ValueTest, FormatsRecordsOneLevelDeep) {
   RecordObject parent(person);
   parent.Set(name, Value::String("Ana"));
   parent.Set(children, Value::List({Value::Object(&child)}));
-  EXPECT_EQ(FormatValue(Value::Object(&parent)),
-            "person{name: \"Ana\", children: [person{...}]}");
+  EXPECT_EQ(FormatValue(Value::Object(&parent)), "person{name: \"Ana\", children: [person{...}]}");
 }
 
 TEST(ValueTest, RangesAreChecked) {
@@ -68,8 +57,7 @@ TEST(ValueTest, RangesAreChecked) {
   EXPECT_TRUE(Value::Timestamp(absl::FromUnixSeconds(253402300800)).is_error());
   EXPECT_TRUE(Value::Duration(absl::Hours(24 * 366 * 300)).is_error());
   EXPECT_FALSE(Value::Duration(absl::Hours(24 * 365 * 290)).is_error());
-  EXPECT_EQ(Value::Money(1, "eur").error_message(),
-            "\"eur\" is not a currency code (three capital letters)");
+  EXPECT_EQ(Value::Money(1, "eur").error_message(), "\"eur\" is not a currency code (three capital letters)");
 }
 
 TEST(ValueTest, MapKeys) {
@@ -81,9 +69,7 @@ TEST(ValueTest, MapKeys) {
   EXPECT_EQ(m.map_value().Find(Value::Double(1.0))->string_value(), "one");
   EXPECT_EQ(m.map_value().Find(Value::Double(1.5)), nullptr);
   EXPECT_NE(m.map_value().Find(Value::Bool(false)), nullptr);
-  EXPECT_EQ(Value::Map({{Value::Int(1), Value::Null()},
-                        {Value::Uint(1), Value::Null()}})
-                .error_message(),
+  EXPECT_EQ(Value::Map({{Value::Int(1), Value::Null()}, {Value::Uint(1), Value::Null()}}).error_message(),
             "duplicate map key 1u");
   EXPECT_EQ(Value::Map({{Value::Double(1), Value::Null()}}).error_message(),
             "a map key cannot be double (keys are int, uint, bool or string)");
@@ -91,8 +77,7 @@ TEST(ValueTest, MapKeys) {
 
 TEST(ValueTest, LargeMapsUseTheSortedIndex) {
   std::vector<std::pair<Value, Value>> entries;
-  for (int i = 0; i < 100; ++i)
-    entries.emplace_back(Value::Int(99 - i), Value::Int(i));
+  for (int i = 0; i < 100; ++i) entries.emplace_back(Value::Int(99 - i), Value::Int(i));
   Value m = Value::Map(std::move(entries));
   for (int i = 0; i < 100; ++i) {
     const Value* v = m.map_value().Find(Value::Uint(i));
@@ -122,20 +107,13 @@ TEST(ValueTest, CopiesShareDataAndBorrowedCopiesCanBeRetained) {
 
 TEST(ValueOpsTest, OrderingAcrossNumbers) {
   std::string error;
-  EXPECT_EQ(CompareValues(Value::Int(-1), Value::Uint(0), &error),
-            Ordering::kLess);
-  EXPECT_EQ(
-      CompareValues(Value::Uint(UINT64_MAX), Value::Int(INT64_MAX), &error),
-      Ordering::kGreater);
-  EXPECT_EQ(CompareValues(Value::Int(2), Value::Double(1.5), &error),
-            Ordering::kGreater);
-  EXPECT_EQ(CompareValues(Value::Double(std::nan("")), Value::Int(1), &error),
-            Ordering::kUnordered);
-  EXPECT_EQ(CompareValues(Value::String("a"), Value::Int(1), &error),
-            Ordering::kInvalid);
+  EXPECT_EQ(CompareValues(Value::Int(-1), Value::Uint(0), &error), Ordering::kLess);
+  EXPECT_EQ(CompareValues(Value::Uint(UINT64_MAX), Value::Int(INT64_MAX), &error), Ordering::kGreater);
+  EXPECT_EQ(CompareValues(Value::Int(2), Value::Double(1.5), &error), Ordering::kGreater);
+  EXPECT_EQ(CompareValues(Value::Double(std::nan("")), Value::Int(1), &error), Ordering::kUnordered);
+  EXPECT_EQ(CompareValues(Value::String("a"), Value::Int(1), &error), Ordering::kInvalid);
   EXPECT_EQ(error, "no ordering between string and int");
-  EXPECT_EQ(CompareValues(Value::List({}), Value::List({}), &error),
-            Ordering::kInvalid);
+  EXPECT_EQ(CompareValues(Value::List({}), Value::List({}), &error), Ordering::kInvalid);
 }
 
 TEST(ValueOpsTest, Equality) {
@@ -144,8 +122,7 @@ TEST(ValueOpsTest, Equality) {
   EXPECT_FALSE(ValuesEqual(Value::Null(), Value::Bool(false)));
   EXPECT_TRUE(ValuesEqual(Value::Null(), Value::Null()));
   EXPECT_FALSE(ValuesEqual(Value::Money(100, "EUR"), Value::Money(100, "USD")));
-  EXPECT_TRUE(ValuesEqual(Value::Date(absl::CivilDay(2026, 1, 1)),
-                          Value::DateFromEpochDays(20454)));
+  EXPECT_TRUE(ValuesEqual(Value::Date(absl::CivilDay(2026, 1, 1)), Value::DateFromEpochDays(20454)));
 }
 
 }  // namespace

@@ -24,24 +24,19 @@ void FuzzEventJson(absl::string_view line) {
   const AttributeSchema& schema = fuzz::ProjectSchema();
   absl::StatusOr<v1::PublishRequest> request = ParseEventJson(line, schema);
   if (!request.ok()) {
-    FUZZ_CHECK(request.status().code() == absl::StatusCode::kInvalidArgument)
-        << request.status();
+    FUZZ_CHECK(request.status().code() == absl::StatusCode::kInvalidArgument) << request.status();
     return;
   }
-  absl::StatusOr<ValidatedEvent> validated =
-      ValidatePublishRequest(*request, schema, IngestLimits(), fuzz::FuzzNow());
+  absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(*request, schema, IngestLimits(), fuzz::FuzzNow());
   if (!validated.ok()) {
-    FUZZ_CHECK(validated.status().code() == absl::StatusCode::kInvalidArgument)
-        << validated.status();
+    FUZZ_CHECK(validated.status().code() == absl::StatusCode::kInvalidArgument) << validated.status();
     return;
   }
   const std::string written = EventToJson(*request);
   absl::StatusOr<v1::PublishRequest> reread = ParseEventJson(written, schema);
   FUZZ_CHECK(reread.ok()) << reread.status() << " reading back " << written;
-  absl::StatusOr<ValidatedEvent> revalidated =
-      ValidatePublishRequest(*reread, schema, IngestLimits(), fuzz::FuzzNow());
-  FUZZ_CHECK(revalidated.ok())
-      << revalidated.status() << " validating " << written;
+  absl::StatusOr<ValidatedEvent> revalidated = ValidatePublishRequest(*reread, schema, IngestLimits(), fuzz::FuzzNow());
+  FUZZ_CHECK(revalidated.ok()) << revalidated.status() << " validating " << written;
   FUZZ_CHECK(revalidated->entry.fingerprint() == validated->entry.fingerprint())
       << "the JSON round trip changed the event: " << written;
 }
@@ -50,7 +45,6 @@ void FuzzEventJson(absl::string_view line) {
 }  // namespace proactive
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  proactive::FuzzEventJson(
-      absl::string_view(reinterpret_cast<const char*>(data), size));
+  proactive::FuzzEventJson(absl::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -22,26 +22,20 @@ namespace {
 
 void FuzzEventProto(const uint8_t* data, size_t size) {
   v1::PublishRequest request;
-  if (!request.ParseFromArray(data, static_cast<int>(size)))
-    return;  // gRPC refuses it first
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return;  // gRPC refuses it first
   const AttributeSchema& schema = fuzz::ProjectSchema();
-  absl::StatusOr<ValidatedEvent> validated =
-      ValidatePublishRequest(request, schema, IngestLimits(), fuzz::FuzzNow());
+  absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(request, schema, IngestLimits(), fuzz::FuzzNow());
   if (!validated.ok()) {
-    FUZZ_CHECK(validated.status().code() == absl::StatusCode::kInvalidArgument)
-        << validated.status();
+    FUZZ_CHECK(validated.status().code() == absl::StatusCode::kInvalidArgument) << validated.status();
     return;
   }
-  FUZZ_CHECK(validated->entry.fingerprint() ==
-             EventFingerprint(validated->entry));
+  FUZZ_CHECK(validated->entry.fingerprint() == EventFingerprint(validated->entry));
 
   const std::string written = EventToJson(request);
   absl::StatusOr<v1::PublishRequest> reread = ParseEventJson(written, schema);
   FUZZ_CHECK(reread.ok()) << reread.status() << " reading back " << written;
-  absl::StatusOr<ValidatedEvent> revalidated =
-      ValidatePublishRequest(*reread, schema, IngestLimits(), fuzz::FuzzNow());
-  FUZZ_CHECK(revalidated.ok())
-      << revalidated.status() << " validating " << written;
+  absl::StatusOr<ValidatedEvent> revalidated = ValidatePublishRequest(*reread, schema, IngestLimits(), fuzz::FuzzNow());
+  FUZZ_CHECK(revalidated.ok()) << revalidated.status() << " validating " << written;
   FUZZ_CHECK(revalidated->entry.fingerprint() == validated->entry.fingerprint())
       << "the JSON form changed the event: " << written;
 }

@@ -23,12 +23,9 @@ int main(int argc, char** argv) {
   }
   std::vector<proactive::Diagnostic> diagnostics;
   absl::StatusOr<proactive::AttributeSchema> schema =
-      proactive::AttributeSchema::LoadFile(
-          std::string(PROACTIVE_SOURCE_DIR) + "/rules/schema.yaml",
-          &diagnostics);
+      proactive::AttributeSchema::LoadFile(std::string(PROACTIVE_SOURCE_DIR) + "/rules/schema.yaml", &diagnostics);
   if (!schema.ok()) {
-    std::fprintf(stderr, "%s\n",
-                 proactive::FormatDiagnostics(diagnostics).c_str());
+    std::fprintf(stderr, "%s\n", proactive::FormatDiagnostics(diagnostics).c_str());
     return 1;
   }
   int written = 0;
@@ -38,13 +35,11 @@ int main(int argc, char** argv) {
     for (int number = 1; std::getline(in, line); ++number) {
       absl::string_view text = absl::StripAsciiWhitespace(line);
       if (text.empty() || absl::StartsWith(text, "#")) continue;
-      absl::StatusOr<proactive::v1::PublishRequest> request =
-          proactive::ParseEventJson(text, *schema);
+      absl::StatusOr<proactive::v1::PublishRequest> request = proactive::ParseEventJson(text, *schema);
       if (!request.ok()) continue;
       std::string name = std::string(argv[i]);
       name = name.substr(name.rfind('/') + 1);
-      std::ofstream out(absl::StrCat(argv[1], "/", name, "-", number, ".pb"),
-                        std::ios::binary);
+      std::ofstream out(absl::StrCat(argv[1], "/", name, "-", number, ".pb"), std::ios::binary);
       out << request->SerializeAsString();
       ++written;
     }

@@ -27,22 +27,18 @@ using proactive::lang::Type;
 
 struct FuzzEnvironment {
   FuzzEnvironment()
-      : person_type(*env.DeclareObjectType("person")),
-        household_type(*env.DeclareObjectType("household")) {
+      : person_type(*env.DeclareObjectType("person")), household_type(*env.DeclareObjectType("household")) {
     const Type person = Type::Object(person_type);
     const int birth_date = *person_type->AddField("birth_date", Type::Date());
     const int phone = *person_type->AddField("phone", Type::String());
     const int income = *person_type->AddField("yearly_income", Type::Money());
-    const int arrondissement =
-        *person_type->AddField("arrondissement", Type::Int());
+    const int arrondissement = *person_type->AddField("arrondissement", Type::Int());
     const int alone = *person_type->AddField("lives_alone", Type::Bool());
     const int children = *person_type->AddField("children", Type::List(person));
     (void)person_type->AddField("guardians", Type::List(person));
-    const int members =
-        *household_type->AddField("members", Type::List(person));
+    const int members = *household_type->AddField("members", Type::List(person));
     const int person_slot = *env.DeclareVariable("person", person);
-    const int household_slot =
-        *env.DeclareVariable("household", Type::Object(household_type));
+    const int household_slot = *env.DeclareVariable("household", Type::Object(household_type));
     const int today_slot = *env.DeclareVariable("today", Type::Date());
     const int x_slot = *env.DeclareVariable("x", Type::Dyn());
     (void)env.DeclareVariable("params.ceiling", Type::Money());  // left unbound
@@ -57,8 +53,7 @@ struct FuzzEnvironment {
     parent->Set(alone, Value::Bool(false));
     parent->Set(children, Value::List({Value::Object(child.get())}));
     household = std::make_unique<RecordObject>(*household_type);
-    household->Set(members, Value::List({Value::Object(parent.get()),
-                                         Value::Object(child.get())}));
+    household->Set(members, Value::List({Value::Object(parent.get()), Value::Object(child.get())}));
     activation = Activation(env.slot_count());
     activation.Bind(person_slot, Value::Object(parent.get()));
     activation.Bind(household_slot, Value::Object(household.get()));
@@ -73,23 +68,19 @@ struct FuzzEnvironment {
   Activation activation;
 };
 
-void CompileAndRun(absl::string_view text, const FuzzEnvironment& fuzz,
-                   bool checked) {
+void CompileAndRun(absl::string_view text, const FuzzEnvironment& fuzz, bool checked) {
   proactive::eval::CompileOptions options;
   options.check_types = checked;
-  proactive::eval::CompileResult compiled =
-      proactive::eval::Compile(text, fuzz.env, options);
+  proactive::eval::CompileResult compiled = proactive::eval::Compile(text, fuzz.env, options);
   std::string sink = proactive::FormatDiagnostics(compiled.diagnostics);
   if (compiled.program == nullptr) return;
   proactive::eval::EvalOptions limits;
   limits.max_iterations = 2000;
   limits.max_steps = 20000;
   proactive::eval::Trace trace;
-  absl::StatusOr<Value> value =
-      compiled.program->Evaluate(fuzz.activation, limits, &trace);
+  absl::StatusOr<Value> value = compiled.program->Evaluate(fuzz.activation, limits, &trace);
   if (value.ok()) sink += proactive::eval::FormatValue(*value);
-  if (trace.entries().size() < 200)
-    sink += trace.Format(compiled.program->source());
+  if (trace.entries().size() < 200) sink += trace.Format(compiled.program->source());
   (void)compiled.program->Evaluate(fuzz.activation, limits);  // untraced path
 }
 

@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
       if (entry.is_regular_file()) inputs.push_back(entry.path());
     }
     if (error) {
-      std::fprintf(stderr, "cannot read %s: %s\n", argv[i],
-                   error.message().c_str());
+      std::fprintf(stderr, "cannot read %s: %s\n", argv[i], error.message().c_str());
       return 1;
     }
   }
@@ -44,11 +43,9 @@ int main(int argc, char** argv) {
   std::sort(inputs.begin(), inputs.end());
   for (const std::filesystem::path& input : inputs) {
     std::ifstream in(input, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // Print first: after a crash the last line names the input.
-    std::fprintf(stderr, "replaying %s (%zu bytes)\n", input.c_str(),
-                 bytes.size());
+    std::fprintf(stderr, "replaying %s (%zu bytes)\n", input.c_str(), bytes.size());
     LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
   }
   std::printf("%zu corpus inputs replayed\n", inputs.size());

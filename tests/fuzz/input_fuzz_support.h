@@ -36,8 +36,7 @@ inline const std::string& ReadSourceFile(const std::string& relative_path) {
   }
   std::ifstream in(SourceDir() + "/" + relative_path, std::ios::binary);
   if (!in) {
-    std::fprintf(stderr, "cannot read %s/%s\n", SourceDir().c_str(),
-                 relative_path.c_str());
+    std::fprintf(stderr, "cannot read %s/%s\n", SourceDir().c_str(), relative_path.c_str());
     std::abort();
   }
   std::stringstream s;
@@ -50,11 +49,10 @@ inline const std::string& ReadSourceFile(const std::string& relative_path) {
 inline const AttributeSchema& ProjectSchema() {
   static const AttributeSchema* schema = [] {
     std::vector<Diagnostic> diagnostics;
-    absl::StatusOr<AttributeSchema> parsed = AttributeSchema::Parse(
-        ReadSourceFile("rules/schema.yaml"), "schema.yaml", &diagnostics);
+    absl::StatusOr<AttributeSchema> parsed =
+        AttributeSchema::Parse(ReadSourceFile("rules/schema.yaml"), "schema.yaml", &diagnostics);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "rules/schema.yaml: %s\n",
-                   FormatDiagnostics(diagnostics).c_str());
+      std::fprintf(stderr, "rules/schema.yaml: %s\n", FormatDiagnostics(diagnostics).c_str());
       std::abort();
     }
     return new AttributeSchema(*std::move(parsed));
@@ -63,16 +61,13 @@ inline const AttributeSchema& ProjectSchema() {
 }
 
 // The engine's clock during fuzzing: fixed, so that a crash replays.
-inline absl::Time FuzzNow() {
-  return absl::FromUnixSeconds(1782892800);
-}  // 2026-07-01T08:00:00Z
+inline absl::Time FuzzNow() { return absl::FromUnixSeconds(1782892800); }  // 2026-07-01T08:00:00Z
 
 // Streams a message to stderr, then aborts when the check fails.
 class CheckFailure {
  public:
   CheckFailure(const char* condition, const char* file, int line) {
-    message_ << file << ":" << line << ": FUZZ_CHECK(" << condition
-             << ") failed: ";
+    message_ << file << ":" << line << ": FUZZ_CHECK(" << condition << ") failed: ";
   }
   ~CheckFailure() {
     std::fprintf(stderr, "%s\n", message_.str().c_str());

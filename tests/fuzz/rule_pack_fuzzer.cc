@@ -29,18 +29,15 @@ void FuzzRulePack(std::string text) {
       {"fuzz/pack.yaml", std::move(text)},
   };
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<std::shared_ptr<const RuleSet>> rules =
-      CompileRuleSet(files, &diagnostics);
+  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = CompileRuleSet(files, &diagnostics);
   if (rules.ok()) {
     FUZZ_CHECK(diagnostics.empty()) << FormatDiagnostics(diagnostics);
     FUZZ_CHECK(*rules != nullptr);
     return;
   }
-  FUZZ_CHECK(!diagnostics.empty())
-      << "refused without a diagnostic: " << rules.status();
+  FUZZ_CHECK(!diagnostics.empty()) << "refused without a diagnostic: " << rules.status();
   for (const Diagnostic& diagnostic : diagnostics) {
-    FUZZ_CHECK(diagnostic.line >= 0 && diagnostic.column >= 0)
-        << FormatDiagnostic(diagnostic);
+    FUZZ_CHECK(diagnostic.line >= 0 && diagnostic.column >= 0) << FormatDiagnostic(diagnostic);
     FUZZ_CHECK(!FormatDiagnostic(diagnostic).empty());
   }
 }
@@ -49,7 +46,6 @@ void FuzzRulePack(std::string text) {
 }  // namespace proactive
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  proactive::FuzzRulePack(
-      std::string(reinterpret_cast<const char*>(data), size));
+  proactive::FuzzRulePack(std::string(reinterpret_cast<const char*>(data), size));
   return 0;
 }

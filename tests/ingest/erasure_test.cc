@@ -33,8 +33,7 @@ class RetentionTest : public ::testing::Test {
 
   // Receives the event now, then lets `days` pass.
   void Receive(const v1::PublishRequest& request, int days) {
-    absl::StatusOr<ValidatedEvent> event =
-        ValidatePublishRequest(request, schema_, {}, clock_.Now());
+    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(request, schema_, {}, clock_.Now());
     ASSERT_THAT(event, IsOk());
     ASSERT_THAT(applier_->Apply(*event, clock_.Now()), IsOk());
     clock_.Advance(absl::Hours(24) * days);
@@ -47,8 +46,7 @@ class RetentionTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  testing::FakeClock clock_{absl::FromCivil(
-      absl::CivilSecond(2025, 1, 10, 12, 0, 0), absl::UTCTimeZone())};
+  testing::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2025, 1, 10, 12, 0, 0), absl::UTCTimeZone())};
   AttributeSchema schema_ = testing::ProjectSchema();
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventApplier> applier_;
@@ -64,25 +62,21 @@ TEST_F(RetentionTest, ErasesPayloadsPastThePeriodInChunksAndKeepsTheRest) {
   const absl::Duration year = absl::Hours(24) * 365;
 
   // One log entry per call: the first call erases civ-1 and is not done.
-  absl::StatusOr<RetentionProgress> first =
-      eraser.EraseExpiredEvents(clock_.Now(), year, 1);
+  absl::StatusOr<RetentionProgress> first = eraser.EraseExpiredEvents(clock_.Now(), year, 1);
   ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->erased, 1);
   EXPECT_FALSE(first->caught_up);
   EXPECT_TRUE(Logged(1).has_erased());
   EXPECT_TRUE(Logged(2).has_person());
-  absl::StatusOr<RetentionProgress> second =
-      eraser.EraseExpiredEvents(clock_.Now(), year, 1);
+  absl::StatusOr<RetentionProgress> second = eraser.EraseExpiredEvents(clock_.Now(), year, 1);
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->erased, 1);
   // civ-3 is 400 days old: past the period too; civ-4 is not.
-  absl::StatusOr<RetentionProgress> third =
-      eraser.EraseExpiredEvents(clock_.Now(), year, 10);
+  absl::StatusOr<RetentionProgress> third = eraser.EraseExpiredEvents(clock_.Now(), year, 10);
   ASSERT_THAT(third, IsOk());
   EXPECT_EQ(third->erased, 1);
   EXPECT_TRUE(third->caught_up);
-  absl::StatusOr<RetentionProgress> idle =
-      eraser.EraseExpiredEvents(clock_.Now(), year, 10);
+  absl::StatusOr<RetentionProgress> idle = eraser.EraseExpiredEvents(clock_.Now(), year, 10);
   ASSERT_THAT(idle, IsOk());
   EXPECT_EQ(idle->examined, 0);
 
@@ -100,14 +94,11 @@ TEST_F(RetentionTest, ErasesPayloadsPastThePeriodInChunksAndKeepsTheRest) {
   ASSERT_THAT(p1, IsOk());
   ASSERT_TRUE(p1->has_value());
   EXPECT_EQ((*p1)->attributes(0).name(), "birth_date");
-  EXPECT_THAT(ReadPersonEventSequences(*store_, "P1"),
-              ::proactive::testing::IsOkAndHolds(ElementsAre()));
-  EXPECT_THAT(ReadPersonEventSequences(*store_, "P4"),
-              ::proactive::testing::IsOkAndHolds(ElementsAre(4u)));
+  EXPECT_THAT(ReadPersonEventSequences(*store_, "P1"), ::proactive::testing::IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(ReadPersonEventSequences(*store_, "P4"), ::proactive::testing::IsOkAndHolds(ElementsAre(4u)));
 
   // A source resending the old event gets a duplicate: nothing comes back.
-  absl::StatusOr<ValidatedEvent> resent = ValidatePublishRequest(
-      BirthEvent("civ-1", "P1"), schema_, {}, clock_.Now());
+  absl::StatusOr<ValidatedEvent> resent = ValidatePublishRequest(BirthEvent("civ-1", "P1"), schema_, {}, clock_.Now());
   ASSERT_THAT(resent, IsOk());
   absl::StatusOr<IngestResult> result = applier_->Apply(*resent, clock_.Now());
   ASSERT_THAT(result, IsOk());
@@ -122,16 +113,13 @@ TEST_F(RetentionTest, ThePersonEventIndexNamesTheSubjectAndLinkedPersons) {
   link->set_person_id("G1");
   Receive(child, 0);
   Receive(BirthEvent("civ-11", "G1", 1990), 0);
-  EXPECT_THAT(ReadPersonEventSequences(*store_, "C1"),
-              ::proactive::testing::IsOkAndHolds(ElementsAre(1u)));
-  EXPECT_THAT(ReadPersonEventSequences(*store_, "G1"),
-              ::proactive::testing::IsOkAndHolds(ElementsAre(1u, 2u)));
+  EXPECT_THAT(ReadPersonEventSequences(*store_, "C1"), ::proactive::testing::IsOkAndHolds(ElementsAre(1u)));
+  EXPECT_THAT(ReadPersonEventSequences(*store_, "G1"), ::proactive::testing::IsOkAndHolds(ElementsAre(1u, 2u)));
 }
 
 // The writer applies the city's period (rules/city.yaml: 365 days) by itself.
 TEST(RetentionInTheWriterTest, FollowsTheCityPeriodWithoutBeingAsked) {
-  testing::EngineFixture engine(absl::FromCivil(
-      absl::CivilSecond(2025, 3, 1, 8, 0, 0), absl::UTCTimeZone()));
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2025, 3, 1, 8, 0, 0), absl::UTCTimeZone()));
   ASSERT_EQ(engine.rules().city().event_retention_days, 365);
   ASSERT_THAT(engine.Publish(BirthEvent("civ-1", "P1")), IsOk());
   engine.clock().Advance(absl::Hours(24) * 300);

@@ -56,8 +56,7 @@ class EventApplierTest : public ::testing::Test {
 };
 
 TEST_F(EventApplierTest, LogsTheEventAndUpdatesTheState) {
-  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")),
-              IsOkAndHolds(Field(&IngestResult::sequence, 1u)));
+  ASSERT_THAT(Apply(BirthEvent("civ-1", "P1")), IsOkAndHolds(Field(&IngestResult::sequence, 1u)));
   storage::v1::PersonState p1 = Person("P1");
   EXPECT_EQ(p1.events_applied(), 1u);
   EXPECT_EQ(p1.attributes(0).event_id(), "civ-1");

@@ -25,8 +25,7 @@ class EventValidatorTest : public ::testing::Test {
     return ValidatePublishRequest(request, schema_, limits_, now_);
   }
   // Expects INVALID_ARGUMENT with exactly `message`, and the field attached.
-  void ExpectRefused(const v1::PublishRequest& request, const std::string& field,
-                     const std::string& message) {
+  void ExpectRefused(const v1::PublishRequest& request, const std::string& field, const std::string& message) {
     absl::StatusOr<ValidatedEvent> result = Validate(request);
     EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, message));
     EXPECT_EQ(ErrorField(result.status()), field);
@@ -46,7 +45,7 @@ TEST_F(EventValidatorTest, AcceptsAWellFormedEventInCanonicalOrder) {
   ASSERT_THAT(event, IsOk());
   EXPECT_EQ(event->event_id(), "civ-1");
   ASSERT_EQ(event->entry.person().set_size(), 2);
-  EXPECT_EQ(event->entry.person().set(0).name(), "arrondissement");  // sorted
+  EXPECT_EQ(event->entry.person().set(0).name(), "arrondissement");    // sorted
   EXPECT_EQ(event->entry.person().set(1).value().date_days(), 19402);  // 2023-02-14
   EXPECT_EQ(event->entry.fingerprint().size(), 32u);
 
@@ -70,8 +69,7 @@ TEST_F(EventValidatorTest, MissingIds) {
   r = BirthEvent("civ-1", "P1");
   r.mutable_person()->clear_occurred_at();
   ExpectRefused(r, "occurred_at", "occurred_at: is required (when the fact happened, RFC 3339)");
-  ExpectRefused(v1::PublishRequest(), "event",
-                "event: the request holds neither a person nor a broadcast event");
+  ExpectRefused(v1::PublishRequest(), "event", "event: the request holds neither a person nor a broadcast event");
 }
 
 TEST_F(EventValidatorTest, BadIdentifiers) {
@@ -118,15 +116,13 @@ TEST_F(EventValidatorTest, OutOfRangeAndNotAllowedValues) {
   r.mutable_person()->set_source("paris-compte");
   r.mutable_person()->mutable_set(0)->set_name("preferred_language");
   *r.mutable_person()->mutable_set(0)->mutable_value() = StringValue("de");
-  ExpectRefused(r, "set[0].value",
-                "set[0].value: \"de\" is not one of the values of \"preferred_language\": fr, en");
+  ExpectRefused(r, "set[0].value", "set[0].value: \"de\" is not one of the values of \"preferred_language\": fr, en");
 }
 
 TEST_F(EventValidatorTest, SourceMustOwnTheAttribute) {
   v1::PublishRequest r = BirthEvent("caf-1", "P1");
   r.mutable_person()->set_source("caf");
-  ExpectRefused(r, "set[0].name",
-                "set[0].name: source \"caf\" may not set \"birth_date\"; it is owned by: etat-civil");
+  ExpectRefused(r, "set[0].name", "set[0].name: source \"caf\" may not set \"birth_date\"; it is owned by: etat-civil");
 }
 
 TEST_F(EventValidatorTest, MoneyCurrencyMustBeTheSchemas) {
@@ -158,12 +154,10 @@ TEST_F(EventValidatorTest, Links) {
   v1::PublishRequest r = BirthEvent("civ-1", "P1");
   v1::Link* link = r.mutable_person()->add_links_added();
   link->set_person_id("P2");
-  ExpectRefused(r, "links_added[0].relation",
-                "links_added[0].relation: must be RELATION_GUARDIAN or RELATION_CHILD");
+  ExpectRefused(r, "links_added[0].relation", "links_added[0].relation: must be RELATION_GUARDIAN or RELATION_CHILD");
   link->set_relation(v1::RELATION_GUARDIAN);
   link->set_person_id("P1");
-  ExpectRefused(r, "links_added[0].person_id",
-                "links_added[0].person_id: a person cannot be linked to themself");
+  ExpectRefused(r, "links_added[0].person_id", "links_added[0].person_id: a person cannot be linked to themself");
 }
 
 TEST_F(EventValidatorTest, FutureAndOversizedEvents) {
@@ -189,8 +183,7 @@ TEST_F(EventValidatorTest, AnInvalidUtf8CurrencyIsNotQuotedInTheError) {
   v1::Value* v = r.mutable_person()->mutable_set(0)->mutable_value();
   v->mutable_money_value()->set_cents(100);
   v->mutable_money_value()->set_currency("EU\xFF");
-  ExpectRefused(r, "set[0].value.money_value.currency",
-                "set[0].value.money_value.currency: invalid UTF-8 at byte 2");
+  ExpectRefused(r, "set[0].value.money_value.currency", "set[0].value.money_value.currency: invalid UTF-8 at byte 2");
 }
 
 TEST_F(EventValidatorTest, AnInvalidUtf8TopicFieldNameIsNotQuotedInTheError) {

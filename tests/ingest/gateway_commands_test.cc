@@ -20,8 +20,7 @@ using ::testing::SizeIs;
 
 class GatewayCommandsTest : public ::testing::Test {
  protected:
-  GatewayCommandsTest()
-      : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
+  GatewayCommandsTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
 
   void SetUp() override {
     std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
@@ -85,7 +84,10 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   EXPECT_EQ(again[0].message.message_id(), first[0].message.message_id());
   EXPECT_EQ(again[0].message.attempts(), 2u);
   for (const auto& l : again) {
-    EXPECT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status(); }), IsOk());
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  return a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status();
+                }),
+                IsOk());
   }
   const auto offer_now = [&] { return **ReadDecision(engine_.store(), offer.decision_id()); };
   EXPECT_EQ(offer_now().status(), storage::v1::NOTIFIED);
@@ -123,19 +125,20 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
   EXPECT_EQ(by_text["OUI"].outcome(), "to a caseworker: the number is not known");
   EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].outcome(), "to a caseworker: not a keyword the engine understands");
   EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].sender_person_id(), "P0010");
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                return a.gateway()
-                    .MarkRead(by_text["OUI"].reply_id(), "caseworker:alice", engine_.clock().Now())
-                    .status();
-              }),
-              IsOk());
+  ASSERT_THAT(
+      Run([&](EventApplier& a) {
+        return a.gateway().MarkRead(by_text["OUI"].reply_id(), "caseworker:alice", engine_.clock().Now()).status();
+      }),
+      IsOk());
   EXPECT_THAT(*ListInbox(engine_.store(), false), SizeIs(1));
   EXPECT_THAT(*ListInbox(engine_.store(), true), SizeIs(2));
 
   // STOP: the person's pending messages are suppressed, and later ones too.
   EXPECT_EQ(Reply("+33639980010", "STOP", "k-5").outcome, "opted out");
-  EXPECT_THAT(engine_.Publish(R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})"),
-              IsOk());
+  EXPECT_THAT(
+      engine_.Publish(
+          R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})"),
+      IsOk());
   engine_.Settle();
   std::vector<LeasedMessage> leased = Lease();
   for (const auto& l : leased) EXPECT_NE(l.phone, "+33639980010");

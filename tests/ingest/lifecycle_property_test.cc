@@ -93,9 +93,8 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
         // A caseworker claims the case, then notes or resolves it (or, one
         // time in four, walks away and lets the claim expire).
         int verb = static_cast<int>(random() % 4);
-        absl::Status claimed = command([&](EventApplier& a) {
-          return a.commands().Claim(c.case_id(), who, absl::Minutes(30), now).status();
-        });
+        absl::Status claimed = command(
+            [&](EventApplier& a) { return a.commands().Claim(c.case_id(), who, absl::Minutes(30), now).status(); });
         absl::Status s = !claimed.ok() || verb == 0 ? claimed : command([&](EventApplier& a) -> absl::Status {
           if (verb == 1) return a.commands().AddNote(c.case_id(), who, "called the family", now).status();
           auto outcomes = {storage::v1::OUTCOME_UPHELD, storage::v1::OUTCOME_OVERTURNED, storage::v1::OUTCOME_AMENDED};

@@ -18,16 +18,18 @@ namespace {
 
 using testing::EngineFixture;
 
-constexpr char kHeatwave[] =
-    R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france",)"
-    R"("occurred_at":"2026-09-01T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})";
+constexpr char kHeatwave[] = R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france",)"
+                             R"("occurred_at":"2026-09-01T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})";
 
 std::vector<std::string> PersonIds(const Store& store) {
   std::vector<std::string> ids;
-  EXPECT_TRUE(store.Scan(Family::kPersons, "", [&](absl::string_view key, absl::string_view) {
-                     ids.emplace_back(key);
-                     return true;
-                   }).ok());
+  EXPECT_TRUE(store
+                  .Scan(Family::kPersons, "",
+                        [&](absl::string_view key, absl::string_view) {
+                          ids.emplace_back(key);
+                          return true;
+                        })
+                  .ok());
   return ids;
 }
 
@@ -43,9 +45,8 @@ std::string Describe(const RuleOutcome& outcome) {
 class SweepEquivalenceTest : public ::testing::TestWithParam<uint64_t> {
  protected:
   SweepEquivalenceTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())) {
-    GenerateSyntheticPopulation({1500, GetParam(), absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
-      EXPECT_TRUE(engine_.Publish(e).ok());
-    });
+    GenerateSyntheticPopulation({1500, GetParam(), absl::CivilDay(2026, 9, 1)},
+                                [&](const v1::PublishRequest& e) { EXPECT_TRUE(engine_.Publish(e).ok()); });
   }
   EngineFixture engine_;
 };
@@ -64,7 +65,8 @@ TEST_P(SweepEquivalenceTest, GraphsWithWhatRulesReadEvaluateAsFullGraphs) {
   StorePersonSource source(&engine_.store());
   for (const std::string& id : PersonIds(engine_.store())) {
     for (const CompiledRule* rule : rules) {
-      const EvaluationContext context{absl::CivilDay(2026, 9, 1), rule->spec.trigger.broadcast.empty() ? nullptr : &broadcast};
+      const EvaluationContext context{absl::CivilDay(2026, 9, 1),
+                                      rule->spec.trigger.broadcast.empty() ? nullptr : &broadcast};
       auto full = PersonGraph::Build(id, *rule->env, &source);
       auto lean = PersonGraph::Build(id, *rule->env, &source, GraphNeeds{rule->reads_links, rule->reads_household});
       ASSERT_TRUE(full.ok() && lean.ok());

@@ -14,8 +14,8 @@ namespace proactive::testing {
 
 inline google::protobuf::Timestamp At(int year, int month, int day, int hour = 9) {
   google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(
-      absl::FromCivil(absl::CivilSecond(year, month, day, hour, 0, 0), absl::UTCTimeZone())));
+  ts.set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(year, month, day, hour, 0, 0), absl::UTCTimeZone())));
   return ts;
 }
 
@@ -40,8 +40,8 @@ inline v1::Value IntValue(int64_t i) {
 }
 
 // A civil-registry event for `person_id` setting its birth date.
-inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::string& person_id,
-                                     int year = 2023, int month = 2, int day = 14) {
+inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::string& person_id, int year = 2023,
+                                     int month = 2, int day = 14) {
   v1::PublishRequest request;
   v1::PersonEvent* e = request.mutable_person();
   e->set_event_id(event_id);
@@ -56,8 +56,7 @@ inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::str
 
 inline AttributeSchema ProjectSchema() {
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<AttributeSchema> schema =
-      AttributeSchema::LoadFile(SourceDir() + "/rules/schema.yaml", &diagnostics);
+  absl::StatusOr<AttributeSchema> schema = AttributeSchema::LoadFile(SourceDir() + "/rules/schema.yaml", &diagnostics);
   if (!schema.ok()) std::abort();
   return *std::move(schema);
 }

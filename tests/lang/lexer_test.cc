@@ -23,15 +23,11 @@ TEST(LexerTest, OperatorsAndNames) {
   std::vector<Diagnostic> d;
   std::vector<Token> t = Tokenize("a.b >= 65 && !c || x in [1] ? y : z", &d);
   EXPECT_THAT(d, IsEmpty());
-  EXPECT_THAT(
-      Kinds(t),
-      ElementsAre(TokenKind::kIdent, TokenKind::kDot, TokenKind::kIdent,
-                  TokenKind::kGe, TokenKind::kInt, TokenKind::kAnd,
-                  TokenKind::kBang, TokenKind::kIdent, TokenKind::kOr,
-                  TokenKind::kIdent, TokenKind::kIn, TokenKind::kLBracket,
-                  TokenKind::kInt, TokenKind::kRBracket, TokenKind::kQuestion,
-                  TokenKind::kIdent, TokenKind::kColon, TokenKind::kIdent,
-                  TokenKind::kEnd));
+  EXPECT_THAT(Kinds(t), ElementsAre(TokenKind::kIdent, TokenKind::kDot, TokenKind::kIdent, TokenKind::kGe,
+                                    TokenKind::kInt, TokenKind::kAnd, TokenKind::kBang, TokenKind::kIdent,
+                                    TokenKind::kOr, TokenKind::kIdent, TokenKind::kIn, TokenKind::kLBracket,
+                                    TokenKind::kInt, TokenKind::kRBracket, TokenKind::kQuestion, TokenKind::kIdent,
+                                    TokenKind::kColon, TokenKind::kIdent, TokenKind::kEnd));
   EXPECT_EQ(t[2].text, "b");
   EXPECT_EQ(t[2].begin, 2);
   EXPECT_EQ(t[2].end, 3);
@@ -39,8 +35,7 @@ TEST(LexerTest, OperatorsAndNames) {
 
 TEST(LexerTest, Numbers) {
   std::vector<Diagnostic> d;
-  std::vector<Token> t =
-      Tokenize("42 0x1F 7u 0xFFu 1.5 .5 2e3 1e-2 18446744073709551616", &d);
+  std::vector<Token> t = Tokenize("42 0x1F 7u 0xFFu 1.5 .5 2e3 1e-2 18446744073709551616", &d);
   EXPECT_THAT(d, IsEmpty());
   EXPECT_EQ(t[0].kind, TokenKind::kInt);
   EXPECT_EQ(t[0].magnitude, 42u);
@@ -60,16 +55,13 @@ TEST(LexerTest, Numbers) {
 
 TEST(LexerTest, IntFollowedByDotIsNotADouble) {
   std::vector<Diagnostic> d;
-  EXPECT_THAT(
-      Kinds(Tokenize("1.size()", &d)),
-      ElementsAre(TokenKind::kInt, TokenKind::kDot, TokenKind::kIdent,
-                  TokenKind::kLParen, TokenKind::kRParen, TokenKind::kEnd));
+  EXPECT_THAT(Kinds(Tokenize("1.size()", &d)), ElementsAre(TokenKind::kInt, TokenKind::kDot, TokenKind::kIdent,
+                                                           TokenKind::kLParen, TokenKind::kRParen, TokenKind::kEnd));
 }
 
 TEST(LexerTest, StringEscapes) {
   std::vector<Diagnostic> d;
-  std::vector<Token> t = Tokenize(
-      R"('a\tb' "\x41\101\u00e9\U0001F600" "\"" '\\' "\a\b\f\n\r\v\?\`")", &d);
+  std::vector<Token> t = Tokenize(R"('a\tb' "\x41\101\u00e9\U0001F600" "\"" '\\' "\a\b\f\n\r\v\?\`")", &d);
   EXPECT_THAT(d, IsEmpty());
   EXPECT_EQ(t[0].text, "a\tb");
   EXPECT_EQ(t[1].text, "AA\xC3\xA9\xF0\x9F\x98\x80");
@@ -80,8 +72,7 @@ TEST(LexerTest, StringEscapes) {
 
 TEST(LexerTest, RawAndTripleQuotedStrings) {
   std::vector<Diagnostic> d;
-  std::vector<Token> t =
-      Tokenize("r'\\d+' R\"a\\n\" '''it's\nmulti''' \"\"\"x\"y\"\"\"", &d);
+  std::vector<Token> t = Tokenize("r'\\d+' R\"a\\n\" '''it's\nmulti''' \"\"\"x\"y\"\"\"", &d);
   EXPECT_THAT(d, IsEmpty());
   EXPECT_EQ(t[0].text, "\\d+");
   EXPECT_EQ(t[1].text, "a\\n");
@@ -104,8 +95,7 @@ TEST(LexerTest, BytesUseOctetsForNumericEscapes) {
 TEST(LexerTest, CommentsAndReservedWords) {
   std::vector<Diagnostic> d;
   std::vector<Token> t = Tokenize("a // comment\n + for", &d);
-  EXPECT_THAT(Kinds(t), ElementsAre(TokenKind::kIdent, TokenKind::kPlus,
-                                    TokenKind::kIdent, TokenKind::kEnd));
+  EXPECT_THAT(Kinds(t), ElementsAre(TokenKind::kIdent, TokenKind::kPlus, TokenKind::kIdent, TokenKind::kEnd));
   EXPECT_FALSE(t[0].reserved);
   EXPECT_TRUE(t[2].reserved);
 }

@@ -9,18 +9,15 @@
 namespace proactive::lang {
 namespace {
 
-std::string Decode(absl::string_view body, bool raw, bool bytes,
-                   std::vector<LiteralError>* errors = nullptr) {
+std::string Decode(absl::string_view body, bool raw, bool bytes, std::vector<LiteralError>* errors = nullptr) {
   std::vector<LiteralError> local;
   std::string out;
-  DecodeLiteralBody(body, 10, raw, bytes, &out,
-                    errors != nullptr ? errors : &local);
+  DecodeLiteralBody(body, 10, raw, bytes, &out, errors != nullptr ? errors : &local);
   return out;
 }
 
 TEST(LiteralsTest, DecodesEscapes) {
-  EXPECT_EQ(Decode(R"(\x41\101\u00E9\U0001F600)", false, false),
-            "AA\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_EQ(Decode(R"(\x41\101\u00E9\U0001F600)", false, false), "AA\xC3\xA9\xF0\x9F\x98\x80");
   EXPECT_EQ(Decode(R"(\xff\377)", false, true), "\xff\xff");
   EXPECT_EQ(Decode(R"(a\nb)", true, false), "a\\nb");
 }
@@ -41,8 +38,7 @@ TEST(LiteralsTest, QuotesRoundTrip) {
   std::string decoded;
   std::vector<LiteralError> errors;
   const std::string quoted = QuoteString("tab\there \"q\"");
-  DecodeLiteralBody(absl::string_view(quoted).substr(1, quoted.size() - 2), 0,
-                    false, false, &decoded, &errors);
+  DecodeLiteralBody(absl::string_view(quoted).substr(1, quoted.size() - 2), 0, false, false, &decoded, &errors);
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(decoded, "tab\there \"q\"");
 }

@@ -12,9 +12,7 @@ namespace {
 
 class Sink : public MacroErrorSink {
  public:
-  void MacroError(int32_t offset, std::string message) override {
-    errors.emplace_back(offset, std::move(message));
-  }
+  void MacroError(int32_t offset, std::string message) override { errors.emplace_back(offset, std::move(message)); }
   std::vector<std::pair<int32_t, std::string>> errors;
 };
 
@@ -26,8 +24,7 @@ std::unique_ptr<Expr> Ident(const std::string& name, int32_t at) {
   return e;
 }
 
-std::unique_ptr<Expr> Call(std::unique_ptr<Expr> target,
-                           const std::string& name,
+std::unique_ptr<Expr> Call(std::unique_ptr<Expr> target, const std::string& name,
                            std::vector<std::unique_ptr<Expr>> args) {
   auto e = std::make_unique<Expr>();
   e->id = 7;
@@ -44,8 +41,7 @@ TEST(MacrosTest, ExpandsQuantifiersWithOneOrTwoVariables) {
   args.push_back(Ident("i", 1));
   args.push_back(Ident("v", 2));
   args.push_back(Ident("v", 3));
-  std::unique_ptr<Expr> e =
-      ExpandMacro(Call(Ident("l", 0), "all", std::move(args)), sink);
+  std::unique_ptr<Expr> e = ExpandMacro(Call(Ident("l", 0), "all", std::move(args)), sink);
   EXPECT_TRUE(sink.errors.empty());
   EXPECT_EQ(e->kind, ExprKind::kComprehension);
   EXPECT_EQ(e->macro, MacroKind::kAll);
@@ -62,8 +58,7 @@ TEST(MacrosTest, MapWithThreeArgumentsHasAFilter) {
   args.push_back(Ident("x", 1));
   args.push_back(Ident("keep", 2));
   args.push_back(Ident("f", 3));
-  std::unique_ptr<Expr> e =
-      ExpandMacro(Call(Ident("l", 0), "map", std::move(args)), sink);
+  std::unique_ptr<Expr> e = ExpandMacro(Call(Ident("l", 0), "map", std::move(args)), sink);
   EXPECT_EQ(e->macro, MacroKind::kMap);
   EXPECT_EQ(e->var, "x");
   EXPECT_TRUE(e->var2.empty());
@@ -78,8 +73,7 @@ TEST(MacrosTest, SameVariableTwiceIsAMistake) {
   args.push_back(Ident("x", 1));
   args.push_back(Ident("x", 5));
   args.push_back(Ident("p", 9));
-  std::unique_ptr<Expr> e =
-      ExpandMacro(Call(Ident("l", 0), "exists", std::move(args)), sink);
+  std::unique_ptr<Expr> e = ExpandMacro(Call(Ident("l", 0), "exists", std::move(args)), sink);
   EXPECT_EQ(e->kind, ExprKind::kError);
   ASSERT_EQ(sink.errors.size(), 1u);
   EXPECT_EQ(sink.errors[0].first, 5);
@@ -90,8 +84,7 @@ TEST(MacrosTest, OtherCallsAreLeftAlone) {
   Sink sink;
   std::vector<std::unique_ptr<Expr>> args;
   args.push_back(Ident("x", 1));
-  std::unique_ptr<Expr> e =
-      ExpandMacro(Call(Ident("l", 0), "size", std::move(args)), sink);
+  std::unique_ptr<Expr> e = ExpandMacro(Call(Ident("l", 0), "size", std::move(args)), sink);
   EXPECT_EQ(e->kind, ExprKind::kCall);
   EXPECT_EQ(MacroName(MacroKind::kTransformMap), std::string("transformMap"));
 }

@@ -42,14 +42,12 @@ std::string Show(const Expr& e) {
     case ExprKind::kIdent:
       return e.name;
     case ExprKind::kSelect:
-      return e.test_only
-                 ? absl::StrCat("has(", Show(*e.target), ".", e.name, ")")
-                 : absl::StrCat(Show(*e.target), ".", e.name);
+      return e.test_only ? absl::StrCat("has(", Show(*e.target), ".", e.name, ")")
+                         : absl::StrCat(Show(*e.target), ".", e.name);
     case ExprKind::kCall: {
       std::vector<std::string> args;
       for (const auto& a : e.args) args.push_back(Show(*a));
-      return absl::StrCat(e.target ? Show(*e.target) + "." : "", e.name, "(",
-                          absl::StrJoin(args, ", "), ")");
+      return absl::StrCat(e.target ? Show(*e.target) + "." : "", e.name, "(", absl::StrJoin(args, ", "), ")");
     }
     case ExprKind::kList: {
       std::vector<std::string> items;
@@ -60,17 +58,13 @@ std::string Show(const Expr& e) {
     case ExprKind::kStruct: {
       std::vector<std::string> items;
       for (const Entry& en : e.entries) {
-        items.push_back(absl::StrCat(en.key ? Show(*en.key) : en.field, ": ",
-                                     Show(*en.value)));
+        items.push_back(absl::StrCat(en.key ? Show(*en.key) : en.field, ": ", Show(*en.value)));
       }
-      return absl::StrCat(e.kind == ExprKind::kStruct ? e.name : "", "{",
-                          absl::StrJoin(items, ", "), "}");
+      return absl::StrCat(e.kind == ExprKind::kStruct ? e.name : "", "{", absl::StrJoin(items, ", "), "}");
     }
     case ExprKind::kComprehension:
-      return absl::StrCat(
-          MacroName(e.macro), "(", e.var, e.var2.empty() ? "" : ", " + e.var2,
-          " in ", Show(*e.target), e.filter ? " if " + Show(*e.filter) : "",
-          ": ", Show(*e.body), ")");
+      return absl::StrCat(MacroName(e.macro), "(", e.var, e.var2.empty() ? "" : ", " + e.var2, " in ", Show(*e.target),
+                          e.filter ? " if " + Show(*e.filter) : "", ": ", Show(*e.body), ")");
   }
   return "?";
 }
@@ -82,8 +76,7 @@ std::string ParseOk(absl::string_view text) {
 }
 
 TEST(ParserTest, Precedence) {
-  EXPECT_EQ(ParseOk("a || b && c == d + e * f"),
-            "_||_(a, _&&_(b, _==_(c, _+_(d, _*_(e, f)))))");
+  EXPECT_EQ(ParseOk("a || b && c == d + e * f"), "_||_(a, _&&_(b, _==_(c, _+_(d, _*_(e, f)))))");
   EXPECT_EQ(ParseOk("a ? b : c ? d : e"), "_?_:_(a, b, _?_:_(c, d, e))");
   EXPECT_EQ(ParseOk("1 - 2 - 3"), "_-_(_-_(1, 2), 3)");
   EXPECT_EQ(ParseOk("x in [1, 2] == true"), "_==_(@in(x, [1, 2]), true)");
@@ -101,14 +94,11 @@ TEST(ParserTest, NegativeLiterals) {
 }
 
 TEST(ParserTest, MembersCallsAndLiterals) {
-  EXPECT_EQ(ParseOk("person.children[0].birth_date.year()"),
-            "_[_](person.children, 0).birth_date.year()");
+  EXPECT_EQ(ParseOk("person.children[0].birth_date.year()"), "_[_](person.children, 0).birth_date.year()");
   EXPECT_EQ(ParseOk("size(x) + 'a'.size()"), "_+_(size(x), \"a\".size())");
-  EXPECT_EQ(ParseOk("{'a': 1, 2: [true, null],}"),
-            "{\"a\": 1, 2: [true, null]}");
+  EXPECT_EQ(ParseOk("{'a': 1, 2: [true, null],}"), "{\"a\": 1, 2: [true, null]}");
   EXPECT_EQ(ParseOk("[1, 2,]"), "[1, 2]");
-  EXPECT_EQ(ParseOk("google.protobuf.Int64Value{value: 3}"),
-            "google.protobuf.Int64Value{value: 3}");
+  EXPECT_EQ(ParseOk("google.protobuf.Int64Value{value: 3}"), "google.protobuf.Int64Value{value: 3}");
   EXPECT_EQ(ParseOk(".a.b"), ".a.b");
   EXPECT_EQ(ParseOk("m.`content-type`"), "m.content-type");
   EXPECT_EQ(ParseOk("{'if': 1}.if"), "{\"if\": 1}.if");
@@ -116,18 +106,15 @@ TEST(ParserTest, MembersCallsAndLiterals) {
 
 TEST(ParserTest, Macros) {
   EXPECT_EQ(ParseOk("has(person.phone)"), "has(person.phone)");
-  EXPECT_EQ(ParseOk("person.children.exists(c, c.age < 3)"),
-            "exists(c in person.children: _<_(c.age, 3))");
+  EXPECT_EQ(ParseOk("person.children.exists(c, c.age < 3)"), "exists(c in person.children: _<_(c.age, 3))");
   EXPECT_EQ(ParseOk("l.all(x, x > 0)"), "all(x in l: _>_(x, 0))");
   EXPECT_EQ(ParseOk("l.exists_one(x, x)"), "exists_one(x in l: x)");
   EXPECT_EQ(ParseOk("l.map(x, x * 2)"), "map(x in l: _*_(x, 2))");
-  EXPECT_EQ(ParseOk("l.map(x, x > 1, x * 2)"),
-            "map(x in l if _>_(x, 1): _*_(x, 2))");
+  EXPECT_EQ(ParseOk("l.map(x, x > 1, x * 2)"), "map(x in l if _>_(x, 1): _*_(x, 2))");
   EXPECT_EQ(ParseOk("l.filter(x, x > 1)"), "filter(x in l: _>_(x, 1))");
   EXPECT_EQ(ParseOk("l.all(i, v, i < v)"), "all(i, v in l: _<_(i, v))");
   EXPECT_EQ(ParseOk("l.existsOne(i, v, v)"), "exists_one(i, v in l: v)");
-  EXPECT_EQ(ParseOk("m.transformMap(k, v, v > 0, v * 2)"),
-            "transformMap(k, v in m if _>_(v, 0): _*_(v, 2))");
+  EXPECT_EQ(ParseOk("m.transformMap(k, v, v > 0, v * 2)"), "transformMap(k, v in m if _>_(v, 0): _*_(v, 2))");
   // Not macros: wrong arity, or a global call.
   EXPECT_EQ(ParseOk("l.map(x)"), "l.map(x)");
   EXPECT_EQ(ParseOk("all(l, x)"), "all(l, x)");
@@ -145,11 +132,9 @@ TEST(ParserTest, MacroMisuse) {
   ParseResult r = Parse("has(person) || l.all(x.y, true)");
   ASSERT_THAT(r.diagnostics, SizeIs(2));
   EXPECT_EQ(r.diagnostics[0].column, 5);
-  EXPECT_EQ(r.diagnostics[0].message,
-            "has() takes a field selection, e.g. has(person.phone)");
+  EXPECT_EQ(r.diagnostics[0].message, "has() takes a field selection, e.g. has(person.phone)");
   EXPECT_EQ(r.diagnostics[1].column, 22);
-  EXPECT_THAT(r.diagnostics[1].message,
-              HasSubstr("argument 1 of all() must be a variable name"));
+  EXPECT_THAT(r.diagnostics[1].message, HasSubstr("argument 1 of all() must be a variable name"));
 }
 
 TEST(ParserTest, ReportsAllMistakesInOnePass) {
@@ -183,27 +168,21 @@ TEST(ParserTest, DiagnosticFormatHasCaret) {
 TEST(ParserTest, TrailingInput) {
   ParseResult r = Parse("a b");
   ASSERT_THAT(r.diagnostics, SizeIs(1));
-  EXPECT_EQ(r.diagnostics[0].message,
-            "unexpected 'b' after the end of the expression");
+  EXPECT_EQ(r.diagnostics[0].message, "unexpected 'b' after the end of the expression");
 }
 
 TEST(ParserTest, ReservedWordAsName) {
   ParseResult r = Parse("for + 1");
   ASSERT_THAT(r.diagnostics, SizeIs(1));
-  EXPECT_EQ(r.diagnostics[0].message,
-            "'for' is a reserved word and cannot be a name");
+  EXPECT_EQ(r.diagnostics[0].message, "'for' is a reserved word and cannot be a name");
 }
 
 TEST(ParserTest, IntLiteralOutOfRange) {
-  ParseResult r = Parse(
-      "9223372036854775808 + -9223372036854775809 + 18446744073709551616u");
+  ParseResult r = Parse("9223372036854775808 + -9223372036854775809 + 18446744073709551616u");
   ASSERT_THAT(r.diagnostics, SizeIs(3));
-  EXPECT_THAT(r.diagnostics[0].message,
-              HasSubstr("int literal 9223372036854775808 is out of range"));
-  EXPECT_THAT(r.diagnostics[1].message,
-              HasSubstr("int literal -9223372036854775809 is out of range"));
-  EXPECT_EQ(r.diagnostics[2].message,
-            "uint literal 18446744073709551616u is too large");
+  EXPECT_THAT(r.diagnostics[0].message, HasSubstr("int literal 9223372036854775808 is out of range"));
+  EXPECT_THAT(r.diagnostics[1].message, HasSubstr("int literal -9223372036854775809 is out of range"));
+  EXPECT_EQ(r.diagnostics[2].message, "uint literal 18446744073709551616u is too large");
 }
 
 TEST(ParserTest, NestingLimit) {
@@ -223,8 +202,7 @@ TEST(ParserTest, LongChainsAreRefusedNotCrashing) {
   for (int i = 0; i < 5000; ++i) chain += " + 1";
   ParseResult r = Parse(chain);
   ASSERT_FALSE(r.diagnostics.empty());
-  EXPECT_THAT(r.diagnostics[0].message,
-              HasSubstr("too long to evaluate safely"));
+  EXPECT_THAT(r.diagnostics[0].message, HasSubstr("too long to evaluate safely"));
   EXPECT_LE(r.root->height, kMaxHeight + 1);
 }
 

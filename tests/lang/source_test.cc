@@ -23,8 +23,7 @@ TEST(SourceTest, DiagnosticCarriesTheSourceLine) {
   EXPECT_EQ(d.column, 5);
   EXPECT_EQ(d.source_line, "  b ? c");
   EXPECT_EQ(d.message, "boom");
-  EXPECT_EQ(QuoteForMessage(std::string(50, 'x')),
-            "'" + std::string(37, 'x') + "...'");
+  EXPECT_EQ(QuoteForMessage(std::string(50, 'x')), "'" + std::string(37, 'x') + "...'");
 }
 
 }  // namespace

@@ -58,32 +58,33 @@ TEST(PackParserTest, ReadsEveryPartOfARule) {
 
 TEST(PackParserTest, ReportsEveryMistakeOfAFileWithItsPosition) {
   const char* yaml =
-      "pack: test.broken\n"                                 // 1
-      "version: \"1\"\n"                                    // 2
-      "title: Broken\n"                                     // 3
-      "rules:\n"                                            // 4
-      "  - id: Bad Id\n"                                    // 5
-      "    title: t\n"                                      // 6
-      "    purpose: p\n"                                    // 7
-      "    legal_basis: [\"x\"]\n"                          // 8
-      "    trigger: {schedule: weekly}\n"                   // 9
-      "    when: \"true\"\n"                                // 10
-      "    once_per: \"'k'\"\n"                             // 11
-      "    colour: blue\n"                                  // 12
-      "    action:\n"                                       // 13
-      "      kind: propose\n"                               // 14
-      "      service: s\n"                                  // 15
+      "pack: test.broken\n"                                     // 1
+      "version: \"1\"\n"                                        // 2
+      "title: Broken\n"                                         // 3
+      "rules:\n"                                                // 4
+      "  - id: Bad Id\n"                                        // 5
+      "    title: t\n"                                          // 6
+      "    purpose: p\n"                                        // 7
+      "    legal_basis: [\"x\"]\n"                              // 8
+      "    trigger: {schedule: weekly}\n"                       // 9
+      "    when: \"true\"\n"                                    // 10
+      "    once_per: \"'k'\"\n"                                 // 11
+      "    colour: blue\n"                                      // 12
+      "    action:\n"                                           // 13
+      "      kind: propose\n"                                   // 14
+      "      service: s\n"                                      // 15
       "      message: {fr: \"Bonjour {name}\", en: \"Hi\"}\n";  // 16
   std::vector<Diagnostic> diagnostics;
   EXPECT_FALSE(ParsePackFile(yaml, "broken.yaml", &diagnostics).has_value());
   std::vector<std::string> lines;
   for (const Diagnostic& d : diagnostics) lines.push_back(absl::StrCat(d.line, ":", d.column, " ", d.message));
-  EXPECT_THAT(lines, ElementsAre(
-      "12:5 unknown key \"colour\" in a rule; expected one of: id, title, purpose, legal_basis, effective, trigger, when, once_per, action",
-      "5:9 rule id \"Bad Id\" must be lower-case letters, digits, '.', '-' or '_'",
-      "9:25 schedule \"weekly\" is not supported; use daily",
-      "14:7 a propose action needs \"reply\": {deadline_days: N, without_reply: lapse or accept}",
-      "16:21 message.fr uses {name}, which is not an action parameter; known: deadline, reference"));
+  EXPECT_THAT(
+      lines, ElementsAre("12:5 unknown key \"colour\" in a rule; expected one of: id, title, purpose, legal_basis, "
+                         "effective, trigger, when, once_per, action",
+                         "5:9 rule id \"Bad Id\" must be lower-case letters, digits, '.', '-' or '_'",
+                         "9:25 schedule \"weekly\" is not supported; use daily",
+                         "14:7 a propose action needs \"reply\": {deadline_days: N, without_reply: lapse or accept}",
+                         "16:21 message.fr uses {name}, which is not an action parameter; known: deadline, reference"));
   EXPECT_EQ(diagnostics[0].file, "broken.yaml");
   EXPECT_EQ(diagnostics[0].source_line, "    colour: blue");
 }

@@ -71,15 +71,17 @@ TEST(RuleSetTest, ABrokenPackGivesEveryDiagnosticAtItsPlaceInTheFile) {
   RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
   ASSERT_NE(heatwave, nullptr);
   // A type error and an unknown attribute, inside a folded `when: >` block.
-  heatwave->text = absl::StrReplaceAll(heatwave->text, {{"age(person.birth_date, today) >= 65", "age(person.birth_date, today) >= \"65\""},
-                                                        {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"}});
+  heatwave->text = absl::StrReplaceAll(
+      heatwave->text, {{"age(person.birth_date, today) >= 65", "age(person.birth_date, today) >= \"65\""},
+                       {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"}});
   std::vector<Diagnostic> diagnostics;
   EXPECT_THAT(CompileRuleSet(files, &diagnostics),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mistakes in the rule packs")));
   ASSERT_THAT(diagnostics, SizeIs(2)) << FormatDiagnostics(diagnostics);
   std::string text = FormatDiagnostics(diagnostics);
   EXPECT_THAT(text, HasSubstr("heatwave.yaml:45:37: when: no matching overload for '>=' applied to (int, string)"));
-  EXPECT_THAT(text, HasSubstr("heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)"));
+  EXPECT_THAT(text,
+              HasSubstr("heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)"));
   EXPECT_THAT(diagnostics[0].source_line, HasSubstr("age(person.birth_date, today) >= \"65\""));
 }
 
@@ -87,7 +89,8 @@ TEST(RuleSetTest, AYamlErrorAndAnUnknownTopicAreReportedToo) {
   std::vector<RuleFile> files = ParisFiles();
   FindFile(&files, "identity-card.yaml")->text += "\n  - id: [broken\n";
   RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
-  heatwave->text = absl::StrReplaceAll(heatwave->text, {{"broadcast: weather.heatwave}", "broadcast: weather.heatwav}"}});
+  heatwave->text =
+      absl::StrReplaceAll(heatwave->text, {{"broadcast: weather.heatwave}", "broadcast: weather.heatwav}"}});
   std::vector<Diagnostic> diagnostics;
   EXPECT_FALSE(CompileRuleSet(files, &diagnostics).ok());
   std::string text = FormatDiagnostics(diagnostics);

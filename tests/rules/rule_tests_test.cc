@@ -49,12 +49,13 @@ tests:
   RuleTestReport report = RunRuleTests(*rules_, files);
   EXPECT_EQ(report.passed, 0);
   EXPECT_THAT(report.text, HasSubstr("FAIL wrong on purpose (x.tests.yaml:4)"));
-  EXPECT_THAT(report.text,
-              HasSubstr("once_per: expected \"2027-01-20\", got \"2027-01-19\"; parameter expiry: expected 2027-01-18, got 2027-01-19"));
+  EXPECT_THAT(report.text, HasSubstr("once_per: expected \"2027-01-20\", got \"2027-01-19\"; parameter expiry: "
+                                     "expected 2027-01-18, got 2027-01-19"));
   EXPECT_THAT(report.text, HasSubstr("expected the rule to fire, but it could not decide: "));
   EXPECT_THAT(report.text, HasSubstr("arrondissement"));
   // Every rule lacks a passing case both ways here.
-  EXPECT_THAT(report.text, HasSubstr("FAIL coverage: rule heatwave.check-in.registered has no passing case where it fires"));
+  EXPECT_THAT(report.text,
+              HasSubstr("FAIL coverage: rule heatwave.check-in.registered has no passing case where it fires"));
   EXPECT_THAT(report.text, HasSubstr(" passed, "));
   EXPECT_GE(report.failed, 2 + 2 * 5);
 }
@@ -69,11 +70,13 @@ tests:
     today: 2026-13-01
     person: {id: P30, id_card_expiy: 2027-01-19}
     expect: {fires: true}
-)", "typo.tests.yaml", *rules_, &diagnostics);
+)",
+                              "typo.tests.yaml", *rules_, &diagnostics);
   EXPECT_FALSE(cases.has_value());
   std::string text = FormatDiagnostics(diagnostics);
   EXPECT_THAT(text, HasSubstr("typo.tests.yaml:6:12: today: month 13 is not in 1..12"));
-  EXPECT_THAT(text, HasSubstr("typo.tests.yaml:7:23: unknown attribute \"id_card_expiy\" (did you mean \"id_card_expiry\"?)"));
+  EXPECT_THAT(
+      text, HasSubstr("typo.tests.yaml:7:23: unknown attribute \"id_card_expiy\" (did you mean \"id_card_expiry\"?)"));
 }
 
 }  // namespace

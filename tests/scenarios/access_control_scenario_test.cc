@@ -82,9 +82,9 @@ class AccessControlScenarioTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     certs_ = new testing::TempDir();
-    testing::CommandResult made = testing::RunCommand(
-        {"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", certs_->path(),
-         "unlisted.dev.proactive"});
+    testing::CommandResult made =
+        testing::RunCommand({"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", certs_->path(),
+                             "unlisted.dev.proactive"});
     ASSERT_EQ(made.exit_code, 0) << made.output;
     // A second, untrusted CA and a client it signed.
     testing::CommandResult other = testing::RunCommand(
@@ -94,8 +94,9 @@ class AccessControlScenarioTest : public ::testing::Test {
     // token's SHA-256 is written.
     std::string access = certs_->path() + "/access.yaml";
     FILE* f = std::fopen(access.c_str(), "a");
-    std::string line = absl::StrCat("  - {name: token-auditor, token_sha256: ",
-                                    ToHex(Sha256Digest("s3cret-auditor-token")), ", roles: [auditor]}\n");
+    std::string line =
+        absl::StrCat("  - {name: token-auditor, token_sha256: ", ToHex(Sha256Digest("s3cret-auditor-token")),
+                     ", roles: [auditor]}\n");
     std::fputs(line.c_str(), f);
     std::fclose(f);
   }
@@ -151,8 +152,8 @@ TEST_F(AccessControlScenarioTest, EveryRoleAgainstEveryRpc) {
     for (const std::string& method : AllApiMethods()) {
       grpc::Status status = CallWithEmptyRequest(channel, method);
       bool may = MethodRoles().at(method).count(role) > 0;
-      SCOPED_TRACE(absl::StrCat(RoleName(role), " -> ", method, ": ", status.error_code(), " ",
-                                status.error_message()));
+      SCOPED_TRACE(
+          absl::StrCat(RoleName(role), " -> ", method, ": ", status.error_code(), " ", status.error_message()));
       if (may) {
         ++allowed;
         EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);

@@ -50,8 +50,7 @@ v1::PublishRequest LanguageEvent(int index) {
   v1::PersonEvent* e = request.mutable_person();
   e->set_event_id(absl::StrCat("bp-", index, "-", std::string(100, 'e')));
   e->set_person_id(absl::StrCat("BP", index % 50, "-", std::string(100, 'p')));
-  e->set_household_id(
-      absl::StrCat("H", index % 50, "-", std::string(120, 'h')));
+  e->set_household_id(absl::StrCat("H", index % 50, "-", std::string(120, 'h')));
   e->set_source("paris-compte");
   *e->mutable_occurred_at() = At(2026, 1, 1 + index % 28);
   v1::Attribute* a = e->add_set();
@@ -63,34 +62,24 @@ v1::PublishRequest LanguageEvent(int index) {
 // A distinct event per (stream, index), for the test where the store grows.
 v1::PublishRequest DistinctEvent(int stream, int index) {
   v1::PublishRequest request = LanguageEvent(index);
-  request.mutable_person()->set_event_id(
-      absl::StrCat("bd-", stream, "-", index));
-  request.mutable_person()->set_person_id(
-      absl::StrCat("BD", stream, "-", index % 50));
+  request.mutable_person()->set_event_id(absl::StrCat("bd-", stream, "-", index));
+  request.mutable_person()->set_person_id(absl::StrCat("BD", stream, "-", index % 50));
   // One household per person: rules read households, and the cost of an
   // event grows with its household's size.
-  request.mutable_person()->set_household_id(
-      absl::StrCat("HD", stream, "-", index % 50));
+  request.mutable_person()->set_household_id(absl::StrCat("HD", stream, "-", index % 50));
   return request;
 }
 
 // One stream: writes its events as fast as flow control lets it, reads its
 // answers from the start or only once told to, and checks each answer.
-class PushingClient final
-    : public grpc::ClientBidiReactor<v1::PublishRequest, v1::PublishResponse> {
+class PushingClient final : public grpc::ClientBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
   using MakeEvent = std::function<v1::PublishRequest(int index)>;
-  using IsExpected =
-      std::function<bool(const v1::PublishResponse& answer, int index)>;
+  using IsExpected = std::function<bool(const v1::PublishResponse& answer, int index)>;
 
-  PushingClient(v1::Ingestion::Stub* stub, int stream, int events,
-                MakeEvent make, IsExpected expected, bool read_now,
+  PushingClient(v1::Ingestion::Stub* stub, int stream, int events, MakeEvent make, IsExpected expected, bool read_now,
                 std::atomic<int64_t>* written)
-      : stream_(stream),
-        events_(events),
-        make_(std::move(make)),
-        expected_(std::move(expected)),
-        written_(written) {
+      : stream_(stream), events_(events), make_(std::move(make)), expected_(std::move(expected)), written_(written) {
     SetDeadline(&context_, absl::Minutes(5));
     stub->async()->PublishStream(&context_, this);
     request_ = make_(0);
@@ -114,8 +103,7 @@ class PushingClient final
 
   void OnReadDone(bool ok) override {
     if (!ok) return;
-    if (response_.stream_index() != static_cast<uint64_t>(answers_))
-      ++out_of_order_;
+    if (response_.stream_index() != static_cast<uint64_t>(answers_)) ++out_of_order_;
     if (!expected_(response_, answers_)) {
       ++unexpected_;
       last_unexpected_ = response_.DebugString();
@@ -162,14 +150,14 @@ class PushingClient final
 };
 
 // Stubs on `count` connections with these arguments.
-std::vector<std::unique_ptr<v1::Ingestion::Stub>> Stubs(
-    const std::string& address, int count, grpc::ChannelArguments args) {
+std::vector<std::unique_ptr<v1::Ingestion::Stub>> Stubs(const std::string& address, int count,
+                                                        grpc::ChannelArguments args) {
   std::vector<std::unique_ptr<v1::Ingestion::Stub>> stubs;
   for (int c = 0; c < count; ++c) {
     // Distinct arguments: otherwise gRPC shares one connection.
     args.SetInt("proactive.test.channel", c);
-    stubs.push_back(v1::Ingestion::NewStub(grpc::CreateCustomChannel(
-        address, grpc::InsecureChannelCredentials(), args)));
+    stubs.push_back(
+        v1::Ingestion::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
   }
   return stubs;
 }
@@ -178,8 +166,7 @@ std::vector<std::unique_ptr<v1::Ingestion::Stub>> Stubs(
 // flight than the writer's queue holds (80,000 > 65,536), yet every one is
 // ACCEPTED: the in-flight budget makes streams wait instead of the queue
 // refusing.
-TEST(BackpressureScenarioTest,
-     TwoHundredStreamsAtOnceAreAllAcceptedNotRefused) {
+TEST(BackpressureScenarioTest, TwoHundredStreamsAtOnceAreAllAcceptedNotRefused) {
   testing::TempDir dir;
   DaemonProcess daemon(testing::DaemonOptions{dir.path() + "/data"});
   ASSERT_THAT(daemon.Start(), IsOk());
@@ -189,11 +176,8 @@ TEST(BackpressureScenarioTest,
   std::vector<std::unique_ptr<PushingClient>> clients;
   for (int s = 0; s < kStreams; ++s) {
     clients.push_back(std::make_unique<PushingClient>(
-        stubs[s % kChannels].get(), s, kEvents,
-        [s](int i) { return DistinctEvent(s, i); },
-        [](const v1::PublishResponse& answer, int) {
-          return answer.outcome() == v1::PublishResponse::ACCEPTED;
-        },
+        stubs[s % kChannels].get(), s, kEvents, [s](int i) { return DistinctEvent(s, i); },
+        [](const v1::PublishResponse& answer, int) { return answer.outcome() == v1::PublishResponse::ACCEPTED; },
         /*read_now=*/true, &written));
   }
   for (auto& client : clients) client->WaitDone();
@@ -203,8 +187,7 @@ TEST(BackpressureScenarioTest,
   ASSERT_THAT(daemon.Stop(), IsOk());
 }
 
-TEST(BackpressureScenarioTest,
-     TwoHundredStreamsThatDoNotReadKeepTheDaemonsMemoryBounded) {
+TEST(BackpressureScenarioTest, TwoHundredStreamsThatDoNotReadKeepTheDaemonsMemoryBounded) {
   testing::TempDir dir;
   DaemonProcess daemon(testing::DaemonOptions{dir.path() + "/data"});
   ASSERT_THAT(daemon.Start(), IsOk());
@@ -221,13 +204,11 @@ TEST(BackpressureScenarioTest,
     SetDeadline(&context, absl::Seconds(60));
     auto stub = v1::Ingestion::NewStub(ConnectToEngine(daemon.address()));
     auto stream = stub->PublishStream(&context);
-    for (int i = 0; i < kEventsPerStream; ++i)
-      ASSERT_TRUE(stream->Write(LanguageEvent(i)));
+    for (int i = 0; i < kEventsPerStream; ++i) ASSERT_TRUE(stream->Write(LanguageEvent(i)));
     stream->WritesDone();
     v1::PublishResponse response;
     int accepted = 0;
-    while (stream->Read(&response))
-      accepted += response.outcome() == v1::PublishResponse::ACCEPTED;
+    while (stream->Read(&response)) accepted += response.outcome() == v1::PublishResponse::ACCEPTED;
     ASSERT_TRUE(stream->Finish().ok());
     ASSERT_EQ(accepted, kEventsPerStream);
   }
@@ -250,8 +231,7 @@ TEST(BackpressureScenarioTest,
   // control (no write completes for two seconds), watching the daemon's RSS.
   int64_t peak = baseline, last_written = -1;
   absl::Time last_progress = absl::Now();
-  while (written.load() < int64_t{kStreams} * kEventsPerStream &&
-         absl::Now() - last_progress < absl::Seconds(2)) {
+  while (written.load() < int64_t{kStreams} * kEventsPerStream && absl::Now() - last_progress < absl::Seconds(2)) {
     absl::SleepFor(absl::Milliseconds(50));
     peak = std::max(peak, daemon.ResidentBytes());
     if (written.load() != last_written) {
@@ -278,8 +258,7 @@ TEST(BackpressureScenarioTest,
       "daemon RSS: baseline %lld MiB, peak %lld MiB; %lld of %d events written "
       "before "
       "backpressure held the clients\n",
-      static_cast<long long>(baseline / kMiB),
-      static_cast<long long>(peak / kMiB), static_cast<long long>(held_back),
+      static_cast<long long>(baseline / kMiB), static_cast<long long>(peak / kMiB), static_cast<long long>(held_back),
       kStreams * kEventsPerStream);
   // Measured: about 100 MiB (per stream: 512 answers, the answers in
   // transit, a 256 KiB window). With gRPC's default bandwidth-probed windows

@@ -48,10 +48,9 @@ std::string ReadSource(const std::string& path) {
 std::string WriteCatalogueRules(const std::string& dir) {
   const std::string rules = dir + "/rules";
   std::filesystem::create_directories(rules);
-  std::string schema = absl::StrReplaceAll(
-      ReadSource("rules/schema.yaml"),
-      {{"\nattributes:\n",
-        absl::StrCat("\nattributes:\n", testing::kExtraAttributesYaml)}});
+  std::string schema =
+      absl::StrReplaceAll(ReadSource("rules/schema.yaml"),
+                          {{"\nattributes:\n", absl::StrCat("\nattributes:\n", testing::kExtraAttributesYaml)}});
   std::ofstream(rules + "/schema.yaml") << schema;
   std::ofstream(rules + "/city.yaml") << ReadSource("rules/city.yaml");
   return rules;
@@ -67,20 +66,17 @@ class BadInputCatalogueTest : public ::testing::Test {
     // No send limit on this client: oversized messages must reach the daemon.
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(-1);
-    auto channel = grpc::CreateCustomChannel(
-        daemon_->address(), grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(daemon_->address(), grpc::InsecureChannelCredentials(), args);
     ingestion_ = v1::Ingestion::NewStub(channel);
     persons_ = v1::Persons::NewStub(channel);
   }
   void TearDown() override {
     ingestion_.reset();
     persons_.reset();
-    if (daemon_ != nullptr && daemon_->running())
-      EXPECT_THAT(daemon_->Stop(), IsOk());
+    if (daemon_ != nullptr && daemon_->running()) EXPECT_THAT(daemon_->Stop(), IsOk());
   }
 
-  grpc::Status Publish(const v1::PublishRequest& request,
-                       v1::PublishResponse* response) {
+  grpc::Status Publish(const v1::PublishRequest& request, v1::PublishResponse* response) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(30));
     return ingestion_->Publish(&context, request, response);
@@ -88,8 +84,7 @@ class BadInputCatalogueTest : public ::testing::Test {
 
   uint64_t NextSequence() {
     v1::PublishResponse response;
-    grpc::Status status = Publish(
-        BirthEvent(absl::StrCat("probe-", ++probes_), "PROBE"), &response);
+    grpc::Status status = Publish(BirthEvent(absl::StrCat("probe-", ++probes_), "PROBE"), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.log_sequence();
   }
@@ -110,8 +105,7 @@ class BadInputCatalogueTest : public ::testing::Test {
   int probes_ = 0;
 };
 
-TEST_F(BadInputCatalogueTest,
-       EveryRejectedInputClassGetsItsExactErrorAndStoresNothing) {
+TEST_F(BadInputCatalogueTest, EveryRejectedInputClassGetsItsExactErrorAndStoresNothing) {
   const std::vector<BadInputCase> cases = testing::BadInputCases();
   ASSERT_GT(cases.size(), 80u);
 
@@ -128,8 +122,7 @@ TEST_F(BadInputCatalogueTest,
       EXPECT_THAT(status.error_message(), ::testing::HasSubstr(c.message));
     }
     EXPECT_EQ(NextSequence(), before + 1) << "a refused event was logged";
-    if (!c.person_id.empty())
-      EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND);
+    if (!c.person_id.empty()) EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND);
   }
 
   // The same events in one stream (those the transport lets through): each
@@ -141,8 +134,7 @@ TEST_F(BadInputCatalogueTest,
   auto stream = ingestion_->PublishStream(&context);
   std::vector<const BadInputCase*> streamed;
   for (const BadInputCase& c : cases) {
-    if (c.code == grpc::StatusCode::RESOURCE_EXHAUSTED)
-      continue;  // would end the stream
+    if (c.code == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;  // would end the stream
     ASSERT_TRUE(stream->Write(c.request)) << c.name;
     streamed.push_back(&c);
   }
@@ -160,36 +152,29 @@ TEST_F(BadInputCatalogueTest,
     if (c.exact) {
       EXPECT_EQ(answers[i].error().message(), c.message);
       // The message starts with the field it names.
-      EXPECT_EQ(answers[i].error().message().rfind(
-                    answers[i].error().field() + ": ", 0),
-                0u)
+      EXPECT_EQ(answers[i].error().message().rfind(answers[i].error().field() + ": ", 0), 0u)
           << answers[i].error().field();
     }
   }
   EXPECT_EQ(NextSequence(), before + 1);
   for (const BadInputCase& c : cases) {
-    if (!c.person_id.empty())
-      EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND)
-          << c.name;
+    if (!c.person_id.empty()) EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND) << c.name;
   }
 }
 
 // Unauthenticated and unauthorised callers on a mutual-TLS daemon: refused
 // before validation, nothing stored.
-TEST(BadCallerCatalogueTest,
-     UnauthenticatedAndUnauthorisedPublishersStoreNothing) {
+TEST(BadCallerCatalogueTest, UnauthenticatedAndUnauthorisedPublishersStoreNothing) {
   testing::TempDir dir;
-  testing::CommandResult made = testing::RunCommand(
-      {"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh",
-       dir.path() + "/certs", "unlisted.dev.proactive"});
+  testing::CommandResult made =
+      testing::RunCommand({"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", dir.path() + "/certs",
+                           "unlisted.dev.proactive"});
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string c = dir.path() + "/certs";
   testing::DaemonOptions options{dir.path() + "/data"};
   options.insecure = false;
-  options.extra_flags = {"--tls_cert=" + c + "/server.pem",
-                         "--tls_key=" + c + "/server.key",
-                         "--tls_client_ca=" + c + "/ca.pem",
-                         "--access_file=" + c + "/access.yaml"};
+  options.extra_flags = {"--tls_cert=" + c + "/server.pem", "--tls_key=" + c + "/server.key",
+                         "--tls_client_ca=" + c + "/ca.pem", "--access_file=" + c + "/access.yaml"};
   DaemonProcess daemon(options);
   ASSERT_THAT(daemon.Start(), IsOk());
   auto stub_as = [&](const std::string& client, const std::string& token = "") {
@@ -201,22 +186,19 @@ TEST(BadCallerCatalogueTest,
       connection.tls_key_file = c + "/" + client + ".key";
     }
     connection.token = token;
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        connection.Connect();
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = connection.Connect();
     EXPECT_THAT(channel, IsOk());
     return std::make_pair(v1::Ingestion::NewStub(*channel), connection);
   };
-  auto publish =
-      [](std::pair<std::unique_ptr<v1::Ingestion::Stub>, EngineConnection>& as,
-         const v1::PublishRequest& request, v1::PublishResponse* response) {
-        grpc::ClientContext context;
-        as.second.PrepareCall(&context, absl::Seconds(30));
-        return as.first->Publish(&context, request, response);
-      };
+  auto publish = [](std::pair<std::unique_ptr<v1::Ingestion::Stub>, EngineConnection>& as,
+                    const v1::PublishRequest& request, v1::PublishResponse* response) {
+    grpc::ClientContext context;
+    as.second.PrepareCall(&context, absl::Seconds(30));
+    return as.first->Publish(&context, request, response);
+  };
   auto back_office = stub_as("back-office.dev.proactive");
   v1::PublishResponse response;
-  ASSERT_TRUE(
-      publish(back_office, BirthEvent("probe-1", "PROBE"), &response).ok());
+  ASSERT_TRUE(publish(back_office, BirthEvent("probe-1", "PROBE"), &response).ok());
   const uint64_t before = response.log_sequence();
 
   struct Caller {
@@ -225,22 +207,17 @@ TEST(BadCallerCatalogueTest,
     std::string message;
   };
   const std::vector<Caller> callers = {
-      {"no certificate, no token", "", "", grpc::StatusCode::UNAUTHENTICATED,
+      {"no certificate, no token", "", "", grpc::StatusCode::UNAUTHENTICATED, "no known identity"},
+      {"a certificate the access file does not list", "unlisted.dev.proactive", "", grpc::StatusCode::UNAUTHENTICATED,
        "no known identity"},
-      {"a certificate the access file does not list", "unlisted.dev.proactive",
-       "", grpc::StatusCode::UNAUTHENTICATED, "no known identity"},
-      {"a token nobody holds", "", "not-a-token",
-       grpc::StatusCode::UNAUTHENTICATED, "no known identity"},
-      {"a gateway", "gateway.dev.proactive", "",
-       grpc::StatusCode::PERMISSION_DENIED,
+      {"a token nobody holds", "", "not-a-token", grpc::StatusCode::UNAUTHENTICATED, "no known identity"},
+      {"a gateway", "gateway.dev.proactive", "", grpc::StatusCode::PERMISSION_DENIED,
        "\"dev-gateway\" (roles: gateway) may not call "
        "/proactive.v1.Ingestion/Publish"},
-      {"a caseworker", "caseworker.dev.proactive", "",
-       grpc::StatusCode::PERMISSION_DENIED,
+      {"a caseworker", "caseworker.dev.proactive", "", grpc::StatusCode::PERMISSION_DENIED,
        "\"dev-caseworker\" (roles: caseworker) may not call "
        "/proactive.v1.Ingestion/Publish"},
-      {"an auditor", "auditor.dev.proactive", "",
-       grpc::StatusCode::PERMISSION_DENIED,
+      {"an auditor", "auditor.dev.proactive", "", grpc::StatusCode::PERMISSION_DENIED,
        "\"dev-auditor\" (roles: auditor) may not call "
        "/proactive.v1.Ingestion/Publish"},
   };
@@ -260,10 +237,8 @@ TEST(BadCallerCatalogueTest,
     while (stream->Read(&response)) ADD_FAILURE() << "answered";
     EXPECT_EQ(stream->Finish().error_code(), caller.code);
   }
-  ASSERT_TRUE(
-      publish(back_office, BirthEvent("probe-2", "PROBE"), &response).ok());
-  EXPECT_EQ(response.log_sequence(), before + 1)
-      << "a refused caller's event was logged";
+  ASSERT_TRUE(publish(back_office, BirthEvent("probe-2", "PROBE"), &response).ok());
+  EXPECT_EQ(response.log_sequence(), before + 1) << "a refused caller's event was logged";
   back_office.first.reset();
   ASSERT_THAT(daemon.Stop(), IsOk());
 }

@@ -79,8 +79,7 @@ class IngestionScenarioTest : public ::testing::Test {
     EXPECT_EQ(NextSequence(), before + 1) << "a refused event must not be logged";
     if (!request.person().person_id().empty()) {
       v1::Person person;
-      EXPECT_EQ(GetPerson(request.person().person_id(), &person).error_code(),
-                grpc::StatusCode::NOT_FOUND);
+      EXPECT_EQ(GetPerson(request.person().person_id(), &person).error_code(), grpc::StatusCode::NOT_FOUND);
     }
   }
 
@@ -139,8 +138,9 @@ TEST_F(IngestionScenarioTest, DuplicateAndConflictingEventIds) {
 TEST_F(IngestionScenarioTest, EachKindOfBadInputGetsItsExactErrorAndChangesNothing) {
   v1::PublishRequest r = BirthEvent("bad-1", "BAD1");
   r.mutable_person()->mutable_set(0)->set_name("birth_dat");
-  ExpectRefused(r, "set[0].name: unknown attribute \"birth_dat\" (did you mean \"birth_date\"?); "
-                   "attributes are declared in rules/schema.yaml");
+  ExpectRefused(r,
+                "set[0].name: unknown attribute \"birth_dat\" (did you mean \"birth_date\"?); "
+                "attributes are declared in rules/schema.yaml");
 
   r = BirthEvent("bad-2", "BAD2");
   *r.mutable_person()->mutable_set(0)->mutable_value() = StringValue("2023-02-14");
@@ -167,8 +167,8 @@ TEST_F(IngestionScenarioTest, EachKindOfBadInputGetsItsExactErrorAndChangesNothi
   v1::PublishResponse response;
   grpc::Status status = Publish(r, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), ::testing::MatchesRegex(
-                                          "event: [0-9]+ bytes exceed the limit of 65536 bytes per event"));
+  EXPECT_THAT(status.error_message(),
+              ::testing::MatchesRegex("event: [0-9]+ bytes exceed the limit of 65536 bytes per event"));
 
   // Over the transport limit (4 MiB): refused by gRPC before reaching us.
   r = BirthEvent("bad-7", "BAD7");
@@ -201,7 +201,8 @@ TEST_F(IngestionScenarioTest, AStreamGoesOnAfterABadEvent) {
   EXPECT_EQ(responses[2].event_id(), "s-2");
   EXPECT_EQ(responses[2].error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(responses[2].error().field(), "set[0].name");
-  EXPECT_EQ(responses[2].error().message(), "set[0].name: unknown attribute \"nope\"; attributes are declared in rules/schema.yaml");
+  EXPECT_EQ(responses[2].error().message(),
+            "set[0].name: unknown attribute \"nope\"; attributes are declared in rules/schema.yaml");
   EXPECT_EQ(responses[3].outcome(), v1::PublishResponse::ACCEPTED);
   EXPECT_EQ(responses[3].log_sequence(), 3u);
   EXPECT_EQ(responses[4].outcome(), v1::PublishResponse::DUPLICATE);
@@ -226,7 +227,8 @@ TEST_F(IngestionScenarioTest, ProactivectlPublishesAHundredThousandEvents) {
       if (i == 41 || i == 70000) {
         // Two broken lines: a bad date and a JSON syntax error.
         out << absl::StrFormat(
-            R"({"event_id":"b-%d","person_id":"X%d","source":"etat-civil","occurred_at":"2023-01-01T00:00:00Z","set":{"birth_date":"2023-02-30"}})", i, i)
+                   R"({"event_id":"b-%d","person_id":"X%d","source":"etat-civil","occurred_at":"2023-01-01T00:00:00Z","set":{"birth_date":"2023-02-30"}})",
+                   i, i)
             << "\n";
         continue;
       }
@@ -236,9 +238,9 @@ TEST_F(IngestionScenarioTest, ProactivectlPublishesAHundredThousandEvents) {
           << "\n";
     }
   }
-  testing::CommandResult result = testing::RunCommand(
-      {testing::ProactivectlPath(), "publish", "--file", path, "--server", daemon_->address(),
-       "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
+  testing::CommandResult result =
+      testing::RunCommand({testing::ProactivectlPath(), "publish", "--file", path, "--server", daemon_->address(),
+                           "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
   EXPECT_EQ(result.exit_code, 1) << result.output;  // some lines were rejected
   EXPECT_THAT(result.output, HasSubstr("100000 events read, 99998 accepted, 0 duplicates, 2 rejected"));
   EXPECT_THAT(result.output, HasSubstr("line 42: set.birth_date: 2023-02-30 does not exist"));

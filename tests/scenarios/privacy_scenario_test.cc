@@ -59,21 +59,17 @@ class PrivacyScenarioTest : public ::testing::Test {
   }
 
   testing::CommandResult PublishSample() {
-    return Ctl({"publish", "--file",
-                testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
-                "--schema", testing::SourceDir() + "/rules/schema.yaml",
-                "--quiet"});
+    return Ctl({"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
+                testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
   }
 
-  grpc::Status Forget(const std::string& person, const std::string& reference,
-                      v1::ForgetPersonResponse* response) {
+  grpc::Status Forget(const std::string& person, const std::string& reference, v1::ForgetPersonResponse* response) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(30));
     v1::ForgetPersonRequest request;
     request.set_person_id(person);
     request.set_request_reference(reference);
-    return v1::Persons::NewStub(channel_)->ForgetPerson(&context, request,
-                                                        response);
+    return v1::Persons::NewStub(channel_)->ForgetPerson(&context, request, response);
   }
 
   grpc::Status GetPerson(const std::string& person, v1::Person* out) {
@@ -90,8 +86,7 @@ class PrivacyScenarioTest : public ::testing::Test {
     v1::ListDecisionsRequest request;
     request.set_person_id(person);
     v1::ListDecisionsResponse response;
-    grpc::Status status = v1::Decisions::NewStub(channel_)->ListDecisions(
-        &context, request, &response);
+    grpc::Status status = v1::Decisions::NewStub(channel_)->ListDecisions(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.decisions().begin(), response.decisions().end()};
   }
@@ -102,8 +97,7 @@ class PrivacyScenarioTest : public ::testing::Test {
     v1::GetDecisionRequest request;
     request.set_decision_id(id);
     v1::Decision decision;
-    grpc::Status status = v1::Decisions::NewStub(channel_)->GetDecision(
-        &context, request, &decision);
+    grpc::Status status = v1::Decisions::NewStub(channel_)->GetDecision(&context, request, &decision);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return decision;
   }
@@ -156,8 +150,7 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
     v1::LeaseMessagesResponse leased;
     ASSERT_TRUE(gateway->LeaseMessages(&context, lease, &leased).ok());
     bool to_her = false;
-    for (const v1::OutgoingSms& sms : leased.messages())
-      to_her |= sms.to() == kHerPhone;
+    for (const v1::OutgoingSms& sms : leased.messages()) to_her |= sms.to() == kHerPhone;
     EXPECT_TRUE(to_her);
   }
   {
@@ -177,8 +170,7 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
 
   // Refused without a proper request reference: nothing changes.
   v1::ForgetPersonResponse response;
-  grpc::Status refused =
-      Forget(kForgotten, "Mme Martin, 112 rue Oberkampf", &response);
+  grpc::Status refused = Forget(kForgotten, "Mme Martin, 112 rue Oberkampf", &response);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), HasSubstr("request_reference"));
   v1::Person still;
@@ -196,8 +188,7 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
 
   // She is gone; her child's state no longer points to her.
   v1::Person gone;
-  EXPECT_EQ(GetPerson(kForgotten, &gone).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPerson(kForgotten, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
   v1::Person child_state;
   ASSERT_TRUE(GetPerson("P0001", &child_state).ok());
   ASSERT_EQ(child_state.links_size(), 1);
@@ -229,15 +220,13 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   EXPECT_THAT(inbox.output, Not(HasSubstr(kHerReply)));
 
   // Forgetting again: there is nobody to forget.
-  EXPECT_EQ(Forget(kForgotten, "RGPD-2026-0042", &response).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Forget(kForgotten, "RGPD-2026-0042", &response).error_code(), grpc::StatusCode::NOT_FOUND);
   // Her events, sent again by a source that retries, are duplicates: she
   // does not come back.
   testing::CommandResult again = PublishSample();
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_THAT(again.output, HasSubstr("17 duplicates"));
-  EXPECT_EQ(GetPerson(kForgotten, &gone).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetPerson(kForgotten, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
 
   // The audit chain verifies and records the erasure.
   testing::CommandResult verified = Ctl({"audit", "verify"});
@@ -246,27 +235,22 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
 
   // Nothing of her is left in the write-ahead log...
   const std::string wal = WriteAheadLog();
-  EXPECT_FALSE(absl::StrContains(wal, kHerPhone))
-      << "her number is still in the write-ahead log";
-  EXPECT_FALSE(absl::StrContains(wal, kHerReply))
-      << "her reply is still in the write-ahead log";
+  EXPECT_FALSE(absl::StrContains(wal, kHerPhone)) << "her number is still in the write-ahead log";
+  EXPECT_FALSE(absl::StrContains(wal, kHerReply)) << "her reply is still in the write-ahead log";
   ASSERT_THAT(StopDaemon(), IsOk());
 
   // ...nor in any version of any record RocksDB still holds, deleted ones
   // included: her id only survives in keys marked deleted, her data nowhere.
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({.path = dir_.path() + "/data"});
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.path = dir_.path() + "/data"});
   ASSERT_THAT(store.status(), IsOk());
   int versions = 0;
   for (int f = 0; f < kFamilyCount; ++f) {
     const Family family = static_cast<Family>(f);
-    absl::StatusOr<std::vector<Store::KeyVersion>> all =
-        (*store)->AllVersions(family);
+    absl::StatusOr<std::vector<Store::KeyVersion>> all = (*store)->AllVersions(family);
     ASSERT_THAT(all.status(), IsOk());
     for (const Store::KeyVersion& v : *all) {
       ++versions;
-      const std::string where =
-          absl::StrCat(FamilyName(family), " key ", v.key);
+      const std::string where = absl::StrCat(FamilyName(family), " key ", v.key);
       EXPECT_THAT(v.value, Not(HasSubstr(kHerPhone))) << where;
       EXPECT_THAT(v.value, Not(HasSubstr(kHerReply))) << where;
       EXPECT_THAT(v.value, Not(HasSubstr(kForgotten))) << where;
@@ -284,16 +268,14 @@ TEST_F(PrivacyScenarioTest, AnOpenRecourseCaseHoldsTheErasureBack) {
   testing::CommandResult published = PublishSample();
   ASSERT_EQ(published.exit_code, 0) << published.output;
   const std::string referral = Decisions(kForgotten).at(0).decision_id();
-  testing::CommandResult contested = Ctl(
-      {"decisions", "contest", referral, "--reason", "Je touche déjà le RSA"});
+  testing::CommandResult contested = Ctl({"decisions", "contest", referral, "--reason", "Je touche déjà le RSA"});
   ASSERT_EQ(contested.exit_code, 0) << contested.output;
 
   v1::ForgetPersonResponse response;
   grpc::Status held = Forget(kForgotten, "RGPD-2026-0043", &response);
   EXPECT_EQ(held.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(held.error_message(), HasSubstr("person_id: recourse case c-"));
-  EXPECT_THAT(held.error_message(),
-              HasSubstr("is open: a caseworker must resolve it"));
+  EXPECT_THAT(held.error_message(), HasSubstr("is open: a caseworker must resolve it"));
   v1::Person still;
   EXPECT_TRUE(GetPerson(kForgotten, &still).ok());
   EXPECT_FALSE(Decision(referral).has_pseudonymised_at());
@@ -302,11 +284,10 @@ TEST_F(PrivacyScenarioTest, AnOpenRecourseCaseHoldsTheErasureBack) {
   // decided what, on which basis, not her words nor the caseworker's.
   const std::string case_id = absl::StrCat("c-", referral.substr(2));
   ASSERT_EQ(Ctl({"recourse", "claim", case_id}).exit_code, 0);
-  testing::CommandResult resolved =
-      Ctl({"recourse", "resolve", case_id, "--outcome", "upheld", "--reason",
-           "Mme Martin ne perçoit pas le RSA selon la CAF ; l'orientation est "
-           "maintenue.",
-           "--legal_basis", "CASF art. L262-2"});
+  testing::CommandResult resolved = Ctl({"recourse", "resolve", case_id, "--outcome", "upheld", "--reason",
+                                         "Mme Martin ne perçoit pas le RSA selon la CAF ; l'orientation est "
+                                         "maintenue.",
+                                         "--legal_basis", "CASF art. L262-2"});
   ASSERT_EQ(resolved.exit_code, 0) << resolved.output;
   grpc::Status forgotten = Forget(kForgotten, "RGPD-2026-0043", &response);
   ASSERT_TRUE(forgotten.ok()) << forgotten.error_message();
@@ -317,8 +298,7 @@ TEST_F(PrivacyScenarioTest, AnOpenRecourseCaseHoldsTheErasureBack) {
   EXPECT_THAT(shown.output, HasSubstr("CASF art. L262-2"));
   EXPECT_THAT(shown.output, Not(HasSubstr("Je touche déjà le RSA")));
   EXPECT_THAT(shown.output, Not(HasSubstr("Mme Martin")));
-  EXPECT_THAT(Ctl({"decisions", "explain", referral}).output,
-              HasSubstr("Données personnelles effacées le"));
+  EXPECT_THAT(Ctl({"decisions", "explain", referral}).output, HasSubstr("Données personnelles effacées le"));
   ASSERT_THAT(StopDaemon(), IsOk());
 }
 

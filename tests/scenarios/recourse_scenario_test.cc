@@ -69,8 +69,9 @@ class RecourseScenarioTest : public ::testing::Test {
 
 TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded) {
   // The sample population: the Martins' child gets a maternelle offer.
-  testing::CommandResult published = Ctl("desk", {"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
-                                                  "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
+  testing::CommandResult published =
+      Ctl("desk", {"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
+                   testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
   ASSERT_EQ(published.exit_code, 0) << published.output;
   auto decisions = DecisionsStub();
   grpc::ClientContext list_context;
@@ -85,7 +86,8 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
 
   // Contested from the citizen portal, twice: one case.
   for (int i = 0; i < 2; ++i) {
-    testing::CommandResult contested = Ctl("desk", {"decisions", "contest", offer, "--reason", "Nous déménageons à Lyon"});
+    testing::CommandResult contested =
+        Ctl("desk", {"decisions", "contest", offer, "--reason", "Nous déménageons à Lyon"});
     ASSERT_EQ(contested.exit_code, 0) << contested.output;
     EXPECT_THAT(contested.output, HasSubstr(i == 0 ? "opened" : "already contested: nothing changed"));
   }
@@ -100,7 +102,8 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   EXPECT_EQ(answer.exit_code, 1);
   EXPECT_THAT(answer.output, HasSubstr("is in review; it cannot be accepted"));
   // The back office cannot work the queue.
-  EXPECT_THAT(Ctl("desk", {"recourse", "claim", case_id}).output, HasSubstr("may not call /proactive.v1.Recourse/ClaimCase"));
+  EXPECT_THAT(Ctl("desk", {"recourse", "claim", case_id}).output,
+              HasSubstr("may not call /proactive.v1.Recourse/ClaimCase"));
 
   // Alice claims it for one second, and walks away; Bob cannot take it
   // while her claim holds, and can once it expired.
@@ -112,10 +115,11 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   testing::CommandResult bob = Ctl("bob", {"recourse", "claim", case_id});
   ASSERT_EQ(bob.exit_code, 0) << bob.output;
   EXPECT_THAT(bob.output, HasSubstr("claimed by caseworker:bob"));
-  EXPECT_EQ(Ctl("bob", {"recourse", "note", case_id, "--text", "Appel à la famille : déménagement confirmé."}).exit_code, 0);
+  EXPECT_EQ(
+      Ctl("bob", {"recourse", "note", case_id, "--text", "Appel à la famille : déménagement confirmé."}).exit_code, 0);
   // A resolution without a real reason is refused.
-  testing::CommandResult terse = Ctl("bob", {"recourse", "resolve", case_id, "--outcome", "overturned", "--reason", "ok",
-                                             "--legal_basis", "Code de l'éducation, art. L131-5"});
+  testing::CommandResult terse = Ctl("bob", {"recourse", "resolve", case_id, "--outcome", "overturned", "--reason",
+                                             "ok", "--legal_basis", "Code de l'éducation, art. L131-5"});
   EXPECT_EQ(terse.exit_code, 1);
   EXPECT_THAT(terse.output, HasSubstr("a written reason of at least 20 characters is mandatory"));
   const std::string reason = "La famille quitte Paris en août : l'offre n'a plus d'objet.";
@@ -134,15 +138,18 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   EXPECT_EQ(decision.status(), "overturned");
   std::vector<std::string> history;
   for (const auto& h : decision.history()) history.push_back(absl::StrCat(h.status(), " by ", h.actor()));
-  EXPECT_THAT(history, ElementsAre("proposed by engine", "in review by back-office:desk",
-                                   "overturned by caseworker:bob"));
+  EXPECT_THAT(history,
+              ElementsAre("proposed by engine", "in review by back-office:desk", "overturned by caseworker:bob"));
   EXPECT_EQ(decision.history(2).reason(), reason);
   EXPECT_EQ(decision.history(2).legal_basis(), "Code de l'éducation, art. L131-5");
   testing::CommandResult explained = Ctl("desk", {"decisions", "explain", offer});
   ASSERT_EQ(explained.exit_code, 0) << explained.output;
   EXPECT_THAT(explained.output, HasSubstr("réexaminée par un agent"));
-  EXPECT_THAT(explained.output, HasSubstr(absl::StrCat("Réexamen par caseworker:bob le 2026-06-29 : annulée. Motif : ", reason)));
-  EXPECT_THAT(explained.output, HasSubstr("person.birth_date (Date of birth, from the civil registry.) : 2023-03-01 — source etat-civil"));
+  EXPECT_THAT(explained.output,
+              HasSubstr(absl::StrCat("Réexamen par caseworker:bob le 2026-06-29 : annulée. Motif : ", reason)));
+  EXPECT_THAT(
+      explained.output,
+      HasSubstr("person.birth_date (Date of birth, from the civil registry.) : 2023-03-01 — source etat-civil"));
   EXPECT_THAT(explained.output, HasSubstr("Code de l'éducation, art. L131-1"));
   EXPECT_THAT(explained.output, HasSubstr("tribunal administratif de Paris"));
   testing::CommandResult english = Ctl("desk", {"decisions", "explain", offer, "--lang", "en"});
@@ -164,14 +171,18 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
     auto store = Store::Open({dir_.path() + "/data"});
     ASSERT_THAT(store, IsOk());
     uint64_t claimed_by_alice = 0;
-    ASSERT_THAT((*store)->Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
-      std::string v(value);
-      actions.push_back(v.find("case.claim_expired") != std::string::npos ? "case.claim_expired" : "");
-      if (v.find("case.claimed") != std::string::npos && v.find("caseworker:alice") != std::string::npos) {
-        claimed_by_alice = std::stoull(std::string(key));
-      }
-      return true;
-    }), IsOk());
+    ASSERT_THAT(
+        (*store)->Scan(
+            Family::kAudit, "",
+            [&](absl::string_view key, absl::string_view value) {
+              std::string v(value);
+              actions.push_back(v.find("case.claim_expired") != std::string::npos ? "case.claim_expired" : "");
+              if (v.find("case.claimed") != std::string::npos && v.find("caseworker:alice") != std::string::npos) {
+                claimed_by_alice = std::stoull(std::string(key));
+              }
+              return true;
+            }),
+        IsOk());
     ASSERT_GT(claimed_by_alice, 0u);
     EXPECT_THAT(actions, ::testing::Contains("case.claim_expired"));
     std::string key = absl::StrFormat("%020d", claimed_by_alice);

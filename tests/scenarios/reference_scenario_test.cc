@@ -18,8 +18,7 @@ using ::proactive::testing::IsOk;
 
 constexpr char kTable[] = "school_sectors_maternelle";
 
-v1::ReferenceRow Row(const std::string& key, const std::string& school,
-                     int64_t arrondissement) {
+v1::ReferenceRow Row(const std::string& key, const std::string& school, int64_t arrondissement) {
   v1::ReferenceRow row;
   row.set_key(key);
   v1::ReferenceCell* name = row.add_cells();
@@ -34,8 +33,7 @@ v1::ReferenceRow Row(const std::string& key, const std::string& school,
 class ReferenceScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    daemon_ = std::make_unique<DaemonProcess>(
-        testing::DaemonOptions{dir_.path() + "/data"});
+    daemon_ = std::make_unique<DaemonProcess>(testing::DaemonOptions{dir_.path() + "/data"});
     ASSERT_THAT(daemon_->Start(), IsOk());
     stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
   }
@@ -45,10 +43,8 @@ class ReferenceScenarioTest : public ::testing::Test {
       EXPECT_THAT(daemon_->Stop(), IsOk());
     }
   }
-  grpc::Status Replace(const std::string& source,
-                       const std::vector<v1::ReferenceRow>& rows,
-                       v1::ReplaceTableResponse* response,
-                       bool cancel = false) {
+  grpc::Status Replace(const std::string& source, const std::vector<v1::ReferenceRow>& rows,
+                       v1::ReplaceTableResponse* response, bool cancel = false) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     auto writer = stub_->ReplaceTable(&context, response);
@@ -92,22 +88,17 @@ TEST_F(ReferenceScenarioTest, RefusalsNameTheFieldAndChangeNothing) {
   v1::ReferenceRow bad = Row("k2", "B", 11);
   bad.mutable_cells(1)->mutable_value()->set_string_value("onze");
   status = Replace("paris-opendata", {Row("k1", "A", 11), bad}, &response);
-  EXPECT_EQ(
-      status.error_message(),
-      "rows[1].cells[1].value: \"arrondissement\" expects int, got string");
+  EXPECT_EQ(status.error_message(), "rows[1].cells[1].value: \"arrondissement\" expects int, got string");
 
-  status = Replace("paris-opendata", {Row("k1", "A", 11), Row("k1", "B", 12)},
-                   &response);
-  EXPECT_EQ(status.error_message(),
-            "rows[1].key: key \"k1\" already used by rows[0]");
+  status = Replace("paris-opendata", {Row("k1", "A", 11), Row("k1", "B", 12)}, &response);
+  EXPECT_EQ(status.error_message(), "rows[1].key: key \"k1\" already used by rows[0]");
 
   v1::ReferenceRow unknown = Row("k3", "C", 11);
   unknown.mutable_cells(0)->set_column("school");
   status = Replace("paris-opendata", {unknown}, &response);
-  EXPECT_EQ(
-      status.error_message(),
-      "rows[0].cells[0].column: unknown column \"school\" of reference table "
-      "\"school_sectors_maternelle\"");
+  EXPECT_EQ(status.error_message(),
+            "rows[0].cells[0].column: unknown column \"school\" of reference table "
+            "\"school_sectors_maternelle\"");
 
   status = Replace("paris-opendata", {Row("k1", "A", 11)}, &response,
                    /*cancel=*/true);
@@ -118,15 +109,11 @@ TEST_F(ReferenceScenarioTest, RefusalsNameTheFieldAndChangeNothing) {
 
 TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
   v1::ReplaceTableResponse response;
-  ASSERT_TRUE(Replace("paris-opendata",
-                      {Row("k2", "B", 12), Row("k1", "A", 11)}, &response)
-                  .ok());
+  ASSERT_TRUE(Replace("paris-opendata", {Row("k2", "B", 12), Row("k1", "A", 11)}, &response).ok());
   EXPECT_EQ(response.version(), 1u);
   EXPECT_EQ(response.rows(), 2u);
   EXPECT_FALSE(response.unchanged());
-  ASSERT_TRUE(Replace("paris-opendata",
-                      {Row("k1", "A", 11), Row("k2", "B", 12)}, &response)
-                  .ok());
+  ASSERT_TRUE(Replace("paris-opendata", {Row("k1", "A", 11), Row("k2", "B", 12)}, &response).ok());
   EXPECT_TRUE(response.unchanged()) << "same rows in another order";
   EXPECT_EQ(response.version(), 1u);
 

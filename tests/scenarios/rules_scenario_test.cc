@@ -119,9 +119,10 @@ class RulesScenarioTest : public ::testing::Test {
   }
 
   std::string Heatwave(const std::string& event_id, const std::string& level, const std::string& episode) {
-    return absl::StrCat(R"({"event_id":")", event_id,
-                        R"(","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":")",
-                        level, R"(","episode_id":")", episode, R"("}})");
+    return absl::StrCat(
+        R"({"event_id":")", event_id,
+        R"(","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":")",
+        level, R"(","episode_id":")", episode, R"("}})");
   }
 
   testing::TempDir dir_;
@@ -215,13 +216,12 @@ TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
   std::string original = *ReadTextFile(heatwave);
   const std::vector<std::pair<std::string, std::string>> breakages = {
       {"age(person.birth_date, today) >= 65", "age(person.birth_date, today) >= \"65\""},  // type error
-      {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"},           // unknown attribute
-      {"    once_per: broadcast.episode_id\n", "    once_per: [broadcast\n"},             // YAML error
+      {"has(person.lives_alone) && person.lives_alone", "person.lives_alon"},              // unknown attribute
+      {"    once_per: broadcast.episode_id\n", "    once_per: [broadcast\n"},              // YAML error
   };
   const std::vector<std::string> expected = {
       "heatwave.yaml:45:37: when: no matching overload for '>=' applied to (int, string)",
-      "heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)",
-      "YAML syntax error"};
+      "heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)", "YAML syntax error"};
   for (size_t i = 0; i < breakages.size(); ++i) {
     std::ofstream(heatwave, std::ios::trunc) << absl::StrReplaceAll(original, {breakages[i]});
     grpc::ClientContext context;
@@ -230,7 +230,8 @@ TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
     grpc::Status status = admin_->ReloadRules(&context, v1::ReloadRulesRequest(), &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << i;
     EXPECT_THAT(status.error_message(), HasSubstr(expected[i]));
-    EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("the running rule set ", before.rule_set_version().substr(0, 12), " stays")));
+    EXPECT_THAT(status.error_message(),
+                HasSubstr(absl::StrCat("the running rule set ", before.rule_set_version().substr(0, 12), " stays")));
   }
   // SIGHUP with the broken pack: refused too, logged, still serving.
   daemon_->Signal(SIGHUP);
@@ -245,7 +246,8 @@ TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
   EXPECT_EQ(Publish(SampleLines()).first, 17);
   EXPECT_THAT(DecisionsOf("P0001"), ElementsAre(Pair("maternelle.first-enrolment-offer", 1)));
   // Repaired, the reload goes through.
-  std::ofstream(heatwave, std::ios::trunc) << absl::StrReplaceAll(original, {{"in [\"orange\", \"red\"]", "in [\"red\"]"}});
+  std::ofstream(heatwave, std::ios::trunc)
+      << absl::StrReplaceAll(original, {{"in [\"orange\", \"red\"]", "in [\"red\"]"}});
   grpc::ClientContext context;
   SetDeadline(&context, absl::Seconds(10));
   v1::ReloadRulesResponse reloaded;
@@ -282,8 +284,14 @@ TEST_F(RulesScenarioTest, SimulateShowsWhoANewVersionWouldContactWithoutActing) 
        "2026-03-01", "--broadcast", "weather.heatwave:75:level=red,episode_id=sim", "--server", daemon_->address()});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("persons, against "));
-  EXPECT_THAT(result.output, ::testing::ContainsRegex("non-take-up.rsa-outreach +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly [1-9][0-9]*, no longer 0"));
-  EXPECT_THAT(result.output, ::testing::ContainsRegex("heatwave.check-in.isolated-elderly +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly 0, no longer 0"));
+  EXPECT_THAT(
+      result.output,
+      ::testing::ContainsRegex(
+          "non-take-up.rsa-outreach +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly [1-9][0-9]*, no longer 0"));
+  EXPECT_THAT(
+      result.output,
+      ::testing::ContainsRegex(
+          "heatwave.check-in.isolated-elderly +selects +[1-9][0-9]*, cannot decide +[0-9]+, newly 0, no longer 0"));
   EXPECT_THAT(result.output, HasSubstr("by arrondissement:"));
   // Nothing was acted on: a household the candidate newly selects has no
   // decision of that rule.

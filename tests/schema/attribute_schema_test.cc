@@ -108,8 +108,7 @@ TEST(AttributeSchemaTest, ReferenceTableMistakes) {
       "    sources: [x]\n"
       "    rows: 3\n";
   std::vector<Diagnostic> diagnostics;
-  EXPECT_THAT(AttributeSchema::Parse(yaml, "schema.yaml", &diagnostics),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(AttributeSchema::Parse(yaml, "schema.yaml", &diagnostics), StatusIs(absl::StatusCode::kInvalidArgument));
   std::string text = FormatDiagnostics(diagnostics);
   EXPECT_THAT(text, HasSubstr("schema.yaml:6:10: key \"address\" is not a column of reference table \"sectors\""));
   EXPECT_THAT(text, HasSubstr("schema.yaml:11:10: key column \"n\" must be a string, not int"));

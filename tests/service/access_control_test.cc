@@ -32,10 +32,11 @@ TEST(AccessPolicyTest, RefusesPlainTokensUnknownRolesAndUnidentifiablePrincipals
               StatusIs(absl::StatusCode::kInvalidArgument, "access.yaml has 3 mistakes"));
   std::vector<std::string> messages;
   for (const Diagnostic& d : diagnostics) messages.push_back(absl::StrCat(d.line, ": ", d.message));
-  EXPECT_THAT(messages, ElementsAre(
-      "2: token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself",
-      "3: unknown role \"admin\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
-      "4: principal \"c\" needs certificate_names or token_sha256 to be recognised"));
+  EXPECT_THAT(
+      messages,
+      ElementsAre("2: token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself",
+                  "3: unknown role \"admin\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
+                  "4: principal \"c\" needs certificate_names or token_sha256 to be recognised"));
 }
 
 TEST(AccessPolicyTest, RoleNamesRoundTrip) {

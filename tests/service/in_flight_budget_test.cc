@@ -19,16 +19,14 @@ TEST(InFlightBudgetTest, RoomUntilTheCapacityIsCharged) {
   EXPECT_FALSE(budget.HasRoomOrWait(waiter));
 }
 
-TEST(InFlightBudgetTest,
-     AWaiterIsResumedOnceWhenReleasesBringItUnderTheCapacity) {
+TEST(InFlightBudgetTest, AWaiterIsResumedOnceWhenReleasesBringItUnderTheCapacity) {
   InFlightBudget budget(100);
   int resumed = 0;
   auto waiter = std::make_shared<BudgetWaiter>([&] { ++resumed; });
   budget.Charge(150);
   EXPECT_FALSE(budget.HasRoomOrWait(waiter));
-  EXPECT_FALSE(
-      budget.HasRoomOrWait(waiter));  // queued once, however often it asks
-  budget.Release(40);                 // 110: still spent
+  EXPECT_FALSE(budget.HasRoomOrWait(waiter));  // queued once, however often it asks
+  budget.Release(40);                          // 110: still spent
   EXPECT_EQ(resumed, 0);
   budget.Release(40);  // 70
   EXPECT_EQ(resumed, 1);

@@ -43,8 +43,7 @@ void ExpectRoundTrip(const Record& record) {
   EXPECT_EQ(EncodeRecord(record), bytes) << "encoding must be deterministic";
   absl::StatusOr<Record> back = DecodeRecord<Record>(bytes, "test record");
   ASSERT_THAT(back, IsOk());
-  EXPECT_TRUE(MessageDifferencer::Equals(*back, record))
-      << back->DebugString() << "\nvs\n" << record.DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(*back, record)) << back->DebugString() << "\nvs\n" << record.DebugString();
 }
 
 TEST(CodecTest, PersonStateRoundTrips) {

@@ -10,8 +10,7 @@ namespace {
 
 using ::proactive::testing::IsOk;
 
-storage::v1::ReferenceRowRecord Row(const std::string& key,
-                                    const std::string& school) {
+storage::v1::ReferenceRowRecord Row(const std::string& key, const std::string& school) {
   storage::v1::ReferenceRowRecord row;
   row.set_key(key);
   storage::v1::NamedValue* column = row.add_columns();
@@ -20,8 +19,7 @@ storage::v1::ReferenceRowRecord Row(const std::string& key,
   return row;
 }
 
-storage::v1::ReferenceTableRecord Table(uint64_t version,
-                                        const std::string& fingerprint) {
+storage::v1::ReferenceTableRecord Table(uint64_t version, const std::string& fingerprint) {
   storage::v1::ReferenceTableRecord record;
   record.set_table("sectors");
   record.set_version(version);
@@ -33,39 +31,26 @@ storage::v1::ReferenceTableRecord Table(uint64_t version,
 TEST(ReferenceRecordsTest, ReplaceIsWholeAndSurvivesReopen) {
   testing::TempDir dir;
   {
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({dir.path() + "/data"});
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir.path() + "/data"});
     ASSERT_THAT(store, IsOk());
-    std::vector<storage::v1::ReferenceRowRecord> rows = {Row("a", "A"),
-                                                         Row("b", "B")};
-    ASSERT_THAT(
-        ReplaceReferenceTable(store->get(),
-                              Table(1, ReferenceRowsFingerprint(rows)), rows),
-        IsOk());
+    std::vector<storage::v1::ReferenceRowRecord> rows = {Row("a", "A"), Row("b", "B")};
+    ASSERT_THAT(ReplaceReferenceTable(store->get(), Table(1, ReferenceRowsFingerprint(rows)), rows), IsOk());
     // A prefix-sharing table is not touched by replacements of "sectors".
     storage::v1::ReferenceTableRecord other = Table(1, "");
     other.set_table("sectors2");
-    ASSERT_THAT(ReplaceReferenceTable(store->get(), other, {Row("z", "Z")}),
-                IsOk());
-    std::vector<storage::v1::ReferenceRowRecord> next = {Row("b", "B2"),
-                                                         Row("c", "C")};
-    ASSERT_THAT(
-        ReplaceReferenceTable(store->get(),
-                              Table(2, ReferenceRowsFingerprint(next)), next),
-        IsOk());
+    ASSERT_THAT(ReplaceReferenceTable(store->get(), other, {Row("z", "Z")}), IsOk());
+    std::vector<storage::v1::ReferenceRowRecord> next = {Row("b", "B2"), Row("c", "C")};
+    ASSERT_THAT(ReplaceReferenceTable(store->get(), Table(2, ReferenceRowsFingerprint(next)), next), IsOk());
     ASSERT_THAT((*store)->Close(), IsOk());
   }
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({dir.path() + "/data"});
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir.path() + "/data"});
   ASSERT_THAT(store, IsOk());
-  absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> table =
-      ReadReferenceTable(**store, "sectors");
+  absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> table = ReadReferenceTable(**store, "sectors");
   ASSERT_THAT(table, IsOk());
   ASSERT_TRUE(table->has_value());
   EXPECT_EQ((*table)->version(), 2u);
   EXPECT_EQ((*table)->row_count(), 2u);
-  absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> row =
-      ReadReferenceRow(**store, "sectors", "a");
+  absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> row = ReadReferenceRow(**store, "sectors", "a");
   ASSERT_THAT(row, IsOk());
   EXPECT_FALSE(row->has_value()) << "rows of the old version are gone";
   row = ReadReferenceRow(**store, "sectors", "b");

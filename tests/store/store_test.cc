@@ -102,8 +102,7 @@ TEST_F(StoreTest, CorruptRecordIsDataLoss) {
   WriteBatch batch(*store);
   batch.Put(Family::kPersons, "P1", "\xFF\xFF not a record");
   ASSERT_THAT(store->Write(&batch, true), IsOk());
-  EXPECT_THAT(ReadPersonState(*store, "P1"),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
+  EXPECT_THAT(ReadPersonState(*store, "P1"), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
 }
 
 TEST_F(StoreTest, ClosedStoreRefusesCalls) {

@@ -35,16 +35,15 @@ TEST(SyntheticPopulationTest, EveryEventPassesTheSchemaAndIdsAreUnique) {
   absl::Time now = absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone());
   std::set<std::string> ids;
   int64_t invalid = 0, guardian_links = 0;
-  SyntheticPopulationStats stats =
-      GenerateSyntheticPopulation(options, [&](const v1::PublishRequest& event) {
-        absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(event, schema, {}, now);
-        if (!validated.ok()) {
-          ADD_FAILURE() << validated.status() << "\n" << EventToJson(event);
-          ++invalid;
-        }
-        EXPECT_TRUE(ids.insert(event.person().event_id()).second) << event.person().event_id();
-        guardian_links += event.person().links_added_size();
-      });
+  SyntheticPopulationStats stats = GenerateSyntheticPopulation(options, [&](const v1::PublishRequest& event) {
+    absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(event, schema, {}, now);
+    if (!validated.ok()) {
+      ADD_FAILURE() << validated.status() << "\n" << EventToJson(event);
+      ++invalid;
+    }
+    EXPECT_TRUE(ids.insert(event.person().event_id()).second) << event.person().event_id();
+    guardian_links += event.person().links_added_size();
+  });
   EXPECT_EQ(invalid, 0);
   EXPECT_EQ(static_cast<int64_t>(ids.size()), stats.events);
   EXPECT_GE(stats.persons, 5000);

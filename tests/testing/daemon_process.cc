@@ -25,9 +25,7 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-std::string Tail(const std::string& text, size_t n) {
-  return text.size() <= n ? text : text.substr(text.size() - n);
-}
+std::string Tail(const std::string& text, size_t n) { return text.size() <= n ? text : text.substr(text.size() - n); }
 
 std::vector<char*> ToArgv(std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -55,10 +53,8 @@ DaemonProcess::~DaemonProcess() {
 absl::Status DaemonProcess::Start(absl::Duration timeout) {
   if (running()) return absl::FailedPreconditionError("already running");
   std::remove(ready_file_.c_str());
-  std::vector<std::string> args = {ProactivedPath(),
-                                   "--data_dir=" + options_.data_dir,
-                                   "--rules_dir=" + options_.rules_dir,
-                                   "--listen=127.0.0.1:0",
+  std::vector<std::string> args = {ProactivedPath(), "--data_dir=" + options_.data_dir,
+                                   "--rules_dir=" + options_.rules_dir, "--listen=127.0.0.1:0",
                                    "--ready_file=" + ready_file_};
   if (options_.insecure) args.push_back("--insecure");
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
@@ -87,14 +83,12 @@ absl::Status DaemonProcess::Start(absl::Duration timeout) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return absl::FailedPreconditionError(
-          absl::StrCat("proactived exited during start (status ", status, "):\n",
-                       Tail(ReadLog(), 2000)));
+          absl::StrCat("proactived exited during start (status ", status, "):\n", Tail(ReadLog(), 2000)));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
   Kill();
-  return absl::DeadlineExceededError(
-      absl::StrCat("proactived did not become ready:\n", Tail(ReadLog(), 2000)));
+  return absl::DeadlineExceededError(absl::StrCat("proactived did not become ready:\n", Tail(ReadLog(), 2000)));
 }
 
 absl::Status DaemonProcess::Stop(absl::Duration timeout) {

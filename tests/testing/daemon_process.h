@@ -22,10 +22,10 @@
 namespace proactive::testing {
 
 struct DaemonOptions {
-  std::string data_dir;                 // required
-  std::string rules_dir;                // default: the source tree's rules/
-  std::string log_file;                 // default: data_dir + ".log"
-  std::vector<std::string> extra_flags; // e.g. "--durability=async"
+  std::string data_dir;                  // required
+  std::string rules_dir;                 // default: the source tree's rules/
+  std::string log_file;                  // default: data_dir + ".log"
+  std::vector<std::string> extra_flags;  // e.g. "--durability=async"
   // Plaintext and every caller has every role (--insecure); tests of access
   // control set it to false and pass TLS flags.
   bool insecure = true;
