@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "engine/common/utf8.h"  // AppendUtf8
 
 namespace proactive::lang {
 
@@ -29,9 +30,6 @@ struct LiteralError {
 // escape and keeps going.
 void DecodeLiteralBody(absl::string_view body, int32_t body_offset, bool raw, bool bytes, std::string* out,
                        std::vector<LiteralError>* errors);
-
-// Appends the UTF-8 encoding of `code_point`. REQUIRES: a valid scalar value.
-void AppendUtf8(uint32_t code_point, std::string* out);
 
 // A double-quoted CEL string literal for `value` (valid UTF-8).
 std::string QuoteString(absl::string_view value);

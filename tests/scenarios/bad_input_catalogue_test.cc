@@ -73,7 +73,9 @@ class BadInputCatalogueTest : public ::testing::Test {
   void TearDown() override {
     ingestion_.reset();
     persons_.reset();
-    if (daemon_ != nullptr && daemon_->running()) EXPECT_THAT(daemon_->Stop(), IsOk());
+    if (daemon_ != nullptr && daemon_->running()) {
+      EXPECT_THAT(daemon_->Stop(), IsOk());
+    }
   }
 
   grpc::Status Publish(const v1::PublishRequest& request, v1::PublishResponse* response) {
@@ -122,7 +124,9 @@ TEST_F(BadInputCatalogueTest, EveryRejectedInputClassGetsItsExactErrorAndStoresN
       EXPECT_THAT(status.error_message(), ::testing::HasSubstr(c.message));
     }
     EXPECT_EQ(NextSequence(), before + 1) << "a refused event was logged";
-    if (!c.person_id.empty()) EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND);
+    if (!c.person_id.empty()) {
+      EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND);
+    }
   }
 
   // The same events in one stream (those the transport lets through): each
@@ -158,7 +162,9 @@ TEST_F(BadInputCatalogueTest, EveryRejectedInputClassGetsItsExactErrorAndStoresN
   }
   EXPECT_EQ(NextSequence(), before + 1);
   for (const BadInputCase& c : cases) {
-    if (!c.person_id.empty()) EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND) << c.name;
+    if (!c.person_id.empty()) {
+      EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND) << c.name;
+    }
   }
 }
 
