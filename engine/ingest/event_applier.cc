@@ -1,6 +1,9 @@
 #include "engine/ingest/event_applier.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,6 +12,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/ingest/decision_maker.h"
+#include "engine/ingest/population_filter.h"
 #include "engine/notify/outbox.h"
 #include "engine/store/codec.h"
 #include "engine/store/records.h"
@@ -53,11 +57,11 @@ absl::Status IndexPersonEventsOnce(Store* store) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store, const Swappable<RuleSet>* rules,
-                                                                   Clock* clock) {
+                                                                   Clock* clock, EventApplierOptions options) {
   ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
   RETURN_IF_ERROR(IndexPersonEventsOnce(store));
   ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(store));
-  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, last, std::move(audit)));
+  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, options, last, std::move(audit)));
   absl::Status decode_error;
   RETURN_IF_ERROR(store->Scan(Family::kMeta, kSweepPrefix, [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::SweepJob> job = DecodeRecord<storage::v1::SweepJob>(value, key);
@@ -267,16 +271,159 @@ absl::StatusOr<TickResult> EventApplier::Tick(absl::CivilDay day) {
   return result;
 }
 
+namespace {
+
+bool HasAttributeTerm(const CompiledRule& rule) {
+  for (const FilterTerm& term : rule.filter_terms) {
+    if (!term.attribute.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// The persons of the projection the sweep in progress has still to
+// evaluate, in person id order.
+struct EventApplier::SweepPlan {
+  uint64_t sweep_id = 0;
+  const RuleSet* rules = nullptr;
+  const PopulationProjection* projection = nullptr;
+  std::unique_ptr<PopulationFilter> filter;
+  std::vector<uint32_t> candidates;  // rows
+  size_t next = 0;
+  std::set<std::string> late;  // persons written since, who may now fire
+  int persons_to_report = 0;
+};
+
+EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
+                           uint64_t last_sequence, std::unique_ptr<AuditLog> audit)
+    : store_(store),
+      rules_(rules),
+      clock_(clock),
+      options_(options),
+      last_sequence_(last_sequence),
+      audit_(std::move(audit)),
+      commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
+      gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)),
+      eraser_(std::make_unique<PersonEraser>(store, audit_.get(), commands_.get(), rules)) {}
+
+EventApplier::~EventApplier() = default;
+
+PopulationProjection* EventApplier::ProjectionFor(const RuleSet* rules) {
+  if (!options_.sweep_projection || rules == nullptr) return nullptr;
+  if (rules != projection_rules_ || (projection_ != nullptr && projection_->broken())) {
+    std::vector<PopulationProjection::Column> columns = SweepColumns(*rules);
+    if (projection_ == nullptr || projection_->broken() || projection_->columns() != columns) {
+      plan_.reset();
+      projection_.reset();  // detaches its observer before the next attaches
+      if (!columns.empty()) projection_ = std::make_unique<PopulationProjection>(store_, std::move(columns));
+    }
+    projection_rules_ = rules;
+  }
+  return projection_.get();
+}
+
+bool EventApplier::ProjectionLoading() {
+  std::shared_ptr<const RuleSet> rules = current_rules();
+  PopulationProjection* projection = ProjectionFor(rules.get());
+  return projection != nullptr && !projection->loaded();
+}
+
+absl::Status EventApplier::LoadProjectionStep() {
+  std::shared_ptr<const RuleSet> rules = current_rules();
+  PopulationProjection* projection = ProjectionFor(rules.get());
+  if (projection == nullptr) return absl::OkStatus();
+  return projection->LoadStep(options_.projection_load_step).status();
+}
+
+absl::Status EventApplier::ConsiderSweepRules(const std::vector<const CompiledRule*>& candidates,
+                                              const std::string& person, StorePersonSource* source,
+                                              const EvaluationContext& evaluation, DecisionMaker* maker,
+                                              WriteBatch* batch) {
+  if (candidates.empty()) return absl::OkStatus();
+  // Rules of one environment (a topic's, or the daily ones) share the
+  // person's graph, built with what any of them reads.
+  bool shared_env = true;
+  GraphNeeds needs{false, false};
+  for (const CompiledRule* rule : candidates) {
+    shared_env = shared_env && rule->env == candidates.front()->env;
+    needs.links = needs.links || rule->reads_links;
+    needs.household = needs.household || rule->reads_household;
+  }
+  if (!shared_env) {
+    for (const CompiledRule* rule : candidates) {
+      RETURN_IF_ERROR(maker->Consider(*rule, person, source, evaluation, batch));
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
+      PersonGraph::Build(person, *candidates.front()->env, source, needs);
+  if (absl::IsNotFound(graph.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(graph.status());
+  for (const CompiledRule* rule : candidates) {
+    RETURN_IF_ERROR(maker->ConsiderGraph(*rule, **graph, source, evaluation, batch));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
+                                                             const DecisionMaker& maker, int persons, bool finished,
+                                                             const std::string& cursor, WriteBatch* batch) {
+  SweepProgress progress;
+  progress.sweep_id = job.id();
+  progress.persons = persons;
+  progress.decisions = maker.decisions_made();
+  progress.finished = finished;
+  if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(rules, batch));
+  job.set_persons_evaluated(job.persons_evaluated() + persons);
+  job.set_decisions_made(job.decisions_made() + maker.decisions_made());
+  if (finished) {
+    batch->Delete(Family::kMeta, SweepKey(job.id()));
+  } else {
+    job.set_cursor(cursor);
+    batch->Put(Family::kMeta, SweepKey(job.id()), EncodeRecord(job));
+  }
+  RETURN_IF_ERROR(store_->Write(batch, /*sync=*/false));
+  if (finished) {
+    sweeps_.pop_front();
+  } else {
+    sweeps_.front() = std::move(job);
+  }
+  return progress;
+}
+
 absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   SweepProgress progress;
   if (sweeps_.empty()) return progress;
   storage::v1::SweepJob job = sweeps_.front();
   progress.sweep_id = job.id();
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  std::vector<const CompiledRule*> candidates;
-  if (rules != nullptr) {
-    candidates = job.kind() == storage::v1::SweepJob::BROADCAST ? rules->BroadcastRules(job.broadcast().topic())
-                                                                : rules->DailyRules();
+  WriteBatch batch(*store_);
+  if (rules == nullptr) {
+    batch.Delete(Family::kMeta, SweepKey(job.id()));
+    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+    sweeps_.pop_front();
+    progress.finished = true;
+    return progress;
+  }
+  const std::vector<const CompiledRule*> candidates = job.kind() == storage::v1::SweepJob::BROADCAST
+                                                          ? rules->BroadcastRules(job.broadcast().topic())
+                                                          : rules->DailyRules();
+  const absl::CivilDay day = DayFromEpochDays(job.day_days());
+  // The projection serves when every rule that may fire has a term it can
+  // test; otherwise it would rule nobody out.
+  if (PopulationProjection* projection = ProjectionFor(rules.get())) {
+    bool every_rule_tested = true;
+    for (const CompiledRule* rule : candidates) {
+      if (rule->EffectiveOn(day) && !HasAttributeTerm(*rule)) every_rule_tested = false;
+    }
+    if (every_rule_tested) {
+      if (!projection->loaded()) {
+        RETURN_IF_ERROR(projection->LoadStep(options_.projection_load_step).status());
+        return progress;  // nothing evaluated yet; the next call goes on
+      }
+      return SweepProjected(std::move(job), *rules, candidates, projection, max_persons);
+    }
   }
   // The scan reads the states the rules need: the source keeps them rather
   // than reading each again.
@@ -296,58 +443,71 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
     return static_cast<int>(persons.size()) < max_persons;
   }));
   RETURN_IF_ERROR(decode_error);
-  WriteBatch batch(*store_);
-  const absl::CivilDay day = DayFromEpochDays(job.day_days());
-  if (rules == nullptr) {
-    batch.Delete(Family::kMeta, SweepKey(job.id()));
-    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-    sweeps_.pop_front();
-    progress.finished = true;
-    return progress;
-  }
   DecisionMaker maker(*rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
-  // Rules of one environment (a topic's, or the daily ones) share each
-  // person's graph, built with what any of them reads.
-  bool shared_env = true;
-  GraphNeeds needs{false, false};
-  for (const CompiledRule* rule : candidates) {
-    shared_env = shared_env && rule->env == candidates.front()->env;
-    needs.links = needs.links || rule->reads_links;
-    needs.household = needs.household || rule->reads_household;
-  }
   for (const std::string& person : persons) {
-    if (!shared_env || candidates.empty()) {
-      for (const CompiledRule* rule : candidates) {
-        RETURN_IF_ERROR(maker.Consider(*rule, person, &source, evaluation, &batch));
-      }
-      continue;
-    }
-    absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
-        PersonGraph::Build(person, *candidates.front()->env, &source, needs);
-    if (absl::IsNotFound(graph.status())) continue;
-    RETURN_IF_ERROR(graph.status());
-    for (const CompiledRule* rule : candidates) {
-      RETURN_IF_ERROR(maker.ConsiderGraph(*rule, **graph, &source, evaluation, &batch));
+    RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
+  }
+  const bool finished = static_cast<int>(persons.size()) < max_persons;
+  return FinishSweepChunk(std::move(job), *rules, maker, static_cast<int>(persons.size()), finished,
+                          persons.empty() ? std::string() : persons.back(), &batch);
+}
+
+absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob job, const RuleSet& rules,
+                                                           const std::vector<const CompiledRule*>& candidates,
+                                                           PopulationProjection* projection, int max_persons) {
+  const absl::CivilDay day = DayFromEpochDays(job.day_days());
+  const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
+  const std::string& cursor = job.cursor();
+  if (plan_ == nullptr || plan_->sweep_id != job.id() || plan_->rules != &rules || plan_->projection != projection) {
+    auto plan = std::make_unique<SweepPlan>();
+    plan->sweep_id = job.id();
+    plan->rules = &rules;
+    plan->projection = projection;
+    plan->filter = std::make_unique<PopulationFilter>(*projection, candidates, evaluation);
+    plan->candidates = plan->filter->Candidates(cursor, &plan->persons_to_report);
+    projection->TrackChanges(true);
+    plan_ = std::move(plan);
+  }
+  SweepPlan& plan = *plan_;
+  // Persons written since the plan (events between chunks) may fire now.
+  plan.filter->TestNewValues(evaluation);
+  for (uint32_t row : projection->TakeChangedRows()) {
+    if (projection->live(row) && (cursor.empty() || projection->person_id(row) > cursor) && plan.filter->Passes(row)) {
+      plan.late.emplace(projection->person_id(row));
     }
   }
-  progress.persons = static_cast<int>(persons.size());
-  progress.decisions = maker.decisions_made();
-  if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(*rules, &batch));
-  job.set_persons_evaluated(job.persons_evaluated() + persons.size());
-  job.set_decisions_made(job.decisions_made() + maker.decisions_made());
-  progress.finished = static_cast<int>(persons.size()) < max_persons;
-  if (progress.finished) {
-    batch.Delete(Family::kMeta, SweepKey(job.id()));
-  } else {
-    job.set_cursor(persons.back());
-    batch.Put(Family::kMeta, SweepKey(job.id()), EncodeRecord(job));
+  // The next persons by id, from the plan and from the late ones.
+  std::vector<std::string> persons;
+  while (static_cast<int>(persons.size()) < max_persons) {
+    while (plan.next < plan.candidates.size() && !projection->live(plan.candidates[plan.next])) ++plan.next;
+    const bool has_planned = plan.next < plan.candidates.size();
+    if (!has_planned && plan.late.empty()) break;
+    absl::string_view planned = has_planned ? projection->person_id(plan.candidates[plan.next]) : "";
+    if (!plan.late.empty() && (!has_planned || *plan.late.begin() <= planned)) {
+      if (has_planned && *plan.late.begin() == planned) ++plan.next;
+      persons.push_back(*plan.late.begin());
+      plan.late.erase(plan.late.begin());
+    } else {
+      persons.emplace_back(planned);
+      ++plan.next;
+    }
   }
-  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-  if (progress.finished) {
-    sweeps_.pop_front();
-  } else {
-    sweeps_.front() = std::move(job);
+  StorePersonSource source(store_);
+  DecisionMaker maker(rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
+  WriteBatch batch(*store_);
+  for (const std::string& person : persons) {
+    RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
+  }
+  const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
+  const int reported = std::exchange(plan.persons_to_report, 0);
+  const std::string next_cursor = persons.empty() ? cursor : persons.back();
+  absl::StatusOr<SweepProgress> progress =
+      FinishSweepChunk(std::move(job), rules, maker, reported, finished, next_cursor, &batch);
+  if (!progress.ok() || finished) {
+    // A failed write leaves the job as it was: plan again from its cursor.
+    plan_.reset();
+    projection->TrackChanges(false);
   }
   return progress;
 }

@@ -28,10 +28,12 @@
 #include "engine/common/clock.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/decision_commands.h"
+#include "engine/ingest/decision_maker.h"
 #include "engine/ingest/erasure.h"
 #include "engine/ingest/event_validator.h"
 #include "engine/ingest/gateway_commands.h"
 #include "engine/ingest/person_merge.h"
+#include "engine/ingest/population_projection.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 
@@ -56,12 +58,23 @@ struct SweepProgress {
   bool finished = false;
 };
 
+struct EventApplierOptions {
+  // Sweeps first rule out, in the in-memory projection of the population,
+  // the persons a rule's filter terms exclude (sweep_filter.h), and evaluate
+  // only the others. false: every person is evaluated, read from the store
+  // (the straightforward path; the decisions are the same).
+  bool sweep_projection = true;
+  // Persons read from the store per step while the projection loads.
+  int projection_load_step = 100000;
+};
+
 class EventApplier {
  public:
   // Reads the last log sequence and the pending sweeps. `rules` may be null:
   // then events make no decisions. REQUIRES: everything outlives the applier.
   static absl::StatusOr<std::unique_ptr<EventApplier>> Create(Store* store, const Swappable<RuleSet>* rules,
-                                                              Clock* clock);
+                                                              Clock* clock, EventApplierOptions options = {});
+  ~EventApplier();
 
   EventApplier(const EventApplier&) = delete;
   EventApplier& operator=(const EventApplier&) = delete;
@@ -81,6 +94,13 @@ class EventApplier {
   // and writes their decisions with the sweep's new cursor in one batch.
   absl::StatusOr<SweepProgress> Sweep(int max_persons);
   size_t pending_sweeps() const { return sweeps_.size(); }
+  // True while the projection sweeps use is not loaded yet (after a start,
+  // or when new rules read other attributes); LoadProjectionStep advances
+  // it. A sweep that needs it loads it first.
+  bool ProjectionLoading();
+  absl::Status LoadProjectionStep();
+  // The projection of the rules in force; null when sweeps do without.
+  const PopulationProjection* projection() const { return projection_.get(); }
 
   uint64_t last_sequence() const { return last_sequence_; }
   // The rules in force, or null when none are loaded.
@@ -96,26 +116,35 @@ class EventApplier {
   AuditLog& audit() { return *audit_; }
 
  private:
-  EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, uint64_t last_sequence,
-               std::unique_ptr<AuditLog> audit)
-      : store_(store),
-        rules_(rules),
-        clock_(clock),
-        last_sequence_(last_sequence),
-        audit_(std::move(audit)),
-        commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
-        gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)),
-        eraser_(std::make_unique<PersonEraser>(store, audit_.get(), commands_.get(), rules)) {}
+  struct SweepPlan;
+  EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
+               uint64_t last_sequence, std::unique_ptr<AuditLog> audit);
   // Writes the files of `rules` once, so its decisions can be replayed.
   absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
   absl::Status ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence, absl::Time received_at,
                            WriteBatch* batch, int* decisions);
   void StartSweep(storage::v1::SweepJob job, WriteBatch* batch);
+  // The projection for `rules`, made anew when the attributes their sweep
+  // rules test change; null when projection is off or nothing is tested.
+  PopulationProjection* ProjectionFor(const RuleSet* rules);
+  absl::StatusOr<SweepProgress> SweepProjected(storage::v1::SweepJob job, const RuleSet& rules,
+                                               const std::vector<const CompiledRule*>& candidates,
+                                               PopulationProjection* projection, int max_persons);
+  // Evaluates `candidates` for `person` into `batch`, one graph for all
+  // when they share an environment.
+  absl::Status ConsiderSweepRules(const std::vector<const CompiledRule*>& candidates, const std::string& person,
+                                  StorePersonSource* source, const EvaluationContext& evaluation, DecisionMaker* maker,
+                                  WriteBatch* batch);
+  // Writes a chunk's batch with the job's new cursor (or its end).
+  absl::StatusOr<SweepProgress> FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
+                                                 const DecisionMaker& maker, int persons, bool finished,
+                                                 const std::string& cursor, WriteBatch* batch);
 
   Store* store_;
   const Swappable<RuleSet>* rules_;
   Clock* clock_;
+  EventApplierOptions options_;
   uint64_t last_sequence_;
   uint64_t next_sweep_id_ = 1;
   std::deque<storage::v1::SweepJob> sweeps_;  // pending, oldest first
@@ -124,6 +153,9 @@ class EventApplier {
   std::unique_ptr<GatewayCommands> gateway_;
   std::unique_ptr<PersonEraser> eraser_;
   std::set<std::string> snapshots_;  // rule set versions already snapshotted
+  std::unique_ptr<PopulationProjection> projection_;
+  const RuleSet* projection_rules_ = nullptr;  // the rules projection_ was made for
+  std::unique_ptr<SweepPlan> plan_;            // of the projected sweep in progress
 };
 
 }  // namespace proactive

@@ -119,7 +119,8 @@ absl::Status EventWriter::CurrentFailure() const {
 void EventWriter::Run() {
   for (;;) {
     std::deque<Pending> group;
-    const bool sweeping = applier_->HasPendingSweep() && CurrentFailure().ok();
+    // The projection loads in steps between groups, like a sweep.
+    const bool sweeping = (applier_->HasPendingSweep() || applier_->ProjectionLoading()) && CurrentFailure().ok();
     {
       absl::MutexLock lock(&mu_);
       if (!sweeping) {
@@ -139,7 +140,11 @@ void EventWriter::Run() {
       }
     }
     if (!group.empty()) CommitGroup(&group);
-    if (applier_->HasPendingSweep() && CurrentFailure().ok()) AdvanceSweep();
+    if (applier_->HasPendingSweep() && CurrentFailure().ok()) {
+      AdvanceSweep();
+    } else if (CurrentFailure().ok() && applier_->ProjectionLoading()) {
+      LoadProjectionStep();
+    }
     if (CurrentFailure().ok()) ProcessDeadlines();
     if (CurrentFailure().ok()) ProcessRetention();
   }
@@ -179,6 +184,16 @@ void EventWriter::AdvanceSweep() {
     waiting_ticks_.erase(it);
     done(outcome);
   }
+}
+
+void EventWriter::LoadProjectionStep() {
+  absl::Status status = applier_->LoadProjectionStep();
+  if (status.ok()) return;
+  LogError("ingest", absl::StrCat("storage failure while loading the population projection, refusing events until "
+                                  "restart: ",
+                                  status.ToString()));
+  absl::MutexLock lock(&mu_);
+  if (failure_.ok()) failure_ = status;
 }
 
 void EventWriter::ProcessDeadlines() {

@@ -115,6 +115,7 @@ class EventWriter {
   void Run();
   void CommitGroup(std::deque<Pending>* group);
   void AdvanceSweep();
+  void LoadProjectionStep();
   void ProcessDeadlines();
   void ProcessRetention();
   absl::Status Sync();

@@ -219,6 +219,25 @@ const eval::Value* BroadcastRecord::Field(int index) const {
   return &values_[index];
 }
 
+bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
+                     std::optional<BroadcastRecord>* broadcast, eval::Activation* activation) {
+  const RuleEnvironment& env = *rule.env;
+  activation->Bind(env.today_slot(), eval::Value::Date(context.today));
+  activation->Bind(env.school_year_slot(), eval::Value::Int(SchoolYear(context.today)));
+  if (env.broadcast_slot() >= 0) {
+    if (context.broadcast == nullptr) return false;
+    broadcast->emplace(env, *context.broadcast);
+    activation->Bind(env.broadcast_slot(), eval::Value::Object(&**broadcast));
+  }
+  const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto* in_force = parameters[i].InForce(context.today);
+    if (in_force == nullptr) continue;  // reading it gives "no value": undecided
+    activation->Bind(env.parameter_slot(i), in_force->second);
+  }
+  return true;
+}
+
 RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
                          bool with_trace) {
   RuleOutcome outcome;
@@ -231,24 +250,13 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   eval::Activation activation(env.types().slot_count());
   activation.Bind(env.person_slot(), eval::Value::Object(&graph.subject()));
   activation.Bind(env.household_slot(), eval::Value::Object(&graph.household()));
-  activation.Bind(env.today_slot(), eval::Value::Date(context.today));
-  activation.Bind(env.school_year_slot(), eval::Value::Int(SchoolYear(context.today)));
   std::optional<BroadcastRecord> broadcast;
-  if (env.broadcast_slot() >= 0) {
-    if (context.broadcast == nullptr) {
-      outcome.kind = RuleOutcome::kUndecided;
-      outcome.reason = "the rule needs a broadcast";
-      return outcome;
-    }
-    broadcast.emplace(env, *context.broadcast);
-    activation.Bind(env.broadcast_slot(), eval::Value::Object(&*broadcast));
+  if (!BindRuleContext(rule, context, &broadcast, &activation)) {
+    outcome.kind = RuleOutcome::kUndecided;
+    outcome.reason = "the rule needs a broadcast";
+    return outcome;
   }
   const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    const auto* in_force = parameters[i].InForce(context.today);
-    if (in_force == nullptr) continue;  // reading it gives "no value": undecided
-    activation.Bind(env.parameter_slot(i), in_force->second);
-  }
 
   eval::Trace trace;
   absl::StatusOr<eval::Value> when = rule.when->Evaluate(activation, {}, with_trace ? &trace : nullptr);

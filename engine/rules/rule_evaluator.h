@@ -56,6 +56,13 @@ struct RuleOutcome {
   bool fires() const { return kind == kFires; }
 };
 
+// Binds what `rule`'s expressions read besides person and household: today,
+// school_year, the broadcast (built into *broadcast, which must outlive the
+// evaluation) and the pack's parameters in force. False when the rule needs
+// a broadcast and `context` has none.
+bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
+                     std::optional<BroadcastRecord>* broadcast, eval::Activation* activation);
+
 // Thread-safe (reads only). `graph` must come from `rule.env`.
 RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
                          bool with_trace);

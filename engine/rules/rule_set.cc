@@ -9,6 +9,7 @@
 #include "engine/common/sha256.h"
 #include "engine/eval/compiler.h"
 #include "engine/rules/pack_parser.h"
+#include "engine/rules/sweep_filter.h"
 #include "engine/rules/typed_text.h"
 #include "engine/schema/yaml_file.h"
 
@@ -257,6 +258,7 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
+    if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();
     set_->rules_.push_back(std::move(rule));

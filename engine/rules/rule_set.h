@@ -44,6 +44,16 @@ struct CompiledPack {
   std::vector<CompiledParameter> parameters;  // the order of the environments' parameter slots
 };
 
+// A top-level conjunct of a rule's `when` that reads at most one attribute of
+// the subject: when it is false for a person, the rule cannot fire for them
+// (`a && b` is false when either is false). Sweeps test these over the whole
+// population without building graphs (sweep_filter.h).
+struct FilterTerm {
+  std::string attribute;       // empty: reads nothing of the person
+  bool presence_only = false;  // the attribute is only tested with has()
+  std::shared_ptr<const eval::Program> program;
+};
+
 struct CompiledRule {
   RuleSpec spec;
   const CompiledPack* pack = nullptr;
@@ -62,6 +72,8 @@ struct CompiledRule {
   // Attributes whose change re-evaluates the rule (trigger.events and what
   // the rule reads of the subject); empty when no events trigger it.
   std::set<std::string> trigger_attributes;
+  // Necessary conditions sweeps test first; may be empty.
+  std::vector<FilterTerm> filter_terms;
 
   bool EffectiveOn(absl::CivilDay day) const;
 };

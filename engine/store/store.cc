@@ -33,6 +33,8 @@ struct Store::Handles {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // index = Family
   bool closed = false;
+  int observed_family = -1;
+  Store::WriteObserver observer;
 
   rocksdb::ColumnFamilyHandle* family(Family f) const { return families[static_cast<int>(f)]; }
   void DestroyHandles() {
@@ -47,6 +49,7 @@ WriteBatch::WriteBatch(const Store& store) : store_(store), batch_(std::make_uni
 WriteBatch::~WriteBatch() = default;
 
 void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
+  if (static_cast<int>(family) == store_.handles_->observed_family) ++observed_operations_;
   // rocksdb::WriteBatch only fails on size overflow (> 4 GiB), which one
   // event cannot reach.
   (void)batch_->Put(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()),
@@ -54,6 +57,7 @@ void WriteBatch::Put(Family family, absl::string_view key, absl::string_view val
 }
 
 void WriteBatch::Delete(Family family, absl::string_view key) {
+  if (static_cast<int>(family) == store_.handles_->observed_family) ++observed_operations_;
   (void)batch_->Delete(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -86,7 +90,10 @@ std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
   return std::move(collector.keys);
 }
 size_t WriteBatch::ByteSize() const { return batch_->GetDataSize(); }
-void WriteBatch::Clear() { batch_->Clear(); }
+void WriteBatch::Clear() {
+  batch_->Clear();
+  observed_operations_ = 0;
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("the data directory is empty");
@@ -149,7 +156,32 @@ absl::Status Store::Write(WriteBatch* batch, bool sync) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
+  absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
+  if (!written.ok() || batch->observed_operations_ == 0 || !handles_->observer) return written;
+  struct Replay : rocksdb::WriteBatch::Handler {
+    uint32_t family_id = 0;
+    const Store::WriteObserver* observer = nullptr;
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+      if (id == family_id) {
+        absl::string_view v(value.data(), value.size());
+        (*observer)(absl::string_view(key.data(), key.size()), &v);
+      }
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+      if (id == family_id) (*observer)(absl::string_view(key.data(), key.size()), nullptr);
+      return rocksdb::Status::OK();
+    }
+  } replay;
+  replay.family_id = handles_->families[handles_->observed_family]->GetID();
+  replay.observer = &handles_->observer;
+  (void)batch->batch_->Iterate(&replay);
+  return written;
+}
+
+void Store::ObserveWrites(Family family, WriteObserver observer) {
+  handles_->observed_family = observer ? static_cast<int>(family) : -1;
+  handles_->observer = std::move(observer);
 }
 
 absl::Status Store::SyncWal() {

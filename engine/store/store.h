@@ -11,6 +11,7 @@
 #ifndef PROACTIVE_ENGINE_STORE_STORE_H_
 #define PROACTIVE_ENGINE_STORE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,7 @@ class WriteBatch {
   friend class Store;
   const Store& store_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  int observed_operations_ = 0;  // on the family the store's observer watches
 };
 
 class Store {
@@ -85,6 +87,14 @@ class Store {
   // on stable storage (fsync of the write-ahead log), along with every earlier
   // write. The batch is left unchanged.
   absl::Status Write(WriteBatch* batch, bool sync);
+
+  // Called after each successful Write, on the writing thread, with every Put
+  // (`value` set) and Delete (`value` null) of the watched family in the
+  // batch, in order. What the engine keeps in memory of the persons follows
+  // every write of them this way. One observer per store; set or clear it
+  // (null) while no write runs.
+  using WriteObserver = std::function<void(absl::string_view key, const absl::string_view* value)>;
+  void ObserveWrites(Family family, WriteObserver observer);
 
   // Makes every write returned so far durable (fsync of the write-ahead log).
   absl::Status SyncWal();

@@ -12,6 +12,7 @@
 #include "engine/store/codec.h"
 #include "engine/synth/synthetic_population.h"
 #include "tests/ingest/engine_fixture.h"
+#include "tests/ingest/test_events.h"
 
 namespace proactive {
 namespace {
@@ -52,12 +53,7 @@ class SweepEquivalenceTest : public ::testing::TestWithParam<uint64_t> {
 };
 
 TEST_P(SweepEquivalenceTest, GraphsWithWhatRulesReadEvaluateAsFullGraphs) {
-  storage::v1::BroadcastEventRecord broadcast;
-  broadcast.set_topic("weather.heatwave");
-  broadcast.set_area("75");
-  storage::v1::NamedValue* level = broadcast.add_fields();
-  level->set_name("level");
-  level->mutable_value()->set_string_value("red");
+  const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
   std::vector<const CompiledRule*> rules = engine_.rules().EventRules();
   for (const CompiledRule* rule : engine_.rules().DailyRules()) rules.push_back(rule);
   for (const CompiledRule* rule : engine_.rules().BroadcastRules("weather.heatwave")) rules.push_back(rule);
@@ -90,14 +86,7 @@ TEST_P(SweepEquivalenceTest, BroadcastSweepDecidesAsTheStraightforwardEvaluator)
 
   // Expected: every person, every heatwave rule, a full graph read from the
   // store, one rule at a time.
-  storage::v1::BroadcastEventRecord broadcast;
-  broadcast.set_topic("weather.heatwave");
-  broadcast.set_area("75");
-  for (auto [name, value] : {std::pair{"episode_id", "e1"}, std::pair{"level", "red"}}) {
-    storage::v1::NamedValue* field = broadcast.add_fields();
-    field->set_name(name);
-    field->mutable_value()->set_string_value(value);
-  }
+  const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
   const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};
   std::set<std::pair<std::string, std::string>> expected;
   StorePersonSource source(&engine_.store());

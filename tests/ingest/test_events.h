@@ -3,10 +3,12 @@
 #define PROACTIVE_TESTS_INGEST_TEST_EVENTS_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/schema/attribute_schema.h"
+#include "proactive/storage/v1/storage.pb.h"
 #include "proactive/v1/ingestion.pb.h"
 #include "tests/testing/daemon_process.h"
 
@@ -52,6 +54,19 @@ inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::str
   a->set_name("birth_date");
   *a->mutable_value() = DateValue(year, month, day);
   return request;
+}
+
+// A red heatwave warning for Paris (area 75), episode "e1", as stored.
+inline storage::v1::BroadcastEventRecord RedHeatwaveRecord() {
+  storage::v1::BroadcastEventRecord broadcast;
+  broadcast.set_topic("weather.heatwave");
+  broadcast.set_area("75");
+  for (const auto& [name, value] : {std::pair{"episode_id", "e1"}, std::pair{"level", "red"}}) {
+    storage::v1::NamedValue* field = broadcast.add_fields();
+    field->set_name(name);
+    field->mutable_value()->set_string_value(value);
+  }
+  return broadcast;
 }
 
 inline AttributeSchema ProjectSchema() {

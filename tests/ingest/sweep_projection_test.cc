@@ -1,0 +1,383 @@
+// The projected sweep (population_projection.h, sweep_filter.h) decides
+// exactly as the straightforward one, which reads and evaluates every person:
+// two engines receive the same synthetic population, the same broadcast and
+// the same daily tick, one with the projection and one without, and persons
+// change, arrive and are forgotten between the chunks of the sweeps. And the
+// projection, loaded in steps while persons are written, holds what a load
+// of the finished store holds.
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/client/event_json.h"
+#include "engine/decision/decision_store.h"
+#include "engine/ingest/event_applier.h"
+#include "engine/ingest/population_projection.h"
+#include "engine/rules/sweep_filter.h"
+#include "engine/store/records.h"
+#include "engine/synth/synthetic_population.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/test_events.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+
+constexpr char kHeatwave[] = R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france",)"
+                             R"("occurred_at":"2026-09-01T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})";
+
+std::shared_ptr<const RuleSet> ParisRules() {
+  std::vector<Diagnostic> diagnostics;
+  auto rules = LoadRuleSetFromDirectory(testing::SourceDir() + "/rules", &diagnostics);
+  EXPECT_THAT(rules, IsOk()) << FormatDiagnostics(diagnostics);
+  return rules.ok() ? *rules : nullptr;
+}
+
+v1::PublishRequest SetAttributes(const std::string& event_id, const std::string& person_id,
+                                 const std::vector<std::pair<std::string, v1::Value>>& attributes,
+                                 const std::string& source = "casvp") {
+  v1::PublishRequest request;
+  v1::PersonEvent* e = request.mutable_person();
+  e->set_event_id(event_id);
+  e->set_person_id(person_id);
+  e->set_source(source);
+  *e->mutable_occurred_at() = testing::At(2026, 9, 1);
+  for (const auto& [name, value] : attributes) {
+    v1::Attribute* a = e->add_set();
+    a->set_name(name);
+    *a->mutable_value() = value;
+  }
+  return request;
+}
+
+v1::Value BoolValue(bool b) {
+  v1::Value v;
+  v.set_bool_value(b);
+  return v;
+}
+
+// One engine: a data directory and its applier, driven by hand so that the
+// test chooses where chunks end.
+class Engine {
+ public:
+  Engine(const Swappable<RuleSet>* rules, testing::FakeClock* clock, bool projected) : rules_(rules), clock_(clock) {
+    auto store = Store::Open({dir_.path() + "/data"});
+    EXPECT_THAT(store, IsOk());
+    store_ = *std::move(store);
+    EventApplierOptions options;
+    options.sweep_projection = projected;
+    options.projection_load_step = 300;  // several steps for the population
+    auto applier = EventApplier::Create(store_.get(), rules, clock, options);
+    EXPECT_THAT(applier, IsOk());
+    applier_ = *std::move(applier);
+  }
+
+  void Publish(const v1::PublishRequest& request) {
+    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(request, rules_->Get()->schema(), {}, clock_->Now());
+    ASSERT_THAT(event, IsOk());
+    ASSERT_THAT(applier_->Apply(*event, clock_->Now()), IsOk());
+  }
+  void PublishJson(const std::string& line) {
+    absl::StatusOr<v1::PublishRequest> request = ParseEventJson(line, rules_->Get()->schema());
+    ASSERT_THAT(request, IsOk());
+    Publish(*request);
+  }
+  // One chunk of the pending sweep; false when none is pending.
+  bool SweepChunk(int persons) {
+    if (!applier_->HasPendingSweep()) return false;
+    absl::StatusOr<SweepProgress> progress = applier_->Sweep(persons);
+    EXPECT_THAT(progress, IsOk());
+    return progress.ok();
+  }
+  void Forget(const std::string& person_id) {
+    ASSERT_THAT(applier_->eraser().Forget({person_id, "back-office:test", "REF-1"}, clock_->Now()), IsOk());
+  }
+  std::set<std::pair<std::string, std::string>> Decisions() const {
+    std::set<std::pair<std::string, std::string>> made;
+    EXPECT_THAT(ScanDecisions(*store_,
+                              [&](const storage::v1::DecisionRecord& d) {
+                                made.emplace(d.rule_id(), d.person_id());
+                                return true;
+                              }),
+                IsOk());
+    return made;
+  }
+  std::vector<std::string> PersonIds() const {
+    std::vector<std::string> ids;
+    EXPECT_THAT(store_->Scan(Family::kPersons, "",
+                             [&](absl::string_view key, absl::string_view) {
+                               ids.emplace_back(key);
+                               return true;
+                             }),
+                IsOk());
+    return ids;
+  }
+  EventApplier& applier() { return *applier_; }
+  Store& store() { return *store_; }
+
+ private:
+  const Swappable<RuleSet>* rules_;
+  testing::FakeClock* clock_;
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<EventApplier> applier_;
+};
+
+class SweepProjectionTest : public ::testing::TestWithParam<uint64_t> {
+ protected:
+  SweepProjectionTest() : rules_(ParisRules()) {
+    GenerateSyntheticPopulation({1500, GetParam(), absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+      projected_.Publish(e);
+      straightforward_.Publish(e);
+    });
+  }
+
+  // Runs both engines' pending sweeps in chunks of `chunk` persons, calling
+  // `between(engine)` once on each after its second chunk.
+  void RunSweeps(int chunk, const std::function<void(Engine&)>& between) {
+    for (Engine* engine : {&projected_, &straightforward_}) {
+      // The projection loads in steps first (its sweep calls evaluate nobody).
+      int loading_calls = 0;
+      while (engine->applier().ProjectionLoading() && engine->SweepChunk(chunk)) ++loading_calls;
+      EXPECT_EQ(loading_calls > 1, engine == &projected_);
+      int chunks = 0;
+      while (engine->SweepChunk(chunk)) {
+        if (++chunks == 2) between(*engine);
+      }
+      EXPECT_GE(chunks, 3);
+    }
+  }
+
+  testing::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
+  Swappable<RuleSet> rules_;
+  Engine projected_{&rules_, &clock_, true};
+  Engine straightforward_{&rules_, &clock_, false};
+};
+
+TEST_P(SweepProjectionTest, BroadcastDecidesAsTheStraightforwardSweepWhilePersonsChange) {
+  const std::vector<std::string> ids = projected_.PersonIds();
+  ASSERT_GT(ids.size(), 100u);
+  // Persons the sweeps reach last (ids in key order), changed mid-sweep.
+  const std::string becomes_eligible = ids[ids.size() - 1];
+  const std::string stops_living_alone = ids[ids.size() - 2];
+  const std::string forgotten = ids[ids.size() - 3];
+  const std::string newcomer = "zz-new-1";  // after every synthetic id
+  const auto make_elderly_alone_with_phone = [](Engine& engine, const std::string& event_id,
+                                                const std::string& person) {
+    engine.Publish(SetAttributes(absl::StrCat("civ-", event_id), person,
+                                 {{"birth_date", testing::DateValue(1940, 5, 1)}}, "etat-civil"));
+    engine.Publish(SetAttributes(absl::StrCat("casvp-", event_id), person,
+                                 {{"lives_alone", BoolValue(true)},
+                                  {"registered_vulnerable", BoolValue(false)},
+                                  {"phone", testing::StringValue("+33612345678")}}));
+  };
+  // These two would fire without the changes below: the changes must matter.
+  for (Engine* engine : {&projected_, &straightforward_}) {
+    make_elderly_alone_with_phone(*engine, "0", forgotten);
+    make_elderly_alone_with_phone(*engine, "00", stops_living_alone);
+  }
+  const auto before = projected_.Decisions();
+  ASSERT_EQ(before, straightforward_.Decisions());
+
+  projected_.PublishJson(kHeatwave);
+  straightforward_.PublishJson(kHeatwave);
+  RunSweeps(10, [&](Engine& engine) {
+    make_elderly_alone_with_phone(engine, "1", becomes_eligible);
+    make_elderly_alone_with_phone(engine, "2", newcomer);
+    engine.Publish(SetAttributes("casvp-3", stops_living_alone, {{"lives_alone", BoolValue(false)}}));
+    engine.Forget(forgotten);
+  });
+
+  ASSERT_NE(projected_.applier().projection(), nullptr);
+  EXPECT_TRUE(projected_.applier().projection()->loaded());
+  EXPECT_EQ(straightforward_.applier().projection(), nullptr);
+  const auto made = projected_.Decisions();
+  EXPECT_EQ(made, straightforward_.Decisions());
+  const std::string isolated = "heatwave.check-in.isolated-elderly";
+  EXPECT_EQ(made.count({isolated, becomes_eligible}), 1u);
+  EXPECT_EQ(made.count({isolated, newcomer}), 1u);
+  EXPECT_EQ(made.count({isolated, stops_living_alone}), 0u);
+  EXPECT_EQ(made.count({isolated, forgotten}), 0u);
+  EXPECT_GT(made.size(), before.size() + 20);
+}
+
+TEST_P(SweepProjectionTest, DailyTickDecidesAsTheStraightforwardSweep) {
+  const auto before = projected_.Decisions();
+  ASSERT_EQ(before, straightforward_.Decisions());
+  // Half a year later: identity cards enter their reminder window, and
+  // children their maternelle year. The tick's sweep decides on that day.
+  const absl::CivilDay later(2027, 3, 1);
+  for (Engine* engine : {&projected_, &straightforward_}) ASSERT_THAT(engine->applier().Tick(later), IsOk());
+  const std::vector<std::string> ids = projected_.PersonIds();
+  const std::string card_expires = ids[ids.size() - 1];
+  RunSweeps(7, [&](Engine& engine) {
+    // Too far off for a reminder today (the event's own evaluation), within
+    // 60 days of the tick's day.
+    engine.Publish(SetAttributes("ants-1", card_expires, {{"id_card_expiry", testing::DateValue(2027, 4, 1)}}, "ants"));
+  });
+  const auto made = projected_.Decisions();
+  EXPECT_EQ(made, straightforward_.Decisions());
+  EXPECT_EQ(made.count({"identity-card.renewal-reminder", card_expires}), 1u);
+  EXPECT_GT(made.size(), before.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SweepProjectionTest, ::testing::Values(1, 2));
+
+// A projection loaded in steps, with persons written, changed and removed
+// between the steps (before and after where the loading stands), against one
+// loaded in one go from the final store.
+TEST(PopulationProjectionTest, FollowsEveryWriteWhileAndAfterLoading) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  const auto put = [&](const std::string& id, std::optional<int64_t> income, bool phone) {
+    storage::v1::PersonState state;
+    state.set_person_id(id);
+    if (income) {
+      storage::v1::AttributeEntry* e = state.add_attributes();
+      e->set_name("yearly_income");
+      e->mutable_value()->set_int_value(*income);
+    }
+    if (phone) {
+      storage::v1::AttributeEntry* e = state.add_attributes();
+      e->set_name("phone");
+      e->mutable_value()->set_string_value("+33600000000");
+      storage::v1::AttributeEntry* removed = state.add_attributes();  // a removed entry hides nothing
+      removed->set_name("phone");
+      removed->set_removed(true);
+    }
+    WriteBatch batch(**store);
+    PutPersonState(&batch, state);
+    ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+  };
+  const auto remove = [&](const std::string& id) {
+    WriteBatch batch(**store);
+    batch.Delete(Family::kPersons, id);
+    ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+  };
+  for (int i = 0; i < 100; ++i) put(absl::StrFormat("P%03d", i * 2), i % 7, i % 3 == 0);
+  const std::vector<PopulationProjection::Column> columns = {{"phone", false}, {"yearly_income", true}};
+  {
+    PopulationProjection stepped(store->get(), columns);
+    ASSERT_THAT(stepped.LoadStep(30), IsOk());  // P000..P058
+    put("P010", 50, false);                     // loaded: followed
+    put("P011", 51, true);                      // new, among the loaded
+    put("P150", 52, true);                      // not loaded yet: the scan reads it as written
+    remove("P020");
+    remove("P160");
+    absl::StatusOr<bool> done = false;
+    while (done.ok() && !*done) done = stepped.LoadStep(30);
+    ASSERT_THAT(done, IsOk());
+    put("P012", 53, false);  // after loading
+    put("P000", std::nullopt, false);
+    remove("P100");
+
+    PopulationProjection whole(store->get(), columns);
+    ASSERT_THAT(whole.LoadStep(1000), IsOk());
+    ASSERT_TRUE(whole.loaded());
+    const auto content = [](const PopulationProjection& p) {
+      std::map<std::string, std::string> by_id;
+      for (uint32_t row = 0; row < p.rows(); ++row) {
+        if (!p.live(row)) continue;
+        const uint32_t income = p.codes(1)[row];
+        by_id[std::string(p.person_id(row))] = absl::StrCat(
+            "phone:", p.codes(0)[row],
+            " income:", income < 2 ? absl::StrCat("code ", income) : absl::StrCat(p.dictionary(1)[income].int_value()));
+      }
+      return by_id;
+    };
+    EXPECT_EQ(content(stepped), content(whole));
+    EXPECT_EQ(content(whole).size(), 98u);  // 100 + P011 - P020 - P160 - P100
+    EXPECT_EQ(content(whole).at("P011"), "phone:1 income:51");
+    EXPECT_EQ(content(whole).at("P000"), "phone:0 income:code 0");
+    EXPECT_EQ(stepped.live_rows(), 98u);
+    // Loaded rows keep the id order; P011 came later.
+    for (uint32_t row = 1; row < stepped.sorted_rows(); ++row) {
+      EXPECT_LE(stepped.person_id(row - 1), stepped.person_id(row));
+    }
+    EXPECT_LT(stepped.sorted_rows(), stepped.rows());
+    // Destroying the whole projection first must leave no observer behind.
+  }
+  put("P300", 1, false);  // no projection observes the store any more
+}
+
+TEST(PopulationProjectionTest, AFullDictionaryListsFurtherValuesAsUnlisted) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  WriteBatch batch(**store);
+  const int n = static_cast<int>(PopulationProjection::kMaxDictionary) + 10;
+  for (int i = 0; i < n; ++i) {
+    storage::v1::PersonState state;
+    state.set_person_id(absl::StrFormat("P%06d", i));
+    storage::v1::AttributeEntry* e = state.add_attributes();
+    e->set_name("yearly_income");
+    e->mutable_value()->set_int_value(i);
+    PutPersonState(&batch, state);
+  }
+  ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+  PopulationProjection projection(store->get(), {{"yearly_income", true}});
+  ASSERT_THAT(projection.LoadStep(n + 1), IsOk());
+  EXPECT_EQ(projection.dictionary(0).size(), PopulationProjection::kMaxDictionary);
+  int unlisted = 0;
+  for (uint32_t row = 0; row < projection.rows(); ++row) {
+    const uint32_t code = projection.codes(0)[row];
+    if (code == PopulationProjection::kUnlisted) {
+      ++unlisted;
+    } else {
+      ASSERT_EQ(projection.dictionary(0)[code].int_value(), static_cast<int64_t>(row));
+    }
+  }
+  EXPECT_EQ(unlisted, n - static_cast<int>(PopulationProjection::kMaxDictionary) + 2);
+}
+
+// The heatwave rules' filter terms, as planned, and what they rule out.
+TEST(SweepFilterTest, PlansTheConjunctsOneAttributeDecides) {
+  std::shared_ptr<const RuleSet> rules = ParisRules();
+  ASSERT_NE(rules, nullptr);
+  const CompiledRule* isolated = rules->FindRule("heatwave.check-in.isolated-elderly");
+  ASSERT_NE(isolated, nullptr);
+  std::vector<std::string> planned;
+  for (const FilterTerm& term : isolated->filter_terms) {
+    planned.push_back(absl::StrCat(term.attribute.empty() ? "-" : term.attribute, term.presence_only ? "?" : "", " ",
+                                   term.program->source()));
+  }
+  EXPECT_THAT(planned,
+              ::testing::ElementsAre("- broadcast.area == \"75\"", "- broadcast.level in [\"orange\", \"red\"]",
+                                     "birth_date age(person.birth_date, today) >= 65",
+                                     "lives_alone? has(person.lives_alone)", "lives_alone person.lives_alone",
+                                     "registered_vulnerable !(has(person.registered_vulnerable) && "
+                                     "person.registered_vulnerable)",
+                                     "phone? has(person.phone)"));
+  // The maternelle rule reads the guardians too: that conjunct is left out.
+  const CompiledRule* maternelle = rules->FindRule("maternelle.first-enrolment-offer");
+  ASSERT_NE(maternelle, nullptr);
+  for (const FilterTerm& term : maternelle->filter_terms) EXPECT_NE(term.attribute, "guardians");
+
+  storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
+  const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};
+  const FilterTerm& age = isolated->filter_terms[2];
+  storage::v1::Value born_1961_09_01, born_1961_09_02, not_a_date;
+  born_1961_09_01.set_date_days(static_cast<int32_t>((absl::CivilDay(1961, 9, 1) - absl::CivilDay(1970, 1, 1))));
+  born_1961_09_02.set_date_days(static_cast<int32_t>((absl::CivilDay(1961, 9, 2) - absl::CivilDay(1970, 1, 1))));
+  not_a_date.set_string_value("unknown");
+  // 65 today; 65 tomorrow; no birth date (an error: nothing ruled out); a
+  // value of the wrong type (an error too).
+  EXPECT_THAT(TermFalseFor(*isolated, age, context, {&born_1961_09_01, &born_1961_09_02, nullptr, &not_a_date}),
+              ::testing::ElementsAre(0, 1, 0, 0));
+  const FilterTerm& area = isolated->filter_terms[0];
+  EXPECT_THAT(TermFalseFor(*isolated, area, context, {nullptr}), ::testing::ElementsAre(0));
+  broadcast.set_area("13");
+  EXPECT_THAT(TermFalseFor(*isolated, area, context, {nullptr}), ::testing::ElementsAre(1));
+}
+
+}  // namespace
+}  // namespace proactive
