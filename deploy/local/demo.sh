@@ -108,6 +108,9 @@ wait_for_sms "$GUARDIAN" acceptation && show_sms "$GUARDIAN" acceptation
 step "Météo-France raises a red heatwave warning for Paris: the engine sweeps the population"
 show "$CTL" publish --file "$DEMO/heatwave-red.ndjson" --schema "$ROOT/rules/schema.yaml"
 for _ in $(seq 1 50); do "$CTL" status | grep -q " 0 sweeps pending" && break; sleep 0.1; done
+echo "Every person was tested in memory against the rules' conditions on one attribute (age, living"
+echo "alone, ...); only those left were evaluated in full (docs/architecture.md#sweeps). The daemon's log:"
+grep -o "sweep [0-9]* (broadcast .*) finished: .*" "$DATA/proactived.log" | tail -1 | sed 's/^/  /'
 echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
 show "$CTL" decisions list P0010
 show "$CTL" decisions list P0011

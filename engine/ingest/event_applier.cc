@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/field_error.h"
+#include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
@@ -293,6 +294,8 @@ struct EventApplier::SweepPlan {
   size_t next = 0;
   std::set<std::string> late;  // persons written since, who may now fire
   int persons_to_report = 0;
+  int64_t persons = 0;    // after the cursor when planned
+  int64_t evaluated = 0;  // of those, evaluated (the filter left them)
 };
 
 EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
@@ -368,7 +371,8 @@ absl::Status EventApplier::ConsiderSweepRules(const std::vector<const CompiledRu
 
 absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
                                                              const DecisionMaker& maker, int persons, bool finished,
-                                                             const std::string& cursor, WriteBatch* batch) {
+                                                             const std::string& cursor, WriteBatch* batch,
+                                                             const std::string& how) {
   SweepProgress progress;
   progress.sweep_id = job.id();
   progress.persons = persons;
@@ -379,6 +383,11 @@ absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJ
   job.set_decisions_made(job.decisions_made() + maker.decisions_made());
   if (finished) {
     batch->Delete(Family::kMeta, SweepKey(job.id()));
+    // Ids and counts only: no personal data in the log.
+    LogInfo("ingest", absl::StrFormat("sweep %d (%s) finished: %d persons, %s%d decisions, %.3f s after it started",
+                                      job.id(), job.triggered_by(), job.persons_evaluated(), how,
+                                      job.decisions_made(),
+                                      absl::ToDoubleSeconds(clock_->Now() - FromProtoTimestamp(job.started_at()))));
   } else {
     job.set_cursor(cursor);
     batch->Put(Family::kMeta, SweepKey(job.id()), EncodeRecord(job));
@@ -466,6 +475,7 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
     plan->projection = projection;
     plan->filter = std::make_unique<PopulationFilter>(*projection, candidates, evaluation);
     plan->candidates = plan->filter->Candidates(cursor, &plan->persons_to_report);
+    plan->persons = plan->persons_to_report;
     projection->TrackChanges(true);
     plan_ = std::move(plan);
   }
@@ -499,11 +509,13 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
   for (const std::string& person : persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
   }
+  plan.evaluated += static_cast<int64_t>(persons.size());
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
   const std::string next_cursor = persons.empty() ? cursor : persons.back();
   absl::StatusOr<SweepProgress> progress =
-      FinishSweepChunk(std::move(job), rules, maker, reported, finished, next_cursor, &batch);
+      FinishSweepChunk(std::move(job), rules, maker, reported, finished, next_cursor, &batch,
+                       absl::StrFormat("%d left by the filter and evaluated, ", plan.evaluated));
   if (!progress.ok() || finished) {
     // A failed write leaves the job as it was: plan again from its cursor.
     plan_.reset();

@@ -136,10 +136,12 @@ class EventApplier {
   absl::Status ConsiderSweepRules(const std::vector<const CompiledRule*>& candidates, const std::string& person,
                                   StorePersonSource* source, const EvaluationContext& evaluation, DecisionMaker* maker,
                                   WriteBatch* batch);
-  // Writes a chunk's batch with the job's new cursor (or its end).
+  // Writes a chunk's batch with the job's new cursor (or its end, logged
+  // with `how` the persons were evaluated).
   absl::StatusOr<SweepProgress> FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
                                                  const DecisionMaker& maker, int persons, bool finished,
-                                                 const std::string& cursor, WriteBatch* batch);
+                                                 const std::string& cursor, WriteBatch* batch,
+                                                 const std::string& how = "");
 
   Store* store_;
   const Swappable<RuleSet>* rules_;
