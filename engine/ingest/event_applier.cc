@@ -287,15 +287,15 @@ bool HasAttributeTerm(const CompiledRule& rule) {
 // evaluate, in person id order.
 struct EventApplier::SweepPlan {
   uint64_t sweep_id = 0;
-  const RuleSet* rules = nullptr;
+  // Held, so that no other rule set can take its address while planned.
+  std::shared_ptr<const RuleSet> rules;
   const PopulationProjection* projection = nullptr;
   std::unique_ptr<PopulationFilter> filter;
   std::vector<uint32_t> candidates;  // rows
   size_t next = 0;
   std::set<std::string> late;  // persons written since, who may now fire
-  int persons_to_report = 0;
-  int64_t persons = 0;    // after the cursor when planned
-  int64_t evaluated = 0;  // of those, evaluated (the filter left them)
+  int persons_to_report = 0;   // after the cursor when planned
+  int64_t evaluated = 0;       // of those, evaluated (the filter left them)
 };
 
 EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
@@ -312,7 +312,7 @@ EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock*
 
 EventApplier::~EventApplier() = default;
 
-PopulationProjection* EventApplier::ProjectionFor(const RuleSet* rules) {
+PopulationProjection* EventApplier::ProjectionFor(const std::shared_ptr<const RuleSet>& rules) {
   if (!options_.sweep_projection || rules == nullptr) return nullptr;
   if (rules != projection_rules_ || (projection_ != nullptr && projection_->broken())) {
     std::vector<PopulationProjection::Column> columns = SweepColumns(*rules);
@@ -328,13 +328,13 @@ PopulationProjection* EventApplier::ProjectionFor(const RuleSet* rules) {
 
 bool EventApplier::ProjectionLoading() {
   std::shared_ptr<const RuleSet> rules = current_rules();
-  PopulationProjection* projection = ProjectionFor(rules.get());
+  PopulationProjection* projection = ProjectionFor(rules);
   return projection != nullptr && !projection->loaded();
 }
 
 absl::Status EventApplier::LoadProjectionStep() {
   std::shared_ptr<const RuleSet> rules = current_rules();
-  PopulationProjection* projection = ProjectionFor(rules.get());
+  PopulationProjection* projection = ProjectionFor(rules);
   if (projection == nullptr) return absl::OkStatus();
   return projection->LoadStep(options_.projection_load_step).status();
 }
@@ -385,8 +385,7 @@ absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJ
     batch->Delete(Family::kMeta, SweepKey(job.id()));
     // Ids and counts only: no personal data in the log.
     LogInfo("ingest", absl::StrFormat("sweep %d (%s) finished: %d persons, %s%d decisions, %.3f s after it started",
-                                      job.id(), job.triggered_by(), job.persons_evaluated(), how,
-                                      job.decisions_made(),
+                                      job.id(), job.triggered_by(), job.persons_evaluated(), how, job.decisions_made(),
                                       absl::ToDoubleSeconds(clock_->Now() - FromProtoTimestamp(job.started_at()))));
   } else {
     job.set_cursor(cursor);
@@ -421,7 +420,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   const absl::CivilDay day = DayFromEpochDays(job.day_days());
   // The projection serves when every rule that may fire has a term it can
   // test; otherwise it would rule nobody out.
-  if (PopulationProjection* projection = ProjectionFor(rules.get())) {
+  if (PopulationProjection* projection = ProjectionFor(rules)) {
     bool every_rule_tested = true;
     for (const CompiledRule* rule : candidates) {
       if (rule->EffectiveOn(day) && !HasAttributeTerm(*rule)) every_rule_tested = false;
@@ -431,7 +430,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
         RETURN_IF_ERROR(projection->LoadStep(options_.projection_load_step).status());
         return progress;  // nothing evaluated yet; the next call goes on
       }
-      return SweepProjected(std::move(job), *rules, candidates, projection, max_persons);
+      return SweepProjected(std::move(job), rules, candidates, projection, max_persons);
     }
   }
   // The scan reads the states the rules need: the source keeps them rather
@@ -462,20 +461,22 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
                           persons.empty() ? std::string() : persons.back(), &batch);
 }
 
-absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob job, const RuleSet& rules,
+absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob job,
+                                                           const std::shared_ptr<const RuleSet>& shared_rules,
                                                            const std::vector<const CompiledRule*>& candidates,
                                                            PopulationProjection* projection, int max_persons) {
+  const RuleSet& rules = *shared_rules;
   const absl::CivilDay day = DayFromEpochDays(job.day_days());
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
   const std::string& cursor = job.cursor();
-  if (plan_ == nullptr || plan_->sweep_id != job.id() || plan_->rules != &rules || plan_->projection != projection) {
+  if (plan_ == nullptr || plan_->sweep_id != job.id() || plan_->rules != shared_rules ||
+      plan_->projection != projection) {
     auto plan = std::make_unique<SweepPlan>();
     plan->sweep_id = job.id();
-    plan->rules = &rules;
+    plan->rules = shared_rules;
     plan->projection = projection;
     plan->filter = std::make_unique<PopulationFilter>(*projection, candidates, evaluation);
     plan->candidates = plan->filter->Candidates(cursor, &plan->persons_to_report);
-    plan->persons = plan->persons_to_report;
     projection->TrackChanges(true);
     plan_ = std::move(plan);
   }

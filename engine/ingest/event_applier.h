@@ -127,8 +127,8 @@ class EventApplier {
   void StartSweep(storage::v1::SweepJob job, WriteBatch* batch);
   // The projection for `rules`, made anew when the attributes their sweep
   // rules test change; null when projection is off or nothing is tested.
-  PopulationProjection* ProjectionFor(const RuleSet* rules);
-  absl::StatusOr<SweepProgress> SweepProjected(storage::v1::SweepJob job, const RuleSet& rules,
+  PopulationProjection* ProjectionFor(const std::shared_ptr<const RuleSet>& rules);
+  absl::StatusOr<SweepProgress> SweepProjected(storage::v1::SweepJob job, const std::shared_ptr<const RuleSet>& rules,
                                                const std::vector<const CompiledRule*>& candidates,
                                                PopulationProjection* projection, int max_persons);
   // Evaluates `candidates` for `person` into `batch`, one graph for all
@@ -156,8 +156,9 @@ class EventApplier {
   std::unique_ptr<PersonEraser> eraser_;
   std::set<std::string> snapshots_;  // rule set versions already snapshotted
   std::unique_ptr<PopulationProjection> projection_;
-  const RuleSet* projection_rules_ = nullptr;  // the rules projection_ was made for
-  std::unique_ptr<SweepPlan> plan_;            // of the projected sweep in progress
+  // The rules projection_ was made for (held: a new set cannot reuse the address).
+  std::shared_ptr<const RuleSet> projection_rules_;
+  std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
 };
 
 }  // namespace proactive

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
 
@@ -30,7 +31,8 @@ absl::StatusOr<bool> PopulationProjection::LoadStep(int max_persons) {
   int read = 0;
   absl::Status decode_error;
   RETURN_IF_ERROR(store_->ScanFrom(Family::kPersons, start, [&](absl::string_view key, absl::string_view value) {
-    absl::StatusOr<storage::v1::PersonState> state = DecodeRecord<storage::v1::PersonState>(value, "a person state");
+    absl::StatusOr<storage::v1::PersonState> state =
+        DecodeRecord<storage::v1::PersonState>(value, absl::StrCat("the state of person ", key));
     if (!state.ok()) {
       decode_error = state.status();
       return false;
@@ -56,7 +58,8 @@ void PopulationProjection::Observe(absl::string_view person_id, const absl::stri
     Remove(person_id);
     return;
   }
-  absl::StatusOr<storage::v1::PersonState> state = DecodeRecord<storage::v1::PersonState>(*encoded, "a person state");
+  absl::StatusOr<storage::v1::PersonState> state =
+      DecodeRecord<storage::v1::PersonState>(*encoded, absl::StrCat("the state of person ", person_id));
   if (!state.ok()) {
     broken_ = true;
     return;
