@@ -9,7 +9,8 @@
 // stream: --streams PublishStream calls share the events; events/s counts
 // from the first write to the last acknowledgement (acks come after fsync).
 // unary: Publish calls, --in_flight at a time; events/s and latency
-// percentiles. broadcast: publishes a red heatwave for Paris, then polls the
+// percentiles. broadcast: waits until the engine's population projection is
+// loaded (projection_wait_ms), publishes a red heatwave for Paris, polls the
 // engine's status until no sweep is pending (every chunk is fsynced before it
 // stops being pending): the time from the acknowledgement to that moment.
 #include <algorithm>
@@ -208,11 +209,19 @@ absl::StatusOr<v1::EngineStatus> GetStatus(v1::RulesAdmin::Stub* admin) {
 int RunBroadcast(const std::shared_ptr<grpc::Channel>& channel) {
   auto ingestion = v1::Ingestion::NewStub(channel);
   auto admin = v1::RulesAdmin::NewStub(channel);
-  absl::StatusOr<v1::EngineStatus> before = GetStatus(admin.get());
-  if (!before.ok()) {
-    std::fprintf(stderr, "status: %s\n", before.status().ToString().c_str());
-    return 1;
+  // A running daemon: its population projection loaded (a daemon just
+  // started loads it in the background first).
+  const Clock::time_point waiting = Clock::now();
+  for (;;) {
+    absl::StatusOr<v1::EngineStatus> before = GetStatus(admin.get());
+    if (!before.ok()) {
+      std::fprintf(stderr, "status: %s\n", before.status().ToString().c_str());
+      return 1;
+    }
+    if (!before->projection_loading()) break;
+    absl::SleepFor(absl::Milliseconds(5));
   }
+  std::printf("projection_wait_ms=%.0f\n", std::chrono::duration<double, std::milli>(Clock::now() - waiting).count());
   v1::PublishRequest request;
   v1::BroadcastEvent* broadcast = request.mutable_broadcast();
   const std::string episode = absl::GetFlag(FLAGS_episode);

@@ -118,6 +118,7 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 2. in-memory sweep (heatwave rules), 1 thread | $(get "$S" sweep_threads_1_records_per_s) records/s, $(get "$S" sweep_threads_1_ms) ms per sweep |
 | 2. in-memory sweep (heatwave rules), 2 threads | $(get "$S" sweep_threads_2_records_per_s) records/s, $(get "$S" sweep_threads_2_ms) ms per sweep |
 | 3. heatwave broadcast, ack → all decisions and messages durable | $(get "$OUT/broadcast.txt" broadcast_end_to_end_ms) ms ($(get "$S" sweep_threads_1_fired) decisions; ack $(get "$OUT/broadcast.txt" broadcast_ack_ms) ms) |
+| 3. population projection loaded, after serving | $(( $(get "$OUT/broadcast.txt" projection_wait_ms) + FIRST_START_MS )) ms after the start ($(get "$S" projection_mib) MiB; $(get "$S" projection_load_ms) ms alone in sweep_bench) |
 | 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s |
 | 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |

@@ -34,6 +34,11 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store* store) {
 
 void AuditLog::Append(WriteBatch* batch, absl::Time at, const AuditRecord& record,
                       const google::protobuf::MessageLite& changed) {
+  AppendEncoded(batch, at, record, EncodeRecord(changed));
+}
+
+void AuditLog::AppendEncoded(WriteBatch* batch, absl::Time at, const AuditRecord& record,
+                             absl::string_view changed_encoded) {
   storage::v1::AuditEntry entry;
   entry.set_format_version(kStorageFormatVersion);
   entry.set_sequence(sequence_ + 1);
@@ -46,7 +51,7 @@ void AuditLog::Append(WriteBatch* batch, absl::Time at, const AuditRecord& recor
   entry.set_from_status(record.from_status);
   entry.set_to_status(record.to_status);
   entry.set_cause(record.cause);
-  entry.set_record_digest(Sha256Digest(EncodeRecord(changed)));
+  entry.set_record_digest(Sha256Digest(changed_encoded));
   entry.set_hash(AuditEntryHash(entry));
   batch->Put(Family::kAudit, EntryKey(entry.sequence()), EncodeRecord(entry));
   storage::v1::AuditHead head;

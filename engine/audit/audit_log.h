@@ -45,6 +45,9 @@ class AuditLog {
   // then ahead of the store until restart.
   void Append(WriteBatch* batch, absl::Time at, const AuditRecord& record,
               const google::protobuf::MessageLite& changed);
+  // The same with the changed record already encoded (EncodeRecord), as it
+  // is stored: its bytes are not made twice.
+  void AppendEncoded(WriteBatch* batch, absl::Time at, const AuditRecord& record, absl::string_view changed_encoded);
 
   uint64_t sequence() const { return sequence_; }
 

@@ -76,9 +76,10 @@ int RunStatusCommand(const std::vector<std::string>& args) {
   v1::EngineStatus status;
   grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &status);
   if (!rpc.ok()) return CallFailed("status", rpc);
-  std::printf("engine today %s, event log at %llu, %llu sweeps pending, rule set %s\n", status.today().c_str(),
+  std::printf("engine today %s, event log at %llu, %llu sweeps pending%s, rule set %s\n", status.today().c_str(),
               static_cast<unsigned long long>(status.last_event_sequence()),
               static_cast<unsigned long long>(status.pending_sweeps()),
+              status.projection_loading() ? " (population projection loading)" : "",
               status.rule_set_version().substr(0, 12).c_str());
   for (const v1::RuleSummary& r : status.rules()) {
     std::printf("  %-40s %-8s %s\n", r.rule_id().c_str(), r.action().c_str(), r.version().substr(0, 12).c_str());

@@ -2,6 +2,7 @@
 
 #include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
+#include "engine/store/codec.h"
 
 namespace proactive {
 namespace {
@@ -56,8 +57,9 @@ absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
 }
 
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
-                                        const RuleOutcome& outcome, const DecisionContext& context) {
+                                        RuleOutcome outcome, const DecisionContext& context) {
   storage::v1::DecisionRecord d;
+  d.set_format_version(kStorageFormatVersion);
   d.set_decision_id(DecisionIdFor(KeyOf(rule, person_id, outcome)));
   d.set_reference_code(ReferenceCodeFor(d.decision_id()));
   d.set_person_id(person_id);
@@ -77,9 +79,11 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
     *p->mutable_value() = ToStorageValue(value);
   }
   for (const std::string& basis : rule.spec.legal_basis) d.add_legal_basis(basis);
-  for (const auto& input : outcome.inputs) *d.add_inputs() = input;
-  for (const auto& applied : outcome.parameters_applied) *d.add_parameters_applied() = applied;
-  for (const auto& step : outcome.trace) *d.add_trace() = step;
+  d.mutable_inputs()->Reserve(static_cast<int>(outcome.inputs.size()));
+  for (auto& input : outcome.inputs) *d.add_inputs() = std::move(input);
+  for (auto& applied : outcome.parameters_applied) *d.add_parameters_applied() = std::move(applied);
+  d.mutable_trace()->Reserve(static_cast<int>(outcome.trace.size()));
+  for (auto& step : outcome.trace) *d.add_trace() = std::move(step);
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));
   *d.mutable_created_at() = ToProtoTimestamp(context.now);

@@ -24,9 +24,10 @@ struct DecisionContext {
   std::string triggered_by;  // "event civ-1", "broadcast mf-2026-07-01-75", "daily 2026-01-12"
 };
 
-// REQUIRES: outcome.fires().
+// The record as stored (format_version set). The outcome's inputs and
+// trace move into it. REQUIRES: outcome.fires().
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
-                                        const RuleOutcome& outcome, const DecisionContext& context);
+                                        RuleOutcome outcome, const DecisionContext& context);
 
 // The decision key of a firing.
 inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id, const RuleOutcome& outcome) {

@@ -55,8 +55,8 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
   return decode_error;
 }
 
-void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
-  PutDecision(batch, record);
+std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
+  std::string encoded = PutDecision(batch, record);
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
   batch->Put(Family::kDecisions, ReferenceCodeKey(record.reference_code(), record.decision_id()), "");
   for (const std::string& recipient : record.recipients()) {
@@ -67,16 +67,24 @@ void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record
       batch->Put(Family::kDecisions, InputPersonDecisionKey(input.person_id(), record.decision_id()), "");
     }
   }
+  return encoded;
 }
 
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store, absl::string_view person_id) {
   return IdsWithPrefix(store, RecipientDecisionPrefix(person_id));
 }
 
-void PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
-  storage::v1::DecisionRecord copy = record;
-  copy.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kDecisions, DecisionRecordKey(record.decision_id()), EncodeRecord(copy));
+std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
+  std::string encoded;
+  if (record.format_version() == kStorageFormatVersion) {  // as read or made: no copy
+    encoded = EncodeRecord(record);
+  } else {
+    storage::v1::DecisionRecord copy = record;
+    copy.set_format_version(kStorageFormatVersion);
+    encoded = EncodeRecord(copy);
+  }
+  batch->Put(Family::kDecisions, DecisionRecordKey(record.decision_id()), encoded);
+  return encoded;
 }
 
 }  // namespace proactive

@@ -41,10 +41,12 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
 // Writes a new decision with its indexes (person, recipients, persons read,
 // reference).
 // REQUIRES: no decision exists for its key (checked by the caller).
-void PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+// Returns the record's stored bytes (for its audit entry's digest).
+std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
 
 // Rewrites an existing decision (status changes); the indexes do not change.
-void PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+// Returns the record's stored bytes.
+std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
 
 }  // namespace proactive
 

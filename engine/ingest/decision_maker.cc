@@ -20,8 +20,13 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
 absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
                                           const EvaluationContext& evaluation, WriteBatch* batch) {
   const std::string& person_id = graph.subject().id();
-  RuleOutcome outcome = EvaluateRule(rule, graph, evaluation, /*with_trace=*/false);
+  // A trace costs about one more evaluation: worth it at once while at
+  // least half the evaluations fire.
+  const bool traced_first = expect_firing_ && (evaluations_ < 16 || 2 * firings_ >= evaluations_);
+  RuleOutcome outcome = EvaluateRule(rule, graph, evaluation, /*with_trace=*/traced_first);
+  ++evaluations_;
   if (!outcome.fires()) return absl::OkStatus();
+  ++firings_;
   DecisionKey key = KeyOf(rule, person_id, outcome);
   std::string firing = DecisionIdFor(key);
   if (keys_in_batch_.count(firing) > 0) return absl::OkStatus();
@@ -39,8 +44,8 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
     return absl::OkStatus();
   }
   // Evaluate again with the trace: only for the few that fire.
-  RuleOutcome traced = EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
-  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, traced, context_);
+  RuleOutcome traced = traced_first ? std::move(outcome) : EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
+  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, std::move(traced), context_);
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review = NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine",
                                                "the rule requires a review before notifying", context_.now);
@@ -54,11 +59,11 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   if (decision.action_kind() == storage::v1::ACTION_PROPOSE && decision.has_reply_deadline()) {
     batch->Put(Family::kDeadlines, ReplyDeadlineKey(decision), "");
   }
-  PutNewDecision(batch, decision);
-  audit_->Append(batch, context_.now,
-                 AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
-                             std::string(DecisionStatusName(decision.status())), context_.triggered_by},
-                 decision);
+  const std::string encoded = PutNewDecision(batch, decision);
+  audit_->AppendEncoded(batch, context_.now,
+                        AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
+                                    std::string(DecisionStatusName(decision.status())), context_.triggered_by},
+                        encoded);
   if (decision.status() != storage::v1::IN_REVIEW) {  // reviewed first, told after
     ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
                      ComposeMessages(decision, rule, rules_.city(), source, *store_, context_.now));

@@ -45,6 +45,11 @@ class DecisionMaker {
   absl::Status ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
                              const EvaluationContext& evaluation, WriteBatch* batch);
 
+  // Most persons considered will get a decision (a sweep's filter left
+  // only them): evaluate with the trace at once rather than twice, as long
+  // as at least half the evaluations fire. The decisions are the same.
+  void ExpectFiring() { expect_firing_ = true; }
+
   int decisions_made() const { return decisions_made_; }
   const DecisionContext& context() const { return context_; }
 
@@ -55,6 +60,9 @@ class DecisionMaker {
   DecisionContext context_;
   std::set<std::string> keys_in_batch_;
   int decisions_made_ = 0;
+  bool expect_firing_ = false;
+  int64_t evaluations_ = 0;
+  int64_t firings_ = 0;
 };
 
 }  // namespace proactive

@@ -505,7 +505,9 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
     }
   }
   StorePersonSource source(store_);
+  RETURN_IF_ERROR(source.Prefetch(persons));
   DecisionMaker maker(rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
+  maker.ExpectFiring();  // the filter left only persons a rule may fire for
   WriteBatch batch(*store_);
   for (const std::string& person : persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));

@@ -20,6 +20,8 @@ bool IsEventError(const absl::Status& status) {
 
 EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options)
     : applier_(applier), store_(store), clock_(clock), options_(options) {
+  stats_.pending_sweeps = applier_->pending_sweeps();  // before the thread: no lock needed
+  stats_.projection_loading = applier_->ProjectionLoading();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -173,6 +175,7 @@ void EventWriter::AdvanceSweep() {
     absl::MutexLock lock(&mu_);
     ++stats_.sweep_chunks;
     stats_.pending_sweeps = applier_->pending_sweeps();
+    stats_.projection_loading = applier_->ProjectionLoading();
   }
   auto it = waiting_ticks_.find(progress->sweep_id);
   if (it == waiting_ticks_.end()) return;
@@ -188,7 +191,12 @@ void EventWriter::AdvanceSweep() {
 
 void EventWriter::LoadProjectionStep() {
   absl::Status status = applier_->LoadProjectionStep();
-  if (status.ok()) return;
+  if (status.ok()) {
+    const bool loading = applier_->ProjectionLoading();
+    absl::MutexLock lock(&mu_);
+    stats_.projection_loading = loading;
+    return;
+  }
   LogError("ingest", absl::StrCat("storage failure while loading the population projection, refusing events until "
                                   "restart: ",
                                   status.ToString()));
@@ -303,6 +311,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     }
     stats_.groups += 1;
     stats_.pending_sweeps = applier_->pending_sweeps();
+    stats_.projection_loading = applier_->ProjectionLoading();
   }
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];

@@ -53,6 +53,9 @@ struct EventWriterStats {
   uint64_t groups = 0;    // group commits (fsyncs when sync)
   uint64_t sweep_chunks = 0;
   size_t pending_sweeps = 0;
+  // The population projection sweeps filter with is loading (after a start,
+  // or new rules): a sweep started now waits for it.
+  bool projection_loading = false;
   uint64_t deadlines = 0;       // deadlines processed
   uint64_t events_expired = 0;  // event payloads erased at the end of their retention
 };

@@ -90,9 +90,15 @@ class PopulationProjection {
     absl::flat_hash_map<std::string, uint32_t> codes;  // by serialized value
   };
   void Observe(absl::string_view person_id, const absl::string_view* encoded);
-  void Upsert(absl::string_view person_id, const storage::v1::PersonState& state);
+  // Projects a stored PersonState. DATA_LOSS naming the person when it does
+  // not decode; then nothing changed.
+  absl::Status Upsert(absl::string_view person_id, absl::string_view encoded);
   void Remove(absl::string_view person_id);
-  uint32_t CodeOf(int column, const storage::v1::Value& value);
+  // Finds in `encoded` the stored bytes of each column's value, without
+  // decoding the rest (null data: absent). False when the bytes hold
+  // something this fast path does not read; the full decoder then serves.
+  bool FindProjectedValues(absl::string_view encoded, std::vector<absl::string_view>* values) const;
+  absl::StatusOr<uint32_t> CodeOf(int column, absl::string_view value_bytes);
 
   Store* store_;
   std::vector<Column> columns_;
@@ -103,6 +109,8 @@ class PopulationProjection {
   std::vector<uint8_t> live_;
   uint32_t live_count_ = 0;
   uint32_t sorted_rows_ = 0;
+  std::vector<absl::string_view> value_bytes_;  // scratch of Upsert
+  std::vector<uint32_t> row_codes_;             // scratch of Upsert
   bool track_changes_ = false;
   std::vector<uint32_t> changed_;
   std::string loaded_until_;  // last key loaded; loaded_ once the scan ended

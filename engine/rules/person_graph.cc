@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
+#include "engine/store/codec.h"
 #include "engine/store/records.h"
 
 namespace proactive {
@@ -71,6 +72,23 @@ void StorePersonSource::Override(const storage::v1::PersonState& state) {
 void StorePersonSource::Keep(storage::v1::PersonState state) {
   std::string id = state.person_id();
   states_[std::move(id)] = std::make_unique<storage::v1::PersonState>(std::move(state));
+}
+
+absl::Status StorePersonSource::Prefetch(const std::vector<std::string>& person_ids) {
+  std::vector<absl::string_view> keys;
+  keys.reserve(person_ids.size());
+  for (const std::string& id : person_ids) {
+    if (states_.count(id) == 0) keys.push_back(id);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values, store_->MultiGet(Family::kPersons, keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::unique_ptr<storage::v1::PersonState>& slot = states_[std::string(keys[i])];
+    if (!values[i]) continue;  // unknown: kept as such
+    ASSIGN_OR_RETURN(storage::v1::PersonState state,
+                     DecodeRecord<storage::v1::PersonState>(*values[i], absl::StrCat("person ", keys[i])));
+    slot = std::make_unique<storage::v1::PersonState>(std::move(state));
+  }
+  return absl::OkStatus();
 }
 
 void StorePersonSource::OverrideMembership(const std::string& person_id, const std::string& from,

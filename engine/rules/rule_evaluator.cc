@@ -311,6 +311,7 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   outcome.inputs = CollectInputs(rule, graph, context);
   if (with_trace) {
     const std::string& source = rule.when->source();
+    outcome.trace.reserve(trace.entries().size());
     for (const eval::TraceEntry& entry : trace.entries()) {
       storage::v1::TraceStep step;
       step.set_expression(source.substr(entry.begin, entry.end - entry.begin));

@@ -96,7 +96,9 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       absl::StatusOr<uint64_t> last = ReadLastEventSequence(*deps_.store);
       status = last.status();
       if (last.ok()) response->set_last_event_sequence(*last);
-      response->set_pending_sweeps(deps_.writer->stats().pending_sweeps);
+      const EventWriterStats stats = deps_.writer->stats();
+      response->set_pending_sweeps(stats.pending_sweeps);
+      response->set_projection_loading(stats.projection_loading);
       response->set_today(FormatIsoDate(absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules))));
     }
     reactor->Finish(ToGrpcStatus(status));

@@ -1,5 +1,6 @@
 #include "engine/store/store.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/debug.h"
@@ -107,8 +109,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Most point reads of a sweep or an event miss (no decision yet for this
+  // period, no opt-out, a new event id): a Bloom filter per file answers
+  // them without reading a data block. 10 bits per key: about 1 % false
+  // positives, for about 1.25 bytes per key in memory.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions family_options;
   family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The same for the keys still in memory: a point read that misses skips
+  // the memtable's skip list (2 % of the memtable's size).
+  family_options.memtable_whole_key_filtering = true;
+  family_options.memtable_prefix_bloom_size_ratio = 0.02;
   // Every file is rewritten at least weekly, so deleted or overwritten data
   // (an old phone number in a superseded index key) leaves the disk within
   // weeks even where nothing else compacts it (docs/privacy.md).
@@ -150,6 +161,26 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading ", FamilyName(family)));
   return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    Family family, const std::vector<absl::string_view>& keys) const {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (absl::string_view key : keys) slices.emplace_back(key.data(), key.size());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  const bool sorted = std::is_sorted(keys.begin(), keys.end());
+  handles_->db->MultiGet(rocksdb::ReadOptions(), handles_->family(family), slices.size(), slices.data(), values.data(),
+                         statuses.data(), sorted);
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], absl::StrCat("reading ", FamilyName(family)));
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
 }
 
 absl::Status Store::Write(WriteBatch* batch, bool sync) {
@@ -206,7 +237,12 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
 absl::Status Store::ScanFrom(Family family, absl::string_view start,
                              absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
-  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  // A long scan (a whole family): its blocks would only push out of the
+  // block cache what point reads keep there, and reading ahead saves calls.
+  rocksdb::ReadOptions long_scan;
+  long_scan.fill_cache = false;
+  long_scan.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(long_scan, handles_->family(family)));
   for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice key = it->key();
     rocksdb::Slice value = it->value();

@@ -15,8 +15,10 @@
 #include "engine/client/event_json.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/event_applier.h"
+#include "engine/ingest/event_writer.h"
 #include "engine/ingest/population_projection.h"
 #include "engine/rules/sweep_filter.h"
+#include "engine/store/codec.h"
 #include "engine/store/records.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
@@ -30,6 +32,7 @@ namespace proactive {
 namespace {
 
 using ::proactive::testing::IsOk;
+using ::proactive::testing::IsOkAndHolds;
 
 constexpr char kHeatwave[] = R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france",)"
                              R"("occurred_at":"2026-09-01T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})";
@@ -337,6 +340,177 @@ TEST(PopulationProjectionTest, AFullDictionaryListsFurtherValuesAsUnlisted) {
     }
   }
   EXPECT_EQ(unlisted, n - static_cast<int>(PopulationProjection::kMaxDictionary) + 2);
+}
+
+// A daemon serves before its projection is loaded: the writer loads it
+// between groups and its stats say when it is done (EngineStatus shows it).
+TEST(PopulationProjectionTest, TheWriterLoadsItInStepsAndSaysWhenItIsDone) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  WriteBatch batch(**store);
+  for (int i = 0; i < 1000; ++i) {
+    storage::v1::PersonState state;
+    state.set_person_id(absl::StrFormat("P%04d", i));
+    storage::v1::AttributeEntry* e = state.add_attributes();
+    e->set_name("lives_alone");
+    e->mutable_value()->set_bool_value(i % 2 == 0);
+    PutPersonState(&batch, state);
+  }
+  ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+  Swappable<RuleSet> rules(ParisRules());
+  testing::FakeClock clock(absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone()));
+  EventApplierOptions options;
+  options.projection_load_step = 20;  // 50 steps
+  auto applier = EventApplier::Create(store->get(), &rules, &clock, options);
+  ASSERT_THAT(applier, IsOk());
+  EventWriterOptions writer_options;
+  writer_options.sync = false;
+  EventWriter writer(applier->get(), store->get(), &clock, writer_options);
+  bool loading = true;
+  for (int i = 0; i < 1000 && loading; ++i) {
+    loading = writer.stats().projection_loading;
+    if (loading) absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_FALSE(loading) << "the projection did not finish loading";
+  writer.Stop();  // the writer thread owns the projection: read it once stopped
+  ASSERT_NE((*applier)->projection(), nullptr);
+  EXPECT_TRUE((*applier)->projection()->loaded());
+  EXPECT_EQ((*applier)->projection()->live_rows(), 1000u);
+}
+
+// The projection reads stored states without decoding them in full; what it
+// finds must be what the full decoder and PersonRecord find, whatever shape
+// the stored bytes have.
+TEST(PopulationProjectionTest, ReadsStoredStatesAsTheFullDecoderDoes) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  std::map<std::string, std::string> stored;  // person -> bytes
+  const auto entry = [](storage::v1::PersonState* state, const std::string& name) {
+    storage::v1::AttributeEntry* e = state->add_attributes();
+    e->set_name(name);
+    e->set_source("casvp");
+    e->set_event_id("ev-1");
+    e->set_sequence(7);
+    return e;
+  };
+  const auto encode = [](storage::v1::PersonState state) {
+    state.set_format_version(kStorageFormatVersion);
+    return state.SerializeAsString();
+  };
+  {
+    storage::v1::PersonState s;  // every kind of value, with other fields around
+    s.set_person_id("P1");
+    s.set_household_id("H1");
+    entry(&s, "birth_date")->mutable_value()->set_date_days(-3000);
+    entry(&s, "city")->mutable_value()->set_string_value("Paris");
+    entry(&s, "lives_alone")->mutable_value()->set_bool_value(true);
+    storage::v1::Value* list = entry(&s, "languages")->mutable_value();
+    list->mutable_list_value()->add_values()->set_string_value("fr");
+    list->mutable_list_value()->add_values()->set_string_value("en");
+    entry(&s, "yearly_income")->mutable_value()->mutable_money_value()->set_cents(2100000);
+    s.add_links()->set_person_id("P2");
+    s.set_events_applied(12);
+    stored["P1"] = encode(s);
+  }
+  {
+    storage::v1::PersonState s;  // a removed entry beside a set one; an entry without value
+    s.set_person_id("P2");
+    entry(&s, "city")->mutable_value()->set_string_value("Lyon");
+    entry(&s, "city")->set_removed(true);
+    entry(&s, "lives_alone");
+    stored["P2"] = encode(s);
+  }
+  {
+    storage::v1::PersonState s;  // two entries of one name: the last counts
+    s.set_person_id("P3");
+    entry(&s, "yearly_income")->mutable_value()->set_int_value(1);
+    entry(&s, "yearly_income")->mutable_value()->set_int_value(2);
+    stored["P3"] = encode(s);
+  }
+  {
+    // A field this engine does not know (a later version's), and a value
+    // sent in two parts, which protobuf merges: the full decoder reads both.
+    storage::v1::PersonState s;
+    s.set_person_id("P4");
+    std::string bytes = encode(s);
+    bytes += std::string("\xC8\x06\x05", 3);  // field 100, varint 5
+    storage::v1::AttributeEntry e;
+    e.set_name("birth_date");
+    std::string entry_bytes = e.SerializeAsString();
+    storage::v1::Value part;
+    part.set_date_days(100);
+    const std::string part_bytes = part.SerializeAsString();
+    for (int i = 0; i < 2; ++i) {
+      entry_bytes += '\x12';  // field 2, length-delimited
+      entry_bytes += static_cast<char>(part_bytes.size());
+      entry_bytes += part_bytes;
+    }
+    bytes += '\x2A';  // field 5, length-delimited
+    bytes += static_cast<char>(entry_bytes.size());
+    bytes += entry_bytes;
+    stored["P4"] = bytes;
+  }
+  WriteBatch batch(**store);
+  for (const auto& [id, bytes] : stored) batch.Put(Family::kPersons, id, bytes);
+  ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+
+  const std::vector<std::string> names = {"birth_date", "city", "languages", "lives_alone", "yearly_income"};
+  std::vector<PopulationProjection::Column> columns;
+  for (const std::string& name : names) columns.push_back({name, true});
+  PopulationProjection projection(store->get(), columns);
+  ASSERT_THAT(projection.LoadStep(100), IsOkAndHolds(true));
+  ASSERT_EQ(projection.rows(), stored.size());
+  for (uint32_t row = 0; row < projection.rows(); ++row) {
+    const std::string id(projection.person_id(row));
+    absl::StatusOr<storage::v1::PersonState> state = DecodeRecord<storage::v1::PersonState>(stored[id], id);
+    ASSERT_THAT(state, IsOk());
+    for (size_t c = 0; c < names.size(); ++c) {
+      const storage::v1::Value* expected = nullptr;  // as PersonRecord reads it
+      for (const storage::v1::AttributeEntry& e : state->attributes()) {
+        if (!e.removed() && e.name() == names[c]) expected = &e.value();
+      }
+      const uint32_t code = projection.codes(static_cast<int>(c))[row];
+      SCOPED_TRACE(absl::StrCat(id, " ", names[c]));
+      if (expected == nullptr) {
+        EXPECT_EQ(code, PopulationProjection::kAbsent);
+      } else {
+        ASSERT_GE(code, 2u);
+        EXPECT_EQ(projection.dictionary(static_cast<int>(c))[code].SerializeAsString(), expected->SerializeAsString());
+      }
+    }
+  }
+  // Spot checks of what the comparison above covers.
+  const auto code_of = [&](const std::string& id, int column) {
+    for (uint32_t row = 0; row < projection.rows(); ++row) {
+      if (projection.person_id(row) == id) return projection.codes(column)[row];
+    }
+    return uint32_t{9999};
+  };
+  // A removed entry hides no other (the merge keeps one entry per name).
+  EXPECT_EQ(projection.dictionary(1)[code_of("P2", 1)].string_value(), "Lyon");
+  EXPECT_EQ(projection.dictionary(3)[code_of("P2", 3)].kind_case(), storage::v1::Value::KIND_NOT_SET);
+  EXPECT_EQ(projection.dictionary(4)[code_of("P3", 4)].int_value(), 2);
+  EXPECT_EQ(projection.dictionary(0)[code_of("P4", 0)].date_days(), 100);
+}
+
+TEST(PopulationProjectionTest, AStateThatDoesNotDecodeIsDataLossNamingThePerson) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  storage::v1::PersonState good;
+  good.set_person_id("P1");
+  good.add_attributes()->set_name("lives_alone");
+  WriteBatch batch(**store);
+  PutPersonState(&batch, good);
+  batch.Put(Family::kPersons, "P2", std::string("\x2A\x7F truncated", 12));
+  ASSERT_THAT((*store)->Write(&batch, false), IsOk());
+  PopulationProjection projection(store->get(), {{"lives_alone", true}});
+  EXPECT_THAT(projection.LoadStep(100),
+              testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("person P2")));
+  EXPECT_TRUE(projection.broken());
+  EXPECT_EQ(projection.rows(), 1u);  // P1; nothing of P2
 }
 
 // The heatwave rules' filter terms, as planned, and what they rule out.

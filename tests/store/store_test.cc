@@ -105,10 +105,32 @@ TEST_F(StoreTest, CorruptRecordIsDataLoss) {
   EXPECT_THAT(ReadPersonState(*store, "P1"), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
 }
 
+TEST_F(StoreTest, MultiGetAnswersEachKeyInTheOrderAsked) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  batch.Put(Family::kPersons, "P1", "one");
+  batch.Put(Family::kPersons, "P3", "three");
+  batch.Put(Family::kEventIds, "P2", "another family");
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  ASSERT_THAT(store->Close(), IsOk());  // from the table files, then from the memtable too
+  store = Open();
+  WriteBatch later(*store);
+  later.Put(Family::kPersons, "P4", "four");
+  later.Delete(Family::kPersons, "P1");
+  ASSERT_THAT(store->Write(&later, false), IsOk());
+  EXPECT_THAT(
+      store->MultiGet(Family::kPersons, {"P1", "P2", "P3", "P4"}),
+      IsOkAndHolds(ElementsAre(Eq(std::nullopt), Eq(std::nullopt), Optional(Eq("three")), Optional(Eq("four")))));
+  EXPECT_THAT(store->MultiGet(Family::kPersons, {"P4", "P3", "P4"}),
+              IsOkAndHolds(ElementsAre(Optional(Eq("four")), Optional(Eq("three")), Optional(Eq("four")))));
+  EXPECT_THAT(store->MultiGet(Family::kPersons, {}), IsOkAndHolds(ElementsAre()));
+}
+
 TEST_F(StoreTest, ClosedStoreRefusesCalls) {
   std::unique_ptr<Store> store = Open();
   ASSERT_THAT(store->Close(), IsOk());
   EXPECT_THAT(store->Get(Family::kPersons, "P1"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store->MultiGet(Family::kPersons, {"P1"}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace
