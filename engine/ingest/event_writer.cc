@@ -172,10 +172,12 @@ void EventWriter::AdvanceSweep() {
     return;
   }
   {
+    // Asked outside the lock: it may make a new projection for new rules.
+    const bool loading = applier_->ProjectionLoading();
     absl::MutexLock lock(&mu_);
     ++stats_.sweep_chunks;
     stats_.pending_sweeps = applier_->pending_sweeps();
-    stats_.projection_loading = applier_->ProjectionLoading();
+    stats_.projection_loading = loading;
   }
   auto it = waiting_ticks_.find(progress->sweep_id);
   if (it == waiting_ticks_.end()) return;
@@ -297,6 +299,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       if (c.ok()) c = unavailable;
     }
   }
+  const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
   {
     absl::MutexLock lock(&mu_);
     if (!failure.ok() && failure_.ok()) failure_ = failure;
@@ -311,7 +314,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     }
     stats_.groups += 1;
     stats_.pending_sweeps = applier_->pending_sweeps();
-    stats_.projection_loading = applier_->ProjectionLoading();
+    stats_.projection_loading = projection_loading;
   }
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
