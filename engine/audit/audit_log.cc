@@ -39,6 +39,18 @@ void AuditLog::Append(WriteBatch* batch, absl::Time at, const AuditRecord& recor
 
 void AuditLog::AppendEncoded(WriteBatch* batch, absl::Time at, const AuditRecord& record,
                              absl::string_view changed_encoded) {
+  AppendDigest(batch, at, record, Sha256Digest(changed_encoded));
+}
+
+StagedAuditEntry AuditLog::Stage(absl::Time at, AuditRecord record, absl::string_view changed_encoded) {
+  return StagedAuditEntry{at, std::move(record), Sha256Digest(changed_encoded)};
+}
+
+void AuditLog::AppendStaged(WriteBatch* batch, const StagedAuditEntry& staged) {
+  AppendDigest(batch, staged.at, staged.record, staged.record_digest);
+}
+
+void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord& record, std::string record_digest) {
   storage::v1::AuditEntry entry;
   entry.set_format_version(kStorageFormatVersion);
   entry.set_sequence(sequence_ + 1);
@@ -51,14 +63,19 @@ void AuditLog::AppendEncoded(WriteBatch* batch, absl::Time at, const AuditRecord
   entry.set_from_status(record.from_status);
   entry.set_to_status(record.to_status);
   entry.set_cause(record.cause);
-  entry.set_record_digest(Sha256Digest(changed_encoded));
-  entry.set_hash(AuditEntryHash(entry));
+  entry.set_record_digest(std::move(record_digest));
+  // AuditEntryHash without its copy: the hash field is not set yet.
+  Sha256 hasher;
+  hasher.Update(entry.previous_hash());
+  hasher.Update(EncodeRecord(entry));
+  entry.set_hash(hasher.Finish());
   batch->Put(Family::kAudit, EntryKey(entry.sequence()), EncodeRecord(entry));
   storage::v1::AuditHead head;
   head.set_format_version(kStorageFormatVersion);
   head.set_sequence(entry.sequence());
   head.set_hash(entry.hash());
-  batch->Put(Family::kMeta, kHeadKey, EncodeRecord(head));
+  // Once per batch, however many entries it chains.
+  batch->PutLast(Family::kMeta, kHeadKey, EncodeRecord(head));
   sequence_ = entry.sequence();
   hash_ = entry.hash();
 }

@@ -34,6 +34,14 @@ struct AuditRecord {
   std::string cause;
 };
 
+// An entry made away from the chain (on a sweep's helper thread):
+// everything but its place in the chain, which AuditLog::AppendStaged gives.
+struct StagedAuditEntry {
+  absl::Time at;
+  AuditRecord record;
+  std::string record_digest;  // SHA-256 of the changed record as stored
+};
+
 class AuditLog {
  public:
   // Reads the chain's head. REQUIRES: `store` outlives the log.
@@ -48,11 +56,16 @@ class AuditLog {
   // The same with the changed record already encoded (EncodeRecord), as it
   // is stored: its bytes are not made twice.
   void AppendEncoded(WriteBatch* batch, absl::Time at, const AuditRecord& record, absl::string_view changed_encoded);
+  // An entry for AppendStaged, made on any thread (it reads no chain).
+  static StagedAuditEntry Stage(absl::Time at, AuditRecord record, absl::string_view changed_encoded);
+  // Appends a staged entry: the same entry AppendEncoded would have made.
+  void AppendStaged(WriteBatch* batch, const StagedAuditEntry& staged);
 
   uint64_t sequence() const { return sequence_; }
 
  private:
   AuditLog(uint64_t sequence, std::string hash) : sequence_(sequence), hash_(std::move(hash)) {}
+  void AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord& record, std::string record_digest);
   uint64_t sequence_;
   std::string hash_;  // of the last entry; 32 zero bytes before the first
 };

@@ -82,6 +82,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.mutable_inputs()->Reserve(static_cast<int>(outcome.inputs.size()));
   for (auto& input : outcome.inputs) *d.add_inputs() = std::move(input);
   for (auto& applied : outcome.parameters_applied) *d.add_parameters_applied() = std::move(applied);
+  if (!outcome.trace.empty()) d.set_condition(std::string(outcome.condition));
   d.mutable_trace()->Reserve(static_cast<int>(outcome.trace.size()));
   for (auto& step : outcome.trace) *d.add_trace() = std::move(step);
   d.set_triggered_by(context.triggered_by);
@@ -121,6 +122,13 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   change->set_reason(status == storage::v1::IN_REVIEW ? "the rule requires a human review before notifying"
                                                       : "the rule's conditions were met");
   return d;
+}
+
+absl::string_view TraceStepExpression(const storage::v1::DecisionRecord& decision, const storage::v1::TraceStep& step) {
+  if (!step.expression().empty()) return step.expression();
+  const absl::string_view condition = decision.condition();
+  if (step.begin() < 0 || step.end() < step.begin() || static_cast<size_t>(step.end()) > condition.size()) return "";
+  return condition.substr(step.begin(), step.end() - step.begin());
 }
 
 }  // namespace proactive

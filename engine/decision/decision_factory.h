@@ -34,6 +34,11 @@ inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id,
   return DecisionKey{rule.spec.id, person_id, outcome.once_per};
 }
 
+// The source text of a trace step: a range of the record's condition (an
+// empty view when the range is outside it), or the text itself in records
+// made before conditions were stored.
+absl::string_view TraceStepExpression(const storage::v1::DecisionRecord& decision, const storage::v1::TraceStep& step);
+
 // Status names as people read them ("proposed", "in review", ...).
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status);
 

@@ -70,10 +70,4 @@ std::string InputPersonDecisionKey(absl::string_view person_id, absl::string_vie
 
 std::string InputPersonDecisionPrefix(absl::string_view person_id) { return absl::StrCat("i/", person_id, kNul); }
 
-std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id) {
-  return absl::StrCat("r/", code, kNul, decision_id);
-}
-
-std::string ReferenceCodePrefix(absl::string_view code) { return absl::StrCat("r/", code, kNul); }
-
 }  // namespace proactive

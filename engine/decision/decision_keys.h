@@ -46,8 +46,6 @@ std::string RecipientDecisionPrefix(absl::string_view person_id);
 // a guardian's phone): "i/" person_id \0 decision_id.
 std::string InputPersonDecisionKey(absl::string_view person_id, absl::string_view decision_id);
 std::string InputPersonDecisionPrefix(absl::string_view person_id);
-std::string ReferenceCodeKey(absl::string_view code, absl::string_view decision_id);
-std::string ReferenceCodePrefix(absl::string_view code);
 
 }  // namespace proactive
 

@@ -38,7 +38,18 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Stor
 }
 
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code) {
-  return IdsWithPrefix(store, ReferenceCodePrefix(NormalizeReferenceCode(code)));
+  // A reference code is the start of its decision's id: the records' keys
+  // are the index. (Stores written before kept an "r/" index; it is unused.)
+  const std::string normalized = NormalizeReferenceCode(code);
+  std::vector<std::string> ids;
+  if (normalized.size() != ReferenceCodeFor(DecisionIdFor({})).size()) return ids;
+  const std::string prefix = DecisionRecordKey(absl::StrCat("d-", normalized));
+  const size_t id_start = DecisionRecordKey("").size();
+  RETURN_IF_ERROR(store.Scan(Family::kDecisions, prefix, [&](absl::string_view key, absl::string_view) {
+    ids.push_back(IdAfterPrefix(key, id_start));
+    return true;
+  }));
+  return ids;
 }
 
 absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit) {
@@ -58,7 +69,6 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
 std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
   std::string encoded = PutDecision(batch, record);
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
-  batch->Put(Family::kDecisions, ReferenceCodeKey(record.reference_code(), record.decision_id()), "");
   for (const std::string& recipient : record.recipients()) {
     batch->Put(Family::kDecisions, RecipientDecisionKey(recipient, record.decision_id()), "");
   }

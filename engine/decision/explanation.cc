@@ -237,10 +237,11 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
     // The conditions, not every sub-expression: boolean results of
     // expressions worth reading.
     if (step.value() != "true" && step.value() != "false") continue;
-    if (step.expression().size() < 8 || !seen.insert(step.expression()).second) continue;
+    const std::string expression(TraceStepExpression(d, step));
+    if (expression.size() < 8 || !seen.insert(expression).second) continue;
     if (e.operations.size() >= 12) break;
-    e.operations.emplace_back(step.expression(), step.value());
-    absl::StrAppend(&t, "   - ", step.expression(), " → ",
+    e.operations.emplace_back(expression, step.value());
+    absl::StrAppend(&t, "   - ", expression, " → ",
                     step.value() == "true" ? (english ? "true" : "vrai") : (english ? "false" : "faux"), "\n");
   }
 

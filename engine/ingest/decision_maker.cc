@@ -5,8 +5,17 @@
 #include "engine/ingest/decision_commands.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
+#include "engine/store/codec.h"
 
 namespace proactive {
+
+void DecisionMaker::Audit(WriteBatch* batch, AuditRecord record, absl::string_view changed_encoded) {
+  if (staged_ != nullptr) {
+    staged_->push_back(AuditLog::Stage(context_.now, std::move(record), changed_encoded));
+  } else {
+    audit_->AppendEncoded(batch, context_.now, record, changed_encoded);
+  }
+}
 
 absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string& person_id, PersonSource* source,
                                      const EvaluationContext& evaluation, WriteBatch* batch) {
@@ -35,10 +44,10 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
     if (held->status() == storage::v1::IN_REVIEW) {
       // Recorded, never acted on: only a caseworker changes a decision in
       // review.
-      audit_->Append(batch, context_.now,
-                     AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
-                                 "in review", context_.triggered_by},
-                     *held);
+      Audit(batch,
+            AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
+                        "in review", context_.triggered_by},
+            EncodeRecord(*held));
       keys_in_batch_.insert(firing);
     }
     return absl::OkStatus();
@@ -51,29 +60,28 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
                                                "the rule requires a review before notifying", context_.now);
     decision.set_case_id(review.case_id());
     PutCase(batch, nullptr, review);
-    audit_->Append(batch, context_.now,
-                   AuditRecord{"case.opened", decision.decision_id(), review.case_id(), "engine", "", "open",
-                               "review before notify"},
-                   review);
+    Audit(batch,
+          AuditRecord{"case.opened", decision.decision_id(), review.case_id(), "engine", "", "open",
+                      "review before notify"},
+          EncodeRecord(review));
   }
   if (decision.action_kind() == storage::v1::ACTION_PROPOSE && decision.has_reply_deadline()) {
     batch->Put(Family::kDeadlines, ReplyDeadlineKey(decision), "");
   }
   const std::string encoded = PutNewDecision(batch, decision);
-  audit_->AppendEncoded(batch, context_.now,
-                        AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
-                                    std::string(DecisionStatusName(decision.status())), context_.triggered_by},
-                        encoded);
+  Audit(batch,
+        AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
+                    std::string(DecisionStatusName(decision.status())), context_.triggered_by},
+        encoded);
   if (decision.status() != storage::v1::IN_REVIEW) {  // reviewed first, told after
     ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
                      ComposeMessages(decision, rule, rules_.city(), source, *store_, context_.now));
     for (const storage::v1::OutboxMessage& m : messages) {
       PutNewMessage(batch, m);
       if (m.status() == storage::v1::MESSAGE_SUPPRESSED) {
-        audit_->Append(
-            batch, context_.now,
-            AuditRecord{"message.suppressed", decision.decision_id(), "", "engine", "", "opted out", m.message_id()},
-            m);
+        Audit(batch,
+              AuditRecord{"message.suppressed", decision.decision_id(), "", "engine", "", "opted out", m.message_id()},
+              EncodeRecord(m));
       }
     }
   }

@@ -14,6 +14,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/audit/audit_log.h"
@@ -45,6 +46,12 @@ class DecisionMaker {
   absl::Status ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
                              const EvaluationContext& evaluation, WriteBatch* batch);
 
+  // Audit entries are staged into `staged` (in the order they are made)
+  // rather than chained, for a maker on a helper thread: the writer appends
+  // them (AuditLog::AppendStaged) to the batch it writes. The maker then only
+  // reads the store and its source, and is safe beside other makers.
+  void StageAuditEntries(std::vector<StagedAuditEntry>* staged) { staged_ = staged; }
+
   // Most persons considered will get a decision (a sweep's filter left
   // only them): evaluate with the trace at once rather than twice, as long
   // as at least half the evaluations fire. The decisions are the same.
@@ -54,9 +61,12 @@ class DecisionMaker {
   const DecisionContext& context() const { return context_; }
 
  private:
+  void Audit(WriteBatch* batch, AuditRecord record, absl::string_view changed_encoded);
+
   const RuleSet& rules_;
   const Store* store_;
   AuditLog* audit_;
+  std::vector<StagedAuditEntry>* staged_ = nullptr;
   DecisionContext context_;
   std::set<std::string> keys_in_batch_;
   int decisions_made_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -370,17 +371,17 @@ absl::Status EventApplier::ConsiderSweepRules(const std::vector<const CompiledRu
 }
 
 absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
-                                                             const DecisionMaker& maker, int persons, bool finished,
+                                                             int decisions, int persons, bool finished,
                                                              const std::string& cursor, WriteBatch* batch,
                                                              const std::string& how) {
   SweepProgress progress;
   progress.sweep_id = job.id();
   progress.persons = persons;
-  progress.decisions = maker.decisions_made();
+  progress.decisions = decisions;
   progress.finished = finished;
-  if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(rules, batch));
+  if (decisions > 0) RETURN_IF_ERROR(SnapshotRules(rules, batch));
   job.set_persons_evaluated(job.persons_evaluated() + persons);
-  job.set_decisions_made(job.decisions_made() + maker.decisions_made());
+  job.set_decisions_made(job.decisions_made() + decisions);
   if (finished) {
     batch->Delete(Family::kMeta, SweepKey(job.id()));
     // Ids and counts only: no personal data in the log.
@@ -406,7 +407,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   storage::v1::SweepJob job = sweeps_.front();
   progress.sweep_id = job.id();
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  WriteBatch batch(*store_);
+  WriteBatch& batch = ChunkBatch();
   if (rules == nullptr) {
     batch.Delete(Family::kMeta, SweepKey(job.id()));
     RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
@@ -457,8 +458,78 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
   }
   const bool finished = static_cast<int>(persons.size()) < max_persons;
-  return FinishSweepChunk(std::move(job), *rules, maker, static_cast<int>(persons.size()), finished,
+  return FinishSweepChunk(std::move(job), *rules, maker.decisions_made(), static_cast<int>(persons.size()), finished,
                           persons.empty() ? std::string() : persons.back(), &batch);
+}
+
+WriteBatch& EventApplier::ChunkBatch() {
+  // Kept between chunks: a chunk's batch is megabytes, and growing a new
+  // one each time costs fresh pages.
+  if (chunk_batch_ == nullptr) chunk_batch_ = std::make_unique<WriteBatch>(*store_);
+  chunk_batch_->Clear();
+  return *chunk_batch_;
+}
+
+absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRule*>& candidates,
+                                              const std::vector<std::string>& persons, const RuleSet& rules,
+                                              const DecisionContext& decided, const EvaluationContext& evaluation,
+                                              WriteBatch* batch) {
+  const int min_part = std::max(1, options_.sweep_part_persons);
+  const size_t parts =
+      std::max<size_t>(1, std::min<size_t>(std::max(1, options_.sweep_threads), persons.size() / min_part));
+  // Contiguous parts, one per thread, each with its own source, maker and
+  // batch; only reads are shared. The writer then appends the parts in
+  // person order and chains their audit entries: the batch one thread makes.
+  struct Part {
+    size_t begin = 0, end = 0;
+    std::unique_ptr<StorePersonSource> source;
+    std::unique_ptr<DecisionMaker> maker;
+    WriteBatch* batch = nullptr;
+    std::vector<StagedAuditEntry> audit;
+    absl::Status status;
+  };
+  std::vector<Part> work(parts);
+  while (part_batches_.size() < parts) part_batches_.push_back(std::make_unique<WriteBatch>(*store_));
+  for (size_t i = 0; i < parts; ++i) {
+    Part& part = work[i];
+    part.begin = persons.size() * i / parts;
+    part.end = persons.size() * (i + 1) / parts;
+    part.source = std::make_unique<StorePersonSource>(store_);
+    part.maker = std::make_unique<DecisionMaker>(rules, store_, audit_.get(), decided);
+    part.maker->ExpectFiring();  // the filter left only persons a rule may fire for
+    if (parts == 1) {
+      part.batch = batch;  // chained at once, as on any other path
+    } else {
+      part.batch = part_batches_[i].get();
+      part.batch->Clear();
+      part.maker->StageAuditEntries(&part.audit);
+    }
+  }
+  const auto decide = [&](Part* part) {
+    const std::vector<std::string> mine(persons.begin() + part->begin, persons.begin() + part->end);
+    part->status = part->source->Prefetch(mine);
+    for (const std::string& person : mine) {
+      if (!part->status.ok()) return;
+      part->status =
+          ConsiderSweepRules(candidates, person, part->source.get(), evaluation, part->maker.get(), part->batch);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < parts; ++i) helpers.emplace_back(decide, &work[i]);
+  decide(&work[0]);
+  for (std::thread& helper : helpers) helper.join();
+  int decisions = 0;
+  for (Part& part : work) {
+    RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
+    decisions += part.maker->decisions_made();
+  }
+  if (parts > 1) {
+    for (Part& part : work) {
+      batch->Append(*part.batch);
+      for (const StagedAuditEntry& entry : part.audit) audit_->AppendStaged(batch, entry);
+    }
+  }
+  return decisions;
 }
 
 absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob job,
@@ -504,20 +575,15 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
       ++plan.next;
     }
   }
-  StorePersonSource source(store_);
-  RETURN_IF_ERROR(source.Prefetch(persons));
-  DecisionMaker maker(rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
-  maker.ExpectFiring();  // the filter left only persons a rule may fire for
-  WriteBatch batch(*store_);
-  for (const std::string& person : persons) {
-    RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
-  }
+  const DecisionContext decided{day, clock_->Now(), job.triggered_by()};
+  WriteBatch& batch = ChunkBatch();
+  ASSIGN_OR_RETURN(int decisions, DecideChunk(candidates, persons, rules, decided, evaluation, &batch));
   plan.evaluated += static_cast<int64_t>(persons.size());
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
   const std::string next_cursor = persons.empty() ? cursor : persons.back();
   absl::StatusOr<SweepProgress> progress =
-      FinishSweepChunk(std::move(job), rules, maker, reported, finished, next_cursor, &batch,
+      FinishSweepChunk(std::move(job), rules, decisions, reported, finished, next_cursor, &batch,
                        absl::StrFormat("%d left by the filter and evaluated, ", plan.evaluated));
   if (!progress.ok() || finished) {
     // A failed write leaves the job as it was: plan again from its cursor.

@@ -66,6 +66,12 @@ struct EventApplierOptions {
   bool sweep_projection = true;
   // Persons read from the store per step while the projection loads.
   int projection_load_step = 100000;
+  // Threads deciding a projected sweep's chunk (the writer's and helpers),
+  // each on a contiguous part of at least sweep_part_persons persons. The
+  // decisions, their order in the audit chain and the batch are the same
+  // whatever the number.
+  int sweep_threads = 2;
+  int sweep_part_persons = 250;
 };
 
 class EventApplier {
@@ -136,12 +142,20 @@ class EventApplier {
   absl::Status ConsiderSweepRules(const std::vector<const CompiledRule*>& candidates, const std::string& person,
                                   StorePersonSource* source, const EvaluationContext& evaluation, DecisionMaker* maker,
                                   WriteBatch* batch);
+  // Decides `persons` (of a projected sweep) into `batch`, on up to
+  // options_.sweep_threads threads; returns the number of decisions. On
+  // error the batch must not be written.
+  absl::StatusOr<int> DecideChunk(const std::vector<const CompiledRule*>& candidates,
+                                  const std::vector<std::string>& persons, const RuleSet& rules,
+                                  const DecisionContext& decided, const EvaluationContext& evaluation,
+                                  WriteBatch* batch);
+  // The batch of a sweep chunk, empty (one kept for all chunks).
+  WriteBatch& ChunkBatch();
   // Writes a chunk's batch with the job's new cursor (or its end, logged
   // with `how` the persons were evaluated).
-  absl::StatusOr<SweepProgress> FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,
-                                                 const DecisionMaker& maker, int persons, bool finished,
-                                                 const std::string& cursor, WriteBatch* batch,
-                                                 const std::string& how = "");
+  absl::StatusOr<SweepProgress> FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules, int decisions,
+                                                 int persons, bool finished, const std::string& cursor,
+                                                 WriteBatch* batch, const std::string& how = "");
 
   Store* store_;
   const Swappable<RuleSet>* rules_;
@@ -159,6 +173,8 @@ class EventApplier {
   // The rules projection_ was made for (held: a new set cannot reuse the address).
   std::shared_ptr<const RuleSet> projection_rules_;
   std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
+  std::unique_ptr<WriteBatch> chunk_batch_;
+  std::vector<std::unique_ptr<WriteBatch>> part_batches_;  // DecideChunk's helpers'
 };
 
 }  // namespace proactive

@@ -310,11 +310,12 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   }
   outcome.inputs = CollectInputs(rule, graph, context);
   if (with_trace) {
-    const std::string& source = rule.when->source();
+    outcome.condition = rule.when->source();
     outcome.trace.reserve(trace.entries().size());
     for (const eval::TraceEntry& entry : trace.entries()) {
       storage::v1::TraceStep step;
-      step.set_expression(source.substr(entry.begin, entry.end - entry.begin));
+      step.set_begin(entry.begin);
+      step.set_end(entry.end);
       step.set_value(ValueText(entry.value));
       outcome.trace.push_back(std::move(step));
     }

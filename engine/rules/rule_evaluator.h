@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "engine/eval/object_value.h"
 #include "engine/eval/program.h"
@@ -51,7 +52,10 @@ struct RuleOutcome {
   std::vector<std::pair<std::string, eval::Value>> parameters;
   std::vector<storage::v1::AppliedParameter> parameters_applied;
   std::vector<storage::v1::DecisionInput> inputs;  // filled when the rule fires
-  std::vector<storage::v1::TraceStep> trace;       // filled when asked and it fires
+  // Filled when asked and it fires: each step's range of `condition` (the
+  // rule's `when` source, owned by the rule) and its value.
+  std::vector<storage::v1::TraceStep> trace;
+  absl::string_view condition;
 
   bool fires() const { return kind == kFires; }
 };

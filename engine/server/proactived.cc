@@ -80,6 +80,8 @@ ABSL_FLAG(int64_t, max_transport_memory_bytes, 256 << 20,
           "memory gRPC may use for connections and their buffers; under pressure it shrinks "
           "flow-control windows so that fast clients wait (0 = unlimited)");
 ABSL_FLAG(int64_t, max_reference_rows, 2'000'000, "largest reference table accepted (rows)");
+ABSL_FLAG(int, sweep_threads, 2,
+          "threads deciding a sweep's chunk (broadcasts, daily ticks): the event writer's and helpers");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(bool, insecure, false,
           "local development only: plaintext gRPC, and without --access_file "
@@ -251,7 +253,10 @@ absl::Status Run() {
   StoreOptions store_options;
   store_options.path = absl::GetFlag(FLAGS_data_dir);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(store_options));
-  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier, EventApplier::Create(store.get(), &rules.rules(), clock));
+  EventApplierOptions applier_options;
+  applier_options.sweep_threads = std::max(1, absl::GetFlag(FLAGS_sweep_threads));
+  ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
+                   EventApplier::Create(store.get(), &rules.rules(), clock, applier_options));
   LogInfo("proactived",
           absl::StrCat("opened ", store_options.path, " (event log at sequence ", applier->last_sequence(), ")"));
 

@@ -44,7 +44,7 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
   }
   for (const storage::v1::TraceStep& t : r.trace()) {
     v1::TraceStep* out = d.add_trace();
-    out->set_expression(t.expression());
+    out->set_expression(std::string(TraceStepExpression(r, t)));
     out->set_value(t.value());
   }
   d.set_triggered_by(r.triggered_by());

@@ -63,7 +63,22 @@ void WriteBatch::Delete(Family family, absl::string_view key) {
   (void)batch_->Delete(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()));
 }
 
-int WriteBatch::Count() const { return batch_->Count(); }
+void WriteBatch::PutLast(Family family, absl::string_view key, std::string value) {
+  for (Last& last : last_) {
+    if (last.family == family && last.key == key) {
+      last.value = std::move(value);
+      return;
+    }
+  }
+  last_.push_back(Last{family, std::string(key), std::move(value)});
+}
+
+void WriteBatch::PutLastValues() {
+  for (const Last& last : last_) Put(last.family, last.key, last.value);
+  last_.clear();
+}
+
+int WriteBatch::Count() const { return batch_->Count() + static_cast<int>(last_.size()); }
 
 std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
   // Column family ids of this database, mapped back to families.
@@ -89,11 +104,44 @@ std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
   } collector;
   collector.families = &families;
   (void)batch_->Iterate(&collector);  // only Put and Delete are ever added
+  for (const Last& last : last_) collector.keys.emplace_back(last.family, last.key);
   return std::move(collector.keys);
 }
-size_t WriteBatch::ByteSize() const { return batch_->GetDataSize(); }
+
+void WriteBatch::Append(const WriteBatch& other) {
+  struct Copier : rocksdb::WriteBatch::Handler {
+    WriteBatch* to = nullptr;
+    const Store::Handles* handles = nullptr;
+    Family FamilyOf(uint32_t id) const {
+      for (int i = 0; i < kFamilyCount; ++i) {
+        if (handles->families[i]->GetID() == id) return static_cast<Family>(i);
+      }
+      return Family::kMeta;  // not reached: batches hold only the store's families
+    }
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+      to->Put(FamilyOf(id), absl::string_view(key.data(), key.size()), absl::string_view(value.data(), value.size()));
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+      to->Delete(FamilyOf(id), absl::string_view(key.data(), key.size()));
+      return rocksdb::Status::OK();
+    }
+  } copier;
+  copier.to = this;
+  copier.handles = store_.handles_.get();
+  (void)other.batch_->Iterate(&copier);
+  for (const Last& last : other.last_) PutLast(last.family, last.key, last.value);
+}
+
+size_t WriteBatch::ByteSize() const {
+  size_t size = batch_->GetDataSize();
+  for (const Last& last : last_) size += last.key.size() + last.value.size();
+  return size;
+}
+
 void WriteBatch::Clear() {
   batch_->Clear();
+  last_.clear();
   observed_operations_ = 0;
 }
 
@@ -185,6 +233,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 
 absl::Status Store::Write(WriteBatch* batch, bool sync) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  batch->PutLastValues();
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");

@@ -53,18 +53,34 @@ class WriteBatch {
 
   void Put(Family family, absl::string_view key, absl::string_view value);
   void Delete(Family family, absl::string_view key);
-  // Number of Put/Delete operations.
+  // Puts `value` at `key` when the batch is written, replacing the value of
+  // an earlier PutLast of the same key in this batch: for a record that many
+  // changes of one batch move (the audit chain's head), written once.
+  void PutLast(Family family, absl::string_view key, std::string value);
+  // Number of Put/Delete operations (a PutLast counts once).
   int Count() const;
   // The family and key of every operation, in order (duplicates kept).
   std::vector<std::pair<Family, std::string>> Keys() const;
+  // Adds the operations of `other` (of the same store) after this batch's,
+  // as if they had been made on it.
+  void Append(const WriteBatch& other);
   // Approximate size in bytes.
   size_t ByteSize() const;
   void Clear();
 
  private:
   friend class Store;
+  struct Last {
+    Family family;
+    std::string key;
+    std::string value;
+  };
+  // Moves the PutLast values into batch_ (before it is written).
+  void PutLastValues();
+
   const Store& store_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::vector<Last> last_;
   int observed_operations_ = 0;  // on the family the store's observer watches
 };
 

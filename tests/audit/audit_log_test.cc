@@ -46,6 +46,41 @@ class AuditLogTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
+// A sweep's helper threads stage entries; the writer chains them. The chain
+// is the one Append makes, and a batch of many entries moves the head once.
+TEST_F(AuditLogTest, StagedEntriesChainAsAppendedOnesAndTheHeadIsWrittenOnce) {
+  testing::TempDir other_dir;
+  auto other_store = Store::Open({other_dir.path() + "/data"});
+  ASSERT_THAT(other_store, IsOk());
+  auto direct = AuditLog::Open(store_.get());
+  auto staged = AuditLog::Open(other_store->get());
+  ASSERT_THAT(direct, IsOk());
+  ASSERT_THAT(staged, IsOk());
+  WriteBatch direct_batch(*store_);
+  WriteBatch staged_batch(**other_store);
+  std::vector<StagedAuditEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    storage::v1::DecisionRecord changed;
+    changed.set_decision_id(absl::StrCat("d-", i));
+    const AuditRecord record{"decision.created", changed.decision_id(), "", "engine", "", "issued", "broadcast b"};
+    const absl::Time at = absl::FromUnixSeconds(1782892800 + i);
+    (*direct)->AppendEncoded(&direct_batch, at, record, EncodeRecord(changed));
+    entries.push_back(AuditLog::Stage(at, record, EncodeRecord(changed)));
+  }
+  for (const StagedAuditEntry& entry : entries) (*staged)->AppendStaged(&staged_batch, entry);
+  EXPECT_EQ(direct_batch.Count(), 6);  // five entries, one head
+  EXPECT_EQ(direct_batch.Keys(), staged_batch.Keys());
+  ASSERT_THAT(store_->Write(&direct_batch, true), IsOk());
+  ASSERT_THAT((*other_store)->Write(&staged_batch, true), IsOk());
+  for (uint64_t sequence = 1; sequence <= 5; ++sequence) {
+    EXPECT_EQ(*store_->Get(Family::kAudit, Key(sequence)), *(*other_store)->Get(Family::kAudit, Key(sequence)));
+  }
+  EXPECT_EQ((*direct)->sequence(), 5u);
+  AuditVerification v = Verify();
+  EXPECT_EQ(v.entries, 5u);
+  EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
+}
+
 TEST_F(AuditLogTest, AnIntactChainVerifies) {
   AppendEntries(20);
   AuditVerification v = Verify();

@@ -1,6 +1,7 @@
 #include "engine/decision/decision_store.h"
 
 #include "absl/strings/ascii.h"
+#include "engine/decision/decision_factory.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -34,6 +35,27 @@ TEST(DecisionKeysTest, TypedCodesAreNormalized) {
   EXPECT_EQ(NormalizeReferenceCode("il-0"), "110");
 }
 
+// A record's trace steps are ranges of its condition; records made before
+// conditions were stored carry each step's text.
+TEST(DecisionTraceTest, StepsReadTheirTextFromTheConditionOrTheirOwn) {
+  storage::v1::DecisionRecord record;
+  record.set_condition("person.lives_alone && age >= 65");
+  const auto step = [](int begin, int end, const std::string& expression = "") {
+    storage::v1::TraceStep s;
+    s.set_begin(begin);
+    s.set_end(end);
+    s.set_expression(expression);
+    return s;
+  };
+  EXPECT_EQ(TraceStepExpression(record, step(0, 18)), "person.lives_alone");
+  EXPECT_EQ(TraceStepExpression(record, step(22, 31)), "age >= 65");
+  EXPECT_EQ(TraceStepExpression(record, step(0, 0, "an older record's text")), "an older record's text");
+  // A range outside the condition (a damaged record) reads as nothing.
+  EXPECT_EQ(TraceStepExpression(record, step(22, 32)), "");
+  EXPECT_EQ(TraceStepExpression(record, step(-1, 3)), "");
+  EXPECT_EQ(TraceStepExpression(record, step(5, 2)), "");
+}
+
 TEST(DecisionStoreTest, WritesAndFindsADecisionByEveryIndex) {
   testing::TempDir dir;
   auto store = Store::Open({dir.path() + "/data"});
@@ -65,6 +87,11 @@ TEST(DecisionStoreTest, WritesAndFindsADecisionByEveryIndex) {
   EXPECT_THAT(ListDecisionIdsOfPerson(**store, "C1"), IsOkAndHolds(ElementsAre(record.decision_id())));
   EXPECT_THAT(FindDecisionIdsByReference(**store, absl::AsciiStrToLower(record.reference_code())),
               IsOkAndHolds(ElementsAre(record.decision_id())));
+  // The code is the start of the record's key: a part of it, or nothing,
+  // finds no decision rather than every decision it starts.
+  EXPECT_THAT(FindDecisionIdsByReference(**store, record.reference_code().substr(0, 3)), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(FindDecisionIdsByReference(**store, ""), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(FindDecisionIdsByReference(**store, record.decision_id().substr(2, 8)), IsOkAndHolds(ElementsAre()));
   auto read = ReadDecision(**store, record.decision_id());
   ASSERT_THAT(read, IsOk());
   ASSERT_TRUE(read->has_value());

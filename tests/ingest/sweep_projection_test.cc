@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "engine/audit/audit_log.h"
 #include "engine/client/event_json.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/event_applier.h"
@@ -71,13 +73,17 @@ v1::Value BoolValue(bool b) {
 // test chooses where chunks end.
 class Engine {
  public:
-  Engine(const Swappable<RuleSet>* rules, testing::FakeClock* clock, bool projected) : rules_(rules), clock_(clock) {
+  Engine(const Swappable<RuleSet>* rules, testing::FakeClock* clock, bool projected, int sweep_threads = 1,
+         int sweep_part_persons = 250)
+      : rules_(rules), clock_(clock) {
     auto store = Store::Open({dir_.path() + "/data"});
     EXPECT_THAT(store, IsOk());
     store_ = *std::move(store);
     EventApplierOptions options;
     options.sweep_projection = projected;
     options.projection_load_step = 300;  // several steps for the population
+    options.sweep_threads = sweep_threads;
+    options.sweep_part_persons = sweep_part_persons;
     auto applier = EventApplier::Create(store_.get(), rules, clock, options);
     EXPECT_THAT(applier, IsOk());
     applier_ = *std::move(applier);
@@ -233,6 +239,54 @@ TEST_P(SweepProjectionTest, DailyTickDecidesAsTheStraightforwardSweep) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SweepProjectionTest, ::testing::Values(1, 2));
+
+// Every key and value of the families a sweep writes.
+std::map<std::string, std::string> WrittenBySweeps(const Store& store) {
+  std::map<std::string, std::string> all;
+  for (Family family :
+       {Family::kDecisions, Family::kOutbox, Family::kAudit, Family::kDeadlines, Family::kRecourse, Family::kMeta}) {
+    EXPECT_THAT(store.Scan(family, "",
+                           [&](absl::string_view key, absl::string_view value) {
+                             all.emplace(absl::StrCat(FamilyName(family), "/", key), value);
+                             return true;
+                           }),
+                IsOk());
+  }
+  return all;
+}
+
+// A chunk decided on several threads (each a part of the persons, the audit
+// entries chained afterwards in person order) writes exactly the bytes one
+// thread writes: decisions, messages, the audit chain and its head.
+TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
+  testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
+  Swappable<RuleSet> rules(ParisRules());
+  Engine one(&rules, &clock, true, /*sweep_threads=*/1);
+  Engine three(&rules, &clock, true, /*sweep_threads=*/3, /*sweep_part_persons=*/4);
+  GenerateSyntheticPopulation({3000, 7, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+    one.Publish(e);
+    three.Publish(e);
+  });
+  for (Engine* engine : {&one, &three}) {
+    engine->PublishJson(kHeatwave);
+    while (engine->SweepChunk(40)) {
+    }
+    ASSERT_THAT(engine->applier().Tick(absl::CivilDay(2027, 3, 1)), IsOk());
+    while (engine->SweepChunk(40)) {
+    }
+  }
+  const std::map<std::string, std::string> written = WrittenBySweeps(three.store());
+  EXPECT_EQ(written, WrittenBySweeps(one.store()));
+  // The sweeps decided enough for parts to matter: chunks of 40 persons the
+  // filter left, in three parts.
+  int heatwave = 0;
+  for (const auto& [rule, person] : three.Decisions()) heatwave += absl::StartsWith(rule, "heatwave.") ? 1 : 0;
+  EXPECT_GT(heatwave, 100);
+  absl::StatusOr<AuditVerification> verified = VerifyAuditChain(three.store());
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_FALSE(verified->first_broken.has_value()) << verified->problem;
+  EXPECT_GT(verified->entries, static_cast<uint64_t>(heatwave));
+}
 
 // A projection loaded in steps, with persons written, changed and removed
 // between the steps (before and after where the loading stands), against one

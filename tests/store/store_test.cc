@@ -46,6 +46,49 @@ TEST_F(StoreTest, WritesAreAtomicAcrossFamiliesAndSurviveReopen) {
   EXPECT_THAT(store->Get(Family::kPersons, "e1"), IsOkAndHolds(Eq(std::nullopt)));
 }
 
+TEST_F(StoreTest, PutLastWritesTheLastValueOnceAfterTheOtherOperations) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  batch.PutLast(Family::kMeta, "head", "1");
+  batch.Put(Family::kMeta, "head", "put");  // a plain Put of the key comes before
+  batch.Put(Family::kPersons, "P1", "state");
+  batch.PutLast(Family::kMeta, "head", "2");
+  batch.PutLast(Family::kPersons, "head", "other family");
+  EXPECT_EQ(batch.Count(), 4);
+  EXPECT_THAT(batch.Keys(), ElementsAre(std::make_pair(Family::kMeta, std::string("head")),
+                                        std::make_pair(Family::kPersons, std::string("P1")),
+                                        std::make_pair(Family::kMeta, std::string("head")),
+                                        std::make_pair(Family::kPersons, std::string("head"))));
+  ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("2"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "head"), IsOkAndHolds(Optional(Eq("other family"))));
+  batch.Clear();
+  EXPECT_EQ(batch.Count(), 0);
+}
+
+TEST_F(StoreTest, AppendAddsAnotherBatchsOperationsAfterItsOwn) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch seed(*store);
+  seed.Put(Family::kPersons, "gone", "x");
+  ASSERT_THAT(store->Write(&seed, /*sync=*/false), IsOk());
+  WriteBatch batch(*store);
+  batch.Put(Family::kPersons, "P1", "mine");
+  batch.PutLast(Family::kMeta, "head", "mine");
+  WriteBatch other(*store);
+  other.Put(Family::kPersons, "P1", "theirs");  // after batch's own: wins
+  other.Delete(Family::kPersons, "gone");
+  other.Put(Family::kDecisions, "d/1", "decision");
+  other.PutLast(Family::kMeta, "head", "theirs");
+  batch.Append(other);
+  EXPECT_EQ(batch.Count(), 5);
+  EXPECT_EQ(other.Count(), 4);  // unchanged
+  ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("theirs"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "gone"), IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(store->Get(Family::kDecisions, "d/1"), IsOkAndHolds(Optional(Eq("decision"))));
+  EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("theirs"))));
+}
+
 TEST_F(StoreTest, UnsyncedWritesAreReadableAndSyncWalMakesThemDurable) {
   std::unique_ptr<Store> store = Open();
   WriteBatch batch(*store);
