@@ -89,7 +89,7 @@ absl::CivilDay EventApplier::Today(absl::Time now) const {
   return absl::ToCivilDay(now, zone);
 }
 
-absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, absl::Time received_at) {
+absl::StatusOr<IngestResult> EventApplier::Apply(ValidatedEvent event, absl::Time received_at) {
   const std::string& event_id = event.event_id();
   ASSIGN_OR_RETURN(std::optional<storage::v1::EventIdEntry> seen, ReadEventIdEntry(*store_, event_id));
   if (seen) {
@@ -106,8 +106,10 @@ absl::StatusOr<IngestResult> EventApplier::Apply(const ValidatedEvent& event, ab
   const uint64_t sequence = last_sequence_ + 1;
   IngestResult result;
   result.sequence = sequence;
-  WriteBatch batch(*store_);
-  storage::v1::EventLogEntry entry = event.entry;
+  if (event_batch_ == nullptr) event_batch_ = std::make_unique<WriteBatch>(*store_);
+  WriteBatch& batch = *event_batch_;  // kept between events: no allocation each
+  batch.Clear();
+  storage::v1::EventLogEntry& entry = event.entry;  // moved into the batch below
   entry.set_sequence(sequence);
   *entry.mutable_received_at() = ToProtoTimestamp(received_at);
   storage::v1::EventIdEntry id_entry;
@@ -176,8 +178,9 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     }
     linked.push_back(mirror.other_person_id);
   }
-  source.Override(state);
   PutPersonState(batch, state);
+  source.Keep(std::move(state));  // the source's copy is the one evaluated: no copy
+  ASSIGN_OR_RETURN(const storage::v1::PersonState* applied, source.Find(event.person_id()));
 
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const bool links_changed = !changes.mirrors.empty();
@@ -190,11 +193,11 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   DecisionMaker maker(*rules, store_, audit_.get(),
                       DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
   const EvaluationContext evaluation{today, nullptr};
-  for (const storage::v1::LinkEntry& link : state.links()) {
+  for (const storage::v1::LinkEntry& link : applied->links()) {
     if (!link.removed()) linked.push_back(link.person_id());
   }
   std::vector<std::string> household;
-  for (const std::string& h : {changes.previous_household, state.household_id()}) {
+  for (const std::string& h : {changes.previous_household, applied->household_id()}) {
     if (h.empty()) continue;
     ASSIGN_OR_RETURN(std::vector<std::string> members, source.HouseholdMembers(h));
     for (std::string& m : members) {

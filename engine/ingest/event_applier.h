@@ -89,7 +89,7 @@ class EventApplier {
   // the same event (same id, same fingerprint) is already logged;
   // ALREADY_EXISTS naming the event when its id was used for another payload.
   // Any other error is a storage failure: nothing of the event was written.
-  absl::StatusOr<IngestResult> Apply(const ValidatedEvent& event, absl::Time received_at);
+  absl::StatusOr<IngestResult> Apply(ValidatedEvent event, absl::Time received_at);
 
   // Starts the daily schedule for `day` unless it already ran for that day
   // or a later one.
@@ -174,6 +174,7 @@ class EventApplier {
   std::shared_ptr<const RuleSet> projection_rules_;
   std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
   std::unique_ptr<WriteBatch> chunk_batch_;
+  std::unique_ptr<WriteBatch> event_batch_;                // Apply's
   std::vector<std::unique_ptr<WriteBatch>> part_batches_;  // DecideChunk's helpers'
 };
 

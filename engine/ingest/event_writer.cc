@@ -263,7 +263,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     }
     absl::Status error;
     if (auto* event = std::get_if<ValidatedEvent>(&pending.work)) {
-      results[i] = applier_->Apply(*event, clock_->Now());
+      results[i] = applier_->Apply(std::move(*event), clock_->Now());
       error = results[i].status();
     } else if (auto* command = std::get_if<Command>(&pending.work)) {
       commands[i] = (*command)(*applier_);

@@ -54,12 +54,21 @@ absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::Find(const st
 }
 
 absl::StatusOr<std::vector<std::string>> StorePersonSource::HouseholdMembers(const std::string& household_id) {
-  ASSIGN_OR_RETURN(std::vector<std::string> members, ReadHouseholdMembers(*store_, household_id));
-  for (const std::string& removed : removed_members_[household_id]) {
-    members.erase(std::remove(members.begin(), members.end(), removed), members.end());
+  auto stored = stored_members_.find(household_id);
+  if (stored == stored_members_.end()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> read, ReadHouseholdMembers(*store_, household_id));
+    stored = stored_members_.emplace(household_id, std::move(read)).first;
   }
-  for (const std::string& added : added_members_[household_id]) {
-    if (std::find(members.begin(), members.end(), added) == members.end()) members.push_back(added);
+  std::vector<std::string> members = stored->second;
+  if (auto removed = removed_members_.find(household_id); removed != removed_members_.end()) {
+    for (const std::string& id : removed->second) {
+      members.erase(std::remove(members.begin(), members.end(), id), members.end());
+    }
+  }
+  if (auto added = added_members_.find(household_id); added != added_members_.end()) {
+    for (const std::string& id : added->second) {
+      if (std::find(members.begin(), members.end(), id) == members.end()) members.push_back(id);
+    }
   }
   std::sort(members.begin(), members.end());
   return members;

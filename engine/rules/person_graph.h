@@ -33,8 +33,10 @@ class PersonSource {
   virtual absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) = 0;
 };
 
-// Reads the store, keeping what it read; `Override` puts states not yet
-// written (those of the event being applied) in front of the store.
+// Reads persons and household membership from the store once each, and
+// keeps them: a source serves one batch (an event's, a sweep chunk's), and
+// what that batch writes but the store does not show yet is put in front
+// of the store by Override and OverrideMembership.
 class StorePersonSource final : public PersonSource {
  public:
   explicit StorePersonSource(const Store* store) : store_(store) {}
@@ -52,6 +54,7 @@ class StorePersonSource final : public PersonSource {
  private:
   const Store* store_;
   std::map<std::string, std::unique_ptr<storage::v1::PersonState>> states_;
+  std::map<std::string, std::vector<std::string>> stored_members_;  // as read, by household
   std::map<std::string, std::vector<std::string>> added_members_, removed_members_;
 };
 
