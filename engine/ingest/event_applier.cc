@@ -460,6 +460,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   for (const std::string& person : persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
   }
+  batch.SortByKey();  // thousands of scattered keys: RocksDB inserts them in order much faster
   const bool finished = static_cast<int>(persons.size()) < max_persons;
   return FinishSweepChunk(std::move(job), *rules, maker.decisions_made(), static_cast<int>(persons.size()), finished,
                           persons.empty() ? std::string() : persons.back(), &batch);
@@ -481,8 +482,10 @@ absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRu
   const size_t parts =
       std::max<size_t>(1, std::min<size_t>(std::max(1, options_.sweep_threads), persons.size() / min_part));
   // Contiguous parts, one per thread, each with its own source, maker and
-  // batch; only reads are shared. The writer then appends the parts in
-  // person order and chains their audit entries: the batch one thread makes.
+  // batch; only reads are shared. The writer then merges the parts' sorted
+  // operations and chains their audit entries in person order: what one
+  // thread writes. Sorted, thousands of scattered keys go into RocksDB's
+  // memtables much faster.
   struct Part {
     size_t begin = 0, end = 0;
     std::unique_ptr<StorePersonSource> source;
@@ -500,13 +503,9 @@ absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRu
     part.source = std::make_unique<StorePersonSource>(store_);
     part.maker = std::make_unique<DecisionMaker>(rules, store_, audit_.get(), decided);
     part.maker->ExpectFiring();  // the filter left only persons a rule may fire for
-    if (parts == 1) {
-      part.batch = batch;  // chained at once, as on any other path
-    } else {
-      part.batch = part_batches_[i].get();
-      part.batch->Clear();
-      part.maker->StageAuditEntries(&part.audit);
-    }
+    part.batch = part_batches_[i].get();
+    part.batch->Clear();
+    part.maker->StageAuditEntries(&part.audit);
   }
   const auto decide = [&](Part* part) {
     const std::vector<std::string> mine(persons.begin() + part->begin, persons.begin() + part->end);
@@ -516,6 +515,7 @@ absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRu
       part->status =
           ConsiderSweepRules(candidates, person, part->source.get(), evaluation, part->maker.get(), part->batch);
     }
+    part->batch->SortByKey();  // here, in parallel: the writer only merges
   };
   std::vector<std::thread> helpers;
   for (size_t i = 1; i < parts; ++i) helpers.emplace_back(decide, &work[i]);
@@ -526,11 +526,12 @@ absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRu
     RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
     decisions += part.maker->decisions_made();
   }
-  if (parts > 1) {
-    for (Part& part : work) {
-      batch->Append(*part.batch);
-      for (const StagedAuditEntry& entry : part.audit) audit_->AppendStaged(batch, entry);
-    }
+  // Each family's keys in order (the audit entries' keys follow one another).
+  std::vector<const WriteBatch*> sorted;
+  for (const Part& part : work) sorted.push_back(part.batch);
+  batch->AppendMerged(sorted);
+  for (const Part& part : work) {
+    for (const StagedAuditEntry& entry : part.audit) audit_->AppendStaged(batch, entry);
   }
   return decisions;
 }

@@ -108,29 +108,92 @@ std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
   return std::move(collector.keys);
 }
 
-void WriteBatch::Append(const WriteBatch& other) {
-  struct Copier : rocksdb::WriteBatch::Handler {
-    WriteBatch* to = nullptr;
-    const Store::Handles* handles = nullptr;
-    Family FamilyOf(uint32_t id) const {
-      for (int i = 0; i < kFamilyCount; ++i) {
-        if (handles->families[i]->GetID() == id) return static_cast<Family>(i);
-      }
-      return Family::kMeta;  // not reached: batches hold only the store's families
-    }
+namespace {
+
+// One operation of a rocksdb::WriteBatch, its slices pointing into it.
+struct Operation {
+  uint32_t family_id;
+  rocksdb::Slice key;
+  rocksdb::Slice value;
+  bool is_delete;
+};
+
+bool OperationKeyLess(const Operation& a, const Operation& b) {
+  if (a.family_id != b.family_id) return a.family_id < b.family_id;
+  return a.key.compare(b.key) < 0;
+}
+
+std::vector<Operation> OperationsOf(const rocksdb::WriteBatch& batch) {
+  struct Collector : rocksdb::WriteBatch::Handler {
+    std::vector<Operation> operations;
     rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-      to->Put(FamilyOf(id), absl::string_view(key.data(), key.size()), absl::string_view(value.data(), value.size()));
+      operations.push_back({id, key, value, false});
       return rocksdb::Status::OK();
     }
     rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
-      to->Delete(FamilyOf(id), absl::string_view(key.data(), key.size()));
+      operations.push_back({id, key, rocksdb::Slice(), true});
       return rocksdb::Status::OK();
     }
-  } copier;
-  copier.to = this;
-  copier.handles = store_.handles_.get();
-  (void)other.batch_->Iterate(&copier);
-  for (const Last& last : other.last_) PutLast(last.family, last.key, last.value);
+  } collector;
+  collector.operations.reserve(batch.Count());
+  (void)batch.Iterate(&collector);  // only Put and Delete are ever added
+  return std::move(collector.operations);
+}
+
+// Adds `operations` to `to`, in order.
+void AddOperations(const std::vector<Operation>& operations, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+                   rocksdb::WriteBatch* to) {
+  std::vector<rocksdb::ColumnFamilyHandle*> by_id;
+  for (rocksdb::ColumnFamilyHandle* handle : families) {
+    if (by_id.size() <= handle->GetID()) by_id.resize(handle->GetID() + 1, nullptr);
+    by_id[handle->GetID()] = handle;
+  }
+  for (const Operation& op : operations) {
+    if (op.is_delete) {
+      (void)to->Delete(by_id[op.family_id], op.key);
+    } else {
+      (void)to->Put(by_id[op.family_id], op.key, op.value);
+    }
+  }
+}
+
+}  // namespace
+
+void WriteBatch::SortByKey() {
+  std::vector<Operation> operations = OperationsOf(*batch_);  // slices into batch_, alive until the swap
+  std::stable_sort(operations.begin(), operations.end(), OperationKeyLess);
+  // Into the spare batch, kept with its capacity for the next sort.
+  if (spare_ == nullptr) spare_ = std::make_unique<rocksdb::WriteBatch>();
+  spare_->Clear();
+  AddOperations(operations, store_.handles_->families, spare_.get());
+  std::swap(batch_, spare_);
+}
+
+void WriteBatch::AppendMerged(const std::vector<const WriteBatch*>& sorted) {
+  std::vector<std::vector<Operation>> parts;
+  size_t total = 0;
+  for (const WriteBatch* part : sorted) {
+    parts.push_back(OperationsOf(*part->batch_));
+    total += parts.back().size();
+    observed_operations_ += part->observed_operations_;
+  }
+  std::vector<Operation> merged;
+  merged.reserve(total);
+  std::vector<size_t> next(parts.size(), 0);
+  for (;;) {
+    // The least next operation; on equal keys the earlier part's first.
+    int least = -1;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (next[i] == parts[i].size()) continue;
+      if (least < 0 || OperationKeyLess(parts[i][next[i]], parts[least][next[least]])) least = static_cast<int>(i);
+    }
+    if (least < 0) break;
+    merged.push_back(parts[least][next[least]++]);
+  }
+  AddOperations(merged, store_.handles_->families, batch_.get());
+  for (const WriteBatch* part : sorted) {
+    for (const Last& last : part->last_) PutLast(last.family, last.key, last.value);
+  }
 }
 
 size_t WriteBatch::ByteSize() const {

@@ -61,9 +61,16 @@ class WriteBatch {
   int Count() const;
   // The family and key of every operation, in order (duplicates kept).
   std::vector<std::pair<Family, std::string>> Keys() const;
-  // Adds the operations of `other` (of the same store) after this batch's,
-  // as if they had been made on it.
-  void Append(const WriteBatch& other);
+  // Orders the operations by family and key, keeping the order of those on
+  // one key: the batch writes the same. RocksDB inserts keys in order into
+  // its memtables much faster (each insert starts where the last one ended),
+  // which matters for large batches of scattered keys (a sweep chunk's).
+  void SortByKey();
+  // Adds the operations of `sorted` (batches of the same store, each sorted
+  // by SortByKey) after this batch's, merged in family and key order; on
+  // one key, the earlier batch's operations first. Written after a sorted
+  // batch, it inserts in order too.
+  void AppendMerged(const std::vector<const WriteBatch*>& sorted);
   // Approximate size in bytes.
   size_t ByteSize() const;
   void Clear();
@@ -80,6 +87,7 @@ class WriteBatch {
 
   const Store& store_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unique_ptr<rocksdb::WriteBatch> spare_;  // SortByKey's, kept for its capacity
   std::vector<Last> last_;
   int observed_operations_ = 0;  // on the family the store's observer watches
 };

@@ -66,27 +66,68 @@ TEST_F(StoreTest, PutLastWritesTheLastValueOnceAfterTheOtherOperations) {
   EXPECT_EQ(batch.Count(), 0);
 }
 
-TEST_F(StoreTest, AppendAddsAnotherBatchsOperationsAfterItsOwn) {
+TEST_F(StoreTest, SortByKeyOrdersOperationsAndWritesWhatTheBatchWrote) {
   std::unique_ptr<Store> store = Open();
   WriteBatch seed(*store);
   seed.Put(Family::kPersons, "gone", "x");
   ASSERT_THAT(store->Write(&seed, /*sync=*/false), IsOk());
   WriteBatch batch(*store);
-  batch.Put(Family::kPersons, "P1", "mine");
-  batch.PutLast(Family::kMeta, "head", "mine");
-  WriteBatch other(*store);
-  other.Put(Family::kPersons, "P1", "theirs");  // after batch's own: wins
-  other.Delete(Family::kPersons, "gone");
-  other.Put(Family::kDecisions, "d/1", "decision");
-  other.PutLast(Family::kMeta, "head", "theirs");
-  batch.Append(other);
-  EXPECT_EQ(batch.Count(), 5);
-  EXPECT_EQ(other.Count(), 4);  // unchanged
+  batch.Put(Family::kPersons, "P2", "first");
+  batch.Put(Family::kDecisions, "d/2", "decision");
+  batch.Put(Family::kPersons, "P1", "one");
+  batch.Delete(Family::kPersons, "gone");
+  batch.Put(Family::kPersons, "P2", "second");  // after "first" on the same key: wins
+  batch.Delete(Family::kPersons, "P1");         // after the Put: P1 ends deleted
+  batch.PutLast(Family::kMeta, "head", "h");
+  batch.SortByKey();
+  EXPECT_EQ(batch.Count(), 7);
+  std::vector<std::pair<Family, std::string>> keys = batch.Keys();
+  // Within a family, keys ascend; on one key the order is kept.
+  std::vector<std::string> persons;
+  for (const auto& [family, key] : keys) {
+    if (family == Family::kPersons) persons.push_back(key);
+  }
+  EXPECT_THAT(persons, ElementsAre("P1", "P1", "P2", "P2", "gone"));
   ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
-  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("theirs"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "P2"), IsOkAndHolds(Optional(Eq("second"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Eq(std::nullopt)));
   EXPECT_THAT(store->Get(Family::kPersons, "gone"), IsOkAndHolds(Eq(std::nullopt)));
-  EXPECT_THAT(store->Get(Family::kDecisions, "d/1"), IsOkAndHolds(Optional(Eq("decision"))));
-  EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("theirs"))));
+  EXPECT_THAT(store->Get(Family::kDecisions, "d/2"), IsOkAndHolds(Optional(Eq("decision"))));
+  EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("h"))));
+  // Sorting again, after Clear, starts from nothing.
+  batch.Clear();
+  batch.Put(Family::kPersons, "P9", "nine");
+  batch.SortByKey();
+  EXPECT_THAT(batch.Keys(), ElementsAre(std::make_pair(Family::kPersons, std::string("P9"))));
+}
+
+TEST_F(StoreTest, AppendMergedAddsSortedBatchesInKeyOrderEarlierFirstOnOneKey) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch first(*store), second(*store), merged(*store);
+  first.Put(Family::kPersons, "A", "first");
+  first.Put(Family::kPersons, "C", "c");
+  first.PutLast(Family::kMeta, "head", "first");
+  second.Put(Family::kPersons, "A", "second");
+  second.Put(Family::kPersons, "B", "b");
+  second.Delete(Family::kPersons, "C");
+  second.PutLast(Family::kMeta, "head", "second");
+  first.SortByKey();
+  second.SortByKey();
+  merged.Put(Family::kMeta, "cursor", "x");
+  merged.AppendMerged({&first, &second});
+  EXPECT_EQ(first.Count(), 3);  // unchanged
+  EXPECT_THAT(merged.Keys(), ElementsAre(std::make_pair(Family::kMeta, std::string("cursor")),
+                                         std::make_pair(Family::kPersons, std::string("A")),
+                                         std::make_pair(Family::kPersons, std::string("A")),
+                                         std::make_pair(Family::kPersons, std::string("B")),
+                                         std::make_pair(Family::kPersons, std::string("C")),
+                                         std::make_pair(Family::kPersons, std::string("C")),
+                                         std::make_pair(Family::kMeta, std::string("head"))));
+  ASSERT_THAT(store->Write(&merged, /*sync=*/false), IsOk());
+  EXPECT_THAT(store->Get(Family::kPersons, "A"), IsOkAndHolds(Optional(Eq("second"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "B"), IsOkAndHolds(Optional(Eq("b"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "C"), IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("second"))));
 }
 
 TEST_F(StoreTest, UnsyncedWritesAreReadableAndSyncWalMakesThemDurable) {
