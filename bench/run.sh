@@ -90,6 +90,9 @@ RSS_IDLE=$(rss_mib VmRSS)
 RSS_AFTER_BROADCAST=$(rss_mib VmRSS)
 
 log "4. durable ingestion: stream, then unary with 32 in flight"
+# The broadcast wrote some 300 MB: written back first (a few hundred ms),
+# or each fsync of the ingestion waits behind that writeback.
+sync
 SEED=$(($(date +%s) % 100000 + 100))
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
   --seed="$SEED" >"$OUT/stream.txt"
