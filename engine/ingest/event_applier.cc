@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -90,7 +91,7 @@ absl::CivilDay EventApplier::Today(absl::Time now) const {
 }
 
 absl::StatusOr<IngestResult> EventApplier::Apply(ValidatedEvent event, absl::Time received_at) {
-  const std::string& event_id = event.event_id();
+  const std::string event_id = event.event_id();  // a copy: the entry is moved into the batch
   ASSIGN_OR_RETURN(std::optional<storage::v1::EventIdEntry> seen, ReadEventIdEntry(*store_, event_id));
   if (seen) {
     if (seen->fingerprint() == event.entry.fingerprint()) {
@@ -518,8 +519,15 @@ absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRu
     part->batch->SortByKey();  // here, in parallel: the writer only merges
   };
   std::vector<std::thread> helpers;
-  for (size_t i = 1; i < parts; ++i) helpers.emplace_back(decide, &work[i]);
-  decide(&work[0]);
+  std::vector<Part*> on_writer = {&work[0]};
+  for (size_t i = 1; i < parts; ++i) {
+    try {
+      helpers.emplace_back(decide, &work[i]);
+    } catch (const std::system_error&) {  // no thread to be had: the writer decides that part too
+      on_writer.push_back(&work[i]);
+    }
+  }
+  for (Part* part : on_writer) decide(part);
   for (std::thread& helper : helpers) helper.join();
   int decisions = 0;
   for (Part& part : work) {
@@ -581,13 +589,18 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
   }
   const DecisionContext decided{day, clock_->Now(), job.triggered_by()};
   WriteBatch& batch = ChunkBatch();
-  ASSIGN_OR_RETURN(int decisions, DecideChunk(candidates, persons, rules, decided, evaluation, &batch));
+  absl::StatusOr<int> decisions = DecideChunk(candidates, persons, rules, decided, evaluation, &batch);
+  if (!decisions.ok()) {  // nothing written: plan again from the job's cursor
+    plan_.reset();
+    projection->TrackChanges(false);
+    return decisions.status();
+  }
   plan.evaluated += static_cast<int64_t>(persons.size());
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
   const std::string next_cursor = persons.empty() ? cursor : persons.back();
   absl::StatusOr<SweepProgress> progress =
-      FinishSweepChunk(std::move(job), rules, decisions, reported, finished, next_cursor, &batch,
+      FinishSweepChunk(std::move(job), rules, *decisions, reported, finished, next_cursor, &batch,
                        absl::StrFormat("%d left by the filter and evaluated, ", plan.evaluated));
   if (!progress.ok() || finished) {
     // A failed write leaves the job as it was: plan again from its cursor.

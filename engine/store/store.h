@@ -66,10 +66,10 @@ class WriteBatch {
   // its memtables much faster (each insert starts where the last one ended),
   // which matters for large batches of scattered keys (a sweep chunk's).
   void SortByKey();
-  // Adds the operations of `sorted` (batches of the same store, each sorted
-  // by SortByKey) after this batch's, merged in family and key order; on
-  // one key, the earlier batch's operations first. Written after a sorted
-  // batch, it inserts in order too.
+  // Adds the operations of `sorted` after this batch's, merged in family and
+  // key order; on one key, the earlier batch's operations first. REQUIRES:
+  // each of `sorted` is of the same store, sorted by SortByKey since its
+  // last change, and not this batch.
   void AppendMerged(const std::vector<const WriteBatch*>& sorted);
   // Approximate size in bytes.
   size_t ByteSize() const;

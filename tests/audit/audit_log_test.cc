@@ -69,16 +69,23 @@ TEST_F(AuditLogTest, StagedEntriesChainAsAppendedOnesAndTheHeadIsWrittenOnce) {
   }
   for (const StagedAuditEntry& entry : entries) (*staged)->AppendStaged(&staged_batch, entry);
   EXPECT_EQ(direct_batch.Count(), 6);  // five entries, one head
+  EXPECT_EQ(staged_batch.Count(), 6);
   EXPECT_EQ(direct_batch.Keys(), staged_batch.Keys());
   ASSERT_THAT(store_->Write(&direct_batch, true), IsOk());
   ASSERT_THAT((*other_store)->Write(&staged_batch, true), IsOk());
   for (uint64_t sequence = 1; sequence <= 5; ++sequence) {
     EXPECT_EQ(*store_->Get(Family::kAudit, Key(sequence)), *(*other_store)->Get(Family::kAudit, Key(sequence)));
   }
+  EXPECT_EQ(*store_->Get(Family::kMeta, "audit/head"), *(*other_store)->Get(Family::kMeta, "audit/head"));
   EXPECT_EQ((*direct)->sequence(), 5u);
+  EXPECT_EQ((*staged)->sequence(), 5u);
   AuditVerification v = Verify();
   EXPECT_EQ(v.entries, 5u);
   EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
+  absl::StatusOr<AuditVerification> staged_verified = VerifyAuditChain(**other_store);
+  ASSERT_THAT(staged_verified, IsOk());
+  EXPECT_EQ(staged_verified->entries, 5u);
+  EXPECT_FALSE(staged_verified->first_broken.has_value()) << staged_verified->problem;
 }
 
 TEST_F(AuditLogTest, AnIntactChainVerifies) {

@@ -256,18 +256,22 @@ std::map<std::string, std::string> WrittenBySweeps(const Store& store) {
 }
 
 // A chunk decided on several threads (each a part of the persons, the audit
-// entries chained afterwards in person order) writes exactly the bytes one
-// thread writes: decisions, messages, the audit chain and its head.
+// entries chained afterwards in person order, the parts' sorted batches
+// merged) writes exactly the bytes one thread writes, and the bytes the
+// straightforward sweep writes (every person evaluated, audit entries
+// chained as made): decisions, messages, the audit chain and its head.
 TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
   testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
   Swappable<RuleSet> rules(ParisRules());
+  Engine straightforward(&rules, &clock, false);
   Engine one(&rules, &clock, true, /*sweep_threads=*/1);
   Engine three(&rules, &clock, true, /*sweep_threads=*/3, /*sweep_part_persons=*/4);
   GenerateSyntheticPopulation({3000, 7, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+    straightforward.Publish(e);
     one.Publish(e);
     three.Publish(e);
   });
-  for (Engine* engine : {&one, &three}) {
+  for (Engine* engine : {&straightforward, &one, &three}) {
     engine->PublishJson(kHeatwave);
     while (engine->SweepChunk(40)) {
     }
@@ -275,8 +279,11 @@ TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
     while (engine->SweepChunk(40)) {
     }
   }
+  ASSERT_NE(three.applier().projection(), nullptr);  // the projected sweep ran, in parts
+  EXPECT_EQ(straightforward.applier().projection(), nullptr);
   const std::map<std::string, std::string> written = WrittenBySweeps(three.store());
   EXPECT_EQ(written, WrittenBySweeps(one.store()));
+  EXPECT_EQ(written, WrittenBySweeps(straightforward.store()));
   // The sweeps decided enough for parts to matter: chunks of 40 persons the
   // filter left, in three parts.
   int heatwave = 0;
