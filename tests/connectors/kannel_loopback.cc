@@ -227,6 +227,19 @@ std::string KannelLoopback::LogTails() const {
 }
 
 absl::Status KannelLoopback::Start() {
+  // The ports are chosen free, then bound by Kannel: a test running beside
+  // may take one in between, and bearerbox panics. Then everything started
+  // is stopped and Kannel tried again on new ports.
+  absl::Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    status = StartOnce();
+    if (status.ok()) return status;
+    Stop();
+  }
+  return status;
+}
+
+absl::Status KannelLoopback::StartOnce() {
   admin_port_ = FreeLoopbackPort();
   smsbox_port_ = FreeLoopbackPort();
   sendsms_port_ = FreeLoopbackPort();

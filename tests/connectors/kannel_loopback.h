@@ -76,6 +76,7 @@ class KannelLoopback {
   std::string LogTails() const;
 
  private:
+  absl::Status StartOnce();  // on new free ports
   absl::Status StartFakesmsc();
   int CountInAccessLog(const std::string& needle) const;
 
