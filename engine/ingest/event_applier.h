@@ -123,6 +123,8 @@ class EventApplier {
 
  private:
   struct SweepPlan;
+  // The key of sweep job `id` in the default family.
+  static std::string SweepKey(uint64_t id);
   EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
                uint64_t last_sequence, std::unique_ptr<AuditLog> audit);
   // Writes the files of `rules` once, so its decisions can be replayed.
