@@ -80,34 +80,6 @@ void WriteBatch::PutLastValues() {
 
 int WriteBatch::Count() const { return batch_->Count() + static_cast<int>(last_.size()); }
 
-std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
-  // Column family ids of this database, mapped back to families.
-  std::map<uint32_t, Family> families;
-  for (int i = 0; i < kFamilyCount; ++i) {
-    families[store_.handles_->families[i]->GetID()] = static_cast<Family>(i);
-  }
-  struct Collector : rocksdb::WriteBatch::Handler {
-    const std::map<uint32_t, Family>* families;
-    std::vector<std::pair<Family, std::string>> keys;
-    void Add(uint32_t id, const rocksdb::Slice& key) {
-      auto it = families->find(id);
-      if (it != families->end()) keys.emplace_back(it->second, key.ToString());
-    }
-    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
-      Add(id, key);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
-      Add(id, key);
-      return rocksdb::Status::OK();
-    }
-  } collector;
-  collector.families = &families;
-  (void)batch_->Iterate(&collector);  // only Put and Delete are ever added
-  for (const Last& last : last_) collector.keys.emplace_back(last.family, last.key);
-  return std::move(collector.keys);
-}
-
 namespace {
 
 // One operation of a rocksdb::WriteBatch, its slices pointing into it.
@@ -158,6 +130,21 @@ void AddOperations(const std::vector<Operation>& operations, const std::vector<r
 }
 
 }  // namespace
+
+std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
+  // Column family ids of this database, mapped back to families.
+  std::map<uint32_t, Family> families;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    families[store_.handles_->families[i]->GetID()] = static_cast<Family>(i);
+  }
+  std::vector<std::pair<Family, std::string>> keys;
+  for (const Operation& op : OperationsOf(*batch_)) {
+    auto it = families.find(op.family_id);
+    if (it != families.end()) keys.emplace_back(it->second, op.key.ToString());
+  }
+  for (const Last& last : last_) keys.emplace_back(last.family, last.key);
+  return keys;
+}
 
 void WriteBatch::SortByKey() {
   std::vector<Operation> operations = OperationsOf(*batch_);  // slices into batch_, alive until the swap
@@ -301,24 +288,13 @@ absl::Status Store::Write(WriteBatch* batch, bool sync) {
   write_options.sync = sync;
   absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
   if (!written.ok() || batch->observed_operations_ == 0 || !handles_->observer) return written;
-  struct Replay : rocksdb::WriteBatch::Handler {
-    uint32_t family_id = 0;
-    const Store::WriteObserver* observer = nullptr;
-    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-      if (id == family_id) {
-        absl::string_view v(value.data(), value.size());
-        (*observer)(absl::string_view(key.data(), key.size()), &v);
-      }
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
-      if (id == family_id) (*observer)(absl::string_view(key.data(), key.size()), nullptr);
-      return rocksdb::Status::OK();
-    }
-  } replay;
-  replay.family_id = handles_->families[handles_->observed_family]->GetID();
-  replay.observer = &handles_->observer;
-  (void)batch->batch_->Iterate(&replay);
+  const uint32_t observed_id = handles_->families[handles_->observed_family]->GetID();
+  for (const Operation& op : OperationsOf(*batch->batch_)) {
+    if (op.family_id != observed_id) continue;
+    const absl::string_view key(op.key.data(), op.key.size());
+    const absl::string_view value(op.value.data(), op.value.size());
+    handles_->observer(key, op.is_delete ? nullptr : &value);
+  }
   return written;
 }
 
