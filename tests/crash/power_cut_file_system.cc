@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace proactive::testing {
 namespace {
 
@@ -45,15 +47,17 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
     absl::ReaderMutexLock io(fs_->io_mutex());
     if (fs_->crashed()) return PowerIsOut();
+    const uint64_t appended = fs_->Size(fname_);
     rocksdb::IOStatus s = target()->Sync(options, dbg);
-    if (s.ok()) fs_->Synced(fname_);
+    if (s.ok()) fs_->Synced(fname_, appended);
     return s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
     absl::ReaderMutexLock io(fs_->io_mutex());
     if (fs_->crashed()) return PowerIsOut();
+    const uint64_t appended = fs_->Size(fname_);
     rocksdb::IOStatus s = target()->Fsync(options, dbg);
-    if (s.ok()) fs_->Synced(fname_);
+    if (s.ok()) fs_->Synced(fname_, appended);
     return s;
   }
   rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
@@ -159,10 +163,16 @@ void PowerCutFileSystem::Appended(const std::string& fname, uint64_t bytes) {
   files_[fname].size += bytes;
 }
 
-void PowerCutFileSystem::Synced(const std::string& fname) {
+uint64_t PowerCutFileSystem::Size(const std::string& fname) const {
+  absl::MutexLock lock(&mu_);
+  auto it = files_.find(fname);
+  return it == files_.end() ? 0 : it->second.size;
+}
+
+void PowerCutFileSystem::Synced(const std::string& fname, uint64_t size) {
   absl::MutexLock lock(&mu_);
   FileState& state = files_[fname];
-  state.synced = state.size;
+  state.synced = std::max(state.synced, size);
 }
 
 uint64_t PowerCutFileSystem::Crash() {

@@ -57,7 +57,12 @@ class PowerCutFileSystem final : public rocksdb::FileSystemWrapper {
   absl::Mutex* io_mutex() const ABSL_LOCK_RETURNED(io_mu_) { return &io_mu_; }
   bool crashed() const;
   void Appended(const std::string& fname, uint64_t bytes);
-  void Synced(const std::string& fname);
+  // Bytes appended to `fname` so far.
+  uint64_t Size(const std::string& fname) const;
+  // An fsync that began when `fname` held `size` bytes returned: those are
+  // durable. Appends that ran while it ran (RocksDB syncs its log while the
+  // next writes append to it) may not be.
+  void Synced(const std::string& fname, uint64_t size);
 
  private:
   struct FileState {
