@@ -22,7 +22,6 @@ EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, Even
     : applier_(applier), store_(store), clock_(clock), options_(options) {
   stats_.pending_sweeps = applier_->pending_sweeps();  // before the thread: no lock needed
   stats_.projection_loading = applier_->ProjectionLoading();
-  acknowledger_ = std::thread([this] { AcknowledgeApplied(); });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -106,10 +105,7 @@ void EventWriter::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  // From a callback (the acknowledging thread) or a command (the writer's),
-  // joining would wait for the caller itself.
-  const std::thread::id caller = std::this_thread::get_id();
-  if (thread_.joinable() && thread_.get_id() != caller && acknowledger_.get_id() != caller) thread_.join();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
 EventWriterStats EventWriter::stats() const {
@@ -145,7 +141,7 @@ void EventWriter::Run() {
         queue_.pop_front();
       }
     }
-    if (!group.empty()) ApplyGroup(std::move(group));
+    if (!group.empty()) CommitGroup(&group);
     if (applier_->HasPendingSweep() && CurrentFailure().ok()) {
       AdvanceSweep();
     } else if (CurrentFailure().ok() && applier_->ProjectionLoading()) {
@@ -154,11 +150,6 @@ void EventWriter::Run() {
     if (CurrentFailure().ok()) ProcessDeadlines();
     if (CurrentFailure().ok()) ProcessRetention();
   }
-  {
-    absl::MutexLock lock(&mu_);
-    writer_finished_ = true;
-  }
-  acknowledger_.join();  // once every applied group is acknowledged
   // Ticks whose sweep did not finish: tell their callers.
   for (auto& [id, waiting] : waiting_ticks_) {
     waiting.first(
@@ -256,122 +247,93 @@ void EventWriter::ProcessRetention() {
   if (progress->caught_up) next_retention_check_ = now + options_.retention_check;
 }
 
-void EventWriter::ApplyGroup(std::deque<Pending> group) {
-  AppliedGroup applied;
-  applied.results.resize(group.size());
-  applied.ticks.resize(group.size());
-  applied.commands.resize(group.size());
+void EventWriter::CommitGroup(std::deque<Pending>* group) {
+  std::vector<absl::StatusOr<IngestResult>> results(group->size());
+  std::vector<absl::StatusOr<TickResult>> ticks(group->size());
+  std::vector<absl::Status> commands(group->size());
   absl::Status failure = CurrentFailure();
-  int events = 0, commands = 0, ticks = 0;
-  for (size_t i = 0; i < group.size(); ++i) {
-    Pending& pending = group[i];
-    if (std::holds_alternative<ValidatedEvent>(pending.work)) {
-      ++events;
-    } else if (std::holds_alternative<Command>(pending.work)) {
-      ++commands;
-    } else {
-      ++ticks;
-    }
+  for (size_t i = 0; i < group->size(); ++i) {
+    Pending& pending = (*group)[i];
     if (!failure.ok()) {
       absl::Status refused = absl::UnavailableError(absl::StrCat("storage failed, not applied: ", failure.message()));
-      applied.results[i] = refused;
-      applied.ticks[i] = refused;
-      applied.commands[i] = refused;
+      results[i] = refused;
+      ticks[i] = refused;
+      commands[i] = refused;
       continue;
     }
     absl::Status error;
     if (auto* event = std::get_if<ValidatedEvent>(&pending.work)) {
-      applied.results[i] = applier_->Apply(std::move(*event), clock_->Now());
-      error = applied.results[i].status();
+      results[i] = applier_->Apply(std::move(*event), clock_->Now());
+      error = results[i].status();
     } else if (auto* command = std::get_if<Command>(&pending.work)) {
-      applied.commands[i] = (*command)(*applier_);
-      error = applied.commands[i];
+      commands[i] = (*command)(*applier_);
+      error = commands[i];
     } else {
-      absl::StatusOr<TickResult> tick = applier_->Tick(std::get<absl::CivilDay>(pending.work));
-      error = tick.status();
-      if (!tick.ok()) {
-        applied.ticks[i] = tick.status();
-      } else if (tick->already_ran || tick->sweep_id == 0) {
-        TickOutcome outcome;
-        outcome.already_ran = tick->already_ran;
-        applied.ticks[i] = outcome;
-      } else {
-        // Answered when its sweep is finished: each chunk is synced, and the
-        // first one's fsync covers this group's writes.
-        waiting_ticks_[tick->sweep_id] = {std::move(pending.tick_done), TickOutcome{}};
-        pending.tick_done = nullptr;
-      }
+      ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
+      error = ticks[i].status();
     }
     if (!error.ok() && !IsEventError(error)) {
       failure = error;
       LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
     }
   }
-  applied.failure = failure;
-  applied.pending = std::move(group);
-  const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
-  absl::MutexLock lock(&mu_);
-  if (!failure.ok() && failure_.ok()) failure_ = failure;
-  stats_.events += events;
-  stats_.commands += commands;
-  stats_.ticks += ticks;
-  stats_.groups += 1;
-  stats_.pending_sweeps = applier_->pending_sweeps();
-  stats_.projection_loading = projection_loading;
-  applied_.push_back(std::move(applied));
-}
-
-void EventWriter::AcknowledgeApplied() {
-  for (;;) {
-    std::deque<AppliedGroup> groups;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](EventWriter* w)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return !w->applied_.empty() || w->writer_finished_; },
-          this));
-      if (applied_.empty()) return;  // the writer finished and everything is acknowledged
-      groups.swap(applied_);
+  // Duplicates are acknowledged after the sync too: the original may be in
+  // this very group, or written by a group whose sync failed.
+  if (failure.ok()) {
+    absl::Status synced = Sync();
+    if (!synced.ok()) {
+      failure = synced;
+      LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", synced.ToString()));
     }
-    // One fsync for every group applied meanwhile. Duplicates are acknowledged
-    // after it too: the original may be in these very groups, or written by a
-    // group whose sync failed.
-    absl::Status synced = CurrentFailure();
-    if (synced.ok()) {
-      synced = Sync();
-      if (!synced.ok()) {
-        LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", synced.ToString()));
-        absl::MutexLock lock(&mu_);
-        if (failure_.ok()) failure_ = synced;
-      }
-    }
-    for (AppliedGroup& group : groups) Acknowledge(&group, synced);
   }
-}
-
-void EventWriter::Acknowledge(AppliedGroup* group, const absl::Status& synced) {
-  const absl::Status& failure = group->failure.ok() ? synced : group->failure;
   if (!failure.ok()) {
     // Nothing of this group is known durable: no acknowledgement.
     absl::Status unavailable = absl::UnavailableError(absl::StrCat("storage failed: ", failure.message()));
-    for (auto& r : group->results) {
+    for (auto& r : results) {
       if (r.ok()) r = unavailable;
     }
-    for (auto& t : group->ticks) {
+    for (auto& t : ticks) {
       if (t.ok()) t = unavailable;
     }
-    for (auto& c : group->commands) {
+    for (auto& c : commands) {
       if (c.ok()) c = unavailable;
     }
   }
-  for (size_t i = 0; i < group->pending.size(); ++i) {
-    Pending& pending = group->pending[i];
+  const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failure.ok() && failure_.ok()) failure_ = failure;
+    for (const Pending& pending : *group) {
+      if (std::holds_alternative<ValidatedEvent>(pending.work)) {
+        ++stats_.events;
+      } else if (std::holds_alternative<Command>(pending.work)) {
+        ++stats_.commands;
+      } else {
+        ++stats_.ticks;
+      }
+    }
+    stats_.groups += 1;
+    stats_.pending_sweeps = applier_->pending_sweeps();
+    stats_.projection_loading = projection_loading;
+  }
+  for (size_t i = 0; i < group->size(); ++i) {
+    Pending& pending = (*group)[i];
     if (pending.done) {
-      pending.done(std::move(group->results[i]));
-    } else if (pending.command_done) {
-      pending.command_done(std::move(group->commands[i]));
-    } else if (pending.tick_done) {
-      pending.tick_done(std::move(group->ticks[i]));
+      pending.done(std::move(results[i]));
+      continue;
+    }
+    if (pending.command_done) {
+      pending.command_done(std::move(commands[i]));
+      continue;
+    }
+    if (!ticks[i].ok()) {
+      pending.tick_done(ticks[i].status());
+    } else if (ticks[i]->already_ran || ticks[i]->sweep_id == 0) {
+      TickOutcome outcome;
+      outcome.already_ran = ticks[i]->already_ran;
+      pending.tick_done(outcome);
+    } else {
+      waiting_ticks_[ticks[i]->sweep_id] = {std::move(pending.tick_done), TickOutcome{}};
     }
   }
 }

@@ -1,11 +1,8 @@
 // The write path: a single writer thread applies queued events in arrival
-// order; they are acknowledged only once they are durable. Events queued
+// order and acknowledges them only once they are durable. Events queued
 // together share one fsync (group commit), which is what makes durable
-// ingestion fast. The fsync of a group and its acknowledgements run on a
-// second thread while the writer applies the next group: the disk's latency
-// and the writer's work overlap. Between groups the writer advances
-// population sweeps (broadcasts, daily ticks) chunk by chunk, so events keep
-// flowing.
+// ingestion fast. Between groups the thread advances population sweeps
+// (broadcasts, daily ticks) chunk by chunk, so events keep flowing.
 //
 //   EventWriter writer(applier.get(), store.get(), SystemClock(), {});
 //   writer.Submit(std::move(event), [](absl::StatusOr<IngestResult> r) { ...
@@ -86,11 +83,10 @@ class EventWriter {
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
 
-  // Queues `event`. `done` is called exactly once: on the acknowledging
-  // thread once the event is durable (or refused), or immediately with
-  // UNAVAILABLE when the writer is stopped, failed, or its queue is full.
-  // Callbacks run in submission order. `done` must not block for long: it
-  // delays the next fsync.
+  // Queues `event`. `done` is called exactly once: on the writer thread once
+  // the event is durable (or refused), or immediately with UNAVAILABLE when
+  // the writer is stopped, failed, or its queue is full. `done` must not
+  // block for long: it delays the next group.
   void Submit(ValidatedEvent event, Done done);
   absl::StatusOr<IngestResult> SubmitAndWait(ValidatedEvent event);
 
@@ -119,22 +115,8 @@ class EventWriter {
     CommandDone command_done;  // commands
   };
 
-  // A group applied (its writes unsynced), waiting for the fsync that makes
-  // it durable before its callbacks run.
-  struct AppliedGroup {
-    std::deque<Pending> pending;
-    std::vector<absl::StatusOr<IngestResult>> results;
-    std::vector<absl::StatusOr<TickOutcome>> ticks;  // a tick waiting for its sweep has no callback left
-    std::vector<absl::Status> commands;
-    absl::Status failure;  // storage failed while applying: nothing of it is acknowledged
-  };
-
   void Run();
-  // Writer thread: applies `group` and hands it to the acknowledging thread.
-  void ApplyGroup(std::deque<Pending> group);
-  // Acknowledging thread: fsyncs what was applied, then runs the callbacks.
-  void AcknowledgeApplied();
-  void Acknowledge(AppliedGroup* group, const absl::Status& synced);
+  void CommitGroup(std::deque<Pending>* group);
   void AdvanceSweep();
   void LoadProjectionStep();
   void ProcessDeadlines();
@@ -151,15 +133,10 @@ class EventWriter {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);  // set once storage failed
-  // Groups waiting for their fsync; a deque never relocates them (a vector
-  // would copy, a group's deque having no noexcept move).
-  std::deque<AppliedGroup> applied_ ABSL_GUARDED_BY(mu_);
-  bool writer_finished_ ABSL_GUARDED_BY(mu_) = false;  // nothing more will be applied
   EventWriterStats stats_ ABSL_GUARDED_BY(mu_);
   // Writer thread only: ticks waiting for their sweep, by sweep id.
   std::map<uint64_t, std::pair<TickDone, TickOutcome>> waiting_ticks_;
   absl::Time next_retention_check_ = absl::InfinitePast();  // writer thread only
-  std::thread acknowledger_;
   std::thread thread_;
 };
 
