@@ -172,8 +172,8 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> other, ReadPersonState(*store_, mirror.other_person_id));
     storage::v1::PersonState other_state = other ? *std::move(other) : storage::v1::PersonState();
     if (MergeLinkMirror(mirror, event, sequence, &other_state)) {
-      source.Override(other_state);
       PutPersonState(batch, other_state);
+      source.Keep(std::move(other_state));  // in front of the store, not copied
     }
     linked.push_back(mirror.other_person_id);
   }

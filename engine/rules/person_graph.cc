@@ -74,10 +74,6 @@ absl::StatusOr<std::vector<std::string>> StorePersonSource::HouseholdMembers(con
   return members;
 }
 
-void StorePersonSource::Override(const storage::v1::PersonState& state) {
-  states_[state.person_id()] = std::make_unique<storage::v1::PersonState>(state);
-}
-
 void StorePersonSource::Keep(storage::v1::PersonState state) {
   std::string id = state.person_id();
   states_[std::move(id)] = std::make_unique<storage::v1::PersonState>(std::move(state));

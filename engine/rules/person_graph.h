@@ -36,14 +36,14 @@ class PersonSource {
 // Reads persons and household membership from the store once each, and
 // keeps them: a source serves one batch (an event's, a sweep chunk's), and
 // what that batch writes but the store does not show yet is put in front
-// of the store by Override and OverrideMembership.
+// of the store by Keep and OverrideMembership.
 class StorePersonSource final : public PersonSource {
  public:
   explicit StorePersonSource(const Store* store) : store_(store) {}
   absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
-  void Override(const storage::v1::PersonState& state);
-  // Keeps `state`, as read from the store by the caller (a sweep's scan).
+  // Keeps `state` in front of the store: as the caller read it (a sweep's
+  // scan), or as its batch writes it.
   void Keep(storage::v1::PersonState state);
   // Reads the states of `person_ids` with one batched read (faster when they
   // are sorted) and keeps them, rather than one read per person later.

@@ -311,7 +311,15 @@ absl::Status Store::SyncWal() {
 absl::Status Store::Scan(Family family, absl::string_view prefix,
                          absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
-  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  // The first key after every key with the prefix bounds the scan: RocksDB
+  // then stops at the prefix's end instead of reading the next block.
+  std::string after(prefix);
+  while (!after.empty() && static_cast<unsigned char>(after.back()) == 0xff) after.pop_back();
+  if (!after.empty()) after.back() = static_cast<char>(static_cast<unsigned char>(after.back()) + 1);
+  rocksdb::Slice upper_bound(after);
+  rocksdb::ReadOptions options;
+  if (!after.empty()) options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(options, handles_->family(family)));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     rocksdb::Slice key = it->key();
     absl::string_view k(key.data(), key.size());

@@ -154,6 +154,37 @@ TEST_F(StoreTest, ScanVisitsAPrefixInOrder) {
   EXPECT_THAT(ReadHouseholdMembers(*store, "H1"), IsOkAndHolds(ElementsAre("P2")));
 }
 
+// Scan bounds RocksDB's iterator at the first key after the prefix: a
+// prefix ending in 0xff bytes, or made of them, or empty, still finds every
+// key it starts, and nothing else.
+TEST_F(StoreTest, ScanFindsEveryKeyOfAPrefixWhateverItsLastBytes) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  const std::string ff(1, '\xff');
+  for (const std::string& key : {std::string("a"), "a" + ff, "a" + ff + "x", "a" + ff + ff, "a" + ff + ff + "y",
+                                 std::string("b"), ff, ff + ff, ff + ff + "z"}) {
+    batch.Put(Family::kPersons, key, "v");
+  }
+  ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  auto scan = [&](const std::string& prefix) {
+    std::vector<std::string> keys;
+    EXPECT_THAT(store->Scan(Family::kPersons, prefix,
+                            [&](absl::string_view key, absl::string_view) {
+                              keys.emplace_back(key);
+                              return true;
+                            }),
+                IsOk());
+    return keys;
+  };
+  EXPECT_THAT(scan("a"), ElementsAre("a", "a" + ff, "a" + ff + "x", "a" + ff + ff, "a" + ff + ff + "y"));
+  EXPECT_THAT(scan("a" + ff), ElementsAre("a" + ff, "a" + ff + "x", "a" + ff + ff, "a" + ff + ff + "y"));
+  EXPECT_THAT(scan("a" + ff + ff), ElementsAre("a" + ff + ff, "a" + ff + ff + "y"));
+  EXPECT_THAT(scan(ff), ElementsAre(ff, ff + ff, ff + ff + "z"));
+  EXPECT_THAT(scan(ff + ff), ElementsAre(ff + ff, ff + ff + "z"));
+  EXPECT_EQ(scan("").size(), 9u);
+  EXPECT_THAT(scan("c"), ElementsAre());
+}
+
 TEST_F(StoreTest, LastEventSequenceFollowsNumericOrder) {
   std::unique_ptr<Store> store = Open();
   EXPECT_THAT(ReadLastEventSequence(*store), IsOkAndHolds(0u));
