@@ -334,6 +334,15 @@ absl::Status KannelLoopback::StartSmsbox() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> KannelLoopback::RestartSmsboxIfItDied() {
+  if (smsbox_ <= 0 || !Exited(smsbox_)) return false;
+  smsbox_ = -1;
+  ++smsbox_restarts_;
+  absl::Status started = StartSmsbox();
+  if (!started.ok()) return started;
+  return true;
+}
+
 void KannelLoopback::KillSmsbox() {
   if (smsbox_ <= 0) return;
   kill(smsbox_, SIGKILL);

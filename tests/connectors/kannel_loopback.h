@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace proactive::testing {
 
@@ -59,6 +60,13 @@ class KannelLoopback {
   // restarted by this harness; StartSmsbox() brings it back.
   void KillSmsbox();
   absl::Status StartSmsbox();
+  // Starts smsbox again if it died on its own, as Debian's run_kannel_box
+  // does in production: Kannel 1.4.5's smsbox can PANIC in conn_unregister
+  // when the connector it posts to dies. What bearerbox had not yet handed
+  // to it (a delivery report coming later) reaches the new smsbox. True when
+  // it restarted smsbox.
+  absl::StatusOr<bool> RestartSmsboxIfItDied();
+  int smsbox_restarts() const { return smsbox_restarts_; }
 
   // A citizen's SMS, through fakesmsc's stdin ("FROM TO text BODY"). Waits
   // (up to 30 s) until bearerbox logged it as received; false otherwise.
@@ -88,6 +96,7 @@ class KannelLoopback {
   int smsc_port_ = 0;
   pid_t bearerbox_ = -1;
   pid_t smsbox_ = -1;
+  int smsbox_restarts_ = 0;
   pid_t fakesmsc_ = -1;
   int fakesmsc_stdin_ = -1;
 };
