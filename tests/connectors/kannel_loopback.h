@@ -63,8 +63,8 @@ class KannelLoopback {
   // Starts smsbox again if it died on its own, as Debian's run_kannel_box
   // does in production: Kannel 1.4.5's smsbox can PANIC in conn_unregister
   // when the connector it posts to dies. What bearerbox had not yet handed
-  // to it (a delivery report coming later) reaches the new smsbox. True when
-  // it restarted smsbox.
+  // to it reaches the new smsbox; what smsbox held (a delivery report it was
+  // calling back) is lost with it. True when it restarted smsbox.
   absl::StatusOr<bool> RestartSmsboxIfItDied();
   int smsbox_restarts() const { return smsbox_restarts_; }
 

@@ -217,29 +217,24 @@ TEST_F(SmsKannelLoopbackTest, AReplyLostWithSmsboxIsRecoveredFromTheAccessLog) {
 TEST_F(SmsKannelLoopbackTest, ACrashAfterTheJournalAcknowledgesWithoutResending) {
   const std::string id = "d-3/decision/P0010";
   engine_.fake().Queue(Sms(id, "+33639980010", "Alerte canicule (rouge)."));
-  ASSERT_THAT(connector_->Start({"--test_crash_at=after_journal_sent"}), IsOk());
+  // No delivery report: Kannel 1.4.5's smsbox can PANIC when the connector
+  // it calls back has just died, and the report it held dies with it (seen
+  // in CI). The report after a crash has its own scenario test
+  // (ADeliveryReportAfterTheCrashSettlesItWithoutASecondSms); this one proves
+  // the journal alone settles the message.
+  ASSERT_THAT(connector_->Start({"--test_crash_at=after_journal_sent", "--dlr_mask=0"}), IsOk());
   ASSERT_TRUE(connector_->WaitForCrash()) << connector_->ReadLog();
-  // The sending loop died before its acknowledgement, but Kannel's delivery
-  // report may have overtaken it (the callback acknowledges then): on a slow
-  // disk the journal's fsync leaves it the time.
 
   ASSERT_THAT(connector_->Start(), IsOk());
   ASSERT_TRUE(WaitUntil([&] { return engine_.fake().acked().size() == 1; }));
-  // The connector's death may have crashed smsbox (Kannel's bug, see
-  // RestartSmsboxIfItDied): started again, as in production, it carries the
-  // delivery report bearerbox kept for it.
-  const int restarts_before = kannel_->smsbox_restarts();
-  ASSERT_TRUE(WaitUntil([&] {
-    absl::StatusOr<bool> restarted = kannel_->RestartSmsboxIfItDied();
-    return restarted.ok() && DeliveredReports(id) == 1;
-  })) << "smsbox restarted "
-      << kannel_->smsbox_restarts() - restarts_before << " times";
-  EXPECT_EQ(kannel_->ReceivedBy("+33639980010").size(), 1u);
+  EXPECT_EQ(engine_.fake().acked()[0], id);
+  ASSERT_TRUE(WaitUntil([&] { return kannel_->ReceivedBy("+33639980010").size() == 1; }));
   EXPECT_EQ(Count(ReadWholeFile(kannel_->access_log()),
                   absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", id, "]")),
             1);
-  EXPECT_THAT(connector_->ReadLog(), AnyOf(HasSubstr("acknowledged without sending it again"),
-                                           HasSubstr("acknowledged on its delivery report")));
+  EXPECT_THAT(connector_->ReadLog(), HasSubstr("acknowledged without sending it again"));
+  ASSERT_THAT(connector_->Stop(), IsOk());
+  EXPECT_THAT(connector_->ReadLog(), HasSubstr("sent 0 (again after a crash 0), acked 1"));
 }
 
 TEST_F(SmsKannelLoopbackTest, ACrashBeforeTheJournalSendsAgainWithTheSameId) {
