@@ -14,7 +14,7 @@ PACKAGES=(
   build-essential cmake pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libyaml-cpp-dev libre2-dev libssl-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libjemalloc-dev
   libcpp-httplib-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
 )
