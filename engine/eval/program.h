@@ -87,6 +87,7 @@ class Program {
     int memo_count = 0;
     CostEstimate cost;
     std::vector<std::string> reads;
+    std::vector<std::string> whole_reads;
     std::vector<std::shared_ptr<const lang::ObjectType>> object_types;
     int slot_count = 0;
   };
@@ -102,6 +103,9 @@ class Program {
   // The variable paths the expression reads, e.g. {"person.birth_date",
   // "person.children", "person.children.birth_date", "today"}.
   const std::vector<std::string>& reads() const { return parts_.reads; }
+  // Those of reads() used as whole values, not only counted or iterated
+  // (lang::CheckResult::whole_reads).
+  const std::vector<std::string>& whole_reads() const { return parts_.whole_reads; }
   // The number of slots of the environment it was compiled against.
   int slot_count() const { return parts_.slot_count; }
 

@@ -187,7 +187,9 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     return absl::OkStatus();
   }
   // Which rules to evaluate for whom: only the rules whose inputs changed,
-  // for the person and the persons who read the person (linked, household).
+  // for the person and the persons who read the person (linked, household):
+  // a rule that counts a household's members is evaluated again for the
+  // others when someone joins or leaves, not when a member's income changes.
   const absl::CivilDay today = Today(received_at);
   DecisionMaker maker(*rules, store_, audit_.get(),
                       DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
@@ -195,23 +197,35 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   for (const storage::v1::LinkEntry& link : applied->links()) {
     if (!link.removed()) linked.push_back(link.person_id());
   }
-  std::vector<std::string> household;
-  for (const std::string& h : {changes.previous_household, applied->household_id()}) {
-    if (h.empty()) continue;
-    ASSIGN_OR_RETURN(std::vector<std::string> members, source.HouseholdMembers(h));
-    for (std::string& m : members) {
-      if (m != event.person_id()) household.push_back(std::move(m));
+  std::vector<std::string> household;  // read when a rule needs the others
+  bool household_read = false;
+  const auto read_household = [&]() -> absl::Status {
+    household_read = true;
+    for (const std::string& h : {changes.previous_household, applied->household_id()}) {
+      if (h.empty()) continue;
+      ASSIGN_OR_RETURN(std::vector<std::string> members, source.HouseholdMembers(h));
+      for (std::string& m : members) {
+        if (m != event.person_id()) household.push_back(std::move(m));
+      }
     }
-  }
+    return absl::OkStatus();
+  };
   for (const CompiledRule* rule : rules->EventRules()) {
+    // The person is a member of their own household: what the rule reads of
+    // the members, it reads of them too.
     if (Intersects(changes.changed_attributes, rule->trigger_attributes) ||
-        (changes.household_changed && rule->reads_household) || (links_changed && rule->reads_links)) {
+        (rule->reads_household &&
+         (changes.household_changed || rule->household_reads.AffectedBy(changes.changed_attributes))) ||
+        (links_changed && rule->reads_links)) {
       RETURN_IF_ERROR(maker.Consider(*rule, event.person_id(), &source, evaluation, batch));
     }
-    if (rule->reads_links) {
+    const bool any = options_.evaluate_related_on_any_change;
+    if (rule->reads_links && (any || links_changed || rule->link_reads.AffectedBy(changes.changed_attributes))) {
       for (const std::string& other : linked) RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
     }
-    if (rule->reads_household) {
+    if (rule->reads_household &&
+        (any || changes.household_changed || rule->household_reads.AffectedBy(changes.changed_attributes))) {
+      if (!household_read) RETURN_IF_ERROR(read_household());
       for (const std::string& other : household) {
         RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
       }

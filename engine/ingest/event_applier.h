@@ -72,6 +72,11 @@ struct EventApplierOptions {
   // whatever the number.
   int sweep_threads = 2;
   int sweep_part_persons = 250;
+  // An event evaluates an event rule again for the person's linked persons
+  // and household mates only when what the rule reads of them changed
+  // (RelatedReads). true: on any change of the person (the straightforward
+  // path; the decisions are the same).
+  bool evaluate_related_on_any_change = false;
 };
 
 class EventApplier {

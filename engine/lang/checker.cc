@@ -42,11 +42,14 @@ CheckResult Checker::Run(Expr& root) {
   result.result_type = root.type;
   result.diagnostics = std::move(diagnostics_);
   result.local_count = local_count_;
-  std::set<std::string> reads;
+  std::set<std::string> reads, whole_reads;
   for (const auto& [expr, path] : paths_) {
-    if (!extended_.contains(expr)) reads.insert(path);
+    if (extended_.contains(expr)) continue;
+    reads.insert(path);
+    if (!counted_.contains(expr)) whole_reads.insert(path);
   }
   result.reads.assign(reads.begin(), reads.end());
+  result.whole_reads.assign(whole_reads.begin(), whole_reads.end());
   return result;
 }
 
@@ -356,6 +359,10 @@ void Checker::CheckComprehension(Expr& e) {
       path.clear();
   }
   (void)list_output;
+  // The elements' reads are recorded through the variable, but filter()
+  // yields the elements themselves, whose later reads no path records: its
+  // range counts as read wholly.
+  if (iterates_list && !path.empty() && e.macro != MacroKind::kFilter) counted_.insert(e.target.get());
   const size_t saved = scope_.size();
   e.var_slot = static_cast<int>(scope_.size());
   scope_.push_back(Local{e.var, first, e.var_slot, (iterates_list && !two) ? path : ""});

@@ -37,6 +37,12 @@ struct CheckResult {
   // "person.birth_date", "person.children.birth_date" (a field of the
   // elements of person.children), ...
   std::vector<std::string> reads;
+  // Those of `reads` used as whole values somewhere, not only counted
+  // (size(household.members)), iterated by all/exists/exists_one/map/
+  // transformList/transformMap, or continued by a field. A rule reading
+  // "household.members" wholly depends on everything about every member;
+  // one that only counts them depends on who the members are.
+  std::vector<std::string> whole_reads;
 };
 
 // Annotates `root` (types and references). `text` is the expression's text,

@@ -236,6 +236,9 @@ void Checker::CheckFunction(Expr& e) {
   std::vector<Type> arg_types;
   if (e.target) arg_types.push_back(CheckExpr(*e.target));
   for (auto& a : e.args) arg_types.push_back(CheckExpr(*a));
+  if (e.name == "size" && arg_types.size() == 1 && arg_types[0].kind() == TypeKind::kList) {
+    counted_.insert(e.target ? e.target.get() : e.args[0].get());
+  }
   const FunctionDecl* decl = FindStandardFunction(e.name);
   if (decl == nullptr) {
     std::vector<std::string> names;

@@ -86,6 +86,10 @@ class Checker {
   int local_count_ = 0;
   absl::flat_hash_map<const Expr*, std::string> paths_;
   absl::flat_hash_set<const Expr*> extended_;  // paths continued by a parent selection
+  // Paths whose use reads only which elements there are: the operand of
+  // size(), or the range of a macro that yields no element (its elements'
+  // reads are recorded through the macro's variable).
+  absl::flat_hash_set<const Expr*> counted_;
 };
 
 }  // namespace proactive::lang::internal

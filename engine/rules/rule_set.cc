@@ -23,6 +23,14 @@ const std::pair<absl::CivilDay, eval::Value>* CompiledParameter::InForce(absl::C
   return found;
 }
 
+bool RelatedReads::AffectedBy(const std::vector<std::string>& changed) const {
+  if (whole) return true;
+  for (const std::string& name : changed) {
+    if (attributes.count(name) > 0) return true;
+  }
+  return false;
+}
+
 bool CompiledRule::EffectiveOn(absl::CivilDay day) const {
   if (spec.effective_from && day < *spec.effective_from) return false;
   if (spec.effective_until && day > *spec.effective_until) return false;
@@ -226,9 +234,11 @@ class RuleSetBuilder {
       rule->parameters.emplace_back(name, CompileExpression(source, *env, pack_spec, text, std::nullopt));
     }
     // Dependencies.
+    std::set<std::string> whole_reads;
     const auto add_reads = [&](const std::shared_ptr<const eval::Program>& program) {
       if (program == nullptr) return;
       for (const std::string& path : program->reads()) rule->reads.insert(path);
+      for (const std::string& path : program->whole_reads()) whole_reads.insert(path);
     };
     add_reads(rule->when);
     add_reads(rule->once_per);
@@ -241,11 +251,17 @@ class RuleSetBuilder {
       if (parts[0] == "person" && parts.size() >= 2) {
         if (parts[1] == "guardians" || parts[1] == "children") {
           rule->reads_links = true;
+          AddRelatedRead(path, parts, 2, whole_reads, &rule->link_reads);
         } else if (set_->schema_->FindAttribute(parts[1]) != nullptr) {
           rule->person_attributes.insert(std::string(parts[1]));
         }
       } else if (parts[0] == "household") {
         rule->reads_household = true;
+        if (parts.size() >= 2 && parts[1] == "members") {
+          AddRelatedRead(path, parts, 2, whole_reads, &rule->household_reads);
+        } else if (parts.size() < 2 || parts[1] != "id") {  // household.id: the subject's own
+          rule->household_reads.whole = true;                 // the household used as a value
+        }
       }
       for (const CompiledParameter& parameter : pack->parameters) {
         if (parameter.spec.name != parts[0]) continue;
@@ -262,6 +278,24 @@ class RuleSetBuilder {
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();
     set_->rules_.push_back(std::move(rule));
+  }
+
+  // `path` reads related persons: parts[0 .. list_end) name the list
+  // (household.members, person.guardians). What follows says what of them.
+  void AddRelatedRead(const std::string& path, const std::vector<absl::string_view>& parts, size_t list_end,
+                      const std::set<std::string>& whole_reads, RelatedReads* related) const {
+    if (parts.size() == list_end) {
+      // The list itself: only who is in it, unless used as a value.
+      if (whole_reads.count(path) > 0) related->whole = true;
+      return;
+    }
+    const absl::string_view field = parts[list_end];
+    if (field == "id") return;  // who they are: membership
+    if (parts.size() == list_end + 1 && set_->schema_->FindAttribute(field) != nullptr) {
+      related->attributes.insert(std::string(field));
+      return;
+    }
+    related->whole = true;  // their links, or anything not an attribute
   }
 
   std::vector<Diagnostic>* diagnostics_;

@@ -54,6 +54,21 @@ struct FilterTerm {
   std::shared_ptr<const eval::Program> program;
 };
 
+// What a rule reads of the persons related to its subject (household mates,
+// or linked persons): whose change can change its outcome for the subject.
+struct RelatedReads {
+  // Uses them as whole values (household.members[0], filter(), their links):
+  // any change of theirs counts.
+  bool whole = false;
+  // Schema attributes read of them (household.members.yearly_income). Who
+  // they are (size(household.members)) changes with membership or links only.
+  std::set<std::string> attributes;
+
+  // Whether a related person whose `changed` attributes (and nothing else)
+  // changed can change the rule's outcome for the subject.
+  bool AffectedBy(const std::vector<std::string>& changed) const;
+};
+
 struct CompiledRule {
   RuleSpec spec;
   const CompiledPack* pack = nullptr;
@@ -69,6 +84,8 @@ struct CompiledRule {
   std::set<std::string> person_attributes;  // schema attributes of the subject read directly
   bool reads_links = false;                 // person.guardians / person.children
   bool reads_household = false;             // household.*
+  RelatedReads household_reads;             // of household.members
+  RelatedReads link_reads;                  // of person.guardians and person.children
   // Attributes whose change re-evaluates the rule (trigger.events and what
   // the rule reads of the subject); empty when no events trigger it.
   std::set<std::string> trigger_attributes;

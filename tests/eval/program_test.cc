@@ -28,6 +28,28 @@ TEST(ProgramTest, DescribesWhatTheRuleReads) {
   EXPECT_EQ(p->slot_count(), 5);
 }
 
+TEST(ProgramTest, TellsListsOnlyCountedOrIteratedFromListsReadWhole) {
+  testing::RulesEnv env;
+  const auto whole_reads = [&](const char* text) { return env.MustCompile(text)->whole_reads(); };
+  // Counted, iterated, or continued by a field: who the members are, and
+  // what each path names of them.
+  EXPECT_THAT(whole_reads("size(household.members) > 1 && household.members.size() < 5"), ElementsAre());
+  EXPECT_THAT(whole_reads("household.members.exists(m, m.arrondissement == 3)"),
+              ElementsAre("household.members.arrondissement"));
+  EXPECT_THAT(env.MustCompile("household.members.exists(m, m.arrondissement == 3)")->reads(),
+              ElementsAre("household.members", "household.members.arrondissement"));
+  EXPECT_THAT(whole_reads("household.members.map(m, m.arrondissement).exists(a, a == 3)"),
+              ElementsAre("household.members.arrondissement"));
+  // Whole values: an element by index, the elements filter() yields, the
+  // variable itself.
+  EXPECT_THAT(whole_reads("household.members[0].arrondissement == 3"), ElementsAre("household.members"));
+  EXPECT_THAT(whole_reads("size(household.members.filter(m, m.arrondissement == 3)) > 0"),
+              ElementsAre("household.members", "household.members.arrondissement"));
+  EXPECT_THAT(whole_reads("size(household.members.map(m, m)) > 0"), ElementsAre("household.members"));
+  // size() of a string reads the string.
+  EXPECT_THAT(whole_reads("size(person.phone) > 3"), ElementsAre("person.phone"));
+}
+
 TEST(ProgramTest, CostEstimate) {
   testing::RulesEnv env;
   CompileOptions options;

@@ -25,16 +25,19 @@ namespace proactive::testing {
 
 class EngineFixture {
  public:
-  explicit EngineFixture(absl::Time start) : clock_(start), rules_(nullptr) {
+  explicit EngineFixture(absl::Time start) : EngineFixture(start, ParisRuleFiles(), EventApplierOptions()) {}
+  // With other rule files (one schema.yaml, one city.yaml, packs) and
+  // applier options.
+  EngineFixture(absl::Time start, const std::vector<RuleFile>& rule_files, EventApplierOptions applier_options)
+      : clock_(start), rules_(nullptr) {
     std::vector<Diagnostic> diagnostics;
-    absl::StatusOr<std::shared_ptr<const RuleSet>> rules =
-        LoadRuleSetFromDirectory(SourceDir() + "/rules", &diagnostics);
+    absl::StatusOr<std::shared_ptr<const RuleSet>> rules = CompileRuleSet(rule_files, &diagnostics);
     EXPECT_TRUE(rules.ok()) << FormatDiagnostics(diagnostics);
     rules_.Set(*rules);
     auto store = Store::Open({dir_.path() + "/data"});
     EXPECT_TRUE(store.ok());
     store_ = *std::move(store);
-    auto applier = EventApplier::Create(store_.get(), &rules_, &clock_);
+    auto applier = EventApplier::Create(store_.get(), &rules_, &clock_, applier_options);
     EXPECT_TRUE(applier.ok());
     applier_ = *std::move(applier);
     EventWriterOptions options;
@@ -43,6 +46,12 @@ class EngineFixture {
     writer_ = std::make_unique<EventWriter>(applier_.get(), store_.get(), &clock_, options);
   }
   ~EngineFixture() { writer_->Stop(); }
+
+  static std::vector<RuleFile> ParisRuleFiles() {
+    absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(SourceDir() + "/rules");
+    EXPECT_TRUE(files.ok()) << files.status();
+    return files.ok() ? *std::move(files) : std::vector<RuleFile>();
+  }
 
   absl::StatusOr<IngestResult> Publish(const std::string& line) {
     absl::StatusOr<v1::PublishRequest> request = ParseEventJson(line, rules_.Get()->schema());

@@ -1,6 +1,7 @@
 #include "engine/rules/rule_set.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -46,7 +47,44 @@ TEST(RuleSetTest, TheParisRulesCompile) {
   const CompiledRule* outreach = (*set)->FindRule("non-take-up.rsa-outreach");
   ASSERT_NE(outreach, nullptr);
   EXPECT_TRUE(outreach->reads_household);
+  // It counts the members: a mate's income does not change it for the others.
+  EXPECT_FALSE(outreach->household_reads.whole);
+  EXPECT_THAT(outreach->household_reads.attributes, IsEmpty());
+  EXPECT_FALSE(outreach->household_reads.AffectedBy({"yearly_income"}));
+  // The offer goes to the guardians themselves (recipients: person.guardians).
+  EXPECT_TRUE(maternelle->link_reads.whole);
   EXPECT_EQ((*set)->version().size(), 64u);
+}
+
+TEST(RuleSetTest, WhatARuleReadsOfRelatedPersonsSaysWhoseChangeCounts) {
+  std::vector<RuleFile> files = ParisFiles();
+  const auto rule = [](const char* id, const char* when) {
+    return absl::StrCat("  - id: ", id, "\n    title: t\n    purpose: p\n    legal_basis: [\"test\"]\n",
+                        "    trigger: {events: [phone]}\n    when: '", when, "'\n    once_per: '\"x\"'\n",
+                        "    action: {kind: notify, service: s, message: {fr: a, en: a}, letter: false}\n");
+  };
+  files.push_back({"test/related.yaml",
+                   absl::StrCat("pack: test.related\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n",
+                                rule("r.income", "household.members.exists(m, m.yearly_income < eur(5000))"),
+                                rule("r.mates-links", "household.members.exists(m, size(m.children) > 0)"),
+                                rule("r.household-id", "household.id == \"H1\" && size(person.children) > 1"),
+                                rule("r.child-phone", "person.children.exists(c, has(c.phone))"))});
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(files, &diagnostics);
+  ASSERT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
+  const CompiledRule* income = (*set)->FindRule("r.income");
+  EXPECT_FALSE(income->household_reads.whole);
+  EXPECT_THAT(income->household_reads.attributes, ::testing::ElementsAre("yearly_income"));
+  EXPECT_TRUE(income->household_reads.AffectedBy({"phone", "yearly_income"}));
+  EXPECT_FALSE(income->household_reads.AffectedBy({"phone"}));
+  // The mates' own links are not attributes: any change of theirs counts.
+  EXPECT_TRUE((*set)->FindRule("r.mates-links")->household_reads.whole);
+  const CompiledRule* household_id = (*set)->FindRule("r.household-id");
+  EXPECT_TRUE(household_id->reads_household);
+  EXPECT_FALSE(household_id->household_reads.AffectedBy({"phone"}));
+  EXPECT_FALSE(household_id->link_reads.whole);
+  EXPECT_THAT(household_id->link_reads.attributes, IsEmpty());
+  EXPECT_THAT((*set)->FindRule("r.child-phone")->link_reads.attributes, ::testing::ElementsAre("phone"));
 }
 
 TEST(RuleSetTest, ChangingAParameterValueChangesOnlyTheRulesThatUseIt) {
