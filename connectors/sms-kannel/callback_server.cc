@@ -103,8 +103,9 @@ absl::Status CallbackServer::Start() {
         absl::Status forgotten = journal_->MarkAcked(id);
         if (!forgotten.ok()) LogError(kLog, absl::StrCat("journal: ", forgotten.message()));
       } else {
-        LogWarning(kLog, absl::StrCat("message ", id, ": the engine refused its acknowledgement on the delivery report: ",
-                                      acked.status().ToString()));
+        LogWarning(kLog,
+                   absl::StrCat("message ", id, ": the engine refused its acknowledgement on the delivery report: ",
+                                acked.status().ToString()));
       }
     }
     v1::ReportDeliveryRequest report;

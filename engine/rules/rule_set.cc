@@ -260,7 +260,7 @@ class RuleSetBuilder {
         if (parts.size() >= 2 && parts[1] == "members") {
           AddRelatedRead(path, parts, 2, whole_reads, &rule->household_reads);
         } else if (parts.size() < 2 || parts[1] != "id") {  // household.id: the subject's own
-          rule->household_reads.whole = true;                 // the household used as a value
+          rule->household_reads.whole = true;               // the household used as a value
         }
       }
       for (const CompiledParameter& parameter : pack->parameters) {

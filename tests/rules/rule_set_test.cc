@@ -63,12 +63,12 @@ TEST(RuleSetTest, WhatARuleReadsOfRelatedPersonsSaysWhoseChangeCounts) {
                         "    trigger: {events: [phone]}\n    when: '", when, "'\n    once_per: '\"x\"'\n",
                         "    action: {kind: notify, service: s, message: {fr: a, en: a}, letter: false}\n");
   };
-  files.push_back({"test/related.yaml",
-                   absl::StrCat("pack: test.related\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n",
-                                rule("r.income", "household.members.exists(m, m.yearly_income < eur(5000))"),
-                                rule("r.mates-links", "household.members.exists(m, size(m.children) > 0)"),
-                                rule("r.household-id", "household.id == \"H1\" && size(person.children) > 1"),
-                                rule("r.child-phone", "person.children.exists(c, has(c.phone))"))});
+  files.push_back(
+      {"test/related.yaml", absl::StrCat("pack: test.related\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n",
+                                         rule("r.income", "household.members.exists(m, m.yearly_income < eur(5000))"),
+                                         rule("r.mates-links", "household.members.exists(m, size(m.children) > 0)"),
+                                         rule("r.household-id", "household.id == \"H1\" && size(person.children) > 1"),
+                                         rule("r.child-phone", "person.children.exists(c, has(c.phone))"))});
   std::vector<Diagnostic> diagnostics;
   absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(files, &diagnostics);
   ASSERT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
