@@ -1,5 +1,6 @@
 #include "engine/ingest/decision_maker.h"
 
+#include "absl/container/inlined_vector.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/decision_commands.h"
@@ -24,6 +25,49 @@ absl::Status DecisionMaker::Consider(const CompiledRule& rule, const std::string
   if (absl::IsNotFound(graph.status())) return absl::OkStatus();
   RETURN_IF_ERROR(graph.status());
   return ConsiderGraph(rule, **graph, source, evaluation, batch);
+}
+
+absl::Status DecisionMaker::ConsiderAll(absl::Span<const Planned> plan, PersonSource* source,
+                                        const EvaluationContext& evaluation, WriteBatch* batch) {
+  struct PersonGraphSlot {
+    const RuleEnvironment* env = nullptr;
+    bool shared = true;  // every rule of the person shares the person types of `env`
+    GraphNeeds needs{false, false};
+    bool built = false;
+    std::unique_ptr<PersonGraph> graph;  // null when the person is unknown
+  };
+  // A plan names a few persons: a flat map, on the stack for most plans.
+  absl::InlinedVector<std::pair<const std::string*, PersonGraphSlot>, 4> slots;
+  const auto slot_of = [&slots](const std::string& person_id) -> PersonGraphSlot& {
+    for (auto& [id, slot] : slots) {
+      if (*id == person_id) return slot;
+    }
+    return slots.emplace_back(&person_id, PersonGraphSlot()).second;
+  };
+  for (const Planned& planned : plan) {
+    PersonGraphSlot& slot = slot_of(*planned.person_id);
+    if (slot.env == nullptr) slot.env = planned.rule->env.get();
+    slot.shared = slot.shared && slot.env->SharesPersonTypesWith(*planned.rule->env);
+    slot.needs.links = slot.needs.links || planned.rule->reads_links;
+    slot.needs.household = slot.needs.household || planned.rule->reads_household;
+  }
+  for (const Planned& planned : plan) {
+    PersonGraphSlot& slot = slot_of(*planned.person_id);
+    if (!slot.shared) {
+      RETURN_IF_ERROR(Consider(*planned.rule, *planned.person_id, source, evaluation, batch));
+      continue;
+    }
+    if (!slot.built) {
+      slot.built = true;
+      absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
+          PersonGraph::Build(*planned.person_id, *slot.env, source, slot.needs);
+      if (!graph.ok() && !absl::IsNotFound(graph.status())) return graph.status();
+      if (graph.ok()) slot.graph = *std::move(graph);
+    }
+    if (slot.graph == nullptr) continue;  // unknown person: skipped, as by Consider
+    RETURN_IF_ERROR(ConsiderGraph(*planned.rule, *slot.graph, source, evaluation, batch));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,

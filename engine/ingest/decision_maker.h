@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "engine/audit/audit_log.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/rules/person_graph.h"
@@ -40,11 +41,24 @@ class DecisionMaker {
   // errors.
   absl::Status Consider(const CompiledRule& rule, const std::string& person_id, PersonSource* source,
                         const EvaluationContext& evaluation, WriteBatch* batch);
-  // The same on a graph already built, which several rules of one
-  // environment share (sweeps). REQUIRES: `graph` was built from `rule.env`
-  // with at least GraphNeedsOf(rule), from `source`.
+  // The same on a graph already built, which several rules share.
+  // REQUIRES: `graph` was built from an environment sharing the person types
+  // of `rule.env`, with at least GraphNeedsOf(rule), from `source`.
   absl::Status ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
                              const EvaluationContext& evaluation, WriteBatch* batch);
+
+  // One rule to evaluate for one person. REQUIRES: both outlive the call.
+  struct Planned {
+    const CompiledRule* rule;
+    const std::string* person_id;
+  };
+  // Considers each of `plan` in its order (the order of the decisions and
+  // their audit entries). A person's rules share one graph (their
+  // environments share the person types, as in one RuleSet), built once with
+  // what any of them reads: the outcomes are those of Consider (a leaner
+  // graph decides the same).
+  absl::Status ConsiderAll(absl::Span<const Planned> plan, PersonSource* source, const EvaluationContext& evaluation,
+                           WriteBatch* batch);
 
   // Audit entries are staged into `staged` (in the order they are made)
   // rather than chained, for a maker on a helper thread: the writer appends

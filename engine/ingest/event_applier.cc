@@ -210,27 +210,29 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     }
     return absl::OkStatus();
   };
+  // First the plan: which rule for whom, in the order the decisions are
+  // made; then one graph per person, with what any of its rules reads.
+  std::vector<DecisionMaker::Planned> plan;
   for (const CompiledRule* rule : rules->EventRules()) {
+    const bool household_affected =
+        rule->reads_household &&
+        (changes.household_changed || rule->household_reads.AffectedBy(changes.changed_attributes));
     // The person is a member of their own household: what the rule reads of
     // the members, it reads of them too.
-    if (Intersects(changes.changed_attributes, rule->trigger_attributes) ||
-        (rule->reads_household &&
-         (changes.household_changed || rule->household_reads.AffectedBy(changes.changed_attributes))) ||
+    if (Intersects(changes.changed_attributes, rule->trigger_attributes) || household_affected ||
         (links_changed && rule->reads_links)) {
-      RETURN_IF_ERROR(maker.Consider(*rule, event.person_id(), &source, evaluation, batch));
+      plan.push_back({rule, &event.person_id()});
     }
     const bool any = options_.evaluate_related_on_any_change;
     if (rule->reads_links && (any || links_changed || rule->link_reads.AffectedBy(changes.changed_attributes))) {
-      for (const std::string& other : linked) RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
+      for (const std::string& other : linked) plan.push_back({rule, &other});
     }
-    if (rule->reads_household &&
-        (any || changes.household_changed || rule->household_reads.AffectedBy(changes.changed_attributes))) {
+    if (rule->reads_household && (any || household_affected)) {
       if (!household_read) RETURN_IF_ERROR(read_household());
-      for (const std::string& other : household) {
-        RETURN_IF_ERROR(maker.Consider(*rule, other, &source, evaluation, batch));
-      }
+      for (const std::string& other : household) plan.push_back({rule, &other});
     }
   }
+  RETURN_IF_ERROR(maker.ConsiderAll(plan, &source, evaluation, batch));
   *decisions = maker.decisions_made();
   if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(*rules, batch));
   return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/log.h"
@@ -95,30 +96,9 @@ absl::Status EventApplier::ConsiderSweepRules(const std::vector<const CompiledRu
                                               const std::string& person, StorePersonSource* source,
                                               const EvaluationContext& evaluation, DecisionMaker* maker,
                                               WriteBatch* batch) {
-  if (candidates.empty()) return absl::OkStatus();
-  // Rules of one environment (a topic's, or the daily ones) share the
-  // person's graph, built with what any of them reads.
-  bool shared_env = true;
-  GraphNeeds needs{false, false};
-  for (const CompiledRule* rule : candidates) {
-    shared_env = shared_env && rule->env == candidates.front()->env;
-    needs.links = needs.links || rule->reads_links;
-    needs.household = needs.household || rule->reads_household;
-  }
-  if (!shared_env) {
-    for (const CompiledRule* rule : candidates) {
-      RETURN_IF_ERROR(maker->Consider(*rule, person, source, evaluation, batch));
-    }
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
-      PersonGraph::Build(person, *candidates.front()->env, source, needs);
-  if (absl::IsNotFound(graph.status())) return absl::OkStatus();
-  RETURN_IF_ERROR(graph.status());
-  for (const CompiledRule* rule : candidates) {
-    RETURN_IF_ERROR(maker->ConsiderGraph(*rule, **graph, source, evaluation, batch));
-  }
-  return absl::OkStatus();
+  absl::InlinedVector<DecisionMaker::Planned, 4> plan;
+  for (const CompiledRule* rule : candidates) plan.push_back({rule, &person});
+  return maker->ConsiderAll(plan, source, evaluation, batch);
 }
 
 absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJob job, const RuleSet& rules,

@@ -45,6 +45,15 @@ absl::StatusOr<ObjectType*> TypeEnvironment::DeclareObjectType(absl::string_view
   return raw;
 }
 
+absl::Status TypeEnvironment::DeclareSharedObjectType(std::shared_ptr<ObjectType> type) {
+  if (object_index_.contains(type->name())) {
+    return absl::InvalidArgumentError(absl::StrCat("object type \"", type->name(), "\" is already declared"));
+  }
+  object_index_.emplace(type->name(), type.get());
+  object_types_.push_back(std::move(type));
+  return absl::OkStatus();
+}
+
 const ObjectType* TypeEnvironment::FindObjectType(absl::string_view name) const {
   auto it = object_index_.find(name);
   return it == object_index_.end() ? nullptr : it->second;

@@ -43,6 +43,11 @@ class TypeEnvironment {
   // (and any Program compiled against it) lives. INVALID_ARGUMENT when the
   // name is not an identifier, is reserved or a built-in type, or is taken.
   absl::StatusOr<ObjectType*> DeclareObjectType(absl::string_view name);
+  // Declares `type`, owned with the environments that declared it before:
+  // values of the type made for one environment are then read by programs
+  // of the other at full speed (a field access compares types by address).
+  // INVALID_ARGUMENT when its name is taken. REQUIRES: `type` is complete.
+  absl::Status DeclareSharedObjectType(std::shared_ptr<ObjectType> type);
   // The object type, or null when undeclared.
   const ObjectType* FindObjectType(absl::string_view name) const;
 

@@ -39,27 +39,41 @@ int SchoolYear(absl::CivilDay today) { return static_cast<int>(today.month() >= 
 
 absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(const AttributeSchema& schema,
                                                                          const TopicSpec* topic,
-                                                                         const std::vector<ParameterSpec>& parameters) {
+                                                                         const std::vector<ParameterSpec>& parameters,
+                                                                         const RuleEnvironment* person_types_from) {
   std::unique_ptr<RuleEnvironment> env(new RuleEnvironment());
   lang::TypeEnvironment& types = env->types_;
-  ASSIGN_OR_RETURN(env->person_type_, types.DeclareObjectType("person"));
-  ASSIGN_OR_RETURN(env->household_type_, types.DeclareObjectType("household"));
-  lang::ObjectType* person = env->person_type_;
-  PersonFields& fields = env->person_fields_;
-  ASSIGN_OR_RETURN(fields.id, person->AddField("id", lang::Type::String()));
-  ASSIGN_OR_RETURN(fields.guardians, person->AddField("guardians", lang::Type::List(lang::Type::Object(person))));
-  ASSIGN_OR_RETURN(fields.children, person->AddField("children", lang::Type::List(lang::Type::Object(person))));
-  for (const AttributeSpec& attribute : schema.attributes()) {
-    absl::StatusOr<int> index = person->AddField(attribute.name, LanguageType(attribute.type));
-    if (!index.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("attribute \"", attribute.name, "\" clashes with a built-in field of person"));
+  if (person_types_from != nullptr) {
+    for (const std::shared_ptr<lang::ObjectType>& type : person_types_from->types_.object_types()) {
+      if (type.get() != person_types_from->person_type_ && type.get() != person_types_from->household_type_) continue;
+      RETURN_IF_ERROR(types.DeclareSharedObjectType(type));
     }
-    fields.attribute.push_back(*index);
+    env->person_type_ = person_types_from->person_type_;
+    env->household_type_ = person_types_from->household_type_;
+    env->person_fields_ = person_types_from->person_fields_;
+    env->household_id_field_ = person_types_from->household_id_field_;
+    env->household_members_field_ = person_types_from->household_members_field_;
+  } else {
+    ASSIGN_OR_RETURN(env->person_type_, types.DeclareObjectType("person"));
+    ASSIGN_OR_RETURN(env->household_type_, types.DeclareObjectType("household"));
+    lang::ObjectType* person = env->person_type_;
+    PersonFields& fields = env->person_fields_;
+    ASSIGN_OR_RETURN(fields.id, person->AddField("id", lang::Type::String()));
+    ASSIGN_OR_RETURN(fields.guardians, person->AddField("guardians", lang::Type::List(lang::Type::Object(person))));
+    ASSIGN_OR_RETURN(fields.children, person->AddField("children", lang::Type::List(lang::Type::Object(person))));
+    for (const AttributeSpec& attribute : schema.attributes()) {
+      absl::StatusOr<int> index = person->AddField(attribute.name, LanguageType(attribute.type));
+      if (!index.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("attribute \"", attribute.name, "\" clashes with a built-in field of person"));
+      }
+      fields.attribute.push_back(*index);
+    }
+    ASSIGN_OR_RETURN(env->household_id_field_, env->household_type_->AddField("id", lang::Type::String()));
+    ASSIGN_OR_RETURN(env->household_members_field_,
+                     env->household_type_->AddField("members", lang::Type::List(lang::Type::Object(person))));
   }
-  ASSIGN_OR_RETURN(env->household_id_field_, env->household_type_->AddField("id", lang::Type::String()));
-  ASSIGN_OR_RETURN(env->household_members_field_,
-                   env->household_type_->AddField("members", lang::Type::List(lang::Type::Object(person))));
+  lang::ObjectType* person = env->person_type_;
 
   ASSIGN_OR_RETURN(env->person_slot_, types.DeclareVariable("person", lang::Type::Object(person)));
   ASSIGN_OR_RETURN(env->household_slot_, types.DeclareVariable("household", lang::Type::Object(env->household_type_)));

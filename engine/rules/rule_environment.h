@@ -36,9 +36,13 @@ struct PersonFields {
 class RuleEnvironment {
  public:
   // `topic` is null for rules not triggered by a broadcast. INVALID_ARGUMENT
-  // when a parameter's name clashes with a built-in variable.
+  // when a parameter's name clashes with a built-in variable. With
+  // `person_types_from` (an environment of the same `schema`), the person and
+  // household types are that environment's, shared: a person's graph built
+  // for a rule of one serves the rules of the other (SharesPersonTypesWith).
   static absl::StatusOr<std::unique_ptr<RuleEnvironment>> Create(const AttributeSchema& schema, const TopicSpec* topic,
-                                                                 const std::vector<ParameterSpec>& parameters);
+                                                                 const std::vector<ParameterSpec>& parameters,
+                                                                 const RuleEnvironment* person_types_from = nullptr);
 
   const lang::TypeEnvironment& types() const { return types_; }
 
@@ -47,6 +51,11 @@ class RuleEnvironment {
   // Null without a topic.
   const lang::ObjectType* broadcast_type() const { return broadcast_type_; }
   const PersonFields& person_fields() const { return person_fields_; }
+  // True when both have the same person and household types: records made
+  // for one are records of the other.
+  bool SharesPersonTypesWith(const RuleEnvironment& other) const {
+    return person_type_ == other.person_type_ && household_type_ == other.household_type_;
+  }
   int household_id_field() const { return household_id_field_; }
   int household_members_field() const { return household_members_field_; }
   // Index of topic field `i` (TopicSpec::fields order) in the broadcast type;

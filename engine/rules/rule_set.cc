@@ -162,12 +162,13 @@ class RuleSetBuilder {
       std::shared_ptr<const RuleEnvironment>& env = environments[topic_name];
       if (env == nullptr) {
         absl::StatusOr<std::unique_ptr<RuleEnvironment>> created =
-            RuleEnvironment::Create(*set_->schema_, topic, spec.parameters);
+            RuleEnvironment::Create(*set_->schema_, topic, spec.parameters, person_types_.get());
         if (!created.ok()) {
           Error(spec.file, 1, 1, created.status().message(), text);
           return;
         }
         env = std::move(*created);
+        if (person_types_ == nullptr) person_types_ = env;
       }
       CompileRule(rule_spec, pack_ptr, env, spec, text);
     }
@@ -300,6 +301,9 @@ class RuleSetBuilder {
 
   std::vector<Diagnostic>* diagnostics_;
   std::shared_ptr<RuleSet> set_;
+  // Every environment shares the person types of the first: one graph of a
+  // person serves the rules of every pack.
+  std::shared_ptr<const RuleEnvironment> person_types_;
 };
 
 absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<RuleFile>& files,

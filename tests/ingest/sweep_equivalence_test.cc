@@ -1,13 +1,16 @@
 // The fast paths of evaluation give exactly the straightforward evaluator's
 // results on a synthetic population: graphs built with only what a rule
-// reads (GraphNeeds), and the broadcast sweep that shares one graph per
-// person between rules and keeps the states its scan read.
+// reads (GraphNeeds), one graph per person shared by the rules of every
+// pack (DecisionMaker::ConsiderAll), and the broadcast sweep that shares one
+// graph per person between rules and keeps the states its scan read.
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/common/sha256.h"
 #include "engine/decision/decision_store.h"
+#include "engine/ingest/decision_maker.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/store/codec.h"
 #include "engine/synth/synthetic_population.h"
@@ -73,6 +76,62 @@ TEST_P(SweepEquivalenceTest, GraphsWithWhatRulesReadEvaluateAsFullGraphs) {
     }
   }
   EXPECT_GT(fired, 0);
+}
+
+// What a maker wrote: every key, and every audit entry with the digest of
+// the record it names (decisions, cases, messages as stored).
+std::string Describe(const WriteBatch& batch, const std::vector<StagedAuditEntry>& audit) {
+  std::string text;
+  for (const auto& [family, key] : batch.Keys()) absl::StrAppend(&text, FamilyName(family), "/", key, "\n");
+  for (const StagedAuditEntry& e : audit) {
+    const AuditRecord& r = e.record;
+    absl::StrAppend(&text, r.action, "|", r.decision_id, "|", r.case_id, "|", r.actor, "|", r.from_status, "|",
+                    r.to_status, "|", r.cause, "|", ToHex(e.record_digest), "\n");
+  }
+  return text;
+}
+
+TEST_P(SweepEquivalenceTest, OneGraphPerPersonForEveryPackDecidesAsOneGraphPerRule) {
+  // Every rule of every pack for every person, in one plan: the rules of
+  // different packs, reading the household, links or neither, share the
+  // person's graph.
+  std::vector<const CompiledRule*> rules = engine_.rules().EventRules();
+  for (const CompiledRule* rule : engine_.rules().DailyRules()) rules.push_back(rule);
+  for (const CompiledRule* rule : engine_.rules().BroadcastRules("weather.heatwave")) rules.push_back(rule);
+  bool differing_needs = false;
+  for (const CompiledRule* rule : rules) {
+    differing_needs = differing_needs || rule->reads_household != rules.front()->reads_household ||
+                      rule->reads_links != rules.front()->reads_links;
+  }
+  ASSERT_TRUE(differing_needs) << "the plan should mix what rules read";
+  const std::vector<std::string> persons = PersonIds(engine_.store());
+  std::vector<DecisionMaker::Planned> plan;
+  for (const std::string& id : persons) {
+    for (const CompiledRule* rule : rules) plan.push_back({rule, &id});
+  }
+  const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
+  const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};
+  const DecisionContext decided{absl::CivilDay(2026, 9, 1), engine_.clock().Now(), "test"};
+
+  WriteBatch shared_batch(engine_.store());
+  std::vector<StagedAuditEntry> shared_audit;
+  DecisionMaker shared(engine_.rules(), &engine_.store(), /*audit=*/nullptr, decided);
+  shared.StageAuditEntries(&shared_audit);
+  StorePersonSource shared_source(&engine_.store());
+  ASSERT_TRUE(shared.ConsiderAll(plan, &shared_source, context, &shared_batch).ok());
+
+  WriteBatch one_by_one_batch(engine_.store());
+  std::vector<StagedAuditEntry> one_by_one_audit;
+  DecisionMaker one_by_one(engine_.rules(), &engine_.store(), /*audit=*/nullptr, decided);
+  one_by_one.StageAuditEntries(&one_by_one_audit);
+  StorePersonSource one_by_one_source(&engine_.store());
+  for (const DecisionMaker::Planned& planned : plan) {
+    ASSERT_TRUE(
+        one_by_one.Consider(*planned.rule, *planned.person_id, &one_by_one_source, context, &one_by_one_batch).ok());
+  }
+  EXPECT_GT(shared.decisions_made(), 0);
+  EXPECT_EQ(shared.decisions_made(), one_by_one.decisions_made());
+  EXPECT_EQ(Describe(shared_batch, shared_audit), Describe(one_by_one_batch, one_by_one_audit));
 }
 
 TEST_P(SweepEquivalenceTest, BroadcastSweepDecidesAsTheStraightforwardEvaluator) {

@@ -1,5 +1,7 @@
 #include "engine/lang/declarations.h"
 
+#include <memory>
+
 #include "engine/lang/types.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -49,6 +51,22 @@ TEST(ObjectTypeTest, FieldsAreIndexedInDeclarationOrder) {
   EXPECT_EQ(person->FindField("children")->index, 1);
   EXPECT_EQ(person->FindField("children")->type.ToString(), "list(person)");
   EXPECT_EQ(env.FindObjectType("person"), person);
+}
+
+TEST(TypeEnvironmentTest, ASharedObjectTypeIsTheSameTypeInBothAndOutlivesTheFirst) {
+  auto second = std::make_unique<TypeEnvironment>();
+  {
+    TypeEnvironment first;
+    ObjectType* person = *first.DeclareObjectType("person");
+    ASSERT_THAT(person->AddField("birth_date", Type::Date()), IsOkAndHolds(0));
+    ASSERT_TRUE(second->DeclareSharedObjectType(first.object_types().front()).ok());
+    EXPECT_EQ(second->FindObjectType("person"), person);
+    EXPECT_THAT(second->DeclareSharedObjectType(first.object_types().front()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already declared")));
+    EXPECT_THAT(second->DeclareObjectType("person"), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+  ASSERT_NE(second->FindObjectType("person"), nullptr);
+  EXPECT_EQ(second->FindObjectType("person")->FindField("birth_date")->index, 0);
 }
 
 TEST(TypeTest, NamesAndEquality) {

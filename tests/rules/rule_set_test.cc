@@ -54,6 +54,14 @@ TEST(RuleSetTest, TheParisRulesCompile) {
   // The offer goes to the guardians themselves (recipients: person.guardians).
   EXPECT_TRUE(maternelle->link_reads.whole);
   EXPECT_EQ((*set)->version().size(), 64u);
+  // Packs have their own parameters, hence environments, but one person
+  // type: a person's graph serves the rules of every pack.
+  const CompiledRule* heatwave = (*set)->FindRule("heatwave.check-in.isolated-elderly");
+  ASSERT_NE(heatwave, nullptr);
+  EXPECT_NE(maternelle->env, outreach->env);
+  EXPECT_TRUE(maternelle->env->SharesPersonTypesWith(*outreach->env));
+  EXPECT_TRUE(heatwave->env->SharesPersonTypesWith(*maternelle->env));
+  EXPECT_EQ(&heatwave->env->person_type(), &outreach->env->person_type());
 }
 
 TEST(RuleSetTest, WhatARuleReadsOfRelatedPersonsSaysWhoseChangeCounts) {
