@@ -5,9 +5,23 @@
 #include <cstdlib>
 
 namespace proactive {
+namespace {
+
+// OpenSSL 3 looks the algorithm up in its provider tables at every
+// EVP_DigestInit_ex given EVP_sha256(): about as long as hashing a short
+// event. Fetched once, it is not looked up again.
+const EVP_MD* Sha256Algorithm() {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (fetched != nullptr) return fetched;
+#endif
+  return EVP_sha256();
+}
+
+}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Algorithm(), nullptr) != 1) {
     std::abort();  // out of memory in OpenSSL: nothing sensible to do
   }
 }
