@@ -99,7 +99,8 @@ class Store {
   // corruption; UNAVAILABLE on other I/O errors.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
-  // Flushes nothing and closes; writes already returned OK stay durable.
+  // Syncs the write-ahead log and closes (without flushing the memtables):
+  // every write that returned OK stays durable.
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -113,9 +114,11 @@ class Store {
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(Family family,
                                                                    const std::vector<absl::string_view>& keys) const;
 
-  // Applies the batch atomically. With `sync`, returns only once the write is
-  // on stable storage (fsync of the write-ahead log), along with every earlier
-  // write. The batch is left unchanged.
+  // Applies the batch atomically: reads see it at once. With `sync`, returns
+  // only once the write is on stable storage (fsync of the write-ahead log),
+  // along with every earlier write. Without, the write waits in RocksDB's log
+  // buffer for the next SyncWal or synced write, or the close: a crash of
+  // the process before that loses it. The batch is left unchanged.
   absl::Status Write(WriteBatch* batch, bool sync);
 
   // Called after each successful Write, on the writing thread, with every Put

@@ -139,6 +139,28 @@ TEST_F(StoreTest, UnsyncedWritesAreReadableAndSyncWalMakesThemDurable) {
   EXPECT_THAT(store->SyncWal(), IsOk());
 }
 
+// Unsynced writes wait in RocksDB's log buffer (manual_wal_flush): the
+// destructor and Close must still write them out.
+TEST_F(StoreTest, UnsyncedWritesSurviveTheDestructorAndClose) {
+  {
+    std::unique_ptr<Store> store = Open();
+    WriteBatch batch(*store);
+    batch.Put(Family::kPersons, "P1", "v1");
+    ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  }  // destroyed without Close
+  {
+    std::unique_ptr<Store> store = Open();
+    EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("v1"))));
+    WriteBatch batch(*store);
+    batch.Put(Family::kPersons, "P2", "v2");
+    ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+    ASSERT_THAT(store->Close(), IsOk());
+  }
+  std::unique_ptr<Store> store = Open();
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("v1"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "P2"), IsOkAndHolds(Optional(Eq("v2"))));
+}
+
 TEST_F(StoreTest, ScanVisitsAPrefixInOrder) {
   std::unique_ptr<Store> store = Open();
   WriteBatch batch(*store);
