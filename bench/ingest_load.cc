@@ -255,7 +255,10 @@ int RunBroadcast(const std::shared_ptr<grpc::Channel>& channel) {
       return 1;
     }
     if (status->pending_sweeps() == 0) break;
-    absl::SleepFor(absl::Milliseconds(5));
+    // Every 20 ms: a status call costs the daemon about 0.3 ms of CPU, which
+    // polling every 5 ms took from the sweep it measures (4 % of a profile);
+    // the figure is then at most 20 ms late, on seconds.
+    absl::SleepFor(absl::Milliseconds(20));
   }
   std::printf("broadcast_ack_ms=%.1f\nbroadcast_end_to_end_ms=%.1f\n",
               std::chrono::duration<double, std::milli>(acked - sent).count(),
