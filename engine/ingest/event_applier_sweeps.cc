@@ -190,7 +190,9 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   }
   batch.SortByKey();  // thousands of scattered keys: RocksDB inserts them in order much faster
   const bool finished = static_cast<int>(persons.size()) < max_persons;
-  return FinishSweepChunk(std::move(job), *rules, maker.decisions_made(), static_cast<int>(persons.size()), finished,
+  // Counted already when a projected plan of this sweep counted everyone.
+  const int counted = job.persons_counted() ? 0 : static_cast<int>(persons.size());
+  return FinishSweepChunk(std::move(job), *rules, maker.decisions_made(), counted, finished,
                           persons.empty() ? std::string() : persons.back(), &batch);
 }
 
@@ -287,6 +289,9 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
     plan->projection = projection;
     plan->filter = std::make_unique<PopulationFilter>(*projection, candidates, evaluation);
     plan->candidates = plan->filter->Candidates(cursor, &plan->persons_to_report);
+    // A plan made again (new rules, a restart, a failed write) finds the
+    // persons after the cursor counted by the first.
+    if (job.persons_counted()) plan->persons_to_report = 0;
     projection->TrackChanges(true);
     plan_ = std::move(plan);
   }
@@ -325,6 +330,7 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
   plan.evaluated += static_cast<int64_t>(persons.size());
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
+  job.set_persons_counted(true);
   const std::string next_cursor = persons.empty() ? cursor : persons.back();
   absl::StatusOr<SweepProgress> progress =
       FinishSweepChunk(std::move(job), rules, *decisions, reported, finished, next_cursor, &batch,
