@@ -33,7 +33,8 @@ namespace proactive {
 
 struct EventWriterOptions {
   // Acknowledge only after fsync. False only for development and
-  // benchmarks: a power cut may then lose acknowledged events.
+  // benchmarks: acknowledged events are then written to the operating system,
+  // not fsynced, and a power cut may lose them (a crash of the process not).
   bool sync = true;
   int max_group = 1024;       // events per group commit at most
   size_t max_queued = 65536;  // beyond this, Submit refuses with UNAVAILABLE

@@ -313,6 +313,11 @@ absl::Status Store::SyncWal() {
   return FromRocks(handles_->db->FlushWAL(/*sync=*/true), "syncing the write-ahead log");
 }
 
+absl::Status Store::FlushWal() {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  return FromRocks(handles_->db->FlushWAL(/*sync=*/false), "writing the write-ahead log");
+}
+
 absl::Status Store::Scan(Family family, absl::string_view prefix,
                          absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");

@@ -117,8 +117,8 @@ class Store {
   // Applies the batch atomically: reads see it at once. With `sync`, returns
   // only once the write is on stable storage (fsync of the write-ahead log),
   // along with every earlier write. Without, the write waits in RocksDB's log
-  // buffer for the next SyncWal or synced write, or the close: a crash of
-  // the process before that loses it. The batch is left unchanged.
+  // buffer for the next SyncWal, FlushWal or synced write, or the close: a
+  // crash of the process before that loses it. The batch is left unchanged.
   absl::Status Write(WriteBatch* batch, bool sync);
 
   // Called after each successful Write, on the writing thread, with every Put
@@ -131,6 +131,9 @@ class Store {
 
   // Makes every write returned so far durable (fsync of the write-ahead log).
   absl::Status SyncWal();
+  // Hands every write returned so far to the operating system, without
+  // fsync: they then survive a crash of the process, not a power cut.
+  absl::Status FlushWal();
 
   // Calls `visit(key, value)` for every key starting with `prefix`, in key
   // order, until it returns false.

@@ -1,5 +1,7 @@
 #include "engine/store/store.h"
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "engine/store/column_families.h"
 #include "engine/store/records.h"
@@ -159,6 +161,28 @@ TEST_F(StoreTest, UnsyncedWritesSurviveTheDestructorAndClose) {
   std::unique_ptr<Store> store = Open();
   EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("v1"))));
   EXPECT_THAT(store->Get(Family::kPersons, "P2"), IsOkAndHolds(Optional(Eq("v2"))));
+}
+
+// What a crash of the process keeps: writes handed to the operating system
+// (FlushWal, what --durability=async does before acknowledging), not those
+// still in RocksDB's buffer. The child process exits without closing.
+TEST_F(StoreTest, FlushWalKeepsUnsyncedWritesThroughACrashOfTheProcess) {
+  GTEST_FLAG_SET(death_test_style, "fast");  // a fork here: the same directory
+  EXPECT_EXIT(
+      {
+        std::unique_ptr<Store> store = Open();
+        WriteBatch batch(*store);
+        batch.Put(Family::kPersons, "flushed", "v1");
+        if (!store->Write(&batch, /*sync=*/false).ok() || !store->FlushWal().ok()) std::_Exit(1);
+        WriteBatch later(*store);
+        later.Put(Family::kPersons, "buffered", "v2");
+        if (!store->Write(&later, /*sync=*/false).ok()) std::_Exit(1);
+        std::_Exit(0);  // a crash: no destructor, no close
+      },
+      ::testing::ExitedWithCode(0), "");
+  std::unique_ptr<Store> store = Open();
+  EXPECT_THAT(store->Get(Family::kPersons, "flushed"), IsOkAndHolds(Optional(Eq("v1"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "buffered"), IsOkAndHolds(Eq(std::nullopt)));
 }
 
 TEST_F(StoreTest, ScanVisitsAPrefixInOrder) {
