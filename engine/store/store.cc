@@ -203,9 +203,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.IncreaseParallelism(2);
   // Recover a consistent prefix of the log after a crash (the default, stated).
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  // Unsynced writes stay in RocksDB's log buffer until SyncWal (or Close):
-  // one write(2) per group commit rather than one per event. What is not
-  // synced is not acknowledged, so a crash loses nothing acknowledged.
+  // Unsynced writes stay in RocksDB's log buffer (written out when it
+  // fills) until SyncWal, FlushWal or Close: one write(2) per group commit
+  // rather than one per event. The writer acknowledges only after SyncWal
+  // (or FlushWal, without fsync), so a crash loses nothing acknowledged.
   db_options.manual_wal_flush = true;
   if (options.env != nullptr) db_options.env = options.env;
 
