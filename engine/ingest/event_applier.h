@@ -66,10 +66,10 @@ struct EventApplierOptions {
   bool sweep_projection = true;
   // Persons read from the store per step while the projection loads.
   int projection_load_step = 100000;
-  // Threads deciding a projected sweep's chunk (the writer's and helpers),
-  // each on a contiguous part of at least sweep_part_persons persons. The
-  // decisions, their order in the audit chain and the batch are the same
-  // whatever the number.
+  // Threads deciding a projected sweep's chunk (the writer's and helpers).
+  // The chunk is cut into contiguous parts of sweep_part_persons persons
+  // that the threads take in turn. The decisions, their order in the audit
+  // chain and the batch are the same whatever the numbers.
   int sweep_threads = 2;
   int sweep_part_persons = 250;
   // An event evaluates an event rule again for the person's linked persons
@@ -103,7 +103,21 @@ class EventApplier {
   bool HasPendingSweep() const { return !sweeps_.empty(); }
   // Evaluates up to `max_persons` more persons of the oldest pending sweep
   // and writes their decisions with the sweep's new cursor in one batch.
-  absl::StatusOr<SweepProgress> Sweep(int max_persons);
+  //
+  // With `run_ahead`, a projected sweep's helper threads start deciding the
+  // next chunk while this one is written, on the store as it is: the next
+  // call writes that chunk. The caller then writes nothing else before the
+  // next call (SweepRunningAhead). If something else was written meanwhile,
+  // the chunk decided ahead is dropped and decided again: the decisions are
+  // those made without running ahead.
+  absl::StatusOr<SweepProgress> Sweep(int max_persons, bool run_ahead = false);
+  // A chunk is being decided ahead: the next Sweep call writes it.
+  bool SweepRunningAhead() const { return ahead_ != nullptr; }
+  struct SweepAheadCounts {
+    int64_t used = 0;           // chunks decided ahead, then written by the next call
+    int64_t decided_again = 0;  // dropped: something else was written first
+  };
+  const SweepAheadCounts& sweep_ahead_counts() const { return sweep_ahead_counts_; }
   size_t pending_sweeps() const { return sweeps_.size(); }
   // True while the projection sweeps use is not loaded yet (after a start,
   // or when new rules read other attributes); LoadProjectionStep advances
@@ -143,19 +157,20 @@ class EventApplier {
   PopulationProjection* ProjectionFor(const std::shared_ptr<const RuleSet>& rules);
   absl::StatusOr<SweepProgress> SweepProjected(storage::v1::SweepJob job, const std::shared_ptr<const RuleSet>& rules,
                                                const std::vector<const CompiledRule*>& candidates,
-                                               PopulationProjection* projection, int max_persons);
+                                               PopulationProjection* projection, int max_persons, bool run_ahead);
   // Evaluates `candidates` for `person` into `batch`, one graph for all
   // when they share an environment.
   absl::Status ConsiderSweepRules(const std::vector<const CompiledRule*>& candidates, const std::string& person,
                                   StorePersonSource* source, const EvaluationContext& evaluation, DecisionMaker* maker,
                                   WriteBatch* batch);
-  // Decides `persons` (of a projected sweep) into `batch`, on up to
-  // options_.sweep_threads threads; returns the number of decisions. On
-  // error the batch must not be written.
-  absl::StatusOr<int> DecideChunk(const std::vector<const CompiledRule*>& candidates,
-                                  const std::vector<std::string>& persons, const RuleSet& rules,
-                                  const DecisionContext& decided, const EvaluationContext& evaluation,
-                                  WriteBatch* batch);
+  // The decisions of one projected chunk, made on several threads.
+  class ChunkDecision;
+  // Starts deciding the next chunk of the plan (its persons taken from it)
+  // on the helper threads.
+  std::unique_ptr<ChunkDecision> StartChunk(const storage::v1::SweepJob& job,
+                                            const std::vector<const CompiledRule*>& candidates, int max_persons);
+  // Forgets the projected sweep's plan and the chunk decided ahead.
+  void DropPlan();
   // The batch of a sweep chunk, empty (one kept for all chunks).
   WriteBatch& ChunkBatch();
   // Writes a chunk's batch with the job's new cursor (or its end, logged
@@ -182,7 +197,11 @@ class EventApplier {
   std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
   std::unique_ptr<WriteBatch> chunk_batch_;
   std::unique_ptr<WriteBatch> event_batch_;                // Apply's
-  std::vector<std::unique_ptr<WriteBatch>> part_batches_;  // DecideChunk's helpers'
+  std::vector<std::unique_ptr<WriteBatch>> part_batches_;  // the parts' of a ChunkDecision
+  SweepAheadCounts sweep_ahead_counts_;
+  // Decided ahead, written by the next Sweep. Last: destroyed (its helper
+  // threads joined) before everything it uses.
+  std::unique_ptr<ChunkDecision> ahead_;
 };
 
 }  // namespace proactive

@@ -3,6 +3,7 @@
 // filter when every rule that may fire can be tested there, else over every
 // stored person (event_applier.h).
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <set>
 #include <system_error>
@@ -48,6 +49,9 @@ struct EventApplier::SweepPlan {
   std::set<std::string> late;  // persons written since, who may now fire
   int persons_to_report = 0;   // after the cursor when planned
   int64_t evaluated = 0;       // of those, evaluated (the filter left them)
+
+  // The next persons by id, from the candidates and the late ones.
+  std::vector<std::string> TakeNext(int max_persons);
 };
 
 // Made and destroyed here, where SweepPlan is complete.
@@ -70,7 +74,7 @@ PopulationProjection* EventApplier::ProjectionFor(const std::shared_ptr<const Ru
   if (rules != projection_rules_ || (projection_ != nullptr && projection_->broken())) {
     std::vector<PopulationProjection::Column> columns = SweepColumns(*rules);
     if (projection_ == nullptr || projection_->broken() || projection_->columns() != columns) {
-      plan_.reset();
+      DropPlan();
       projection_.reset();  // detaches its observer before the next attaches
       if (!columns.empty()) projection_ = std::make_unique<PopulationProjection>(store_, std::move(columns));
     }
@@ -132,7 +136,7 @@ absl::StatusOr<SweepProgress> EventApplier::FinishSweepChunk(storage::v1::SweepJ
   return progress;
 }
 
-absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
+absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons, bool run_ahead) {
   SweepProgress progress;
   if (sweeps_.empty()) return progress;
   storage::v1::SweepJob job = sweeps_.front();
@@ -140,6 +144,7 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   WriteBatch& batch = ChunkBatch();
   if (rules == nullptr) {
+    DropPlan();
     batch.Delete(Family::kMeta, SweepKey(job.id()));
     RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
     sweeps_.pop_front();
@@ -159,12 +164,14 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons) {
     }
     if (every_rule_tested) {
       if (!projection->loaded()) {
+        DropPlan();
         RETURN_IF_ERROR(projection->LoadStep(options_.projection_load_step).status());
         return progress;  // nothing evaluated yet; the next call goes on
       }
-      return SweepProjected(std::move(job), rules, candidates, projection, max_persons);
+      return SweepProjected(std::move(job), rules, candidates, projection, max_persons, run_ahead);
     }
   }
+  DropPlan();  // the straightforward path: no plan, nothing decided ahead
   // The scan reads the states the rules need: the source keeps them rather
   // than reading each again.
   StorePersonSource source(store_);
@@ -204,85 +211,198 @@ WriteBatch& EventApplier::ChunkBatch() {
   return *chunk_batch_;
 }
 
-absl::StatusOr<int> EventApplier::DecideChunk(const std::vector<const CompiledRule*>& candidates,
-                                              const std::vector<std::string>& persons, const RuleSet& rules,
-                                              const DecisionContext& decided, const EvaluationContext& evaluation,
-                                              WriteBatch* batch) {
-  const int min_part = std::max(1, options_.sweep_part_persons);
-  const size_t parts =
-      std::max<size_t>(1, std::min<size_t>(std::max(1, options_.sweep_threads), persons.size() / min_part));
-  // Contiguous parts, one per thread, each with its own source, maker and
-  // batch; only reads are shared. The writer then merges the parts' sorted
-  // operations and chains their audit entries in person order: what one
-  // thread writes. Sorted, thousands of scattered keys go into RocksDB's
-  // memtables much faster.
+// The decisions of one projected chunk: its persons in contiguous parts of
+// sweep_part_persons that the writer thread and the helper threads take in
+// turn, so that no thread waits on a slower one's fixed share. Each part
+// has its own source, maker and batch; only reads are shared. Finish then
+// merges the parts' sorted operations and chains their audit entries in
+// person order: what one thread would write.
+class EventApplier::ChunkDecision {
+ public:
+  ChunkDecision(EventApplier* applier, std::shared_ptr<const RuleSet> rules,
+                const std::vector<const CompiledRule*>& candidates, const storage::v1::SweepJob& job,
+                std::vector<std::string> persons)
+      : applier_(applier),
+        rules_(std::move(rules)),
+        candidates_(candidates),
+        sweep_id_(job.id()),
+        broadcast_(job.broadcast()),
+        evaluation_{DayFromEpochDays(job.day_days()),
+                    job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr},
+        decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by()},
+        persons_(std::move(persons)) {
+    const size_t per_part = static_cast<size_t>(std::max(1, applier->options_.sweep_part_persons));
+    parts_.resize((persons_.size() + per_part - 1) / per_part);
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      Part& part = parts_[i];
+      part.begin = i * per_part;
+      part.end = std::min(persons_.size(), part.begin + per_part);
+      // The applier keeps the batches between chunks (they grow to their
+      // size once); a chunk holds its own until it is destroyed.
+      if (applier->part_batches_.empty()) {
+        part.batch = std::make_unique<WriteBatch>(*applier->store_);
+      } else {
+        part.batch = std::move(applier->part_batches_.back());
+        applier->part_batches_.pop_back();
+        part.batch->Clear();
+      }
+    }
+  }
+
+  // Stops the helpers at their part's end; gives the batches back.
+  ~ChunkDecision() {
+    next_part_.store(parts_.size());
+    JoinHelpers();
+    for (Part& part : parts_) applier_->part_batches_.push_back(std::move(part.batch));
+  }
+
+  ChunkDecision(const ChunkDecision&) = delete;
+  ChunkDecision& operator=(const ChunkDecision&) = delete;
+
+  // Starts up to `helpers` threads taking parts; fewer when the system has
+  // no thread to give (the writer then decides those parts in Finish).
+  void StartHelpers(int helpers) {
+    const size_t wanted = std::min<size_t>(std::max(0, helpers), parts_.size());
+    for (size_t i = 0; i < wanted; ++i) {
+      try {
+        helpers_.emplace_back([this] { TakeParts(); });
+      } catch (const std::system_error&) {
+        return;
+      }
+    }
+  }
+
+  // Decides the parts no thread took yet, waits for the helpers, and adds
+  // every part's operations and audit entries to `batch`; returns the number
+  // of decisions. On error nothing was added.
+  absl::StatusOr<int> Finish(WriteBatch* batch) {
+    TakeParts();
+    JoinHelpers();
+    int decisions = 0;
+    for (const Part& part : parts_) {
+      RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
+      decisions += part.decisions;
+    }
+    std::vector<const WriteBatch*> sorted;
+    for (const Part& part : parts_) sorted.push_back(part.batch.get());
+    batch->AppendMerged(sorted);
+    for (const Part& part : parts_) {
+      for (const StagedAuditEntry& entry : part.audit) applier_->audit_->AppendStaged(batch, entry);
+    }
+    return decisions;
+  }
+
+  uint64_t sweep_id() const { return sweep_id_; }
+  const std::vector<std::string>& persons() const { return persons_; }
+  // The store's write count at which this chunk's reads are still current.
+  uint64_t current_at_writes = 0;
+
+ private:
   struct Part {
     size_t begin = 0, end = 0;
-    std::unique_ptr<StorePersonSource> source;
-    std::unique_ptr<DecisionMaker> maker;
-    WriteBatch* batch = nullptr;
+    std::unique_ptr<WriteBatch> batch;
     std::vector<StagedAuditEntry> audit;
+    int decisions = 0;
     absl::Status status;
   };
-  std::vector<Part> work(parts);
-  while (part_batches_.size() < parts) part_batches_.push_back(std::make_unique<WriteBatch>(*store_));
-  for (size_t i = 0; i < parts; ++i) {
-    Part& part = work[i];
-    part.begin = persons.size() * i / parts;
-    part.end = persons.size() * (i + 1) / parts;
-    part.source = std::make_unique<StorePersonSource>(store_);
-    part.maker = std::make_unique<DecisionMaker>(rules, store_, audit_.get(), decided);
-    part.maker->ExpectFiring();  // the filter left only persons a rule may fire for
-    part.batch = part_batches_[i].get();
-    part.batch->Clear();
-    part.maker->StageAuditEntries(&part.audit);
+
+  void TakeParts() {
+    for (size_t i = next_part_.fetch_add(1); i < parts_.size(); i = next_part_.fetch_add(1)) Decide(&parts_[i]);
   }
-  const auto decide = [&](Part* part) {
-    const std::vector<std::string> mine(persons.begin() + part->begin, persons.begin() + part->end);
-    part->status = part->source->Prefetch(mine);
+
+  // On the thread that took the part; the source's states and the maker's
+  // keys are freed here too, not on the writer.
+  void Decide(Part* part) {
+    StorePersonSource source(applier_->store_);
+    DecisionMaker maker(*rules_, applier_->store_, applier_->audit_.get(), decided_);
+    maker.ExpectFiring();  // the filter left only persons a rule may fire for
+    maker.StageAuditEntries(&part->audit);
+    const std::vector<std::string> mine(persons_.begin() + part->begin, persons_.begin() + part->end);
+    part->status = source.Prefetch(mine);
     for (const std::string& person : mine) {
       if (!part->status.ok()) return;
-      part->status =
-          ConsiderSweepRules(candidates, person, part->source.get(), evaluation, part->maker.get(), part->batch);
+      part->status = applier_->ConsiderSweepRules(candidates_, person, &source, evaluation_, &maker, part->batch.get());
     }
     part->batch->SortByKey();  // here, in parallel: the writer only merges
-  };
-  std::vector<std::thread> helpers;
-  std::vector<Part*> on_writer = {&work[0]};
-  for (size_t i = 1; i < parts; ++i) {
-    try {
-      helpers.emplace_back(decide, &work[i]);
-    } catch (const std::system_error&) {  // no thread to be had: the writer decides that part too
-      on_writer.push_back(&work[i]);
+    part->decisions = maker.decisions_made();
+  }
+
+  void JoinHelpers() {
+    for (std::thread& helper : helpers_) helper.join();
+    helpers_.clear();
+  }
+
+  EventApplier* const applier_;
+  const std::shared_ptr<const RuleSet> rules_;
+  const std::vector<const CompiledRule*> candidates_;
+  const uint64_t sweep_id_;
+  const storage::v1::BroadcastEventRecord broadcast_;
+  const EvaluationContext evaluation_;
+  const DecisionContext decided_;
+  const std::vector<std::string> persons_;
+  std::vector<Part> parts_;
+  std::atomic<size_t> next_part_{0};
+  std::vector<std::thread> helpers_;
+};
+
+std::vector<std::string> EventApplier::SweepPlan::TakeNext(int max_persons) {
+  std::vector<std::string> persons;
+  while (static_cast<int>(persons.size()) < max_persons) {
+    while (next < candidates.size() && !projection->live(candidates[next])) ++next;
+    const bool has_planned = next < candidates.size();
+    if (!has_planned && late.empty()) break;
+    absl::string_view planned = has_planned ? projection->person_id(candidates[next]) : "";
+    if (!late.empty() && (!has_planned || *late.begin() <= planned)) {
+      if (has_planned && *late.begin() == planned) ++next;
+      persons.push_back(*late.begin());
+      late.erase(late.begin());
+    } else {
+      persons.emplace_back(planned);
+      ++next;
     }
   }
-  for (Part* part : on_writer) decide(part);
-  for (std::thread& helper : helpers) helper.join();
-  int decisions = 0;
-  for (Part& part : work) {
-    RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
-    decisions += part.maker->decisions_made();
-  }
-  // Each family's keys in order (the audit entries' keys follow one another).
-  std::vector<const WriteBatch*> sorted;
-  for (const Part& part : work) sorted.push_back(part.batch);
-  batch->AppendMerged(sorted);
-  for (const Part& part : work) {
-    for (const StagedAuditEntry& entry : part.audit) audit_->AppendStaged(batch, entry);
-  }
-  return decisions;
+  return persons;
+}
+
+std::unique_ptr<EventApplier::ChunkDecision> EventApplier::StartChunk(
+    const storage::v1::SweepJob& job, const std::vector<const CompiledRule*>& candidates, int max_persons) {
+  auto chunk = std::make_unique<ChunkDecision>(this, plan_->rules, candidates, job, plan_->TakeNext(max_persons));
+  chunk->StartHelpers(options_.sweep_threads - 1);
+  return chunk;
+}
+
+void EventApplier::DropPlan() {
+  ahead_.reset();
+  if (plan_ == nullptr) return;
+  if (projection_ != nullptr) projection_->TrackChanges(false);  // the plan's
+  plan_.reset();
 }
 
 absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob job,
                                                            const std::shared_ptr<const RuleSet>& shared_rules,
                                                            const std::vector<const CompiledRule*>& candidates,
-                                                           PopulationProjection* projection, int max_persons) {
+                                                           PopulationProjection* projection, int max_persons,
+                                                           bool run_ahead) {
   const RuleSet& rules = *shared_rules;
   const absl::CivilDay day = DayFromEpochDays(job.day_days());
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
   const std::string& cursor = job.cursor();
-  if (plan_ == nullptr || plan_->sweep_id != job.id() || plan_->rules != shared_rules ||
-      plan_->projection != projection) {
+  const bool plan_current = plan_ != nullptr && plan_->sweep_id == job.id() && plan_->rules == shared_rules &&
+                            plan_->projection == projection;
+  // A chunk decided ahead read the store as the last chunk's write left it.
+  // Anything else written since may change its decisions: its persons go
+  // back to a new plan, made from the job's cursor.
+  std::unique_ptr<ChunkDecision> chunk = std::move(ahead_);
+  if (chunk != nullptr &&
+      (!plan_current || chunk->sweep_id() != job.id() || store_->writes() != chunk->current_at_writes)) {
+    chunk.reset();
+    DropPlan();
+    ++sweep_ahead_counts_.decided_again;
+  } else if (chunk != nullptr) {
+    ++sweep_ahead_counts_.used;
+  }
+  if (plan_ == nullptr || !plan_current) {  // dropped just above, or another plan
+    DropPlan();
     auto plan = std::make_unique<SweepPlan>();
     plan->sweep_id = job.id();
     plan->rules = shared_rules;
@@ -303,43 +423,31 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
       plan.late.emplace(projection->person_id(row));
     }
   }
-  // The next persons by id, from the plan and from the late ones.
-  std::vector<std::string> persons;
-  while (static_cast<int>(persons.size()) < max_persons) {
-    while (plan.next < plan.candidates.size() && !projection->live(plan.candidates[plan.next])) ++plan.next;
-    const bool has_planned = plan.next < plan.candidates.size();
-    if (!has_planned && plan.late.empty()) break;
-    absl::string_view planned = has_planned ? projection->person_id(plan.candidates[plan.next]) : "";
-    if (!plan.late.empty() && (!has_planned || *plan.late.begin() <= planned)) {
-      if (has_planned && *plan.late.begin() == planned) ++plan.next;
-      persons.push_back(*plan.late.begin());
-      plan.late.erase(plan.late.begin());
-    } else {
-      persons.emplace_back(planned);
-      ++plan.next;
-    }
-  }
-  const DecisionContext decided{day, clock_->Now(), job.triggered_by()};
+  if (chunk == nullptr) chunk = StartChunk(job, candidates, max_persons);
   WriteBatch& batch = ChunkBatch();
-  absl::StatusOr<int> decisions = DecideChunk(candidates, persons, rules, decided, evaluation, &batch);
+  absl::StatusOr<int> decisions = chunk->Finish(&batch);
   if (!decisions.ok()) {  // nothing written: plan again from the job's cursor
-    plan_.reset();
-    projection->TrackChanges(false);
+    chunk.reset();
+    DropPlan();
     return decisions.status();
   }
-  plan.evaluated += static_cast<int64_t>(persons.size());
+  plan.evaluated += static_cast<int64_t>(chunk->persons().size());
+  const std::string next_cursor = chunk->persons().empty() ? cursor : chunk->persons().back();
+  chunk.reset();  // its batches serve the next
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
   job.set_persons_counted(true);
-  const std::string next_cursor = persons.empty() ? cursor : persons.back();
+  // The next chunk's persons are not this one's: the helpers decide it
+  // while this one is written.
+  if (run_ahead && !finished && options_.sweep_threads > 1) {
+    ahead_ = StartChunk(job, candidates, max_persons);
+    ahead_->current_at_writes = store_->writes() + 1;  // this chunk's write
+  }
   absl::StatusOr<SweepProgress> progress =
       FinishSweepChunk(std::move(job), rules, *decisions, reported, finished, next_cursor, &batch,
                        absl::StrFormat("%d left by the filter and evaluated, ", plan.evaluated));
-  if (!progress.ok() || finished) {
-    // A failed write leaves the job as it was: plan again from its cursor.
-    plan_.reset();
-    projection->TrackChanges(false);
-  }
+  // A failed write leaves the job as it was: plan again from its cursor.
+  if (!progress.ok() || finished) DropPlan();
   return progress;
 }
 

@@ -141,14 +141,19 @@ void EventWriter::Run() {
         queue_.pop_front();
       }
     }
-    if (!group.empty()) CommitGroup(&group);
-    if (applier_->HasPendingSweep() && CurrentFailure().ok()) {
-      AdvanceSweep();
-    } else if (CurrentFailure().ok() && applier_->ProjectionLoading()) {
-      LoadProjectionStep();
+    if (!group.empty()) {
+      WriteSweepAhead();
+      CommitGroup(&group);
     }
     if (CurrentFailure().ok()) ProcessDeadlines();
     if (CurrentFailure().ok()) ProcessRetention();
+    // Last in the turn: a chunk it decides ahead is written by the next
+    // AdvanceSweep, before anything else writes (WriteSweepAhead).
+    if (applier_->HasPendingSweep() && CurrentFailure().ok()) {
+      AdvanceSweep(/*run_ahead=*/QueueEmpty());
+    } else if (CurrentFailure().ok() && applier_->ProjectionLoading()) {
+      LoadProjectionStep();
+    }
   }
   // Ticks whose sweep did not finish: tell their callers.
   for (auto& [id, waiting] : waiting_ticks_) {
@@ -163,8 +168,17 @@ void EventWriter::Run() {
 // system before it is acknowledged: it survives a crash of the process.
 absl::Status EventWriter::Sync() { return options_.sync ? store_->SyncWal() : store_->FlushWal(); }
 
-void EventWriter::AdvanceSweep() {
-  absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk);
+bool EventWriter::QueueEmpty() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.empty();
+}
+
+void EventWriter::WriteSweepAhead() {
+  if (applier_->SweepRunningAhead() && CurrentFailure().ok()) AdvanceSweep(/*run_ahead=*/false);
+}
+
+void EventWriter::AdvanceSweep(bool run_ahead) {
+  absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk, run_ahead);
   absl::Status status = progress.ok() ? Sync() : progress.status();
   if (!status.ok()) {
     LogError("ingest",
@@ -212,6 +226,8 @@ void EventWriter::ProcessDeadlines() {
   const absl::Time now = clock_->Now();
   absl::StatusOr<bool> due = applier_->commands().DeadlineDue(now);
   if (due.ok() && !*due) return;
+  WriteSweepAhead();
+  if (!CurrentFailure().ok()) return;
   absl::StatusOr<int> processed = due.ok() ? applier_->commands().ProcessDueDeadlines(now, 500) : due.status();
   absl::Status status = processed.ok() ? Sync() : processed.status();
   absl::MutexLock lock(&mu_);
@@ -233,6 +249,8 @@ void EventWriter::ProcessRetention() {
     next_retention_check_ = now + options_.retention_check;
     return;
   }
+  WriteSweepAhead();
+  if (!CurrentFailure().ok()) return;
   absl::StatusOr<RetentionProgress> progress =
       applier_->eraser().EraseExpiredEvents(now, absl::Hours(24) * days, options_.retention_chunk);
   absl::Status status = progress.ok() ? Sync() : progress.status();

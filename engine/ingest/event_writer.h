@@ -118,7 +118,12 @@ class EventWriter {
 
   void Run();
   void CommitGroup(std::deque<Pending>* group);
-  void AdvanceSweep();
+  // Advances the oldest sweep by a chunk; with `run_ahead`, the next chunk
+  // is decided while this one is written (EventApplier::Sweep).
+  void AdvanceSweep(bool run_ahead);
+  // Writes the sweep chunk decided ahead, if any: before any other write.
+  void WriteSweepAhead();
+  bool QueueEmpty() const;
   void LoadProjectionStep();
   void ProcessDeadlines();
   void ProcessRetention();

@@ -290,6 +290,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 absl::Status Store::Write(WriteBatch* batch, bool sync) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
   batch->PutLastValues();
+  writes_.fetch_add(1, std::memory_order_acq_rel);
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");

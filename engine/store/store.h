@@ -11,6 +11,8 @@
 #ifndef PROACTIVE_ENGINE_STORE_STORE_H_
 #define PROACTIVE_ENGINE_STORE_STORE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -129,6 +131,10 @@ class Store {
   using WriteObserver = std::function<void(absl::string_view key, const absl::string_view* value)>;
   void ObserveWrites(Family family, WriteObserver observer);
 
+  // How many Writes have been attempted so far: a reader that must know
+  // whether anything changed since it read compares two counts.
+  uint64_t writes() const { return writes_.load(std::memory_order_acquire); }
+
   // Makes every write returned so far durable (fsync of the write-ahead log).
   absl::Status SyncWal();
   // Hands every write returned so far to the operating system, without
@@ -178,6 +184,7 @@ class Store {
 
   std::string path_;
   std::unique_ptr<Handles> handles_;
+  std::atomic<uint64_t> writes_{0};
 };
 
 }  // namespace proactive

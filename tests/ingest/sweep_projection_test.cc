@@ -5,6 +5,7 @@
 // change, arrive and are forgotten between the chunks of the sweeps. And the
 // projection, loaded in steps while persons are written, holds what a load
 // of the finished store holds.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -99,10 +100,11 @@ class Engine {
     ASSERT_THAT(request, IsOk());
     Publish(*request);
   }
-  // One chunk of the pending sweep; false when none is pending.
-  bool SweepChunk(int persons) {
+  // One chunk of the pending sweep; false when none is pending. With
+  // `run_ahead`, the helpers decide the next chunk while this one is written.
+  bool SweepChunk(int persons, bool run_ahead = false) {
     if (!applier_->HasPendingSweep()) return false;
-    absl::StatusOr<SweepProgress> progress = applier_->Sweep(persons);
+    absl::StatusOr<SweepProgress> progress = applier_->Sweep(persons, run_ahead);
     EXPECT_THAT(progress, IsOk());
     return progress.ok();
   }
@@ -263,11 +265,6 @@ std::map<std::string, std::string> WrittenBySweeps(const Store& store) {
   return all;
 }
 
-// A chunk decided on several threads (each a part of the persons, the audit
-// entries chained afterwards in person order, the parts' sorted batches
-// merged) writes exactly the bytes one thread writes, and the bytes the
-// straightforward sweep writes (every person evaluated, audit entries
-// chained as made): decisions, messages, the audit chain and its head.
 // A projected sweep counts every person after its cursor when it plans. A
 // plan made again for new rules, or after a restart, must not count them
 // again: persons_evaluated and the ticks' counts say how many were swept.
@@ -302,25 +299,39 @@ TEST(SweepCountTest, EveryPersonIsCountedOnceThroughNewRulesAndARestart) {
   EXPECT_EQ(counted, population);
 }
 
+// A chunk decided on several threads (parts of the persons taken in turn,
+// the audit entries chained afterwards in person order, the parts' sorted
+// batches merged), or decided ahead while the one before is written, writes
+// exactly the bytes one thread writes, and the bytes the straightforward
+// sweep writes (every person evaluated, audit entries chained as made):
+// decisions, messages, the audit chain and its head.
 TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
   testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
   Swappable<RuleSet> rules(ParisRules());
   Engine straightforward(&rules, &clock, false);
   Engine one(&rules, &clock, true, /*sweep_threads=*/1);
   Engine three(&rules, &clock, true, /*sweep_threads=*/3, /*sweep_part_persons=*/4);
+  Engine ahead(&rules, &clock, true, /*sweep_threads=*/2, /*sweep_part_persons=*/7);
   GenerateSyntheticPopulation({3000, 7, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
     straightforward.Publish(e);
     one.Publish(e);
     three.Publish(e);
+    ahead.Publish(e);
   });
-  for (Engine* engine : {&straightforward, &one, &three}) {
+  int chunks_ahead = 0;
+  for (Engine* engine : {&straightforward, &one, &three, &ahead}) {
+    const bool run_ahead = engine == &ahead;
     engine->PublishJson(kHeatwave);
-    while (engine->SweepChunk(40)) {
+    while (engine->SweepChunk(40, run_ahead)) {
+      chunks_ahead += engine->applier().SweepRunningAhead() ? 1 : 0;
     }
     ASSERT_THAT(engine->applier().Tick(absl::CivilDay(2027, 3, 1)), IsOk());
-    while (engine->SweepChunk(40)) {
+    while (engine->SweepChunk(40, run_ahead)) {
+      chunks_ahead += engine->applier().SweepRunningAhead() ? 1 : 0;
     }
   }
+  EXPECT_GE(chunks_ahead, 4);  // every chunk but the last of each sweep
+  EXPECT_EQ(WrittenBySweeps(ahead.store()), WrittenBySweeps(one.store()));
   ASSERT_NE(three.applier().projection(), nullptr);  // the projected sweep ran, in parts
   EXPECT_EQ(straightforward.applier().projection(), nullptr);
   const std::map<std::string, std::string> written = WrittenBySweeps(three.store());
@@ -335,6 +346,124 @@ TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
   ASSERT_THAT(verified, IsOk());
   EXPECT_FALSE(verified->first_broken.has_value()) << verified->problem;
   EXPECT_GT(verified->entries, static_cast<uint64_t>(heatwave));
+}
+
+// The (rule, person) of every decision of the heatwave pack.
+std::set<std::pair<std::string, std::string>> HeatwaveDecisions(const Engine& engine) {
+  std::set<std::pair<std::string, std::string>> heatwave;
+  for (const auto& made : engine.Decisions()) {
+    if (absl::StartsWith(made.first, "heatwave.")) heatwave.insert(made);
+  }
+  return heatwave;
+}
+
+// A chunk decided ahead read the store before the person changed: the
+// change comes before the chunk's write, so the chunk is decided again.
+TEST(SweepAheadTest, AChunkDecidedAheadIsDecidedAgainWhenAPersonOfItChanges) {
+  testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
+  Swappable<RuleSet> rules(ParisRules());
+  Engine straightforward(&rules, &clock, false);
+  Engine ahead(&rules, &clock, true, /*sweep_threads=*/2, /*sweep_part_persons=*/3);
+  GenerateSyntheticPopulation({1500, 9, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+    straightforward.Publish(e);
+    ahead.Publish(e);
+  });
+  const std::string isolated = "heatwave.check-in.isolated-elderly";
+  straightforward.PublishJson(kHeatwave);
+  while (straightforward.SweepChunk(20)) {
+  }
+  const auto expected = HeatwaveDecisions(straightforward);
+  std::vector<std::string> isolated_persons;  // in id order: the sweep's order
+  for (const auto& [rule, person] : expected) {
+    if (rule == isolated) isolated_persons.push_back(person);
+  }
+  ASSERT_GT(isolated_persons.size(), 10u);
+
+  ahead.PublishJson(kHeatwave);
+  while (ahead.applier().ProjectionLoading() && ahead.SweepChunk(20, true)) {
+  }
+  // Two chunks written, the third decided ahead.
+  ASSERT_TRUE(ahead.SweepChunk(20, true));
+  ASSERT_TRUE(ahead.SweepChunk(20, true));
+  ASSERT_TRUE(ahead.applier().SweepRunningAhead());
+  // The first isolated person after the cursor is in the chunk decided ahead.
+  std::string cursor;
+  ASSERT_THAT(ahead.store().Scan(Family::kMeta, "sweep/",
+                                 [&](absl::string_view, absl::string_view value) {
+                                   auto job = DecodeRecord<storage::v1::SweepJob>(value, "job");
+                                   EXPECT_THAT(job, IsOk());
+                                   if (job.ok()) cursor = job->cursor();
+                                   return false;
+                                 }),
+              IsOk());
+  ASSERT_FALSE(cursor.empty());
+  auto next = std::upper_bound(isolated_persons.begin(), isolated_persons.end(), cursor);
+  ASSERT_NE(next, isolated_persons.end());
+  const std::string no_longer_alone = *next;
+  ahead.Publish(SetAttributes("casvp-ahead-1", no_longer_alone, {{"lives_alone", BoolValue(false)}}));
+  while (ahead.SweepChunk(20, true)) {
+  }
+  EXPECT_EQ(ahead.applier().sweep_ahead_counts().decided_again, 1);
+  EXPECT_GE(ahead.applier().sweep_ahead_counts().used, 2);
+  auto expected_after_change = expected;
+  expected_after_change.erase({isolated, no_longer_alone});
+  EXPECT_EQ(HeatwaveDecisions(ahead), expected_after_change);
+  absl::StatusOr<AuditVerification> verified = VerifyAuditChain(ahead.store());
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_FALSE(verified->first_broken.has_value()) << verified->problem;
+}
+
+// The event writer runs sweeps ahead while nothing waits, and writes a
+// chunk decided ahead before the events that arrive meanwhile: none is
+// decided again, every event is acknowledged, and the broadcast decides
+// what the straightforward sweep decides.
+TEST(SweepAheadTest, TheWriterWritesAChunkDecidedAheadBeforeTheEventsThatArriveMeanwhile) {
+  testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
+  Swappable<RuleSet> rules(ParisRules());
+  Engine straightforward(&rules, &clock, false);
+  Engine ahead(&rules, &clock, true, /*sweep_threads=*/2, /*sweep_part_persons=*/2);
+  GenerateSyntheticPopulation({3000, 4, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+    straightforward.Publish(e);
+    ahead.Publish(e);
+  });
+  straightforward.PublishJson(kHeatwave);
+  while (straightforward.SweepChunk(20)) {
+  }
+
+  EventWriterOptions options;
+  options.sync = false;
+  options.sweep_chunk = 4;
+  EventWriter writer(&ahead.applier(), &ahead.store(), &clock, options);
+  for (int i = 0; i < 2000 && writer.stats().projection_loading; ++i) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_FALSE(writer.stats().projection_loading);
+  absl::StatusOr<v1::PublishRequest> heatwave = ParseEventJson(kHeatwave, rules.Get()->schema());
+  ASSERT_THAT(heatwave, IsOk());
+  absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(*heatwave, rules.Get()->schema(), {}, clock.Now());
+  ASSERT_THAT(validated, IsOk());
+  ASSERT_THAT(writer.SubmitAndWait(*std::move(validated)), IsOk());
+  // With nothing queued, each chunk decides the next ahead: the first three
+  // chunks make at least one such.
+  for (int i = 0; i < 2000 && writer.stats().sweep_chunks < 3 && writer.stats().pending_sweeps > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  // Bystanders (no birth date: no heatwave rule fires for them) arrive one
+  // by one while the sweep runs.
+  int acknowledged = 0;
+  for (int i = 0; i < 5000 && writer.stats().pending_sweeps > 0; ++i) {
+    v1::PublishRequest bystander = SetAttributes(absl::StrCat("casvp-bystander-", i), absl::StrCat("zz-bystander-", i),
+                                                 {{"lives_alone", BoolValue(true)}});
+    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(bystander, rules.Get()->schema(), {}, clock.Now());
+    ASSERT_THAT(event, IsOk());
+    absl::StatusOr<IngestResult> result = writer.SubmitAndWait(*std::move(event));
+    ASSERT_THAT(result, IsOk());
+    ++acknowledged;
+  }
+  ASSERT_EQ(writer.stats().pending_sweeps, 0u) << "the sweep did not finish";
+  writer.Stop();  // the writer thread owns the applier: read it once stopped
+  EXPECT_GT(acknowledged, 0) << "events should have arrived during the sweep";
+  EXPECT_GE(ahead.applier().sweep_ahead_counts().used, 1);
+  EXPECT_EQ(ahead.applier().sweep_ahead_counts().decided_again, 0);
+  EXPECT_EQ(HeatwaveDecisions(ahead), HeatwaveDecisions(straightforward));
 }
 
 // A projection loaded in steps, with persons written, changed and removed
