@@ -113,6 +113,10 @@ class EventApplier {
   absl::StatusOr<SweepProgress> Sweep(int max_persons, bool run_ahead = false);
   // A chunk is being decided ahead: the next Sweep call writes it.
   bool SweepRunningAhead() const { return ahead_ != nullptr; }
+  // Drops the chunk decided ahead (its persons are decided again by the
+  // next Sweep), once its helper threads stopped reading the store: call it
+  // before the store closes.
+  void StopRunningAhead() { DropPlan(); }
   struct SweepAheadCounts {
     int64_t used = 0;           // chunks decided ahead, then written by the next call
     int64_t decided_again = 0;  // dropped: something else was written first

@@ -155,6 +155,8 @@ void EventWriter::Run() {
       LoadProjectionStep();
     }
   }
+  // Nothing reads the store on the writer's behalf once it stops.
+  applier_->StopRunningAhead();
   // Ticks whose sweep did not finish: tell their callers.
   for (auto& [id, waiting] : waiting_ticks_) {
     waiting.first(

@@ -357,58 +357,94 @@ std::set<std::pair<std::string, std::string>> HeatwaveDecisions(const Engine& en
   return heatwave;
 }
 
+// Two engines with the same population: one sweeps straightforwardly (its
+// broadcast swept at once, by hand), the other runs its projected sweeps
+// ahead on two threads.
+class SweepAheadTest : public ::testing::Test {
+ protected:
+  SweepAheadTest() : rules_(ParisRules()) {
+    GenerateSyntheticPopulation({3000, 4, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
+      straightforward_.Publish(e);
+      ahead_.Publish(e);
+    });
+    straightforward_.PublishJson(kHeatwave);
+    while (straightforward_.SweepChunk(20)) {
+    }
+  }
+
+  // An event writer for the engine running ahead, its projection loaded;
+  // the broadcast published through it.
+  std::unique_ptr<EventWriter> StartWriterAndBroadcast() {
+    EventWriterOptions options;
+    options.sync = false;
+    options.sweep_chunk = 4;
+    auto writer = std::make_unique<EventWriter>(&ahead_.applier(), &ahead_.store(), &clock_, options);
+    for (int i = 0; i < 2000 && writer->stats().projection_loading; ++i) absl::SleepFor(absl::Milliseconds(5));
+    EXPECT_FALSE(writer->stats().projection_loading);
+    EXPECT_THAT(writer->SubmitAndWait(Validated(ParseEventJson(kHeatwave, rules_.Get()->schema()))), IsOk());
+    // With nothing queued, each chunk decides the next ahead: the first
+    // three chunks make at least one such.
+    for (int i = 0; i < 2000 && writer->stats().sweep_chunks < 3 && writer->stats().pending_sweeps > 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return writer;
+  }
+
+  ValidatedEvent Validated(const absl::StatusOr<v1::PublishRequest>& request) {
+    EXPECT_THAT(request, IsOk());
+    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(request.ok() ? *request : v1::PublishRequest(),
+                                                                  rules_.Get()->schema(), {}, clock_.Now());
+    EXPECT_THAT(event, IsOk());
+    return event.ok() ? *std::move(event) : ValidatedEvent();
+  }
+
+  testing::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
+  Swappable<RuleSet> rules_;
+  Engine straightforward_{&rules_, &clock_, false};
+  Engine ahead_{&rules_, &clock_, true, /*sweep_threads=*/2, /*sweep_part_persons=*/3};
+};
+
 // A chunk decided ahead read the store before the person changed: the
 // change comes before the chunk's write, so the chunk is decided again.
-TEST(SweepAheadTest, AChunkDecidedAheadIsDecidedAgainWhenAPersonOfItChanges) {
-  testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
-  Swappable<RuleSet> rules(ParisRules());
-  Engine straightforward(&rules, &clock, false);
-  Engine ahead(&rules, &clock, true, /*sweep_threads=*/2, /*sweep_part_persons=*/3);
-  GenerateSyntheticPopulation({1500, 9, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
-    straightforward.Publish(e);
-    ahead.Publish(e);
-  });
+TEST_F(SweepAheadTest, AChunkDecidedAheadIsDecidedAgainWhenAPersonOfItChanges) {
   const std::string isolated = "heatwave.check-in.isolated-elderly";
-  straightforward.PublishJson(kHeatwave);
-  while (straightforward.SweepChunk(20)) {
-  }
-  const auto expected = HeatwaveDecisions(straightforward);
+  const auto expected = HeatwaveDecisions(straightforward_);
   std::vector<std::string> isolated_persons;  // in id order: the sweep's order
   for (const auto& [rule, person] : expected) {
     if (rule == isolated) isolated_persons.push_back(person);
   }
   ASSERT_GT(isolated_persons.size(), 10u);
 
-  ahead.PublishJson(kHeatwave);
-  while (ahead.applier().ProjectionLoading() && ahead.SweepChunk(20, true)) {
+  ahead_.PublishJson(kHeatwave);
+  while (ahead_.applier().ProjectionLoading() && ahead_.SweepChunk(20, true)) {
   }
   // Two chunks written, the third decided ahead.
-  ASSERT_TRUE(ahead.SweepChunk(20, true));
-  ASSERT_TRUE(ahead.SweepChunk(20, true));
-  ASSERT_TRUE(ahead.applier().SweepRunningAhead());
+  ASSERT_TRUE(ahead_.SweepChunk(20, true));
+  ASSERT_TRUE(ahead_.SweepChunk(20, true));
+  ASSERT_TRUE(ahead_.applier().SweepRunningAhead());
   // The first isolated person after the cursor is in the chunk decided ahead.
   std::string cursor;
-  ASSERT_THAT(ahead.store().Scan(Family::kMeta, "sweep/",
-                                 [&](absl::string_view, absl::string_view value) {
-                                   auto job = DecodeRecord<storage::v1::SweepJob>(value, "job");
-                                   EXPECT_THAT(job, IsOk());
-                                   if (job.ok()) cursor = job->cursor();
-                                   return false;
-                                 }),
+  ASSERT_THAT(ahead_.store().Scan(Family::kMeta, "sweep/",
+                                  [&](absl::string_view, absl::string_view value) {
+                                    auto job = DecodeRecord<storage::v1::SweepJob>(value, "job");
+                                    EXPECT_THAT(job, IsOk());
+                                    if (job.ok()) cursor = job->cursor();
+                                    return false;
+                                  }),
               IsOk());
   ASSERT_FALSE(cursor.empty());
   auto next = std::upper_bound(isolated_persons.begin(), isolated_persons.end(), cursor);
   ASSERT_NE(next, isolated_persons.end());
   const std::string no_longer_alone = *next;
-  ahead.Publish(SetAttributes("casvp-ahead-1", no_longer_alone, {{"lives_alone", BoolValue(false)}}));
-  while (ahead.SweepChunk(20, true)) {
+  ahead_.Publish(SetAttributes("casvp-ahead-1", no_longer_alone, {{"lives_alone", BoolValue(false)}}));
+  while (ahead_.SweepChunk(20, true)) {
   }
-  EXPECT_EQ(ahead.applier().sweep_ahead_counts().decided_again, 1);
-  EXPECT_GE(ahead.applier().sweep_ahead_counts().used, 2);
+  EXPECT_EQ(ahead_.applier().sweep_ahead_counts().decided_again, 1);
+  EXPECT_GE(ahead_.applier().sweep_ahead_counts().used, 2);
   auto expected_after_change = expected;
   expected_after_change.erase({isolated, no_longer_alone});
-  EXPECT_EQ(HeatwaveDecisions(ahead), expected_after_change);
-  absl::StatusOr<AuditVerification> verified = VerifyAuditChain(ahead.store());
+  EXPECT_EQ(HeatwaveDecisions(ahead_), expected_after_change);
+  absl::StatusOr<AuditVerification> verified = VerifyAuditChain(ahead_.store());
   ASSERT_THAT(verified, IsOk());
   EXPECT_FALSE(verified->first_broken.has_value()) << verified->problem;
 }
@@ -417,53 +453,44 @@ TEST(SweepAheadTest, AChunkDecidedAheadIsDecidedAgainWhenAPersonOfItChanges) {
 // chunk decided ahead before the events that arrive meanwhile: none is
 // decided again, every event is acknowledged, and the broadcast decides
 // what the straightforward sweep decides.
-TEST(SweepAheadTest, TheWriterWritesAChunkDecidedAheadBeforeTheEventsThatArriveMeanwhile) {
-  testing::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
-  Swappable<RuleSet> rules(ParisRules());
-  Engine straightforward(&rules, &clock, false);
-  Engine ahead(&rules, &clock, true, /*sweep_threads=*/2, /*sweep_part_persons=*/2);
-  GenerateSyntheticPopulation({3000, 4, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {
-    straightforward.Publish(e);
-    ahead.Publish(e);
-  });
-  straightforward.PublishJson(kHeatwave);
-  while (straightforward.SweepChunk(20)) {
-  }
-
-  EventWriterOptions options;
-  options.sync = false;
-  options.sweep_chunk = 4;
-  EventWriter writer(&ahead.applier(), &ahead.store(), &clock, options);
-  for (int i = 0; i < 2000 && writer.stats().projection_loading; ++i) absl::SleepFor(absl::Milliseconds(5));
-  ASSERT_FALSE(writer.stats().projection_loading);
-  absl::StatusOr<v1::PublishRequest> heatwave = ParseEventJson(kHeatwave, rules.Get()->schema());
-  ASSERT_THAT(heatwave, IsOk());
-  absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(*heatwave, rules.Get()->schema(), {}, clock.Now());
-  ASSERT_THAT(validated, IsOk());
-  ASSERT_THAT(writer.SubmitAndWait(*std::move(validated)), IsOk());
-  // With nothing queued, each chunk decides the next ahead: the first three
-  // chunks make at least one such.
-  for (int i = 0; i < 2000 && writer.stats().sweep_chunks < 3 && writer.stats().pending_sweeps > 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+TEST_F(SweepAheadTest, TheWriterWritesAChunkDecidedAheadBeforeTheEventsThatArriveMeanwhile) {
+  std::unique_ptr<EventWriter> writer = StartWriterAndBroadcast();
   // Bystanders (no birth date: no heatwave rule fires for them) arrive one
   // by one while the sweep runs.
   int acknowledged = 0;
-  for (int i = 0; i < 5000 && writer.stats().pending_sweeps > 0; ++i) {
-    v1::PublishRequest bystander = SetAttributes(absl::StrCat("casvp-bystander-", i), absl::StrCat("zz-bystander-", i),
-                                                 {{"lives_alone", BoolValue(true)}});
-    absl::StatusOr<ValidatedEvent> event = ValidatePublishRequest(bystander, rules.Get()->schema(), {}, clock.Now());
-    ASSERT_THAT(event, IsOk());
-    absl::StatusOr<IngestResult> result = writer.SubmitAndWait(*std::move(event));
-    ASSERT_THAT(result, IsOk());
+  for (int i = 0; i < 5000 && writer->stats().pending_sweeps > 0; ++i) {
+    ASSERT_THAT(writer->SubmitAndWait(
+                    Validated(SetAttributes(absl::StrCat("casvp-bystander-", i), absl::StrCat("zz-bystander-", i),
+                                            {{"lives_alone", BoolValue(true)}}))),
+                IsOk());
     ++acknowledged;
   }
-  ASSERT_EQ(writer.stats().pending_sweeps, 0u) << "the sweep did not finish";
-  writer.Stop();  // the writer thread owns the applier: read it once stopped
+  ASSERT_EQ(writer->stats().pending_sweeps, 0u) << "the sweep did not finish";
+  writer->Stop();  // the writer thread owns the applier: read it once stopped
   EXPECT_GT(acknowledged, 0) << "events should have arrived during the sweep";
-  EXPECT_GE(ahead.applier().sweep_ahead_counts().used, 1);
-  EXPECT_EQ(ahead.applier().sweep_ahead_counts().decided_again, 0);
-  EXPECT_EQ(HeatwaveDecisions(ahead), HeatwaveDecisions(straightforward));
+  EXPECT_GE(ahead_.applier().sweep_ahead_counts().used, 1);
+  EXPECT_EQ(ahead_.applier().sweep_ahead_counts().decided_again, 0);
+  EXPECT_EQ(HeatwaveDecisions(ahead_), HeatwaveDecisions(straightforward_));
+}
+
+// A writer stopped mid-sweep leaves no helper reading the store (which may
+// then close); the chunk it decided ahead is decided again after a restart.
+TEST_F(SweepAheadTest, AWriterStoppedMidSweepLeavesNothingRunningAndTheSweepResumes) {
+  std::unique_ptr<EventWriter> writer = StartWriterAndBroadcast();
+  const uint64_t chunks = writer->stats().sweep_chunks;
+  writer->Stop();
+  EXPECT_FALSE(ahead_.applier().SweepRunningAhead());
+  ASSERT_TRUE(ahead_.applier().HasPendingSweep()) << chunks << " chunks finished the sweep before the stop";
+  EventApplierOptions options;
+  options.sweep_threads = 2;
+  options.sweep_part_persons = 3;
+  ahead_.Restart(options);
+  while (ahead_.SweepChunk(20, true)) {
+  }
+  EXPECT_EQ(HeatwaveDecisions(ahead_), HeatwaveDecisions(straightforward_));
+  absl::StatusOr<AuditVerification> verified = VerifyAuditChain(ahead_.store());
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_FALSE(verified->first_broken.has_value()) << verified->problem;
 }
 
 // A projection loaded in steps, with persons written, changed and removed
