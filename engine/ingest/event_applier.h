@@ -114,14 +114,18 @@ class EventApplier {
   // A chunk is being decided ahead: the next Sweep call writes it.
   bool SweepRunningAhead() const { return ahead_ != nullptr; }
   // Drops the chunk decided ahead (its persons are decided again by the
-  // next Sweep), once its helper threads stopped reading the store: call it
+  // next Sweep), once its helper threads stopped reading the store. A
+  // caller of Sweep with `run_ahead` calls it (or destroys the applier)
   // before the store closes.
   void StopRunningAhead() { DropPlan(); }
   struct SweepAheadCounts {
     int64_t used = 0;           // chunks decided ahead, then written by the next call
     int64_t decided_again = 0;  // dropped: something else was written first
   };
+  // Read on the writer's thread, or once it stopped.
   const SweepAheadCounts& sweep_ahead_counts() const { return sweep_ahead_counts_; }
+  // The persons of the chunk decided ahead, in id order; empty when none.
+  std::vector<std::string> SweepAheadPersons() const;
   size_t pending_sweeps() const { return sweeps_.size(); }
   // True while the projection sweeps use is not loaded yet (after a start,
   // or when new rules read other attributes); LoadProjectionStep advances

@@ -54,7 +54,141 @@ struct EventApplier::SweepPlan {
   std::vector<std::string> TakeNext(int max_persons);
 };
 
-// Made and destroyed here, where SweepPlan is complete.
+// The decisions of one projected chunk: its persons in contiguous parts of
+// sweep_part_persons that the writer thread and the helper threads take in
+// turn, so that no thread waits on a slower one's fixed share. Each part
+// has its own source, maker and batch; only reads are shared. Finish then
+// merges the parts' sorted operations and chains their audit entries in
+// person order: what one thread would write.
+class EventApplier::ChunkDecision {
+ public:
+  ChunkDecision(EventApplier* applier, std::shared_ptr<const RuleSet> rules,
+                const std::vector<const CompiledRule*>& candidates, const storage::v1::SweepJob& job,
+                std::vector<std::string> persons)
+      : applier_(applier),
+        rules_(std::move(rules)),
+        candidates_(candidates),
+        sweep_id_(job.id()),
+        broadcast_(job.broadcast()),
+        evaluation_{DayFromEpochDays(job.day_days()),
+                    job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr},
+        decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by()},
+        persons_(std::move(persons)) {
+    const size_t per_part = static_cast<size_t>(std::max(1, applier->options_.sweep_part_persons));
+    parts_.resize((persons_.size() + per_part - 1) / per_part);
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      Part& part = parts_[i];
+      part.begin = i * per_part;
+      part.end = std::min(persons_.size(), part.begin + per_part);
+      // The applier keeps the batches between chunks (they grow to their
+      // size once); a chunk holds its own until it is destroyed.
+      if (applier->part_batches_.empty()) {
+        part.batch = std::make_unique<WriteBatch>(*applier->store_);
+      } else {
+        part.batch = std::move(applier->part_batches_.back());
+        applier->part_batches_.pop_back();
+        part.batch->Clear();
+      }
+    }
+  }
+
+  // Stops the helpers at their part's end; gives the batches back.
+  ~ChunkDecision() {
+    next_part_.store(parts_.size());
+    JoinHelpers();
+    for (Part& part : parts_) applier_->part_batches_.push_back(std::move(part.batch));
+  }
+
+  ChunkDecision(const ChunkDecision&) = delete;
+  ChunkDecision& operator=(const ChunkDecision&) = delete;
+
+  // Starts up to `helpers` threads taking parts; fewer when the system has
+  // no thread to give (the writer then decides those parts in Finish).
+  void StartHelpers(int helpers) {
+    const size_t wanted = std::min<size_t>(std::max(0, helpers), parts_.size());
+    for (size_t i = 0; i < wanted; ++i) {
+      try {
+        helpers_.emplace_back([this] { TakeParts(); });
+      } catch (const std::system_error&) {
+        return;
+      }
+    }
+  }
+
+  // Decides the parts no thread took yet, waits for the helpers, and adds
+  // every part's operations and audit entries to `batch`; returns the number
+  // of decisions. On error nothing was added.
+  absl::StatusOr<int> Finish(WriteBatch* batch) {
+    TakeParts();
+    JoinHelpers();
+    int decisions = 0;
+    for (const Part& part : parts_) {
+      RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
+      decisions += part.decisions;
+    }
+    std::vector<const WriteBatch*> sorted;
+    for (const Part& part : parts_) sorted.push_back(part.batch.get());
+    batch->AppendMerged(sorted);
+    for (const Part& part : parts_) {
+      for (const StagedAuditEntry& entry : part.audit) applier_->audit_->AppendStaged(batch, entry);
+    }
+    return decisions;
+  }
+
+  uint64_t sweep_id() const { return sweep_id_; }
+  const std::vector<std::string>& persons() const { return persons_; }
+  // The store's write count at which this chunk's reads are still current.
+  uint64_t current_at_writes = 0;
+
+ private:
+  struct Part {
+    size_t begin = 0, end = 0;
+    std::unique_ptr<WriteBatch> batch;
+    std::vector<StagedAuditEntry> audit;
+    int decisions = 0;
+    absl::Status status;
+  };
+
+  void TakeParts() {
+    for (size_t i = next_part_.fetch_add(1); i < parts_.size(); i = next_part_.fetch_add(1)) Decide(&parts_[i]);
+  }
+
+  // On the thread that took the part; the source's states and the maker's
+  // keys are freed here too, not on the writer.
+  void Decide(Part* part) {
+    StorePersonSource source(applier_->store_);
+    DecisionMaker maker(*rules_, applier_->store_, applier_->audit_.get(), decided_);
+    maker.ExpectFiring();  // the filter left only persons a rule may fire for
+    maker.StageAuditEntries(&part->audit);
+    const std::vector<std::string> mine(persons_.begin() + part->begin, persons_.begin() + part->end);
+    part->status = source.Prefetch(mine);
+    for (const std::string& person : mine) {
+      if (!part->status.ok()) return;
+      part->status = applier_->ConsiderSweepRules(candidates_, person, &source, evaluation_, &maker, part->batch.get());
+    }
+    part->batch->SortByKey();  // here, in parallel: the writer only merges
+    part->decisions = maker.decisions_made();
+  }
+
+  void JoinHelpers() {
+    for (std::thread& helper : helpers_) helper.join();
+    helpers_.clear();
+  }
+
+  EventApplier* const applier_;
+  const std::shared_ptr<const RuleSet> rules_;
+  const std::vector<const CompiledRule*> candidates_;
+  const uint64_t sweep_id_;
+  const storage::v1::BroadcastEventRecord broadcast_;
+  const EvaluationContext evaluation_;
+  const DecisionContext decided_;
+  const std::vector<std::string> persons_;
+  std::vector<Part> parts_;
+  std::atomic<size_t> next_part_{0};
+  std::vector<std::thread> helpers_;
+};
+
+// Made and destroyed here, where SweepPlan and ChunkDecision are complete.
 EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
                            uint64_t last_sequence, std::unique_ptr<AuditLog> audit)
     : store_(store),
@@ -211,140 +345,6 @@ WriteBatch& EventApplier::ChunkBatch() {
   return *chunk_batch_;
 }
 
-// The decisions of one projected chunk: its persons in contiguous parts of
-// sweep_part_persons that the writer thread and the helper threads take in
-// turn, so that no thread waits on a slower one's fixed share. Each part
-// has its own source, maker and batch; only reads are shared. Finish then
-// merges the parts' sorted operations and chains their audit entries in
-// person order: what one thread would write.
-class EventApplier::ChunkDecision {
- public:
-  ChunkDecision(EventApplier* applier, std::shared_ptr<const RuleSet> rules,
-                const std::vector<const CompiledRule*>& candidates, const storage::v1::SweepJob& job,
-                std::vector<std::string> persons)
-      : applier_(applier),
-        rules_(std::move(rules)),
-        candidates_(candidates),
-        sweep_id_(job.id()),
-        broadcast_(job.broadcast()),
-        evaluation_{DayFromEpochDays(job.day_days()),
-                    job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr},
-        decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by()},
-        persons_(std::move(persons)) {
-    const size_t per_part = static_cast<size_t>(std::max(1, applier->options_.sweep_part_persons));
-    parts_.resize((persons_.size() + per_part - 1) / per_part);
-    for (size_t i = 0; i < parts_.size(); ++i) {
-      Part& part = parts_[i];
-      part.begin = i * per_part;
-      part.end = std::min(persons_.size(), part.begin + per_part);
-      // The applier keeps the batches between chunks (they grow to their
-      // size once); a chunk holds its own until it is destroyed.
-      if (applier->part_batches_.empty()) {
-        part.batch = std::make_unique<WriteBatch>(*applier->store_);
-      } else {
-        part.batch = std::move(applier->part_batches_.back());
-        applier->part_batches_.pop_back();
-        part.batch->Clear();
-      }
-    }
-  }
-
-  // Stops the helpers at their part's end; gives the batches back.
-  ~ChunkDecision() {
-    next_part_.store(parts_.size());
-    JoinHelpers();
-    for (Part& part : parts_) applier_->part_batches_.push_back(std::move(part.batch));
-  }
-
-  ChunkDecision(const ChunkDecision&) = delete;
-  ChunkDecision& operator=(const ChunkDecision&) = delete;
-
-  // Starts up to `helpers` threads taking parts; fewer when the system has
-  // no thread to give (the writer then decides those parts in Finish).
-  void StartHelpers(int helpers) {
-    const size_t wanted = std::min<size_t>(std::max(0, helpers), parts_.size());
-    for (size_t i = 0; i < wanted; ++i) {
-      try {
-        helpers_.emplace_back([this] { TakeParts(); });
-      } catch (const std::system_error&) {
-        return;
-      }
-    }
-  }
-
-  // Decides the parts no thread took yet, waits for the helpers, and adds
-  // every part's operations and audit entries to `batch`; returns the number
-  // of decisions. On error nothing was added.
-  absl::StatusOr<int> Finish(WriteBatch* batch) {
-    TakeParts();
-    JoinHelpers();
-    int decisions = 0;
-    for (const Part& part : parts_) {
-      RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
-      decisions += part.decisions;
-    }
-    std::vector<const WriteBatch*> sorted;
-    for (const Part& part : parts_) sorted.push_back(part.batch.get());
-    batch->AppendMerged(sorted);
-    for (const Part& part : parts_) {
-      for (const StagedAuditEntry& entry : part.audit) applier_->audit_->AppendStaged(batch, entry);
-    }
-    return decisions;
-  }
-
-  uint64_t sweep_id() const { return sweep_id_; }
-  const std::vector<std::string>& persons() const { return persons_; }
-  // The store's write count at which this chunk's reads are still current.
-  uint64_t current_at_writes = 0;
-
- private:
-  struct Part {
-    size_t begin = 0, end = 0;
-    std::unique_ptr<WriteBatch> batch;
-    std::vector<StagedAuditEntry> audit;
-    int decisions = 0;
-    absl::Status status;
-  };
-
-  void TakeParts() {
-    for (size_t i = next_part_.fetch_add(1); i < parts_.size(); i = next_part_.fetch_add(1)) Decide(&parts_[i]);
-  }
-
-  // On the thread that took the part; the source's states and the maker's
-  // keys are freed here too, not on the writer.
-  void Decide(Part* part) {
-    StorePersonSource source(applier_->store_);
-    DecisionMaker maker(*rules_, applier_->store_, applier_->audit_.get(), decided_);
-    maker.ExpectFiring();  // the filter left only persons a rule may fire for
-    maker.StageAuditEntries(&part->audit);
-    const std::vector<std::string> mine(persons_.begin() + part->begin, persons_.begin() + part->end);
-    part->status = source.Prefetch(mine);
-    for (const std::string& person : mine) {
-      if (!part->status.ok()) return;
-      part->status = applier_->ConsiderSweepRules(candidates_, person, &source, evaluation_, &maker, part->batch.get());
-    }
-    part->batch->SortByKey();  // here, in parallel: the writer only merges
-    part->decisions = maker.decisions_made();
-  }
-
-  void JoinHelpers() {
-    for (std::thread& helper : helpers_) helper.join();
-    helpers_.clear();
-  }
-
-  EventApplier* const applier_;
-  const std::shared_ptr<const RuleSet> rules_;
-  const std::vector<const CompiledRule*> candidates_;
-  const uint64_t sweep_id_;
-  const storage::v1::BroadcastEventRecord broadcast_;
-  const EvaluationContext evaluation_;
-  const DecisionContext decided_;
-  const std::vector<std::string> persons_;
-  std::vector<Part> parts_;
-  std::atomic<size_t> next_part_{0};
-  std::vector<std::thread> helpers_;
-};
-
 std::vector<std::string> EventApplier::SweepPlan::TakeNext(int max_persons) {
   std::vector<std::string> persons;
   while (static_cast<int>(persons.size()) < max_persons) {
@@ -369,6 +369,10 @@ std::unique_ptr<EventApplier::ChunkDecision> EventApplier::StartChunk(
   auto chunk = std::make_unique<ChunkDecision>(this, plan_->rules, candidates, job, plan_->TakeNext(max_persons));
   chunk->StartHelpers(options_.sweep_threads - 1);
   return chunk;
+}
+
+std::vector<std::string> EventApplier::SweepAheadPersons() const {
+  return ahead_ != nullptr ? ahead_->persons() : std::vector<std::string>();
 }
 
 void EventApplier::DropPlan() {
@@ -440,8 +444,9 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
   // The next chunk's persons are not this one's: the helpers decide it
   // while this one is written.
   if (run_ahead && !finished && options_.sweep_threads > 1) {
+    const uint64_t writes_before = store_->writes();  // before its helpers read
     ahead_ = StartChunk(job, candidates, max_persons);
-    ahead_->current_at_writes = store_->writes() + 1;  // this chunk's write
+    ahead_->current_at_writes = writes_before + 1;  // this chunk's write
   }
   absl::StatusOr<SweepProgress> progress =
       FinishSweepChunk(std::move(job), rules, *decisions, reported, finished, next_cursor, &batch,

@@ -150,7 +150,7 @@ void EventWriter::Run() {
     // Last in the turn: a chunk it decides ahead is written by the next
     // AdvanceSweep, before anything else writes (WriteSweepAhead).
     if (applier_->HasPendingSweep() && CurrentFailure().ok()) {
-      AdvanceSweep(/*run_ahead=*/QueueEmpty());
+      AdvanceSweep(/*run_ahead=*/NothingWaits());
     } else if (CurrentFailure().ok() && applier_->ProjectionLoading()) {
       LoadProjectionStep();
     }
@@ -170,9 +170,9 @@ void EventWriter::Run() {
 // system before it is acknowledged: it survives a crash of the process.
 absl::Status EventWriter::Sync() { return options_.sync ? store_->SyncWal() : store_->FlushWal(); }
 
-bool EventWriter::QueueEmpty() const {
+bool EventWriter::NothingWaits() const {
   absl::MutexLock lock(&mu_);
-  return queue_.empty();
+  return queue_.empty() && !stopping_;
 }
 
 void EventWriter::WriteSweepAhead() {

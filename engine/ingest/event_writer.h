@@ -123,7 +123,8 @@ class EventWriter {
   void AdvanceSweep(bool run_ahead);
   // Writes the sweep chunk decided ahead, if any: before any other write.
   void WriteSweepAhead();
-  bool QueueEmpty() const;
+  // Nothing is queued and the writer is not stopping.
+  bool NothingWaits() const;
   void LoadProjectionStep();
   void ProcessDeadlines();
   void ProcessRetention();

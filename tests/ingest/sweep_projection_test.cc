@@ -331,6 +331,8 @@ TEST(SweepThreadsTest, ChunksDecidedOnSeveralThreadsWriteWhatOneThreadWrites) {
     }
   }
   EXPECT_GE(chunks_ahead, 4);  // every chunk but the last of each sweep
+  EXPECT_EQ(ahead.applier().sweep_ahead_counts().used, chunks_ahead);
+  EXPECT_EQ(ahead.applier().sweep_ahead_counts().decided_again, 0);
   EXPECT_EQ(WrittenBySweeps(ahead.store()), WrittenBySweeps(one.store()));
   ASSERT_NE(three.applier().projection(), nullptr);  // the projected sweep ran, in parts
   EXPECT_EQ(straightforward.applier().projection(), nullptr);
@@ -377,7 +379,7 @@ class SweepAheadTest : public ::testing::Test {
   std::unique_ptr<EventWriter> StartWriterAndBroadcast() {
     EventWriterOptions options;
     options.sync = false;
-    options.sweep_chunk = 4;
+    options.sweep_chunk = 1;  // many chunks: the sweep lasts while the test acts
     auto writer = std::make_unique<EventWriter>(&ahead_.applier(), &ahead_.store(), &clock_, options);
     for (int i = 0; i < 2000 && writer->stats().projection_loading; ++i) absl::SleepFor(absl::Milliseconds(5));
     EXPECT_FALSE(writer->stats().projection_loading);
@@ -436,6 +438,8 @@ TEST_F(SweepAheadTest, AChunkDecidedAheadIsDecidedAgainWhenAPersonOfItChanges) {
   auto next = std::upper_bound(isolated_persons.begin(), isolated_persons.end(), cursor);
   ASSERT_NE(next, isolated_persons.end());
   const std::string no_longer_alone = *next;
+  const std::vector<std::string> decided_ahead = ahead_.applier().SweepAheadPersons();
+  ASSERT_TRUE(std::find(decided_ahead.begin(), decided_ahead.end(), no_longer_alone) != decided_ahead.end());
   ahead_.Publish(SetAttributes("casvp-ahead-1", no_longer_alone, {{"lives_alone", BoolValue(false)}}));
   while (ahead_.SweepChunk(20, true)) {
   }
