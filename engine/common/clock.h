@@ -3,6 +3,7 @@
 #ifndef PROACTIVE_ENGINE_COMMON_CLOCK_H_
 #define PROACTIVE_ENGINE_COMMON_CLOCK_H_
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace proactive {
@@ -16,6 +17,11 @@ class Clock {
 
 // The process-wide real-time clock. Never null; not owned by the caller.
 Clock* SystemClock();
+
+// The time zone named `name` (IANA, e.g. "Europe/Paris"), UTC when unknown.
+// Remembers the last zone loaded on the calling thread: absl::LoadTimeZone
+// takes a process-wide lock and a map look-up, once per event otherwise.
+absl::TimeZone ZoneOrUtc(absl::string_view name);
 
 }  // namespace proactive
 

@@ -1,5 +1,6 @@
 #include "engine/decision/decision_factory.h"
 
+#include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "engine/store/codec.h"
@@ -91,8 +92,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.set_urgent(rule.spec.action.urgent);
   d.set_letter_fallback(rule.spec.action.letter);
 
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(rules.city().timezone, &zone)) zone = absl::UTCTimeZone();
+  const absl::TimeZone zone = ZoneOrUtc(rules.city().timezone);
   storage::v1::DecisionStatus status = storage::v1::ISSUED;
   switch (rule.spec.action.kind) {
     case ActionKind::kPropose:

@@ -85,14 +85,7 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store
 }
 
 std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
-  std::string encoded;
-  if (record.format_version() == kStorageFormatVersion) {  // as read or made: no copy
-    encoded = EncodeRecord(record);
-  } else {
-    storage::v1::DecisionRecord copy = record;
-    copy.set_format_version(kStorageFormatVersion);
-    encoded = EncodeRecord(copy);
-  }
+  std::string encoded = EncodeVersionedRecord(record);
   batch->Put(Family::kDecisions, DecisionRecordKey(record.decision_id()), encoded);
   return encoded;
 }

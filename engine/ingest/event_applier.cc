@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/clock.h"
 #include "engine/common/field_error.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
@@ -81,15 +82,13 @@ absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store,
 absl::CivilDay EventApplier::Today(absl::Time now) const {
   absl::TimeZone zone = absl::UTCTimeZone();
   if (rules_ != nullptr) {
-    if (std::shared_ptr<const RuleSet> set = rules_->Get()) {
-      if (!absl::LoadTimeZone(set->city().timezone, &zone)) zone = absl::UTCTimeZone();
-    }
+    if (std::shared_ptr<const RuleSet> set = rules_->Get()) zone = ZoneOrUtc(set->city().timezone);
   }
   return absl::ToCivilDay(now, zone);
 }
 
 absl::StatusOr<IngestResult> EventApplier::Apply(ValidatedEvent event, absl::Time received_at) {
-  const std::string event_id = event.event_id();  // a copy: the entry is moved into the batch
+  const std::string& event_id = event.event_id();
   ASSIGN_OR_RETURN(std::optional<storage::v1::EventIdEntry> seen, ReadEventIdEntry(*store_, event_id));
   if (seen) {
     if (seen->fingerprint() == event.entry.fingerprint()) {
@@ -108,13 +107,13 @@ absl::StatusOr<IngestResult> EventApplier::Apply(ValidatedEvent event, absl::Tim
   if (event_batch_ == nullptr) event_batch_ = std::make_unique<WriteBatch>(*store_);
   WriteBatch& batch = *event_batch_;  // kept between events: no allocation each
   batch.Clear();
-  storage::v1::EventLogEntry& entry = event.entry;  // moved into the batch below
+  storage::v1::EventLogEntry& entry = event.entry;
   entry.set_sequence(sequence);
   *entry.mutable_received_at() = ToProtoTimestamp(received_at);
   storage::v1::EventIdEntry id_entry;
   id_entry.set_sequence(sequence);
   id_entry.set_fingerprint(event.entry.fingerprint());
-  PutEventIdEntry(&batch, event_id, std::move(id_entry));
+  PutEventIdEntry(&batch, event_id, id_entry);
   if (entry.has_person()) {
     PutPersonEventIndex(&batch, entry.person(), sequence);
     RETURN_IF_ERROR(ApplyPerson(entry.person(), sequence, received_at, &batch, &result.decisions));
@@ -129,7 +128,7 @@ absl::StatusOr<IngestResult> EventApplier::Apply(ValidatedEvent event, absl::Tim
     result.sweep_id = next_sweep_id_;
     StartSweep(std::move(job), &batch);
   }
-  PutEventLogEntry(&batch, std::move(entry));
+  PutEventLogEntry(&batch, entry);
   absl::Status written = store_->Write(&batch, /*sync=*/false);
   if (!written.ok()) {
     if (result.sweep_id != 0) sweeps_.pop_back();  // its batch is not written

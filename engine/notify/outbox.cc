@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
@@ -21,11 +22,7 @@ bool InReadyIndex(const storage::v1::OutboxMessage& m) {
          (m.status() == storage::v1::MESSAGE_PENDING || m.status() == storage::v1::MESSAGE_LEASED);
 }
 
-absl::TimeZone ZoneOf(const CitySpec& city) {
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(city.timezone, &zone)) zone = absl::UTCTimeZone();
-  return zone;
-}
+absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
 // The message for one recipient, with channel, language and opt-out applied.
 absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRecord& decision,
@@ -142,9 +139,7 @@ absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Stor
 
 void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m) {
   if (previous != nullptr && InReadyIndex(*previous)) batch->Delete(Family::kOutbox, ReadyKey(*previous));
-  storage::v1::OutboxMessage copy = m;
-  copy.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeRecord(copy));
+  batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeVersionedRecord(m));
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
   if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
 }
@@ -182,9 +177,7 @@ absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id)
 }
 
 void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out) {
-  storage::v1::OptOut copy = opt_out;
-  copy.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kOutbox, absl::StrCat("optout/", opt_out.person_id()), EncodeRecord(copy));
+  batch->Put(Family::kOutbox, absl::StrCat("optout/", opt_out.person_id()), EncodeVersionedRecord(opt_out));
 }
 
 void DeleteOptOut(WriteBatch* batch, absl::string_view person_id) {

@@ -151,9 +151,7 @@ void PutCase(WriteBatch* batch, const storage::v1::RecourseCase* previous, const
   if (previous != nullptr && previous->status() == storage::v1::CASE_OPEN) {
     batch->Delete(Family::kRecourse, QueueKey(*previous));
   }
-  storage::v1::RecourseCase copy = c;
-  copy.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kRecourse, CaseKey(c.case_id()), EncodeRecord(copy));
+  batch->Put(Family::kRecourse, CaseKey(c.case_id()), EncodeVersionedRecord(c));
   if (c.status() == storage::v1::CASE_OPEN) batch->Put(Family::kRecourse, QueueKey(c), "");
 }
 

@@ -5,10 +5,13 @@
 
 namespace proactive {
 
-std::string EncodeRecord(const google::protobuf::MessageLite& record) {
+std::string EncodeRecord(const google::protobuf::MessageLite& record) { return EncodeRecordAfter({}, record); }
+
+std::string EncodeRecordAfter(absl::string_view prefix, const google::protobuf::MessageLite& record) {
   std::string out;
-  out.reserve(record.ByteSizeLong());  // also caches the sizes serialization needs
-  {
+  out.reserve(prefix.size() + record.ByteSizeLong());  // also caches the sizes serialization needs
+  out.append(prefix.data(), prefix.size());
+  {  // the stream appends after the prefix
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);

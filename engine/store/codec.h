@@ -26,6 +26,16 @@ inline constexpr uint32_t kStorageFormatVersion = 1;
 // Deterministic serialization of any protobuf message.
 std::string EncodeRecord(const google::protobuf::MessageLite& record);
 
+// EncodeRecord of `record` with its format_version (field 1 of every storage
+// record) set to kStorageFormatVersion, without copying the record: when the
+// field is unset, the bytes are its encoding after field 1's. The bytes are
+// those of the copy with the version set.
+template <typename Record>
+std::string EncodeVersionedRecord(const Record& record);
+
+// The encoding of `record` after `prefix` (bytes already encoded).
+std::string EncodeRecordAfter(absl::string_view prefix, const google::protobuf::MessageLite& record);
+
 // Parses `bytes` into `record`. DATA_LOSS naming `what` on failure.
 absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what, google::protobuf::MessageLite* record);
 
@@ -40,6 +50,20 @@ absl::StatusOr<Record> DecodeRecord(absl::string_view bytes, absl::string_view w
                                             kStorageFormatVersion, " (written by another engine version?)"));
   }
   return record;
+}
+
+template <typename Record>
+std::string EncodeVersionedRecord(const Record& record) {
+  static_assert(kStorageFormatVersion < 128, "the version is one varint byte");
+  if (record.format_version() == kStorageFormatVersion) return EncodeRecord(record);
+  if (record.format_version() == 0) {
+    // Deterministic encoding writes fields in number order: field 1 first.
+    constexpr char kVersionField[] = {0x08, static_cast<char>(kStorageFormatVersion)};
+    return EncodeRecordAfter(absl::string_view(kVersionField, 2), record);
+  }
+  Record copy = record;
+  copy.set_format_version(kStorageFormatVersion);
+  return EncodeRecord(copy);
 }
 
 }  // namespace proactive

@@ -116,19 +116,16 @@ void PutPersonEventIndex(WriteBatch* batch, const storage::v1::PersonEventRecord
   }
 }
 
-void PutPersonState(WriteBatch* batch, storage::v1::PersonState state) {
-  state.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kPersons, state.person_id(), EncodeRecord(state));
+void PutPersonState(WriteBatch* batch, const storage::v1::PersonState& state) {
+  batch->Put(Family::kPersons, state.person_id(), EncodeVersionedRecord(state));
 }
 
-void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, storage::v1::EventIdEntry entry) {
-  entry.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kEventIds, event_id, EncodeRecord(entry));
+void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, const storage::v1::EventIdEntry& entry) {
+  batch->Put(Family::kEventIds, event_id, EncodeVersionedRecord(entry));
 }
 
-void PutEventLogEntry(WriteBatch* batch, storage::v1::EventLogEntry entry) {
-  entry.set_format_version(kStorageFormatVersion);
-  batch->Put(Family::kEvents, EncodeSequenceKey(entry.sequence()), EncodeRecord(entry));
+void PutEventLogEntry(WriteBatch* batch, const storage::v1::EventLogEntry& entry) {
+  batch->Put(Family::kEvents, EncodeSequenceKey(entry.sequence()), EncodeVersionedRecord(entry));
 }
 
 void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id) {

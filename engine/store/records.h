@@ -45,10 +45,10 @@ absl::Status ScanEventLog(const Store& store, uint64_t from,
 // Sequences of the logged events naming the person, in log order.
 absl::StatusOr<std::vector<uint64_t>> ReadPersonEventSequences(const Store& store, absl::string_view person_id);
 
-// Writers set format_version themselves.
-void PutPersonState(WriteBatch* batch, storage::v1::PersonState state);
-void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, storage::v1::EventIdEntry entry);
-void PutEventLogEntry(WriteBatch* batch, storage::v1::EventLogEntry entry);
+// The Put functions write format_version; the records need not carry it.
+void PutPersonState(WriteBatch* batch, const storage::v1::PersonState& state);
+void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, const storage::v1::EventIdEntry& entry);
+void PutEventLogEntry(WriteBatch* batch, const storage::v1::EventLogEntry& entry);
 void PutHouseholdMember(WriteBatch* batch, absl::string_view household_id, absl::string_view person_id);
 // Indexes the event at `sequence` under every person it names (its subject
 // and the other ends of its links).

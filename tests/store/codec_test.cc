@@ -119,6 +119,59 @@ TEST(CodecTest, EventIdEntryRoundTrips) {
   ExpectRoundTrip(entry);
 }
 
+// EncodeVersionedRecord writes field 1 before the record's own encoding.
+TEST(CodecTest, EveryStorageRecordKeepsItsFormatVersionInFieldOne) {
+  const google::protobuf::FileDescriptor* file = storage::v1::PersonState::descriptor()->file();
+  int versioned = 0;
+  for (int i = 0; i < file->message_type_count(); ++i) {
+    const google::protobuf::Descriptor* message = file->message_type(i);
+    const google::protobuf::FieldDescriptor* field = message->FindFieldByName("format_version");
+    if (field == nullptr) continue;
+    ++versioned;
+    EXPECT_EQ(field->number(), 1) << message->full_name();
+    EXPECT_EQ(field->type(), google::protobuf::FieldDescriptor::TYPE_UINT32) << message->full_name();
+  }
+  EXPECT_GE(versioned, 10);
+}
+
+template <typename Record>
+void ExpectVersionedEncodingOfCopy(Record record) {
+  Record with_version = record;
+  with_version.set_format_version(kStorageFormatVersion);
+  const std::string expected = EncodeRecord(with_version);
+  for (uint32_t version : {0u, kStorageFormatVersion, kStorageFormatVersion + 6}) {
+    record.set_format_version(version);
+    EXPECT_EQ(EncodeVersionedRecord(record), expected) << "from version " << version;
+    EXPECT_EQ(record.format_version(), version) << "the record is not changed";
+  }
+  ASSERT_THAT(DecodeRecord<Record>(expected, "test record"), IsOk());
+}
+
+TEST(CodecTest, AVersionedEncodingIsTheEncodingOfTheRecordWithTheVersionSet) {
+  storage::v1::PersonState state;
+  state.set_person_id("P1");
+  state.set_household_id("H1");
+  for (const storage::v1::Value& v : AllValueKinds()) {
+    storage::v1::AttributeEntry* a = state.add_attributes();
+    a->set_name("attribute_" + std::to_string(state.attributes_size()));
+    *a->mutable_value() = v;
+  }
+  ExpectVersionedEncodingOfCopy(state);
+  ExpectVersionedEncodingOfCopy(storage::v1::PersonState());  // nothing but the version
+
+  storage::v1::OutboxMessage message;
+  message.set_message_id("m1");
+  message.set_recipient("P1");
+  message.set_status(storage::v1::MESSAGE_PENDING);
+  message.mutable_ready_at()->set_seconds(1782892800);
+  ExpectVersionedEncodingOfCopy(message);
+
+  storage::v1::EventIdEntry entry;
+  entry.set_sequence(UINT64_MAX);
+  entry.set_fingerprint(std::string(32, '\xAB'));
+  ExpectVersionedEncodingOfCopy(entry);
+}
+
 TEST(CodecTest, GarbageIsDataLoss) {
   EXPECT_THAT(DecodeRecord<storage::v1::PersonState>("\xFF\xFF\xFF", "person P1"),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
