@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "engine/common/text_formats.h"
 #include "engine/eval/value_ops.h"
 
@@ -11,10 +10,10 @@ namespace {
 
 storage::v1::Value ToStorage(const eval::Value& value);
 
-void AddInput(const std::string& path, const PersonRecord& record, const std::string& attribute,
+void AddInput(std::string path, const PersonRecord& record, const std::string& attribute,
               std::vector<storage::v1::DecisionInput>* inputs) {
-  storage::v1::DecisionInput input;
-  input.set_path(path);
+  storage::v1::DecisionInput& input = inputs->emplace_back();
+  input.set_path(std::move(path));
   input.set_person_id(record.id());
   for (const storage::v1::AttributeEntry& entry : record.state().attributes()) {
     if (entry.name() != attribute || entry.removed()) continue;
@@ -24,81 +23,86 @@ void AddInput(const std::string& path, const PersonRecord& record, const std::st
     *input.mutable_occurred_at() = entry.occurred_at();
     input.set_event_id(entry.event_id());
   }
-  inputs->push_back(std::move(input));
 }
 
-// The inputs a rule read: each path of Program::reads() that names an
-// attribute, for the subject, its linked persons and household members.
+std::string IndexedPath(const InputRead& read, int i) {
+  return absl::StrCat(read.indexed_prefix, i, read.indexed_suffix);
+}
+
+// The inputs a rule read (CompiledRule::input_reads) for the subject, its
+// linked persons and household members, and the broadcast.
 std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, const PersonGraph& graph,
                                                       const EvaluationContext& context) {
   std::vector<storage::v1::DecisionInput> inputs;
+  inputs.reserve(rule.input_reads.size());
   const std::string& household = graph.subject().state().household_id();
   const auto is_member = [&](const PersonRecord& record) {
     return &record == &graph.subject() || (!household.empty() && record.state().household_id() == household);
   };
-  const auto add_link = [&](const std::string& path, const std::string& person_id) {
-    storage::v1::DecisionInput link;
-    link.set_path(path);
-    link.set_person_id(person_id);
-    inputs.push_back(std::move(link));
+  const auto is_listed = [](const InputRead& read, const storage::v1::LinkEntry& link) {
+    return !link.removed() && (link.relation() == storage::v1::RELATION_GUARDIAN) == read.guardians;
   };
-  for (const std::string& path : rule.reads) {
-    std::vector<std::string> parts = absl::StrSplit(path, '.');
-    // The persons a list held (for replay, e.g. size(person.guardians) > 0).
-    if (parts[0] == "person" && parts.size() == 2 && (parts[1] == "guardians" || parts[1] == "children")) {
-      int i = 0;
-      for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
-        bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
-        if (link.removed() || guardian != (parts[1] == "guardians") || graph.Find(link.person_id()) == nullptr)
-          continue;
-        add_link(absl::StrCat(path, "[", i++, "]"), link.person_id());
+  for (const InputRead& read : rule.input_reads) {
+    switch (read.kind) {
+      case InputRead::kLinkList: {  // the persons it held (for replay, e.g. size(person.guardians) > 0)
+        int i = 0;
+        for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
+          if (!is_listed(read, link) || graph.Find(link.person_id()) == nullptr) continue;
+          storage::v1::DecisionInput& input = inputs.emplace_back();
+          input.set_path(IndexedPath(read, i++));
+          input.set_person_id(link.person_id());
+        }
+        break;
       }
-      continue;
-    }
-    if (parts[0] == "household" && parts.size() == 2 && parts[1] == "members") {
-      int i = 0;
-      for (const auto& record : graph.records()) {
-        if (is_member(*record)) add_link(absl::StrCat(path, "[", i++, "]"), record->id());
+      case InputRead::kMembers: {
+        int i = 0;
+        for (const auto& record : graph.records()) {
+          if (!is_member(*record)) continue;
+          storage::v1::DecisionInput& input = inputs.emplace_back();
+          input.set_path(IndexedPath(read, i++));
+          input.set_person_id(record->id());
+        }
+        break;
       }
-      continue;
-    }
-    if (parts[0] == "person" && parts.size() == 2 && rule.env->person_type().FindField(parts[1]) != nullptr &&
-        parts[1] != "guardians" && parts[1] != "children" && parts[1] != "id") {
-      AddInput(path, graph.subject(), parts[1], &inputs);
-    } else if (parts[0] == "person" && parts.size() == 3 && (parts[1] == "guardians" || parts[1] == "children")) {
-      const auto& links = graph.subject().state().links();
-      int i = 0;
-      for (const storage::v1::LinkEntry& link : links) {
-        bool guardian = link.relation() == storage::v1::RELATION_GUARDIAN;
-        if (link.removed() || guardian != (parts[1] == "guardians")) continue;
-        const PersonRecord* other = graph.Find(link.person_id());
-        if (other != nullptr)
-          AddInput(absl::StrCat("person.", parts[1], "[", i, "].", parts[2]), *other, parts[2], &inputs);
-        ++i;
+      case InputRead::kAttribute:
+        AddInput(read.path, graph.subject(), read.name, &inputs);
+        break;
+      case InputRead::kLinkAttribute: {
+        int i = 0;
+        for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
+          if (!is_listed(read, link)) continue;
+          const PersonRecord* other = graph.Find(link.person_id());
+          if (other != nullptr) AddInput(IndexedPath(read, i), *other, read.name, &inputs);
+          ++i;
+        }
+        break;
       }
-    } else if (parts[0] == "household" && parts.size() == 3 && parts[1] == "members") {
-      int i = 0;
-      for (const auto& record : graph.records()) {
-        if (!is_member(*record)) continue;
-        AddInput(absl::StrCat("household.members[", i++, "].", parts[2]), *record, parts[2], &inputs);
+      case InputRead::kMemberAttribute: {
+        int i = 0;
+        for (const auto& record : graph.records()) {
+          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read.name, &inputs);
+        }
+        break;
       }
-    } else if (parts[0] == "broadcast" && parts.size() == 2 && context.broadcast != nullptr) {
-      storage::v1::DecisionInput input;
-      input.set_path(path);
-      input.set_source(context.broadcast->source());
-      *input.mutable_occurred_at() = context.broadcast->occurred_at();
-      input.set_event_id(context.broadcast->event_id());
-      if (parts[1] == "area" || parts[1] == "topic") {
-        input.mutable_value()->set_string_value(parts[1] == "area" ? context.broadcast->area()
-                                                                   : context.broadcast->topic());
-        input.set_present(true);
+      case InputRead::kBroadcastField: {
+        if (context.broadcast == nullptr) break;
+        storage::v1::DecisionInput& input = inputs.emplace_back();
+        input.set_path(read.path);
+        input.set_source(context.broadcast->source());
+        *input.mutable_occurred_at() = context.broadcast->occurred_at();
+        input.set_event_id(context.broadcast->event_id());
+        if (read.name == "area" || read.name == "topic") {
+          input.mutable_value()->set_string_value(read.name == "area" ? context.broadcast->area()
+                                                                      : context.broadcast->topic());
+          input.set_present(true);
+        }
+        for (const storage::v1::NamedValue& field : context.broadcast->fields()) {
+          if (field.name() != read.name) continue;
+          *input.mutable_value() = field.value();
+          input.set_present(true);
+        }
+        break;
       }
-      for (const storage::v1::NamedValue& field : context.broadcast->fields()) {
-        if (field.name() != parts[1]) continue;
-        *input.mutable_value() = field.value();
-        input.set_present(true);
-      }
-      inputs.push_back(std::move(input));
     }
   }
   return inputs;

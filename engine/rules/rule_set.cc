@@ -49,6 +49,48 @@ std::vector<const CompiledRule*> RuleSet::BroadcastRules(absl::string_view topic
   return rules;
 }
 
+namespace {
+
+// Which of `reads` a decision records among its inputs, and how: the
+// persons of a list, an attribute of the subject, of each linked person or
+// each household member, a field of the broadcast. Other paths (today, a
+// parameter, household.id) are not inputs.
+std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, const RuleEnvironment& env) {
+  std::vector<InputRead> classified;
+  for (const std::string& path : reads) {
+    std::vector<std::string> parts = absl::StrSplit(path, '.');
+    const bool link_list =
+        parts[0] == "person" && parts.size() >= 2 && (parts[1] == "guardians" || parts[1] == "children");
+    const bool members = parts[0] == "household" && parts.size() >= 2 && parts[1] == "members";
+    InputRead read;
+    read.path = path;
+    read.guardians = link_list && parts[1] == "guardians";
+    if ((link_list || members) && parts.size() == 2) {
+      read.kind = link_list ? InputRead::kLinkList : InputRead::kMembers;
+      read.indexed_prefix = absl::StrCat(path, "[");
+      read.indexed_suffix = "]";
+    } else if (parts[0] == "person" && parts.size() == 2 && parts[1] != "id" &&
+               env.person_type().FindField(parts[1]) != nullptr) {
+      read.kind = InputRead::kAttribute;
+      read.name = parts[1];
+    } else if ((link_list || members) && parts.size() == 3) {
+      read.kind = link_list ? InputRead::kLinkAttribute : InputRead::kMemberAttribute;
+      read.name = parts[2];
+      read.indexed_prefix = absl::StrCat(parts[0], ".", parts[1], "[");
+      read.indexed_suffix = absl::StrCat("].", parts[2]);
+    } else if (parts[0] == "broadcast" && parts.size() == 2) {
+      read.kind = InputRead::kBroadcastField;
+      read.name = parts[1];
+    } else {
+      continue;
+    }
+    classified.push_back(std::move(read));
+  }
+  return classified;
+}
+
+}  // namespace
+
 class RuleSetBuilder {
  public:
   explicit RuleSetBuilder(std::vector<Diagnostic>* diagnostics) : diagnostics_(diagnostics) {}
@@ -275,6 +317,7 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
+    rule->input_reads = ClassifyInputReads(rule->reads, *env);
     if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();

@@ -69,6 +69,26 @@ struct RelatedReads {
   bool AffectedBy(const std::vector<std::string>& changed) const;
 };
 
+// A path of a rule's `reads` that a decision records among its inputs
+// (rule_evaluator.cc, CollectInputs), classified when the rule is compiled.
+struct InputRead {
+  enum Kind {
+    kLinkList,         // person.guardians: who they are
+    kMembers,          // household.members: who they are
+    kAttribute,        // person.birth_date
+    kLinkAttribute,    // person.guardians.phone, for each guardian
+    kMemberAttribute,  // household.members.yearly_income, for each member
+    kBroadcastField,   // broadcast.level
+  };
+  Kind kind = kAttribute;
+  std::string path;        // as read, e.g. "person.guardians.phone"
+  bool guardians = false;  // kLinkList, kLinkAttribute: guardians, else children
+  std::string name;        // the attribute or the broadcast's field
+  // The path recorded for the i-th related person: prefix, i, suffix
+  // ("person.guardians[", "].phone").
+  std::string indexed_prefix, indexed_suffix;
+};
+
 struct CompiledRule {
   RuleSpec spec;
   const CompiledPack* pack = nullptr;
@@ -81,6 +101,7 @@ struct CompiledRule {
 
   // What the expressions read, from Program::reads().
   std::set<std::string> reads;              // all paths, e.g. "person.birth_date"
+  std::vector<InputRead> input_reads;       // what of `reads` decisions record, in its order
   std::set<std::string> person_attributes;  // schema attributes of the subject read directly
   bool reads_links = false;                 // person.guardians / person.children
   bool reads_household = false;             // household.*

@@ -1,0 +1,104 @@
+// What a decision records of what its rule read: each input's path, the
+// person it belongs to and the attribute's value and provenance.
+#include "engine/rules/rule_evaluator.h"
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::ElementsAre;
+
+storage::v1::AttributeEntry* SetAttribute(storage::v1::PersonState* state, const std::string& name,
+                                          const std::string& event_id) {
+  storage::v1::AttributeEntry* entry = state->add_attributes();
+  entry->set_name(name);
+  entry->set_source("etat-civil");
+  entry->set_event_id(event_id);
+  entry->mutable_occurred_at()->set_seconds(1700000000);
+  return entry;
+}
+
+storage::v1::PersonState Person(const std::string& id, const std::string& household) {
+  storage::v1::PersonState state;
+  state.set_person_id(id);
+  state.set_household_id(household);
+  return state;
+}
+
+void Link(storage::v1::PersonState* state, storage::v1::Relation relation, const std::string& other) {
+  storage::v1::LinkEntry* link = state->add_links();
+  link->set_relation(relation);
+  link->set_person_id(other);
+}
+
+// "path person present value event" for each input, in order.
+std::vector<std::string> Described(const std::vector<storage::v1::DecisionInput>& inputs) {
+  std::vector<std::string> lines;
+  for (const storage::v1::DecisionInput& input : inputs) {
+    lines.push_back(absl::StrCat(input.path(), " ", input.person_id(), " ", input.present() ? "present" : "absent", " ",
+                                 input.value().ShortDebugString(), " ", input.event_id()));
+  }
+  return lines;
+}
+
+TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouseholdByPath) {
+  absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(testing::SourceDir() + "/rules");
+  ASSERT_THAT(files, IsOk());
+  files->push_back({"test/inputs.yaml",
+                    "pack: test.inputs\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n"
+                    "  - id: inputs.all-kinds\n    title: t\n    purpose: p\n    legal_basis: [\"test\"]\n"
+                    "    trigger: {events: [phone]}\n"
+                    "    when: 'size(person.guardians) > 0 && person.guardians.exists(g, has(g.phone)) && "
+                    "household.members.exists(m, has(m.yearly_income)) && has(person.birth_date) && "
+                    "size(person.children) == 0'\n"
+                    "    once_per: '\"x\"'\n"
+                    "    action: {kind: notify, service: s, message: {fr: a, en: a}, letter: false}\n"});
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(*files, &diagnostics);
+  ASSERT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
+  const CompiledRule* rule = (*set)->FindRule("inputs.all-kinds");
+  ASSERT_NE(rule, nullptr);
+
+  // C lives with guardian G1; G2, the other guardian, lives elsewhere; a
+  // removed guardian link and a third member M of the household.
+  storage::v1::PersonState child = Person("C", "H1");
+  SetAttribute(&child, "birth_date", "e-birth")->mutable_value()->set_date_days(19000);
+  Link(&child, storage::v1::RELATION_GUARDIAN, "G1");
+  Link(&child, storage::v1::RELATION_GUARDIAN, "G2");
+  Link(&child, storage::v1::RELATION_GUARDIAN, "G0");
+  child.mutable_links(2)->set_removed(true);
+  storage::v1::PersonState g1 = Person("G1", "H1");
+  SetAttribute(&g1, "phone", "e-phone")->mutable_value()->set_string_value("+33600000001");
+  storage::v1::PersonState g2 = Person("G2", "H2");
+  storage::v1::PersonState mate = Person("M", "H1");
+  storage::v1::AttributeEntry* income = SetAttribute(&mate, "yearly_income", "e-income");
+  income->mutable_value()->mutable_money_value()->set_cents(400000);
+  income->mutable_value()->mutable_money_value()->set_currency("EUR");
+  MapPersonSource source;
+  for (storage::v1::PersonState* s : {&child, &g1, &g2, &mate}) source.Add(*s);
+
+  absl::StatusOr<std::unique_ptr<PersonGraph>> graph = PersonGraph::Build("C", *rule->env, &source);
+  ASSERT_THAT(graph, IsOk());
+  RuleOutcome outcome = EvaluateRule(*rule, **graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
+  ASSERT_TRUE(outcome.fires()) << outcome.reason;
+  EXPECT_THAT(
+      Described(outcome.inputs),
+      ElementsAre("household.members[0] C absent  ", "household.members[1] G1 absent  ",
+                  "household.members[2] M absent  ", "household.members[0].yearly_income C absent  ",
+                  "household.members[1].yearly_income G1 absent  ",
+                  "household.members[2].yearly_income M present money_value { cents: 400000 currency: \"EUR\" } "
+                  "e-income",
+                  "person.birth_date C present date_days: 19000 e-birth", "person.guardians[0] G1 absent  ",
+                  "person.guardians[1] G2 absent  ",
+                  "person.guardians[0].phone G1 present string_value: \"+33600000001\" e-phone",
+                  "person.guardians[1].phone G2 absent  "));
+}
+
+}  // namespace
+}  // namespace proactive
