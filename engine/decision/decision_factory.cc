@@ -80,12 +80,10 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
     *p->mutable_value() = ToStorageValue(value);
   }
   for (const std::string& basis : rule.spec.legal_basis) d.add_legal_basis(basis);
-  d.mutable_inputs()->Reserve(static_cast<int>(outcome.inputs.size()));
-  for (auto& input : outcome.inputs) *d.add_inputs() = std::move(input);
-  for (auto& applied : outcome.parameters_applied) *d.add_parameters_applied() = std::move(applied);
+  d.mutable_inputs()->Swap(&outcome.inputs);  // both on the heap: no copy
+  d.mutable_parameters_applied()->Swap(&outcome.parameters_applied);
   if (!outcome.trace.empty()) d.set_condition(std::string(outcome.condition));
-  d.mutable_trace()->Reserve(static_cast<int>(outcome.trace.size()));
-  for (auto& step : outcome.trace) *d.add_trace() = std::move(step);
+  d.mutable_trace()->Swap(&outcome.trace);
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));
   *d.mutable_created_at() = ToProtoTimestamp(context.now);

@@ -10,9 +10,10 @@ namespace {
 
 storage::v1::Value ToStorage(const eval::Value& value);
 
-void AddInput(std::string path, const PersonRecord& record, const std::string& attribute,
-              std::vector<storage::v1::DecisionInput>* inputs) {
-  storage::v1::DecisionInput& input = inputs->emplace_back();
+using Inputs = google::protobuf::RepeatedPtrField<storage::v1::DecisionInput>;
+
+void AddInput(std::string path, const PersonRecord& record, const std::string& attribute, Inputs* inputs) {
+  storage::v1::DecisionInput& input = *inputs->Add();
   input.set_path(std::move(path));
   input.set_person_id(record.id());
   for (const storage::v1::AttributeEntry& entry : record.state().attributes()) {
@@ -31,10 +32,9 @@ std::string IndexedPath(const InputRead& read, int i) {
 
 // The inputs a rule read (CompiledRule::input_reads) for the subject, its
 // linked persons and household members, and the broadcast.
-std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, const PersonGraph& graph,
-                                                      const EvaluationContext& context) {
-  std::vector<storage::v1::DecisionInput> inputs;
-  inputs.reserve(rule.input_reads.size());
+void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                   Inputs* inputs) {
+  inputs->Reserve(static_cast<int>(rule.input_reads.size()));
   const std::string& household = graph.subject().state().household_id();
   const auto is_member = [&](const PersonRecord& record) {
     return &record == &graph.subject() || (!household.empty() && record.state().household_id() == household);
@@ -48,7 +48,7 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
         int i = 0;
         for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
           if (!is_listed(read, link) || graph.Find(link.person_id()) == nullptr) continue;
-          storage::v1::DecisionInput& input = inputs.emplace_back();
+          storage::v1::DecisionInput& input = *inputs->Add();
           input.set_path(IndexedPath(read, i++));
           input.set_person_id(link.person_id());
         }
@@ -58,21 +58,21 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
         int i = 0;
         for (const auto& record : graph.records()) {
           if (!is_member(*record)) continue;
-          storage::v1::DecisionInput& input = inputs.emplace_back();
+          storage::v1::DecisionInput& input = *inputs->Add();
           input.set_path(IndexedPath(read, i++));
           input.set_person_id(record->id());
         }
         break;
       }
       case InputRead::kAttribute:
-        AddInput(read.path, graph.subject(), read.name, &inputs);
+        AddInput(read.path, graph.subject(), read.name, inputs);
         break;
       case InputRead::kLinkAttribute: {
         int i = 0;
         for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
           if (!is_listed(read, link)) continue;
           const PersonRecord* other = graph.Find(link.person_id());
-          if (other != nullptr) AddInput(IndexedPath(read, i), *other, read.name, &inputs);
+          if (other != nullptr) AddInput(IndexedPath(read, i), *other, read.name, inputs);
           ++i;
         }
         break;
@@ -80,13 +80,13 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
       case InputRead::kMemberAttribute: {
         int i = 0;
         for (const auto& record : graph.records()) {
-          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read.name, &inputs);
+          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read.name, inputs);
         }
         break;
       }
       case InputRead::kBroadcastField: {
         if (context.broadcast == nullptr) break;
-        storage::v1::DecisionInput& input = inputs.emplace_back();
+        storage::v1::DecisionInput& input = *inputs->Add();
         input.set_path(read.path);
         input.set_source(context.broadcast->source());
         *input.mutable_occurred_at() = context.broadcast->occurred_at();
@@ -105,7 +105,6 @@ std::vector<storage::v1::DecisionInput> CollectInputs(const CompiledRule& rule, 
       }
     }
   }
-  return inputs;
 }
 
 storage::v1::Value ToStorage(const eval::Value& value) {
@@ -305,23 +304,21 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
     if (rule.reads.count(parameters[i].spec.name) == 0) continue;
     const auto* in_force = parameters[i].InForce(context.today);
     if (in_force == nullptr) continue;
-    storage::v1::AppliedParameter applied;
+    storage::v1::AppliedParameter& applied = *outcome.parameters_applied.Add();
     applied.set_name(parameters[i].spec.name);
     *applied.mutable_value() = ToStorage(in_force->second);
     applied.set_since(FormatIsoDate(in_force->first));
     applied.set_legal_basis(parameters[i].spec.legal_basis);
-    outcome.parameters_applied.push_back(std::move(applied));
   }
-  outcome.inputs = CollectInputs(rule, graph, context);
+  CollectInputs(rule, graph, context, &outcome.inputs);
   if (with_trace) {
     outcome.condition = rule.when->source();
-    outcome.trace.reserve(trace.entries().size());
+    outcome.trace.Reserve(static_cast<int>(trace.entries().size()));
     for (const eval::TraceEntry& entry : trace.entries()) {
-      storage::v1::TraceStep step;
+      storage::v1::TraceStep& step = *outcome.trace.Add();
       step.set_begin(entry.begin);
       step.set_end(entry.end);
       step.set_value(ValueText(entry.value));
-      outcome.trace.push_back(std::move(step));
     }
   }
   outcome.kind = RuleOutcome::kFires;

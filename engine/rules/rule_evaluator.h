@@ -50,11 +50,13 @@ struct RuleOutcome {
   std::string once_per;
   std::vector<std::string> recipients;  // person ids
   std::vector<std::pair<std::string, eval::Value>> parameters;
-  std::vector<storage::v1::AppliedParameter> parameters_applied;
-  std::vector<storage::v1::DecisionInput> inputs;  // filled when the rule fires
+  // Repeated fields, as in the decision: NewDecision swaps them in without
+  // copying or allocating each element again.
+  google::protobuf::RepeatedPtrField<storage::v1::AppliedParameter> parameters_applied;
+  google::protobuf::RepeatedPtrField<storage::v1::DecisionInput> inputs;  // filled when the rule fires
   // Filled when asked and it fires: each step's range of `condition` (the
   // rule's `when` source, owned by the rule) and its value.
-  std::vector<storage::v1::TraceStep> trace;
+  google::protobuf::RepeatedPtrField<storage::v1::TraceStep> trace;
   absl::string_view condition;
 
   bool fires() const { return kind == kFires; }

@@ -38,7 +38,7 @@ void Link(storage::v1::PersonState* state, storage::v1::Relation relation, const
 }
 
 // "path person present value event" for each input, in order.
-std::vector<std::string> Described(const std::vector<storage::v1::DecisionInput>& inputs) {
+std::vector<std::string> Described(const google::protobuf::RepeatedPtrField<storage::v1::DecisionInput>& inputs) {
   std::vector<std::string> lines;
   for (const storage::v1::DecisionInput& input : inputs) {
     lines.push_back(absl::StrCat(input.path(), " ", input.person_id(), " ", input.present() ? "present" : "absent", " ",
