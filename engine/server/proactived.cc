@@ -278,7 +278,7 @@ absl::Status Run() {
   std::unique_ptr<grpc::Service> gateway = NewGatewayService(&access, writer.get(), clock);
   std::unique_ptr<grpc::Service> rules_admin =
       NewRulesAdminService(RulesAdminDeps{&access, &rules, writer.get(), store.get(), clock});
-  ReferenceServiceDeps reference_deps{&access, &rules.schema(), store.get(), clock};
+  ReferenceServiceDeps reference_deps{&access, &rules.schema(), store.get(), writer.get(), clock};
   reference_deps.max_rows = static_cast<size_t>(absl::GetFlag(FLAGS_max_reference_rows));
   std::unique_ptr<grpc::Service> reference = NewReferenceService(reference_deps);
 

@@ -5,9 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
@@ -74,9 +72,9 @@ absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(const v1::Reference
 // One ReplaceTable call: buffers the rows, commits when the client is done.
 class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTableRequest> {
  public:
-  ReplaceTableReactor(const ReferenceServiceDeps& deps, absl::Mutex* commit_mu, grpc::CallbackServerContext* context,
+  ReplaceTableReactor(const ReferenceServiceDeps& deps, grpc::CallbackServerContext* context,
                       v1::ReplaceTableResponse* response)
-      : deps_(deps), commit_mu_(commit_mu), context_(context), response_(response), schema_(deps.schema->Get()) {
+      : deps_(deps), context_(context), response_(response), schema_(deps.schema->Get()) {
     StartRead(&request_);
   }
 
@@ -85,7 +83,7 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
       if (context_->IsCancelled()) {
         Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the replacement was cancelled; nothing changed"));
       } else {
-        Finish(ToGrpcStatus(Commit()));
+        Commit();
       }
       return;
     }
@@ -126,12 +124,26 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
     return absl::OkStatus();
   }
 
-  absl::Status Commit() {
+  // Checks the rows here, on a gRPC thread, then replaces the table on the
+  // event writer's thread, the one that writes the store: the answer comes
+  // once the replacement is durable, or says why nothing changed.
+  void Commit() {
+    absl::Status prepared = Prepare();
+    if (!prepared.ok()) {
+      Finish(ToGrpcStatus(prepared));
+      return;
+    }
+    deps_.writer->Execute([this](EventApplier&) { return ReplaceOnWriter(); },
+                          [this](absl::Status status) { Finish(ToGrpcStatus(status)); });
+  }
+
+  // The rows sorted by key, each key once, and their fingerprint.
+  absl::Status Prepare() {
     if (table_ == nullptr) return FieldError("table", "is required (the stream sent no message)");
     std::vector<size_t> order(rows_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows_[a].key() < rows_[b].key(); });
-    std::vector<storage::v1::ReferenceRowRecord> sorted;
+    std::vector<storage::v1::ReferenceRowRecord>& sorted = sorted_;
     sorted.reserve(rows_.size());
     for (size_t i = 0; i < order.size(); ++i) {
       if (i > 0 && rows_[order[i]].key() == sorted.back().key()) {
@@ -140,13 +152,18 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
       }
       sorted.push_back(std::move(rows_[order[i]]));
     }
-    std::string fingerprint = ReferenceRowsFingerprint(sorted);
-    absl::MutexLock lock(commit_mu_);
+    rows_.clear();
+    fingerprint_ = ReferenceRowsFingerprint(sorted);
+    return absl::OkStatus();
+  }
+
+  // On the writer's thread: calls for a table are run one after the other.
+  absl::Status ReplaceOnWriter() {
     ASSIGN_OR_RETURN(std::optional<storage::v1::ReferenceTableRecord> current,
                      ReadReferenceTable(*deps_.store, table_->name));
     response_->set_table(table_->name);
-    response_->set_rows(sorted.size());
-    if (current && current->fingerprint() == fingerprint) {
+    response_->set_rows(sorted_.size());
+    if (current && current->fingerprint() == fingerprint_) {
       response_->set_version(current->version());
       response_->set_unchanged(true);
       return absl::OkStatus();
@@ -154,24 +171,28 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
     storage::v1::ReferenceTableRecord record;
     record.set_table(table_->name);
     record.set_version(current ? current->version() + 1 : 1);
-    record.set_fingerprint(fingerprint);
+    record.set_fingerprint(fingerprint_);
     record.set_source(source_);
     *record.mutable_replaced_at() = ToProtoTimestamp(deps_.clock->Now());
-    RETURN_IF_ERROR(ReplaceReferenceTable(deps_.store, record, std::move(sorted)));
-    response_->set_version(record.version());
+    const uint64_t version = record.version();
+    WriteBatch batch(*deps_.store);
+    RETURN_IF_ERROR(PutReferenceTable(*deps_.store, &batch, std::move(record), std::move(sorted_)));
+    RETURN_IF_ERROR(deps_.store->Write(&batch, /*sync=*/false));  // the writer syncs its group
+    response_->set_version(version);
     response_->set_unchanged(false);
     return absl::OkStatus();
   }
 
   const ReferenceServiceDeps& deps_;
-  absl::Mutex* commit_mu_;
   grpc::CallbackServerContext* context_;
   v1::ReplaceTableResponse* response_;
   std::shared_ptr<const AttributeSchema> schema_;  // one schema version per call
   v1::ReplaceTableRequest request_;
   const ReferenceTableSpec* table_ = nullptr;
   std::string source_;
-  std::vector<storage::v1::ReferenceRowRecord> rows_;
+  std::vector<storage::v1::ReferenceRowRecord> rows_;    // as received
+  std::vector<storage::v1::ReferenceRowRecord> sorted_;  // by Prepare
+  std::string fingerprint_;
 };
 
 class ReferenceService final : public v1::ReferenceTables::CallbackService {
@@ -183,7 +204,7 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
     if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kReplaceTableMethod); !allowed.ok()) {
       return new DeniedReadReactor<v1::ReplaceTableRequest>(ToGrpcStatus(allowed));
     }
-    return new ReplaceTableReactor(deps_, &commit_mu_, context, response);
+    return new ReplaceTableReactor(deps_, context, response);
   }
 
   grpc::ServerUnaryReactor* GetRow(grpc::CallbackServerContext* context, const v1::GetRowRequest* request,
@@ -242,7 +263,6 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
   }
 
   const ReferenceServiceDeps deps_;
-  absl::Mutex commit_mu_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/common/swappable.h"
+#include "engine/ingest/event_writer.h"
 #include "engine/schema/attribute_schema.h"
 #include "engine/service/access_control.h"
 #include "engine/store/store.h"
@@ -24,7 +25,8 @@ namespace proactive {
 struct ReferenceServiceDeps {
   const Swappable<AccessPolicy>* access;     // not owned
   const Swappable<AttributeSchema>* schema;  // not owned
-  Store* store;                              // not owned
+  Store* store;                              // not owned: read here
+  EventWriter* writer;                       // not owned: replacements are written by it
   Clock* clock;                              // not owned
   // Largest table accepted (rows); a larger replacement is refused with
   // RESOURCE_EXHAUSTED and changes nothing.

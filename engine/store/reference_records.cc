@@ -62,22 +62,28 @@ std::string ReferenceRowsFingerprint(const std::vector<storage::v1::ReferenceRow
   return hasher.Finish();
 }
 
-absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
-                                   std::vector<storage::v1::ReferenceRowRecord> rows) {
+absl::Status PutReferenceTable(const Store& store, WriteBatch* batch, storage::v1::ReferenceTableRecord record,
+                               std::vector<storage::v1::ReferenceRowRecord> rows) {
   const std::string prefix = TablePrefix(record.table());
-  WriteBatch batch(*store);
-  RETURN_IF_ERROR(store->Scan(Family::kReference, prefix, [&](absl::string_view key, absl::string_view) {
-    batch.Delete(Family::kReference, key);
+  RETURN_IF_ERROR(store.Scan(Family::kReference, prefix, [&](absl::string_view key, absl::string_view) {
+    batch->Delete(Family::kReference, key);
     return true;
   }));
   for (storage::v1::ReferenceRowRecord& row : rows) {
     row.set_format_version(kStorageFormatVersion);
     row.set_version(record.version());
-    batch.Put(Family::kReference, absl::StrCat(prefix, row.key()), EncodeRecord(row));
+    batch->Put(Family::kReference, absl::StrCat(prefix, row.key()), EncodeRecord(row));
   }
   record.set_format_version(kStorageFormatVersion);
   record.set_row_count(rows.size());
-  batch.Put(Family::kReference, prefix, EncodeRecord(record));
+  batch->Put(Family::kReference, prefix, EncodeRecord(record));
+  return absl::OkStatus();
+}
+
+absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
+                                   std::vector<storage::v1::ReferenceRowRecord> rows) {
+  WriteBatch batch(*store);
+  RETURN_IF_ERROR(PutReferenceTable(*store, &batch, std::move(record), std::move(rows)));
   return store->Write(&batch, /*sync=*/true);
 }
 

@@ -43,10 +43,15 @@ absl::Status ScanReferenceRows(const Store& store, absl::string_view table,
 // fingerprints mean equal tables. REQUIRES: `rows` sorted by key.
 std::string ReferenceRowsFingerprint(const std::vector<storage::v1::ReferenceRowRecord>& rows);
 
-// Replaces `table` with `rows` in one synced write: deletes the current rows,
-// puts the new ones with `record.version()`, and the table record. Writers
-// set format_version themselves. REQUIRES: rows sorted by key, keys unique
-// and not empty; calls for the same table are not concurrent.
+// Puts in `batch` the replacement of `table` with `rows`: deletes the rows
+// the store holds, puts the new ones with `record.version()`, and the table
+// record. Sets format_version itself. REQUIRES: rows sorted by key, keys
+// unique and not empty; nothing writes the table between this read of the
+// store and the batch's write (the event writer runs both: ReferenceService).
+absl::Status PutReferenceTable(const Store& store, WriteBatch* batch, storage::v1::ReferenceTableRecord record,
+                               std::vector<storage::v1::ReferenceRowRecord> rows);
+
+// PutReferenceTable, then one synced write of the batch.
 absl::Status ReplaceReferenceTable(Store* store, storage::v1::ReferenceTableRecord record,
                                    std::vector<storage::v1::ReferenceRowRecord> rows);
 

@@ -15,6 +15,7 @@ namespace {
 
 using ::proactive::testing::DaemonProcess;
 using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
 
 constexpr char kTable[] = "school_sectors_maternelle";
 
@@ -119,6 +120,9 @@ TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
 
   stub_.reset();
   ASSERT_THAT(daemon_->Stop(), IsOk());
+  // Both replacements were run by the event writer, the store's one writer,
+  // and answered after its sync.
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("after 0 events, 2 commands"));
   ASSERT_THAT(daemon_->Start(), IsOk());
   stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
   v1::ReferenceTableInfo info;
