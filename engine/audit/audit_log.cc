@@ -65,11 +65,19 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
   entry.set_cause(record.cause);
   entry.set_record_digest(std::move(record_digest));
   // AuditEntryHash without its copy: the hash field is not set yet.
+  std::string encoded = EncodeRecord(entry);
   Sha256 hasher;
   hasher.Update(entry.previous_hash());
-  hasher.Update(EncodeRecord(entry));
+  hasher.Update(encoded);
   entry.set_hash(hasher.Finish());
-  batch->Put(Family::kAudit, EntryKey(entry.sequence()), EncodeRecord(entry));
+  // The entry's encoding with its hash, without encoding it again: the hash
+  // (field 13, bytes) has the highest number, so deterministic encoding
+  // writes it last (AuditLogTest checks the bytes).
+  static_assert(storage::v1::AuditEntry::kHashFieldNumber == 13, "the hash is field 13");
+  encoded.push_back(static_cast<char>((storage::v1::AuditEntry::kHashFieldNumber << 3) | 2));  // length-delimited
+  encoded.push_back(static_cast<char>(entry.hash().size()));                                   // 32: one varint byte
+  encoded.append(entry.hash());
+  batch->Put(Family::kAudit, EntryKey(entry.sequence()), encoded);
   storage::v1::AuditHead head;
   head.set_format_version(kStorageFormatVersion);
   head.set_sequence(entry.sequence());

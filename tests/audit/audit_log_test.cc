@@ -95,6 +95,27 @@ TEST_F(AuditLogTest, AnIntactChainVerifies) {
   EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
 }
 
+// An entry's bytes are its deterministic encoding, the hash included: the
+// writer appends the hash field to the encoding it hashed.
+TEST_F(AuditLogTest, AnEntryIsStoredAsTheEncodingOfTheEntryWithItsHash) {
+  const google::protobuf::Descriptor* entry_type = storage::v1::AuditEntry::descriptor();
+  for (int i = 0; i < entry_type->field_count(); ++i) {
+    EXPECT_LE(entry_type->field(i)->number(), storage::v1::AuditEntry::kHashFieldNumber)
+        << entry_type->field(i)->name() << " would be encoded after the hash";
+  }
+  AppendEntries(3);
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    absl::StatusOr<std::optional<std::string>> bytes = store_->Get(Family::kAudit, Key(sequence));
+    ASSERT_THAT(bytes, IsOk());
+    ASSERT_TRUE(bytes->has_value());
+    absl::StatusOr<storage::v1::AuditEntry> entry = DecodeRecord<storage::v1::AuditEntry>(**bytes, "entry");
+    ASSERT_THAT(entry, IsOk());
+    EXPECT_EQ(entry->hash().size(), 32u);
+    EXPECT_EQ(entry->hash(), AuditEntryHash(*entry));
+    EXPECT_EQ(EncodeRecord(*entry), **bytes);
+  }
+}
+
 TEST_F(AuditLogTest, FlippingOneByteOfAnEntryBreaksTheChainAtThatEntry) {
   AppendEntries(20);
   absl::StatusOr<std::optional<std::string>> bytes = store_->Get(Family::kAudit, Key(13));
