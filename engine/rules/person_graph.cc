@@ -46,11 +46,21 @@ eval::Value FromStorageValue(const storage::v1::Value& value) {
 
 absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::Find(const std::string& person_id) {
   auto it = states_.find(person_id);
-  if (it != states_.end()) return it->second.get();
-  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> state, ReadPersonState(*store_, person_id));
-  std::unique_ptr<storage::v1::PersonState>& slot = states_[person_id];
-  if (state) slot = std::make_unique<storage::v1::PersonState>(*std::move(state));
-  return slot.get();
+  if (it != states_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kPersons, person_id));
+  return KeepStored(person_id, bytes);
+}
+
+absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::KeepStored(const std::string& person_id,
+                                                                              const std::optional<std::string>& bytes) {
+  const storage::v1::PersonState* kept = nullptr;
+  if (bytes) {
+    auto* state = google::protobuf::Arena::CreateMessage<storage::v1::PersonState>(&arena_);
+    RETURN_IF_ERROR(DecodeVersionedRecordInto(*bytes, absl::StrCat("person ", person_id), state));
+    kept = state;
+  }
+  states_[person_id] = kept;
+  return kept;
 }
 
 absl::StatusOr<std::vector<std::string>> StorePersonSource::HouseholdMembers(const std::string& household_id) {
@@ -75,8 +85,8 @@ absl::StatusOr<std::vector<std::string>> StorePersonSource::HouseholdMembers(con
 }
 
 void StorePersonSource::Keep(storage::v1::PersonState state) {
-  std::string id = state.person_id();
-  states_[std::move(id)] = std::make_unique<storage::v1::PersonState>(std::move(state));
+  kept_.push_back(std::make_unique<storage::v1::PersonState>(std::move(state)));
+  states_[kept_.back()->person_id()] = kept_.back().get();
 }
 
 absl::Status StorePersonSource::Prefetch(const std::vector<std::string>& person_ids) {
@@ -87,11 +97,7 @@ absl::Status StorePersonSource::Prefetch(const std::vector<std::string>& person_
   }
   ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values, store_->MultiGet(Family::kPersons, keys));
   for (size_t i = 0; i < keys.size(); ++i) {
-    std::unique_ptr<storage::v1::PersonState>& slot = states_[std::string(keys[i])];
-    if (!values[i]) continue;  // unknown: kept as such
-    ASSIGN_OR_RETURN(storage::v1::PersonState state,
-                     DecodeRecord<storage::v1::PersonState>(*values[i], absl::StrCat("person ", keys[i])));
-    slot = std::make_unique<storage::v1::PersonState>(std::move(state));
+    RETURN_IF_ERROR(KeepStored(std::string(keys[i]), values[i]).status());  // unknown: kept as such
   }
   return absl::OkStatus();
 }

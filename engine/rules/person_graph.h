@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "engine/eval/object_value.h"
 #include "engine/rules/rule_environment.h"
 #include "engine/store/store.h"
+#include "google/protobuf/arena.h"
 #include "proactive/storage/v1/storage.pb.h"
 
 namespace proactive {
@@ -52,8 +54,16 @@ class StorePersonSource final : public PersonSource {
   void OverrideMembership(const std::string& person_id, const std::string& from, const std::string& to);
 
  private:
+  // Decodes a stored state onto the arena and keeps it (null: unknown).
+  absl::StatusOr<const storage::v1::PersonState*> KeepStored(const std::string& person_id,
+                                                             const std::optional<std::string>& bytes);
+
   const Store* store_;
-  std::map<std::string, std::unique_ptr<storage::v1::PersonState>> states_;
+  // The states read from the store: decoded on the arena, freed at once
+  // with the source rather than field by field.
+  google::protobuf::Arena arena_;
+  std::vector<std::unique_ptr<storage::v1::PersonState>> kept_;     // Keep's, on the heap
+  std::map<std::string, const storage::v1::PersonState*> states_;   // null: unknown
   std::map<std::string, std::vector<std::string>> stored_members_;  // as read, by household
   std::map<std::string, std::vector<std::string>> added_members_, removed_members_;
 };

@@ -39,16 +39,25 @@ std::string EncodeRecordAfter(absl::string_view prefix, const google::protobuf::
 // Parses `bytes` into `record`. DATA_LOSS naming `what` on failure.
 absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what, google::protobuf::MessageLite* record);
 
+// Decodes a record with a format_version field into `record` (on an arena,
+// say) and checks the version.
+template <typename Record>
+absl::Status DecodeVersionedRecordInto(absl::string_view bytes, absl::string_view what, Record* record) {
+  absl::Status status = DecodeRecordInto(bytes, what, record);
+  if (!status.ok()) return status;
+  if (record->format_version() != kStorageFormatVersion) {
+    return absl::DataLossError(absl::StrCat(what, ": storage format version ", record->format_version(), " is not ",
+                                            kStorageFormatVersion, " (written by another engine version?)"));
+  }
+  return absl::OkStatus();
+}
+
 // Decodes a record with a format_version field and checks the version.
 template <typename Record>
 absl::StatusOr<Record> DecodeRecord(absl::string_view bytes, absl::string_view what) {
   Record record;
-  absl::Status status = DecodeRecordInto(bytes, what, &record);
+  absl::Status status = DecodeVersionedRecordInto(bytes, what, &record);
   if (!status.ok()) return status;
-  if (record.format_version() != kStorageFormatVersion) {
-    return absl::DataLossError(absl::StrCat(what, ": storage format version ", record.format_version(), " is not ",
-                                            kStorageFormatVersion, " (written by another engine version?)"));
-  }
   return record;
 }
 
