@@ -176,12 +176,16 @@ bool EventWriter::NothingWaits() const {
 }
 
 void EventWriter::WriteSweepAhead() {
-  if (applier_->SweepRunningAhead() && CurrentFailure().ok()) AdvanceSweep(/*run_ahead=*/false);
+  // Every caller syncs its own write next: one fsync for both, so that an
+  // event arriving during a broadcast waits for one sync, not two.
+  if (applier_->SweepRunningAhead() && CurrentFailure().ok()) AdvanceSweep(/*run_ahead=*/false, /*sync_now=*/false);
 }
 
-void EventWriter::AdvanceSweep(bool run_ahead) {
+void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
   absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk, run_ahead);
-  absl::Status status = progress.ok() ? Sync() : progress.status();
+  // A tick is told its sweep ended only once the sweep is durable.
+  const bool tick_waits = progress.ok() && progress->finished && waiting_ticks_.count(progress->sweep_id) > 0;
+  absl::Status status = !progress.ok() ? progress.status() : (sync_now || tick_waits) ? Sync() : absl::OkStatus();
   if (!status.ok()) {
     LogError("ingest",
              absl::StrCat("storage failure during a sweep, refusing events until restart: ", status.ToString()));

@@ -312,11 +312,13 @@ void Store::ObserveWrites(Family family, WriteObserver observer) {
 
 absl::Status Store::SyncWal() {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  log_flushes_.fetch_add(1, std::memory_order_acq_rel);
   return FromRocks(handles_->db->FlushWAL(/*sync=*/true), "syncing the write-ahead log");
 }
 
 absl::Status Store::FlushWal() {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  log_flushes_.fetch_add(1, std::memory_order_acq_rel);
   return FromRocks(handles_->db->FlushWAL(/*sync=*/false), "writing the write-ahead log");
 }
 

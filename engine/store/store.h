@@ -134,6 +134,8 @@ class Store {
   // How many Writes have been attempted so far: a reader that must know
   // whether anything changed since it read compares two counts.
   uint64_t writes() const { return writes_.load(std::memory_order_acquire); }
+  // How many SyncWal and FlushWal calls so far (what a group commit costs).
+  uint64_t log_flushes() const { return log_flushes_.load(std::memory_order_acquire); }
 
   // Makes every write returned so far durable (fsync of the write-ahead log).
   absl::Status SyncWal();
@@ -185,6 +187,7 @@ class Store {
   std::string path_;
   std::unique_ptr<Handles> handles_;
   std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> log_flushes_{0};
 };
 
 }  // namespace proactive
