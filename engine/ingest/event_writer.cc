@@ -183,9 +183,10 @@ void EventWriter::WriteSweepAhead() {
 
 void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
   absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk, run_ahead);
-  // A tick is told its sweep ended only once the sweep is durable.
-  const bool tick_waits = progress.ok() && progress->finished && waiting_ticks_.count(progress->sweep_id) > 0;
-  absl::Status status = !progress.ok() ? progress.status() : (sync_now || tick_waits) ? Sync() : absl::OkStatus();
+  // The end of a sweep is synced at once: a tick waiting for it and the
+  // status (no pending sweep) mean a durable sweep.
+  const bool finished = progress.ok() && progress->finished;
+  absl::Status status = !progress.ok() ? progress.status() : (sync_now || finished) ? Sync() : absl::OkStatus();
   if (!status.ok()) {
     LogError("ingest",
              absl::StrCat("storage failure during a sweep, refusing events until restart: ", status.ToString()));

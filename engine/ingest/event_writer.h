@@ -120,8 +120,8 @@ class EventWriter {
   void CommitGroup(std::deque<Pending>* group);
   // Advances the oldest sweep by a chunk; with `run_ahead`, the next chunk
   // is decided while this one is written (EventApplier::Sweep). Without
-  // `sync_now`, the caller syncs right after (a group commit), unless a
-  // daily tick waits for the sweep it finishes.
+  // `sync_now`, the caller syncs right after (a group commit), unless the
+  // chunk finishes its sweep.
   void AdvanceSweep(bool run_ahead, bool sync_now = true);
   // Writes the sweep chunk decided ahead, if any: before any other write.
   // The caller's next write is synced with it (see AdvanceSweep).

@@ -69,11 +69,12 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
         break;
       case InputRead::kLinkAttribute: {
         int i = 0;
+        // Numbered as in the list the rule read: persons the store does
+        // not know are not in it (kLinkList).
         for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
           if (!is_listed(read, link)) continue;
           const PersonRecord* other = graph.Find(link.person_id());
-          if (other != nullptr) AddInput(IndexedPath(read, i), *other, read.name, inputs);
-          ++i;
+          if (other != nullptr) AddInput(IndexedPath(read, i++), *other, read.name, inputs);
         }
         break;
       }

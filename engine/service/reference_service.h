@@ -1,11 +1,14 @@
 // The proactive.v1.ReferenceTables gRPC service: replace a reference table as
 // a whole, read one row, read a table's version.
 //
-//   auto service = NewReferenceService({&access, &schema, store.get(), SystemClock()});
+//   auto service = NewReferenceService({&access, &schema, store.get(), writer.get(), SystemClock()});
 //   builder.RegisterService(service.get());
 //
 // A replacement is buffered in memory until the client closes its side, then
-// checked and written in one synced batch (reference_records.h).
+// checked on the gRPC thread and written in one batch by the event writer,
+// answered once durable as --durability says (reference_records.h). The
+// writer applies no event while it writes the table: replacing 2,000,000
+// rows delays ingestion for as long.
 #ifndef PROACTIVE_ENGINE_SERVICE_REFERENCE_SERVICE_H_
 #define PROACTIVE_ENGINE_SERVICE_REFERENCE_SERVICE_H_
 

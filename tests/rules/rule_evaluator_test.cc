@@ -66,13 +66,16 @@ TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouse
   ASSERT_NE(rule, nullptr);
 
   // C lives with guardian G1; G2, the other guardian, lives elsewhere; a
-  // removed guardian link and a third member M of the household.
+  // guardian the store does not know (G15), a removed guardian link and a
+  // third member M of the household. Related persons are numbered as in the
+  // lists the rule read: G2 is person.guardians[1].
   storage::v1::PersonState child = Person("C", "H1");
   SetAttribute(&child, "birth_date", "e-birth")->mutable_value()->set_date_days(19000);
   Link(&child, storage::v1::RELATION_GUARDIAN, "G1");
+  Link(&child, storage::v1::RELATION_GUARDIAN, "G15");
   Link(&child, storage::v1::RELATION_GUARDIAN, "G2");
   Link(&child, storage::v1::RELATION_GUARDIAN, "G0");
-  child.mutable_links(2)->set_removed(true);
+  child.mutable_links(3)->set_removed(true);
   storage::v1::PersonState g1 = Person("G1", "H1");
   SetAttribute(&g1, "phone", "e-phone")->mutable_value()->set_string_value("+33600000001");
   storage::v1::PersonState g2 = Person("G2", "H2");

@@ -120,8 +120,8 @@ TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
 
   stub_.reset();
   ASSERT_THAT(daemon_->Stop(), IsOk());
-  // Both replacements were run by the event writer, the store's one writer,
-  // and answered after its sync.
+  // Both replacements were run as commands of the event writer, the store's
+  // one writer.
   EXPECT_THAT(daemon_->ReadLog(), HasSubstr("after 0 events, 2 commands"));
   ASSERT_THAT(daemon_->Start(), IsOk());
   stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
