@@ -74,13 +74,9 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
   // (field 13, bytes) has the highest number, so deterministic encoding
   // writes it last (AuditLogTest checks the bytes).
   static_assert(storage::v1::AuditEntry::kHashFieldNumber == 13, "the hash is field 13");
-  if (entry.hash().size() < 128) {  // its length in one varint byte (SHA-256: 32)
-    encoded.push_back(static_cast<char>((storage::v1::AuditEntry::kHashFieldNumber << 3) | 2));  // length-delimited
-    encoded.push_back(static_cast<char>(entry.hash().size()));
-    encoded.append(entry.hash());
-  } else {
-    encoded = EncodeRecord(entry);
-  }
+  encoded.push_back(static_cast<char>((storage::v1::AuditEntry::kHashFieldNumber << 3) | 2));  // length-delimited
+  encoded.push_back(static_cast<char>(entry.hash().size()));  // SHA-256: 32, one varint byte
+  encoded.append(entry.hash());
   batch->Put(Family::kAudit, EntryKey(entry.sequence()), encoded);
   storage::v1::AuditHead head;
   head.set_format_version(kStorageFormatVersion);

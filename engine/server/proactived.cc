@@ -163,7 +163,7 @@ class DailyScheduler {
     absl::CivilDay last(1, 1, 1);
     do {
       absl::TimeZone zone = absl::UTCTimeZone();
-      if (auto rules = rules_->rules().Get()) absl::LoadTimeZone(rules->city().timezone, &zone);
+      if (auto rules = rules_->rules().Get()) zone = ZoneOrUtc(rules->city().timezone);
       absl::CivilDay today = absl::ToCivilDay(clock_->Now(), zone);
       if (today > last) {
         last = today;

@@ -26,9 +26,8 @@ void Summarize(const RuleSet& rules, google::protobuf::RepeatedPtrField<v1::Rule
 }
 
 absl::TimeZone CityZone(const RulesHolder& holder) {
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (auto rules = holder.rules().Get()) absl::LoadTimeZone(rules->city().timezone, &zone);
-  return zone;
+  if (auto rules = holder.rules().Get()) return ZoneOrUtc(rules->city().timezone);
+  return absl::UTCTimeZone();
 }
 
 class RulesAdminService final : public v1::RulesAdmin::CallbackService {
