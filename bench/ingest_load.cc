@@ -4,15 +4,17 @@
 //
 //   ingest_load --target=127.0.0.1:50051 --mode=stream --events=300000 --seed=11
 //   ingest_load --target=127.0.0.1:50051 --mode=unary --in_flight=32 --events=100000 --seed=12
+//   ingest_load --target=127.0.0.1:50051 --mode=batch --batch_events=1000 --events=300000 --seed=13
 //   ingest_load --target=127.0.0.1:50051 --mode=broadcast
 //
 // stream: --streams PublishStream calls share the events; events/s counts
 // from the first write to the last acknowledgement (acks come after fsync).
 // unary: Publish calls, --in_flight at a time; events/s and latency
-// percentiles. broadcast: waits until the engine's population projection is
-// loaded (projection_wait_ms), publishes a red heatwave for Paris, polls the
-// engine's status until no sweep is pending (every chunk is fsynced before it
-// stops being pending): the time from the acknowledgement to that moment.
+// percentiles. batch: PublishBatch calls of --batch_events events,
+// --batches_in_flight at a time; events/s and the calls' latency. broadcast: waits until the engine's population
+// projection is loaded (projection_wait_ms), publishes a red heatwave for Paris, polls the engine's status until no
+// sweep is pending (every chunk is fsynced before it stops being pending): the time from the acknowledgement to that
+// moment.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,10 +33,12 @@
 #include "proactive/v1/rules_admin.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of proactived (plaintext, --insecure)");
-ABSL_FLAG(std::string, mode, "stream", "stream, unary or broadcast");
+ABSL_FLAG(std::string, mode, "stream", "stream, unary, batch or broadcast");
 ABSL_FLAG(int64_t, events, 200000, "events to send (stream, unary)");
 ABSL_FLAG(int, streams, 4, "concurrent PublishStream calls (stream)");
 ABSL_FLAG(int, in_flight, 32, "concurrent Publish calls (unary)");
+ABSL_FLAG(int, batch_events, 1000, "events per PublishBatch call (batch)");
+ABSL_FLAG(int, batches_in_flight, 4, "concurrent PublishBatch calls (batch)");
 ABSL_FLAG(uint64_t, seed, 11, "synthetic population seed: a new seed gives new persons and event ids");
 ABSL_FLAG(std::string, episode, "bench", "heatwave episode id (broadcast)");
 
@@ -140,47 +144,58 @@ int RunStreams(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>&
   return rejected == 0 && accepted == static_cast<int64_t>(events.size()) ? 0 : 1;
 }
 
+template <typename Response>
 struct UnaryCall {
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::PublishResponse>> reader;
-  v1::PublishResponse response;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+  Response response;
   grpc::Status status;
   Clock::time_point sent;
   Tag tag{Tag::kUnary, 0};
 };
 
-int RunUnary(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& events, int in_flight) {
+// Sends `requests` as unary calls, `in_flight` at a time, and prints
+// PREFIX_events (events answered), _failed (calls), _seconds, _events_per_s
+// and the calls' latency percentiles. `prepare` starts one call;
+// `events_of` counts the events a request carries and `rejected_in` those
+// of an answer that were refused.
+template <typename Request, typename Response, typename Prepare, typename EventsOf, typename RejectedIn>
+int RunUnaryCalls(const char* prefix, const std::vector<Request>& requests, int in_flight, Prepare prepare,
+                  EventsOf events_of, RejectedIn rejected_in) {
   grpc::CompletionQueue cq;
   std::vector<double> latencies_ms;
-  latencies_ms.reserve(events.size());
+  latencies_ms.reserve(requests.size());
   size_t next = 0;
-  int64_t failed = 0;
+  int64_t failed = 0, events = 0, rejected = 0;
   int outstanding = 0;
-  auto send = [&](std::unique_ptr<UnaryCall>* slot, int index) {
-    *slot = std::make_unique<UnaryCall>();
-    UnaryCall* call = slot->get();
+  std::vector<std::unique_ptr<UnaryCall<Response>>> calls(in_flight);
+  auto send = [&](int index) {
+    calls[index] = std::make_unique<UnaryCall<Response>>();
+    UnaryCall<Response>* call = calls[index].get();
     call->tag.call = index;
-    SetDeadline(&call->context, absl::Seconds(30));
+    SetDeadline(&call->context, absl::Seconds(60));
     call->sent = Clock::now();
-    call->reader = stub->PrepareAsyncPublish(&call->context, events[next++], &cq);
+    call->reader = prepare(&call->context, requests[next++], &cq);
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, &call->tag);
     ++outstanding;
   };
-  std::vector<std::unique_ptr<UnaryCall>> calls(in_flight);
   const Clock::time_point start = Clock::now();
-  for (int i = 0; i < in_flight && next < events.size(); ++i) send(&calls[i], i);
+  for (int i = 0; i < in_flight && next < requests.size(); ++i) send(i);
   void* raw;
   bool ok;
   while (outstanding > 0 && cq.Next(&raw, &ok)) {
     const int index = static_cast<Tag*>(raw)->call;
-    UnaryCall* call = calls[index].get();
+    UnaryCall<Response>* call = calls[index].get();
     --outstanding;
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - call->sent).count());
     if (!ok || !call->status.ok()) {
-      if (failed++ == 0) std::fprintf(stderr, "unary: %s\n", call->status.error_message().c_str());
+      if (failed++ == 0) std::fprintf(stderr, "%s: %s\n", prefix, call->status.error_message().c_str());
+    } else {
+      events += events_of(call->response);
+      rejected += rejected_in(call->response);
     }
-    if (next < events.size()) send(&calls[index], index);
+    if (next < requests.size()) send(index);
   }
   const double seconds = SecondsSince(start);
   std::sort(latencies_ms.begin(), latencies_ms.end());
@@ -190,11 +205,40 @@ int RunUnary(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& e
                : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()))];
   };
   std::printf(
-      "unary_events=%zu\nunary_failed=%lld\nunary_seconds=%.3f\nunary_events_per_s=%.0f\n"
-      "unary_p50_ms=%.2f\nunary_p99_ms=%.2f\n",
-      latencies_ms.size(), static_cast<long long>(failed), seconds, latencies_ms.size() / seconds, percentile(0.50),
+      "%s_events=%lld\n%s_failed=%lld\n%s_rejected=%lld\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n"
+      "%s_p50_ms=%.2f\n%s_p99_ms=%.2f\n",
+      prefix, static_cast<long long>(events), prefix, static_cast<long long>(failed), prefix,
+      static_cast<long long>(rejected), prefix, seconds, prefix, events / seconds, prefix, percentile(0.50), prefix,
       percentile(0.99));
-  return failed == 0 ? 0 : 1;
+  return failed == 0 && rejected == 0 ? 0 : 1;
+}
+
+int RunUnary(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& events, int in_flight) {
+  return RunUnaryCalls<v1::PublishRequest, v1::PublishResponse>(
+      "unary", events, in_flight,
+      [stub](grpc::ClientContext* context, const v1::PublishRequest& request, grpc::CompletionQueue* cq) {
+        return stub->PrepareAsyncPublish(context, request, cq);
+      },
+      [](const v1::PublishResponse&) { return 1; }, [](const v1::PublishResponse&) { return 0; });
+}
+
+// The events in PublishBatch calls of `per_batch` events, in order.
+int RunBatches(v1::Ingestion::Stub* stub, const std::vector<v1::PublishRequest>& events, int per_batch, int in_flight) {
+  std::vector<v1::PublishBatchRequest> batches;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i % per_batch == 0) batches.emplace_back();
+    *batches.back().add_events() = events[i];
+  }
+  return RunUnaryCalls<v1::PublishBatchRequest, v1::PublishBatchResponse>(
+      "batch", batches, in_flight,
+      [stub](grpc::ClientContext* context, const v1::PublishBatchRequest& request, grpc::CompletionQueue* cq) {
+        return stub->PrepareAsyncPublishBatch(context, request, cq);
+      },
+      [](const v1::PublishBatchResponse& answer) { return answer.results_size(); },
+      [](const v1::PublishBatchResponse& answer) {
+        return std::count_if(answer.results().begin(), answer.results().end(),
+                             [](const v1::PublishResponse& r) { return r.outcome() == v1::PublishResponse::REJECTED; });
+      });
 }
 
 absl::StatusOr<v1::EngineStatus> GetStatus(v1::RulesAdmin::Stub* admin) {
@@ -274,7 +318,11 @@ int Run() {
   auto stub = v1::Ingestion::NewStub(channel);
   if (mode == "stream") return RunStreams(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_streams)));
   if (mode == "unary") return RunUnary(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_in_flight)));
-  std::fprintf(stderr, "--mode must be stream, unary or broadcast\n");
+  if (mode == "batch") {
+    return RunBatches(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_batch_events)),
+                      std::max(1, absl::GetFlag(FLAGS_batches_in_flight)));
+  }
+  std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
   return 2;
 }
 

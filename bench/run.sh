@@ -89,13 +89,15 @@ RSS_IDLE=$(rss_mib VmRSS)
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=broadcast --episode="bench-$(date +%s)" >"$OUT/broadcast.txt"
 RSS_AFTER_BROADCAST=$(rss_mib VmRSS)
 
-log "4. durable ingestion: stream, then unary with 32 in flight"
+log "4. durable ingestion: stream, batches, then unary with 32 in flight"
 # The broadcast wrote some 300 MB: written back first (a few hundred ms),
 # or each fsync of the ingestion waits behind that writeback.
 sync
 SEED=$(($(date +%s) % 100000 + 100))
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
   --seed="$SEED" >"$OUT/stream.txt"
+"$BUILD/bench/ingest_load" --target="$TARGET" --mode=batch --batch_events=1000 --batches_in_flight=4 \
+  --events="$STREAM_EVENTS" --seed="$((SEED + 2))" >"$OUT/batch.txt"
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
   --seed="$((SEED + 1))" >"$OUT/unary.txt"
 RSS_HWM=$(rss_mib VmHWM)
@@ -124,6 +126,7 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 3. heatwave broadcast, ack → all decisions and messages durable | $(get "$OUT/broadcast.txt" broadcast_end_to_end_ms) ms ($(get "$S" sweep_threads_1_fired) decisions; ack $(get "$OUT/broadcast.txt" broadcast_ack_ms) ms) |
 | 3. population projection loaded, after serving | $(( $(get "$OUT/broadcast.txt" projection_wait_ms) + FIRST_START_MS )) ms after the start ($(get "$S" projection_mib) MiB; $(get "$S" projection_load_ms) ms alone in sweep_bench) |
 | 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s |
+| 4. durable ingestion, PublishBatch (1,000 events per call, 4 in flight) | $(get "$OUT/batch.txt" batch_events_per_s) events/s, call p50 $(get "$OUT/batch.txt" batch_p50_ms) ms, p99 $(get "$OUT/batch.txt" batch_p99_ms) ms |
 | 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
 | 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |

@@ -1,7 +1,8 @@
-// Publishing batches of events to the engine over one PublishStream per
-// batch, retrying the whole batch when the engine is unavailable. Retrying is
-// safe because event ids are deterministic: events the engine applied before
-// the failure come back DUPLICATE.
+// Publishing batches of events to the engine with PublishBatch calls (one
+// per kEventsPerCall events or kBytesPerCall bytes), retrying the whole batch
+// when the engine is unavailable. Retrying is safe because event ids are
+// deterministic: events the engine applied before the failure come back
+// DUPLICATE.
 //
 //   EventPublisher publisher("127.0.0.1:50051", PublisherOptions());
 //   ASSIGN_OR_RETURN(std::vector<v1::PublishResponse> answers,
@@ -29,10 +30,11 @@ struct PublisherOptions {
   // Waits between attempts double from `initial_backoff` up to `max_backoff`.
   absl::Duration initial_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(30);
-  // Deadline of one batch's stream.
+  // Deadline of one PublishBatch call.
   absl::Duration deadline = absl::Minutes(10);
-  // Events per second at most (0: as fast as the engine answers), to spare a
-  // shared engine during office hours.
+  // Events per second at most, on average over the publisher's life (0: as
+  // fast as the engine answers), to spare a shared engine during office
+  // hours: calls of about a tenth of a second's events, each in its turn.
   double max_rate = 0;
   // How to wait; tests may replace it.
   std::function<void(absl::Duration)> sleep;
@@ -49,6 +51,11 @@ struct PublishCounts {
 
 class EventPublisher {
  public:
+  // What one PublishBatch call carries at most: well under the engine's
+  // limits (kMaxBatchEvents events, --max_message_bytes 4 MiB by default).
+  static constexpr size_t kEventsPerCall = 2000;
+  static constexpr size_t kBytesPerCall = 1 << 20;
+
   EventPublisher(std::string server, PublisherOptions options);
   EventPublisher(const EventPublisher&) = delete;
   EventPublisher& operator=(const EventPublisher&) = delete;
@@ -66,6 +73,7 @@ class EventPublisher {
   std::string server_;
   PublisherOptions options_;
   std::unique_ptr<v1::Ingestion::Stub> stub_;
+  absl::Time next_due_ = absl::InfinitePast();  // the next call's turn, with max_rate
 };
 
 // True for gRPC codes worth retrying with the same events.

@@ -68,6 +68,7 @@ show "$CTL" publish --file "$DEMO/bad-events.ndjson" --schema "$ROOT/rules/schem
 step "A back office that does not speak gRPC: the CAF's CSV export, through proactive-import"
 echo "connectors/batch/examples/caf.yaml maps its columns (French dates, decimal commas, oui/non)"
 echo "to attributes; bad rows go to a reject file with their line number and reason."
+echo "Rows go to the engine in PublishBatch calls (one per chunk of 500 rows), answered once durable."
 cp "$DEMO/caf-export-2026-06.csv" "$DEMO/school-sectors.csv" "$DATA/"
 show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/caf.yaml" \
   --file="$DATA/caf-export-2026-06.csv" --schema="$ROOT/rules/schema.yaml"

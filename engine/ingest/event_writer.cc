@@ -6,17 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/common/log.h"
+#include "engine/common/status_macros.h"
 
 namespace proactive {
-namespace {
 
-// Errors that are about one event or command, not about the storage.
-bool IsEventError(const absl::Status& status) {
+bool IsEventRefusal(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAlreadyExists || status.code() == absl::StatusCode::kInvalidArgument ||
          status.code() == absl::StatusCode::kFailedPrecondition || status.code() == absl::StatusCode::kNotFound;
 }
-
-}  // namespace
 
 EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options)
     : applier_(applier), store_(store), clock_(clock), options_(options) {
@@ -27,23 +24,38 @@ EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, Even
 
 EventWriter::~EventWriter() { Stop(); }
 
+absl::Status EventWriter::RefusalLocked(size_t events) const {
+  if (stopping_) return absl::UnavailableError("the engine is shutting down; retry with the same event_id");
+  if (!failure_.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("storage failed, events are not accepted until restart: ", failure_.message()));
+  }
+  if (queue_.size() + events > options_.max_queued) {
+    return absl::UnavailableError("the ingestion queue is full; retry later");
+  }
+  return absl::OkStatus();
+}
+
 void EventWriter::Submit(ValidatedEvent event, Done done) {
   absl::Status refusal;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      refusal = absl::UnavailableError("the engine is shutting down; retry with the same event_id");
-    } else if (!failure_.ok()) {
-      refusal = absl::UnavailableError(
-          absl::StrCat("storage failed, events are not accepted until restart: ", failure_.message()));
-    } else if (queue_.size() >= options_.max_queued) {
-      refusal = absl::UnavailableError("the ingestion queue is full; retry later");
-    } else {
+    refusal = RefusalLocked(1);
+    if (refusal.ok()) {
       queue_.push_back(Pending{std::move(event), std::move(done), nullptr, nullptr});
       return;
     }
   }
   done(refusal);
+}
+
+absl::Status EventWriter::SubmitAll(std::vector<Submission> submissions) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(RefusalLocked(submissions.size()));
+  for (Submission& submission : submissions) {
+    queue_.push_back(Pending{std::move(submission.event), std::move(submission.done), nullptr, nullptr});
+  }
+  return absl::OkStatus();
 }
 
 void EventWriter::SubmitTick(absl::CivilDay day, TickDone done) {
@@ -299,7 +311,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
       error = ticks[i].status();
     }
-    if (!error.ok() && !IsEventError(error)) {
+    if (!error.ok() && !IsEventRefusal(error)) {
       failure = error;
       LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
     }

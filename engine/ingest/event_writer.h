@@ -68,9 +68,18 @@ struct TickOutcome {
   int64_t decisions = 0;
 };
 
+// True for a refusal of one event or command (ALREADY_EXISTS,
+// INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND); any other error is the
+// engine's (storage failed, shutting down).
+bool IsEventRefusal(const absl::Status& status);
+
 class EventWriter {
  public:
   using Done = absl::AnyInvocable<void(absl::StatusOr<IngestResult>)>;
+  struct Submission {
+    ValidatedEvent event;
+    Done done;
+  };
   using TickDone = absl::AnyInvocable<void(absl::StatusOr<TickOutcome>)>;
   // A change to decisions or cases, run on the writer thread; it writes its
   // own batch (unsynced) and returns why it was refused, if it was.
@@ -90,6 +99,10 @@ class EventWriter {
   // block for long: it delays the next group.
   void Submit(ValidatedEvent event, Done done);
   absl::StatusOr<IngestResult> SubmitAndWait(ValidatedEvent event);
+  // Queues every submission, in order, or none: UNAVAILABLE when the writer
+  // is stopped, failed, or its queue has no room for them all; then no
+  // `done` is called. Otherwise each `done` is called as by Submit.
+  absl::Status SubmitAll(std::vector<Submission> submissions);
 
   // Runs the daily schedule for `day`; `done` is called once its sweep is
   // finished and durable (or at once when it already ran for that day).
@@ -116,6 +129,8 @@ class EventWriter {
     CommandDone command_done;  // commands
   };
 
+  // Why `events` more events cannot be queued now; OK when they can.
+  absl::Status RefusalLocked(size_t events) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   void CommitGroup(std::deque<Pending>* group);
   // Advances the oldest sweep by a chunk; with `run_ahead`, the next chunk

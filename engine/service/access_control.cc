@@ -65,6 +65,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
   static const auto* table = new std::map<std::string, std::set<Role>>{
       {kPublishMethod, {Role::kBackOffice}},
       {kPublishStreamMethod, {Role::kBackOffice}},
+      {kPublishBatchMethod, {Role::kBackOffice}},
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
       // The system of record that received the erasure request.
       {kForgetPersonMethod, {Role::kBackOffice}},

@@ -38,6 +38,7 @@ const std::vector<Role>& AllRoles();
 // Full method names, as gRPC spells them ("/package.Service/Method").
 inline constexpr char kPublishMethod[] = "/proactive.v1.Ingestion/Publish";
 inline constexpr char kPublishStreamMethod[] = "/proactive.v1.Ingestion/PublishStream";
+inline constexpr char kPublishBatchMethod[] = "/proactive.v1.Ingestion/PublishBatch";
 inline constexpr char kGetPersonMethod[] = "/proactive.v1.Persons/GetPerson";
 inline constexpr char kForgetPersonMethod[] = "/proactive.v1.Persons/ForgetPerson";
 inline constexpr char kListDecisionsMethod[] = "/proactive.v1.Decisions/ListDecisions";

@@ -1,6 +1,7 @@
 #include "engine/service/ingestion_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
 #include "engine/service/denied_reactor.h"
@@ -181,6 +183,40 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishReq
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// A PublishBatch call waiting for the writer: answered when its last event
+// is. The writer answers a call's events on its one thread, but the count is
+// atomic so that nothing depends on it.
+struct BatchCall {
+  BatchCall(grpc::ServerUnaryReactor* reactor, v1::PublishBatchResponse* response, InFlightBudget* budget)
+      : reactor(reactor), response(response), budget(budget) {}
+
+  void Answer(v1::PublishResponse* result, absl::StatusOr<IngestResult> applied) {
+    // An engine failure fails the call: the client retries the whole batch.
+    if (!applied.ok() && !IsEventRefusal(applied.status())) {
+      absl::MutexLock lock(&failure_mu);
+      if (failure.ok()) failure = applied.status();
+    }
+    FillResponse(applied, result);
+    if (remaining.fetch_sub(1) != 1) return;
+    budget->Release(cost);
+    absl::Status failed;
+    {
+      absl::MutexLock lock(&failure_mu);
+      failed = failure;
+    }
+    if (!failed.ok()) response->clear_results();
+    reactor->Finish(failed.ok() ? grpc::Status::OK : ToGrpcStatus(failed));
+  }
+
+  grpc::ServerUnaryReactor* const reactor;
+  v1::PublishBatchResponse* const response;
+  InFlightBudget* const budget;
+  int64_t cost = 0;
+  std::atomic<int> remaining{0};
+  absl::Mutex failure_mu;
+  absl::Status failure ABSL_GUARDED_BY(failure_mu);
+};
+
 class IngestionService final : public v1::Ingestion::CallbackService {
  public:
   explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {}
@@ -211,6 +247,54 @@ class IngestionService final : public v1::Ingestion::CallbackService {
                            FillResponse(result, response);
                            reactor->Finish(grpc::Status::OK);
                          });
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* PublishBatch(grpc::CallbackServerContext* context, const v1::PublishBatchRequest* request,
+                                         v1::PublishBatchResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishBatchMethod); !allowed.ok()) {
+      reactor->Finish(ToGrpcStatus(allowed));
+      return reactor;
+    }
+    const int events = request->events_size();
+    if (events == 0 || events > kMaxBatchEvents) {
+      reactor->Finish(ToGrpcStatus(FieldError(
+          "events", absl::StrCat(events, " events; a batch has 1 to ", kMaxBatchEvents, " (send several batches)"))));
+      return reactor;
+    }
+    // Every event is validated before any is queued; the refused ones are
+    // answered here and the others queued together.
+    auto batch = std::make_shared<BatchCall>(reactor, response, &budget_);
+    std::vector<EventWriter::Submission> submissions;
+    submissions.reserve(events);
+    const absl::Time now = deps_.clock->Now();
+    std::shared_ptr<const AttributeSchema> schema = deps_.schema->Get();
+    for (int i = 0; i < events; ++i) {
+      const v1::PublishRequest& event = request->events(i);
+      v1::PublishResponse* result = response->add_results();
+      result->set_stream_index(i);
+      result->set_event_id(RequestEventId(event));
+      absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(event, *schema, deps_.limits, now);
+      if (!validated.ok()) {
+        FillResponse(validated.status(), result);
+        continue;
+      }
+      batch->cost += InFlightCost(event);
+      submissions.push_back({*std::move(validated), [batch, result](absl::StatusOr<IngestResult> applied) {
+                               batch->Answer(result, std::move(applied));
+                             }});
+    }
+    if (submissions.empty()) {
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    batch->remaining = static_cast<int>(submissions.size());
+    budget_.Charge(batch->cost);
+    if (absl::Status queued = deps_.writer->SubmitAll(std::move(submissions)); !queued.ok()) {
+      budget_.Release(batch->cost);
+      reactor->Finish(ToGrpcStatus(queued));
+    }
     return reactor;
   }
 

@@ -1,10 +1,12 @@
-// The proactive.v1.Ingestion gRPC service: Publish and PublishStream.
+// The proactive.v1.Ingestion gRPC service: Publish, PublishStream and
+// PublishBatch.
 //
 //   auto service = NewIngestionService({&schema, &writer, SystemClock(), {}});
 //   builder.RegisterService(service.get());
 //
 // Validation runs on the gRPC thread; application and fsync on the event
-// writer's thread; a call is answered once its event is durable. Memory is
+// writer's thread; a call is answered once its event (every event of its
+// batch) is durable. Memory is
 // bounded per stream (stream_window answers) and over all calls
 // (max_bytes_in_flight, see in_flight_budget.h).
 #ifndef PROACTIVE_ENGINE_SERVICE_INGESTION_SERVICE_H_
@@ -41,6 +43,8 @@ struct IngestionServiceDeps {
 };
 
 inline constexpr int64_t kMinInFlightEventCost = 4096;
+// Events in one PublishBatch call at most.
+inline constexpr int kMaxBatchEvents = 10000;
 
 // REQUIRES: everything in `deps` outlives the service.
 std::unique_ptr<grpc::Service> NewIngestionService(IngestionServiceDeps deps);

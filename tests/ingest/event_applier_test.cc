@@ -1,5 +1,6 @@
 #include "engine/ingest/event_applier.h"
 
+#include "absl/synchronization/notification.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
@@ -147,6 +148,46 @@ TEST_F(EventApplierTest, WriterGroupCommitsConcurrentSubmissionsInOrder) {
   EXPECT_EQ(stats.events, static_cast<uint64_t>(kEvents));
   EXPECT_LE(stats.groups, static_cast<uint64_t>(kEvents));
   EXPECT_EQ(Person("P7").events_applied(), 10u);
+}
+
+TEST_F(EventApplierTest, SubmitAllQueuesEveryEventOrNone) {
+  EventWriterOptions options;
+  options.max_queued = 4;
+  EventWriter writer(applier_.get(), store_.get(), &clock_, options);
+  // A command holds the writer while the queue fills.
+  absl::Notification holding, release;
+  writer.Execute(
+      [&](EventApplier&) {
+        holding.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      },
+      [](absl::Status) {});
+  holding.WaitForNotification();
+  absl::Mutex mu;
+  std::vector<uint64_t> sequences;
+  const auto batch = [&](int first, int count) {
+    std::vector<EventWriter::Submission> submissions;
+    for (int i = first; i < first + count; ++i) {
+      submissions.push_back({Validated(BirthEvent("b" + std::to_string(i), "P" + std::to_string(i))),
+                             [&](absl::StatusOr<IngestResult> r) {
+                               absl::MutexLock lock(&mu);
+                               ASSERT_THAT(r, IsOk());
+                               sequences.push_back(r->sequence);
+                             }});
+    }
+    return submissions;
+  };
+  EXPECT_THAT(writer.SubmitAll(batch(0, 3)), IsOk());
+  EXPECT_THAT(writer.SubmitAll(batch(3, 2)), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("queue is full")));
+  EXPECT_THAT(writer.SubmitAll(batch(5, 1)), IsOk());
+  release.Notify();
+  writer.Stop();
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(sequences, ElementsAre(1u, 2u, 3u, 4u));
+  EXPECT_EQ(Person("P5").events_applied(), 1u);
+  EXPECT_FALSE(ReadPersonState(*store_, "P3")->has_value()) << "an event of the refused batch was applied";
+  EXPECT_FALSE(ReadPersonState(*store_, "P4")->has_value());
 }
 
 TEST_F(EventApplierTest, StoppedWriterRefusesWithUnavailable) {

@@ -53,6 +53,12 @@ class IngestionScenarioTest : public ::testing::Test {
     return ingestion_->Publish(&context, request, response);
   }
 
+  grpc::Status PublishBatch(const v1::PublishBatchRequest& request, v1::PublishBatchResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(30));
+    return ingestion_->PublishBatch(&context, request, response);
+  }
+
   grpc::Status GetPerson(const std::string& id, v1::Person* person) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
@@ -210,6 +216,76 @@ TEST_F(IngestionScenarioTest, AStreamGoesOnAfterABadEvent) {
   v1::Person person;
   EXPECT_EQ(GetPerson("S2", &person).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(GetPerson("S3", &person).ok());
+}
+
+TEST_F(IngestionScenarioTest, ABatchIsAppliedInOrderWithOneResultPerEventAndSurvivesAKill) {
+  v1::PublishBatchRequest batch;
+  for (int i = 0; i < 6; ++i) *batch.add_events() = BirthEvent(absl::StrCat("b-", i), absl::StrCat("B", i));
+  batch.mutable_events(2)->mutable_person()->mutable_set(0)->set_name("nope");
+  *batch.mutable_events(4) = batch.events(0);                      // a duplicate within the batch
+  *batch.mutable_events(5) = BirthEvent("b-1", "B1", 2020, 1, 1);  // b-1's id, another payload
+  v1::PublishBatchResponse answer;
+  ASSERT_TRUE(PublishBatch(batch, &answer).ok());
+  ASSERT_EQ(answer.results_size(), 6);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(answer.results(i).stream_index(), static_cast<uint64_t>(i));
+  EXPECT_EQ(answer.results(0).outcome(), v1::PublishResponse::ACCEPTED);
+  EXPECT_EQ(answer.results(0).log_sequence(), 1u);
+  EXPECT_EQ(answer.results(1).log_sequence(), 2u);
+  EXPECT_EQ(answer.results(2).outcome(), v1::PublishResponse::REJECTED);
+  EXPECT_EQ(answer.results(2).event_id(), "b-2");
+  EXPECT_EQ(answer.results(2).error().field(), "set[0].name");
+  EXPECT_EQ(answer.results(2).error().message(),
+            "set[0].name: unknown attribute \"nope\"; attributes are declared in rules/schema.yaml");
+  EXPECT_EQ(answer.results(3).outcome(), v1::PublishResponse::ACCEPTED);
+  EXPECT_EQ(answer.results(3).log_sequence(), 3u);
+  EXPECT_EQ(answer.results(4).outcome(), v1::PublishResponse::DUPLICATE);
+  EXPECT_EQ(answer.results(4).log_sequence(), 1u);
+  EXPECT_EQ(answer.results(5).outcome(), v1::PublishResponse::REJECTED);
+  EXPECT_EQ(answer.results(5).error().code(), static_cast<int>(grpc::StatusCode::ALREADY_EXISTS));
+  EXPECT_EQ(answer.results(5).error().field(), "event_id");
+
+  // Acknowledged, then kill -9: every accepted event is there after restart,
+  // and the same batch again changes nothing.
+  daemon_->Kill();
+  ASSERT_THAT(daemon_->Start(), IsOk());
+  Connect();
+  v1::Person person;
+  for (const char* id : {"B0", "B1", "B3"}) ASSERT_TRUE(GetPerson(id, &person).ok()) << id;
+  EXPECT_EQ(person.events_applied(), 1u);
+  EXPECT_EQ(GetPerson("B2", &person).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(GetPerson("B1", &person).ok());
+  EXPECT_EQ(person.attributes(0).value().date_value().year(), 2023);
+  ASSERT_TRUE(PublishBatch(batch, &answer).ok());
+  ASSERT_EQ(answer.results_size(), 6);
+  EXPECT_EQ(answer.results(0).outcome(), v1::PublishResponse::DUPLICATE);
+  EXPECT_EQ(answer.results(1).outcome(), v1::PublishResponse::DUPLICATE);
+  EXPECT_EQ(answer.results(3).outcome(), v1::PublishResponse::DUPLICATE);
+  EXPECT_EQ(answer.results(3).log_sequence(), 3u);
+  EXPECT_EQ(NextSequence(), 4u) << "a batch sent again logged something";
+}
+
+TEST_F(IngestionScenarioTest, ABatchRefusedAsAWholeChangesNothing) {
+  const uint64_t before = NextSequence();
+  v1::PublishBatchRequest batch;
+  v1::PublishBatchResponse answer;
+  grpc::Status status = PublishBatch(batch, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "events: 0 events; a batch has 1 to 10000 (send several batches)");
+
+  for (int i = 0; i <= 10000; ++i) *batch.add_events() = BirthEvent(absl::StrCat("big-", i), absl::StrCat("G", i));
+  status = PublishBatch(batch, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "events: 10001 events; a batch has 1 to 10000 (send several batches)");
+
+  // Over the transport limit (4 MiB): refused by gRPC before reaching us.
+  batch.mutable_events()->DeleteSubrange(10, batch.events_size() - 10);
+  batch.mutable_events(9)->mutable_person()->set_household_id(std::string(5 << 20, 'H'));
+  status = PublishBatch(batch, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  EXPECT_EQ(NextSequence(), before + 1) << "a refused batch logged something";
+  v1::Person person;
+  EXPECT_EQ(GetPerson("G0", &person).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(IngestionScenarioTest, ASecondDaemonOnTheSameDataDirectoryRefusesToStart) {
