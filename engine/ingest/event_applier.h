@@ -10,8 +10,9 @@
 //   RETURN_IF_ERROR(store->SyncWal());  // before acknowledging
 //
 // Writes are not synced here; the caller syncs once for a group of events
-// (group commit) and only then acknowledges them. Not thread-safe: one
-// writer applies events, in log order.
+// (group commit) and only then acknowledges them. The caller may defer the
+// writes of a group (Store::DeferWrites): Apply reads through what the group
+// recorded. Not thread-safe: one writer applies events, in log order.
 #ifndef PROACTIVE_ENGINE_INGEST_EVENT_APPLIER_H_
 #define PROACTIVE_ENGINE_INGEST_EVENT_APPLIER_H_
 

@@ -1,5 +1,6 @@
 #include "engine/ingest/event_writer.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -291,6 +292,13 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   std::vector<absl::StatusOr<TickResult>> ticks(group->size());
   std::vector<absl::Status> commands(group->size());
   absl::Status failure = CurrentFailure();
+  // A group of events only is written at once, after the last one
+  // (Store::DeferWrites); commands and ticks write as they go.
+  const bool write_at_once =
+      options_.write_group_at_once && failure.ok() && std::all_of(group->begin(), group->end(), [](const Pending& p) {
+        return std::holds_alternative<ValidatedEvent>(p.work);
+      });
+  if (write_at_once) store_->DeferWrites();
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
     if (!failure.ok()) {
@@ -314,6 +322,16 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
     if (!error.ok() && !IsEventRefusal(error)) {
       failure = error;
       LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
+    }
+  }
+  if (write_at_once) {
+    if (failure.ok()) {
+      failure = store_->WriteDeferred();
+      if (!failure.ok()) {
+        LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
+      }
+    } else {
+      store_->DiscardDeferred();  // nothing of the group is acknowledged
     }
   }
   // Duplicates are acknowledged after the sync too: the original may be in

@@ -36,7 +36,11 @@ struct EventWriterOptions {
   // benchmarks: acknowledged events are then written to the operating system,
   // not fsynced, and a power cut may lose them (a crash of the process not).
   bool sync = true;
-  int max_group = 1024;       // events per group commit at most
+  int max_group = 1024;  // events per group commit at most
+  // A group of events only is written to the store as one batch after its
+  // last event (Store::DeferWrites), not one batch per event. The state
+  // after the group is the same; false: one write per event.
+  bool write_group_at_once = true;
   size_t max_queued = 65536;  // beyond this, Submit refuses with UNAVAILABLE
   int sweep_chunk = 2000;     // persons per sweep chunk
   // How often the writer looks for due deadlines when idle.

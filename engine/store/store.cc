@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <string_view>
+#include <thread>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
@@ -37,6 +40,12 @@ struct Store::Handles {
   bool closed = false;
   int observed_family = -1;
   Store::WriteObserver observer;
+  // Deferred writes (Store::DeferWrites): the thread deferring (none when
+  // default), and the last value recorded for each key (nullopt: deleted),
+  // by family, in key order. Touched by the deferring thread only.
+  std::atomic<std::thread::id> deferring_thread{};
+  std::vector<absl::btree_map<std::string, std::optional<std::string>, std::less<>>> deferred{kFamilyCount};
+  std::vector<int> family_of_id;  // column family id -> Family, filled at open
 
   rocksdb::ColumnFamilyHandle* family(Family f) const { return families[static_cast<int>(f)]; }
   void DestroyHandles() {
@@ -243,6 +252,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     return FromRocks(s, absl::StrCat("opening ", options.path));
   }
   handles->db.reset(raw);
+  for (int f = 0; f < kFamilyCount; ++f) {
+    const uint32_t id = handles->families[f]->GetID();
+    if (handles->family_of_id.size() <= id) handles->family_of_id.resize(id + 1, 0);
+    handles->family_of_id[id] = f;
+  }
   return std::unique_ptr<Store>(new Store(options.path, std::move(handles)));
 }
 
@@ -259,6 +273,11 @@ Store::~Store() {
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::string_view key) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (Deferring()) {
+    const auto& recorded = handles_->deferred[static_cast<int>(family)];
+    auto it = recorded.find(std::string_view(key.data(), key.size()));
+    if (it != recorded.end()) return it->second;
+  }
   std::string value;
   rocksdb::Status s = handles_->db->Get(rocksdb::ReadOptions(), handles_->family(family),
                                         rocksdb::Slice(key.data(), key.size()), &value);
@@ -270,39 +289,107 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
 absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     Family family, const std::vector<absl::string_view>& keys) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  std::vector<std::optional<std::string>> out(keys.size());
+  // The keys recorded by deferred writes are answered from them; the others
+  // (`asked`, their positions in `keys`) from the database.
+  std::vector<size_t> asked;
+  asked.reserve(keys.size());
+  if (Deferring()) {
+    const auto& recorded = handles_->deferred[static_cast<int>(family)];
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto it = recorded.find(std::string_view(keys[i].data(), keys[i].size()));
+      if (it != recorded.end()) {
+        out[i] = it->second;
+      } else {
+        asked.push_back(i);
+      }
+    }
+  } else {
+    for (size_t i = 0; i < keys.size(); ++i) asked.push_back(i);
+  }
+  if (asked.empty()) return out;
   std::vector<rocksdb::Slice> slices;
-  slices.reserve(keys.size());
-  for (absl::string_view key : keys) slices.emplace_back(key.data(), key.size());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  const bool sorted = std::is_sorted(keys.begin(), keys.end());
+  slices.reserve(asked.size());
+  for (size_t i : asked) slices.emplace_back(keys[i].data(), keys[i].size());
+  std::vector<rocksdb::PinnableSlice> values(asked.size());
+  std::vector<rocksdb::Status> statuses(asked.size());
+  const bool sorted = std::is_sorted(slices.begin(), slices.end(),
+                                     [](const rocksdb::Slice& a, const rocksdb::Slice& b) { return a.compare(b) < 0; });
   handles_->db->MultiGet(rocksdb::ReadOptions(), handles_->family(family), slices.size(), slices.data(), values.data(),
                          statuses.data(), sorted);
-  std::vector<std::optional<std::string>> out(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return FromRocks(statuses[i], absl::StrCat("reading ", FamilyName(family)));
-    out[i].emplace(values[i].data(), values[i].size());
+  for (size_t j = 0; j < asked.size(); ++j) {
+    if (statuses[j].IsNotFound()) continue;
+    if (!statuses[j].ok()) return FromRocks(statuses[j], absl::StrCat("reading ", FamilyName(family)));
+    out[asked[j]].emplace(values[j].data(), values[j].size());
   }
   return out;
 }
 
 absl::Status Store::Write(WriteBatch* batch, bool sync) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  const bool deferring = Deferring();
+  if (deferring && sync) return NotWhileDeferring("a synced write");
   batch->PutLastValues();
   writes_.fetch_add(1, std::memory_order_acq_rel);
-  rocksdb::WriteOptions write_options;
-  write_options.sync = sync;
-  absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
-  if (!written.ok() || batch->observed_operations_ == 0 || !handles_->observer) return written;
-  const uint32_t observed_id = handles_->families[handles_->observed_family]->GetID();
+  if (!deferring) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = sync;
+    absl::Status written = FromRocks(handles_->db->Write(write_options, batch->batch_.get()), "writing a batch");
+    if (!written.ok() || batch->observed_operations_ == 0 || !handles_->observer) return written;
+  }
+  const bool observe = batch->observed_operations_ > 0 && handles_->observer;
+  const uint32_t observed_id = observe ? handles_->families[handles_->observed_family]->GetID() : 0;
   for (const Operation& op : OperationsOf(*batch->batch_)) {
-    if (op.family_id != observed_id) continue;
+    if (deferring) {
+      auto& recorded = handles_->deferred[handles_->family_of_id[op.family_id]];
+      std::string key(op.key.data(), op.key.size());
+      if (op.is_delete) {
+        recorded.insert_or_assign(std::move(key), std::nullopt);
+      } else {
+        recorded.insert_or_assign(std::move(key),
+                                  std::optional<std::string>(std::in_place, op.value.data(), op.value.size()));
+      }
+    }
+    if (!observe || op.family_id != observed_id) continue;
     const absl::string_view key(op.key.data(), op.key.size());
     const absl::string_view value(op.value.data(), op.value.size());
     handles_->observer(key, op.is_delete ? nullptr : &value);
   }
-  return written;
+  return absl::OkStatus();
+}
+
+void Store::DeferWrites() { handles_->deferring_thread.store(std::this_thread::get_id(), std::memory_order_release); }
+
+bool Store::Deferring() const {
+  return handles_->deferring_thread.load(std::memory_order_acquire) == std::this_thread::get_id();
+}
+
+absl::Status Store::NotWhileDeferring(absl::string_view what) const {
+  return absl::FailedPreconditionError(absl::StrCat(what, " is not allowed while writes are deferred"));
+}
+
+void Store::DiscardDeferred() {
+  for (auto& recorded : handles_->deferred) recorded.clear();
+  handles_->deferring_thread.store(std::thread::id(), std::memory_order_release);
+}
+
+absl::Status Store::WriteDeferred() {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  rocksdb::WriteBatch batch;
+  for (int f = 0; f < kFamilyCount; ++f) {
+    rocksdb::ColumnFamilyHandle* family = handles_->families[f];
+    for (const auto& [key, value] : handles_->deferred[f]) {
+      if (value) {
+        (void)batch.Put(family, key, *value);
+      } else {
+        (void)batch.Delete(family, key);
+      }
+    }
+  }
+  DiscardDeferred();
+  if (batch.Count() == 0) return absl::OkStatus();
+  writes_.fetch_add(1, std::memory_order_acq_rel);
+  return FromRocks(handles_->db->Write(rocksdb::WriteOptions(), &batch), "writing a group of events");
 }
 
 void Store::ObserveWrites(Family family, WriteObserver observer) {
@@ -334,12 +421,27 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
   rocksdb::ReadOptions options;
   if (!after.empty()) options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(options, handles_->family(family)));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
-    rocksdb::Slice key = it->key();
-    absl::string_view k(key.data(), key.size());
-    if (!absl::StartsWith(k, prefix)) break;
+  it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  // The keys recorded by deferred writes, merged in key order; on a key
+  // both have, the recorded value (or deletion) wins.
+  const auto* recorded = Deferring() ? &handles_->deferred[static_cast<int>(family)] : nullptr;
+  auto next_recorded = recorded != nullptr ? recorded->lower_bound(std::string_view(prefix.data(), prefix.size()))
+                                           : decltype(recorded->begin())();
+  for (;;) {
+    const bool stored = it->Valid() && absl::StartsWith(absl::string_view(it->key().data(), it->key().size()), prefix);
+    const absl::string_view stored_key = stored ? absl::string_view(it->key().data(), it->key().size()) : "";
+    const bool from_recorded =
+        recorded != nullptr && next_recorded != recorded->end() && absl::StartsWith(next_recorded->first, prefix);
+    if (!stored && !from_recorded) break;
+    if (from_recorded && (!stored || absl::string_view(next_recorded->first) <= stored_key)) {
+      if (stored && absl::string_view(next_recorded->first) == stored_key) it->Next();
+      const auto& [key, value] = *next_recorded++;
+      if (value && !visit(key, *value)) break;
+      continue;
+    }
     rocksdb::Slice value = it->value();
-    if (!visit(k, absl::string_view(value.data(), value.size()))) break;
+    if (!visit(stored_key, absl::string_view(value.data(), value.size()))) break;
+    it->Next();
   }
   return FromRocks(it->status(), absl::StrCat("scanning ", FamilyName(family)));
 }
@@ -347,6 +449,7 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
 absl::Status Store::ScanFrom(Family family, absl::string_view start,
                              absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (Deferring()) return NotWhileDeferring("a long scan");
   // A long scan (a whole family): its blocks would only push out of the
   // block cache what point reads keep there, and reading ahead saves calls.
   rocksdb::ReadOptions long_scan;
@@ -365,6 +468,7 @@ absl::Status Store::ScanFrom(Family family, absl::string_view start,
 
 absl::Status Store::EraseOldVersions(const std::vector<std::pair<Family, std::string>>& keys) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (Deferring()) return NotWhileDeferring("erasing old versions");
   rocksdb::FlushOptions flush;
   flush.wait = true;
   rocksdb::Status s = handles_->db->Flush(flush, handles_->families);
@@ -395,6 +499,7 @@ absl::StatusOr<std::vector<Store::KeyVersion>> Store::AllVersions(Family family)
 
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(Family family) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (Deferring()) return NotWhileDeferring("reading the last key");
   std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
   it->SeekToLast();
   if (!it->Valid()) {

@@ -123,6 +123,27 @@ class Store {
   // crash of the process before that loses it. The batch is left unchanged.
   absl::Status Write(WriteBatch* batch, bool sync);
 
+  // Deferred writes, for a group of events applied on one thread and written
+  // at once: after DeferWrites, Write called on this thread records its
+  // batch instead of writing it, and this thread's Get, MultiGet and Scan see
+  // what it recorded (other threads see the database). WriteDeferred then
+  // writes the last value recorded for each key as one batch in key order:
+  // RocksDB inserts sorted keys into its memtables much faster, and a key the
+  // group wrote many times (a person's state, the audit chain's head) is
+  // written once. A crash before WriteDeferred returns loses all of the
+  // group, which the caller acknowledges only after it (and a sync). While
+  // deferring, this thread's ScanFrom, Last, EraseOldVersions and synced
+  // Writes fail with FAILED_PRECONDITION; the observer is called at Write, as
+  // without deferring.
+  void DeferWrites();
+  // Writes what was recorded since DeferWrites and stops deferring (also when
+  // the write fails).
+  absl::Status WriteDeferred();
+  // Forgets what was recorded and stops deferring.
+  void DiscardDeferred();
+  // True on the thread that called DeferWrites, until it stops.
+  bool Deferring() const;
+
   // Called after each successful Write, on the writing thread, with every Put
   // (`value` set) and Delete (`value` null) of the watched family in the
   // batch, in order. What the engine keeps in memory of the persons follows
@@ -185,6 +206,9 @@ class Store {
   Store(std::string path, std::unique_ptr<Handles> handles);
 
   std::string path_;
+  // FAILED_PRECONDITION naming `what` while this thread defers writes.
+  absl::Status NotWhileDeferring(absl::string_view what) const;
+
   std::unique_ptr<Handles> handles_;
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> log_flushes_{0};

@@ -1,6 +1,7 @@
 #include "engine/store/store.h"
 
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/store/column_families.h"
@@ -285,6 +286,91 @@ TEST_F(StoreTest, MultiGetAnswersEachKeyInTheOrderAsked) {
   EXPECT_THAT(store->MultiGet(Family::kPersons, {"P4", "P3", "P4"}),
               IsOkAndHolds(ElementsAre(Optional(Eq("four")), Optional(Eq("three")), Optional(Eq("four")))));
   EXPECT_THAT(store->MultiGet(Family::kPersons, {}), IsOkAndHolds(ElementsAre()));
+}
+
+TEST_F(StoreTest, DeferredWritesAreSeenByTheDeferringThreadOnlyUntilWritten) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch before(*store);
+  for (const char* key : {"h/1/a", "h/1/c", "h/1/e", "h/2/a"}) before.Put(Family::kHouseholds, key, "stored");
+  ASSERT_THAT(store->Write(&before, /*sync=*/false), IsOk());
+  std::vector<std::string> observed;
+  store->ObserveWrites(Family::kPersons, [&](absl::string_view key, const absl::string_view* value) {
+    observed.push_back(absl::StrCat(key, "=", value != nullptr ? *value : "deleted"));
+  });
+  const auto scan = [&](absl::string_view prefix) {
+    std::vector<std::string> seen;
+    EXPECT_THAT(store->Scan(Family::kHouseholds, prefix,
+                            [&](absl::string_view key, absl::string_view value) {
+                              seen.push_back(absl::StrCat(key, "=", value));
+                              return true;
+                            }),
+                IsOk());
+    return seen;
+  };
+  const auto from_other_thread = [&](auto read) {
+    std::thread other([&] { read(); });
+    other.join();
+  };
+
+  store->DeferWrites();
+  EXPECT_TRUE(store->Deferring());
+  const uint64_t writes = store->writes();
+  WriteBatch first(*store), second(*store);
+  first.Put(Family::kHouseholds, "h/1/b", "recorded");
+  first.Delete(Family::kHouseholds, "h/1/c");
+  first.Put(Family::kPersons, "P1", "one");
+  ASSERT_THAT(store->Write(&first, /*sync=*/false), IsOk());
+  second.Put(Family::kHouseholds, "h/1/e", "replaced");
+  second.Put(Family::kHouseholds, "h/1/f", "recorded");
+  second.Put(Family::kPersons, "P1", "two");
+  ASSERT_THAT(store->Write(&second, /*sync=*/false), IsOk());
+  EXPECT_EQ(store->writes(), writes + 2);
+  EXPECT_THAT(observed, ElementsAre("P1=one", "P1=two")) << "observed as they are recorded";
+
+  // This thread reads what it recorded, merged with what is stored.
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("two"))));
+  EXPECT_THAT(store->Get(Family::kHouseholds, "h/1/c"), IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(store->Get(Family::kHouseholds, "h/1/a"), IsOkAndHolds(Optional(Eq("stored"))));
+  EXPECT_THAT(
+      store->MultiGet(Family::kHouseholds, {"h/1/a", "h/1/b", "h/1/c", "h/1/z"}),
+      IsOkAndHolds(ElementsAre(Optional(Eq("stored")), Optional(Eq("recorded")), Eq(std::nullopt), Eq(std::nullopt))));
+  EXPECT_THAT(scan("h/1/"), ElementsAre("h/1/a=stored", "h/1/b=recorded", "h/1/e=replaced", "h/1/f=recorded"));
+  EXPECT_THAT(scan("h/2/"), ElementsAre("h/2/a=stored"));
+  EXPECT_THAT(scan("h/"),
+              ElementsAre("h/1/a=stored", "h/1/b=recorded", "h/1/e=replaced", "h/1/f=recorded", "h/2/a=stored"));
+  // Nothing that needs the database itself, while deferring.
+  EXPECT_THAT(store->Last(Family::kHouseholds), StatusIs(absl::StatusCode::kFailedPrecondition));
+  WriteBatch synced(*store);
+  synced.Put(Family::kPersons, "P9", "x");
+  EXPECT_THAT(store->Write(&synced, /*sync=*/true), StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // Another thread sees the database only.
+  from_other_thread([&] {
+    EXPECT_FALSE(store->Deferring());
+    EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Eq(std::nullopt)));
+    EXPECT_THAT(scan("h/1/"), ElementsAre("h/1/a=stored", "h/1/c=stored", "h/1/e=stored"));
+  });
+
+  ASSERT_THAT(store->WriteDeferred(), IsOk());
+  EXPECT_FALSE(store->Deferring());
+  from_other_thread([&] {
+    EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("two"))));
+    EXPECT_THAT(scan("h/1/"), ElementsAre("h/1/a=stored", "h/1/b=recorded", "h/1/e=replaced", "h/1/f=recorded"));
+  });
+  // The group was written once per key: P1 has the stored version only.
+  absl::StatusOr<std::vector<Store::KeyVersion>> versions = store->AllVersions(Family::kPersons);
+  ASSERT_THAT(versions, IsOk());
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ((*versions)[0].value, "two");
+
+  // Discarded: nothing recorded is written.
+  store->DeferWrites();
+  WriteBatch dropped(*store);
+  dropped.Put(Family::kPersons, "P2", "dropped");
+  ASSERT_THAT(store->Write(&dropped, /*sync=*/false), IsOk());
+  store->DiscardDeferred();
+  EXPECT_THAT(store->Get(Family::kPersons, "P2"), IsOkAndHolds(Eq(std::nullopt)));
+  store->ObserveWrites(Family::kPersons, nullptr);
 }
 
 TEST_F(StoreTest, ClosedStoreRefusesCalls) {
