@@ -1,6 +1,7 @@
 #include "connectors/common/event_publisher.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -68,7 +69,7 @@ absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Attempt(
   std::vector<v1::PublishResponse> answers;
   answers.reserve(requests.size());
   // With a rate, about ten calls a second, each waiting for its turn.
-  const double rate = options_.max_rate;
+  const double rate = std::isfinite(options_.max_rate) ? options_.max_rate : 0;
   const size_t most = rate > 0 ? std::clamp<size_t>(static_cast<size_t>(rate / 10), 1, kEventsPerCall) : kEventsPerCall;
   size_t next = 0;
   while (next < requests.size()) {

@@ -191,10 +191,15 @@ struct BatchCall {
       : reactor(reactor), response(response), budget(budget) {}
 
   void Answer(v1::PublishResponse* result, absl::StatusOr<IngestResult> applied) {
-    // An engine failure fails the call: the client retries the whole batch.
+    // An engine failure fails the call with UNAVAILABLE, whatever the
+    // storage said (DATA_LOSS, ...): the client retries the whole batch.
     if (!applied.ok() && !IsEventRefusal(applied.status())) {
       absl::MutexLock lock(&failure_mu);
-      if (failure.ok()) failure = applied.status();
+      if (failure.ok()) {
+        failure = applied.status().code() == absl::StatusCode::kUnavailable
+                      ? applied.status()
+                      : absl::UnavailableError(absl::StrCat("storage failed: ", applied.status().message()));
+      }
     }
     FillResponse(applied, result);
     if (remaining.fetch_sub(1) != 1) return;

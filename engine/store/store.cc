@@ -365,7 +365,8 @@ bool Store::Deferring() const {
 }
 
 absl::Status Store::NotWhileDeferring(absl::string_view what) const {
-  return absl::FailedPreconditionError(absl::StrCat(what, " is not allowed while writes are deferred"));
+  // INTERNAL, a caller's mistake: never taken for the refusal of one event.
+  return absl::InternalError(absl::StrCat(what, " is not allowed while writes are deferred"));
 }
 
 void Store::DiscardDeferred() {
@@ -374,7 +375,10 @@ void Store::DiscardDeferred() {
 }
 
 absl::Status Store::WriteDeferred() {
-  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (handles_->closed) {
+    DiscardDeferred();
+    return absl::FailedPreconditionError("the store is closed");
+  }
   rocksdb::WriteBatch batch;
   for (int f = 0; f < kFamilyCount; ++f) {
     rocksdb::ColumnFamilyHandle* family = handles_->families[f];

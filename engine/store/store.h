@@ -133,8 +133,8 @@ class Store {
   // written once. A crash before WriteDeferred returns loses all of the
   // group, which the caller acknowledges only after it (and a sync). While
   // deferring, this thread's ScanFrom, Last, EraseOldVersions and synced
-  // Writes fail with FAILED_PRECONDITION; the observer is called at Write, as
-  // without deferring.
+  // Writes fail with INTERNAL; the observer is called at Write, as without
+  // deferring.
   void DeferWrites();
   // Writes what was recorded since DeferWrites and stops deferring (also when
   // the write fails).
