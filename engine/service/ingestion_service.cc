@@ -264,8 +264,10 @@ class IngestionService final : public v1::Ingestion::CallbackService {
     }
     const int events = request->events_size();
     if (events == 0 || events > kMaxBatchEvents) {
-      reactor->Finish(ToGrpcStatus(FieldError(
-          "events", absl::StrCat(events, " events; a batch has 1 to ", kMaxBatchEvents, " (send several batches)"))));
+      reactor->Finish(ToGrpcStatus(
+          FieldError("events", events == 0 ? absl::StrCat("is empty; a batch has 1 to ", kMaxBatchEvents, " events")
+                                           : absl::StrCat(events, " events; a batch has 1 to ", kMaxBatchEvents,
+                                                          " (send several batches)"))));
       return reactor;
     }
     // Every event is validated before any is queued; the refused ones are

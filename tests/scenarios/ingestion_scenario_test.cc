@@ -270,7 +270,7 @@ TEST_F(IngestionScenarioTest, ABatchRefusedAsAWholeChangesNothing) {
   v1::PublishBatchResponse answer;
   grpc::Status status = PublishBatch(batch, &answer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message(), "events: 0 events; a batch has 1 to 10000 (send several batches)");
+  EXPECT_EQ(status.error_message(), "events: is empty; a batch has 1 to 10000 events");
 
   for (int i = 0; i <= 10000; ++i) *batch.add_events() = BirthEvent(absl::StrCat("big-", i), absl::StrCat("G", i));
   status = PublishBatch(batch, &answer);
