@@ -21,6 +21,7 @@ EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, Even
   stats_.pending_sweeps = applier_->pending_sweeps();  // before the thread: no lock needed
   stats_.projection_loading = applier_->ProjectionLoading();
   thread_ = std::thread([this] { Run(); });
+  if (options_.write_behind && options_.write_group_at_once) committer_ = std::thread([this] { RunCommitter(); });
 }
 
 EventWriter::~EventWriter() { Stop(); }
@@ -118,7 +119,11 @@ void EventWriter::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  // Called from a `done` on the committer thread: the writer's end waits for
+  // that `done` to return, so only a later call may join.
+  if (committer_.joinable() && committer_.get_id() == std::this_thread::get_id()) return;
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  if (committer_.joinable() && !thread_.joinable()) committer_.join();
 }
 
 EventWriterStats EventWriter::stats() const {
@@ -168,6 +173,11 @@ void EventWriter::Run() {
       LoadProjectionStep();
     }
   }
+  FinishWritingBehind();
+  {
+    absl::MutexLock lock(&mu_);
+    committer_stopping_ = true;
+  }
   // Nothing reads the store on the writer's behalf once it stops.
   applier_->StopRunningAhead();
   // Ticks whose sweep did not finish: tell their callers.
@@ -195,6 +205,7 @@ void EventWriter::WriteSweepAhead() {
 }
 
 void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
+  FinishWritingBehind();
   absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk, run_ahead);
   // The end of a sweep is synced at once: a tick waiting for it and the
   // status (no pending sweep) mean a durable sweep.
@@ -228,6 +239,7 @@ void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
 }
 
 void EventWriter::LoadProjectionStep() {
+  FinishWritingBehind();
   absl::Status status = applier_->LoadProjectionStep();
   if (status.ok()) {
     const bool loading = applier_->ProjectionLoading();
@@ -246,6 +258,7 @@ void EventWriter::ProcessDeadlines() {
   const absl::Time now = clock_->Now();
   absl::StatusOr<bool> due = applier_->commands().DeadlineDue(now);
   if (due.ok() && !*due) return;
+  FinishWritingBehind();
   WriteSweepAhead();
   if (!CurrentFailure().ok()) return;
   absl::StatusOr<int> processed = due.ok() ? applier_->commands().ProcessDueDeadlines(now, 500) : due.status();
@@ -269,6 +282,7 @@ void EventWriter::ProcessRetention() {
     next_retention_check_ = now + options_.retention_check;
     return;
   }
+  FinishWritingBehind();
   WriteSweepAhead();
   if (!CurrentFailure().ok()) return;
   absl::StatusOr<RetentionProgress> progress =
@@ -288,9 +302,7 @@ void EventWriter::ProcessRetention() {
 }
 
 void EventWriter::CommitGroup(std::deque<Pending>* group) {
-  std::vector<absl::StatusOr<IngestResult>> results(group->size());
-  std::vector<absl::StatusOr<TickResult>> ticks(group->size());
-  std::vector<absl::Status> commands(group->size());
+  GroupResults results(group->size());
   absl::Status failure = CurrentFailure();
   // A group of events only is written at once, after the last one
   // (Store::DeferWrites); commands and ticks write as they go.
@@ -298,31 +310,57 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       options_.write_group_at_once && failure.ok() && std::all_of(group->begin(), group->end(), [](const Pending& p) {
         return std::holds_alternative<ValidatedEvent>(p.work);
       });
+  // Written, synced and answered by the committer thread, in order after the
+  // groups handed to it before; otherwise by this thread once they are.
+  const bool behind = write_at_once && options_.write_behind;
+  if (behind) {
+    store_->ForgetWritten();  // what the committer wrote is read from the store now
+  } else {
+    FinishWritingBehind();
+  }
   if (write_at_once) store_->DeferWrites();
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
     if (!failure.ok()) {
       absl::Status refused = absl::UnavailableError(absl::StrCat("storage failed, not applied: ", failure.message()));
-      results[i] = refused;
-      ticks[i] = refused;
-      commands[i] = refused;
+      results.events[i] = refused;
+      results.ticks[i] = refused;
+      results.commands[i] = refused;
       continue;
     }
     absl::Status error;
     if (auto* event = std::get_if<ValidatedEvent>(&pending.work)) {
-      results[i] = applier_->Apply(std::move(*event), clock_->Now());
-      error = results[i].status();
+      results.events[i] = applier_->Apply(std::move(*event), clock_->Now());
+      error = results.events[i].status();
     } else if (auto* command = std::get_if<Command>(&pending.work)) {
-      commands[i] = (*command)(*applier_);
-      error = commands[i];
+      results.commands[i] = (*command)(*applier_);
+      error = results.commands[i];
     } else {
-      ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
-      error = ticks[i].status();
+      results.ticks[i] = applier_->Tick(std::get<absl::CivilDay>(pending.work));
+      error = results.ticks[i].status();
     }
     if (!error.ok() && !IsEventRefusal(error)) {
       failure = error;
       LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
     }
+  }
+  const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
+  if (behind) {
+    auto handoff = std::make_unique<Handoff>();
+    if (failure.ok()) {
+      handoff->write = store_->SealDeferred();
+    } else {
+      store_->DiscardDeferred();  // nothing of the group is acknowledged
+      absl::MutexLock lock(&mu_);
+      if (failure_.ok()) failure_ = failure;  // refuse what comes next at once
+    }
+    handoff->group = std::move(*group);
+    handoff->results = std::move(results);
+    handoff->failure = std::move(failure);
+    handoff->pending_sweeps = applier_->pending_sweeps();
+    handoff->projection_loading = projection_loading;
+    HandOff(std::move(handoff));
+    return;
   }
   if (write_at_once) {
     if (failure.ok()) {
@@ -343,20 +381,83 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", synced.ToString()));
     }
   }
+  AnswerGroup(group, &results, failure, applier_->pending_sweeps(), projection_loading);
+}
+
+void EventWriter::HandOff(std::unique_ptr<Handoff> handoff) {
+  absl::MutexLock lock(&mu_);
+  // One group waits while the committer writes another: the writer applies
+  // a third meanwhile, and its reads go through the records of both.
+  mu_.Await(absl::Condition(
+      +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->handoff_ == nullptr; }, this));
+  handoff_ = std::move(handoff);
+}
+
+void EventWriter::FinishWritingBehind() {
+  if (!committer_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->handoff_ == nullptr && !w->committing_; },
+        this));
+  }
+  // Everything recorded is written now, or failed and refused.
+  if (store_->Deferring()) store_->DiscardDeferred();
+}
+
+void EventWriter::RunCommitter() {
+  for (;;) {
+    std::unique_ptr<Handoff> handoff;
+    absl::Status earlier;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](EventWriter* w)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->handoff_ != nullptr || w->committer_stopping_; },
+          this));
+      if (handoff_ == nullptr) return;
+      handoff = std::move(handoff_);
+      committing_ = true;
+      earlier = failure_;
+    }
+    absl::Status failure = handoff->failure;
+    if (failure.ok() && !earlier.ok()) {
+      // Applied over the records of a group whose write or sync failed.
+      failure = absl::Status(earlier.code(), absl::StrCat("not written, an earlier group failed: ", earlier.message()));
+    }
+    if (failure.ok()) {
+      failure = store_->WriteSealed(handoff->write);
+      if (!failure.ok()) {
+        LogError("ingest", absl::StrCat("storage failure, refusing events until restart: ", failure.ToString()));
+      }
+    }
+    if (failure.ok()) {
+      failure = Sync();
+      if (!failure.ok()) {
+        LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", failure.ToString()));
+      }
+    }
+    AnswerGroup(&handoff->group, &handoff->results, failure, handoff->pending_sweeps, handoff->projection_loading);
+    absl::MutexLock lock(&mu_);
+    committing_ = false;
+  }
+}
+
+void EventWriter::AnswerGroup(std::deque<Pending>* group, GroupResults* results, const absl::Status& failure,
+                              size_t pending_sweeps, bool projection_loading) {
   if (!failure.ok()) {
     // Nothing of this group is known durable: no acknowledgement.
     absl::Status unavailable = absl::UnavailableError(absl::StrCat("storage failed: ", failure.message()));
-    for (auto& r : results) {
+    for (auto& r : results->events) {
       if (r.ok()) r = unavailable;
     }
-    for (auto& t : ticks) {
+    for (auto& t : results->ticks) {
       if (t.ok()) t = unavailable;
     }
-    for (auto& c : commands) {
+    for (auto& c : results->commands) {
       if (c.ok()) c = unavailable;
     }
   }
-  const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
   {
     absl::MutexLock lock(&mu_);
     if (!failure.ok() && failure_.ok()) failure_ = failure;
@@ -370,27 +471,29 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
       }
     }
     stats_.groups += 1;
-    stats_.pending_sweeps = applier_->pending_sweeps();
+    stats_.pending_sweeps = pending_sweeps;
     stats_.projection_loading = projection_loading;
   }
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
     if (pending.done) {
-      pending.done(std::move(results[i]));
+      pending.done(std::move(results->events[i]));
       continue;
     }
     if (pending.command_done) {
-      pending.command_done(std::move(commands[i]));
+      pending.command_done(std::move(results->commands[i]));
       continue;
     }
-    if (!ticks[i].ok()) {
-      pending.tick_done(ticks[i].status());
-    } else if (ticks[i]->already_ran || ticks[i]->sweep_id == 0) {
+    // Ticks are in groups the writer thread answers itself.
+    absl::StatusOr<TickResult>& tick = results->ticks[i];
+    if (!tick.ok()) {
+      pending.tick_done(tick.status());
+    } else if (tick->already_ran || tick->sweep_id == 0) {
       TickOutcome outcome;
-      outcome.already_ran = ticks[i]->already_ran;
+      outcome.already_ran = tick->already_ran;
       pending.tick_done(outcome);
     } else {
-      waiting_ticks_[ticks[i]->sweep_id] = {std::move(pending.tick_done), TickOutcome{}};
+      waiting_ticks_[tick->sweep_id] = {std::move(pending.tick_done), TickOutcome{}};
     }
   }
 }

@@ -1,8 +1,10 @@
 // The write path: a single writer thread applies queued events in arrival
 // order and acknowledges them only once they are durable. Events queued
 // together share one fsync (group commit), which is what makes durable
-// ingestion fast. Between groups the thread advances population sweeps
-// (broadcasts, daily ticks) chunk by chunk, so events keep flowing.
+// ingestion fast; a second thread writes, syncs and answers a group while
+// the writer applies the next (EventWriterOptions::write_behind). Between
+// groups the writer advances population sweeps (broadcasts, daily ticks)
+// chunk by chunk, so events keep flowing.
 //
 //   EventWriter writer(applier.get(), store.get(), SystemClock(), {});
 //   writer.Submit(std::move(event), [](absl::StatusOr<IngestResult> r) { ...
@@ -41,6 +43,13 @@ struct EventWriterOptions {
   // last event (Store::DeferWrites), not one batch per event. The state
   // after the group is the same; false: one write per event.
   bool write_group_at_once = true;
+  // With write_group_at_once: a second thread writes, fsyncs and answers a
+  // group of events while the writer applies the next one, reading the
+  // group's records until they are in the store (Store::SealDeferred). A
+  // command, a tick, a sweep chunk, deadlines and retention wait until that
+  // thread has answered everything handed to it. False: the writer writes,
+  // syncs and answers each group itself before the next.
+  bool write_behind = true;
   size_t max_queued = 65536;  // beyond this, Submit refuses with UNAVAILABLE
   int sweep_chunk = 2000;     // persons per sweep chunk
   // How often the writer looks for due deadlines when idle.
@@ -97,10 +106,10 @@ class EventWriter {
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
 
-  // Queues `event`. `done` is called exactly once: on the writer thread once
-  // the event is durable (or refused), or immediately with UNAVAILABLE when
-  // the writer is stopped, failed, or its queue is full. `done` must not
-  // block for long: it delays the next group.
+  // Queues `event`. `done` is called exactly once: on the writer's threads
+  // once the event is durable (or refused), in the order of submission, or
+  // immediately with UNAVAILABLE when the writer is stopped, failed, or its
+  // queue is full. `done` must not block for long: it delays the next group.
   void Submit(ValidatedEvent event, Done done);
   absl::StatusOr<IngestResult> SubmitAndWait(ValidatedEvent event);
   // Queues every submission, in order, or none: UNAVAILABLE when the writer
@@ -135,8 +144,38 @@ class EventWriter {
 
   // Why `events` more events cannot be queued now; OK when they can.
   absl::Status RefusalLocked(size_t events) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What each of a group's events, ticks and commands came to.
+  struct GroupResults {
+    explicit GroupResults(size_t n) : events(n), ticks(n), commands(n) {}
+    std::vector<absl::StatusOr<IngestResult>> events;
+    std::vector<absl::StatusOr<TickResult>> ticks;
+    std::vector<absl::Status> commands;
+  };
+  // A group of events applied and sealed, for the committer thread to write,
+  // sync and answer.
+  struct Handoff {
+    std::deque<Pending> group;
+    GroupResults results{0};
+    Store::SealedWrite write;
+    absl::Status failure;  // the engine's, while applying: nothing to write
+    size_t pending_sweeps = 0;
+    bool projection_loading = false;
+  };
+
   void Run();
   void CommitGroup(std::deque<Pending>* group);
+  // Answers every pending of `group` with its result, or with UNAVAILABLE
+  // when `failure` (then nothing of the group is known durable); counts the
+  // group in the stats.
+  void AnswerGroup(std::deque<Pending>* group, GroupResults* results, const absl::Status& failure,
+                   size_t pending_sweeps, bool projection_loading);
+  // The committer thread: writes, syncs and answers the groups handed off.
+  void RunCommitter();
+  // Waits for room, then hands the group to the committer thread.
+  void HandOff(std::unique_ptr<Handoff> handoff);
+  // Waits until the committer thread has answered every group handed to it,
+  // then stops deferring writes: before the writer writes anything itself.
+  void FinishWritingBehind();
   // Advances the oldest sweep by a chunk; with `run_ahead`, the next chunk
   // is decided while this one is written (EventApplier::Sweep). Without
   // `sync_now`, the caller syncs right after (a group commit), unless the
@@ -166,7 +205,13 @@ class EventWriter {
   // Writer thread only: ticks waiting for their sweep, by sweep id.
   std::map<uint64_t, std::pair<TickDone, TickOutcome>> waiting_ticks_;
   absl::Time next_retention_check_ = absl::InfinitePast();  // writer thread only
+  // The group waiting for the committer thread, and whether it is busy with
+  // one (taken from handoff_).
+  std::unique_ptr<Handoff> handoff_ ABSL_GUARDED_BY(mu_);
+  bool committing_ ABSL_GUARDED_BY(mu_) = false;
+  bool committer_stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+  std::thread committer_;  // only with write_behind
 };
 
 }  // namespace proactive

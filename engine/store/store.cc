@@ -41,11 +41,21 @@ struct Store::Handles {
   int observed_family = -1;
   Store::WriteObserver observer;
   // Deferred writes (Store::DeferWrites): the thread deferring (none when
-  // default), and the last value recorded for each key (nullopt: deleted),
-  // by family, in key order. Touched by the deferring thread only.
+  // default), and the last value recorded for each key (nullopt: deleted)
+  // with the generation that recorded it, by family, in key order. Touched
+  // by the deferring thread only.
+  struct Recorded {
+    std::optional<std::string> value;
+    uint64_t generation;
+  };
   std::atomic<std::thread::id> deferring_thread{};
-  std::vector<absl::btree_map<std::string, std::optional<std::string>, std::less<>>> deferred{kFamilyCount};
-  std::vector<int> family_of_id;  // column family id -> Family, filled at open
+  std::vector<absl::btree_map<std::string, Recorded, std::less<>>> deferred{kFamilyCount};
+  // The generation recording now (SealDeferred moves to the next), and the
+  // last whose sealed write returned OK (WriteSealed, any thread).
+  uint64_t recording_generation = 1;
+  std::atomic<uint64_t> written_generation{0};
+  uint64_t forgotten_generation = 0;  // ForgetWritten's last, deferring thread only
+  std::vector<int> family_of_id;      // column family id -> Family, filled at open
 
   rocksdb::ColumnFamilyHandle* family(Family f) const { return families[static_cast<int>(f)]; }
   void DestroyHandles() {
@@ -276,7 +286,7 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
   if (Deferring()) {
     const auto& recorded = handles_->deferred[static_cast<int>(family)];
     auto it = recorded.find(std::string_view(key.data(), key.size()));
-    if (it != recorded.end()) return it->second;
+    if (it != recorded.end()) return it->second.value;
   }
   std::string value;
   rocksdb::Status s = handles_->db->Get(rocksdb::ReadOptions(), handles_->family(family),
@@ -299,7 +309,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     for (size_t i = 0; i < keys.size(); ++i) {
       auto it = recorded.find(std::string_view(keys[i].data(), keys[i].size()));
       if (it != recorded.end()) {
-        out[i] = it->second;
+        out[i] = it->second.value;
       } else {
         asked.push_back(i);
       }
@@ -342,12 +352,12 @@ absl::Status Store::Write(WriteBatch* batch, bool sync) {
   for (const Operation& op : OperationsOf(*batch->batch_)) {
     if (deferring) {
       auto& recorded = handles_->deferred[handles_->family_of_id[op.family_id]];
-      std::string key(op.key.data(), op.key.size());
+      Handles::Recorded& entry = recorded[std::string_view(op.key.data(), op.key.size())];
+      entry.generation = handles_->recording_generation;
       if (op.is_delete) {
-        recorded.insert_or_assign(std::move(key), std::nullopt);
+        entry.value.reset();
       } else {
-        recorded.insert_or_assign(std::move(key),
-                                  std::optional<std::string>(std::in_place, op.value.data(), op.value.size()));
+        entry.value.emplace(op.value.data(), op.value.size());
       }
     }
     if (!observe || op.family_id != observed_id) continue;
@@ -375,25 +385,59 @@ void Store::DiscardDeferred() {
 }
 
 absl::Status Store::WriteDeferred() {
-  if (handles_->closed) {
-    DiscardDeferred();
-    return absl::FailedPreconditionError("the store is closed");
-  }
-  rocksdb::WriteBatch batch;
+  SealedWrite write = SealDeferred();
+  DiscardDeferred();
+  return WriteSealed(write);
+}
+
+Store::SealedWrite::SealedWrite() = default;
+Store::SealedWrite::~SealedWrite() = default;
+Store::SealedWrite::SealedWrite(SealedWrite&&) noexcept = default;
+Store::SealedWrite& Store::SealedWrite::operator=(SealedWrite&&) noexcept = default;
+int Store::SealedWrite::Count() const { return batch_ != nullptr ? batch_->Count() : 0; }
+
+Store::SealedWrite Store::SealDeferred() {
+  SealedWrite write;
+  write.batch_ = std::make_unique<rocksdb::WriteBatch>();
+  write.generation_ = handles_->recording_generation++;
+  if (handles_->closed) return write;  // WriteSealed refuses it
+  // Only the keys recorded in this generation: the older ones were sealed
+  // with their value then, and not recorded again since.
   for (int f = 0; f < kFamilyCount; ++f) {
     rocksdb::ColumnFamilyHandle* family = handles_->families[f];
-    for (const auto& [key, value] : handles_->deferred[f]) {
-      if (value) {
-        (void)batch.Put(family, key, *value);
+    for (const auto& [key, recorded] : handles_->deferred[f]) {
+      if (recorded.generation != write.generation_) continue;
+      if (recorded.value) {
+        (void)write.batch_->Put(family, key, *recorded.value);
       } else {
-        (void)batch.Delete(family, key);
+        (void)write.batch_->Delete(family, key);
       }
     }
   }
-  DiscardDeferred();
-  if (batch.Count() == 0) return absl::OkStatus();
-  writes_.fetch_add(1, std::memory_order_acq_rel);
-  return FromRocks(handles_->db->Write(rocksdb::WriteOptions(), &batch), "writing a group of events");
+  return write;
+}
+
+absl::Status Store::WriteSealed(SealedWrite& write) {
+  if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
+  if (write.Count() > 0) {
+    writes_.fetch_add(1, std::memory_order_acq_rel);
+    absl::Status written =
+        FromRocks(handles_->db->Write(rocksdb::WriteOptions(), write.batch_.get()), "writing a group of events");
+    if (!written.ok()) return written;
+  }
+  handles_->written_generation.store(write.generation_, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void Store::ForgetWritten() {
+  const uint64_t written = handles_->written_generation.load(std::memory_order_acquire);
+  if (written == handles_->forgotten_generation) return;
+  handles_->forgotten_generation = written;
+  for (auto& recorded : handles_->deferred) {
+    for (auto it = recorded.begin(); it != recorded.end();) {
+      it = it->second.generation <= written ? recorded.erase(it) : std::next(it);
+    }
+  }
 }
 
 void Store::ObserveWrites(Family family, WriteObserver observer) {
@@ -439,8 +483,8 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
     if (!stored && !from_recorded) break;
     if (from_recorded && (!stored || absl::string_view(next_recorded->first) <= stored_key)) {
       if (stored && absl::string_view(next_recorded->first) == stored_key) it->Next();
-      const auto& [key, value] = *next_recorded++;
-      if (value && !visit(key, *value)) break;
+      const auto& [key, recorded_value] = *next_recorded++;
+      if (recorded_value.value && !visit(key, *recorded_value.value)) break;
       continue;
     }
     rocksdb::Slice value = it->value();

@@ -137,12 +137,41 @@ class Store {
   // deferring.
   void DeferWrites();
   // Writes what was recorded since DeferWrites and stops deferring (also when
-  // the write fails).
+  // the write fails). REQUIRES: no sealed write is waiting (SealDeferred).
   absl::Status WriteDeferred();
   // Forgets what was recorded and stops deferring.
   void DiscardDeferred();
   // True on the thread that called DeferWrites, until it stops.
   bool Deferring() const;
+
+  // Writing behind: while deferring, SealDeferred turns what was recorded
+  // since the last seal into a SealedWrite, which WriteSealed writes on any
+  // thread, while the deferring thread goes on recording the next group.
+  // The sealed records stay readable by the deferring thread (merged with
+  // the database as above, the newer recorded value first) until it calls
+  // ForgetWritten after their write returned; before that, a reader on
+  // another thread sees them only once written. Sealed writes must be
+  // written in the order they were sealed.
+  class SealedWrite {
+   public:
+    SealedWrite();
+    ~SealedWrite();
+    SealedWrite(SealedWrite&&) noexcept;
+    SealedWrite& operator=(SealedWrite&&) noexcept;
+    int Count() const;  // operations (keys) it writes
+
+   private:
+    friend class Store;
+    std::unique_ptr<rocksdb::WriteBatch> batch_;
+    uint64_t generation_ = 0;
+  };
+  // On the deferring thread.
+  SealedWrite SealDeferred();
+  // Writes `write` (unsynced, as Write without `sync`); thread-safe.
+  absl::Status WriteSealed(SealedWrite& write);
+  // On the deferring thread: drops the records whose sealed write returned
+  // OK, unless recorded again since; the database answers for them now.
+  void ForgetWritten();
 
   // Called after each successful Write, on the writing thread, with every Put
   // (`value` set) and Delete (`value` null) of the watched family in the

@@ -150,6 +150,65 @@ TEST_F(EventApplierTest, WriterGroupCommitsConcurrentSubmissionsInOrder) {
   EXPECT_EQ(Person("P7").events_applied(), 10u);
 }
 
+TEST_F(EventApplierTest, WritingBehindAnswersEachEventOnceItIsInTheStoreAndInOrder) {
+  EventWriterOptions options;
+  options.max_group = 4;  // many groups, each applied over the records of the last
+  ASSERT_TRUE(options.write_behind);
+  EventWriter writer(applier_.get(), store_.get(), &clock_, options);
+  constexpr int kEvents = 400;
+  absl::Mutex mu;
+  std::vector<std::string> answered;
+  std::vector<uint64_t> sequences;
+  std::vector<std::string> problems;
+  std::vector<std::pair<uint64_t, uint64_t>> p0_seen_by_commands;  // (P0 events before, P0 events read)
+  uint64_t p0_events = 0;
+  for (int i = 0; i < kEvents; ++i) {
+    // Every 40th event repeats one a few events back: it may be in the group
+    // being written, and is a duplicate all the same.
+    const bool repeat = i % 40 == 39;
+    const std::string id = "e" + std::to_string(repeat ? i - 3 : i);
+    const std::string person = "P" + std::to_string((repeat ? i - 3 : i) % 10);
+    if (!repeat && person == "P0") ++p0_events;
+    writer.Submit(Validated(BirthEvent(id, person)), [&, id, repeat](absl::StatusOr<IngestResult> r) {
+      // Read on the answering thread, which sees the database only.
+      absl::StatusOr<std::optional<storage::v1::EventIdEntry>> entry = ReadEventIdEntry(*store_, id);
+      absl::MutexLock lock(&mu);
+      answered.push_back(id);
+      if (!r.ok()) {
+        problems.push_back(id + ": " + r.status().ToString());
+        return;
+      }
+      if (r->duplicate != repeat) problems.push_back(id + ": duplicate is " + (r->duplicate ? "true" : "false"));
+      if (!repeat) sequences.push_back(r->sequence);
+      if (!entry.ok() || !entry->has_value()) problems.push_back(id + ": answered before it is in the store");
+    });
+    if (i % 100 == 99) {
+      // A command waits for the groups before it to be written: it reads them.
+      writer.Execute(
+          [&, before = p0_events](EventApplier&) {
+            absl::StatusOr<std::optional<storage::v1::PersonState>> p0 = ReadPersonState(*store_, "P0");
+            absl::MutexLock lock(&mu);
+            p0_seen_by_commands.emplace_back(before, p0.ok() && p0->has_value() ? (*p0)->events_applied() : 0);
+            return absl::OkStatus();
+          },
+          [](absl::Status) {});
+    }
+  }
+  writer.Stop();
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(problems, ElementsAre());
+  ASSERT_EQ(answered.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) {
+    if (i % 40 != 39) EXPECT_EQ(answered[i], "e" + std::to_string(i)) << "answered out of order";
+  }
+  for (size_t i = 0; i < sequences.size(); ++i) EXPECT_EQ(sequences[i], i + 1);
+  EXPECT_EQ(sequences.size(), static_cast<size_t>(kEvents - kEvents / 40));
+  ASSERT_EQ(p0_seen_by_commands.size(), 4u);
+  for (const auto& [before, read] : p0_seen_by_commands) EXPECT_EQ(read, before);
+  EXPECT_EQ(Person("P0").events_applied(), p0_events);
+  EXPECT_GT(writer.stats().groups, static_cast<uint64_t>(kEvents / 4 - 1));
+}
+
 TEST_F(EventApplierTest, SubmitAllQueuesEveryEventOrNone) {
   EventWriterOptions options;
   options.max_queued = 4;

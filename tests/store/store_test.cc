@@ -382,6 +382,81 @@ TEST_F(StoreTest, DeferredWritesAreSeenByTheDeferringThreadOnlyUntilWritten) {
   store->ObserveWrites(Family::kPersons, nullptr);
 }
 
+TEST_F(StoreTest, SealedWritesStayReadableUntilWrittenOnAnotherThreadAndForgotten) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch before(*store);
+  before.Put(Family::kHouseholds, "h/1/a", "stored");
+  before.Put(Family::kHouseholds, "h/1/d", "stored");
+  ASSERT_THAT(store->Write(&before, /*sync=*/false), IsOk());
+  const auto scan = [&] {
+    std::vector<std::string> seen;
+    EXPECT_THAT(store->Scan(Family::kHouseholds, "h/1/",
+                            [&](absl::string_view key, absl::string_view value) {
+                              seen.push_back(absl::StrCat(key, "=", value));
+                              return true;
+                            }),
+                IsOk());
+    return seen;
+  };
+  const auto put = [&](const char* key, const char* value) {
+    WriteBatch batch(*store);
+    if (value != nullptr) {
+      batch.Put(Family::kHouseholds, key, value);
+    } else {
+      batch.Delete(Family::kHouseholds, key);
+    }
+    ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  };
+
+  store->DeferWrites();
+  put("h/1/b", "first");
+  put("h/1/c", "first");
+  put("h/1/d", nullptr);
+  Store::SealedWrite first = store->SealDeferred();
+  EXPECT_EQ(first.Count(), 3);
+  // The next group: it reads the sealed records, and records over one.
+  EXPECT_THAT(store->Get(Family::kHouseholds, "h/1/b"), IsOkAndHolds(Optional(Eq("first"))));
+  put("h/1/c", "second");
+  put("h/1/e", "second");
+  EXPECT_THAT(scan(), ElementsAre("h/1/a=stored", "h/1/b=first", "h/1/c=second", "h/1/e=second"));
+
+  // The first group is written on another thread: there, nothing of it
+  // before, all of it after, and nothing of the second.
+  std::thread writer([&] {
+    EXPECT_THAT(scan(), ElementsAre("h/1/a=stored", "h/1/d=stored"));
+    EXPECT_THAT(store->WriteSealed(first), IsOk());
+    EXPECT_THAT(scan(), ElementsAre("h/1/a=stored", "h/1/b=first", "h/1/c=first"));
+  });
+  writer.join();
+  store->ForgetWritten();
+  // Forgotten: the first group's records, now read from the database. Kept:
+  // the key the second group recorded again, and the second group's own.
+  EXPECT_THAT(scan(), ElementsAre("h/1/a=stored", "h/1/b=first", "h/1/c=second", "h/1/e=second"));
+  EXPECT_THAT(store->Get(Family::kHouseholds, "h/1/d"), IsOkAndHolds(Eq(std::nullopt)));
+
+  Store::SealedWrite second = store->SealDeferred();
+  EXPECT_EQ(second.Count(), 2) << "only what the second group recorded";
+  ASSERT_THAT(store->WriteSealed(second), IsOk());
+  store->ForgetWritten();
+  store->DiscardDeferred();
+  EXPECT_THAT(scan(), ElementsAre("h/1/a=stored", "h/1/b=first", "h/1/c=second", "h/1/e=second"));
+  absl::StatusOr<std::vector<Store::KeyVersion>> versions = store->AllVersions(Family::kHouseholds);
+  ASSERT_THAT(versions, IsOk());
+  int versions_of_c = 0;
+  for (const Store::KeyVersion& v : *versions) versions_of_c += v.key == "h/1/c" ? 1 : 0;
+  EXPECT_EQ(versions_of_c, 2) << "one write per group";
+
+  // Not written yet, not forgotten; a closed store refuses the write.
+  store->DeferWrites();
+  put("h/1/f", "unwritten");
+  Store::SealedWrite last = store->SealDeferred();
+  store->ForgetWritten();
+  EXPECT_THAT(store->Get(Family::kHouseholds, "h/1/f"), IsOkAndHolds(Optional(Eq("unwritten"))));
+  ASSERT_THAT(store->Close(), IsOk());
+  EXPECT_THAT(store->WriteSealed(last), StatusIs(absl::StatusCode::kFailedPrecondition));
+  store->DiscardDeferred();
+}
+
 TEST_F(StoreTest, ClosedStoreRefusesCalls) {
   std::unique_ptr<Store> store = Open();
   ASSERT_THAT(store->Close(), IsOk());
