@@ -17,11 +17,15 @@ bool IsEventRefusal(const absl::Status& status) {
 }
 
 EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options)
-    : applier_(applier), store_(store), clock_(clock), options_(options) {
+    : applier_(applier),
+      store_(store),
+      clock_(clock),
+      options_(options),
+      write_behind_(options.write_behind && options.write_group_at_once) {
   stats_.pending_sweeps = applier_->pending_sweeps();  // before the thread: no lock needed
   stats_.projection_loading = applier_->ProjectionLoading();
+  if (write_behind_) committer_ = std::thread([this] { RunCommitter(); });
   thread_ = std::thread([this] { Run(); });
-  if (options_.write_behind && options_.write_group_at_once) committer_ = std::thread([this] { RunCommitter(); });
 }
 
 EventWriter::~EventWriter() { Stop(); }
@@ -173,7 +177,7 @@ void EventWriter::Run() {
       LoadProjectionStep();
     }
   }
-  FinishWritingBehind();
+  (void)FinishWritingBehind();  // a failure refused what was left
   {
     absl::MutexLock lock(&mu_);
     committer_stopping_ = true;
@@ -205,7 +209,7 @@ void EventWriter::WriteSweepAhead() {
 }
 
 void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
-  FinishWritingBehind();
+  if (!FinishWritingBehind().ok()) return;
   absl::StatusOr<SweepProgress> progress = applier_->Sweep(options_.sweep_chunk, run_ahead);
   // The end of a sweep is synced at once: a tick waiting for it and the
   // status (no pending sweep) mean a durable sweep.
@@ -239,7 +243,7 @@ void EventWriter::AdvanceSweep(bool run_ahead, bool sync_now) {
 }
 
 void EventWriter::LoadProjectionStep() {
-  FinishWritingBehind();
+  if (!FinishWritingBehind().ok()) return;
   absl::Status status = applier_->LoadProjectionStep();
   if (status.ok()) {
     const bool loading = applier_->ProjectionLoading();
@@ -258,7 +262,7 @@ void EventWriter::ProcessDeadlines() {
   const absl::Time now = clock_->Now();
   absl::StatusOr<bool> due = applier_->commands().DeadlineDue(now);
   if (due.ok() && !*due) return;
-  FinishWritingBehind();
+  if (!FinishWritingBehind().ok()) return;
   WriteSweepAhead();
   if (!CurrentFailure().ok()) return;
   absl::StatusOr<int> processed = due.ok() ? applier_->commands().ProcessDueDeadlines(now, 500) : due.status();
@@ -282,7 +286,7 @@ void EventWriter::ProcessRetention() {
     next_retention_check_ = now + options_.retention_check;
     return;
   }
-  FinishWritingBehind();
+  if (!FinishWritingBehind().ok()) return;
   WriteSweepAhead();
   if (!CurrentFailure().ok()) return;
   absl::StatusOr<RetentionProgress> progress =
@@ -303,21 +307,21 @@ void EventWriter::ProcessRetention() {
 
 void EventWriter::CommitGroup(std::deque<Pending>* group) {
   GroupResults results(group->size());
-  absl::Status failure = CurrentFailure();
-  // A group of events only is written at once, after the last one
-  // (Store::DeferWrites); commands and ticks write as they go.
-  const bool write_at_once =
-      options_.write_group_at_once && failure.ok() && std::all_of(group->begin(), group->end(), [](const Pending& p) {
-        return std::holds_alternative<ValidatedEvent>(p.work);
-      });
+  const bool events_only = std::all_of(group->begin(), group->end(),
+                                       [](const Pending& p) { return std::holds_alternative<ValidatedEvent>(p.work); });
   // Written, synced and answered by the committer thread, in order after the
-  // groups handed to it before; otherwise by this thread once they are.
-  const bool behind = write_at_once && options_.write_behind;
+  // groups handed to it before. Otherwise by this thread, once the committer
+  // answered those: then a failure of theirs refuses this group too.
+  absl::Status failure = CurrentFailure();
+  const bool behind = write_behind_ && events_only && failure.ok();
   if (behind) {
     store_->ForgetWritten();  // what the committer wrote is read from the store now
   } else {
-    FinishWritingBehind();
+    failure = FinishWritingBehind();
   }
+  // A group of events only is written at once, after the last one
+  // (Store::DeferWrites); commands and ticks write as they go.
+  const bool write_at_once = options_.write_group_at_once && failure.ok() && events_only;
   if (write_at_once) store_->DeferWrites();
   for (size_t i = 0; i < group->size(); ++i) {
     Pending& pending = (*group)[i];
@@ -393,16 +397,19 @@ void EventWriter::HandOff(std::unique_ptr<Handoff> handoff) {
   handoff_ = std::move(handoff);
 }
 
-void EventWriter::FinishWritingBehind() {
-  if (!committer_.joinable()) return;
+absl::Status EventWriter::FinishWritingBehind() {
+  if (!write_behind_) return CurrentFailure();
+  absl::Status failure;
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->handoff_ == nullptr && !w->committing_; },
         this));
+    failure = failure_;
   }
   // Everything recorded is written now, or failed and refused.
   if (store_->Deferring()) store_->DiscardDeferred();
+  return failure;
 }
 
 void EventWriter::RunCommitter() {
@@ -418,7 +425,7 @@ void EventWriter::RunCommitter() {
       if (handoff_ == nullptr) return;
       handoff = std::move(handoff_);
       committing_ = true;
-      earlier = failure_;
+      earlier = commit_failure_;
     }
     absl::Status failure = handoff->failure;
     if (failure.ok() && !earlier.ok()) {
@@ -436,6 +443,10 @@ void EventWriter::RunCommitter() {
       if (!failure.ok()) {
         LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", failure.ToString()));
       }
+    }
+    if (!failure.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (commit_failure_.ok()) commit_failure_ = failure;
     }
     AnswerGroup(&handoff->group, &handoff->results, failure, handoff->pending_sweeps, handoff->projection_loading);
     absl::MutexLock lock(&mu_);

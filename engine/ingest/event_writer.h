@@ -175,7 +175,8 @@ class EventWriter {
   void HandOff(std::unique_ptr<Handoff> handoff);
   // Waits until the committer thread has answered every group handed to it,
   // then stops deferring writes: before the writer writes anything itself.
-  void FinishWritingBehind();
+  // Returns the storage failure, if any (then the caller writes nothing).
+  absl::Status FinishWritingBehind();
   // Advances the oldest sweep by a chunk; with `run_ahead`, the next chunk
   // is decided while this one is written (EventApplier::Sweep). Without
   // `sync_now`, the caller syncs right after (a group commit), unless the
@@ -196,6 +197,7 @@ class EventWriter {
   Store* const store_;
   Clock* const clock_;
   const EventWriterOptions options_;
+  const bool write_behind_;  // options_.write_behind with write_group_at_once
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
@@ -210,6 +212,10 @@ class EventWriter {
   std::unique_ptr<Handoff> handoff_ ABSL_GUARDED_BY(mu_);
   bool committing_ ABSL_GUARDED_BY(mu_) = false;
   bool committer_stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The committer's first failure to write or sync: it refuses every later
+  // group handed to it (applied over the failed one). A failure while
+  // applying (failure_ only) leaves the groups applied before it alone.
+  absl::Status commit_failure_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   std::thread committer_;  // only with write_behind
 };

@@ -199,7 +199,9 @@ TEST_F(EventApplierTest, WritingBehindAnswersEachEventOnceItIsInTheStoreAndInOrd
   EXPECT_THAT(problems, ElementsAre());
   ASSERT_EQ(answered.size(), static_cast<size_t>(kEvents));
   for (int i = 0; i < kEvents; ++i) {
-    if (i % 40 != 39) EXPECT_EQ(answered[i], "e" + std::to_string(i)) << "answered out of order";
+    if (i % 40 != 39) {
+      EXPECT_EQ(answered[i], "e" + std::to_string(i)) << "answered out of order";
+    }
   }
   for (size_t i = 0; i < sequences.size(); ++i) EXPECT_EQ(sequences[i], i + 1);
   EXPECT_EQ(sequences.size(), static_cast<size_t>(kEvents - kEvents / 40));
