@@ -147,8 +147,11 @@ void EventApplier::StartSweep(storage::v1::SweepJob job, WriteBatch* batch) {
 
 absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& event, uint64_t sequence,
                                        absl::Time received_at, WriteBatch* batch, int* decisions) {
-  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> stored, ReadPersonState(*store_, event.person_id()));
-  storage::v1::PersonState state = stored ? *std::move(stored) : storage::v1::PersonState();
+  StorePersonSource source(store_, absl::MakeSpan(person_source_block_));
+  // Changed in place, on the source's arena: the state evaluated is the one
+  // written.
+  ASSIGN_OR_RETURN(storage::v1::PersonState * applied, source.FindToUpdate(event.person_id()));
+  storage::v1::PersonState& state = *applied;
   std::shared_ptr<const RuleSet> current_rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const std::string sms_attribute = current_rules != nullptr ? current_rules->city().sms_attribute : "phone";
   const std::string previous_phone = StringAttribute(state, sms_attribute);
@@ -158,7 +161,6 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     if (!previous_phone.empty()) DeletePhone(batch, previous_phone, event.person_id());
     if (!phone.empty()) PutPhone(batch, phone, event.person_id());
   }
-  StorePersonSource source(store_);
   if (changes.household_changed) {
     if (!changes.previous_household.empty()) {
       DeleteHouseholdMember(batch, changes.previous_household, event.person_id());
@@ -177,8 +179,6 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     linked.push_back(mirror.other_person_id);
   }
   PutPersonState(batch, state);
-  source.Keep(std::move(state));  // the source's copy is the one evaluated: no copy
-  ASSIGN_OR_RETURN(const storage::v1::PersonState* applied, source.Find(event.person_id()));
 
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const bool links_changed = !changes.mirrors.empty();

@@ -205,7 +205,10 @@ class EventApplier {
   std::shared_ptr<const RuleSet> projection_rules_;
   std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
   std::unique_ptr<WriteBatch> chunk_batch_;
-  std::unique_ptr<WriteBatch> event_batch_;                // Apply's
+  std::unique_ptr<WriteBatch> event_batch_;  // Apply's
+  // The first arena block of each event's person source: most events'
+  // states fit, and nothing of them is allocated or freed one by one.
+  std::vector<char> person_source_block_ = std::vector<char>(32 << 10);
   std::vector<std::unique_ptr<WriteBatch>> part_batches_;  // the parts' of a ChunkDecision
   SweepAheadCounts sweep_ahead_counts_;
   // Decided ahead, written by the next Sweep. Last: destroyed (its helper

@@ -44,6 +44,16 @@ eval::Value FromStorageValue(const storage::v1::Value& value) {
   return eval::Value::Null();
 }
 
+google::protobuf::ArenaOptions StorePersonSource::ArenaWith(absl::Span<char> first_block) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = first_block.data();
+  options.initial_block_size = first_block.size();
+  return options;
+}
+
+StorePersonSource::StorePersonSource(const Store* store, absl::Span<char> first_block)
+    : store_(store), arena_(ArenaWith(first_block)) {}
+
 absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::Find(const std::string& person_id) {
   auto it = states_.find(person_id);
   if (it != states_.end()) return it->second;
@@ -51,9 +61,25 @@ absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::Find(const st
   return KeepStored(person_id, bytes);
 }
 
-absl::StatusOr<const storage::v1::PersonState*> StorePersonSource::KeepStored(const std::string& person_id,
-                                                                              const std::optional<std::string>& bytes) {
-  const storage::v1::PersonState* kept = nullptr;
+absl::StatusOr<storage::v1::PersonState*> StorePersonSource::FindToUpdate(const std::string& person_id) {
+  auto it = states_.find(person_id);
+  storage::v1::PersonState* state = nullptr;
+  if (it != states_.end()) {
+    state = it->second;
+  } else {
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kPersons, person_id));
+    ASSIGN_OR_RETURN(state, KeepStored(person_id, bytes));
+  }
+  if (state == nullptr) {
+    state = google::protobuf::Arena::CreateMessage<storage::v1::PersonState>(&arena_);
+    states_[person_id] = state;
+  }
+  return state;
+}
+
+absl::StatusOr<storage::v1::PersonState*> StorePersonSource::KeepStored(const std::string& person_id,
+                                                                        const std::optional<std::string>& bytes) {
+  storage::v1::PersonState* kept = nullptr;
   if (bytes) {
     auto* state = google::protobuf::Arena::CreateMessage<storage::v1::PersonState>(&arena_);
     RETURN_IF_ERROR(DecodeVersionedRecordInto(*bytes, absl::StrCat("person ", person_id), state));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "engine/eval/object_value.h"
 #include "engine/rules/rule_environment.h"
 #include "engine/store/store.h"
@@ -41,8 +42,14 @@ class PersonSource {
 // of the store by Keep and OverrideMembership.
 class StorePersonSource final : public PersonSource {
  public:
-  explicit StorePersonSource(const Store* store) : store_(store) {}
+  // `first_block`, when given, is the arena's first block: a caller making
+  // one source after another (one per event) reuses it, and a source that
+  // fits in it allocates nothing. REQUIRES: it outlives the source.
+  explicit StorePersonSource(const Store* store, absl::Span<char> first_block = {});
   absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
+  // The person's state to change in place, as its batch will write it: Find
+  // returns it from now on. A person not stored gets an empty state.
+  absl::StatusOr<storage::v1::PersonState*> FindToUpdate(const std::string& person_id);
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
   // Keeps `state` in front of the store: as the caller read it (a sweep's
   // scan), or as its batch writes it.
@@ -55,15 +62,16 @@ class StorePersonSource final : public PersonSource {
 
  private:
   // Decodes a stored state onto the arena and keeps it (null: unknown).
-  absl::StatusOr<const storage::v1::PersonState*> KeepStored(const std::string& person_id,
-                                                             const std::optional<std::string>& bytes);
+  absl::StatusOr<storage::v1::PersonState*> KeepStored(const std::string& person_id,
+                                                       const std::optional<std::string>& bytes);
+  static google::protobuf::ArenaOptions ArenaWith(absl::Span<char> first_block);
 
   const Store* store_;
   // The states read from the store: decoded on the arena, freed at once
   // with the source rather than field by field.
   google::protobuf::Arena arena_;
   std::vector<std::unique_ptr<storage::v1::PersonState>> kept_;     // Keep's, on the heap
-  std::map<std::string, const storage::v1::PersonState*> states_;   // null: unknown
+  std::map<std::string, storage::v1::PersonState*> states_;         // null: unknown
   std::map<std::string, std::vector<std::string>> stored_members_;  // as read, by household
   std::map<std::string, std::vector<std::string>> added_members_, removed_members_;
 };
