@@ -170,11 +170,19 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   }
   std::vector<std::string> linked;
   for (const LinkMirror& mirror : changes.mirrors) {
-    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> other, ReadPersonState(*store_, mirror.other_person_id));
-    storage::v1::PersonState other_state = other ? *std::move(other) : storage::v1::PersonState();
-    if (MergeLinkMirror(mirror, event, sequence, &other_state)) {
-      PutPersonState(batch, other_state);
-      source.Keep(std::move(other_state));  // in front of the store, not copied
+    // Through the source: a person two mirrors of this event change (linked
+    // as guardian and unlinked as child) keeps both.
+    ASSIGN_OR_RETURN(const storage::v1::PersonState* known, source.Find(mirror.other_person_id));
+    if (known != nullptr) {
+      ASSIGN_OR_RETURN(storage::v1::PersonState * other_state, source.FindToUpdate(mirror.other_person_id));
+      if (MergeLinkMirror(mirror, event, sequence, other_state)) PutPersonState(batch, *other_state);
+    } else {
+      // Unknown: created only when the mirror changes something.
+      storage::v1::PersonState other_state;
+      if (MergeLinkMirror(mirror, event, sequence, &other_state)) {
+        PutPersonState(batch, other_state);
+        source.Keep(std::move(other_state));  // in front of the store, not copied
+      }
     }
     linked.push_back(mirror.other_person_id);
   }

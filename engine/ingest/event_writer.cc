@@ -123,11 +123,14 @@ void EventWriter::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  // Called from a `done` on the committer thread: the writer's end waits for
-  // that `done` to return, so only a later call may join.
-  if (committer_.joinable() && committer_.get_id() == std::this_thread::get_id()) return;
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-  if (committer_.joinable() && !thread_.joinable()) committer_.join();
+  // Called from a `done` on the writer's threads: they cannot join
+  // themselves (and the writer's end waits for a committer's `done` to
+  // return), so a later call from another thread joins.
+  const std::thread::id self = std::this_thread::get_id();
+  if (writer_thread_id_.load() == self || committer_thread_id_.load() == self) return;
+  absl::MutexLock lock(&join_mu_);  // two callers at once: one joins, the other waits for it
+  if (thread_.joinable()) thread_.join();
+  if (committer_.joinable()) committer_.join();
 }
 
 EventWriterStats EventWriter::stats() const {
@@ -141,6 +144,7 @@ absl::Status EventWriter::CurrentFailure() const {
 }
 
 void EventWriter::Run() {
+  writer_thread_id_.store(std::this_thread::get_id());
   for (;;) {
     std::deque<Pending> group;
     // The projection loads in steps between groups, like a sweep.
@@ -413,6 +417,7 @@ absl::Status EventWriter::FinishWritingBehind() {
 }
 
 void EventWriter::RunCommitter() {
+  committer_thread_id_.store(std::this_thread::get_id());
   for (;;) {
     std::unique_ptr<Handoff> handoff;
     absl::Status earlier;
@@ -444,7 +449,7 @@ void EventWriter::RunCommitter() {
         LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", failure.ToString()));
       }
     }
-    if (!failure.ok()) {
+    if (!failure.ok() && handoff->failure.ok()) {  // this thread's own: a write or a sync
       absl::MutexLock lock(&mu_);
       if (commit_failure_.ok()) commit_failure_ = failure;
     }

@@ -14,6 +14,7 @@
 #ifndef PROACTIVE_ENGINE_INGEST_EVENT_WRITER_H_
 #define PROACTIVE_ENGINE_INGEST_EVENT_WRITER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -216,6 +217,9 @@ class EventWriter {
   // group handed to it (applied over the failed one). A failure while
   // applying (failure_ only) leaves the groups applied before it alone.
   absl::Status commit_failure_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex join_mu_;  // Stop's joins
+  // Set by each thread as it starts: Stop called on them does not join.
+  std::atomic<std::thread::id> writer_thread_id_{}, committer_thread_id_{};
   std::thread thread_;
   std::thread committer_;  // only with write_behind
 };

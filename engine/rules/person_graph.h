@@ -39,12 +39,13 @@ class PersonSource {
 // Reads persons and household membership from the store once each, and
 // keeps them: a source serves one batch (an event's, a sweep chunk's), and
 // what that batch writes but the store does not show yet is put in front
-// of the store by Keep and OverrideMembership.
+// of the store by Keep, FindToUpdate and OverrideMembership.
 class StorePersonSource final : public PersonSource {
  public:
   // `first_block`, when given, is the arena's first block: a caller making
   // one source after another (one per event) reuses it, and a source that
-  // fits in it allocates nothing. REQUIRES: it outlives the source.
+  // fits in it allocates nothing. REQUIRES: it outlives the source, is
+  // 8-byte aligned, and serves one live source at a time.
   explicit StorePersonSource(const Store* store, absl::Span<char> first_block = {});
   absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
   // The person's state to change in place, as its batch will write it: Find

@@ -1,5 +1,6 @@
 #include "engine/ingest/event_applier.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/store/records.h"
@@ -109,6 +110,31 @@ TEST_F(EventApplierTest, GuardianLinkIsStoredOnBothPersonsAndHouseholdIsIndexed)
   ASSERT_THAT(Apply(move), IsOk());
   EXPECT_THAT(ReadHouseholdMembers(*store_, "H1"), IsOkAndHolds(ElementsAre()));
   EXPECT_THAT(ReadHouseholdMembers(*store_, "H2"), IsOkAndHolds(ElementsAre("C1")));
+}
+
+TEST_F(EventApplierTest, TwoLinkChangesToOnePersonInOneEventAreBothMirrored) {
+  v1::PublishRequest first = BirthEvent("civ-1", "P1");
+  v1::Link* child = first.mutable_person()->add_links_added();
+  child->set_relation(v1::RELATION_CHILD);
+  child->set_person_id("Q1");
+  ASSERT_THAT(Apply(first), IsOk());
+  // The relation was recorded the wrong way round: Q1 is P1's guardian.
+  v1::PublishRequest corrected = BirthEvent("civ-2", "P1");
+  corrected.mutable_person()->clear_set();
+  v1::Link* guardian = corrected.mutable_person()->add_links_added();
+  guardian->set_relation(v1::RELATION_GUARDIAN);
+  guardian->set_person_id("Q1");
+  v1::Link* not_child = corrected.mutable_person()->add_links_removed();
+  not_child->set_relation(v1::RELATION_CHILD);
+  not_child->set_person_id("Q1");
+  ASSERT_THAT(Apply(corrected), IsOk());
+  std::vector<std::string> active;
+  const storage::v1::PersonState q1 = Person("Q1");
+  for (const storage::v1::LinkEntry& link : q1.links()) {
+    if (!link.removed())
+      active.push_back(absl::StrCat(storage::v1::Relation_Name(link.relation()), " ", link.person_id()));
+  }
+  EXPECT_THAT(active, ElementsAre("RELATION_CHILD P1")) << "Q1 is P1's guardian, no longer their child";
 }
 
 TEST_F(EventApplierTest, RestartContinuesTheLogSequence) {

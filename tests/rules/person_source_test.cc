@@ -72,8 +72,6 @@ TEST(StorePersonSourceTest, AStateUpdatedInPlaceIsTheOneFoundAndTheFirstBlockIsR
     EXPECT_THAT(source.Find("P2"), IsOkAndHolds(*p2));
     EXPECT_THAT(source.Find("P3"), IsOkAndHolds(nullptr));
   }
-  // Nothing the sources changed reached the store.
-  EXPECT_EQ(ReadPersonState(**store, "P1")->value().household_id(), "H1");
 }
 
 }  // namespace
