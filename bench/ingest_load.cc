@@ -25,6 +25,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "engine/client/channel.h"
 #include "engine/synth/synthetic_population.h"
@@ -331,5 +332,8 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  // As proactived does: Debian's abseil checks every lock order otherwise,
+  // and the load generator shares the cores with the daemon it measures.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return proactive::Run();
 }
