@@ -76,7 +76,8 @@ void PrintFull(const v1::Decision& d) {
       std::printf("  %-34s %s\n", in.path().c_str(), in.person_id().c_str());
       continue;
     }
-    std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), in.has_value() ? FormatValue(in.value()).c_str() : absent,
+    const std::string value = in.has_value() ? FormatValue(in.value()) : in.present() ? "(present, not kept)" : absent;
+    std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), value.c_str(),
                 in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
                 in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");
   }

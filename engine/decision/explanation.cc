@@ -22,6 +22,7 @@ struct Words {
   const char* review_line;
   const char* data_head;
   const char* no_value;
+  const char* value_not_kept;
   const char* from;
   const char* recorded_on;
   const char* parameters_head;
@@ -48,6 +49,7 @@ constexpr Words kFrench = {"Décision",
                            "Réexamen par %s le %s : %s. Motif : %s (base légale : %s).",
                            "2. Données traitées et leurs sources",
                            "aucune valeur connue",
+                           "présente (valeur non conservée)",
                            "source",
                            "enregistrée le",
                            "3. Paramètres du traitement appliqués à votre situation",
@@ -79,6 +81,7 @@ constexpr Words kEnglish = {"Decision",
                             "Reviewed by %s on %s: %s. Reason: %s (legal basis: %s).",
                             "2. Data processed and their sources",
                             "no known value",
+                            "present (value not kept)",
                             "source",
                             "recorded on",
                             "3. Parameters of the processing as applied to your situation",
@@ -207,12 +210,18 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
       }
     }
     data.present = in.present();
-    if (in.present()) data.value = ValueOf(in.value());
+    // Present without a value: the rule only tested its presence, or the
+    // value was erased when a person was forgotten.
+    data.value_kept = in.present() && in.has_value();
+    if (data.value_kept) data.value = ValueOf(in.value());
     data.source = in.source();
     if (in.has_occurred_at()) data.as_of = Date(in.occurred_at());
     if (absl::EndsWith(in.path(), "]")) continue;  // a link, not a datum
     absl::StrAppend(&t, "   - ", in.path(), data.description.empty() ? "" : absl::StrCat(" (", data.description, ")"),
-                    " : ", in.present() ? data.value : w.no_value,
+                    " : ",
+                    !in.present()    ? w.no_value
+                    : in.has_value() ? data.value
+                                     : w.value_not_kept,
                     data.source.empty() ? "" : absl::StrCat(" — ", w.from, " ", data.source),
                     data.as_of.empty() ? "" : absl::StrCat(", ", w.recorded_on, " ", data.as_of), "\n");
     e.data_used.push_back(std::move(data));

@@ -22,8 +22,9 @@ namespace proactive {
 struct ExplainedData {
   std::string path;
   std::string description;
-  std::string value;  // "" when absent
+  std::string value;  // "" when absent or not kept
   bool present = false;
+  bool value_kept = false;  // false when present: only its presence was tested, or it was erased
   std::string source;
   std::string as_of;
   std::string category;

@@ -88,6 +88,7 @@ class Program {
     CostEstimate cost;
     std::vector<std::string> reads;
     std::vector<std::string> whole_reads;
+    std::vector<std::string> presence_reads;
     std::vector<std::shared_ptr<const lang::ObjectType>> object_types;
     int slot_count = 0;
   };
@@ -106,6 +107,9 @@ class Program {
   // Those of reads() used as whole values, not only counted or iterated
   // (lang::CheckResult::whole_reads).
   const std::vector<std::string>& whole_reads() const { return parts_.whole_reads; }
+  // Those of reads() only tested for presence, never read as values
+  // (lang::CheckResult::presence_reads).
+  const std::vector<std::string>& presence_reads() const { return parts_.presence_reads; }
   // The number of slots of the environment it was compiled against.
   int slot_count() const { return parts_.slot_count; }
 

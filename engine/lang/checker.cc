@@ -1,6 +1,7 @@
 #include "engine/lang/checker.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -42,14 +43,17 @@ CheckResult Checker::Run(Expr& root) {
   result.result_type = root.type;
   result.diagnostics = std::move(diagnostics_);
   result.local_count = local_count_;
-  std::set<std::string> reads, whole_reads;
+  std::set<std::string> reads, whole_reads, valued_reads;
   for (const auto& [expr, path] : paths_) {
     if (extended_.contains(expr)) continue;
     reads.insert(path);
     if (!counted_.contains(expr)) whole_reads.insert(path);
+    if (!expr->test_only) valued_reads.insert(path);
   }
   result.reads.assign(reads.begin(), reads.end());
   result.whole_reads.assign(whole_reads.begin(), whole_reads.end());
+  std::set_difference(reads.begin(), reads.end(), valued_reads.begin(), valued_reads.end(),
+                      std::back_inserter(result.presence_reads));
   return result;
 }
 

@@ -43,6 +43,9 @@ struct CheckResult {
   // "household.members" wholly depends on everything about every member;
   // one that only counts them depends on who the members are.
   std::vector<std::string> whole_reads;
+  // Those of `reads` only tested for presence (has(person.phone)): the
+  // expression never reads their value.
+  std::vector<std::string> presence_reads;
 };
 
 // Annotates `root` (types and references). `text` is the expression's text,

@@ -12,13 +12,13 @@ storage::v1::Value ToStorage(const eval::Value& value);
 
 using Inputs = google::protobuf::RepeatedPtrField<storage::v1::DecisionInput>;
 
-void AddInput(std::string path, const PersonRecord& record, const std::string& attribute, Inputs* inputs) {
+void AddInput(std::string path, const PersonRecord& record, const InputRead& read, Inputs* inputs) {
   storage::v1::DecisionInput& input = *inputs->Add();
   input.set_path(std::move(path));
   input.set_person_id(record.id());
   for (const storage::v1::AttributeEntry& entry : record.state().attributes()) {
-    if (entry.name() != attribute || entry.removed()) continue;
-    *input.mutable_value() = entry.value();
+    if (entry.name() != read.name || entry.removed()) continue;
+    if (!read.presence_only) *input.mutable_value() = entry.value();
     input.set_present(true);
     input.set_source(entry.source());
     *input.mutable_occurred_at() = entry.occurred_at();
@@ -65,7 +65,7 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
         break;
       }
       case InputRead::kAttribute:
-        AddInput(read.path, graph.subject(), read.name, inputs);
+        AddInput(read.path, graph.subject(), read, inputs);
         break;
       case InputRead::kLinkAttribute: {
         int i = 0;
@@ -74,14 +74,14 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
         for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
           if (!is_listed(read, link)) continue;
           const PersonRecord* other = graph.Find(link.person_id());
-          if (other != nullptr) AddInput(IndexedPath(read, i++), *other, read.name, inputs);
+          if (other != nullptr) AddInput(IndexedPath(read, i++), *other, read, inputs);
         }
         break;
       }
       case InputRead::kMemberAttribute: {
         int i = 0;
         for (const auto& record : graph.records()) {
-          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read.name, inputs);
+          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read, inputs);
         }
         break;
       }
@@ -99,7 +99,7 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
         }
         for (const storage::v1::NamedValue& field : context.broadcast->fields()) {
           if (field.name() != read.name) continue;
-          *input.mutable_value() = field.value();
+          if (!read.presence_only) *input.mutable_value() = field.value();
           input.set_present(true);
         }
         break;

@@ -55,7 +55,8 @@ namespace {
 // persons of a list, an attribute of the subject, of each linked person or
 // each household member, a field of the broadcast. Other paths (today, a
 // parameter, household.id) are not inputs.
-std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, const RuleEnvironment& env) {
+std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, const std::set<std::string>& valued_reads,
+                                          const RuleEnvironment& env) {
   std::vector<InputRead> classified;
   for (const std::string& path : reads) {
     std::vector<std::string> parts = absl::StrSplit(path, '.');
@@ -84,6 +85,7 @@ std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, co
     } else {
       continue;
     }
+    read.presence_only = valued_reads.count(path) == 0;
     classified.push_back(std::move(read));
   }
   return classified;
@@ -278,9 +280,14 @@ class RuleSetBuilder {
     }
     // Dependencies.
     std::set<std::string> whole_reads;
+    std::set<std::string> valued_reads;  // by any of the rule's expressions
     const auto add_reads = [&](const std::shared_ptr<const eval::Program>& program) {
       if (program == nullptr) return;
-      for (const std::string& path : program->reads()) rule->reads.insert(path);
+      const std::vector<std::string>& presence = program->presence_reads();  // sorted
+      for (const std::string& path : program->reads()) {
+        rule->reads.insert(path);
+        if (!std::binary_search(presence.begin(), presence.end(), path)) valued_reads.insert(path);
+      }
       for (const std::string& path : program->whole_reads()) whole_reads.insert(path);
     };
     add_reads(rule->when);
@@ -317,7 +324,7 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
-    rule->input_reads = ClassifyInputReads(rule->reads, *env);
+    rule->input_reads = ClassifyInputReads(rule->reads, valued_reads, *env);
     if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();

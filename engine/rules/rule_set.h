@@ -87,6 +87,10 @@ struct InputRead {
   // The path recorded for the i-th related person: prefix, i, suffix
   // ("person.guardians[", "].phone").
   std::string indexed_prefix, indexed_suffix;
+  // Only tested for presence (has(person.phone)) by every expression of the
+  // rule: the decision records that it was there and where it came from, not
+  // its value, which the rule never used (data minimisation).
+  bool presence_only = false;
 };
 
 struct CompiledRule {

@@ -30,6 +30,7 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
     v1::DecisionInput* out = d.add_inputs();
     out->set_path(in.path());
     if (!in.person_id().empty()) out->set_person_id(in.person_id());
+    out->set_present(in.present());
     if (in.present() && in.has_value()) *out->mutable_value() = ToApiValue(in.value());
     if (!in.source().empty()) out->set_source(in.source());
     if (in.has_occurred_at()) *out->mutable_occurred_at() = in.occurred_at();

@@ -155,7 +155,8 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       v1::ExplainedInput* in = out->add_data_used();
       in->set_path(data.path);
       if (!data.description.empty()) in->set_description(data.description);
-      if (data.present) in->set_value(data.value);
+      in->set_present(data.present);
+      if (data.value_kept) in->set_value(data.value);
       if (!data.source.empty()) in->set_source(data.source);
       if (!data.as_of.empty()) in->set_as_of(data.as_of);
       if (!data.category.empty()) in->set_category(data.category);

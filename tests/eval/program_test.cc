@@ -28,6 +28,19 @@ TEST(ProgramTest, DescribesWhatTheRuleReads) {
   EXPECT_EQ(p->slot_count(), 5);
 }
 
+TEST(ProgramTest, TellsPathsOnlyTestedForPresenceFromPathsWhoseValueItReads) {
+  testing::RulesEnv env;
+  const auto presence_reads = [&](const char* text) { return env.MustCompile(text)->presence_reads(); };
+  EXPECT_THAT(presence_reads("has(person.phone) && has(person.lives_alone) && person.lives_alone"),
+              ElementsAre("person.phone"));
+  EXPECT_THAT(presence_reads("!has(person.phone)"), ElementsAre("person.phone"));
+  EXPECT_THAT(presence_reads("has(person.phone) && size(person.phone) > 3"), ElementsAre());
+  // Through a macro's variable: the path of the elements' field.
+  EXPECT_THAT(presence_reads("person.guardians.exists(g, has(g.phone))"), ElementsAre("person.guardians.phone"));
+  EXPECT_THAT(presence_reads("person.guardians.exists(g, has(g.phone) && g.phone != '')"), ElementsAre());
+  EXPECT_THAT(presence_reads("person.arrondissement == 3"), ElementsAre());
+}
+
 TEST(ProgramTest, TellsListsOnlyCountedOrIteratedFromListsReadWhole) {
   testing::RulesEnv env;
   const auto whole_reads = [&](const char* text) { return env.MustCompile(text)->whole_reads(); };

@@ -47,22 +47,34 @@ std::vector<std::string> Described(const google::protobuf::RepeatedPtrField<stor
   return lines;
 }
 
-TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouseholdByPath) {
+// The Paris rules and a pack of one rule `test.rule` with `when` and the
+// extra action keys `action` (", parameters: {...}"); null on error.
+std::shared_ptr<const RuleSet> RulesWithTestRule(const std::string& when, const std::string& action = "") {
   absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(testing::SourceDir() + "/rules");
-  ASSERT_THAT(files, IsOk());
-  files->push_back({"test/inputs.yaml",
-                    "pack: test.inputs\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n"
-                    "  - id: inputs.all-kinds\n    title: t\n    purpose: p\n    legal_basis: [\"test\"]\n"
-                    "    trigger: {events: [phone]}\n"
-                    "    when: 'size(person.guardians) > 0 && person.guardians.exists(g, has(g.phone)) && "
-                    "household.members.exists(m, has(m.yearly_income)) && has(person.birth_date) && "
-                    "size(person.children) == 0'\n"
-                    "    once_per: '\"x\"'\n"
-                    "    action: {kind: notify, service: s, message: {fr: a, en: a}, letter: false}\n"});
+  EXPECT_THAT(files, IsOk());
+  if (!files.ok()) return nullptr;
+  files->push_back({"test/test.yaml", absl::StrCat("pack: test.pack\nversion: \"1\"\ntitle: t\nowner: o\nrules:\n"
+                                                   "  - id: test.rule\n    title: t\n    purpose: p\n"
+                                                   "    legal_basis: [\"test\"]\n    trigger: {events: [phone]}\n"
+                                                   "    when: '",
+                                                   when,
+                                                   "'\n    once_per: '\"x\"'\n"
+                                                   "    action: {kind: notify, service: s, message: {fr: a, en: a}, "
+                                                   "letter: false",
+                                                   action, "}\n")});
   std::vector<Diagnostic> diagnostics;
   absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(*files, &diagnostics);
-  ASSERT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
-  const CompiledRule* rule = (*set)->FindRule("inputs.all-kinds");
+  EXPECT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
+  return set.ok() ? *set : nullptr;
+}
+
+TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouseholdByPath) {
+  std::shared_ptr<const RuleSet> set = RulesWithTestRule(
+      "size(person.guardians) > 0 && person.guardians.exists(g, has(g.phone)) && "
+      "household.members.exists(m, has(m.yearly_income) && m.yearly_income > eur(1000)) && "
+      "person.birth_date.year() > 2000 && size(person.children) == 0");
+  ASSERT_NE(set, nullptr);
+  const CompiledRule* rule = set->FindRule("test.rule");
   ASSERT_NE(rule, nullptr);
 
   // C lives with guardian G1; G2, the other guardian, lives elsewhere; a
@@ -99,8 +111,38 @@ TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouse
                   "e-income",
                   "person.birth_date C present date_days: 19000 e-birth", "person.guardians[0] G1 absent  ",
                   "person.guardians[1] G2 absent  ",
-                  "person.guardians[0].phone G1 present string_value: \"+33600000001\" e-phone",
-                  "person.guardians[1].phone G2 absent  "));
+                  // Only tested with has(): present, from e-phone, the number not kept.
+                  "person.guardians[0].phone G1 present  e-phone", "person.guardians[1].phone G2 absent  "));
+}
+
+// Data minimisation: a decision keeps the value of what its rule used, and
+// only the presence of what it tested with has() alone.
+TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValueUnlessAnotherExpressionReadsIt) {
+  std::shared_ptr<const RuleSet> set =
+      RulesWithTestRule("has(person.phone) && has(person.birth_date) && has(person.arrondissement)",
+                        ", parameters: {born: \"person.birth_date.year()\"}");
+  ASSERT_NE(set, nullptr);
+  const CompiledRule* rule = set->FindRule("test.rule");
+  ASSERT_NE(rule, nullptr);
+
+  storage::v1::PersonState person = Person("P", "H1");
+  SetAttribute(&person, "arrondissement", "e-arr")->mutable_value()->set_int_value(11);
+  SetAttribute(&person, "birth_date", "e-birth")->mutable_value()->set_date_days(-4474);
+  SetAttribute(&person, "phone", "e-phone")->mutable_value()->set_string_value("+33600000002");
+  MapPersonSource source;
+  source.Add(person);
+  absl::StatusOr<std::unique_ptr<PersonGraph>> graph = PersonGraph::Build("P", *rule->env, &source);
+  ASSERT_THAT(graph, IsOk());
+  RuleOutcome outcome = EvaluateRule(*rule, **graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
+  ASSERT_TRUE(outcome.fires()) << outcome.reason;
+  // The birth date is kept: the parameter reads its value.
+  EXPECT_THAT(Described(outcome.inputs),
+              ElementsAre("person.arrondissement P present  e-arr",
+                          "person.birth_date P present date_days: -4474 e-birth", "person.phone P present  e-phone"));
+  for (const storage::v1::DecisionInput& input : outcome.inputs) {
+    EXPECT_EQ(input.source(), "etat-civil") << input.path();
+    EXPECT_EQ(input.occurred_at().seconds(), 1700000000) << input.path();
+  }
 }
 
 }  // namespace

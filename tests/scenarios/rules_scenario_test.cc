@@ -29,6 +29,7 @@ namespace {
 using ::proactive::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
@@ -161,6 +162,35 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
   EXPECT_EQ(Publish({Heatwave("mf-2026-06-29-75", "red", "75-2026-06-29")}), std::make_pair(1, 0));
   WaitForSweeps();
   EXPECT_THAT(DecisionsOf("P0010"), ElementsAre(Pair("heatwave.check-in.isolated-elderly", 1)));
+  {
+    // The rule reads her birth date and only tests that she has a phone: the
+    // decision keeps the date, and of the phone only that it was there.
+    ASSERT_EQ(last_listed_.decisions_size(), 1);
+    std::map<std::string, v1::DecisionInput> inputs;
+    for (const v1::DecisionInput& in : last_listed_.decisions(0).inputs()) inputs[in.path()] = in;
+    ASSERT_EQ(inputs.count("person.phone"), 1u);
+    EXPECT_TRUE(inputs["person.phone"].present());
+    EXPECT_FALSE(inputs["person.phone"].has_value());
+    EXPECT_EQ(inputs["person.phone"].source(), "casvp");
+    EXPECT_EQ(inputs["person.phone"].event_id(), "casvp-0010");
+    EXPECT_TRUE(inputs["person.birth_date"].present());
+    EXPECT_TRUE(inputs["person.birth_date"].has_value());
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ExplainRequest explain;
+    explain.set_decision_id(last_listed_.decisions(0).decision_id());
+    explain.set_language("en");
+    v1::Explanation explanation;
+    ASSERT_TRUE(decisions_->Explain(&context, explain, &explanation).ok());
+    EXPECT_THAT(explanation.text(), HasSubstr(": present (value not kept) — source casvp"));
+    EXPECT_THAT(explanation.text(), HasSubstr(": 1942-06-30 — source etat-civil"));
+    EXPECT_THAT(explanation.text(), Not(HasSubstr("+33639980010")));
+    for (const v1::ExplainedInput& in : explanation.data_used()) {
+      if (in.path() != "person.phone") continue;
+      EXPECT_TRUE(in.present());
+      EXPECT_FALSE(in.has_value());
+    }
+  }
   EXPECT_THAT(DecisionsOf("P0011"), ElementsAre(Pair("heatwave.check-in.registered", 1)));
   EXPECT_EQ(last_listed_.decisions(0).triggered_by(), "broadcast mf-2026-06-29-75");
 
