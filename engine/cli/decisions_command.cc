@@ -76,7 +76,11 @@ void PrintFull(const v1::Decision& d) {
       std::printf("  %-34s %s\n", in.path().c_str(), in.person_id().c_str());
       continue;
     }
-    const std::string value = in.has_value() ? FormatValue(in.value()) : in.present() ? "(present, not kept)" : absent;
+    // Present without a value: erased when a person was forgotten, or only
+    // tested with has() by the rule.
+    const std::string value = in.has_value()                              ? FormatValue(in.value())
+                              : !in.present() || d.has_pseudonymised_at() ? absent
+                                                                          : "present (value not kept)";
     std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), value.c_str(),
                 in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
                 in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");

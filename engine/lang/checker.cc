@@ -52,8 +52,14 @@ CheckResult Checker::Run(Expr& root) {
   }
   result.reads.assign(reads.begin(), reads.end());
   result.whole_reads.assign(whole_reads.begin(), whole_reads.end());
-  std::set_difference(reads.begin(), reads.end(), valued_reads.begin(), valued_reads.end(),
-                      std::back_inserter(result.presence_reads));
+  // A value can also be read through an expression with no path: the
+  // elements filter() yields, an element by index, an object used whole.
+  // Such a read makes its path's ancestor a whole read.
+  for (const std::string& path : reads) {
+    if (valued_reads.count(path) == 0 && !HasWholeReadAncestor(path, whole_reads)) {
+      result.presence_reads.push_back(path);  // in order: `reads` is sorted
+    }
+  }
   return result;
 }
 
@@ -407,6 +413,14 @@ void Checker::CheckComprehension(Expr& e) {
 }
 
 }  // namespace internal
+
+bool HasWholeReadAncestor(absl::string_view path, const std::set<std::string>& whole_reads) {
+  for (size_t dot = path.rfind('.'); dot != absl::string_view::npos; dot = path.rfind('.', dot - 1)) {
+    if (whole_reads.count(std::string(path.substr(0, dot))) > 0) return true;
+    if (dot == 0) break;
+  }
+  return false;
+}
 
 CheckResult Check(Expr& root, absl::string_view text, const TypeEnvironment& env, const CheckOptions& options) {
   return internal::Checker(text, env, options).Run(root);

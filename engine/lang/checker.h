@@ -14,6 +14,7 @@
 #ifndef PROACTIVE_ENGINE_LANG_CHECKER_H_
 #define PROACTIVE_ENGINE_LANG_CHECKER_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,14 @@ struct CheckResult {
   // one that only counts them depends on who the members are.
   std::vector<std::string> whole_reads;
   // Those of `reads` only tested for presence (has(person.phone)): the
-  // expression never reads their value.
+  // expression never reads their value, neither by their path nor through
+  // an ancestor read whole (person.guardians.filter(...)[0].phone).
   std::vector<std::string> presence_reads;
 };
+
+// Whether a proper prefix of the dotted `path` ("person.guardians" of
+// "person.guardians.phone") is in `whole_reads`.
+bool HasWholeReadAncestor(absl::string_view path, const std::set<std::string>& whole_reads);
 
 // Annotates `root` (types and references). `text` is the expression's text,
 // for diagnostics. `env` must outlive the use of the annotations.

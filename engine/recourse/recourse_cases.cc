@@ -18,6 +18,8 @@ std::string QueueKey(const storage::v1::RecourseCase& c) {
   return absl::StrFormat("q/%020d/%s", c.due_at().seconds(), c.case_id());
 }
 
+// 0 when the rule did not read the arrondissement's value (not at all, or
+// only with has()): the case then shows in lists not filtered by it.
 int ArrondissementOf(const storage::v1::DecisionRecord& d) {
   for (const auto& input : d.inputs()) {
     if (input.path() == "person.arrondissement" && input.value().has_int_value()) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/common/sha256.h"
 #include "engine/eval/compiler.h"
+#include "engine/lang/checker.h"
 #include "engine/rules/pack_parser.h"
 #include "engine/rules/sweep_filter.h"
 #include "engine/rules/typed_text.h"
@@ -55,8 +56,11 @@ namespace {
 // persons of a list, an attribute of the subject, of each linked person or
 // each household member, a field of the broadcast. Other paths (today, a
 // parameter, household.id) are not inputs.
+// An input read is presence_only when no expression of the rule reads its
+// value: neither by its path (`valued_reads`) nor through an ancestor read
+// whole by another expression (`whole_reads`: person.guardians[0].phone).
 std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, const std::set<std::string>& valued_reads,
-                                          const RuleEnvironment& env) {
+                                          const std::set<std::string>& whole_reads, const RuleEnvironment& env) {
   std::vector<InputRead> classified;
   for (const std::string& path : reads) {
     std::vector<std::string> parts = absl::StrSplit(path, '.');
@@ -85,7 +89,7 @@ std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, co
     } else {
       continue;
     }
-    read.presence_only = valued_reads.count(path) == 0;
+    read.presence_only = valued_reads.count(path) == 0 && !lang::HasWholeReadAncestor(path, whole_reads);
     classified.push_back(std::move(read));
   }
   return classified;
@@ -324,7 +328,7 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
-    rule->input_reads = ClassifyInputReads(rule->reads, valued_reads, *env);
+    rule->input_reads = ClassifyInputReads(rule->reads, valued_reads, whole_reads, *env);
     if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();

@@ -39,6 +39,11 @@ TEST(ProgramTest, TellsPathsOnlyTestedForPresenceFromPathsWhoseValueItReads) {
   EXPECT_THAT(presence_reads("person.guardians.exists(g, has(g.phone))"), ElementsAre("person.guardians.phone"));
   EXPECT_THAT(presence_reads("person.guardians.exists(g, has(g.phone) && g.phone != '')"), ElementsAre());
   EXPECT_THAT(presence_reads("person.arrondissement == 3"), ElementsAre());
+  // Read through a path-less expression: the elements filter() yields, an
+  // element by index.
+  EXPECT_THAT(presence_reads("person.guardians.filter(g, has(g.phone))[0].phone == '1'"), ElementsAre());
+  EXPECT_THAT(presence_reads("person.guardians.exists(g, has(g.phone)) && person.guardians[0].phone == '1'"),
+              ElementsAre());
 }
 
 TEST(ProgramTest, TellsListsOnlyCountedOrIteratedFromListsReadWhole) {

@@ -13,6 +13,7 @@ namespace {
 
 using ::proactive::testing::IsOk;
 using ::testing::ElementsAre;
+using ::testing::Pair;
 
 storage::v1::AttributeEntry* SetAttribute(storage::v1::PersonState* state, const std::string& name,
                                           const std::string& event_id) {
@@ -143,6 +144,21 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
     EXPECT_EQ(input.source(), "etat-civil") << input.path();
     EXPECT_EQ(input.occurred_at().seconds(), 1700000000) << input.path();
   }
+
+  // One expression tests a guardian's phone with has(), another reads the
+  // first guardian's by index, with no path: the value is kept.
+  std::shared_ptr<const RuleSet> indexed = RulesWithTestRule("person.guardians.exists(g, has(g.phone))",
+                                                             ", parameters: {first: \"person.guardians[0].phone\"}");
+  ASSERT_NE(indexed, nullptr);
+  const CompiledRule* indexed_rule = indexed->FindRule("test.rule");
+  ASSERT_NE(indexed_rule, nullptr);
+  std::map<std::string, bool> presence_only;
+  for (const InputRead& read : indexed_rule->input_reads) presence_only[read.path] = read.presence_only;
+  EXPECT_THAT(presence_only, ElementsAre(Pair("person.guardians", false), Pair("person.guardians.phone", false)));
+  std::map<std::string, bool> tested_only;
+  for (const InputRead& read : rule->input_reads) tested_only[read.path] = read.presence_only;
+  EXPECT_THAT(tested_only, ElementsAre(Pair("person.arrondissement", true), Pair("person.birth_date", false),
+                                       Pair("person.phone", true)));
 }
 
 }  // namespace
