@@ -114,6 +114,11 @@ echo "alone, ...); only those left were evaluated in full (docs/architecture.md#
 grep -o "sweep [0-9]* (broadcast .*) finished: .*" "$DATA/proactived.log" | tail -1 | sed 's/^/  /'
 echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
 show "$CTL" decisions list P0010
+"$CTL" decisions list P0010 >"$DATA/petit-decisions.txt" 2>&1 || true
+PETIT_HEAT=$(grep -o 'd-[0-9A-Z]\{16\}' "$DATA/petit-decisions.txt" 2>/dev/null | head -1 || true)
+echo "Her decision keeps what the rule read and where it came from. The rule only tests that she has a"
+echo "phone: the decision keeps that, not her number (docs/privacy.md)."
+if [ -n "$PETIT_HEAT" ]; then show "$CTL" decisions show "$PETIT_HEAT"; fi
 show "$CTL" decisions list P0011
 "$CTL" decisions list P0011 >"$DATA/roux-decisions.txt" 2>&1 || true
 echo "Heatwave messages are urgent: even at night they would leave at once, past the quiet hours."
