@@ -1,7 +1,6 @@
 #include "engine/lang/checker.h"
 
 #include <algorithm>
-#include <iterator>
 #include <set>
 #include <utility>
 

@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
       "[--listen=HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
   // Debian builds abseil without NDEBUG, so every absl::Mutex (gRPC's
-  // included) records its lock order for deadlock detection: about 2 % of the
+  // included) records its lock order for deadlock detection: about 7 % of the
   // daemon's CPU per unary call. The tests, which link the same code into
   // their own binaries, keep it on and catch lock-order inversions there.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
