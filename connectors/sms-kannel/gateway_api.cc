@@ -21,10 +21,7 @@ class GrpcGatewayApi final : public GatewayApi {
   GrpcGatewayApi(EngineConnection connection, std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
       : connection_(std::move(connection)), stub_(v1::Gateway::NewStub(channel)), timeout_(timeout) {}
 
-  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int lease_seconds) override {
-    v1::LeaseMessagesRequest request;
-    request.set_max_messages(max_messages);
-    request.set_lease_seconds(lease_seconds);
+  absl::StatusOr<v1::LeaseMessagesResponse> Lease(const v1::LeaseMessagesRequest& request) override {
     v1::LeaseMessagesResponse response;
     grpc::ClientContext context;
     connection_.PrepareCall(&context, timeout_);

@@ -4,8 +4,9 @@
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<GatewayApi> engine,
 //                    ConnectGateway(EngineConnection::FromEnvironment(addr)));
-//   ASSIGN_OR_RETURN(v1::LeaseMessagesResponse leased,
-//                    engine->Lease(/*max_messages=*/20, /*lease_seconds=*/60));
+//   v1::LeaseMessagesRequest request;
+//   request.set_max_messages(20);
+//   ASSIGN_OR_RETURN(v1::LeaseMessagesResponse leased, engine->Lease(request));
 //
 // Errors keep the engine's gRPC code as an absl code: UNAVAILABLE and
 // DEADLINE_EXCEEDED mean "try again later" (IsTransientEngineError).
@@ -28,7 +29,7 @@ namespace proactive {
 class GatewayApi {
  public:
   virtual ~GatewayApi() = default;
-  virtual absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int lease_seconds) = 0;
+  virtual absl::StatusOr<v1::LeaseMessagesResponse> Lease(const v1::LeaseMessagesRequest& request) = 0;
   virtual absl::StatusOr<v1::AckMessageResponse> Ack(const v1::AckMessageRequest& request) = 0;
   virtual absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& request) = 0;
   virtual absl::StatusOr<v1::ReportReplyResponse> ReportReply(const v1::ReportReplyRequest& request) = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "connectors/common/event_publisher.h"
 #include "engine/common/log.h"
@@ -24,6 +25,10 @@ void CrashNow(absl::string_view where) {
 OutboxPump::OutboxPump(GatewayApi* engine, KannelSendsms* kannel, SendJournal* journal, SmsCounters* counters,
                        PumpOptions options)
     : engine_(engine), kannel_(kannel), journal_(journal), counters_(counters), options_(options) {}
+
+std::string OutboxPump::NewLeaseId() {
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random_), absl::Uniform<uint64_t>(random_));
+}
 
 bool OutboxPump::stopping() const {
   absl::MutexLock lock(&mu_);
@@ -160,8 +165,19 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
 absl::Duration OutboxPump::RunOnce() {
   Step step = AcknowledgeSent();
   if (step != Step::kDone) return Backoff();
-  const absl::Time leased_at = absl::Now();
-  absl::StatusOr<v1::LeaseMessagesResponse> leased = engine_->Lease(options_.max_messages, options_.lease_seconds);
+  if (unanswered_lease_id_.empty()) {
+    unanswered_lease_id_ = NewLeaseId();
+    unanswered_lease_asked_at_ = absl::Now();
+  }
+  // A lease answered now may be the one first asked then.
+  const absl::Time leased_at = unanswered_lease_asked_at_;
+  v1::LeaseMessagesRequest request;
+  request.set_max_messages(options_.max_messages);
+  request.set_lease_seconds(options_.lease_seconds);
+  request.set_lease_id(unanswered_lease_id_);
+  absl::StatusOr<v1::LeaseMessagesResponse> leased = engine_->Lease(request);
+  // Only a call that may have reached the engine unanswered is asked again.
+  if (leased.ok() || !IsTransientEngineError(leased.status())) unanswered_lease_id_.clear();
   if (!leased.ok()) {
     ++counters_->engine_errors;
     absl::Duration wait = Backoff();

@@ -20,7 +20,10 @@
 #ifndef PROACTIVE_CONNECTORS_SMS_KANNEL_OUTBOX_PUMP_H_
 #define PROACTIVE_CONNECTORS_SMS_KANNEL_OUTBOX_PUMP_H_
 
+#include <string>
+
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "connectors/sms-kannel/gateway_api.h"
@@ -75,6 +78,7 @@ class OutboxPump {
   Step Acknowledge(const std::string& message_id, const std::string& gateway_message_id);
   absl::Duration Backoff();
   bool stopping() const;
+  std::string NewLeaseId();
 
   GatewayApi* const engine_;
   KannelSendsms* const kannel_;
@@ -82,6 +86,11 @@ class OutboxPump {
   SmsCounters* const counters_;
   const PumpOptions options_;
   int consecutive_errors_ = 0;
+  // The lease asked and not answered (the engine may have leased and died
+  // before answering): asked again under the same id. Empty: ask a new one.
+  std::string unanswered_lease_id_;
+  absl::Time unanswered_lease_asked_at_;
+  absl::BitGen random_;
 
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

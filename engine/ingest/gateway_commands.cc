@@ -36,10 +36,34 @@ const absl::Duration kRetryDelays[] = {absl::Minutes(1), absl::Minutes(5), absl:
 
 }  // namespace
 
-absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::string& gateway, int max,
+absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::StillLeased(const std::string& gateway,
+                                                                        const std::string& lease_id,
+                                                                        const std::string& sms_attribute,
+                                                                        absl::Time now) const {
+  std::vector<LeasedMessage> held;
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, MessagesLeasedUnder(*store_, lease_id));
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
+    // Another gateway's id that happens to be the same is not ours; an
+    // expired lease is back among the ready messages.
+    if (!m || m->leased_by() != gateway || FromProtoTimestamp(m->lease_expires_at()) <= now) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> person, ReadPersonState(*store_, m->recipient()));
+    std::string phone = person ? StringAttribute(*person, sms_attribute) : "";
+    if (phone.empty()) continue;  // erased since: its lease runs out and the next one settles it
+    held.push_back({*std::move(m), std::move(phone)});
+  }
+  return held;
+}
+
+absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::string& gateway,
+                                                                  const std::string& lease_id, int max,
                                                                   absl::Duration lease, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_->Get();
   const std::string sms_attribute = rules != nullptr ? rules->city().sms_attribute : "phone";
+  if (!lease_id.empty()) {
+    ASSIGN_OR_RETURN(std::vector<LeasedMessage> held, StillLeased(gateway, lease_id, sms_attribute, now));
+    if (!held.empty()) return held;
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> ids, ReadyMessages(*store_, now, static_cast<size_t>(max)));
   std::vector<LeasedMessage> leased;
   WriteBatch batch(*store_);
@@ -68,6 +92,7 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     }
     m.set_status(storage::v1::MESSAGE_LEASED);
     m.set_leased_by(gateway);
+    m.set_lease_id(lease_id);
     m.set_attempts(m.attempts() + 1);
     *m.mutable_lease_expires_at() = ToProtoTimestamp(now + lease);
     *m.mutable_ready_at() = m.lease_expires_at();  // leased again when the lease expires

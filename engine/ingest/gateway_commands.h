@@ -39,8 +39,11 @@ class GatewayCommands {
   GatewayCommands(Store* store, AuditLog* audit, DecisionCommands* decisions, const Swappable<RuleSet>* rules)
       : store_(store), audit_(audit), decisions_(decisions), rules_(rules) {}
 
-  absl::StatusOr<std::vector<LeasedMessage>> Lease(const std::string& gateway, int max, absl::Duration lease,
-                                                   absl::Time now);
+  // Leases up to `max` ready messages to `gateway` until now + `lease`. With
+  // a `lease_id` under which `gateway` still holds messages (its previous
+  // call's answer was lost), answers those again and leases nothing new.
+  absl::StatusOr<std::vector<LeasedMessage>> Lease(const std::string& gateway, const std::string& lease_id, int max,
+                                                   absl::Duration lease, absl::Time now);
   // True when it was acknowledged before.
   absl::StatusOr<bool> Ack(const std::string& message_id, const std::string& gateway_message_id, absl::Time now);
   // "delivered", "will retry" or "letter"/"undeliverable".
@@ -55,6 +58,9 @@ class GatewayCommands {
                                           absl::Time now);
 
  private:
+  // The messages `gateway` still holds under `lease_id`, empty if none.
+  absl::StatusOr<std::vector<LeasedMessage>> StillLeased(const std::string& gateway, const std::string& lease_id,
+                                                         const std::string& sms_attribute, absl::Time now) const;
   absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
 

@@ -22,6 +22,16 @@ bool InReadyIndex(const storage::v1::OutboxMessage& m) {
          (m.status() == storage::v1::MESSAGE_PENDING || m.status() == storage::v1::MESSAGE_LEASED);
 }
 
+// "l/" lease_id "/" message_id while the message is leased under a
+// gateway's lease id: a retried lease finds what the lost answer held.
+std::string LeaseKey(absl::string_view lease_id, absl::string_view message_id) {
+  return absl::StrCat("l/", lease_id, "/", message_id);
+}
+
+bool InLeaseIndex(const storage::v1::OutboxMessage& m) {
+  return m.status() == storage::v1::MESSAGE_LEASED && !m.lease_id().empty();
+}
+
 absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
 // The message for one recipient, with channel, language and opt-out applied.
@@ -139,13 +149,18 @@ absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Stor
 
 void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m) {
   if (previous != nullptr && InReadyIndex(*previous)) batch->Delete(Family::kOutbox, ReadyKey(*previous));
+  if (previous != nullptr && InLeaseIndex(*previous)) {
+    batch->Delete(Family::kOutbox, LeaseKey(previous->lease_id(), previous->message_id()));
+  }
   batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeVersionedRecord(m));
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
+  if (InLeaseIndex(m)) batch->Put(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()), "");
   if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
 }
 
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
   if (InReadyIndex(m)) batch->Delete(Family::kOutbox, ReadyKey(m));
+  if (InLeaseIndex(m)) batch->Delete(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()));
   batch->Delete(Family::kOutbox, absl::StrCat("m/", m.message_id()));
   batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
 }
@@ -157,6 +172,16 @@ absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl:
     if (key.substr(0, limit.size()) > limit) return false;
     ids.emplace_back(key.substr(limit.size() + 1));
     return ids.size() < max;
+  }));
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id) {
+  std::vector<std::string> ids;
+  const std::string prefix = LeaseKey(lease_id, "");
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, prefix, [&](absl::string_view key, absl::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+    return true;
   }));
   return ids;
 }

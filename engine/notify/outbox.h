@@ -57,7 +57,8 @@ std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, 
 
 absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id);
 // Writes a message and its indexes; `previous` is the stored version (null
-// for a new one): the ready index follows status and ready_at.
+// for a new one): the ready index follows status and ready_at, the lease
+// index status and lease_id.
 void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m);
 inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) { PutMessage(batch, nullptr, m); }
 
@@ -67,6 +68,9 @@ void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);
 // Ids of messages ready to lease by `now` (pending, or leased and expired),
 // at most `max`, oldest first.
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max);
+// Ids of the messages still leased under a gateway's `lease_id` (leased
+// again since, under another id or none, they are not).
+absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id);
 // Ids of a person's messages.
 absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, absl::string_view person_id);
 

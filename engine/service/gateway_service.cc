@@ -1,5 +1,6 @@
 #include "engine/service/gateway_service.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/common/proto_time.h"
@@ -10,6 +11,16 @@
 
 namespace proactive {
 namespace {
+
+absl::Status CheckLeaseId(const std::string& lease_id) {
+  if (lease_id.size() > 64) return FieldError("lease_id", "must be at most 64 characters");
+  for (char c : lease_id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return FieldError("lease_id", "must be letters, digits, '-' or '_'");
+    }
+  }
+  return absl::OkStatus();
+}
 
 class GatewayService final : public v1::Gateway::CallbackService {
  public:
@@ -22,25 +33,26 @@ class GatewayService final : public v1::Gateway::CallbackService {
     const int lease = request->has_lease_seconds() ? request->lease_seconds() : 60;
     absl::Status valid = max < 1 || max > 500        ? FieldError("max_messages", "must be in 1..500")
                          : lease < 5 || lease > 3600 ? FieldError("lease_seconds", "must be in 5..3600")
-                                                     : absl::OkStatus();
+                                                     : CheckLeaseId(request->lease_id());
     std::optional<Principal> caller = access_->Get()->Identify(*context);
     const std::string gateway = caller ? caller->name : "unknown";
-    return Run(context, kLeaseMessagesMethod, valid, [=](EventApplier& a) -> absl::Status {
-      absl::StatusOr<std::vector<LeasedMessage>> leased =
-          a.gateway().Lease(gateway, max, absl::Seconds(lease), clock_->Now());
-      if (!leased.ok()) return leased.status();
-      for (const LeasedMessage& l : *leased) {
-        v1::OutgoingSms* sms = response->add_messages();
-        sms->set_message_id(l.message.message_id());
-        sms->set_to(l.phone);
-        sms->set_text(l.message.text());
-        sms->set_reference_code(l.message.reference_code());
-        sms->set_urgent(l.message.urgent());
-        sms->set_attempt(l.message.attempts());
-        *sms->mutable_lease_expires_at() = l.message.lease_expires_at();
-      }
-      return absl::OkStatus();
-    });
+    return Run(context, kLeaseMessagesMethod, valid,
+               [=, lease_id = request->lease_id()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<std::vector<LeasedMessage>> leased =
+                     a.gateway().Lease(gateway, lease_id, max, absl::Seconds(lease), clock_->Now());
+                 if (!leased.ok()) return leased.status();
+                 for (const LeasedMessage& l : *leased) {
+                   v1::OutgoingSms* sms = response->add_messages();
+                   sms->set_message_id(l.message.message_id());
+                   sms->set_to(l.phone);
+                   sms->set_text(l.message.text());
+                   sms->set_reference_code(l.message.reference_code());
+                   sms->set_urgent(l.message.urgent());
+                   sms->set_attempt(l.message.attempts());
+                   *sms->mutable_lease_expires_at() = l.message.lease_expires_at();
+                 }
+                 return absl::OkStatus();
+               });
   }
 
   grpc::ServerUnaryReactor* AckMessage(grpc::CallbackServerContext* context, const v1::AckMessageRequest* request,

@@ -41,10 +41,12 @@ class FakeGateway final : public GatewayApi {
     unavailable_ = unavailable;
   }
 
-  absl::StatusOr<v1::LeaseMessagesResponse> Lease(int max_messages, int) override {
+  absl::StatusOr<v1::LeaseMessagesResponse> Lease(const v1::LeaseMessagesRequest& request) override {
     absl::MutexLock lock(&mu_);
     ++leases_;
+    lease_ids_.push_back(request.lease_id());
     if (unavailable_) return absl::UnavailableError("engine down");
+    const int max_messages = request.max_messages();
     v1::LeaseMessagesResponse response;
     // Like the engine: what is not acknowledged comes back.
     for (const v1::OutgoingSms& sms : queue_) {
@@ -106,6 +108,11 @@ class FakeGateway final : public GatewayApi {
     absl::MutexLock lock(&mu_);
     return leases_;
   }
+  // The lease_id of each lease asked, in order.
+  std::vector<std::string> lease_ids() const {
+    absl::MutexLock lock(&mu_);
+    return lease_ids_;
+  }
 
  private:
   mutable absl::Mutex mu_;
@@ -117,6 +124,7 @@ class FakeGateway final : public GatewayApi {
   std::set<std::string> reply_ids_ ABSL_GUARDED_BY(mu_);
   bool unavailable_ ABSL_GUARDED_BY(mu_) = false;
   int leases_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> lease_ids_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace proactive::testing

@@ -45,7 +45,7 @@ class FakeGatewayServer final : public v1::Gateway::Service {
 
   grpc::Status LeaseMessages(grpc::ServerContext*, const v1::LeaseMessagesRequest* request,
                              v1::LeaseMessagesResponse* response) override {
-    return Reply(fake_.Lease(request->max_messages(), request->lease_seconds()), response);
+    return Reply(fake_.Lease(*request), response);
   }
   grpc::Status AckMessage(grpc::ServerContext*, const v1::AckMessageRequest* request,
                           v1::AckMessageResponse* response) override {

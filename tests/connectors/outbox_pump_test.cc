@@ -23,6 +23,8 @@ using ::proactive::testing::Sms;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
 using State = SendJournal::State;
 
 // Kannel's sendsms, scripted: each call takes the next status (then 202).
@@ -245,8 +247,8 @@ TEST_F(OutboxPumpTest, AnAcknowledgementTheEngineMissedIsGivenLaterWithoutResend
   class DownAfterLease final : public GatewayApi {
    public:
     explicit DownAfterLease(FakeGateway* engine) : engine_(engine) {}
-    absl::StatusOr<v1::LeaseMessagesResponse> Lease(int n, int s) override {
-      auto leased = engine_->Lease(n, s);
+    absl::StatusOr<v1::LeaseMessagesResponse> Lease(const v1::LeaseMessagesRequest& r) override {
+      auto leased = engine_->Lease(r);
       engine_->SetUnavailable(true);
       return leased;
     }
@@ -284,6 +286,30 @@ TEST_F(OutboxPumpTest, AnEngineDownBacksOffWithoutBusyLooping) {
   for (int i = 0; i < 6; ++i) waits.push_back(pump.RunOnce());
   EXPECT_THAT(waits, ElementsAre(absl::Milliseconds(100), absl::Milliseconds(200), absl::Milliseconds(400),
                                  absl::Milliseconds(800), absl::Seconds(1), absl::Seconds(1)));
+}
+
+TEST_F(OutboxPumpTest, ALeaseLeftUnansweredIsAskedAgainUnderTheSameId) {
+  // The engine may lease and die before answering: asked again under the
+  // same id, it answers what it leased rather than keep it for nobody.
+  FakeSendsms kannel;
+  ASSERT_THAT(kannel.Start(), IsOk());
+  KannelSendsms sendsms(Kannel(kannel.url()));
+  OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, Pump());
+  engine_.Queue(Sms("m1", "+33639980002", "Bonjour"));
+  engine_.SetUnavailable(true);
+  pump.RunOnce();
+  pump.RunOnce();
+  engine_.SetUnavailable(false);
+  pump.RunOnce();  // answered: m1 sent
+  pump.RunOnce();  // a new lease
+  std::vector<std::string> ids = engine_.lease_ids();
+  ASSERT_THAT(ids, SizeIs(4));
+  EXPECT_THAT(ids[0], Not(IsEmpty()));
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(ids[2], ids[0]);
+  EXPECT_NE(ids[3], ids[0]);
+  EXPECT_THAT(ids[3], Not(IsEmpty()));
+  EXPECT_THAT(engine_.acked(), ElementsAre("m1"));
 }
 
 }  // namespace

@@ -16,7 +16,9 @@ namespace {
 
 using ::proactive::testing::IsOk;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAreArray;
 
 class GatewayCommandsTest : public ::testing::Test {
  protected:
@@ -32,10 +34,11 @@ class GatewayCommandsTest : public ::testing::Test {
     engine_.Settle();
   }
 
-  std::vector<LeasedMessage> Lease(absl::Duration lease = absl::Seconds(60)) {
+  std::vector<LeasedMessage> Lease(absl::Duration lease = absl::Seconds(60), const std::string& lease_id = "",
+                                   const std::string& gateway = "kannel") {
     std::vector<LeasedMessage> leased;
     EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.gateway().Lease("kannel", 100, lease, engine_.clock().Now());
+                  auto r = a.gateway().Lease(gateway, lease_id, 100, lease, engine_.clock().Now());
                   if (r.ok()) leased = *r;
                   return r.status();
                 }),
@@ -60,6 +63,40 @@ class GatewayCommandsTest : public ::testing::Test {
 
   testing::EngineFixture engine_;
 };
+
+// The gateway's call was answered, but the answer was lost (the engine died
+// sending it): asked again under the same lease id, the engine answers the
+// same messages instead of leaving them leased to nobody until they expire.
+TEST_F(GatewayCommandsTest, ALeaseAskedAgainUnderItsIdAnswersWhatItStillHolds) {
+  const auto ids = [](const std::vector<LeasedMessage>& leased) {
+    std::vector<std::string> out;
+    for (const LeasedMessage& l : leased) out.push_back(l.message.message_id());
+    return out;
+  };
+  std::vector<LeasedMessage> first = Lease(absl::Seconds(60), "lease-1");
+  ASSERT_GE(first.size(), 2u);
+  std::vector<LeasedMessage> again = Lease(absl::Seconds(60), "lease-1");
+  EXPECT_THAT(ids(again), UnorderedElementsAreArray(ids(first)));
+  for (const LeasedMessage& l : again) {
+    EXPECT_EQ(l.message.attempts(), 1u) << l.message.message_id();  // the same lease, not a second one
+    EXPECT_FALSE(l.phone.empty());
+  }
+  // Another gateway with the same id, or a new id, gets nothing: all is leased.
+  EXPECT_THAT(Lease(absl::Seconds(60), "lease-1", "other-gateway"), IsEmpty());
+  EXPECT_THAT(Lease(absl::Seconds(60), "lease-2"), IsEmpty());
+  // An acknowledged message is no longer held under the id.
+  const std::string sent = first[0].message.message_id();
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(sent, "k-1", engine_.clock().Now()).status(); }),
+              IsOk());
+  std::vector<std::string> rest = ids(first);
+  rest.erase(rest.begin());
+  EXPECT_THAT(ids(Lease(absl::Seconds(60), "lease-1")), UnorderedElementsAreArray(rest));
+  // Once the lease ran out, the id holds nothing: the messages are leased anew.
+  engine_.clock().Advance(absl::Seconds(61));
+  std::vector<LeasedMessage> after = Lease(absl::Seconds(60), "lease-1");
+  EXPECT_THAT(ids(after), UnorderedElementsAreArray(rest));
+  for (const LeasedMessage& l : after) EXPECT_EQ(l.message.attempts(), 2u) << l.message.message_id();
+}
 
 TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplaysHarmlessly) {
   const storage::v1::DecisionRecord offer = Decision("P0001");

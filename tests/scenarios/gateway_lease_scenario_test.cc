@@ -1,0 +1,88 @@
+// A lease whose answer is lost, on the real daemon: the SMS gateway asked
+// for messages, the engine leased them durably and was killed before the
+// answer arrived. Asked again under the same lease_id after the restart, the
+// engine answers the same messages, so that they are not held for nobody
+// until their lease runs out. A malformed lease_id is refused, naming it.
+#include <set>
+#include <string>
+
+#include "engine/client/channel.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proactive/v1/gateway.grpc.pb.h"
+#include "tests/testing/daemon_process.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class GatewayLeaseScenarioTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::DaemonOptions options{dir_.path() + "/data"};
+    options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z"};
+    daemon_ = std::make_unique<testing::DaemonProcess>(options);
+    ASSERT_THAT(daemon_->Start(), IsOk());
+  }
+
+  grpc::Status Lease(const std::string& lease_id, v1::LeaseMessagesResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::LeaseMessagesRequest request;
+    request.set_max_messages(50);
+    request.set_lease_seconds(600);
+    request.set_lease_id(lease_id);
+    return v1::Gateway::NewStub(ConnectToEngine(daemon_->address()))->LeaseMessages(&context, request, response);
+  }
+
+  std::set<std::string> LeasedIds(const std::string& lease_id) {
+    v1::LeaseMessagesResponse response;
+    grpc::Status status = Lease(lease_id, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> ids;
+    for (const v1::OutgoingSms& sms : response.messages()) {
+      EXPECT_EQ(sms.attempt(), 1u) << sms.message_id();
+      ids.insert(sms.message_id());
+    }
+    return ids;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::DaemonProcess> daemon_;
+};
+
+TEST_F(GatewayLeaseScenarioTest, ALeaseWhoseAnswerWasLostIsAnsweredAgainAfterACrash) {
+  testing::CommandResult published =
+      testing::RunCommand({testing::ProactivectlPath(), "publish", "--file",
+                           testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
+                           testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+
+  // The answer reaches us here, but the gateway is taken to have lost it.
+  const std::set<std::string> first = LeasedIds("kannel-lease-0001");
+  ASSERT_FALSE(first.empty());
+  daemon_->Kill();
+  ASSERT_THAT(daemon_->Start(), IsOk());
+
+  EXPECT_EQ(LeasedIds("kannel-lease-0001"), first);
+  // Under any other id nothing is leased: they are still held (600 s).
+  EXPECT_THAT(LeasedIds("kannel-lease-0002"), IsEmpty());
+
+  for (const std::string& bad : {std::string("../lease"), std::string(65, 'a')}) {
+    v1::LeaseMessagesResponse response;
+    grpc::Status status = Lease(bad, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(status.error_message(), HasSubstr("lease_id: must be")) << bad;
+  }
+  // The refused calls changed nothing.
+  EXPECT_EQ(LeasedIds("kannel-lease-0001"), first);
+}
+
+}  // namespace
+}  // namespace proactive
