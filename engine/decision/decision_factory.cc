@@ -70,7 +70,8 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.set_pack(rule.pack->pack);
   d.set_pack_version(rule.pack->version);
   d.set_rule_set_version(rules.version());
-  d.set_title(rule.spec.title);
+  // Title, legal basis and condition are the snapshot's (rule_texts.h).
+  d.set_rule_texts_in_snapshot(true);
   d.set_once_per(outcome.once_per);
   d.set_action_kind(StoredKind(rule.spec.action.kind));
   d.set_service(rule.spec.action.service);
@@ -79,10 +80,8 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
     p->set_name(name);
     *p->mutable_value() = ToStorageValue(value);
   }
-  for (const std::string& basis : rule.spec.legal_basis) d.add_legal_basis(basis);
   d.mutable_inputs()->Swap(&outcome.inputs);  // both on the heap: no copy
   d.mutable_parameters_applied()->Swap(&outcome.parameters_applied);
-  if (!outcome.trace.empty()) d.set_condition(std::string(outcome.condition));
   d.mutable_trace()->Swap(&outcome.trace);
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));

@@ -112,7 +112,7 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
   Transition(batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
              cause, now);
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
-  if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
+  if (to == storage::v1::CONFIRMED) RETURN_IF_ERROR(PutFormalDecision(batch, d, now));
   RETURN_IF_ERROR(Tell(batch, d, accept ? "accepted" : "declined", accept ? kAcceptedTexts : kDeclinedTexts, now));
   return d;
 }
@@ -137,13 +137,15 @@ absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::Decisi
                                     const std::map<std::string, std::string>& texts, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return absl::OkStatus();
+  storage::v1::DecisionRecord titled = d;  // the messages name the decision by its title
+  RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &titled));
   StorePersonSource persons(store_);
   for (const std::string& recipient : d.recipients()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
                      ReadMessage(*store_, MessageIdFor(d.decision_id(), kind, recipient)));
     if (existing) continue;  // told already: the same command again changes nothing
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
-                     ComposeEngineMessage(d, recipient, kind, texts, rules->city(), &persons, *store_, now));
+                     ComposeEngineMessage(titled, recipient, kind, texts, rules->city(), &persons, *store_, now));
     PutNewMessage(batch, m);
   }
   return absl::OkStatus();
@@ -161,15 +163,18 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   return absl::OkStatus();
 }
 
-void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {
+absl::Status DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
+                                                 absl::Time now) {
   // Helsinki's model: the formal decision follows the acceptance, as a
-  // record of its own with its own recourse window.
+  // record of its own with its own recourse window. It keeps its own title,
+  // so it carries the offer's texts rather than refer to the snapshot.
   storage::v1::DecisionRecord formal = offer;
+  RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &formal));
   formal.set_decision_id(DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()}));
   formal.set_reference_code(ReferenceCodeFor(formal.decision_id()));
   formal.set_parent_decision_id(offer.decision_id());
   formal.set_action_kind(storage::v1::ACTION_GRANT);
-  formal.set_title(absl::StrCat("Décision : ", offer.title()));
+  formal.set_title(absl::StrCat("Décision : ", formal.title()));
   formal.set_status(storage::v1::ISSUED);
   formal.clear_reply_deadline();
   formal.set_case_id("");
@@ -188,6 +193,7 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   audit_->Append(batch, now,
                  AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
                  formal);
+  return absl::OkStatus();
 }
 
 absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {
@@ -303,7 +309,7 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
                                               : "no answer before the deadline: accepted as the rule "
                                                 "provides",
                    "", "reply deadline", now);
-        if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
+        if (*to == storage::v1::CONFIRMED) RETURN_IF_ERROR(PutFormalDecision(&batch, *d, now));
       }
     }
     RETURN_IF_ERROR(store_->Write(&batch, false));

@@ -18,6 +18,7 @@
 #include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
 #include "engine/decision/lifecycle.h"
+#include "engine/decision/rule_texts.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"
@@ -33,7 +34,7 @@ class DecisionCommands {
  public:
   // REQUIRES: everything outlives the commands.
   DecisionCommands(Store* store, AuditLog* audit, const Swappable<RuleSet>* rules)
-      : store_(store), audit_(audit), rules_(rules) {}
+      : store_(store), audit_(audit), rules_(rules), rule_set_versions_(store, rules) {}
 
   // Contests a decision: it goes to review and exactly one recourse case is
   // opened (contesting again returns the same case). `actor`: "citizen",
@@ -96,11 +97,12 @@ class DecisionCommands {
   // Queues the rule's messages for `d` (after a review before notifying).
   absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
   // The formal decision that follows an accepted offer.
-  void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
+  absl::Status PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;
   const Swappable<RuleSet>* rules_;
+  RuleSetVersions rule_set_versions_;  // the texts of the rules that made decisions
 };
 
 // Deadline keys (column family "deadlines"), written with the offer.

@@ -5,6 +5,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
+#include "engine/decision/rule_texts.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/service/decision_conversion.h"
@@ -16,7 +17,8 @@ namespace {
 
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
-  explicit DecisionsService(DecisionsServiceDeps deps) : access_(deps.access), store_(deps.store), deps_(deps) {}
+  explicit DecisionsService(DecisionsServiceDeps deps)
+      : access_(deps.access), store_(deps.store), deps_(deps), rule_set_versions_(deps.store, &deps.rules->rules()) {}
 
   grpc::ServerUnaryReactor* Contest(grpc::CallbackServerContext* context, const v1::ContestRequest* request,
                                     v1::ContestResponse* response) override {
@@ -66,7 +68,8 @@ class DecisionsService final : public v1::Decisions::CallbackService {
           *result = *r;
           return absl::OkStatus();
         },
-        [reactor, response, result](absl::Status s) {
+        [this, reactor, response, result](absl::Status s) {
+          if (s.ok()) s = RestoreRuleTexts(rule_set_versions_, result.get());
           if (s.ok()) *response = ToApiDecision(*result);
           reactor->Finish(ToGrpcStatus(s));
         });
@@ -101,12 +104,19 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
 
  private:
+  // A stored decision with its rule's texts.
+  absl::StatusOr<std::optional<storage::v1::DecisionRecord>> Read(const std::string& decision_id) const {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, ReadDecision(*store_, decision_id));
+    if (record) RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &*record));
+    return record;
+  }
+
   absl::Status List(const v1::ListDecisionsRequest& request, v1::ListDecisionsResponse* response) {
     RETURN_IF_ERROR(CheckIdentifier(request.person_id(), "person_id"));
     ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsOfPerson(*store_, request.person_id()));
     std::vector<storage::v1::DecisionRecord> records;
     for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, ReadDecision(*store_, id));
+      ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, Read(id));
       if (record) records.push_back(*std::move(record));
     }
     std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
@@ -119,7 +129,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
 
   absl::Status Get(const v1::GetDecisionRequest& request, v1::Decision* response) {
     RETURN_IF_ERROR(CheckIdentifier(request.decision_id(), "decision_id"));
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, ReadDecision(*store_, request.decision_id()));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, Read(request.decision_id()));
     if (!record) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
                                 absl::StrCat("no decision \"", request.decision_id(), "\""));
@@ -133,7 +143,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     if (request.has_language() && request.language() != "fr" && request.language() != "en") {
       return FieldError("language", "is fr or en");
     }
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, request.decision_id()));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, Read(request.decision_id()));
     if (!d) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
                                 absl::StrCat("no decision \"", request.decision_id(), "\""));
@@ -144,7 +154,11 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       if (c) cases.push_back(*std::move(c));
     }
     std::shared_ptr<const RuleSet> rules = deps_.rules->rules().Get();
-    const CompiledRule* rule = rules != nullptr ? rules->FindRule(d->rule_id()) : nullptr;
+    // The purpose of the rule that made it, or of the running one's.
+    absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = rule_set_versions_.Get(d->rule_set_version());
+    const CompiledRule* rule = made_by.ok()       ? (*made_by)->FindRule(d->rule_id())
+                               : rules != nullptr ? rules->FindRule(d->rule_id())
+                                                  : nullptr;
     DecisionExplanation e = ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, rule,
                                             request.language(), deps_.clock->Now());
     out->set_decision_id(d->decision_id());
@@ -178,6 +192,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   const Swappable<AccessPolicy>* access_;
   const Store* store_;
   DecisionsServiceDeps deps_;
+  RuleSetVersions rule_set_versions_;
 };
 
 }  // namespace

@@ -137,9 +137,22 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   // The formal decision follows, and the citizen is told the answer was recorded.
   auto ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
   EXPECT_THAT(*ids, SizeIs(2));
+  // Both name the offer by its rule's title, which the offer's record leaves
+  // to the rule set's snapshot; the formal decision keeps its own.
+  const std::string title = engine_.rules().FindRule(offer.rule_id())->spec.title;
   auto ack = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "accepted", "P0002"));
   ASSERT_TRUE(ack->has_value());
-  EXPECT_THAT((*ack)->text(), HasSubstr("votre acceptation est enregistrée"));
+  EXPECT_THAT((*ack)->text(), HasSubstr("votre acceptation est enregistrée (" + title + ")"));
+  int formal = 0;
+  for (const std::string& id : *ids) {
+    const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), id);
+    if (d.parent_decision_id() != offer.decision_id()) continue;
+    ++formal;
+    EXPECT_FALSE(d.rule_texts_in_snapshot());
+    EXPECT_EQ(d.title(), "Décision : " + title);
+    EXPECT_FALSE(d.legal_basis().empty());
+  }
+  EXPECT_EQ(formal, 1);
 }
 
 TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACaseworker) {

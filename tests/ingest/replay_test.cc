@@ -2,7 +2,11 @@
 // inputs it recorded (and nothing else), gives the same result.
 #include "engine/decision/replay.h"
 
+#include <fstream>
+
+#include "absl/strings/str_replace.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/rule_texts.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -12,6 +16,9 @@ namespace proactive {
 namespace {
 
 using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
@@ -56,6 +63,67 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
   int sum = 0;
   for (const auto& [rule, n] : replayed) sum += n;
   EXPECT_EQ(sum, total);
+}
+
+// A decision keeps its rule's version, not its texts: they come back from
+// the snapshot of the rule set that made it, whatever set runs now.
+TEST(RuleTextsTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMadeIt) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') {
+      ASSERT_THAT(engine.Publish(line), IsOk()) << line;
+    }
+  }
+  engine.Settle();
+  std::shared_ptr<const RuleSet> made_by = LoadRuleSetSnapshot(engine.store(), engine.rules().version()).value();
+
+  // The running set changes: a maternelle title is reworded.
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  for (RuleFile& file : files) {
+    file.text = absl::StrReplaceAll(file.text, {{"Proposition d'inscription", "Offre d'inscription"}});
+  }
+  std::vector<Diagnostic> diagnostics;
+  Swappable<RuleSet> running(CompileRuleSet(files, &diagnostics).value());
+  ASSERT_NE(running.Get()->version(), made_by->version());
+  RuleSetVersions versions(&engine.store(), &running);
+
+  int decisions = 0;
+  ASSERT_THAT(ScanDecisions(engine.store(),
+                            [&](const storage::v1::DecisionRecord& stored) {
+                              ++decisions;
+                              EXPECT_TRUE(stored.rule_texts_in_snapshot()) << stored.decision_id();
+                              EXPECT_THAT(stored.title(), IsEmpty());
+                              EXPECT_THAT(stored.legal_basis(), IsEmpty());
+                              EXPECT_THAT(stored.condition(), IsEmpty());
+                              const CompiledRule* rule = made_by->FindRule(stored.rule_id());
+                              if (rule == nullptr) {
+                                ADD_FAILURE() << stored.rule_id();
+                                return true;
+                              }
+                              storage::v1::DecisionRecord d = stored;
+                              EXPECT_THAT(RestoreRuleTexts(versions, &d), IsOk());
+                              EXPECT_FALSE(d.rule_texts_in_snapshot());
+                              EXPECT_EQ(d.title(), rule->spec.title);
+                              EXPECT_THAT(d.title(), Not(HasSubstr("Offre d'inscription")));
+                              EXPECT_EQ(std::vector<std::string>(d.legal_basis().begin(), d.legal_basis().end()),
+                                        rule->spec.legal_basis);
+                              EXPECT_FALSE(d.legal_basis().empty()) << d.rule_id();
+                              EXPECT_EQ(d.condition(), rule->when->source());
+                              // Restored once, it is left as it is.
+                              storage::v1::DecisionRecord again = d;
+                              EXPECT_THAT(RestoreRuleTexts(versions, &again), IsOk());
+                              EXPECT_EQ(again.SerializeAsString(), d.SerializeAsString());
+                              // A rule set never stored cannot give them.
+                              storage::v1::DecisionRecord orphan = stored;
+                              orphan.set_rule_set_version(std::string(64, 'f'));
+                              absl::Status lost = RestoreRuleTexts(versions, &orphan);
+                              EXPECT_EQ(lost.code(), absl::StatusCode::kDataLoss);
+                              EXPECT_THAT(lost.message(), HasSubstr(stored.decision_id()));
+                              return true;
+                            }),
+              IsOk());
+  EXPECT_GE(decisions, 3);
 }
 
 }  // namespace

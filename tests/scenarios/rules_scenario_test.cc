@@ -190,6 +190,15 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
       EXPECT_TRUE(in.present());
       EXPECT_FALSE(in.has_value());
     }
+    // The rule's title, legal basis and condition (the operations' text) come
+    // from the stored rule set, not from each decision.
+    const v1::Decision& listed = last_listed_.decisions(0);
+    EXPECT_EQ(listed.title(), "Appel canicule aux personnes de 65 ans et plus vivant seules");
+    ASSERT_FALSE(listed.legal_basis().empty());
+    EXPECT_THAT(explanation.text(), HasSubstr(listed.legal_basis(0)));
+    EXPECT_EQ(explanation.legal_basis_size(), listed.legal_basis_size());
+    ASSERT_GT(explanation.operations_size(), 0);
+    for (const v1::TraceStep& step : explanation.operations()) EXPECT_FALSE(step.expression().empty());
   }
   EXPECT_THAT(DecisionsOf("P0011"), ElementsAre(Pair("heatwave.check-in.registered", 1)));
   EXPECT_EQ(last_listed_.decisions(0).triggered_by(), "broadcast mf-2026-06-29-75");
