@@ -70,7 +70,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.set_pack(rule.pack->pack);
   d.set_pack_version(rule.pack->version);
   d.set_rule_set_version(rules.version());
-  // Title, legal basis and condition are the snapshot's (rule_texts.h).
+  // Title, legal basis and condition are the snapshot's (stored_decision.h).
   d.set_rule_texts_in_snapshot(true);
   d.set_once_per(outcome.once_per);
   d.set_action_kind(StoredKind(rule.spec.action.kind));
@@ -82,7 +82,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   }
   d.mutable_inputs()->Swap(&outcome.inputs);  // both on the heap: no copy
   d.mutable_parameters_applied()->Swap(&outcome.parameters_applied);
-  d.mutable_trace()->Swap(&outcome.trace);
+  d.set_packed_trace(std::move(outcome.packed_trace));
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));
   *d.mutable_created_at() = ToProtoTimestamp(context.now);

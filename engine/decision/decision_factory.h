@@ -28,7 +28,7 @@ struct DecisionContext {
 // The record as stored (format_version set). The outcome's inputs and
 // trace move into it; the rule's title, legal basis and condition text stay
 // in the rule set's snapshot, which the caller stores in the same batch
-// (rule_texts.h). REQUIRES: outcome.fires().
+// (stored_decision.h). REQUIRES: outcome.fires().
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
                                         RuleOutcome outcome, const DecisionContext& context);
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/common/proto_time.h"
 #include "engine/decision/decision_keys.h"
+#include "engine/rules/packed_trace.h"
 
 namespace proactive {
 
@@ -38,6 +39,15 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
     if (subject || theirs) input.clear_value();
   }
   for (storage::v1::TraceStep& step : *d->mutable_trace()) step.clear_value();
+  if (!d->packed_trace().empty()) {
+    // The ranges stay (what was evaluated), not the values.
+    absl::StatusOr<std::vector<PackedTraceStep>> steps = UnpackTrace(d->packed_trace());
+    std::string cleared;
+    if (steps.ok()) {
+      for (const PackedTraceStep& step : *steps) AppendTraceStep(&cleared, step.begin, step.end, "");
+    }
+    d->set_packed_trace(std::move(cleared));
+  }
   if (subject) {
     for (storage::v1::NamedValue& parameter : *d->mutable_parameters()) parameter.clear_value();
     d->clear_once_per();

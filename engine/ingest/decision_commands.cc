@@ -138,7 +138,7 @@ absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::Decisi
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return absl::OkStatus();
   storage::v1::DecisionRecord titled = d;  // the messages name the decision by its title
-  RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &titled));
+  RETURN_IF_ERROR(ExpandDecision(rule_set_versions_, &titled));
   StorePersonSource persons(store_);
   for (const std::string& recipient : d.recipients()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
@@ -169,7 +169,7 @@ absl::Status DecisionCommands::PutFormalDecision(WriteBatch* batch, const storag
   // record of its own with its own recourse window. It keeps its own title,
   // so it carries the offer's texts rather than refer to the snapshot.
   storage::v1::DecisionRecord formal = offer;
-  RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &formal));
+  RETURN_IF_ERROR(ExpandDecision(rule_set_versions_, &formal));
   formal.set_decision_id(DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()}));
   formal.set_reference_code(ReferenceCodeFor(formal.decision_id()));
   formal.set_parent_decision_id(offer.decision_id());

@@ -18,7 +18,7 @@
 #include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
 #include "engine/decision/lifecycle.h"
-#include "engine/decision/rule_texts.h"
+#include "engine/decision/stored_decision.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"

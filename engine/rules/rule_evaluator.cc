@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/common/text_formats.h"
 #include "engine/eval/value_ops.h"
+#include "engine/rules/packed_trace.h"
 
 namespace proactive {
 namespace {
@@ -314,12 +315,13 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   CollectInputs(rule, graph, context, &outcome.inputs);
   if (with_trace) {
     outcome.condition = rule.when->source();
-    outcome.trace.Reserve(static_cast<int>(trace.entries().size()));
+    outcome.packed_trace.reserve(trace.entries().size() * 4);
     for (const eval::TraceEntry& entry : trace.entries()) {
-      storage::v1::TraceStep& step = *outcome.trace.Add();
-      step.set_begin(entry.begin);
-      step.set_end(entry.end);
-      step.set_value(ValueText(entry.value));
+      if (entry.value.kind() == eval::Value::Kind::kBool) {  // most steps: no text to build
+        AppendTraceStep(&outcome.packed_trace, entry.begin, entry.end, entry.value.bool_value() ? "true" : "false");
+      } else {
+        AppendTraceStep(&outcome.packed_trace, entry.begin, entry.end, ValueText(entry.value));
+      }
     }
   }
   outcome.kind = RuleOutcome::kFires;

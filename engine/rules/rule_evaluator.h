@@ -55,8 +55,9 @@ struct RuleOutcome {
   google::protobuf::RepeatedPtrField<storage::v1::AppliedParameter> parameters_applied;
   google::protobuf::RepeatedPtrField<storage::v1::DecisionInput> inputs;  // filled when the rule fires
   // Filled when asked and it fires: each step's range of `condition` (the
-  // rule's `when` source, owned by the rule) and its value.
-  google::protobuf::RepeatedPtrField<storage::v1::TraceStep> trace;
+  // rule's `when` source, owned by the rule) and its value, packed
+  // (packed_trace.h).
+  std::string packed_trace;
   absl::string_view condition;
 
   bool fires() const { return kind == kFires; }

@@ -5,7 +5,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
-#include "engine/decision/rule_texts.h"
+#include "engine/decision/stored_decision.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/service/decision_conversion.h"
@@ -69,7 +69,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
           return absl::OkStatus();
         },
         [this, reactor, response, result](absl::Status s) {
-          if (s.ok()) s = RestoreRuleTexts(rule_set_versions_, result.get());
+          if (s.ok()) s = ExpandDecision(rule_set_versions_, result.get());
           if (s.ok()) *response = ToApiDecision(*result);
           reactor->Finish(ToGrpcStatus(s));
         });
@@ -107,7 +107,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   // A stored decision with its rule's texts.
   absl::StatusOr<std::optional<storage::v1::DecisionRecord>> Read(const std::string& decision_id) const {
     ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, ReadDecision(*store_, decision_id));
-    if (record) RETURN_IF_ERROR(RestoreRuleTexts(rule_set_versions_, &*record));
+    if (record) RETURN_IF_ERROR(ExpandDecision(rule_set_versions_, &*record));
     return record;
   }
 

@@ -4,9 +4,11 @@
 
 #include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
-#include "engine/decision/rule_texts.h"
+#include "engine/decision/stored_decision.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -66,8 +68,9 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
 }
 
 // A decision keeps its rule's version, not its texts: they come back from
-// the snapshot of the rule set that made it, whatever set runs now.
-TEST(RuleTextsTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMadeIt) {
+// the snapshot of the rule set that made it, whatever set runs now. Its
+// trace is stored packed and read unpacked.
+TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMadeIt) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
   std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
   for (std::string line; std::getline(in, line);) {
@@ -96,13 +99,15 @@ TEST(RuleTextsTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMa
                               EXPECT_THAT(stored.title(), IsEmpty());
                               EXPECT_THAT(stored.legal_basis(), IsEmpty());
                               EXPECT_THAT(stored.condition(), IsEmpty());
+                              EXPECT_THAT(stored.trace(), IsEmpty());
+                              EXPECT_THAT(stored.packed_trace(), Not(IsEmpty()));
                               const CompiledRule* rule = made_by->FindRule(stored.rule_id());
                               if (rule == nullptr) {
                                 ADD_FAILURE() << stored.rule_id();
                                 return true;
                               }
                               storage::v1::DecisionRecord d = stored;
-                              EXPECT_THAT(RestoreRuleTexts(versions, &d), IsOk());
+                              EXPECT_THAT(ExpandDecision(versions, &d), IsOk());
                               EXPECT_FALSE(d.rule_texts_in_snapshot());
                               EXPECT_EQ(d.title(), rule->spec.title);
                               EXPECT_THAT(d.title(), Not(HasSubstr("Offre d'inscription")));
@@ -110,16 +115,36 @@ TEST(RuleTextsTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMa
                                         rule->spec.legal_basis);
                               EXPECT_FALSE(d.legal_basis().empty()) << d.rule_id();
                               EXPECT_EQ(d.condition(), rule->when->source());
+                              // The trace unpacked: each step's text is a range of the condition.
+                              EXPECT_THAT(d.packed_trace(), IsEmpty());
+                              EXPECT_THAT(d.trace(), Not(IsEmpty()));
+                              for (const storage::v1::TraceStep& step : d.trace()) {
+                                EXPECT_THAT(TraceStepExpression(d, step), Not(IsEmpty())) << d.decision_id();
+                                EXPECT_THAT(step.value(), Not(IsEmpty())) << d.decision_id();
+                              }
+                              // The last step is the whole condition, which held.
+                              if (!d.trace().empty()) {
+                                const storage::v1::TraceStep& last = *d.trace().rbegin();
+                                EXPECT_EQ(TraceStepExpression(d, last),
+                                          absl::StripTrailingAsciiWhitespace(d.condition()));
+                                EXPECT_EQ(last.value(), "true");
+                              }
                               // Restored once, it is left as it is.
                               storage::v1::DecisionRecord again = d;
-                              EXPECT_THAT(RestoreRuleTexts(versions, &again), IsOk());
+                              EXPECT_THAT(ExpandDecision(versions, &again), IsOk());
                               EXPECT_EQ(again.SerializeAsString(), d.SerializeAsString());
                               // A rule set never stored cannot give them.
                               storage::v1::DecisionRecord orphan = stored;
                               orphan.set_rule_set_version(std::string(64, 'f'));
-                              absl::Status lost = RestoreRuleTexts(versions, &orphan);
+                              absl::Status lost = ExpandDecision(versions, &orphan);
                               EXPECT_EQ(lost.code(), absl::StatusCode::kDataLoss);
                               EXPECT_THAT(lost.message(), HasSubstr(stored.decision_id()));
+                              // Nor can a trace cut short.
+                              storage::v1::DecisionRecord cut = stored;
+                              cut.set_packed_trace(stored.packed_trace().substr(0, stored.packed_trace().size() - 1));
+                              absl::Status broken = ExpandDecision(versions, &cut);
+                              EXPECT_EQ(broken.code(), absl::StatusCode::kDataLoss);
+                              EXPECT_THAT(broken.message(), HasSubstr("packed trace"));
                               return true;
                             }),
               IsOk());

@@ -207,6 +207,12 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
     EXPECT_FALSE(input.has_value()) << input.path();
     EXPECT_NE(input.person_id(), kForgotten) << input.path();
   }
+  // Of its trace, what was evaluated stays, not the values.
+  EXPECT_THAT(kept.trace(), Not(IsEmpty()));
+  for (const v1::TraceStep& step : kept.trace()) {
+    EXPECT_THAT(step.expression(), Not(IsEmpty()));
+    EXPECT_THAT(step.value(), IsEmpty()) << step.expression();
+  }
   ASSERT_EQ(Decisions(pseudonym).size(), 1u);
   // The child's offer stands, told to the pseudonym and the other parent.
   v1::Decision child_offer = Decision(offer);

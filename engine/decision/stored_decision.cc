@@ -1,8 +1,9 @@
-#include "engine/decision/rule_texts.h"
+#include "engine/decision/stored_decision.h"
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/replay.h"
+#include "engine/rules/packed_trace.h"
 
 namespace proactive {
 
@@ -22,7 +23,19 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSetVersions::Get(const std::s
   return loaded;
 }
 
-absl::Status RestoreRuleTexts(const RuleSetVersions& versions, storage::v1::DecisionRecord* decision) {
+absl::Status ExpandDecision(const RuleSetVersions& versions, storage::v1::DecisionRecord* decision) {
+  if (!decision->packed_trace().empty()) {
+    absl::StatusOr<std::vector<PackedTraceStep>> steps = UnpackTrace(decision->packed_trace());
+    if (!steps.ok())
+      return absl::DataLossError(absl::StrCat("decision ", decision->decision_id(), ": ", steps.status().message()));
+    for (PackedTraceStep& step : *steps) {
+      storage::v1::TraceStep* out = decision->add_trace();
+      out->set_begin(step.begin);
+      out->set_end(step.end);
+      out->set_value(std::move(step.value));
+    }
+    decision->clear_packed_trace();
+  }
   if (!decision->rule_texts_in_snapshot()) return absl::OkStatus();
   absl::StatusOr<std::shared_ptr<const RuleSet>> rules = versions.Get(decision->rule_set_version());
   const CompiledRule* rule = rules.ok() ? (*rules)->FindRule(decision->rule_id()) : nullptr;

@@ -1,0 +1,72 @@
+#include "engine/rules/packed_trace.h"
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace proactive {
+namespace {
+
+constexpr uint64_t kText = 0, kTrue = 1, kFalse = 2;
+
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint(absl::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value) {
+  const uint64_t kind = value == "true" ? kTrue : value == "false" ? kFalse : kText;
+  AppendVarint(packed, static_cast<uint64_t>(begin) << 2 | kind);
+  AppendVarint(packed, static_cast<uint64_t>(end - begin));
+  if (kind != kText) return;
+  AppendVarint(packed, value.size());
+  packed->append(value.data(), value.size());
+}
+
+absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packed) {
+  std::vector<PackedTraceStep> steps;
+  const size_t size = packed.size();
+  constexpr uint64_t kMax = std::numeric_limits<int32_t>::max();
+  while (!packed.empty()) {
+    const size_t at = size - packed.size(), number = steps.size() + 1;
+    const auto broken = [&] {
+      return absl::DataLossError(absl::StrCat("packed trace: step ", number, " at byte ", at, " is malformed"));
+    };
+    uint64_t head = 0, length = 0;
+    if (!ReadVarint(&packed, &head) || !ReadVarint(&packed, &length)) return broken();
+    const uint64_t begin = head >> 2, kind = head & 3;
+    if (begin > kMax || length > kMax - begin || kind > kFalse) return broken();
+    PackedTraceStep& step = steps.emplace_back();
+    step.begin = static_cast<int32_t>(begin);
+    step.end = static_cast<int32_t>(begin + length);
+    if (kind == kTrue) {
+      step.value = "true";
+    } else if (kind == kFalse) {
+      step.value = "false";
+    } else {
+      uint64_t text = 0;
+      if (!ReadVarint(&packed, &text) || text > packed.size()) return broken();
+      step.value.assign(packed.data(), text);
+      packed.remove_prefix(text);
+    }
+  }
+  return steps;
+}
+
+}  // namespace proactive
