@@ -10,6 +10,7 @@
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/rules/person_graph.h"
+#include "engine/store/records.h"
 
 namespace proactive {
 namespace {
@@ -85,7 +86,8 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
-  storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now);
+  ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
+  storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now, subject ? &*subject : nullptr);
   d.set_case_id(case_id);
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
   PutCase(batch, nullptr, c);

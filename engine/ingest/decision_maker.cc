@@ -100,8 +100,9 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   RuleOutcome traced = traced_first ? std::move(outcome) : EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
   storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, std::move(traced), context_);
   if (decision.status() == storage::v1::IN_REVIEW) {
-    storage::v1::RecourseCase review = NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine",
-                                               "the rule requires a review before notifying", context_.now);
+    storage::v1::RecourseCase review =
+        NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",
+                context_.now, &graph.subject().state());
     decision.set_case_id(review.case_id());
     PutCase(batch, nullptr, review);
     Audit(batch,

@@ -18,12 +18,18 @@ std::string QueueKey(const storage::v1::RecourseCase& c) {
   return absl::StrFormat("q/%020d/%s", c.due_at().seconds(), c.case_id());
 }
 
-// 0 when the rule did not read the arrondissement's value (not at all, or
-// only with has()): the case then shows in lists not filtered by it.
-int ArrondissementOf(const storage::v1::DecisionRecord& d) {
+// The arrondissement the decision read, else the subject's now; 0 when
+// neither is known: the case then shows in lists not filtered by it.
+int ArrondissementOf(const storage::v1::DecisionRecord& d, const storage::v1::PersonState* subject) {
   for (const auto& input : d.inputs()) {
     if (input.path() == "person.arrondissement" && input.value().has_int_value()) {
       return static_cast<int>(input.value().int_value());
+    }
+  }
+  if (subject == nullptr) return 0;
+  for (const storage::v1::AttributeEntry& a : subject->attributes()) {
+    if (a.name() == "arrondissement" && !a.removed() && a.value().has_int_value()) {
+      return static_cast<int>(a.value().int_value());
     }
   }
   return 0;
@@ -66,7 +72,8 @@ absl::string_view CaseOutcomeName(storage::v1::ReviewOutcome outcome) {
 }
 
 storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, storage::v1::CaseKind kind,
-                                  absl::string_view opened_by, absl::string_view reason, absl::Time now) {
+                                  absl::string_view opened_by, absl::string_view reason, absl::Time now,
+                                  const storage::v1::PersonState* subject) {
   storage::v1::RecourseCase c;
   c.set_case_id(kind == storage::v1::REVIEW_BEFORE_NOTIFY ? ReviewCaseId(decision.decision_id())
                                                           : ContestCaseId(decision.decision_id()));
@@ -74,7 +81,7 @@ storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, s
   c.set_person_id(decision.person_id());
   c.set_service(decision.service());
   c.set_rule_id(decision.rule_id());
-  c.set_arrondissement(ArrondissementOf(decision));
+  c.set_arrondissement(ArrondissementOf(decision, subject));
   c.set_kind(kind);
   c.set_status(storage::v1::CASE_OPEN);
   *c.mutable_opened_at() = ToProtoTimestamp(now);

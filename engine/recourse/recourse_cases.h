@@ -31,9 +31,13 @@ namespace proactive {
 std::string ContestCaseId(absl::string_view decision_id);
 std::string ReviewCaseId(absl::string_view decision_id);
 
-// A new open case for `decision`, due after its review SLA.
+// A new open case for `decision`, due after its review SLA. It is routed to
+// the arrondissement the decision read, or else to the one in `subject`'s
+// current state (the decision's person, null when not held): a rule that
+// reads none still leaves its cases in the right caseworkers' list.
 storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, storage::v1::CaseKind kind,
-                                  absl::string_view opened_by, absl::string_view reason, absl::Time now);
+                                  absl::string_view opened_by, absl::string_view reason, absl::Time now,
+                                  const storage::v1::PersonState* subject);
 
 // Claims the case for `caseworker` until now + lease. FAILED_PRECONDITION when
 // it is resolved or claimed by someone else whose claim has not expired.

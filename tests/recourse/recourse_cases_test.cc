@@ -27,7 +27,7 @@ storage::v1::DecisionRecord Decision(const std::string& id, const std::string& s
 }
 
 TEST(RecourseCasesTest, ClaimsExpireAndAnotherCaseworkerCanTakeTheCase) {
-  storage::v1::RecourseCase c = NewCase(Decision("d-AAA", "s", 11), storage::v1::CONTEST, "citizen", "", kNow);
+  storage::v1::RecourseCase c = NewCase(Decision("d-AAA", "s", 11), storage::v1::CONTEST, "citizen", "", kNow, nullptr);
   EXPECT_EQ(c.case_id(), "c-AAA");
   EXPECT_EQ(c.due_at().seconds(), absl::ToUnixSeconds(kNow + absl::Hours(24 * 30)));
   EXPECT_EQ(c.arrondissement(), 11);
@@ -42,8 +42,27 @@ TEST(RecourseCasesTest, ClaimsExpireAndAnotherCaseworkerCanTakeTheCase) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("claim it first (caseworker:bob holds it")));
 }
 
+// The heatwave check-in reads no arrondissement: its cases follow where the
+// person lives now, so that the caseworkers of that arrondissement see them.
+TEST(RecourseCasesTest, ACaseGoesToTheArrondissementReadOrElseToTheSubjectsCurrentOne) {
+  storage::v1::PersonState lives_in_18th;
+  storage::v1::AttributeEntry* attribute = lives_in_18th.add_attributes();
+  attribute->set_name("arrondissement");
+  attribute->mutable_value()->set_int_value(18);
+  storage::v1::DecisionRecord reads_none;
+  reads_none.set_decision_id("d-CCC");
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(), 18);
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, nullptr).arrondissement(), 0);
+  // What the decision read comes first: the case is about that decision.
+  EXPECT_EQ(NewCase(Decision("d-DDD", "s", 11), storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(),
+            11);
+  // A removed attribute is not where they live.
+  attribute->set_removed(true);
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(), 0);
+}
+
 TEST(RecourseCasesTest, AResolutionNeedsTheClaimAReasonAndALegalBasis) {
-  storage::v1::RecourseCase c = NewCase(Decision("d-BBB", "s", 0), storage::v1::CONTEST, "citizen", "", kNow);
+  storage::v1::RecourseCase c = NewCase(Decision("d-BBB", "s", 0), storage::v1::CONTEST, "citizen", "", kNow, nullptr);
   const std::string reason = "The family moved out of Paris in May.";
   EXPECT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_UPHELD, reason, "CASF L262-2", kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("claim it first")));
@@ -64,10 +83,12 @@ TEST(RecourseCasesTest, TheQueueIsOrderedByDueDateAndFiltered) {
   auto store = Store::Open({dir.path() + "/data"});
   ASSERT_THAT(store, IsOk());
   WriteBatch batch(**store);
-  storage::v1::RecourseCase late = NewCase(Decision("d-LATE", "maternelle", 11), storage::v1::CONTEST, "c", "", kNow);
+  storage::v1::RecourseCase late =
+      NewCase(Decision("d-LATE", "maternelle", 11), storage::v1::CONTEST, "c", "", kNow, nullptr);
   storage::v1::RecourseCase soon =
-      NewCase(Decision("d-SOON", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow - absl::Hours(24 * 10));
-  storage::v1::RecourseCase done = NewCase(Decision("d-DONE", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow);
+      NewCase(Decision("d-SOON", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow - absl::Hours(24 * 10), nullptr);
+  storage::v1::RecourseCase done =
+      NewCase(Decision("d-DONE", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow, nullptr);
   PutCase(&batch, nullptr, late);
   PutCase(&batch, nullptr, soon);
   PutCase(&batch, nullptr, done);

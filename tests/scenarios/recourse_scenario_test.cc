@@ -25,6 +25,7 @@ namespace {
 using ::proactive::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class RecourseScenarioTest : public ::testing::Test {
  protected:
@@ -66,6 +67,46 @@ class RecourseScenarioTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<testing::DaemonProcess> daemon_;
 };
+
+// The heatwave check-in reads no arrondissement, yet a contest of it reaches
+// the caseworkers of where the person lives (Mme Petit, P0010: the 18th).
+TEST_F(RecourseScenarioTest, AContestedHeatwaveCallGoesToTheCaseworkersOfWhereThePersonLives) {
+  const std::string heatwave = dir_.path() + "/heatwave.ndjson";
+  std::ofstream(heatwave)
+      << R"({"event_id":"mf-2026-06-29-75","topic":"weather.heatwave","area":"75","source":"meteo-france",)"
+      << R"("occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"75-2026-06-29"}})"
+      << "\n";
+  for (const std::string& file : {testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", heatwave}) {
+    testing::CommandResult published =
+        Ctl("desk", {"publish", "--file", file, "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
+    ASSERT_EQ(published.exit_code, 0) << published.output;
+  }
+  // The broadcast's sweep decides in the background.
+  v1::ListDecisionsResponse listed;
+  for (int i = 0; i < 200 && listed.decisions_size() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    grpc::ClientContext context;
+    Prepare(&context, "desk");
+    v1::ListDecisionsRequest list;
+    list.set_person_id("P0010");
+    ASSERT_TRUE(DecisionsStub()->ListDecisions(&context, list, &listed).ok());
+  }
+  ASSERT_EQ(listed.decisions_size(), 1);
+  const v1::Decision& call = listed.decisions(0);
+  ASSERT_EQ(call.rule_id(), "heatwave.check-in.isolated-elderly");
+  for (const v1::DecisionInput& input : call.inputs()) EXPECT_NE(input.path(), "person.arrondissement");
+
+  testing::CommandResult contested =
+      Ctl("desk", {"decisions", "contest", call.decision_id(), "--reason", "Je ne vis plus seule"});
+  ASSERT_EQ(contested.exit_code, 0) << contested.output;
+  const std::string case_id = absl::StrCat("c-", call.decision_id().substr(2));
+  testing::CommandResult eighteenth = Ctl("alice", {"recourse", "list", "--arrondissement", "18"});
+  ASSERT_EQ(eighteenth.exit_code, 0) << eighteenth.output;
+  EXPECT_THAT(eighteenth.output, HasSubstr(case_id));
+  testing::CommandResult eleventh = Ctl("alice", {"recourse", "list", "--arrondissement", "11"});
+  ASSERT_EQ(eleventh.exit_code, 0) << eleventh.output;
+  EXPECT_THAT(eleventh.output, Not(HasSubstr(case_id)));
+}
 
 TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded) {
   // The sample population: the Martins' child gets a maternelle offer.
