@@ -132,6 +132,8 @@ phone_answers "$PETIT" "RECOURS $HEAT_CODE"
 echo "A contest by SMS opens a case for a caseworker; the decision is in review until one resolves it:"
 wait_until "'$CTL' decisions list P0010 | grep -q 'in review'" 30 || true
 show "$CTL" decisions list P0010
+echo "Her case waits in the list of the caseworkers of the 18th, where she lives:"
+show "$CTL" recourse list --arrondissement 18
 phone_answers "$ROUX" "STOP"
 echo "STOP is answered at once, and M. Roux gets no proactive message again:"
 wait_for_sms "$ROUX" "ne recevrez plus" && show_sms "$ROUX" "ne recevrez plus"
