@@ -156,8 +156,17 @@ absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::Decisi
 absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d,
                                                     absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  const CompiledRule* rule = rules != nullptr ? rules->FindRule(d.rule_id()) : nullptr;
-  if (rule == nullptr) return absl::OkStatus();
+  if (rules == nullptr) return absl::OkStatus();
+  // The message of the rule that made the decision, even if the packs were
+  // reloaded while it waited for its review (or its rule was removed): the
+  // city's settings (quiet hours, the algorithm notice) are today's.
+  ASSIGN_OR_RETURN(std::shared_ptr<const RuleSet> made_by, rule_set_versions_.Get(d.rule_set_version()));
+  const CompiledRule* rule = made_by->FindRule(d.rule_id());
+  if (rule == nullptr || rule->version != d.rule_version()) {
+    return absl::DataLossError(absl::StrCat("decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ",
+                                            d.rule_version().substr(0, 12), " is not in the stored rule set ",
+                                            d.rule_set_version().substr(0, 12)));
+  }
   StorePersonSource persons(store_);
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
                    ComposeMessages(d, *rule, rules->city(), &persons, *store_, now));

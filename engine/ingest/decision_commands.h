@@ -94,7 +94,8 @@ class DecisionCommands {
   // Queues an engine message of `kind` to each recipient of `d`, once.
   absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
                     const std::map<std::string, std::string>& texts, absl::Time now);
-  // Queues the rule's messages for `d` (after a review before notifying).
+  // Queues the messages of the rule that made `d` (after a review before
+  // notifying). DATA_LOSS when its rule set's snapshot lacks that rule.
   absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
   // The formal decision that follows an accepted offer.
   absl::Status PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);

@@ -7,6 +7,7 @@
 #ifndef PROACTIVE_TESTS_INGEST_ENGINE_FIXTURE_H_
 #define PROACTIVE_TESTS_INGEST_ENGINE_FIXTURE_H_
 
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -65,6 +66,18 @@ class EngineFixture {
     if (!event.ok()) return event.status();
     return writer_->SubmitAndWait(*std::move(event));
   }
+  // Publishes deploy/demo/paris-sample.ndjson and waits for its decisions.
+  // Call it wrapped in ASSERT_NO_FATAL_FAILURE.
+  void PublishSample() {
+    std::ifstream in(SourceDir() + "/deploy/demo/paris-sample.ndjson");
+    ASSERT_TRUE(in.good());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] != '#') {
+        ASSERT_TRUE(Publish(line).ok()) << line;
+      }
+    }
+    Settle();
+  }
   // Runs the daily schedule for `day` and waits for its sweep.
   void Tick(absl::CivilDay day) {
     absl::Notification done;
@@ -81,6 +94,8 @@ class EngineFixture {
   Store& store() { return *store_; }
   EventWriter& writer() { return *writer_; }
   const RuleSet& rules() { return *rules_.Get(); }
+  // Swaps the running rule set, as a reload does.
+  void SetRules(std::shared_ptr<const RuleSet> rules) { rules_.Set(std::move(rules)); }
 
  private:
   TempDir dir_;

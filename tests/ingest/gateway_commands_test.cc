@@ -1,7 +1,6 @@
 // The engine's side of SMS, in-process: the outbox written with decisions,
 // leases and their expiry, acknowledgements, delivery failures and the
 // letter, replies (OUI, RECOURS, STOP, anything else) and their replay.
-#include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "engine/decision/decision_store.h"
@@ -24,15 +23,7 @@ class GatewayCommandsTest : public ::testing::Test {
  protected:
   GatewayCommandsTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
 
-  void SetUp() override {
-    std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line[0] != '#') {
-        ASSERT_THAT(engine_.Publish(line), IsOk()) << line;
-      }
-    }
-    engine_.Settle();
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(engine_.PublishSample()); }
 
   std::vector<LeasedMessage> Lease(absl::Duration lease = absl::Seconds(60), const std::string& lease_id = "",
                                    const std::string& gateway = "kannel") {

@@ -2,8 +2,6 @@
 // inputs it recorded (and nothing else), gives the same result.
 #include "engine/decision/replay.h"
 
-#include <fstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "engine/decision/decision_factory.h"
@@ -72,13 +70,7 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
 // trace is stored packed and read unpacked.
 TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetThatMadeIt) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
-  std::ifstream in(testing::SourceDir() + "/deploy/demo/paris-sample.ndjson");
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') {
-      ASSERT_THAT(engine.Publish(line), IsOk()) << line;
-    }
-  }
-  engine.Settle();
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
   std::shared_ptr<const RuleSet> made_by = LoadRuleSetSnapshot(engine.store(), engine.rules().version()).value();
 
   // The running set changes: a maternelle title is reworded.

@@ -1,0 +1,83 @@
+// A rule with `review: before_notify` holds its decisions for a caseworker;
+// once upheld, the decision is told with the message of the rule that made
+// it, even when the packs were reloaded meanwhile, and even when that rule
+// is no longer in them: nobody is left untold.
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "engine/decision/decision_store.h"
+#include "engine/notify/outbox.h"
+#include "engine/recourse/recourse_cases.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/engine_fixture.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kOfferText[] = "une place vous est proposée";
+
+// The Paris rules with the maternelle offer reviewed before notifying;
+// `reword` rewrites its message, `remove` takes the pack out.
+std::shared_ptr<const RuleSet> ParisRules(bool reword, bool remove) {
+  std::vector<RuleFile> files;
+  for (RuleFile& file : testing::EngineFixture::ParisRuleFiles()) {
+    if (absl::StrContains(file.path, "maternelle")) {
+      if (remove) continue;
+      file.text =
+          absl::StrReplaceAll(file.text, {{"      letter: true", "      letter: true\n      review: before_notify"}});
+      if (reword) file.text = absl::StrReplaceAll(file.text, {{kOfferText, "une nouvelle formulation"}});
+    }
+    files.push_back(std::move(file));
+  }
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = CompileRuleSet(files, &diagnostics);
+  EXPECT_THAT(rules, IsOk()) << FormatDiagnostics(diagnostics);
+  return rules.ok() ? *rules : nullptr;
+}
+
+class ReviewBeforeNotifyTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThatMadeIt) {
+  const bool rule_removed = GetParam();
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  engine.SetRules(ParisRules(/*reword=*/false, /*remove=*/false));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  absl::StatusOr<std::vector<std::string>> ids = ListDecisionIdsOfPerson(engine.store(), "P0001");
+  ASSERT_THAT(ids, IsOk());
+  ASSERT_EQ(ids->size(), 1u);
+  const std::string offer = ids->front();
+  EXPECT_EQ((*ReadDecision(engine.store(), offer))->status(), storage::v1::IN_REVIEW);
+  const std::string message_id = MessageIdFor(offer, "decision", "P0002");
+  EXPECT_FALSE(ReadMessage(engine.store(), message_id)->has_value()) << "told before the review";
+
+  // The packs change while the caseworker reviews.
+  engine.SetRules(ParisRules(/*reword=*/true, /*remove=*/rule_removed));
+  const std::string case_id = ReviewCaseId(offer);
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.commands().Claim(case_id, "caseworker:alice", absl::Minutes(30), now).status();
+  }),
+              IsOk());
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.commands()
+        .Resolve(case_id, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "Les conditions sont remplies.",
+                 "Code de l'éducation, art. L131-1", now)
+        .status();
+  }),
+              IsOk());
+  absl::StatusOr<std::optional<storage::v1::OutboxMessage>> told = ReadMessage(engine.store(), message_id);
+  ASSERT_THAT(told, IsOk());
+  ASSERT_TRUE(told->has_value()) << "the guardian was never told";
+  EXPECT_THAT((*told)->text(), HasSubstr(kOfferText));
+  EXPECT_THAT((*told)->text(), Not(HasSubstr("une nouvelle formulation")));
+}
+
+INSTANTIATE_TEST_SUITE_P(RuleKeptOrRemoved, ReviewBeforeNotifyTest, ::testing::Bool());
+
+}  // namespace
+}  // namespace proactive
