@@ -165,7 +165,13 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
 absl::Duration OutboxPump::RunOnce() {
   Step step = AcknowledgeSent();
   if (step != Step::kDone) return Backoff();
-  if (unanswered_lease_id_.empty()) {
+  // Leave a margin: a message whose lease ran out may be leased to another
+  // gateway, so it is left for the next lease rather than sent late.
+  const absl::Duration lease = absl::Seconds(options_.lease_seconds);
+  const absl::Duration margin = std::min(absl::Seconds(10), lease / 4);
+  // An unanswered lease asked too long ago holds nothing we could still send:
+  // a new one, rather than receive messages too late to send them.
+  if (unanswered_lease_id_.empty() || absl::Now() > unanswered_lease_asked_at_ + lease - margin) {
     unanswered_lease_id_ = NewLeaseId();
     unanswered_lease_asked_at_ = absl::Now();
   }
@@ -186,10 +192,7 @@ absl::Duration OutboxPump::RunOnce() {
     return wait;
   }
   counters_->leased += leased->messages_size();
-  // Leave a margin: a message whose lease ran out may be leased to another
-  // gateway, so it is left for the next lease rather than sent late.
-  const absl::Duration lease = absl::Seconds(options_.lease_seconds);
-  const absl::Time send_until = leased_at + lease - std::min(absl::Seconds(10), lease / 4);
+  const absl::Time send_until = leased_at + lease - margin;
   for (const v1::OutgoingSms& sms : leased->messages()) {
     if (stopping() || absl::Now() > send_until) break;
     step = Handle(sms);

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/rules/packed_trace.h"
@@ -45,6 +46,9 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
     std::string cleared;
     if (steps.ok()) {
       for (const PackedTraceStep& step : *steps) AppendTraceStep(&cleared, step.begin, step.end, "");
+    } else {
+      LogWarning("privacy", absl::StrCat("decision ", d->decision_id(), ": its trace is unreadable (",
+                                         steps.status().message(), ") and goes with the person's data"));
     }
     d->set_packed_trace(std::move(cleared));
   }
@@ -60,6 +64,7 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
 
 void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym, absl::Time now) {
   c->set_person_id(std::string(pseudonym));
+  c->set_arrondissement(0);  // where they lived; the case is resolved (open cases block erasure)
   if (!c->contest_reason().empty()) c->set_contest_reason(kErasedText);
   for (storage::v1::CaseNote& note : *c->mutable_notes()) note.set_text(kErasedText);
   if (!c->resolution_reason().empty()) c->set_resolution_reason(kErasedText);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
@@ -114,7 +115,7 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
   Transition(batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
              cause, now);
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
-  if (to == storage::v1::CONFIRMED) RETURN_IF_ERROR(PutFormalDecision(batch, d, now));
+  if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
   RETURN_IF_ERROR(Tell(batch, d, accept ? "accepted" : "declined", accept ? kAcceptedTexts : kDeclinedTexts, now));
   return d;
 }
@@ -135,12 +136,35 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::WithdrawOfferInto(
   return d;
 }
 
+const CompiledRule* DecisionCommands::RunningRuleOf(const storage::v1::DecisionRecord& d, const RuleSet* running) {
+  const CompiledRule* rule = running != nullptr ? running->FindRule(d.rule_id()) : nullptr;
+  return rule != nullptr && rule->version == d.rule_version() ? rule : nullptr;
+}
+
+storage::v1::DecisionRecord DecisionCommands::WithRuleTexts(const storage::v1::DecisionRecord& d) const {
+  storage::v1::DecisionRecord out = d;
+  const absl::Status expanded = ExpandDecision(rule_set_versions_, &out);
+  if (expanded.ok()) return out;
+  // It should never happen; if it does, a command is not refused for it.
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const CompiledRule* rule = RunningRuleOf(d, rules.get());
+  LogError("decisions", absl::StrCat(expanded.message(), rule != nullptr ? "; the running rule's texts are used"
+                                                                         : "; it is named by its rule id"));
+  out = d;
+  out.set_rule_texts_in_snapshot(false);
+  out.set_title(rule != nullptr ? rule->spec.title : d.rule_id());
+  if (rule != nullptr) {
+    for (const std::string& basis : rule->spec.legal_basis) out.add_legal_basis(basis);
+    if (rule->when != nullptr) out.set_condition(std::string(rule->when->source()));
+  }
+  return out;
+}
+
 absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
                                     const std::map<std::string, std::string>& texts, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return absl::OkStatus();
-  storage::v1::DecisionRecord titled = d;  // the messages name the decision by its title
-  RETURN_IF_ERROR(ExpandDecision(rule_set_versions_, &titled));
+  const storage::v1::DecisionRecord titled = WithRuleTexts(d);  // the messages name it by its title
   StorePersonSource persons(store_);
   for (const std::string& recipient : d.recipients()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
@@ -160,12 +184,15 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   // The message of the rule that made the decision, even if the packs were
   // reloaded while it waited for its review (or its rule was removed): the
   // city's settings (quiet hours, the algorithm notice) are today's.
-  ASSIGN_OR_RETURN(std::shared_ptr<const RuleSet> made_by, rule_set_versions_.Get(d.rule_set_version()));
-  const CompiledRule* rule = made_by->FindRule(d.rule_id());
-  if (rule == nullptr || rule->version != d.rule_version()) {
-    return absl::DataLossError(absl::StrCat("decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ",
-                                            d.rule_version().substr(0, 12), " is not in the stored rule set ",
-                                            d.rule_set_version().substr(0, 12)));
+  absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = rule_set_versions_.Get(d.rule_set_version());
+  const CompiledRule* rule = made_by.ok() ? (*made_by)->FindRule(d.rule_id()) : nullptr;
+  if (rule == nullptr || rule->version != d.rule_version()) rule = RunningRuleOf(d, rules.get());
+  if (rule == nullptr) {
+    // Refused, and nothing changes: the case stays open, the error says why.
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ",
+                     d.rule_version().substr(0, 12), " is neither in its stored rule set ",
+                     d.rule_set_version().substr(0, 12), " nor running: its messages cannot be composed"));
   }
   StorePersonSource persons(store_);
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
@@ -174,13 +201,11 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   return absl::OkStatus();
 }
 
-absl::Status DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
-                                                 absl::Time now) {
+void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {
   // Helsinki's model: the formal decision follows the acceptance, as a
   // record of its own with its own recourse window. It keeps its own title,
   // so it carries the offer's texts rather than refer to the snapshot.
-  storage::v1::DecisionRecord formal = offer;
-  RETURN_IF_ERROR(ExpandDecision(rule_set_versions_, &formal));
+  storage::v1::DecisionRecord formal = WithRuleTexts(offer);
   formal.set_decision_id(DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()}));
   formal.set_reference_code(ReferenceCodeFor(formal.decision_id()));
   formal.set_parent_decision_id(offer.decision_id());
@@ -204,7 +229,6 @@ absl::Status DecisionCommands::PutFormalDecision(WriteBatch* batch, const storag
   audit_->Append(batch, now,
                  AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
                  formal);
-  return absl::OkStatus();
 }
 
 absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {
@@ -320,7 +344,7 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
                                               : "no answer before the deadline: accepted as the rule "
                                                 "provides",
                    "", "reply deadline", now);
-        if (*to == storage::v1::CONFIRMED) RETURN_IF_ERROR(PutFormalDecision(&batch, *d, now));
+        if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
       }
     }
     RETURN_IF_ERROR(store_->Write(&batch, false));

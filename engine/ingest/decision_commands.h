@@ -91,14 +91,21 @@ class DecisionCommands {
                   const std::string& actor, const std::string& reason, const std::string& legal_basis,
                   const std::string& cause, absl::Time now);
 
+  // `d` with its rule's texts (ExpandDecision); should its rule set's
+  // snapshot be unreadable, with the running rule's at the same version, or
+  // named by its rule id: logged, and no command is refused for it.
+  storage::v1::DecisionRecord WithRuleTexts(const storage::v1::DecisionRecord& d) const;
+  // The running rule that made `d` (same id and version), or null.
+  static const CompiledRule* RunningRuleOf(const storage::v1::DecisionRecord& d, const RuleSet* running);
   // Queues an engine message of `kind` to each recipient of `d`, once.
   absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
                     const std::map<std::string, std::string>& texts, absl::Time now);
   // Queues the messages of the rule that made `d` (after a review before
-  // notifying). DATA_LOSS when its rule set's snapshot lacks that rule.
+  // notifying): from its rule set's snapshot, else the running rule at the
+  // same version; FAILED_PRECONDITION when neither has it.
   absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
   // The formal decision that follows an accepted offer.
-  absl::Status PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
+  void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;

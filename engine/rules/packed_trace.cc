@@ -1,5 +1,6 @@
 #include "engine/rules/packed_trace.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -32,8 +33,10 @@ bool ReadVarint(absl::string_view* in, uint64_t* v) {
 
 void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value) {
   const uint64_t kind = value == "true" ? kTrue : value == "false" ? kFalse : kText;
-  AppendVarint(packed, static_cast<uint64_t>(begin) << 2 | kind);
-  AppendVarint(packed, static_cast<uint64_t>(end - begin));
+  // Out of contract, a range is kept empty rather than make the trace unreadable.
+  const int64_t from = std::max<int64_t>(0, begin), to = std::max<int64_t>(from, end);
+  AppendVarint(packed, static_cast<uint64_t>(from) << 2 | kind);
+  AppendVarint(packed, static_cast<uint64_t>(to - from));
   if (kind != kText) return;
   AppendVarint(packed, value.size());
   packed->append(value.data(), value.size());

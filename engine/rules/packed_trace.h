@@ -28,7 +28,7 @@ struct PackedTraceStep {
   std::string value;
 };
 
-// REQUIRES: 0 <= begin <= end.
+// A range out of 0 <= begin <= end is stored clamped (empty at 0 or begin).
 void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value);
 
 // DATA_LOSS when `packed` is cut short or malformed.

@@ -312,5 +312,25 @@ TEST_F(OutboxPumpTest, ALeaseLeftUnansweredIsAskedAgainUnderTheSameId) {
   EXPECT_THAT(engine_.acked(), ElementsAre("m1"));
 }
 
+TEST_F(OutboxPumpTest, AnUnansweredLeaseOlderThanItsLeaseIsNotAskedAgain) {
+  // Whatever it held has expired: asked again, the engine would lease the
+  // messages anew under it and the pump would find them too late to send.
+  FakeSendsms kannel;
+  ASSERT_THAT(kannel.Start(), IsOk());
+  KannelSendsms sendsms(Kannel(kannel.url()));
+  PumpOptions options = Pump();
+  options.lease_seconds = 1;  // a margin of 250 ms
+  OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, options);
+  engine_.SetUnavailable(true);
+  pump.RunOnce();
+  pump.RunOnce();
+  absl::SleepFor(absl::Milliseconds(800));
+  pump.RunOnce();
+  std::vector<std::string> ids = engine_.lease_ids();
+  ASSERT_THAT(ids, SizeIs(3));
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_NE(ids[2], ids[0]);
+}
+
 }  // namespace
 }  // namespace proactive

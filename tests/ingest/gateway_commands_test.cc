@@ -146,6 +146,40 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   EXPECT_EQ(formal, 1);
 }
 
+// Should the snapshot of the rule set that made a decision be unreadable
+// (it never should), answering the decision still works: its texts come
+// from the running rule at the same version, the error is logged, and the
+// engine goes on accepting events.
+TEST_F(GatewayCommandsTest, AnUnreadableRuleSetSnapshotRefusesNoCommand) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Delete(Family::kMeta, "ruleset/" + offer.rule_set_version());
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
+  const std::string title = engine_.rules().FindRule(offer.rule_id())->spec.title;
+  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "accepted", "P0002"));
+  ASSERT_TRUE(ack->has_value());
+  EXPECT_THAT((*ack)->text(), HasSubstr("(" + title + ")"));
+  bool formal = false;
+  const absl::StatusOr<std::vector<std::string>> ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
+  ASSERT_THAT(ids, IsOk());
+  for (const std::string& id : *ids) {
+    const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), id);
+    if (d.parent_decision_id() != offer.decision_id()) continue;
+    formal = true;
+    EXPECT_EQ(d.title(), "Décision : " + title);
+    EXPECT_FALSE(d.legal_basis().empty());
+  }
+  EXPECT_TRUE(formal);
+  EXPECT_THAT(
+      engine_.Publish(
+          R"({"event_id":"civ-after","person_id":"P0900","source":"etat-civil","occurred_at":"2026-06-29T07:00:00Z","set":{"birth_date":"1950-01-01"}})"),
+      IsOk());
+}
+
 TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACaseworker) {
   const storage::v1::DecisionRecord outreach = Decision("P0020");
   ReplyResult contested = Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-1");

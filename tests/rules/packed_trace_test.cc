@@ -1,5 +1,7 @@
 #include "engine/rules/packed_trace.h"
 
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -30,6 +32,21 @@ TEST(PackedTraceTest, StepsComeBackAsPackedAndBooleansTakeAFewBytes) {
     EXPECT_EQ((*steps)[i].value, std::get<2>(want[i])) << i;
   }
   EXPECT_THAT(*UnpackTrace(""), IsEmpty());
+}
+
+TEST(PackedTraceTest, ARangeOutOfContractIsClampedNotMadeUnreadable) {
+  std::string packed;
+  AppendTraceStep(&packed, -1, 3, "x");
+  AppendTraceStep(&packed, 9, 2, "true");
+  AppendTraceStep(&packed, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), "false");
+  absl::StatusOr<std::vector<PackedTraceStep>> steps = UnpackTrace(packed);
+  ASSERT_THAT(steps, IsOk());
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ((*steps)[0].begin, 0);
+  EXPECT_EQ((*steps)[0].end, 3);
+  EXPECT_EQ((*steps)[1].begin, 9);
+  EXPECT_EQ((*steps)[1].end, 9);
+  EXPECT_EQ((*steps)[2].end, std::numeric_limits<int32_t>::max());
 }
 
 TEST(PackedTraceTest, ATraceCutShortOrMalformedIsDataLossNamingTheStep) {

@@ -289,6 +289,7 @@ TEST_F(PrivacyScenarioTest, AnOpenRecourseCaseHoldsTheErasureBack) {
   // Once a caseworker resolved it, she can be forgotten; the case keeps who
   // decided what, on which basis, not her words nor the caseworker's.
   const std::string case_id = absl::StrCat("c-", referral.substr(2));
+  EXPECT_THAT(Ctl({"recourse", "list", "--all", "--arrondissement", "11"}).output, HasSubstr(case_id));
   ASSERT_EQ(Ctl({"recourse", "claim", case_id}).exit_code, 0);
   testing::CommandResult resolved = Ctl({"recourse", "resolve", case_id, "--outcome", "upheld", "--reason",
                                          "Mme Martin ne perçoit pas le RSA selon la CAF ; l'orientation est "
@@ -304,6 +305,9 @@ TEST_F(PrivacyScenarioTest, AnOpenRecourseCaseHoldsTheErasureBack) {
   EXPECT_THAT(shown.output, HasSubstr("CASF art. L262-2"));
   EXPECT_THAT(shown.output, Not(HasSubstr("Je touche déjà le RSA")));
   EXPECT_THAT(shown.output, Not(HasSubstr("Mme Martin")));
+  // Nor where she lived.
+  EXPECT_THAT(Ctl({"recourse", "list", "--all", "--arrondissement", "11"}).output, Not(HasSubstr(case_id)));
+  EXPECT_THAT(Ctl({"recourse", "list", "--all"}).output, HasSubstr(case_id));
   EXPECT_THAT(Ctl({"decisions", "explain", referral}).output, HasSubstr("Données personnelles effacées le"));
   ASSERT_THAT(StopDaemon(), IsOk());
 }
