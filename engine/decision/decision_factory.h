@@ -1,7 +1,7 @@
 // Turning a rule that fired into a decision record: identity from (rule,
 // person, once_per), initial status by action kind, deadlines, everything the
-// explanation needs (the rule's version, whose texts the rule set's snapshot
-// keeps; inputs, parameters, trace).
+// explanation needs (the rule's version, whose texts are stored once per
+// version; inputs, parameters, trace).
 //
 //   storage::v1::DecisionRecord record =
 //       NewDecision(*rule, rule_set, "P1", outcome, {today, now, "event civ-1"});
@@ -27,8 +27,8 @@ struct DecisionContext {
 
 // The record as stored (format_version set). The outcome's inputs and
 // trace move into it; the rule's title, legal basis and condition text stay
-// in the rule set's snapshot, which the caller stores in the same batch
-// (stored_decision.h). REQUIRES: outcome.fires().
+// in its RuleTexts, which the caller stores in the same batch with the rule
+// set's snapshot (StoreRuleTexts). REQUIRES: outcome.fires().
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
                                         RuleOutcome outcome, const DecisionContext& context);
 

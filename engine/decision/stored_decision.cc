@@ -4,6 +4,8 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/replay.h"
 #include "engine/rules/packed_trace.h"
+#include "engine/store/codec.h"
+#include "engine/store/records.h"
 
 namespace proactive {
 
@@ -23,6 +25,65 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSetVersions::Get(const std::s
   return loaded;
 }
 
+namespace {
+
+std::string RuleTextsKey(absl::string_view rule_version) { return absl::StrCat("ruletext/", rule_version); }
+
+storage::v1::RuleTexts TextsOfRule(const CompiledRule& rule) {
+  storage::v1::RuleTexts texts;
+  texts.set_format_version(kStorageFormatVersion);
+  texts.set_rule_id(rule.spec.id);
+  texts.set_rule_version(rule.version);
+  texts.set_title(rule.spec.title);
+  for (const std::string& basis : rule.spec.legal_basis) texts.add_legal_basis(basis);
+  if (rule.when != nullptr) texts.set_condition(std::string(rule.when->source()));
+  return texts;
+}
+
+}  // namespace
+
+absl::StatusOr<storage::v1::RuleTexts> RuleSetVersions::TextsOf(const storage::v1::DecisionRecord& decision) const {
+  const std::string& version = decision.rule_version();
+  std::shared_ptr<const RuleSet> current = current_ != nullptr ? current_->Get() : nullptr;
+  const CompiledRule* running = current != nullptr ? current->FindRule(decision.rule_id()) : nullptr;
+  if (running != nullptr && running->version == version) return TextsOfRule(*running);
+  {
+    absl::MutexLock lock(&mu_);
+    auto found = texts_.find(version);
+    if (found != texts_.end()) return found->second;
+  }
+  absl::StatusOr<storage::v1::RuleTexts> texts;
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_->Get(Family::kMeta, RuleTextsKey(version)));
+  if (bytes) {
+    ASSIGN_OR_RETURN(texts, DecodeRecord<storage::v1::RuleTexts>(*bytes, absl::StrCat("rule texts ", version)));
+  } else {
+    // Decisions made before RuleTexts were stored (2026-12-04).
+    absl::StatusOr<std::shared_ptr<const RuleSet>> rules = Get(decision.rule_set_version());
+    const CompiledRule* rule = rules.ok() ? (*rules)->FindRule(decision.rule_id()) : nullptr;
+    if (rule == nullptr || rule->version != version) {
+      return absl::DataLossError(absl::StrCat("decision ", decision.decision_id(), ": the texts of rule ",
+                                              decision.rule_id(), " at version ", version.substr(0, 12),
+                                              " are not stored, nor in the stored rule set ",
+                                              decision.rule_set_version().substr(0, 12),
+                                              rules.ok() ? "" : absl::StrCat(" (", rules.status().message(), ")")));
+    }
+    texts = TextsOfRule(*rule);
+  }
+  absl::MutexLock lock(&mu_);
+  if (texts_.size() >= kTextsKept) texts_.clear();
+  texts_.emplace(version, *texts);
+  return texts;
+}
+
+absl::Status StoreRuleTexts(const Store& store, const RuleSet& rules, WriteBatch* batch) {
+  for (const auto& rule : rules.rules()) {
+    const std::string key = RuleTextsKey(rule->version);
+    ASSIGN_OR_RETURN(std::optional<std::string> existing, store.Get(Family::kMeta, key));
+    if (!existing) batch->Put(Family::kMeta, key, EncodeRecord(TextsOfRule(*rule)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ExpandDecision(const RuleSetVersions& versions, storage::v1::DecisionRecord* decision) {
   if (!decision->packed_trace().empty()) {
     absl::StatusOr<std::vector<PackedTraceStep>> steps = UnpackTrace(decision->packed_trace());
@@ -37,20 +98,11 @@ absl::Status ExpandDecision(const RuleSetVersions& versions, storage::v1::Decisi
     decision->clear_packed_trace();
   }
   if (!decision->rule_texts_in_snapshot()) return absl::OkStatus();
-  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = versions.Get(decision->rule_set_version());
-  const CompiledRule* rule = rules.ok() ? (*rules)->FindRule(decision->rule_id()) : nullptr;
-  if (rule == nullptr || rule->version != decision->rule_version()) {
-    return absl::DataLossError(absl::StrCat("decision ", decision->decision_id(), ": the texts of rule ",
-                                            decision->rule_id(), " at version ", decision->rule_version().substr(0, 12),
-                                            " are not in the stored rule set ",
-                                            decision->rule_set_version().substr(0, 12),
-                                            rules.ok() ? "" : absl::StrCat(" (", rules.status().message(), ")")));
-  }
-  decision->set_title(rule->spec.title);
-  decision->clear_legal_basis();
-  for (const std::string& basis : rule->spec.legal_basis) decision->add_legal_basis(basis);
+  ASSIGN_OR_RETURN(storage::v1::RuleTexts texts, versions.TextsOf(*decision));
+  decision->set_title(texts.title());
+  *decision->mutable_legal_basis() = texts.legal_basis();
   // As NewDecision: the condition goes with a trace.
-  if (decision->trace_size() > 0 && rule->when != nullptr) decision->set_condition(std::string(rule->when->source()));
+  if (decision->trace_size() > 0) decision->set_condition(texts.condition());
   decision->set_rule_texts_in_snapshot(false);
   return absl::OkStatus();
 }

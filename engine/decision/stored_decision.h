@@ -1,7 +1,7 @@
 // A decision as stored is compact, and readers expand it. It does not copy
 // its rule's title, legal basis and condition text: it names the rule's
-// version and its rule set's version, whose snapshot (every file of the
-// set) is stored with the first decision made with it. Its trace is packed
+// version, whose RuleTexts are stored with the rule set's snapshot in the
+// batch of the first decision made with it. Its trace is packed
 // (engine/rules/packed_trace.h). Together about 0.7 kB less per decision: a
 // heatwave broadcast of 100,000 decisions writes 70 MB less.
 //
@@ -36,13 +36,24 @@ class RuleSetVersions {
   // NOT_FOUND when no decision was made with `version` (no snapshot).
   absl::StatusOr<std::shared_ptr<const RuleSet>> Get(const std::string& version) const;
 
+  // The texts of the rule that made `decision`: from the running set when it
+  // has that rule version, else its stored RuleTexts (nothing compiled),
+  // else its rule set's snapshot compiled. DATA_LOSS when none has it.
+  absl::StatusOr<storage::v1::RuleTexts> TextsOf(const storage::v1::DecisionRecord& decision) const;
+
  private:
   static constexpr size_t kKept = 8;
+  static constexpr size_t kTextsKept = 256;
   const Store* const store_;
   const Swappable<RuleSet>* const current_;
   mutable absl::Mutex mu_;
   mutable std::map<std::string, std::shared_ptr<const RuleSet>> kept_ ABSL_GUARDED_BY(mu_);
+  mutable std::map<std::string, storage::v1::RuleTexts> texts_ ABSL_GUARDED_BY(mu_);  // by rule version
 };
+
+// Adds to `batch` the RuleTexts of each rule of `rules` not stored yet; with
+// the rule set's snapshot, in the batch of the first decision made with it.
+absl::Status StoreRuleTexts(const Store& store, const RuleSet& rules, WriteBatch* batch);
 
 // Fills title, legal_basis and condition of a decision that left them to its
 // rule set's snapshot (rule_texts_in_snapshot, then cleared), and unpacks

@@ -145,18 +145,12 @@ storage::v1::DecisionRecord DecisionCommands::WithRuleTexts(const storage::v1::D
   storage::v1::DecisionRecord out = d;
   const absl::Status expanded = ExpandDecision(rule_set_versions_, &out);
   if (expanded.ok()) return out;
-  // It should never happen; if it does, a command is not refused for it.
-  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  const CompiledRule* rule = RunningRuleOf(d, rules.get());
-  LogError("decisions", absl::StrCat(expanded.message(), rule != nullptr ? "; the running rule's texts are used"
-                                                                         : "; it is named by its rule id"));
+  // It should never happen (the texts are stored with the first decision of
+  // their rule version); if it does, a command is not refused for it.
+  LogError("decisions", absl::StrCat(expanded.message(), "; it is named by its rule id"));
   out = d;
   out.set_rule_texts_in_snapshot(false);
-  out.set_title(rule != nullptr ? rule->spec.title : d.rule_id());
-  if (rule != nullptr) {
-    for (const std::string& basis : rule->spec.legal_basis) out.add_legal_basis(basis);
-    if (rule->when != nullptr) out.set_condition(std::string(rule->when->source()));
-  }
+  out.set_title(d.rule_id());
   return out;
 }
 

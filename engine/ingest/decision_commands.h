@@ -91,9 +91,8 @@ class DecisionCommands {
                   const std::string& actor, const std::string& reason, const std::string& legal_basis,
                   const std::string& cause, absl::Time now);
 
-  // `d` with its rule's texts (ExpandDecision); should its rule set's
-  // snapshot be unreadable, with the running rule's at the same version, or
-  // named by its rule id: logged, and no command is refused for it.
+  // `d` with its rule's texts (ExpandDecision); should they be lost, named
+  // by its rule id: logged, and no command is refused for it.
   storage::v1::DecisionRecord WithRuleTexts(const storage::v1::DecisionRecord& d) const;
   // The running rule that made `d` (same id and version), or null.
   static const CompiledRule* RunningRuleOf(const storage::v1::DecisionRecord& d, const RuleSet* running);

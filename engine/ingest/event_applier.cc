@@ -13,6 +13,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/decision/stored_decision.h"
 #include "engine/ingest/decision_maker.h"
 #include "engine/ingest/population_filter.h"
 #include "engine/notify/outbox.h"
@@ -260,6 +261,8 @@ absl::Status EventApplier::SnapshotRules(const RuleSet& rules, WriteBatch* batch
     }
     batch->Put(Family::kMeta, key, EncodeRecord(snapshot));
   }
+  // Each rule's texts too, which decisions read without compiling the set.
+  RETURN_IF_ERROR(StoreRuleTexts(*store_, rules, batch));
   snapshots_.insert(rules.version());
   return absl::OkStatus();
 }

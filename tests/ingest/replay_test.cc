@@ -125,8 +125,9 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
                               storage::v1::DecisionRecord again = d;
                               EXPECT_THAT(ExpandDecision(versions, &again), IsOk());
                               EXPECT_EQ(again.SerializeAsString(), d.SerializeAsString());
-                              // A rule set never stored cannot give them.
+                              // A rule version never stored cannot give them.
                               storage::v1::DecisionRecord orphan = stored;
+                              orphan.set_rule_version(std::string(64, 'f'));
                               orphan.set_rule_set_version(std::string(64, 'f'));
                               absl::Status lost = ExpandDecision(versions, &orphan);
                               EXPECT_EQ(lost.code(), absl::StatusCode::kDataLoss);
@@ -141,6 +142,28 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
                             }),
               IsOk());
   EXPECT_GE(decisions, 3);
+
+  // Should the rule set's snapshot be gone (or a later engine refuse to
+  // compile it), each rule's stored texts still explain its decisions.
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier&) {
+    WriteBatch batch(engine.store());
+    batch.Delete(Family::kMeta, "ruleset/" + made_by->version());
+    return engine.store().Write(&batch, false);
+  }),
+              IsOk());
+  RuleSetVersions without_snapshot(&engine.store(), &running);
+  ASSERT_THAT(ScanDecisions(engine.store(),
+                            [&](const storage::v1::DecisionRecord& stored) {
+                              storage::v1::DecisionRecord d = stored;
+                              EXPECT_THAT(ExpandDecision(without_snapshot, &d), IsOk()) << d.decision_id();
+                              const CompiledRule* rule = made_by->FindRule(d.rule_id());
+                              if (rule == nullptr) return true;
+                              EXPECT_EQ(d.title(), rule->spec.title);
+                              EXPECT_EQ(d.legal_basis_size(), static_cast<int>(rule->spec.legal_basis.size()));
+                              EXPECT_EQ(d.condition(), rule->when->source());
+                              return true;
+                            }),
+              IsOk());
 }
 
 }  // namespace
