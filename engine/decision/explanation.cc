@@ -155,7 +155,7 @@ absl::string_view FrenchStatus(storage::v1::DecisionStatus status) {
 
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
                                     const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
-                                    const CompiledRule* rule, absl::string_view language, absl::Time now) {
+                                    absl::string_view purpose, absl::string_view language, absl::Time now) {
   const bool english = language == "en";
   const Words& w = english ? kEnglish : kFrench;
   DecisionExplanation e;
@@ -163,7 +163,7 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   std::string& t = e.text;
   absl::StrAppend(&t, w.title, " ", d.decision_id(), " (", w.reference, " ", d.reference_code(), ") — ", d.title(),
                   "\n");
-  if (rule != nullptr) absl::StrAppend(&t, w.purpose, " : ", rule->spec.purpose, "\n");
+  if (!purpose.empty()) absl::StrAppend(&t, w.purpose, " : ", purpose, "\n");
   absl::StrAppend(&t, w.status, " : ", english ? DecisionStatusName(d.status()) : FrenchStatus(d.status()), "\n");
   if (d.has_pseudonymised_at()) {
     absl::StrAppend(&t, english ? "Personal data erased on " : "Données personnelles effacées le ",

@@ -41,13 +41,13 @@ struct DecisionExplanation {
 };
 
 // `cases`: the decision's recourse cases (review before notify, contest), in
-// any order. `schema` and `rule` may be null (a rule no longer in use); the
+// any order. `schema` may be null and `purpose` (the rule's) empty; the
 // explanation then says less about descriptions and purpose. `now` decides
 // whether the time to contest is still open.
 // `language` other than "en" gives French.
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& decision,
                                     const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
-                                    const CompiledRule* rule, absl::string_view language, absl::Time now);
+                                    absl::string_view purpose, absl::string_view language, absl::Time now);
 
 }  // namespace proactive
 

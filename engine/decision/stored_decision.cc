@@ -35,6 +35,7 @@ storage::v1::RuleTexts TextsOfRule(const CompiledRule& rule) {
   texts.set_rule_id(rule.spec.id);
   texts.set_rule_version(rule.version);
   texts.set_title(rule.spec.title);
+  texts.set_purpose(rule.spec.purpose);
   for (const std::string& basis : rule.spec.legal_basis) texts.add_legal_basis(basis);
   if (rule.when != nullptr) texts.set_condition(std::string(rule.when->source()));
   return texts;

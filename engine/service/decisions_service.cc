@@ -154,12 +154,12 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       if (c) cases.push_back(*std::move(c));
     }
     std::shared_ptr<const RuleSet> rules = deps_.rules->rules().Get();
-    // The purpose of the rule that made it, or of the running one's.
-    absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = rule_set_versions_.Get(d->rule_set_version());
-    const CompiledRule* rule = made_by.ok()       ? (*made_by)->FindRule(d->rule_id())
-                               : rules != nullptr ? rules->FindRule(d->rule_id())
-                                                  : nullptr;
-    DecisionExplanation e = ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, rule,
+    // The purpose of the rule that made it, or else of the running one.
+    absl::StatusOr<storage::v1::RuleTexts> texts = rule_set_versions_.TextsOf(*d);
+    std::string purpose = texts.ok() ? texts->purpose() : "";
+    const CompiledRule* running = rules != nullptr ? rules->FindRule(d->rule_id()) : nullptr;
+    if (purpose.empty() && running != nullptr) purpose = running->spec.purpose;
+    DecisionExplanation e = ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, purpose,
                                             request.language(), deps_.clock->Now());
     out->set_decision_id(d->decision_id());
     out->set_language(e.language);

@@ -161,6 +161,11 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
                               EXPECT_EQ(d.title(), rule->spec.title);
                               EXPECT_EQ(d.legal_basis_size(), static_cast<int>(rule->spec.legal_basis.size()));
                               EXPECT_EQ(d.condition(), rule->when->source());
+                              absl::StatusOr<storage::v1::RuleTexts> texts = without_snapshot.TextsOf(d);
+                              EXPECT_THAT(texts, IsOk());
+                              if (texts.ok()) {
+                                EXPECT_EQ(texts->purpose(), rule->spec.purpose);
+                              }
                               return true;
                             }),
               IsOk());

@@ -196,6 +196,7 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
     EXPECT_EQ(listed.title(), "Appel canicule aux personnes de 65 ans et plus vivant seules");
     ASSERT_FALSE(listed.legal_basis().empty());
     EXPECT_THAT(explanation.text(), HasSubstr(listed.legal_basis(0)));
+    EXPECT_THAT(explanation.text(), HasSubstr("Joindre, pendant une vigilance canicule, les personnes âgées"));
     EXPECT_EQ(explanation.legal_basis_size(), listed.legal_basis_size());
     ASSERT_GT(explanation.operations_size(), 0);
     for (const v1::TraceStep& step : explanation.operations()) EXPECT_FALSE(step.expression().empty());
