@@ -71,7 +71,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.set_pack_version(rule.pack->version);
   d.set_rule_set_version(rules.version());
   // Title, legal basis and condition are stored once per rule version (stored_decision.h).
-  d.set_rule_texts_in_snapshot(true);
+  d.set_rule_texts_by_version(true);
   d.set_once_per(outcome.once_per);
   d.set_action_kind(StoredKind(rule.spec.action.kind));
   d.set_service(rule.spec.action.service);

@@ -98,13 +98,13 @@ absl::Status ExpandDecision(const RuleSetVersions& versions, storage::v1::Decisi
     }
     decision->clear_packed_trace();
   }
-  if (!decision->rule_texts_in_snapshot()) return absl::OkStatus();
+  if (!decision->rule_texts_by_version()) return absl::OkStatus();
   ASSIGN_OR_RETURN(storage::v1::RuleTexts texts, versions.TextsOf(*decision));
   decision->set_title(texts.title());
   *decision->mutable_legal_basis() = texts.legal_basis();
   // As NewDecision: the condition goes with a trace.
   if (decision->trace_size() > 0) decision->set_condition(texts.condition());
-  decision->set_rule_texts_in_snapshot(false);
+  decision->set_rule_texts_by_version(false);
   return absl::OkStatus();
 }
 

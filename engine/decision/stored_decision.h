@@ -56,7 +56,7 @@ class RuleSetVersions {
 absl::Status StoreRuleTexts(const Store& store, const RuleSet& rules, WriteBatch* batch);
 
 // Fills title, legal_basis and condition of a decision that left them to its
-// rule set's snapshot (rule_texts_in_snapshot, then cleared), and unpacks
+// rule set's snapshot (rule_texts_by_version, then cleared), and unpacks
 // packed_trace into trace; leaves older records as they are. DATA_LOSS when
 // the snapshot is missing or lacks the decision's rule at its version, or
 // the packed trace is malformed.

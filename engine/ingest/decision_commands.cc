@@ -149,7 +149,7 @@ storage::v1::DecisionRecord DecisionCommands::WithRuleTexts(const storage::v1::D
   // their rule version); if it does, a command is not refused for it.
   LogError("decisions", absl::StrCat(expanded.message(), "; it is named by its rule id"));
   out = d;
-  out.set_rule_texts_in_snapshot(false);
+  out.set_rule_texts_by_version(false);
   out.set_title(d.rule_id());
   return out;
 }
@@ -178,15 +178,21 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   // The message of the rule that made the decision, even if the packs were
   // reloaded while it waited for its review (or its rule was removed): the
   // city's settings (quiet hours, the algorithm notice) are today's.
-  absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = rule_set_versions_.Get(d.rule_set_version());
-  const CompiledRule* rule = made_by.ok() ? (*made_by)->FindRule(d.rule_id()) : nullptr;
-  if (rule == nullptr || rule->version != d.rule_version()) rule = RunningRuleOf(d, rules.get());
+  // The running rule when it is that version; else the stored set, compiled.
+  const CompiledRule* rule = RunningRuleOf(d, rules.get());
+  absl::StatusOr<std::shared_ptr<const RuleSet>> made_by;
+  if (rule == nullptr) {
+    made_by = rule_set_versions_.Get(d.rule_set_version());
+    rule = made_by.ok() ? (*made_by)->FindRule(d.rule_id()) : nullptr;
+    if (rule != nullptr && rule->version != d.rule_version()) rule = nullptr;
+  }
   if (rule == nullptr) {
     // Refused, and nothing changes: the case stays open, the error says why.
-    return absl::FailedPreconditionError(
-        absl::StrCat("decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ",
-                     d.rule_version().substr(0, 12), " is neither in its stored rule set ",
-                     d.rule_set_version().substr(0, 12), " nor running: its messages cannot be composed"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ", d.rule_version().substr(0, 12),
+        " is neither in its stored rule set ", d.rule_set_version().substr(0, 12),
+        " nor running: its messages cannot be composed (reload a rule set with that rule "
+        "version, or resolve the case as overturned)"));
   }
   StorePersonSource persons(store_);
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,

@@ -140,7 +140,7 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
     const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), id);
     if (d.parent_decision_id() != offer.decision_id()) continue;
     ++formal;
-    EXPECT_FALSE(d.rule_texts_in_snapshot());
+    EXPECT_FALSE(d.rule_texts_by_version());
     EXPECT_EQ(d.title(), "Décision : " + title);
     EXPECT_FALSE(d.legal_basis().empty());
   }

@@ -87,7 +87,7 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
   ASSERT_THAT(ScanDecisions(engine.store(),
                             [&](const storage::v1::DecisionRecord& stored) {
                               ++decisions;
-                              EXPECT_TRUE(stored.rule_texts_in_snapshot()) << stored.decision_id();
+                              EXPECT_TRUE(stored.rule_texts_by_version()) << stored.decision_id();
                               EXPECT_THAT(stored.title(), IsEmpty());
                               EXPECT_THAT(stored.legal_basis(), IsEmpty());
                               EXPECT_THAT(stored.condition(), IsEmpty());
@@ -100,7 +100,7 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
                               }
                               storage::v1::DecisionRecord d = stored;
                               EXPECT_THAT(ExpandDecision(versions, &d), IsOk());
-                              EXPECT_FALSE(d.rule_texts_in_snapshot());
+                              EXPECT_FALSE(d.rule_texts_by_version());
                               EXPECT_EQ(d.title(), rule->spec.title);
                               EXPECT_THAT(d.title(), Not(HasSubstr("Offre d'inscription")));
                               EXPECT_EQ(std::vector<std::string>(d.legal_basis().begin(), d.legal_basis().end()),

@@ -25,9 +25,7 @@ using ::testing::IsEmpty;
 class GatewayLeaseScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::DaemonOptions options{dir_.path() + "/data"};
-    options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z"};
-    daemon_ = std::make_unique<testing::DaemonProcess>(options);
+    daemon_ = std::make_unique<testing::DaemonProcess>(testing::SampleMorningDaemon(dir_.path() + "/data"));
     ASSERT_THAT(daemon_->Start(), IsOk());
   }
 
@@ -58,10 +56,9 @@ class GatewayLeaseScenarioTest : public ::testing::Test {
 };
 
 TEST_F(GatewayLeaseScenarioTest, ALeaseWhoseAnswerWasLostIsAnsweredAgainAfterACrash) {
-  testing::CommandResult published =
-      testing::RunCommand({testing::ProactivectlPath(), "publish", "--file",
-                           testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
-                           testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
+  testing::CommandResult published = testing::RunCommand(
+      {testing::ProactivectlPath(), "publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
+       "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
   ASSERT_EQ(published.exit_code, 0) << published.output;
 
   // The answer reaches us here, but the gateway is taken to have lost it.

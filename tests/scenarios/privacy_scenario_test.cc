@@ -44,9 +44,7 @@ constexpr char kHerReply[] = "Bonjour, ici Claire Martin";
 class PrivacyScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::DaemonOptions options{dir_.path() + "/data"};
-    options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z"};
-    daemon_ = std::make_unique<testing::DaemonProcess>(options);
+    daemon_ = std::make_unique<testing::DaemonProcess>(testing::SampleMorningDaemon(dir_.path() + "/data"));
     ASSERT_THAT(daemon_->Start(), IsOk());
     channel_ = ConnectToEngine(daemon_->address());
   }

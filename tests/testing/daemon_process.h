@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,6 +31,14 @@ struct DaemonOptions {
   // control set it to false and pass TLS flags.
   bool insecure = true;
 };
+
+// A daemon on `data_dir` whose clock starts on the morning of the Paris
+// sample's scenario (2026-06-29T08:00:00Z, --clock_start).
+inline DaemonOptions SampleMorningDaemon(std::string data_dir) {
+  DaemonOptions options{std::move(data_dir)};
+  options.extra_flags = {"--clock_start=2026-06-29T08:00:00Z"};
+  return options;
+}
 
 class DaemonProcess {
  public:
