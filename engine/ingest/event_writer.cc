@@ -135,7 +135,9 @@ void EventWriter::Stop() {
 
 EventWriterStats EventWriter::stats() const {
   absl::MutexLock lock(&mu_);
-  return stats_;
+  EventWriterStats stats = stats_;
+  stats.queued = queue_.size();
+  return stats;
 }
 
 absl::Status EventWriter::CurrentFailure() const {
@@ -149,24 +151,36 @@ void EventWriter::Run() {
     std::deque<Pending> group;
     // The projection loads in steps between groups, like a sweep.
     const bool sweeping = (applier_->HasPendingSweep() || applier_->ProjectionLoading()) && CurrentFailure().ok();
+    // A full open group waits for the committer before more is applied.
+    if (OpenGroupSize() >= static_cast<size_t>(options_.max_group)) HandOffOpenGroup();
+    const size_t room = static_cast<size_t>(options_.max_group) - OpenGroupSize();
+    bool hand_off_now = false;
     {
       absl::MutexLock lock(&mu_);
       if (!sweeping) {
-        // Wake up now and then for deadlines, which no event announces.
+        // Wake up now and then for deadlines, which no event announces; and
+        // when the committer is free to take the open group.
         mu_.AwaitWithTimeout(absl::Condition(
                                  +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-                                   return !w->queue_.empty() || w->stopping_;
+                                   return !w->queue_.empty() || w->stopping_ ||
+                                          (w->open_group_ && w->CommitterFreeLocked());
                                  },
                                  this),
                              options_.deadline_check);
       }
       if (queue_.empty() && stopping_) break;  // unfinished sweeps resume at the next start
-      size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_group));
-      for (size_t i = 0; i < n; ++i) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      // What was applied while the committer synced goes first: its events
+      // have waited longest.
+      hand_off_now = open_group_ && CommitterFreeLocked();
+      if (!hand_off_now) {
+        size_t n = std::min(queue_.size(), room);
+        for (size_t i = 0; i < n; ++i) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
     }
+    if (hand_off_now) HandOffOpenGroup();
     if (!group.empty()) {
       WriteSweepAhead();
       CommitGroup(&group);
@@ -318,10 +332,10 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   // answered those: then a failure of theirs refuses this group too.
   absl::Status failure = CurrentFailure();
   const bool behind = write_behind_ && events_only && failure.ok();
-  if (behind) {
-    store_->ForgetWritten();  // what the committer wrote is read from the store now
-  } else {
+  if (!behind) {
     failure = FinishWritingBehind();
+  } else if (open_ == nullptr) {
+    store_->ForgetWritten();  // what the committer wrote is read from the store now
   }
   // A group of events only is written at once, after the last one
   // (Store::DeferWrites); commands and ticks write as they go.
@@ -354,20 +368,31 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   }
   const bool projection_loading = applier_->ProjectionLoading();  // outside the lock, as above
   if (behind) {
-    auto handoff = std::make_unique<Handoff>();
-    if (failure.ok()) {
-      handoff->write = store_->SealDeferred();
-    } else {
-      store_->DiscardDeferred();  // nothing of the group is acknowledged
-      absl::MutexLock lock(&mu_);
-      if (failure_.ok()) failure_ = failure;  // refuse what comes next at once
+    // Joins the open group: sealed and handed off at once when the
+    // committer is free, else once it is (Run).
+    if (open_ == nullptr) open_ = std::make_unique<Handoff>();
+    for (size_t i = 0; i < group->size(); ++i) {
+      open_->group.push_back(std::move((*group)[i]));
+      open_->results.events.push_back(std::move(results.events[i]));
+      open_->results.ticks.push_back(std::move(results.ticks[i]));
+      open_->results.commands.push_back(std::move(results.commands[i]));
     }
-    handoff->group = std::move(*group);
-    handoff->results = std::move(results);
-    handoff->failure = std::move(failure);
-    handoff->pending_sweeps = applier_->pending_sweeps();
-    handoff->projection_loading = projection_loading;
-    HandOff(std::move(handoff));
+    open_->projection_loading = projection_loading;
+    bool committer_free = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!failure.ok() && failure_.ok()) failure_ = failure;  // refuse what comes next at once
+      open_group_ = true;
+      committer_free = CommitterFreeLocked();
+    }
+    if (!failure.ok()) {
+      // Nothing of the open group is acknowledged: its records are dropped.
+      store_->DiscardDeferred();
+      open_->failure = std::move(failure);
+      HandOffOpenGroup();
+    } else if (committer_free) {
+      HandOffOpenGroup();
+    }
     return;
   }
   if (write_at_once) {
@@ -392,10 +417,15 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   AnswerGroup(group, &results, failure, applier_->pending_sweeps(), projection_loading);
 }
 
-void EventWriter::HandOff(std::unique_ptr<Handoff> handoff) {
+void EventWriter::HandOffOpenGroup() {
+  if (open_ == nullptr) return;
+  if (open_->failure.ok()) open_->write = store_->SealDeferred();
+  open_->pending_sweeps = applier_->pending_sweeps();
+  std::unique_ptr<Handoff> handoff = std::move(open_);
   absl::MutexLock lock(&mu_);
-  // One group waits while the committer writes another: the writer applies
-  // a third meanwhile, and its reads go through the records of both.
+  open_group_ = false;
+  // One group waits while the committer writes another; the writer goes on
+  // applying the next, and its reads go through the records of both.
   mu_.Await(absl::Condition(
       +[](EventWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->handoff_ == nullptr; }, this));
   handoff_ = std::move(handoff);
@@ -403,6 +433,7 @@ void EventWriter::HandOff(std::unique_ptr<Handoff> handoff) {
 
 absl::Status EventWriter::FinishWritingBehind() {
   if (!write_behind_) return CurrentFailure();
+  HandOffOpenGroup();
   absl::Status failure;
   {
     absl::MutexLock lock(&mu_);
@@ -430,6 +461,7 @@ void EventWriter::RunCommitter() {
       if (handoff_ == nullptr) return;
       handoff = std::move(handoff_);
       committing_ = true;
+      syncing_ = true;
       earlier = commit_failure_;
     }
     absl::Status failure = handoff->failure;
@@ -449,9 +481,11 @@ void EventWriter::RunCommitter() {
         LogError("ingest", absl::StrCat("fsync failed, refusing events until restart: ", failure.ToString()));
       }
     }
-    if (!failure.ok() && handoff->failure.ok()) {  // this thread's own: a write or a sync
+    {
       absl::MutexLock lock(&mu_);
-      if (commit_failure_.ok()) commit_failure_ = failure;
+      // this thread's own failure: a write or a sync
+      if (!failure.ok() && handoff->failure.ok() && commit_failure_.ok()) commit_failure_ = failure;
+      syncing_ = false;  // the writer hands off its open group while this one is answered
     }
     AnswerGroup(&handoff->group, &handoff->results, failure, handoff->pending_sweeps, handoff->projection_loading);
     absl::MutexLock lock(&mu_);

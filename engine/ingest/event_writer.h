@@ -2,7 +2,8 @@
 // order and acknowledges them only once they are durable. Events queued
 // together share one fsync (group commit), which is what makes durable
 // ingestion fast; a second thread writes, syncs and answers a group while
-// the writer applies the next (EventWriterOptions::write_behind). Between
+// the writer applies the next (EventWriterOptions::write_behind), and every
+// event applied during that fsync joins the next group. Between
 // groups the writer advances population sweeps (broadcasts, daily ticks)
 // chunk by chunk, so events keep flowing.
 //
@@ -48,7 +49,10 @@ struct EventWriterOptions {
   // group of events while the writer applies the next one, reading the
   // group's records until they are in the store (Store::SealDeferred). A
   // command, a tick, a sweep chunk, deadlines and retention wait until that
-  // thread has answered everything handed to it. False: the writer writes,
+  // thread has answered everything handed to it. The writer hands a group
+  // over only once the committer has synced the one before (or at
+  // max_group): until then it adds what it applies to it, so under load a
+  // group holds what arrived during an fsync. False: the writer writes,
   // syncs and answers each group itself before the next.
   bool write_behind = true;
   size_t max_queued = 65536;  // beyond this, Submit refuses with UNAVAILABLE
@@ -66,6 +70,7 @@ struct EventWriterStats {
   uint64_t commands = 0;  // decision, case, gateway and erasure commands
   uint64_t ticks = 0;     // daily evaluations started
   uint64_t groups = 0;    // group commits (fsyncs when sync)
+  size_t queued = 0;      // events and commands waiting for the writer
   uint64_t sweep_chunks = 0;
   size_t pending_sweeps = 0;
   // The population projection sweeps filter with is loading (after a start,
@@ -172,8 +177,13 @@ class EventWriter {
                    size_t pending_sweeps, bool projection_loading);
   // The committer thread: writes, syncs and answers the groups handed off.
   void RunCommitter();
-  // Waits for room, then hands the group to the committer thread.
-  void HandOff(std::unique_ptr<Handoff> handoff);
+  // Seals the open group of events (open_) and hands it off, waiting for
+  // room; nothing when there is none.
+  void HandOffOpenGroup();
+  // The committer has synced everything handed to it and nothing waits for
+  // it: a group sealed now is written at once.
+  bool CommitterFreeLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return handoff_ == nullptr && !syncing_; }
+  size_t OpenGroupSize() const { return open_ != nullptr ? open_->group.size() : 0; }
   // Waits until the committer thread has answered every group handed to it,
   // then stops deferring writes: before the writer writes anything itself.
   // Returns the storage failure, if any (then the caller writes nothing).
@@ -212,6 +222,15 @@ class EventWriter {
   // one (taken from handoff_).
   std::unique_ptr<Handoff> handoff_ ABSL_GUARDED_BY(mu_);
   bool committing_ ABSL_GUARDED_BY(mu_) = false;
+  // The committer took a group and has not synced it yet (it may be
+  // answering it after).
+  bool syncing_ ABSL_GUARDED_BY(mu_) = false;
+  // Writer thread only: events applied and recorded while the committer
+  // was busy, not sealed yet. It grows until the committer is free (or
+  // max_group), so that one fsync covers every event that arrived during
+  // the one before: under load, groups grow with the time a sync takes.
+  std::unique_ptr<Handoff> open_;
+  bool open_group_ ABSL_GUARDED_BY(mu_) = false;  // open_ is set (for the writer's wait)
   bool committer_stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The committer's first failure to write or sync: it refuses every later
   // group handed to it (applied over the failed one). A failure while
