@@ -176,9 +176,10 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return absl::OkStatus();
   // The message of the rule that made the decision, even if the packs were
-  // reloaded while it waited for its review (or its rule was removed): the
-  // city's settings (quiet hours, the algorithm notice) are today's.
-  // The running rule when it is that version; else the stored set, compiled.
+  // reloaded while it waited for its review (or its rule was removed): its
+  // text is rendered from the decision's rule set when it leaves
+  // (ExpandMessage); quiet hours are today's. The running rule when it is
+  // that version; else the stored set, compiled.
   const CompiledRule* rule = RunningRuleOf(d, rules.get());
   absl::StatusOr<std::shared_ptr<const RuleSet>> made_by;
   if (rule == nullptr) {

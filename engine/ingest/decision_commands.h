@@ -36,6 +36,10 @@ class DecisionCommands {
   DecisionCommands(Store* store, AuditLog* audit, const Swappable<RuleSet>* rules)
       : store_(store), audit_(audit), rules_(rules), rule_set_versions_(store, rules) {}
 
+  // Rule sets by the versions that made decisions (running or compiled from
+  // their snapshots): what a stored decision or message is expanded with.
+  const RuleSetVersions& rule_set_versions() const { return rule_set_versions_; }
+
   // Contests a decision: it goes to review and exactly one recourse case is
   // opened (contesting again returns the same case). `actor`: "citizen",
   // "back-office:<principal>".

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
@@ -81,6 +82,19 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
       m.set_status(storage::v1::MESSAGE_SUPPRESSED);
       PutMessage(&batch, &before, m);
       audit_->Append(&batch, now, AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "", "opted out", id},
+                     m);
+      continue;
+    }
+    // Its text is rendered now and kept with it: for the gateway, for a
+    // letter, and for every later attempt.
+    if (absl::Status expanded = ExpandMessage(*store_, decisions_->rule_set_versions(), &m); !expanded.ok()) {
+      LogError("gateway", absl::StrCat("message ", id, " cannot leave: ", expanded.ToString()));
+      m.set_status(storage::v1::MESSAGE_UNDELIVERABLE);
+      m.set_failure(std::string(expanded.message()));
+      PutMessage(&batch, &before, m);
+      audit_->Append(&batch, now,
+                     AuditRecord{"message.undeliverable", m.decision_id(), "", "engine", "",
+                                 "undeliverable: its text cannot be rendered", id},
                      m);
       continue;
     }

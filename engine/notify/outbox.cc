@@ -7,6 +7,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
+#include "engine/decision/decision_store.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/store/codec.h"
 
@@ -34,10 +35,38 @@ bool InLeaseIndex(const storage::v1::OutboxMessage& m) {
 
 absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
+// `texts` (by language) rendered with `values` and the reference code, then
+// the city's algorithm notice.
+std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
+                       std::map<std::string, std::string> values, const std::string& language, const CitySpec& city) {
+  values["reference"] = decision.reference_code();
+  auto text = texts.find(language);
+  if (text == texts.end()) text = texts.find("fr");
+  std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
+  auto notice = city.algorithm_notice.find(language);
+  if (notice != city.algorithm_notice.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
+  return body;
+}
+
+// What a rule's message template may name: the decision's parameters and
+// its reply deadline.
+std::map<std::string, std::string> DecisionValues(const storage::v1::DecisionRecord& decision, const CitySpec& city) {
+  std::map<std::string, std::string> values;
+  for (const storage::v1::NamedValue& p : decision.parameters()) {
+    values[p.name()] = ValueText(FromStorageValue(p.value()));
+  }
+  if (decision.has_reply_deadline()) {
+    values["deadline"] =
+        absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()), ZoneOf(city));
+  }
+  return values;
+}
+
 // The message for one recipient, with channel, language and opt-out applied.
+// Without `texts` (a rule's message), the text is left to ExpandMessage.
 absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRecord& decision,
                                                    const std::string& recipient, const std::string& kind,
-                                                   const std::map<std::string, std::string>& texts,
+                                                   const std::map<std::string, std::string>* texts,
                                                    std::map<std::string, std::string> values, bool urgent,
                                                    bool letter_fallback, const CitySpec& city, PersonSource* persons,
                                                    const Store& store, absl::Time now) {
@@ -54,13 +83,11 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   std::string language = state != nullptr ? StringAttribute(*state, city.language_attribute) : "";
   if (language != "en") language = "fr";
   m.set_language(language);
-  values["reference"] = decision.reference_code();
-  auto text = texts.find(language);
-  if (text == texts.end()) text = texts.find("fr");
-  std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  auto notice = city.algorithm_notice.find(language);
-  if (notice != city.algorithm_notice.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
-  m.set_text(body);
+  if (texts != nullptr) {
+    m.set_text(RenderText(decision, *texts, std::move(values), language, city));
+  } else {
+    m.set_text_by_rule_set(true);
+  }
   // SMS first: whether the person has a phone is decided when the message
   // leaves (a number may arrive after the decision); without one then, the
   // lease turns it into a letter.
@@ -108,22 +135,35 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
                                                                         const CompiledRule& rule, const CitySpec& city,
                                                                         PersonSource* persons, const Store& store,
                                                                         absl::Time now) {
-  std::map<std::string, std::string> values;
-  for (const storage::v1::NamedValue& p : decision.parameters()) {
-    values[p.name()] = ValueText(FromStorageValue(p.value()));
-  }
-  if (decision.has_reply_deadline()) {
-    values["deadline"] =
-        absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()), ZoneOf(city));
-  }
   std::vector<storage::v1::OutboxMessage> messages;
   for (const std::string& recipient : decision.recipients()) {
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
-                     Compose(decision, recipient, "decision", rule.spec.action.message, values, rule.spec.action.urgent,
+                     Compose(decision, recipient, "decision", /*texts=*/nullptr, {}, rule.spec.action.urgent,
                              rule.spec.action.letter, city, persons, store, now));
     messages.push_back(std::move(m));
   }
   return messages;
+}
+
+absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m) {
+  if (!m->text_by_rule_set()) return absl::OkStatus();
+  const std::string what = absl::StrCat("the text of message ", m->message_id());
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> decision, ReadDecision(store, m->decision_id()));
+  if (!decision) return absl::DataLossError(absl::StrCat(what, ": its decision ", m->decision_id(), " is gone"));
+  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = versions.Get(decision->rule_set_version());
+  if (!rules.ok()) {
+    return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(),
+                                            " of its decision cannot be read: ", rules.status().message()));
+  }
+  const CompiledRule* rule = (*rules)->FindRule(decision->rule_id());
+  if (rule == nullptr || rule->version != decision->rule_version()) {
+    return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(), " has no rule ",
+                                            decision->rule_id(), " at version ", decision->rule_version()));
+  }
+  const CitySpec& city = (*rules)->city();
+  m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city));
+  m->clear_text_by_rule_set();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
@@ -131,7 +171,7 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
                                                                 const std::map<std::string, std::string>& texts,
                                                                 const CitySpec& city, PersonSource* persons,
                                                                 const Store& store, absl::Time now) {
-  return Compose(decision, recipient, kind, texts, {{"title", decision.title()}}, /*urgent=*/false,
+  return Compose(decision, recipient, kind, &texts, {{"title", decision.title()}}, /*urgent=*/false,
                  decision.letter_fallback(), city, persons, store, now);
 }
 

@@ -2,7 +2,8 @@
 // the decision, one per recipient, with an idempotency key (decision id,
 // kind, recipient), its channel (SMS, or a letter when the person has no
 // phone when it leaves and the rule allows it), its language, its rendered text
-// (the rule's template, the city's algorithm notice, the reference code) and
+// (the rule's template, the city's algorithm notice, the reference code:
+// for a decision's message, rendered when it leaves) and
 // when it may leave (quiet hours for non-urgent messages). A person who opted
 // out (STOP) is never messaged: their message is recorded as suppressed.
 //
@@ -20,6 +21,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/decision/stored_decision.h"
 #include "engine/rules/person_graph.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
@@ -35,13 +37,20 @@ std::string RenderTemplate(absl::string_view text, const std::map<std::string, s
 // hours (local time) when now falls in them.
 absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city);
 
-// The messages of a new decision, one per recipient: the rule's template in
-// the recipient's language (French by default) with the algorithm notice.
+// The messages of a new decision, one per recipient, in the recipient's
+// language (French by default). Their text, the rule's template with the
+// algorithm notice, is rendered when they leave (ExpandMessage).
 // Opted-out recipients get a suppressed message (recorded, never sent).
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const storage::v1::DecisionRecord& decision,
                                                                         const CompiledRule& rule, const CitySpec& city,
                                                                         PersonSource* persons, const Store& store,
                                                                         absl::Time now);
+
+// Renders the text of a message whose text waits for it (text_by_rule_set)
+// from its decision and the rule set that made it, and clears the flag;
+// leaves other messages as they are. DATA_LOSS naming what is missing when
+// the decision, its rule set's snapshot or its rule there is gone.
+absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
 
 // A message of the engine's own (answer received, review outcome), same
 // rules of channel, language, notice and opt-out; `texts` by language.

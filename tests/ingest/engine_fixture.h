@@ -93,6 +93,8 @@ class EngineFixture {
   FakeClock& clock() { return clock_; }
   Store& store() { return *store_; }
   EventWriter& writer() { return *writer_; }
+  // For reads only: changes go through writer().
+  EventApplier& applier() { return *applier_; }
   const RuleSet& rules() { return *rules_.Get(); }
   // Swaps the running rule set, as a reload does.
   void SetRules(std::shared_ptr<const RuleSet> rules) { rules_.Set(std::move(rules)); }

@@ -188,6 +188,61 @@ TEST_F(GatewayCommandsTest, LostRuleTextsRefuseNoCommand) {
       IsOk());
 }
 
+// A decision's message is written without its text, which is rendered from
+// the decision's rule set when it leaves, then kept with it.
+TEST_F(GatewayCommandsTest, AMessageIsRenderedWhenItLeavesFromTheRuleSetThatMadeItsDecision) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string id = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  auto waiting = ReadMessage(engine_.store(), id);
+  ASSERT_TRUE(waiting.ok() && waiting->has_value());
+  EXPECT_TRUE((*waiting)->text_by_rule_set());
+  EXPECT_THAT((*waiting)->text(), IsEmpty());
+  // The packs change before it leaves: it still says what the rule said.
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  for (RuleFile& file : files) file.text = absl::StrReplaceAll(file.text, {{"Répondez OUI", "Envoyez OUI"}});
+  std::vector<Diagnostic> diagnostics;
+  engine_.SetRules(CompileRuleSet(files, &diagnostics).value());
+  ASSERT_NE(engine_.rules().version(), offer.rule_set_version());
+  std::string sent;
+  for (const LeasedMessage& l : Lease()) {
+    EXPECT_FALSE(l.message.text_by_rule_set()) << l.message.message_id();
+    EXPECT_THAT(l.message.text(), HasSubstr("(CRPA L311-3-1)")) << l.message.message_id();
+    if (l.message.message_id() == id) sent = l.message.text();
+  }
+  EXPECT_THAT(sent, HasSubstr("Répondez OUI " + offer.reference_code()));
+  auto kept = ReadMessage(engine_.store(), id);
+  EXPECT_EQ((*kept)->text(), sent);
+  EXPECT_FALSE((*kept)->text_by_rule_set());
+}
+
+// Should the rule set that made a decision be lost, its message cannot be
+// written: it is undeliverable, saying why, and the others still leave.
+TEST_F(GatewayCommandsTest, AMessageWhoseTextIsLostIsUndeliverableAndTheLeaseGoesOn) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Delete(Family::kMeta, "ruleset/" + offer.rule_set_version());
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  for (RuleFile& file : files) file.text = absl::StrReplaceAll(file.text, {{"Répondez OUI", "Envoyez OUI"}});
+  std::vector<Diagnostic> diagnostics;
+  engine_.SetRules(CompileRuleSet(files, &diagnostics).value());
+  // An engine message (with its text) to lease alongside.
+  EXPECT_EQ(Reply("+33639980002", "NON " + offer.reference_code(), "kannel-1").outcome, "declined");
+  std::vector<LeasedMessage> leased = Lease();
+  ASSERT_THAT(leased, SizeIs(1));
+  EXPECT_EQ(leased[0].message.kind(), "declined");
+  auto lost = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "decision", "P0002"));
+  EXPECT_EQ((*lost)->status(), storage::v1::MESSAGE_UNDELIVERABLE);
+  EXPECT_THAT((*lost)->failure(), HasSubstr("the rule set " + offer.rule_set_version()));
+  EXPECT_THAT(
+      engine_.Publish(
+          R"({"event_id":"civ-after","person_id":"P0900","source":"etat-civil","occurred_at":"2026-06-29T07:00:00Z","set":{"birth_date":"1950-01-01"}})"),
+      IsOk());
+}
+
 TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACaseworker) {
   const storage::v1::DecisionRecord outreach = Decision("P0020");
   ReplyResult contested = Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-1");

@@ -73,8 +73,11 @@ TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThat
   absl::StatusOr<std::optional<storage::v1::OutboxMessage>> told = ReadMessage(engine.store(), message_id);
   ASSERT_THAT(told, IsOk());
   ASSERT_TRUE(told->has_value()) << "the guardian was never told";
-  EXPECT_THAT((*told)->text(), HasSubstr(kOfferText));
-  EXPECT_THAT((*told)->text(), Not(HasSubstr("une nouvelle formulation")));
+  storage::v1::OutboxMessage message = **told;
+  EXPECT_TRUE(message.text_by_rule_set()) << "its text is rendered when it leaves";
+  ASSERT_THAT(ExpandMessage(engine.store(), engine.applier().commands().rule_set_versions(), &message), IsOk());
+  EXPECT_THAT(message.text(), HasSubstr(kOfferText));
+  EXPECT_THAT(message.text(), Not(HasSubstr("une nouvelle formulation")));
 }
 
 INSTANTIATE_TEST_SUITE_P(RuleKeptOrRemoved, ReviewBeforeNotifyTest, ::testing::Bool());
