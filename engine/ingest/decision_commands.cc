@@ -197,7 +197,7 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   }
   StorePersonSource persons(store_);
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
-                   ComposeMessages(d, *rule, rules->city(), &persons, *store_, now));
+                   ComposeMessages(d, *rule, rules->city(), &persons, OptOutReader(store_), now));
   for (const auto& m : messages) PutNewMessage(batch, m);
   return absl::OkStatus();
 }

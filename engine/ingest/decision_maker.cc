@@ -120,7 +120,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
         encoded);
   if (decision.status() != storage::v1::IN_REVIEW) {  // reviewed first, told after
     ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
-                     ComposeMessages(decision, rule, rules_.city(), source, *store_, context_.now));
+                     ComposeMessages(decision, rule, rules_.city(), source, opt_outs_, context_.now));
     for (const storage::v1::OutboxMessage& m : messages) {
       PutNewMessage(batch, m);
       if (m.status() == storage::v1::MESSAGE_SUPPRESSED) {

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "engine/audit/audit_log.h"
 #include "engine/decision/decision_factory.h"
+#include "engine/notify/outbox.h"
 #include "engine/rules/person_graph.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/rules/rule_set.h"
@@ -34,7 +35,7 @@ class DecisionMaker {
  public:
   // REQUIRES: `rules`, `store` and `audit` outlive the maker.
   DecisionMaker(const RuleSet& rules, const Store* store, AuditLog* audit, DecisionContext context)
-      : rules_(rules), store_(store), audit_(audit), context_(std::move(context)) {}
+      : rules_(rules), store_(store), audit_(audit), context_(std::move(context)), opt_outs_(store) {}
 
   // Evaluates `rule` for `person_id`; writes a new decision into `batch` when
   // it fires for a new key. Unknown persons are skipped. Errors are storage
@@ -71,6 +72,10 @@ class DecisionMaker {
   // as at least half the evaluations fire. The decisions are the same.
   void ExpectFiring() { expect_firing_ = true; }
 
+  // Reads whether `person_ids` opted out with one batched read: a sweep's
+  // chunk, whose persons are most of its messages' recipients.
+  absl::Status PrefetchOptOuts(const std::vector<std::string>& person_ids) { return opt_outs_.Prefetch(person_ids); }
+
   int decisions_made() const { return decisions_made_; }
   const DecisionContext& context() const { return context_; }
 
@@ -82,6 +87,7 @@ class DecisionMaker {
   AuditLog* audit_;
   std::vector<StagedAuditEntry>* staged_ = nullptr;
   DecisionContext context_;
+  OptOutReader opt_outs_;
   std::set<std::string> keys_in_batch_;
   int decisions_made_ = 0;
   bool expect_firing_ = false;

@@ -162,6 +162,7 @@ class EventApplier::ChunkDecision {
     maker.StageAuditEntries(&part->audit);
     const std::vector<std::string> mine(persons_.begin() + part->begin, persons_.begin() + part->end);
     part->status = source.Prefetch(mine);
+    if (part->status.ok()) part->status = maker.PrefetchOptOuts(mine);
     for (const std::string& person : mine) {
       if (!part->status.ok()) return;
       part->status = applier_->ConsiderSweepRules(candidates_, person, &source, evaluation_, &maker, part->batch.get());

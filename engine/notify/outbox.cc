@@ -1,5 +1,7 @@
 #include "engine/notify/outbox.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
@@ -35,6 +37,8 @@ bool InLeaseIndex(const storage::v1::OutboxMessage& m) {
 
 absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
+std::string OptOutKey(absl::string_view person_id) { return absl::StrCat("optout/", person_id); }
+
 // `texts` (by language) rendered with `values` and the reference code, then
 // the city's algorithm notice.
 std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
@@ -69,7 +73,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
                                                    const std::map<std::string, std::string>* texts,
                                                    std::map<std::string, std::string> values, bool urgent,
                                                    bool letter_fallback, const CitySpec& city, PersonSource* persons,
-                                                   const Store& store, absl::Time now) {
+                                                   const OptOutReader& opt_outs, absl::Time now) {
   storage::v1::OutboxMessage m;
   m.set_message_id(MessageIdFor(decision.decision_id(), kind, recipient));
   m.set_decision_id(decision.decision_id());
@@ -92,7 +96,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   // leaves (a number may arrive after the decision); without one then, the
   // lease turns it into a letter.
   m.set_channel(storage::v1::CHANNEL_SMS);
-  ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(store, recipient));
+  ASSIGN_OR_RETURN(bool opted_out, opt_outs.IsOptedOut(recipient));
   m.set_status(opted_out ? storage::v1::MESSAGE_SUPPRESSED : storage::v1::MESSAGE_PENDING);
   *m.mutable_ready_at() = ToProtoTimestamp(ReadyAt(now, urgent, city));
   return m;
@@ -133,13 +137,13 @@ absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city) {
 
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const storage::v1::DecisionRecord& decision,
                                                                         const CompiledRule& rule, const CitySpec& city,
-                                                                        PersonSource* persons, const Store& store,
-                                                                        absl::Time now) {
+                                                                        PersonSource* persons,
+                                                                        const OptOutReader& opt_outs, absl::Time now) {
   std::vector<storage::v1::OutboxMessage> messages;
   for (const std::string& recipient : decision.recipients()) {
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
                      Compose(decision, recipient, "decision", /*texts=*/nullptr, {}, rule.spec.action.urgent,
-                             rule.spec.action.letter, city, persons, store, now));
+                             rule.spec.action.letter, city, persons, opt_outs, now));
     messages.push_back(std::move(m));
   }
   return messages;
@@ -172,7 +176,7 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
                                                                 const CitySpec& city, PersonSource* persons,
                                                                 const Store& store, absl::Time now) {
   return Compose(decision, recipient, kind, &texts, {{"title", decision.title()}}, /*urgent=*/false,
-                 decision.letter_fallback(), city, persons, store, now);
+                 decision.letter_fallback(), city, persons, OptOutReader(&store), now);
 }
 
 std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, absl::string_view recipient) {
@@ -237,16 +241,36 @@ absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, ab
 }
 
 absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, absl::StrCat("optout/", person_id)));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, OptOutKey(person_id)));
   return bytes.has_value();
 }
 
+absl::Status OptOutReader::Prefetch(const std::vector<std::string>& person_ids) {
+  read_ = person_ids;
+  std::sort(read_.begin(), read_.end());
+  read_.erase(std::unique(read_.begin(), read_.end()), read_.end());
+  std::vector<std::string> keys;
+  keys.reserve(read_.size());
+  for (const std::string& id : read_) keys.push_back(OptOutKey(id));
+  std::vector<absl::string_view> views(keys.begin(), keys.end());  // sorted as the ids are
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> found, store_->MultiGet(Family::kOutbox, views));
+  read_opted_out_.assign(found.size(), false);
+  for (size_t i = 0; i < found.size(); ++i) read_opted_out_[i] = found[i].has_value();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> OptOutReader::IsOptedOut(const std::string& person_id) const {
+  auto it = std::lower_bound(read_.begin(), read_.end(), person_id);
+  if (it != read_.end() && *it == person_id) return static_cast<bool>(read_opted_out_[it - read_.begin()]);
+  return proactive::IsOptedOut(*store_, person_id);
+}
+
 void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out) {
-  batch->Put(Family::kOutbox, absl::StrCat("optout/", opt_out.person_id()), EncodeVersionedRecord(opt_out));
+  batch->Put(Family::kOutbox, OptOutKey(opt_out.person_id()), EncodeVersionedRecord(opt_out));
 }
 
 void DeleteOptOut(WriteBatch* batch, absl::string_view person_id) {
-  batch->Delete(Family::kOutbox, absl::StrCat("optout/", person_id));
+  batch->Delete(Family::kOutbox, OptOutKey(person_id));
 }
 
 void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {

@@ -37,14 +37,29 @@ std::string RenderTemplate(absl::string_view text, const std::map<std::string, s
 // hours (local time) when now falls in them.
 absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city);
 
+// Whether persons opted out (STOP), read ahead for many with one batched
+// read (a sweep's chunk) rather than one read each; persons not read ahead
+// are read from the store when asked. Not thread-safe.
+class OptOutReader {
+ public:
+  explicit OptOutReader(const Store* store) : store_(store) {}
+  absl::Status Prefetch(const std::vector<std::string>& person_ids);
+  absl::StatusOr<bool> IsOptedOut(const std::string& person_id) const;
+
+ private:
+  const Store* store_;
+  std::vector<std::string> read_;     // sorted: the persons read ahead
+  std::vector<bool> read_opted_out_;  // theirs, in the same order
+};
+
 // The messages of a new decision, one per recipient, in the recipient's
 // language (French by default). Their text, the rule's template with the
 // algorithm notice, is rendered when they leave (ExpandMessage).
 // Opted-out recipients get a suppressed message (recorded, never sent).
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const storage::v1::DecisionRecord& decision,
                                                                         const CompiledRule& rule, const CitySpec& city,
-                                                                        PersonSource* persons, const Store& store,
-                                                                        absl::Time now);
+                                                                        PersonSource* persons,
+                                                                        const OptOutReader& opt_outs, absl::Time now);
 
 // Renders the text of a message whose text waits for it (text_by_rule_set)
 // from its decision and the rule set that made it, and clears the flag;

@@ -15,6 +15,7 @@ namespace proactive {
 namespace {
 
 using ::proactive::testing::IsOk;
+using ::proactive::testing::IsOkAndHolds;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -287,6 +288,20 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
   auto suppressed = ReadMessage(engine_.store(), MessageIdFor(heat->back(), "decision", "P0010"));
   EXPECT_EQ((*suppressed)->status(), storage::v1::MESSAGE_SUPPRESSED);
   (void)outreach;
+}
+
+// A sweep's chunk reads its persons' opt-outs at once; the answers are
+// those of one read per person.
+TEST_F(GatewayCommandsTest, OptOutsReadAheadAnswerAsTheStoreDoes) {
+  EXPECT_EQ(Reply("+33639980010", "STOP", "k-1").outcome, "opted out");
+  OptOutReader read_ahead(&engine_.store());
+  ASSERT_THAT(read_ahead.Prefetch({"P0011", "P0010", "P9999", "P0010"}), IsOk());
+  for (const std::string person : {"P0010", "P0011", "P9999", "P0001"}) {  // P0001: not read ahead
+    absl::StatusOr<bool> one_read = IsOptedOut(engine_.store(), person);
+    ASSERT_THAT(one_read, IsOk());
+    EXPECT_THAT(read_ahead.IsOptedOut(person), IsOkAndHolds(*one_read)) << person;
+  }
+  EXPECT_THAT(read_ahead.IsOptedOut("P0010"), IsOkAndHolds(true));
 }
 
 TEST_F(GatewayCommandsTest, FailuresAreRetriedThenSentByLetterAndQuietHoursHoldNonUrgentMessages) {
