@@ -62,6 +62,7 @@ int Forget(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::str
               static_cast<unsigned long long>(r.offers_withdrawn()));
   std::printf("  recourse cases            %llu\n", static_cast<unsigned long long>(r.cases_pseudonymised()));
   std::printf("  messages deleted          %llu\n", static_cast<unsigned long long>(r.messages_deleted()));
+  std::printf("  messages to others held   %llu\n", static_cast<unsigned long long>(r.messages_suppressed()));
   std::printf("  replies erased            %llu\n", static_cast<unsigned long long>(r.replies_erased()));
   std::printf("  links on others removed   %llu\n", static_cast<unsigned long long>(r.links_removed()));
   return kExitOk;

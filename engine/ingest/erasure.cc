@@ -155,6 +155,23 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     DeleteMessage(&batch, *m);
     erasure.set_messages_deleted(erasure.messages_deleted() + 1);
   }
+  // Messages to others about them (a child's offer to its guardians) that
+  // have not left: their text would be written from the pseudonymised
+  // decision (ExpandMessage), about an offer now withdrawn. Never sent.
+  for (const storage::v1::DecisionRecord& d : decisions) {
+    if (d.person_id() != pseudonym) continue;  // pseudonymised above: they were its subject
+    for (const std::string& recipient : d.recipients()) {
+      if (recipient == person_id || recipient == pseudonym) continue;
+      const std::string id = MessageIdFor(d.decision_id(), "decision", recipient);
+      ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
+      if (!m || !m->text_by_rule_set()) continue;  // gone, or left already
+      storage::v1::OutboxMessage suppressed = *m;
+      suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
+      suppressed.set_failure("its subject was forgotten before it left");
+      PutMessage(&batch, &*m, suppressed);
+      erasure.set_messages_suppressed(erasure.messages_suppressed() + 1);
+    }
+  }
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const std::string phone = StringAttribute(state, rules != nullptr ? rules->city().sms_attribute : "phone");
   if (!phone.empty()) DeletePhone(&batch, phone, person_id);

@@ -62,6 +62,7 @@ class PersonsService final : public v1::Persons::CallbackService {
             response->set_messages_deleted(result->messages_deleted());
             response->set_replies_erased(result->replies_erased());
             response->set_links_removed(result->links_removed());
+            response->set_messages_suppressed(result->messages_suppressed());
           }
           reactor->Finish(ToGrpcStatus(s));
         });

@@ -290,6 +290,26 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
   (void)outreach;
 }
 
+// A child forgotten before its offer's message left: its guardians are
+// never sent a text about an offer withdrawn and pseudonymised.
+TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string to_guardian = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  storage::v1::ErasureRecord erased;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                auto r = a.eraser().Forget({"P0001", "back-office:test", "RGPD-1"}, engine_.clock().Now());
+                if (r.ok()) erased = *r;
+                return r.status();
+              }),
+              IsOk());
+  EXPECT_EQ(erased.offers_withdrawn(), 1u);
+  EXPECT_EQ(erased.messages_suppressed(), 2u);  // both guardians'
+  auto held = ReadMessage(engine_.store(), to_guardian);
+  EXPECT_EQ((*held)->status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_THAT((*held)->failure(), HasSubstr("forgotten"));
+  for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
+}
+
 // A sweep's chunk reads its persons' opt-outs at once; the answers are
 // those of one read per person.
 TEST_F(GatewayCommandsTest, OptOutsReadAheadAnswerAsTheStoreDoes) {
