@@ -1,5 +1,8 @@
 #include "engine/decision/decision_store.h"
 
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
@@ -70,6 +73,8 @@ std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord&
   std::string encoded = PutDecision(batch, record);
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
   for (const std::string& recipient : record.recipients()) {
+    // The subject's own key finds them (ListDecisionIdsForRecipient).
+    if (recipient == record.person_id()) continue;
     batch->Put(Family::kDecisions, RecipientDecisionKey(recipient, record.decision_id()), "");
   }
   for (const storage::v1::DecisionInput& input : record.inputs()) {
@@ -81,7 +86,19 @@ std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord&
 }
 
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store, absl::string_view person_id) {
-  return IdsWithPrefix(store, RecipientDecisionPrefix(person_id));
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, IdsWithPrefix(store, RecipientDecisionPrefix(person_id)));
+  ASSIGN_OR_RETURN(std::vector<std::string> as_subject, ListDecisionIdsOfPerson(store, person_id));
+  // Records written before 2026-12-05 also have the recipient key.
+  const std::set<std::string> indexed(ids.begin(), ids.end());
+  for (const std::string& id : as_subject) {
+    if (indexed.count(id) > 0) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(store, id));
+    if (!d) continue;
+    const auto& recipients = d->recipients();
+    if (std::find(recipients.begin(), recipients.end(), person_id) != recipients.end()) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {

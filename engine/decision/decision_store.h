@@ -26,7 +26,10 @@ absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const St
 // Ids of the person's decisions (subject), in id order.
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& store, absl::string_view person_id);
 
-// Ids of the decisions told to the person (as a recipient), in id order.
+// Ids of the decisions told to the person (as a recipient), in id order: the
+// recipient index, and their own decisions that name them as a recipient
+// (which have no recipient key: a broadcast writes one key less per
+// decision).
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store& store, absl::string_view person_id);
 
 // Ids of the decisions of others that read the person's data, in id order.

@@ -128,7 +128,10 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     batch.Delete(Family::kDecisions, InputPersonDecisionKey(person_id, d.decision_id()));
     if (d.person_id() == person_id) batch.Put(Family::kDecisions, PersonDecisionKey(pseudonym, d.decision_id()), "");
     for (const std::string& recipient : d.recipients()) {
-      if (recipient == person_id) batch.Put(Family::kDecisions, RecipientDecisionKey(pseudonym, d.decision_id()), "");
+      // A subject told of their own decision is found by its subject key.
+      if (recipient == person_id && d.person_id() != person_id) {
+        batch.Put(Family::kDecisions, RecipientDecisionKey(pseudonym, d.decision_id()), "");
+      }
     }
     PseudonymiseDecision(&d, person_id, pseudonym, now);
     PutDecision(&batch, d);

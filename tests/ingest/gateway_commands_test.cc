@@ -310,6 +310,33 @@ TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
   for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
 }
 
+// A person told of their own decision has no recipient key for it (one key
+// less per decision of a broadcast) and is found as its recipient all the
+// same; a child's offer told to its guardians is theirs, not the child's.
+TEST_F(GatewayCommandsTest, RecipientsAreFoundWithOrWithoutTheirOwnKey) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_THAT(offer.recipients(), ::testing::ElementsAre("P0002", "P0003"));
+  auto own = ListDecisionIdsOfPerson(engine_.store(), "P0002");
+  ASSERT_THAT(own, IsOk());
+  ASSERT_FALSE(own->empty());
+  const storage::v1::DecisionRecord told = **ReadDecision(engine_.store(), own->front());
+  ASSERT_THAT(told.recipients(), ::testing::Contains("P0002"));
+  std::vector<std::string> recipient_keys;
+  ASSERT_THAT(engine_.store().Scan(Family::kDecisions, "t/P0002",
+                                   [&](absl::string_view key, absl::string_view) {
+                                     recipient_keys.emplace_back(key);
+                                     return true;
+                                   }),
+              IsOk());
+  EXPECT_THAT(recipient_keys, ::testing::ElementsAre(std::string("t/P0002\0", 8) + offer.decision_id()));
+  EXPECT_THAT(ListDecisionIdsForRecipient(engine_.store(), "P0002"),
+              IsOkAndHolds(::testing::IsSupersetOf({offer.decision_id(), told.decision_id()})));
+  EXPECT_THAT(ListDecisionIdsForRecipient(engine_.store(), "P0001"),
+              IsOkAndHolds(::testing::Not(::testing::Contains(offer.decision_id()))));
+  // Replies find them either way: the guardian answers the offer by its code.
+  EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "accepted");
+}
+
 // A sweep's chunk reads its persons' opt-outs at once; the answers are
 // those of one read per person.
 TEST_F(GatewayCommandsTest, OptOutsReadAheadAnswerAsTheStoreDoes) {
