@@ -35,6 +35,8 @@ class RuleSetVersions {
 
   // NOT_FOUND when no decision was made with `version` (no snapshot).
   absl::StatusOr<std::shared_ptr<const RuleSet>> Get(const std::string& version) const;
+  // The running rule set (null before any).
+  std::shared_ptr<const RuleSet> Running() const { return current_ != nullptr ? current_->Get() : nullptr; }
 
   // The texts of the rule that made `decision`: from the running set when it
   // has that rule version, else its stored RuleTexts (nothing compiled),

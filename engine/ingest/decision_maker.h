@@ -72,8 +72,9 @@ class DecisionMaker {
   // as at least half the evaluations fire. The decisions are the same.
   void ExpectFiring() { expect_firing_ = true; }
 
-  // Reads whether `person_ids` opted out with one batched read: a sweep's
-  // chunk, whose persons are most of its messages' recipients.
+  // Reads whether `person_ids` opted out with one batched read: the part of
+  // a sweep's chunk this maker decides, whose persons are most of its
+  // messages' recipients (others are read one by one).
   absl::Status PrefetchOptOuts(const std::vector<std::string>& person_ids) { return opt_outs_.Prefetch(person_ids); }
 
   int decisions_made() const { return decisions_made_; }

@@ -334,7 +334,7 @@ void EventWriter::CommitGroup(std::deque<Pending>* group) {
   const bool behind = write_behind_ && events_only && failure.ok();
   if (!behind) {
     failure = FinishWritingBehind();
-  } else if (open_ == nullptr) {
+  } else {
     store_->ForgetWritten();  // what the committer wrote is read from the store now
   }
   // A group of events only is written at once, after the last one

@@ -88,14 +88,14 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     // Its text is rendered now and kept with it: for the gateway, for a
     // letter, and for every later attempt.
     if (absl::Status expanded = ExpandMessage(*store_, decisions_->rule_set_versions(), &m); !expanded.ok()) {
+      if (!absl::IsDataLoss(expanded)) return expanded;  // a read failed: nothing leased, asked again
       LogError("gateway", absl::StrCat("message ", id, " cannot leave: ", expanded.ToString()));
       m.set_status(storage::v1::MESSAGE_UNDELIVERABLE);
       m.set_failure(std::string(expanded.message()));
       PutMessage(&batch, &before, m);
-      audit_->Append(&batch, now,
-                     AuditRecord{"message.undeliverable", m.decision_id(), "", "engine", "",
-                                 "undeliverable: its text cannot be rendered", id},
-                     m);
+      audit_->Append(
+          &batch, now,
+          AuditRecord{"message.undeliverable", m.decision_id(), "", "engine", "pending", "undeliverable", id}, m);
       continue;
     }
     if (phone.empty()) {

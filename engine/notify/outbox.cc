@@ -154,17 +154,29 @@ absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, 
   const std::string what = absl::StrCat("the text of message ", m->message_id());
   ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> decision, ReadDecision(store, m->decision_id()));
   if (!decision) return absl::DataLossError(absl::StrCat(what, ": its decision ", m->decision_id(), " is gone"));
-  absl::StatusOr<std::shared_ptr<const RuleSet>> rules = versions.Get(decision->rule_set_version());
-  if (!rules.ok()) {
-    return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(),
-                                            " of its decision cannot be read: ", rules.status().message()));
+  // The running rule when it is the version that decided (nothing to
+  // compile, the city's notice of today); else the rule set that decided.
+  std::shared_ptr<const RuleSet> rules = versions.Running();
+  const CompiledRule* rule = rules != nullptr ? rules->FindRule(decision->rule_id()) : nullptr;
+  if (rule == nullptr || rule->version != decision->rule_version()) {
+    absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = versions.Get(decision->rule_set_version());
+    if (!made_by.ok()) {
+      const absl::StatusCode code = made_by.status().code();
+      const bool lost = code == absl::StatusCode::kNotFound || code == absl::StatusCode::kDataLoss ||
+                        code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition;
+      if (!lost) return made_by.status();  // a read that failed: the lease is asked again
+      return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(),
+                                              " of its decision cannot be read (", made_by.status().message(),
+                                              ") and no running rule is at version ", decision->rule_version()));
+    }
+    rules = *std::move(made_by);
+    rule = rules->FindRule(decision->rule_id());
   }
-  const CompiledRule* rule = (*rules)->FindRule(decision->rule_id());
   if (rule == nullptr || rule->version != decision->rule_version()) {
     return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(), " has no rule ",
                                             decision->rule_id(), " at version ", decision->rule_version()));
   }
-  const CitySpec& city = (*rules)->city();
+  const CitySpec& city = rules->city();
   m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city));
   m->clear_text_by_rule_set();
   return absl::OkStatus();
@@ -246,14 +258,15 @@ absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id)
 }
 
 absl::Status OptOutReader::Prefetch(const std::vector<std::string>& person_ids) {
-  read_ = person_ids;
-  std::sort(read_.begin(), read_.end());
-  read_.erase(std::unique(read_.begin(), read_.end()), read_.end());
+  std::vector<std::string> ids = person_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::vector<std::string> keys;
-  keys.reserve(read_.size());
-  for (const std::string& id : read_) keys.push_back(OptOutKey(id));
+  keys.reserve(ids.size());
+  for (const std::string& id : ids) keys.push_back(OptOutKey(id));
   std::vector<absl::string_view> views(keys.begin(), keys.end());  // sorted as the ids are
   ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> found, store_->MultiGet(Family::kOutbox, views));
+  read_ = std::move(ids);
   read_opted_out_.assign(found.size(), false);
   for (size_t i = 0; i < found.size(); ++i) read_opted_out_[i] = found[i].has_value();
   return absl::OkStatus();

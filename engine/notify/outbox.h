@@ -7,9 +7,9 @@
 // when it may leave (quiet hours for non-urgent messages). A person who opted
 // out (STOP) is never messaged: their message is recorded as suppressed.
 //
-//   ASSIGN_OR_RETURN(auto messages, ComposeMessages(decision, *rule,
-//   rules.city(), &persons, now)); for (auto& m : messages)
-//   PutNewMessage(&batch, m);
+//   ASSIGN_OR_RETURN(auto messages, ComposeMessages(decision, *rule, rules.city(), &persons,
+//                                                   OptOutReader(&store), now));
+//   for (auto& m : messages) PutNewMessage(&batch, m);
 #ifndef PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
 #define PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_
 
@@ -62,9 +62,11 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
                                                                         const OptOutReader& opt_outs, absl::Time now);
 
 // Renders the text of a message whose text waits for it (text_by_rule_set)
-// from its decision and the rule set that made it, and clears the flag;
-// leaves other messages as they are. DATA_LOSS naming what is missing when
-// the decision, its rule set's snapshot or its rule there is gone.
+// from its decision and the rule at the version that made it (the running
+// one, with today's city notice; else the decision's rule set, compiled from
+// its snapshot), and clears the flag; leaves other messages as they are.
+// DATA_LOSS naming what is missing when the decision, or that rule, can no
+// longer be found; other errors are reads that failed (try again).
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
 
 // A message of the engine's own (answer received, review outcome), same

@@ -306,9 +306,9 @@ TEST_F(EventApplierTest, WritingBehindAnswersEachEventOnceItIsInTheStoreAndInOrd
 }
 
 TEST_F(EventApplierTest, EventsArrivingDuringAnFsyncShareTheNextOne) {
-  EventWriter writer(applier_.get(), store_.get(), &clock_, {});
-  absl::Mutex mu;
+  absl::Mutex mu;  // before the writer: its answers use them until it stops
   std::vector<uint64_t> sequences;
+  EventWriter writer(applier_.get(), store_.get(), &clock_, {});
   const auto submit = [&](int i) {
     writer.Submit(Validated(BirthEvent("e" + std::to_string(i), "P" + std::to_string(i))),
                   [&](absl::StatusOr<IngestResult> r) {

@@ -216,8 +216,10 @@ TEST_F(GatewayCommandsTest, AMessageIsRenderedWhenItLeavesFromTheRuleSetThatMade
   EXPECT_FALSE((*kept)->text_by_rule_set());
 }
 
-// Should the rule set that made a decision be lost, its message cannot be
-// written: it is undeliverable, saying why, and the others still leave.
+// Should the rule set that made a decision be lost, the messages of rules
+// still running at the same version are written from them; one whose rule
+// changed cannot be written: it is undeliverable, saying why, and the others
+// still leave.
 TEST_F(GatewayCommandsTest, AMessageWhoseTextIsLostIsUndeliverableAndTheLeaseGoesOn) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   ASSERT_THAT(Run([&](EventApplier&) {
@@ -227,14 +229,25 @@ TEST_F(GatewayCommandsTest, AMessageWhoseTextIsLostIsUndeliverableAndTheLeaseGoe
               }),
               IsOk());
   std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
-  for (RuleFile& file : files) file.text = absl::StrReplaceAll(file.text, {{"Répondez OUI", "Envoyez OUI"}});
+  // Only the offer's rule changes.
+  for (RuleFile& file : files) {
+    file.text = absl::StrReplaceAll(file.text, {{"une place vous est proposée", "une place vous est offerte"}});
+  }
   std::vector<Diagnostic> diagnostics;
   engine_.SetRules(CompileRuleSet(files, &diagnostics).value());
   // An engine message (with its text) to lease alongside.
   EXPECT_EQ(Reply("+33639980002", "NON " + offer.reference_code(), "kannel-1").outcome, "declined");
-  std::vector<LeasedMessage> leased = Lease();
-  ASSERT_THAT(leased, SizeIs(1));
-  EXPECT_EQ(leased[0].message.kind(), "declined");
+  bool declined = false, of_a_running_rule = false;
+  for (const LeasedMessage& l : Lease()) {
+    if (l.message.kind() == "decision") {
+      EXPECT_NE(l.message.decision_id(), offer.decision_id());
+    }
+    EXPECT_THAT(l.message.text(), HasSubstr("(CRPA L311-3-1)")) << l.message.message_id();
+    declined = declined || l.message.kind() == "declined";
+    of_a_running_rule = of_a_running_rule || l.message.kind() == "decision";
+  }
+  EXPECT_TRUE(declined);
+  EXPECT_TRUE(of_a_running_rule) << "rules unchanged since their decisions still write their messages";
   auto lost = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "decision", "P0002"));
   EXPECT_EQ((*lost)->status(), storage::v1::MESSAGE_UNDELIVERABLE);
   EXPECT_THAT((*lost)->failure(), HasSubstr("the rule set " + offer.rule_set_version()));
