@@ -95,7 +95,8 @@ show "$CTL" decisions show "$OFFER"
 
 step "The offer reaches the guardian's phone by SMS, through Kannel"
 GUARDIAN=+33639980002
-echo "Its text comes from the rule, with the reference code and the city's algorithm notice:"
+echo "Its text comes from the rule that decided, with the reference code and the city's algorithm notice;"
+echo "the engine writes it when the gateway takes the message (docs/sms.md):"
 wait_for_sms "$GUARDIAN" maternelle && show_sms "$GUARDIAN" maternelle
 CODE=$(sms_to "$GUARDIAN" maternelle | grep -o 'OUI [0-9A-Z]*' | head -1 | cut -d' ' -f2)
 
