@@ -78,6 +78,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   m.set_message_id(MessageIdFor(decision.decision_id(), kind, recipient));
   m.set_decision_id(decision.decision_id());
   m.set_recipient(recipient);
+  m.set_to_subject(recipient == decision.person_id());
   m.set_kind(kind);
   m.set_reference_code(decision.reference_code());
   m.set_urgent(urgent);
@@ -211,14 +212,16 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
   batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeVersionedRecord(m));
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
   if (InLeaseIndex(m)) batch->Put(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()), "");
-  if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
+  if (previous == nullptr && !m.to_subject()) {
+    batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
+  }
 }
 
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
   if (InReadyIndex(m)) batch->Delete(Family::kOutbox, ReadyKey(m));
   if (InLeaseIndex(m)) batch->Delete(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()));
   batch->Delete(Family::kOutbox, absl::StrCat("m/", m.message_id()));
-  batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
+  if (!m.to_subject()) batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
 }
 
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max) {
@@ -249,6 +252,21 @@ absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, ab
     ids.emplace_back(key.substr(prefix.size()));
     return true;
   }));
+  // Messages to the subject of their decision have no "p/" key: those of
+  // the person's own decisions, whose id is decision "/" kind "/" recipient.
+  ASSIGN_OR_RETURN(std::vector<std::string> own, ListDecisionIdsOfPerson(store, person_id));
+  for (const std::string& decision_id : own) {
+    const std::string messages = absl::StrCat("m/", decision_id, "/");
+    RETURN_IF_ERROR(store.Scan(Family::kOutbox, messages, [&](absl::string_view key, absl::string_view) {
+      const absl::string_view id = key.substr(2);
+      const absl::string_view kind_and_recipient = id.substr(decision_id.size() + 1);
+      const size_t slash = kind_and_recipient.find('/');
+      if (slash != absl::string_view::npos && kind_and_recipient.substr(slash + 1) == person_id) ids.emplace_back(id);
+      return true;
+    }));
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // older messages to the subject have both
   return ids;
 }
 

@@ -97,7 +97,8 @@ absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl:
 // Ids of the messages still leased under a gateway's `lease_id` (leased
 // again since, under another id or none, they are not).
 absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id);
-// Ids of a person's messages.
+// Ids of the messages to a person (by their "p/" key, or, sent to the
+// subject of their decision, through the person's decisions), in id order.
 absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, absl::string_view person_id);
 
 // Opt-outs.

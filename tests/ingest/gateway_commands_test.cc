@@ -346,8 +346,22 @@ TEST_F(GatewayCommandsTest, RecipientsAreFoundWithOrWithoutTheirOwnKey) {
               IsOkAndHolds(::testing::IsSupersetOf({offer.decision_id(), told.decision_id()})));
   EXPECT_THAT(ListDecisionIdsForRecipient(engine_.store(), "P0001"),
               IsOkAndHolds(::testing::Not(::testing::Contains(offer.decision_id()))));
+  // Their messages likewise: the one about their own decision has no person
+  // key, and both are theirs.
+  const std::string own_message = MessageIdFor(told.decision_id(), "decision", "P0002");
+  const std::string offer_message = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  ASSERT_TRUE(ReadMessage(engine_.store(), own_message)->has_value());
+  EXPECT_FALSE(engine_.store().Get(Family::kOutbox, "p/P0002/" + own_message)->has_value());
+  EXPECT_TRUE(engine_.store().Get(Family::kOutbox, "p/P0002/" + offer_message)->has_value());
+  EXPECT_THAT(MessagesOfPerson(engine_.store(), "P0002"),
+              IsOkAndHolds(::testing::IsSupersetOf({own_message, offer_message})));
+  EXPECT_THAT(MessagesOfPerson(engine_.store(), "P0001"),
+              IsOkAndHolds(::testing::Not(::testing::Contains(offer_message))));
   // Replies find them either way: the guardian answers the offer by its code.
   EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "accepted");
+  // STOP silences the message about their own decision too.
+  EXPECT_EQ(Reply("+33639980002", "STOP", "k-2").outcome, "opted out");
+  EXPECT_EQ((*ReadMessage(engine_.store(), own_message))->status(), storage::v1::MESSAGE_SUPPRESSED);
 }
 
 // A sweep's chunk reads its persons' opt-outs at once; the answers are
