@@ -25,6 +25,33 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSetVersions::Get(const std::s
   return loaded;
 }
 
+absl::StatusOr<RuleSetVersions::DecidingRule> RuleSetVersions::RuleOf(
+    const storage::v1::DecisionRecord& decision) const {
+  std::shared_ptr<const RuleSet> current = current_ != nullptr ? current_->Get() : nullptr;
+  const CompiledRule* running = current != nullptr ? current->FindRule(decision.rule_id()) : nullptr;
+  if (running != nullptr && running->version == decision.rule_version()) return DecidingRule{current, running};
+  const std::string missing = absl::StrCat("decision ", decision.decision_id(), ": rule ", decision.rule_id(),
+                                           " at version ", decision.rule_version().substr(0, 12), " is not running");
+  absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = Get(decision.rule_set_version());
+  if (!made_by.ok()) {
+    const absl::StatusCode code = made_by.status().code();
+    // A snapshot missing or refused by this engine (it does not compile) is
+    // lost; any other error is a read that failed.
+    if (code != absl::StatusCode::kNotFound && code != absl::StatusCode::kDataLoss &&
+        code != absl::StatusCode::kInvalidArgument && code != absl::StatusCode::kFailedPrecondition) {
+      return made_by.status();
+    }
+    return absl::DataLossError(absl::StrCat(missing, " and its rule set ", decision.rule_set_version().substr(0, 12),
+                                            " cannot be read: ", made_by.status().message()));
+  }
+  const CompiledRule* rule = (*made_by)->FindRule(decision.rule_id());
+  if (rule == nullptr || rule->version != decision.rule_version()) {
+    return absl::DataLossError(
+        absl::StrCat(missing, " nor in its rule set ", decision.rule_set_version().substr(0, 12)));
+  }
+  return DecidingRule{*std::move(made_by), rule};
+}
+
 namespace {
 
 std::string RuleTextsKey(absl::string_view rule_version) { return absl::StrCat("ruletext/", rule_version); }
@@ -59,16 +86,13 @@ absl::StatusOr<storage::v1::RuleTexts> RuleSetVersions::TextsOf(const storage::v
     ASSIGN_OR_RETURN(texts, DecodeRecord<storage::v1::RuleTexts>(*bytes, absl::StrCat("rule texts ", version)));
   } else {
     // Decisions made before RuleTexts were stored (2026-12-04).
-    absl::StatusOr<std::shared_ptr<const RuleSet>> rules = Get(decision.rule_set_version());
-    const CompiledRule* rule = rules.ok() ? (*rules)->FindRule(decision.rule_id()) : nullptr;
-    if (rule == nullptr || rule->version != version) {
-      return absl::DataLossError(absl::StrCat("decision ", decision.decision_id(), ": the texts of rule ",
-                                              decision.rule_id(), " at version ", version.substr(0, 12),
-                                              " are not stored, nor in the stored rule set ",
-                                              decision.rule_set_version().substr(0, 12),
-                                              rules.ok() ? "" : absl::StrCat(" (", rules.status().message(), ")")));
+    absl::StatusOr<DecidingRule> made_by = RuleOf(decision);
+    if (!made_by.ok()) {
+      if (!absl::IsDataLoss(made_by.status())) return made_by.status();
+      return absl::DataLossError(
+          absl::StrCat(made_by.status().message(), "; the texts of that version are not stored either"));
     }
-    texts = TextsOfRule(*rule);
+    texts = TextsOfRule(*made_by->rule);
   }
   absl::MutexLock lock(&mu_);
   if (texts_.size() >= kTextsKept) texts_.clear();

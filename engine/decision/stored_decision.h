@@ -35,8 +35,15 @@ class RuleSetVersions {
 
   // NOT_FOUND when no decision was made with `version` (no snapshot).
   absl::StatusOr<std::shared_ptr<const RuleSet>> Get(const std::string& version) const;
-  // The running rule set (null before any).
-  std::shared_ptr<const RuleSet> Running() const { return current_ != nullptr ? current_->Get() : nullptr; }
+  // The rule that made `decision` and the set it is read from: the running
+  // set when it has the rule at that version (nothing compiled), else the
+  // decision's rule set compiled from its snapshot. DATA_LOSS naming what is
+  // missing when neither has it; other errors are reads that failed.
+  struct DecidingRule {
+    std::shared_ptr<const RuleSet> rules;
+    const CompiledRule* rule;  // in `rules`
+  };
+  absl::StatusOr<DecidingRule> RuleOf(const storage::v1::DecisionRecord& decision) const;
 
   // The texts of the rule that made `decision`: from the running set when it
   // has that rule version, else its stored RuleTexts (nothing compiled),

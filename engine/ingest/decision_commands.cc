@@ -136,11 +136,6 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::WithdrawOfferInto(
   return d;
 }
 
-const CompiledRule* DecisionCommands::RunningRuleOf(const storage::v1::DecisionRecord& d, const RuleSet* running) {
-  const CompiledRule* rule = running != nullptr ? running->FindRule(d.rule_id()) : nullptr;
-  return rule != nullptr && rule->version == d.rule_version() ? rule : nullptr;
-}
-
 storage::v1::DecisionRecord DecisionCommands::WithRuleTexts(const storage::v1::DecisionRecord& d) const {
   storage::v1::DecisionRecord out = d;
   const absl::Status expanded = ExpandDecision(rule_set_versions_, &out);
@@ -177,24 +172,17 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   if (rules == nullptr) return absl::OkStatus();
   // The message of the rule that made the decision, even if the packs were
   // reloaded while it waited for its review (or its rule was removed): its
-  // text is rendered from the decision's rule set when it leaves
-  // (ExpandMessage); quiet hours are today's. The running rule when it is
-  // that version; else the stored set, compiled.
-  const CompiledRule* rule = RunningRuleOf(d, rules.get());
-  absl::StatusOr<std::shared_ptr<const RuleSet>> made_by;
-  if (rule == nullptr) {
-    made_by = rule_set_versions_.Get(d.rule_set_version());
-    rule = made_by.ok() ? (*made_by)->FindRule(d.rule_id()) : nullptr;
-    if (rule != nullptr && rule->version != d.rule_version()) rule = nullptr;
-  }
-  if (rule == nullptr) {
+  // text is written when it leaves (ExpandMessage); quiet hours are today's.
+  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
+  if (!made_by.ok()) {
+    if (!absl::IsDataLoss(made_by.status())) return made_by.status();
     // Refused, and nothing changes: the case stays open, the error says why.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "decision ", d.decision_id(), ": rule ", d.rule_id(), " at version ", d.rule_version().substr(0, 12),
-        " is neither in its stored rule set ", d.rule_set_version().substr(0, 12),
-        " nor running: its messages cannot be composed (reload a rule set with that rule "
-        "version, or resolve the case as overturned)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(made_by.status().message(),
+                     ": its messages cannot be composed (reload a rule set with that rule version, or resolve the "
+                     "case as overturned)"));
   }
+  const CompiledRule* rule = made_by->rule;
   StorePersonSource persons(store_);
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
                    ComposeMessages(d, *rule, rules->city(), &persons, OptOutReader(store_), now));

@@ -98,8 +98,6 @@ class DecisionCommands {
   // `d` with its rule's texts (ExpandDecision); should they be lost, named
   // by its rule id: logged, and no command is refused for it.
   storage::v1::DecisionRecord WithRuleTexts(const storage::v1::DecisionRecord& d) const;
-  // The running rule that made `d` (same id and version), or null.
-  static const CompiledRule* RunningRuleOf(const storage::v1::DecisionRecord& d, const RuleSet* running);
   // Queues an engine message of `kind` to each recipient of `d`, once.
   absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
                     const std::map<std::string, std::string>& texts, absl::Time now);

@@ -155,28 +155,15 @@ absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, 
   const std::string what = absl::StrCat("the text of message ", m->message_id());
   ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> decision, ReadDecision(store, m->decision_id()));
   if (!decision) return absl::DataLossError(absl::StrCat(what, ": its decision ", m->decision_id(), " is gone"));
-  // The running rule when it is the version that decided (nothing to
-  // compile, the city's notice of today); else the rule set that decided.
-  std::shared_ptr<const RuleSet> rules = versions.Running();
-  const CompiledRule* rule = rules != nullptr ? rules->FindRule(decision->rule_id()) : nullptr;
-  if (rule == nullptr || rule->version != decision->rule_version()) {
-    absl::StatusOr<std::shared_ptr<const RuleSet>> made_by = versions.Get(decision->rule_set_version());
-    if (!made_by.ok()) {
-      const absl::StatusCode code = made_by.status().code();
-      const bool lost = code == absl::StatusCode::kNotFound || code == absl::StatusCode::kDataLoss ||
-                        code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition;
-      if (!lost) return made_by.status();  // a read that failed: the lease is asked again
-      return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(),
-                                              " of its decision cannot be read (", made_by.status().message(),
-                                              ") and no running rule is at version ", decision->rule_version()));
-    }
-    rules = *std::move(made_by);
-    rule = rules->FindRule(decision->rule_id());
+  // The running rule when it is the version that decided (the city's
+  // notice of today), else the decision's rule set.
+  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = versions.RuleOf(*decision);
+  if (!made_by.ok()) {
+    if (!absl::IsDataLoss(made_by.status())) return made_by.status();  // a read failed: try again
+    return absl::DataLossError(absl::StrCat(what, ": ", made_by.status().message()));
   }
-  if (rule == nullptr || rule->version != decision->rule_version()) {
-    return absl::DataLossError(absl::StrCat(what, ": the rule set ", decision->rule_set_version(), " has no rule ",
-                                            decision->rule_id(), " at version ", decision->rule_version()));
-  }
+  const CompiledRule* rule = made_by->rule;
+  const std::shared_ptr<const RuleSet>& rules = made_by->rules;
   const CitySpec& city = rules->city();
   m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city));
   m->clear_text_by_rule_set();

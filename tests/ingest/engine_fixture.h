@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "engine/client/event_json.h"
 #include "engine/ingest/event_applier.h"
@@ -52,6 +53,17 @@ class EngineFixture {
     absl::StatusOr<std::vector<RuleFile>> files = ReadRuleFiles(SourceDir() + "/rules");
     EXPECT_TRUE(files.ok()) << files.status();
     return files.ok() ? *std::move(files) : std::vector<RuleFile>();
+  }
+
+  // The Paris rules compiled with `from` replaced by `to` in their files
+  // (a reworded rule has a new version).
+  static std::shared_ptr<const RuleSet> ParisRulesReworded(const std::string& from, const std::string& to) {
+    std::vector<RuleFile> files = ParisRuleFiles();
+    for (RuleFile& file : files) file.text = absl::StrReplaceAll(file.text, {{from, to}});
+    std::vector<Diagnostic> diagnostics;
+    absl::StatusOr<std::shared_ptr<const RuleSet>> rules = CompileRuleSet(files, &diagnostics);
+    EXPECT_TRUE(rules.ok()) << rules.status();
+    return rules.ok() ? *std::move(rules) : nullptr;
   }
 
   absl::StatusOr<IngestResult> Publish(const std::string& line) {

@@ -74,12 +74,8 @@ TEST(StoredDecisionTest, ADecisionReadsItsRulesTextsFromTheSnapshotOfTheRuleSetT
   std::shared_ptr<const RuleSet> made_by = LoadRuleSetSnapshot(engine.store(), engine.rules().version()).value();
 
   // The running set changes: a maternelle title is reworded.
-  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
-  for (RuleFile& file : files) {
-    file.text = absl::StrReplaceAll(file.text, {{"Proposition d'inscription", "Offre d'inscription"}});
-  }
-  std::vector<Diagnostic> diagnostics;
-  Swappable<RuleSet> running(CompileRuleSet(files, &diagnostics).value());
+  Swappable<RuleSet> running(
+      testing::EngineFixture::ParisRulesReworded("Proposition d'inscription", "Offre d'inscription"));
   ASSERT_NE(running.Get()->version(), made_by->version());
   RuleSetVersions versions(&engine.store(), &running);
 
