@@ -3,6 +3,7 @@
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
+#include "engine/decision/decision_store.h"
 #include "engine/store/codec.h"
 
 namespace proactive {
@@ -60,7 +61,7 @@ absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
                                         RuleOutcome outcome, const DecisionContext& context) {
   storage::v1::DecisionRecord d;
-  d.set_format_version(kStorageFormatVersion);
+  d.set_format_version(StorageFormat<storage::v1::DecisionRecord>::kWritten);
   d.set_decision_id(DecisionIdFor(KeyOf(rule, person_id, outcome)));
   d.set_reference_code(ReferenceCodeFor(d.decision_id()));
   d.set_person_id(person_id);
@@ -116,8 +117,7 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   *change->mutable_at() = ToProtoTimestamp(context.now);
   change->set_actor("engine");
   change->set_cause(context.triggered_by);
-  change->set_reason(status == storage::v1::IN_REVIEW ? "the rule requires a human review before notifying"
-                                                      : "the rule's conditions were met");
+  change->set_reason(std::string(CreationReason(status)));
   return d;
 }
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
@@ -21,14 +23,154 @@ absl::StatusOr<std::vector<std::string>> IdsWithPrefix(const Store& store, const
   return ids;
 }
 
+bool SameProvenance(const storage::v1::DecisionInput& a, const storage::v1::DecisionInput& b) {
+  if (a.source() != b.source() || a.event_id() != b.event_id() || a.has_occurred_at() != b.has_occurred_at()) {
+    return false;
+  }
+  return !a.has_occurred_at() ||
+         (a.occurred_at().seconds() == b.occurred_at().seconds() && a.occurred_at().nanos() == b.occurred_at().nanos());
+}
+
+bool SameTime(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
+  return a.seconds() == b.seconds() && a.nanos() == b.nanos();
+}
+
+// Compacts a record in place for its encoding and puts it back. Cleared
+// strings keep their buffers and released timestamps are kept here, so
+// neither direction allocates.
+class CompactedForEncoding {
+ public:
+  explicit CompactedForEncoding(storage::v1::DecisionRecord* d) : d_(d), version_(d->format_version()) {
+    d_->set_format_version(StorageFormat<storage::v1::DecisionRecord>::kWritten);
+    absl::InlinedVector<int, 8> providers;  // inputs that keep their provenance
+    for (int i = 0; i < d_->inputs_size(); ++i) {
+      storage::v1::DecisionInput* in = d_->mutable_inputs(i);
+      if (!in->person_id().empty() && in->person_id() == d_->person_id()) {
+        in->clear_person_id();
+        in->set_of_subject(true);
+      }
+      int provider = -1;
+      if (!in->source().empty() || !in->event_id().empty()) {
+        for (auto it = providers.rbegin(); it != providers.rend(); ++it) {
+          if (SameProvenance(d_->inputs(*it), *in)) {
+            provider = *it;
+            break;
+          }
+        }
+      }
+      if (provider < 0) {
+        providers.push_back(i);
+        continue;
+      }
+      in->clear_source();
+      in->clear_event_id();
+      released_times_.push_back({i, in->has_occurred_at() ? in->release_occurred_at() : nullptr});
+      in->set_provenance_of_input(static_cast<uint32_t>(provider + 1));
+    }
+    if (d_->history_size() > 0 && d_->has_created_at()) {
+      storage::v1::StatusChange* first = d_->mutable_history(0);
+      if (first->actor() == kEngine && first->cause() == d_->triggered_by() &&
+          first->reason() == CreationReason(first->status()) && first->has_at() &&
+          SameTime(first->at(), d_->created_at())) {
+        first->clear_actor();
+        first->clear_reason();
+        first->clear_cause();
+        creation_at_ = first->release_at();
+        first->set_creation(true);
+      }
+    }
+  }
+
+  ~CompactedForEncoding() {
+    d_->set_format_version(version_);
+    for (storage::v1::DecisionInput& in : *d_->mutable_inputs()) {
+      if (!in.of_subject()) continue;
+      in.set_person_id(d_->person_id());
+      in.set_of_subject(false);
+    }
+    for (const auto& [index, time] : released_times_) {
+      storage::v1::DecisionInput* in = d_->mutable_inputs(index);
+      const storage::v1::DecisionInput& from = d_->inputs(static_cast<int>(in->provenance_of_input()) - 1);
+      in->set_source(from.source());
+      in->set_event_id(from.event_id());
+      if (time != nullptr) in->set_allocated_occurred_at(time);
+      in->set_provenance_of_input(0);
+    }
+    if (creation_at_ != nullptr) {
+      storage::v1::StatusChange* first = d_->mutable_history(0);
+      first->set_actor(kEngine);
+      first->set_reason(std::string(CreationReason(first->status())));
+      first->set_cause(d_->triggered_by());
+      first->set_allocated_at(creation_at_);
+      first->set_creation(false);
+    }
+  }
+
+  CompactedForEncoding(const CompactedForEncoding&) = delete;
+  CompactedForEncoding& operator=(const CompactedForEncoding&) = delete;
+
+ private:
+  static constexpr char kEngine[] = "engine";
+  storage::v1::DecisionRecord* const d_;
+  const uint32_t version_;
+  absl::InlinedVector<std::pair<int, google::protobuf::Timestamp*>, 4> released_times_;
+  google::protobuf::Timestamp* creation_at_ = nullptr;
+};
+
+absl::Status ExpandStoredForm(storage::v1::DecisionRecord* d, absl::string_view what) {
+  for (int i = 0; i < d->inputs_size(); ++i) {
+    storage::v1::DecisionInput* in = d->mutable_inputs(i);
+    if (in->of_subject()) {
+      in->set_person_id(d->person_id());
+      in->set_of_subject(false);
+    }
+    const uint32_t provider = in->provenance_of_input();
+    if (provider == 0) continue;
+    if (provider > static_cast<uint32_t>(i)) {
+      return absl::DataLossError(absl::StrCat(what, ": input ", i + 1, " (", in->path(),
+                                              ") takes its provenance from input ", provider,
+                                              ", which is not an earlier one"));
+    }
+    const storage::v1::DecisionInput& from = d->inputs(static_cast<int>(provider) - 1);
+    in->set_source(from.source());
+    in->set_event_id(from.event_id());
+    if (from.has_occurred_at()) *in->mutable_occurred_at() = from.occurred_at();
+    in->set_provenance_of_input(0);
+  }
+  for (storage::v1::StatusChange& change : *d->mutable_history()) {
+    if (!change.creation()) continue;
+    change.set_actor("engine");
+    change.set_reason(std::string(CreationReason(change.status())));
+    change.set_cause(d->triggered_by());
+    *change.mutable_at() = d->created_at();
+    change.set_creation(false);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::string_view CreationReason(storage::v1::DecisionStatus status) {
+  return status == storage::v1::IN_REVIEW ? "the rule requires a human review before notifying"
+                                          : "the rule's conditions were met";
+}
+
+std::string EncodeDecision(storage::v1::DecisionRecord* record) {
+  CompactedForEncoding compacted(record);
+  return EncodeRecord(*record);
+}
+
+absl::StatusOr<storage::v1::DecisionRecord> DecodeDecision(absl::string_view bytes, absl::string_view what) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord record, DecodeRecord<storage::v1::DecisionRecord>(bytes, what));
+  RETURN_IF_ERROR(ExpandStoredForm(&record, what));
+  return record;
+}
 
 absl::StatusOr<std::optional<storage::v1::DecisionRecord>> ReadDecision(const Store& store,
                                                                         absl::string_view decision_id) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kDecisions, DecisionRecordKey(decision_id)));
   if (!bytes) return std::optional<storage::v1::DecisionRecord>();
-  ASSIGN_OR_RETURN(storage::v1::DecisionRecord record,
-                   DecodeRecord<storage::v1::DecisionRecord>(*bytes, absl::StrCat("decision ", decision_id)));
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord record, DecodeDecision(*bytes, absl::StrCat("decision ", decision_id)));
   return std::optional<storage::v1::DecisionRecord>(std::move(record));
 }
 
@@ -59,7 +201,7 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
   absl::Status decode_error;
   RETURN_IF_ERROR(store.Scan(Family::kDecisions, "d/", [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::DecisionRecord> record =
-        DecodeRecord<storage::v1::DecisionRecord>(value, absl::StrCat("decision ", key.substr(2)));
+        DecodeDecision(value, absl::StrCat("decision ", key.substr(2)));
     if (!record.ok()) {
       decode_error = record.status();
       return false;
@@ -69,8 +211,9 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
   return decode_error;
 }
 
-std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
-  std::string encoded = PutDecision(batch, record);
+std::string PutNewDecision(WriteBatch* batch, storage::v1::DecisionRecord* stored) {
+  std::string encoded = PutDecision(batch, stored);
+  const storage::v1::DecisionRecord& record = *stored;
   batch->Put(Family::kDecisions, PersonDecisionKey(record.person_id(), record.decision_id()), "");
   for (const std::string& recipient : record.recipients()) {
     // The subject's own key finds them (ListDecisionIdsForRecipient).
@@ -101,9 +244,9 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store
   return ids;
 }
 
-std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record) {
-  std::string encoded = EncodeVersionedRecord(record);
-  batch->Put(Family::kDecisions, DecisionRecordKey(record.decision_id()), encoded);
+std::string PutDecision(WriteBatch* batch, storage::v1::DecisionRecord* record) {
+  std::string encoded = EncodeDecision(record);
+  batch->Put(Family::kDecisions, DecisionRecordKey(record->decision_id()), encoded);
   return encoded;
 }
 

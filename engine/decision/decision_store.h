@@ -44,12 +44,34 @@ absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const stor
 // Writes a new decision with its indexes (person, recipients, persons read,
 // reference).
 // REQUIRES: no decision exists for its key (checked by the caller).
-// Returns the record's stored bytes (for its audit entry's digest).
-std::string PutNewDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+// Returns the record's stored bytes (EncodeDecision: for its audit entry's
+// digest); `record` is the same when it returns.
+std::string PutNewDecision(WriteBatch* batch, storage::v1::DecisionRecord* record);
 
 // Rewrites an existing decision (status changes); the indexes do not change.
-// Returns the record's stored bytes.
-std::string PutDecision(WriteBatch* batch, const storage::v1::DecisionRecord& record);
+// Returns the record's stored bytes; `record` is the same when it returns.
+std::string PutDecision(WriteBatch* batch, storage::v1::DecisionRecord* record);
+
+// The stored form (format version 2) is compact; readers never see it:
+// - an input of the subject does not repeat the subject's id (of_subject);
+// - an input from the same event as an earlier one does not repeat its
+//   source, time and event id (provenance_of_input): a broadcast's three;
+// - the status change of the creation does not repeat its time, actor,
+//   reason and cause (creation).
+// About 0.2 kB of the 1.2 kB of a heatwave decision.
+//
+// The bytes stored for `record`, with its format version set. The record is
+// compacted in place while it is encoded, without allocating, and is the
+// same when this returns.
+std::string EncodeDecision(storage::v1::DecisionRecord* record);
+
+// Decodes stored bytes of any format version and expands the compact form.
+// DATA_LOSS naming `what` when they do not parse or a compact field points
+// nowhere.
+absl::StatusOr<storage::v1::DecisionRecord> DecodeDecision(absl::string_view bytes, absl::string_view what);
+
+// The reason of the status change that creates a decision in `status`.
+absl::string_view CreationReason(storage::v1::DecisionStatus status);
 
 }  // namespace proactive
 

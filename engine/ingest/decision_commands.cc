@@ -64,11 +64,10 @@ void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord
   change->set_reason(reason);
   change->set_legal_basis(legal_basis);
   change->set_cause(cause);
-  PutDecision(batch, *d);
-  audit_->Append(
+  audit_->AppendEncoded(
       batch, now,
       AuditRecord{"decision.status", d->decision_id(), d->case_id(), actor, StatusText(from), StatusText(to), cause},
-      *d);
+      PutDecision(batch, d));
 }
 
 absl::StatusOr<ContestResult> DecisionCommands::Contest(const std::string& decision_id, const std::string& actor,
@@ -214,10 +213,10 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   change->set_actor("engine");
   change->set_reason("the offer was accepted");
   change->set_cause(offer.decision_id());
-  PutNewDecision(batch, formal);
-  audit_->Append(batch, now,
-                 AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
-                 formal);
+  audit_->AppendEncoded(
+      batch, now,
+      AuditRecord{"decision.created", formal.decision_id(), "", "engine", "", "issued", offer.decision_id()},
+      PutNewDecision(batch, &formal));
 }
 
 absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {

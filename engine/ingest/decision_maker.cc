@@ -91,7 +91,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
       Audit(batch,
             AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
                         "in review", context_.triggered_by},
-            EncodeRecord(*held));
+            EncodeDecision(&*held));
       keys_in_batch_.insert(firing);
     }
     return absl::OkStatus();
@@ -113,7 +113,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   if (decision.action_kind() == storage::v1::ACTION_PROPOSE && decision.has_reply_deadline()) {
     batch->Put(Family::kDeadlines, ReplyDeadlineKey(decision), "");
   }
-  const std::string encoded = PutNewDecision(batch, decision);
+  const std::string encoded = PutNewDecision(batch, &decision);
   Audit(batch,
         AuditRecord{"decision.created", decision.decision_id(), decision.case_id(), "engine", "",
                     std::string(DecisionStatusName(decision.status())), context_.triggered_by},

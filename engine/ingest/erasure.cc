@@ -134,10 +134,9 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
       }
     }
     PseudonymiseDecision(&d, person_id, pseudonym, now);
-    PutDecision(&batch, d);
-    audit_->Append(&batch, now,
-                   AuditRecord{"decision.pseudonymised", d.decision_id(), d.case_id(), actor, status, status, cause},
-                   d);
+    audit_->AppendEncoded(
+        &batch, now, AuditRecord{"decision.pseudonymised", d.decision_id(), d.case_id(), actor, status, status, cause},
+        PutDecision(&batch, &d));
     erasure.set_decisions_pseudonymised(erasure.decisions_pseudonymised() + 1);
   }
   for (auto& [stored_case, changed] : cases) {

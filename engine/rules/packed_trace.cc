@@ -8,7 +8,7 @@
 namespace proactive {
 namespace {
 
-constexpr uint64_t kText = 0, kTrue = 1, kFalse = 2;
+constexpr uint64_t kText = 0, kTrue = 1, kFalse = 2, kRepeat = 3;
 
 void AppendVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -29,17 +29,43 @@ bool ReadVarint(absl::string_view* in, uint64_t* v) {
   return false;
 }
 
-}  // namespace
-
-void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value) {
-  const uint64_t kind = value == "true" ? kTrue : value == "false" ? kFalse : kText;
+void AppendRange(std::string* packed, int32_t begin, int32_t end, uint64_t kind) {
   // Out of contract, a range is kept empty rather than make the trace unreadable.
   const int64_t from = std::max<int64_t>(0, begin), to = std::max<int64_t>(from, end);
   AppendVarint(packed, static_cast<uint64_t>(from) << 2 | kind);
   AppendVarint(packed, static_cast<uint64_t>(to - from));
+}
+
+uint64_t KindOf(absl::string_view value) { return value == "true" ? kTrue : value == "false" ? kFalse : kText; }
+
+}  // namespace
+
+void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value) {
+  const uint64_t kind = KindOf(value);
+  AppendRange(packed, begin, end, kind);
   if (kind != kText) return;
   AppendVarint(packed, value.size());
   packed->append(value.data(), value.size());
+}
+
+void TracePacker::Add(int32_t begin, int32_t end, absl::string_view value) {
+  const uint32_t step = steps_++;
+  const uint64_t kind = KindOf(value);
+  // A reference takes 1 or 2 bytes: shorter texts are written again.
+  if (kind == kText && value.size() > 2) {
+    for (auto it = texts_.rbegin(); it != texts_.rend(); ++it) {
+      if (absl::string_view(packed_->data() + it->offset, it->size) != value) continue;
+      AppendRange(packed_, begin, end, kRepeat);
+      AppendVarint(packed_, step - it->step);
+      return;
+    }
+  }
+  AppendRange(packed_, begin, end, kind);
+  if (kind != kText) return;
+  AppendVarint(packed_, value.size());
+  if (texts_.size() == kLookBack) texts_.erase(texts_.begin());
+  texts_.push_back({step, static_cast<uint32_t>(packed_->size()), static_cast<uint32_t>(value.size())});
+  packed_->append(value.data(), value.size());
 }
 
 absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packed) {
@@ -54,7 +80,9 @@ absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packe
     uint64_t head = 0, length = 0;
     if (!ReadVarint(&packed, &head) || !ReadVarint(&packed, &length)) return broken();
     const uint64_t begin = head >> 2, kind = head & 3;
-    if (begin > kMax || length > kMax - begin || kind > kFalse) return broken();
+    if (begin > kMax || length > kMax - begin) return broken();
+    uint64_t back = 0;
+    if (kind == kRepeat && (!ReadVarint(&packed, &back) || back == 0 || back > steps.size())) return broken();
     PackedTraceStep& step = steps.emplace_back();
     step.begin = static_cast<int32_t>(begin);
     step.end = static_cast<int32_t>(begin + length);
@@ -62,6 +90,8 @@ absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packe
       step.value = "true";
     } else if (kind == kFalse) {
       step.value = "false";
+    } else if (kind == kRepeat) {
+      step.value = steps[steps.size() - 1 - back].value;
     } else {
       uint64_t text = 0;
       if (!ReadVarint(&packed, &text) || text > packed.size()) return broken();

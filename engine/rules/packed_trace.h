@@ -5,10 +5,14 @@
 //
 // Per step: varint (begin << 2 | kind), varint (end - begin), then for
 // kind 0 a varint length and the value's text; kind 1 is "true", kind 2
-// "false". Ranges are within the condition, so never negative.
+// "false"; kind 3 (since 2026-12-05) a varint n > 0: the value of the step
+// n steps before (a rule reads `person` or a date several times: the
+// subject's id is written once, not six times). Ranges are within the
+// condition, so never negative.
 //
 //   std::string packed;
-//   AppendTraceStep(&packed, 0, 18, "true");
+//   TracePacker packer(&packed);
+//   packer.Add(0, 18, "true");
 //   ASSIGN_OR_RETURN(std::vector<PackedTraceStep> steps, UnpackTrace(packed));
 #ifndef PROACTIVE_ENGINE_RULES_PACKED_TRACE_H_
 #define PROACTIVE_ENGINE_RULES_PACKED_TRACE_H_
@@ -17,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -30,6 +35,29 @@ struct PackedTraceStep {
 
 // A range out of 0 <= begin <= end is stored clamped (empty at 0 or begin).
 void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value);
+
+// Appends steps as AppendTraceStep does, writing a text that an earlier step
+// of this packer wrote (among the last kLookBack texts) as a reference to it.
+// REQUIRES: `packed` outlives the packer and only it appends meanwhile.
+class TracePacker {
+ public:
+  explicit TracePacker(std::string* packed) : packed_(packed) {}
+  TracePacker(const TracePacker&) = delete;
+  TracePacker& operator=(const TracePacker&) = delete;
+
+  void Add(int32_t begin, int32_t end, absl::string_view value);
+
+ private:
+  static constexpr size_t kLookBack = 16;
+  struct Text {
+    uint32_t step;
+    uint32_t offset;  // of the value in *packed_
+    uint32_t size;
+  };
+  std::string* const packed_;
+  uint32_t steps_ = 0;
+  absl::InlinedVector<Text, kLookBack> texts_;  // the last kLookBack, oldest first
+};
 
 // DATA_LOSS when `packed` is cut short or malformed.
 absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packed);

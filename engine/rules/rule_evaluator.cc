@@ -316,11 +316,12 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   if (with_trace) {
     outcome.condition = rule.when->source();
     outcome.packed_trace.reserve(trace.entries().size() * 4);
+    TracePacker packer(&outcome.packed_trace);
     for (const eval::TraceEntry& entry : trace.entries()) {
       if (entry.value.kind() == eval::Value::Kind::kBool) {  // most steps: no text to build
-        AppendTraceStep(&outcome.packed_trace, entry.begin, entry.end, entry.value.bool_value() ? "true" : "false");
+        packer.Add(entry.begin, entry.end, entry.value.bool_value() ? "true" : "false");
       } else {
-        AppendTraceStep(&outcome.packed_trace, entry.begin, entry.end, ValueText(entry.value));
+        packer.Add(entry.begin, entry.end, ValueText(entry.value));
       }
     }
   }

@@ -20,14 +20,41 @@
 
 namespace proactive {
 
-// The storage format version this engine writes and reads.
+namespace storage::v1 {
+class DecisionRecord;
+class OutboxMessage;
+}  // namespace storage::v1
+
+// The storage format version of most records, which this engine writes and
+// reads.
 inline constexpr uint32_t kStorageFormatVersion = 1;
+
+// The version this engine writes for a record type; it reads every version
+// from 1 to it. A record type's version goes up when a reader older than the
+// change would misread the new records: refusing them (DATA_LOSS) is better
+// than sending an empty message or showing a decision without its inputs.
+template <typename Record>
+struct StorageFormat {
+  static constexpr uint32_t kWritten = kStorageFormatVersion;
+};
+// 2 (2026-12-05): inputs and the first status change stored compacted
+// (engine/decision/decision_store.h, EncodeDecision).
+template <>
+struct StorageFormat<storage::v1::DecisionRecord> {
+  static constexpr uint32_t kWritten = 2;
+};
+// 2 (2026-12-05): a decision's message may leave its text to the lease
+// (text_by_rule_set, engine/notify/outbox.h ExpandMessage).
+template <>
+struct StorageFormat<storage::v1::OutboxMessage> {
+  static constexpr uint32_t kWritten = 2;
+};
 
 // Deterministic serialization of any protobuf message.
 std::string EncodeRecord(const google::protobuf::MessageLite& record);
 
 // EncodeRecord of `record` with its format_version (field 1 of every storage
-// record) set to kStorageFormatVersion, without copying the record: when the
+// record) set to StorageFormat<Record>::kWritten, without copying the record: when the
 // field is unset, the bytes are its encoding after field 1's. The bytes are
 // those of the copy with the version set.
 template <typename Record>
@@ -45,9 +72,11 @@ template <typename Record>
 absl::Status DecodeVersionedRecordInto(absl::string_view bytes, absl::string_view what, Record* record) {
   absl::Status status = DecodeRecordInto(bytes, what, record);
   if (!status.ok()) return status;
-  if (record->format_version() != kStorageFormatVersion) {
+  constexpr uint32_t kWritten = StorageFormat<Record>::kWritten;
+  if (record->format_version() < 1 || record->format_version() > kWritten) {
     return absl::DataLossError(absl::StrCat(what, ": storage format version ", record->format_version(), " is not ",
-                                            kStorageFormatVersion, " (written by another engine version?)"));
+                                            kWritten == 1 ? "1" : absl::StrCat("1 to ", kWritten),
+                                            " (written by another engine version?)"));
   }
   return absl::OkStatus();
 }
@@ -63,15 +92,16 @@ absl::StatusOr<Record> DecodeRecord(absl::string_view bytes, absl::string_view w
 
 template <typename Record>
 std::string EncodeVersionedRecord(const Record& record) {
-  static_assert(kStorageFormatVersion < 128, "the version is one varint byte");
-  if (record.format_version() == kStorageFormatVersion) return EncodeRecord(record);
+  constexpr uint32_t kWritten = StorageFormat<Record>::kWritten;
+  static_assert(kWritten < 128, "the version is one varint byte");
+  if (record.format_version() == kWritten) return EncodeRecord(record);
   if (record.format_version() == 0) {
     // Deterministic encoding writes fields in number order: field 1 first.
-    constexpr char kVersionField[] = {0x08, static_cast<char>(kStorageFormatVersion)};
+    constexpr char kVersionField[] = {0x08, static_cast<char>(kWritten)};
     return EncodeRecordAfter(absl::string_view(kVersionField, 2), record);
   }
   Record copy = record;
-  copy.set_format_version(kStorageFormatVersion);
+  copy.set_format_version(kWritten);
   return EncodeRecord(copy);
 }
 

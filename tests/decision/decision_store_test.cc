@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "engine/decision/decision_factory.h"
+#include "engine/store/codec.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -11,10 +12,13 @@
 namespace proactive {
 namespace {
 
+using ::google::protobuf::util::MessageDifferencer;
 using ::proactive::testing::IsOk;
 using ::proactive::testing::IsOkAndHolds;
+using ::proactive::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Eq;
+using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Optional;
 
@@ -73,7 +77,7 @@ TEST(DecisionStoreTest, WritesAndFindsADecisionByEveryIndex) {
   guardian_phone->set_path("person.guardians[0].phone");
   guardian_phone->set_person_id("G1");
   WriteBatch batch(**store);
-  PutNewDecision(&batch, record);
+  PutNewDecision(&batch, &record);
   ASSERT_THAT((*store)->Write(&batch, true), IsOk());
 
   // Whether the rule fired for a person and period: the id says where to look.
@@ -95,11 +99,155 @@ TEST(DecisionStoreTest, WritesAndFindsADecisionByEveryIndex) {
   auto read = ReadDecision(**store, record.decision_id());
   ASSERT_THAT(read, IsOk());
   ASSERT_TRUE(read->has_value());
-  EXPECT_EQ((*read)->format_version(), 1u);
+  EXPECT_EQ((*read)->format_version(), 2u);
   EXPECT_EQ((*read)->recipients(0), "G1");
   int scanned = 0;
   ASSERT_THAT(ScanDecisions(**store, [&](const storage::v1::DecisionRecord&) { return ++scanned, true; }), IsOk());
   EXPECT_EQ(scanned, 1);
+}
+
+// A heatwave decision as the factory makes it: three broadcast inputs from
+// one event, the subject's own inputs, and its creation.
+storage::v1::DecisionRecord BroadcastDecision() {
+  storage::v1::DecisionRecord d;
+  d.set_format_version(StorageFormat<storage::v1::DecisionRecord>::kWritten);
+  d.set_decision_id("d-000ZWTFXTDDETEEN");
+  d.set_person_id("P0211968");
+  d.add_recipients("P0211968");
+  d.set_triggered_by("broadcast heat-2026-07");
+  d.mutable_created_at()->set_seconds(1788264008);
+  d.mutable_created_at()->set_nanos(616495758);
+  d.set_status(storage::v1::ISSUED);
+  const auto input = [&](const std::string& path, const std::string& person, const std::string& source, int64_t at,
+                         const std::string& event) {
+    storage::v1::DecisionInput* in = d.add_inputs();
+    in->set_path(path);
+    in->set_person_id(person);
+    in->mutable_value()->set_string_value("v");
+    in->set_present(true);
+    in->set_source(source);
+    in->mutable_occurred_at()->set_seconds(at);
+    in->set_event_id(event);
+  };
+  for (const char* path : {"broadcast.area", "broadcast.episode_id", "broadcast.level"}) {
+    input(path, "", "meteo-france", 1788256800, "heat-2026-07");
+  }
+  input("person.birth_date", "P0211968", "etat-civil", 1736067600, "P0211968-civ");
+  input("person.lives_alone", "P0211968", "paris-compte", 1714122000, "P0211968-pc");
+  input("person.phone", "P0211968", "paris-compte", 1714122000, "P0211968-pc");
+  input("person.guardians[0].phone", "G7", "paris-compte", 1714122000, "G7-pc");
+  storage::v1::StatusChange* created = d.add_history();
+  created->set_status(storage::v1::ISSUED);
+  *created->mutable_at() = d.created_at();
+  created->set_actor("engine");
+  created->set_reason(std::string(CreationReason(storage::v1::ISSUED)));
+  created->set_cause(d.triggered_by());
+  storage::v1::StatusChange* contested = d.add_history();
+  contested->set_status(storage::v1::IN_REVIEW);
+  contested->mutable_at()->set_seconds(1788300000);
+  contested->set_actor("citizen");
+  contested->set_cause(d.triggered_by());
+  return d;
+}
+
+// What a decision repeats is stored once; every reader gets it back whole.
+TEST(StoredDecisionFormTest, ADecisionIsStoredCompactAndReadBackWhole) {
+  storage::v1::DecisionRecord d = BroadcastDecision();
+  const storage::v1::DecisionRecord before = d;
+  const std::string stored = EncodeDecision(&d);
+  EXPECT_TRUE(MessageDifferencer::Equals(d, before)) << "the record is put back: " << d.DebugString();
+  EXPECT_LT(stored.size() + 150, EncodeRecord(before).size())
+      << "about 50 bytes per broadcast input and 80 per creation";
+
+  storage::v1::DecisionRecord raw;
+  ASSERT_TRUE(raw.ParseFromString(stored));
+  EXPECT_EQ(raw.format_version(), 2u);
+  // The first broadcast input keeps the event's provenance; the other two
+  // point to it.
+  EXPECT_EQ(raw.inputs(0).source(), "meteo-france");
+  EXPECT_EQ(raw.inputs(0).provenance_of_input(), 0u);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(raw.inputs(i).provenance_of_input(), 1u) << i;
+    EXPECT_EQ(raw.inputs(i).source(), "") << i;
+    EXPECT_EQ(raw.inputs(i).event_id(), "") << i;
+    EXPECT_FALSE(raw.inputs(i).has_occurred_at()) << i;
+  }
+  // The subject's inputs do not repeat the subject; the phone shares the
+  // provenance of lives_alone (one event); the guardian's keeps both.
+  EXPECT_TRUE(raw.inputs(3).of_subject());
+  EXPECT_EQ(raw.inputs(3).person_id(), "");
+  EXPECT_EQ(raw.inputs(5).provenance_of_input(), 5u);
+  EXPECT_FALSE(raw.inputs(6).of_subject());
+  EXPECT_EQ(raw.inputs(6).person_id(), "G7");
+  EXPECT_EQ(raw.inputs(6).provenance_of_input(), 0u);
+  EXPECT_EQ(raw.inputs(6).event_id(), "G7-pc");
+  // The creation keeps only its status; the citizen's contest is as it was.
+  EXPECT_TRUE(raw.history(0).creation());
+  EXPECT_EQ(raw.history(0).status(), storage::v1::ISSUED);
+  EXPECT_EQ(raw.history(0).actor(), "");
+  EXPECT_FALSE(raw.history(0).has_at());
+  EXPECT_FALSE(raw.history(1).creation());
+  EXPECT_EQ(raw.history(1).cause(), d.triggered_by());
+
+  ASSERT_THAT(DecodeDecision(stored, "decision d"), IsOk());
+  EXPECT_TRUE(MessageDifferencer::Equals(*DecodeDecision(stored, "decision d"), before));
+
+  // Through the store too, and a rewrite (a status change) stays exact.
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  WriteBatch batch(**store);
+  EXPECT_EQ(PutNewDecision(&batch, &d), stored);
+  ASSERT_THAT((*store)->Write(&batch, true), IsOk());
+  absl::StatusOr<std::optional<storage::v1::DecisionRecord>> read = ReadDecision(**store, d.decision_id());
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(read->has_value());
+  EXPECT_TRUE(MessageDifferencer::Equals(**read, before)) << (*read)->DebugString();
+  EXPECT_EQ(EncodeDecision(&**read), stored);
+}
+
+// Only what equals what it stands for is left out: an engine's status change
+// at another time, or an input of another event, is stored whole.
+TEST(StoredDecisionFormTest, WhatDiffersIsStoredWhole) {
+  storage::v1::DecisionRecord d = BroadcastDecision();
+  d.mutable_history(0)->set_reason("the offer was accepted");  // a formal decision's creation
+  d.mutable_inputs(2)->mutable_occurred_at()->set_nanos(1);
+  d.mutable_inputs(4)->set_person_id("P0211969");  // a pseudonymised subject's id, say
+  const storage::v1::DecisionRecord before = d;
+  const std::string stored = EncodeDecision(&d);
+  EXPECT_TRUE(MessageDifferencer::Equals(d, before));
+  storage::v1::DecisionRecord raw;
+  ASSERT_TRUE(raw.ParseFromString(stored));
+  EXPECT_FALSE(raw.history(0).creation());
+  EXPECT_EQ(raw.history(0).reason(), "the offer was accepted");
+  EXPECT_EQ(raw.inputs(1).provenance_of_input(), 1u);
+  EXPECT_EQ(raw.inputs(2).provenance_of_input(), 0u);
+  EXPECT_EQ(raw.inputs(2).occurred_at().nanos(), 1);
+  EXPECT_FALSE(raw.inputs(4).of_subject());
+  EXPECT_EQ(raw.inputs(4).person_id(), "P0211969");
+  EXPECT_EQ(raw.inputs(5).provenance_of_input(), 5u) << "the phone's provenance is lives_alone's";
+  ASSERT_THAT(DecodeDecision(stored, "decision d"), IsOk());
+  EXPECT_TRUE(MessageDifferencer::Equals(*DecodeDecision(stored, "decision d"), before));
+}
+
+// Records written before format 2 are read as they are; a compact field that
+// points nowhere is damage, named.
+TEST(StoredDecisionFormTest, OlderRecordsReadAsTheyAreAndDamageIsNamed) {
+  storage::v1::DecisionRecord older = BroadcastDecision();
+  older.set_format_version(1);
+  absl::StatusOr<storage::v1::DecisionRecord> read = DecodeDecision(EncodeRecord(older), "decision d");
+  ASSERT_THAT(read, IsOk());
+  EXPECT_TRUE(MessageDifferencer::Equals(*read, older));
+
+  storage::v1::DecisionRecord damaged = BroadcastDecision();
+  damaged.mutable_inputs(1)->set_provenance_of_input(2);  // itself
+  EXPECT_THAT(DecodeDecision(EncodeRecord(damaged), "decision d-X"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("decision d-X: input 2 (broadcast.episode_id) takes its provenance from input 2")));
+  storage::v1::DecisionRecord newer = BroadcastDecision();
+  newer.set_format_version(3);
+  EXPECT_THAT(DecodeDecision(EncodeRecord(newer), "decision d-X"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("storage format version 3 is not 1 to 2")));
 }
 
 }  // namespace

@@ -34,6 +34,42 @@ TEST(PackedTraceTest, StepsComeBackAsPackedAndBooleansTakeAFewBytes) {
   EXPECT_THAT(*UnpackTrace(""), IsEmpty());
 }
 
+// A text written again (the subject's id under each `person.` of a rule) is
+// a reference of a byte or two; the steps come back the same.
+TEST(PackedTraceTest, ATextWrittenAgainIsAReferenceToTheFirst) {
+  const std::vector<std::tuple<int, int, std::string>> steps = {
+      {0, 6, "P0211968"}, {7, 17, "1959-01-02"}, {20, 25, "true"},       {30, 36, "P0211968"}, {40, 42, "65"},
+      {44, 46, "65"},     {50, 56, "P0211968"},  {60, 70, "1959-01-02"}, {71, 72, ""},         {73, 74, ""}};
+  std::string plain, packed;
+  TracePacker packer(&packed);
+  for (const auto& [begin, end, value] : steps) {
+    AppendTraceStep(&plain, begin, end, value);
+    packer.Add(begin, end, value);
+  }
+  // The second and third P0211968 and the second date are a 1-byte
+  // reference instead of a length and the text; "65" and "" are too short
+  // to gain.
+  EXPECT_EQ(packed.size(), plain.size() - 2 * 8 - 10);
+  absl::StatusOr<std::vector<PackedTraceStep>> unpacked = UnpackTrace(packed);
+  ASSERT_THAT(unpacked, IsOk());
+  ASSERT_EQ(unpacked->size(), steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ((*unpacked)[i].begin, std::get<0>(steps[i])) << i;
+    EXPECT_EQ((*unpacked)[i].end, std::get<1>(steps[i])) << i;
+    EXPECT_EQ((*unpacked)[i].value, std::get<2>(steps[i])) << i;
+  }
+  // Beyond the look-back a text is written again, and still comes back.
+  std::string long_trace;
+  TracePacker far(&long_trace);
+  far.Add(0, 1, "first text");
+  for (int i = 0; i < 20; ++i) far.Add(i, i + 1, "text " + std::to_string(i));
+  far.Add(0, 1, "first text");
+  absl::StatusOr<std::vector<PackedTraceStep>> back = UnpackTrace(long_trace);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->back().value, "first text");
+  EXPECT_NE(long_trace.find("first text"), long_trace.rfind("first text")) << "written twice";
+}
+
 TEST(PackedTraceTest, ARangeOutOfContractIsClampedNotMadeUnreadable) {
   std::string packed;
   AppendTraceStep(&packed, -1, 3, "x");
@@ -59,8 +95,11 @@ TEST(PackedTraceTest, ATraceCutShortOrMalformedIsDataLossNamingTheStep) {
     EXPECT_EQ(steps.status().code(), absl::StatusCode::kDataLoss) << cut;
   }
   EXPECT_THAT(UnpackTrace(packed.substr(0, packed.size() - 1)).status().message(), HasSubstr("step 2 at byte 2"));
-  // Kind 3 does not exist.
-  EXPECT_EQ(UnpackTrace(std::string("\x03\x01", 2)).status().code(), absl::StatusCode::kDataLoss);
+  // Kind 3 refers to an earlier step: not to none, nor to itself.
+  EXPECT_EQ(UnpackTrace(std::string("\x03\x01\x01", 3)).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(UnpackTrace(packed + std::string("\x03\x01\x03", 3)).status().message(), HasSubstr("step 3"));
+  EXPECT_EQ(UnpackTrace(packed + std::string("\x03\x01\x00", 3)).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(UnpackTrace(packed + std::string("\x03\x01", 2)).status().code(), absl::StatusCode::kDataLoss);
   // A varint that never ends.
   EXPECT_EQ(UnpackTrace(std::string(12, '\xff')).status().code(), absl::StatusCode::kDataLoss);
 }

@@ -13,8 +13,10 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::proactive::testing::IsOk;
+using ::proactive::testing::IsOkAndHolds;
 using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Property;
 
 // One value of every kind.
 std::vector<storage::v1::Value> AllValueKinds() {
@@ -136,10 +138,11 @@ TEST(CodecTest, EveryStorageRecordKeepsItsFormatVersionInFieldOne) {
 
 template <typename Record>
 void ExpectVersionedEncodingOfCopy(Record record) {
+  constexpr uint32_t kWritten = StorageFormat<Record>::kWritten;
   Record with_version = record;
-  with_version.set_format_version(kStorageFormatVersion);
+  with_version.set_format_version(kWritten);
   const std::string expected = EncodeRecord(with_version);
-  for (uint32_t version : {0u, kStorageFormatVersion, kStorageFormatVersion + 6}) {
+  for (uint32_t version : {0u, 1u, kWritten, kWritten + 6}) {
     record.set_format_version(version);
     EXPECT_EQ(EncodeVersionedRecord(record), expected) << "from version " << version;
     EXPECT_EQ(record.format_version(), version) << "the record is not changed";
@@ -181,7 +184,27 @@ TEST(CodecTest, UnknownFormatVersionIsDataLoss) {
   storage::v1::PersonState future;
   future.set_format_version(2);
   EXPECT_THAT(DecodeRecord<storage::v1::PersonState>(EncodeRecord(future), "person P1"),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("format version 2")));
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("format version 2 is not 1 ")));
+  future.set_format_version(0);
+  EXPECT_THAT(DecodeRecord<storage::v1::PersonState>(EncodeRecord(future), "person P1"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("format version 0")));
+}
+
+// A record type whose stored form changed in a way older engines would
+// misread is written at a higher version: this engine reads every version
+// up to it, an older one refuses the new records.
+TEST(CodecTest, ARecordTypeReadsEveryVersionUpToTheOneItWrites) {
+  storage::v1::OutboxMessage message;
+  message.set_message_id("m1");
+  message.set_text_by_rule_set(true);
+  EXPECT_EQ(StorageFormat<storage::v1::OutboxMessage>::kWritten, 2u);
+  ASSERT_THAT(DecodeRecord<storage::v1::OutboxMessage>(EncodeVersionedRecord(message), "message m1"),
+              IsOkAndHolds(Property(&storage::v1::OutboxMessage::format_version, 2u)));
+  message.set_format_version(1);  // written before text_by_rule_set
+  EXPECT_THAT(DecodeRecord<storage::v1::OutboxMessage>(EncodeRecord(message), "message m1"), IsOk());
+  message.set_format_version(3);
+  EXPECT_THAT(DecodeRecord<storage::v1::OutboxMessage>(EncodeRecord(message), "message m1"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("message m1: storage format version 3 is not 1 to 2")));
 }
 
 }  // namespace
