@@ -121,7 +121,8 @@ absl::Status StorePersonSource::Prefetch(const std::vector<std::string>& person_
   for (const std::string& id : person_ids) {
     if (states_.count(id) == 0) keys.push_back(id);
   }
-  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values, store_->MultiGet(Family::kPersons, keys));
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                   store_->MultiGet(Family::kPersons, keys, Store::Caching::kReadOnce));
   for (size_t i = 0; i < keys.size(); ++i) {
     RETURN_IF_ERROR(KeepStored(std::string(keys[i]), values[i]).status());  // unknown: kept as such
   }

@@ -56,7 +56,8 @@ class StorePersonSource final : public PersonSource {
   // scan), or as its batch writes it.
   void Keep(storage::v1::PersonState state);
   // Reads the states of `person_ids` with one batched read (faster when they
-  // are sorted) and keeps them, rather than one read per person later.
+  // are sorted) and keeps them, rather than one read per person later. For
+  // reads made once (a sweep's): the block cache does not keep them.
   absl::Status Prefetch(const std::vector<std::string>& person_ids);
   // Household membership not yet written: `person_id` moved from `from` to `to`.
   void OverrideMembership(const std::string& person_id, const std::string& from, const std::string& to);

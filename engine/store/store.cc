@@ -296,8 +296,9 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family family, absl::strin
   return std::optional<std::string>(std::move(value));
 }
 
-absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
-    Family family, const std::vector<absl::string_view>& keys) const {
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(Family family,
+                                                                        const std::vector<absl::string_view>& keys,
+                                                                        Caching caching) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
   std::vector<std::optional<std::string>> out(keys.size());
   // The keys recorded by deferred writes are answered from them; the others
@@ -325,14 +326,23 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   std::vector<rocksdb::Status> statuses(asked.size());
   const bool sorted = std::is_sorted(slices.begin(), slices.end(),
                                      [](const rocksdb::Slice& a, const rocksdb::Slice& b) { return a.compare(b) < 0; });
-  handles_->db->MultiGet(rocksdb::ReadOptions(), handles_->family(family), slices.size(), slices.data(), values.data(),
-                         statuses.data(), sorted);
+  rocksdb::ReadOptions read;
+  read.fill_cache = caching == Caching::kKeep;
+  handles_->db->MultiGet(read, handles_->family(family), slices.size(), slices.data(), values.data(), statuses.data(),
+                         sorted);
   for (size_t j = 0; j < asked.size(); ++j) {
     if (statuses[j].IsNotFound()) continue;
     if (!statuses[j].ok()) return FromRocks(statuses[j], absl::StrCat("reading ", FamilyName(family)));
     out[asked[j]].emplace(values[j].data(), values[j].size());
   }
   return out;
+}
+
+uint64_t Store::BlockCacheBytes() const {
+  uint64_t bytes = 0;
+  if (handles_->closed) return 0;
+  handles_->db->GetIntProperty(handles_->families[0], rocksdb::DB::Properties::kBlockCacheUsage, &bytes);
+  return bytes;
 }
 
 absl::Status Store::Write(WriteBatch* batch, bool sync) {

@@ -112,9 +112,13 @@ class Store {
 
   // The values at `keys` (nullopt when absent), in the order of `keys`: one
   // call for many point reads, which RocksDB batches per file and block.
-  // Faster when `keys` are sorted.
+  // Faster when `keys` are sorted. With kReadOnce, the blocks read are not
+  // kept in the block cache: a sweep reads each of its persons once, and
+  // caching 100,000 scattered persons would only evict what events reuse.
+  enum class Caching { kKeep, kReadOnce };
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(Family family,
-                                                                   const std::vector<absl::string_view>& keys) const;
+                                                                   const std::vector<absl::string_view>& keys,
+                                                                   Caching caching = Caching::kKeep) const;
 
   // Applies the batch atomically: reads see it at once. With `sync`, returns
   // only once the write is on stable storage (fsync of the write-ahead log),
@@ -219,6 +223,9 @@ class Store {
     bool deletion = false;
   };
   absl::StatusOr<std::vector<KeyVersion>> AllVersions(Family family) const;
+
+  // Bytes the block cache holds (one cache for every family).
+  uint64_t BlockCacheBytes() const;
 
   // The last key and value of a family, or nullopt when it is empty.
   absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(Family family) const;

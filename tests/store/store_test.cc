@@ -288,6 +288,37 @@ TEST_F(StoreTest, MultiGetAnswersEachKeyInTheOrderAsked) {
   EXPECT_THAT(store->MultiGet(Family::kPersons, {}), IsOkAndHolds(ElementsAre()));
 }
 
+// A sweep reads each of its persons once: those reads leave the block cache
+// to the reads that come back (an event's person, its household).
+TEST_F(StoreTest, ReadsMadeOnceAreNotKeptInTheBlockCache) {
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  std::vector<std::string> ids;
+  uint64_t noise = 88172645463325252ull;  // values that do not compress away
+  for (int i = 0; i < 2000; ++i) {
+    ids.push_back(absl::StrCat("P", 10000 + i));
+    std::string value;
+    for (int j = 0; j < 25; ++j) {
+      noise ^= noise << 13, noise ^= noise >> 7, noise ^= noise << 17;
+      value.append(reinterpret_cast<const char*>(&noise), sizeof(noise));
+    }
+    batch.Put(Family::kPersons, ids.back(), value);
+  }
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  ASSERT_THAT(store->Close(), IsOk());  // into table files
+  store = Open();
+  const std::vector<absl::string_view> keys(ids.begin(), ids.end());
+  const uint64_t before = store->BlockCacheBytes();
+  absl::StatusOr<std::vector<std::optional<std::string>>> once =
+      store->MultiGet(Family::kPersons, keys, Store::Caching::kReadOnce);
+  ASSERT_THAT(once, IsOk());
+  ASSERT_EQ(once->size(), ids.size());
+  for (const std::optional<std::string>& value : *once) ASSERT_THAT(value, Optional(::testing::SizeIs(200)));
+  EXPECT_EQ(store->BlockCacheBytes(), before);
+  EXPECT_THAT(store->MultiGet(Family::kPersons, keys), IsOkAndHolds(Eq(*once)));
+  EXPECT_GT(store->BlockCacheBytes(), before + 300 * 1024) << "400 kB of persons read to be kept";
+}
+
 TEST_F(StoreTest, DeferredWritesAreSeenByTheDeferringThreadOnlyUntilWritten) {
   std::unique_ptr<Store> store = Open();
   WriteBatch before(*store);
