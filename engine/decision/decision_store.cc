@@ -121,6 +121,10 @@ absl::Status ExpandStoredForm(storage::v1::DecisionRecord* d, absl::string_view 
   for (int i = 0; i < d->inputs_size(); ++i) {
     storage::v1::DecisionInput* in = d->mutable_inputs(i);
     if (in->of_subject()) {
+      if (d->person_id().empty()) {
+        return absl::DataLossError(
+            absl::StrCat(what, ": input ", i + 1, " (", in->path(), ") is the subject's, and the subject is empty"));
+      }
       in->set_person_id(d->person_id());
       in->set_of_subject(false);
     }
@@ -137,8 +141,14 @@ absl::Status ExpandStoredForm(storage::v1::DecisionRecord* d, absl::string_view 
     if (from.has_occurred_at()) *in->mutable_occurred_at() = from.occurred_at();
     in->set_provenance_of_input(0);
   }
-  for (storage::v1::StatusChange& change : *d->mutable_history()) {
+  for (int i = 0; i < d->history_size(); ++i) {
+    storage::v1::StatusChange& change = *d->mutable_history(i);
     if (!change.creation()) continue;
+    if (i != 0 || !d->has_created_at()) {
+      return absl::DataLossError(absl::StrCat(what, ": status change ", i + 1,
+                                              " is the creation, but it is not the first or the record has no "
+                                              "creation time"));
+    }
     change.set_actor("engine");
     change.set_reason(std::string(CreationReason(change.status())));
     change.set_cause(d->triggered_by());

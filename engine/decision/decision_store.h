@@ -58,11 +58,13 @@ std::string PutDecision(WriteBatch* batch, storage::v1::DecisionRecord* record);
 //   source, time and event id (provenance_of_input): a broadcast's three;
 // - the status change of the creation does not repeat its time, actor,
 //   reason and cause (creation).
-// About 0.2 kB of the 1.2 kB of a heatwave decision.
+// With the packed trace's references to texts it already wrote
+// (engine/rules/packed_trace.h), a heatwave decision takes 0.93 kB instead
+// of 1.24 kB.
 //
 // The bytes stored for `record`, with its format version set. The record is
-// compacted in place while it is encoded, without allocating, and is the
-// same when this returns.
+// compacted in place while it is encoded and is the same when this returns;
+// a record on the heap with up to 8 inputs is compacted without allocating.
 std::string EncodeDecision(storage::v1::DecisionRecord* record);
 
 // Decodes stored bytes of any format version and expands the compact form.

@@ -87,7 +87,8 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   if (held) {  // the rule fired already for this person and period
     if (held->status() == storage::v1::IN_REVIEW) {
       // Recorded, never acted on: only a caseworker changes a decision in
-      // review.
+      // review. Its digest is of the bytes this engine stores for it: those
+      // stored, unless it was written at an older format.
       Audit(batch,
             AuditRecord{"decision.reevaluated", held->decision_id(), held->case_id(), "engine", "in review",
                         "in review", context_.triggered_by},

@@ -72,6 +72,8 @@ absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packe
   std::vector<PackedTraceStep> steps;
   const size_t size = packed.size();
   constexpr uint64_t kMax = std::numeric_limits<int32_t>::max();
+  constexpr size_t kMaxUnpackedText = 16 << 20;  // far above any rule's trace
+  size_t unpacked_text = 0;
   while (!packed.empty()) {
     const size_t at = size - packed.size(), number = steps.size() + 1;
     const auto broken = [&] {
@@ -91,13 +93,18 @@ absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packe
     } else if (kind == kFalse) {
       step.value = "false";
     } else if (kind == kRepeat) {
-      step.value = steps[steps.size() - 1 - back].value;
+      // References multiply text: a damaged trace must not unpack to gigabytes.
+      const std::string& earlier = steps[steps.size() - 1 - back].value;
+      if (earlier.size() > kMaxUnpackedText - unpacked_text) return broken();
+      step.value = earlier;
     } else {
       uint64_t text = 0;
       if (!ReadVarint(&packed, &text) || text > packed.size()) return broken();
+      if (text > kMaxUnpackedText - unpacked_text) return broken();
       step.value.assign(packed.data(), text);
       packed.remove_prefix(text);
     }
+    unpacked_text += step.value.size();
   }
   return steps;
 }

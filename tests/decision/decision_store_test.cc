@@ -230,6 +230,33 @@ TEST(StoredDecisionFormTest, WhatDiffersIsStoredWhole) {
   EXPECT_TRUE(MessageDifferencer::Equals(*DecodeDecision(stored, "decision d"), before));
 }
 
+// Inputs of one event without a time, a creation sent to review, a record on
+// an arena: compacted and read back the same.
+TEST(StoredDecisionFormTest, EveryShapeOfRecordComesBackTheSame) {
+  storage::v1::DecisionRecord d = BroadcastDecision();
+  for (int i : {0, 1, 2}) d.mutable_inputs(i)->clear_occurred_at();
+  d.set_status(storage::v1::IN_REVIEW);
+  d.mutable_history(0)->set_status(storage::v1::IN_REVIEW);
+  d.mutable_history(0)->set_reason(std::string(CreationReason(storage::v1::IN_REVIEW)));
+  google::protobuf::Arena arena;
+  auto* on_arena = google::protobuf::Arena::CreateMessage<storage::v1::DecisionRecord>(&arena);
+  *on_arena = d;
+  for (storage::v1::DecisionRecord* record : {&d, on_arena}) {
+    const storage::v1::DecisionRecord before = *record;
+    const std::string stored = EncodeDecision(record);
+    EXPECT_TRUE(MessageDifferencer::Equals(*record, before));
+    storage::v1::DecisionRecord raw;
+    ASSERT_TRUE(raw.ParseFromString(stored));
+    EXPECT_EQ(raw.inputs(2).provenance_of_input(), 1u);
+    EXPECT_TRUE(raw.history(0).creation());
+    absl::StatusOr<storage::v1::DecisionRecord> read = DecodeDecision(stored, "decision d");
+    ASSERT_THAT(read, IsOk());
+    EXPECT_TRUE(MessageDifferencer::Equals(*read, before)) << read->DebugString();
+    EXPECT_EQ(read->history(0).reason(), "the rule requires a human review before notifying");
+    EXPECT_FALSE(read->inputs(2).has_occurred_at());
+  }
+}
+
 // Records written before format 2 are read as they are; a compact field that
 // points nowhere is damage, named.
 TEST(StoredDecisionFormTest, OlderRecordsReadAsTheyAreAndDamageIsNamed) {
@@ -244,6 +271,15 @@ TEST(StoredDecisionFormTest, OlderRecordsReadAsTheyAreAndDamageIsNamed) {
   EXPECT_THAT(DecodeDecision(EncodeRecord(damaged), "decision d-X"),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("decision d-X: input 2 (broadcast.episode_id) takes its provenance from input 2")));
+  storage::v1::DecisionRecord no_subject = BroadcastDecision();
+  no_subject.set_person_id("");
+  no_subject.mutable_inputs(3)->set_of_subject(true);
+  EXPECT_THAT(DecodeDecision(EncodeRecord(no_subject), "decision d-X"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("input 4 (person.birth_date) is the subject's")));
+  storage::v1::DecisionRecord late_creation = BroadcastDecision();
+  late_creation.mutable_history(1)->set_creation(true);
+  EXPECT_THAT(DecodeDecision(EncodeRecord(late_creation), "decision d-X"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("status change 2 is the creation")));
   storage::v1::DecisionRecord newer = BroadcastDecision();
   newer.set_format_version(3);
   EXPECT_THAT(DecodeDecision(EncodeRecord(newer), "decision d-X"),

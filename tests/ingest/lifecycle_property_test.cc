@@ -5,8 +5,10 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "engine/common/sha256.h"
 #include "engine/decision/decision_store.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/synth/synthetic_population.h"
@@ -140,6 +142,32 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
   EXPECT_GT(contests, 10);
   EXPECT_GT(resolutions, 5);
   EXPECT_GT(answers, 0);
+
+  // The audit chain's last entry of each decision carries the digest of the
+  // decision's bytes as stored, whichever change (creation, answer, contest,
+  // resolution, re-evaluation in review) came last.
+  std::map<std::string, std::string> last_digest;
+  ASSERT_TRUE(engine.store()
+                  .Scan(Family::kAudit, "",
+                        [&](absl::string_view, absl::string_view value) {
+                          storage::v1::AuditEntry entry;
+                          EXPECT_TRUE(entry.ParseFromArray(value.data(), static_cast<int>(value.size())));
+                          if (absl::StartsWith(entry.action(), "decision.")) {
+                            last_digest[entry.decision_id()] = entry.record_digest();
+                          }
+                          return true;
+                        })
+                  .ok());
+  int digests_checked = 0;
+  for (const storage::v1::DecisionRecord& d : all_decisions()) {
+    absl::StatusOr<std::optional<std::string>> stored =
+        engine.store().Get(Family::kDecisions, DecisionRecordKey(d.decision_id()));
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    ASSERT_EQ(last_digest.count(d.decision_id()), 1u) << d.decision_id();
+    EXPECT_EQ(ToHex(last_digest[d.decision_id()]), ToHex(Sha256Digest(**stored))) << d.decision_id();
+    ++digests_checked;
+  }
+  EXPECT_GT(digests_checked, 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, LifecyclePropertyTest, ::testing::Values(1, 2, 3));

@@ -100,6 +100,15 @@ TEST(PackedTraceTest, ATraceCutShortOrMalformedIsDataLossNamingTheStep) {
   EXPECT_THAT(UnpackTrace(packed + std::string("\x03\x01\x03", 3)).status().message(), HasSubstr("step 3"));
   EXPECT_EQ(UnpackTrace(packed + std::string("\x03\x01\x00", 3)).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(UnpackTrace(packed + std::string("\x03\x01", 2)).status().code(), absl::StatusCode::kDataLoss);
+  // References that would unpack a short trace into gigabytes.
+  std::string bomb;
+  TracePacker bomber(&bomb);
+  bomber.Add(0, 1, std::string(1 << 20, 'x'));
+  for (int i = 0; i < 15; ++i) bomber.Add(0, 1, std::string(1 << 20, 'x'));
+  EXPECT_THAT(UnpackTrace(bomb), IsOk()) << "16 MiB of text in all is the limit";
+  EXPECT_LT(bomb.size(), (1u << 20) + 100);
+  bomber.Add(0, 1, std::string(1 << 20, 'x'));
+  EXPECT_THAT(UnpackTrace(bomb).status().message(), HasSubstr("step 17"));
   // A varint that never ends.
   EXPECT_EQ(UnpackTrace(std::string(12, '\xff')).status().code(), absl::StatusCode::kDataLoss);
 }
