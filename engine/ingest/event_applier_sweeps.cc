@@ -57,7 +57,7 @@ struct EventApplier::SweepPlan {
 // The decisions of one projected chunk: its persons in contiguous parts of
 // sweep_part_persons that the writer thread and the helper threads take in
 // turn, so that no thread waits on a slower one's fixed share. Each part
-// has its own source, maker and batch; only reads are shared. Finish then
+// has its own source, maker and batch; only reads are shared. AddTo then
 // merges the parts' sorted operations and chains their audit entries in
 // person order: what one thread would write.
 class EventApplier::ChunkDecision {
@@ -115,24 +115,28 @@ class EventApplier::ChunkDecision {
     }
   }
 
-  // Decides the parts no thread took yet, waits for the helpers, and adds
-  // every part's operations and audit entries to `batch`; returns the number
-  // of decisions. On error nothing was added.
-  absl::StatusOr<int> Finish(WriteBatch* batch) {
+  // Decides the parts no thread took yet and waits for the helpers; returns
+  // the number of decisions, or the first part's error.
+  absl::StatusOr<int> DecideRest() {
     TakeParts();
     JoinHelpers();
     int decisions = 0;
     for (const Part& part : parts_) {
-      RETURN_IF_ERROR(part.status);  // nothing chained yet: the chunk is not written
+      RETURN_IF_ERROR(part.status);
       decisions += part.decisions;
     }
+    return decisions;
+  }
+
+  // Adds every part's operations and audit entries to `batch`. REQUIRES:
+  // DecideRest returned OK.
+  void AddTo(WriteBatch* batch) {
     std::vector<const WriteBatch*> sorted;
     for (const Part& part : parts_) sorted.push_back(part.batch.get());
     batch->AppendMerged(sorted);
     for (const Part& part : parts_) {
       for (const StagedAuditEntry& entry : part.audit) applier_->audit_->AppendStaged(batch, entry);
     }
-    return decisions;
   }
 
   uint64_t sweep_id() const { return sweep_id_; }
@@ -429,8 +433,7 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
     }
   }
   if (chunk == nullptr) chunk = StartChunk(job, candidates, max_persons);
-  WriteBatch& batch = ChunkBatch();
-  absl::StatusOr<int> decisions = chunk->Finish(&batch);
+  absl::StatusOr<int> decisions = chunk->DecideRest();
   if (!decisions.ok()) {  // nothing written: plan again from the job's cursor
     chunk.reset();
     DropPlan();
@@ -438,17 +441,20 @@ absl::StatusOr<SweepProgress> EventApplier::SweepProjected(storage::v1::SweepJob
   }
   plan.evaluated += static_cast<int64_t>(chunk->persons().size());
   const std::string next_cursor = chunk->persons().empty() ? cursor : chunk->persons().back();
-  chunk.reset();  // its batches serve the next
   const bool finished = plan.next >= plan.candidates.size() && plan.late.empty();
   const int reported = std::exchange(plan.persons_to_report, 0);
   job.set_persons_counted(true);
   // The next chunk's persons are not this one's: the helpers decide it
-  // while this one is written.
+  // while this one is merged and written (the writer thread's work, which
+  // they would otherwise wait for).
   if (run_ahead && !finished && options_.sweep_threads > 1) {
     const uint64_t writes_before = store_->writes();  // before its helpers read
     ahead_ = StartChunk(job, candidates, max_persons);
     ahead_->current_at_writes = writes_before + 1;  // this chunk's write
   }
+  WriteBatch& batch = ChunkBatch();
+  chunk->AddTo(&batch);
+  chunk.reset();  // its batches serve the next
   absl::StatusOr<SweepProgress> progress =
       FinishSweepChunk(std::move(job), rules, *decisions, reported, finished, next_cursor, &batch,
                        absl::StrFormat("%d left by the filter and evaluated, ", plan.evaluated));
