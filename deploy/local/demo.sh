@@ -23,13 +23,18 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
 
 # A free port the first time; the same one after a restart, where the SMS
-# connector looks for it.
+# connector looks for it. The clock starts on 29 June 2026 at 08:00 UTC and
+# goes on across a restart: started again at 08:00, the daemon would find
+# the messages it made since in the future, and hold them until then.
 unset PROACTIVE_SERVER
+DEMO_EPOCH=$(date +%s)
 start_daemon() {
   rm -f "$DATA/ready"
+  local clock
+  clock=$(date -u -d "@$((1782720000 + $(date +%s) - DEMO_EPOCH))" +%Y-%m-%dT%H:%M:%SZ)
   "$BIN/server/proactived" --data_dir="$DATA/db" --rules_dir="$ROOT/rules" \
     --listen="${PROACTIVE_SERVER:-127.0.0.1:0}" --ready_file="$DATA/ready" --insecure \
-    --clock_start=2026-06-29T08:00:00Z >>"$DATA/proactived.log" 2>&1 &
+    --clock_start="$clock" >>"$DATA/proactived.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 1 100); do [ -s "$DATA/ready" ] && break; sleep 0.1; done
   [ -s "$DATA/ready" ] || { echo "proactived did not start; see $DATA/proactived.log"; exit 1; }
@@ -201,7 +206,9 @@ show "$CTL" decisions list P0010
 
 step "Done"
 echo "The daemon log never contains phone numbers or names: see var/demo/proactived.log"
-echo "$(sms_inbox | wc -l) SMS reached the demo's phones through Kannel, the synthetic Parisians' included."
+echo "$(sms_inbox | wc -l) SMS reached the demo's phones through Kannel, the synthetic Parisians' included;"
+echo "the rest wait in the outbox and leave at Kannel's pace (docs/sms.md, delivery guarantees):"
+show "$CTL" status
 echo "Kannel's own logs (var/demo/kannel/) do hold numbers and texts: docs/sms.md says how to keep them."
 if [ -t 0 ]; then
   echo "proactived is still running on $PROACTIVE_SERVER. Try, in another terminal:"

@@ -74,13 +74,20 @@ int RunStatusCommand(const std::vector<std::string>& args) {
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(10));
   v1::EngineStatus status;
-  grpc::Status rpc = stub->GetStatus(&context, v1::GetStatusRequest(), &status);
+  v1::GetStatusRequest request;
+  request.set_outbox(true);
+  grpc::Status rpc = stub->GetStatus(&context, request, &status);
   if (!rpc.ok()) return CallFailed("status", rpc);
   std::printf("engine today %s, event log at %llu, %llu sweeps pending%s, rule set %s\n", status.today().c_str(),
               static_cast<unsigned long long>(status.last_event_sequence()),
               static_cast<unsigned long long>(status.pending_sweeps()),
               status.projection_loading() ? " (population projection loading)" : "",
               status.rule_set_version().substr(0, 12).c_str());
+  const v1::OutboxStatus& outbox = status.outbox();
+  std::printf("outbox: %llu SMS to send: %llu ready, %llu with the gateway, %llu held until later\n",
+              static_cast<unsigned long long>(outbox.ready() + outbox.with_gateway() + outbox.later()),
+              static_cast<unsigned long long>(outbox.ready()), static_cast<unsigned long long>(outbox.with_gateway()),
+              static_cast<unsigned long long>(outbox.later()));
   for (const v1::RuleSummary& r : status.rules()) {
     std::printf("  %-40s %-8s %s\n", r.rule_id().c_str(), r.action().c_str(), r.version().substr(0, 12).c_str());
   }

@@ -16,6 +16,8 @@
 namespace proactive {
 namespace {
 
+std::string MessageKey(absl::string_view message_id) { return absl::StrCat("m/", message_id); }
+
 std::string ReadyKey(const storage::v1::OutboxMessage& m) {
   return absl::StrFormat("r/%020d/%s", m.ready_at().seconds(), m.message_id());
 }
@@ -184,7 +186,7 @@ std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, 
 }
 
 absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, absl::StrCat("m/", id)));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kOutbox, MessageKey(id)));
   if (!bytes) return std::optional<storage::v1::OutboxMessage>();
   ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
                    DecodeRecord<storage::v1::OutboxMessage>(*bytes, absl::StrCat("message ", id)));
@@ -196,7 +198,7 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
   if (previous != nullptr && InLeaseIndex(*previous)) {
     batch->Delete(Family::kOutbox, LeaseKey(previous->lease_id(), previous->message_id()));
   }
-  batch->Put(Family::kOutbox, absl::StrCat("m/", m.message_id()), EncodeVersionedRecord(m));
+  batch->Put(Family::kOutbox, MessageKey(m.message_id()), EncodeVersionedRecord(m));
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
   if (InLeaseIndex(m)) batch->Put(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()), "");
   if (previous == nullptr && !m.to_subject()) {
@@ -207,7 +209,7 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
   if (InReadyIndex(m)) batch->Delete(Family::kOutbox, ReadyKey(m));
   if (InLeaseIndex(m)) batch->Delete(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()));
-  batch->Delete(Family::kOutbox, absl::StrCat("m/", m.message_id()));
+  batch->Delete(Family::kOutbox, MessageKey(m.message_id()));
   if (!m.to_subject()) batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
 }
 
@@ -220,6 +222,34 @@ absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl:
     return ids.size() < max;
   }));
   return ids;
+}
+
+absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time now) {
+  // Every SMS pending or leased has one ready key, at the time it may be
+  // leased (again): until now, it may leave; after, it is held or leased.
+  OutboxBacklog backlog;
+  std::vector<std::string> not_yet;
+  const std::string limit = absl::StrFormat("r/%020d", absl::ToUnixSeconds(now));
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, "r/", [&](absl::string_view key, absl::string_view) {
+    if (key.substr(0, limit.size()) <= limit) {
+      ++backlog.ready;
+    } else {
+      not_yet.push_back(MessageKey(key.substr(limit.size() + 1)));
+    }
+    return true;
+  }));
+  constexpr size_t kPerRead = 1000;
+  for (size_t from = 0; from < not_yet.size(); from += kPerRead) {
+    const size_t to = std::min(not_yet.size(), from + kPerRead);
+    const std::vector<absl::string_view> keys(not_yet.begin() + from, not_yet.begin() + to);
+    ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values, store.MultiGet(Family::kOutbox, keys));
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!values[i]) continue;  // removed since the scan
+      ASSIGN_OR_RETURN(storage::v1::OutboxMessage m, DecodeRecord<storage::v1::OutboxMessage>(*values[i], keys[i]));
+      ++(m.status() == storage::v1::MESSAGE_LEASED ? backlog.with_gateway : backlog.later);
+    }
+  }
+  return backlog;
 }
 
 absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id) {

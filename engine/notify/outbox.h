@@ -94,6 +94,15 @@ void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);
 // Ids of messages ready to lease by `now` (pending, or leased and expired),
 // at most `max`, oldest first.
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max);
+// The SMS still to leave, counted from the outbox's indexes (a scan of one
+// key per message: for people asking, not for polling).
+struct OutboxBacklog {
+  uint64_t ready = 0;         // may leave now (pending, or their lease ran out)
+  uint64_t with_gateway = 0;  // leased by a gateway, not acknowledged yet
+  uint64_t later = 0;         // pending but held until later (quiet hours)
+};
+absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time now);
+
 // Ids of the messages still leased under a gateway's `lease_id` (leased
 // again since, under another id or none, they are not).
 absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id);

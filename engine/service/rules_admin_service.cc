@@ -4,6 +4,7 @@
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/notify/outbox.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/rules/simulation.h"
 #include "engine/rules/typed_text.h"
@@ -83,7 +84,7 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context, const v1::GetStatusRequest*,
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
                                       v1::EngineStatus* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = deps_.access->Get()->Authorize(*context, kGetStatusMethod);
@@ -99,6 +100,16 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       response->set_pending_sweeps(stats.pending_sweeps);
       response->set_projection_loading(stats.projection_loading);
       response->set_today(FormatIsoDate(absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules))));
+    }
+    if (status.ok() && request->outbox()) {
+      absl::StatusOr<OutboxBacklog> backlog = CountOutboxBacklog(*deps_.store, deps_.clock->Now());
+      status = backlog.status();
+      if (backlog.ok()) {
+        v1::OutboxStatus* outbox = response->mutable_outbox();
+        outbox->set_ready(backlog->ready);
+        outbox->set_with_gateway(backlog->with_gateway);
+        outbox->set_later(backlog->later);
+      }
     }
     reactor->Finish(ToGrpcStatus(status));
     return reactor;

@@ -106,7 +106,8 @@ class KannelLoopback {
 // holds NUL bytes), reassembling concatenated parts.
 std::vector<FakeSmscMessage> ParseFakesmscOutput(const std::string& output);
 
-// A TCP port free on 127.0.0.1 right now.
+// A TCP port free on 127.0.0.1 right now, not handed out before by this
+// process (so that two picks in a row never give one port twice).
 int FreeLoopbackPort();
 
 }  // namespace proactive::testing

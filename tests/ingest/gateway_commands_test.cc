@@ -2,6 +2,8 @@
 // leases and their expiry, acknowledgements, delivery failures and the
 // letter, replies (OUI, RECOURS, STOP, anything else) and their replay.
 
+#include <tuple>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "engine/decision/decision_store.h"
@@ -365,6 +367,45 @@ TEST_F(GatewayCommandsTest, OptOutsReadAheadAnswerAsTheStoreDoes) {
     EXPECT_THAT(read_ahead.IsOptedOut(person), IsOkAndHolds(*one_read)) << person;
   }
   EXPECT_THAT(read_ahead.IsOptedOut("P0010"), IsOkAndHolds(true));
+}
+
+// What is still to leave, as `proactivectl status` shows it: each SMS counted
+// once, as ready, with the gateway (leased, until its lease runs out) or
+// held until later.
+TEST_F(GatewayCommandsTest, TheBacklogCountsEachSmsOnceReadyWithTheGatewayOrHeld) {
+  const auto backlog = [&] {
+    absl::StatusOr<OutboxBacklog> b = CountOutboxBacklog(engine_.store(), engine_.clock().Now());
+    EXPECT_THAT(b, IsOk());
+    using Counts = std::tuple<uint64_t, uint64_t, uint64_t>;
+    return b.ok() ? Counts(b->ready, b->with_gateway, b->later) : Counts(~0ull, ~0ull, ~0ull);
+  };
+  const auto [ready, with_gateway, later] = backlog();
+  ASSERT_GE(ready, 3u);
+  EXPECT_EQ(with_gateway, 0u);
+  EXPECT_EQ(later, 0u);
+
+  std::vector<LeasedMessage> leased = Lease(absl::Seconds(60), "lease-1");
+  ASSERT_GE(leased.size(), 2u);
+  ASSERT_LE(leased.size(), ready);  // one to a person without a phone became a letter
+  const uint64_t n = leased.size();
+  EXPECT_EQ(backlog(), std::make_tuple(0ul, n, 0ul));
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().Ack(leased[0].message.message_id(), "k-1", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  EXPECT_EQ(backlog(), std::make_tuple(0ul, n - 1, 0ul)) << "an acknowledged SMS has left";
+  // A failure to retry later is held; a lease that ran out is ready again.
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway()
+                    .ReportDelivery(leased[1].message.message_id(), false, "absent subscriber", engine_.clock().Now())
+                    .status();
+              }),
+              IsOk());
+  EXPECT_EQ(backlog(), std::make_tuple(0ul, n - 2, 1ul));
+  // A minute later the leases have run out and the retry (after 1 minute)
+  // is due: all ready.
+  engine_.clock().Advance(absl::Seconds(61));
+  EXPECT_EQ(backlog(), std::make_tuple(n - 1, 0ul, 0ul));
 }
 
 TEST_F(GatewayCommandsTest, FailuresAreRetriedThenSentByLetterAndQuietHoursHoldNonUrgentMessages) {

@@ -3,9 +3,11 @@
 // answer arrived. Asked again under the same lease_id after the restart, the
 // engine answers the same messages, so that they are not held for nobody
 // until their lease runs out. A malformed lease_id is refused, naming it.
+#include <cstdio>
 #include <set>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "engine/client/channel.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -79,6 +81,36 @@ TEST_F(GatewayLeaseScenarioTest, ALeaseWhoseAnswerWasLostIsAnsweredAgainAfterACr
   }
   // The refused calls changed nothing.
   EXPECT_EQ(LeasedIds("kannel-lease-0001"), first);
+}
+
+// The operator asks what is still to leave: `proactivectl status` on the
+// real daemon counts the SMS ready, with the gateway, and held until later.
+TEST_F(GatewayLeaseScenarioTest, TheStatusCountsTheSmsStillToLeave) {
+  testing::CommandResult published = testing::RunCommand(
+      {testing::ProactivectlPath(), "publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
+       "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  const auto outbox_line = [&] {
+    testing::CommandResult status =
+        testing::RunCommand({testing::ProactivectlPath(), "status", "--server", daemon_->address()});
+    EXPECT_EQ(status.exit_code, 0) << status.output;
+    const size_t at = status.output.find("outbox: ");
+    return at == std::string::npos ? status.output : status.output.substr(at, status.output.find('\n', at) - at);
+  };
+  const std::string before = outbox_line();
+  int total = 0, ready = 0;
+  ASSERT_EQ(std::sscanf(before.c_str(), "outbox: %d SMS to send: %d ready, 0 with the gateway, 0 held until later",
+                        &total, &ready),
+            2)
+      << before;
+  EXPECT_GT(ready, 0);
+  EXPECT_EQ(total, ready);
+
+  const std::set<std::string> leased = LeasedIds("kannel-lease-0001");
+  ASSERT_FALSE(leased.empty());
+  EXPECT_EQ(outbox_line(), absl::StrFormat("outbox: %d SMS to send: 0 ready, %d with the gateway, 0 held until later",
+                                           leased.size(), leased.size()))
+      << "those without a phone went to letters";
 }
 
 }  // namespace
