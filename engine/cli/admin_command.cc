@@ -83,11 +83,15 @@ int RunStatusCommand(const std::vector<std::string>& args) {
               static_cast<unsigned long long>(status.pending_sweeps()),
               status.projection_loading() ? " (population projection loading)" : "",
               status.rule_set_version().substr(0, 12).c_str());
-  const v1::OutboxStatus& outbox = status.outbox();
-  std::printf("outbox: %llu SMS to send: %llu ready, %llu with the gateway, %llu held until later\n",
-              static_cast<unsigned long long>(outbox.ready() + outbox.with_gateway() + outbox.later()),
-              static_cast<unsigned long long>(outbox.ready()), static_cast<unsigned long long>(outbox.with_gateway()),
-              static_cast<unsigned long long>(outbox.later()));
+  if (status.has_outbox()) {
+    const v1::OutboxStatus& outbox = status.outbox();
+    std::printf("outbox: %llu SMS to send: %llu ready, %llu with the gateway, %llu held until later\n",
+                static_cast<unsigned long long>(outbox.ready() + outbox.with_gateway() + outbox.later()),
+                static_cast<unsigned long long>(outbox.ready()), static_cast<unsigned long long>(outbox.with_gateway()),
+                static_cast<unsigned long long>(outbox.later()));
+  } else {
+    std::printf("outbox: not counted (an older engine, or a read failed: see the daemon's log)\n");
+  }
   for (const v1::RuleSummary& r : status.rules()) {
     std::printf("  %-40s %-8s %s\n", r.rule_id().c_str(), r.action().c_str(), r.version().substr(0, 12).c_str());
   }

@@ -103,7 +103,7 @@ class EventApplier::ChunkDecision {
   ChunkDecision& operator=(const ChunkDecision&) = delete;
 
   // Starts up to `helpers` threads taking parts; fewer when the system has
-  // no thread to give (the writer then decides those parts in Finish).
+  // no thread to give (the writer then decides those parts in DecideRest).
   void StartHelpers(int helpers) {
     const size_t wanted = std::min<size_t>(std::max(0, helpers), parts_.size());
     for (size_t i = 0; i < wanted; ++i) {

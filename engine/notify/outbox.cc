@@ -246,7 +246,9 @@ absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time 
     for (size_t i = 0; i < values.size(); ++i) {
       if (!values[i]) continue;  // removed since the scan
       ASSIGN_OR_RETURN(storage::v1::OutboxMessage m, DecodeRecord<storage::v1::OutboxMessage>(*values[i], keys[i]));
-      ++(m.status() == storage::v1::MESSAGE_LEASED ? backlog.with_gateway : backlog.later);
+      // Changed since the scan (acknowledged, a letter): no longer to send.
+      if (m.status() == storage::v1::MESSAGE_LEASED) ++backlog.with_gateway;
+      if (m.status() == storage::v1::MESSAGE_PENDING) ++backlog.later;
     }
   }
   return backlog;

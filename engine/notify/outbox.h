@@ -97,7 +97,8 @@ absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl:
 // The SMS still to leave, counted from the outbox's indexes (a scan of one
 // key per message: for people asking, not for polling).
 struct OutboxBacklog {
-  uint64_t ready = 0;         // may leave now (pending, or their lease ran out)
+  uint64_t ready = 0;         // may leave now (pending, or their lease ran out); some may
+                              // turn into letters (no phone) when they are leased
   uint64_t with_gateway = 0;  // leased by a gateway, not acknowledged yet
   uint64_t later = 0;         // pending but held until later (quiet hours)
 };

@@ -150,11 +150,12 @@ int FreeLoopbackPort() {
     address.sin_family = AF_INET;
     address.sin_port = 0;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    const bool bound = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     socklen_t length = sizeof(address);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    close(fd);
-    const int port = ntohs(address.sin_port);
+    if (bound) getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    if (fd >= 0) close(fd);
+    const int port = bound ? ntohs(address.sin_port) : 0;
+    if (port == 0 && attempt < 100) continue;  // no socket now: try again
     if (given->insert(port).second || attempt >= 100) return port;
   }
 }
