@@ -23,16 +23,18 @@ absl::StatusOr<std::vector<std::string>> IdsWithPrefix(const Store& store, const
   return ids;
 }
 
+// The actor of the status change that creates a decision.
+constexpr char kEngineActor[] = "engine";
+
+bool SameTime(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
+  return a.seconds() == b.seconds() && a.nanos() == b.nanos();
+}
+
 bool SameProvenance(const storage::v1::DecisionInput& a, const storage::v1::DecisionInput& b) {
   if (a.source() != b.source() || a.event_id() != b.event_id() || a.has_occurred_at() != b.has_occurred_at()) {
     return false;
   }
-  return !a.has_occurred_at() ||
-         (a.occurred_at().seconds() == b.occurred_at().seconds() && a.occurred_at().nanos() == b.occurred_at().nanos());
-}
-
-bool SameTime(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
-  return a.seconds() == b.seconds() && a.nanos() == b.nanos();
+  return !a.has_occurred_at() || SameTime(a.occurred_at(), b.occurred_at());
 }
 
 // Compacts a record in place for its encoding and puts it back. Cleared
@@ -69,7 +71,7 @@ class CompactedForEncoding {
     }
     if (d_->history_size() > 0 && d_->has_created_at()) {
       storage::v1::StatusChange* first = d_->mutable_history(0);
-      if (first->actor() == kEngine && first->cause() == d_->triggered_by() &&
+      if (first->actor() == kEngineActor && first->cause() == d_->triggered_by() &&
           first->reason() == CreationReason(first->status()) && first->has_at() &&
           SameTime(first->at(), d_->created_at())) {
         first->clear_actor();
@@ -98,7 +100,7 @@ class CompactedForEncoding {
     }
     if (creation_at_ != nullptr) {
       storage::v1::StatusChange* first = d_->mutable_history(0);
-      first->set_actor(kEngine);
+      first->set_actor(kEngineActor);
       first->set_reason(std::string(CreationReason(first->status())));
       first->set_cause(d_->triggered_by());
       first->set_allocated_at(creation_at_);
@@ -110,7 +112,6 @@ class CompactedForEncoding {
   CompactedForEncoding& operator=(const CompactedForEncoding&) = delete;
 
  private:
-  static constexpr char kEngine[] = "engine";
   storage::v1::DecisionRecord* const d_;
   const uint32_t version_;
   absl::InlinedVector<std::pair<int, google::protobuf::Timestamp*>, 4> released_times_;
@@ -149,7 +150,7 @@ absl::Status ExpandStoredForm(storage::v1::DecisionRecord* d, absl::string_view 
                                               " is the creation, but it is not the first or the record has no "
                                               "creation time"));
     }
-    change.set_actor("engine");
+    change.set_actor(kEngineActor);
     change.set_reason(std::string(CreationReason(change.status())));
     change.set_cause(d->triggered_by());
     *change.mutable_at() = d->created_at();

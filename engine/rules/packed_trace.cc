@@ -60,12 +60,11 @@ void TracePacker::Add(int32_t begin, int32_t end, absl::string_view value) {
       return;
     }
   }
-  AppendRange(packed_, begin, end, kind);
+  AppendTraceStep(packed_, begin, end, value);
   if (kind != kText) return;
-  AppendVarint(packed_, value.size());
   if (texts_.size() == kLookBack) texts_.erase(texts_.begin());
-  texts_.push_back({step, static_cast<uint32_t>(packed_->size()), static_cast<uint32_t>(value.size())});
-  packed_->append(value.data(), value.size());
+  const auto size = static_cast<uint32_t>(value.size());
+  texts_.push_back({step, static_cast<uint32_t>(packed_->size()) - size, size});  // the text just appended
 }
 
 absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packed) {
