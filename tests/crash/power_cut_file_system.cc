@@ -45,6 +45,10 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
     return target()->Flush(options, dbg);  // to the page cache: not durable
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (fs_->CutsPowerAtThisSync()) {
+      fs_->Crash();
+      return PowerIsOut();
+    }
     absl::ReaderMutexLock io(fs_->io_mutex());
     if (fs_->crashed()) return PowerIsOut();
     const uint64_t appended = fs_->Size(fname_);
@@ -53,6 +57,10 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
     return s;
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (fs_->CutsPowerAtThisSync()) {
+      fs_->Crash();
+      return PowerIsOut();
+    }
     absl::ReaderMutexLock io(fs_->io_mutex());
     if (fs_->crashed()) return PowerIsOut();
     const uint64_t appended = fs_->Size(fname_);
@@ -190,9 +198,20 @@ uint64_t PowerCutFileSystem::Crash() {
   return dropped;
 }
 
+void PowerCutFileSystem::CrashAtSync(int n) {
+  absl::MutexLock lock(&mu_);
+  syncs_until_cut_ = n;
+}
+
+bool PowerCutFileSystem::CutsPowerAtThisSync() {
+  absl::MutexLock lock(&mu_);
+  return syncs_until_cut_ > 0 && --syncs_until_cut_ == 0;
+}
+
 void PowerCutFileSystem::Restart() {
   absl::MutexLock lock(&mu_);
   crashed_ = false;
+  syncs_until_cut_ = 0;
   files_.clear();
 }
 

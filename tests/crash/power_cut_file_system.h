@@ -49,6 +49,11 @@ class PowerCutFileSystem final : public rocksdb::FileSystemWrapper {
   // The power goes out: every file is cut to its last synced length and
   // every later write or sync fails. Returns the number of bytes dropped.
   uint64_t Crash();
+  // The power goes out at the n-th sync of any file from now (n >= 1),
+  // instead of that sync: what was written since the file's last sync is
+  // dropped. A cut exactly between a write and its fsync, wherever the
+  // writer is.
+  void CrashAtSync(int n);
   // Power is back: writes work again and tracking starts afresh.
   void Restart();
 
@@ -56,6 +61,8 @@ class PowerCutFileSystem final : public rocksdb::FileSystemWrapper {
   // each operation so that a crash never falls in the middle of one.
   absl::Mutex* io_mutex() const ABSL_LOCK_RETURNED(io_mu_) { return &io_mu_; }
   bool crashed() const;
+  // Counts a sync towards CrashAtSync: true when this one cuts the power.
+  bool CutsPowerAtThisSync();
   void Appended(const std::string& fname, uint64_t bytes);
   // Bytes appended to `fname` so far.
   uint64_t Size(const std::string& fname) const;
@@ -76,6 +83,7 @@ class PowerCutFileSystem final : public rocksdb::FileSystemWrapper {
   mutable absl::Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   bool crashed_ ABSL_GUARDED_BY(mu_) = false;
+  int syncs_until_cut_ ABSL_GUARDED_BY(mu_) = 0;  // 0: no cut armed
 };
 
 }  // namespace proactive::testing
