@@ -105,6 +105,14 @@ echo "the engine writes it when the gateway takes the message (docs/sms.md):"
 wait_for_sms "$GUARDIAN" maternelle && show_sms "$GUARDIAN" maternelle
 CODE=$(sms_to "$GUARDIAN" maternelle | grep -o 'OUI [0-9A-Z]*' | head -1 | cut -d' ' -f2)
 
+step "The other guardian has no phone: the same offer waits as a letter for the mail room"
+wait_until "'$CTL' letters list | grep -q ' to P0003 '" 30 || true
+show "$CTL" letters list
+LETTER=$("$CTL" letters list 2>/dev/null | grep ' to P0003 ' | awk '{print $1}' | head -1 || true)
+echo "The mail room prints it, takes the address from the city's register (the engine holds none),"
+echo "posts it and says so; the posting is in the audit log (docs/sms.md#letters-the-mail-room):"
+if [ -n "$LETTER" ]; then show "$CTL" letters posted "$LETTER"; fi
+
 step "The guardian accepts by answering OUI $CODE: the offer is confirmed, the formal decision issued"
 phone_answers "$GUARDIAN" "OUI $CODE"
 wait_until "'$CTL' decisions list P0001 | grep -q ' confirmed '" 30 || true

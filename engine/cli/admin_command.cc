@@ -85,10 +85,11 @@ int RunStatusCommand(const std::vector<std::string>& args) {
               status.rule_set_version().substr(0, 12).c_str());
   if (status.has_outbox()) {
     const v1::OutboxStatus& outbox = status.outbox();
-    std::printf("outbox: %llu SMS to send: %llu ready, %llu with the gateway, %llu held until later\n",
-                static_cast<unsigned long long>(outbox.ready() + outbox.with_gateway() + outbox.later()),
-                static_cast<unsigned long long>(outbox.ready()), static_cast<unsigned long long>(outbox.with_gateway()),
-                static_cast<unsigned long long>(outbox.later()));
+    std::printf(
+        "outbox: %llu SMS to send: %llu ready, %llu with the gateway, %llu held until later; %llu letters to post\n",
+        static_cast<unsigned long long>(outbox.ready() + outbox.with_gateway() + outbox.later()),
+        static_cast<unsigned long long>(outbox.ready()), static_cast<unsigned long long>(outbox.with_gateway()),
+        static_cast<unsigned long long>(outbox.later()), static_cast<unsigned long long>(outbox.letters()));
   } else {
     std::printf("outbox: not counted (an older engine, or a read failed: see the daemon's log)\n");
   }

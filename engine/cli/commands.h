@@ -28,6 +28,8 @@ int RunTickCommand(const std::vector<std::string>& args);
 int RunStatusCommand(const std::vector<std::string>& args);
 int RunReloadCommand(const std::vector<std::string>& args);
 int RunSimulateCommand(const std::vector<std::string>& args);
+// The mail room: letters to post, and marking them posted.
+int RunLettersCommand(const std::vector<std::string>& args);
 // Evaluates an expression (--expr, --bindings) or runs a conformance file
 // (--cases), locally: no engine connection needed.
 int RunEvalCommand(const std::vector<std::string>& args);

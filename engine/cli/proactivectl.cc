@@ -25,6 +25,7 @@ constexpr CommandEntry kCommands[] = {
     {"rules", "check, test, reload and simulate rule packs (rules check|test|reload|simulate)", RunRulesCommand},
     {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},
     {"recourse", "the caseworkers' queue: list, show, claim, note, resolve", RunRecourseCommand},
+    {"letters", "the mail room: letters to post, and marking one posted", RunLettersCommand},
     {"audit", "verify the audit log; the register of algorithms", RunAuditCommand},
     {"tick", "run the daily schedule (time-driven rules) for a day", RunTickCommand},
     {"status", "the running rule set and the engine's progress", RunStatusCommand},

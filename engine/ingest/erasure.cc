@@ -174,7 +174,7 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
       if (!m || about_them.count(m->decision_id()) == 0) continue;
-      if (m->status() != storage::v1::MESSAGE_PENDING && m->status() != storage::v1::MESSAGE_LEASED) continue;
+      if (!NotLeftYet(*m)) continue;
       storage::v1::OutboxMessage suppressed = *m;
       suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
       suppressed.set_failure("its subject was forgotten before it left");
@@ -183,8 +183,7 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
       PutMessage(&batch, &*m, suppressed);
       audit_->Append(
           &batch, now,
-          AuditRecord{"message.suppressed", m->decision_id(), "", actor,
-                      m->status() == storage::v1::MESSAGE_LEASED ? "leased" : "pending", "suppressed", cause},
+          AuditRecord{"message.suppressed", m->decision_id(), "", actor, NotLeftStatusName(*m), "suppressed", cause},
           suppressed);
       erasure.set_messages_suppressed(erasure.messages_suppressed() + 1);
     }

@@ -101,6 +101,7 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     if (phone.empty()) {
       m.set_channel(storage::v1::CHANNEL_LETTER);
       m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+      *m.mutable_ready_at() = ToProtoTimestamp(now);  // a letter since now: its place in the mail room's list
       PutMessage(&batch, &before, m);
       continue;
     }
@@ -132,12 +133,50 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
-  if (m.kind() == "decision") {
-    // An offer becomes "notified"; a decision in review is not changed.
-    absl::Status notified = decisions_->MarkNotified(m.decision_id(), absl::StrCat("message ", message_id), now);
-    if (!notified.ok() && !absl::IsFailedPrecondition(notified)) return notified;
-  }
+  RETURN_IF_ERROR(OfferReached(m, absl::StrCat("message ", message_id), now));
   return false;
+}
+
+absl::StatusOr<GatewayCommands::LetterList> GatewayCommands::LettersToPost(int max) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, proactive::LettersToPost(*store_, static_cast<size_t>(max)));
+  LetterList list;
+  list.letters.reserve(ids.size());
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
+    if (!m) return absl::DataLossError(absl::StrCat("the letters' index names message ", id, ", which is gone"));
+    list.letters.push_back(*std::move(m));
+  }
+  ASSIGN_OR_RETURN(list.waiting, CountLetters(*store_));
+  return list;
+}
+
+absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& message_id, const std::string& by,
+                                                       absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
+  if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
+  if (found->status() == storage::v1::MESSAGE_POSTED) return true;
+  if (found->status() != storage::v1::MESSAGE_LETTER) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("message_id: message ", message_id, " is not a letter waiting to be posted"));
+  }
+  const storage::v1::OutboxMessage before = *found;
+  storage::v1::OutboxMessage m = *found;
+  m.set_status(storage::v1::MESSAGE_POSTED);
+  m.set_posted_by(by);
+  *m.mutable_posted_at() = ToProtoTimestamp(now);
+  WriteBatch batch(*store_);
+  PutMessage(&batch, &before, m);
+  audit_->Append(&batch, now, AuditRecord{"message.posted", m.decision_id(), "", by, "letter", "posted", message_id},
+                 m);
+  RETURN_IF_ERROR(store_->Write(&batch, false));
+  RETURN_IF_ERROR(OfferReached(m, absl::StrCat("letter ", message_id), now));
+  return false;
+}
+
+absl::Status GatewayCommands::OfferReached(const storage::v1::OutboxMessage& m, absl::string_view how, absl::Time now) {
+  if (m.kind() != "decision") return absl::OkStatus();
+  absl::Status notified = decisions_->MarkNotified(m.decision_id(), std::string(how), now);
+  return notified.ok() || absl::IsFailedPrecondition(notified) ? absl::OkStatus() : notified;
 }
 
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
@@ -162,6 +201,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     m.set_failure(failure);
     m.set_channel(storage::v1::CHANNEL_LETTER);
     m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+    *m.mutable_ready_at() = ToProtoTimestamp(now);
     result = m.letter_fallback() ? "letter" : "undeliverable";
   }
   WriteBatch batch(*store_);
@@ -289,7 +329,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
       ASSIGN_OR_RETURN(std::vector<std::string> ids, MessagesOfPerson(*store_, person));
       for (const std::string& id : ids) {
         ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
-        if (!m || (m->status() != storage::v1::MESSAGE_PENDING && m->status() != storage::v1::MESSAGE_LEASED)) continue;
+        if (!m || !NotLeftYet(*m)) continue;
         storage::v1::OutboxMessage suppressed = *m;
         suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
         PutMessage(&batch, &*m, suppressed);

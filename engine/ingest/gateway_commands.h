@@ -49,6 +49,18 @@ class GatewayCommands {
   // "delivered", "will retry" or "letter"/"undeliverable".
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
                                              absl::Time now);
+  // The letters waiting to be posted, oldest first, at most `max`, with
+  // their text (rendered when they were leased as SMS), and how many wait.
+  struct LetterList {
+    std::vector<storage::v1::OutboxMessage> letters;
+    uint64_t waiting = 0;
+  };
+  absl::StatusOr<LetterList> LettersToPost(int max) const;
+  // Records that the letter `message_id` was posted, as `by` said (an actor:
+  // "gateway:<name>", "caseworker:<name>"), in the audit log; an offer it
+  // carried becomes notified. True when it was marked before. NOT_FOUND or
+  // FAILED_PRECONDITION (not a letter waiting) naming message_id.
+  absl::StatusOr<bool> MarkLetterPosted(const std::string& message_id, const std::string& by, absl::Time now);
   // Marks an inbox reply read by `caseworker` (recorded in the audit log).
   absl::StatusOr<storage::v1::ReplyRecord> MarkRead(const std::string& reply_id, const std::string& caseworker,
                                                     absl::Time now);
@@ -63,6 +75,9 @@ class GatewayCommands {
                                                          const std::string& sms_attribute, absl::Time now) const;
   absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
+  // A decision's message reached its recipient (`how`: "message <id>", "letter
+  // <id>"): an offer becomes notified; a decision in review is not changed.
+  absl::Status OfferReached(const storage::v1::OutboxMessage& m, absl::string_view how, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;

@@ -1,6 +1,7 @@
 #include "engine/notify/outbox.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +37,15 @@ std::string LeaseKey(absl::string_view lease_id, absl::string_view message_id) {
 bool InLeaseIndex(const storage::v1::OutboxMessage& m) {
   return m.status() == storage::v1::MESSAGE_LEASED && !m.lease_id().empty();
 }
+
+// "t/" 20-digit seconds "/" message_id while a letter waits to be posted,
+// at the time it became one (ready_at): the mail room's list, oldest first.
+constexpr char kLetterPrefix[] = "t/";
+std::string LetterKey(const storage::v1::OutboxMessage& m) {
+  return absl::StrFormat("t/%020d/%s", m.ready_at().seconds(), m.message_id());
+}
+
+bool InLetterIndex(const storage::v1::OutboxMessage& m) { return m.status() == storage::v1::MESSAGE_LETTER; }
 
 absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
@@ -198,17 +208,36 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
   if (previous != nullptr && InLeaseIndex(*previous)) {
     batch->Delete(Family::kOutbox, LeaseKey(previous->lease_id(), previous->message_id()));
   }
+  if (previous != nullptr && InLetterIndex(*previous)) batch->Delete(Family::kOutbox, LetterKey(*previous));
   batch->Put(Family::kOutbox, MessageKey(m.message_id()), EncodeVersionedRecord(m));
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
   if (InLeaseIndex(m)) batch->Put(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()), "");
+  if (InLetterIndex(m)) batch->Put(Family::kOutbox, LetterKey(m), "");
   if (previous == nullptr && !m.to_subject()) {
     batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
+  }
+}
+
+bool NotLeftYet(const storage::v1::OutboxMessage& m) {
+  return m.status() == storage::v1::MESSAGE_PENDING || m.status() == storage::v1::MESSAGE_LEASED ||
+         m.status() == storage::v1::MESSAGE_LETTER;
+}
+
+const char* NotLeftStatusName(const storage::v1::OutboxMessage& m) {
+  switch (m.status()) {
+    case storage::v1::MESSAGE_LEASED:
+      return "leased";
+    case storage::v1::MESSAGE_LETTER:
+      return "letter";
+    default:
+      return "pending";
   }
 }
 
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
   if (InReadyIndex(m)) batch->Delete(Family::kOutbox, ReadyKey(m));
   if (InLeaseIndex(m)) batch->Delete(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()));
+  if (InLetterIndex(m)) batch->Delete(Family::kOutbox, LetterKey(m));
   batch->Delete(Family::kOutbox, MessageKey(m.message_id()));
   if (!m.to_subject()) batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
 }
@@ -251,7 +280,28 @@ absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time 
       if (m.status() == storage::v1::MESSAGE_PENDING) ++backlog.later;
     }
   }
+  ASSIGN_OR_RETURN(backlog.letters, CountLetters(store));
   return backlog;
+}
+
+absl::StatusOr<uint64_t> CountLetters(const Store& store) {
+  uint64_t letters = 0;
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, kLetterPrefix, [&](absl::string_view, absl::string_view) {
+    ++letters;
+    return true;
+  }));
+  return letters;
+}
+
+absl::StatusOr<std::vector<std::string>> LettersToPost(const Store& store, size_t max) {
+  std::vector<std::string> ids;
+  if (max == 0) return ids;
+  RETURN_IF_ERROR(store.Scan(Family::kOutbox, kLetterPrefix, [&](absl::string_view key, absl::string_view) {
+    // "t/" + 20 digits + "/"
+    ids.emplace_back(key.substr(std::strlen(kLetterPrefix) + 21));
+    return ids.size() < max;
+  }));
+  return ids;
 }
 
 absl::StatusOr<std::vector<std::string>> MessagesLeasedUnder(const Store& store, absl::string_view lease_id) {

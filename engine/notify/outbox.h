@@ -84,9 +84,15 @@ std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, 
 absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id);
 // Writes a message and its indexes; `previous` is the stored version (null
 // for a new one): the ready index follows status and ready_at, the lease
-// index status and lease_id.
+// index status and lease_id, the letters' index status.
 void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, const storage::v1::OutboxMessage& m);
 inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) { PutMessage(batch, nullptr, m); }
+
+// Not left yet: pending, leased to a gateway, or a letter waiting to be
+// posted. What an opt-out or an erasure still stops; its status name for
+// the audit log ("pending", "leased", "letter").
+bool NotLeftYet(const storage::v1::OutboxMessage& m);
+const char* NotLeftStatusName(const storage::v1::OutboxMessage& m);
 
 // Removes a message and its indexes (its person forgotten).
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);
@@ -101,8 +107,15 @@ struct OutboxBacklog {
                               // turn into letters (no phone) when they are leased
   uint64_t with_gateway = 0;  // leased by a gateway, not acknowledged yet
   uint64_t later = 0;         // pending but held until later (quiet hours)
+  uint64_t letters = 0;       // letters waiting to be printed and posted
 };
 absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time now);
+
+// Ids of the letters waiting to be posted (status MESSAGE_LETTER), oldest
+// first (by when they became letters), at most `max`.
+absl::StatusOr<std::vector<std::string>> LettersToPost(const Store& store, size_t max);
+// How many letters wait to be posted.
+absl::StatusOr<uint64_t> CountLetters(const Store& store);
 
 // Ids of the messages still leased under a gateway's `lease_id` (leased
 // again since, under another id or none, they are not).

@@ -85,6 +85,9 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kAckMessageMethod, {Role::kGateway}},
       {kReportDeliveryMethod, {Role::kGateway}},
       {kReportReplyMethod, {Role::kGateway}},
+      // The mail room: a print gateway, or a caseworker posting by hand.
+      {kListLettersMethod, {Role::kGateway, Role::kCaseworker}},
+      {kMarkLetterPostedMethod, {Role::kGateway, Role::kCaseworker}},
       {kVerifyAuditMethod, {Role::kAuditor}},
       {kGetRegisterMethod, {Role::kAuditor, Role::kRulesAdmin, Role::kBackOffice, Role::kCaseworker}},
       {kReloadRulesMethod, {Role::kRulesAdmin}},

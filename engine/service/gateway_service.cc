@@ -99,6 +99,42 @@ class GatewayService final : public v1::Gateway::CallbackService {
                });
   }
 
+  grpc::ServerUnaryReactor* ListLetters(grpc::CallbackServerContext* context, const v1::ListLettersRequest* request,
+                                        v1::ListLettersResponse* response) override {
+    const int max = request->has_max_letters() ? request->max_letters() : 100;
+    absl::Status valid = max < 1 || max > 1000 ? FieldError("max_letters", "must be in 1..1000") : absl::OkStatus();
+    return Run(context, kListLettersMethod, valid, [=](EventApplier& a) -> absl::Status {
+      absl::StatusOr<GatewayCommands::LetterList> list = a.gateway().LettersToPost(max);
+      if (!list.ok()) return list.status();
+      for (const storage::v1::OutboxMessage& m : list->letters) {
+        v1::Letter* letter = response->add_letters();
+        letter->set_message_id(m.message_id());
+        letter->set_person_id(m.recipient());
+        letter->set_text(m.text());
+        letter->set_reference_code(m.reference_code());
+        letter->set_language(m.language());
+        *letter->mutable_since() = m.ready_at();
+      }
+      response->set_total(list->waiting);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::ServerUnaryReactor* MarkLetterPosted(grpc::CallbackServerContext* context,
+                                             const v1::MarkLetterPostedRequest* request,
+                                             v1::MarkLetterPostedResponse* response) override {
+    std::optional<Principal> caller = access_->Get()->Identify(*context);
+    const bool gateway = caller && caller->roles.count(Role::kGateway) > 0;
+    const std::string by = access_->Get()->Actor(*context, gateway ? "gateway" : "caseworker");
+    return Run(context, kMarkLetterPostedMethod, CheckText(request->message_id(), "message_id", true),
+               [=, id = request->message_id()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<bool> already = a.gateway().MarkLetterPosted(id, by, clock_->Now());
+                 if (!already.ok()) return already.status();
+                 response->set_already_posted(*already);
+                 return absl::OkStatus();
+               });
+  }
+
  private:
   static absl::Status CheckText(const std::string& text, absl::string_view field, bool required) {
     if (required && text.empty()) return FieldError(field, "is required");

@@ -111,6 +111,7 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
         outbox->set_ready(backlog->ready);
         outbox->set_with_gateway(backlog->with_gateway);
         outbox->set_later(backlog->later);
+        outbox->set_letters(backlog->letters);
       }
     }
     reactor->Finish(ToGrpcStatus(status));

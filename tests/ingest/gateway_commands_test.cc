@@ -2,10 +2,13 @@
 // leases and their expiry, acknowledgements, delivery failures and the
 // letter, replies (OUI, RECOURS, STOP, anything else) and their replay.
 
+#include <algorithm>
 #include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
+#include "engine/audit/audit_log.h"
+#include "engine/common/proto_time.h"
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
@@ -18,8 +21,10 @@ namespace {
 
 using ::proactive::testing::IsOk;
 using ::proactive::testing::IsOkAndHolds;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
 
@@ -49,6 +54,16 @@ class GatewayCommandsTest : public ::testing::Test {
                 }),
                 IsOk());
     return result;
+  }
+  storage::v1::ErasureRecord Forget(const std::string& person) {
+    storage::v1::ErasureRecord erased;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.eraser().Forget({person, "back-office:test", "RGPD-1"}, engine_.clock().Now());
+                  if (r.ok()) erased = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return erased;
   }
   absl::Status Run(EventWriter::Command command) { return engine_.writer().ExecuteAndWait(std::move(command)); }
   storage::v1::DecisionRecord Decision(const std::string& person) {
@@ -299,19 +314,31 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
 TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   const std::string to_guardian = MessageIdFor(offer.decision_id(), "decision", "P0002");
-  storage::v1::ErasureRecord erased;
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                auto r = a.eraser().Forget({"P0001", "back-office:test", "RGPD-1"}, engine_.clock().Now());
-                if (r.ok()) erased = *r;
-                return r.status();
-              }),
-              IsOk());
+  const storage::v1::ErasureRecord erased = Forget("P0001");
   EXPECT_EQ(erased.offers_withdrawn(), 1u);
   EXPECT_EQ(erased.messages_suppressed(), 2u);  // both guardians'
   auto held = ReadMessage(engine_.store(), to_guardian);
   EXPECT_EQ((*held)->status(), storage::v1::MESSAGE_SUPPRESSED);
   EXPECT_THAT((*held)->failure(), HasSubstr("forgotten"));
   for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
+}
+
+// Forgotten after its offer left: the SMS is gone, but the letter to the
+// guardian without a phone still waits in the mail room, and is never posted.
+TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string letter_id = MessageIdFor(offer.decision_id(), "decision", "P0003");
+  ASSERT_FALSE(Lease().empty());
+  ASSERT_EQ((*ReadMessage(engine_.store(), letter_id))->status(), storage::v1::MESSAGE_LETTER);
+  ASSERT_THAT(LettersToPost(engine_.store(), 10), IsOkAndHolds(Contains(letter_id)));
+  const uint64_t letters_before = *CountLetters(engine_.store());
+  const storage::v1::ErasureRecord erased = Forget("P0001");
+  EXPECT_EQ(erased.messages_suppressed(), 2u);  // the letter, and the SMS still leased
+  auto letter = ReadMessage(engine_.store(), letter_id);
+  EXPECT_EQ((*letter)->status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_TRUE((*letter)->text().empty());
+  EXPECT_THAT(LettersToPost(engine_.store(), 10), IsOkAndHolds(Not(Contains(letter_id))));
+  EXPECT_THAT(CountLetters(engine_.store()), IsOkAndHolds(letters_before - 1));
 }
 
 // A person told of their own decision has no recipient key for it (one key
@@ -406,6 +433,100 @@ TEST_F(GatewayCommandsTest, TheBacklogCountsEachSmsOnceReadyWithTheGatewayOrHeld
   // is due: all ready.
   engine_.clock().Advance(absl::Seconds(61));
   EXPECT_EQ(backlog(), std::make_tuple(n - 1, 0ul, 0ul));
+}
+
+// The mail room: a message to a guardian without a phone becomes a letter
+// when it leaves; it is listed with its text until someone says it was
+// posted, which notifies the offer, is audited, and is harmless again.
+TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNotifiesTheOffer) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string letter_id = MessageIdFor(offer.decision_id(), "decision", "P0003");
+  const auto letters = [&] {
+    GatewayCommands::LetterList list;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().LettersToPost(100);
+                  if (r.ok()) list = *std::move(r);
+                  return r.status();
+                }),
+                IsOk());
+    return list;
+  };
+  const auto posted = [&](const std::string& id, const std::string& by) {
+    absl::StatusOr<bool> already = absl::UnknownError("not run");
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  already = a.gateway().MarkLetterPosted(id, by, engine_.clock().Now());
+                  return absl::OkStatus();
+                }),
+                IsOk());
+    return already;
+  };
+  EXPECT_THAT(letters().letters, IsEmpty()) << "nothing has left yet";
+  EXPECT_EQ(letters().waiting, 0u);
+  const absl::Time left_at = engine_.clock().Now();
+  std::vector<LeasedMessage> leased = Lease();
+  ASSERT_FALSE(leased.empty());
+
+  // The offer's letter, and the non-take-up outreach to P0020, who has no phone either.
+  GatewayCommands::LetterList list = letters();
+  ASSERT_THAT(list.letters, SizeIs(2));
+  EXPECT_EQ(list.waiting, 2u);
+  const auto it = std::find_if(list.letters.begin(), list.letters.end(),
+                               [&](const storage::v1::OutboxMessage& m) { return m.message_id() == letter_id; });
+  ASSERT_NE(it, list.letters.end());
+  const storage::v1::OutboxMessage& letter = *it;
+  EXPECT_EQ(letter.recipient(), "P0003");
+  EXPECT_THAT(letter.text(), HasSubstr(offer.reference_code()));
+  EXPECT_THAT(letter.text(), HasSubstr("CRPA L311-3-1"));
+  EXPECT_EQ(FromProtoTimestamp(letter.ready_at()), left_at);
+  absl::StatusOr<OutboxBacklog> backlog = CountOutboxBacklog(engine_.store(), engine_.clock().Now());
+  ASSERT_THAT(backlog, IsOk());
+  EXPECT_EQ(backlog->letters, 2u);
+
+  // An SMS, or an unknown message, is not a letter to post: nothing changes.
+  absl::StatusOr<bool> sms = posted(leased[0].message.message_id(), "caseworker:alice");
+  EXPECT_EQ(sms.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(sms.status().message(), HasSubstr("message_id"));
+  EXPECT_EQ(posted("no-such-message", "caseworker:alice").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*ReadMessage(engine_.store(), leased[0].message.message_id()))->status(), storage::v1::MESSAGE_LEASED);
+
+  // The other guardian's SMS was not acknowledged: the offer waits for the letter.
+  ASSERT_NE(Decision("P0001").status(), storage::v1::NOTIFIED);
+  const uint64_t audit_before = VerifyAuditChain(engine_.store())->entries;
+  engine_.clock().Advance(absl::Hours(20));
+  EXPECT_THAT(posted(letter_id, "caseworker:alice"), IsOkAndHolds(false));
+  std::optional<storage::v1::OutboxMessage> after = *ReadMessage(engine_.store(), letter_id);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->status(), storage::v1::MESSAGE_POSTED);
+  EXPECT_EQ(after->posted_by(), "caseworker:alice");
+  EXPECT_EQ(FromProtoTimestamp(after->posted_at()), engine_.clock().Now());
+  EXPECT_EQ(Decision("P0001").status(), storage::v1::NOTIFIED);
+  list = letters();
+  ASSERT_THAT(list.letters, SizeIs(1));
+  EXPECT_NE(list.letters[0].message_id(), letter_id);
+  EXPECT_EQ(list.waiting, 1u);
+  EXPECT_EQ(CountOutboxBacklog(engine_.store(), engine_.clock().Now())->letters, 1u);
+  absl::StatusOr<AuditVerification> audit = VerifyAuditChain(engine_.store());
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
+  EXPECT_GT(audit->entries, audit_before);
+  bool audited = false;
+  ASSERT_THAT(engine_.store().Scan(Family::kAudit, "",
+                                   [&](absl::string_view, absl::string_view value) {
+                                     storage::v1::AuditEntry entry;
+                                     EXPECT_TRUE(entry.ParseFromArray(value.data(), static_cast<int>(value.size())));
+                                     audited =
+                                         audited || (entry.action() == "message.posted" &&
+                                                     entry.actor() == "caseworker:alice" && entry.cause() == letter_id);
+                                     return true;
+                                   }),
+              IsOk());
+  EXPECT_TRUE(audited);
+
+  // Said twice (the answer was lost): harmless, nothing more recorded.
+  const uint64_t audit_after = VerifyAuditChain(engine_.store())->entries;
+  EXPECT_THAT(posted(letter_id, "gateway:print"), IsOkAndHolds(true));
+  EXPECT_EQ((*ReadMessage(engine_.store(), letter_id))->posted_by(), "caseworker:alice");
+  EXPECT_EQ(VerifyAuditChain(engine_.store())->entries, audit_after);
 }
 
 TEST_F(GatewayCommandsTest, FailuresAreRetriedThenSentByLetterAndQuietHoursHoldNonUrgentMessages) {

@@ -108,9 +108,66 @@ TEST_F(GatewayLeaseScenarioTest, TheStatusCountsTheSmsStillToLeave) {
 
   const std::set<std::string> leased = LeasedIds("kannel-lease-0001");
   ASSERT_FALSE(leased.empty());
-  EXPECT_EQ(outbox_line(), absl::StrFormat("outbox: %d SMS to send: 0 ready, %d with the gateway, 0 held until later",
-                                           leased.size(), leased.size()))
+  EXPECT_EQ(outbox_line(), absl::StrFormat("outbox: %d SMS to send: 0 ready, %d with the gateway, 0 held until "
+                                           "later; %d letters to post",
+                                           leased.size(), leased.size(), ready - static_cast<int>(leased.size())))
       << "those without a phone went to letters";
+}
+
+// The mail room on the real daemon: a message to a guardian without a phone
+// became a letter when the SMS gateway leased; `proactivectl letters list`
+// shows it with its text, `letters posted` records it (once), and it leaves
+// the list. Bad requests are refused, naming what is wrong.
+TEST_F(GatewayLeaseScenarioTest, TheMailRoomListsTheLettersAndRecordsThemPosted) {
+  testing::CommandResult published = testing::RunCommand(
+      {testing::ProactivectlPath(), "publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
+       "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  const auto letters = [&](std::vector<std::string> args) {
+    std::vector<std::string> command = {testing::ProactivectlPath(), "letters"};
+    command.insert(command.end(), args.begin(), args.end());
+    command.insert(command.end(), {"--server", daemon_->address()});
+    return testing::RunCommand(command);
+  };
+  testing::CommandResult none = letters({"list"});
+  EXPECT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("0 letters to post")) << "nothing has left yet";
+
+  ASSERT_FALSE(LeasedIds("kannel-lease-0001").empty());
+  testing::CommandResult listed = letters({"list", "--max", "1"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  int waiting = 0;
+  ASSERT_EQ(std::sscanf(listed.output.c_str(), "%d letters to post", &waiting), 1) << listed.output;
+  ASSERT_GE(waiting, 1);
+  // "<message id>  to <person>  since ..." then the text, indented.
+  const size_t line = listed.output.find('\n') + 1;
+  const std::string message_id = listed.output.substr(line, listed.output.find(' ', line) - line);
+  ASSERT_FALSE(message_id.empty()) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("  to P")) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("CRPA L311-3-1")) << listed.output;
+  EXPECT_EQ(listed.output.find("  to P"), listed.output.rfind("  to P")) << "one letter with --max 1";
+
+  testing::CommandResult bad_max = letters({"list", "--max", "0"});
+  EXPECT_EQ(bad_max.exit_code, 1) << bad_max.output;
+  EXPECT_THAT(bad_max.output, HasSubstr("max_letters: must be in 1..1000"));
+  testing::CommandResult unknown = letters({"posted", "no-such-message"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("message_id: no message"));
+
+  testing::CommandResult posted = letters({"posted", message_id});
+  EXPECT_EQ(posted.exit_code, 0) << posted.output;
+  EXPECT_THAT(posted.output, HasSubstr(message_id + " posted"));
+  testing::CommandResult again = letters({"posted", message_id});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already marked as posted"));
+  testing::CommandResult after = letters({"list"});
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_THAT(after.output, HasSubstr(absl::StrFormat("%d letters to post", waiting - 1)));
+  EXPECT_THAT(after.output, ::testing::Not(HasSubstr(message_id)));
+  // The posting is in the audit chain, which still verifies.
+  testing::CommandResult audit =
+      testing::RunCommand({testing::ProactivectlPath(), "audit", "verify", "--server", daemon_->address()});
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
 }
 
 }  // namespace
