@@ -61,6 +61,9 @@ class MemoryPopulation final : public PersonSource {
     auto it = households_.find(household_id);
     return it == households_.end() ? std::vector<std::string>() : it->second;
   }
+  absl::StatusOr<const storage::v1::ReferenceRowRecord*> FindRow(const std::string&, const std::string&) override {
+    return nullptr;  // the synthetic population has no reference tables
+  }
   const std::vector<std::string>& ids() const { return ids_; }
 
  private:
@@ -76,10 +79,11 @@ using SteadyClock = std::chrono::steady_clock;
 // sweep does; otherwise a full graph per rule (the straightforward path).
 int64_t SweepRange(const std::vector<const CompiledRule*>& rules, bool shared, MemoryPopulation* population,
                    const EvaluationContext& context, size_t begin, size_t end) {
-  GraphNeeds needs{false, false};
+  GraphNeeds needs{false, false, false};
   for (const CompiledRule* rule : rules) {
     needs.links = needs.links || rule->reads_links;
     needs.household = needs.household || rule->reads_household;
+    needs.tables = needs.tables || rule->reads_tables;
   }
   int64_t fired = 0;
   for (size_t i = begin; i < end; ++i) {
@@ -156,10 +160,11 @@ int RunProjection(const RuleSet& rules, Store* store) {
                 best * 1000, threads, projection.live_rows() / best, left.size());
   }
   // The persons left, evaluated as the engine's sweep evaluates them.
-  GraphNeeds needs{false, false};
+  GraphNeeds needs{false, false, false};
   for (const CompiledRule* rule : candidates) {
     needs.links = needs.links || rule->reads_links;
     needs.household = needs.household || rule->reads_household;
+    needs.tables = needs.tables || rule->reads_tables;
   }
   const SteadyClock::time_point start = SteadyClock::now();
   PopulationFilter filter(projection, candidates, context);

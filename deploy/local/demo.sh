@@ -21,6 +21,10 @@ rm -rf "$DATA" && mkdir -p "$DATA"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
+# Imports a CSV copied into var/demo/ with a mapping of connectors/batch/examples/.
+import_csv() {
+  show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/$2" --file="$DATA/$1" --schema="$ROOT/rules/schema.yaml"
+}
 
 # A free port the first time; the same one after a restart, where the SMS
 # connector looks for it. The clock starts on 29 June 2026 at 08:00 UTC and
@@ -56,6 +60,12 @@ echo "SMS centre and the citizens' phones. proactive-sms-kannel leases the messa
 echo "outbox and hands them to Kannel; it posts the citizens' answers back (docs/sms.md)."
 echo "Logs and configuration: var/demo/kannel/"
 
+step "The City publishes the school sector of each address: a reference table, replaced as a whole"
+echo "rules/schema.yaml declares it (school_sectors_maternelle, keyed by address_key); rules read the row"
+echo "of a person's address as person.school_sector (docs/connectors.md#reference-tables-in-the-engine)."
+cp "$DEMO/school-sectors.csv" "$DATA/"
+import_csv school-sectors.csv school-sectors.yaml
+
 step "The civil registry, the CAF, the social action centre and the citizens' Paris accounts publish events"
 echo "Each line of deploy/demo/paris-sample.ndjson is one event; values are typed by rules/schema.yaml."
 show "$CTL" publish --file "$DEMO/paris-sample.ndjson" --schema "$ROOT/rules/schema.yaml"
@@ -74,22 +84,17 @@ step "A back office that does not speak gRPC: the CAF's CSV export, through proa
 echo "connectors/batch/examples/caf.yaml maps its columns (French dates, decimal commas, oui/non)"
 echo "to attributes; bad rows go to a reject file with their line number and reason."
 echo "Rows go to the engine in PublishBatch calls (one per chunk of 500 rows), answered once durable."
-cp "$DEMO/caf-export-2026-06.csv" "$DEMO/school-sectors.csv" "$DATA/"
-show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/caf.yaml" \
-  --file="$DATA/caf-export-2026-06.csv" --schema="$ROOT/rules/schema.yaml"
+cp "$DEMO/caf-export-2026-06.csv" "$DATA/"
+import_csv caf-export-2026-06.csv caf.yaml
 show cat "$DATA/caf-export-2026-06.csv.rejects.tsv"
 show "$CTL" person show P0040
 
 step "Running the import again goes on from its saved position: nothing is sent twice"
-show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/caf.yaml" \
-  --file="$DATA/caf-export-2026-06.csv" --schema="$ROOT/rules/schema.yaml"
-
-step "A reference table (the school sector of each address), replaced as a whole"
-show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/school-sectors.yaml" \
-  --file="$DATA/school-sectors.csv" --schema="$ROOT/rules/schema.yaml"
+import_csv caf-export-2026-06.csv caf.yaml
 
 step "The rules already decided, as the events arrived"
-echo "A child turning three this year: a place at the sector maternelle is proposed to her guardians."
+echo "A child turning three this year: a place at the maternelle of her address's sector is proposed to"
+echo "her guardians, naming the school (parameters; the data used say which table version it came from)."
 echo "Two low-income households that do not receive the RSA: referred to an outreach caseworker."
 show "$CTL" decisions list P0001
 show "$CTL" decisions list P0020

@@ -32,7 +32,7 @@ absl::Status DecisionMaker::ConsiderAll(absl::Span<const Planned> plan, PersonSo
   struct PersonGraphSlot {
     const RuleEnvironment* env = nullptr;
     bool shared = true;  // every rule of the person shares the person types of `env`
-    GraphNeeds needs{false, false};
+    GraphNeeds needs{false, false, false};
     bool built = false;
     std::unique_ptr<PersonGraph> graph;  // null when the person is unknown
   };
@@ -50,6 +50,7 @@ absl::Status DecisionMaker::ConsiderAll(absl::Span<const Planned> plan, PersonSo
     slot.shared = slot.shared && slot.env->SharesPersonTypesWith(*planned.rule->env);
     slot.needs.links = slot.needs.links || planned.rule->reads_links;
     slot.needs.household = slot.needs.household || planned.rule->reads_household;
+    slot.needs.tables = slot.needs.tables || planned.rule->reads_tables;
   }
   for (const Planned& planned : plan) {
     PersonGraphSlot& slot = slot_of(*planned.person_id);

@@ -29,7 +29,9 @@
 namespace proactive {
 
 // What `rule` reads of a person's graph.
-inline GraphNeeds GraphNeedsOf(const CompiledRule& rule) { return GraphNeeds{rule.reads_links, rule.reads_household}; }
+inline GraphNeeds GraphNeedsOf(const CompiledRule& rule) {
+  return GraphNeeds{rule.reads_links, rule.reads_household, rule.reads_tables};
+}
 
 class DecisionMaker {
  public:

@@ -6,6 +6,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
 #include "engine/store/records.h"
+#include "engine/store/reference_records.h"
 
 namespace proactive {
 
@@ -135,6 +136,31 @@ void StorePersonSource::OverrideMembership(const std::string& person_id, const s
   if (!to.empty()) added_members_[to].push_back(person_id);
 }
 
+absl::StatusOr<const storage::v1::ReferenceRowRecord*> StorePersonSource::FindRow(const std::string& table,
+                                                                                  const std::string& key) {
+  auto [it, inserted] = rows_.try_emplace({table, key});
+  if (inserted) {
+    absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> row = ReadReferenceRow(*store_, table, key);
+    if (!row.ok()) {
+      rows_.erase(it);
+      return row.status();
+    }
+    if (*row) it->second = std::make_unique<storage::v1::ReferenceRowRecord>(**std::move(row));
+  }
+  return it->second.get();
+}
+
+void MapPersonSource::AddRow(const std::string& table, storage::v1::ReferenceRowRecord row) {
+  std::string key = row.key();
+  rows_[{table, std::move(key)}] = std::move(row);
+}
+
+absl::StatusOr<const storage::v1::ReferenceRowRecord*> MapPersonSource::FindRow(const std::string& table,
+                                                                                const std::string& key) {
+  auto it = rows_.find({table, key});
+  return it == rows_.end() ? nullptr : &it->second;
+}
+
 void MapPersonSource::Add(storage::v1::PersonState state) {
   std::string id = state.person_id();
   states_[id] = std::move(state);
@@ -186,6 +212,38 @@ void PersonRecord::SetLinks(std::vector<eval::Value> guardians, std::vector<eval
   values_[c] = eval::Value::List(std::move(children));
 }
 
+ReferenceRowObject::ReferenceRowObject(const JoinedTable& joined, const storage::v1::ReferenceRowRecord& row)
+    : ObjectValue(*joined.row_type), row_(&row) {
+  const int n = object_type().field_count();
+  values_.resize(n);
+  present_.assign(n, false);
+  if (const lang::FieldDecl* key = object_type().FindField(joined.key_attribute); key != nullptr) {
+    values_[key->index] = eval::Value::String(row.key());
+    present_[key->index] = true;
+  }
+  for (const storage::v1::NamedValue& column : row.columns()) {
+    const lang::FieldDecl* field = object_type().FindField(column.name());
+    if (field == nullptr) continue;  // a column the schema no longer declares
+    values_[field->index] = FromStorageValue(column.value());
+    present_[field->index] = true;
+  }
+}
+
+const eval::Value* ReferenceRowObject::Field(int index) const {
+  if (index < 0 || index >= static_cast<int>(values_.size()) || !present_[index]) return nullptr;
+  return &values_[index];
+}
+
+void PersonRecord::SetJoinedRow(const JoinedTable& joined, const ReferenceRowObject* row) {
+  values_[joined.field] = eval::Value::Object(row);
+  present_[joined.field] = true;
+}
+
+const ReferenceRowObject* PersonRecord::JoinedRow(const JoinedTable& joined) const {
+  if (!present_[joined.field]) return nullptr;
+  return static_cast<const ReferenceRowObject*>(values_[joined.field].object_value());
+}
+
 HouseholdRecord::HouseholdRecord(const RuleEnvironment& env, std::string id, std::vector<eval::Value> members)
     : ObjectValue(env.household_type()) {
   values_.resize(object_type().field_count());
@@ -198,12 +256,25 @@ const eval::Value* HouseholdRecord::Field(int index) const {
   return &values_[index];
 }
 
-PersonRecord* PersonGraph::AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state) {
+absl::StatusOr<PersonRecord*> PersonGraph::AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state,
+                                                     PersonSource* source, bool tables) {
   auto it = by_id_.find(state->person_id());
   if (it != by_id_.end()) return it->second;
   records_.push_back(std::make_unique<PersonRecord>(env, state));
-  by_id_[state->person_id()] = records_.back().get();
-  return records_.back().get();
+  PersonRecord* record = records_.back().get();
+  by_id_[state->person_id()] = record;
+  if (!tables) return record;
+  for (const JoinedTable& joined : env.person_fields().joined) {
+    const lang::FieldDecl* key_field = env.person_type().FindField(joined.key_attribute);
+    const eval::Value* key = key_field != nullptr ? record->Field(key_field->index) : nullptr;
+    if (key == nullptr || key->kind() != eval::Value::Kind::kString) continue;
+    ASSIGN_OR_RETURN(const storage::v1::ReferenceRowRecord* row,
+                     source->FindRow(joined.table, std::string(key->string_value())));
+    if (row == nullptr) continue;
+    rows_.push_back(std::make_unique<ReferenceRowObject>(joined, *row));
+    record->SetJoinedRow(joined, rows_.back().get());
+  }
+  return record;
 }
 
 const PersonRecord* PersonGraph::Find(const std::string& person_id) const {
@@ -220,13 +291,13 @@ absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::strin
   // a decision's household inputs: a household needs the links loaded too.
   needs.links = needs.links || needs.household;
   std::unique_ptr<PersonGraph> graph(new PersonGraph());
-  graph->subject_ = graph->AddRecord(env, subject_state);
+  ASSIGN_OR_RETURN(graph->subject_, graph->AddRecord(env, subject_state, source, needs.tables));
   std::vector<eval::Value> guardians, children;
   for (const storage::v1::LinkEntry& link : subject_state->links()) {
     if (link.removed() || !needs.links) continue;
     ASSIGN_OR_RETURN(const storage::v1::PersonState* other, source->Find(link.person_id()));
     if (other == nullptr) continue;
-    PersonRecord* record = graph->AddRecord(env, other);
+    ASSIGN_OR_RETURN(PersonRecord * record, graph->AddRecord(env, other, source, needs.tables));
     (link.relation() == storage::v1::RELATION_GUARDIAN ? guardians : children).push_back(eval::Value::Object(record));
   }
   graph->subject_->SetLinks(std::move(guardians), std::move(children));
@@ -236,7 +307,9 @@ absl::StatusOr<std::unique_ptr<PersonGraph>> PersonGraph::Build(const std::strin
     if (std::find(ids.begin(), ids.end(), subject_id) == ids.end()) ids.push_back(subject_id);
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(const storage::v1::PersonState* member, source->Find(id));
-      if (member != nullptr) members.push_back(eval::Value::Object(graph->AddRecord(env, member)));
+      if (member == nullptr) continue;
+      ASSIGN_OR_RETURN(PersonRecord * record, graph->AddRecord(env, member, source, needs.tables));
+      members.push_back(eval::Value::Object(record));
     }
   } else {
     members.push_back(eval::Value::Object(graph->subject_));  // a household of one

@@ -34,6 +34,10 @@ class PersonSource {
   virtual absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) = 0;
   // Ids of the household's members (the household index).
   virtual absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) = 0;
+  // The row of reference table `table` with key `key`, or null when the
+  // table has none (or was never loaded). Valid as long as the source.
+  virtual absl::StatusOr<const storage::v1::ReferenceRowRecord*> FindRow(const std::string& table,
+                                                                         const std::string& key) = 0;
 };
 
 // Reads persons and household membership from the store once each, and
@@ -52,6 +56,8 @@ class StorePersonSource final : public PersonSource {
   // returns it from now on. A person not stored gets an empty state.
   absl::StatusOr<storage::v1::PersonState*> FindToUpdate(const std::string& person_id);
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
+  absl::StatusOr<const storage::v1::ReferenceRowRecord*> FindRow(const std::string& table,
+                                                                 const std::string& key) override;
   // Keeps `state` in front of the store: as the caller read it (a sweep's
   // scan), or as its batch writes it.
   void Keep(storage::v1::PersonState state);
@@ -76,6 +82,8 @@ class StorePersonSource final : public PersonSource {
   std::map<std::string, storage::v1::PersonState*> states_;         // null: unknown
   std::map<std::string, std::vector<std::string>> stored_members_;  // as read, by household
   std::map<std::string, std::vector<std::string>> added_members_, removed_members_;
+  // Rows read, by table and key (null: none); a sweep chunk reads each once.
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<storage::v1::ReferenceRowRecord>> rows_;
 };
 
 // An in-memory source (rule tests, simulations).
@@ -84,9 +92,27 @@ class MapPersonSource final : public PersonSource {
   void Add(storage::v1::PersonState state);
   absl::StatusOr<const storage::v1::PersonState*> Find(const std::string& person_id) override;
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) override;
+  void AddRow(const std::string& table, storage::v1::ReferenceRowRecord row);
+  absl::StatusOr<const storage::v1::ReferenceRowRecord*> FindRow(const std::string& table,
+                                                                 const std::string& key) override;
 
  private:
   std::map<std::string, storage::v1::PersonState> states_;
+  std::map<std::pair<std::string, std::string>, storage::v1::ReferenceRowRecord> rows_;
+};
+
+// A row of a reference table as the evaluator sees it: the key column and
+// the others, by the row type's field order.
+class ReferenceRowObject final : public eval::ObjectValue {
+ public:
+  ReferenceRowObject(const JoinedTable& joined, const storage::v1::ReferenceRowRecord& row);
+  const eval::Value* Field(int index) const override;
+  const storage::v1::ReferenceRowRecord& row() const { return *row_; }
+
+ private:
+  const storage::v1::ReferenceRowRecord* row_;
+  std::vector<eval::Value> values_;
+  std::vector<bool> present_;
 };
 
 // A person as the evaluator sees it.
@@ -98,6 +124,10 @@ class PersonRecord final : public eval::ObjectValue {
   const std::string& id() const { return state_->person_id(); }
   const storage::v1::PersonState& state() const { return *state_; }
   void SetLinks(std::vector<eval::Value> guardians, std::vector<eval::Value> children);
+  // The row of a joined table (field `joined.field`); unset: absent.
+  void SetJoinedRow(const JoinedTable& joined, const ReferenceRowObject* row);
+  // The row set for `joined`, or null.
+  const ReferenceRowObject* JoinedRow(const JoinedTable& joined) const;
 
  private:
   const storage::v1::PersonState* state_;
@@ -120,6 +150,7 @@ class HouseholdRecord final : public eval::ObjectValue {
 struct GraphNeeds {
   bool links = true;      // person.guardians, person.children
   bool household = true;  // household.* (loads the links too: see Build)
+  bool tables = true;     // the rows of joined reference tables (person.school_sector)
 };
 
 class PersonGraph {
@@ -136,12 +167,15 @@ class PersonGraph {
 
  private:
   PersonGraph() = default;
-  PersonRecord* AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state);
+  // The person's record, made once; with `tables`, its joined rows read from `source`.
+  absl::StatusOr<PersonRecord*> AddRecord(const RuleEnvironment& env, const storage::v1::PersonState* state,
+                                          PersonSource* source, bool tables);
 
   std::vector<std::unique_ptr<PersonRecord>> records_;
   std::map<std::string, PersonRecord*> by_id_;
   PersonRecord* subject_ = nullptr;
   std::unique_ptr<HouseholdRecord> household_;
+  std::vector<std::unique_ptr<ReferenceRowObject>> rows_;
   storage::v1::PersonState household_only_;  // placeholder state for an id-less household
 };
 

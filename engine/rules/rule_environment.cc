@@ -44,8 +44,14 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(const A
   std::unique_ptr<RuleEnvironment> env(new RuleEnvironment());
   lang::TypeEnvironment& types = env->types_;
   if (person_types_from != nullptr) {
+    const PersonFields& from = person_types_from->person_fields_;
     for (const std::shared_ptr<lang::ObjectType>& type : person_types_from->types_.object_types()) {
-      if (type.get() != person_types_from->person_type_ && type.get() != person_types_from->household_type_) continue;
+      bool row_type = false;
+      for (const JoinedTable& joined : from.joined) row_type |= type.get() == joined.row_type;
+      if (type.get() != person_types_from->person_type_ && type.get() != person_types_from->household_type_ &&
+          !row_type) {
+        continue;
+      }
       RETURN_IF_ERROR(types.DeclareSharedObjectType(type));
     }
     env->person_type_ = person_types_from->person_type_;
@@ -68,6 +74,22 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(const A
             absl::StrCat("attribute \"", attribute.name, "\" clashes with a built-in field of person"));
       }
       fields.attribute.push_back(*index);
+    }
+    for (const ReferenceTableSpec& table : schema.reference_tables()) {
+      if (table.person_field.empty()) continue;
+      JoinedTable joined{table.name, table.person_field, table.key};
+      ASSIGN_OR_RETURN(lang::ObjectType * row, types.DeclareObjectType(table.name));
+      for (const FieldSpec& column : table.columns) {
+        RETURN_IF_ERROR(row->AddField(column.name, LanguageType(column.type)).status());
+      }
+      joined.row_type = row;
+      absl::StatusOr<int> index = person->AddField(table.person_field, lang::Type::Object(row));
+      if (!index.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("person_field \"", table.person_field, "\" of table \"",
+                                                       table.name, "\" clashes with a field of person"));
+      }
+      joined.field = *index;
+      fields.joined.push_back(std::move(joined));
     }
     ASSIGN_OR_RETURN(env->household_id_field_, env->household_type_->AddField("id", lang::Type::String()));
     ASSIGN_OR_RETURN(env->household_members_field_,

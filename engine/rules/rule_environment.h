@@ -1,7 +1,8 @@
 // The names a rule expression may use, typed from the attribute schema:
 //
 //   person      the subject: every schema attribute, plus id, guardians,
-//               children (lists of person)
+//               children (lists of person), and the row of each reference
+//               table with a person_field (person.school_sector.school_name)
 //   household   id and members (list of person, the subject included)
 //   today       the evaluation date (date)
 //   school_year the year of the next September rentrée (int)
@@ -25,12 +26,30 @@
 
 namespace proactive {
 
+// A reference table rules read through the person (its person_field): the
+// row whose key is the person's attribute `key_attribute`.
+struct JoinedTable {
+  std::string table;                           // "school_sectors_maternelle"
+  std::string person_field;                    // "school_sector"
+  std::string key_attribute;                   // "address_key"
+  int field = -1;                              // the person_field's index in the person type
+  const lang::ObjectType* row_type = nullptr;  // the table's columns, key included
+};
+
 // Field indexes of the person object type that are not schema attributes.
 struct PersonFields {
   int id = -1;
   int guardians = -1;
   int children = -1;
   std::vector<int> attribute;  // by index in AttributeSchema::attributes()
+  std::vector<JoinedTable> joined;
+  // The joined table read through `field`, or null.
+  const JoinedTable* FindJoined(absl::string_view field) const {
+    for (const JoinedTable& j : joined) {
+      if (j.person_field == field) return &j;
+    }
+    return nullptr;
+  }
 };
 
 class RuleEnvironment {

@@ -27,6 +27,26 @@ void AddInput(std::string path, const PersonRecord& record, const InputRead& rea
   }
 }
 
+// The subject's row of a joined table (kTableRow, kTableColumn): present
+// when the table has one, its source the table and its version.
+void AddTableInput(const PersonRecord& subject, const InputRead& read, Inputs* inputs) {
+  storage::v1::DecisionInput& input = *inputs->Add();
+  input.set_path(read.path);
+  input.set_person_id(subject.id());
+  const ReferenceRowObject* row = subject.JoinedRow(*read.joined);
+  if (row == nullptr) return;
+  input.set_source(absl::StrCat("table ", read.joined->table, ", version ", row->row().version()));
+  if (read.kind == InputRead::kTableRow) {
+    input.set_present(true);
+    return;
+  }
+  const lang::FieldDecl* column = row->object_type().FindField(read.name);
+  const eval::Value* value = column != nullptr ? row->Field(column->index) : nullptr;
+  if (value == nullptr) return;
+  input.set_present(true);
+  if (!read.presence_only) *input.mutable_value() = ToStorage(*value);
+}
+
 std::string IndexedPath(const InputRead& read, int i) {
   return absl::StrCat(read.indexed_prefix, i, read.indexed_suffix);
 }
@@ -86,6 +106,10 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
         }
         break;
       }
+      case InputRead::kTableRow:
+      case InputRead::kTableColumn:
+        AddTableInput(graph.subject(), read, inputs);
+        break;
       case InputRead::kBroadcastField: {
         if (context.broadcast == nullptr) break;
         storage::v1::DecisionInput& input = *inputs->Add();

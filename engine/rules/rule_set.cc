@@ -74,11 +74,18 @@ std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, co
       read.kind = link_list ? InputRead::kLinkList : InputRead::kMembers;
       read.indexed_prefix = absl::StrCat(path, "[");
       read.indexed_suffix = "]";
+    } else if (const JoinedTable* joined = parts[0] == "person" && parts.size() >= 2 && parts.size() <= 3
+                                               ? env.person_fields().FindJoined(parts[1])
+                                               : nullptr;
+               joined != nullptr) {
+      read.kind = parts.size() == 2 ? InputRead::kTableRow : InputRead::kTableColumn;
+      read.joined = joined;
+      if (parts.size() == 3) read.name = parts[2];
     } else if (parts[0] == "person" && parts.size() == 2 && parts[1] != "id" &&
                env.person_type().FindField(parts[1]) != nullptr) {
       read.kind = InputRead::kAttribute;
       read.name = parts[1];
-    } else if ((link_list || members) && parts.size() == 3) {
+    } else if ((link_list || members) && parts.size() == 3 && env.person_fields().FindJoined(parts[2]) == nullptr) {
       read.kind = link_list ? InputRead::kLinkAttribute : InputRead::kMemberAttribute;
       read.name = parts[2];
       read.indexed_prefix = absl::StrCat(parts[0], ".", parts[1], "[");
@@ -302,8 +309,13 @@ class RuleSetBuilder {
     version.Update(spec.canonical);
     for (const std::string& path : rule->reads) {
       std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+      for (size_t i = 1; i < parts.size() && i <= 2; ++i) {
+        rule->reads_tables = rule->reads_tables || env->person_fields().FindJoined(parts[i]) != nullptr;
+      }
       if (parts[0] == "person" && parts.size() >= 2) {
-        if (parts[1] == "guardians" || parts[1] == "children") {
+        if (const JoinedTable* joined = env->person_fields().FindJoined(parts[1]); joined != nullptr) {
+          rule->person_attributes.insert(joined->key_attribute);  // a move changes the row
+        } else if (parts[1] == "guardians" || parts[1] == "children") {
           rule->reads_links = true;
           AddRelatedRead(path, parts, 2, whole_reads, &rule->link_reads);
         } else if (set_->schema_->FindAttribute(parts[1]) != nullptr) {

@@ -79,11 +79,14 @@ struct InputRead {
     kLinkAttribute,    // person.guardians.phone, for each guardian
     kMemberAttribute,  // household.members.yearly_income, for each member
     kBroadcastField,   // broadcast.level
+    kTableRow,         // person.school_sector: the subject's row of a joined reference table
+    kTableColumn,      // person.school_sector.school_name
   };
   Kind kind = kAttribute;
-  std::string path;        // as read, e.g. "person.guardians.phone"
-  bool guardians = false;  // kLinkList, kLinkAttribute: guardians, else children
-  std::string name;        // the attribute or the broadcast's field
+  std::string path;                     // as read, e.g. "person.guardians.phone"
+  bool guardians = false;               // kLinkList, kLinkAttribute: guardians, else children
+  std::string name;                     // the attribute, the broadcast's field, or the table's column
+  const JoinedTable* joined = nullptr;  // kTableRow, kTableColumn (owned by the rule's env)
   // The path recorded for the i-th related person: prefix, i, suffix
   // ("person.guardians[", "].phone").
   std::string indexed_prefix, indexed_suffix;
@@ -109,6 +112,7 @@ struct CompiledRule {
   std::set<std::string> person_attributes;  // schema attributes of the subject read directly
   bool reads_links = false;                 // person.guardians / person.children
   bool reads_household = false;             // household.*
+  bool reads_tables = false;                // a joined reference table (person.school_sector)
   RelatedReads household_reads;             // of household.members
   RelatedReads link_reads;                  // of person.guardians and person.children
   // Attributes whose change re-evaluates the rule (trigger.events and what

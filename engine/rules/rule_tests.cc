@@ -47,8 +47,9 @@ class TestsParser {
       file_.Error(node, "each case is a map with name, rule, today, person and expect");
       return false;
     }
-    file_.CheckKeys(node, "a test case",
-                    {"name", "rule", "today", "person", "guardians", "children", "household", "broadcast", "expect"});
+    file_.CheckKeys(
+        node, "a test case",
+        {"name", "rule", "today", "person", "guardians", "children", "household", "broadcast", "tables", "expect"});
     test->file = file_.file_name();
     test->line = YamlFile::Line(node);
     test->name = node["name"] ? file_.String(node["name"], "name").value_or("") : "";
@@ -108,6 +109,7 @@ class TestsParser {
     test->persons.Add(std::move(subject));
     for (auto& other : others) test->persons.Add(std::move(other));
     if (node["broadcast"]) ReadBroadcast(node["broadcast"], test);
+    if (node["tables"]) ReadTables(node["tables"], test);
     if (rule != nullptr && !rule->spec.trigger.broadcast.empty() && !test->broadcast) {
       file_.Error(node, absl::StrCat("rule \"", rule->spec.id, "\" is triggered by a broadcast: give one"));
     }
@@ -212,6 +214,57 @@ class TestsParser {
       }
     }
     test->broadcast = std::move(broadcast);
+  }
+
+  // tables: {school_sectors_maternelle: [{address_key: ..., school_name: ...}]}
+  void ReadTables(const YAML::Node& node, RuleTestCase* test) {
+    if (!node.IsMap()) {
+      file_.Error(node, "tables is a map from reference table to its rows");
+      return;
+    }
+    for (const auto& entry : node) {
+      const ReferenceTableSpec* table = rules_.schema().FindReferenceTable(entry.first.Scalar());
+      if (table == nullptr) {
+        file_.Error(entry.first, absl::StrCat("unknown reference table \"", entry.first.Scalar(), "\""));
+        continue;
+      }
+      if (!entry.second.IsSequence()) {
+        file_.Error(entry.second, absl::StrCat("the rows of \"", table->name, "\" are a list of maps"));
+        continue;
+      }
+      for (const YAML::Node& row_node : entry.second) {
+        if (!row_node.IsMap() || !row_node[table->key]) {
+          file_.Error(row_node, absl::StrCat("a row of \"", table->name, "\" is a map with its key \"", table->key,
+                                             "\" and columns"));
+          continue;
+        }
+        storage::v1::ReferenceRowRecord row;
+        row.set_version(1);
+        std::vector<std::pair<std::string, storage::v1::Value>> columns;
+        for (const auto& cell : row_node) {
+          const std::string name = cell.first.Scalar();
+          const FieldSpec* column = table->FindColumn(name);
+          if (column == nullptr) {
+            file_.Error(cell.first, absl::StrCat("reference table \"", table->name, "\" has no column \"", name, "\""));
+            continue;
+          }
+          std::optional<storage::v1::Value> value = ReadValue(cell.second, column->type, name);
+          if (!value) continue;
+          if (name == table->key) {
+            row.set_key(value->string_value());
+          } else {
+            columns.emplace_back(name, *std::move(value));
+          }
+        }
+        std::sort(columns.begin(), columns.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& [name, value] : columns) {
+          storage::v1::NamedValue* named = row.add_columns();
+          named->set_name(name);
+          *named->mutable_value() = std::move(value);
+        }
+        test->persons.AddRow(table->name, std::move(row));
+      }
+    }
   }
 
   void ReadExpect(const YAML::Node& case_node, RuleTestCase* test) {

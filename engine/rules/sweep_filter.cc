@@ -33,8 +33,9 @@ std::optional<std::string> SingleAttribute(const std::vector<std::string>& reads
     std::vector<std::string> parts = absl::StrSplit(path, '.');
     if (parts[0] == "household") return std::nullopt;
     if (parts[0] != "person") continue;
+    // A joined table's row is not in the projection: the term cannot be tested there.
     if (parts.size() < 2 || parts[1] == "id" || parts[1] == "guardians" || parts[1] == "children" ||
-        env.person_type().FindField(parts[1]) == nullptr) {
+        env.person_type().FindField(parts[1]) == nullptr || env.person_fields().FindJoined(parts[1]) != nullptr) {
       return std::nullopt;
     }
     attributes.insert(parts[1]);

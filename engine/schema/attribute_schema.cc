@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -148,8 +149,10 @@ class SchemaParser {
   YamlFile* file_;
 };
 
-// The `reference_tables:` section: name -> {description, sources, key, columns}.
+// The `reference_tables:` section: name -> {description, sources, key,
+// columns, person_field}.
 void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node& tables,
+                         absl::FunctionRef<const AttributeSpec*(absl::string_view)> find_attribute,
                          std::vector<ReferenceTableSpec>* out) {
   if (!tables) return;
   if (!tables.IsMap()) {
@@ -169,7 +172,7 @@ void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node&
       file->Error(entry.first, absl::StrCat(context, " must be a map with sources, key and columns"));
       continue;
     }
-    file->CheckKeys(body, context, {"description", "sources", "key", "columns"});
+    file->CheckKeys(body, context, {"description", "sources", "key", "columns", "person_field"});
     table.sources = parser->ReadSources(body, entry.first, context);
     if (body["description"]) {
       if (auto d = file->String(body["description"], "description")) {
@@ -199,6 +202,26 @@ void ReadReferenceTables(YamlFile* file, SchemaParser* parser, const YAML::Node&
         file->Error(body["key"], absl::StrCat("key \"", *key, "\" is not a column of ", context));
       } else if (column != nullptr && column->type.kind != ValueKind::kString) {
         file->Error(body["key"], absl::StrCat("key column \"", *key, "\" must be a string, not ", column->type.Name()));
+      }
+    }
+    if (body["person_field"]) {
+      if (auto field = file->String(body["person_field"], "person_field")) {
+        table.person_field = *field;
+        if (!IsIdentifier(*field)) {
+          file->Error(body["person_field"], "person_field must be lower_snake_case (a-z, 0-9, _)");
+        }
+        const AttributeSpec* key_attribute = find_attribute(table.key);
+        if (key_attribute == nullptr || key_attribute->type.kind != ValueKind::kString) {
+          file->Error(body["person_field"],
+                      absl::StrCat("person_field needs a string attribute named like the key column \"", table.key,
+                                   "\": a person's row is the one whose key is that attribute"));
+        }
+        bool taken =
+            find_attribute(*field) != nullptr || *field == "id" || *field == "guardians" || *field == "children";
+        for (const ReferenceTableSpec& other : *out) taken |= other.person_field == *field;
+        if (taken) {
+          file->Error(body["person_field"], absl::StrCat("person_field \"", *field, "\" is already a field of person"));
+        }
       }
     }
     bool duplicate = false;
@@ -394,7 +417,9 @@ absl::StatusOr<AttributeSchema> AttributeSchema::Parse(absl::string_view yaml_te
           schema.topics_.push_back(std::move(topic));
         }
       }
-      ReadReferenceTables(&file, &parser, root["reference_tables"], &schema.reference_tables_);
+      ReadReferenceTables(
+          &file, &parser, root["reference_tables"],
+          [&schema](absl::string_view name) { return schema.FindAttribute(name); }, &schema.reference_tables_);
     }
   }
   if (file.has_errors()) {

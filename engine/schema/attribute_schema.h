@@ -86,14 +86,18 @@ struct TopicSpec {
   const FieldSpec* FindField(absl::string_view name) const;  // null when unknown
 };
 
-// A table rules look up by key (lookup("school_sectors", person.address_key)).
-// Replaced as a whole by its source systems; see proto/proactive/v1/reference.proto.
+// A table of data that is not about persons (the sector school of each
+// address), replaced as a whole by its source systems (see
+// proto/proactive/v1/reference.proto). With `person_field`, rules read the
+// row whose key is the person's attribute named like the key column:
+// person.school_sector.school_name, absent when there is no such row.
 struct ReferenceTableSpec {
   std::string name;
   std::string description;
   std::vector<std::string> sources;  // systems allowed to replace it
   std::string key;                   // the key column, a string column of `columns`
   std::vector<FieldSpec> columns;    // in declaration order, key included
+  std::string person_field;          // "" when rules do not read it
   int line = 0;
 
   bool IsOwnedBy(absl::string_view source) const;

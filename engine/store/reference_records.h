@@ -29,8 +29,8 @@ namespace proactive {
 absl::StatusOr<std::optional<storage::v1::ReferenceTableRecord>> ReadReferenceTable(const Store& store,
                                                                                     absl::string_view table);
 
-// The row of `table` with key `key`, or nullopt. This is what rules'
-// lookup("table", key) reads.
+// The row of `table` with key `key`, or nullopt: what rules read through a
+// person's joined field (person.school_sector, StorePersonSource::FindRow).
 absl::StatusOr<std::optional<storage::v1::ReferenceRowRecord>> ReadReferenceRow(const Store& store,
                                                                                 absl::string_view table,
                                                                                 absl::string_view key);

@@ -67,7 +67,7 @@ TEST_P(SweepEquivalenceTest, GraphsWithWhatRulesReadEvaluateAsFullGraphs) {
       const EvaluationContext context{absl::CivilDay(2026, 9, 1),
                                       rule->spec.trigger.broadcast.empty() ? nullptr : &broadcast};
       auto full = PersonGraph::Build(id, *rule->env, &source);
-      auto lean = PersonGraph::Build(id, *rule->env, &source, GraphNeeds{rule->reads_links, rule->reads_household});
+      auto lean = PersonGraph::Build(id, *rule->env, &source, GraphNeedsOf(*rule));
       ASSERT_TRUE(full.ok() && lean.ok());
       RuleOutcome expected = EvaluateRule(*rule, **full, context, /*with_trace=*/true);
       ASSERT_EQ(Describe(EvaluateRule(*rule, **lean, context, /*with_trace=*/true)), Describe(expected))

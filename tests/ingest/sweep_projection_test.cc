@@ -807,6 +807,13 @@ TEST(SweepFilterTest, PlansTheConjunctsOneAttributeDecides) {
   const CompiledRule* maternelle = rules->FindRule("maternelle.first-enrolment-offer");
   ASSERT_NE(maternelle, nullptr);
   for (const FilterTerm& term : maternelle->filter_terms) EXPECT_NE(term.attribute, "guardians");
+  // A joined table's row is not projected: a conjunct reading it is left out
+  // (planned, it would rule out everyone, their projected row being empty).
+  std::vector<FilterTerm> joined = PlanFilterTerms(
+      "has(person.school_sector) && person.school_sector.arrondissement == 11 && has(person.birth_date)",
+      *maternelle->env);
+  ASSERT_THAT(joined, ::testing::SizeIs(1));
+  EXPECT_EQ(joined[0].attribute, "birth_date");
 
   storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
   const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};

@@ -43,6 +43,10 @@ TEST(RuleSetTest, TheParisRulesCompile) {
   EXPECT_TRUE(maternelle->reads_links);
   EXPECT_FALSE(maternelle->reads_household);
   EXPECT_TRUE(maternelle->trigger_attributes.count("birth_date"));
+  // It names the sector school (person.school_sector, a joined reference
+  // table): a move (address_key) evaluates it again.
+  EXPECT_TRUE(maternelle->reads_tables);
+  EXPECT_TRUE(maternelle->trigger_attributes.count("address_key"));
   EXPECT_EQ(maternelle->version.size(), 64u);
   const CompiledRule* outreach = (*set)->FindRule("non-take-up.rsa-outreach");
   ASSERT_NE(outreach, nullptr);
@@ -62,6 +66,8 @@ TEST(RuleSetTest, TheParisRulesCompile) {
   EXPECT_TRUE(maternelle->env->SharesPersonTypesWith(*outreach->env));
   EXPECT_TRUE(heatwave->env->SharesPersonTypesWith(*maternelle->env));
   EXPECT_EQ(&heatwave->env->person_type(), &outreach->env->person_type());
+  // A broadcast's sweep reads no reference table for two million persons.
+  EXPECT_FALSE(heatwave->reads_tables);
 }
 
 TEST(RuleSetTest, WhatARuleReadsOfRelatedPersonsSaysWhoseChangeCounts) {

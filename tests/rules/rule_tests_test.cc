@@ -69,6 +69,11 @@ tests:
     rule: identity-card.renewal-reminder
     today: 2026-13-01
     person: {id: P30, id_card_expiy: 2027-01-19}
+    tables:
+      school_sectors: []
+      school_sectors_maternelle:
+        - {address_key: "75011:a:1", school: X}
+        - {school_name: Y}
     expect: {fires: true}
 )",
                               "typo.tests.yaml", *rules_, &diagnostics);
@@ -77,6 +82,11 @@ tests:
   EXPECT_THAT(text, HasSubstr("typo.tests.yaml:6:12: today: month 13 is not in 1..12"));
   EXPECT_THAT(
       text, HasSubstr("typo.tests.yaml:7:23: unknown attribute \"id_card_expiy\" (did you mean \"id_card_expiry\"?)"));
+  EXPECT_THAT(text, HasSubstr("typo.tests.yaml:9:7: unknown reference table \"school_sectors\""));
+  EXPECT_THAT(text, HasSubstr("typo.tests.yaml:11:38: reference table \"school_sectors_maternelle\" has no column "
+                              "\"school\""));
+  EXPECT_THAT(text, HasSubstr("typo.tests.yaml:12:11: a row of \"school_sectors_maternelle\" is a map with its key "
+                              "\"address_key\""));
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // The ReferenceTables service on the real daemon: a table is replaced as a
-// whole or not at all, with precise errors, and survives a restart.
+// whole or not at all, with precise errors, and survives a restart; rules
+// read it through the person (person.school_sector).
 #include "absl/strings/str_cat.h"
 #include "engine/client/channel.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/v1/gateway.grpc.pb.h"
 #include "proactive/v1/reference.grpc.pb.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/status_matchers.h"
@@ -140,6 +142,52 @@ TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
   ASSERT_TRUE(stub_->GetRow(&context, request, &row).ok());
   EXPECT_EQ(row.row().cells(0).column(), "arrondissement");
   EXPECT_EQ(row.row().cells(0).value().int_value(), 12);
+}
+
+// The maternelle offer names the sector school of the child's address, read
+// from the table the City published, and the decision keeps where it came
+// from (the table and its version).
+TEST_F(ReferenceScenarioTest, TheOfferNamesTheSectorSchoolOfTheChildsAddress) {
+  ASSERT_THAT(daemon_->Stop(), IsOk());
+  daemon_ = std::make_unique<DaemonProcess>(testing::SampleMorningDaemon(dir_.path() + "/morning"));
+  ASSERT_THAT(daemon_->Start(), IsOk());
+  stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
+  v1::ReplaceTableResponse replaced;
+  grpc::Status status = Replace("paris-opendata",
+                                {Row("75011:rue-de-la-roquette:10", "École maternelle Roquette", 11),
+                                 Row("75011:rue-oberkampf:112", "École maternelle Oberkampf", 11)},
+                                &replaced);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  testing::CommandResult published = testing::RunCommand(
+      {testing::ProactivectlPath(), "publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson",
+       "--schema", testing::SourceDir() + "/rules/schema.yaml", "--quiet", "--server", daemon_->address()});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::LeaseMessagesRequest request;
+  request.set_max_messages(100);
+  v1::LeaseMessagesResponse leased;
+  status = v1::Gateway::NewStub(ConnectToEngine(daemon_->address()))->LeaseMessages(&context, request, &leased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::string offer_text;
+  for (const v1::OutgoingSms& sms : leased.messages()) {
+    if (sms.to() == "+33639980002" && sms.text().find("maternelle") != std::string::npos) offer_text = sms.text();
+  }
+  EXPECT_THAT(offer_text, HasSubstr("une place vous est proposée à l'École maternelle Oberkampf (11e)"));
+
+  testing::CommandResult listed =
+      testing::RunCommand({testing::ProactivectlPath(), "decisions", "list", "P0001", "--server", daemon_->address()});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  const size_t at = listed.output.find("d-");
+  ASSERT_NE(at, std::string::npos) << listed.output;
+  const std::string offer = listed.output.substr(at, listed.output.find(' ', at) - at);
+  testing::CommandResult shown =
+      testing::RunCommand({testing::ProactivectlPath(), "decisions", "show", offer, "--server", daemon_->address()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("person.school_sector.school_name"));
+  EXPECT_THAT(shown.output, HasSubstr("École maternelle Oberkampf"));
+  EXPECT_THAT(shown.output, HasSubstr("from table school_sectors_maternelle, version 1"));
 }
 
 }  // namespace

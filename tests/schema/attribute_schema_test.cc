@@ -117,6 +117,56 @@ TEST(AttributeSchemaTest, ReferenceTableMistakes) {
   EXPECT_THAT(text, HasSubstr("reference table \"empty\" needs \"columns\""));
 }
 
+// person_field joins a table to the person by the attribute named like its
+// key: a mistake names the line.
+TEST(AttributeSchemaTest, PersonFieldMistakes) {
+  const char* yaml =
+      "version: 1\n"
+      "attributes:\n"
+      "  address_key: {type: string, sources: [x], category: location}\n"
+      "  postcode: {type: int, sources: [x], category: location}\n"
+      "reference_tables:\n"
+      "  sectors:\n"
+      "    sources: [x]\n"
+      "    key: address_key\n"
+      "    columns: {address_key: {type: string}, school: {type: string}}\n"
+      "    person_field: address_key\n"
+      "  by_postcode:\n"
+      "    sources: [x]\n"
+      "    key: postcode\n"
+      "    columns: {postcode: {type: string}}\n"
+      "    person_field: Zone\n"
+      "  by_street:\n"
+      "    sources: [x]\n"
+      "    key: street\n"
+      "    columns: {street: {type: string}}\n"
+      "    person_field: street_row\n";
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AttributeSchema::Parse(yaml, "schema.yaml", &diagnostics), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::string text = FormatDiagnostics(diagnostics);
+  EXPECT_THAT(text, HasSubstr("schema.yaml:10:19: person_field \"address_key\" is already a field of person"));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:15:19: person_field must be lower_snake_case"));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:15:19: person_field needs a string attribute named like the key column "
+                              "\"postcode\""));
+  EXPECT_THAT(text, HasSubstr("schema.yaml:20:19: person_field needs a string attribute named like the key column "
+                              "\"street\""));
+
+  const char* good =
+      "version: 1\n"
+      "attributes:\n"
+      "  address_key: {type: string, sources: [x], category: location}\n"
+      "reference_tables:\n"
+      "  sectors:\n"
+      "    sources: [x]\n"
+      "    key: address_key\n"
+      "    columns: {address_key: {type: string}, school: {type: string}}\n"
+      "    person_field: sector\n";
+  diagnostics.clear();
+  absl::StatusOr<AttributeSchema> schema = AttributeSchema::Parse(good, "schema.yaml", &diagnostics);
+  ASSERT_THAT(schema, IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(schema->FindReferenceTable("sectors")->person_field, "sector");
+}
+
 TEST(AttributeSchemaTest, ReportsYamlSyntaxErrors) {
   std::vector<Diagnostic> diagnostics;
   EXPECT_THAT(AttributeSchema::Parse("version: 1\nattributes: [\n", "s.yaml", &diagnostics),
