@@ -42,7 +42,8 @@ int RunLettersCommand(const std::vector<std::string>& args) {
   connection.PrepareCall(&context, absl::Seconds(30));
   if (words[0] == "list") {
     v1::ListLettersRequest request;
-    request.set_max_letters(static_cast<int32_t>(*max));
+    // Out of range: 0, which the engine refuses naming max_letters.
+    request.set_max_letters(*max >= 1 && *max <= 1000 ? static_cast<int32_t>(*max) : 0);
     v1::ListLettersResponse response;
     grpc::Status status = stub->ListLetters(&context, request, &response);
     if (!status.ok()) return CallFailed("letters list", status);

@@ -40,6 +40,7 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
   subject.set_person_id(d.person_id());
   storage::v1::BroadcastEventRecord broadcast;
   bool has_broadcast = false;
+  std::map<const JoinedTable*, storage::v1::ReferenceRowRecord> rows;
   static const std::regex kIndexed(R"(^(person\.guardians|person\.children|household\.members)\[(\d+)\](?:\.(\w+))?$)");
   for (const storage::v1::DecisionInput& in : d.inputs()) {
     std::smatch m;
@@ -65,7 +66,18 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
       continue;
     }
     std::vector<std::string> parts = absl::StrSplit(in.path(), '.');
-    if (parts.size() == 2 && parts[0] == "person" && in.present()) {
+    if (const JoinedTable* joined =
+            parts[0] == "person" && parts.size() >= 2 ? rule->env->person_fields().FindJoined(parts[1]) : nullptr;
+        joined != nullptr) {
+      // The row the rule read of a reference table, rebuilt from what it read.
+      if (!in.present()) continue;
+      storage::v1::ReferenceRowRecord& row = rows[joined];
+      if (parts.size() == 3 && parts[2] != joined->key_attribute) {
+        storage::v1::NamedValue* column = row.add_columns();
+        column->set_name(parts[2]);
+        *column->mutable_value() = in.value();
+      }
+    } else if (parts.size() == 2 && parts[0] == "person" && in.present()) {
       storage::v1::AttributeEntry* a = subject.add_attributes();
       a->set_name(parts[1]);
       *a->mutable_value() = in.value();
@@ -82,6 +94,26 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
     }
   }
   MapPersonSource source;
+  for (auto& [joined, row] : rows) {
+    // Found by the subject's key attribute: its recorded value if the rule
+    // read it, else one made up here (the rule did not read the key).
+    std::string key = "replayed";
+    bool recorded = false;
+    for (const storage::v1::AttributeEntry& a : subject.attributes()) {
+      if (a.name() != joined->key_attribute) continue;
+      key = a.value().string_value();
+      recorded = true;
+    }
+    if (!recorded) {
+      storage::v1::AttributeEntry* a = subject.add_attributes();
+      a->set_name(joined->key_attribute);
+      a->mutable_value()->set_string_value(key);
+    }
+    row.set_key(key);
+    std::sort(row.mutable_columns()->begin(), row.mutable_columns()->end(),
+              [](const auto& a, const auto& b) { return a.name() < b.name(); });
+    source.AddRow(joined->table, std::move(row));
+  }
   for (auto& [id, state] : persons) {
     std::sort(state.mutable_attributes()->begin(), state.mutable_attributes()->end(),
               [](const auto& a, const auto& b) { return a.name() < b.name(); });

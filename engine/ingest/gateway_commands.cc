@@ -183,6 +183,22 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
                                                             const std::string& failure, absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
+  // Only an SMS that left (or may have: leased, sent, waiting for a retry)
+  // has a delivery to report. A report repeated by the gateway about one
+  // that became a letter, was posted, or was never sent changes nothing.
+  switch (found->status()) {
+    case storage::v1::MESSAGE_LEASED:
+    case storage::v1::MESSAGE_SENT:
+    case storage::v1::MESSAGE_PENDING:
+    case storage::v1::MESSAGE_DELIVERED:
+      if (found->channel() == storage::v1::CHANNEL_SMS) break;
+      [[fallthrough]];
+    default:
+      return std::string(
+          found->status() == storage::v1::MESSAGE_LETTER || found->status() == storage::v1::MESSAGE_POSTED ? "letter"
+          : found->status() == storage::v1::MESSAGE_SUPPRESSED ? "suppressed"
+                                                               : "undeliverable");
+  }
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   std::string result;

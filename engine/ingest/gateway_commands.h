@@ -46,7 +46,9 @@ class GatewayCommands {
                                                    absl::Duration lease, absl::Time now);
   // True when it was acknowledged before.
   absl::StatusOr<bool> Ack(const std::string& message_id, const std::string& gateway_message_id, absl::Time now);
-  // "delivered", "will retry" or "letter"/"undeliverable".
+  // "delivered", "will retry" or "letter"/"undeliverable". A message that is
+  // no SMS in flight (a letter, posted, suppressed) is left as it is and its
+  // state answered: gateways repeat reports.
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
                                              absl::Time now);
   // The letters waiting to be posted, oldest first, at most `max`, with

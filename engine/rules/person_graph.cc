@@ -191,7 +191,9 @@ PersonRecord::PersonRecord(const RuleEnvironment& env, const storage::v1::Person
   for (const storage::v1::AttributeEntry& entry : state->attributes()) {
     if (entry.removed()) continue;
     const lang::FieldDecl* field = type_->FindField(entry.name());
-    if (field == nullptr) continue;  // an attribute the schema no longer declares
+    // An attribute the schema no longer declares, or named like a joined
+    // table's field since (a row, set by the graph).
+    if (field == nullptr || field->type.kind() == lang::TypeKind::kObject) continue;
     values_[field->index] = FromStorageValue(entry.value());
     present_[field->index] = true;
   }
@@ -240,7 +242,7 @@ void PersonRecord::SetJoinedRow(const JoinedTable& joined, const ReferenceRowObj
 }
 
 const ReferenceRowObject* PersonRecord::JoinedRow(const JoinedTable& joined) const {
-  if (!present_[joined.field]) return nullptr;
+  if (!present_[joined.field] || values_[joined.field].kind() != eval::Value::Kind::kObject) return nullptr;
   return static_cast<const ReferenceRowObject*>(values_[joined.field].object_value());
 }
 

@@ -78,7 +78,13 @@ absl::StatusOr<std::unique_ptr<RuleEnvironment>> RuleEnvironment::Create(const A
     for (const ReferenceTableSpec& table : schema.reference_tables()) {
       if (table.person_field.empty()) continue;
       JoinedTable joined{table.name, table.person_field, table.key};
-      ASSIGN_OR_RETURN(lang::ObjectType * row, types.DeclareObjectType(table.name));
+      absl::StatusOr<lang::ObjectType*> declared = types.DeclareObjectType(table.name);
+      if (!declared.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("reference table \"", table.name,
+                                                       "\" clashes with a type of the rules (person, household, "
+                                                       "broadcast, or another table)"));
+      }
+      lang::ObjectType* row = *declared;
       for (const FieldSpec& column : table.columns) {
         RETURN_IF_ERROR(row->AddField(column.name, LanguageType(column.type)).status());
       }

@@ -309,7 +309,7 @@ class RuleSetBuilder {
     version.Update(spec.canonical);
     for (const std::string& path : rule->reads) {
       std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
-      for (size_t i = 1; i < parts.size() && i <= 2; ++i) {
+      for (size_t i = 1; (parts[0] == "person" || parts[0] == "household") && i < parts.size() && i <= 2; ++i) {
         rule->reads_tables = rule->reads_tables || env->person_fields().FindJoined(parts[i]) != nullptr;
       }
       if (parts[0] == "person" && parts.size() >= 2) {

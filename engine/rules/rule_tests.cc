@@ -228,10 +228,16 @@ class TestsParser {
         file_.Error(entry.first, absl::StrCat("unknown reference table \"", entry.first.Scalar(), "\""));
         continue;
       }
+      if (table->person_field.empty()) {
+        file_.Error(entry.first, absl::StrCat("reference table \"", table->name,
+                                              "\" has no person_field in the schema: rules cannot read it"));
+        continue;
+      }
       if (!entry.second.IsSequence()) {
         file_.Error(entry.second, absl::StrCat("the rows of \"", table->name, "\" are a list of maps"));
         continue;
       }
+      std::set<std::string> keys;
       for (const YAML::Node& row_node : entry.second) {
         if (!row_node.IsMap() || !row_node[table->key]) {
           file_.Error(row_node, absl::StrCat("a row of \"", table->name, "\" is a map with its key \"", table->key,
@@ -261,6 +267,10 @@ class TestsParser {
           storage::v1::NamedValue* named = row.add_columns();
           named->set_name(name);
           *named->mutable_value() = std::move(value);
+        }
+        if (!keys.insert(row.key()).second) {
+          file_.Error(row_node, absl::StrCat("key \"", row.key(), "\" is given twice in \"", table->name, "\""));
+          continue;
         }
         test->persons.AddRow(table->name, std::move(row));
       }

@@ -489,6 +489,21 @@ TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNo
   EXPECT_EQ(posted("no-such-message", "caseworker:alice").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ((*ReadMessage(engine_.store(), leased[0].message.message_id()))->status(), storage::v1::MESSAGE_LEASED);
 
+  // A delivery report about it (a gateway repeating one) leaves it waiting.
+  const auto report_failure = [&](const std::string& id) {
+    std::string result;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().ReportDelivery(id, false, "absent subscriber", engine_.clock().Now());
+                  if (r.ok()) result = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return result;
+  };
+  EXPECT_EQ(report_failure(letter_id), "letter");
+  EXPECT_EQ((*ReadMessage(engine_.store(), letter_id))->status(), storage::v1::MESSAGE_LETTER);
+  EXPECT_EQ(letters().waiting, 2u);
+
   // The other guardian's SMS was not acknowledged: the offer waits for the letter.
   ASSERT_NE(Decision("P0001").status(), storage::v1::NOTIFIED);
   const uint64_t audit_before = VerifyAuditChain(engine_.store())->entries;
@@ -526,6 +541,8 @@ TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNo
   const uint64_t audit_after = VerifyAuditChain(engine_.store())->entries;
   EXPECT_THAT(posted(letter_id, "gateway:print"), IsOkAndHolds(true));
   EXPECT_EQ((*ReadMessage(engine_.store(), letter_id))->posted_by(), "caseworker:alice");
+  EXPECT_EQ(report_failure(letter_id), "letter") << "a posted letter is not brought back";
+  EXPECT_EQ((*ReadMessage(engine_.store(), letter_id))->status(), storage::v1::MESSAGE_POSTED);
   EXPECT_EQ(VerifyAuditChain(engine_.store())->entries, audit_after);
 }
 

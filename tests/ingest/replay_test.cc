@@ -3,10 +3,13 @@
 #include "engine/decision/replay.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/stored_decision.h"
+#include "engine/store/reference_records.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,8 +25,34 @@ using ::testing::Not;
 
 TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  std::vector<v1::PublishRequest> events;
   GenerateSyntheticPopulation({3000, 5, absl::CivilDay(2026, 6, 1)},
-                              [&](const v1::PublishRequest& e) { EXPECT_THAT(engine.Publish(e), IsOk()); });
+                              [&](const v1::PublishRequest& e) { events.push_back(e); });
+  // Every other address has a sector school: offers read the table's row
+  // (person.school_sector), or find none.
+  std::map<std::string, storage::v1::ReferenceRowRecord> sectors;
+  for (const v1::PublishRequest& e : events) {
+    for (const v1::Attribute& a : e.person().set()) {
+      if (a.name() != "address_key" || sectors.count(a.value().string_value()) > 0) continue;
+      storage::v1::ReferenceRowRecord& row = sectors[a.value().string_value()];
+      row.set_key(a.value().string_value());
+      storage::v1::NamedValue* school = row.add_columns();
+      school->set_name("school_name");
+      school->mutable_value()->set_string_value(absl::StrCat("École maternelle ", sectors.size()));
+    }
+  }
+  std::vector<storage::v1::ReferenceRowRecord> rows;
+  bool with_sector = true;
+  for (auto& [key, row] : sectors) {
+    if (with_sector) rows.push_back(row);
+    with_sector = !with_sector;
+  }
+  storage::v1::ReferenceTableRecord table;
+  table.set_table("school_sectors_maternelle");
+  table.set_version(1);
+  table.set_source("paris-opendata");
+  ASSERT_THAT(ReplaceReferenceTable(&engine.store(), table, rows), IsOk());
+  for (const v1::PublishRequest& e : events) EXPECT_THAT(engine.Publish(e), IsOk());
   ASSERT_THAT(
       engine.Publish(
           R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})"),
@@ -31,7 +60,7 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
   engine.Tick(absl::CivilDay(2026, 11, 21));
   engine.Settle();
   std::map<std::string, int> replayed;
-  int total = 0;
+  int total = 0, offers_naming_a_school = 0, offers_without_a_school = 0;
   ASSERT_THAT(ScanDecisions(engine.store(),
                             [&](const storage::v1::DecisionRecord& d) {
                               ++total;
@@ -54,11 +83,19 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
                               }
                               std::vector<std::string> recipients(d.recipients().begin(), d.recipients().end());
                               EXPECT_EQ(outcome->recipients, recipients) << d.decision_id();
+                              for (const storage::v1::NamedValue& p : d.parameters()) {
+                                if (p.name() != "school") continue;
+                                const bool named = absl::StartsWith(p.value().string_value(), "École maternelle ");
+                                ++(named ? offers_naming_a_school : offers_without_a_school);
+                              }
                               ++replayed[d.rule_id()];
                               return true;
                             }),
               IsOk());
-  // Every rule made decisions, and all of them replayed.
+  // Every rule made decisions, and all of them replayed: offers naming a
+  // sector school and offers without one among them.
+  EXPECT_GT(offers_naming_a_school, 0);
+  EXPECT_GT(offers_without_a_school, 0);
   EXPECT_EQ(replayed.size(), 5u);
   int sum = 0;
   for (const auto& [rule, n] : replayed) sum += n;

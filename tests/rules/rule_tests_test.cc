@@ -74,6 +74,8 @@ tests:
       school_sectors_maternelle:
         - {address_key: "75011:a:1", school: X}
         - {school_name: Y}
+        - {address_key: "75011:a:2"}
+        - {address_key: "75011:a:2"}
     expect: {fires: true}
 )",
                               "typo.tests.yaml", *rules_, &diagnostics);
@@ -87,6 +89,8 @@ tests:
                               "\"school\""));
   EXPECT_THAT(text, HasSubstr("typo.tests.yaml:12:11: a row of \"school_sectors_maternelle\" is a map with its key "
                               "\"address_key\""));
+  EXPECT_THAT(text,
+              HasSubstr("typo.tests.yaml:14:11: key \"75011:a:2\" is given twice in \"school_sectors_maternelle\""));
 }
 
 }  // namespace

@@ -174,7 +174,7 @@ TEST_F(ReferenceScenarioTest, TheOfferNamesTheSectorSchoolOfTheChildsAddress) {
   for (const v1::OutgoingSms& sms : leased.messages()) {
     if (sms.to() == "+33639980002" && sms.text().find("maternelle") != std::string::npos) offer_text = sms.text();
   }
-  EXPECT_THAT(offer_text, HasSubstr("une place vous est proposée à l'École maternelle Oberkampf (11e)"));
+  EXPECT_THAT(offer_text, HasSubstr("secteur (11e) pour la rentrée 2026 : École maternelle Oberkampf. Répondez"));
 
   testing::CommandResult listed =
       testing::RunCommand({testing::ProactivectlPath(), "decisions", "list", "P0001", "--server", daemon_->address()});
