@@ -8,15 +8,19 @@
 #define PROACTIVE_TESTS_INGEST_ENGINE_FIXTURE_H_
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "engine/client/event_json.h"
 #include "engine/ingest/event_applier.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/rules/rule_set.h"
+#include "engine/store/reference_records.h"
 #include "gtest/gtest.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/fake_clock.h"
@@ -89,6 +93,33 @@ class EngineFixture {
       }
     }
     Settle();
+  }
+  // Gives every other distinct address_key of `events` a sector school
+  // (table school_sectors_maternelle, version 1): rules reading
+  // person.school_sector find a row for half the addresses, none for the rest.
+  void LoadSchoolSectorsForEveryOtherAddress(const std::vector<v1::PublishRequest>& events) {
+    std::map<std::string, storage::v1::ReferenceRowRecord> sectors;
+    for (const v1::PublishRequest& e : events) {
+      for (const v1::Attribute& a : e.person().set()) {
+        if (a.name() != "address_key" || sectors.count(a.value().string_value()) > 0) continue;
+        storage::v1::ReferenceRowRecord& row = sectors[a.value().string_value()];
+        row.set_key(a.value().string_value());
+        storage::v1::NamedValue* school = row.add_columns();
+        school->set_name("school_name");
+        school->mutable_value()->set_string_value(absl::StrCat("École maternelle ", sectors.size()));
+      }
+    }
+    std::vector<storage::v1::ReferenceRowRecord> rows;
+    bool with_sector = true;
+    for (auto& [key, row] : sectors) {
+      if (with_sector) rows.push_back(row);
+      with_sector = !with_sector;
+    }
+    storage::v1::ReferenceTableRecord table;
+    table.set_table("school_sectors_maternelle");
+    table.set_version(1);
+    table.set_source("paris-opendata");
+    ASSERT_TRUE(ReplaceReferenceTable(store_.get(), table, std::move(rows)).ok());
   }
   // Runs the daily schedule for `day` and waits for its sweep.
   void Tick(absl::CivilDay day) {

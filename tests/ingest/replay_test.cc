@@ -9,7 +9,6 @@
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/stored_decision.h"
-#include "engine/store/reference_records.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,28 +29,7 @@ TEST(ReplayTest, EveryDecisionReplaysToTheSameResult) {
                               [&](const v1::PublishRequest& e) { events.push_back(e); });
   // Every other address has a sector school: offers read the table's row
   // (person.school_sector), or find none.
-  std::map<std::string, storage::v1::ReferenceRowRecord> sectors;
-  for (const v1::PublishRequest& e : events) {
-    for (const v1::Attribute& a : e.person().set()) {
-      if (a.name() != "address_key" || sectors.count(a.value().string_value()) > 0) continue;
-      storage::v1::ReferenceRowRecord& row = sectors[a.value().string_value()];
-      row.set_key(a.value().string_value());
-      storage::v1::NamedValue* school = row.add_columns();
-      school->set_name("school_name");
-      school->mutable_value()->set_string_value(absl::StrCat("École maternelle ", sectors.size()));
-    }
-  }
-  std::vector<storage::v1::ReferenceRowRecord> rows;
-  bool with_sector = true;
-  for (auto& [key, row] : sectors) {
-    if (with_sector) rows.push_back(row);
-    with_sector = !with_sector;
-  }
-  storage::v1::ReferenceTableRecord table;
-  table.set_table("school_sectors_maternelle");
-  table.set_version(1);
-  table.set_source("paris-opendata");
-  ASSERT_THAT(ReplaceReferenceTable(&engine.store(), table, rows), IsOk());
+  ASSERT_NO_FATAL_FAILURE(engine.LoadSchoolSectorsForEveryOtherAddress(events));
   for (const v1::PublishRequest& e : events) EXPECT_THAT(engine.Publish(e), IsOk());
   ASSERT_THAT(
       engine.Publish(

@@ -49,8 +49,11 @@ std::string Describe(const RuleOutcome& outcome) {
 class SweepEquivalenceTest : public ::testing::TestWithParam<uint64_t> {
  protected:
   SweepEquivalenceTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())) {
+    std::vector<v1::PublishRequest> events;
     GenerateSyntheticPopulation({1500, GetParam(), absl::CivilDay(2026, 9, 1)},
-                                [&](const v1::PublishRequest& e) { EXPECT_TRUE(engine_.Publish(e).ok()); });
+                                [&](const v1::PublishRequest& e) { events.push_back(e); });
+    engine_.LoadSchoolSectorsForEveryOtherAddress(events);  // the offers read person.school_sector
+    for (const v1::PublishRequest& e : events) EXPECT_TRUE(engine_.Publish(e).ok());
   }
   EngineFixture engine_;
 };
@@ -101,7 +104,8 @@ TEST_P(SweepEquivalenceTest, OneGraphPerPersonForEveryPackDecidesAsOneGraphPerRu
   bool differing_needs = false;
   for (const CompiledRule* rule : rules) {
     differing_needs = differing_needs || rule->reads_household != rules.front()->reads_household ||
-                      rule->reads_links != rules.front()->reads_links;
+                      rule->reads_links != rules.front()->reads_links ||
+                      rule->reads_tables != rules.front()->reads_tables;
   }
   ASSERT_TRUE(differing_needs) << "the plan should mix what rules read";
   const std::vector<std::string> persons = PersonIds(engine_.store());
