@@ -317,14 +317,31 @@ int Run() {
   if (mode == "broadcast") return RunBroadcast(channel);
   std::vector<v1::PublishRequest> events = MakeEvents(absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_seed));
   auto stub = v1::Ingestion::NewStub(channel);
-  if (mode == "stream") return RunStreams(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_streams)));
-  if (mode == "unary") return RunUnary(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_in_flight)));
-  if (mode == "batch") {
-    return RunBatches(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_batch_events)),
+  auto admin = v1::RulesAdmin::NewStub(channel);
+  // How many events shared each group commit: from the engine's status
+  // (a server without it, such as transport_ceiling, prints nothing).
+  absl::StatusOr<v1::EngineStatus> before = GetStatus(admin.get());
+  int code = 2;
+  if (mode == "stream") {
+    code = RunStreams(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_streams)));
+  } else if (mode == "unary") {
+    code = RunUnary(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_in_flight)));
+  } else if (mode == "batch") {
+    code = RunBatches(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_batch_events)),
                       std::max(1, absl::GetFlag(FLAGS_batches_in_flight)));
+  } else {
+    std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
+    return 2;
   }
-  std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
-  return 2;
+  absl::StatusOr<v1::EngineStatus> after = GetStatus(admin.get());
+  if (before.ok() && after.ok()) {
+    const uint64_t groups = after->ingestion().group_commits() - before->ingestion().group_commits();
+    const uint64_t applied = after->ingestion().events() - before->ingestion().events();
+    std::printf("%s_group_commits=%llu\n%s_events_per_group=%.1f\n", mode.c_str(),
+                static_cast<unsigned long long>(groups), mode.c_str(),
+                groups == 0 ? 0.0 : static_cast<double>(applied) / static_cast<double>(groups));
+  }
+  return code;
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ get() { sed -n "s/^$2=//p" "$1" | tail -1; }
 log "building (Release) in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 nice cmake --build "$BUILD" -j"${BENCH_JOBS:-2}" \
-  --target proactived lang_bench population_loader sweep_bench ingest_load >/dev/null
+  --target proactived lang_bench population_loader sweep_bench ingest_load transport_ceiling >/dev/null
 
 mkdir -p "$DIR"
 POPULATION="$DIR/paris-$PERSONS"
@@ -81,7 +81,8 @@ stop_daemon() {
   kill -TERM "$DAEMON_PID"
   wait "$DAEMON_PID" || true
 }
-trap '[[ -n "$DAEMON_PID" ]] && kill -TERM "$DAEMON_PID" 2>/dev/null || true' EXIT
+CEILING_PID=""
+trap 'for pid in "$DAEMON_PID" "$CEILING_PID"; do [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; done; true' EXIT
 rss_mib() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$DAEMON_PID/status"; }
 
 log "3. heatwave broadcast end to end"
@@ -97,12 +98,16 @@ log "4. durable ingestion: stream, batches, then unary with 32 in flight"
 # or each fsync of the ingestion waits behind that writeback.
 sync
 SEED=$(($(date +%s) % 100000 + 100))
-"$BUILD/bench/ingest_load" --target="$TARGET" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
-  --seed="$SEED" >"$OUT/stream.txt"
-"$BUILD/bench/ingest_load" --target="$TARGET" --mode=batch --batch_events=1000 --batches_in_flight=4 \
-  --events="$STREAM_EVENTS" --seed="$((SEED + 2))" >"$OUT/batch.txt"
-"$BUILD/bench/ingest_load" --target="$TARGET" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
-  --seed="$((SEED + 1))" >"$OUT/unary.txt"
+# The three loads against server $1, into $OUT/$2stream.txt, $2batch.txt and $2unary.txt.
+ingestion_loads() {
+  "$BUILD/bench/ingest_load" --target="$1" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
+    --seed="$SEED" >"$OUT/$2stream.txt"
+  "$BUILD/bench/ingest_load" --target="$1" --mode=batch --batch_events=1000 --batches_in_flight=4 \
+    --events="$STREAM_EVENTS" --seed="$((SEED + 2))" >"$OUT/$2batch.txt"
+  "$BUILD/bench/ingest_load" --target="$1" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
+    --seed="$((SEED + 1))" >"$OUT/$2unary.txt"
+}
+ingestion_loads "$TARGET" ""
 RSS_HWM=$(rss_mib VmHWM)
 RSS_END=$(rss_mib VmRSS)
 
@@ -113,6 +118,21 @@ RESTART_MS=$START_MS
 RSS_RESTARTED=$(rss_mib VmRSS)
 stop_daemon
 DAEMON_PID=""
+
+log "4. the transport's ceiling: the same load against a server that answers at once (the daemon stopped)"
+# No engine behind it: the most any engine could ingest here through gRPC,
+# with the load generator on the same cores.
+rm -f "$OUT/ceiling.ready"
+"$BUILD/bench/transport_ceiling" --listen=127.0.0.1:0 --ready_file="$OUT/ceiling.ready" &
+CEILING_PID=$!
+while [[ ! -f "$OUT/ceiling.ready" ]]; do
+  kill -0 "$CEILING_PID" 2>/dev/null || { log "transport_ceiling exited"; exit 1; }
+  sleep 0.01
+done
+ingestion_loads "$(cat "$OUT/ceiling.ready")" ceiling_
+kill -TERM "$CEILING_PID"
+wait "$CEILING_PID" || true
+CEILING_PID=""
 
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 S="$OUT/sweep.txt"
@@ -128,9 +148,10 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 2. sweep: the filter, then the persons left evaluated from the store, 1 thread | $(get "$S" sweep_threads_1_records_per_s) records/s, $(get "$S" sweep_threads_1_ms) ms per sweep |
 | 3. heatwave broadcast, ack → all decisions and messages durable | $(get "$OUT/broadcast.txt" broadcast_end_to_end_ms) ms ($(get "$S" sweep_threads_1_fired) decisions; ack $(get "$OUT/broadcast.txt" broadcast_ack_ms) ms) |
 | 3. population projection loaded, after serving | $(( $(get "$OUT/broadcast.txt" projection_wait_ms) + FIRST_START_MS )) ms after the start ($(get "$S" projection_mib) MiB; $(get "$S" projection_load_ms) ms alone in sweep_bench) |
-| 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s |
+| 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s ($(get "$OUT/stream.txt" stream_events_per_group) events per group commit) |
 | 4. durable ingestion, PublishBatch (1,000 events per call, 4 in flight) | $(get "$OUT/batch.txt" batch_events_per_s) events/s, call p50 $(get "$OUT/batch.txt" batch_p50_ms) ms, p99 $(get "$OUT/batch.txt" batch_p99_ms) ms |
-| 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms |
+| 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms ($(get "$OUT/unary.txt" unary_events_per_group) events per group commit) |
+| 4. the transport's ceiling (a server that answers at once): stream / batches / unary | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
 | 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |
 EOF

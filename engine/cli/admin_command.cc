@@ -83,6 +83,18 @@ int RunStatusCommand(const std::vector<std::string>& args) {
               static_cast<unsigned long long>(status.pending_sweeps()),
               status.projection_loading() ? " (population projection loading)" : "",
               status.rule_set_version().substr(0, 12).c_str());
+  if (status.has_ingestion()) {
+    const v1::IngestionStatus& ingestion = status.ingestion();
+    std::printf(
+        "ingestion since the start: %llu events and %llu commands in %llu group commits (%.1f per group), "
+        "%llu queued\n",
+        static_cast<unsigned long long>(ingestion.events()), static_cast<unsigned long long>(ingestion.commands()),
+        static_cast<unsigned long long>(ingestion.group_commits()),
+        ingestion.group_commits() == 0 ? 0.0
+                                       : static_cast<double>(ingestion.events() + ingestion.commands()) /
+                                             static_cast<double>(ingestion.group_commits()),
+        static_cast<unsigned long long>(ingestion.queued()));
+  }
   if (status.has_outbox()) {
     const v1::OutboxStatus& outbox = status.outbox();
     std::printf(

@@ -17,6 +17,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/common/thread_name.h"
 #include "engine/ingest/decision_maker.h"
 #include "engine/ingest/event_applier.h"
 #include "engine/ingest/population_filter.h"
@@ -108,7 +109,10 @@ class EventApplier::ChunkDecision {
     const size_t wanted = std::min<size_t>(std::max(0, helpers), parts_.size());
     for (size_t i = 0; i < wanted; ++i) {
       try {
-        helpers_.emplace_back([this] { TakeParts(); });
+        helpers_.emplace_back([this] {
+          NameThisThread("sweep-helper");
+          TakeParts();
+        });
       } catch (const std::system_error&) {
         return;
       }

@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/common/log.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/thread_name.h"
 
 namespace proactive {
 
@@ -146,6 +147,7 @@ absl::Status EventWriter::CurrentFailure() const {
 }
 
 void EventWriter::Run() {
+  NameThisThread("writer");
   writer_thread_id_.store(std::this_thread::get_id());
   for (;;) {
     std::deque<Pending> group;
@@ -448,6 +450,7 @@ absl::Status EventWriter::FinishWritingBehind() {
 }
 
 void EventWriter::RunCommitter() {
+  NameThisThread("committer");
   committer_thread_id_.store(std::this_thread::get_id());
   for (;;) {
     std::unique_ptr<Handoff> handoff;

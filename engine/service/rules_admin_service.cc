@@ -100,6 +100,11 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       const EventWriterStats stats = deps_.writer->stats();
       response->set_pending_sweeps(stats.pending_sweeps);
       response->set_projection_loading(stats.projection_loading);
+      v1::IngestionStatus* ingestion = response->mutable_ingestion();
+      ingestion->set_events(stats.events);
+      ingestion->set_commands(stats.commands);
+      ingestion->set_group_commits(stats.groups);
+      ingestion->set_queued(stats.queued);
       response->set_today(FormatIsoDate(absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules))));
     }
     if (status.ok() && request->outbox()) {

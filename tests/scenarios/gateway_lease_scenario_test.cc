@@ -98,6 +98,22 @@ TEST_F(GatewayLeaseScenarioTest, TheStatusCountsTheSmsStillToLeave) {
     return at == std::string::npos ? status.output : status.output.substr(at, status.output.find('\n', at) - at);
   };
   const std::string before = outbox_line();
+  {
+    // The same status says what the write path did since the start.
+    testing::CommandResult status =
+        testing::RunCommand({testing::ProactivectlPath(), "status", "--server", daemon_->address()});
+    const size_t at = status.output.find("ingestion since the start: ");
+    ASSERT_NE(at, std::string::npos) << status.output;
+    unsigned long long events = 0, commands = 0, groups = 0;
+    ASSERT_EQ(std::sscanf(status.output.c_str() + at,
+                          "ingestion since the start: %llu events and %llu commands in %llu group commits", &events,
+                          &commands, &groups),
+              3)
+        << status.output;
+    EXPECT_GT(events, 0u);
+    EXPECT_GE(groups, 1u);
+    EXPECT_LE(groups, events + commands);
+  }
   int total = 0, ready = 0;
   ASSERT_EQ(std::sscanf(before.c_str(), "outbox: %d SMS to send: %d ready, 0 with the gateway, 0 held until later",
                         &total, &ready),

@@ -246,6 +246,45 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
   }
 }
 
+// The operator sees what the write path did: the events applied since the
+// start, and how many group commits (fsyncs) they took.
+TEST_F(RulesScenarioTest, TheStatusCountsEventsAndTheGroupCommitsTheyShared) {
+  const auto status = [&] {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::EngineStatus status;
+    EXPECT_TRUE(admin_->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+    return status.ingestion();
+  };
+  const v1::IngestionStatus before = status();
+
+  // One event per call, each waiting for its answer: a group commit each.
+  const std::vector<std::string> lines = SampleLines();
+  ASSERT_GE(lines.size(), 10u);
+  const std::vector<std::string> one_by_one(lines.begin(), lines.begin() + 3);
+  EXPECT_EQ(Publish(one_by_one), std::make_pair(3, 0));
+  const v1::IngestionStatus after_unary = status();
+  EXPECT_EQ(after_unary.events() - before.events(), 3u);
+  EXPECT_EQ(after_unary.group_commits() - before.group_commits(), 3u);
+
+  // The rest in one batch: its events share group commits.
+  v1::PublishBatchRequest batch;
+  for (size_t i = 3; i < lines.size(); ++i) {
+    absl::StatusOr<v1::PublishRequest> request = ParseEventJson(lines[i], schema_);
+    ASSERT_THAT(request, IsOk()) << lines[i];
+    *batch.add_events() = *std::move(request);
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::PublishBatchResponse answered;
+  ASSERT_TRUE(ingestion_->PublishBatch(&context, batch, &answered).ok());
+  const v1::IngestionStatus after_batch = status();
+  EXPECT_EQ(after_batch.events() - after_unary.events(), static_cast<uint64_t>(batch.events_size()));
+  EXPECT_GE(after_batch.group_commits() - after_unary.group_commits(), 1u);
+  EXPECT_LT(after_batch.group_commits() - after_unary.group_commits(), static_cast<uint64_t>(batch.events_size()));
+  EXPECT_EQ(after_batch.queued(), 0u);
+}
+
 TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
   grpc::ClientContext before_context;
   SetDeadline(&before_context, absl::Seconds(10));
