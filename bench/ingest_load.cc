@@ -315,23 +315,25 @@ int Run() {
   std::shared_ptr<grpc::Channel> channel = ConnectToEngine(absl::GetFlag(FLAGS_target));
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "broadcast") return RunBroadcast(channel);
+  if (mode != "stream" && mode != "unary" && mode != "batch") {
+    std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
+    return 2;
+  }
   std::vector<v1::PublishRequest> events = MakeEvents(absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_seed));
   auto stub = v1::Ingestion::NewStub(channel);
   auto admin = v1::RulesAdmin::NewStub(channel);
   // How many events shared each group commit: from the engine's status
-  // (a server without it, such as transport_ceiling, prints nothing).
+  // (a server without it, such as transport_ceiling, prints nothing). The
+  // call also connects the channel before the load's clock starts.
   absl::StatusOr<v1::EngineStatus> before = GetStatus(admin.get());
-  int code = 2;
+  int code;
   if (mode == "stream") {
     code = RunStreams(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_streams)));
   } else if (mode == "unary") {
     code = RunUnary(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_in_flight)));
-  } else if (mode == "batch") {
+  } else {
     code = RunBatches(stub.get(), events, std::max(1, absl::GetFlag(FLAGS_batch_events)),
                       std::max(1, absl::GetFlag(FLAGS_batches_in_flight)));
-  } else {
-    std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
-    return 2;
   }
   absl::StatusOr<v1::EngineStatus> after = GetStatus(admin.get());
   if (before.ok() && after.ok()) {

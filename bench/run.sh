@@ -82,7 +82,7 @@ stop_daemon() {
   wait "$DAEMON_PID" || true
 }
 CEILING_PID=""
-trap 'for pid in "$DAEMON_PID" "$CEILING_PID"; do [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; done; true' EXIT
+trap 'for pid in "$DAEMON_PID" "$CEILING_PID"; do [[ -z "$pid" ]] || kill -TERM "$pid" 2>/dev/null || true; done' EXIT
 rss_mib() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$DAEMON_PID/status"; }
 
 log "3. heatwave broadcast end to end"
@@ -119,7 +119,7 @@ RSS_RESTARTED=$(rss_mib VmRSS)
 stop_daemon
 DAEMON_PID=""
 
-log "4. the transport's ceiling: the same load against a server that answers at once (the daemon stopped)"
+log "6. the transport's ceiling: the same loads against a server that answers at once (the daemon stopped)"
 # No engine behind it: the most any engine could ingest here through gRPC,
 # with the load generator on the same cores.
 rm -f "$OUT/ceiling.ready"

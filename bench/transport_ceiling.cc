@@ -39,8 +39,10 @@ void Accept(const v1::PublishRequest& request, uint64_t sequence, v1::PublishRes
   response->set_log_sequence(sequence);
 }
 
-// Reads ahead while answers are written, one write at a time, as the
-// daemon's PublishStreamReactor does, but answers each event as it is read.
+// Answers each event as it is read, one write at a time as the callback API
+// requires, and reads on meanwhile. Unlike the daemon's PublishStreamReactor
+// it sets no bound on what it reads ahead (no window, no shared budget):
+// fine for a benchmark, not for a server facing unknown clients.
 class AnsweringStream final : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
   explicit AnsweringStream(std::atomic<uint64_t>* sequence) : sequence_(sequence) { StartRead(&request_); }

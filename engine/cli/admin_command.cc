@@ -86,7 +86,8 @@ int RunStatusCommand(const std::vector<std::string>& args) {
   if (status.has_ingestion()) {
     const v1::IngestionStatus& ingestion = status.ingestion();
     std::printf(
-        "ingestion since the start: %llu events and %llu commands in %llu group commits (%.1f per group), "
+        "ingestion since the start: %llu events and %llu commands in %llu group commits (%.1f events and commands per "
+        "group), "
         "%llu queued\n",
         static_cast<unsigned long long>(ingestion.events()), static_cast<unsigned long long>(ingestion.commands()),
         static_cast<unsigned long long>(ingestion.group_commits()),
