@@ -151,7 +151,7 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s ($(get "$OUT/stream.txt" stream_events_per_group) events per group commit) |
 | 4. durable ingestion, PublishBatch (1,000 events per call, 4 in flight) | $(get "$OUT/batch.txt" batch_events_per_s) events/s, call p50 $(get "$OUT/batch.txt" batch_p50_ms) ms, p99 $(get "$OUT/batch.txt" batch_p99_ms) ms |
 | 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms ($(get "$OUT/unary.txt" unary_events_per_group) events per group commit) |
-| 4. the transport's ceiling (a server that answers at once): stream / batches / unary | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
+| 6. the transport's ceiling (a server that answers at once): stream / batches / unary | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
 | 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |
 EOF

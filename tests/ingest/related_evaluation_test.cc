@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/decision/decision_store.h"
+#include "engine/store/reference_records.h"
 #include "engine/store/store.h"
 #include "tests/ingest/engine_fixture.h"
 
@@ -94,6 +95,17 @@ rules:
     once_per: '"once"'
     action: {kind: notify, service: test.child-income, message: {fr: "a", en: "a"}, letter: false}
 
+  - id: related.guardian-sector
+    title: A guardian in the sector of a given school
+    purpose: Reads a linked person's row of a reference table, which a move changes.
+    legal_basis: ["test"]
+    trigger: {events: [phone]}
+    when: >
+      has(person.phone) &&
+      person.guardians.exists(g, has(g.school_sector) && g.school_sector.school_name == "École A0")
+    once_per: '"once"'
+    action: {kind: notify, service: test.guardian-sector, message: {fr: "a", en: "a"}, letter: false}
+
   - id: related.two-guardians
     title: Two guardians
     purpose: Counts linked persons.
@@ -106,6 +118,27 @@ rules:
 
 constexpr int kPersons = 36;
 constexpr int kHouseholds = 9;
+constexpr int kAddresses = 6;  // A0 .. A5; the even ones have a sector school
+
+std::string AddressKey(int i) { return absl::StrFormat("75011:rue-test:%d", i); }
+
+// The sector school of every even address: a move between addresses changes
+// a person's row (person.school_sector).
+void LoadSectors(Store* store) {
+  std::vector<storage::v1::ReferenceRowRecord> rows;
+  for (int i = 0; i < kAddresses; i += 2) {
+    storage::v1::ReferenceRowRecord& row = rows.emplace_back();
+    row.set_key(AddressKey(i));
+    storage::v1::NamedValue* school = row.add_columns();
+    school->set_name("school_name");
+    school->mutable_value()->set_string_value(absl::StrCat("École A", i));
+  }
+  storage::v1::ReferenceTableRecord table;
+  table.set_table("school_sectors_maternelle");
+  table.set_version(1);
+  table.set_source("paris-opendata");
+  ASSERT_TRUE(ReplaceReferenceTable(store, table, std::move(rows)).ok());
+}
 
 std::string PersonId(int i) { return absl::StrFormat("P%02d", i); }
 
@@ -130,7 +163,7 @@ std::vector<std::string> RandomEvents(uint64_t seed, int count) {
     const std::string person = PersonId(pick(kPersons));
     const std::string other = PersonId(pick(kPersons));
     const char* yes_no = pick(2) == 0 ? "true" : "false";
-    switch (pick(10)) {
+    switch (pick(11)) {
       case 0:
       case 1:
         event(person, "caf",
@@ -158,6 +191,9 @@ std::vector<std::string> RandomEvents(uint64_t seed, int count) {
         event(person, "paris-compte",
               pick(3) == 0 ? std::string(R"(,"remove":["phone"])")
                            : absl::StrFormat(R"(,"set":{"phone":"+336399%05d"})", pick(kPersons)));
+        break;
+      case 8:  // a move: another row of the sector table, or none
+        event(person, "etat-civil", absl::StrFormat(R"(,"set":{"address_key":"%s"})", AddressKey(pick(kAddresses))));
         break;
       default:  // read by no rule of the pack
         event(person, "caf", absl::StrFormat(R"(,"set":{"arrondissement":%d})", 1 + pick(20)));
@@ -209,6 +245,10 @@ class RelatedEvaluationTest : public ::testing::TestWithParam<uint64_t> {
     return options;
   }
   const absl::Time now_ = absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone());
+  void SetUp() override {
+    LoadSectors(&targeted_.store());
+    LoadSectors(&straightforward_.store());
+  }
   EngineFixture targeted_{now_, Files(), Options(false)};
   EngineFixture straightforward_{now_, Files(), Options(true)};
 };
@@ -230,8 +270,9 @@ TEST_P(RelatedEvaluationTest, DecidesExactlyAsEvaluatingEveryRelatedPersonOnEver
               }).ok());
   // Every way of reading related persons made decisions, so a missed
   // evaluation would show.
-  for (const char* rule : {"related.counted", "related.member-income", "related.second-member", "related.filtered",
-                           "related.mapped", "related.child-income", "related.two-guardians"}) {
+  for (const char* rule :
+       {"related.counted", "related.member-income", "related.second-member", "related.filtered", "related.mapped",
+        "related.child-income", "related.guardian-sector", "related.two-guardians"}) {
     EXPECT_GT(fired[rule], 0) << rule;
   }
   for (Family family : {Family::kDecisions, Family::kAudit, Family::kOutbox}) {
