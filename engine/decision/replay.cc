@@ -1,7 +1,9 @@
 #include "engine/decision/replay.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -40,15 +42,32 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
   subject.set_person_id(d.person_id());
   storage::v1::BroadcastEventRecord broadcast;
   bool has_broadcast = false;
-  std::map<const JoinedTable*, storage::v1::ReferenceRowRecord> rows;
-  static const std::regex kIndexed(R"(^(person\.guardians|person\.children|household\.members)\[(\d+)\](?:\.(\w+))?$)");
+  // The rows the rule read of reference tables, by person and table,
+  // rebuilt from what it read of them.
+  std::map<std::pair<std::string, const JoinedTable*>, storage::v1::ReferenceRowRecord> rows;
+  const auto add_row_input = [&](const std::string& person_id, const JoinedTable* joined, const std::string& column,
+                                 const storage::v1::DecisionInput& in) {
+    if (!in.present()) return;
+    storage::v1::ReferenceRowRecord& row = rows[{person_id, joined}];
+    if (column.empty() || column == joined->key_attribute) return;
+    storage::v1::NamedValue* value = row.add_columns();
+    value->set_name(column);
+    *value->mutable_value() = in.value();
+  };
+  static const std::regex kIndexed(
+      R"(^(person\.guardians|person\.children|household\.members)\[(\d+)\](?:\.(\w+)(?:\.(\w+))?)?$)");
   for (const storage::v1::DecisionInput& in : d.inputs()) {
     std::smatch m;
     if (std::regex_match(in.path(), m, kIndexed)) {
       const std::string list = m[1];
       storage::v1::PersonState& other = persons[in.person_id()];
       other.set_person_id(in.person_id());
-      if (!m[3].matched) {
+      const JoinedTable* joined = m[3].matched ? rule->env->person_fields().FindJoined(m[3].str()) : nullptr;
+      if (joined != nullptr) {
+        add_row_input(in.person_id(), joined, m[4].matched ? m[4].str() : "", in);
+      } else if (m[4].matched) {
+        continue;  // not a path this engine records
+      } else if (!m[3].matched) {
         if (list == "household.members") {
           subject.set_household_id("household");
           other.set_household_id("household");
@@ -69,14 +88,7 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
     if (const JoinedTable* joined =
             parts[0] == "person" && parts.size() >= 2 ? rule->env->person_fields().FindJoined(parts[1]) : nullptr;
         joined != nullptr) {
-      // The row the rule read of a reference table, rebuilt from what it read.
-      if (!in.present()) continue;
-      storage::v1::ReferenceRowRecord& row = rows[joined];
-      if (parts.size() == 3 && parts[2] != joined->key_attribute) {
-        storage::v1::NamedValue* column = row.add_columns();
-        column->set_name(parts[2]);
-        *column->mutable_value() = in.value();
-      }
+      add_row_input(d.person_id(), joined, parts.size() == 3 ? parts[2] : "", in);
     } else if (parts.size() == 2 && parts[0] == "person" && in.present()) {
       storage::v1::AttributeEntry* a = subject.add_attributes();
       a->set_name(parts[1]);
@@ -94,25 +106,39 @@ absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d,
     }
   }
   MapPersonSource source;
-  for (auto& [joined, row] : rows) {
-    // Found by the subject's key attribute: its recorded value if the rule
-    // read it, else one made up here (the rule did not read the key).
-    std::string key = "replayed";
+  // Each row goes in its table under its person's key attribute: the
+  // recorded value if the rule read it, else one made up for the person.
+  // Persons at the same key share the row: its columns are the union of
+  // what was read of it.
+  std::map<std::pair<std::string, std::string>, storage::v1::ReferenceRowRecord> by_key;  // (table, key)
+  for (auto& [owner, row] : rows) {
+    const auto& [person_id, joined] = owner;
+    storage::v1::PersonState& person = persons[person_id];
+    person.set_person_id(person_id);
+    std::string key = absl::StrCat("replayed:", person_id);
     bool recorded = false;
-    for (const storage::v1::AttributeEntry& a : subject.attributes()) {
+    for (const storage::v1::AttributeEntry& a : person.attributes()) {
       if (a.name() != joined->key_attribute) continue;
       key = a.value().string_value();
       recorded = true;
     }
     if (!recorded) {
-      storage::v1::AttributeEntry* a = subject.add_attributes();
+      storage::v1::AttributeEntry* a = person.add_attributes();
       a->set_name(joined->key_attribute);
       a->mutable_value()->set_string_value(key);
     }
-    row.set_key(key);
+    storage::v1::ReferenceRowRecord& merged = by_key[{joined->table, key}];
+    merged.set_key(key);
+    for (storage::v1::NamedValue& column : *row.mutable_columns()) {
+      const bool known = std::any_of(merged.columns().begin(), merged.columns().end(),
+                                     [&](const storage::v1::NamedValue& c) { return c.name() == column.name(); });
+      if (!known) *merged.add_columns() = std::move(column);
+    }
+  }
+  for (auto& [table_key, row] : by_key) {
     std::sort(row.mutable_columns()->begin(), row.mutable_columns()->end(),
               [](const auto& a, const auto& b) { return a.name() < b.name(); });
-    source.AddRow(joined->table, std::move(row));
+    source.AddRow(table_key.first, std::move(row));
   }
   for (auto& [id, state] : persons) {
     std::sort(state.mutable_attributes()->begin(), state.mutable_attributes()->end(),

@@ -27,16 +27,17 @@ void AddInput(std::string path, const PersonRecord& record, const InputRead& rea
   }
 }
 
-// The subject's row of a joined table (kTableRow, kTableColumn): present
-// when the table has one, its source the table and its version.
-void AddTableInput(const PersonRecord& subject, const InputRead& read, Inputs* inputs) {
+// A person's row of a joined table (the table kinds of InputRead), recorded
+// at `path`: present when the table has one, its source the table and its
+// version.
+void AddTableInput(std::string path, const PersonRecord& record, const InputRead& read, Inputs* inputs) {
   storage::v1::DecisionInput& input = *inputs->Add();
-  input.set_path(read.path);
-  input.set_person_id(subject.id());
-  const ReferenceRowObject* row = subject.JoinedRow(*read.joined);
+  input.set_path(std::move(path));
+  input.set_person_id(record.id());
+  const ReferenceRowObject* row = record.JoinedRow(*read.joined);
   if (row == nullptr) return;
   input.set_source(absl::StrCat("table ", read.joined->table, ", version ", row->row().version()));
-  if (read.kind == InputRead::kTableRow) {
+  if (read.kind == InputRead::kTableRow || read.name.empty()) {
     input.set_present(true);
     return;
   }
@@ -88,27 +89,39 @@ void CollectInputs(const CompiledRule& rule, const PersonGraph& graph, const Eva
       case InputRead::kAttribute:
         AddInput(read.path, graph.subject(), read, inputs);
         break;
-      case InputRead::kLinkAttribute: {
+      case InputRead::kLinkAttribute:
+      case InputRead::kLinkTable: {
         int i = 0;
         // Numbered as in the list the rule read: persons the store does
         // not know are not in it (kLinkList).
         for (const storage::v1::LinkEntry& link : graph.subject().state().links()) {
           if (!is_listed(read, link)) continue;
           const PersonRecord* other = graph.Find(link.person_id());
-          if (other != nullptr) AddInput(IndexedPath(read, i++), *other, read, inputs);
+          if (other == nullptr) continue;
+          if (read.kind == InputRead::kLinkTable) {
+            AddTableInput(IndexedPath(read, i++), *other, read, inputs);
+          } else {
+            AddInput(IndexedPath(read, i++), *other, read, inputs);
+          }
         }
         break;
       }
-      case InputRead::kMemberAttribute: {
+      case InputRead::kMemberAttribute:
+      case InputRead::kMemberTable: {
         int i = 0;
         for (const auto& record : graph.records()) {
-          if (is_member(*record)) AddInput(IndexedPath(read, i++), *record, read, inputs);
+          if (!is_member(*record)) continue;
+          if (read.kind == InputRead::kMemberTable) {
+            AddTableInput(IndexedPath(read, i++), *record, read, inputs);
+          } else {
+            AddInput(IndexedPath(read, i++), *record, read, inputs);
+          }
         }
         break;
       }
       case InputRead::kTableRow:
       case InputRead::kTableColumn:
-        AddTableInput(graph.subject(), read, inputs);
+        AddTableInput(read.path, graph.subject(), read, inputs);
         break;
       case InputRead::kBroadcastField: {
         if (context.broadcast == nullptr) break;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/common/sha256.h"
 #include "engine/eval/compiler.h"
@@ -85,7 +86,17 @@ std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, co
                env.person_type().FindField(parts[1]) != nullptr) {
       read.kind = InputRead::kAttribute;
       read.name = parts[1];
-    } else if ((link_list || members) && parts.size() == 3 && env.person_fields().FindJoined(parts[2]) == nullptr) {
+    } else if (const JoinedTable* related_joined = (link_list || members) && (parts.size() == 3 || parts.size() == 4)
+                                                       ? env.person_fields().FindJoined(parts[2])
+                                                       : nullptr;
+               related_joined != nullptr) {
+      // A related person's row (person.guardians.school_sector.school_name).
+      read.kind = link_list ? InputRead::kLinkTable : InputRead::kMemberTable;
+      read.joined = related_joined;
+      if (parts.size() == 4) read.name = parts[3];
+      read.indexed_prefix = absl::StrCat(parts[0], ".", parts[1], "[");
+      read.indexed_suffix = absl::StrCat("].", absl::StrJoin(parts.begin() + 2, parts.end(), "."));
+    } else if ((link_list || members) && parts.size() == 3) {
       read.kind = link_list ? InputRead::kLinkAttribute : InputRead::kMemberAttribute;
       read.name = parts[2];
       read.indexed_prefix = absl::StrCat(parts[0], ".", parts[1], "[");

@@ -81,12 +81,16 @@ struct InputRead {
     kBroadcastField,   // broadcast.level
     kTableRow,         // person.school_sector: the subject's row of a joined reference table
     kTableColumn,      // person.school_sector.school_name
+    kLinkTable,        // person.guardians.school_sector[.school_name], for each guardian
+    kMemberTable,      // household.members.school_sector[.school_name], for each member
   };
   Kind kind = kAttribute;
-  std::string path;                     // as read, e.g. "person.guardians.phone"
-  bool guardians = false;               // kLinkList, kLinkAttribute: guardians, else children
-  std::string name;                     // the attribute, the broadcast's field, or the table's column
-  const JoinedTable* joined = nullptr;  // kTableRow, kTableColumn (owned by the rule's env)
+  std::string path;        // as read, e.g. "person.guardians.phone"
+  bool guardians = false;  // kLinkList, kLinkAttribute: guardians, else children
+  // The attribute, the broadcast's field, or the table's column (kLinkTable,
+  // kMemberTable: empty when the rule reads the row itself).
+  std::string name;
+  const JoinedTable* joined = nullptr;  // the table kinds (owned by the rule's env)
   // The path recorded for the i-th related person: prefix, i, suffix
   // ("person.guardians[", "].phone").
   std::string indexed_prefix, indexed_suffix;

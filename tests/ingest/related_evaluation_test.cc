@@ -10,9 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/replay.h"
 #include "engine/store/reference_records.h"
 #include "engine/store/store.h"
 #include "tests/ingest/engine_fixture.h"
@@ -280,6 +282,48 @@ TEST_P(RelatedEvaluationTest, DecidesExactlyAsEvaluatingEveryRelatedPersonOnEver
     EXPECT_THAT(expected, Not(IsEmpty()));
     EXPECT_TRUE(Rows(targeted_.store(), family) == expected) << "family " << static_cast<int>(family);
   }
+}
+
+// A decision that read a guardian's row records it among its inputs, with
+// the table and its version as the source, and replays from them.
+TEST_P(RelatedEvaluationTest, ADecisionRecordsTheRowsItReadOfLinkedPersonsAndReplaysFromThem) {
+  for (const std::string& line : RandomEvents(GetParam(), 700)) {
+    ASSERT_TRUE(targeted_.Publish(line).ok()) << line;
+  }
+  int checked = 0;
+  ASSERT_TRUE(ScanDecisions(targeted_.store(), [&](const storage::v1::DecisionRecord& d) {
+                if (d.rule_id() != "related.guardian-sector") return true;
+                ++checked;
+                std::set<std::string> guardians;
+                int rows = 0;
+                for (const storage::v1::DecisionInput& in : d.inputs()) {
+                  if (absl::StartsWith(in.path(), "person.guardians[") && !absl::StrContains(in.path(), "].")) {
+                    guardians.insert(in.person_id());
+                  }
+                  if (!absl::EndsWith(in.path(), "].school_sector.school_name")) continue;
+                  EXPECT_TRUE(absl::StartsWith(in.path(), "person.guardians[")) << in.path();
+                  EXPECT_NE(in.person_id(), d.person_id()) << in.path();  // the guardian's row
+                  if (!in.present()) continue;
+                  ++rows;
+                  EXPECT_EQ(in.source(), "table school_sectors_maternelle, version 1");
+                  EXPECT_TRUE(absl::StartsWith(in.value().string_value(), "École A")) << in.path();
+                }
+                EXPECT_GE(rows, 1) << d.decision_id();  // a guardian in the sector of École A0
+                for (const storage::v1::DecisionInput& in : d.inputs()) {
+                  if (absl::EndsWith(in.path(), "].school_sector.school_name")) {
+                    EXPECT_EQ(guardians.count(in.person_id()), 1u) << in.path();
+                  }
+                }
+                absl::StatusOr<std::shared_ptr<const RuleSet>> rules =
+                    LoadRuleSetSnapshot(targeted_.store(), d.rule_set_version());
+                EXPECT_TRUE(rules.ok()) << rules.status();
+                if (!rules.ok()) return true;
+                absl::StatusOr<RuleOutcome> replayed = ReplayDecision(d, **rules);
+                EXPECT_TRUE(replayed.ok()) << replayed.status();
+                if (replayed.ok()) EXPECT_TRUE(replayed->fires()) << d.decision_id() << ": " << replayed->reason;
+                return true;
+              }).ok());
+  EXPECT_GT(checked, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RelatedEvaluationTest, ::testing::Values(1, 2, 3));
