@@ -1,5 +1,6 @@
 // proactivectl tick | status | rules reload | rules simulate: running the
 // rules on the daemon.
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -85,16 +86,15 @@ int RunStatusCommand(const std::vector<std::string>& args) {
               status.rule_set_version().substr(0, 12).c_str());
   if (status.has_ingestion()) {
     const v1::IngestionStatus& ingestion = status.ingestion();
-    std::printf(
-        "ingestion since the start: %llu events and %llu commands in %llu group commits (%.1f events and commands per "
-        "group), "
-        "%llu queued\n",
-        static_cast<unsigned long long>(ingestion.events()), static_cast<unsigned long long>(ingestion.commands()),
-        static_cast<unsigned long long>(ingestion.group_commits()),
-        ingestion.group_commits() == 0 ? 0.0
-                                       : static_cast<double>(ingestion.events() + ingestion.commands()) /
-                                             static_cast<double>(ingestion.group_commits()),
-        static_cast<unsigned long long>(ingestion.queued()));
+    const uint64_t answered = ingestion.events() + ingestion.commands() + ingestion.ticks();
+    const uint64_t groups = ingestion.group_commits();
+    std::printf("ingestion since the start: %llu events, %llu commands and %llu daily ticks in %llu group commit%s",
+                static_cast<unsigned long long>(ingestion.events()),
+                static_cast<unsigned long long>(ingestion.commands()),
+                static_cast<unsigned long long>(ingestion.ticks()), static_cast<unsigned long long>(groups),
+                groups == 1 ? "" : "s");
+    if (groups > 0) std::printf(" (%.1f per group)", static_cast<double>(answered) / static_cast<double>(groups));
+    std::printf(", %llu queued\n", static_cast<unsigned long long>(ingestion.queued()));
   }
   if (status.has_outbox()) {
     const v1::OutboxStatus& outbox = status.outbox();

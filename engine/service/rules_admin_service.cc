@@ -105,6 +105,7 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
       ingestion->set_commands(stats.commands);
       ingestion->set_group_commits(stats.groups);
       ingestion->set_queued(stats.queued);
+      ingestion->set_ticks(stats.ticks);
       response->set_today(FormatIsoDate(absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules))));
     }
     if (status.ok() && request->outbox()) {

@@ -104,11 +104,11 @@ TEST_F(GatewayLeaseScenarioTest, TheStatusCountsTheSmsStillToLeave) {
         testing::RunCommand({testing::ProactivectlPath(), "status", "--server", daemon_->address()});
     const size_t at = status.output.find("ingestion since the start: ");
     ASSERT_NE(at, std::string::npos) << status.output;
-    unsigned long long events = 0, commands = 0, groups = 0;
+    unsigned long long events = 0, commands = 0, ticks = 0, groups = 0;
     ASSERT_EQ(std::sscanf(status.output.c_str() + at,
-                          "ingestion since the start: %llu events and %llu commands in %llu group commits", &events,
-                          &commands, &groups),
-              3)
+                          "ingestion since the start: %llu events, %llu commands and %llu daily ticks in %llu group",
+                          &events, &commands, &ticks, &groups),
+              4)
         << status.output;
     // A fast disk may give each streamed event its own group, and the daily
     // tick at the start has one: how they share is RulesScenarioTest's.
