@@ -320,7 +320,9 @@ TEST_P(RelatedEvaluationTest, ADecisionRecordsTheRowsItReadOfLinkedPersonsAndRep
                 if (!rules.ok()) return true;
                 absl::StatusOr<RuleOutcome> replayed = ReplayDecision(d, **rules);
                 EXPECT_TRUE(replayed.ok()) << replayed.status();
-                if (replayed.ok()) EXPECT_TRUE(replayed->fires()) << d.decision_id() << ": " << replayed->reason;
+                if (replayed.ok()) {
+                  EXPECT_TRUE(replayed->fires()) << d.decision_id() << ": " << replayed->reason;
+                }
                 return true;
               }).ok());
   EXPECT_GT(checked, 0);
