@@ -203,6 +203,13 @@ echo "Who would newly be contacted, by arrondissement, without contacting anyone
 show "$CTL" rules simulate --rules "$CANDIDATE" --against "$ROOT/rules" \
   --broadcast weather.heatwave:75:level=red,episode_id=simulation
 
+step "The public's side: the register of algorithms, a page the City can publish (CRPA art. L312-1-3)"
+printf '\033[2m$ %s\033[0m\n' "proactivectl audit register --markdown > var/demo/register.md"
+"$CTL" audit register --markdown >"$DATA/register.md" || true
+echo "var/demo/register.md holds every rule in force ($(grep -c '^## ' "$DATA/register.md") of them): purpose, legal basis,"
+echo "condition and the parameters it reads with their dated values. The RSA outreach rule's section:"
+awk '/^## Orientation/ { on = 1; print; next } /^## / { on = 0 } on' "$DATA/register.md"
+
 step "A broken pack never replaces a working one"
 cp -r "$ROOT/rules/." "$CANDIDATE/"
 sed -i 's/person.lives_alone &&/person.lives_alon \&\&/' "$CANDIDATE/paris/heatwave.yaml"

@@ -1,9 +1,12 @@
-// proactivectl audit verify | register
+// proactivectl audit verify | register [--markdown]
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/cli/command_line.h"
 #include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
@@ -11,16 +14,125 @@
 #include "proactive/v1/audit.grpc.pb.h"
 
 namespace proactive {
+namespace {
+
+// Rule conditions are YAML folded text: one line, single spaces.
+std::string OneLine(const std::string& text) {
+  return absl::StrJoin(absl::StrSplit(text, absl::ByAnyChar(" \n\t"), absl::SkipEmpty()), " ");
+}
+
+std::string InEffect(const v1::RegisteredRule& r) {
+  if (!r.has_effective_from() && !r.has_effective_until()) return "always";
+  std::string text;
+  if (r.has_effective_from()) absl::StrAppend(&text, "from ", r.effective_from());
+  if (r.has_effective_until()) absl::StrAppend(&text, text.empty() ? "" : " ", "until ", r.effective_until());
+  return text;
+}
+
+std::string ValuesText(const v1::RegisteredParameter& p) {
+  std::vector<std::string> values;
+  for (const v1::DatedParameterValue& v : p.values()) values.push_back(absl::StrCat(v.value(), " since ", v.since()));
+  return absl::StrJoin(values, "; ");
+}
+
+void PrintRegisterText(const v1::Register& reg) {
+  std::printf("Register of the algorithms of %s (rule set %s)\n\n", reg.city().c_str(),
+              reg.rule_set_version().substr(0, 12).c_str());
+  for (const v1::RegisteredRule& r : reg.rules()) {
+    std::printf("%s — %s\n  pack %s %s, owner %s, version %s, in effect %s\n  action: %s (%s); looked at on: %s\n",
+                r.rule_id().c_str(), r.title().c_str(), r.pack().c_str(), r.pack_version().c_str(), r.owner().c_str(),
+                r.version().substr(0, 12).c_str(), InEffect(r).c_str(), r.action().c_str(), r.service().c_str(),
+                r.trigger().c_str());
+    std::printf("  purpose: %s\n  legal basis: %s\n  condition: %s\n", OneLine(r.purpose()).c_str(),
+                absl::StrJoin(r.legal_basis(), "; ").c_str(), OneLine(r.condition()).c_str());
+    for (const v1::RegisteredParameter& p : r.parameters()) {
+      std::printf("  parameter %s: %s (%s)\n", p.name().c_str(), ValuesText(p).c_str(), p.description().c_str());
+    }
+    std::printf("\n");
+  }
+}
+
+// Free text of a pack (titles, purposes) as Markdown shows it, not as markup.
+std::string MarkdownText(const std::string& text) {
+  std::string out;
+  for (char c : OneLine(text)) {
+    if (absl::string_view("\\`*_[]<>#|").find(c) != absl::string_view::npos) out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Ends with a full stop, for text that is given either way.
+std::string Sentence(std::string text) {
+  if (!text.empty() && absl::string_view(".!?").find(text.back()) == absl::string_view::npos) text.push_back('.');
+  return text;
+}
+
+// A code span that holds any text: fenced by more backticks than it contains.
+std::string MarkdownCode(const std::string& text) {
+  const std::string line = OneLine(text);
+  size_t longest = 0, run = 0;
+  for (char c : line) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  const char* pad = longest > 0 ? " " : "";
+  return absl::StrCat(fence, pad, line, pad, fence);
+}
+
+// A page for the city's site: what the CRPA (art. L312-1-3) asks an
+// administration to publish of the algorithms behind individual decisions,
+// with the parameters that let a reader apply a condition by hand.
+void PrintRegisterMarkdown(const v1::Register& reg) {
+  std::printf("# Register of the algorithms of %s\n\n", MarkdownText(reg.city()).c_str());
+  std::printf(
+      "Each rule below is applied by the engine on its own. When it decides about a person, that person is "
+      "told which rule decided, on which data, and how to contest the decision before a caseworker. "
+      "Rule set `%s`.\n\n"
+      "How to read a condition: `person` is what the City's services recorded about the person (each "
+      "fact with its source and date), `household.members` the persons of their household, `today` the "
+      "day of the evaluation, `school_year` the year of the next September school start, `broadcast` the "
+      "alert that triggers the rule (its area and level). A rule decides only when its whole condition "
+      "holds; the parameters it names are listed with the values they had and have.\n",
+      reg.rule_set_version().c_str());
+  for (const v1::RegisteredRule& r : reg.rules()) {
+    std::printf("\n## %s\n\n", MarkdownText(r.title()).c_str());
+    std::printf("- **Rule:** %s, version %s\n", MarkdownCode(r.rule_id()).c_str(), MarkdownCode(r.version()).c_str());
+    std::printf("- **Purpose:** %s\n", MarkdownText(r.purpose()).c_str());
+    std::vector<std::string> bases;
+    for (const std::string& basis : r.legal_basis()) bases.push_back(MarkdownText(basis));
+    std::printf("- **Legal basis:** %s\n", absl::StrJoin(bases, "; ").c_str());
+    std::printf("- **Looked at on:** %s\n", MarkdownText(r.trigger()).c_str());
+    std::printf("- **Condition:** %s\n", MarkdownCode(r.condition()).c_str());
+    std::printf("- **Action:** %s, service %s\n", MarkdownText(r.action()).c_str(), MarkdownCode(r.service()).c_str());
+    std::printf("- **In effect:** %s\n", InEffect(r).c_str());
+    std::printf("- **Pack:** %s %s, owner: %s\n", MarkdownCode(r.pack()).c_str(),
+                MarkdownText(r.pack_version()).c_str(), MarkdownText(r.owner()).c_str());
+    if (r.parameters_size() == 0) continue;
+    std::printf("\nParameters:\n\n");
+    for (const v1::RegisteredParameter& p : r.parameters()) {
+      std::printf("- %s: %s Values: %s.", MarkdownCode(p.name()).c_str(),
+                  MarkdownText(Sentence(p.description())).c_str(), MarkdownText(ValuesText(p)).c_str());
+      if (!p.legal_basis().empty()) std::printf(" Legal basis: %s.", MarkdownText(p.legal_basis()).c_str());
+      std::printf("\n");
+    }
+  }
+}
+
+}  // namespace
 
 int RunAuditCommand(const std::vector<std::string>& args) {
   constexpr char kUsage[] =
       "usage: proactivectl audit verify [--server HOST:PORT]    walk the hash chain of the audit log\n"
-      "       proactivectl audit register [--server HOST:PORT]  the register of algorithms in use\n"
+      "       proactivectl audit register [--markdown] [--server HOST:PORT]\n"
+      "                                   the register of algorithms in use; --markdown: a page to publish\n"
       "verify exits 1 and names the first broken entry when the chain does not verify.\n";
-  CommandLine line({"server"}, {"help"});
+  CommandLine line({"server"}, {"help", "markdown"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
-  const bool well_formed = words.size() == 1 && (words[0] == "verify" || words[0] == "register");
+  const bool well_formed =
+      words.size() == 1 && (words[0] == "register" || (words[0] == "verify" && !line.Has("markdown")));
   int code = 0;
   if (UsageError("audit", line, parsed, well_formed, kUsage, &code)) return code;
   EngineConnection connection;
@@ -43,14 +155,10 @@ int RunAuditCommand(const std::vector<std::string>& args) {
   v1::Register reg;
   grpc::Status status = stub->GetRegister(&context, v1::GetRegisterRequest(), &reg);
   if (!status.ok()) return CallFailed("audit register", status);
-  std::printf("Register of the algorithms of %s (rule set %s)\n\n", reg.city().c_str(),
-              reg.rule_set_version().substr(0, 12).c_str());
-  for (const v1::RegisteredRule& r : reg.rules()) {
-    std::printf("%s — %s\n  pack %s %s, owner %s, version %s\n  action: %s (%s); looked at on: %s\n  purpose: %s\n",
-                r.rule_id().c_str(), r.title().c_str(), r.pack().c_str(), r.pack_version().c_str(), r.owner().c_str(),
-                r.version().substr(0, 12).c_str(), r.action().c_str(), r.service().c_str(), r.trigger().c_str(),
-                r.purpose().c_str());
-    std::printf("  legal basis: %s\n\n", absl::StrJoin(r.legal_basis(), "; ").c_str());
+  if (line.Has("markdown")) {
+    PrintRegisterMarkdown(reg);
+  } else {
+    PrintRegisterText(reg);
   }
   return kExitOk;
 }

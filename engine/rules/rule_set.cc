@@ -347,6 +347,12 @@ class RuleSetBuilder {
           version.Update(absl::StrCat(FormatIsoDate(v.since), "=", v.text));
       }
     }
+    for (const CompiledParameter& parameter : pack->parameters) {
+      const bool read = std::any_of(rule->reads.begin(), rule->reads.end(), [&](const std::string& path) {
+        return absl::string_view(path).substr(0, path.find('.')) == parameter.spec.name;
+      });
+      if (read) rule->pack_parameters_read.push_back(&parameter);
+    }
     if (!spec.trigger.events.empty()) {
       rule->trigger_attributes.insert(spec.trigger.events.begin(), spec.trigger.events.end());
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());

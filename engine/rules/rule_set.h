@@ -119,6 +119,9 @@ struct CompiledRule {
   bool reads_tables = false;                // a joined reference table (person.school_sector)
   RelatedReads household_reads;             // of household.members
   RelatedReads link_reads;                  // of person.guardians and person.children
+  // The pack's parameters the expressions read, in the pack's order (owned
+  // by `pack`): the register of algorithms publishes them with the rule.
+  std::vector<const CompiledParameter*> pack_parameters_read;
   // Attributes whose change re-evaluates the rule (trigger.events and what
   // the rule reads of the subject); empty when no events trigger it.
   std::set<std::string> trigger_attributes;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/audit/audit_log.h"
+#include "engine/common/text_formats.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/audit.grpc.pb.h"
 
@@ -63,6 +64,19 @@ class AuditService final : public v1::Audit::CallbackService {
         if (rule->spec.trigger.daily) triggers.push_back("daily");
         r->set_trigger(absl::StrJoin(triggers, "; "));
         r->set_condition(rule->spec.when.text);
+        for (const CompiledParameter* parameter : rule->pack_parameters_read) {
+          v1::RegisteredParameter* p = r->add_parameters();
+          p->set_name(parameter->spec.name);
+          p->set_description(parameter->spec.description);
+          p->set_legal_basis(parameter->spec.legal_basis);
+          for (const DatedValue& dated : parameter->spec.values) {
+            v1::DatedParameterValue* v = p->add_values();
+            v->set_since(FormatIsoDate(dated.since));
+            v->set_value(dated.text);
+          }
+        }
+        if (rule->spec.effective_from) r->set_effective_from(FormatIsoDate(*rule->spec.effective_from));
+        if (rule->spec.effective_until) r->set_effective_until(FormatIsoDate(*rule->spec.effective_until));
       }
     }
     reactor->Finish(ToGrpcStatus(status));

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/v1/audit.grpc.pb.h"
 #include "proactive/v1/decisions.grpc.pb.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 #include "proactive/v1/rules_admin.grpc.pb.h"
@@ -283,6 +284,103 @@ TEST_F(RulesScenarioTest, TheStatusCountsEventsAndTheGroupCommitsTheyShared) {
   EXPECT_GE(after_batch.group_commits() - after_unary.group_commits(), 1u);
   EXPECT_LT(after_batch.group_commits() - after_unary.group_commits(), static_cast<uint64_t>(batch.events_size()));
   EXPECT_EQ(after_batch.queued(), 0u);
+}
+
+// The register of algorithms (CRPA art. L312-1-3) as the public reads it:
+// every running rule with its condition and the parameters it reads, with
+// their dated values; a new value appears once the rules are reloaded; the
+// CLI renders it as a page to publish.
+TEST_F(RulesScenarioTest, TheRegisterPublishesEachRuleWithItsConditionAndParameters) {
+  auto audit = v1::Audit::NewStub(ConnectToEngine(daemon_->address()));
+  const auto read_register = [&] {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::Register reg;
+    grpc::Status status = audit->GetRegister(&context, v1::GetRegisterRequest(), &reg);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return reg;
+  };
+  const auto rule_in = [](const v1::Register& reg, const std::string& id) {
+    for (const v1::RegisteredRule& r : reg.rules()) {
+      if (r.rule_id() == id) return r;
+    }
+    ADD_FAILURE() << id << " is not in the register";
+    return v1::RegisteredRule();
+  };
+  const auto values_of = [](const v1::RegisteredParameter& p) {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const v1::DatedParameterValue& v : p.values()) values.emplace_back(v.since(), v.value());
+    return values;
+  };
+  v1::Register before = read_register();
+  EXPECT_EQ(before.city(), "Paris");
+  EXPECT_EQ(before.rules_size(), 5);
+  const v1::RegisteredRule outreach = rule_in(before, "non-take-up.rsa-outreach");
+  EXPECT_THAT(outreach.condition(), HasSubstr("person.yearly_income < outreach_ceiling_base"));
+  EXPECT_EQ(outreach.trigger(), "changes of yearly_income, receives_rsa");
+  ASSERT_EQ(outreach.parameters_size(), 2);
+  EXPECT_EQ(outreach.parameters(0).name(), "outreach_ceiling_base");
+  EXPECT_THAT(outreach.parameters(0).legal_basis(), HasSubstr("Conseil de Paris"));
+  EXPECT_THAT(values_of(outreach.parameters(0)),
+              ElementsAre(Pair("2025-01-01", "12000.00 EUR"), Pair("2026-04-01", "12300.00 EUR")));
+  EXPECT_EQ(outreach.parameters(1).name(), "outreach_ceiling_per_extra_member");
+  EXPECT_FALSE(outreach.has_effective_from());
+  EXPECT_EQ(rule_in(before, "maternelle.first-enrolment-offer").effective_from(), "2026-01-01");
+  EXPECT_EQ(rule_in(before, "heatwave.check-in.registered").parameters_size(), 0) << "it reads no parameter";
+
+  // The city raises the ceiling from October: the register follows the reload.
+  const std::string pack = rules_dir_ + "/paris/non-take-up.yaml";
+  const std::string original = *ReadTextFile(pack);
+  const std::string raised =
+      absl::StrReplaceAll(original, {{"      - {since: 2026-04-01, value: \"12300.00 EUR\"}\n",
+                                      "      - {since: 2026-04-01, value: \"12300.00 EUR\"}\n"
+                                      "      - {since: 2026-10-01, value: \"12600.00 EUR\"}\n"}});
+  ASSERT_NE(raised, original);
+  std::ofstream(pack, std::ios::trunc) << raised;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ReloadRulesResponse reloaded;
+    ASSERT_TRUE(admin_->ReloadRules(&context, v1::ReloadRulesRequest(), &reloaded).ok());
+  }
+  v1::Register after = read_register();
+  EXPECT_NE(after.rule_set_version(), before.rule_set_version());
+  const v1::RegisteredRule raised_rule = rule_in(after, "non-take-up.rsa-outreach");
+  EXPECT_NE(raised_rule.version(), outreach.version()) << "a rule's version covers the parameters it reads";
+  EXPECT_THAT(values_of(raised_rule.parameters(0)),
+              ElementsAre(Pair("2025-01-01", "12000.00 EUR"), Pair("2026-04-01", "12300.00 EUR"),
+                          Pair("2026-10-01", "12600.00 EUR")));
+  EXPECT_EQ(rule_in(after, "heatwave.check-in.registered").version(),
+            rule_in(before, "heatwave.check-in.registered").version());
+
+  // The page to publish: a section per rule, the condition as code, the
+  // parameters with their values; underscores in text are not markup.
+  testing::CommandResult page = testing::RunCommand(
+      {testing::ProactivectlPath(), "audit", "register", "--markdown", "--server", daemon_->address()});
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  EXPECT_THAT(page.output, HasSubstr("# Register of the algorithms of Paris\n"));
+  EXPECT_THAT(page.output, HasSubstr("\n## Orientation vers un travailleur social pour un RSA non demandé\n"));
+  EXPECT_THAT(page.output, HasSubstr("- **Rule:** `non-take-up.rsa-outreach`, version `" + raised_rule.version()));
+  EXPECT_THAT(page.output, HasSubstr("- **Condition:** `has(person.yearly_income) && has(person.receives_rsa)"));
+  EXPECT_THAT(page.output, HasSubstr("- **Looked at on:** changes of yearly\\_income, receives\\_rsa\n"));
+  EXPECT_THAT(page.output, HasSubstr("- `outreach_ceiling_base`: Yearly resources under which a one-person household "
+                                     "is contacted. Values: 12000.00 EUR since 2025-01-01; 12300.00 EUR since "
+                                     "2026-04-01; 12600.00 EUR since 2026-10-01."));
+  EXPECT_THAT(page.output, HasSubstr("- **In effect:** from 2026-01-01\n"));
+  int sections = 0;
+  for (size_t at = page.output.find("\n## "); at != std::string::npos; at = page.output.find("\n## ", at + 1)) {
+    ++sections;
+  }
+  EXPECT_EQ(sections, 5);
+  // The text form names the parameters too; --markdown belongs to register only.
+  testing::CommandResult text =
+      testing::RunCommand({testing::ProactivectlPath(), "audit", "register", "--server", daemon_->address()});
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("  parameter outreach_ceiling_base: 12000.00 EUR since 2025-01-01; 12300.00 EUR "
+                                     "since 2026-04-01; 12600.00 EUR since 2026-10-01 (Yearly resources"));
+  testing::CommandResult misuse = testing::RunCommand(
+      {testing::ProactivectlPath(), "audit", "verify", "--markdown", "--server", daemon_->address()});
+  EXPECT_EQ(misuse.exit_code, 2) << misuse.output;
 }
 
 TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
