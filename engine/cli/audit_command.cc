@@ -4,22 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "engine/cli/command_line.h"
 #include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
+#include "engine/common/text_formats.h"
 #include "proactive/v1/audit.grpc.pb.h"
 
 namespace proactive {
 namespace {
-
-// Rule conditions are YAML folded text: one line, single spaces.
-std::string OneLine(const std::string& text) {
-  return absl::StrJoin(absl::StrSplit(text, absl::ByAnyChar(" \n\t"), absl::SkipEmpty()), " ");
-}
 
 std::string InEffect(const v1::RegisteredRule& r) {
   if (!r.has_effective_from() && !r.has_effective_until()) return "always";
@@ -35,6 +31,15 @@ std::string ValuesText(const v1::RegisteredParameter& p) {
   return absl::StrJoin(values, "; ");
 }
 
+// "Date of birth, from the civil registry. Category: identity. Sources: etat-civil."
+std::string DataText(const v1::RegisteredData& d) {
+  std::string text = d.description();
+  if (d.presence_only()) absl::StrAppend(&text, text.empty() ? "" : " ", "Only whether it is known is used.");
+  if (d.has_category()) absl::StrAppend(&text, " Category: ", d.category(), ".");
+  if (d.sources_size() > 0) absl::StrAppend(&text, " Sources: ", absl::StrJoin(d.sources(), ", "), ".");
+  return std::string(absl::StripLeadingAsciiWhitespace(text));
+}
+
 void PrintRegisterText(const v1::Register& reg) {
   std::printf("Register of the algorithms of %s (rule set %s)\n\n", reg.city().c_str(),
               reg.rule_set_version().substr(0, 12).c_str());
@@ -43,10 +48,13 @@ void PrintRegisterText(const v1::Register& reg) {
                 r.rule_id().c_str(), r.title().c_str(), r.pack().c_str(), r.pack_version().c_str(), r.owner().c_str(),
                 r.version().substr(0, 12).c_str(), InEffect(r).c_str(), r.action().c_str(), r.service().c_str(),
                 r.trigger().c_str());
-    std::printf("  purpose: %s\n  legal basis: %s\n  condition: %s\n", OneLine(r.purpose()).c_str(),
-                absl::StrJoin(r.legal_basis(), "; ").c_str(), OneLine(r.condition()).c_str());
+    std::printf("  purpose: %s\n  legal basis: %s\n  condition: %s\n", OneLineText(r.purpose()).c_str(),
+                absl::StrJoin(r.legal_basis(), "; ").c_str(), OneLineText(r.condition()).c_str());
     for (const v1::RegisteredParameter& p : r.parameters()) {
       std::printf("  parameter %s: %s (%s)\n", p.name().c_str(), ValuesText(p).c_str(), p.description().c_str());
+    }
+    for (const v1::RegisteredData& d : r.data()) {
+      std::printf("  reads %s: %s\n", d.path().c_str(), DataText(d).c_str());
     }
     std::printf("\n");
   }
@@ -55,7 +63,7 @@ void PrintRegisterText(const v1::Register& reg) {
 // Free text of a pack (titles, purposes) as Markdown shows it, not as markup.
 std::string MarkdownText(const std::string& text) {
   std::string out;
-  for (char c : OneLine(text)) {
+  for (char c : OneLineText(text)) {
     if (absl::string_view("\\`*_[]<>#|").find(c) != absl::string_view::npos) out.push_back('\\');
     out.push_back(c);
   }
@@ -70,7 +78,7 @@ std::string Sentence(std::string text) {
 
 // A code span that holds any text: fenced by more backticks than it contains.
 std::string MarkdownCode(const std::string& text) {
-  const std::string line = OneLine(text);
+  const std::string line = OneLineText(text);
   size_t longest = 0, run = 0;
   for (char c : line) {
     run = c == '`' ? run + 1 : 0;
@@ -109,6 +117,10 @@ void PrintRegisterMarkdown(const v1::Register& reg) {
     std::printf("- **In effect:** %s\n", InEffect(r).c_str());
     std::printf("- **Pack:** %s %s, owner: %s\n", MarkdownCode(r.pack()).c_str(),
                 MarkdownText(r.pack_version()).c_str(), MarkdownText(r.owner()).c_str());
+    if (r.data_size() > 0) std::printf("\nData it reads:\n\n");
+    for (const v1::RegisteredData& d : r.data()) {
+      std::printf("- %s: %s\n", MarkdownCode(d.path()).c_str(), MarkdownText(DataText(d)).c_str());
+    }
     if (r.parameters_size() == 0) continue;
     std::printf("\nParameters:\n\n");
     for (const v1::RegisteredParameter& p : r.parameters()) {

@@ -7,6 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace proactive {
@@ -136,6 +138,10 @@ std::string FormatDurationSeconds(absl::Duration duration) {
   }
   out.push_back('s');
   return out;
+}
+
+std::string OneLineText(absl::string_view text) {
+  return absl::StrJoin(absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty()), " ");
 }
 
 }  // namespace proactive

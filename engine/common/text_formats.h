@@ -60,6 +60,10 @@ absl::StatusOr<absl::Duration> ParseDurationText(absl::string_view text);
 // "3600s" form, the protobuf JSON mapping.
 std::string FormatDurationSeconds(absl::Duration duration);
 
+// `text` on one line: runs of spaces, tabs and newlines become one space,
+// none at either end (YAML's folded text ends with a newline).
+std::string OneLineText(absl::string_view text);
+
 }  // namespace proactive
 
 #endif  // PROACTIVE_ENGINE_COMMON_TEXT_FORMATS_H_

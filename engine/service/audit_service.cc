@@ -1,5 +1,8 @@
 #include "engine/service/audit_service.h"
 
+#include <set>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/audit/audit_log.h"
@@ -9,6 +12,72 @@
 
 namespace proactive {
 namespace {
+
+void AddAttributeData(const AttributeSchema& schema, const std::string& path, const std::string& attribute,
+                      bool presence_only, v1::RegisteredRule* r) {
+  v1::RegisteredData* data = r->add_data();
+  data->set_path(path);
+  if (presence_only) data->set_presence_only(true);
+  const AttributeSpec* spec = schema.FindAttribute(attribute);
+  if (spec == nullptr) return;
+  data->set_description(OneLineText(spec->description));
+  data->set_category(spec->category);
+  for (const std::string& source : spec->sources) data->add_sources(source);
+}
+
+// What the rule reads, as its decisions record it (CompiledRule::input_reads),
+// with what the schema says of each: the data a reader of the register can
+// ask the City about.
+void AddRegisteredData(const AttributeSchema& schema, const CompiledRule& rule, v1::RegisteredRule* r) {
+  std::set<std::string> listed;
+  for (const InputRead& read : rule.input_reads) {
+    if (!listed.insert(read.path).second) continue;
+    switch (read.kind) {
+      case InputRead::kAttribute:
+      case InputRead::kLinkAttribute:
+      case InputRead::kMemberAttribute:
+        AddAttributeData(schema, read.path, read.name, read.presence_only, r);
+        break;
+      case InputRead::kMembers:
+      case InputRead::kLinkList: {
+        v1::RegisteredData* data = r->add_data();
+        data->set_path(read.path);
+        data->set_description(read.kind == InputRead::kMembers ? "Who the members of the person's household are."
+                                                               : (read.guardians ? "Who the person's guardians are."
+                                                                                 : "Who the person's children are."));
+        break;
+      }
+      case InputRead::kBroadcastField: {
+        v1::RegisteredData* data = r->add_data();
+        data->set_path(read.path);
+        const TopicSpec* topic = schema.FindTopic(rule.spec.trigger.broadcast);
+        if (topic == nullptr) break;
+        // The alert's own fields (area) are not among the topic's.
+        const FieldSpec* field = topic->FindField(read.name);
+        data->set_description(field != nullptr ? OneLineText(field->description)
+                                               : absl::StrCat("The ", read.name, " of the ", topic->name, " alert."));
+        for (const std::string& source : topic->sources) data->add_sources(source);
+        break;
+      }
+      case InputRead::kTableRow:
+      case InputRead::kTableColumn:
+      case InputRead::kLinkTable:
+      case InputRead::kMemberTable: {
+        const ReferenceTableSpec* table =
+            read.joined != nullptr ? schema.FindReferenceTable(read.joined->table) : nullptr;
+        v1::RegisteredData* data = r->add_data();
+        data->set_path(read.path);
+        if (table == nullptr) break;
+        const FieldSpec* column = read.name.empty() ? nullptr : table->FindColumn(read.name);
+        data->set_description(OneLineText(absl::StrCat(
+            column != nullptr && !column->description.empty() ? column->description : table->description,
+            " (reference table ", table->name, ", the row of the person's ", read.joined->key_attribute, ")")));
+        for (const std::string& source : table->sources) data->add_sources(source);
+        break;
+      }
+    }
+  }
+}
 
 class AuditService final : public v1::Audit::CallbackService {
  public:
@@ -77,6 +146,7 @@ class AuditService final : public v1::Audit::CallbackService {
         }
         if (rule->spec.effective_from) r->set_effective_from(FormatIsoDate(*rule->spec.effective_from));
         if (rule->spec.effective_until) r->set_effective_until(FormatIsoDate(*rule->spec.effective_until));
+        AddRegisteredData(rules->schema(), *rule, r);
       }
     }
     reactor->Finish(ToGrpcStatus(status));

@@ -76,5 +76,11 @@ TEST(DurationTextTest, ParsesAndFormats) {
   EXPECT_EQ(FormatDurationSeconds(absl::ZeroDuration()), "0s");
 }
 
+TEST(OneLineTextTest, FoldsEveryRunOfWhitespaceIntoOneSpace) {
+  EXPECT_EQ(OneLineText("  Street and number\n  as a key,\tused once.\n"), "Street and number as a key, used once.");
+  EXPECT_EQ(OneLineText(" \n\t "), "");
+  EXPECT_EQ(OneLineText("déjà vu"), "déjà vu");
+}
+
 }  // namespace
 }  // namespace proactive

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "engine/client/channel.h"
 #include "engine/client/event_json.h"
@@ -327,6 +328,24 @@ TEST_F(RulesScenarioTest, TheRegisterPublishesEachRuleWithItsConditionAndParamet
   EXPECT_FALSE(outreach.has_effective_from());
   EXPECT_EQ(rule_in(before, "maternelle.first-enrolment-offer").effective_from(), "2026-01-01");
   EXPECT_EQ(rule_in(before, "heatwave.check-in.registered").parameters_size(), 0) << "it reads no parameter";
+  // The data each rule reads, with its sources and category from the schema.
+  const auto data_of = [](const v1::RegisteredRule& r) {
+    std::vector<std::string> data;
+    for (const v1::RegisteredData& d : r.data()) {
+      data.push_back(absl::StrCat(d.path(), " [", d.category(), "] ", absl::StrJoin(d.sources(), ","),
+                                  d.presence_only() ? " presence" : ""));
+    }
+    return data;
+  };
+  EXPECT_THAT(
+      data_of(rule_in(before, "heatwave.check-in.isolated-elderly")),
+      ElementsAre("broadcast.area [] meteo-france", "broadcast.episode_id [] meteo-france",
+                  "broadcast.level [] meteo-france", "person.birth_date [identity] etat-civil",
+                  "person.lives_alone [social-benefits] casvp", "person.phone [contact] paris-compte,casvp presence",
+                  "person.registered_vulnerable [health-related] casvp"));
+  EXPECT_THAT(data_of(outreach), ElementsAre("household.members [] ", "person.receives_rsa [social-benefits] caf",
+                                             "person.yearly_income [financial] caf"));
+  EXPECT_THAT(outreach.data(2).description(), HasSubstr("as known to the CAF"));
 
   // The city raises the ceiling from October: the register follows the reload.
   const std::string pack = rules_dir_ + "/paris/non-take-up.yaml";
@@ -367,6 +386,8 @@ TEST_F(RulesScenarioTest, TheRegisterPublishesEachRuleWithItsConditionAndParamet
                                      "is contacted. Values: 12000.00 EUR since 2025-01-01; 12300.00 EUR since "
                                      "2026-04-01; 12600.00 EUR since 2026-10-01."));
   EXPECT_THAT(page.output, HasSubstr("- **In effect:** from 2026-01-01\n"));
+  EXPECT_THAT(page.output, HasSubstr("- `person.registered_vulnerable`: Registered in the REFLEX register"));
+  EXPECT_THAT(page.output, HasSubstr("Category: health-related. Sources: casvp.\n"));
   int sections = 0;
   for (size_t at = page.output.find("\n## "); at != std::string::npos; at = page.output.find("\n## ", at + 1)) {
     ++sections;
