@@ -4,11 +4,11 @@
 // holding message ids only (never a phone number or a text):
 //
 //   proactive-sms-kannel journal v1
-//   sending d-4f2a/decision/P0002        before the sendsms call
-//   sent d-4f2a/decision/P0002 -         Kannel answered 202 (then the id
+//   sending d-4f2a/decision/1            before the sendsms call
+//   sent d-4f2a/decision/1 -             Kannel answered 202 (then the id
 //                                        Kannel gave, or "-")
-//   acked d-4f2a/decision/P0002          the engine acknowledged: forgotten
-//   unsent d-4f2a/decision/P0002         certainly not handed over: forgotten
+//   acked d-4f2a/decision/1              the engine acknowledged: forgotten
+//   unsent d-4f2a/decision/1             certainly not handed over: forgotten
 //
 // After a crash a message is in one of three states: unknown (never handed
 // over, or acknowledged), kSent (handed over, acknowledge it without sending

@@ -156,7 +156,7 @@ absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::Decisi
   StorePersonSource persons(store_);
   for (const std::string& recipient : d.recipients()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
-                     ReadMessage(*store_, MessageIdFor(d.decision_id(), kind, recipient)));
+                     ReadMessage(*store_, MessageIdFor(d, kind, recipient)));
     if (existing) continue;  // told already: the same command again changes nothing
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
                      ComposeEngineMessage(titled, recipient, kind, texts, rules->city(), &persons, *store_, now));

@@ -87,7 +87,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
                                                    bool letter_fallback, const CitySpec& city, PersonSource* persons,
                                                    const OptOutReader& opt_outs, absl::Time now) {
   storage::v1::OutboxMessage m;
-  m.set_message_id(MessageIdFor(decision.decision_id(), kind, recipient));
+  m.set_message_id(MessageIdFor(decision, kind, recipient));
   m.set_decision_id(decision.decision_id());
   m.set_recipient(recipient);
   m.set_to_subject(recipient == decision.person_id());
@@ -191,8 +191,13 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
                  decision.letter_fallback(), city, persons, OptOutReader(&store), now);
 }
 
-std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, absl::string_view recipient) {
-  return absl::StrCat(decision_id, "/", kind, "/", recipient);
+std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,
+                         absl::string_view recipient) {
+  const auto& recipients = decision.recipients();
+  const auto it = std::find(recipients.begin(), recipients.end(), recipient);
+  // Messages go to the decision's recipients only; past them, still nobody named.
+  const int place = static_cast<int>(it - recipients.begin()) + 1;
+  return absl::StrCat(decision.decision_id(), "/", kind, "/", place);
 }
 
 absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id) {
@@ -213,9 +218,8 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
   if (InReadyIndex(m)) batch->Put(Family::kOutbox, ReadyKey(m), "");
   if (InLeaseIndex(m)) batch->Put(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()), "");
   if (InLetterIndex(m)) batch->Put(Family::kOutbox, LetterKey(m), "");
-  if (previous == nullptr && !m.to_subject()) {
-    batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
-  }
+  // Every message of a person, found by their id (an erasure deletes them).
+  if (previous == nullptr) batch->Put(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()), "");
 }
 
 bool NotLeftYet(const storage::v1::OutboxMessage& m) {
@@ -239,7 +243,9 @@ void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
   if (InLeaseIndex(m)) batch->Delete(Family::kOutbox, LeaseKey(m.lease_id(), m.message_id()));
   if (InLetterIndex(m)) batch->Delete(Family::kOutbox, LetterKey(m));
   batch->Delete(Family::kOutbox, MessageKey(m.message_id()));
-  if (!m.to_subject()) batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
+  // Messages to the subject written before 2026-12-05 have no person key:
+  // deleting a key that is not there is harmless.
+  batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
 }
 
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max) {
@@ -321,8 +327,9 @@ absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, ab
     ids.emplace_back(key.substr(prefix.size()));
     return true;
   }));
-  // Messages to the subject of their decision have no "p/" key: those of
-  // the person's own decisions, whose id is decision "/" kind "/" recipient.
+  // Messages written before 2026-12-05 to the subject of their decision
+  // have no "p/" key: those of the person's own decisions whose id ends
+  // with the person's id (MessageIdFor).
   ASSIGN_OR_RETURN(std::vector<std::string> own, ListDecisionIdsOfPerson(store, person_id));
   for (const std::string& decision_id : own) {
     const std::string messages = absl::StrCat("m/", decision_id, "/");

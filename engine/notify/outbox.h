@@ -79,7 +79,12 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
 
 // ---- storage ----------------------------------------------------------------
 
-std::string MessageIdFor(absl::string_view decision_id, absl::string_view kind, absl::string_view recipient);
+// decision_id "/" kind "/" the recipient's place among the decision's
+// recipients (1 for the first). A message id travels to the SMS gateway and
+// into the audit chain, which outlives an erasure: it names nobody.
+// (Ids written before 2026-12-05 end with the recipient's person id.)
+std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,
+                         absl::string_view recipient);
 
 absl::StatusOr<std::optional<storage::v1::OutboxMessage>> ReadMessage(const Store& store, absl::string_view id);
 // Writes a message and its indexes; `previous` is the stored version (null

@@ -8,6 +8,7 @@
 // the acknowledgement sends again with the same key and the decision is
 // notified once; a reply acknowledged to Kannel survives an engine crash; a
 // reply lost with smsbox is recovered from Kannel's access log.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -228,7 +229,7 @@ TEST_F(SmsKannelScenarioTest, StopStopsThatPersonsMessagesOnly) {
   const v1::Decision roux = DecisionOf("P0011", "heatwave.check-in.registered");
   ASSERT_TRUE(WaitUntil([&] {
     return absl::StrContains(connector_->ReadLog(),
-                             absl::StrCat("message ", roux.decision_id(), "/decision/P0011: delivered"));
+                             absl::StrCat("message ", roux.decision_id(), "/decision/1: delivered"));
   }));
   EXPECT_THAT(connector_->ReadLog(), Not(HasSubstr(petit.decision_id())));
   EXPECT_EQ(kannel_->ReceivedBy(kMadamePetit).size(), 1u);
@@ -267,7 +268,12 @@ TEST_F(SmsKannelScenarioTest, AConnectorKilledBeforeItsJournalSendsAgainUnderThe
   // ... both carrying the outbox message id in Kannel's log (one line per
   // message, its parts together) ...
   const v1::Decision offer = DecisionOf("P0001", "maternelle.first-enrolment-offer");
-  const std::string message_id = absl::StrCat(offer.decision_id(), "/decision/P0002");
+  // The id names the recipient by their place among the decision's, not by who they are.
+  const int place = static_cast<int>(std::find(offer.recipients().begin(), offer.recipients().end(), "P0002") -
+                                     offer.recipients().begin()) +
+                    1;
+  ASSERT_LE(place, offer.recipients_size());
+  const std::string message_id = absl::StrCat(offer.decision_id(), "/decision/", place);
   EXPECT_EQ(Count(ReadWholeFile(kannel_->access_log()),
                   absl::StrCat("Sent SMS [SMSC:FAKE] [SVC:svc] [ACT:] [BINF:", message_id, "]")),
             2);

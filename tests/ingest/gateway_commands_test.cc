@@ -120,7 +120,7 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   EXPECT_EQ(to_guardian[0].phone, "+33639980002");
   EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Répondez OUI " + offer.reference_code()));
   EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Message issu d'un traitement algorithmique (CRPA L311-3-1)"));
-  auto letter = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "decision", "P0003"));
+  auto letter = ReadMessage(engine_.store(), MessageIdFor(offer, "decision", "P0003"));
   EXPECT_EQ((*letter)->status(), storage::v1::MESSAGE_LETTER);  // no phone when it left
   EXPECT_EQ((*letter)->channel(), storage::v1::CHANNEL_LETTER);
   // Not acknowledged: nothing more until the lease expires, then the same id again.
@@ -150,7 +150,7 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   // Both name the offer by its rule's title, which the offer's record leaves
   // to the rule set's snapshot; the formal decision keeps its own.
   const std::string title = engine_.rules().FindRule(offer.rule_id())->spec.title;
-  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "accepted", "P0002"));
+  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer, "accepted", "P0002"));
   ASSERT_TRUE(ack->has_value());
   EXPECT_THAT((*ack)->text(), HasSubstr("votre acceptation est enregistrée (" + title + ")"));
   int formal = 0;
@@ -182,7 +182,7 @@ TEST_F(GatewayCommandsTest, LostRuleTextsRefuseNoCommand) {
   ASSERT_NE(engine_.rules().FindRule(offer.rule_id())->version, offer.rule_version());
 
   EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
-  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "accepted", "P0002"));
+  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer, "accepted", "P0002"));
   ASSERT_TRUE(ack->has_value());
   EXPECT_THAT((*ack)->text(), HasSubstr("(" + offer.rule_id() + ")"));
   bool formal = false;
@@ -205,7 +205,7 @@ TEST_F(GatewayCommandsTest, LostRuleTextsRefuseNoCommand) {
 // the decision's rule set when it leaves, then kept with it.
 TEST_F(GatewayCommandsTest, AMessageIsRenderedWhenItLeavesFromTheRuleSetThatMadeItsDecision) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
-  const std::string id = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  const std::string id = MessageIdFor(offer, "decision", "P0002");
   auto waiting = ReadMessage(engine_.store(), id);
   ASSERT_TRUE(waiting.ok() && waiting->has_value());
   EXPECT_TRUE((*waiting)->text_by_rule_set());
@@ -253,7 +253,7 @@ TEST_F(GatewayCommandsTest, AMessageWhoseTextIsLostIsUndeliverableAndTheLeaseGoe
   }
   EXPECT_TRUE(declined);
   EXPECT_TRUE(of_a_running_rule) << "rules unchanged since their decisions still write their messages";
-  auto lost = ReadMessage(engine_.store(), MessageIdFor(offer.decision_id(), "decision", "P0002"));
+  auto lost = ReadMessage(engine_.store(), MessageIdFor(offer, "decision", "P0002"));
   EXPECT_EQ((*lost)->status(), storage::v1::MESSAGE_UNDELIVERABLE);
   EXPECT_THAT((*lost)->failure(), HasSubstr("is not running and its rule set " +
                                             offer.rule_set_version().substr(0, 12) + " cannot be read"));
@@ -304,7 +304,8 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
   for (const auto& l : leased) registered_told = registered_told || l.phone == "+33639980011";
   EXPECT_TRUE(registered_told);
   auto heat = ListDecisionIdsOfPerson(engine_.store(), "P0010");
-  auto suppressed = ReadMessage(engine_.store(), MessageIdFor(heat->back(), "decision", "P0010"));
+  auto suppressed =
+      ReadMessage(engine_.store(), MessageIdFor(**ReadDecision(engine_.store(), heat->back()), "decision", "P0010"));
   EXPECT_EQ((*suppressed)->status(), storage::v1::MESSAGE_SUPPRESSED);
   (void)outreach;
 }
@@ -313,7 +314,7 @@ TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACa
 // never sent a text about an offer withdrawn and pseudonymised.
 TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
-  const std::string to_guardian = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  const std::string to_guardian = MessageIdFor(offer, "decision", "P0002");
   const storage::v1::ErasureRecord erased = Forget("P0001");
   EXPECT_EQ(erased.offers_withdrawn(), 1u);
   EXPECT_EQ(erased.messages_suppressed(), 2u);  // both guardians'
@@ -327,7 +328,7 @@ TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
 // guardian without a phone still waits in the mail room, and is never posted.
 TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
-  const std::string letter_id = MessageIdFor(offer.decision_id(), "decision", "P0003");
+  const std::string letter_id = MessageIdFor(offer, "decision", "P0003");
   ASSERT_FALSE(Lease().empty());
   ASSERT_EQ((*ReadMessage(engine_.store(), letter_id))->status(), storage::v1::MESSAGE_LETTER);
   ASSERT_THAT(LettersToPost(engine_.store(), 10), IsOkAndHolds(Contains(letter_id)));
@@ -364,12 +365,14 @@ TEST_F(GatewayCommandsTest, RecipientsAreFoundWithOrWithoutTheirOwnKey) {
               IsOkAndHolds(::testing::IsSupersetOf({offer.decision_id(), told.decision_id()})));
   EXPECT_THAT(ListDecisionIdsForRecipient(engine_.store(), "P0001"),
               IsOkAndHolds(::testing::Not(::testing::Contains(offer.decision_id()))));
-  // Their messages likewise: the one about their own decision has no person
-  // key, and both are theirs.
-  const std::string own_message = MessageIdFor(told.decision_id(), "decision", "P0002");
-  const std::string offer_message = MessageIdFor(offer.decision_id(), "decision", "P0002");
+  // Their messages likewise, each under its person key; the ids name no
+  // one (they reach the gateway and the audit chain).
+  const std::string own_message = MessageIdFor(told, "decision", "P0002");
+  const std::string offer_message = MessageIdFor(offer, "decision", "P0002");
+  EXPECT_EQ(own_message, told.decision_id() + "/decision/1");
+  EXPECT_THAT(offer_message, ::testing::Not(::testing::HasSubstr("P000")));
   ASSERT_TRUE(ReadMessage(engine_.store(), own_message)->has_value());
-  EXPECT_FALSE(engine_.store().Get(Family::kOutbox, "p/P0002/" + own_message)->has_value());
+  EXPECT_TRUE(engine_.store().Get(Family::kOutbox, "p/P0002/" + own_message)->has_value());
   EXPECT_TRUE(engine_.store().Get(Family::kOutbox, "p/P0002/" + offer_message)->has_value());
   EXPECT_THAT(MessagesOfPerson(engine_.store(), "P0002"),
               IsOkAndHolds(::testing::IsSupersetOf({own_message, offer_message})));
@@ -440,7 +443,7 @@ TEST_F(GatewayCommandsTest, TheBacklogCountsEachSmsOnceReadyWithTheGatewayOrHeld
 // posted, which notifies the offer, is audited, and is harmless again.
 TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNotifiesTheOffer) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
-  const std::string letter_id = MessageIdFor(offer.decision_id(), "decision", "P0003");
+  const std::string letter_id = MessageIdFor(offer, "decision", "P0003");
   const auto letters = [&] {
     GatewayCommands::LetterList list;
     EXPECT_THAT(Run([&](EventApplier& a) {

@@ -52,7 +52,7 @@ TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThat
   ASSERT_EQ(ids->size(), 1u);
   const std::string offer = ids->front();
   EXPECT_EQ((*ReadDecision(engine.store(), offer))->status(), storage::v1::IN_REVIEW);
-  const std::string message_id = MessageIdFor(offer, "decision", "P0002");
+  const std::string message_id = MessageIdFor(**ReadDecision(engine.store(), offer), "decision", "P0002");
   EXPECT_FALSE(ReadMessage(engine.store(), message_id)->has_value()) << "told before the review";
 
   // The packs change while the caseworker reviews.

@@ -147,9 +147,20 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
     lease.set_max_messages(50);
     v1::LeaseMessagesResponse leased;
     ASSERT_TRUE(gateway->LeaseMessages(&context, lease, &leased).ok());
-    bool to_her = false;
-    for (const v1::OutgoingSms& sms : leased.messages()) to_her |= sms.to() == kHerPhone;
-    EXPECT_TRUE(to_her);
+    std::vector<std::string> to_her;
+    for (const v1::OutgoingSms& sms : leased.messages()) {
+      if (sms.to() == kHerPhone) to_her.push_back(sms.message_id());
+    }
+    ASSERT_FALSE(to_her.empty());
+    // Sent: the decisions record it, the message id as the cause.
+    for (const std::string& id : to_her) {
+      grpc::ClientContext ack_context;
+      SetDeadline(&ack_context, absl::Seconds(10));
+      v1::AckMessageRequest ack;
+      ack.set_message_id(id);
+      v1::AckMessageResponse acked;
+      ASSERT_TRUE(gateway->AckMessage(&ack_context, ack, &acked).ok());
+    }
   }
   {
     grpc::ClientContext context;
@@ -214,8 +225,12 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   ASSERT_EQ(Decisions(pseudonym).size(), 1u);
   // The child's offer stands, told to the pseudonym and the other parent.
   v1::Decision child_offer = Decision(offer);
+  // Nowhere in what is kept, not even inside the id of a message that
+  // changed a decision's status (a message id names its recipient).
+  EXPECT_THAT(kept.DebugString(), Not(HasSubstr(kForgotten)));
+  EXPECT_THAT(child_offer.DebugString(), Not(HasSubstr(kForgotten)));
   EXPECT_EQ(child_offer.person_id(), "P0001");
-  EXPECT_EQ(child_offer.status(), "proposed");
+  EXPECT_EQ(child_offer.status(), "notified");  // her SMS was sent
   EXPECT_THAT(child_offer.recipients(), Contains(pseudonym));
   EXPECT_THAT(child_offer.recipients(), Not(Contains(kForgotten)));
 
