@@ -9,6 +9,8 @@ export BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 # SMS go through Kannel: bearerbox and smsbox (kannel), and fakesmsc
 # (kannel-extras) playing the citizens' phones.
 export EXTRA_PACKAGES="${EXTRA_PACKAGES:-} kannel kannel-extras"
+# Only the programs the demo runs: the tests build with test.sh.
+export BUILD_TARGETS="${BUILD_TARGETS-proactived proactivectl proactive-import proactive-sms-kannel fakesmsc-inbox}"
 "$ROOT/deploy/local/setup.sh"
 source "$ROOT/deploy/local/sms.sh"
 
@@ -77,7 +79,7 @@ show "$CTL" person show P0002
 step "Publishing the same file again changes nothing: every event is a duplicate"
 show "$CTL" publish --file "$DEMO/paris-sample.ndjson" --schema "$ROOT/rules/schema.yaml"
 
-step "Bad events are refused one by one with the field and the reason; the others still go in"
+step "Bad events are refused one by one, each with the field and the reason; they change nothing"
 show "$CTL" publish --file "$DEMO/bad-events.ndjson" --schema "$ROOT/rules/schema.yaml"
 
 step "A back office that does not speak gRPC: the CAF's CSV export, through proactive-import"
@@ -95,7 +97,8 @@ import_csv caf-export-2026-06.csv caf.yaml
 step "The rules already decided, as the events arrived"
 echo "A child turning three this year: a place at the maternelle of her address's sector is proposed to"
 echo "her guardians, naming the school (parameters; the data used say which table version it came from)."
-echo "Two low-income households that do not receive the RSA: referred to an outreach caseworker."
+echo "Two low-income households that did not receive the RSA when their income came in: referred to an outreach"
+echo "caseworker (the CAF export above says one of them receives it since June: the referral made stays)."
 show "$CTL" decisions list P0001
 show "$CTL" decisions list P0020
 show "$CTL" decisions list P0002
@@ -131,7 +134,7 @@ for _ in $(seq 1 50); do "$CTL" status | grep -q " 0 sweeps pending" && break; s
 echo "Every person was tested in memory against the rules' conditions on one attribute (age, living"
 echo "alone, ...); only those left were evaluated in full (docs/architecture.md#sweeps). The daemon's log:"
 grep -o "sweep [0-9]* (broadcast .*) finished: .*" "$DATA/proactived.log" | tail -1 | sed 's/^/  /'
-echo "Mme Petit, 84, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
+echo "Mme Petit, 83, lives alone: offered a call. M. Roux is in the REFLEX register: told the City will call."
 show "$CTL" decisions list P0010
 "$CTL" decisions list P0010 >"$DATA/petit-decisions.txt" 2>&1 || true
 PETIT_HEAT=$(grep -o 'd-[0-9A-Z]\{16\}' "$DATA/petit-decisions.txt" 2>/dev/null | head -1 || true)
@@ -207,7 +210,7 @@ step "The public's side: the register of algorithms, a page the City can publish
 printf '\033[2m$ %s\033[0m\n' "proactivectl audit register --markdown > var/demo/register.md"
 "$CTL" audit register --markdown >"$DATA/register.md" || true
 echo "var/demo/register.md holds every rule in force ($(grep -c '^## ' "$DATA/register.md") of them): purpose, legal basis,"
-echo "condition and the parameters it reads with their dated values. The RSA outreach rule's section:"
+echo "condition, the data it reads (with their sources) and the parameters it names with their dated values. The RSA outreach rule's section:"
 awk '/^## Orientation/ { on = 1; print; next } /^## / { on = 0 } on' "$DATA/register.md"
 
 step "A broken pack never replaces a working one"

@@ -3,6 +3,7 @@
 # builds it in build/. Sourced or run by demo.sh and test.sh.
 #   deploy/local/setup.sh            # install + build
 #   BUILD_TYPE=Release deploy/local/setup.sh
+#   BUILD_TARGETS="proactived proactivectl" deploy/local/setup.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,7 +41,10 @@ install_missing_packages() {
 build() {
   echo "==> Building ($BUILD_TYPE) in ${BUILD_DIR#$ROOT/}"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)" -- --no-print-directory
+  # BUILD_TARGETS: only these (the demo's programs); unset: everything, tests included.
+  local targets=()
+  for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}" -- --no-print-directory
 }
 
 install_missing_packages
