@@ -47,6 +47,8 @@ absl::string_view LifecycleActionName(LifecycleAction action) {
       return "overturned";
     case LifecycleAction::kResolveAmended:
       return "amended";
+    case LifecycleAction::kParentOverturned:
+      return "overturned with the offer it followed";
   }
   return "?";
 }
@@ -75,6 +77,11 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
   if (in_review) {
     return Refuse(d, action, storage::v1::DECISION_STATUS_UNSPECIFIED,
                   "a decision in review changes only by a caseworker's resolution");
+  }
+  if (action == LifecycleAction::kParentOverturned) {
+    if (d.parent_decision_id().empty()) return Refuse(d, action, storage::v1::OVERTURNED, "it follows no offer");
+    if (s == storage::v1::OVERTURNED) return Refuse(d, action, s, "it was cancelled already");
+    return storage::v1::OVERTURNED;
   }
   switch (action) {
     case LifecycleAction::kNotified:

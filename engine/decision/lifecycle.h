@@ -34,6 +34,9 @@ enum class LifecycleAction {
   kResolveUpheld,  // a caseworker resolved the review
   kResolveOverturned,
   kResolveAmended,
+  // The offer a formal decision followed (parent_decision_id) was
+  // overturned after review: the formal decision falls with it.
+  kParentOverturned,
 };
 
 absl::string_view LifecycleActionName(LifecycleAction action);

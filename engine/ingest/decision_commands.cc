@@ -189,12 +189,29 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   return absl::OkStatus();
 }
 
+absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
+                                                      const std::string& case_id, const std::string& caseworker,
+                                                      absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(*store_, FormalDecisionId(offer)));
+  if (!formal || formal->parent_decision_id() != offer.decision_id()) return absl::OkStatus();  // never accepted
+  // Contested on its own: its own caseworker decides.
+  absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*formal, LifecycleAction::kParentOverturned, now);
+  if (!to.ok()) return absl::OkStatus();
+  Transition(batch, &*formal, *to, caseworker, "the offer it followed was overturned after review", "",
+             absl::StrCat("case ", case_id), now);
+  return absl::OkStatus();
+}
+
+std::string DecisionCommands::FormalDecisionId(const storage::v1::DecisionRecord& offer) {
+  return DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()});
+}
+
 void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {
   // Helsinki's model: the formal decision follows the acceptance, as a
   // record of its own with its own recourse window. It keeps its own title,
   // so it carries the offer's texts rather than refer to the snapshot.
   storage::v1::DecisionRecord formal = WithRuleTexts(offer);
-  formal.set_decision_id(DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()}));
+  formal.set_decision_id(FormalDecisionId(offer));
   formal.set_reference_code(ReferenceCodeFor(formal.decision_id()));
   formal.set_parent_decision_id(offer.decision_id());
   formal.set_action_kind(storage::v1::ACTION_GRANT);
@@ -278,6 +295,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                              std::string(CaseOutcomeName(outcome)), ""},
                  c);
   Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
+  if (to == storage::v1::OVERTURNED) RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
   if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
     // Reviewed before anyone was told: now they are, unless overturned.
     if (to != storage::v1::OVERTURNED) RETURN_IF_ERROR(SendDecisionMessages(&batch, d, now));

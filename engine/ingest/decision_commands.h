@@ -75,7 +75,10 @@ class DecisionCommands {
                                                   absl::Duration lease, absl::Time now);
   absl::StatusOr<storage::v1::RecourseCase> AddNote(const std::string& case_id, const std::string& caseworker,
                                                     const std::string& text, absl::Time now);
-  // Resolves the case and moves the decision to upheld, overturned or amended.
+  // The id of the formal decision an accepted offer makes (Helsinki's model).
+  static std::string FormalDecisionId(const storage::v1::DecisionRecord& offer);
+  // Resolves the case and moves the decision to upheld, overturned or amended;
+  // an offer overturned takes its formal decision with it.
   absl::StatusOr<storage::v1::RecourseCase> Resolve(const std::string& case_id, const std::string& caseworker,
                                                     storage::v1::ReviewOutcome outcome, const std::string& reason,
                                                     const std::string& legal_basis, absl::Time now);
@@ -107,6 +110,10 @@ class DecisionCommands {
   absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
+  // The formal decision an accepted offer made, overturned with the offer
+  // (unless in review on its own); nothing when the offer was never accepted.
+  absl::Status OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
+                                      const std::string& case_id, const std::string& caseworker, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;

@@ -76,7 +76,7 @@ TEST(LifecycleTest, AnyDecisionCanBeContestedWithinItsWindow) {
 TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
   const storage::v1::DecisionRecord contested = Offer(storage::v1::IN_REVIEW);
   for (auto action : {LifecycleAction::kNotified, LifecycleAction::kAccept, LifecycleAction::kDecline,
-                      LifecycleAction::kReplyDeadline, LifecycleAction::kContest}) {
+                      LifecycleAction::kReplyDeadline, LifecycleAction::kContest, LifecycleAction::kParentOverturned}) {
     EXPECT_THAT(NextStatus(contested, action, kNow + absl::Hours(24 * 30)),
                 StatusIs(absl::StatusCode::kFailedPrecondition,
                          HasSubstr("a decision in review changes only by a caseworker's resolution")))
@@ -85,6 +85,19 @@ TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
   EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveUpheld, kNow), IsOkAndHolds(storage::v1::UPHELD));
   EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
   EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveAmended, kNow), IsOkAndHolds(storage::v1::AMENDED));
+}
+
+TEST(LifecycleTest, AFormalDecisionFallsWithTheOfferItFollowed) {
+  storage::v1::DecisionRecord formal = Offer(storage::v1::ISSUED);
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("it follows no offer")));
+  formal.set_parent_decision_id("d-OFFER");
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
+  formal.set_status(storage::v1::UPHELD);  // upheld on its own contest: the offer's review prevails
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
+  formal.set_status(storage::v1::OVERTURNED);
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled already")));
 }
 
 }  // namespace

@@ -165,6 +165,53 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
   EXPECT_EQ(formal, 1);
 }
 
+// An accepted offer made a formal decision; the family contests the offer
+// and a caseworker overturns it: the formal decision falls with it, by the
+// same caseworker and case. Upheld, the formal decision stands.
+TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
+  const std::string formal_id = DecisionCommands::FormalDecisionId(offer);
+  const auto formal = [&] { return **ReadDecision(engine_.store(), formal_id); };
+  ASSERT_EQ(formal().status(), storage::v1::ISSUED);
+  ASSERT_EQ(formal().parent_decision_id(), offer.decision_id());
+  const auto contest_and_resolve = [&](const std::string& decision_id, storage::v1::ReviewOutcome outcome) {
+    std::string case_id;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  absl::StatusOr<ContestResult> contested =
+                      a.commands().Contest(decision_id, "citizen", "Nous déménageons à Lyon", engine_.clock().Now());
+                  if (contested.ok()) case_id = contested->case_id;
+                  return contested.status();
+                }),
+                IsOk());
+    EXPECT_THAT(
+        Run([&](EventApplier& a) {
+          return a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status();
+        }),
+        IsOk());
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  return a.commands()
+                      .Resolve(case_id, "caseworker:bob", outcome, "La famille quitte Paris en août, vérifié.",
+                               "Code de l'éducation, art. L131-5", engine_.clock().Now())
+                      .status();
+                }),
+                IsOk());
+    return case_id;
+  };
+  // The formal decision contested and upheld on its own: it stands.
+  contest_and_resolve(formal_id, storage::v1::OUTCOME_UPHELD);
+  ASSERT_EQ(formal().status(), storage::v1::UPHELD);
+  // The offer overturned: the formal decision with it.
+  const std::string case_id = contest_and_resolve(offer.decision_id(), storage::v1::OUTCOME_OVERTURNED);
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::OVERTURNED);
+  const storage::v1::DecisionRecord fallen = formal();
+  EXPECT_EQ(fallen.status(), storage::v1::OVERTURNED);
+  const storage::v1::StatusChange& last = fallen.history(fallen.history_size() - 1);
+  EXPECT_EQ(last.actor(), "caseworker:bob");
+  EXPECT_EQ(last.reason(), "the offer it followed was overturned after review");
+  EXPECT_EQ(last.cause(), "case " + case_id);
+}
+
 // Should a decision's rule texts be lost (its RuleTexts and its rule set's
 // snapshot gone, and the running packs changed), answering it still works:
 // it is named by its rule id, the error is logged, and the engine goes on
