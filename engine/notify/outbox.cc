@@ -51,16 +51,21 @@ absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
 std::string OptOutKey(absl::string_view person_id) { return absl::StrCat("optout/", person_id); }
 
+// The engine's message telling the outcome of a contest (DecisionCommands::Resolve).
+constexpr char kReviewKind[] = "review";
+
 // `texts` (by language) rendered with `values` and the reference code, then
-// the city's algorithm notice.
+// the city's algorithm notice (after a review, its review notice if it has one).
 std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
-                       std::map<std::string, std::string> values, const std::string& language, const CitySpec& city) {
+                       std::map<std::string, std::string> values, const std::string& language, const CitySpec& city,
+                       absl::string_view kind) {
   values["reference"] = decision.reference_code();
   auto text = texts.find(language);
   if (text == texts.end()) text = texts.find("fr");
   std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  auto notice = city.algorithm_notice.find(language);
-  if (notice != city.algorithm_notice.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
+  const auto& notices = kind == kReviewKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
+  auto notice = notices.find(language);
+  if (notice != notices.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
   return body;
 }
 
@@ -101,7 +106,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   if (language != "en") language = "fr";
   m.set_language(language);
   if (texts != nullptr) {
-    m.set_text(RenderText(decision, *texts, std::move(values), language, city));
+    m.set_text(RenderText(decision, *texts, std::move(values), language, city, kind));
   } else {
     m.set_text_by_rule_set(true);
   }
@@ -177,7 +182,8 @@ absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, 
   const CompiledRule* rule = made_by->rule;
   const std::shared_ptr<const RuleSet>& rules = made_by->rules;
   const CitySpec& city = rules->city();
-  m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city));
+  m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city,
+                         m->kind()));
   m->clear_text_by_rule_set();
   return absl::OkStatus();
 }

@@ -430,8 +430,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
                    "recourse_window_days");
     } else {
       file.CheckKeys(root, "city.yaml",
-                     {"city", "timezone", "algorithm_notice", "recourse_window_days", "review_sla_days",
-                      "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
+                     {"city", "timezone", "algorithm_notice", "review_notice", "recourse_window_days",
+                      "review_sla_days", "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -439,21 +439,27 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         file.Error(root["timezone"] ? root["timezone"] : root,
                    absl::StrCat("unknown time zone \"", city.timezone, "\" (e.g. Europe/Paris)"));
       }
-      const YAML::Node notice = root["algorithm_notice"];
-      if (!notice || !notice.IsMap()) {
-        file.Error(notice ? notice : root,
-                   "city.yaml needs algorithm_notice: {fr: ..., en: ...} (CRPA "
-                   "art. L311-3-1)");
-      } else {
-        file.CheckKeys(notice, "algorithm_notice", {"fr", "en"});
+      // A text per language ({fr: ..., en: ...}) ending the citizens' messages.
+      const auto read_notice = [&](const char* name, const char* missing, std::map<std::string, std::string>* out) {
+        const YAML::Node notice = root[name];
+        if (!notice && missing == nullptr) return;  // optional
+        if (!notice || !notice.IsMap()) {
+          file.Error(notice ? notice : root,
+                     missing != nullptr ? missing : absl::StrCat(name, " is {fr: ..., en: ...}"));
+          return;
+        }
+        file.CheckKeys(notice, name, {"fr", "en"});
         for (const char* language : {"fr", "en"}) {
           if (!notice[language]) {
-            file.Error(notice, absl::StrCat("algorithm_notice needs \"", language, "\""));
+            file.Error(notice, absl::StrCat(name, " needs \"", language, "\""));
           } else {
-            city.algorithm_notice[language] = file.String(notice[language], language).value_or("");
+            (*out)[language] = file.String(notice[language], language).value_or("");
           }
         }
-      }
+      };
+      read_notice("algorithm_notice", "city.yaml needs algorithm_notice: {fr: ..., en: ...} (CRPA art. L311-3-1)",
+                  &city.algorithm_notice);
+      read_notice("review_notice", nullptr, &city.review_notice);
       if (root["recourse_window_days"]) {
         city.recourse_window_days =
             static_cast<int>(file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));

@@ -111,6 +111,10 @@ struct CitySpec {
   std::string city;
   std::string timezone = "Europe/Paris";
   std::map<std::string, std::string> algorithm_notice;  // language -> text with {reference}
+  // Ends the message telling the outcome of a contest instead: the decision
+  // cannot be contested again, the administrative court remains. Empty: the
+  // algorithm notice.
+  std::map<std::string, std::string> review_notice;
   int recourse_window_days = 61;
   int review_sla_days = 61;  // two months to review a contested decision
   // Where messages come from and go: the attribute holding a person's mobile

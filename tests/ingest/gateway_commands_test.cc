@@ -210,6 +210,13 @@ TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
   EXPECT_EQ(last.actor(), "caseworker:bob");
   EXPECT_EQ(last.reason(), "the offer it followed was overturned after review");
   EXPECT_EQ(last.cause(), "case " + case_id);
+  // The family is told; reviewed, the offer is not contested again by SMS:
+  // the message ends with the administrative court, not RECOURS.
+  auto told = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002"));
+  ASSERT_TRUE(told.ok() && told->has_value());
+  EXPECT_THAT((*told)->text(), HasSubstr("Décision annulée. Motif : La famille quitte Paris"));
+  EXPECT_THAT((*told)->text(), HasSubstr("tribunal administratif de Paris dans les deux mois"));
+  EXPECT_THAT((*told)->text(), Not(HasSubstr("RECOURS")));
 }
 
 // Should a decision's rule texts be lost (its RuleTexts and its rule set's

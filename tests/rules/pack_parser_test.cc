@@ -131,6 +131,21 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
   ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_EQ(city->recourse_window_days, 61);
   EXPECT_THAT(city->algorithm_notice.at("fr"), HasSubstr("{reference}"));
+  EXPECT_THAT(city->review_notice.at("fr"), HasSubstr("tribunal administratif"));
+}
+
+TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
+  const std::string base =
+      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
+      "{reference}\"}\n";
+  std::vector<Diagnostic> diagnostics;
+  std::optional<CitySpec> without = ParseCityFile(base, "city.yaml", &diagnostics);
+  ASSERT_TRUE(without.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_TRUE(without->review_notice.empty());
+  EXPECT_FALSE(ParseCityFile(base + "review_notice: {fr: \"Tribunal administratif\"}\n", "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_EQ(diagnostics[0].line, 4);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("review_notice needs \"en\""));
 }
 
 }  // namespace
