@@ -126,7 +126,7 @@ void PrintRegisterMarkdown(const v1::Register& reg) {
     for (const v1::RegisteredParameter& p : r.parameters()) {
       std::printf("- %s: %s Values: %s.", MarkdownCode(p.name()).c_str(),
                   MarkdownText(Sentence(p.description())).c_str(), MarkdownText(ValuesText(p)).c_str());
-      if (!p.legal_basis().empty()) std::printf(" Legal basis: %s.", MarkdownText(p.legal_basis()).c_str());
+      if (!p.legal_basis().empty()) std::printf(" Legal basis: %s", MarkdownText(Sentence(p.legal_basis())).c_str());
       std::printf("\n");
     }
   }

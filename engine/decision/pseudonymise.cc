@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
@@ -51,6 +52,15 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
                                          steps.status().message(), ") and goes with the person's data"));
     }
     d->set_packed_trace(std::move(cleared));
+  }
+  // Causes naming a message written before 2026-12-05 end with its
+  // recipient's id (MessageIdFor); newer message ids name nobody.
+  const std::string named = absl::StrCat("/", person_id);
+  for (storage::v1::StatusChange& change : *d->mutable_history()) {
+    if (absl::StartsWith(change.cause(), "message ") && absl::EndsWith(change.cause(), named)) {
+      change.set_cause(absl::StrCat(absl::string_view(change.cause()).substr(0, change.cause().size() - named.size()),
+                                    "/", pseudonym));
+    }
   }
   if (subject) {
     for (storage::v1::NamedValue& parameter : *d->mutable_parameters()) parameter.clear_value();

@@ -192,11 +192,23 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
 absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
                                                       const std::string& case_id, const std::string& caseworker,
                                                       absl::Time now) {
-  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(*store_, FormalDecisionId(offer)));
-  if (!formal || formal->parent_decision_id() != offer.decision_id()) return absl::OkStatus();  // never accepted
-  // Contested on its own: its own caseworker decides.
+  // Found by its parent among the subject's decisions: its id no longer
+  // follows from an offer whose subject was forgotten (pseudonymised).
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsOfPerson(*store_, offer.person_id()));
+  std::optional<storage::v1::DecisionRecord> formal;
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, id));
+    if (d && d->parent_decision_id() == offer.decision_id()) formal = std::move(d);
+  }
+  if (!formal) return absl::OkStatus();  // the offer was never accepted
   absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*formal, LifecycleAction::kParentOverturned, now);
-  if (!to.ok()) return absl::OkStatus();
+  if (!to.ok()) {
+    // In review on its own (its caseworker decides), or cancelled already.
+    LogInfo("recourse",
+            absl::StrCat("decision ", formal->decision_id(), " stays ", DecisionStatusName(formal->status()),
+                         " though the offer ", offer.decision_id(), " was overturned: ", to.status().message()));
+    return absl::OkStatus();
+  }
   Transition(batch, &*formal, *to, caseworker, "the offer it followed was overturned after review", "",
              absl::StrCat("case ", case_id), now);
   return absl::OkStatus();
@@ -308,9 +320,10 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                                                                 : "overturned";
     RETURN_IF_ERROR(Tell(&batch, d, "review",
                          {{"fr", absl::StrCat("Ville de Paris : votre contestation a été "
-                                              "examinée ({title}). Décision ",
+                                              "examinée ({title}, réf. {reference}). Décision ",
                                               outcome_fr, ". Motif : ", reason)},
-                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}). Decision ",
+                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}, ref. {reference}). "
+                                              "Decision ",
                                               outcome_en, ". Reason: ", reason)}},
                          now));
   }

@@ -201,7 +201,7 @@ std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::stri
                          absl::string_view recipient) {
   const auto& recipients = decision.recipients();
   const auto it = std::find(recipients.begin(), recipients.end(), recipient);
-  // Messages go to the decision's recipients only; past them, still nobody named.
+  // REQUIRES (outbox.h); were it broken, the id would still name nobody.
   const int place = static_cast<int>(it - recipients.begin()) + 1;
   return absl::StrCat(decision.decision_id(), "/", kind, "/", place);
 }
@@ -334,18 +334,22 @@ absl::StatusOr<std::vector<std::string>> MessagesOfPerson(const Store& store, ab
     return true;
   }));
   // Messages written before 2026-12-05 to the subject of their decision
-  // have no "p/" key: those of the person's own decisions whose id ends
-  // with the person's id (MessageIdFor).
+  // have no "p/" key: among the person's own decisions' messages, those
+  // whose recipient they are (an id alone no longer says whose it is).
   ASSIGN_OR_RETURN(std::vector<std::string> own, ListDecisionIdsOfPerson(store, person_id));
+  absl::Status undecodable;
   for (const std::string& decision_id : own) {
     const std::string messages = absl::StrCat("m/", decision_id, "/");
-    RETURN_IF_ERROR(store.Scan(Family::kOutbox, messages, [&](absl::string_view key, absl::string_view) {
-      const absl::string_view id = key.substr(2);
-      const absl::string_view kind_and_recipient = id.substr(decision_id.size() + 1);
-      const size_t slash = kind_and_recipient.find('/');
-      if (slash != absl::string_view::npos && kind_and_recipient.substr(slash + 1) == person_id) ids.emplace_back(id);
+    RETURN_IF_ERROR(store.Scan(Family::kOutbox, messages, [&](absl::string_view key, absl::string_view value) {
+      absl::StatusOr<storage::v1::OutboxMessage> m = DecodeRecord<storage::v1::OutboxMessage>(value, key);
+      if (!m.ok()) {
+        undecodable = m.status();
+        return false;
+      }
+      if (m->recipient() == person_id) ids.emplace_back(key.substr(2));
       return true;
     }));
+    RETURN_IF_ERROR(undecodable);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // older messages to the subject have both

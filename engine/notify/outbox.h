@@ -83,6 +83,7 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
 // recipients (1 for the first). A message id travels to the SMS gateway and
 // into the audit chain, which outlives an erasure: it names nobody.
 // (Ids written before 2026-12-05 end with the recipient's person id.)
+// REQUIRES: `recipient` is one of `decision.recipients()`.
 std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,
                          absl::string_view recipient);
 

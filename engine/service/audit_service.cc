@@ -136,8 +136,8 @@ class AuditService final : public v1::Audit::CallbackService {
         for (const CompiledParameter* parameter : rule->pack_parameters_read) {
           v1::RegisteredParameter* p = r->add_parameters();
           p->set_name(parameter->spec.name);
-          p->set_description(parameter->spec.description);
-          p->set_legal_basis(parameter->spec.legal_basis);
+          p->set_description(OneLineText(parameter->spec.description));
+          p->set_legal_basis(OneLineText(parameter->spec.legal_basis));
           for (const DatedValue& dated : parameter->spec.values) {
             v1::DatedParameterValue* v = p->add_values();
             v->set_since(FormatIsoDate(dated.since));

@@ -396,10 +396,10 @@ TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {
   EXPECT_THAT(CountLetters(engine_.store()), IsOkAndHolds(letters_before - 1));
 }
 
-// A person told of their own decision has no recipient key for it (one key
-// less per decision of a broadcast) and is found as its recipient all the
-// same; a child's offer told to its guardians is theirs, not the child's.
-TEST_F(GatewayCommandsTest, RecipientsAreFoundWithOrWithoutTheirOwnKey) {
+// A person is found as the recipient of their own decision's message and of
+// a child's offer told to them (each under its person key); the child's
+// offer is theirs, not the child's.
+TEST_F(GatewayCommandsTest, RecipientsAreFoundByTheirOwnKey) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   ASSERT_THAT(offer.recipients(), ::testing::ElementsAre("P0002", "P0003"));
   auto own = ListDecisionIdsOfPerson(engine_.store(), "P0002");

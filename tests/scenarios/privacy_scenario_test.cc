@@ -226,7 +226,7 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   // The child's offer stands, told to the pseudonym and the other parent.
   v1::Decision child_offer = Decision(offer);
   // Nowhere in what is kept, not even inside the id of a message that
-  // changed a decision's status (a message id names its recipient).
+  // changed a decision's status (message ids once ended with it).
   EXPECT_THAT(kept.DebugString(), Not(HasSubstr(kForgotten)));
   EXPECT_THAT(child_offer.DebugString(), Not(HasSubstr(kForgotten)));
   EXPECT_EQ(child_offer.person_id(), "P0001");
