@@ -215,7 +215,7 @@ TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
   auto told = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002"));
   ASSERT_TRUE(told.ok() && told->has_value());
   EXPECT_THAT((*told)->text(), HasSubstr("Décision annulée. Motif : La famille quitte Paris"));
-  EXPECT_THAT((*told)->text(), HasSubstr("tribunal administratif de Paris dans les deux mois"));
+  EXPECT_THAT((*told)->text(), HasSubstr("Recours : tribunal administratif de Paris, 2 mois."));
   EXPECT_THAT((*told)->text(), Not(HasSubstr("RECOURS")));
 }
 
