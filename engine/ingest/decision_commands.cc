@@ -318,7 +318,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     const std::string outcome_en = to == storage::v1::UPHELD    ? "upheld"
                                    : to == storage::v1::AMENDED ? "amended"
                                                                 : "overturned";
-    RETURN_IF_ERROR(Tell(&batch, d, "review",
+    RETURN_IF_ERROR(Tell(&batch, d, kReviewMessageKind,
                          {{"fr", absl::StrCat("Ville de Paris : votre contestation a été "
                                               "examinée ({title}, réf. {reference}). Décision ",
                                               outcome_fr, ". Motif : ", reason)},

@@ -51,9 +51,6 @@ absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 
 std::string OptOutKey(absl::string_view person_id) { return absl::StrCat("optout/", person_id); }
 
-// The engine's message telling the outcome of a contest (DecisionCommands::Resolve).
-constexpr char kReviewKind[] = "review";
-
 // `texts` (by language) rendered with `values` and the reference code, then
 // the city's algorithm notice (after a review, its review notice if it has one).
 std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
@@ -63,7 +60,8 @@ std::string RenderText(const storage::v1::DecisionRecord& decision, const std::m
   auto text = texts.find(language);
   if (text == texts.end()) text = texts.find("fr");
   std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  const auto& notices = kind == kReviewKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
+  const auto& notices =
+      kind == kReviewMessageKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
   auto notice = notices.find(language);
   if (notice != notices.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
   return body;

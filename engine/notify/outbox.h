@@ -69,6 +69,10 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
 // longer be found; other errors are reads that failed (try again).
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
 
+// The kind of the engine's message telling a contest's outcome
+// (DecisionCommands::Resolve): it ends with the city's review notice.
+inline constexpr char kReviewMessageKind[] = "review";
+
 // A message of the engine's own (answer received, review outcome), same
 // rules of channel, language, notice and opt-out; `texts` by language.
 absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
