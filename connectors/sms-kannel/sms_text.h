@@ -14,18 +14,9 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "engine/common/sms_length.h"  // FitsGsm7, SmsParts
 
 namespace proactive {
-
-// True when every character of the UTF-8 `text` is in the GSM 03.38 default
-// alphabet or its extension table (so Kannel can send it with coding 0, 160
-// characters a part, 153 when concatenated). French needs UCS-2 (coding 2,
-// 70 / 67 a part) as soon as a text has "ê", "ç", "â", "î", "ô", "û", "œ" or
-// typographic quotes; "é", "è", "à", "ù" are GSM.
-bool FitsGsm7(absl::string_view text);
-
-// How many SMS parts Kannel sends for `text` with `coding` (0 or 2).
-int SmsParts(absl::string_view text, int coding);
 
 // An E.164 number ("+33639980002") from the forms SMS centres use:
 // "+33639980002", "0033639980002", "33639980002" (international without

@@ -22,10 +22,21 @@ DEMO="$ROOT/deploy/demo"
 rm -rf "$DATA" && mkdir -p "$DATA"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
-# Imports a CSV copied into var/demo/ with a mapping of connectors/batch/examples/.
+# A command of the demo, printed then run: should it fail, so does the demo.
+show() {
+  printf '\033[2m$ %s\033[0m\n' "$*"
+  "$@" || { echo "demo: this step failed (exit $?): $*" >&2; exit 1; }
+}
+# A command the engine must refuse, in whole or in part (some rows of a file):
+# the demo stops if it succeeds.
+refused() {
+  printf '\033[2m$ %s\033[0m\n' "$*"
+  if "$@"; then echo "demo: this should have been refused: $*" >&2; exit 1; fi
+}
+# Imports a CSV copied into var/demo/ with a mapping of connectors/batch/examples/,
+# through `show` or `refused` ($1: whether rows are to be rejected).
 import_csv() {
-  show "$IMPORT" --mapping="$ROOT/connectors/batch/examples/$2" --file="$DATA/$1" --schema="$ROOT/rules/schema.yaml"
+  "$1" "$IMPORT" --mapping="$ROOT/connectors/batch/examples/$3" --file="$DATA/$2" --schema="$ROOT/rules/schema.yaml"
 }
 
 # A free port the first time; the same one after a restart, where the SMS
@@ -66,7 +77,7 @@ step "The City publishes the school sector of each address: a reference table, r
 echo "rules/schema.yaml declares it (school_sectors_maternelle, keyed by address_key); rules read the row"
 echo "of a person's address as person.school_sector (docs/connectors.md#reference-tables-in-the-engine)."
 cp "$DEMO/school-sectors.csv" "$DATA/"
-import_csv school-sectors.csv school-sectors.yaml
+import_csv show school-sectors.csv school-sectors.yaml
 
 step "The civil registry, the CAF, the social action centre and the citizens' Paris accounts publish events"
 echo "Each line of deploy/demo/paris-sample.ndjson is one event; values are typed by rules/schema.yaml."
@@ -80,19 +91,19 @@ step "Publishing the same file again changes nothing: every event is a duplicate
 show "$CTL" publish --file "$DEMO/paris-sample.ndjson" --schema "$ROOT/rules/schema.yaml"
 
 step "Bad events are refused one by one, each with the field and the reason; they change nothing"
-show "$CTL" publish --file "$DEMO/bad-events.ndjson" --schema "$ROOT/rules/schema.yaml"
+refused "$CTL" publish --file "$DEMO/bad-events.ndjson" --schema "$ROOT/rules/schema.yaml"
 
 step "A back office that does not speak gRPC: the CAF's CSV export, through proactive-import"
 echo "connectors/batch/examples/caf.yaml maps its columns (French dates, decimal commas, oui/non)"
 echo "to attributes; bad rows go to a reject file with their line number and reason."
 echo "Rows go to the engine in PublishBatch calls (one per chunk of 500 rows), answered once durable."
 cp "$DEMO/caf-export-2026-06.csv" "$DATA/"
-import_csv caf-export-2026-06.csv caf.yaml
+import_csv refused caf-export-2026-06.csv caf.yaml
 show cat "$DATA/caf-export-2026-06.csv.rejects.tsv"
 show "$CTL" person show P0040
 
 step "Running the import again goes on from its saved position: nothing is sent twice"
-import_csv caf-export-2026-06.csv caf.yaml
+import_csv show caf-export-2026-06.csv caf.yaml
 
 step "The rules already decided, as the events arrived"
 echo "A child turning three this year: a place at the maternelle of her address's sector is proposed to"
@@ -151,6 +162,8 @@ wait_for_sms "$ROUX" canicule && show_sms "$ROUX" canicule
 step "Citizens answer by SMS: Mme Petit contests her notice, M. Roux wants no more messages"
 HEAT_CODE=$(sms_to "$PETIT" canicule | grep -o 'RECOURS [0-9A-Z]*' | head -1 | cut -d' ' -f2)
 phone_answers "$PETIT" "RECOURS $HEAT_CODE"
+echo "Her contest is acknowledged with the date a caseworker will have reviewed it by (CRPA L112-3):"
+wait_for_sms "$PETIT" enregistrée && show_sms "$PETIT" enregistrée
 echo "A contest by SMS opens a case for a caseworker; the decision is in review until one resolves it:"
 wait_until "'$CTL' decisions list P0010 | grep -q 'in review'" 30 || true
 show "$CTL" decisions list P0010
@@ -174,6 +187,11 @@ echo "A caseworker claims the case (the claim expires if abandoned), calls the f
 echo "with a written reason and its legal basis:"
 show "$CTL" recourse claim "$CASE"
 show "$CTL" recourse note "$CASE" --text "Appel à la famille : départ pour Lyon confirmé."
+echo "The reason is sent to the family by SMS: one too long to send is refused, with what to cut,"
+echo "and the case stays open (a longer account goes in a note):"
+refused "$CTL" recourse resolve "$CASE" --outcome overturned \
+  --reason "La famille nous a confirmé par téléphone qu'elle quitte Paris pour Lyon à la fin du mois d'août, où les deux parents ont trouvé un emploi : la proposition d'inscription à l'école maternelle de secteur n'a donc plus d'objet et la place peut être proposée à un autre enfant du secteur." \
+  --legal_basis "Code de l'éducation, art. L131-5"
 show "$CTL" recourse resolve "$CASE" --outcome overturned \
   --reason "La famille quitte Paris en août : la proposition d'inscription n'a plus d'objet." \
   --legal_basis "Code de l'éducation, art. L131-5"
@@ -186,7 +204,8 @@ show "$CTL" audit verify
 
 step "M. Roux asks the City to forget him (GDPR art. 17): his data goes, the decisions the law keeps stay, pseudonymised"
 show "$CTL" person forget P0011 --reference RGPD-2026-0042
-show "$CTL" person show P0011
+echo "The engine no longer knows him:"
+refused "$CTL" person show P0011
 echo "His heatwave decision is still on record, without anything about him (docs/privacy.md):"
 HEAT=$(grep -o 'd-[0-9A-Z]\{16\}' "$DATA/roux-decisions.txt" 2>/dev/null | head -1 || true)
 if [ -n "$HEAT" ]; then show "$CTL" decisions show "$HEAT"; fi
@@ -208,7 +227,7 @@ show "$CTL" rules simulate --rules "$CANDIDATE" --against "$ROOT/rules" \
 
 step "The public's side: the register of algorithms, a page the City can publish (CRPA art. L312-1-3)"
 printf '\033[2m$ %s\033[0m\n' "proactivectl audit register --markdown > var/demo/register.md"
-"$CTL" audit register --markdown >"$DATA/register.md" || true
+"$CTL" audit register --markdown >"$DATA/register.md"
 echo "var/demo/register.md holds every rule in force ($(grep -c '^## ' "$DATA/register.md") of them): purpose, legal basis,"
 echo "condition, the data it reads (with their sources) and the parameters it names with their dated values. The RSA outreach rule's section:"
 awk '/^## Orientation/ { on = 1; print; next } /^## / { on = 0 } on' "$DATA/register.md"
@@ -216,7 +235,7 @@ awk '/^## Orientation/ { on = 1; print; next } /^## / { on = 0 } on' "$DATA/regi
 step "A broken pack never replaces a working one"
 cp -r "$ROOT/rules/." "$CANDIDATE/"
 sed -i 's/person.lives_alone &&/person.lives_alon \&\&/' "$CANDIDATE/paris/heatwave.yaml"
-show "$CTL" rules check "$CANDIDATE"
+refused "$CTL" rules check "$CANDIDATE"
 echo "Reloading such a pack (SIGHUP, or proactivectl rules reload) is refused the same way,"
 echo "and the daemon keeps running its current rule set."
 

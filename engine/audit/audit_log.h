@@ -50,7 +50,8 @@ class AuditLog {
   // Adds an entry to `batch` (and moves the head there too). `changed` is
   // the record after the change; its digest is chained. If the batch is not
   // written the writer must stop (storage failure): the head in memory is
-  // then ahead of the store until restart.
+  // then ahead of the store until restart. So a command refuses (bad input,
+  // a precondition) before it appends, never after.
   void Append(WriteBatch* batch, absl::Time at, const AuditRecord& record,
               const google::protobuf::MessageLite& changed);
   // The same with the changed record already encoded (EncodeRecord), as it

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/clock.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
@@ -17,22 +18,6 @@ namespace proactive {
 namespace {
 
 std::string StatusText(storage::v1::DecisionStatus s) { return std::string(DecisionStatusName(s)); }
-
-// The engine's own messages, in both languages.
-const std::map<std::string, std::string> kAcceptedTexts = {
-    {"fr",
-     "Ville de Paris : votre acceptation est enregistrée ({title}). La "
-     "décision vous sera envoyée."},
-    {"en",
-     "City of Paris: your acceptance is recorded ({title}). The decision will "
-     "be sent to you."}};
-const std::map<std::string, std::string> kDeclinedTexts = {
-    {"fr",
-     "Ville de Paris : votre refus est enregistré ({title}). Les démarches "
-     "habituelles restent ouvertes."},
-    {"en",
-     "City of Paris: your refusal is recorded ({title}). The usual procedure "
-     "remains open."}};
 
 }  // namespace
 
@@ -84,6 +69,12 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   const std::string case_id = ContestCaseId(decision_id);
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
+  if (existing && existing->status() == storage::v1::CASE_RESOLVED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "decision ", decision_id, " was reviewed already (case ", case_id, ", ", CaseOutcomeName(existing->outcome()),
+        " on ", absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(existing->resolved_at()), absl::UTCTimeZone()),
+        "): it can no longer be contested here, only before the administrative court"));
+  }
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
@@ -92,6 +83,10 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
   PutCase(batch, nullptr, c);
   audit_->Append(batch, now, AuditRecord{"case.opened", decision_id, case_id, actor, "", "open", "contest"}, c);
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const absl::TimeZone zone = ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
+  RETURN_IF_ERROR(Tell(batch, d, kContestReceivedMessageKind, &CityMessages::contest_received,
+                       {{"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)}}, now));
   return ContestResult{case_id, false};
 }
 
@@ -115,7 +110,8 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
              cause, now);
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
   if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
-  RETURN_IF_ERROR(Tell(batch, d, accept ? "accepted" : "declined", accept ? kAcceptedTexts : kDeclinedTexts, now));
+  RETURN_IF_ERROR(Tell(batch, d, accept ? kAcceptedMessageKind : kDeclinedMessageKind,
+                       accept ? &CityMessages::accepted : &CityMessages::declined, {}, now));
   return d;
 }
 
@@ -148,27 +144,39 @@ storage::v1::DecisionRecord DecisionCommands::WithRuleTexts(const storage::v1::D
   return out;
 }
 
-absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
-                                    const std::map<std::string, std::string>& texts, absl::Time now) {
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::ComposeTold(
+    const storage::v1::DecisionRecord& d, const std::string& kind, LocalizedText CityMessages::*message,
+    const std::map<std::string, std::string>& values, absl::Time now, absl::string_view too_long_what) {
+  std::vector<storage::v1::OutboxMessage> messages;
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  if (rules == nullptr) return absl::OkStatus();
+  if (rules == nullptr) return messages;
   const storage::v1::DecisionRecord titled = WithRuleTexts(d);  // the messages name it by its title
   StorePersonSource persons(store_);
+  const CitySpec& city = rules->city();
   for (const std::string& recipient : d.recipients()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
                      ReadMessage(*store_, MessageIdFor(d, kind, recipient)));
     if (existing) continue;  // told already: the same command again changes nothing
-    ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
-                     ComposeEngineMessage(titled, recipient, kind, texts, rules->city(), &persons, *store_, now));
-    PutNewMessage(batch, m);
+    ASSIGN_OR_RETURN(storage::v1::OutboxMessage m, ComposeEngineMessage(titled, recipient, kind, city.messages.*message,
+                                                                        values, city, &persons, *store_, now));
+    if (!too_long_what.empty()) RETURN_IF_ERROR(CheckSmsLength(m.text(), city, too_long_what));
+    messages.push_back(std::move(m));
   }
+  return messages;
+}
+
+absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
+                                    LocalizedText CityMessages::*message,
+                                    const std::map<std::string, std::string>& values, absl::Time now) {
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, ComposeTold(d, kind, message, values, now));
+  for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(batch, m);
   return absl::OkStatus();
 }
 
-absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d,
-                                                    absl::Time now) {
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::ComposeDecisionMessages(
+    const storage::v1::DecisionRecord& d, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  if (rules == nullptr) return absl::OkStatus();
+  if (rules == nullptr) return std::vector<storage::v1::OutboxMessage>();
   // The message of the rule that made the decision, even if the packs were
   // reloaded while it waited for its review (or its rule was removed): its
   // text is written when it leaves (ExpandMessage); quiet hours are today's.
@@ -183,10 +191,7 @@ absl::Status DecisionCommands::SendDecisionMessages(WriteBatch* batch, const sto
   }
   const CompiledRule* rule = made_by->rule;
   StorePersonSource persons(store_);
-  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
-                   ComposeMessages(d, *rule, rules->city(), &persons, OptOutReader(store_), now));
-  for (const auto& m : messages) PutNewMessage(batch, m);
-  return absl::OkStatus();
+  return ComposeMessages(d, *rule, rules->city(), &persons, OptOutReader(store_), now);
 }
 
 absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
@@ -300,6 +305,22 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                            : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
                                                                      : LifecycleAction::kResolveOverturned;
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, action, now));
+  // Composed before anything is appended to the audit chain: a refusal
+  // (a reason too long to send, a rule whose texts are lost) leaves the
+  // chain's head where the store has it.
+  std::vector<storage::v1::OutboxMessage> messages;
+  if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
+    // Reviewed before anyone was told: now they are, unless overturned.
+    if (to != storage::v1::OVERTURNED) {
+      ASSIGN_OR_RETURN(messages, ComposeDecisionMessages(d, now));
+    }
+  } else {
+    ASSIGN_OR_RETURN(messages, ComposeTold(d, kReviewMessageKind,
+                                           to == storage::v1::UPHELD    ? &CityMessages::review_upheld
+                                           : to == storage::v1::AMENDED ? &CityMessages::review_amended
+                                                                        : &CityMessages::review_overturned,
+                                           {{"reason", reason}}, now, "the reason"));
+  }
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);
   audit_->Append(&batch, now,
@@ -308,25 +329,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                  c);
   Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
   if (to == storage::v1::OVERTURNED) RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
-  if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
-    // Reviewed before anyone was told: now they are, unless overturned.
-    if (to != storage::v1::OVERTURNED) RETURN_IF_ERROR(SendDecisionMessages(&batch, d, now));
-  } else {
-    const std::string outcome_fr = to == storage::v1::UPHELD    ? "maintenue"
-                                   : to == storage::v1::AMENDED ? "modifiée"
-                                                                : "annulée";
-    const std::string outcome_en = to == storage::v1::UPHELD    ? "upheld"
-                                   : to == storage::v1::AMENDED ? "amended"
-                                                                : "overturned";
-    RETURN_IF_ERROR(Tell(&batch, d, kReviewMessageKind,
-                         {{"fr", absl::StrCat("Ville de Paris : votre contestation a été "
-                                              "examinée ({title}, réf. {reference}). Décision ",
-                                              outcome_fr, ". Motif : ", reason)},
-                          {"en", absl::StrCat("City of Paris: your contest was reviewed ({title}, ref. {reference}). "
-                                              "Decision ",
-                                              outcome_en, ". Reason: ", reason)}},
-                         now));
-  }
+  for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(&batch, m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return c;
 }

@@ -40,9 +40,11 @@ class DecisionCommands {
   // their snapshots): what a stored decision or message is expanded with.
   const RuleSetVersions& rule_set_versions() const { return rule_set_versions_; }
 
-  // Contests a decision: it goes to review and exactly one recourse case is
-  // opened (contesting again returns the same case). `actor`: "citizen",
-  // "back-office:<principal>".
+  // Contests a decision: it goes to review, exactly one recourse case is
+  // opened (contesting again returns the same case) and the citizen is told
+  // it is recorded and by when it will be reviewed. FAILED_PRECONDITION when
+  // its case was resolved already: a reviewed decision is contested before
+  // the administrative court. `actor`: "citizen", "back-office:<principal>".
   absl::StatusOr<ContestResult> Contest(const std::string& decision_id, const std::string& actor,
                                         const std::string& reason, absl::Time now);
 
@@ -101,13 +103,22 @@ class DecisionCommands {
   // `d` with its rule's texts (ExpandDecision); should they be lost, named
   // by its rule id: logged, and no command is refused for it.
   storage::v1::DecisionRecord WithRuleTexts(const storage::v1::DecisionRecord& d) const;
-  // Queues an engine message of `kind` to each recipient of `d`, once.
+  // The engine messages of `kind` to each recipient of `d` not told yet:
+  // the running city's `message` rendered with `values`. With
+  // `too_long_what`, INVALID_ARGUMENT naming it when one would need more SMS
+  // parts than the city's gateway sends.
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeTold(
+      const storage::v1::DecisionRecord& d, const std::string& kind, LocalizedText CityMessages::*message,
+      const std::map<std::string, std::string>& values, absl::Time now, absl::string_view too_long_what = "");
+  // The same, queued in `batch`.
   absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
-                    const std::map<std::string, std::string>& texts, absl::Time now);
-  // Queues the messages of the rule that made `d` (after a review before
+                    LocalizedText CityMessages::*message, const std::map<std::string, std::string>& values,
+                    absl::Time now);
+  // The messages of the rule that made `d` (after a review before
   // notifying): from its rule set's snapshot, else the running rule at the
   // same version; FAILED_PRECONDITION when neither has it.
-  absl::Status SendDecisionMessages(WriteBatch* batch, const storage::v1::DecisionRecord& d, absl::Time now);
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeDecisionMessages(const storage::v1::DecisionRecord& d,
+                                                                                 absl::Time now);
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
   // The formal decision an accepted offer made, overturned with the offer

@@ -325,9 +325,22 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   *record.mutable_received_at() = ToProtoTimestamp(received_at);
   record.set_sender_person_id(persons.empty() ? "" : persons.front());
   record.set_text(text);
+  // The reply is the city's text, in the sender's language when known.
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  std::string language = "fr";
+  if (rules != nullptr && !persons.empty()) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> sender, ReadPersonState(*store_, persons.front()));
+    if (sender && StringAttribute(*sender, rules->city().language_attribute) == "en") language = "en";
+  }
+  const auto reply = [&](LocalizedText CityMessages::*message) -> std::string {
+    if (rules == nullptr) return "";
+    const LocalizedText& texts = rules->city().messages.*message;
+    auto text = texts.find(language);
+    return text != texts.end() ? text->second : "";
+  };
   const auto to_caseworker = [&](const std::string& why) {
     result.outcome = "to a caseworker";
-    result.reply_text = "Ville de Paris : votre message a été transmis à un agent.";
+    result.reply_text = reply(&CityMessages::forwarded);
     record.set_for_caseworker(true);
     record.set_outcome(absl::StrCat("to a caseworker: ", why));
     batch.Put(Family::kOutbox, InboxKey(reply_id), "");
@@ -352,9 +365,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
       }
     }
     result.outcome = "opted out";
-    result.reply_text =
-        "Ville de Paris : vous ne recevrez plus de messages. Pour changer "
-        "d'avis, adressez-vous à votre mairie.";
+    result.reply_text = reply(&CityMessages::opted_out);
     record.set_outcome("opted out");
   } else if (keyword == Keyword::kAccept || keyword == Keyword::kDecline || keyword == Keyword::kContest) {
     ASSIGN_OR_RETURN(std::string decision_id, FindDecision(persons, code, keyword != Keyword::kContest));

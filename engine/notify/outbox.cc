@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
+#include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
@@ -52,7 +53,8 @@ absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 std::string OptOutKey(absl::string_view person_id) { return absl::StrCat("optout/", person_id); }
 
 // `texts` (by language) rendered with `values` and the reference code, then
-// the city's algorithm notice (after a review, its review notice if it has one).
+// the city's algorithm notice (after a review, its review notice if it has
+// one; none after a contest's acknowledgement).
 std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
                        std::map<std::string, std::string> values, const std::string& language, const CitySpec& city,
                        absl::string_view kind) {
@@ -60,6 +62,7 @@ std::string RenderText(const storage::v1::DecisionRecord& decision, const std::m
   auto text = texts.find(language);
   if (text == texts.end()) text = texts.find("fr");
   std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
+  if (kind == kContestReceivedMessageKind) return body;
   const auto& notices =
       kind == kReviewMessageKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
   auto notice = notices.find(language);
@@ -188,11 +191,23 @@ absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, 
 
 absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
                                                                 const std::string& recipient, const std::string& kind,
-                                                                const std::map<std::string, std::string>& texts,
+                                                                const LocalizedText& texts,
+                                                                std::map<std::string, std::string> values,
                                                                 const CitySpec& city, PersonSource* persons,
                                                                 const Store& store, absl::Time now) {
-  return Compose(decision, recipient, kind, &texts, {{"title", decision.title()}}, /*urgent=*/false,
-                 decision.letter_fallback(), city, persons, OptOutReader(&store), now);
+  values["title"] = decision.title();
+  return Compose(decision, recipient, kind, &texts, std::move(values), /*urgent=*/false, decision.letter_fallback(),
+                 city, persons, OptOutReader(&store), now);
+}
+
+absl::Status CheckSmsLength(absl::string_view text, const CitySpec& city, absl::string_view what) {
+  const int parts = SmsPartsAsSent(text);
+  if (parts <= city.sms_max_parts) return absl::OkStatus();
+  const int coding = FitsGsm7(text) ? 0 : 2;
+  const int excess = SmsUnits(text, coding) - SmsUnitsIn(city.sms_max_parts, coding);
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " makes the message to the citizen ", parts, " SMS parts long; the gateway sends at most ",
+      city.sms_max_parts, " (city.yaml sms_max_parts): shorten it by at least ", std::max(excess, 1), " characters"));
 }
 
 std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,

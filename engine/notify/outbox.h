@@ -69,17 +69,30 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
 // longer be found; other errors are reads that failed (try again).
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
 
-// The kind of the engine's message telling a contest's outcome
-// (DecisionCommands::Resolve): it ends with the city's review notice.
+// The kinds of the engine's own messages (DecisionCommands). The outcome of
+// a review ends with the city's review notice; the acknowledgement of a
+// contest ends with no notice (it decides nothing); the others with the
+// algorithm notice.
+inline constexpr char kAcceptedMessageKind[] = "accepted";
+inline constexpr char kDeclinedMessageKind[] = "declined";
+inline constexpr char kContestReceivedMessageKind[] = "contest-received";
 inline constexpr char kReviewMessageKind[] = "review";
 
-// A message of the engine's own (answer received, review outcome), same
-// rules of channel, language, notice and opt-out; `texts` by language.
+// A message of the engine's own (answer received, contest recorded, review
+// outcome) with `texts` (by language, from the city's `messages`) rendered
+// with `values` plus {title} and {reference}; same rules of channel,
+// language, notice and opt-out as a rule's message.
 absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,
                                                                 const std::string& recipient, const std::string& kind,
-                                                                const std::map<std::string, std::string>& texts,
+                                                                const LocalizedText& texts,
+                                                                std::map<std::string, std::string> values,
                                                                 const CitySpec& city, PersonSource* persons,
                                                                 const Store& store, absl::Time now);
+
+// The SMS parts `text` needs against the city's limit: INVALID_ARGUMENT
+// naming `what` and the characters to cut when it needs more than
+// city.sms_max_parts.
+absl::Status CheckSmsLength(absl::string_view text, const CitySpec& city, absl::string_view what);
 
 // ---- storage ----------------------------------------------------------------
 

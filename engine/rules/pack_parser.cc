@@ -418,6 +418,45 @@ std::optional<PackSpec> ParsePackFile(absl::string_view text, absl::string_view 
   return PackParser(text, file_name).Parse(diagnostics);
 }
 
+namespace {
+
+// The engine's own messages in city.yaml, and the {names} each may use.
+struct CityMessage {
+  const char* key;
+  LocalizedText CityMessages::*field;
+  std::vector<std::string> names;
+  const char* what;
+};
+const CityMessage kCityMessages[] = {
+    {"accepted", &CityMessages::accepted, {"title", "reference"}, "the citizen accepted an offer"},
+    {"declined", &CityMessages::declined, {"title", "reference"}, "the citizen declined an offer"},
+    {"contest_received",
+     &CityMessages::contest_received,
+     {"title", "reference", "review_by"},
+     "a contest is recorded (CRPA L112-3: every request is acknowledged)"},
+    {"review_upheld", &CityMessages::review_upheld, {"title", "reference", "reason"}, "a caseworker upheld it"},
+    {"review_amended", &CityMessages::review_amended, {"title", "reference", "reason"}, "a caseworker amended it"},
+    {"review_overturned",
+     &CityMessages::review_overturned,
+     {"title", "reference", "reason"},
+     "a caseworker overturned it"},
+    {"forwarded", &CityMessages::forwarded, {}, "the reply to an SMS a caseworker will read"},
+    {"opted_out", &CityMessages::opted_out, {}, "the reply to STOP"},
+};
+
+// An error on `node` for each {name} of `text` not in `known`.
+void CheckNames(YamlFile* file, const YAML::Node& node, absl::string_view where, absl::string_view text,
+                const std::vector<std::string>& known) {
+  for (const std::string& name : Placeholders(text)) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      file->Error(node, absl::StrCat(where, " uses {", name, "}; it may use ",
+                                     known.empty() ? "none" : absl::StrCat("{", absl::StrJoin(known, "}, {"), "}")));
+    }
+  }
+}
+
+}  // namespace
+
 std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view file_name,
                                       std::vector<Diagnostic>* diagnostics) {
   YamlFile file{std::string(text), std::string(file_name)};
@@ -426,12 +465,13 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
     const YAML::Node& root = file.root();
     if (!root.IsMap()) {
       file.ErrorAt(1, 1,
-                   "city.yaml is a map with city, timezone, algorithm_notice, "
-                   "recourse_window_days");
+                   "city.yaml is a map with city, timezone, algorithm_notice, messages, "
+                   "recourse_window_days...");
     } else {
-      file.CheckKeys(root, "city.yaml",
-                     {"city", "timezone", "algorithm_notice", "review_notice", "recourse_window_days",
-                      "review_sla_days", "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
+      file.CheckKeys(
+          root, "city.yaml",
+          {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts", "recourse_window_days",
+           "review_sla_days", "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -460,6 +500,51 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       read_notice("algorithm_notice", "city.yaml needs algorithm_notice: {fr: ..., en: ...} (CRPA art. L311-3-1)",
                   &city.algorithm_notice);
       read_notice("review_notice", nullptr, &city.review_notice);
+      for (const auto& [language, text] : city.algorithm_notice) {
+        CheckNames(&file, root["algorithm_notice"][language], absl::StrCat("algorithm_notice.", language), text,
+                   {"reference"});
+      }
+      for (const auto& [language, text] : city.review_notice) {
+        CheckNames(&file, root["review_notice"][language], absl::StrCat("review_notice.", language), text,
+                   {"reference"});
+      }
+      if (const YAML::Node messages = root["messages"]; !messages || !messages.IsMap()) {
+        file.Error(messages ? messages : root,
+                   "city.yaml needs messages: the engine's own texts to citizens (accepted, declined, "
+                   "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
+                   "each {fr: ..., en: ...}");
+      } else {
+        std::vector<absl::string_view> keys;
+        for (const CityMessage& m : kCityMessages) keys.push_back(m.key);
+        file.CheckKeys(messages, "messages", keys);
+        for (const CityMessage& m : kCityMessages) {
+          const YAML::Node texts = messages[m.key];
+          if (!texts || !texts.IsMap()) {
+            file.Error(texts ? texts : messages,
+                       absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
+            continue;
+          }
+          file.CheckKeys(texts, m.key, {"fr", "en"});
+          LocalizedText& out = city.messages.*(m.field);
+          for (const char* language : {"fr", "en"}) {
+            if (!texts[language]) {
+              file.Error(texts, absl::StrCat("messages.", m.key, " needs \"", language, "\""));
+              continue;
+            }
+            out[language] = file.String(texts[language], language).value_or("");
+            CheckNames(&file, texts[language], absl::StrCat("messages.", m.key, ".", language), out[language], m.names);
+          }
+        }
+      }
+      if (const YAML::Node parts = root["sms_max_parts"]) {
+        if (auto n = file.Int(parts, "sms_max_parts")) {
+          if (*n < 1 || *n > 255) {
+            file.Error(parts, "sms_max_parts is the parts of a long SMS the gateway sends, 1 to 255");
+          } else {
+            city.sms_max_parts = static_cast<int>(*n);
+          }
+        }
+      }
       if (root["recourse_window_days"]) {
         city.recourse_window_days =
             static_cast<int>(file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));

@@ -107,6 +107,23 @@ struct PackSpec {
 };
 
 // rules/city.yaml: settings shared by all packs.
+// A citizen's text in each language: "fr" and "en" -> template.
+using LocalizedText = std::map<std::string, std::string>;
+
+// The engine's own messages to citizens (city.yaml `messages`), each a
+// template in both languages. What each may name is in `kCityMessages`
+// (pack_parser.cc); unknown {names} are refused when the pack loads.
+struct CityMessages {
+  LocalizedText accepted;           // the citizen accepted an offer: {title}
+  LocalizedText declined;           // ... declined it: {title}
+  LocalizedText contest_received;   // a contest is recorded: {title} {reference} {review_by}
+  LocalizedText review_upheld;      // a caseworker's outcome: {title} {reference} {reason}
+  LocalizedText review_amended;     // same names
+  LocalizedText review_overturned;  // same names
+  LocalizedText forwarded;          // reply to an SMS a caseworker will read
+  LocalizedText opted_out;          // reply to STOP
+};
+
 struct CitySpec {
   std::string city;
   std::string timezone = "Europe/Paris";
@@ -115,6 +132,10 @@ struct CitySpec {
   // cannot be contested again, the administrative court remains. Empty: the
   // algorithm notice.
   std::map<std::string, std::string> review_notice;
+  CityMessages messages;
+  // Parts of a long SMS the gateway sends (the connector's --max_parts): a
+  // command whose message to the citizen would need more is refused.
+  int sms_max_parts = 6;
   int recourse_window_days = 61;
   int review_sla_days = 61;  // two months to review a contested decision
   // Where messages come from and go: the attribute holding a person's mobile

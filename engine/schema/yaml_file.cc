@@ -47,8 +47,7 @@ void YamlFile::ErrorAt(int line, int column, absl::string_view message) {
   diagnostics_.push_back(std::move(d));
 }
 
-bool YamlFile::CheckKeys(const YAML::Node& node, absl::string_view what,
-                         std::initializer_list<absl::string_view> allowed) {
+bool YamlFile::CheckKeys(const YAML::Node& node, absl::string_view what, absl::Span<const absl::string_view> allowed) {
   if (!node.IsMap()) return true;
   bool ok = true;
   for (const auto& entry : node) {

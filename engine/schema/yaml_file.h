@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "engine/common/diagnostic.h"
 #include "yaml-cpp/yaml.h"
 
@@ -40,7 +41,7 @@ class YamlFile {
 
   // Reports every key of map `node` not in `allowed` ("unknown key "x" in
   // <what>; expected one of: ..."). False when one was found.
-  bool CheckKeys(const YAML::Node& node, absl::string_view what, std::initializer_list<absl::string_view> allowed);
+  bool CheckKeys(const YAML::Node& node, absl::string_view what, absl::Span<const absl::string_view> allowed);
 
   // Typed scalar reads. On a wrong type they record a diagnostic naming
   // `what` and return nullopt.

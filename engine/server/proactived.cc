@@ -270,7 +270,7 @@ absl::Status Run() {
   ingestion_deps.max_bytes_in_flight = std::max<int64_t>(absl::GetFlag(FLAGS_max_ingest_bytes_in_flight), 1);
   std::unique_ptr<grpc::Service> ingestion = NewIngestionService(ingestion_deps);
   std::unique_ptr<grpc::Service> persons =
-      NewPersonsService(PersonsServiceDeps{&access, store.get(), writer.get(), clock});
+      NewPersonsService(PersonsServiceDeps{&access, store.get(), writer.get(), clock, &rules.schema()});
   std::unique_ptr<grpc::Service> decisions =
       NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
   std::unique_ptr<grpc::Service> recourse =

@@ -87,7 +87,8 @@ class PersonsService final : public v1::Persons::CallbackService {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "person_id",
                                 absl::StrCat("no event named person \"", request.person_id(), "\""));
     }
-    *response = ToApiPerson(**state);
+    std::shared_ptr<const AttributeSchema> schema = deps_.schema != nullptr ? deps_.schema->Get() : nullptr;
+    *response = ToApiPerson(**state, schema.get());
     return absl::OkStatus();
   }
 
@@ -98,7 +99,7 @@ class PersonsService final : public v1::Persons::CallbackService {
 
 }  // namespace
 
-v1::Person ToApiPerson(const storage::v1::PersonState& state) {
+v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema) {
   v1::Person person;
   person.set_person_id(state.person_id());
   if (!state.household_id().empty()) person.set_household_id(state.household_id());
@@ -111,6 +112,8 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state) {
     attribute->set_source(entry.source());
     *attribute->mutable_occurred_at() = entry.occurred_at();
     attribute->set_event_id(entry.event_id());
+    const AttributeSpec* spec = schema != nullptr ? schema->FindAttribute(entry.name()) : nullptr;
+    if (spec != nullptr && !spec->category.empty()) attribute->set_category(spec->category);
   }
   for (const storage::v1::LinkEntry& entry : state.links()) {
     if (entry.removed()) continue;

@@ -8,6 +8,7 @@
 #include "engine/common/clock.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/event_writer.h"
+#include "engine/schema/attribute_schema.h"
 #include "engine/service/access_control.h"
 #include "engine/store/store.h"
 #include "grpcpp/impl/service_type.h"
@@ -21,13 +22,15 @@ struct PersonsServiceDeps {
   const Store* store;
   EventWriter* writer;  // ForgetPerson runs on the writer thread
   Clock* clock;
+  const Swappable<AttributeSchema>* schema;  // names each attribute's data category
 };
 
 // REQUIRES: everything in `deps` outlives the service.
 std::unique_ptr<grpc::Service> NewPersonsService(PersonsServiceDeps deps);
 
-// The API view of a stored person: current attributes and links only.
-v1::Person ToApiPerson(const storage::v1::PersonState& state);
+// The API view of a stored person: current attributes (each with its data
+// category in `schema`, when it has one) and links only.
+v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema);
 
 }  // namespace proactive
 

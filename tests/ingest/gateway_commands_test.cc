@@ -8,7 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "engine/audit/audit_log.h"
+#include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
+#include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
@@ -217,6 +219,110 @@ TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
   EXPECT_THAT((*told)->text(), HasSubstr("Décision annulée. Motif : La famille quitte Paris"));
   EXPECT_THAT((*told)->text(), HasSubstr("Recours : tribunal administratif de Paris, 2 mois."));
   EXPECT_THAT((*told)->text(), Not(HasSubstr("RECOURS")));
+}
+
+// The formal decision contested on its own and still in review when its
+// offer is overturned: its own caseworker decides it, the offer's does not.
+TEST_F(GatewayCommandsTest, AFormalDecisionInReviewOnItsOwnStaysWithItsCaseworker) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
+  const std::string formal_id = DecisionCommands::FormalDecisionId(offer);
+  std::string formal_case, offer_case;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<ContestResult> r =
+                    a.commands().Contest(formal_id, "citizen", "Pas cette école", engine_.clock().Now());
+                if (r.ok()) formal_case = r->case_id;
+                return r.status();
+              }),
+              IsOk());
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<ContestResult> r =
+                    a.commands().Contest(offer.decision_id(), "citizen", "Nous partons", engine_.clock().Now());
+                if (r.ok()) offer_case = r->case_id;
+                return r.status();
+              }),
+              IsOk());
+  ASSERT_THAT(
+      Run([&](EventApplier& a) {
+        RETURN_IF_ERROR(
+            a.commands().Claim(offer_case, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status());
+        return a.commands()
+            .Resolve(offer_case, "caseworker:bob", storage::v1::OUTCOME_OVERTURNED,
+                     "Départ pour Lyon confirmé par la famille.", "Code de l'éducation, art. L131-5",
+                     engine_.clock().Now())
+            .status();
+      }),
+      IsOk());
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::OVERTURNED);
+  const storage::v1::DecisionRecord formal = **ReadDecision(engine_.store(), formal_id);
+  EXPECT_EQ(formal.status(), storage::v1::IN_REVIEW);
+  EXPECT_NE(formal.history(formal.history_size() - 1).actor(), "caseworker:bob");
+  EXPECT_EQ((**ReadCase(engine_.store(), formal_case)).status(), storage::v1::CASE_OPEN);
+}
+
+// A contest is acknowledged with the date it will be reviewed by (CRPA
+// L112-3). The caseworker's reason travels in the outcome message: one the
+// gateway could not send is refused, naming what to cut, and nothing
+// changes. Once reviewed, a decision is not contested again by SMS: a person
+// reads why.
+TEST_F(GatewayCommandsTest, AContestIsAcknowledgedItsOutcomeFitsAnSmsAndAReviewedDecisionIsNotContestedAgain) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(Reply("+33639980002", "RECOURS " + offer.reference_code(), "k-1").outcome, "contested");
+  const storage::v1::RecourseCase opened = (*ListCases(engine_.store(), CaseFilter{}))[0];
+  auto acknowledged = ReadMessage(engine_.store(), MessageIdFor(offer, "contest-received", "P0002"));
+  ASSERT_TRUE(acknowledged.ok() && acknowledged->has_value());
+  EXPECT_THAT((*acknowledged)->text(), HasSubstr("votre contestation est enregistrée"));
+  EXPECT_THAT((*acknowledged)->text(), HasSubstr("réf. " + offer.reference_code()));
+  EXPECT_THAT((*acknowledged)->text(),
+              HasSubstr("d'ici le " +
+                        absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris"))));
+  EXPECT_EQ(absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris")),
+            "29/08/2026");                                          // 61 days (city.yaml review_sla_days)
+  EXPECT_THAT((*acknowledged)->text(), Not(HasSubstr("RECOURS")));  // no notice: it decides nothing
+
+  const std::string case_id = opened.case_id();
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status();
+              }),
+              IsOk());
+  const auto resolve = [&](const std::string& reason) {
+    return Run([&](EventApplier& a) {
+      return a.commands()
+          .Resolve(case_id, "caseworker:bob", storage::v1::OUTCOME_UPHELD, reason, "Code de l'éducation, art. L113-1",
+                   engine_.clock().Now())
+          .status();
+    });
+  };
+  std::string long_reason;
+  for (int i = 0; i < 30; ++i) long_reason += "L'école du secteur est à 400 m. ";
+  const absl::Status refused = resolve(long_reason);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("the reason makes the message to the citizen"));
+  EXPECT_THAT(refused.message(), HasSubstr("the gateway sends at most 6"));
+  EXPECT_THAT(refused.message(), HasSubstr("shorten it by at least"));
+  EXPECT_EQ((**ReadCase(engine_.store(), case_id)).status(), storage::v1::CASE_OPEN);  // nothing changed
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::IN_REVIEW);
+  EXPECT_FALSE(*ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002")));
+
+  ASSERT_THAT(resolve("L'école du secteur est à 400 m, la demande de dérogation suit son cours."), IsOk());
+  // The refusal appended nothing to the audit chain: it still verifies,
+  // with the resolution right after what came before.
+  absl::StatusOr<AuditVerification> chain = VerifyAuditChain(engine_.store());
+  ASSERT_THAT(chain, IsOk());
+  EXPECT_FALSE(chain->first_broken.has_value()) << chain->problem;
+  auto told = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002"));
+  ASSERT_TRUE(told.ok() && told->has_value());
+  EXPECT_THAT((*told)->text(), HasSubstr("Décision maintenue. Motif : L'école du secteur est à 400 m"));
+
+  const ReplyResult again = Reply("+33639980002", "RECOURS " + offer.reference_code(), "k-2");
+  EXPECT_EQ(again.outcome, "to a caseworker");
+  EXPECT_EQ(again.reply_text, "Ville de Paris : votre message a été transmis à un agent.");
+  auto inbox = ListInbox(engine_.store(), false);
+  ASSERT_THAT(*inbox, SizeIs(1));
+  EXPECT_THAT((*inbox)[0].outcome(), HasSubstr("was reviewed already (case " + case_id + ", upheld on 2026-06-29)"));
+  // The reply is in the sender's language.
+  EXPECT_EQ(Reply("+33639980030", "Hello?", "k-3").reply_text,
+            "City of Paris: your message was passed on to a caseworker.");
 }
 
 // Should a decision's rule texts be lost (its RuleTexts and its rule set's
@@ -432,6 +538,16 @@ TEST_F(GatewayCommandsTest, RecipientsAreFoundByTheirOwnKey) {
               IsOkAndHolds(::testing::IsSupersetOf({own_message, offer_message})));
   EXPECT_THAT(MessagesOfPerson(engine_.store(), "P0001"),
               IsOkAndHolds(::testing::Not(::testing::Contains(offer_message))));
+  // A message to the subject of its decision written before 2026-12-05 has
+  // no person key: it is found by its recipient among her own decisions'.
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Delete(Family::kOutbox, "p/P0002/" + own_message);
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  EXPECT_THAT(MessagesOfPerson(engine_.store(), "P0002"),
+              IsOkAndHolds(::testing::IsSupersetOf({own_message, offer_message})));
   // Replies find them either way: the guardian answers the offer by its code.
   EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "accepted");
   // STOP silences the message about their own decision too.

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "engine/rules/expression_source.h"
 #include "engine/schema/yaml_file.h"
 #include "gmock/gmock.h"
@@ -122,9 +123,10 @@ TEST(ExpressionSourceTest, MapsFoldedBlockCharactersToTheirFilePositions) {
 TEST(CityFileTest, NeedsTheAlgorithmNotice) {
   std::vector<Diagnostic> diagnostics;
   EXPECT_FALSE(ParseCityFile("city: Paris\ntimezone: Europe/Nowhere\n", "city.yaml", &diagnostics));
-  ASSERT_THAT(diagnostics, SizeIs(2));
+  ASSERT_THAT(diagnostics, SizeIs(3));
   EXPECT_THAT(diagnostics[0].message, HasSubstr("unknown time zone \"Europe/Nowhere\""));
   EXPECT_THAT(diagnostics[1].message, HasSubstr("algorithm_notice"));
+  EXPECT_THAT(diagnostics[2].message, HasSubstr("city.yaml needs messages"));
   diagnostics.clear();
   std::optional<CitySpec> city =
       ParseCityFile(*ReadTextFile(testing::SourceDir() + "/rules/city.yaml"), "city.yaml", &diagnostics);
@@ -132,20 +134,65 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
   EXPECT_EQ(city->recourse_window_days, 61);
   EXPECT_THAT(city->algorithm_notice.at("fr"), HasSubstr("{reference}"));
   EXPECT_THAT(city->review_notice.at("fr"), HasSubstr("tribunal administratif"));
+  EXPECT_THAT(city->messages.contest_received.at("fr"), HasSubstr("{review_by}"));
+  EXPECT_THAT(city->messages.review_overturned.at("en"), HasSubstr("{reason}"));
+  EXPECT_EQ(city->sms_max_parts, 6);
+}
+
+// The engine's own texts of a city.yaml, every one with both languages.
+std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enregistrée ({title}).") {
+  std::string yaml = "messages:\n";
+  for (const char* key : {"accepted", "declined", "contest_received", "review_upheld", "review_amended",
+                          "review_overturned", "forwarded", "opted_out"}) {
+    absl::StrAppend(&yaml, "  ", key, ": {fr: \"", std::string(key) == "accepted" ? accepted_fr : "Texte.",
+                    "\", en: \"Text.\"}\n");
+  }
+  return yaml;
 }
 
 TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
   const std::string base =
       "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
-      "{reference}\"}\n";
+      "{reference}\"}\n" +
+      CityMessagesYaml();
   std::vector<Diagnostic> diagnostics;
   std::optional<CitySpec> without = ParseCityFile(base, "city.yaml", &diagnostics);
   ASSERT_TRUE(without.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_TRUE(without->review_notice.empty());
   EXPECT_FALSE(ParseCityFile(base + "review_notice: {fr: \"Tribunal administratif\"}\n", "city.yaml", &diagnostics));
   ASSERT_THAT(diagnostics, SizeIs(1));
-  EXPECT_EQ(diagnostics[0].line, 4);
+  EXPECT_EQ(diagnostics[0].line, 13);
   EXPECT_THAT(diagnostics[0].message, HasSubstr("review_notice needs \"en\""));
+}
+
+TEST(CityFileTest, TheEngineMessagesAreTheCitysAndNameOnlyWhatTheyMay) {
+  const std::string head =
+      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
+      "{reference}\"}\n";
+  std::vector<Diagnostic> diagnostics;
+  // {reason} belongs to a review's outcome, not to an acceptance.
+  EXPECT_FALSE(ParseCityFile(head + CityMessagesYaml("Acceptée : {reason}"), "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_EQ(diagnostics[0].line, 5);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("messages.accepted.fr uses {reason}; it may use {title}, {reference}"));
+  diagnostics.clear();
+  // A message left out is named, with what it is for.
+  std::string without_stop = CityMessagesYaml();
+  without_stop = without_stop.substr(0, without_stop.find("  opted_out"));
+  EXPECT_FALSE(ParseCityFile(head + without_stop, "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("messages needs opted_out: {fr: ..., en: ...} (the reply to STOP)"));
+  diagnostics.clear();
+  EXPECT_FALSE(ParseCityFile(head + CityMessagesYaml() + "sms_max_parts: 0\n", "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_EQ(diagnostics[0].line, 13);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("sms_max_parts is"));
+  diagnostics.clear();
+  std::optional<CitySpec> city =
+      ParseCityFile(head + CityMessagesYaml() + "sms_max_parts: 3\n", "city.yaml", &diagnostics);
+  ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(city->sms_max_parts, 3);
+  EXPECT_EQ(city->messages.accepted.at("fr"), "Acceptation enregistrée ({title}).");
 }
 
 }  // namespace

@@ -174,6 +174,27 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
     ASSERT_TRUE(gateway->ReportReply(&context, reply, &outcome).ok());
     EXPECT_EQ(outcome.outcome(), "to a caseworker");
   }
+  // A caseworker looking her up sees whose number it is, not the number,
+  // unless asked; the schema says it is contact data.
+  v1::Person before;
+  ASSERT_TRUE(GetPerson(kForgotten, &before).ok());
+  for (const v1::AttributeState& a : before.attributes()) {
+    if (a.name() == "phone") {
+      EXPECT_EQ(a.category(), "contact");
+    } else if (a.name() == "birth_date") {
+      EXPECT_EQ(a.category(), "identity");
+    }
+  }
+  testing::CommandResult shown = Ctl({"person", "show", kForgotten});
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("+336••••••02"));
+  EXPECT_THAT(shown.output, Not(HasSubstr(kHerPhone)));
+  EXPECT_THAT(shown.output, HasSubstr("(contact data masked; --reveal shows it)"));
+  EXPECT_THAT(shown.output, HasSubstr("preferred_language"));
+  shown = Ctl({"person", "show", kForgotten, "--reveal"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr(kHerPhone));
+
   // Before: her number is in the write-ahead log (so the check below can fail).
   ASSERT_TRUE(absl::StrContains(WriteAheadLog(), kHerPhone));
 
