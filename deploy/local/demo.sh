@@ -33,6 +33,14 @@ refused() {
   printf '\033[2m$ %s\033[0m\n' "$*"
   if "$@"; then echo "demo: this should have been refused: $*" >&2; exit 1; fi
 }
+# Shows the SMS to $1 holding $2 once it reached the phone; the demo stops
+# if none does.
+sms_arrives() {
+  wait_for_sms "$1" "$2" || { echo "demo: no SMS holding \"$2\" reached the phone" >&2; exit 1; }
+  show_sms "$1" "$2"
+}
+# Waits up to 30 s for the condition $1; the demo stops if it never holds.
+settles() { wait_until "$1" 30 || { echo "demo: gave up waiting for: $1" >&2; exit 1; }; }
 # Imports a CSV copied into var/demo/ with a mapping of connectors/batch/examples/,
 # through `show` or `refused` ($1: whether rows are to be rejected).
 import_csv() {
@@ -121,11 +129,11 @@ step "The offer reaches the guardian's phone by SMS, through Kannel"
 GUARDIAN=+33639980002
 echo "Its text comes from the rule that decided, with the reference code and the city's algorithm notice;"
 echo "the engine writes it when the gateway takes the message (docs/sms.md):"
-wait_for_sms "$GUARDIAN" maternelle && show_sms "$GUARDIAN" maternelle
+sms_arrives "$GUARDIAN" maternelle
 CODE=$(sms_to "$GUARDIAN" maternelle | grep -o 'OUI [0-9A-Z]*' | head -1 | cut -d' ' -f2)
 
 step "The other guardian has no phone: the same offer waits as a letter for the mail room"
-wait_until "'$CTL' letters list | grep -q ' to P0003 '" 30 || true
+settles "'$CTL' letters list | grep -q ' to P0003 '"
 show "$CTL" letters list
 LETTER=$("$CTL" letters list 2>/dev/null | grep ' to P0003 ' | awk '{print $1}' | head -1 || true)
 echo "The mail room prints it, takes the address from the city's register (the engine holds none),"
@@ -134,10 +142,10 @@ if [ -n "$LETTER" ]; then show "$CTL" letters posted "$LETTER"; fi
 
 step "The guardian accepts by answering OUI $CODE: the offer is confirmed, the formal decision issued"
 phone_answers "$GUARDIAN" "OUI $CODE"
-wait_until "'$CTL' decisions list P0001 | grep -q ' confirmed '" 30 || true
+settles "'$CTL' decisions list P0001 | grep -q ' confirmed '"
 show "$CTL" decisions list P0001
 echo "The engine's acknowledgement leaves through the outbox too:"
-wait_for_sms "$GUARDIAN" acceptation && show_sms "$GUARDIAN" acceptation
+sms_arrives "$GUARDIAN" acceptation
 
 step "Météo-France raises a red heatwave warning for Paris: the engine sweeps the population"
 show "$CTL" publish --file "$DEMO/heatwave-red.ndjson" --schema "$ROOT/rules/schema.yaml"
@@ -156,22 +164,22 @@ show "$CTL" decisions list P0011
 "$CTL" decisions list P0011 >"$DATA/roux-decisions.txt" 2>&1 || true
 echo "Heatwave messages are urgent: even at night they would leave at once, past the quiet hours."
 PETIT=+33639980010 ROUX=+33639980011
-wait_for_sms "$PETIT" canicule && show_sms "$PETIT" canicule
-wait_for_sms "$ROUX" canicule && show_sms "$ROUX" canicule
+sms_arrives "$PETIT" canicule
+sms_arrives "$ROUX" canicule
 
 step "Citizens answer by SMS: Mme Petit contests her notice, M. Roux wants no more messages"
 HEAT_CODE=$(sms_to "$PETIT" canicule | grep -o 'RECOURS [0-9A-Z]*' | head -1 | cut -d' ' -f2)
 phone_answers "$PETIT" "RECOURS $HEAT_CODE"
-echo "Her contest is acknowledged with the date a caseworker will have reviewed it by (CRPA L112-3):"
-wait_for_sms "$PETIT" enregistrée && show_sms "$PETIT" enregistrée
+echo "Her contest is acknowledged: the day it came, the day it is to be reviewed by, and what silence would mean (CRPA L112-3, R112-5):"
+sms_arrives "$PETIT" enregistrée
 echo "A contest by SMS opens a case for a caseworker; the decision is in review until one resolves it:"
-wait_until "'$CTL' decisions list P0010 | grep -q 'in review'" 30 || true
+settles "'$CTL' decisions list P0010 | grep -q 'in review'"
 show "$CTL" decisions list P0010
 echo "Her case waits in the list of the caseworkers of the 18th, where she lives:"
 show "$CTL" recourse list --arrondissement 18
 phone_answers "$ROUX" "STOP"
 echo "STOP is answered at once, and M. Roux gets no proactive message again:"
-wait_for_sms "$ROUX" "ne recevrez plus" && show_sms "$ROUX" "ne recevrez plus"
+sms_arrives "$ROUX" "ne recevrez plus"
 
 step "Months later, the daily schedule finds an identity card that expires in 59 days"
 show "$CTL" tick --date 2026-11-21
@@ -196,7 +204,7 @@ show "$CTL" recourse resolve "$CASE" --outcome overturned \
   --reason "La famille quitte Paris en août : la proposition d'inscription n'a plus d'objet." \
   --legal_basis "Code de l'éducation, art. L131-5"
 echo "The family is told the outcome and the reason by SMS:"
-wait_for_sms "$GUARDIAN" examinée && show_sms "$GUARDIAN" examinée
+sms_arrives "$GUARDIAN" examinée
 echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the review in it:"
 show "$CTL" decisions explain "$OFFER"
 echo "Every change was chained in the audit log:"

@@ -21,7 +21,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetSnapshot(const Store& 
   std::vector<RuleFile> files;
   for (const storage::v1::NamedValue& f : snapshot.files()) files.push_back({f.name(), f.value().string_value()});
   std::vector<Diagnostic> diagnostics;
-  return CompileRuleSet(files, &diagnostics);
+  return CompileRuleSet(files, &diagnostics, CityFileOrigin::kStoredSnapshot);
 }
 
 absl::StatusOr<RuleOutcome> ReplayDecision(const storage::v1::DecisionRecord& d, const RuleSet& rules) {

@@ -5,6 +5,7 @@
 #include "engine/common/clock.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
+#include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
@@ -69,24 +70,30 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   const std::string case_id = ContestCaseId(decision_id);
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const absl::TimeZone zone = ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
   if (existing && existing->status() == storage::v1::CASE_RESOLVED) {
     return absl::FailedPreconditionError(absl::StrCat(
         "decision ", decision_id, " was reviewed already (case ", case_id, ", ", CaseOutcomeName(existing->outcome()),
-        " on ", absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(existing->resolved_at()), absl::UTCTimeZone()),
+        " on ", absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(existing->resolved_at()), zone),
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
   storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now, subject ? &*subject : nullptr);
+  // The acknowledgement is composed before anything is appended to the
+  // audit chain (AuditLog::Append).
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> acknowledgements,
+                   ComposeTold(d, kContestReceivedMessageKind, &CityMessages::contest_received,
+                               {{"received_on", absl::FormatTime("%d/%m/%Y", now, zone)},
+                                {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)}},
+                               now));
   d.set_case_id(case_id);
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
   PutCase(batch, nullptr, c);
   audit_->Append(batch, now, AuditRecord{"case.opened", decision_id, case_id, actor, "", "open", "contest"}, c);
-  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  const absl::TimeZone zone = ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
-  RETURN_IF_ERROR(Tell(batch, d, kContestReceivedMessageKind, &CityMessages::contest_received,
-                       {{"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)}}, now));
+  for (const storage::v1::OutboxMessage& m : acknowledgements) PutNewMessage(batch, m);
   return ContestResult{case_id, false};
 }
 
@@ -159,8 +166,19 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
     if (existing) continue;  // told already: the same command again changes nothing
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m, ComposeEngineMessage(titled, recipient, kind, city.messages.*message,
                                                                         values, city, &persons, *store_, now));
-    if (!too_long_what.empty()) RETURN_IF_ERROR(CheckSmsLength(m.text(), city, too_long_what));
     messages.push_back(std::move(m));
+  }
+  if (!too_long_what.empty()) {
+    // Only a message that will be an SMS: not one withheld (opted out), nor
+    // a letter (no phone). The longest is the one to shorten.
+    const storage::v1::OutboxMessage* longest = nullptr;
+    for (const storage::v1::OutboxMessage& m : messages) {
+      if (m.status() != storage::v1::MESSAGE_PENDING) continue;
+      ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> recipient, ReadPersonState(*store_, m.recipient()));
+      if (!recipient || StringAttribute(*recipient, city.sms_attribute).empty()) continue;
+      if (longest == nullptr || SmsPartsAsSent(m.text()) > SmsPartsAsSent(longest->text())) longest = &m;
+    }
+    if (longest != nullptr) RETURN_IF_ERROR(CheckSmsLength(longest->text(), city, too_long_what));
   }
   return messages;
 }
@@ -216,7 +234,22 @@ absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const s
   }
   Transition(batch, &*formal, *to, caseworker, "the offer it followed was overturned after review", "",
              absl::StrCat("case ", case_id), now);
-  return absl::OkStatus();
+  return WithholdOverturned(batch, formal->decision_id(), case_id, caseworker, now);
+}
+
+absl::Status DecisionCommands::WithholdOverturned(WriteBatch* batch, const std::string& decision_id,
+                                                  const std::string& case_id, const std::string& caseworker,
+                                                  absl::Time now) {
+  // Its own message and the answers' acknowledgements; the review's outcome
+  // and the contest's acknowledgement still go.
+  return WithholdMessages(
+             *store_, batch, audit_, decision_id,
+             [](const storage::v1::OutboxMessage& m) {
+               return m.kind() == kDecisionMessageKind || m.kind() == kAcceptedMessageKind ||
+                      m.kind() == kDeclinedMessageKind;
+             },
+             "its decision was overturned on review before it left", caseworker, absl::StrCat("case ", case_id), now)
+      .status();
 }
 
 std::string DecisionCommands::FormalDecisionId(const storage::v1::DecisionRecord& offer) {
@@ -328,7 +361,10 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                              std::string(CaseOutcomeName(outcome)), ""},
                  c);
   Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
-  if (to == storage::v1::OVERTURNED) RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
+  if (to == storage::v1::OVERTURNED) {
+    RETURN_IF_ERROR(WithholdOverturned(&batch, d.decision_id(), case_id, caseworker, now));
+    RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
+  }
   for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(&batch, m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return c;

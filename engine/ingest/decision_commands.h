@@ -118,7 +118,11 @@ class DecisionCommands {
   // notifying): from its rule set's snapshot, else the running rule at the
   // same version; FAILED_PRECONDITION when neither has it.
   absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeDecisionMessages(const storage::v1::DecisionRecord& d,
-                                                                                 absl::Time now);
+                                                                                  absl::Time now);
+  // Withholds what an overturned decision's messages that have not left
+  // would tell (its offer, the answers' acknowledgements): never sent.
+  absl::Status WithholdOverturned(WriteBatch* batch, const std::string& decision_id, const std::string& case_id,
+                                  const std::string& caseworker, absl::Time now);
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
   // The formal decision an accepted offer made, overturned with the offer

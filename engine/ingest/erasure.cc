@@ -160,33 +160,16 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   // Messages to others about them (a child's offer to its guardians, the
   // answer to it) that have not left: never sent, and their text, which may
   // name what was erased, goes too.
-  std::set<std::string> about_them;
-  std::set<std::string> others;
   for (const storage::v1::DecisionRecord& d : decisions) {
     if (d.person_id() != pseudonym) continue;  // pseudonymised above: they were its subject
-    about_them.insert(d.decision_id());
-    for (const std::string& recipient : d.recipients()) {
-      if (recipient != person_id && recipient != pseudonym) others.insert(recipient);
-    }
-  }
-  for (const std::string& other : others) {
-    ASSIGN_OR_RETURN(std::vector<std::string> ids, MessagesOfPerson(*store_, other));
-    for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m, ReadMessage(*store_, id));
-      if (!m || about_them.count(m->decision_id()) == 0) continue;
-      if (!NotLeftYet(*m)) continue;
-      storage::v1::OutboxMessage suppressed = *m;
-      suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
-      suppressed.set_failure("its subject was forgotten before it left");
-      suppressed.clear_text();
-      suppressed.clear_text_by_rule_set();
-      PutMessage(&batch, &*m, suppressed);
-      audit_->Append(
-          &batch, now,
-          AuditRecord{"message.suppressed", m->decision_id(), "", actor, NotLeftStatusName(*m), "suppressed", cause},
-          suppressed);
-      erasure.set_messages_suppressed(erasure.messages_suppressed() + 1);
-    }
+    ASSIGN_OR_RETURN(int withheld, WithholdMessages(
+                                       *store_, &batch, audit_, d.decision_id(),
+                                       [&](const storage::v1::OutboxMessage& m) {
+                                         // Their own messages are deleted above.
+                                         return m.recipient() != person_id && m.recipient() != pseudonym;
+                                       },
+                                       "its subject was forgotten before it left", actor, cause, now));
+    erasure.set_messages_suppressed(erasure.messages_suppressed() + withheld);
   }
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const std::string phone = StringAttribute(state, rules != nullptr ? rules->city().sms_attribute : "phone");

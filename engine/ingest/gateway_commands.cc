@@ -174,7 +174,7 @@ absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& messag
 }
 
 absl::Status GatewayCommands::OfferReached(const storage::v1::OutboxMessage& m, absl::string_view how, absl::Time now) {
-  if (m.kind() != "decision") return absl::OkStatus();
+  if (m.kind() != kDecisionMessageKind) return absl::OkStatus();
   absl::Status notified = decisions_->MarkNotified(m.decision_id(), std::string(how), now);
   return notified.ok() || absl::IsFailedPrecondition(notified) ? absl::OkStatus() : notified;
 }

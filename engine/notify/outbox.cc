@@ -53,21 +53,12 @@ absl::TimeZone ZoneOf(const CitySpec& city) { return ZoneOrUtc(city.timezone); }
 std::string OptOutKey(absl::string_view person_id) { return absl::StrCat("optout/", person_id); }
 
 // `texts` (by language) rendered with `values` and the reference code, then
-// the city's algorithm notice (after a review, its review notice if it has
-// one; none after a contest's acknowledgement).
+// the city's notice for `kind`.
 std::string RenderText(const storage::v1::DecisionRecord& decision, const std::map<std::string, std::string>& texts,
                        std::map<std::string, std::string> values, const std::string& language, const CitySpec& city,
                        absl::string_view kind) {
   values["reference"] = decision.reference_code();
-  auto text = texts.find(language);
-  if (text == texts.end()) text = texts.find("fr");
-  std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  if (kind == kContestReceivedMessageKind) return body;
-  const auto& notices =
-      kind == kReviewMessageKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
-  auto notice = notices.find(language);
-  if (notice != notices.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
-  return body;
+  return RenderCitizenText(texts, values, language, city, kind);
 }
 
 // What a rule's message template may name: the decision's parameters and
@@ -123,23 +114,6 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
 
 }  // namespace
 
-std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t open = text.find('{', i);
-    if (open == absl::string_view::npos) break;
-    size_t close = text.find('}', open);
-    if (close == absl::string_view::npos) break;
-    absl::StrAppend(&out, text.substr(i, open - i));
-    auto it = values.find(std::string(text.substr(open + 1, close - open - 1)));
-    absl::StrAppend(&out, it != values.end() ? absl::string_view(it->second) : text.substr(open, close - open + 1));
-    i = close + 1;
-  }
-  absl::StrAppend(&out, text.substr(i));
-  return out;
-}
-
 absl::Time ReadyAt(absl::Time now, bool urgent, const CitySpec& city) {
   if (urgent || city.quiet_from_hour == city.quiet_until_hour) return now;
   const absl::TimeZone zone = ZoneOf(city);
@@ -161,7 +135,7 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
   std::vector<storage::v1::OutboxMessage> messages;
   for (const std::string& recipient : decision.recipients()) {
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
-                     Compose(decision, recipient, "decision", /*texts=*/nullptr, {}, rule.spec.action.urgent,
+                     Compose(decision, recipient, kDecisionMessageKind, /*texts=*/nullptr, {}, rule.spec.action.urgent,
                              rule.spec.action.letter, city, persons, opt_outs, now));
     messages.push_back(std::move(m));
   }
@@ -205,9 +179,10 @@ absl::Status CheckSmsLength(absl::string_view text, const CitySpec& city, absl::
   if (parts <= city.sms_max_parts) return absl::OkStatus();
   const int coding = FitsGsm7(text) ? 0 : 2;
   const int excess = SmsUnits(text, coding) - SmsUnitsIn(city.sms_max_parts, coding);
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, " makes the message to the citizen ", parts, " SMS parts long; the gateway sends at most ",
-      city.sms_max_parts, " (city.yaml sms_max_parts): shorten it by at least ", std::max(excess, 1), " characters"));
+  return absl::InvalidArgumentError(absl::StrCat(what, " makes the message to the citizen ", parts,
+                                                 " SMS parts long; the gateway sends at most ", city.sms_max_parts,
+                                                 " (city.yaml sms_max_parts): shorten it by at least ",
+                                                 std::max(excess, 1), excess > 1 ? " characters" : " character"));
 }
 
 std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,
@@ -244,6 +219,39 @@ void PutMessage(WriteBatch* batch, const storage::v1::OutboxMessage* previous, c
 bool NotLeftYet(const storage::v1::OutboxMessage& m) {
   return m.status() == storage::v1::MESSAGE_PENDING || m.status() == storage::v1::MESSAGE_LEASED ||
          m.status() == storage::v1::MESSAGE_LETTER;
+}
+
+absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
+                                     absl::string_view decision_id,
+                                     absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
+                                     absl::string_view why, const std::string& actor, const std::string& cause,
+                                     absl::Time now) {
+  std::vector<storage::v1::OutboxMessage> withheld;
+  absl::Status undecodable;
+  RETURN_IF_ERROR(store.Scan(
+      Family::kOutbox, MessageKey(absl::StrCat(decision_id, "/")), [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<storage::v1::OutboxMessage> m = DecodeRecord<storage::v1::OutboxMessage>(value, key);
+        if (!m.ok()) {
+          undecodable = m.status();
+          return false;
+        }
+        if (NotLeftYet(*m) && which(*m)) withheld.push_back(*std::move(m));
+        return true;
+      }));
+  RETURN_IF_ERROR(undecodable);
+  for (const storage::v1::OutboxMessage& m : withheld) {
+    storage::v1::OutboxMessage suppressed = m;
+    suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
+    suppressed.set_failure(std::string(why));
+    suppressed.clear_text();
+    suppressed.clear_text_by_rule_set();
+    PutMessage(batch, &m, suppressed);
+    audit->Append(
+        batch, now,
+        AuditRecord{"message.suppressed", m.decision_id(), "", actor, NotLeftStatusName(m), "suppressed", cause},
+        suppressed);
+  }
+  return static_cast<int>(withheld.size());
 }
 
 const char* NotLeftStatusName(const storage::v1::OutboxMessage& m) {

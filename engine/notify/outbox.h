@@ -21,17 +21,15 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/audit/audit_log.h"
 #include "engine/decision/stored_decision.h"
+#include "engine/rules/citizen_text.h"  // the message kinds, RenderTemplate
 #include "engine/rules/person_graph.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"
 
 namespace proactive {
-
-// Replaces {name} in `text` with `values[name]`; unknown names stay as they
-// are.
-std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
 
 // The moment a message may leave: now when urgent, else the end of the quiet
 // hours (local time) when now falls in them.
@@ -68,15 +66,6 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
 // DATA_LOSS naming what is missing when the decision, or that rule, can no
 // longer be found; other errors are reads that failed (try again).
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
-
-// The kinds of the engine's own messages (DecisionCommands). The outcome of
-// a review ends with the city's review notice; the acknowledgement of a
-// contest ends with no notice (it decides nothing); the others with the
-// algorithm notice.
-inline constexpr char kAcceptedMessageKind[] = "accepted";
-inline constexpr char kDeclinedMessageKind[] = "declined";
-inline constexpr char kContestReceivedMessageKind[] = "contest-received";
-inline constexpr char kReviewMessageKind[] = "review";
 
 // A message of the engine's own (answer received, contest recorded, review
 // outcome) with `texts` (by language, from the city's `messages`) rendered
@@ -116,6 +105,16 @@ inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m
 // the audit log ("pending", "leased", "letter").
 bool NotLeftYet(const storage::v1::OutboxMessage& m);
 const char* NotLeftStatusName(const storage::v1::OutboxMessage& m);
+
+// Withholds the messages of `decision_id` that have not left (NotLeftYet)
+// and that `which` selects: suppressed with `why` as their failure, their
+// text cleared, each change audited as `actor` for `cause`. Returns how
+// many. A leased one may still reach its phone: the gateway had it.
+absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
+                                     absl::string_view decision_id,
+                                     absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
+                                     absl::string_view why, const std::string& actor, const std::string& cause,
+                                     absl::Time now);
 
 // Removes a message and its indexes (its person forgotten).
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);

@@ -26,6 +26,23 @@ bool IsRuleId(absl::string_view id) {
   return true;
 }
 
+// Why the braces of a message template do not pair ("{" never closed, "}"
+// never opened, "{" inside a name); empty when they do. A citizen would
+// otherwise read the braces.
+std::string UnpairedBraces(absl::string_view text) {
+  bool open = false;
+  for (char c : text) {
+    if (c == '{') {
+      if (open) return "has \"{\" inside a {name}";
+      open = true;
+    } else if (c == '}') {
+      if (!open) return "has \"}\" without \"{\"";
+      open = false;
+    }
+  }
+  return open ? "has \"{\" without \"}\"" : "";
+}
+
 // "{name}" placeholders of a message template.
 std::vector<std::string> Placeholders(absl::string_view text) {
   std::vector<std::string> names;
@@ -361,6 +378,10 @@ class PackParser {
       file_.CheckKeys(message, "message", {"fr", "en"});
       for (const char* language : {"fr", "en"}) {
         std::string text = Text(message, language, "message", true);
+        if (std::string unpaired = UnpairedBraces(text); !unpaired.empty()) {
+          file_.Error(message[language], absl::StrCat("message.", language, " ", unpaired));
+          continue;
+        }
         for (const std::string& name : Placeholders(text)) {
           if (known.count(name) == 0) {
             file_.Error(message[language],
@@ -420,37 +441,60 @@ std::optional<PackSpec> ParsePackFile(absl::string_view text, absl::string_view 
 
 namespace {
 
-// The engine's own messages in city.yaml, and the {names} each may use.
+// The engine's own messages in city.yaml, the {names} each may use, and the
+// one it must use with why.
 struct CityMessage {
   const char* key;
   LocalizedText CityMessages::*field;
   std::vector<std::string> names;
   const char* what;
+  const char* required = nullptr;
+  const char* required_because = nullptr;
 };
 const CityMessage kCityMessages[] = {
     {"accepted", &CityMessages::accepted, {"title", "reference"}, "the citizen accepted an offer"},
     {"declined", &CityMessages::declined, {"title", "reference"}, "the citizen declined an offer"},
     {"contest_received",
      &CityMessages::contest_received,
-     {"title", "reference", "review_by"},
-     "a contest is recorded (CRPA L112-3: every request is acknowledged)"},
-    {"review_upheld", &CityMessages::review_upheld, {"title", "reference", "reason"}, "a caseworker upheld it"},
-    {"review_amended", &CityMessages::review_amended, {"title", "reference", "reason"}, "a caseworker amended it"},
+     {"title", "reference", "received_on", "review_by"},
+     "a contest is recorded (CRPA L112-3: every request is acknowledged)",
+     "review_by",
+     "an acknowledgement says when the review is due (CRPA R112-5)"},
+    {"review_upheld",
+     &CityMessages::review_upheld,
+     {"title", "reference", "reason"},
+     "a caseworker upheld it",
+     "reason",
+     "the caseworker's reason is sent to the citizen"},
+    {"review_amended",
+     &CityMessages::review_amended,
+     {"title", "reference", "reason"},
+     "a caseworker amended it",
+     "reason",
+     "the caseworker's reason is sent to the citizen"},
     {"review_overturned",
      &CityMessages::review_overturned,
      {"title", "reference", "reason"},
-     "a caseworker overturned it"},
+     "a caseworker overturned it",
+     "reason",
+     "the caseworker's reason is sent to the citizen"},
     {"forwarded", &CityMessages::forwarded, {}, "the reply to an SMS a caseworker will read"},
     {"opted_out", &CityMessages::opted_out, {}, "the reply to STOP"},
 };
 
-// An error on `node` for each {name} of `text` not in `known`.
+// An error on `node` for braces that do not pair, and for each {name} of
+// `text` not in `known`.
 void CheckNames(YamlFile* file, const YAML::Node& node, absl::string_view where, absl::string_view text,
                 const std::vector<std::string>& known) {
+  if (std::string unpaired = UnpairedBraces(text); !unpaired.empty()) {
+    file->Error(node, absl::StrCat(where, " ", unpaired));
+    return;
+  }
   for (const std::string& name : Placeholders(text)) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      file->Error(node, absl::StrCat(where, " uses {", name, "}; it may use ",
-                                     known.empty() ? "none" : absl::StrCat("{", absl::StrJoin(known, "}, {"), "}")));
+      file->Error(node,
+                  absl::StrCat(where, " uses {", name, "}; it may use ",
+                               known.empty() ? "no {name}" : absl::StrCat("{", absl::StrJoin(known, "}, {"), "}")));
     }
   }
 }
@@ -458,7 +502,7 @@ void CheckNames(YamlFile* file, const YAML::Node& node, absl::string_view where,
 }  // namespace
 
 std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view file_name,
-                                      std::vector<Diagnostic>* diagnostics) {
+                                      std::vector<Diagnostic>* diagnostics, CityFileOrigin origin) {
   YamlFile file{std::string(text), std::string(file_name)};
   CitySpec city;
   if (file.Parse()) {
@@ -508,7 +552,9 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         CheckNames(&file, root["review_notice"][language], absl::StrCat("review_notice.", language), text,
                    {"reference"});
       }
-      if (const YAML::Node messages = root["messages"]; !messages || !messages.IsMap()) {
+      if (!root["messages"] && origin == CityFileOrigin::kStoredSnapshot) {
+        // Written before the engine's messages were the city's.
+      } else if (const YAML::Node messages = root["messages"]; !messages || !messages.IsMap()) {
         file.Error(messages ? messages : root,
                    "city.yaml needs messages: the engine's own texts to citizens (accepted, declined, "
                    "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
@@ -519,9 +565,12 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         file.CheckKeys(messages, "messages", keys);
         for (const CityMessage& m : kCityMessages) {
           const YAML::Node texts = messages[m.key];
-          if (!texts || !texts.IsMap()) {
-            file.Error(texts ? texts : messages,
-                       absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
+          if (!texts) {
+            file.Error(messages, absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
+            continue;
+          }
+          if (!texts.IsMap()) {
+            file.Error(texts, absl::StrCat("messages.", m.key, " is {fr: ..., en: ...}, a text per language"));
             continue;
           }
           file.CheckKeys(texts, m.key, {"fr", "en"});
@@ -533,6 +582,11 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
             }
             out[language] = file.String(texts[language], language).value_or("");
             CheckNames(&file, texts[language], absl::StrCat("messages.", m.key, ".", language), out[language], m.names);
+            const std::vector<std::string> used = Placeholders(out[language]);
+            if (m.required != nullptr && std::find(used.begin(), used.end(), m.required) == used.end()) {
+              file.Error(texts[language], absl::StrCat("messages.", m.key, ".", language, " must name {", m.required,
+                                                       "}: ", m.required_because));
+            }
           }
         }
       }

@@ -23,9 +23,15 @@ namespace proactive {
 std::optional<PackSpec> ParsePackFile(absl::string_view text, absl::string_view file_name,
                                       std::vector<Diagnostic>* diagnostics);
 
+// How a city.yaml is read: as the running one, or as a stored rule set
+// snapshot written before `messages` existed (2026-12-05), which may lack
+// them: the engine's own messages always come from the running city.
+enum class CityFileOrigin { kRunning, kStoredSnapshot };
+
 // The city settings. nullopt (with diagnostics) on mistakes.
 std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view file_name,
-                                      std::vector<Diagnostic>* diagnostics);
+                                      std::vector<Diagnostic>* diagnostics,
+                                      CityFileOrigin origin = CityFileOrigin::kRunning);
 
 }  // namespace proactive
 

@@ -116,7 +116,7 @@ using LocalizedText = std::map<std::string, std::string>;
 struct CityMessages {
   LocalizedText accepted;           // the citizen accepted an offer: {title}
   LocalizedText declined;           // ... declined it: {title}
-  LocalizedText contest_received;   // a contest is recorded: {title} {reference} {review_by}
+  LocalizedText contest_received;   // a contest is recorded: {title} {reference} {received_on} {review_by}
   LocalizedText review_upheld;      // a caseworker's outcome: {title} {reference} {reason}
   LocalizedText review_amended;     // same names
   LocalizedText review_overturned;  // same names

@@ -117,7 +117,8 @@ std::vector<InputRead> ClassifyInputReads(const std::set<std::string>& reads, co
 
 class RuleSetBuilder {
  public:
-  explicit RuleSetBuilder(std::vector<Diagnostic>* diagnostics) : diagnostics_(diagnostics) {}
+  RuleSetBuilder(std::vector<Diagnostic>* diagnostics, CityFileOrigin origin)
+      : diagnostics_(diagnostics), origin_(origin) {}
 
   absl::StatusOr<std::shared_ptr<const RuleSet>> Build(const std::vector<RuleFile>& files) {
     const RuleFile* schema_file = nullptr;
@@ -144,7 +145,7 @@ class RuleSetBuilder {
     absl::StatusOr<AttributeSchema> schema =
         AttributeSchema::Parse(schema_file->text, schema_file->path, &schema_diagnostics);
     Append(std::move(schema_diagnostics));
-    std::optional<CitySpec> city = ParseCityFile(city_file->text, city_file->path, diagnostics_);
+    std::optional<CitySpec> city = ParseCityFile(city_file->text, city_file->path, diagnostics_, origin_);
     if (!schema.ok() || !city) return Failed();
     set_->schema_ = std::make_shared<const AttributeSchema>(*std::move(schema));
     set_->city_ = *city;
@@ -383,6 +384,7 @@ class RuleSetBuilder {
   }
 
   std::vector<Diagnostic>* diagnostics_;
+  CityFileOrigin origin_;
   std::shared_ptr<RuleSet> set_;
   // Every environment shares the person types of the first: one graph of a
   // person serves the rules of every pack.
@@ -390,8 +392,9 @@ class RuleSetBuilder {
 };
 
 absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<RuleFile>& files,
-                                                              std::vector<Diagnostic>* diagnostics) {
-  return RuleSetBuilder(diagnostics).Build(files);
+                                                              std::vector<Diagnostic>* diagnostics,
+                                                              CityFileOrigin origin) {
+  return RuleSetBuilder(diagnostics, origin).Build(files);
 }
 
 absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory) {

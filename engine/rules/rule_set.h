@@ -19,6 +19,7 @@
 #include "engine/common/diagnostic.h"
 #include "engine/eval/program.h"
 #include "engine/eval/value.h"
+#include "engine/rules/pack_parser.h"
 #include "engine/rules/pack_spec.h"
 #include "engine/rules/rule_environment.h"
 #include "engine/schema/attribute_schema.h"
@@ -177,7 +178,8 @@ struct RuleFile {
 // packs" otherwise). `files` must hold exactly one schema.yaml and one
 // city.yaml; *.tests.yaml files are ignored.
 absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<RuleFile>& files,
-                                                              std::vector<Diagnostic>* diagnostics);
+                                                              std::vector<Diagnostic>* diagnostics,
+                                                              CityFileOrigin origin = CityFileOrigin::kRunning);
 
 // Reads every *.yaml under `directory` (recursively) and compiles them.
 absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory);

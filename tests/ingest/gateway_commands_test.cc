@@ -10,6 +10,7 @@
 #include "engine/audit/audit_log.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
+#include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
@@ -221,6 +222,49 @@ TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
   EXPECT_THAT((*told)->text(), Not(HasSubstr("RECOURS")));
 }
 
+// Overturned before its messages left, an offer is never sent: not by SMS,
+// not by letter; the outcome of the review is. A reason too long for an SMS
+// is refused only when someone would get it by SMS: here one guardian said
+// STOP and the other has no phone, so a letter carries it whole.
+TEST_F(GatewayCommandsTest, AnOfferOverturnedBeforeItLeftIsNeverSentAndItsOutcomeGoesByLetter) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(Reply("+33639980002", "STOP", "k-1").outcome, "opted out");
+  std::string case_id;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<ContestResult> r = a.commands().Contest(offer.decision_id(), "back-office:mairie-11",
+                                                                       "Courrier de la famille", engine_.clock().Now());
+                if (r.ok()) case_id = r->case_id;
+                return r.status();
+              }),
+              IsOk());
+  std::string long_reason;
+  for (int i = 0; i < 30; ++i) long_reason += "La famille a quitté Paris. ";
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                RETURN_IF_ERROR(
+                    a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status());
+                return a.commands()
+                    .Resolve(case_id, "caseworker:bob", storage::v1::OUTCOME_OVERTURNED, long_reason,
+                             "Code de l'éducation, art. L131-5", engine_.clock().Now())
+                    .status();
+              }),
+              IsOk());
+  auto to_p3 = ReadMessage(engine_.store(), MessageIdFor(offer, "decision", "P0003"));
+  ASSERT_TRUE(to_p3.ok() && to_p3->has_value());
+  EXPECT_EQ((*to_p3)->status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_EQ((*to_p3)->failure(), "its decision was overturned on review before it left");
+  EXPECT_EQ((*to_p3)->text(), "");
+  for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
+  auto letters = LettersToPost(engine_.store(), 100);
+  ASSERT_THAT(letters, IsOk());
+  EXPECT_THAT(*letters, ::testing::Contains(MessageIdFor(offer, "review", "P0003")));
+  EXPECT_THAT(*letters, ::testing::Not(::testing::Contains(MessageIdFor(offer, "decision", "P0003"))));
+  auto outcome = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0003"));
+  EXPECT_THAT((*outcome)->text(), HasSubstr(long_reason));
+  absl::StatusOr<AuditVerification> chain = VerifyAuditChain(engine_.store());
+  ASSERT_THAT(chain, IsOk());
+  EXPECT_FALSE(chain->first_broken.has_value()) << chain->problem;
+}
+
 // The formal decision contested on its own and still in review when its
 // offer is overturned: its own caseworker decides it, the offer's does not.
 TEST_F(GatewayCommandsTest, AFormalDecisionInReviewOnItsOwnStaysWithItsCaseworker) {
@@ -271,7 +315,9 @@ TEST_F(GatewayCommandsTest, AContestIsAcknowledgedItsOutcomeFitsAnSmsAndAReviewe
   const storage::v1::RecourseCase opened = (*ListCases(engine_.store(), CaseFilter{}))[0];
   auto acknowledged = ReadMessage(engine_.store(), MessageIdFor(offer, "contest-received", "P0002"));
   ASSERT_TRUE(acknowledged.ok() && acknowledged->has_value());
-  EXPECT_THAT((*acknowledged)->text(), HasSubstr("votre contestation est enregistrée"));
+  EXPECT_THAT((*acknowledged)->text(), HasSubstr("votre contestation reçue le 29/06/2026 est enregistrée"));
+  EXPECT_THAT((*acknowledged)->text(), HasSubstr("réputée rejetée"));  // CRPA R112-5
+  EXPECT_LE(SmsPartsAsSent((*acknowledged)->text()), 6);
   EXPECT_THAT((*acknowledged)->text(), HasSubstr("réf. " + offer.reference_code()));
   EXPECT_THAT((*acknowledged)->text(),
               HasSubstr("d'ici le " +

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/rules/expression_source.h"
 #include "engine/schema/yaml_file.h"
@@ -142,10 +143,14 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
 // The engine's own texts of a city.yaml, every one with both languages.
 std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enregistrée ({title}).") {
   std::string yaml = "messages:\n";
-  for (const char* key : {"accepted", "declined", "contest_received", "review_upheld", "review_amended",
-                          "review_overturned", "forwarded", "opted_out"}) {
-    absl::StrAppend(&yaml, "  ", key, ": {fr: \"", std::string(key) == "accepted" ? accepted_fr : "Texte.",
-                    "\", en: \"Text.\"}\n");
+  for (const std::string key : {"accepted", "declined", "contest_received", "review_upheld", "review_amended",
+                                "review_overturned", "forwarded", "opted_out"}) {
+    const std::string text = key == "accepted"                  ? accepted_fr
+                             : key == "contest_received"        ? "Revue d'ici le {review_by}."
+                             : absl::StartsWith(key, "review_") ? "Motif : {reason}"
+                                                                : "Texte.";
+    absl::StrAppend(&yaml, "  ", key, ": {fr: \"", text, "\", en: \"", key == "accepted" ? "Accepted ({title})." : text,
+                    "\"}\n");
   }
   return yaml;
 }
@@ -193,6 +198,43 @@ TEST(CityFileTest, TheEngineMessagesAreTheCitysAndNameOnlyWhatTheyMay) {
   ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_EQ(city->sms_max_parts, 3);
   EXPECT_EQ(city->messages.accepted.at("fr"), "Acceptation enregistrée ({title}).");
+  // Braces that do not pair would reach the citizen as they are.
+  for (const std::string unpaired : {"Acceptée {title.", "Acceptée } ici.", "Acceptée {{title}}."}) {
+    diagnostics.clear();
+    EXPECT_FALSE(ParseCityFile(head + CityMessagesYaml(unpaired), "city.yaml", &diagnostics)) << unpaired;
+    ASSERT_THAT(diagnostics, SizeIs(1)) << unpaired;
+    EXPECT_THAT(diagnostics[0].message, HasSubstr("messages.accepted.fr has \"")) << unpaired;
+  }
+  // The outcome of a review carries the caseworker's reason.
+  diagnostics.clear();
+  std::string without_reason = CityMessagesYaml();
+  without_reason.replace(without_reason.find("review_upheld: {fr: \"Motif : {reason}"),
+                         std::string("review_upheld: {fr: \"Motif : {reason}").size(),
+                         "review_upheld: {fr: \"Maintenue.");
+  EXPECT_FALSE(ParseCityFile(head + without_reason, "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("messages.review_upheld.fr must name {reason}"));
+  // A text where a map of languages is expected.
+  diagnostics.clear();
+  std::string scalar = CityMessagesYaml();
+  scalar = scalar.substr(0, scalar.find("  opted_out")) + "  opted_out: \"Plus de messages.\"\n";
+  EXPECT_FALSE(ParseCityFile(head + scalar, "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("messages.opted_out is {fr: ..., en: ...}"));
+}
+
+// A rule set snapshot stored before the city's messages existed still
+// compiles: a decision's rule texts are read from it.
+TEST(CityFileTest, AStoredSnapshotMayPredateTheMessages) {
+  const std::string old_city =
+      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
+      "{reference}\"}\n";
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParseCityFile(old_city, "city.yaml", &diagnostics));
+  diagnostics.clear();
+  std::optional<CitySpec> stored = ParseCityFile(old_city, "city.yaml", &diagnostics, CityFileOrigin::kStoredSnapshot);
+  ASSERT_TRUE(stored.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_TRUE(stored->messages.accepted.empty());
 }
 
 }  // namespace

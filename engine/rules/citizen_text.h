@@ -1,0 +1,40 @@
+// The texts the engine sends citizens: a template rendered with its values,
+// then the city's notice for the message's kind. Shared by the outbox, which
+// composes messages, and the rule set, which refuses at load a pack whose
+// messages could not be sent in the SMS parts the city's gateway allows.
+//
+//   std::string text = RenderCitizenText(city.messages.accepted, {{"title", t}}, "fr", city,
+//                                        kAcceptedMessageKind);
+#ifndef PROACTIVE_ENGINE_RULES_CITIZEN_TEXT_H_
+#define PROACTIVE_ENGINE_RULES_CITIZEN_TEXT_H_
+
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "engine/rules/pack_spec.h"
+
+namespace proactive {
+
+// The kinds of messages: a rule's own ("decision"), and the engine's
+// (DecisionCommands). The outcome of a review ends with the city's review
+// notice; the acknowledgement of a contest ends with no notice (it decides
+// nothing); the others with the algorithm notice.
+inline constexpr char kDecisionMessageKind[] = "decision";
+inline constexpr char kAcceptedMessageKind[] = "accepted";
+inline constexpr char kDeclinedMessageKind[] = "declined";
+inline constexpr char kContestReceivedMessageKind[] = "contest-received";
+inline constexpr char kReviewMessageKind[] = "review";
+
+// Replaces {name} in `text` with `values[name]`; unknown names stay as they
+// are.
+std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
+
+// `texts` in `language` (else French) rendered with `values`, then the
+// city's notice for `kind`, rendered with the same values.
+std::string RenderCitizenText(const LocalizedText& texts, const std::map<std::string, std::string>& values,
+                              const std::string& language, const CitySpec& city, absl::string_view kind);
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_RULES_CITIZEN_TEXT_H_
