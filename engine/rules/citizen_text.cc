@@ -4,6 +4,34 @@
 
 namespace proactive {
 
+// Why the braces of a message template do not pair ("{" never closed, "}"
+// never opened, "{" inside a name); empty when they do. A citizen would
+// otherwise read the braces.
+std::string UnpairedBraces(absl::string_view text) {
+  bool open = false;
+  for (char c : text) {
+    if (c == '{') {
+      if (open) return "has \"{\" inside a {name}";
+      open = true;
+    } else if (c == '}') {
+      if (!open) return "has \"}\" without \"{\"";
+      open = false;
+    }
+  }
+  return open ? "has \"{\" without \"}\"" : "";
+}
+
+// "{name}" placeholders of a message template.
+std::vector<std::string> Placeholders(absl::string_view text) {
+  std::vector<std::string> names;
+  for (size_t open = text.find('{'); open != absl::string_view::npos; open = text.find('{', open + 1)) {
+    size_t close = text.find('}', open);
+    if (close == absl::string_view::npos) break;
+    names.emplace_back(text.substr(open + 1, close - open - 1));
+  }
+  return names;
+}
+
 std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values) {
   std::string out;
   size_t i = 0;

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "engine/rules/pack_spec.h"
@@ -29,6 +30,14 @@ inline constexpr char kReviewMessageKind[] = "review";
 // Replaces {name} in `text` with `values[name]`; unknown names stay as they
 // are.
 std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
+
+// Why the braces of a template do not pair ("{" never closed, "}" never
+// opened, "{" inside a name); empty when they do. A citizen would otherwise
+// read the braces.
+std::string UnpairedBraces(absl::string_view text);
+
+// The {name}s a template uses, in order.
+std::vector<std::string> Placeholders(absl::string_view text);
 
 // `texts` in `language` (else French) rendered with `values`, then the
 // city's notice for `kind`, rendered with the same values.

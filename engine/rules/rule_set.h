@@ -19,7 +19,7 @@
 #include "engine/common/diagnostic.h"
 #include "engine/eval/program.h"
 #include "engine/eval/value.h"
-#include "engine/rules/pack_parser.h"
+#include "engine/rules/city_file.h"
 #include "engine/rules/pack_spec.h"
 #include "engine/rules/rule_environment.h"
 #include "engine/schema/attribute_schema.h"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/rules/city_file.h"
 #include "engine/rules/expression_source.h"
 #include "engine/schema/yaml_file.h"
 #include "gmock/gmock.h"
