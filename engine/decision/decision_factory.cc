@@ -1,10 +1,13 @@
 #include "engine/decision/decision_factory.h"
 
+#include <algorithm>
+
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_store.h"
 #include "engine/store/codec.h"
+#include "engine/store/records.h"
 
 namespace proactive {
 namespace {
@@ -25,8 +28,10 @@ storage::v1::ActionKind StoredKind(ActionKind kind) {
 
 }  // namespace
 
-absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone) {
-  return absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 23, 59, 59), zone);
+TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision) {
+  if (decision.has_recourse_window()) return TimeLimitFromRecord(decision.recourse_window());
+  const int64_t seconds = decision.recourse_deadline().seconds() - decision.created_at().seconds();
+  return TimeLimit::Days(std::max<int>(static_cast<int>(seconds / 86400), 1));
 }
 
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
@@ -108,9 +113,10 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
       break;
   }
   if (rule.spec.action.review == "before_notify") status = storage::v1::IN_REVIEW;
-  int window = rule.spec.action.recourse_window_days.value_or(rules.city().recourse_window_days);
-  d.set_review_sla_days(rule.spec.action.review_sla_days.value_or(rules.city().review_sla_days));
-  *d.mutable_recourse_deadline() = ToProtoTimestamp(EndOfDay(context.today + window, zone));
+  const TimeLimit window = rule.spec.action.recourse_window.value_or(rules.city().recourse_window);
+  *d.mutable_recourse_window() = TimeLimitToRecord(window);
+  *d.mutable_review_within() = TimeLimitToRecord(rule.spec.action.review_within.value_or(rules.city().review_within));
+  *d.mutable_recourse_deadline() = ToProtoTimestamp(EndOfDay(LastDayOf(window, context.today), zone));
   d.set_status(status);
   storage::v1::StatusChange* change = d.add_history();
   change->set_status(status);

@@ -12,6 +12,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "engine/common/time_limit.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/rules/rule_set.h"
@@ -45,8 +46,9 @@ absl::string_view TraceStepExpression(const storage::v1::DecisionRecord& decisio
 // Status names as people read them ("proposed", "in review", ...).
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status);
 
-// End of `day` in `zone` (23:59:59), the moment a deadline expires.
-absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone);
+// The time to contest `decision`, counted from the day it was issued. Records
+// made before it was stored: the days from its creation to its deadline.
+TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision);
 
 }  // namespace proactive
 

@@ -70,8 +70,7 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   const std::string case_id = ContestCaseId(decision_id);
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
-  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  const absl::TimeZone zone = ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
+  const absl::TimeZone zone = CityZone();
   if (existing && existing->status() == storage::v1::CASE_RESOLVED) {
     return absl::FailedPreconditionError(absl::StrCat(
         "decision ", decision_id, " was reviewed already (case ", case_id, ", ", CaseOutcomeName(existing->outcome()),
@@ -81,7 +80,8 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
-  storage::v1::RecourseCase c = NewCase(d, storage::v1::CONTEST, actor, reason, now, subject ? &*subject : nullptr);
+  storage::v1::RecourseCase c =
+      NewCase(d, storage::v1::CONTEST, actor, reason, now, zone, subject ? &*subject : nullptr);
   // The acknowledgement is composed before anything is appended to the
   // audit chain (AuditLog::Append).
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> acknowledgements,
@@ -252,6 +252,11 @@ absl::Status DecisionCommands::WithholdOverturned(WriteBatch* batch, const std::
       .status();
 }
 
+absl::TimeZone DecisionCommands::CityZone() const {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  return ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
+}
+
 std::string DecisionCommands::FormalDecisionId(const storage::v1::DecisionRecord& offer) {
   return DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()});
 }
@@ -272,8 +277,10 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   formal.clear_history();
   *formal.mutable_created_at() = ToProtoTimestamp(now);
   formal.set_triggered_by(absl::StrCat("accepted offer ", offer.decision_id()));
-  int window_days = static_cast<int>((offer.recourse_deadline().seconds() - offer.created_at().seconds()) / 86400);
-  *formal.mutable_recourse_deadline() = ToProtoTimestamp(now + absl::Hours(24) * std::max(window_days, 1));
+  // The formal decision's own window runs from the day it is issued.
+  const TimeLimit window = RecourseWindow(offer);
+  *formal.mutable_recourse_window() = TimeLimitToRecord(window);
+  *formal.mutable_recourse_deadline() = ToProtoTimestamp(DeadlineAfter(window, now, CityZone()));
   storage::v1::StatusChange* change = formal.add_history();
   change->set_status(storage::v1::ISSUED);
   *change->mutable_at() = ToProtoTimestamp(now);

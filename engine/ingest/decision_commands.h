@@ -123,6 +123,8 @@ class DecisionCommands {
   // would tell (its offer, the answers' acknowledgements): never sent.
   absl::Status WithholdOverturned(WriteBatch* batch, const std::string& decision_id, const std::string& case_id,
                                   const std::string& caseworker, absl::Time now);
+  // The city's time zone (UTC without rules), where deadlines end.
+  absl::TimeZone CityZone() const;
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
   // The formal decision an accepted offer made, overturned with the offer

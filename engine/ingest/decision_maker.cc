@@ -1,6 +1,7 @@
 #include "engine/ingest/decision_maker.h"
 
 #include "absl/container/inlined_vector.h"
+#include "engine/common/clock.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/decision_commands.h"
@@ -104,7 +105,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review =
         NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",
-                context_.now, &graph.subject().state());
+                context_.now, ZoneOrUtc(rules_.city().timezone), &graph.subject().state());
     decision.set_case_id(review.case_id());
     PutCase(batch, nullptr, review);
     Audit(batch,

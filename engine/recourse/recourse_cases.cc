@@ -9,6 +9,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/store/codec.h"
+#include "engine/store/records.h"
 
 namespace proactive {
 namespace {
@@ -71,9 +72,14 @@ absl::string_view CaseOutcomeName(storage::v1::ReviewOutcome outcome) {
   }
 }
 
+TimeLimit ReviewWithin(const storage::v1::DecisionRecord& decision) {
+  if (decision.has_review_within()) return TimeLimitFromRecord(decision.review_within());
+  return TimeLimit::Days(decision.review_sla_days() > 0 ? decision.review_sla_days() : 61);
+}
+
 storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, storage::v1::CaseKind kind,
                                   absl::string_view opened_by, absl::string_view reason, absl::Time now,
-                                  const storage::v1::PersonState* subject) {
+                                  absl::TimeZone zone, const storage::v1::PersonState* subject) {
   storage::v1::RecourseCase c;
   c.set_case_id(kind == storage::v1::REVIEW_BEFORE_NOTIFY ? ReviewCaseId(decision.decision_id())
                                                           : ContestCaseId(decision.decision_id()));
@@ -85,8 +91,7 @@ storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, s
   c.set_kind(kind);
   c.set_status(storage::v1::CASE_OPEN);
   *c.mutable_opened_at() = ToProtoTimestamp(now);
-  int sla = decision.review_sla_days() > 0 ? decision.review_sla_days() : 61;
-  *c.mutable_due_at() = ToProtoTimestamp(now + absl::Hours(24) * sla);
+  *c.mutable_due_at() = ToProtoTimestamp(DeadlineAfter(ReviewWithin(decision), now, zone));
   c.set_opened_by(std::string(opened_by));
   c.set_contest_reason(std::string(reason));
   return c;

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/common/time_limit.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"
 
@@ -31,13 +32,19 @@ namespace proactive {
 std::string ContestCaseId(absl::string_view decision_id);
 std::string ReviewCaseId(absl::string_view decision_id);
 
-// A new open case for `decision`, due after its review SLA. It is routed to
+// The time a caseworker has to review `decision` once contested, counted
+// from the day of the contest (61 days in records made before it was stored
+// with its unit).
+TimeLimit ReviewWithin(const storage::v1::DecisionRecord& decision);
+
+// A new open case for `decision`, due at the end of ReviewWithin counted from
+// the day of `now` in `zone`. It is routed to
 // the arrondissement the decision read, or else to the one in `subject`'s
 // current state (the decision's person, null when not held): a rule that
 // reads none still leaves its cases in the right caseworkers' list.
 storage::v1::RecourseCase NewCase(const storage::v1::DecisionRecord& decision, storage::v1::CaseKind kind,
                                   absl::string_view opened_by, absl::string_view reason, absl::Time now,
-                                  const storage::v1::PersonState* subject);
+                                  absl::TimeZone zone, const storage::v1::PersonState* subject);
 
 // Claims the case for `caseworker` until now + lease. FAILED_PRECONDITION when
 // it is resolved or claimed by someone else whose claim has not expired.

@@ -81,12 +81,12 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
     if (!root.IsMap()) {
       file.ErrorAt(1, 1,
                    "city.yaml is a map with city, timezone, algorithm_notice, messages, "
-                   "recourse_window_days...");
+                   "recourse_window...");
     } else {
-      file.CheckKeys(
-          root, "city.yaml",
-          {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts", "recourse_window_days",
-           "review_sla_days", "sms_attribute", "language_attribute", "quiet_hours", "event_retention_days"});
+      file.CheckKeys(root, "city.yaml",
+                     {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts",
+                      "recourse_window", "recourse_window_days", "review_within", "review_sla_days", "sms_attribute",
+                      "language_attribute", "quiet_hours", "event_retention_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -170,12 +170,11 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
           }
         }
       }
-      if (root["recourse_window_days"]) {
-        city.recourse_window_days =
-            static_cast<int>(file.Int(root["recourse_window_days"], "recourse_window_days").value_or(61));
+      if (auto window = file.TimeLimitIn(root, "recourse_window", "recourse_window_days", kMaxRecourseWindowDays)) {
+        city.recourse_window = *window;
       }
-      if (root["review_sla_days"]) {
-        city.review_sla_days = static_cast<int>(file.Int(root["review_sla_days"], "review_sla_days").value_or(61));
+      if (auto within = file.TimeLimitIn(root, "review_within", "review_sla_days", kMaxReviewDays)) {
+        city.review_within = *within;
       }
       if (root["sms_attribute"]) city.sms_attribute = file.String(root["sms_attribute"], "sms_attribute").value_or("");
       if (root["language_attribute"]) {

@@ -287,7 +287,7 @@ class PackParser {
     ActionSpec& action = rule->action;
     file_.CheckKeys(node, "the action",
                     {"kind", "service", "recipients", "parameters", "reply", "message", "letter", "urgent", "review",
-                     "recourse_window_days", "review_sla_days"});
+                     "recourse_window", "recourse_window_days", "review_within", "review_sla_days"});
     std::string kind = Text(node, "kind", "the action", true);
     if (kind == "notify") {
       action.kind = ActionKind::kNotify;
@@ -373,19 +373,8 @@ class PackParser {
         file_.Error(node["review"], "review must be before_notify");
       }
     }
-    if (node["recourse_window_days"]) {
-      if (auto days = file_.Int(node["recourse_window_days"], "recourse_window_days")) {
-        if (*days < 1 || *days > 3650)
-          file_.Error(node["recourse_window_days"], "recourse_window_days must be in 1..3650");
-        action.recourse_window_days = static_cast<int>(*days);
-      }
-    }
-    if (node["review_sla_days"]) {
-      if (auto days = file_.Int(node["review_sla_days"], "review_sla_days")) {
-        if (*days < 1 || *days > 365) file_.Error(node["review_sla_days"], "review_sla_days must be in 1..365");
-        action.review_sla_days = static_cast<int>(*days);
-      }
-    }
+    action.recourse_window = file_.TimeLimitIn(node, "recourse_window", "recourse_window_days", kMaxRecourseWindowDays);
+    action.review_within = file_.TimeLimitIn(node, "review_within", "review_sla_days", kMaxReviewDays);
   }
 
   YamlFile file_;

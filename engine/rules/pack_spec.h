@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "engine/common/time_limit.h"
 #include "engine/schema/attribute_schema.h"
 
 namespace proactive {
@@ -54,8 +55,8 @@ struct ActionSpec {
   bool letter = false;                         // fall back to a postal letter without a phone
   bool urgent = false;                         // may be sent during quiet hours
   std::string review;                          // "" or "before_notify"
-  std::optional<int> recourse_window_days;
-  std::optional<int> review_sla_days;  // time a caseworker has to review a contest
+  std::optional<TimeLimit> recourse_window;
+  std::optional<TimeLimit> review_within;  // time a caseworker has to review a contest
 };
 
 struct TriggerSpec {
@@ -124,6 +125,10 @@ struct CityMessages {
   LocalizedText opted_out;          // reply to STOP
 };
 
+// Bounds of the time limits a city or a rule sets (days; a month counts 31).
+inline constexpr int kMaxRecourseWindowDays = 3650;
+inline constexpr int kMaxReviewDays = 365;
+
 struct CitySpec {
   std::string city;
   std::string timezone = "Europe/Paris";
@@ -136,8 +141,10 @@ struct CitySpec {
   // Parts of a long SMS the gateway sends (the connector's --max_parts): a
   // command whose message to the citizen would need more is refused.
   int sms_max_parts = 6;
-  int recourse_window_days = 61;
-  int review_sla_days = 61;  // two months to review a contested decision
+  // Time to contest a decision, from the day it is issued; time a caseworker
+  // has to review a contest, from the day it is received.
+  TimeLimit recourse_window = TimeLimit::Months(2);
+  TimeLimit review_within = TimeLimit::Months(2);
   // Where messages come from and go: the attribute holding a person's mobile
   // number and the one holding their language; quiet hours (local time)
   // during which only urgent messages are sent.

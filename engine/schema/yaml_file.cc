@@ -80,6 +80,33 @@ std::optional<int64_t> YamlFile::Int(const YAML::Node& node, absl::string_view w
   return value;
 }
 
+std::optional<TimeLimit> YamlFile::TimeLimitIn(const YAML::Node& map, absl::string_view key, absl::string_view days_key,
+                                               int max_days) {
+  const YAML::Node limit = map[std::string(key)];
+  const YAML::Node days = map[std::string(days_key)];
+  if (limit && days) {
+    Error(days, absl::StrCat(days_key, " and ", key, " say the same: keep ", key, " (\"2 months\")"));
+    return std::nullopt;
+  }
+  if (!limit && !days) return std::nullopt;
+  std::string text;
+  if (limit) {
+    std::optional<std::string> value = String(limit, key);
+    if (!value) return std::nullopt;
+    text = *value;
+  } else {
+    std::optional<int64_t> n = Int(days, days_key);
+    if (!n) return std::nullopt;
+    text = absl::StrCat(*n, " days");
+  }
+  absl::StatusOr<TimeLimit> parsed = ParseTimeLimit(text, max_days);
+  if (!parsed.ok()) {
+    Error(limit ? limit : days, absl::StrCat(limit ? key : days_key, ": ", parsed.status().message()));
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
 std::optional<bool> YamlFile::Bool(const YAML::Node& node, absl::string_view what) {
   if (node.IsScalar()) {
     const std::string& s = node.Scalar();

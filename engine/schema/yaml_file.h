@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "engine/common/diagnostic.h"
+#include "engine/common/time_limit.h"
 #include "yaml-cpp/yaml.h"
 
 namespace proactive {
@@ -50,6 +51,12 @@ class YamlFile {
   std::optional<bool> Bool(const YAML::Node& node, absl::string_view what);
   // A scalar or a sequence of scalars, as a list of strings.
   std::optional<std::vector<std::string>> StringList(const YAML::Node& node, absl::string_view what);
+  // A time limit of map `map`: under `key` ("2 months", "30 days") or, as
+  // files written before 2026-12-05 say it, a number of days under
+  // `days_key`. nullopt when neither is there, or with a diagnostic (both
+  // there, not a time limit, out of 1 day..`max_days`).
+  std::optional<TimeLimit> TimeLimitIn(const YAML::Node& map, absl::string_view key, absl::string_view days_key,
+                                       int max_days);
 
   // 1-based line and column of `node` (0 when unknown).
   static int Line(const YAML::Node& node);

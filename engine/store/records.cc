@@ -116,6 +116,17 @@ void PutPersonEventIndex(WriteBatch* batch, const storage::v1::PersonEventRecord
   }
 }
 
+storage::v1::TimeLimitRecord TimeLimitToRecord(TimeLimit limit) {
+  storage::v1::TimeLimitRecord record;
+  record.set_count(limit.count);
+  record.set_months(limit.unit == TimeLimit::Unit::kMonths);
+  return record;
+}
+
+TimeLimit TimeLimitFromRecord(const storage::v1::TimeLimitRecord& record) {
+  return record.months() ? TimeLimit::Months(record.count()) : TimeLimit::Days(record.count());
+}
+
 void PutPersonState(WriteBatch* batch, const storage::v1::PersonState& state) {
   batch->Put(Family::kPersons, state.person_id(), EncodeVersionedRecord(state));
 }

@@ -19,6 +19,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/common/time_limit.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"
 
@@ -46,6 +47,10 @@ absl::Status ScanEventLog(const Store& store, uint64_t from,
 absl::StatusOr<std::vector<uint64_t>> ReadPersonEventSequences(const Store& store, absl::string_view person_id);
 
 // The Put functions write format_version; the records need not carry it.
+// A time limit as decisions store it.
+storage::v1::TimeLimitRecord TimeLimitToRecord(TimeLimit limit);
+TimeLimit TimeLimitFromRecord(const storage::v1::TimeLimitRecord& record);
+
 void PutPersonState(WriteBatch* batch, const storage::v1::PersonState& state);
 void PutEventIdEntry(WriteBatch* batch, absl::string_view event_id, const storage::v1::EventIdEntry& entry);
 void PutEventLogEntry(WriteBatch* batch, const storage::v1::EventLogEntry& entry);

@@ -1,5 +1,7 @@
 #include "engine/recourse/recourse_cases.h"
 
+#include "engine/common/proto_time.h"
+#include "engine/store/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -13,7 +15,8 @@ using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-const absl::Time kNow = absl::FromUnixSeconds(1782892800);
+const absl::Time kNow = absl::FromUnixSeconds(1782892800);  // 2026-07-01T08:00:00Z
+const absl::TimeZone kUtc = absl::UTCTimeZone();
 
 storage::v1::DecisionRecord Decision(const std::string& id, const std::string& service, int arrondissement) {
   storage::v1::DecisionRecord d;
@@ -26,10 +29,29 @@ storage::v1::DecisionRecord Decision(const std::string& id, const std::string& s
   return d;
 }
 
+// Two months from a contest on 31 December end on the last day of February,
+// where silence would reject it (CRPA L231-4): 61 days would end on 2 March.
+TEST(RecourseCasesTest, AReviewIsDueInCalendarMonthsOfTheCitysZone) {
+  storage::v1::DecisionRecord d = Decision("d-MONTHS", "s", 11);
+  *d.mutable_review_within() = TimeLimitToRecord(TimeLimit::Months(2));
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  // 23:30 UTC on 31 December is 1 January in Paris: the contest's day is the city's.
+  const absl::Time new_years_eve = absl::FromCivil(absl::CivilSecond(2026, 12, 31, 22, 0, 0), paris);
+  EXPECT_EQ(FromProtoTimestamp(NewCase(d, storage::v1::CONTEST, "c", "", new_years_eve, paris, nullptr).due_at()),
+            absl::FromCivil(absl::CivilSecond(2027, 2, 28, 23, 59, 59), paris));
+  const absl::Time after_midnight = absl::FromCivil(absl::CivilSecond(2027, 1, 1, 0, 30, 0), paris);
+  EXPECT_EQ(FromProtoTimestamp(NewCase(d, storage::v1::CONTEST, "c", "", after_midnight, paris, nullptr).due_at()),
+            absl::FromCivil(absl::CivilSecond(2027, 3, 1, 23, 59, 59), paris));
+}
+
 TEST(RecourseCasesTest, ClaimsExpireAndAnotherCaseworkerCanTakeTheCase) {
-  storage::v1::RecourseCase c = NewCase(Decision("d-AAA", "s", 11), storage::v1::CONTEST, "citizen", "", kNow, nullptr);
+  storage::v1::RecourseCase c =
+      NewCase(Decision("d-AAA", "s", 11), storage::v1::CONTEST, "citizen", "", kNow, kUtc, nullptr);
   EXPECT_EQ(c.case_id(), "c-AAA");
-  EXPECT_EQ(c.due_at().seconds(), absl::ToUnixSeconds(kNow + absl::Hours(24 * 30)));
+  // A record made before review_within: its 30 days, to the end of the day.
+  EXPECT_EQ(c.due_at().seconds(),
+            absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2026, 7, 31, 23, 59, 59), kUtc)));
   EXPECT_EQ(c.arrondissement(), 11);
   std::string expired;
   ASSERT_THAT(Claim(&c, "caseworker:alice", kNow, absl::Minutes(30), &expired), IsOk());
@@ -51,18 +73,20 @@ TEST(RecourseCasesTest, ACaseGoesToTheArrondissementReadOrElseToTheSubjectsCurre
   attribute->mutable_value()->set_int_value(18);
   storage::v1::DecisionRecord reads_none;
   reads_none.set_decision_id("d-CCC");
-  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(), 18);
-  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, nullptr).arrondissement(), 0);
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, kUtc, &lives_in_18th).arrondissement(), 18);
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, kUtc, nullptr).arrondissement(), 0);
   // What the decision read comes first: the case is about that decision.
-  EXPECT_EQ(NewCase(Decision("d-DDD", "s", 11), storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(),
-            11);
+  EXPECT_EQ(
+      NewCase(Decision("d-DDD", "s", 11), storage::v1::CONTEST, "c", "", kNow, kUtc, &lives_in_18th).arrondissement(),
+      11);
   // A removed attribute is not where they live.
   attribute->set_removed(true);
-  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, &lives_in_18th).arrondissement(), 0);
+  EXPECT_EQ(NewCase(reads_none, storage::v1::CONTEST, "c", "", kNow, kUtc, &lives_in_18th).arrondissement(), 0);
 }
 
 TEST(RecourseCasesTest, AResolutionNeedsTheClaimAReasonAndALegalBasis) {
-  storage::v1::RecourseCase c = NewCase(Decision("d-BBB", "s", 0), storage::v1::CONTEST, "citizen", "", kNow, nullptr);
+  storage::v1::RecourseCase c =
+      NewCase(Decision("d-BBB", "s", 0), storage::v1::CONTEST, "citizen", "", kNow, kUtc, nullptr);
   const std::string reason = "The family moved out of Paris in May.";
   EXPECT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_UPHELD, reason, "CASF L262-2", kNow),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("claim it first")));
@@ -84,11 +108,11 @@ TEST(RecourseCasesTest, TheQueueIsOrderedByDueDateAndFiltered) {
   ASSERT_THAT(store, IsOk());
   WriteBatch batch(**store);
   storage::v1::RecourseCase late =
-      NewCase(Decision("d-LATE", "maternelle", 11), storage::v1::CONTEST, "c", "", kNow, nullptr);
-  storage::v1::RecourseCase soon =
-      NewCase(Decision("d-SOON", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow - absl::Hours(24 * 10), nullptr);
+      NewCase(Decision("d-LATE", "maternelle", 11), storage::v1::CONTEST, "c", "", kNow, kUtc, nullptr);
+  storage::v1::RecourseCase soon = NewCase(Decision("d-SOON", "heatwave", 18), storage::v1::CONTEST, "c", "",
+                                           kNow - absl::Hours(24 * 10), kUtc, nullptr);
   storage::v1::RecourseCase done =
-      NewCase(Decision("d-DONE", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow, nullptr);
+      NewCase(Decision("d-DONE", "heatwave", 18), storage::v1::CONTEST, "c", "", kNow, kUtc, nullptr);
   PutCase(&batch, nullptr, late);
   PutCase(&batch, nullptr, soon);
   PutCase(&batch, nullptr, done);

@@ -133,7 +133,8 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
   std::optional<CitySpec> city =
       ParseCityFile(*ReadTextFile(testing::SourceDir() + "/rules/city.yaml"), "city.yaml", &diagnostics);
   ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(city->recourse_window_days, 61);
+  EXPECT_EQ(city->recourse_window, TimeLimit::Months(2));
+  EXPECT_EQ(city->review_within, TimeLimit::Months(2));
   EXPECT_THAT(city->algorithm_notice.at("fr"), HasSubstr("{reference}"));
   EXPECT_THAT(city->review_notice.at("fr"), HasSubstr("tribunal administratif"));
   EXPECT_THAT(city->messages.contest_received.at("fr"), HasSubstr("{review_by}"));
@@ -156,11 +157,15 @@ std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enreg
   return yaml;
 }
 
+// A city.yaml with only what it must have.
+std::string SmallestCityYaml() {
+  return "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
+         "{reference}\"}\n" +
+         CityMessagesYaml();
+}
+
 TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
-  const std::string base =
-      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
-      "{reference}\"}\n" +
-      CityMessagesYaml();
+  const std::string base = SmallestCityYaml();
   std::vector<Diagnostic> diagnostics;
   std::optional<CitySpec> without = ParseCityFile(base, "city.yaml", &diagnostics);
   ASSERT_TRUE(without.has_value()) << FormatDiagnostics(diagnostics);
@@ -236,6 +241,66 @@ TEST(CityFileTest, AStoredSnapshotMayPredateTheMessages) {
   std::optional<CitySpec> stored = ParseCityFile(old_city, "city.yaml", &diagnostics, CityFileOrigin::kStoredSnapshot);
   ASSERT_TRUE(stored.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_TRUE(stored->messages.accepted.empty());
+}
+
+// Time limits are days or calendar months; rule sets written before say a
+// number of days, under the keys they had.
+TEST(CityFileTest, TimeLimitsAreDaysOrCalendarMonths) {
+  const std::string base = SmallestCityYaml();
+  std::vector<Diagnostic> diagnostics;
+  std::optional<CitySpec> city =
+      ParseCityFile(base + "recourse_window: 3 months\nreview_within: 30 days\n", "city.yaml", &diagnostics);
+  ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(city->recourse_window, TimeLimit::Months(3));
+  EXPECT_EQ(city->review_within, TimeLimit::Days(30));
+  std::optional<CitySpec> older =
+      ParseCityFile(base + "recourse_window_days: 61\nreview_sla_days: 45\n", "city.yaml", &diagnostics);
+  ASSERT_TRUE(older.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(older->recourse_window, TimeLimit::Days(61));
+  EXPECT_EQ(older->review_within, TimeLimit::Days(45));
+
+  EXPECT_FALSE(ParseCityFile(base + "recourse_window: 2 months\nrecourse_window_days: 61\nreview_within: two months\n",
+                             "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(2)) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(diagnostics[0].line, 14);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("recourse_window_days and recourse_window say the same"));
+  EXPECT_EQ(diagnostics[1].line, 15);
+  EXPECT_THAT(diagnostics[1].message, HasSubstr("review_within: \"two months\" is not a time limit"));
+}
+
+TEST(PackParserTest, ARuleMayHaveItsOwnTimeLimits) {
+  const std::string pack = R"(pack: p
+version: "1"
+title: T
+owner: O
+rules:
+  - id: r
+    title: T
+    purpose: P
+    legal_basis: [L]
+    trigger: {events: [age]}
+    when: person.age > 3
+    once_per: person.age
+    action:
+      kind: notify
+      service: s
+      message: {fr: "Bonjour", en: "Hello"}
+      recourse_window: 4 months
+      review_within: 13 months
+)";
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParsePackFile(pack, "p.yaml", &diagnostics).has_value());
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(diagnostics[0].line, 18);
+  EXPECT_THAT(diagnostics[0].message,
+              HasSubstr("review_within: \"13 months\" is out of range: from 1 day to 365 days"));
+  std::string fixed = pack;
+  fixed.replace(fixed.find("13 months"), 9, "1 month");
+  diagnostics.clear();
+  std::optional<PackSpec> parsed = ParsePackFile(fixed, "p.yaml", &diagnostics);
+  ASSERT_TRUE(parsed.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(parsed->rules[0].action.recourse_window, TimeLimit::Months(4));
+  EXPECT_EQ(parsed->rules[0].action.review_within, TimeLimit::Months(1));
 }
 
 }  // namespace

@@ -1,0 +1,100 @@
+// Time limits in calendar months, end to end: a decision made on 1 July may
+// be contested until 1 September (two months, 62 days; 61 days would have
+// refused a lawful contest on the last day), a contest's review is due two
+// calendar months later, and the formal decision that follows an accepted
+// offer has its own two months from the day it is issued.
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "engine/common/clock.h"
+#include "engine/common/proto_time.h"
+#include "engine/decision/decision_store.h"
+#include "engine/recourse/recourse_cases.h"
+#include "engine/store/records.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/engine_fixture.h"
+#include "tests/testing/status_matchers.h"
+
+namespace proactive {
+namespace {
+
+using ::proactive::testing::IsOk;
+using ::proactive::testing::StatusIs;
+using ::testing::HasSubstr;
+
+absl::Time InParis(int year, int month, int day, int hour, int minute, int second) {
+  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second), ZoneOrUtc("Europe/Paris"));
+}
+
+class TimeLimitsTest : public ::testing::Test {
+ protected:
+  TimeLimitsTest() : engine_(InParis(2026, 7, 1, 10, 0, 0)) {}
+
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(engine_.PublishSample()); }
+
+  absl::Status Run(EventWriter::Command command) { return engine_.writer().ExecuteAndWait(std::move(command)); }
+  storage::v1::DecisionRecord Decision(const std::string& person) {
+    auto ids = ListDecisionIdsOfPerson(engine_.store(), person);
+    return **ReadDecision(engine_.store(), ids->front());
+  }
+  absl::StatusOr<ContestResult> Contest(const std::string& decision_id) {
+    absl::StatusOr<ContestResult> result = absl::UnknownError("not run");
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  result = a.commands().Contest(decision_id, "citizen", "", engine_.clock().Now());
+                  return absl::OkStatus();
+                }),
+                IsOk());
+    return result;
+  }
+
+  testing::EngineFixture engine_;
+};
+
+TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheFirstOfSeptember) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  EXPECT_EQ(TimeLimitFromRecord(offer.recourse_window()), TimeLimit::Months(2));
+  EXPECT_EQ(FromProtoTimestamp(offer.recourse_deadline()), InParis(2026, 9, 1, 23, 59, 59));
+
+  engine_.clock().Advance(InParis(2026, 9, 1, 21, 0, 0) - engine_.clock().Now());
+  absl::StatusOr<ContestResult> contested = Contest(offer.decision_id());
+  ASSERT_THAT(contested.status(), IsOk());
+  const storage::v1::RecourseCase c = **ReadCase(engine_.store(), contested->case_id);
+  EXPECT_EQ(FromProtoTimestamp(c.due_at()), InParis(2026, 11, 1, 23, 59, 59));  // two months after the contest
+
+  engine_.clock().Advance(absl::Hours(3));  // 2 September in Paris
+  std::string other;                        // a decision of the same day, not contested yet
+  for (int i = 2; i < 30 && other.empty(); ++i) {
+    auto ids = ListDecisionIdsOfPerson(engine_.store(), absl::StrFormat("P%04d", i));
+    if (ids.ok() && !ids->empty()) other = ids->front();
+  }
+  ASSERT_FALSE(other.empty());
+  EXPECT_THAT(Contest(other).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended")));
+}
+
+TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(offer.action_kind(), storage::v1::ACTION_PROPOSE);
+  engine_.clock().Advance(InParis(2026, 7, 20, 9, 0, 0) - engine_.clock().Now());
+  storage::v1::DecisionRecord formal;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<storage::v1::DecisionRecord> answered =
+                    a.commands().Answer(offer.decision_id(), true, "citizen", "sms", engine_.clock().Now());
+                if (!answered.ok()) return answered.status();
+                return absl::OkStatus();
+              }),
+              IsOk());
+  const auto ids = *ListDecisionIdsOfPerson(engine_.store(), "P0001");
+  for (const std::string& id : ids) {
+    storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), id);
+    if (d.parent_decision_id() == offer.decision_id()) formal = d;
+  }
+  ASSERT_FALSE(formal.decision_id().empty());
+  EXPECT_EQ(TimeLimitFromRecord(formal.recourse_window()), TimeLimit::Months(2));
+  // Accepted on 20 July: two months to 20 September, not the offer's 1
+  // September nor 61 days (19 September).
+  EXPECT_EQ(FromProtoTimestamp(formal.recourse_deadline()), InParis(2026, 9, 20, 23, 59, 59));
+}
+
+}  // namespace
+}  // namespace proactive
