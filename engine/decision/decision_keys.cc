@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/sha256.h"
+#include "engine/rules/citizen_text.h"
 
 namespace proactive {
 namespace {
@@ -36,7 +37,9 @@ std::string DecisionIdFor(const DecisionKey& key) {
       "d-", Crockford32(Sha256Digest(absl::StrCat(key.rule_id, kNul, key.person_id, kNul, key.once_per)), 16));
 }
 
-std::string ReferenceCodeFor(absl::string_view decision_id) { return std::string(decision_id.substr(2, 6)); }
+std::string ReferenceCodeFor(absl::string_view decision_id) {
+  return std::string(decision_id.substr(2, kReferenceCodeLength));
+}
 
 std::string NormalizeReferenceCode(absl::string_view typed) {
   std::string code;

@@ -175,14 +175,9 @@ absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v
 }
 
 absl::Status CheckSmsLength(absl::string_view text, const CitySpec& city, absl::string_view what) {
-  const int parts = SmsPartsAsSent(text);
-  if (parts <= city.sms_max_parts) return absl::OkStatus();
-  const int coding = FitsGsm7(text) ? 0 : 2;
-  const int excess = SmsUnits(text, coding) - SmsUnitsIn(city.sms_max_parts, coding);
-  return absl::InvalidArgumentError(absl::StrCat(what, " makes the message to the citizen ", parts,
-                                                 " SMS parts long; the gateway sends at most ", city.sms_max_parts,
-                                                 " (city.yaml sms_max_parts): shorten it by at least ",
-                                                 std::max(excess, 1), excess > 1 ? " characters" : " character"));
+  const std::string why = SmsTooLong(text, city.sms_max_parts);
+  if (why.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " makes the message to the citizen ", why));
 }
 
 std::string MessageIdFor(const storage::v1::DecisionRecord& decision, absl::string_view kind,

@@ -1,6 +1,9 @@
 #include "engine/rules/citizen_text.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "engine/common/sms_length.h"
 
 namespace proactive {
 
@@ -60,6 +63,56 @@ std::string RenderCitizenText(const LocalizedText& texts, const std::map<std::st
   auto notice = notices.find(language);
   if (notice != notices.end()) absl::StrAppend(&body, " ", RenderTemplate(notice->second, values));
   return body;
+}
+
+int SmsCharactersOver(absl::string_view text, int max_parts) {
+  if (SmsPartsAsSent(text) <= max_parts) return 0;
+  const int coding = FitsGsm7(text) ? 0 : 2;
+  return std::max(SmsUnits(text, coding) - SmsUnitsIn(max_parts, coding), 1);
+}
+
+std::string SmsTooLong(absl::string_view text, int max_parts) {
+  const int over = SmsCharactersOver(text, max_parts);
+  if (over == 0) return "";
+  return absl::StrCat(SmsPartsAsSent(text), " SMS parts long; the gateway sends at most ", max_parts,
+                      " (city.yaml sms_max_parts): shorten it by at least ", over,
+                      over > 1 ? " characters" : " character");
+}
+
+std::vector<std::string> MessagesTooLongForSms(const RuleSpec& rule, const CitySpec& city) {
+  struct Sent {
+    std::string what;
+    const LocalizedText* texts;
+    const char* kind;
+  };
+  std::vector<Sent> sent = {{"its message (parameters empty)", &rule.action.message, kDecisionMessageKind},
+                            {"contest_received", &city.messages.contest_received, kContestReceivedMessageKind}};
+  if (rule.action.kind == ActionKind::kPropose) {
+    sent.push_back({"accepted", &city.messages.accepted, kAcceptedMessageKind});
+    sent.push_back({"declined", &city.messages.declined, kDeclinedMessageKind});
+  }
+  sent.push_back({"review_upheld (reason empty)", &city.messages.review_upheld, kReviewMessageKind});
+  sent.push_back({"review_amended (reason empty)", &city.messages.review_amended, kReviewMessageKind});
+  sent.push_back({"review_overturned (reason empty)", &city.messages.review_overturned, kReviewMessageKind});
+  // The values the engine fills, at their longest; the others empty.
+  const std::string date = "31/12/2026";
+  const std::map<std::string, std::string> filled = {
+      {"title", rule.title},        {"reference", std::string(kReferenceCodeLength, 'X')},
+      {"received_on", date},        {"review_by", date},
+      {"deemed_rejected_on", date}, {"deadline", date}};
+  std::vector<std::string> too_long;
+  for (const Sent& s : sent) {
+    for (const auto& [language, text] : *s.texts) {
+      std::map<std::string, std::string> values = filled;
+      for (const std::string& name : Placeholders(text)) values.emplace(name, "");
+      const std::string rendered = RenderCitizenText(*s.texts, values, language, city, s.kind);
+      if (const int over = SmsCharactersOver(rendered, city.sms_max_parts); over > 0) {
+        too_long.push_back(absl::StrCat(s.what, " in ", language, ": ", SmsPartsAsSent(rendered), " parts, ", over,
+                                        over > 1 ? " characters" : " character", " too many"));
+      }
+    }
+  }
+  return too_long;
 }
 
 }  // namespace proactive

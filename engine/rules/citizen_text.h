@@ -27,6 +27,9 @@ inline constexpr char kDeclinedMessageKind[] = "declined";
 inline constexpr char kContestReceivedMessageKind[] = "contest-received";
 inline constexpr char kReviewMessageKind[] = "review";
 
+// Characters of a decision's reference code ("7K2M9Q"), the start of its id.
+inline constexpr int kReferenceCodeLength = 6;
+
 // Replaces {name} in `text` with `values[name]`; unknown names stay as they
 // are.
 std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values);
@@ -43,6 +46,24 @@ std::vector<std::string> Placeholders(absl::string_view text);
 // city's notice for `kind`, rendered with the same values.
 std::string RenderCitizenText(const LocalizedText& texts, const std::map<std::string, std::string>& values,
                               const std::string& language, const CitySpec& city, absl::string_view kind);
+
+// Characters to cut from `text` for it to fit in `max_parts` SMS parts (in
+// its coding: GSM 7-bit, or UCS-2 when one character needs it); 0 when it
+// fits.
+int SmsCharactersOver(absl::string_view text, int max_parts);
+
+// Why `text` cannot be sent in `max_parts` SMS parts ("7 SMS parts long; the
+// gateway sends at most 6 (city.yaml sms_max_parts): shorten it by at least
+// 40 characters"); empty when it can.
+std::string SmsTooLong(absl::string_view text, int max_parts);
+
+// What the engine may send about a decision of `rule` that would exceed the
+// city's sms_max_parts whatever happens: the rule's message with its
+// parameters empty, and the city's messages (acceptance and refusal of an
+// offer, the contest's acknowledgement, the review's outcomes with an empty
+// reason) with this rule's title. One item per message and language:
+// "contest_received in fr: 7 parts, 40 characters too many".
+std::vector<std::string> MessagesTooLongForSms(const RuleSpec& rule, const CitySpec& city);
 
 }  // namespace proactive
 

@@ -10,6 +10,7 @@
 #include "engine/common/sha256.h"
 #include "engine/eval/compiler.h"
 #include "engine/lang/checker.h"
+#include "engine/rules/citizen_text.h"
 #include "engine/rules/pack_parser.h"
 #include "engine/rules/sweep_filter.h"
 #include "engine/rules/typed_text.h"
@@ -273,6 +274,17 @@ class RuleSetBuilder {
     if (set_->by_id_.count(spec.id) > 0) {
       error_at_rule(absl::StrCat("the id is also used in ", set_->by_id_[spec.id]->pack->file));
       return;
+    }
+    // A stored snapshot compiles as it was accepted, whatever the city's
+    // messages or part limit became since.
+    if (origin_ == CityFileOrigin::kRunning) {
+      if (std::vector<std::string> too_long = MessagesTooLongForSms(spec, set_->city_); !too_long.empty()) {
+        error_at_rule(absl::StrCat("with this rule's title, messages to citizens would be longer than the ",
+                                   set_->city_.sms_max_parts,
+                                   " SMS parts the gateway sends (city.yaml sms_max_parts); shorten the title or "
+                                   "the message: ",
+                                   absl::StrJoin(too_long, "; ")));
+      }
     }
     for (const std::string& attribute : spec.trigger.events) {
       if (set_->schema_->FindAttribute(attribute) == nullptr) {

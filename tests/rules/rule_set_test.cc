@@ -15,6 +15,7 @@ using ::proactive::testing::IsOk;
 using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 std::vector<RuleFile> ParisFiles() {
@@ -149,6 +150,43 @@ TEST(RuleSetTest, AYamlErrorAndAnUnknownTopicAreReportedToo) {
   EXPECT_THAT(text, HasSubstr("identity-card.yaml"));
   EXPECT_THAT(text, HasSubstr("YAML syntax error"));
   EXPECT_THAT(text, HasSubstr("topic \"weather.heatwav\", which the schema does not declare"));
+}
+
+// A message the gateway could not send is found when the packs load, not
+// when a citizen should have received it: the rule's own (its parameters
+// empty) and the city's messages with the rule's title. A stored snapshot
+// compiles as it was accepted.
+TEST(RuleSetTest, MessagesThatCouldNotBeSentAsAnSmsAreRefusedAtLoad) {
+  std::vector<RuleFile> files = ParisFiles();
+  RuleFile* maternelle = FindFile(&files, "maternelle.yaml");
+  ASSERT_NE(maternelle, nullptr);
+  const std::string long_title(1000, 'a');  // more than 6 parts hold
+  maternelle->text = absl::StrReplaceAll(
+      maternelle->text,
+      {{"title: Proposition d'inscription à l'école maternelle de secteur", absl::StrCat("title: ", long_title)}});
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(CompileRuleSet(files, &diagnostics).ok());
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);  // the other rules fit
+  const std::string text = FormatDiagnostic(diagnostics[0]);
+  EXPECT_THAT(text, HasSubstr("maternelle.yaml:10:9: rule \"maternelle.first-enrolment-offer\": with this rule's "
+                              "title, messages to citizens would be longer than the 6 SMS parts the gateway sends"));
+  EXPECT_THAT(text, HasSubstr("contest_received in fr: 19 parts, 860 characters too many"));
+  EXPECT_THAT(text, HasSubstr("; accepted in en: 8 parts"));
+  EXPECT_THAT(text, HasSubstr("review_upheld (reason empty) in fr"));
+  EXPECT_THAT(text, Not(HasSubstr("its message")));  // the rule's own fits: it has no {title}
+
+  std::vector<RuleFile> one_part = ParisFiles();
+  RuleFile* city = FindFile(&one_part, "city.yaml");
+  city->text = absl::StrReplaceAll(city->text, {{"sms_max_parts: 6", "sms_max_parts: 1"}});
+  diagnostics.clear();
+  EXPECT_FALSE(CompileRuleSet(one_part, &diagnostics).ok());
+  EXPECT_THAT(FormatDiagnostics(diagnostics),
+              HasSubstr("rule \"heatwave.check-in.registered\": with this rule's title, messages to citizens would be "
+                        "longer than the 1 SMS parts"));
+  EXPECT_THAT(FormatDiagnostics(diagnostics), HasSubstr("its message (parameters empty) in fr: "));
+  diagnostics.clear();
+  EXPECT_THAT(CompileRuleSet(one_part, &diagnostics, CityFileOrigin::kStoredSnapshot), IsOk())
+      << FormatDiagnostics(diagnostics);
 }
 
 }  // namespace
