@@ -188,12 +188,16 @@ echo "Running it again for the same day changes nothing:"
 show "$CTL" tick --date 2026-11-21
 
 step "The family contests the offer: a contested decision always goes to a human"
-show "$CTL" decisions contest "$OFFER" --reason "Nous déménageons à Lyon en août"
+echo "At the town-hall desk they give the code of their SMS ($CODE); the desk contests with it:"
+show "$CTL" decisions contest "$CODE" --reason "Nous déménageons à Lyon en août"
 show "$CTL" recourse list
 CASE=$("$CTL" recourse list | grep "$OFFER" | awk '{print $1}' | head -1)
 echo "A caseworker claims the case (the claim expires if abandoned), calls the family, resolves it"
 echo "with a written reason and its legal basis:"
 show "$CTL" recourse claim "$CASE"
+echo "To call the family, the caseworker asks for the guardian's number for this case: shown"
+echo "whole only for a case or decision about her, and the audit chain records who saw it, and why."
+show "$CTL" person show P0002 --reveal-for "$CASE"
 show "$CTL" recourse note "$CASE" --text "Appel à la famille : départ pour Lyon confirmé."
 echo "The reason is sent to the family by SMS: one too long to send is refused, with what to cut,"
 echo "and the case stays open (a longer account goes in a note):"

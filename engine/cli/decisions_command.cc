@@ -31,7 +31,9 @@ constexpr char kUsage[] =
     "explain: the explanation the citizen is entitled to (CRPA R311-3-1-2); "
     "contest:\n"
     "sends the decision to a caseworker's review; answer: the citizen's answer "
-    "to an offer.\n";
+    "to an offer.\n"
+    "DECISION_ID: the decision's id (d-...) or its reference code, the one its\n"
+    "messages and letters quote (7K2M9Q), as the citizen gives it.\n";
 
 // To the second: what a person reading a decision needs.
 std::string Time(const google::protobuf::Timestamp& ts) {

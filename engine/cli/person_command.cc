@@ -16,23 +16,18 @@ namespace proactive {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: proactivectl person show PERSON_ID [--reveal] [--server HOST:PORT]\n"
+    "usage: proactivectl person show PERSON_ID [--reveal-for DECISION_OR_CASE] [--server HOST:PORT]\n"
     "       proactivectl person forget PERSON_ID --reference REQUEST_REF [--server HOST:PORT]\n"
     "show: the person's current attributes (value, source system, when it happened,\n"
     "which event) and family links. Contact data (the schema's category contact:\n"
-    "a phone number) is masked, +336••••••02, so that a screen or a terminal log\n"
-    "does not show it; --reveal prints it whole.\n"
+    "a phone number) comes masked, +336••••••02; --reveal-for names the decision\n"
+    "(d-...) or recourse case (c-...) you contact them about, which must concern\n"
+    "them: the engine then shows it whole and records who saw it, and for what,\n"
+    "in the audit log.\n"
     "forget: erases the person at their request (GDPR art. 17): state, contact data,\n"
     "messages and event payloads go; the decisions the law keeps stay under a\n"
     "pseudonym, without their data (docs/privacy.md). REQUEST_REF is the city's\n"
     "reference of the request (letters, digits, . _ : / -).\n";
-
-// "+33639980002" -> "+336••••••02": whose contact it is, not the number.
-// Short values ("fr") are not worth hiding and stay.
-std::string MaskedContact(const std::string& text) {
-  if (text.size() <= 6) return text;
-  return absl::StrCat(text.substr(0, 4), "••••••", text.substr(text.size() - 2));
-}
 
 // `text` followed by spaces up to `width` characters (UTF-8 aware: printf's
 // %-24s counts bytes, and "é" or "•" are more than one).
@@ -42,9 +37,11 @@ std::string PadRight(const std::string& text, size_t width) {
   return characters >= width ? text : text + std::string(width - characters, ' ');
 }
 
-int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::string& person_id, bool reveal) {
+int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::string& person_id,
+         const std::string& reveal_for) {
   v1::GetPersonRequest request;
   request.set_person_id(person_id);
+  if (!reveal_for.empty()) request.set_reveal_contact_for(reveal_for);
   v1::Person person;
   grpc::Status status = stub->GetPerson(context, request, &person);
   if (!status.ok()) return CallFailed("person show", status);
@@ -54,17 +51,15 @@ int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::strin
   if (person.attributes_size() > 0) std::printf("attributes:\n");
   bool masked = false;
   for (const v1::AttributeState& a : person.attributes()) {
-    v1::Value shown = a.value();
-    if (!reveal && a.category() == "contact" && shown.has_string_value() &&
-        MaskedContact(shown.string_value()) != shown.string_value()) {
-      shown.set_string_value(MaskedContact(shown.string_value()));
-      masked = true;
-    }
-    const std::string value = FormatValue(shown);
+    masked = masked || a.masked();
+    const std::string value = FormatValue(a.value());
     std::printf("  %-22s %s from %-12s at %s (event %s)\n", a.name().c_str(), PadRight(value, 24).c_str(),
                 a.source().c_str(), FormatRfc3339(FromProtoTimestamp(a.occurred_at())).c_str(), a.event_id().c_str());
   }
-  if (masked) std::printf("  (contact data masked; --reveal shows it)\n");
+  if (masked)
+    std::printf("  (contact data masked; --reveal-for DECISION_OR_CASE shows it, and the audit log records it)\n");
+  if (!reveal_for.empty())
+    std::printf("  (contact data shown for %s: recorded in the audit log)\n", reveal_for.c_str());
   if (person.links_size() > 0) std::printf("links:\n");
   for (const v1::Link& link : person.links()) {
     std::printf("  %-8s %s\n", link.relation() == v1::RELATION_GUARDIAN ? "guardian" : "child",
@@ -97,7 +92,7 @@ int Forget(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::str
 }  // namespace
 
 int RunPersonCommand(const std::vector<std::string>& args) {
-  CommandLine line({"server", "reference"}, {"help", "reveal"});
+  CommandLine line({"server", "reference", "reveal-for"}, {"help"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
   const bool show = words.size() == 2 && words[0] == "show";
@@ -109,7 +104,7 @@ int RunPersonCommand(const std::vector<std::string>& args) {
   if (stub == nullptr) return kExitUsage;
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Seconds(30));
-  return show ? Show(stub.get(), &context, words[1], line.Has("reveal"))
+  return show ? Show(stub.get(), &context, words[1], line.Get("reveal-for", ""))
               : Forget(stub.get(), &context, words[1], line.Get("reference", ""));
 }
 

@@ -1,5 +1,7 @@
 #include "engine/ingest/decision_commands.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
@@ -36,6 +38,35 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::LoadCase(const std::
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, case_id));
   if (!c) return absl::NotFoundError(absl::StrCat("case_id: no recourse case \"", case_id, "\""));
   return *std::move(c);
+}
+
+absl::Status DecisionCommands::RecordContactRevealed(const std::string& person_id, const std::string& decision_or_case,
+                                                     const std::string& actor, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, decision_or_case));
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d,
+                   ReadDecision(*store_, c ? c->decision_id() : decision_or_case));
+  if (!d) {
+    return absl::NotFoundError(
+        absl::StrCat("reveal_contact_for: no decision or recourse case \"", decision_or_case, "\""));
+  }
+  // Whose contact it was, by their place in the decision: never their id.
+  std::string whose;
+  if (d->person_id() == person_id) {
+    whose = "subject";
+  } else if (auto it = std::find(d->recipients().begin(), d->recipients().end(), person_id);
+             it != d->recipients().end()) {
+    whose = absl::StrCat("recipient ", it - d->recipients().begin() + 1);
+  } else {
+    return absl::PermissionDeniedError(absl::StrCat("reveal_contact_for: ", c ? "case " : "decision ", decision_or_case,
+                                                    " does not concern person \"", person_id,
+                                                    "\" (neither its subject nor a recipient)"));
+  }
+  WriteBatch batch(*store_);
+  audit_->Append(&batch, now,
+                 AuditRecord{"person.contact_revealed", d->decision_id(), c ? c->case_id() : "", actor, "masked",
+                             "revealed", whose},
+                 *d);
+  return store_->Write(&batch, /*sync=*/false);
 }
 
 void DecisionCommands::Transition(WriteBatch* batch, storage::v1::DecisionRecord* d, storage::v1::DecisionStatus to,

@@ -70,6 +70,16 @@ class DecisionCommands {
                                                                 const std::string& actor, const std::string& cause,
                                                                 absl::Time now);
 
+  // Records in the audit log that `actor` was shown `person_id`'s contact
+  // data to reach them about `decision_or_case` (a decision id or a recourse
+  // case id). NOT_FOUND when there is no such decision or case;
+  // PERMISSION_DENIED when `person_id` is neither its subject nor a
+  // recipient. The entry names the decision, the case and whose contact it
+  // was by their place in the decision ("subject", "recipient 2"): never an
+  // id nor the value.
+  absl::Status RecordContactRevealed(const std::string& person_id, const std::string& decision_or_case,
+                                     const std::string& actor, absl::Time now);
+
   // Its message left through the outbox.
   absl::Status MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now);
 

@@ -14,7 +14,8 @@ namespace proactive {
 
 bool IsEventRefusal(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAlreadyExists || status.code() == absl::StatusCode::kInvalidArgument ||
-         status.code() == absl::StatusCode::kFailedPrecondition || status.code() == absl::StatusCode::kNotFound;
+         status.code() == absl::StatusCode::kFailedPrecondition || status.code() == absl::StatusCode::kNotFound ||
+         status.code() == absl::StatusCode::kPermissionDenied;
 }
 
 EventWriter::EventWriter(EventApplier* applier, Store* store, Clock* clock, EventWriterOptions options)

@@ -88,8 +88,9 @@ struct TickOutcome {
 };
 
 // True for a refusal of one event or command (ALREADY_EXISTS,
-// INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND); any other error is the
-// engine's (storage failed, shutting down).
+// INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND, PERMISSION_DENIED); any
+// other error is the engine's (storage failed, shutting down): the writer
+// stops.
 bool IsEventRefusal(const absl::Status& status);
 
 class EventWriter {

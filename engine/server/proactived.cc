@@ -304,12 +304,9 @@ absl::Status Run() {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     if (signal_number == SIGHUP) {
+      LogInfo("proactived", "SIGHUP: reloading the rules and the access policy");
       std::vector<Diagnostic> diagnostics;
-      absl::Status reloaded = rules.Reload(&diagnostics);
-      if (!reloaded.ok()) {
-        LogError("proactived",
-                 absl::StrCat("SIGHUP: rules refused: ", reloaded.message(), "\n", FormatDiagnostics(diagnostics)));
-      }
+      rules.Reload(&diagnostics).IgnoreError();  // a refusal is logged with its diagnostics
       absl::StatusOr<std::shared_ptr<const AccessPolicy>> reloaded_access = LoadAccessPolicy();
       if (reloaded_access.ok()) {
         access.Set(*std::move(reloaded_access));

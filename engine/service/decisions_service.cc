@@ -1,5 +1,6 @@
 #include "engine/service/decisions_service.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
@@ -24,15 +25,15 @@ class DecisionsService final : public v1::Decisions::CallbackService {
                                     v1::ContestResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = access_->Get()->Authorize(*context, kContestMethod);
-    if (status.ok()) status = CheckIdentifier(request->decision_id(), "decision_id");
-    if (!status.ok()) {
-      reactor->Finish(ToGrpcStatus(status));
+    absl::StatusOr<std::string> decision_id = status.ok() ? DecisionIdIn(request->decision_id()) : status;
+    if (!decision_id.ok()) {
+      reactor->Finish(ToGrpcStatus(decision_id.status()));
       return reactor;
     }
     auto result = std::make_shared<ContestResult>();
     const std::string actor = access_->Get()->Actor(*context, "back-office");
     deps_.writer->Execute(
-        [id = request->decision_id(), reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
+        [id = *decision_id, reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<ContestResult> r = a.commands().Contest(id, actor, reason, clock->Now());
           if (!r.ok()) return r.status();
           *result = *r;
@@ -52,16 +53,16 @@ class DecisionsService final : public v1::Decisions::CallbackService {
                                         v1::Decision* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = access_->Get()->Authorize(*context, kAnswerOfferMethod);
-    if (status.ok()) status = CheckIdentifier(request->decision_id(), "decision_id");
-    if (status.ok() && !request->has_accept()) status = FieldError("accept", "is required (true or false)");
-    if (!status.ok()) {
-      reactor->Finish(ToGrpcStatus(status));
+    absl::StatusOr<std::string> decision_id = status.ok() ? DecisionIdIn(request->decision_id()) : status;
+    if (decision_id.ok() && !request->has_accept()) decision_id = FieldError("accept", "is required (true or false)");
+    if (!decision_id.ok()) {
+      reactor->Finish(ToGrpcStatus(decision_id.status()));
       return reactor;
     }
     auto result = std::make_shared<storage::v1::DecisionRecord>();
     const std::string actor = access_->Get()->Actor(*context, "back-office");
     deps_.writer->Execute(
-        [id = request->decision_id(), accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
+        [id = *decision_id, accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<storage::v1::DecisionRecord> r =
               a.commands().Answer(id, accept, actor, "answer received by the back office", clock->Now());
           if (!r.ok()) return r.status();
@@ -104,6 +105,27 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
 
  private:
+  // The decision `given` names: its id ("d-..."), or its reference code, the
+  // one the citizen's messages quote ("7K2M9Q"), as a citizen on the phone
+  // or at the counter gives it.
+  absl::StatusOr<std::string> DecisionIdIn(const std::string& given) const {
+    RETURN_IF_ERROR(CheckIdentifier(given, "decision_id"));
+    if (absl::StartsWith(given, "d-")) return given;
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, FindDecisionIdsByReference(*store_, given));
+    if (ids.empty()) {
+      return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
+                                absl::StrCat("no decision \"", given, "\" (neither a decision id, d-..., nor the ",
+                                             "reference code of one)"));
+    }
+    if (ids.size() > 1) {
+      // Not listed: they are other people's decisions.
+      return FieldErrorWithCode(absl::StatusCode::kFailedPrecondition, "decision_id",
+                                absl::StrCat(ids.size(), " decisions have the reference code \"", given,
+                                             "\": give the decision id (the person's decisions list it)"));
+    }
+    return ids[0];
+  }
+
   // A stored decision with its rule's texts.
   absl::StatusOr<std::optional<storage::v1::DecisionRecord>> Read(const std::string& decision_id) const {
     ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, ReadDecision(*store_, decision_id));
@@ -128,8 +150,8 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
 
   absl::Status Get(const v1::GetDecisionRequest& request, v1::Decision* response) {
-    RETURN_IF_ERROR(CheckIdentifier(request.decision_id(), "decision_id"));
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, Read(request.decision_id()));
+    ASSIGN_OR_RETURN(const std::string decision_id, DecisionIdIn(request.decision_id()));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> record, Read(decision_id));
     if (!record) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
                                 absl::StrCat("no decision \"", request.decision_id(), "\""));
@@ -139,11 +161,11 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
 
   absl::Status DoExplain(const v1::ExplainRequest& request, v1::Explanation* out) {
-    RETURN_IF_ERROR(CheckIdentifier(request.decision_id(), "decision_id"));
+    ASSIGN_OR_RETURN(const std::string decision_id, DecisionIdIn(request.decision_id()));
     if (request.has_language() && request.language() != "fr" && request.language() != "en") {
       return FieldError("language", "is fr or en");
     }
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, Read(request.decision_id()));
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, Read(decision_id));
     if (!d) {
       return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
                                 absl::StrCat("no decision \"", request.decision_id(), "\""));

@@ -72,23 +72,38 @@ class PersonsService final : public v1::Persons::CallbackService {
   grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
                                       v1::Person* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status allowed = access_->Get()->Authorize(*context, kGetPersonMethod);
-    reactor->Finish(ToGrpcStatus(allowed.ok() ? Get(*request, response) : allowed));
+    absl::Status status = access_->Get()->Authorize(*context, kGetPersonMethod);
+    if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
+    if (status.ok() && request->has_reveal_contact_for()) {
+      status = CheckIdentifier(request->reveal_contact_for(), "reveal_contact_for");
+    }
+    if (!status.ok() || !request->has_reveal_contact_for()) {
+      reactor->Finish(ToGrpcStatus(status.ok() ? Get(*request, ContactShown::kMasked, response) : status));
+      return reactor;
+    }
+    // Recorded before it is shown: a reveal the audit log lacks never happens.
+    deps_.writer->Execute(
+        [person_id = request->person_id(), purpose = request->reveal_contact_for(),
+         actor = access_->Get()->Actor(*context, "back-office"), clock = deps_.clock](EventApplier& a) {
+          return a.commands().RecordContactRevealed(person_id, purpose, actor, clock->Now());
+        },
+        [this, reactor, request, response](absl::Status s) {
+          reactor->Finish(ToGrpcStatus(s.ok() ? Get(*request, ContactShown::kWhole, response) : s));
+        });
     return reactor;
   }
 
  private:
-  absl::Status Get(const v1::GetPersonRequest& request, v1::Person* response) {
-    absl::Status valid = CheckIdentifier(request.person_id(), "person_id");
-    if (!valid.ok()) return valid;
+  absl::Status Get(const v1::GetPersonRequest& request, ContactShown contact, v1::Person* response) {
     absl::StatusOr<std::optional<storage::v1::PersonState>> state = ReadPersonState(*store_, request.person_id());
     if (!state.ok()) return state.status();
     if (!*state) {
-      return FieldErrorWithCode(absl::StatusCode::kNotFound, "person_id",
-                                absl::StrCat("no event named person \"", request.person_id(), "\""));
+      return FieldErrorWithCode(
+          absl::StatusCode::kNotFound, "person_id",
+          absl::StrCat("no person \"", request.person_id(), "\": no event has named them, or they were forgotten"));
     }
     std::shared_ptr<const AttributeSchema> schema = deps_.schema != nullptr ? deps_.schema->Get() : nullptr;
-    *response = ToApiPerson(**state, schema.get());
+    *response = ToApiPerson(**state, schema.get(), contact);
     return absl::OkStatus();
   }
 
@@ -99,7 +114,12 @@ class PersonsService final : public v1::Persons::CallbackService {
 
 }  // namespace
 
-v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema) {
+std::string MaskedContact(absl::string_view text) {
+  if (text.size() <= 6) return std::string(text);
+  return absl::StrCat(text.substr(0, 4), "••••••", text.substr(text.size() - 2));
+}
+
+v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema, ContactShown contact) {
   v1::Person person;
   person.set_person_id(state.person_id());
   if (!state.household_id().empty()) person.set_household_id(state.household_id());
@@ -114,6 +134,15 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSch
     attribute->set_event_id(entry.event_id());
     const AttributeSpec* spec = schema != nullptr ? schema->FindAttribute(entry.name()) : nullptr;
     if (spec != nullptr && !spec->category.empty()) attribute->set_category(spec->category);
+    // An attribute the schema no longer knows is masked too: it may be one.
+    if (contact == ContactShown::kMasked && (spec == nullptr || spec->category == "contact") &&
+        attribute->value().has_string_value()) {
+      std::string masked = MaskedContact(attribute->value().string_value());
+      if (masked != attribute->value().string_value()) {
+        attribute->mutable_value()->set_string_value(std::move(masked));
+        attribute->set_masked(true);
+      }
+    }
   }
   for (const storage::v1::LinkEntry& entry : state.links()) {
     if (entry.removed()) continue;

@@ -4,7 +4,9 @@
 #define PROACTIVE_ENGINE_SERVICE_PERSONS_SERVICE_H_
 
 #include <memory>
+#include <string>
 
+#include "absl/strings/string_view.h"
 #include "engine/common/clock.h"
 #include "engine/common/swappable.h"
 #include "engine/ingest/event_writer.h"
@@ -28,9 +30,17 @@ struct PersonsServiceDeps {
 // REQUIRES: everything in `deps` outlives the service.
 std::unique_ptr<grpc::Service> NewPersonsService(PersonsServiceDeps deps);
 
+// "+33639980002" -> "+336••••••02": whose contact it is, not the contact.
+// Values of 6 bytes or fewer stay as they are.
+std::string MaskedContact(absl::string_view text);
+
+enum class ContactShown { kMasked, kWhole };
+
 // The API view of a stored person: current attributes (each with its data
-// category in `schema`, when it has one) and links only.
-v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema);
+// category in `schema`, when it has one; contact data, and attributes the
+// schema does not know, masked unless kWhole) and links only.
+v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema,
+                       ContactShown contact = ContactShown::kMasked);
 
 }  // namespace proactive
 

@@ -14,6 +14,10 @@ absl::Status RulesHolder::Reload(std::vector<Diagnostic>* diagnostics) {
     std::string kept = rules_.Get() != nullptr
                            ? absl::StrCat("; the running rule set ", rules_.Get()->version().substr(0, 12), " stays")
                            : "";
+    // In the daemon's log too, whoever asked (rules reload, SIGHUP): the
+    // operator reading it sees what was refused and why.
+    LogWarning("rules", absl::StrCat("rule set in ", directory_, " refused", kept, ": ", loaded.status().message(),
+                                     "\n", FormatDiagnostics(*diagnostics)));
     return absl::FailedPreconditionError(absl::StrCat(loaded.status().message(), kept));
   }
   schema_.Set((*loaded)->shared_schema());

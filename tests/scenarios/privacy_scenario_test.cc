@@ -10,13 +10,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "engine/client/channel.h"
 #include "engine/store/store.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/storage/v1/storage.pb.h"
 #include "proactive/v1/audit.grpc.pb.h"
 #include "proactive/v1/decisions.grpc.pb.h"
 #include "proactive/v1/gateway.grpc.pb.h"
@@ -174,26 +177,49 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
     ASSERT_TRUE(gateway->ReportReply(&context, reply, &outcome).ok());
     EXPECT_EQ(outcome.outcome(), "to a caseworker");
   }
-  // A caseworker looking her up sees whose number it is, not the number,
-  // unless asked; the schema says it is contact data.
+  // Looking her up shows whose number it is, not the number: the engine
+  // masks it, as the schema says it is contact data.
   v1::Person before;
   ASSERT_TRUE(GetPerson(kForgotten, &before).ok());
+  bool phone_seen = false;
   for (const v1::AttributeState& a : before.attributes()) {
     if (a.name() == "phone") {
+      phone_seen = true;
       EXPECT_EQ(a.category(), "contact");
+      EXPECT_TRUE(a.masked());
+      EXPECT_EQ(a.value().string_value(), "+336••••••02");
     } else if (a.name() == "birth_date") {
       EXPECT_EQ(a.category(), "identity");
+      EXPECT_FALSE(a.masked());
     }
   }
+  EXPECT_TRUE(phone_seen);
   testing::CommandResult shown = Ctl({"person", "show", kForgotten});
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_THAT(shown.output, HasSubstr("+336••••••02"));
   EXPECT_THAT(shown.output, Not(HasSubstr(kHerPhone)));
-  EXPECT_THAT(shown.output, HasSubstr("(contact data masked; --reveal shows it)"));
+  EXPECT_THAT(shown.output, HasSubstr("contact data masked; --reveal-for DECISION_OR_CASE shows it"));
   EXPECT_THAT(shown.output, HasSubstr("preferred_language"));
-  shown = Ctl({"person", "show", kForgotten, "--reveal"});
+  // Shown whole only for a decision about her, and the audit log says so.
+  std::string unrelated;
+  for (int i = 4; i < 30 && unrelated.empty(); ++i) {
+    for (const v1::Decision& d : Decisions(absl::StrFormat("P%04d", i))) {
+      if (d.person_id() != kForgotten && !absl::c_linear_search(d.recipients(), kForgotten)) {
+        unrelated = d.decision_id();
+      }
+    }
+  }
+  ASSERT_FALSE(unrelated.empty());
+  shown = Ctl({"person", "show", kForgotten, "--reveal-for", unrelated});
+  EXPECT_NE(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("does not concern person \"P0002\""));
+  EXPECT_THAT(shown.output, Not(HasSubstr(kHerPhone)));
+  shown = Ctl({"person", "show", kForgotten, "--reveal-for", offer});
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_THAT(shown.output, HasSubstr(kHerPhone));
+  EXPECT_THAT(shown.output, HasSubstr("recorded in the audit log"));
+  shown = Ctl({"person", "show", "P9999"});
+  EXPECT_THAT(shown.output, HasSubstr("no person \"P9999\""));
 
   // Before: her number is in the write-ahead log (so the check below can fail).
   ASSERT_TRUE(absl::StrContains(WriteAheadLog(), kHerPhone));
@@ -284,6 +310,20 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.path = dir_.path() + "/data"});
   ASSERT_THAT(store.status(), IsOk());
   int versions = 0;
+  int reveals = 0;
+  ASSERT_THAT((*store)->Scan(Family::kAudit, "",
+                             [&](absl::string_view, absl::string_view value) {
+                               storage::v1::AuditEntry entry;
+                               EXPECT_TRUE(entry.ParseFromArray(value.data(), static_cast<int>(value.size())));
+                               if (entry.action() == "person.contact_revealed") {
+                                 ++reveals;
+                                 EXPECT_EQ(entry.decision_id(), offer);
+                                 EXPECT_FALSE(entry.actor().empty());
+                               }
+                               return true;
+                             }),
+              IsOk());
+  EXPECT_EQ(reveals, 1);  // the refused one left nothing
   for (int f = 0; f < kFamilyCount; ++f) {
     const Family family = static_cast<Family>(f);
     absl::StatusOr<std::vector<Store::KeyVersion>> all = (*store)->AllVersions(family);

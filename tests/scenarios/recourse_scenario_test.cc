@@ -4,6 +4,7 @@
 // byte in a stored audit entry is found at that entry.
 #include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/client/channel.h"
@@ -96,10 +97,15 @@ TEST_F(RecourseScenarioTest, AContestedHeatwaveCallGoesToTheCaseworkersOfWhereTh
   ASSERT_EQ(call.rule_id(), "heatwave.check-in.isolated-elderly");
   for (const v1::DecisionInput& input : call.inputs()) EXPECT_NE(input.path(), "person.arrondissement");
 
-  testing::CommandResult contested =
-      Ctl("desk", {"decisions", "contest", call.decision_id(), "--reason", "Je ne vis plus seule"});
+  // At the town-hall desk, she gives the reference code of her message.
+  testing::CommandResult unknown = Ctl("desk", {"decisions", "contest", "ZZZZZZ"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.output, HasSubstr("no decision \"ZZZZZZ\" (neither a decision id"));
+  testing::CommandResult contested = Ctl("desk", {"decisions", "contest", absl::AsciiStrToLower(call.reference_code()),
+                                                  "--reason", "Je ne vis plus seule"});
   ASSERT_EQ(contested.exit_code, 0) << contested.output;
   const std::string case_id = absl::StrCat("c-", call.decision_id().substr(2));
+  EXPECT_THAT(contested.output, HasSubstr(case_id));
   testing::CommandResult eighteenth = Ctl("alice", {"recourse", "list", "--arrondissement", "18"});
   ASSERT_EQ(eighteenth.exit_code, 0) << eighteenth.output;
   EXPECT_THAT(eighteenth.output, HasSubstr(case_id));

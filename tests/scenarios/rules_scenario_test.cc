@@ -431,10 +431,23 @@ TEST_F(RulesScenarioTest, ABrokenPackIsRefusedAndTheRunningRulesStay) {
     EXPECT_THAT(status.error_message(),
                 HasSubstr(absl::StrCat("the running rule set ", before.rule_set_version().substr(0, 12), " stays")));
   }
+  // Each refusal is in the daemon's log too, with its first diagnostic.
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("heatwave.yaml:46:14: when: person has no field 'lives_alon'"));
+  const auto refusals = [&] {
+    const std::string log = daemon_->ReadLog();
+    size_t n = 0;
+    for (size_t at = log.find("/rules refused; the running rule set"); at != std::string::npos;
+         at = log.find("/rules refused; the running rule set", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(refusals(), breakages.size());
   // SIGHUP with the broken pack: refused too, logged, still serving.
   daemon_->Signal(SIGHUP);
   absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("SIGHUP: rules refused"));
+  EXPECT_THAT(daemon_->ReadLog(), HasSubstr("SIGHUP: reloading the rules"));
+  EXPECT_EQ(refusals(), breakages.size() + 1);
   grpc::ClientContext after_context;
   SetDeadline(&after_context, absl::Seconds(10));
   v1::EngineStatus after;
