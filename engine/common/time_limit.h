@@ -1,12 +1,17 @@
 // A legal time limit ("délai"): a number of days or of calendar months,
-// counted from the day of an act (a decision issued, a contest received).
+// counted from the day of an act (a decision notified, a contest received).
 //
-// Two months are not 61 days: from 1 July they end on 1 September (62 days),
-// from 31 December on the last day of February (59 or 60). French law counts
-// a limit in months to the day of the same number in the last month, or that
-// month's last day when it has none (Code de procédure civile, art. 641,
-// applied by the administrative courts to the two months of CJA R421-1 and to
-// the silence of CRPA L231-4).
+// Two months are not 61 days. A limit in months ends on the day of the same
+// number in the last month, or that month's last day when it has none (Code
+// de procédure civile, art. 641): from a contest received on 1 July, silence
+// rejects it on 1 September (CRPA L231-4). The time to contest a decision is
+// moreover a "délai franc" (CJA R421-1, and a recourse to the administration
+// made within it, CE 19 September 2014 n° 362568): neither the day of
+// notification nor the last day count, so it runs to the day of the same
+// number as the day after notification, and a limit ending on a Saturday, a
+// Sunday or a public holiday moves to the next working day. A decision
+// notified on 1 July may be contested until 2 September; on 1 October 2007,
+// until Monday 3 December.
 #ifndef PROACTIVE_ENGINE_COMMON_TIME_LIMIT_H_
 #define PROACTIVE_ENGINE_COMMON_TIME_LIMIT_H_
 
@@ -34,11 +39,30 @@ struct TimeLimit {
 // later, or that month's last day.
 absl::CivilDay LastDayOf(TimeLimit limit, absl::CivilDay act);
 
+// True for the public holidays of the Code du travail, art. L3133-1: 1
+// January, Easter Monday, 1 May, 8 May, Ascension, Whit Monday, 14 July,
+// 15 August, 1 November, 11 November, 25 December. (Alsace-Moselle's Good
+// Friday and 26 December, and the overseas departments' abolition days,
+// are not included.)
+bool IsFrenchPublicHoliday(absl::CivilDay day);
+
+// `day`, or the first day after it that is neither a Saturday, a Sunday nor
+// a public holiday.
+absl::CivilDay WorkingDayFrom(absl::CivilDay day);
+
+// The last day to contest a decision notified on `notified` within
+// `window`, a délai franc (above).
+absl::CivilDay LastDayToContest(TimeLimit window, absl::CivilDay notified);
+
 // End of `day` in `zone` (23:59:59), the moment a deadline expires.
 absl::Time EndOfDay(absl::CivilDay day, absl::TimeZone zone);
 
 // The moment `limit` expires when it runs from the day of `act` in `zone`.
 absl::Time DeadlineAfter(TimeLimit limit, absl::Time act, absl::TimeZone zone);
+
+// The moment the time to contest a decision notified at `notified` ends:
+// the end of LastDayToContest in `zone`.
+absl::Time ContestDeadline(TimeLimit window, absl::Time notified, absl::TimeZone zone);
 
 // Reads "2 months", "1 month", "61 days", "1 day". The error says what is
 // expected; `max_days` bounds the limit (a month counting 31 days).

@@ -28,10 +28,11 @@ storage::v1::ActionKind StoredKind(ActionKind kind) {
 
 }  // namespace
 
-TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision) {
+TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision, absl::TimeZone zone) {
   if (decision.has_recourse_window()) return TimeLimitFromRecord(decision.recourse_window());
-  const int64_t seconds = decision.recourse_deadline().seconds() - decision.created_at().seconds();
-  return TimeLimit::Days(std::max<int>(static_cast<int>(seconds / 86400), 1));
+  const int64_t days = absl::ToCivilDay(FromProtoTimestamp(decision.recourse_deadline()), zone) -
+                       absl::ToCivilDay(FromProtoTimestamp(decision.created_at()), zone);
+  return TimeLimit::Days(static_cast<int>(std::max<int64_t>(days, 1)));
 }
 
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
@@ -116,7 +117,9 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   const TimeLimit window = rule.spec.action.recourse_window.value_or(rules.city().recourse_window);
   *d.mutable_recourse_window() = TimeLimitToRecord(window);
   *d.mutable_review_within() = TimeLimitToRecord(rule.spec.action.review_within.value_or(rules.city().review_within));
-  *d.mutable_recourse_deadline() = ToProtoTimestamp(EndOfDay(LastDayOf(window, context.today), zone));
+  // From the day it is made; moved later when it reaches the citizen later
+  // (DecisionCommands::MarkNotified).
+  *d.mutable_recourse_deadline() = ToProtoTimestamp(EndOfDay(LastDayToContest(window, context.today), zone));
   d.set_status(status);
   storage::v1::StatusChange* change = d.add_history();
   change->set_status(status);

@@ -46,9 +46,10 @@ absl::string_view TraceStepExpression(const storage::v1::DecisionRecord& decisio
 // Status names as people read them ("proposed", "in review", ...).
 absl::string_view DecisionStatusName(storage::v1::DecisionStatus status);
 
-// The time to contest `decision`, counted from the day it was issued. Records
-// made before it was stored: the days from its creation to its deadline.
-TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision);
+// The time to contest `decision` (a délai franc from the day it reaches the
+// citizen: LastDayToContest). Records made before it was stored: the days
+// from its creation to its deadline, in `zone`.
+TimeLimit RecourseWindow(const storage::v1::DecisionRecord& decision, absl::TimeZone zone);
 
 }  // namespace proactive
 

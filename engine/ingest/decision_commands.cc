@@ -118,7 +118,9 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> acknowledgements,
                    ComposeTold(d, kContestReceivedMessageKind, &CityMessages::contest_received,
                                {{"received_on", absl::FormatTime("%d/%m/%Y", now, zone)},
-                                {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)}},
+                                {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)},
+                                {"deemed_rejected_on",
+                                 absl::FormatTime("%d/%m/%Y", DeadlineAfter(kSilenceRejectsAfter, now, zone), zone)}},
                                now));
   d.set_case_id(case_id);
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
@@ -309,9 +311,9 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   *formal.mutable_created_at() = ToProtoTimestamp(now);
   formal.set_triggered_by(absl::StrCat("accepted offer ", offer.decision_id()));
   // The formal decision's own window runs from the day it is issued.
-  const TimeLimit window = RecourseWindow(offer);
+  const TimeLimit window = RecourseWindow(offer, CityZone());
   *formal.mutable_recourse_window() = TimeLimitToRecord(window);
-  *formal.mutable_recourse_deadline() = ToProtoTimestamp(DeadlineAfter(window, now, CityZone()));
+  *formal.mutable_recourse_deadline() = ToProtoTimestamp(ContestDeadline(window, now, CityZone()));
   storage::v1::StatusChange* change = formal.add_history();
   change->set_status(storage::v1::ISSUED);
   *change->mutable_at() = ToProtoTimestamp(now);
@@ -327,6 +329,11 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
 absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now));
+  // The time to contest runs from the day the decision reaches the citizen:
+  // later than the day it was made when it waited (quiet hours, a review
+  // before notifying, a letter posted days after).
+  const absl::Time deadline = ContestDeadline(RecourseWindow(d, CityZone()), now, CityZone());
+  if (deadline > FromProtoTimestamp(d.recourse_deadline())) *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
   WriteBatch batch(*store_);
   Transition(&batch, &d, to, "engine", "the message was handed to the gateway", "", cause, now);
   return store_->Write(&batch, false);

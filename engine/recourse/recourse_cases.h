@@ -32,6 +32,10 @@ namespace proactive {
 std::string ContestCaseId(absl::string_view decision_id);
 std::string ReviewCaseId(absl::string_view decision_id);
 
+// Silence on a contest for this long rejects it (CRPA, art. L231-4): the
+// acknowledgement tells the citizen that day (art. R112-5).
+inline constexpr TimeLimit kSilenceRejectsAfter = TimeLimit{2, TimeLimit::Unit::kMonths};
+
 // The time a caseworker has to review `decision` once contested, counted
 // from the day of the contest (61 days in records made before it was stored
 // with its unit).

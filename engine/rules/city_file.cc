@@ -27,10 +27,10 @@ const CityMessage kCityMessages[] = {
     {"declined", &CityMessages::declined, {"title", "reference"}, "the citizen declined an offer"},
     {"contest_received",
      &CityMessages::contest_received,
-     {"title", "reference", "received_on", "review_by"},
+     {"title", "reference", "received_on", "review_by", "deemed_rejected_on"},
      "a contest is recorded (CRPA L112-3: every request is acknowledged)",
-     "review_by",
-     "an acknowledgement says when the review is due (CRPA R112-5)"},
+     "deemed_rejected_on",
+     "an acknowledgement says the day silence rejects the request (CRPA R112-5, L231-4)"},
     {"review_upheld",
      &CityMessages::review_upheld,
      {"title", "reference", "reason"},
@@ -154,7 +154,10 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
             out[language] = file.String(texts[language], language).value_or("");
             CheckNames(&file, texts[language], absl::StrCat("messages.", m.key, ".", language), out[language], m.names);
             const std::vector<std::string> used = Placeholders(out[language]);
-            if (m.required != nullptr && std::find(used.begin(), used.end(), m.required) == used.end()) {
+            // A stored snapshot's messages are never sent: only the running
+            // city's are (and a name required since is no reason to lose it).
+            if (m.required != nullptr && origin == CityFileOrigin::kRunning &&
+                std::find(used.begin(), used.end(), m.required) == used.end()) {
               file.Error(texts[language], absl::StrCat("messages.", m.key, ".", language, " must name {", m.required,
                                                        "}: ", m.required_because));
             }

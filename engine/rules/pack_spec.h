@@ -115,9 +115,11 @@ using LocalizedText = std::map<std::string, std::string>;
 // template in both languages. What each may name is in `kCityMessages`
 // (pack_parser.cc); unknown {names} are refused when the pack loads.
 struct CityMessages {
-  LocalizedText accepted;           // the citizen accepted an offer: {title}
-  LocalizedText declined;           // ... declined it: {title}
-  LocalizedText contest_received;   // a contest is recorded: {title} {reference} {received_on} {review_by}
+  LocalizedText accepted;  // the citizen accepted an offer: {title}
+  LocalizedText declined;  // ... declined it: {title}
+  // A contest is recorded: {title} {reference} {received_on} {review_by}
+  // (the case's due date) {deemed_rejected_on} (two months: CRPA L231-4).
+  LocalizedText contest_received;
   LocalizedText review_upheld;      // a caseworker's outcome: {title} {reference} {reason}
   LocalizedText review_amended;     // same names
   LocalizedText review_overturned;  // same names

@@ -319,11 +319,10 @@ TEST_F(GatewayCommandsTest, AContestIsAcknowledgedItsOutcomeFitsAnSmsAndAReviewe
   EXPECT_THAT((*acknowledged)->text(), HasSubstr("réputée rejetée"));  // CRPA R112-5
   EXPECT_LE(SmsPartsAsSent((*acknowledged)->text()), 6);
   EXPECT_THAT((*acknowledged)->text(), HasSubstr("réf. " + offer.reference_code()));
-  EXPECT_THAT((*acknowledged)->text(),
-              HasSubstr("d'ici le " +
-                        absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris"))));
-  EXPECT_EQ(absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris")),
-            "29/08/2026");                                          // 61 days (city.yaml review_sla_days)
+  // Silence rejects it two months after it came (CRPA L231-4); the review
+  // is due then too (city.yaml review_within).
+  EXPECT_THAT((*acknowledged)->text(), HasSubstr("sans réponse le 29/08/2026, elle sera réputée rejetée"));
+  EXPECT_EQ(absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris")), "29/08/2026");
   EXPECT_THAT((*acknowledged)->text(), Not(HasSubstr("RECOURS")));  // no notice: it decides nothing
 
   const std::string case_id = opened.case_id();

@@ -1,12 +1,14 @@
-// Time limits in calendar months, end to end: a decision made on 1 July may
-// be contested until 1 September (two months, 62 days; 61 days would have
-// refused a lawful contest on the last day), a contest's review is due two
-// calendar months later, and the formal decision that follows an accepted
-// offer has its own two months from the day it is issued.
+// Time limits as the law counts them, end to end: a decision made on 1 July
+// may be contested until 2 September (two months, a délai franc; 61 days
+// refused lawful contests on the last two days), or later when it reached
+// the citizen later; a contest's review is due two calendar months after it
+// came; the formal decision that follows an accepted offer has its own two
+// months from the day it is issued.
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
+#include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/store/records.h"
@@ -50,18 +52,18 @@ class TimeLimitsTest : public ::testing::Test {
   testing::EngineFixture engine_;
 };
 
-TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheFirstOfSeptember) {
+TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSeptember) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   EXPECT_EQ(TimeLimitFromRecord(offer.recourse_window()), TimeLimit::Months(2));
-  EXPECT_EQ(FromProtoTimestamp(offer.recourse_deadline()), InParis(2026, 9, 1, 23, 59, 59));
+  EXPECT_EQ(FromProtoTimestamp(offer.recourse_deadline()), InParis(2026, 9, 2, 23, 59, 59));
 
-  engine_.clock().Advance(InParis(2026, 9, 1, 21, 0, 0) - engine_.clock().Now());
+  engine_.clock().Advance(InParis(2026, 9, 2, 21, 0, 0) - engine_.clock().Now());
   absl::StatusOr<ContestResult> contested = Contest(offer.decision_id());
   ASSERT_THAT(contested.status(), IsOk());
   const storage::v1::RecourseCase c = **ReadCase(engine_.store(), contested->case_id);
-  EXPECT_EQ(FromProtoTimestamp(c.due_at()), InParis(2026, 11, 1, 23, 59, 59));  // two months after the contest
+  EXPECT_EQ(FromProtoTimestamp(c.due_at()), InParis(2026, 11, 2, 23, 59, 59));  // two months after the contest
 
-  engine_.clock().Advance(absl::Hours(3));  // 2 September in Paris
+  engine_.clock().Advance(absl::Hours(3));  // 3 September in Paris
   std::string other;                        // a decision of the same day, not contested yet
   for (int i = 2; i < 30 && other.empty(); ++i) {
     auto ids = ListDecisionIdsOfPerson(engine_.store(), absl::StrFormat("P%04d", i));
@@ -70,6 +72,26 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheFirstOfSep
   ASSERT_FALSE(other.empty());
   EXPECT_THAT(Contest(other).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended")));
+}
+
+// The time runs from the day the decision reaches the citizen: an SMS that
+// left on 10 July gives until 11 September.
+TEST_F(TimeLimitsTest, TheTimeToContestRunsFromTheDayTheMessageLeft) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  engine_.clock().Advance(InParis(2026, 7, 10, 9, 0, 0) - engine_.clock().Now());
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<std::vector<LeasedMessage>> leased =
+                    a.gateway().Lease("kannel", "", 100, absl::Minutes(5), engine_.clock().Now());
+                if (!leased.ok()) return leased.status();
+                for (const LeasedMessage& l : *leased) {
+                  if (l.message.decision_id() != offer.decision_id()) continue;
+                  RETURN_IF_ERROR(a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status());
+                }
+                return absl::OkStatus();
+              }),
+              IsOk());
+  EXPECT_EQ(FromProtoTimestamp((**ReadDecision(engine_.store(), offer.decision_id())).recourse_deadline()),
+            InParis(2026, 9, 11, 23, 59, 59));
 }
 
 TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) {
@@ -91,9 +113,9 @@ TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) 
   }
   ASSERT_FALSE(formal.decision_id().empty());
   EXPECT_EQ(TimeLimitFromRecord(formal.recourse_window()), TimeLimit::Months(2));
-  // Accepted on 20 July: two months to 20 September, not the offer's 1
+  // Accepted on 20 July: until Monday 21 September, not the offer's 2
   // September nor 61 days (19 September).
-  EXPECT_EQ(FromProtoTimestamp(formal.recourse_deadline()), InParis(2026, 9, 20, 23, 59, 59));
+  EXPECT_EQ(FromProtoTimestamp(formal.recourse_deadline()), InParis(2026, 9, 21, 23, 59, 59));
 }
 
 }  // namespace

@@ -36,7 +36,8 @@ TEST(RecourseCasesTest, AReviewIsDueInCalendarMonthsOfTheCitysZone) {
   *d.mutable_review_within() = TimeLimitToRecord(TimeLimit::Months(2));
   absl::TimeZone paris;
   ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
-  // 23:30 UTC on 31 December is 1 January in Paris: the contest's day is the city's.
+  // 22:00 on 31 December in Paris, then 00:30 on 1 January (still 31
+  // December in UTC): the contest's day is the city's.
   const absl::Time new_years_eve = absl::FromCivil(absl::CivilSecond(2026, 12, 31, 22, 0, 0), paris);
   EXPECT_EQ(FromProtoTimestamp(NewCase(d, storage::v1::CONTEST, "c", "", new_years_eve, paris, nullptr).due_at()),
             absl::FromCivil(absl::CivilSecond(2027, 2, 28, 23, 59, 59), paris));

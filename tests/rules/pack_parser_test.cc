@@ -137,7 +137,7 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
   EXPECT_EQ(city->review_within, TimeLimit::Months(2));
   EXPECT_THAT(city->algorithm_notice.at("fr"), HasSubstr("{reference}"));
   EXPECT_THAT(city->review_notice.at("fr"), HasSubstr("tribunal administratif"));
-  EXPECT_THAT(city->messages.contest_received.at("fr"), HasSubstr("{review_by}"));
+  EXPECT_THAT(city->messages.contest_received.at("fr"), HasSubstr("{deemed_rejected_on}"));
   EXPECT_THAT(city->messages.review_overturned.at("en"), HasSubstr("{reason}"));
   EXPECT_EQ(city->sms_max_parts, 6);
 }
@@ -148,7 +148,7 @@ std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enreg
   for (const std::string key : {"accepted", "declined", "contest_received", "review_upheld", "review_amended",
                                 "review_overturned", "forwarded", "opted_out"}) {
     const std::string text = key == "accepted"                  ? accepted_fr
-                             : key == "contest_received"        ? "Revue d'ici le {review_by}."
+                             : key == "contest_received"        ? "Rejet implicite le {deemed_rejected_on}."
                              : absl::StartsWith(key, "review_") ? "Motif : {reason}"
                                                                 : "Texte.";
     absl::StrAppend(&yaml, "  ", key, ": {fr: \"", text, "\", en: \"", key == "accepted" ? "Accepted ({title})." : text,

@@ -170,7 +170,7 @@ TEST(RuleSetTest, MessagesThatCouldNotBeSentAsAnSmsAreRefusedAtLoad) {
   const std::string text = FormatDiagnostic(diagnostics[0]);
   EXPECT_THAT(text, HasSubstr("maternelle.yaml:10:9: rule \"maternelle.first-enrolment-offer\": with this rule's "
                               "title, messages to citizens would be longer than the 6 SMS parts the gateway sends"));
-  EXPECT_THAT(text, HasSubstr("contest_received in fr: 19 parts, 860 characters too many"));
+  EXPECT_THAT(text, HasSubstr("contest_received in fr: 19 parts, 841 characters too many"));
   EXPECT_THAT(text, HasSubstr("; accepted in en: 8 parts"));
   EXPECT_THAT(text, HasSubstr("review_upheld (reason empty) in fr"));
   EXPECT_THAT(text, Not(HasSubstr("its message")));  // the rule's own fits: it has no {title}
