@@ -102,10 +102,6 @@ constexpr Words kEnglish = {"Decision",
                             "Status",
                             "Purpose"};
 
-std::string Date(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
-}
-
 std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
   std::string out;
   auto it = args.begin();
@@ -155,7 +151,12 @@ absl::string_view FrenchStatus(storage::v1::DecisionStatus status) {
 
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
                                     const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
-                                    absl::string_view purpose, absl::string_view language, absl::Time now) {
+                                    absl::string_view purpose, absl::string_view language, absl::Time now,
+                                    absl::TimeZone zone) {
+  // The city's day: a deadline at 23:59:59 in Paris is still that day.
+  const auto Date = [zone](const google::protobuf::Timestamp& ts) {
+    return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(ts.seconds()), zone);
+  };
   const bool english = language == "en";
   const Words& w = english ? kEnglish : kFrench;
   DecisionExplanation e;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "engine/rules/rule_set.h"
 #include "engine/schema/attribute_schema.h"
 #include "proactive/storage/v1/storage.pb.h"
@@ -43,11 +44,12 @@ struct DecisionExplanation {
 // `cases`: the decision's recourse cases (review before notify, contest), in
 // any order. `schema` may be null and `purpose` (the rule's) empty; the
 // explanation then says less about descriptions and purpose. `now` decides
-// whether the time to contest is still open.
-// `language` other than "en" gives French.
+// whether the time to contest is still open; dates are days of `zone`, the
+// city's. `language` other than "en" gives French.
 DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& decision,
                                     const std::vector<storage::v1::RecourseCase>& cases, const AttributeSchema* schema,
-                                    absl::string_view purpose, absl::string_view language, absl::Time now);
+                                    absl::string_view purpose, absl::string_view language, absl::Time now,
+                                    absl::TimeZone zone);
 
 }  // namespace proactive
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/clock.h"
 #include "engine/common/field_error.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
@@ -181,8 +182,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     std::string purpose = texts.ok() ? texts->purpose() : "";
     const CompiledRule* running = rules != nullptr ? rules->FindRule(d->rule_id()) : nullptr;
     if (purpose.empty() && running != nullptr) purpose = running->spec.purpose;
-    DecisionExplanation e = ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, purpose,
-                                            request.language(), deps_.clock->Now());
+    DecisionExplanation e =
+        ExplainDecision(*d, cases, rules != nullptr ? &rules->schema() : nullptr, purpose, request.language(),
+                        deps_.clock->Now(), ZoneOrUtc(rules != nullptr ? rules->city().timezone : ""));
     out->set_decision_id(d->decision_id());
     out->set_language(e.language);
     out->set_text(e.text);
