@@ -1,5 +1,6 @@
 #include "engine/common/time_limit.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -54,7 +55,11 @@ absl::CivilDay WorkingDayFrom(absl::CivilDay day) {
 }
 
 absl::CivilDay LastDayToContest(TimeLimit window, absl::CivilDay notified) {
-  return WorkingDayFrom(LastDayOf(window, notified + 1));
+  // Both readings of a délai franc in months: the day after art. 641's last
+  // day, or the day of the same number as the day after notification. They
+  // differ at a short month's end (notified 30 July: 1 October or 30
+  // September); the later one is never less than the law gives.
+  return WorkingDayFrom(std::max(LastDayOf(window, notified) + 1, LastDayOf(window, notified + 1)));
 }
 
 absl::Time ContestDeadline(TimeLimit window, absl::Time notified, absl::TimeZone zone) {

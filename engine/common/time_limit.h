@@ -8,7 +8,9 @@
 // moreover a "délai franc" (CJA R421-1, and a recourse to the administration
 // made within it, CE 19 September 2014 n° 362568): neither the day of
 // notification nor the last day count, so it runs to the day of the same
-// number as the day after notification, and a limit ending on a Saturday, a
+// number as the day after notification (or, at a short month's end, the day
+// after the same number as notification's, whichever is later), and a limit
+// ending on a Saturday, a
 // Sunday or a public holiday moves to the next working day. A decision
 // notified on 1 July may be contested until 2 September; on 1 October 2007,
 // until Monday 3 December.

@@ -110,7 +110,10 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     case LifecycleAction::kContest:
       if (s == storage::v1::OVERTURNED)
         return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
-      if (d.has_recourse_deadline() && now > FromProtoTimestamp(d.recourse_deadline())) {
+      // Its time to contest runs once it reached someone (notified_at);
+      // records made before notified_at existed, from their creation.
+      if ((d.has_notified_at() || !d.has_recourse_window()) && d.has_recourse_deadline() &&
+          now > FromProtoTimestamp(d.recourse_deadline())) {
         return Refuse(
             d, action, storage::v1::IN_REVIEW,
             absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),

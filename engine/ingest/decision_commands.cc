@@ -97,7 +97,8 @@ absl::StatusOr<ContestResult> DecisionCommands::Contest(const std::string& decis
 
 absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, const std::string& decision_id,
                                                             const std::string& actor, const std::string& reason,
-                                                            absl::Time now) {
+                                                            absl::Time now, std::optional<absl::Time> received_at) {
+  const absl::Time received = received_at.value_or(now);
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   const std::string case_id = ContestCaseId(decision_id);
   ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> existing, ReadCase(*store_, case_id));
@@ -109,19 +110,20 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
-  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, now));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, received));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
   storage::v1::RecourseCase c =
       NewCase(d, storage::v1::CONTEST, actor, reason, now, zone, subject ? &*subject : nullptr);
   // The acknowledgement is composed before anything is appended to the
   // audit chain (AuditLog::Append).
-  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> acknowledgements,
-                   ComposeTold(d, kContestReceivedMessageKind, &CityMessages::contest_received,
-                               {{"received_on", absl::FormatTime("%d/%m/%Y", now, zone)},
-                                {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)},
-                                {"deemed_rejected_on",
-                                 absl::FormatTime("%d/%m/%Y", DeadlineAfter(kSilenceRejectsAfter, now, zone), zone)}},
-                               now));
+  ASSIGN_OR_RETURN(
+      std::vector<storage::v1::OutboxMessage> acknowledgements,
+      ComposeTold(d, kContestReceivedMessageKind, &CityMessages::contest_received,
+                  {{"received_on", absl::FormatTime("%d/%m/%Y", received, zone)},
+                   {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)},
+                   {"deemed_rejected_on",
+                    absl::FormatTime("%d/%m/%Y", DeadlineAfter(kSilenceRejectsAfter, received, zone), zone)}},
+                  now));
   d.set_case_id(case_id);
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);
   PutCase(batch, nullptr, c);
@@ -326,17 +328,34 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
       PutNewDecision(batch, &formal));
 }
 
-absl::Status DecisionCommands::MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now) {
+absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id,
+                                                const std::string& cause, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now));
   // The time to contest runs from the day the decision reaches the citizen:
   // later than the day it was made when it waited (quiet hours, a review
-  // before notifying, a letter posted days after).
-  const absl::Time deadline = ContestDeadline(RecourseWindow(d, CityZone()), now, CityZone());
-  if (deadline > FromProtoTimestamp(d.recourse_deadline())) *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
-  WriteBatch batch(*store_);
-  Transition(&batch, &d, to, "engine", "the message was handed to the gateway", "", cause, now);
-  return store_->Write(&batch, false);
+  // before notifying, a letter posted days after). A record made before
+  // its window was stored keeps the one it was given, before it moves.
+  const absl::TimeZone zone = CityZone();
+  if (!d.has_recourse_window()) *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
+  if (!d.has_notified_at()) *d.mutable_notified_at() = ToProtoTimestamp(now);
+  std::string why = cause;
+  const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), now, zone);
+  if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
+    *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
+    absl::StrAppend(&why, "; time to contest until ", absl::FormatTime("%Y-%m-%d", deadline, zone));
+  }
+  Transition(batch, &d, to, "engine", "the message was handed to the gateway", "", why, now);
+  return absl::OkStatus();
+}
+
+absl::Status DecisionCommands::FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id,
+                                                          const std::string& cause, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::v1::DecisionRecord offer, Load(offer_id));
+  const std::string formal_id = FormalDecisionId(offer);
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(*store_, formal_id));
+  if (!formal) return absl::OkStatus();  // declined, or accepted before formal decisions existed
+  return MarkNotifiedInto(batch, formal_id, cause, now);
 }
 
 absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Claim(const std::string& case_id,

@@ -11,6 +11,7 @@
 #define PROACTIVE_ENGINE_INGEST_DECISION_COMMANDS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -56,8 +57,11 @@ class DecisionCommands {
 
   // The same, writing into `batch` (which the caller writes): for a reply
   // whose effect and record must be atomic.
+  // `received_at`: when the citizen sent it (an SMS sent before the end of
+  // the last day and processed after is in time); `now` by default.
   absl::StatusOr<ContestResult> ContestInto(WriteBatch* batch, const std::string& decision_id, const std::string& actor,
-                                            const std::string& reason, absl::Time now);
+                                            const std::string& reason, absl::Time now,
+                                            std::optional<absl::Time> received_at = std::nullopt);
   absl::StatusOr<storage::v1::DecisionRecord> AnswerInto(WriteBatch* batch, const std::string& decision_id, bool accept,
                                                          const std::string& actor, const std::string& cause,
                                                          absl::Time now);
@@ -80,8 +84,17 @@ class DecisionCommands {
   absl::Status RecordContactRevealed(const std::string& person_id, const std::string& decision_or_case,
                                      const std::string& actor, absl::Time now);
 
-  // Its message left through the outbox.
-  absl::Status MarkNotified(const std::string& decision_id, const std::string& cause, absl::Time now);
+  // Its message left for a recipient (handed to the gateway, a letter
+  // posted), into `batch` with the message's change: the decision is
+  // notified (notified_at, the first time) and its time to contest runs
+  // from today if that ends later. Refuses (FAILED_PRECONDITION) before
+  // touching the batch when it was overturned.
+  absl::Status MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id, const std::string& cause,
+                                absl::Time now);
+  // The same for the formal decision that followed offer `offer_id`, when
+  // the acknowledgement of its acceptance left; nothing when there is none.
+  absl::Status FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id, const std::string& cause,
+                                          absl::Time now);
 
   absl::StatusOr<storage::v1::RecourseCase> Claim(const std::string& case_id, const std::string& caseworker,
                                                   absl::Duration lease, absl::Time now);

@@ -132,8 +132,8 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   m.set_gateway_message_id(gateway_message_id);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
+  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("message ", message_id), now));
   RETURN_IF_ERROR(store_->Write(&batch, false));
-  RETURN_IF_ERROR(OfferReached(m, absl::StrCat("message ", message_id), now));
   return false;
 }
 
@@ -166,16 +166,23 @@ absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& messag
   *m.mutable_posted_at() = ToProtoTimestamp(now);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
+  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("letter ", message_id), now));
   audit_->Append(&batch, now, AuditRecord{"message.posted", m.decision_id(), "", by, "letter", "posted", message_id},
                  m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
-  RETURN_IF_ERROR(OfferReached(m, absl::StrCat("letter ", message_id), now));
   return false;
 }
 
-absl::Status GatewayCommands::OfferReached(const storage::v1::OutboxMessage& m, absl::string_view how, absl::Time now) {
-  if (m.kind() != kDecisionMessageKind) return absl::OkStatus();
-  absl::Status notified = decisions_->MarkNotified(m.decision_id(), std::string(how), now);
+absl::Status GatewayCommands::DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m,
+                                              absl::string_view how, absl::Time now) {
+  absl::Status notified;
+  if (m.kind() == kDecisionMessageKind) {
+    notified = decisions_->MarkNotifiedInto(batch, m.decision_id(), std::string(how), now);
+  } else if (m.kind() == kAcceptedMessageKind) {
+    // "The decision will be sent to you": the formal decision reaches them.
+    notified = decisions_->FormalDecisionNotifiedInto(batch, m.decision_id(), std::string(how), now);
+  }
+  // An overturned decision is not notified; the message still counts.
   return notified.ok() || absl::IsFailedPrecondition(notified) ? absl::OkStatus() : notified;
 }
 
@@ -374,7 +381,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     } else {
       absl::Status applied;
       if (keyword == Keyword::kContest) {
-        absl::StatusOr<ContestResult> r = decisions_->ContestInto(&batch, decision_id, actor, text, now);
+        absl::StatusOr<ContestResult> r = decisions_->ContestInto(&batch, decision_id, actor, text, now, received_at);
         applied = r.status();
         result.outcome = "contested";
       } else {

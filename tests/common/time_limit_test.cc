@@ -51,6 +51,9 @@ TEST(TimeLimitTest, TheTimeToContestIsCountedAsTheLawCountsIt) {
   EXPECT_EQ(LastDayToContest(TimeLimit::Months(2), absl::CivilDay(2026, 12, 30)), absl::CivilDay(2027, 3, 1));
   // Notified on 13 September 2026: 14 November is a Saturday, 16 Monday.
   EXPECT_EQ(LastDayToContest(TimeLimit::Months(2), absl::CivilDay(2026, 9, 13)), absl::CivilDay(2026, 11, 16));
+  // Notified on Thursday 30 July 2026: 30 September is one reading, the day
+  // after the 30th the other: the later, Thursday 1 October.
+  EXPECT_EQ(LastDayToContest(TimeLimit::Months(2), absl::CivilDay(2026, 7, 30)), absl::CivilDay(2026, 10, 1));
   // Ten days from Monday 2 November 2026: neither day counts, 13 November.
   EXPECT_EQ(LastDayToContest(TimeLimit::Days(10), absl::CivilDay(2026, 11, 2)), absl::CivilDay(2026, 11, 13));
   // Ending on a public holiday: notified on 10 March 2026, 11 May is a

@@ -39,6 +39,19 @@ class TimeLimitsTest : public ::testing::Test {
     auto ids = ListDecisionIdsOfPerson(engine_.store(), person);
     return **ReadDecision(engine_.store(), ids->front());
   }
+  // The gateway sends every message it can now (quiet hours hold the rest).
+  void SendEverything() {
+    ASSERT_THAT(Run([&](EventApplier& a) {
+                  absl::StatusOr<std::vector<LeasedMessage>> leased =
+                      a.gateway().Lease("kannel", "", 1000, absl::Minutes(5), engine_.clock().Now());
+                  if (!leased.ok()) return leased.status();
+                  for (const LeasedMessage& l : *leased) {
+                    RETURN_IF_ERROR(a.gateway().Ack(l.message.message_id(), "k", engine_.clock().Now()).status());
+                  }
+                  return absl::OkStatus();
+                }),
+                IsOk());
+  }
   absl::StatusOr<ContestResult> Contest(const std::string& decision_id) {
     absl::StatusOr<ContestResult> result = absl::UnknownError("not run");
     EXPECT_THAT(Run([&](EventApplier& a) {
@@ -56,6 +69,11 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
   const storage::v1::DecisionRecord offer = Decision("P0001");
   EXPECT_EQ(TimeLimitFromRecord(offer.recourse_window()), TimeLimit::Months(2));
   EXPECT_EQ(FromProtoTimestamp(offer.recourse_deadline()), InParis(2026, 9, 2, 23, 59, 59));
+  EXPECT_FALSE(offer.has_notified_at());
+  ASSERT_NO_FATAL_FAILURE(SendEverything());  // the same day: the deadline stays
+  const storage::v1::DecisionRecord sent = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(FromProtoTimestamp(sent.notified_at()), InParis(2026, 7, 1, 10, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(sent.recourse_deadline()), InParis(2026, 9, 2, 23, 59, 59));
 
   engine_.clock().Advance(InParis(2026, 9, 2, 21, 0, 0) - engine_.clock().Now());
   absl::StatusOr<ContestResult> contested = Contest(offer.decision_id());
@@ -64,14 +82,22 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
   EXPECT_EQ(FromProtoTimestamp(c.due_at()), InParis(2026, 11, 2, 23, 59, 59));  // two months after the contest
 
   engine_.clock().Advance(absl::Hours(3));  // 3 September in Paris
-  std::string other;                        // a decision of the same day, not contested yet
-  for (int i = 2; i < 30 && other.empty(); ++i) {
+  std::string late;                         // another decision sent on 1 July, not contested yet
+  std::string never_sent;                   // one whose message never left
+  for (int i = 2; i < 40; ++i) {
     auto ids = ListDecisionIdsOfPerson(engine_.store(), absl::StrFormat("P%04d", i));
-    if (ids.ok() && !ids->empty()) other = ids->front();
+    if (!ids.ok() || ids->empty()) continue;
+    const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), ids->front());
+    if (d.has_notified_at() && late.empty()) late = d.decision_id();
+    if (!d.has_notified_at() && never_sent.empty()) never_sent = d.decision_id();
   }
-  ASSERT_FALSE(other.empty());
-  EXPECT_THAT(Contest(other).status(),
+  ASSERT_FALSE(late.empty());
+  EXPECT_THAT(Contest(late).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended")));
+  // Never notified (no phone, no letter; or opted out): its time has not
+  // started, so it is not refused for lateness.
+  ASSERT_FALSE(never_sent.empty());
+  EXPECT_THAT(Contest(never_sent).status(), IsOk());
 }
 
 // The time runs from the day the decision reaches the citizen: an SMS that
@@ -79,19 +105,10 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
 TEST_F(TimeLimitsTest, TheTimeToContestRunsFromTheDayTheMessageLeft) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   engine_.clock().Advance(InParis(2026, 7, 10, 9, 0, 0) - engine_.clock().Now());
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                absl::StatusOr<std::vector<LeasedMessage>> leased =
-                    a.gateway().Lease("kannel", "", 100, absl::Minutes(5), engine_.clock().Now());
-                if (!leased.ok()) return leased.status();
-                for (const LeasedMessage& l : *leased) {
-                  if (l.message.decision_id() != offer.decision_id()) continue;
-                  RETURN_IF_ERROR(a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status());
-                }
-                return absl::OkStatus();
-              }),
-              IsOk());
-  EXPECT_EQ(FromProtoTimestamp((**ReadDecision(engine_.store(), offer.decision_id())).recourse_deadline()),
-            InParis(2026, 9, 11, 23, 59, 59));
+  ASSERT_NO_FATAL_FAILURE(SendEverything());
+  const storage::v1::DecisionRecord sent = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(FromProtoTimestamp(sent.recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
+  EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), HasSubstr("time to contest until 2026-09-11"));
 }
 
 TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) {
@@ -113,9 +130,17 @@ TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) 
   }
   ASSERT_FALSE(formal.decision_id().empty());
   EXPECT_EQ(TimeLimitFromRecord(formal.recourse_window()), TimeLimit::Months(2));
+  EXPECT_FALSE(formal.has_notified_at());
   // Accepted on 20 July: until Monday 21 September, not the offer's 2
   // September nor 61 days (19 September).
   EXPECT_EQ(FromProtoTimestamp(formal.recourse_deadline()), InParis(2026, 9, 21, 23, 59, 59));
+  // The acknowledgement ("the decision will be sent to you") leaves on 24
+  // July: the formal decision is notified, until Friday 25 September.
+  engine_.clock().Advance(InParis(2026, 7, 24, 10, 0, 0) - engine_.clock().Now());
+  ASSERT_NO_FATAL_FAILURE(SendEverything());
+  const storage::v1::DecisionRecord notified = **ReadDecision(engine_.store(), formal.decision_id());
+  EXPECT_EQ(FromProtoTimestamp(notified.notified_at()), InParis(2026, 7, 24, 10, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(notified.recourse_deadline()), InParis(2026, 9, 25, 23, 59, 59));
 }
 
 }  // namespace
