@@ -143,5 +143,26 @@ TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) 
   EXPECT_EQ(FromProtoTimestamp(notified.recourse_deadline()), InParis(2026, 9, 25, 23, 59, 59));
 }
 
+// An SMS sent before the end of the last day is in time, even processed
+// after midnight: the gateway's received_at counts.
+TEST_F(TimeLimitsTest, ARecoursSentOnTheLastDayIsInTimeWhenProcessedAfterMidnight) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_NO_FATAL_FAILURE(SendEverything());
+  engine_.clock().Advance(InParis(2026, 9, 3, 0, 10, 0) - engine_.clock().Now());
+  const auto reply = [&](absl::Time sent, const std::string& id) {
+    ReplyResult result;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  absl::StatusOr<ReplyResult> r = a.gateway().ReportReply(
+                      "+33639980002", "RECOURS " + offer.reference_code(), id, sent, engine_.clock().Now());
+                  if (r.ok()) result = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return result;
+  };
+  EXPECT_NE(reply(InParis(2026, 9, 3, 0, 5, 0), "k-late").outcome, "contested");  // sent after midnight
+  EXPECT_EQ(reply(InParis(2026, 9, 2, 23, 58, 0), "k-in-time").outcome, "contested");
+}
+
 }  // namespace
 }  // namespace proactive
