@@ -381,7 +381,11 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     } else {
       absl::Status applied;
       if (keyword == Keyword::kContest) {
-        absl::StatusOr<ContestResult> r = decisions_->ContestInto(&batch, decision_id, actor, text, now, received_at);
+        // When it was sent, on the gateway's clock: never after the engine's
+        // now (a gateway clock ahead, or an engine replaying under
+        // --clock_start, would otherwise refuse it).
+        absl::StatusOr<ContestResult> r =
+            decisions_->ContestInto(&batch, decision_id, actor, text, now, std::min(received_at, now));
         applied = r.status();
         result.outcome = "contested";
       } else {
