@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/rules/person_graph.h"
 #include "engine/rules/rule_evaluator.h"
 
@@ -259,13 +260,12 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   for (const std::string& basis : d.legal_basis()) absl::StrAppend(&t, "   - ", basis, "\n");
 
   absl::StrAppend(&t, "\n", w.contest_head, "\n");
-  const absl::Time deadline = absl::FromUnixSeconds(d.recourse_deadline().seconds());
   const storage::v1::RecourseCase* contest = nullptr;
   for (const auto& c : cases) {
     if (c.kind() == storage::v1::CONTEST) contest = &c;
   }
-  e.how_to_contest = now > deadline ? Fill(w.contest_closed, {Date(d.recourse_deadline())})
-                                    : Fill(w.contest, {Date(d.recourse_deadline()), d.reference_code()});
+  e.how_to_contest = TimeToContestEnded(d, now) ? Fill(w.contest_closed, {Date(d.recourse_deadline())})
+                                                : Fill(w.contest, {Date(d.recourse_deadline()), d.reference_code()});
   if (contest != nullptr && contest->status() == storage::v1::CASE_OPEN) {
     e.how_to_contest = english ? "This decision was contested; a caseworker reviews it."
                                : "Cette décision a été contestée ; un agent la réexamine.";

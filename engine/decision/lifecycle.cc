@@ -27,6 +27,11 @@ bool AwaitingAnswer(DecisionStatus s) { return s == storage::v1::PROPOSED || s =
 
 }  // namespace
 
+bool TimeToContestEnded(const storage::v1::DecisionRecord& decision, absl::Time now) {
+  return (decision.has_notified_at() || !decision.has_recourse_window()) && decision.has_recourse_deadline() &&
+         now > FromProtoTimestamp(decision.recourse_deadline());
+}
+
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffer(d) && AwaitingAnswer(d.status()); }
 
 absl::string_view LifecycleActionName(LifecycleAction action) {
@@ -110,10 +115,7 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     case LifecycleAction::kContest:
       if (s == storage::v1::OVERTURNED)
         return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
-      // Its time to contest runs once it reached someone (notified_at);
-      // records made before notified_at existed, from their creation.
-      if ((d.has_notified_at() || !d.has_recourse_window()) && d.has_recourse_deadline() &&
-          now > FromProtoTimestamp(d.recourse_deadline())) {
+      if (TimeToContestEnded(d, now)) {
         return Refuse(
             d, action, storage::v1::IN_REVIEW,
             absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),
