@@ -157,12 +157,14 @@ std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enreg
   return yaml;
 }
 
-// A city.yaml with only what it must have.
-std::string SmallestCityYaml() {
+// The start of a city.yaml: name, zone and algorithm notice, no messages.
+std::string CityHeadYaml() {
   return "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
-         "{reference}\"}\n" +
-         CityMessagesYaml();
+         "{reference}\"}\n";
 }
+
+// A city.yaml with only what it must have.
+std::string SmallestCityYaml() { return CityHeadYaml() + CityMessagesYaml(); }
 
 TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
   const std::string base = SmallestCityYaml();
@@ -177,9 +179,7 @@ TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
 }
 
 TEST(CityFileTest, TheEngineMessagesAreTheCitysAndNameOnlyWhatTheyMay) {
-  const std::string head =
-      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
-      "{reference}\"}\n";
+  const std::string head = CityHeadYaml();
   std::vector<Diagnostic> diagnostics;
   // {reason} belongs to a review's outcome, not to an acceptance.
   EXPECT_FALSE(ParseCityFile(head + CityMessagesYaml("Acceptée : {reason}"), "city.yaml", &diagnostics));
@@ -232,9 +232,7 @@ TEST(CityFileTest, TheEngineMessagesAreTheCitysAndNameOnlyWhatTheyMay) {
 // A rule set snapshot stored before the city's messages existed still
 // compiles: a decision's rule texts are read from it.
 TEST(CityFileTest, AStoredSnapshotMayPredateTheMessages) {
-  const std::string old_city =
-      "city: Paris\ntimezone: Europe/Paris\nalgorithm_notice: {fr: \"Règles : {reference}\", en: \"Rules: "
-      "{reference}\"}\n";
+  const std::string old_city = CityHeadYaml();
   std::vector<Diagnostic> diagnostics;
   EXPECT_FALSE(ParseCityFile(old_city, "city.yaml", &diagnostics));
   diagnostics.clear();
