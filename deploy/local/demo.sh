@@ -16,6 +16,8 @@ source "$ROOT/deploy/local/sms.sh"
 
 BIN="$BUILD_DIR/engine"
 CTL="$BIN/cli/proactivectl"
+# proactivectl shows times in the terminal's zone: the demo's is Paris.
+export TZ="${TZ:-Europe/Paris}"
 IMPORT="$BUILD_DIR/connectors/batch/proactive-import"
 DATA="$ROOT/var/demo"
 DEMO="$ROOT/deploy/demo"
@@ -213,6 +215,10 @@ echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the revi
 show "$CTL" decisions explain "$OFFER"
 echo "Every change was chained in the audit log:"
 show "$CTL" audit verify
+echo "An auditor reads the offer's whole history, its case's included, by the code the family quotes:"
+show "$CTL" audit list --decision "$CODE"
+echo "and asks who saw a citizen's contact data, for which decision, and whose (never by name):"
+show "$CTL" audit list --action person.contact_revealed
 
 step "M. Roux asks the City to forget him (GDPR art. 17): his data goes, the decisions the law keeps stay, pseudonymised"
 show "$CTL" person forget P0011 --reference RGPD-2026-0042

@@ -1,5 +1,10 @@
 #include "engine/audit/audit_log.h"
 
+#include <limits>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/proto_time.h"
@@ -13,6 +18,13 @@ namespace {
 constexpr absl::string_view kHeadKey = "audit/head";
 
 std::string EntryKey(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
+
+// `filter` as AuditQuery says: empty, exact, or a prefix ending in '.' or ':'.
+bool Matches(absl::string_view filter, absl::string_view value) {
+  if (filter.empty()) return true;
+  const char last = filter.back();
+  return last == '.' || last == ':' ? absl::StartsWith(value, filter) : value == filter;
+}
 
 }  // namespace
 
@@ -137,6 +149,53 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
     }
   }
   return result;
+}
+
+absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery& query) {
+  AuditPage page;
+  page.examined_through = query.after_sequence;
+  if (query.after_sequence == std::numeric_limits<uint64_t>::max()) return page;
+  const auto of_decisions = [&](const storage::v1::AuditEntry& entry) {
+    if (query.decision_ids.empty()) return true;
+    return absl::c_linear_search(query.decision_ids, entry.decision_id()) ||
+           absl::c_linear_search(query.decision_ids, entry.cause());
+  };
+  size_t examined = 0;
+  absl::Status problem;
+  RETURN_IF_ERROR(store.ScanFrom(
+      Family::kAudit, EntryKey(query.after_sequence + 1), [&](absl::string_view key, absl::string_view value) {
+        if (examined == query.max_examined || page.entries.size() == query.limit) {
+          page.more = true;
+          return false;
+        }
+        ++examined;
+        // Pages follow the keys: a damaged entry's own sequence is not trusted.
+        uint64_t sequence = 0;
+        if (!absl::SimpleAtoi(key, &sequence) || EntryKey(sequence) != key) {
+          problem = absl::DataLossError(absl::StrCat("the audit family holds a key that is no entry's: \"", key,
+                                                     "\"; `audit verify` tells where the chain breaks"));
+          return false;
+        }
+        absl::StatusOr<storage::v1::AuditEntry> entry =
+            DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", sequence));
+        if (entry.ok() && entry->sequence() != sequence) {
+          entry = absl::DataLossError(absl::StrCat("audit entry ", sequence, " says it is entry ", entry->sequence()));
+        }
+        if (!entry.ok()) {
+          problem = absl::DataLossError(absl::StrCat(entry.status().message(), "; `audit verify` tells where the ",
+                                                     "chain breaks; the entries after it are listed from ",
+                                                     "after_sequence ", sequence));
+          return false;
+        }
+        page.examined_through = sequence;
+        if (of_decisions(*entry) && (query.case_id.empty() || entry->case_id() == query.case_id) &&
+            Matches(query.action, entry->action()) && Matches(query.actor, entry->actor())) {
+          page.entries.push_back(*std::move(entry));
+        }
+        return true;
+      }));
+  RETURN_IF_ERROR(problem);
+  return page;
 }
 
 }  // namespace proactive

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -84,6 +85,40 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store);
 
 // The SHA-256 of an entry (its `hash` field ignored) chained to `previous`.
 std::string AuditEntryHash(const storage::v1::AuditEntry& entry);
+
+// Which entries an auditor asks for. Empty filters match every entry; all
+// given filters must match. `action` and `actor` match exactly, or as a
+// prefix when they end with '.' or ':' ("person." matches every
+// "person.*" action, "caseworker:" every caseworker); ids match exactly.
+struct AuditQuery {
+  uint64_t after_sequence = 0;  // entries after this one; 0: from the first
+  size_t limit = 100;           // at most this many entries
+  // At most this many entries are read in one call, matching or not, so that
+  // a filter that matches little does not walk a long chain in one go: the
+  // page then says where to go on (AuditPage::examined_through).
+  size_t max_examined = 100000;
+  // Entries of any of these decisions (their cases' included), and those
+  // whose cause is one of them (the creation of a formal decision from an
+  // accepted offer names the offer).
+  std::vector<std::string> decision_ids;
+  std::string case_id;
+  std::string action;
+  std::string actor;
+};
+
+struct AuditPage {
+  std::vector<storage::v1::AuditEntry> entries;  // in chain order
+  // The last entry read (== after_sequence when none was): a next call with
+  // after_sequence = examined_through goes on from there.
+  uint64_t examined_through = 0;
+  bool more = false;  // entries after examined_through exist
+};
+
+// The entries matching `query`, in chain order. They are returned as stored:
+// whether the chain holds is VerifyAuditChain's question. An entry that
+// cannot be read, or whose sequence is not its key's, is DATA_LOSS naming its
+// key (a next call can go on after it). REQUIRES: limit and max_examined > 0.
+absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery& query);
 
 }  // namespace proactive
 

@@ -1,4 +1,4 @@
-// proactivectl audit verify | register [--markdown]
+// proactivectl audit verify | list [filters] | register [--markdown]
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -6,11 +6,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "engine/cli/command_line.h"
 #include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "proactive/v1/audit.grpc.pb.h"
 
@@ -132,24 +135,100 @@ void PrintRegisterMarkdown(const v1::Register& reg) {
   }
 }
 
+// "   42  2026-09-01 16:00:03 CEST  case.resolved  d-... (7K2M9Q)  case c-...  by caseworker:alice  open -> resolved
+// cause
+// ..."
+void PrintEntry(const v1::AuditEntry& e) {
+  std::string line = absl::StrFormat("%6d  %s  %-24s", e.sequence(), ShownTime(e.at()), e.action());
+  if (e.has_decision_id()) absl::StrAppend(&line, "  ", e.decision_id(), " (", e.reference_code(), ")");
+  if (e.has_case_id()) absl::StrAppend(&line, "  case ", e.case_id());
+  absl::StrAppend(&line, "  by ", e.actor());
+  if (e.has_from_status() || e.has_to_status()) {
+    absl::StrAppend(&line, "  ", e.has_from_status() ? e.from_status() : "-", " -> ",
+                    e.has_to_status() ? e.to_status() : "-");
+  }
+  if (e.has_cause()) absl::StrAppend(&line, "  cause ", e.cause());
+  std::printf("%s\n", line.c_str());
+}
+
+// Pages through the chain until `limit` entries are printed or it ends.
+int ListEntries(const CommandLine& line, v1::Audit::Stub* stub, EngineConnection* connection) {
+  absl::StatusOr<int64_t> limit = line.GetInt("limit", 100);
+  absl::StatusOr<int64_t> after = line.GetInt("after", 0);
+  for (const auto* value : {&limit, &after}) {
+    if (!value->ok()) {
+      std::fprintf(stderr, "proactivectl audit list: %s\n", std::string(value->status().message()).c_str());
+      return kExitUsage;
+    }
+  }
+  if (*limit < 1 || *after < 0) {
+    std::fprintf(stderr, "proactivectl audit list: --limit must be at least 1 and --after at least 0\n");
+    return kExitUsage;
+  }
+  v1::ListAuditEntriesRequest request;
+  if (line.Has("decision")) request.set_decision(line.Get("decision", ""));
+  if (line.Has("case")) request.set_case_id(line.Get("case", ""));
+  if (line.Has("action")) request.set_action(line.Get("action", ""));
+  if (line.Has("actor")) request.set_actor(line.Get("actor", ""));
+  request.set_after_sequence(static_cast<uint64_t>(*after));
+  int64_t shown = 0;
+  while (true) {
+    request.set_limit(static_cast<uint32_t>(std::min<int64_t>(*limit - shown, 1000)));
+    grpc::ClientContext context;
+    connection->PrepareCall(&context, absl::Minutes(1));
+    v1::ListAuditEntriesResponse response;
+    grpc::Status status = stub->ListEntries(&context, request, &response);
+    if (!status.ok()) return CallFailed("audit list", status);
+    for (const v1::AuditEntry& e : response.entries()) PrintEntry(e);
+    shown += response.entries_size();
+    if (!response.has_next_after_sequence()) break;
+    if (response.next_after_sequence() <= request.after_sequence()) {
+      std::fprintf(stderr, "proactivectl audit list: the engine did not move past entry %llu\n",
+                   static_cast<unsigned long long>(request.after_sequence()));
+      return kExitUsage;
+    }
+    if (shown == *limit) {
+      std::printf("(--limit %lld reached; the next ones: --after %llu)\n", static_cast<long long>(*limit),
+                  static_cast<unsigned long long>(response.next_after_sequence()));
+      return kExitOk;
+    }
+    request.set_after_sequence(response.next_after_sequence());
+  }
+  if (shown == 0) std::printf("no entry matches\n");
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunAuditCommand(const std::vector<std::string>& args) {
   constexpr char kUsage[] =
       "usage: proactivectl audit verify [--server HOST:PORT]    walk the hash chain of the audit log\n"
+      "       proactivectl audit list [--decision ID_OR_CODE] [--case CASE_ID] [--action A] [--actor A]\n"
+      "                               [--after SEQUENCE] [--limit N] [--server HOST:PORT]\n"
+      "                                   the entries of the chain, oldest first (auditors)\n"
       "       proactivectl audit register [--markdown] [--server HOST:PORT]\n"
       "                                   the register of algorithms in use; --markdown: a page to publish\n"
-      "verify exits 1 and names the first broken entry when the chain does not verify.\n";
-  CommandLine line({"server"}, {"help", "markdown"});
+      "verify exits 1 and names the first broken entry when the chain does not verify.\n"
+      "list: --decision gives a decision's whole history, its cases' included; --action and --actor\n"
+      "match exactly, or as a prefix when they end with '.' or ':' (--action person. --actor caseworker:);\n"
+      "--limit (default 100) entries are shown, from the one after --after.\n";
+  const std::vector<std::string> filters = {"decision", "case", "action", "actor", "after", "limit"};
+  std::vector<std::string> valued = {"server"};
+  valued.insert(valued.end(), filters.begin(), filters.end());
+  CommandLine line(valued, {"help", "markdown"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
-  const bool well_formed =
-      words.size() == 1 && (words[0] == "register" || (words[0] == "verify" && !line.Has("markdown")));
+  const bool filtered = std::any_of(filters.begin(), filters.end(), [&](const std::string& f) { return line.Has(f); });
+  const bool well_formed = words.size() == 1 &&
+                           (words[0] == "list" || (words[0] == "register" && !filtered) ||
+                            (words[0] == "verify" && !line.Has("markdown") && !filtered)) &&
+                           (words[0] != "list" || !line.Has("markdown"));
   int code = 0;
   if (UsageError("audit", line, parsed, well_formed, kUsage, &code)) return code;
   EngineConnection connection;
   auto stub = ConnectStub<v1::Audit>(line, &connection);
   if (stub == nullptr) return kExitUsage;
+  if (words[0] == "list") return ListEntries(line, stub.get(), &connection);
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Minutes(10));
   if (words[0] == "verify") {

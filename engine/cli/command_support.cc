@@ -2,9 +2,15 @@
 
 #include <cstdio>
 
+#include "absl/time/time.h"
 #include "engine/cli/commands.h"
+#include "engine/common/proto_time.h"
 
 namespace proactive {
+
+std::string ShownTime(const google::protobuf::Timestamp& at) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", FromProtoTimestamp(at), absl::LocalTimeZone());
+}
 
 bool UsageError(const char* command, const CommandLine& line, const absl::Status& parsed, bool well_formed,
                 const char* usage, int* exit_code) {

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "engine/cli/command_line.h"
 #include "engine/client/channel.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace proactive {
@@ -43,6 +44,10 @@ std::unique_ptr<typename Service::Stub> ConnectStub(const CommandLine& line, Eng
   if (!channel.ok()) return nullptr;
   return Service::NewStub(*channel);
 }
+
+// An instant as the person at the terminal reads it: "2026-08-31 23:59:59
+// CEST", in the local time zone ($TZ, else the machine's), named.
+std::string ShownTime(const google::protobuf::Timestamp& at);
 
 // Prints "proactivectl <what>: <message>" and returns kExitRefused when the
 // engine refused the request itself (not found, invalid, not allowed now,

@@ -35,11 +35,6 @@ constexpr char kUsage[] =
     "DECISION_ID: the decision's id (d-...) or its reference code, the one its\n"
     "messages and letters quote (7K2M9Q), as the citizen gives it.\n";
 
-// To the second: what a person reading a decision needs.
-std::string Time(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProtoTimestamp(ts), absl::UTCTimeZone());
-}
-
 void PrintLine(const v1::Decision& d) {
   std::printf("%s  %-6s %-34s %-10s %-12s for %s  (%s)\n", d.decision_id().c_str(), d.reference_code().c_str(),
               d.rule_id().c_str(), d.status().c_str(), d.once_per().c_str(), absl::StrJoin(d.recipients(), ",").c_str(),
@@ -54,17 +49,17 @@ void PrintFull(const v1::Decision& d) {
               d.rule_version().substr(0, 12).c_str(), d.pack().c_str(), d.pack_version().c_str());
   std::printf("  service       %s, period %s\n", d.service().c_str(),
               d.once_per().empty() && d.has_pseudonymised_at() ? "(erased)" : d.once_per().c_str());
-  std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(), Time(d.created_at()).c_str(),
-              d.evaluation_date().c_str());
+  std::printf("  made          %s on %s, evaluated for %s\n", d.triggered_by().c_str(),
+              ShownTime(d.created_at()).c_str(), d.evaluation_date().c_str());
   std::printf("  status        %s\n", d.status().c_str());
   if (d.has_pseudonymised_at()) {
     std::printf(
         "  pseudonymised %s: a person it named was forgotten at their "
         "request\n",
-        Time(d.pseudonymised_at()).c_str());
+        ShownTime(d.pseudonymised_at()).c_str());
   }
-  if (d.has_reply_deadline()) std::printf("  reply before  %s\n", Time(d.reply_deadline()).c_str());
-  if (d.has_recourse_deadline()) std::printf("  contest until %s\n", Time(d.recourse_deadline()).c_str());
+  if (d.has_reply_deadline()) std::printf("  reply before  %s\n", ShownTime(d.reply_deadline()).c_str());
+  if (d.has_recourse_deadline()) std::printf("  contest until %s\n", ShownTime(d.recourse_deadline()).c_str());
   std::printf("legal basis:\n");
   for (const std::string& basis : d.legal_basis()) std::printf("  - %s\n", basis.c_str());
   if (d.parameters_size() > 0) std::printf("parameters of the action:\n");
@@ -85,7 +80,7 @@ void PrintFull(const v1::Decision& d) {
                                                                           : "present (value not kept)";
     std::printf("  %-34s %-24s %s%s\n", in.path().c_str(), value.c_str(),
                 in.has_source() ? absl::StrCat("from ", in.source()).c_str() : "",
-                in.has_occurred_at() ? absl::StrCat(" at ", Time(in.occurred_at())).c_str() : "");
+                in.has_occurred_at() ? absl::StrCat(" at ", ShownTime(in.occurred_at())).c_str() : "");
   }
   if (d.parameters_applied_size() > 0) std::printf("parameters applied:\n");
   for (const v1::AppliedParameter& p : d.parameters_applied()) {
@@ -94,7 +89,7 @@ void PrintFull(const v1::Decision& d) {
   }
   std::printf("history:\n");
   for (const v1::StatusChange& c : d.history()) {
-    std::printf("  %s  %-10s by %s%s%s\n", Time(c.at()).c_str(), c.status().c_str(), c.actor().c_str(),
+    std::printf("  %s  %-10s by %s%s%s\n", ShownTime(c.at()).c_str(), c.status().c_str(), c.actor().c_str(),
                 c.has_reason() ? absl::StrCat(": ", c.reason()).c_str() : "",
                 c.has_cause() ? absl::StrCat(" [", c.cause(), "]").c_str() : "");
   }

@@ -51,9 +51,8 @@ int RunLettersCommand(const std::vector<std::string>& args) {
                 response.total() > static_cast<uint64_t>(response.letters_size()) ? " (the oldest listed)" : "");
     for (const v1::Letter& l : response.letters()) {
       std::printf("%s  to %s  since %s  (%s, %s)\n  %s\n", l.message_id().c_str(), l.person_id().c_str(),
-                  absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTimestamp(l.since()), absl::UTCTimeZone()).c_str(),
-                  l.language().c_str(), l.reference_code().empty() ? "no code" : l.reference_code().c_str(),
-                  l.text().c_str());
+                  ShownTime(l.since()).c_str(), l.language().c_str(),
+                  l.reference_code().empty() ? "no code" : l.reference_code().c_str(), l.text().c_str());
     }
     return kExitOk;
   }

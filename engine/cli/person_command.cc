@@ -54,7 +54,7 @@ int Show(v1::Persons::Stub* stub, grpc::ClientContext* context, const std::strin
     masked = masked || a.masked();
     const std::string value = FormatValue(a.value());
     std::printf("  %-22s %s from %-12s at %s (event %s)\n", a.name().c_str(), PadRight(value, 24).c_str(),
-                a.source().c_str(), FormatRfc3339(FromProtoTimestamp(a.occurred_at())).c_str(), a.event_id().c_str());
+                a.source().c_str(), ShownTime(a.occurred_at()).c_str(), a.event_id().c_str());
   }
   if (masked)
     std::printf("  (contact data masked; --reveal-for DECISION_OR_CASE shows it, and the audit log records it)\n");

@@ -26,7 +26,7 @@ constexpr CommandEntry kCommands[] = {
     {"decisions", "decisions: list, show, explain, contest, answer an offer", RunDecisionsCommand},
     {"recourse", "the caseworkers' queue: list, show, claim, note, resolve", RunRecourseCommand},
     {"letters", "the mail room: letters to post, and marking one posted", RunLettersCommand},
-    {"audit", "verify the audit log; the register of algorithms", RunAuditCommand},
+    {"audit", "verify and read the audit log; the register of algorithms", RunAuditCommand},
     {"tick", "run the daily schedule (time-driven rules) for a day", RunTickCommand},
     {"status", "the running rule set and the engine's progress", RunStatusCommand},
     {"eval", "evaluate an expression (--expr) or run conformance cases (--cases)", RunEvalCommand},

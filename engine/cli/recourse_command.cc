@@ -28,25 +28,21 @@ constexpr char kUsage[] =
     "abandoned claim expires after its lease. A resolution needs a written reason, sent to\n"
     "the citizen, and its legal basis.\n";
 
-std::string Time(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTimestamp(ts), absl::UTCTimeZone());
-}
-
 void PrintCase(const v1::RecourseCase& c, bool full) {
   std::printf("%-24s %-8s due %s%s  %-30s %-22s decision %s%s\n", c.case_id().c_str(), c.status().c_str(),
-              Time(c.due_at()).c_str(), c.overdue() ? " OVERDUE" : "", c.service().c_str(), c.kind().c_str(),
+              ShownTime(c.due_at()).c_str(), c.overdue() ? " OVERDUE" : "", c.service().c_str(), c.kind().c_str(),
               c.decision_id().c_str(), c.has_claimed_by() ? absl::StrCat("  claimed by ", c.claimed_by()).c_str() : "");
   if (!full) return;
-  std::printf("  opened %s by %s%s\n", Time(c.opened_at()).c_str(), c.opened_by().c_str(),
+  std::printf("  opened %s by %s%s\n", ShownTime(c.opened_at()).c_str(), c.opened_by().c_str(),
               c.has_contest_reason() ? absl::StrCat(": \"", c.contest_reason(), "\"").c_str() : "");
   if (c.has_claimed_by())
-    std::printf("  claimed by %s until %s\n", c.claimed_by().c_str(), Time(c.claim_expires_at()).c_str());
+    std::printf("  claimed by %s until %s\n", c.claimed_by().c_str(), ShownTime(c.claim_expires_at()).c_str());
   for (const v1::CaseNote& n : c.notes()) {
-    std::printf("  note by %s at %s: %s\n", n.caseworker().c_str(), Time(n.at()).c_str(), n.text().c_str());
+    std::printf("  note by %s at %s: %s\n", n.caseworker().c_str(), ShownTime(n.at()).c_str(), n.text().c_str());
   }
   if (c.has_outcome()) {
     std::printf("  resolved %s by %s at %s: %s (legal basis: %s)\n", c.outcome().c_str(), c.resolved_by().c_str(),
-                Time(c.resolved_at()).c_str(), c.resolution_reason().c_str(), c.resolution_legal_basis().c_str());
+                ShownTime(c.resolved_at()).c_str(), c.resolution_reason().c_str(), c.resolution_legal_basis().c_str());
   }
 }
 
@@ -76,7 +72,7 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
     if (status.ok()) {
       if (response.replies_size() == 0) std::printf("inbox empty\n");
       for (const v1::InboxReply& r : response.replies()) {
-        std::printf("%s  %s  from %s%s: \"%s\" (%s)\n", r.reply_id().c_str(), Time(r.received_at()).c_str(),
+        std::printf("%s  %s  from %s%s: \"%s\" (%s)\n", r.reply_id().c_str(), ShownTime(r.received_at()).c_str(),
                     r.has_sender_person_id() ? r.sender_person_id().c_str() : "an unknown number",
                     r.read() ? ", read" : "", r.text().c_str(), r.why().c_str());
       }

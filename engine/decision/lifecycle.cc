@@ -62,8 +62,8 @@ bool IsReviewed(DecisionStatus status) {
   return status == storage::v1::UPHELD || status == storage::v1::OVERTURNED || status == storage::v1::AMENDED;
 }
 
-absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, LifecycleAction action,
-                                          absl::Time now) {
+absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, LifecycleAction action, absl::Time now,
+                                          absl::TimeZone zone) {
   const DecisionStatus s = d.status();
   const bool in_review = s == storage::v1::IN_REVIEW;
   switch (action) {
@@ -100,7 +100,9 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
       if (!AwaitingAnswer(s)) return Refuse(d, action, to, "it is no longer waiting for an answer");
       if (d.has_reply_deadline() && now > FromProtoTimestamp(d.reply_deadline())) {
         return Refuse(d, action, to,
-                      absl::StrCat("the answer was due by ", FormatRfc3339(FromProtoTimestamp(d.reply_deadline()))));
+                      absl::StrCat("the answer was due by ",
+                                   absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTimestamp(d.reply_deadline()), zone),
+                                   " (", zone.name(), ")"));
       }
       return to;
     }
@@ -116,10 +118,10 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
       if (s == storage::v1::OVERTURNED)
         return Refuse(d, action, storage::v1::IN_REVIEW, "it was cancelled after review");
       if (TimeToContestEnded(d, now)) {
-        return Refuse(
-            d, action, storage::v1::IN_REVIEW,
-            absl::StrCat("the time to contest ended on ", FormatRfc3339(FromProtoTimestamp(d.recourse_deadline())),
-                         "; the administrative court remains open"));
+        return Refuse(d, action, storage::v1::IN_REVIEW,
+                      absl::StrCat("the time to contest ended with ",
+                                   absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(d.recourse_deadline()), zone), " (",
+                                   zone.name(), "); the administrative court remains open"));
       }
       return storage::v1::IN_REVIEW;
     default:

@@ -42,11 +42,11 @@ enum class LifecycleAction {
 absl::string_view LifecycleActionName(LifecycleAction action);
 
 // The status after `action` at `now`. FAILED_PRECONDITION naming the current
-// status, the action and, for deadlines, the date, when it is not allowed.
-// An action that leaves the status as it is (a notify decision notified)
-// returns the current status.
+// status, the action and, for deadlines, the day in the city's `zone`, when
+// it is not allowed. An action that leaves the status as it is (a notify
+// decision notified) returns the current status.
 absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::DecisionRecord& decision,
-                                                       LifecycleAction action, absl::Time now);
+                                                       LifecycleAction action, absl::Time now, absl::TimeZone zone);
 
 // True for an offer (action propose) still waiting for the citizen's answer.
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);

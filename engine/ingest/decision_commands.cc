@@ -110,7 +110,7 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
-  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, received));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, received, CityZone()));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
   storage::v1::RecourseCase c =
       NewCase(d, storage::v1::CONTEST, actor, reason, now, zone, subject ? &*subject : nullptr);
@@ -147,7 +147,7 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
                                                                          const std::string& cause, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to,
-                   NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now));
+                   NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now, CityZone()));
   Transition(batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
              cause, now);
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
@@ -259,7 +259,8 @@ absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const s
     if (d && d->parent_decision_id() == offer.decision_id()) formal = std::move(d);
   }
   if (!formal) return absl::OkStatus();  // the offer was never accepted
-  absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*formal, LifecycleAction::kParentOverturned, now);
+  absl::StatusOr<storage::v1::DecisionStatus> to =
+      NextStatus(*formal, LifecycleAction::kParentOverturned, now, CityZone());
   if (!to.ok()) {
     // In review on its own (its caseworker decides), or cancelled already.
     LogInfo("recourse",
@@ -331,7 +332,7 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
 absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id,
                                                 const std::string& cause, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
-  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now, CityZone()));
   // The time to contest runs from the day the decision reaches the citizen:
   // later than the day it was made when it waited (quiet hours, a review
   // before notifying, a letter posted days after). A record made before
@@ -401,7 +402,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD    ? LifecycleAction::kResolveUpheld
                            : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
                                                                      : LifecycleAction::kResolveOverturned;
-  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, action, now));
+  ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, action, now, CityZone()));
   // Composed before anything is appended to the audit chain: a refusal
   // (a reason too long to send, a rule whose texts are lost) leaves the
   // chain's head where the store has it.
@@ -458,7 +459,7 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
     batch.Delete(Family::kDeadlines, key);
     ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, decision_id));
     if (d) {
-      absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*d, LifecycleAction::kReplyDeadline, now);
+      absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*d, LifecycleAction::kReplyDeadline, now, CityZone());
       // Answered, or in review: the deadline no longer applies.
       if (to.ok()) {
         Transition(&batch, &*d, *to, "engine",

@@ -89,6 +89,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kListLettersMethod, {Role::kGateway, Role::kCaseworker}},
       {kMarkLetterPostedMethod, {Role::kGateway, Role::kCaseworker}},
       {kVerifyAuditMethod, {Role::kAuditor}},
+      {kListAuditEntriesMethod, {Role::kAuditor}},
       {kGetRegisterMethod, {Role::kAuditor, Role::kRulesAdmin, Role::kBackOffice, Role::kCaseworker}},
       {kReloadRulesMethod, {Role::kRulesAdmin}},
       {kTickMethod, {Role::kRulesAdmin}},

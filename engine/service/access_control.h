@@ -60,6 +60,7 @@ inline constexpr char kReportReplyMethod[] = "/proactive.v1.Gateway/ReportReply"
 inline constexpr char kListLettersMethod[] = "/proactive.v1.Gateway/ListLetters";
 inline constexpr char kMarkLetterPostedMethod[] = "/proactive.v1.Gateway/MarkLetterPosted";
 inline constexpr char kVerifyAuditMethod[] = "/proactive.v1.Audit/VerifyAudit";
+inline constexpr char kListAuditEntriesMethod[] = "/proactive.v1.Audit/ListEntries";
 inline constexpr char kGetRegisterMethod[] = "/proactive.v1.Audit/GetRegister";
 inline constexpr char kReloadRulesMethod[] = "/proactive.v1.RulesAdmin/ReloadRules";
 inline constexpr char kTickMethod[] = "/proactive.v1.RulesAdmin/Tick";

@@ -1,6 +1,11 @@
 #include "engine/service/decision_conversion.h"
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/common/field_error.h"
+#include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
+#include "engine/decision/decision_store.h"
 #include "engine/ingest/value_conversion.h"
 
 namespace proactive {
@@ -65,6 +70,29 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
   if (r.has_recourse_deadline()) *d.mutable_recourse_deadline() = r.recourse_deadline();
   if (r.has_pseudonymised_at()) *d.mutable_pseudonymised_at() = r.pseudonymised_at();
   return d;
+}
+
+absl::StatusOr<std::vector<std::string>> DecisionIdsNamed(const Store& store, const std::string& given,
+                                                          absl::string_view field) {
+  RETURN_IF_ERROR(CheckIdentifier(given, field));
+  if (absl::StartsWith(given, "d-")) return std::vector<std::string>{given};
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, FindDecisionIdsByReference(store, given));
+  if (ids.empty()) {
+    return FieldErrorWithCode(
+        absl::StatusCode::kNotFound, field,
+        absl::StrCat("no decision \"", given, "\" (neither a decision id, d-..., nor the reference code of one)"));
+  }
+  return ids;
+}
+
+absl::StatusOr<std::string> DecisionIdNamed(const Store& store, const std::string& given, absl::string_view field) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, DecisionIdsNamed(store, given, field));
+  if (ids.size() > 1) {
+    return FieldErrorWithCode(absl::StatusCode::kFailedPrecondition, field,
+                              absl::StrCat(ids.size(), " decisions have the reference code \"", given,
+                                           "\": give the decision id (the person's decisions list it)"));
+  }
+  return ids[0];
 }
 
 }  // namespace proactive

@@ -106,25 +106,8 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   }
 
  private:
-  // The decision `given` names: its id ("d-..."), or its reference code, the
-  // one the citizen's messages quote ("7K2M9Q"), as a citizen on the phone
-  // or at the counter gives it.
   absl::StatusOr<std::string> DecisionIdIn(const std::string& given) const {
-    RETURN_IF_ERROR(CheckIdentifier(given, "decision_id"));
-    if (absl::StartsWith(given, "d-")) return given;
-    ASSIGN_OR_RETURN(std::vector<std::string> ids, FindDecisionIdsByReference(*store_, given));
-    if (ids.empty()) {
-      return FieldErrorWithCode(absl::StatusCode::kNotFound, "decision_id",
-                                absl::StrCat("no decision \"", given, "\" (neither a decision id, d-..., nor the ",
-                                             "reference code of one)"));
-    }
-    if (ids.size() > 1) {
-      // Not listed: they are other people's decisions.
-      return FieldErrorWithCode(absl::StatusCode::kFailedPrecondition, "decision_id",
-                                absl::StrCat(ids.size(), " decisions have the reference code \"", given,
-                                             "\": give the decision id (the person's decisions list it)"));
-    }
-    return ids[0];
+    return DecisionIdNamed(*store_, given, "decision_id");
   }
 
   // A stored decision with its rule's texts.

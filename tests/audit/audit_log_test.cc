@@ -1,5 +1,8 @@
 #include "engine/audit/audit_log.h"
 
+#include <limits>
+#include <vector>
+
 #include "absl/strings/str_format.h"
 #include "engine/store/codec.h"
 #include "gmock/gmock.h"
@@ -172,6 +175,151 @@ TEST_F(AuditLogTest, CuttingTheTailIsDetectedByTheHead) {
   AuditVerification v = Verify();
   ASSERT_TRUE(v.first_broken.has_value());
   EXPECT_THAT(v.problem, HasSubstr("entries after it were removed"));
+}
+
+// An auditor's questions: a decision's history with its cases, an action by
+// prefix, an actor; pages that go on where the last one stopped.
+class AuditListingTest : public AuditLogTest {
+ protected:
+  // Entries 1..13: three decisions made, d-1 contested (a case, claimed,
+  // its contact revealed, resolved by alice), d-2's message sent, bob's note,
+  // a citizen's opt-out, and d-4 made from the offer d-1 (its cause).
+  void SetUp() override {
+    AuditLogTest::SetUp();
+    auto audit = AuditLog::Open(store_.get());
+    ASSERT_THAT(audit, IsOk());
+    const std::vector<AuditRecord> records = {
+        {"decision.created", "d-1", "", "engine", "", "proposed", "event e-1"},
+        {"decision.created", "d-2", "", "engine", "", "proposed", "event e-2"},
+        {"decision.created", "d-3", "", "engine", "", "proposed", "event e-3"},
+        {"decision.status", "d-1", "", "engine", "proposed", "notified", "m-1"},
+        {"decision.status", "d-1", "c-1", "citizen", "notified", "contested", "sms r-1"},
+        {"case.opened", "d-1", "c-1", "citizen", "", "open", "contest"},
+        {"case.claimed", "d-1", "c-1", "caseworker:alice", "", "", ""},
+        {"person.contact_revealed", "d-1", "c-1", "caseworker:alice", "masked", "shown", "recipient 1"},
+        {"message.sent", "d-2", "", "engine", "sms", "sent", "m-2"},
+        {"case.note", "d-2", "c-2", "caseworker:bob", "", "", ""},
+        {"case.resolved", "d-1", "c-1", "caseworker:alice", "open", "resolved", "overturned"},
+        {"person.opted_out", "", "", "citizen", "", "opted out", "r-9"},
+        {"decision.created", "d-4", "", "engine", "", "issued", "d-1"},
+    };
+    WriteBatch batch(*store_);
+    int i = 0;
+    for (const AuditRecord& record : records) {
+      storage::v1::DecisionRecord changed;
+      changed.set_decision_id(record.decision_id);
+      (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + ++i), record, changed);
+    }
+    ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  }
+  std::vector<uint64_t> Sequences(const AuditQuery& query, AuditPage* page_out = nullptr) {
+    absl::StatusOr<AuditPage> page = ListAuditEntries(*store_, query);
+    EXPECT_THAT(page, IsOk());
+    std::vector<uint64_t> sequences;
+    if (!page.ok()) return sequences;
+    for (const storage::v1::AuditEntry& e : page->entries) sequences.push_back(e.sequence());
+    if (page_out != nullptr) *page_out = *page;
+    return sequences;
+  }
+};
+
+TEST_F(AuditListingTest, ADecisionsHistoryIncludesItsCases) {
+  AuditPage page;
+  EXPECT_THAT(Sequences({.decision_ids = {"d-1"}}, &page), ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
+  EXPECT_FALSE(page.more);
+  EXPECT_EQ(page.examined_through, 13u);
+  EXPECT_THAT(Sequences({.case_id = "c-1"}), ::testing::ElementsAre(5, 6, 7, 8, 11));
+  EXPECT_THAT(Sequences({.decision_ids = {"d-9"}}), ::testing::IsEmpty());
+  // Ids match exactly (a reference code shared by two decisions names both).
+  EXPECT_THAT(Sequences({.decision_ids = {"d-"}}), ::testing::IsEmpty());
+  EXPECT_THAT(Sequences({.case_id = "c-"}), ::testing::IsEmpty());
+  EXPECT_THAT(Sequences({.decision_ids = {"d-2", "d-3"}}), ::testing::ElementsAre(2, 3, 9, 10));
+}
+
+TEST_F(AuditListingTest, ActionsAndActorsMatchExactlyOrByPrefix) {
+  EXPECT_THAT(Sequences({.action = "person.contact_revealed"}), ::testing::ElementsAre(8));
+  EXPECT_THAT(Sequences({.action = "person."}), ::testing::ElementsAre(8, 12));
+  EXPECT_THAT(Sequences({.action = "case."}), ::testing::ElementsAre(6, 7, 10, 11));
+  // Without its dot, "case" is a whole action name, which none has.
+  EXPECT_THAT(Sequences({.action = "case"}), ::testing::IsEmpty());
+  EXPECT_THAT(Sequences({.actor = "caseworker:"}), ::testing::ElementsAre(7, 8, 10, 11));
+  EXPECT_THAT(Sequences({.actor = "caseworker:alice"}), ::testing::ElementsAre(7, 8, 11));
+  EXPECT_THAT(Sequences({.action = "person.", .actor = "caseworker:alice"}), ::testing::ElementsAre(8));
+  // Every filter must match.
+  EXPECT_THAT(Sequences({.decision_ids = {"d-2"}, .actor = "caseworker:alice"}), ::testing::IsEmpty());
+}
+
+TEST_F(AuditListingTest, PagesGoOnWhereTheLastStopped) {
+  AuditPage page;
+  EXPECT_THAT(Sequences({.limit = 5}, &page), ::testing::ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_TRUE(page.more);
+  EXPECT_EQ(page.examined_through, 5u);
+  EXPECT_THAT(Sequences({.after_sequence = 5, .limit = 5}, &page), ::testing::ElementsAre(6, 7, 8, 9, 10));
+  EXPECT_TRUE(page.more);
+  EXPECT_THAT(Sequences({.after_sequence = 10, .limit = 5}, &page), ::testing::ElementsAre(11, 12, 13));
+  EXPECT_FALSE(page.more);
+  EXPECT_EQ(page.examined_through, 13u);
+  // The last page ends exactly at the chain's end: nothing more.
+  EXPECT_THAT(Sequences({.after_sequence = 9, .limit = 4}, &page), ::testing::ElementsAre(10, 11, 12, 13));
+  EXPECT_FALSE(page.more);
+  EXPECT_THAT(Sequences({.after_sequence = 13}, &page), ::testing::IsEmpty());
+  EXPECT_FALSE(page.more);
+  EXPECT_EQ(page.examined_through, 13u);
+  EXPECT_THAT(Sequences({.after_sequence = std::numeric_limits<uint64_t>::max()}), ::testing::IsEmpty());
+}
+
+// A filter that matches little reads a bounded part of the chain per call,
+// and says where to go on: nothing is skipped.
+TEST_F(AuditListingTest, OneCallReadsABoundedPartOfTheChain) {
+  AuditQuery query{.max_examined = 4, .decision_ids = {"d-2"}};
+  std::vector<uint64_t> found;
+  int calls = 0;
+  while (true) {
+    AuditPage page;
+    std::vector<uint64_t> some = Sequences(query, &page);
+    ++calls;
+    EXPECT_LE(page.examined_through - query.after_sequence, 4u);
+    found.insert(found.end(), some.begin(), some.end());
+    if (!page.more) break;
+    query.after_sequence = page.examined_through;
+  }
+  EXPECT_THAT(found, ::testing::ElementsAre(2, 9, 10));
+  EXPECT_EQ(calls, 4);  // 1-4, 5-8, 9-12, 13
+}
+
+// Pages follow the keys, not what a damaged entry says of itself: listing
+// stops at it, names it, and goes on after it.
+TEST_F(AuditListingTest, ADamagedEntryIsNamedAndListingGoesOnAfterIt) {
+  auto bytes = store_->Get(Family::kAudit, Key(5));
+  auto entry = DecodeRecord<storage::v1::AuditEntry>(**bytes, "entry 5");
+  ASSERT_THAT(entry, IsOk());
+  entry->set_sequence(2);  // would send the next page back to entry 3
+  WriteBatch batch(*store_);
+  batch.Put(Family::kAudit, Key(5), EncodeRecord(*entry));
+  batch.Put(Family::kAudit, Key(9), "not an entry");
+  ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  absl::StatusOr<AuditPage> page = ListAuditEntries(*store_, {});
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(page.status().message(), HasSubstr("audit entry 5 says it is entry 2"));
+  EXPECT_THAT(page.status().message(), HasSubstr("listed from after_sequence 5"));
+  page = ListAuditEntries(*store_, {.after_sequence = 5});
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(page.status().message(), HasSubstr("audit entry 9"));
+  EXPECT_THAT(Sequences({.after_sequence = 5, .limit = 3}), ::testing::ElementsAre(6, 7, 8));
+  EXPECT_THAT(Sequences({.after_sequence = 9}), ::testing::ElementsAre(10, 11, 12, 13));
+}
+
+TEST_F(AuditListingTest, EntriesAreReturnedAsStored) {
+  absl::StatusOr<AuditPage> page = ListAuditEntries(*store_, {.action = "person.contact_revealed"});
+  ASSERT_THAT(page, IsOk());
+  ASSERT_EQ(page->entries.size(), 1u);
+  const storage::v1::AuditEntry& e = page->entries[0];
+  EXPECT_EQ(e.decision_id(), "d-1");
+  EXPECT_EQ(e.case_id(), "c-1");
+  EXPECT_EQ(e.actor(), "caseworker:alice");
+  EXPECT_EQ(e.cause(), "recipient 1");
+  EXPECT_EQ(e.hash(), AuditEntryHash(e));
+  EXPECT_EQ(*store_->Get(Family::kAudit, Key(8)), EncodeRecord(e));
 }
 
 }  // namespace

@@ -14,14 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "connectors/sms-kannel/send_journal.h"
 #include "engine/client/channel.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/v1/audit.grpc.pb.h"
 #include "proactive/v1/decisions.grpc.pb.h"
 #include "proactive/v1/recourse.grpc.pb.h"
 #include "tests/connectors/connector_process.h"
@@ -186,6 +189,34 @@ TEST_F(SmsKannelScenarioTest, TheOfferReachesTheGuardianAndOuiConfirmsIt) {
   EXPECT_EQ(formal, 1);
   // And the guardian is told, through the outbox.
   EXPECT_TRUE(WaitUntil([&] { return !Got(kGuardian, "votre acceptation est enregistrée").empty(); }));
+
+  // An auditor following the offer by its code finds its formal decision's
+  // story too: made from the offer, then told.
+  std::string formal_id;
+  for (const v1::Decision& d : Decisions("P0001")) {
+    if (d.action() == v1::GRANT) formal_id = d.decision_id();
+  }
+  ASSERT_FALSE(formal_id.empty());
+  auto audit = v1::Audit::NewStub(ConnectToEngine(daemon_->address()));
+  const auto story = [&] {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ListAuditEntriesRequest request;
+    request.set_decision(code);
+    v1::ListAuditEntriesResponse response;
+    EXPECT_TRUE(audit->ListEntries(&context, request, &response).ok());
+    std::vector<std::string> told;
+    for (const v1::AuditEntry& e : response.entries()) {
+      told.push_back(absl::StrCat(e.decision_id() == formal_id ? "formal " : "offer ", e.action(), " ", e.to_status()));
+    }
+    return told;
+  };
+  // The acknowledgement leaves after the acceptance: it tells the formal decision.
+  EXPECT_TRUE(WaitUntil([&] { return absl::c_linear_search(story(), "formal decision.status issued"); }))
+      << absl::StrJoin(story(), "\n");
+  EXPECT_THAT(story(), ::testing::IsSupersetOf({"offer decision.created proposed", "offer decision.status confirmed",
+                                                "formal decision.created issued"}))
+      << absl::StrJoin(story(), "\n");
 }
 
 TEST_F(SmsKannelScenarioTest, RecoursOnAHeatwaveNoticeOpensExactlyOneCase) {

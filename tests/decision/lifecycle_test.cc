@@ -12,7 +12,12 @@ using ::proactive::testing::IsOkAndHolds;
 using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
 
-const absl::Time kNow = absl::FromUnixSeconds(1782892800);  // 2026-07-01
+const absl::Time kNow = absl::FromUnixSeconds(1782892800);  // 2026-07-01T08:00:00Z
+const absl::TimeZone kParis = [] {
+  absl::TimeZone zone;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Paris", &zone));
+  return zone;
+}();
 
 storage::v1::DecisionRecord Offer(storage::v1::DecisionStatus status) {
   storage::v1::DecisionRecord d;
@@ -25,51 +30,57 @@ storage::v1::DecisionRecord Offer(storage::v1::DecisionStatus status) {
 }
 
 TEST(LifecycleTest, AnOfferIsAnsweredBeforeItsDeadline) {
-  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kNotified, kNow),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kNotified, kNow, kParis),
               IsOkAndHolds(storage::v1::NOTIFIED));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow, kParis),
               IsOkAndHolds(storage::v1::CONFIRMED));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kDecline, kNow),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::PROPOSED), LifecycleAction::kDecline, kNow, kParis),
               IsOkAndHolds(storage::v1::DECLINED));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow + absl::Hours(24 * 22)),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the answer was due by")));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kAccept, kNow + absl::Hours(24 * 22), kParis),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("the answer was due by 2026-07-22 10:00 (Europe/Paris)")));
 }
 
 TEST(LifecycleTest, WithoutAnswerTheRuleDecidesLapseOrAccept) {
   const absl::Time late = kNow + absl::Hours(24 * 22);
-  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, late),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, late, kParis),
               IsOkAndHolds(storage::v1::LAPSED));
   storage::v1::DecisionRecord accepting = Offer(storage::v1::NOTIFIED);
   accepting.set_accept_without_reply(true);
-  EXPECT_THAT(NextStatus(accepting, LifecycleAction::kReplyDeadline, late), IsOkAndHolds(storage::v1::CONFIRMED));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, kNow),
+  EXPECT_THAT(NextStatus(accepting, LifecycleAction::kReplyDeadline, late, kParis),
+              IsOkAndHolds(storage::v1::CONFIRMED));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::NOTIFIED), LifecycleAction::kReplyDeadline, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("its deadline has not passed")));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::CONFIRMED), LifecycleAction::kReplyDeadline, late),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::CONFIRMED), LifecycleAction::kReplyDeadline, late, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(LifecycleTest, IllegalTransitionsNameBothStates) {
-  EXPECT_THAT(NextStatus(Offer(storage::v1::LAPSED), LifecycleAction::kAccept, kNow),
+  EXPECT_THAT(NextStatus(Offer(storage::v1::LAPSED), LifecycleAction::kAccept, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "decision d-TEST is lapsed; it cannot be accepted (lapsed -> confirmed): it is no longer "
                        "waiting for an answer"));
   storage::v1::DecisionRecord notice = Offer(storage::v1::ISSUED);
   notice.set_action_kind(storage::v1::ACTION_NOTIFY);
-  EXPECT_THAT(NextStatus(notice, LifecycleAction::kDecline, kNow),
+  EXPECT_THAT(NextStatus(notice, LifecycleAction::kDecline, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("(issued -> declined): it is not an offer")));
-  EXPECT_THAT(NextStatus(notice, LifecycleAction::kResolveUpheld, kNow),
+  EXPECT_THAT(NextStatus(notice, LifecycleAction::kResolveUpheld, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("(issued -> upheld)")));
 }
 
 TEST(LifecycleTest, AnyDecisionCanBeContestedWithinItsWindow) {
   for (auto status : {storage::v1::PROPOSED, storage::v1::NOTIFIED, storage::v1::CONFIRMED, storage::v1::DECLINED,
                       storage::v1::LAPSED, storage::v1::ISSUED, storage::v1::REFERRED}) {
-    EXPECT_THAT(NextStatus(Offer(status), LifecycleAction::kContest, kNow), IsOkAndHolds(storage::v1::IN_REVIEW))
+    EXPECT_THAT(NextStatus(Offer(status), LifecycleAction::kContest, kNow, kParis),
+                IsOkAndHolds(storage::v1::IN_REVIEW))
         << DecisionStatusName(status);
   }
-  EXPECT_THAT(NextStatus(Offer(storage::v1::ISSUED), LifecycleAction::kContest, kNow + absl::Hours(24 * 62)),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended on")));
-  EXPECT_THAT(NextStatus(Offer(storage::v1::OVERTURNED), LifecycleAction::kContest, kNow),
+  EXPECT_THAT(
+      NextStatus(Offer(storage::v1::ISSUED), LifecycleAction::kContest, kNow + absl::Hours(24 * 62), kParis),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(
+                   "the time to contest ended with 2026-08-31 (Europe/Paris); the administrative court remains open")));
+  EXPECT_THAT(NextStatus(Offer(storage::v1::OVERTURNED), LifecycleAction::kContest, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled after review")));
 }
 
@@ -77,26 +88,30 @@ TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
   const storage::v1::DecisionRecord contested = Offer(storage::v1::IN_REVIEW);
   for (auto action : {LifecycleAction::kNotified, LifecycleAction::kAccept, LifecycleAction::kDecline,
                       LifecycleAction::kReplyDeadline, LifecycleAction::kContest, LifecycleAction::kParentOverturned}) {
-    EXPECT_THAT(NextStatus(contested, action, kNow + absl::Hours(24 * 30)),
+    EXPECT_THAT(NextStatus(contested, action, kNow + absl::Hours(24 * 30), kParis),
                 StatusIs(absl::StatusCode::kFailedPrecondition,
                          HasSubstr("a decision in review changes only by a caseworker's resolution")))
         << LifecycleActionName(action);
   }
-  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveUpheld, kNow), IsOkAndHolds(storage::v1::UPHELD));
-  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
-  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveAmended, kNow), IsOkAndHolds(storage::v1::AMENDED));
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveUpheld, kNow, kParis), IsOkAndHolds(storage::v1::UPHELD));
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveOverturned, kNow, kParis),
+              IsOkAndHolds(storage::v1::OVERTURNED));
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveAmended, kNow, kParis),
+              IsOkAndHolds(storage::v1::AMENDED));
 }
 
 TEST(LifecycleTest, AFormalDecisionFallsWithTheOfferItFollowed) {
   storage::v1::DecisionRecord formal = Offer(storage::v1::ISSUED);
-  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow),
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("it follows no offer")));
   formal.set_parent_decision_id("d-OFFER");
-  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow, kParis),
+              IsOkAndHolds(storage::v1::OVERTURNED));
   formal.set_status(storage::v1::UPHELD);  // upheld on its own contest: the offer's review prevails
-  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow), IsOkAndHolds(storage::v1::OVERTURNED));
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow, kParis),
+              IsOkAndHolds(storage::v1::OVERTURNED));
   formal.set_status(storage::v1::OVERTURNED);
-  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow),
+  EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow, kParis),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled already")));
 }
 

@@ -92,8 +92,8 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
     if (!d.has_notified_at() && never_sent.empty()) never_sent = d.decision_id();
   }
   ASSERT_FALSE(late.empty());
-  EXPECT_THAT(Contest(late).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("the time to contest ended")));
+  EXPECT_THAT(Contest(late).status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                               HasSubstr("the time to contest ended with 2026-09-02 (Europe/Paris)")));
   // Never notified (no phone, no letter; or opted out): its time has not
   // started, so it is not refused for lateness.
   ASSERT_FALSE(never_sent.empty());

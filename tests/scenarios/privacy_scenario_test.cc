@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "engine/client/channel.h"
 #include "engine/store/store.h"
 #include "gmock/gmock.h"
@@ -218,6 +219,15 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_THAT(shown.output, HasSubstr(kHerPhone));
   EXPECT_THAT(shown.output, HasSubstr("recorded in the audit log"));
+  // An auditor asks who saw a contact: the one reveal, for which decision,
+  // and whose contact by its place in the decision, never a person's id.
+  testing::CommandResult seen = Ctl({"audit", "list", "--action", "person.contact_revealed"});
+  ASSERT_EQ(seen.exit_code, 0) << seen.output;
+  std::vector<std::string> reveal_lines = absl::StrSplit(seen.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(reveal_lines.size(), 1u) << seen.output;
+  EXPECT_THAT(reveal_lines[0], HasSubstr(absl::StrCat(offer, " (")));
+  EXPECT_THAT(reveal_lines[0], HasSubstr("masked -> revealed  cause recipient "));
+  EXPECT_THAT(reveal_lines[0], Not(HasSubstr(kForgotten)));
   shown = Ctl({"person", "show", "P9999"});
   EXPECT_THAT(shown.output, HasSubstr("no person \"P9999\""));
 
@@ -298,6 +308,12 @@ TEST_F(PrivacyScenarioTest, AForgottenPersonLeavesOnlyAPseudonymisedSkeleton) {
   testing::CommandResult verified = Ctl({"audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("intact"));
+  // Read whole, it names her nowhere: not as a recipient, not as an actor.
+  testing::CommandResult chain = Ctl({"audit", "list", "--limit", "100000"});
+  ASSERT_EQ(chain.exit_code, 0) << chain.output;
+  EXPECT_THAT(chain.output, HasSubstr("person.forgotten"));
+  EXPECT_THAT(chain.output, Not(HasSubstr(kForgotten)));
+  EXPECT_THAT(chain.output, Not(HasSubstr(kHerPhone)));
 
   // Nothing of her is left in the write-ahead log...
   const std::string wal = WriteAheadLog();

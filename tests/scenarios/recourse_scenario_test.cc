@@ -3,10 +3,13 @@
 // written reason; history, explanation and audit show all of it. A flipped
 // byte in a stored audit entry is found at that entry.
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "engine/client/channel.h"
 #include "engine/common/sha256.h"
 #include "engine/store/store.h"
@@ -210,28 +213,61 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("audit chain intact"));
   EXPECT_THAT(Ctl("desk", {"audit", "verify"}).output, HasSubstr("may not call /proactive.v1.Audit/VerifyAudit"));
+  // The auditor reads the offer's whole history, its case's included, by
+  // the code the citizen quotes.
+  testing::CommandResult story = Ctl("cnil", {"audit", "list", "--decision", decision.reference_code()});
+  ASSERT_EQ(story.exit_code, 0) << story.output;
+  std::vector<std::string> told;
+  for (absl::string_view line : absl::StrSplit(story.output, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_GE(words.size(), 5u) << line;  // sequence, day, time, zone, action
+    EXPECT_THAT(line, HasSubstr(absl::StrCat(offer, " (", decision.reference_code(), ")")));
+    told.push_back(words[4]);
+  }
+  // Its messages, not sent yet, are withdrawn with the offer.
+  EXPECT_THAT(told, ElementsAre("decision.created", "decision.status", "case.opened", "case.claimed",
+                                "case.claim_expired", "case.claimed", "case.note", "case.resolved", "decision.status",
+                                "message.suppressed", "message.suppressed"));
+  EXPECT_THAT(story.output, HasSubstr(absl::StrCat("case ", case_id, "  by caseworker:bob  open -> overturned")));
+  EXPECT_EQ(Ctl("cnil", {"audit", "list", "--decision", offer}).output, story.output);
+  // Who did what: Alice claimed it, and her claim expired.
+  testing::CommandResult alice = Ctl("cnil", {"audit", "list", "--actor", "caseworker:alice"});
+  ASSERT_EQ(alice.exit_code, 0) << alice.output;
+  std::vector<std::string> alice_lines = absl::StrSplit(alice.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(alice_lines.size(), 2u) << alice.output;
+  EXPECT_THAT(alice_lines[0], HasSubstr("case.claimed"));
+  EXPECT_THAT(alice_lines[1], HasSubstr("case.claim_expired"));
+  // Paged: the first entry only, and where to go on.
+  testing::CommandResult first = Ctl("cnil", {"audit", "list", "--actor", "caseworker:alice", "--limit", "1"});
+  EXPECT_THAT(first.output, HasSubstr("(--limit 1 reached; the next ones: --after "));
+  const uint64_t claimed_by_alice = std::stoull(std::string(absl::StripLeadingAsciiWhitespace(alice_lines[0])));
+  EXPECT_THAT(Ctl("cnil", {"audit", "list", "--actor", "caseworker:"}).output, HasSubstr("caseworker:bob"));
+  // Only auditors read it; a bad filter names its field.
+  EXPECT_THAT(Ctl("alice", {"audit", "list"}).output, HasSubstr("may not call /proactive.v1.Audit/ListEntries"));
+  EXPECT_THAT(Ctl("cnil", {"audit", "list", "--decision", "ZZZZZZ"}).output, HasSubstr("decision: no decision"));
+  EXPECT_THAT(Ctl("cnil", {"audit", "list", "--case", "c 1"}).output, HasSubstr("case_id: has a space"));
+  auto audit = v1::Audit::NewStub(ConnectToEngine(daemon_->address()));
+  for (const auto& [limit, action, error] : std::vector<std::tuple<int, std::string, std::string>>{
+           {0, "", "limit: 0 is not between 1 and 1000"},
+           {5000, "", "limit: 5000 is not between 1 and 1000"},
+           {10, "case.\n", "action: has a control character at byte 5"},
+           {10, std::string(129, 'a'), "action: 129 bytes exceed the limit of 128"}}) {
+    grpc::ClientContext context;
+    Prepare(&context, "cnil");
+    v1::ListAuditEntriesRequest request;
+    request.set_limit(limit);
+    if (!action.empty()) request.set_action(action);
+    v1::ListAuditEntriesResponse response;
+    grpc::Status refused = audit->ListEntries(&context, request, &response);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << error;
+    EXPECT_EQ(refused.error_message(), error);
+  }
 
   // Flip one byte of a stored audit entry, daemon stopped.
   ASSERT_THAT(daemon_->Stop(), IsOk());
-  std::vector<std::string> actions;
   {
     auto store = Store::Open({dir_.path() + "/data"});
     ASSERT_THAT(store, IsOk());
-    uint64_t claimed_by_alice = 0;
-    ASSERT_THAT(
-        (*store)->Scan(
-            Family::kAudit, "",
-            [&](absl::string_view key, absl::string_view value) {
-              std::string v(value);
-              actions.push_back(v.find("case.claim_expired") != std::string::npos ? "case.claim_expired" : "");
-              if (v.find("case.claimed") != std::string::npos && v.find("caseworker:alice") != std::string::npos) {
-                claimed_by_alice = std::stoull(std::string(key));
-              }
-              return true;
-            }),
-        IsOk());
-    ASSERT_GT(claimed_by_alice, 0u);
-    EXPECT_THAT(actions, ::testing::Contains("case.claim_expired"));
     std::string key = absl::StrFormat("%020d", claimed_by_alice);
     std::string bytes = *(*(*store)->Get(Family::kAudit, key));
     bytes[bytes.find("alice")] = 'A';
