@@ -59,7 +59,12 @@ void PrintFull(const v1::Decision& d) {
         ShownTime(d.pseudonymised_at()).c_str());
   }
   if (d.has_reply_deadline()) std::printf("  reply before  %s\n", ShownTime(d.reply_deadline()).c_str());
-  if (d.has_recourse_deadline()) std::printf("  contest until %s\n", ShownTime(d.recourse_deadline()).c_str());
+  if (d.has_recourse_deadline()) {
+    std::printf("  contest until %s\n", ShownTime(d.recourse_deadline()).c_str());
+  } else if (d.has_recourse_window()) {
+    std::printf("  contest within %s of its notification (not notified yet)\n", d.recourse_window().c_str());
+  }
+  if (d.has_notified_at()) std::printf("  notified      %s\n", ShownTime(d.notified_at()).c_str());
   std::printf("legal basis:\n");
   for (const std::string& basis : d.legal_basis()) std::printf("  - %s\n", basis.c_str());
   if (d.parameters_size() > 0) std::printf("parameters of the action:\n");

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/lifecycle.h"
@@ -35,6 +36,7 @@ struct Words {
   const char* contest_head;
   const char* contest;
   const char* contest_closed;
+  const char* contest_not_started;
   const char* appeal;
   const char* status;
   const char* purpose;
@@ -66,6 +68,10 @@ constexpr Words kFrench = {"Décision",
                            "pouvez aussi demander les règles du traitement et leur mise en œuvre pour "
                            "vous (CRPA art. L311-3-1).",
                            "Le délai pour contester auprès de la Ville est passé (%s).",
+                           "Cette décision ne vous a pas encore été notifiée : le délai pour la "
+                           "contester court à partir de sa notification (notifiée aujourd'hui, jusqu'au "
+                           "%s). Adressez-vous à votre mairie d'arrondissement avec le code %s. Toute "
+                           "contestation est réexaminée par un agent, jamais par une machine.",
                            "Recours contentieux : tribunal administratif de Paris, dans les deux mois "
                            "suivant la notification de cette décision ou du rejet de votre "
                            "contestation (code de justice administrative, art. R421-1).",
@@ -97,6 +103,10 @@ constexpr Words kEnglish = {"Decision",
                             "caseworker, never by a machine. You may also ask for the rules of the "
                             "processing and how they applied to you (CRPA art. L311-3-1).",
                             "The time to contest with the City has passed (%s).",
+                            "This decision has not been notified to you yet: the time to contest it "
+                            "runs from its notification (notified today: until %s). Go to your town "
+                            "hall with the code %s. Every contest is reviewed by a caseworker, never "
+                            "by a machine.",
                             "Judicial appeal: administrative court of Paris, within two months of the "
                             "notification of this decision or of the rejection of your contest (Code "
                             "de justice administrative, art. R421-1).",
@@ -264,8 +274,15 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   for (const auto& c : cases) {
     if (c.kind() == storage::v1::CONTEST) contest = &c;
   }
-  e.how_to_contest = TimeToContestEnded(d, now) ? Fill(w.contest_closed, {Date(d.recourse_deadline())})
-                                                : Fill(w.contest, {Date(d.recourse_deadline()), d.reference_code()});
+  if (!TimeToContestStarted(d)) {
+    // Its recorded deadline is provisional: the time runs from notification.
+    const absl::Time if_notified_now = ContestDeadline(RecourseWindow(d, zone), now, zone);
+    e.how_to_contest = Fill(w.contest_not_started, {Date(ToProtoTimestamp(if_notified_now)), d.reference_code()});
+  } else if (TimeToContestEnded(d, now)) {
+    e.how_to_contest = Fill(w.contest_closed, {Date(d.recourse_deadline())});
+  } else {
+    e.how_to_contest = Fill(w.contest, {Date(d.recourse_deadline()), d.reference_code()});
+  }
   if (contest != nullptr && contest->status() == storage::v1::CASE_OPEN) {
     e.how_to_contest = english ? "This decision was contested; a caseworker reviews it."
                                : "Cette décision a été contestée ; un agent la réexamine.";

@@ -27,8 +27,12 @@ bool AwaitingAnswer(DecisionStatus s) { return s == storage::v1::PROPOSED || s =
 
 }  // namespace
 
+bool TimeToContestStarted(const storage::v1::DecisionRecord& decision) {
+  return decision.has_notified_at() || !decision.has_recourse_window();
+}
+
 bool TimeToContestEnded(const storage::v1::DecisionRecord& decision, absl::Time now) {
-  return (decision.has_notified_at() || !decision.has_recourse_window()) && decision.has_recourse_deadline() &&
+  return TimeToContestStarted(decision) && decision.has_recourse_deadline() &&
          now > FromProtoTimestamp(decision.recourse_deadline());
 }
 

@@ -51,9 +51,12 @@ absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::Decisi
 // True for an offer (action propose) still waiting for the citizen's answer.
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);
 
-// True once the time to contest `decision` has run out at `now`. It runs
-// only once the decision reached someone (notified_at); records made before
-// notified_at existed, from their creation.
+// True once the time to contest `decision` runs: once it reached someone
+// (notified_at); records made before notified_at existed, from their
+// creation. Before, its recourse_deadline is provisional.
+bool TimeToContestStarted(const storage::v1::DecisionRecord& decision);
+
+// True once the time to contest `decision` has started and run out at `now`.
 bool TimeToContestEnded(const storage::v1::DecisionRecord& decision, absl::Time now);
 
 // True for the statuses a caseworker's resolution ends in.

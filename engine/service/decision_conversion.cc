@@ -6,7 +6,9 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/ingest/value_conversion.h"
+#include "engine/store/records.h"
 
 namespace proactive {
 
@@ -67,8 +69,11 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
     if (!c.cause().empty()) out->set_cause(c.cause());
   }
   if (r.has_reply_deadline()) *d.mutable_reply_deadline() = r.reply_deadline();
-  if (r.has_recourse_deadline()) *d.mutable_recourse_deadline() = r.recourse_deadline();
+  // Before notification the stored deadline is provisional: not shown.
+  if (r.has_recourse_deadline() && TimeToContestStarted(r)) *d.mutable_recourse_deadline() = r.recourse_deadline();
   if (r.has_pseudonymised_at()) *d.mutable_pseudonymised_at() = r.pseudonymised_at();
+  if (r.has_notified_at()) *d.mutable_notified_at() = r.notified_at();
+  if (r.has_recourse_window()) d.set_recourse_window(TimeLimitText(TimeLimitFromRecord(r.recourse_window())));
   return d;
 }
 

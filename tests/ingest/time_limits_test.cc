@@ -10,6 +10,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/explanation.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
@@ -95,8 +96,20 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
   EXPECT_THAT(Contest(late).status(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                                HasSubstr("the time to contest ended with 2026-09-02 (Europe/Paris)")));
   // Never notified (no phone, no letter; or opted out): its time has not
-  // started, so it is not refused for lateness.
+  // started, so it is not refused for lateness, and its explanation says so
+  // rather than give the provisional date: notified on 3 September, the
+  // time would end with 4 November.
   ASSERT_FALSE(never_sent.empty());
+  const absl::TimeZone paris = ZoneOrUtc("Europe/Paris");
+  const auto explained = [&](const std::string& id, absl::string_view language) {
+    return ExplainDecision(**ReadDecision(engine_.store(), id), {}, nullptr, "", language, engine_.clock().Now(), paris)
+        .how_to_contest;
+  };
+  EXPECT_THAT(explained(never_sent, "fr"),
+              HasSubstr("pas encore été notifiée : le délai pour la contester court à partir de sa notification "
+                        "(notifiée aujourd'hui, jusqu'au 2026-11-04)"));
+  EXPECT_THAT(explained(never_sent, "en"), HasSubstr("(notified today: until 2026-11-04)"));
+  EXPECT_THAT(explained(late, "fr"), HasSubstr("est passé (2026-09-02)"));
   EXPECT_THAT(Contest(never_sent).status(), IsOk());
 }
 
