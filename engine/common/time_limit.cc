@@ -54,6 +54,11 @@ absl::CivilDay WorkingDayFrom(absl::CivilDay day) {
   return day;
 }
 
+absl::CivilDay WorkingDaysAfter(absl::CivilDay day, int n) {
+  for (int i = 0; i < n; ++i) day = WorkingDayFrom(day + 1);
+  return day;
+}
+
 absl::CivilDay LastDayToContest(TimeLimit window, absl::CivilDay notified) {
   // Both readings of a délai franc in months: the day after art. 641's last
   // day, or the day of the same number as the day after notification. They

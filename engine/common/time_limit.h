@@ -52,6 +52,10 @@ bool IsFrenchPublicHoliday(absl::CivilDay day);
 // a public holiday.
 absl::CivilDay WorkingDayFrom(absl::CivilDay day);
 
+// The `n`th working day after `day` (`day` itself for 0): when a letter
+// posted on `day` is taken to arrive, `n` being the post's delay.
+absl::CivilDay WorkingDaysAfter(absl::CivilDay day, int n);
+
 // The last day to contest a decision notified on `notified` within
 // `window`, a délai franc (above).
 absl::CivilDay LastDayToContest(TimeLimit window, absl::CivilDay notified);

@@ -330,7 +330,7 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
 }
 
 absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id,
-                                                const std::string& cause, absl::Time now) {
+                                                const std::string& cause, absl::Time reached, absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now, CityZone()));
   // The time to contest runs from the day the decision reaches the citizen:
@@ -339,9 +339,9 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
   // its window was stored keeps the one it was given, before it moves.
   const absl::TimeZone zone = CityZone();
   if (!d.has_recourse_window()) *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
-  if (!d.has_notified_at()) *d.mutable_notified_at() = ToProtoTimestamp(now);
+  if (!d.has_notified_at()) *d.mutable_notified_at() = ToProtoTimestamp(reached);
   std::string why = cause;
-  const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), now, zone);
+  const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), reached, zone);
   if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
     *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
     absl::StrAppend(&why, "; time to contest until ", absl::FormatTime("%Y-%m-%d", deadline, zone));
@@ -351,12 +351,20 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
 }
 
 absl::Status DecisionCommands::FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id,
-                                                          const std::string& cause, absl::Time now) {
+                                                          const std::string& cause, absl::Time reached,
+                                                          absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord offer, Load(offer_id));
   const std::string formal_id = FormalDecisionId(offer);
   ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(*store_, formal_id));
   if (!formal) return absl::OkStatus();  // declined, or accepted before formal decisions existed
-  return MarkNotifiedInto(batch, formal_id, cause, now);
+  return MarkNotifiedInto(batch, formal_id, cause, reached, now);
+}
+
+absl::Time DecisionCommands::LetterArrives(absl::Time posted) const {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const int days = rules != nullptr ? rules->city().letter_delivery_days : CitySpec().letter_delivery_days;
+  const absl::TimeZone zone = CityZone();
+  return absl::FromCivil(WorkingDaysAfter(absl::ToCivilDay(posted, zone), days), zone);
 }
 
 absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Claim(const std::string& case_id,

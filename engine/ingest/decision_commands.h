@@ -86,15 +86,21 @@ class DecisionCommands {
 
   // Its message left for a recipient (handed to the gateway, a letter
   // posted), into `batch` with the message's change: the decision is
-  // notified (notified_at, the first time) and its time to contest runs
-  // from today if that ends later. Refuses (FAILED_PRECONDITION) before
-  // touching the batch when it was overturned.
+  // notified (notified_at = `reached`, the first time) and its time to
+  // contest runs from the day it `reached` them (now for an SMS,
+  // LetterArrives for a letter) if that ends later. Refuses
+  // (FAILED_PRECONDITION) before touching the batch when it was overturned.
   absl::Status MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id, const std::string& cause,
-                                absl::Time now);
+                                absl::Time reached, absl::Time now);
   // The same for the formal decision that followed offer `offer_id`, when
   // the acknowledgement of its acceptance left; nothing when there is none.
   absl::Status FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id, const std::string& cause,
-                                          absl::Time now);
+                                          absl::Time reached, absl::Time now);
+  // When a letter posted at `posted` is taken to reach its recipient: the
+  // city's letter_delivery_days working days later (midnight, city time).
+  absl::Time LetterArrives(absl::Time posted) const;
+  // The city's time zone (UTC without rules), where deadlines end.
+  absl::TimeZone CityZone() const;
 
   absl::StatusOr<storage::v1::RecourseCase> Claim(const std::string& case_id, const std::string& caseworker,
                                                   absl::Duration lease, absl::Time now);
@@ -146,8 +152,6 @@ class DecisionCommands {
   // would tell (its offer, the answers' acknowledgements): never sent.
   absl::Status WithholdOverturned(WriteBatch* batch, const std::string& decision_id, const std::string& case_id,
                                   const std::string& caseworker, absl::Time now);
-  // The city's time zone (UTC without rules), where deadlines end.
-  absl::TimeZone CityZone() const;
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
   // The formal decision an accepted offer made, overturned with the offer

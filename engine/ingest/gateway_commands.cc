@@ -132,7 +132,7 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   m.set_gateway_message_id(gateway_message_id);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
-  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("message ", message_id), now));
+  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("message ", message_id), now, now));
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return false;
 }
@@ -166,7 +166,13 @@ absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& messag
   *m.mutable_posted_at() = ToProtoTimestamp(now);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
-  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("letter ", message_id), now));
+  // Its recipient is notified when it arrives (Code de procédure civile,
+  // art. 668), taken to be the city's letter_delivery_days later.
+  const absl::Time arrives = decisions_->LetterArrives(now);
+  RETURN_IF_ERROR(DecisionReached(&batch, m,
+                                  absl::StrCat("letter ", message_id, ", taken to arrive on ",
+                                               absl::FormatTime("%Y-%m-%d", arrives, decisions_->CityZone())),
+                                  arrives, now));
   audit_->Append(&batch, now, AuditRecord{"message.posted", m.decision_id(), "", by, "letter", "posted", message_id},
                  m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
@@ -174,13 +180,13 @@ absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& messag
 }
 
 absl::Status GatewayCommands::DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m,
-                                              absl::string_view how, absl::Time now) {
+                                              absl::string_view how, absl::Time reached, absl::Time now) {
   absl::Status notified;
   if (m.kind() == kDecisionMessageKind) {
-    notified = decisions_->MarkNotifiedInto(batch, m.decision_id(), std::string(how), now);
+    notified = decisions_->MarkNotifiedInto(batch, m.decision_id(), std::string(how), reached, now);
   } else if (m.kind() == kAcceptedMessageKind) {
     // "The decision will be sent to you": the formal decision reaches them.
-    notified = decisions_->FormalDecisionNotifiedInto(batch, m.decision_id(), std::string(how), now);
+    notified = decisions_->FormalDecisionNotifiedInto(batch, m.decision_id(), std::string(how), reached, now);
   }
   // An overturned decision is not notified; the message still counts.
   return notified.ok() || absl::IsFailedPrecondition(notified) ? absl::OkStatus() : notified;

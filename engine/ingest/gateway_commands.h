@@ -78,11 +78,12 @@ class GatewayCommands {
   absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
   // A decision's message left for its recipient (`how`: "message <id>",
-  // "letter <id>"), into `batch`: the decision is notified (an offer becomes
-  // notified; its time to contest runs); the acknowledgement of an accepted
-  // offer notifies the formal decision. An overturned one is not changed.
+  // "letter <id>") and reaches them at `reached`, into `batch`: the decision
+  // is notified (an offer becomes notified; its time to contest runs); the
+  // acknowledgement of an accepted offer notifies the formal decision. An
+  // overturned one is not changed.
   absl::Status DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m, absl::string_view how,
-                               absl::Time now);
+                               absl::Time reached, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;

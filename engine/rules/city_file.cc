@@ -86,7 +86,7 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       file.CheckKeys(root, "city.yaml",
                      {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts",
                       "recourse_window", "recourse_window_days", "review_within", "review_sla_days", "sms_attribute",
-                      "language_attribute", "quiet_hours", "event_retention_days"});
+                      "language_attribute", "quiet_hours", "event_retention_days", "letter_delivery_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -191,6 +191,17 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
                        "forever) to 36500");
           } else {
             city.event_retention_days = static_cast<int>(*days);
+          }
+        }
+      }
+      if (const YAML::Node delivery = root["letter_delivery_days"]) {
+        if (auto days = file.Int(delivery, "letter_delivery_days")) {
+          if (*days < 0 || *days > kMaxLetterDeliveryDays) {
+            file.Error(delivery, absl::StrCat("letter_delivery_days is the working days a posted letter takes to "
+                                              "arrive, 0 to ",
+                                              kMaxLetterDeliveryDays));
+          } else {
+            city.letter_delivery_days = static_cast<int>(*days);
           }
         }
       }

@@ -130,6 +130,7 @@ struct CityMessages {
 // Bounds of the time limits a city or a rule sets (days; a month counts 31).
 inline constexpr int kMaxRecourseWindowDays = 3650;
 inline constexpr int kMaxReviewDays = 365;
+inline constexpr int kMaxLetterDeliveryDays = 30;
 
 struct CitySpec {
   std::string city;
@@ -154,6 +155,11 @@ struct CitySpec {
   std::string language_attribute = "preferred_language";
   int quiet_from_hour = 21;
   int quiet_until_hour = 8;
+  // Working days a posted letter is taken to need to reach its recipient
+  // (La Poste's lettre verte: J+3). A notification by post dates, for its
+  // recipient, from its receipt (Code de procédure civile, art. 668): the
+  // time to contest a decision sent by letter runs from then.
+  int letter_delivery_days = 3;
   // Raw person events older than this (by reception) lose their payload in
   // the event log; 0 keeps them forever. Person states and decisions keep
   // what they hold.

@@ -82,6 +82,15 @@ TEST(TimeLimitTest, KnowsTheFrenchPublicHolidays) {
   EXPECT_EQ(WorkingDayFrom(absl::CivilDay(2026, 6, 29)), absl::CivilDay(2026, 6, 29));
 }
 
+// A letter posted on Wednesday 1 July 2026 arrives on Monday 6 July (J+3);
+// one posted on Friday 10 July skips the weekend and 14 July: Thursday 16.
+TEST(TimeLimitTest, WorkingDaysAfterSkipWeekendsAndHolidays) {
+  EXPECT_EQ(WorkingDaysAfter(absl::CivilDay(2026, 7, 1), 3), absl::CivilDay(2026, 7, 6));
+  EXPECT_EQ(WorkingDaysAfter(absl::CivilDay(2026, 7, 10), 3), absl::CivilDay(2026, 7, 16));
+  EXPECT_EQ(WorkingDaysAfter(absl::CivilDay(2026, 7, 4), 0), absl::CivilDay(2026, 7, 4));  // a Saturday, as is
+  EXPECT_EQ(WorkingDaysAfter(absl::CivilDay(2026, 7, 4), 1), absl::CivilDay(2026, 7, 6));
+}
+
 TEST(TimeLimitTest, ReadsDaysAndMonthsAndSaysWhatIsWrong) {
   EXPECT_EQ(*ParseTimeLimit("2 months", 365), TimeLimit::Months(2));
   EXPECT_EQ(*ParseTimeLimit(" 1 month ", 365), TimeLimit::Months(1));

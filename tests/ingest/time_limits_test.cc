@@ -11,6 +11,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
+#include "engine/ingest/gateway_commands.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
@@ -122,6 +123,39 @@ TEST_F(TimeLimitsTest, TheTimeToContestRunsFromTheDayTheMessageLeft) {
   const storage::v1::DecisionRecord sent = **ReadDecision(engine_.store(), offer.decision_id());
   EXPECT_EQ(FromProtoTimestamp(sent.recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
   EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), HasSubstr("time to contest until 2026-09-11"));
+}
+
+// A letter reaches its recipient days after it is posted, and a
+// notification by post dates from its receipt (Code de procédure civile,
+// art. 668): posted on Wednesday 1 July, it is taken to arrive on Monday
+// 6 July (letter_delivery_days: 3), so the time runs until 7 September.
+TEST_F(TimeLimitsTest, ADecisionSentByLetterCountsFromTheDayTheLetterArrives) {
+  ASSERT_NO_FATAL_FAILURE(SendEverything());  // SMS leave; messages to people without a phone become letters
+  GatewayCommands::LetterList list;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<GatewayCommands::LetterList> letters = a.gateway().LettersToPost(100);
+                if (letters.ok()) list = *std::move(letters);
+                return letters.status();
+              }),
+              IsOk());
+  std::string letter_id, decision_id;
+  for (const storage::v1::OutboxMessage& m : list.letters) {
+    const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), m.decision_id());
+    if (!d.has_notified_at()) {  // reached by this letter only
+      letter_id = m.message_id();
+      decision_id = d.decision_id();
+    }
+  }
+  ASSERT_FALSE(letter_id.empty());
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().MarkLetterPosted(letter_id, "mail-room", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  const storage::v1::DecisionRecord posted = **ReadDecision(engine_.store(), decision_id);
+  EXPECT_EQ(FromProtoTimestamp(posted.notified_at()), InParis(2026, 7, 6, 0, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(posted.recourse_deadline()), InParis(2026, 9, 7, 23, 59, 59));
+  EXPECT_THAT(posted.history(posted.history_size() - 1).cause(),
+              HasSubstr("taken to arrive on 2026-07-06; time to contest until 2026-09-07"));
 }
 
 TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) {

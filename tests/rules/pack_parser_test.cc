@@ -251,6 +251,16 @@ TEST(CityFileTest, TimeLimitsAreDaysOrCalendarMonths) {
   ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_EQ(city->recourse_window, TimeLimit::Months(3));
   EXPECT_EQ(city->review_within, TimeLimit::Days(30));
+  EXPECT_EQ(city->letter_delivery_days, 3);  // unsaid: La Poste's J+3
+  city = ParseCityFile(base + "letter_delivery_days: 0\n", "city.yaml", &diagnostics);
+  ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(city->letter_delivery_days, 0);
+  EXPECT_FALSE(ParseCityFile(base + "letter_delivery_days: 31\n", "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(diagnostics[0].line, 13);  // the line after the smallest city file's
+  EXPECT_THAT(diagnostics[0].message,
+              HasSubstr("letter_delivery_days is the working days a posted letter takes to arrive, 0 to 30"));
+  diagnostics.clear();
   std::optional<CitySpec> older =
       ParseCityFile(base + "recourse_window_days: 61\nreview_sla_days: 45\n", "city.yaml", &diagnostics);
   ASSERT_TRUE(older.has_value()) << FormatDiagnostics(diagnostics);
