@@ -65,10 +65,11 @@ absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
 }
 
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
-                                        RuleOutcome outcome, const DecisionContext& context) {
+                                        const std::string& decision_id, RuleOutcome outcome,
+                                        const DecisionContext& context) {
   storage::v1::DecisionRecord d;
   d.set_format_version(StorageFormat<storage::v1::DecisionRecord>::kWritten);
-  d.set_decision_id(DecisionIdFor(KeyOf(rule, person_id, outcome)));
+  d.set_decision_id(decision_id);
   d.set_reference_code(ReferenceCodeFor(d.decision_id()));
   d.set_person_id(person_id);
   for (const std::string& r : outcome.recipients) d.add_recipients(r);

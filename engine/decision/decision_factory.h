@@ -4,7 +4,8 @@
 // version; inputs, parameters, trace).
 //
 //   storage::v1::DecisionRecord record =
-//       NewDecision(*rule, rule_set, "P1", outcome, {today, now, "event civ-1"});
+//       NewDecision(*rule, rule_set, "P1", ids.For(KeyOf(*rule, "P1", outcome)), outcome,
+//                   {today, now, "event civ-1", &ids});
 #ifndef PROACTIVE_ENGINE_DECISION_DECISION_FACTORY_H_
 #define PROACTIVE_ENGINE_DECISION_DECISION_FACTORY_H_
 
@@ -24,14 +25,18 @@ struct DecisionContext {
   absl::CivilDay today;      // the evaluation date
   absl::Time now;            // when the decision is made
   std::string triggered_by;  // "event civ-1", "broadcast mf-2026-07-01-75", "daily 2026-01-12"
+  const DecisionIds* ids;    // the store's (OpenDecisionIds); REQUIRES: outlives the context's use
 };
 
 // The record as stored (format_version set). The outcome's inputs and
 // trace move into it; the rule's title, legal basis and condition text stay
 // in its RuleTexts, which the caller stores in the same batch with the rule
-// set's snapshot (StoreRuleTexts). REQUIRES: outcome.fires().
+// set's snapshot (StoreRuleTexts). REQUIRES: outcome.fires();
+// `decision_id` == context.ids->For(KeyOf(rule, person_id, outcome)), which
+// the caller computed to look for the decision first.
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
-                                        RuleOutcome outcome, const DecisionContext& context);
+                                        const std::string& decision_id, RuleOutcome outcome,
+                                        const DecisionContext& context);
 
 // The decision key of a firing.
 inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id, const RuleOutcome& outcome) {

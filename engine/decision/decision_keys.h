@@ -10,6 +10,7 @@
 #define PROACTIVE_ENGINE_DECISION_DECISION_KEYS_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 
@@ -26,7 +27,30 @@ struct DecisionKey {
 std::string Crockford32(absl::string_view bytes, size_t characters);
 
 // "d-" and 16 Crockford base-32 characters (80 bits of SHA-256 of the key).
+// Anyone can compute it from a rule id, a person id and a period: see
+// DecisionIds for the ids a store gives.
 std::string DecisionIdFor(const DecisionKey& key);
+
+// How a store derives its decisions' ids. A store made since 2026-12-05
+// draws a secret (OpenDecisionIds) and keys them (SHA-256 of the secret
+// then the key, as decision_keys.cc says why): whoever
+// reads a decision kept after its person was forgotten cannot find who it
+// was by trying person ids. A store with decisions made before keeps the
+// plain DecisionIdFor: a rule's once_per key must find the same id again.
+class DecisionIds {
+ public:
+  static DecisionIds Unkeyed() { return DecisionIds(""); }
+  // REQUIRES: `secret` is not empty.
+  static DecisionIds Keyed(std::string secret) { return DecisionIds(std::move(secret)); }
+
+  // "d-" and 16 Crockford base-32 characters.
+  std::string For(const DecisionKey& key) const;
+  bool keyed() const { return !secret_.empty(); }
+
+ private:
+  explicit DecisionIds(std::string secret) : secret_(std::move(secret)) {}
+  std::string secret_;
+};
 
 // The six characters after "d-": short enough to type in an SMS. Not unique
 // on its own; replies are matched with the sender's number too.

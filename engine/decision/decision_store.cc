@@ -1,6 +1,10 @@
 #include "engine/decision/decision_store.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -191,6 +195,66 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsOfPerson(const Store& st
 
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Store& store, absl::string_view person_id) {
   return IdsWithPrefix(store, InputPersonDecisionPrefix(person_id));
+}
+
+namespace {
+
+constexpr absl::string_view kDecisionIdSchemeKey = "decision-ids";
+
+absl::StatusOr<bool> HasDecisions(const Store& store) {
+  bool has_decisions = false;
+  RETURN_IF_ERROR(store.Scan(Family::kDecisions, "", [&](absl::string_view, absl::string_view) {
+    has_decisions = true;
+    return false;
+  }));
+  return has_decisions;
+}
+
+absl::Status PutDecisionIdScheme(Store* store, const storage::v1::DecisionIdScheme& scheme) {
+  WriteBatch batch(*store);
+  batch.Put(Family::kMeta, kDecisionIdSchemeKey, EncodeRecord(scheme));
+  return store->Write(&batch, /*sync=*/true);
+}
+
+}  // namespace
+
+absl::Status AdoptDecisionIdSecret(Store* store, const std::string& secret) {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, store->Get(Family::kMeta, kDecisionIdSchemeKey));
+  ASSIGN_OR_RETURN(const bool has_decisions, HasDecisions(*store));
+  if (stored || has_decisions) {
+    return absl::FailedPreconditionError("the store gives decision ids already: its secret cannot change");
+  }
+  storage::v1::DecisionIdScheme scheme;
+  scheme.set_format_version(kStorageFormatVersion);
+  scheme.set_secret(secret);
+  return PutDecisionIdScheme(store, scheme);
+}
+
+absl::StatusOr<DecisionIds> OpenDecisionIds(Store* store) {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, store->Get(Family::kMeta, kDecisionIdSchemeKey));
+  if (stored) {
+    ASSIGN_OR_RETURN(storage::v1::DecisionIdScheme scheme,
+                     DecodeRecord<storage::v1::DecisionIdScheme>(*stored, "decision id scheme"));
+    return scheme.secret().empty() ? DecisionIds::Unkeyed() : DecisionIds::Keyed(scheme.secret());
+  }
+  ASSIGN_OR_RETURN(const bool has_decisions, HasDecisions(*store));
+  storage::v1::DecisionIdScheme scheme;
+  scheme.set_format_version(kStorageFormatVersion);
+  if (!has_decisions) {
+    std::string secret(32, '\0');
+    size_t drawn = 0;
+    while (drawn < secret.size()) {
+      const ssize_t n = getrandom(&secret[drawn], secret.size() - drawn, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return absl::InternalError(absl::StrCat("drawing the decision id secret: getrandom: ", std::strerror(errno)));
+      }
+      drawn += static_cast<size_t>(n);
+    }
+    scheme.set_secret(secret);
+  }
+  RETURN_IF_ERROR(PutDecisionIdScheme(store, scheme));
+  return scheme.secret().empty() ? DecisionIds::Unkeyed() : DecisionIds::Keyed(scheme.secret());
 }
 
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code) {

@@ -35,6 +35,17 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsForRecipient(const Store
 // Ids of the decisions of others that read the person's data, in id order.
 absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Store& store, absl::string_view person_id);
 
+// How `store` derives decision ids: as it did before, or, for a store with
+// no decision yet and no scheme, a new secret (32 bytes from getrandom),
+// written (synced) before it is returned. REQUIRES: no other writer runs.
+absl::StatusOr<DecisionIds> OpenDecisionIds(Store* store);
+
+// Makes `store`, new, derive decision ids with `secret`, another store's:
+// a store rebuilt from another's events then gives the same decisions the
+// same ids (and codes). FAILED_PRECONDITION when the store has a scheme or
+// decisions already. REQUIRES: before OpenDecisionIds; no other writer runs.
+absl::Status AdoptDecisionIdSecret(Store* store, const std::string& secret);
+
 // Ids of the decisions whose reference code is `code` (normalized).
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code);
 

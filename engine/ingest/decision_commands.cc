@@ -293,8 +293,8 @@ absl::TimeZone DecisionCommands::CityZone() const {
   return ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
 }
 
-std::string DecisionCommands::FormalDecisionId(const storage::v1::DecisionRecord& offer) {
-  return DecisionIdFor({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()});
+std::string DecisionCommands::FormalDecisionId(const storage::v1::DecisionRecord& offer) const {
+  return ids_->For({offer.rule_id() + "#formal", offer.person_id(), offer.once_per()});
 }
 
 void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now) {

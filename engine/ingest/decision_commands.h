@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "engine/audit/audit_log.h"
 #include "engine/common/swappable.h"
+#include "engine/decision/decision_keys.h"
 #include "engine/decision/lifecycle.h"
 #include "engine/decision/stored_decision.h"
 #include "engine/rules/rule_set.h"
@@ -34,8 +35,9 @@ struct ContestResult {
 class DecisionCommands {
  public:
   // REQUIRES: everything outlives the commands.
-  DecisionCommands(Store* store, AuditLog* audit, const Swappable<RuleSet>* rules)
-      : store_(store), audit_(audit), rules_(rules), rule_set_versions_(store, rules) {}
+  // REQUIRES: `ids` (the store's, OpenDecisionIds) outlives the commands.
+  DecisionCommands(Store* store, AuditLog* audit, const Swappable<RuleSet>* rules, const DecisionIds* ids)
+      : store_(store), audit_(audit), rules_(rules), ids_(ids), rule_set_versions_(store, rules) {}
 
   // Rule sets by the versions that made decisions (running or compiled from
   // their snapshots): what a stored decision or message is expanded with.
@@ -107,7 +109,7 @@ class DecisionCommands {
   absl::StatusOr<storage::v1::RecourseCase> AddNote(const std::string& case_id, const std::string& caseworker,
                                                     const std::string& text, absl::Time now);
   // The id of the formal decision an accepted offer makes (Helsinki's model).
-  static std::string FormalDecisionId(const storage::v1::DecisionRecord& offer);
+  std::string FormalDecisionId(const storage::v1::DecisionRecord& offer) const;
   // Resolves the case and moves the decision to upheld, overturned or amended;
   // an offer overturned takes its formal decision with it.
   absl::StatusOr<storage::v1::RecourseCase> Resolve(const std::string& case_id, const std::string& caseworker,
@@ -162,6 +164,7 @@ class DecisionCommands {
   Store* store_;
   AuditLog* audit_;
   const Swappable<RuleSet>* rules_;
+  const DecisionIds* ids_;
   RuleSetVersions rule_set_versions_;  // the texts of the rules that made decisions
 };
 

@@ -83,7 +83,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   if (!outcome.fires()) return absl::OkStatus();
   ++firings_;
   DecisionKey key = KeyOf(rule, person_id, outcome);
-  std::string firing = DecisionIdFor(key);
+  std::string firing = context_.ids->For(key);
   if (keys_in_batch_.count(firing) > 0) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> held, ReadDecision(*store_, firing));
   if (held) {  // the rule fired already for this person and period
@@ -101,7 +101,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   }
   // Evaluate again with the trace: only for the few that fire.
   RuleOutcome traced = traced_first ? std::move(outcome) : EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
-  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, std::move(traced), context_);
+  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, firing, std::move(traced), context_);
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review =
         NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",

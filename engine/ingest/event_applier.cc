@@ -13,6 +13,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/decision/decision_store.h"
 #include "engine/decision/stored_decision.h"
 #include "engine/ingest/decision_maker.h"
 #include "engine/ingest/population_filter.h"
@@ -64,7 +65,9 @@ absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store,
   ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
   RETURN_IF_ERROR(IndexPersonEventsOnce(store));
   ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(store));
-  std::unique_ptr<EventApplier> applier(new EventApplier(store, rules, clock, options, last, std::move(audit)));
+  ASSIGN_OR_RETURN(DecisionIds decision_ids, OpenDecisionIds(store));
+  std::unique_ptr<EventApplier> applier(
+      new EventApplier(store, rules, clock, options, last, std::move(audit), std::move(decision_ids)));
   absl::Status decode_error;
   RETURN_IF_ERROR(store->Scan(Family::kMeta, kSweepPrefix, [&](absl::string_view key, absl::string_view value) {
     absl::StatusOr<storage::v1::SweepJob> job = DecodeRecord<storage::v1::SweepJob>(value, key);
@@ -200,7 +203,7 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   // others when someone joins or leaves, not when a member's income changes.
   const absl::CivilDay today = Today(received_at);
   DecisionMaker maker(*rules, store_, audit_.get(),
-                      DecisionContext{today, received_at, absl::StrCat("event ", event.event_id())});
+                      DecisionContext{today, received_at, absl::StrCat("event ", event.event_id()), &decision_ids_});
   const EvaluationContext evaluation{today, nullptr};
   for (const storage::v1::LinkEntry& link : applied->links()) {
     if (!link.removed()) linked.push_back(link.person_id());

@@ -154,7 +154,7 @@ class EventApplier {
   // The key of sweep job `id` in the default family.
   static std::string SweepKey(uint64_t id);
   EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
-               uint64_t last_sequence, std::unique_ptr<AuditLog> audit);
+               uint64_t last_sequence, std::unique_ptr<AuditLog> audit, DecisionIds decision_ids);
   // Writes the files of `rules` once, so its decisions can be replayed.
   absl::Status SnapshotRules(const RuleSet& rules, WriteBatch* batch);
 
@@ -196,6 +196,7 @@ class EventApplier {
   uint64_t next_sweep_id_ = 1;
   std::deque<storage::v1::SweepJob> sweeps_;  // pending, oldest first
   std::unique_ptr<AuditLog> audit_;
+  const DecisionIds decision_ids_;  // before commands_, which keeps a pointer to it
   std::unique_ptr<DecisionCommands> commands_;
   std::unique_ptr<GatewayCommands> gateway_;
   std::unique_ptr<PersonEraser> eraser_;

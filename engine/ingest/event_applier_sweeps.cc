@@ -73,7 +73,7 @@ class EventApplier::ChunkDecision {
         broadcast_(job.broadcast()),
         evaluation_{DayFromEpochDays(job.day_days()),
                     job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr},
-        decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by()},
+        decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by(), &applier->decision_ids_},
         persons_(std::move(persons)) {
     const size_t per_part = static_cast<size_t>(std::max(1, applier->options_.sweep_part_persons));
     parts_.resize((persons_.size() + per_part - 1) / per_part);
@@ -199,14 +199,15 @@ class EventApplier::ChunkDecision {
 
 // Made and destroyed here, where SweepPlan and ChunkDecision are complete.
 EventApplier::EventApplier(Store* store, const Swappable<RuleSet>* rules, Clock* clock, EventApplierOptions options,
-                           uint64_t last_sequence, std::unique_ptr<AuditLog> audit)
+                           uint64_t last_sequence, std::unique_ptr<AuditLog> audit, DecisionIds decision_ids)
     : store_(store),
       rules_(rules),
       clock_(clock),
       options_(options),
       last_sequence_(last_sequence),
       audit_(std::move(audit)),
-      commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules)),
+      decision_ids_(std::move(decision_ids)),
+      commands_(std::make_unique<DecisionCommands>(store, audit_.get(), rules, &decision_ids_)),
       gateway_(std::make_unique<GatewayCommands>(store, audit_.get(), commands_.get(), rules)),
       eraser_(std::make_unique<PersonEraser>(store, audit_.get(), commands_.get(), rules)) {}
 
@@ -333,7 +334,8 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons, bool run_ahea
     return static_cast<int>(persons.size()) < max_persons;
   }));
   RETURN_IF_ERROR(decode_error);
-  DecisionMaker maker(*rules, store_, audit_.get(), DecisionContext{day, clock_->Now(), job.triggered_by()});
+  DecisionMaker maker(*rules, store_, audit_.get(),
+                      DecisionContext{day, clock_->Now(), job.triggered_by(), &decision_ids_});
   const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
   for (const std::string& person : persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));

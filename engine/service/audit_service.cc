@@ -17,7 +17,6 @@
 #include "engine/common/utf8.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
-#include "engine/ingest/decision_commands.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
@@ -123,12 +122,15 @@ absl::StatusOr<AuditQuery> QueryOf(const Store& store, const v1::ListAuditEntrie
     ASSIGN_OR_RETURN(std::vector<std::string> named, DecisionIdsNamed(store, request.decision(), "decision"));
     for (const std::string& id : named) {
       query.decision_ids.push_back(id);
-      // An accepted offer's story goes on in its formal decision.
+      // An accepted offer's story goes on in its formal decision, one of the
+      // same person's that names it as its parent.
       ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> offer, ReadDecision(store, id));
-      if (!offer) continue;
-      const std::string formal_id = DecisionCommands::FormalDecisionId(*offer);
-      ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(store, formal_id));
-      if (formal && formal->parent_decision_id() == id) query.decision_ids.push_back(formal_id);
+      if (!offer || offer->action_kind() != storage::v1::ACTION_PROPOSE) continue;
+      ASSIGN_OR_RETURN(std::vector<std::string> theirs, ListDecisionIdsOfPerson(store, offer->person_id()));
+      for (const std::string& other : theirs) {
+        ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(store, other));
+        if (formal && formal->parent_decision_id() == id) query.decision_ids.push_back(other);
+      }
     }
   }
   if (request.has_case_id()) {

@@ -161,6 +161,7 @@ void ExpectTheReferenceOutcome(const Store& store, const BroadcastOutcome& refer
 // it. What its events decide is not triggered by the broadcast: left out of
 // the comparison.
 void LoadPopulation(Store* store, const Swappable<RuleSet>* rules, testing::FakeClock* clock) {
+  ASSERT_THAT(AdoptDecisionIdSecret(store, testing::kTestDecisionIdSecret), IsOk());  // compared across stores
   auto applier = EventApplier::Create(store, rules, clock, SweepOptions());
   ASSERT_THAT(applier, IsOk());
   GenerateSyntheticPopulation({kPersons, 3, absl::CivilDay(2026, 9, 1)}, [&](const v1::PublishRequest& e) {

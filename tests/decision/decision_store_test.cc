@@ -34,6 +34,68 @@ TEST(DecisionKeysTest, IdsAreDeterministicAndDistinct) {
   EXPECT_EQ(ReferenceCodeFor(id), id.substr(2, 6));
 }
 
+// Keyed ids cannot be recomputed from a rule, a person id and a period
+// without the store's secret; each store's are its own.
+TEST(DecisionKeysTest, KeyedIdsNeedTheSecret) {
+  const DecisionKey key{"heatwave.check-in.registered", "P0011", "75-2026-07-01"};
+  const DecisionIds keyed = DecisionIds::Keyed(std::string(32, 'k'));
+  EXPECT_THAT(keyed.For(key), MatchesRegex("d-[0-9A-HJKMNP-TV-Z]{16}"));
+  EXPECT_EQ(keyed.For(key), DecisionIds::Keyed(std::string(32, 'k')).For(key));
+  EXPECT_NE(keyed.For(key), DecisionIdFor(key));
+  EXPECT_NE(keyed.For(key), DecisionIds::Keyed(std::string(32, 'j')).For(key));
+  EXPECT_EQ(DecisionIds::Unkeyed().For(key), DecisionIdFor(key));
+  EXPECT_TRUE(keyed.keyed());
+  EXPECT_FALSE(DecisionIds::Unkeyed().keyed());
+}
+
+// A new store draws its secret once and keeps it; a store whose decisions
+// were made before keeps the plain ids, so that a rule that fired for a
+// period finds its decision again.
+TEST(DecisionKeysTest, AStoreKeepsTheSchemeItStartedWith) {
+  const DecisionKey key{"r", "P1", "2026"};
+  testing::TempDir fresh_dir;
+  std::string first_id;
+  {
+    auto store = Store::Open({fresh_dir.path() + "/data"});
+    ASSERT_THAT(store, IsOk());
+    absl::StatusOr<DecisionIds> ids = OpenDecisionIds(store->get());
+    ASSERT_THAT(ids, IsOk());
+    EXPECT_TRUE(ids->keyed());
+    first_id = ids->For(key);
+    EXPECT_NE(first_id, DecisionIdFor(key));
+    absl::StatusOr<DecisionIds> again = OpenDecisionIds(store->get());
+    ASSERT_THAT(again, IsOk());
+    EXPECT_EQ(again->For(key), first_id);
+  }
+  {
+    auto reopened = Store::Open({fresh_dir.path() + "/data"});
+    ASSERT_THAT(reopened, IsOk());
+    absl::StatusOr<DecisionIds> ids = OpenDecisionIds(reopened->get());
+    ASSERT_THAT(ids, IsOk());
+    EXPECT_EQ(ids->For(key), first_id);
+  }
+  testing::TempDir other_dir;
+  auto other = Store::Open({other_dir.path() + "/data"});
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(OpenDecisionIds(other->get())->For(key), first_id);
+
+  // A store made before the scheme existed, with a decision in it.
+  testing::TempDir old_dir;
+  auto old_store = Store::Open({old_dir.path() + "/data"});
+  ASSERT_THAT(old_store, IsOk());
+  storage::v1::DecisionRecord record;
+  record.set_decision_id(DecisionIdFor(key));
+  record.set_person_id("P1");
+  WriteBatch batch(**old_store);
+  PutNewDecision(&batch, &record);
+  ASSERT_THAT((*old_store)->Write(&batch, true), IsOk());
+  absl::StatusOr<DecisionIds> old_ids = OpenDecisionIds(old_store->get());
+  ASSERT_THAT(old_ids, IsOk());
+  EXPECT_FALSE(old_ids->keyed());
+  EXPECT_EQ(old_ids->For(key), DecisionIdFor(key));
+  EXPECT_FALSE(OpenDecisionIds(old_store->get())->keyed());  // recorded: it stays so
+}
+
 TEST(DecisionKeysTest, TypedCodesAreNormalized) {
   EXPECT_EQ(NormalizeReferenceCode("k7m 2oq"), "K7M20Q");
   EXPECT_EQ(NormalizeReferenceCode("il-0"), "110");

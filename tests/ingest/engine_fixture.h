@@ -17,11 +17,13 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "engine/client/event_json.h"
+#include "engine/decision/decision_store.h"
 #include "engine/ingest/event_applier.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/rules/rule_set.h"
 #include "engine/store/reference_records.h"
 #include "gtest/gtest.h"
+#include "tests/ingest/test_events.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
@@ -43,6 +45,8 @@ class EngineFixture {
     auto store = Store::Open({dir_.path() + "/data"});
     EXPECT_TRUE(store.ok());
     store_ = *std::move(store);
+    // One secret for every fixture's store: tests compare engines' stores.
+    EXPECT_TRUE(AdoptDecisionIdSecret(store_.get(), kTestDecisionIdSecret).ok());
     auto applier = EventApplier::Create(store_.get(), &rules_, &clock_, applier_options);
     EXPECT_TRUE(applier.ok());
     applier_ = *std::move(applier);

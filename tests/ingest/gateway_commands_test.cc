@@ -174,7 +174,12 @@ TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplay
 TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
-  const std::string formal_id = DecisionCommands::FormalDecisionId(offer);
+  std::string formal_id;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                formal_id = a.commands().FormalDecisionId(offer);
+                return absl::OkStatus();
+              }),
+              IsOk());
   const auto formal = [&] { return **ReadDecision(engine_.store(), formal_id); };
   ASSERT_EQ(formal().status(), storage::v1::ISSUED);
   ASSERT_EQ(formal().parent_decision_id(), offer.decision_id());
@@ -270,7 +275,12 @@ TEST_F(GatewayCommandsTest, AnOfferOverturnedBeforeItLeftIsNeverSentAndItsOutcom
 TEST_F(GatewayCommandsTest, AFormalDecisionInReviewOnItsOwnStaysWithItsCaseworker) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
-  const std::string formal_id = DecisionCommands::FormalDecisionId(offer);
+  std::string formal_id;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                formal_id = a.commands().FormalDecisionId(offer);
+                return absl::OkStatus();
+              }),
+              IsOk());
   std::string formal_case, offer_case;
   ASSERT_THAT(Run([&](EventApplier& a) {
                 absl::StatusOr<ContestResult> r =

@@ -37,6 +37,7 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
   size_t next_event = 0;
   std::map<std::string, Snapshot> contested;  // decision id -> at contest time
   std::map<std::string, std::string> resolved_by;
+  std::map<std::string, int> fell_with_parent;  // formal decisions overturned with their offer
   const std::vector<std::string> caseworkers = {"caseworker:alice", "caseworker:bob"};
   int contests = 0, resolutions = 0, answers = 0, steps_checked = 0;
 
@@ -95,19 +96,35 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
         // A caseworker claims the case, then notes or resolves it (or, one
         // time in four, walks away and lets the claim expire).
         int verb = static_cast<int>(random() % 4);
+        storage::v1::ReviewOutcome outcome = storage::v1::OUTCOME_UPHELD;  // drawn only when resolving
         absl::Status claimed = command(
             [&](EventApplier& a) { return a.commands().Claim(c.case_id(), who, absl::Minutes(30), now).status(); });
         absl::Status s = !claimed.ok() || verb == 0 ? claimed : command([&](EventApplier& a) -> absl::Status {
           if (verb == 1) return a.commands().AddNote(c.case_id(), who, "called the family", now).status();
-          auto outcomes = {storage::v1::OUTCOME_UPHELD, storage::v1::OUTCOME_OVERTURNED, storage::v1::OUTCOME_AMENDED};
+          const auto outcomes = {storage::v1::OUTCOME_UPHELD, storage::v1::OUTCOME_OVERTURNED,
+                                 storage::v1::OUTCOME_AMENDED};
+          outcome = *(outcomes.begin() + random() % 3);
           return a.commands()
-              .Resolve(c.case_id(), who, *(outcomes.begin() + random() % 3), "Reviewed with the family on the phone.",
-                       "CRPA art. L411-2", now)
+              .Resolve(c.case_id(), who, outcome, "Reviewed with the family on the phone.", "CRPA art. L411-2", now)
               .status();
         });
         if (s.ok() && verb >= 2) {
           resolved_by[c.decision_id()] = who;
           ++resolutions;
+          // An offer overturned takes with it the formal decision it made,
+          // even one reviewed on its own before: one more change, by this
+          // caseworker.
+          for (const storage::v1::DecisionRecord& before : decisions) {
+            if (before.parent_decision_id() != c.decision_id() || resolved_by.count(before.decision_id()) == 0) {
+              continue;
+            }
+            const storage::v1::DecisionRecord after = **ReadDecision(engine.store(), before.decision_id());
+            if (after.history_size() == before.history_size()) continue;
+            EXPECT_EQ(outcome, storage::v1::OUTCOME_OVERTURNED) << before.decision_id();
+            EXPECT_EQ(after.status(), storage::v1::OVERTURNED) << before.decision_id();
+            resolved_by[before.decision_id()] = who;
+            fell_with_parent[before.decision_id()] += after.history_size() - before.history_size();
+          }
         }
       }
     } else {
@@ -131,7 +148,7 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
         EXPECT_EQ(d.history_size(), it->second.history) << d.decision_id() << " changed while contested";
       } else {
         EXPECT_TRUE(IsReviewed(d.status())) << d.decision_id();
-        EXPECT_EQ(d.history_size(), it->second.history + 1) << d.decision_id();
+        EXPECT_EQ(d.history_size(), it->second.history + 1 + fell_with_parent[d.decision_id()]) << d.decision_id();
         EXPECT_EQ(d.history(d.history_size() - 1).actor(), resolved_by[d.decision_id()]);
       }
     }

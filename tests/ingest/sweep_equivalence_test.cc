@@ -115,7 +115,9 @@ TEST_P(SweepEquivalenceTest, OneGraphPerPersonForEveryPackDecidesAsOneGraphPerRu
   }
   const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
   const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};
-  const DecisionContext decided{absl::CivilDay(2026, 9, 1), engine_.clock().Now(), "test"};
+  const absl::StatusOr<DecisionIds> ids = OpenDecisionIds(&engine_.store());  // the engine's, as stored
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  const DecisionContext decided{absl::CivilDay(2026, 9, 1), engine_.clock().Now(), "test", &*ids};
 
   WriteBatch shared_batch(engine_.store());
   std::vector<StagedAuditEntry> shared_audit;

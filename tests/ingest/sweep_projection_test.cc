@@ -85,6 +85,7 @@ class Engine {
     options.projection_load_step = 300;  // several steps for the population
     options.sweep_threads = sweep_threads;
     options.sweep_part_persons = sweep_part_persons;
+    EXPECT_THAT(AdoptDecisionIdSecret(store_.get(), testing::kTestDecisionIdSecret), IsOk());  // compared across stores
     auto applier = EventApplier::Create(store_.get(), rules, clock, options);
     EXPECT_THAT(applier, IsOk());
     applier_ = *std::move(applier);
