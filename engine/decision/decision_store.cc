@@ -201,6 +201,8 @@ namespace {
 
 constexpr absl::string_view kDecisionIdSchemeKey = "decision-ids";
 
+constexpr size_t kDecisionIdSecretBytes = 32;
+
 absl::StatusOr<bool> HasDecisions(const Store& store) {
   bool has_decisions = false;
   RETURN_IF_ERROR(store.Scan(Family::kDecisions, "", [&](absl::string_view, absl::string_view) {
@@ -208,6 +210,18 @@ absl::StatusOr<bool> HasDecisions(const Store& store) {
     return false;
   }));
   return has_decisions;
+}
+
+// Whether the store's decisions have plain ids: the first one whose key is
+// known (neither pseudonymised nor a formal decision) tells.
+absl::StatusOr<bool> DecisionIdsArePlain(const Store& store) {
+  std::optional<bool> plain;
+  RETURN_IF_ERROR(ScanDecisions(store, [&](const storage::v1::DecisionRecord& d) {
+    if (d.has_pseudonymised_at() || !d.parent_decision_id().empty()) return true;
+    plain = DecisionIdFor({d.rule_id(), d.person_id(), d.once_per()}) == d.decision_id();
+    return false;
+  }));
+  return plain.value_or(true);  // nothing to tell by: none can be decided again
 }
 
 absl::Status PutDecisionIdScheme(Store* store, const storage::v1::DecisionIdScheme& scheme) {
@@ -219,6 +233,10 @@ absl::Status PutDecisionIdScheme(Store* store, const storage::v1::DecisionIdSche
 }  // namespace
 
 absl::Status AdoptDecisionIdSecret(Store* store, const std::string& secret) {
+  if (secret.size() != kDecisionIdSecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a decision id secret is ", kDecisionIdSecretBytes, " bytes, not ", secret.size()));
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> stored, store->Get(Family::kMeta, kDecisionIdSchemeKey));
   ASSIGN_OR_RETURN(const bool has_decisions, HasDecisions(*store));
   if (stored || has_decisions) {
@@ -238,10 +256,18 @@ absl::StatusOr<DecisionIds> OpenDecisionIds(Store* store) {
     return scheme.secret().empty() ? DecisionIds::Unkeyed() : DecisionIds::Keyed(scheme.secret());
   }
   ASSIGN_OR_RETURN(const bool has_decisions, HasDecisions(*store));
+  if (has_decisions) {
+    ASSIGN_OR_RETURN(const bool plain, DecisionIdsArePlain(*store));
+    if (!plain) {
+      return absl::DataLossError(
+          "the store's decision ids are keyed but its secret (key \"decision-ids\" of the default family) is "
+          "gone: restore it from a backup; without it, rules would decide again what they decided");
+    }
+  }
   storage::v1::DecisionIdScheme scheme;
   scheme.set_format_version(kStorageFormatVersion);
   if (!has_decisions) {
-    std::string secret(32, '\0');
+    std::string secret(kDecisionIdSecretBytes, '\0');
     size_t drawn = 0;
     while (drawn < secret.size()) {
       const ssize_t n = getrandom(&secret[drawn], secret.size() - drawn, 0);
@@ -255,6 +281,16 @@ absl::StatusOr<DecisionIds> OpenDecisionIds(Store* store) {
   }
   RETURN_IF_ERROR(PutDecisionIdScheme(store, scheme));
   return scheme.secret().empty() ? DecisionIds::Unkeyed() : DecisionIds::Keyed(scheme.secret());
+}
+
+absl::StatusOr<std::optional<storage::v1::DecisionRecord>> FindFormalDecision(
+    const Store& store, const storage::v1::DecisionRecord& offer) {
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsOfPerson(store, offer.person_id()));
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(store, id));
+    if (d && d->parent_decision_id() == offer.decision_id()) return d;
+  }
+  return std::optional<storage::v1::DecisionRecord>();
 }
 
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code) {

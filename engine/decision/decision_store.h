@@ -1,8 +1,9 @@
 // Decision records in the store: written in the batch of the event (or sweep
-// chunk) that caused them, read by id (derived from the firing: DecisionIdFor),
+// chunk) that caused them, read by id (derived from the firing: DecisionIds),
 // by person and by reference code.
 //
-//   ASSIGN_OR_RETURN(auto held, ReadDecision(store, DecisionIdFor(key)));
+//   ASSIGN_OR_RETURN(DecisionIds ids, OpenDecisionIds(store));  // once, at start
+//   ASSIGN_OR_RETURN(auto held, ReadDecision(*store, ids.For(key)));
 //   if (!held) PutNewDecision(&batch, record);
 #ifndef PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
 #define PROACTIVE_ENGINE_DECISION_DECISION_STORE_H_
@@ -37,17 +38,28 @@ absl::StatusOr<std::vector<std::string>> ListDecisionIdsReadingPerson(const Stor
 
 // How `store` derives decision ids: as it did before, or, for a store with
 // no decision yet and no scheme, a new secret (32 bytes from getrandom),
-// written (synced) before it is returned. REQUIRES: no other writer runs.
+// written (synced) before it is returned. A store with decisions and no
+// scheme is one made before schemes existed, whose ids are checked to be
+// plain: DATA_LOSS when they are not (its secret was lost: without it, rules
+// would decide again what they decided). REQUIRES: no other writer runs.
 absl::StatusOr<DecisionIds> OpenDecisionIds(Store* store);
 
-// Makes `store`, new, derive decision ids with `secret`, another store's:
-// a store rebuilt from another's events then gives the same decisions the
-// same ids (and codes). FAILED_PRECONDITION when the store has a scheme or
-// decisions already. REQUIRES: before OpenDecisionIds; no other writer runs.
+// Makes `store`, new, derive decision ids with `secret` (32 bytes), so that
+// two stores give the same decisions the same ids: tests that compare
+// engines. (No command exports a store's secret yet: a store rebuilt from
+// another's events would need one.) INVALID_ARGUMENT for another length;
+// FAILED_PRECONDITION when the store has a scheme or decisions already.
+// REQUIRES: before OpenDecisionIds; no other writer runs.
 absl::Status AdoptDecisionIdSecret(Store* store, const std::string& secret);
 
 // Ids of the decisions whose reference code is `code` (normalized).
 absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store& store, absl::string_view code);
+
+// The formal decision an accepted offer made (Helsinki's model), found by its
+// parent among the offer's subject's decisions (its id no longer follows
+// from an offer whose subject was forgotten); nullopt when there is none.
+absl::StatusOr<std::optional<storage::v1::DecisionRecord>> FindFormalDecision(const Store& store,
+                                                                              const storage::v1::DecisionRecord& offer);
 
 // Visits every decision in id order until `visit` returns false.
 absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);

@@ -37,6 +37,7 @@ struct Words {
   const char* contest;
   const char* contest_closed;
   const char* contest_not_started;
+  const char* contest_cancelled;
   const char* appeal;
   const char* status;
   const char* purpose;
@@ -72,6 +73,7 @@ constexpr Words kFrench = {"Décision",
                            "contester court à partir de sa notification (notifiée aujourd'hui, jusqu'au "
                            "%s). Adressez-vous à votre mairie d'arrondissement avec le code %s. Toute "
                            "contestation est réexaminée par un agent, jamais par une machine.",
+                           "Cette décision a été annulée : il n'y a plus rien à contester.",
                            "Recours contentieux : tribunal administratif de Paris, dans les deux mois "
                            "suivant la notification de cette décision ou du rejet de votre "
                            "contestation (code de justice administrative, art. R421-1).",
@@ -107,6 +109,7 @@ constexpr Words kEnglish = {"Decision",
                             "runs from its notification (notified today: until %s). Go to your town "
                             "hall with the code %s. Every contest is reviewed by a caseworker, never "
                             "by a machine.",
+                            "This decision was cancelled: there is nothing left to contest.",
                             "Judicial appeal: administrative court of Paris, within two months of the "
                             "notification of this decision or of the rejection of your contest (Code "
                             "de justice administrative, art. R421-1).",
@@ -274,7 +277,9 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   for (const auto& c : cases) {
     if (c.kind() == storage::v1::CONTEST) contest = &c;
   }
-  if (!TimeToContestStarted(d)) {
+  if (d.status() == storage::v1::OVERTURNED) {
+    e.how_to_contest = w.contest_cancelled;
+  } else if (!TimeToContestStarted(d)) {
     // Its recorded deadline is provisional: the time runs from notification.
     const absl::Time if_notified_now = ContestDeadline(RecourseWindow(d, zone), now, zone);
     e.how_to_contest = Fill(w.contest_not_started, {Date(ToProtoTimestamp(if_notified_now)), d.reference_code()});

@@ -250,14 +250,7 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
 absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
                                                       const std::string& case_id, const std::string& caseworker,
                                                       absl::Time now) {
-  // Found by its parent among the subject's decisions: its id no longer
-  // follows from an offer whose subject was forgotten (pseudonymised).
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsOfPerson(*store_, offer.person_id()));
-  std::optional<storage::v1::DecisionRecord> formal;
-  for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, id));
-    if (d && d->parent_decision_id() == offer.decision_id()) formal = std::move(d);
-  }
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, FindFormalDecision(*store_, offer));
   if (!formal) return absl::OkStatus();  // the offer was never accepted
   absl::StatusOr<storage::v1::DecisionStatus> to =
       NextStatus(*formal, LifecycleAction::kParentOverturned, now, CityZone());
@@ -339,7 +332,11 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
   // its window was stored keeps the one it was given, before it moves.
   const absl::TimeZone zone = CityZone();
   if (!d.has_recourse_window()) *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
-  if (!d.has_notified_at()) *d.mutable_notified_at() = ToProtoTimestamp(reached);
+  // The first time it reached someone: a letter taken to arrive later than
+  // an SMS sent after it does not count first.
+  if (!d.has_notified_at() || reached < FromProtoTimestamp(d.notified_at())) {
+    *d.mutable_notified_at() = ToProtoTimestamp(reached);
+  }
   std::string why = cause;
   const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), reached, zone);
   if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
@@ -354,10 +351,9 @@ absl::Status DecisionCommands::FormalDecisionNotifiedInto(WriteBatch* batch, con
                                                           const std::string& cause, absl::Time reached,
                                                           absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord offer, Load(offer_id));
-  const std::string formal_id = FormalDecisionId(offer);
-  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(*store_, formal_id));
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, FindFormalDecision(*store_, offer));
   if (!formal) return absl::OkStatus();  // declined, or accepted before formal decisions existed
-  return MarkNotifiedInto(batch, formal_id, cause, reached, now);
+  return MarkNotifiedInto(batch, formal->decision_id(), cause, reached, now);
 }
 
 absl::Time DecisionCommands::LetterArrives(absl::Time posted) const {

@@ -7,7 +7,7 @@
 // requires a review before notifying, its recourse case. A rule firing again
 // for a decision in review is recorded in the audit log and changes nothing.
 //
-//   DecisionMaker maker(rules, store, {today, now, "event civ-1"});
+//   DecisionMaker maker(rules, store, audit, {today, now, "event civ-1", &decision_ids});
 //   RETURN_IF_ERROR(maker.Consider(*rule, "P1", &source, evaluation, &batch));
 #ifndef PROACTIVE_ENGINE_INGEST_DECISION_MAKER_H_
 #define PROACTIVE_ENGINE_INGEST_DECISION_MAKER_H_

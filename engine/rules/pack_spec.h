@@ -155,8 +155,9 @@ struct CitySpec {
   std::string language_attribute = "preferred_language";
   int quiet_from_hour = 21;
   int quiet_until_hour = 8;
-  // Working days a posted letter is taken to need to reach its recipient
-  // (La Poste's lettre verte: J+3). A notification by post dates, for its
+  // Working days (Monday to Friday, public holidays excepted) a posted
+  // letter is taken to need to reach its recipient (La Poste's lettre verte:
+  // three, counting Saturdays: this gives a little more). A notification by post dates, for its
   // recipient, from its receipt (Code de procédure civile, art. 668): the
   // time to contest a decision sent by letter runs from then.
   int letter_delivery_days = 3;

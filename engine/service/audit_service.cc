@@ -122,15 +122,11 @@ absl::StatusOr<AuditQuery> QueryOf(const Store& store, const v1::ListAuditEntrie
     ASSIGN_OR_RETURN(std::vector<std::string> named, DecisionIdsNamed(store, request.decision(), "decision"));
     for (const std::string& id : named) {
       query.decision_ids.push_back(id);
-      // An accepted offer's story goes on in its formal decision, one of the
-      // same person's that names it as its parent.
+      // An accepted offer's story goes on in its formal decision.
       ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> offer, ReadDecision(store, id));
       if (!offer || offer->action_kind() != storage::v1::ACTION_PROPOSE) continue;
-      ASSIGN_OR_RETURN(std::vector<std::string> theirs, ListDecisionIdsOfPerson(store, offer->person_id()));
-      for (const std::string& other : theirs) {
-        ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, ReadDecision(store, other));
-        if (formal && formal->parent_decision_id() == id) query.decision_ids.push_back(other);
-      }
+      ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, FindFormalDecision(store, *offer));
+      if (formal) query.decision_ids.push_back(formal->decision_id());
     }
   }
   if (request.has_case_id()) {

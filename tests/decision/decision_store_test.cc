@@ -85,7 +85,9 @@ TEST(DecisionKeysTest, AStoreKeepsTheSchemeItStartedWith) {
   ASSERT_THAT(old_store, IsOk());
   storage::v1::DecisionRecord record;
   record.set_decision_id(DecisionIdFor(key));
+  record.set_rule_id(key.rule_id);
   record.set_person_id("P1");
+  record.set_once_per(key.once_per);
   WriteBatch batch(**old_store);
   PutNewDecision(&batch, &record);
   ASSERT_THAT((*old_store)->Write(&batch, true), IsOk());
@@ -94,6 +96,24 @@ TEST(DecisionKeysTest, AStoreKeepsTheSchemeItStartedWith) {
   EXPECT_FALSE(old_ids->keyed());
   EXPECT_EQ(old_ids->For(key), DecisionIdFor(key));
   EXPECT_FALSE(OpenDecisionIds(old_store->get())->keyed());  // recorded: it stays so
+  EXPECT_EQ(AdoptDecisionIdSecret(old_store->get(), std::string(32, 's')).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // A keyed store that lost its secret is not taken for an old one: its
+  // rules would decide again what they decided.
+  testing::TempDir lost_dir;
+  auto lost = Store::Open({lost_dir.path() + "/data"});
+  ASSERT_THAT(lost, IsOk());
+  EXPECT_EQ(AdoptDecisionIdSecret(lost->get(), "short").code(), absl::StatusCode::kInvalidArgument);
+  storage::v1::DecisionRecord keyed_record = record;
+  keyed_record.set_rule_id(key.rule_id);
+  keyed_record.set_once_per(key.once_per);
+  keyed_record.set_decision_id(DecisionIds::Keyed(std::string(32, 's')).For(key));
+  WriteBatch lost_batch(**lost);
+  PutNewDecision(&lost_batch, &keyed_record);
+  ASSERT_THAT((*lost)->Write(&lost_batch, true), IsOk());
+  EXPECT_THAT(OpenDecisionIds(lost->get()).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("its secret (key \"decision-ids\"")));
 }
 
 TEST(DecisionKeysTest, TypedCodesAreNormalized) {

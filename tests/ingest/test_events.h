@@ -16,7 +16,7 @@ namespace proactive::testing {
 
 // The decision id secret of the tests' stores (AdoptDecisionIdSecret): tests
 // that compare two engines' stores give both the same.
-inline constexpr char kTestDecisionIdSecret[] = "the decision id secret of the tests, 32 bytes";
+inline constexpr char kTestDecisionIdSecret[] = "the tests' decision id secret 32";  // 32 bytes
 
 inline google::protobuf::Timestamp At(int year, int month, int day, int hour = 9) {
   google::protobuf::Timestamp ts;

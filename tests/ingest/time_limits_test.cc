@@ -111,6 +111,11 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
                         "(notifiée aujourd'hui, jusqu'au 2026-11-04)"));
   EXPECT_THAT(explained(never_sent, "en"), HasSubstr("(notified today: until 2026-11-04)"));
   EXPECT_THAT(explained(late, "fr"), HasSubstr("est passé (2026-09-02)"));
+  // Cancelled, it has nothing left to contest, notified or not.
+  storage::v1::DecisionRecord cancelled = **ReadDecision(engine_.store(), never_sent);
+  cancelled.set_status(storage::v1::OVERTURNED);
+  EXPECT_EQ(ExplainDecision(cancelled, {}, nullptr, "", "en", engine_.clock().Now(), paris).how_to_contest,
+            "This decision was cancelled: there is nothing left to contest.");
   EXPECT_THAT(Contest(never_sent).status(), IsOk());
 }
 
