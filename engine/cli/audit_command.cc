@@ -13,7 +13,6 @@
 #include "engine/cli/command_support.h"
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
-#include "engine/common/proto_time.h"
 #include "engine/common/text_formats.h"
 #include "proactive/v1/audit.grpc.pb.h"
 

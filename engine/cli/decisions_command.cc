@@ -11,7 +11,6 @@
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/value_text.h"
-#include "engine/common/text_formats.h"
 #include "proactive/v1/decisions.grpc.pb.h"
 
 namespace proactive {

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/proto_time.h"
-#include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
 
 namespace proactive {
