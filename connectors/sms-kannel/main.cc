@@ -49,7 +49,7 @@ ABSL_FLAG(std::string, from, "", "the city's sender number or short code");
 ABSL_FLAG(std::string, smsc, "", "smsc-id to send through ('' : Kannel routes)");
 ABSL_FLAG(int, dlr_mask, 3,
           "delivery reports asked for: 1 delivered + 2 failed; 19 adds "
-          "rejections by the SMS centre");
+          "rejections by the SMS centre. A decision's time to contest starts when its SMS is delivered");
 ABSL_FLAG(int, max_parts, 6, "Kannel's max-messages: longer messages are refused, not cut");
 ABSL_FLAG(std::string, coding, "auto", "auto: GSM 03.38 when every character fits, else UCS-2; ucs2: always");
 ABSL_FLAG(std::string, listen, "127.0.0.1:18080", "address of the /dlr and /mo endpoints Kannel calls");
@@ -195,6 +195,11 @@ int Serve() {
           absl::StrCat("serving /dlr and /mo on ", address, " for Kannel at ", kannel_options.sendsms_url, "; engine ",
                        EngineAddress(), "; journal ", (*journal)->path(), " (", (*journal)->SentNotAcked().size(),
                        " to acknowledge, ", ambiguous.size(), " to send again after a crash)"));
+  if ((kannel_options.dlr_mask & 1) == 0) {
+    LogWarning("sms", absl::StrCat("--dlr_mask=", kannel_options.dlr_mask,
+                                   " asks for no delivery reports: no SMS will start a decision's time to contest, "
+                                   "only letters will (docs/decisions.md)"));
+  }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     if (absl::Status written = WriteFileAtomically(ready, address + "\n"); !written.ok()) {
       return Fail(written.message());

@@ -133,6 +133,11 @@ echo "Its text comes from the rule that decided, with the reference code and the
 echo "the engine writes it when the gateway takes the message (docs/sms.md):"
 sms_arrives "$GUARDIAN" maternelle
 CODE=$(sms_to "$GUARDIAN" maternelle | grep -o 'OUI [0-9A-Z]*' | head -1 | cut -d' ' -f2)
+echo "Handed to Kannel, the offer is notified; its time to contest starts only when the SMS centre's"
+echo "delivery report says the phone got it: a hand-off proves nothing reached anyone (docs/decisions.md)."
+settles "'$CTL' decisions show '$OFFER' | grep -q 'reached its recipient'"
+printf '\033[2m$ %s\033[0m\n' "proactivectl decisions show $OFFER | sed -n '/^history:/,\$p'"
+"$CTL" decisions show "$OFFER" | sed -n '/^history:/,$p'
 
 step "The other guardian has no phone: the same offer waits as a letter for the mail room"
 settles "'$CTL' letters list | grep -q ' to P0003 '"

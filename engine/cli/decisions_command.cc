@@ -61,7 +61,8 @@ void PrintFull(const v1::Decision& d) {
   if (d.has_recourse_deadline()) {
     std::printf("  contest until %s\n", ShownTime(d.recourse_deadline()).c_str());
   } else if (d.has_recourse_window() && d.status() != "overturned") {
-    std::printf("  contest within %s of its notification (not notified yet)\n", d.recourse_window().c_str());
+    std::printf("  contest within %s of the day it reaches them (not known to have reached anyone yet)\n",
+                d.recourse_window().c_str());
   }
   if (d.has_notified_at()) std::printf("  notified      %s\n", ShownTime(d.notified_at()).c_str());
   std::printf("legal basis:\n");

@@ -43,42 +43,43 @@ struct Words {
   const char* purpose;
 };
 
-constexpr Words kFrench = {"Décision",
-                           "référence",
-                           "1. Degré et mode de contribution du traitement algorithmique",
-                           "Cette décision a été prise par un traitement algorithmique, sans "
-                           "intervention humaine.",
-                           "Cette décision a été établie par un traitement algorithmique puis "
-                           "réexaminée par un agent.",
-                           "Réexamen par %s le %s : %s. Motif : %s (base légale : %s).",
-                           "2. Données traitées et leurs sources",
-                           "aucune valeur connue",
-                           "présente (valeur non conservée)",
-                           "source",
-                           "enregistrée le",
-                           "3. Paramètres du traitement appliqués à votre situation",
-                           "en vigueur depuis le",
-                           "Éléments de la décision",
-                           "4. Opérations effectuées",
-                           "La règle %s (version %s) a vérifié les conditions suivantes :",
-                           "Base légale",
-                           "Contester",
-                           "Vous pouvez contester cette décision jusqu'au %s : répondez RECOURS %s au "
-                           "SMS reçu, ou adressez-vous à votre mairie d'arrondissement. Toute "
-                           "contestation est réexaminée par un agent, jamais par une machine. Vous "
-                           "pouvez aussi demander les règles du traitement et leur mise en œuvre pour "
-                           "vous (CRPA art. L311-3-1).",
-                           "Le délai pour contester auprès de la Ville est passé (%s).",
-                           "Cette décision ne vous a pas encore été notifiée : le délai pour la "
-                           "contester court à partir de sa notification (notifiée aujourd'hui, jusqu'au "
-                           "%s). Adressez-vous à votre mairie d'arrondissement avec le code %s. Toute "
-                           "contestation est réexaminée par un agent, jamais par une machine.",
-                           "Cette décision a été annulée : il n'y a plus rien à contester.",
-                           "Recours contentieux : tribunal administratif de Paris, dans les deux mois "
-                           "suivant la notification de cette décision ou du rejet de votre "
-                           "contestation (code de justice administrative, art. R421-1).",
-                           "État",
-                           "Objet"};
+constexpr Words kFrench = {
+    "Décision",
+    "référence",
+    "1. Degré et mode de contribution du traitement algorithmique",
+    "Cette décision a été prise par un traitement algorithmique, sans "
+    "intervention humaine.",
+    "Cette décision a été établie par un traitement algorithmique puis "
+    "réexaminée par un agent.",
+    "Réexamen par %s le %s : %s. Motif : %s (base légale : %s).",
+    "2. Données traitées et leurs sources",
+    "aucune valeur connue",
+    "présente (valeur non conservée)",
+    "source",
+    "enregistrée le",
+    "3. Paramètres du traitement appliqués à votre situation",
+    "en vigueur depuis le",
+    "Éléments de la décision",
+    "4. Opérations effectuées",
+    "La règle %s (version %s) a vérifié les conditions suivantes :",
+    "Base légale",
+    "Contester",
+    "Vous pouvez contester cette décision jusqu'au %s : répondez RECOURS %s au "
+    "SMS reçu, ou adressez-vous à votre mairie d'arrondissement. Toute "
+    "contestation est réexaminée par un agent, jamais par une machine. Vous "
+    "pouvez aussi demander les règles du traitement et leur mise en œuvre pour "
+    "vous (CRPA art. L311-3-1).",
+    "Le délai pour contester auprès de la Ville est passé (%s).",
+    "La Ville ne sait pas encore si cette décision vous est parvenue : le délai "
+    "pour la contester court à partir du jour où elle vous parvient (si c'est "
+    "aujourd'hui, jusqu'au %s). Adressez-vous à votre mairie d'arrondissement avec le code %s. Toute "
+    "contestation est réexaminée par un agent, jamais par une machine.",
+    "Cette décision a été annulée : il n'y a plus rien à contester.",
+    "Recours contentieux : tribunal administratif de Paris, dans les deux mois "
+    "suivant la notification de cette décision ou du rejet de votre "
+    "contestation (code de justice administrative, art. R421-1).",
+    "État",
+    "Objet"};
 
 constexpr Words kEnglish = {"Decision",
                             "reference",
@@ -105,8 +106,8 @@ constexpr Words kEnglish = {"Decision",
                             "caseworker, never by a machine. You may also ask for the rules of the "
                             "processing and how they applied to you (CRPA art. L311-3-1).",
                             "The time to contest with the City has passed (%s).",
-                            "This decision has not been notified to you yet: the time to contest it "
-                            "runs from its notification (notified today: until %s). Go to your town "
+                            "The City does not know yet whether this decision reached you: the time to "
+                            "contest it runs from the day it reaches you (if today, until %s). Go to your town "
                             "hall with the code %s. Every contest is reviewed by a caseworker, never "
                             "by a machine.",
                             "This decision was cancelled: there is nothing left to contest.",

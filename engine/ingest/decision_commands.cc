@@ -323,7 +323,8 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
 }
 
 absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id,
-                                                const std::string& cause, absl::Time reached, absl::Time now) {
+                                                const std::string& cause, std::optional<absl::Time> reached,
+                                                absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kNotified, now, CityZone()));
   // The time to contest runs from the day the decision reaches the citizen:
@@ -332,23 +333,26 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
   // its window was stored keeps the one it was given, before it moves.
   const absl::TimeZone zone = CityZone();
   if (!d.has_recourse_window()) *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
-  // The first time it reached someone: a letter taken to arrive later than
-  // an SMS sent after it does not count first.
-  if (!d.has_notified_at() || reached < FromProtoTimestamp(d.notified_at())) {
-    *d.mutable_notified_at() = ToProtoTimestamp(reached);
-  }
   std::string why = cause;
-  const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), reached, zone);
-  if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
-    *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
-    absl::StrAppend(&why, "; time to contest until ", absl::FormatTime("%Y-%m-%d", deadline, zone));
+  if (reached.has_value()) {
+    // The first time it reached someone: a letter taken to arrive later than
+    // an SMS delivered after it does not count first.
+    if (!d.has_notified_at() || *reached < FromProtoTimestamp(d.notified_at())) {
+      *d.mutable_notified_at() = ToProtoTimestamp(*reached);
+    }
+    const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), *reached, zone);
+    if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
+      *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
+      absl::StrAppend(&why, "; time to contest until ", absl::FormatTime("%Y-%m-%d", deadline, zone));
+    }
   }
-  Transition(batch, &d, to, "engine", "the message was handed to the gateway", "", why, now);
+  Transition(batch, &d, to, "engine",
+             reached.has_value() ? "it reached its recipient" : "its message was handed to the gateway", "", why, now);
   return absl::OkStatus();
 }
 
 absl::Status DecisionCommands::FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id,
-                                                          const std::string& cause, absl::Time reached,
+                                                          const std::string& cause, std::optional<absl::Time> reached,
                                                           absl::Time now) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord offer, Load(offer_id));
   ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, FindFormalDecision(*store_, offer));

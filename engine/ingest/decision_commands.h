@@ -86,18 +86,21 @@ class DecisionCommands {
   absl::Status RecordContactRevealed(const std::string& person_id, const std::string& decision_or_case,
                                      const std::string& actor, absl::Time now);
 
-  // Its message left for a recipient (handed to the gateway, a letter
-  // posted), into `batch` with the message's change: the decision is
-  // notified (notified_at = `reached`, the first time) and its time to
-  // contest runs from the day it `reached` them (now for an SMS,
-  // LetterArrives for a letter) if that ends later. Refuses
+  // Its message left for a recipient, into `batch` with the message's
+  // change: the decision is notified (an offer now waits for its answer).
+  // With `reached` (an SMS the operator reported delivered, a letter at the
+  // day LetterArrives), it is proven to have reached them: notified_at =
+  // `reached` the first time, and the time to contest runs from that day if
+  // it ends later. Without (an SMS handed to the gateway, which may never
+  // arrive), the time to contest does not start. Refuses
   // (FAILED_PRECONDITION) before touching the batch when it was overturned.
   absl::Status MarkNotifiedInto(WriteBatch* batch, const std::string& decision_id, const std::string& cause,
-                                absl::Time reached, absl::Time now);
+                                std::optional<absl::Time> reached, absl::Time now);
   // The same for the formal decision that followed offer `offer_id`, when
-  // the acknowledgement of its acceptance left; nothing when there is none.
+  // the acknowledgement of its acceptance left or reached them; nothing when
+  // there is none.
   absl::Status FormalDecisionNotifiedInto(WriteBatch* batch, const std::string& offer_id, const std::string& cause,
-                                          absl::Time reached, absl::Time now);
+                                          std::optional<absl::Time> reached, absl::Time now);
   // When a letter posted at `posted` is taken to reach its recipient: the
   // city's letter_delivery_days working days later (midnight, city time).
   absl::Time LetterArrives(absl::Time posted) const;

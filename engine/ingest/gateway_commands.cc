@@ -132,7 +132,11 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   m.set_gateway_message_id(gateway_message_id);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
-  RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("message ", message_id), now, now));
+  // Handed over is not received: the SMS centre may never deliver it, and
+  // Kannel may lose it (docs/sms.md). Its time to contest waits for the
+  // delivery report.
+  RETURN_IF_ERROR(
+      DecisionReached(&batch, m, absl::StrCat("message ", message_id, " handed to the gateway"), std::nullopt, now));
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return false;
 }
@@ -180,7 +184,8 @@ absl::StatusOr<bool> GatewayCommands::MarkLetterPosted(const std::string& messag
 }
 
 absl::Status GatewayCommands::DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m,
-                                              absl::string_view how, absl::Time reached, absl::Time now) {
+                                              absl::string_view how, std::optional<absl::Time> reached,
+                                              absl::Time now) {
   absl::Status notified;
   if (m.kind() == kDecisionMessageKind) {
     notified = decisions_->MarkNotifiedInto(batch, m.decision_id(), std::string(how), reached, now);
@@ -235,6 +240,11 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   }
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
+  if (delivered && before.status() != storage::v1::MESSAGE_DELIVERED) {
+    // The handset received it: the decision reached its recipient now (a
+    // report that comes late only gives them more time).
+    RETURN_IF_ERROR(DecisionReached(&batch, m, absl::StrCat("message ", message_id, " delivered"), now, now));
+  }
   if (result == "letter" || result == "undeliverable") {
     audit_->Append(&batch, now,
                    AuditRecord{"message." + result, m.decision_id(), "", "engine", "sms", result, message_id}, m);

@@ -11,6 +11,7 @@
 #ifndef PROACTIVE_ENGINE_INGEST_GATEWAY_COMMANDS_H_
 #define PROACTIVE_ENGINE_INGEST_GATEWAY_COMMANDS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,11 +45,14 @@ class GatewayCommands {
   // call's answer was lost), answers those again and leases nothing new.
   absl::StatusOr<std::vector<LeasedMessage>> Lease(const std::string& gateway, const std::string& lease_id, int max,
                                                    absl::Duration lease, absl::Time now);
-  // True when it was acknowledged before.
+  // The gateway took the message: its decision is notified, but its time to
+  // contest waits for the delivery report. True when it was acknowledged
+  // before.
   absl::StatusOr<bool> Ack(const std::string& message_id, const std::string& gateway_message_id, absl::Time now);
-  // "delivered", "will retry" or "letter"/"undeliverable". A message that is
-  // no SMS in flight (a letter, posted, suppressed) is left as it is and its
-  // state answered: gateways repeat reports.
+  // "delivered", "will retry" or "letter"/"undeliverable". The first
+  // delivery of a decision's SMS starts its time to contest (Ack does not).
+  // A message that is no SMS in flight (a letter, posted, suppressed) is
+  // left as it is and its state answered: gateways repeat reports.
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
                                              absl::Time now);
   // The letters waiting to be posted, oldest first, at most `max`, with
@@ -77,13 +81,14 @@ class GatewayCommands {
                                                          const std::string& sms_attribute, absl::Time now) const;
   absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
-  // A decision's message left for its recipient (`how`: "message <id>",
-  // "letter <id>") and reaches them at `reached`, into `batch`: the decision
-  // is notified (an offer becomes notified; its time to contest runs); the
-  // acknowledgement of an accepted offer notifies the formal decision. An
-  // overturned one is not changed.
+  // A decision's message left for its recipient, or (with `reached`)
+  // reached them (`how`: "message <id> delivered", "letter <id>, taken to
+  // arrive on ..."), into `batch`: the decision is notified, as
+  // DecisionCommands::MarkNotifiedInto says; the acknowledgement of an
+  // accepted offer notifies the formal decision. An overturned one is not
+  // changed.
   absl::Status DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m, absl::string_view how,
-                               absl::Time reached, absl::Time now);
+                               std::optional<absl::Time> reached, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;

@@ -11,8 +11,11 @@
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/ingest/gateway_commands.h"
+#include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
+#include "engine/rules/citizen_text.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,6 +28,7 @@ namespace {
 using ::proactive::testing::IsOk;
 using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 absl::Time InParis(int year, int month, int day, int hour, int minute, int second) {
   return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second), ZoneOrUtc("Europe/Paris"));
@@ -41,14 +45,24 @@ class TimeLimitsTest : public ::testing::Test {
     auto ids = ListDecisionIdsOfPerson(engine_.store(), person);
     return **ReadDecision(engine_.store(), ids->front());
   }
-  // The gateway sends every message it can now (quiet hours hold the rest).
-  void SendEverything() {
+  // What the SMS centre reports about a message the gateway took.
+  enum class Report { kDelivered, kFailed, kNothing };
+  // The gateway sends every message it can now (quiet hours hold the rest),
+  // and the SMS centre reports each as `report` says.
+  void SendEverything(Report report = Report::kDelivered) {
     ASSERT_THAT(Run([&](EventApplier& a) {
                   absl::StatusOr<std::vector<LeasedMessage>> leased =
                       a.gateway().Lease("kannel", "", 1000, absl::Minutes(5), engine_.clock().Now());
                   if (!leased.ok()) return leased.status();
                   for (const LeasedMessage& l : *leased) {
-                    RETURN_IF_ERROR(a.gateway().Ack(l.message.message_id(), "k", engine_.clock().Now()).status());
+                    const std::string& id = l.message.message_id();
+                    RETURN_IF_ERROR(a.gateway().Ack(id, "k", engine_.clock().Now()).status());
+                    if (report == Report::kNothing) continue;
+                    RETURN_IF_ERROR(a.gateway()
+                                        .ReportDelivery(id, report == Report::kDelivered,
+                                                        report == Report::kDelivered ? "" : "stat:UNDELIV",
+                                                        engine_.clock().Now())
+                                        .status());
                   }
                   return absl::OkStatus();
                 }),
@@ -107,9 +121,9 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
         .how_to_contest;
   };
   EXPECT_THAT(explained(never_sent, "fr"),
-              HasSubstr("pas encore été notifiée : le délai pour la contester court à partir de sa notification "
-                        "(notifiée aujourd'hui, jusqu'au 2026-11-04)"));
-  EXPECT_THAT(explained(never_sent, "en"), HasSubstr("(notified today: until 2026-11-04)"));
+              HasSubstr("ne sait pas encore si cette décision vous est parvenue : le délai pour la contester "
+                        "court à partir du jour où elle vous parvient (si c'est aujourd'hui, jusqu'au 2026-11-04)"));
+  EXPECT_THAT(explained(never_sent, "en"), HasSubstr("(if today, until 2026-11-04)"));
   EXPECT_THAT(explained(late, "fr"), HasSubstr("est passé (2026-09-02)"));
   // Cancelled, it has nothing left to contest, notified or not.
   storage::v1::DecisionRecord cancelled = **ReadDecision(engine_.store(), never_sent);
@@ -119,15 +133,80 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
   EXPECT_THAT(Contest(never_sent).status(), IsOk());
 }
 
-// The time runs from the day the decision reaches the citizen: an SMS that
-// left on 10 July gives until 11 September.
-TEST_F(TimeLimitsTest, TheTimeToContestRunsFromTheDayTheMessageLeft) {
+// The time runs from the day the decision reaches the citizen: an SMS
+// delivered on 10 July gives until 11 September.
+TEST_F(TimeLimitsTest, TheTimeToContestRunsFromTheDayTheMessageArrived) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   engine_.clock().Advance(InParis(2026, 7, 10, 9, 0, 0) - engine_.clock().Now());
   ASSERT_NO_FATAL_FAILURE(SendEverything());
   const storage::v1::DecisionRecord sent = **ReadDecision(engine_.store(), offer.decision_id());
   EXPECT_EQ(FromProtoTimestamp(sent.recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
   EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), HasSubstr("time to contest until 2026-09-11"));
+}
+
+// Handed to the gateway is not received: an SMS centre may never deliver
+// it. The decision is notified (the offer waits for its answer) but its time
+// to contest starts only with the delivery report; an SMS that fails for
+// good becomes a letter, whose arrival starts it.
+TEST_F(TimeLimitsTest, AnSmsStartsTheTimeToContestWhenItIsDeliveredNotWhenItIsSent) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const auto reread = [&] { return **ReadDecision(engine_.store(), offer.decision_id()); };
+  ASSERT_NO_FATAL_FAILURE(SendEverything(Report::kNothing));  // 1 July, no report yet
+  storage::v1::DecisionRecord sent = reread();
+  EXPECT_EQ(sent.status(), storage::v1::NOTIFIED);
+  EXPECT_FALSE(sent.has_notified_at());
+  EXPECT_FALSE(TimeToContestStarted(sent));
+  EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), HasSubstr("handed to the gateway"));
+  EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), Not(HasSubstr("time to contest")));
+
+  // Delivered on 10 July (the phone was off): until 11 September.
+  engine_.clock().Advance(InParis(2026, 7, 10, 9, 0, 0) - engine_.clock().Now());
+  const std::string message_id = MessageIdFor(sent, kDecisionMessageKind, sent.recipients(0));
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().ReportDelivery(message_id, true, "", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  storage::v1::DecisionRecord delivered = reread();
+  EXPECT_EQ(FromProtoTimestamp(delivered.notified_at()), InParis(2026, 7, 10, 9, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(delivered.recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
+  EXPECT_THAT(delivered.history(delivered.history_size() - 1).cause(),
+              HasSubstr(absl::StrCat("message ", message_id, " delivered; time to contest until 2026-09-11")));
+  // The centre repeats its report a day later: nothing moves.
+  engine_.clock().Advance(absl::Hours(24));
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().ReportDelivery(message_id, true, "", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  EXPECT_EQ(reread().history_size(), delivered.history_size());
+  EXPECT_EQ(FromProtoTimestamp(reread().recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
+}
+
+TEST_F(TimeLimitsTest, AnSmsThatFailsForGoodStartsNothingUntilItsLetterArrives) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  // Five attempts fail, each after the last's retry delay (at most 2 hours),
+  // all before the quiet hours.
+  for (int attempt = 0; attempt < kMaxSmsAttempts; ++attempt) {
+    ASSERT_NO_FATAL_FAILURE(SendEverything(Report::kFailed));
+    engine_.clock().Advance(absl::Minutes(125));
+  }
+  const storage::v1::DecisionRecord failed = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(failed.status(), storage::v1::NOTIFIED);
+  EXPECT_FALSE(failed.has_notified_at());
+  std::string letter_id;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                ASSIGN_OR_RETURN(GatewayCommands::LetterList letters, a.gateway().LettersToPost(100));
+                for (const storage::v1::OutboxMessage& m : letters.letters) {
+                  if (m.decision_id() == offer.decision_id()) letter_id = m.message_id();
+                }
+                if (letter_id.empty()) return absl::NotFoundError("the offer's SMS did not become a letter");
+                // Posted on Thursday 2 July: taken to arrive on Tuesday 7 July.
+                engine_.clock().Advance(InParis(2026, 7, 2, 9, 0, 0) - engine_.clock().Now());
+                return a.gateway().MarkLetterPosted(letter_id, "mail-room", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  const storage::v1::DecisionRecord posted = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(FromProtoTimestamp(posted.notified_at()), InParis(2026, 7, 7, 0, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(posted.recourse_deadline()), InParis(2026, 9, 8, 23, 59, 59));
 }
 
 // A letter reaches its recipient days after it is posted, and a

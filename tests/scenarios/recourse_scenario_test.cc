@@ -144,7 +144,7 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   // Its message never left (no gateway here): its time to contest has not
   // started, so no date is given for it.
   EXPECT_THAT(Ctl("desk", {"decisions", "show", offer}).output,
-              HasSubstr("contest within 2 months of its notification (not notified yet)"));
+              HasSubstr("contest within 2 months of the day it reaches them (not known to have reached anyone yet)"));
   testing::CommandResult queue = Ctl("alice", {"recourse", "list"});
   ASSERT_EQ(queue.exit_code, 0) << queue.output;
   const std::string case_id = absl::StrCat("c-", offer.substr(2));
