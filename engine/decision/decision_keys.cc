@@ -43,6 +43,14 @@ std::string DecisionIds::For(const DecisionKey& key) const {
       "d-", Crockford32(Sha256Digest(absl::StrCat(secret_, key.rule_id, kNul, key.person_id, kNul, key.once_per)), 16));
 }
 
+std::string DecisionIds::ReplyIdFor(absl::string_view gateway_message_id) const {
+  // A leading NUL sets replies apart from decision keys (rule ids are
+  // never empty).
+  const std::string digest = keyed() ? Sha256Digest(absl::StrCat(secret_, kNul, "reply", kNul, gateway_message_id))
+                                     : Sha256Digest(gateway_message_id);
+  return absl::StrCat("g-", ToHex(digest).substr(0, 24));
+}
+
 std::string ReferenceCodeFor(absl::string_view decision_id) {
   return std::string(decision_id.substr(2, kReferenceCodeLength));
 }

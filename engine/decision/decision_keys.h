@@ -45,6 +45,13 @@ class DecisionIds {
 
   // "d-" and 16 Crockford base-32 characters.
   std::string For(const DecisionKey& key) const;
+  // A citizen's reply's id, from the gateway's id for it: "g-" and 24 hex
+  // digits, keyed as decisions are. A gateway without ids of its own names
+  // a reply by a digest of its sender's number, time and text: the audit
+  // chain, which cites the reply, must not let anyone try numbers against
+  // it. An unkeyed store keeps its plain SHA-256 (replies seen before stay
+  // recognised).
+  std::string ReplyIdFor(absl::string_view gateway_message_id) const;
   bool keyed() const { return !secret_.empty(); }
 
  private:

@@ -104,6 +104,8 @@ class DecisionCommands {
   // When a letter posted at `posted` is taken to reach its recipient: the
   // city's letter_delivery_days working days later (midnight, city time).
   absl::Time LetterArrives(absl::Time posted) const;
+  // The store's ids (decisions, replies).
+  const DecisionIds& ids() const { return *ids_; }
   // The city's time zone (UTC without rules), where deadlines end.
   absl::TimeZone CityZone() const;
 

@@ -7,7 +7,6 @@
 #include "absl/strings/str_split.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
-#include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
@@ -328,7 +327,7 @@ absl::StatusOr<std::string> GatewayCommands::FindDecision(const std::vector<std:
 absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from, const std::string& text,
                                                          const std::string& gateway_message_id, absl::Time received_at,
                                                          absl::Time now) {
-  const std::string reply_id = absl::StrCat("g-", ToHex(Sha256Digest(gateway_message_id)).substr(0, 24));
+  const std::string reply_id = decisions_->ids().ReplyIdFor(gateway_message_id);
   const std::string key = ReplyKey(reply_id);
   ASSIGN_OR_RETURN(std::optional<std::string> seen, store_->Get(Family::kOutbox, key));
   if (seen) {

@@ -34,6 +34,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "tests/crash/power_cut_file_system.h"
+#include "tests/ingest/paris_rules.h"
 #include "tests/ingest/test_events.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
@@ -46,13 +47,6 @@ using ::proactive::testing::IsOk;
 
 constexpr int kPersons = 4000;
 constexpr char kBroadcastId[] = "mf-red-1";
-
-std::shared_ptr<const RuleSet> ParisRules() {
-  std::vector<Diagnostic> diagnostics;
-  auto rules = LoadRuleSetFromDirectory(testing::SourceDir() + "/rules", &diagnostics);
-  EXPECT_THAT(rules, IsOk()) << FormatDiagnostics(diagnostics);
-  return rules.ok() ? *rules : nullptr;
-}
 
 v1::PublishRequest RedHeatwave() {
   v1::PublishRequest request;
@@ -180,7 +174,7 @@ absl::StatusOr<ValidatedEvent> Validate(const v1::PublishRequest& request, const
 class SweepPowerCutTest : public ::testing::Test {
  protected:
   testing::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 12, 0, 0), absl::UTCTimeZone())};
-  Swappable<RuleSet> rules_{ParisRules()};
+  Swappable<RuleSet> rules_{testing::ParisRuleSet()};
 };
 
 TEST_F(SweepPowerCutTest, ABroadcastCutByPowerCutsEndsWithTheDecisionsOfOneNobodyCut) {

@@ -1,6 +1,8 @@
 #include "engine/decision/decision_store.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "engine/common/sha256.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/store/codec.h"
 #include "gmock/gmock.h"
@@ -46,6 +48,21 @@ TEST(DecisionKeysTest, KeyedIdsNeedTheSecret) {
   EXPECT_EQ(DecisionIds::Unkeyed().For(key), DecisionIdFor(key));
   EXPECT_TRUE(keyed.keyed());
   EXPECT_FALSE(DecisionIds::Unkeyed().keyed());
+}
+
+// A reply's id is keyed too: the gateway's id for a reply may be a digest of
+// the sender's number, time and text, which the audit chain cites.
+TEST(DecisionKeysTest, ReplyIdsAreKeyedLikeDecisionIds) {
+  const std::string gateway_id = "a digest of +33639980002, 1782720000 and STOP";
+  const DecisionIds keyed = DecisionIds::Keyed(std::string(32, 'k'));
+  EXPECT_THAT(keyed.ReplyIdFor(gateway_id), MatchesRegex("g-[0-9a-f]{24}"));
+  EXPECT_EQ(keyed.ReplyIdFor(gateway_id), DecisionIds::Keyed(std::string(32, 'k')).ReplyIdFor(gateway_id));
+  EXPECT_NE(keyed.ReplyIdFor(gateway_id), DecisionIds::Keyed(std::string(32, 'j')).ReplyIdFor(gateway_id));
+  EXPECT_NE(keyed.ReplyIdFor(gateway_id), keyed.ReplyIdFor(gateway_id + "."));
+  // Without a secret, the plain SHA-256 that stores before keyed ids gave.
+  EXPECT_EQ(DecisionIds::Unkeyed().ReplyIdFor(gateway_id),
+            absl::StrCat("g-", ToHex(Sha256Digest(gateway_id)).substr(0, 24)));
+  EXPECT_NE(keyed.ReplyIdFor(gateway_id), DecisionIds::Unkeyed().ReplyIdFor(gateway_id));
 }
 
 // A new store draws its secret once and keeps it; a store whose decisions

@@ -1,12 +1,11 @@
 // The engine's side of SMS, in-process: the outbox written with decisions,
 // leases and their expiry, acknowledgements, delivery failures and the
-// letter, replies (OUI, RECOURS, STOP, anything else) and their replay.
+// letter, texts rendered when messages leave. Citizens' replies:
+// gateway_replies_test.cc.
 
 #include <algorithm>
 #include <tuple>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_replace.h"
 #include "engine/audit/audit_log.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
@@ -17,7 +16,7 @@
 #include "engine/recourse/recourse_cases.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/ingest/engine_fixture.h"
+#include "tests/ingest/gateway_fixture.h"
 
 namespace proactive {
 namespace {
@@ -30,52 +29,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
-
-class GatewayCommandsTest : public ::testing::Test {
- protected:
-  GatewayCommandsTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
-
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(engine_.PublishSample()); }
-
-  std::vector<LeasedMessage> Lease(absl::Duration lease = absl::Seconds(60), const std::string& lease_id = "",
-                                   const std::string& gateway = "kannel") {
-    std::vector<LeasedMessage> leased;
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.gateway().Lease(gateway, lease_id, 100, lease, engine_.clock().Now());
-                  if (r.ok()) leased = *r;
-                  return r.status();
-                }),
-                IsOk());
-    return leased;
-  }
-  ReplyResult Reply(const std::string& from, const std::string& text, const std::string& id) {
-    ReplyResult result;
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.gateway().ReportReply(from, text, id, engine_.clock().Now(), engine_.clock().Now());
-                  if (r.ok()) result = *r;
-                  return r.status();
-                }),
-                IsOk());
-    return result;
-  }
-  storage::v1::ErasureRecord Forget(const std::string& person) {
-    storage::v1::ErasureRecord erased;
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.eraser().Forget({person, "back-office:test", "RGPD-1"}, engine_.clock().Now());
-                  if (r.ok()) erased = *r;
-                  return r.status();
-                }),
-                IsOk());
-    return erased;
-  }
-  absl::Status Run(EventWriter::Command command) { return engine_.writer().ExecuteAndWait(std::move(command)); }
-  storage::v1::DecisionRecord Decision(const std::string& person) {
-    auto ids = ListDecisionIdsOfPerson(engine_.store(), person);
-    return **ReadDecision(engine_.store(), ids->front());
-  }
-
-  testing::EngineFixture engine_;
-};
+using GatewayCommandsTest = testing::GatewayFixture;
 
 // The gateway's call was answered, but the answer was lost (the engine died
 // sending it): asked again under the same lease id, the engine answers the
@@ -109,275 +63,6 @@ TEST_F(GatewayCommandsTest, ALeaseAskedAgainUnderItsIdAnswersWhatItStillHolds) {
   std::vector<LeasedMessage> after = Lease(absl::Seconds(60), "lease-1");
   EXPECT_THAT(ids(after), UnorderedElementsAreArray(rest));
   for (const LeasedMessage& l : after) EXPECT_EQ(l.message.attempts(), 2u) << l.message.message_id();
-}
-
-TEST_F(GatewayCommandsTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplaysHarmlessly) {
-  const storage::v1::DecisionRecord offer = Decision("P0001");
-  std::vector<LeasedMessage> first = Lease(absl::Seconds(30));
-  // The guardian with a phone gets the offer; the other has none and gets a letter.
-  std::vector<LeasedMessage> to_guardian;
-  for (const auto& l : first) {
-    if (l.message.decision_id() == offer.decision_id()) to_guardian.push_back(l);
-  }
-  ASSERT_THAT(to_guardian, SizeIs(1));
-  EXPECT_EQ(to_guardian[0].phone, "+33639980002");
-  EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Répondez OUI " + offer.reference_code()));
-  EXPECT_THAT(to_guardian[0].message.text(), HasSubstr("Message issu d'un traitement algorithmique (CRPA L311-3-1)"));
-  auto letter = ReadMessage(engine_.store(), MessageIdFor(offer, "decision", "P0003"));
-  EXPECT_EQ((*letter)->status(), storage::v1::MESSAGE_LETTER);  // no phone when it left
-  EXPECT_EQ((*letter)->channel(), storage::v1::CHANNEL_LETTER);
-  // Not acknowledged: nothing more until the lease expires, then the same id again.
-  EXPECT_TRUE(Lease().empty());
-  engine_.clock().Advance(absl::Seconds(31));
-  std::vector<LeasedMessage> again = Lease();
-  ASSERT_FALSE(again.empty());
-  EXPECT_EQ(again[0].message.message_id(), first[0].message.message_id());
-  EXPECT_EQ(again[0].message.attempts(), 2u);
-  for (const auto& l : again) {
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  return a.gateway().Ack(l.message.message_id(), "k-1", engine_.clock().Now()).status();
-                }),
-                IsOk());
-  }
-  const auto offer_now = [&] { return **ReadDecision(engine_.store(), offer.decision_id()); };
-  EXPECT_EQ(offer_now().status(), storage::v1::NOTIFIED);
-
-  ReplyResult accepted = Reply("+33639980002", "oui " + absl::AsciiStrToLower(offer.reference_code()), "kannel-77");
-  EXPECT_EQ(accepted.outcome, "accepted");
-  EXPECT_EQ(offer_now().status(), storage::v1::CONFIRMED);
-  EXPECT_EQ(Reply("+33639980002", "oui " + offer.reference_code(), "kannel-77").outcome, "duplicate");
-  EXPECT_EQ(offer_now().history_size(), 3);  // proposed, notified, confirmed: once
-  // The formal decision follows, and the citizen is told the answer was recorded.
-  auto ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
-  EXPECT_THAT(*ids, SizeIs(2));
-  // Both name the offer by its rule's title, which the offer's record leaves
-  // to the rule set's snapshot; the formal decision keeps its own.
-  const std::string title = engine_.rules().FindRule(offer.rule_id())->spec.title;
-  auto ack = ReadMessage(engine_.store(), MessageIdFor(offer, "accepted", "P0002"));
-  ASSERT_TRUE(ack->has_value());
-  EXPECT_THAT((*ack)->text(), HasSubstr("votre acceptation est enregistrée (" + title + ")"));
-  int formal = 0;
-  for (const std::string& id : *ids) {
-    const storage::v1::DecisionRecord d = **ReadDecision(engine_.store(), id);
-    if (d.parent_decision_id() != offer.decision_id()) continue;
-    ++formal;
-    EXPECT_FALSE(d.rule_texts_by_version());
-    EXPECT_EQ(d.title(), "Décision : " + title);
-    EXPECT_FALSE(d.legal_basis().empty());
-  }
-  EXPECT_EQ(formal, 1);
-}
-
-// An accepted offer made a formal decision; the family contests the offer
-// and a caseworker overturns it: the formal decision falls with it, by the
-// same caseworker and case. Upheld, the formal decision stands.
-TEST_F(GatewayCommandsTest, AnOverturnedOfferTakesItsFormalDecisionWithIt) {
-  const storage::v1::DecisionRecord offer = Decision("P0001");
-  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
-  std::string formal_id;
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                formal_id = a.commands().FormalDecisionId(offer);
-                return absl::OkStatus();
-              }),
-              IsOk());
-  const auto formal = [&] { return **ReadDecision(engine_.store(), formal_id); };
-  ASSERT_EQ(formal().status(), storage::v1::ISSUED);
-  ASSERT_EQ(formal().parent_decision_id(), offer.decision_id());
-  const auto contest_and_resolve = [&](const std::string& decision_id, storage::v1::ReviewOutcome outcome) {
-    std::string case_id;
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  absl::StatusOr<ContestResult> contested =
-                      a.commands().Contest(decision_id, "citizen", "Nous déménageons à Lyon", engine_.clock().Now());
-                  if (contested.ok()) case_id = contested->case_id;
-                  return contested.status();
-                }),
-                IsOk());
-    EXPECT_THAT(
-        Run([&](EventApplier& a) {
-          return a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status();
-        }),
-        IsOk());
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  return a.commands()
-                      .Resolve(case_id, "caseworker:bob", outcome, "La famille quitte Paris en août, vérifié.",
-                               "Code de l'éducation, art. L131-5", engine_.clock().Now())
-                      .status();
-                }),
-                IsOk());
-    return case_id;
-  };
-  // The formal decision contested and upheld on its own: it stands.
-  contest_and_resolve(formal_id, storage::v1::OUTCOME_UPHELD);
-  ASSERT_EQ(formal().status(), storage::v1::UPHELD);
-  // The offer overturned: the formal decision with it.
-  const std::string case_id = contest_and_resolve(offer.decision_id(), storage::v1::OUTCOME_OVERTURNED);
-  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::OVERTURNED);
-  const storage::v1::DecisionRecord fallen = formal();
-  EXPECT_EQ(fallen.status(), storage::v1::OVERTURNED);
-  const storage::v1::StatusChange& last = fallen.history(fallen.history_size() - 1);
-  EXPECT_EQ(last.actor(), "caseworker:bob");
-  EXPECT_EQ(last.reason(), "the offer it followed was overturned after review");
-  EXPECT_EQ(last.cause(), "case " + case_id);
-  // The family is told; reviewed, the offer is not contested again by SMS:
-  // the message ends with the administrative court, not RECOURS.
-  auto told = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002"));
-  ASSERT_TRUE(told.ok() && told->has_value());
-  EXPECT_THAT((*told)->text(), HasSubstr("Décision annulée. Motif : La famille quitte Paris"));
-  EXPECT_THAT((*told)->text(), HasSubstr("Recours : tribunal administratif de Paris, 2 mois."));
-  EXPECT_THAT((*told)->text(), Not(HasSubstr("RECOURS")));
-}
-
-// Overturned before its messages left, an offer is never sent: not by SMS,
-// not by letter; the outcome of the review is. A reason too long for an SMS
-// is refused only when someone would get it by SMS: here one guardian said
-// STOP and the other has no phone, so a letter carries it whole.
-TEST_F(GatewayCommandsTest, AnOfferOverturnedBeforeItLeftIsNeverSentAndItsOutcomeGoesByLetter) {
-  const storage::v1::DecisionRecord offer = Decision("P0001");
-  ASSERT_EQ(Reply("+33639980002", "STOP", "k-1").outcome, "opted out");
-  std::string case_id;
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                absl::StatusOr<ContestResult> r = a.commands().Contest(offer.decision_id(), "back-office:mairie-11",
-                                                                       "Courrier de la famille", engine_.clock().Now());
-                if (r.ok()) case_id = r->case_id;
-                return r.status();
-              }),
-              IsOk());
-  std::string long_reason;
-  for (int i = 0; i < 30; ++i) long_reason += "La famille a quitté Paris. ";
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                RETURN_IF_ERROR(
-                    a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status());
-                return a.commands()
-                    .Resolve(case_id, "caseworker:bob", storage::v1::OUTCOME_OVERTURNED, long_reason,
-                             "Code de l'éducation, art. L131-5", engine_.clock().Now())
-                    .status();
-              }),
-              IsOk());
-  auto to_p3 = ReadMessage(engine_.store(), MessageIdFor(offer, "decision", "P0003"));
-  ASSERT_TRUE(to_p3.ok() && to_p3->has_value());
-  EXPECT_EQ((*to_p3)->status(), storage::v1::MESSAGE_SUPPRESSED);
-  EXPECT_EQ((*to_p3)->failure(), "its decision was overturned on review before it left");
-  EXPECT_EQ((*to_p3)->text(), "");
-  for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
-  auto letters = LettersToPost(engine_.store(), 100);
-  ASSERT_THAT(letters, IsOk());
-  EXPECT_THAT(*letters, ::testing::Contains(MessageIdFor(offer, "review", "P0003")));
-  EXPECT_THAT(*letters, ::testing::Not(::testing::Contains(MessageIdFor(offer, "decision", "P0003"))));
-  auto outcome = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0003"));
-  EXPECT_THAT((*outcome)->text(), HasSubstr(long_reason));
-  absl::StatusOr<AuditVerification> chain = VerifyAuditChain(engine_.store());
-  ASSERT_THAT(chain, IsOk());
-  EXPECT_FALSE(chain->first_broken.has_value()) << chain->problem;
-}
-
-// The formal decision contested on its own and still in review when its
-// offer is overturned: its own caseworker decides it, the offer's does not.
-TEST_F(GatewayCommandsTest, AFormalDecisionInReviewOnItsOwnStaysWithItsCaseworker) {
-  const storage::v1::DecisionRecord offer = Decision("P0001");
-  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
-  std::string formal_id;
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                formal_id = a.commands().FormalDecisionId(offer);
-                return absl::OkStatus();
-              }),
-              IsOk());
-  std::string formal_case, offer_case;
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                absl::StatusOr<ContestResult> r =
-                    a.commands().Contest(formal_id, "citizen", "Pas cette école", engine_.clock().Now());
-                if (r.ok()) formal_case = r->case_id;
-                return r.status();
-              }),
-              IsOk());
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                absl::StatusOr<ContestResult> r =
-                    a.commands().Contest(offer.decision_id(), "citizen", "Nous partons", engine_.clock().Now());
-                if (r.ok()) offer_case = r->case_id;
-                return r.status();
-              }),
-              IsOk());
-  ASSERT_THAT(
-      Run([&](EventApplier& a) {
-        RETURN_IF_ERROR(
-            a.commands().Claim(offer_case, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status());
-        return a.commands()
-            .Resolve(offer_case, "caseworker:bob", storage::v1::OUTCOME_OVERTURNED,
-                     "Départ pour Lyon confirmé par la famille.", "Code de l'éducation, art. L131-5",
-                     engine_.clock().Now())
-            .status();
-      }),
-      IsOk());
-  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::OVERTURNED);
-  const storage::v1::DecisionRecord formal = **ReadDecision(engine_.store(), formal_id);
-  EXPECT_EQ(formal.status(), storage::v1::IN_REVIEW);
-  EXPECT_NE(formal.history(formal.history_size() - 1).actor(), "caseworker:bob");
-  EXPECT_EQ((**ReadCase(engine_.store(), formal_case)).status(), storage::v1::CASE_OPEN);
-}
-
-// A contest is acknowledged with the date it will be reviewed by (CRPA
-// L112-3). The caseworker's reason travels in the outcome message: one the
-// gateway could not send is refused, naming what to cut, and nothing
-// changes. Once reviewed, a decision is not contested again by SMS: a person
-// reads why.
-TEST_F(GatewayCommandsTest, AContestIsAcknowledgedItsOutcomeFitsAnSmsAndAReviewedDecisionIsNotContestedAgain) {
-  const storage::v1::DecisionRecord offer = Decision("P0001");
-  ASSERT_EQ(Reply("+33639980002", "RECOURS " + offer.reference_code(), "k-1").outcome, "contested");
-  const storage::v1::RecourseCase opened = (*ListCases(engine_.store(), CaseFilter{}))[0];
-  auto acknowledged = ReadMessage(engine_.store(), MessageIdFor(offer, "contest-received", "P0002"));
-  ASSERT_TRUE(acknowledged.ok() && acknowledged->has_value());
-  EXPECT_THAT((*acknowledged)->text(), HasSubstr("votre contestation reçue le 29/06/2026 est enregistrée"));
-  EXPECT_THAT((*acknowledged)->text(), HasSubstr("réputée rejetée"));  // CRPA R112-5
-  EXPECT_LE(SmsPartsAsSent((*acknowledged)->text()), 6);
-  EXPECT_THAT((*acknowledged)->text(), HasSubstr("réf. " + offer.reference_code()));
-  // Silence rejects it two months after it came (CRPA L231-4); the review
-  // is due then too (city.yaml review_within).
-  EXPECT_THAT((*acknowledged)->text(), HasSubstr("sans réponse le 29/08/2026, elle sera réputée rejetée"));
-  EXPECT_EQ(absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(opened.due_at()), ZoneOrUtc("Europe/Paris")), "29/08/2026");
-  EXPECT_THAT((*acknowledged)->text(), Not(HasSubstr("RECOURS")));  // no notice: it decides nothing
-
-  const std::string case_id = opened.case_id();
-  ASSERT_THAT(Run([&](EventApplier& a) {
-                return a.commands().Claim(case_id, "caseworker:bob", absl::Minutes(30), engine_.clock().Now()).status();
-              }),
-              IsOk());
-  const auto resolve = [&](const std::string& reason) {
-    return Run([&](EventApplier& a) {
-      return a.commands()
-          .Resolve(case_id, "caseworker:bob", storage::v1::OUTCOME_UPHELD, reason, "Code de l'éducation, art. L113-1",
-                   engine_.clock().Now())
-          .status();
-    });
-  };
-  std::string long_reason;
-  for (int i = 0; i < 30; ++i) long_reason += "L'école du secteur est à 400 m. ";
-  const absl::Status refused = resolve(long_reason);
-  EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
-  EXPECT_THAT(refused.message(), HasSubstr("the reason makes the message to the citizen"));
-  EXPECT_THAT(refused.message(), HasSubstr("the gateway sends at most 6"));
-  EXPECT_THAT(refused.message(), HasSubstr("shorten it by at least"));
-  EXPECT_EQ((**ReadCase(engine_.store(), case_id)).status(), storage::v1::CASE_OPEN);  // nothing changed
-  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::IN_REVIEW);
-  EXPECT_FALSE(*ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002")));
-
-  ASSERT_THAT(resolve("L'école du secteur est à 400 m, la demande de dérogation suit son cours."), IsOk());
-  // The refusal appended nothing to the audit chain: it still verifies,
-  // with the resolution right after what came before.
-  absl::StatusOr<AuditVerification> chain = VerifyAuditChain(engine_.store());
-  ASSERT_THAT(chain, IsOk());
-  EXPECT_FALSE(chain->first_broken.has_value()) << chain->problem;
-  auto told = ReadMessage(engine_.store(), MessageIdFor(offer, "review", "P0002"));
-  ASSERT_TRUE(told.ok() && told->has_value());
-  EXPECT_THAT((*told)->text(), HasSubstr("Décision maintenue. Motif : L'école du secteur est à 400 m"));
-
-  const ReplyResult again = Reply("+33639980002", "RECOURS " + offer.reference_code(), "k-2");
-  EXPECT_EQ(again.outcome, "to a caseworker");
-  EXPECT_EQ(again.reply_text, "Ville de Paris : votre message a été transmis à un agent.");
-  auto inbox = ListInbox(engine_.store(), false);
-  ASSERT_THAT(*inbox, SizeIs(1));
-  EXPECT_THAT((*inbox)[0].outcome(), HasSubstr("was reviewed already (case " + case_id + ", upheld on 2026-06-29)"));
-  // The reply is in the sender's language.
-  EXPECT_EQ(Reply("+33639980030", "Hello?", "k-3").reply_text,
-            "City of Paris: your message was passed on to a caseworker.");
 }
 
 // Should a decision's rule texts be lost (its RuleTexts and its rule set's
@@ -476,53 +161,6 @@ TEST_F(GatewayCommandsTest, AMessageWhoseTextIsLostIsUndeliverableAndTheLeaseGoe
       engine_.Publish(
           R"({"event_id":"civ-after","person_id":"P0900","source":"etat-civil","occurred_at":"2026-06-29T07:00:00Z","set":{"birth_date":"1950-01-01"}})"),
       IsOk());
-}
-
-TEST_F(GatewayCommandsTest, RecoursContestsStopSilencesAndAnythingElseReachesACaseworker) {
-  const storage::v1::DecisionRecord outreach = Decision("P0020");
-  ReplyResult contested = Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-1");
-  EXPECT_EQ(contested.outcome, "contested");
-  auto cases = ListCases(engine_.store(), CaseFilter{});
-  ASSERT_THAT(*cases, SizeIs(1));
-  EXPECT_EQ((*cases)[0].opened_by(), "citizen:sms");
-  EXPECT_EQ(Reply("+33639980002", "RECOURS " + Decision("P0002").reference_code(), "k-2").outcome, "contested");
-  EXPECT_THAT(*ListCases(engine_.store(), CaseFilter{}), SizeIs(1));  // still one case
-
-  EXPECT_EQ(Reply("+33639980099", "OUI", "k-3").outcome, "to a caseworker");  // unknown number
-  EXPECT_EQ(Reply("+33639980010", "Bonjour, je suis à l'hôpital", "k-4").outcome, "to a caseworker");
-  // Never silently dropped: both wait in the inbox until a caseworker reads them.
-  auto inbox = ListInbox(engine_.store(), false);
-  ASSERT_THAT(*inbox, SizeIs(2));
-  std::map<std::string, storage::v1::ReplyRecord> by_text;
-  for (const auto& r : *inbox) by_text[r.text()] = r;
-  EXPECT_EQ(by_text["OUI"].outcome(), "to a caseworker: the number is not known");
-  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].outcome(), "to a caseworker: not a keyword the engine understands");
-  EXPECT_EQ(by_text["Bonjour, je suis à l'hôpital"].sender_person_id(), "P0010");
-  ASSERT_THAT(
-      Run([&](EventApplier& a) {
-        return a.gateway().MarkRead(by_text["OUI"].reply_id(), "caseworker:alice", engine_.clock().Now()).status();
-      }),
-      IsOk());
-  EXPECT_THAT(*ListInbox(engine_.store(), false), SizeIs(1));
-  EXPECT_THAT(*ListInbox(engine_.store(), true), SizeIs(2));
-
-  // STOP: the person's pending messages are suppressed, and later ones too.
-  EXPECT_EQ(Reply("+33639980010", "STOP", "k-5").outcome, "opted out");
-  EXPECT_THAT(
-      engine_.Publish(
-          R"({"event_id":"mf-1","topic":"weather.heatwave","area":"75","source":"meteo-france","occurred_at":"2026-06-29T06:00:00Z","fields":{"level":"red","episode_id":"e1"}})"),
-      IsOk());
-  engine_.Settle();
-  std::vector<LeasedMessage> leased = Lease();
-  for (const auto& l : leased) EXPECT_NE(l.phone, "+33639980010");
-  bool registered_told = false;
-  for (const auto& l : leased) registered_told = registered_told || l.phone == "+33639980011";
-  EXPECT_TRUE(registered_told);
-  auto heat = ListDecisionIdsOfPerson(engine_.store(), "P0010");
-  auto suppressed =
-      ReadMessage(engine_.store(), MessageIdFor(**ReadDecision(engine_.store(), heat->back()), "decision", "P0010"));
-  EXPECT_EQ((*suppressed)->status(), storage::v1::MESSAGE_SUPPRESSED);
-  (void)outreach;
 }
 
 // A child forgotten before its offer's message left: its guardians are
