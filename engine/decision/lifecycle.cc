@@ -82,6 +82,9 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     default:
       break;
   }
+  // Contested after its message left and before it arrived: that it
+  // reached them is recorded, and it stays in review.
+  if (in_review && action == LifecycleAction::kNotified) return s;
   if (in_review) {
     return Refuse(d, action, storage::v1::DECISION_STATUS_UNSPECIFIED,
                   "a decision in review changes only by a caseworker's resolution");

@@ -203,6 +203,12 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   // Only an SMS that left (or may have: leased, sent, waiting for a retry)
   // has a delivery to report. A report repeated by the gateway about one
   // that became a letter, was posted, or was never sent changes nothing.
+  if (found->status() == storage::v1::MESSAGE_PENDING && found->attempts() == 0) {
+    // Delivered would start its decision's time to contest: a report about
+    // a message no gateway ever had is refused.
+    return absl::FailedPreconditionError(
+        absl::StrCat("message_id: message ", message_id, " was never handed to a gateway"));
+  }
   switch (found->status()) {
     case storage::v1::MESSAGE_LEASED:
     case storage::v1::MESSAGE_SENT:
@@ -330,8 +336,16 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   const std::string reply_id = decisions_->ids().ReplyIdFor(gateway_message_id);
   const std::string key = ReplyKey(reply_id);
   ASSIGN_OR_RETURN(std::optional<std::string> seen, store_->Get(Family::kOutbox, key));
+  // A keyed store made before replies were keyed (9b0639e to 3373e3c) holds
+  // its first replies under the plain id: a gateway repeating one, or a
+  // reconciliation, must find it.
+  std::string seen_key = key;
+  if (!seen && decisions_->ids().keyed()) {
+    seen_key = ReplyKey(DecisionIds::Unkeyed().ReplyIdFor(gateway_message_id));
+    ASSIGN_OR_RETURN(seen, store_->Get(Family::kOutbox, seen_key));
+  }
   if (seen) {
-    ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, key));
+    ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, seen_key));
     return ReplyResult{"duplicate", record.decision_id(), ""};
   }
   ASSIGN_OR_RETURN(std::vector<std::string> persons, PersonsWithPhone(*store_, from));

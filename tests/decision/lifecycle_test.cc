@@ -86,13 +86,16 @@ TEST(LifecycleTest, AnyDecisionCanBeContestedWithinItsWindow) {
 
 TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
   const storage::v1::DecisionRecord contested = Offer(storage::v1::IN_REVIEW);
-  for (auto action : {LifecycleAction::kNotified, LifecycleAction::kAccept, LifecycleAction::kDecline,
-                      LifecycleAction::kReplyDeadline, LifecycleAction::kContest, LifecycleAction::kParentOverturned}) {
+  for (auto action : {LifecycleAction::kAccept, LifecycleAction::kDecline, LifecycleAction::kReplyDeadline,
+                      LifecycleAction::kContest, LifecycleAction::kParentOverturned}) {
     EXPECT_THAT(NextStatus(contested, action, kNow + absl::Hours(24 * 30), kParis),
                 StatusIs(absl::StatusCode::kFailedPrecondition,
                          HasSubstr("a decision in review changes only by a caseworker's resolution")))
         << LifecycleActionName(action);
   }
+  // Its message reaching them (a delivery reported after the contest) is
+  // recorded; it stays in review.
+  EXPECT_THAT(NextStatus(contested, LifecycleAction::kNotified, kNow, kParis), IsOkAndHolds(storage::v1::IN_REVIEW));
   EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveUpheld, kNow, kParis), IsOkAndHolds(storage::v1::UPHELD));
   EXPECT_THAT(NextStatus(contested, LifecycleAction::kResolveOverturned, kNow, kParis),
               IsOkAndHolds(storage::v1::OVERTURNED));

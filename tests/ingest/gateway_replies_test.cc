@@ -15,6 +15,7 @@
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
+#include "engine/store/codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/ingest/gateway_fixture.h"
@@ -355,6 +356,29 @@ TEST_F(GatewayRepliesTest, AReplyIdInTheAuditChainCannotBeRecomputedFromTheSende
   // It is the reply's own id: the stored reply, and a replay recognised.
   ASSERT_THAT(engine_.store().Get(Family::kOutbox, ReplyKey(cited)), IsOkAndHolds(Not(std::nullopt)));
   EXPECT_EQ(Reply("+33639980010", "STOP", gateway_id).outcome, "duplicate");
+}
+
+// A keyed store made before replies were keyed holds its first replies under
+// the plain id: the gateway repeating one (or a reconciliation) is still
+// recognised, and changes nothing.
+TEST_F(GatewayRepliesTest, AReplyStoredUnderThePlainIdIsRecognisedWhenRepeated) {
+  const std::string gateway_id = "kannel:4f1c";
+  const std::string plain_id = DecisionIds::Unkeyed().ReplyIdFor(gateway_id);
+  storage::v1::ReplyRecord earlier;
+  earlier.set_format_version(kStorageFormatVersion);
+  earlier.set_reply_id(plain_id);
+  earlier.set_text("STOP");
+  earlier.set_outcome("opted out");
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Put(Family::kOutbox, ReplyKey(plain_id), EncodeRecord(earlier));
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  const uint64_t entries = VerifyAuditChain(engine_.store())->entries;
+  EXPECT_EQ(Reply("+33639980010", "STOP", gateway_id).outcome, "duplicate");
+  EXPECT_EQ(VerifyAuditChain(engine_.store())->entries, entries);
+  EXPECT_EQ(Reply("+33639980010", "STOP", "kannel:4f1d").outcome, "opted out");  // another reply is applied
 }
 
 }  // namespace

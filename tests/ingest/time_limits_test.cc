@@ -18,6 +18,7 @@
 #include "engine/rules/citizen_text.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/ingest/engine_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -25,6 +26,7 @@
 namespace proactive {
 namespace {
 
+using ::google::protobuf::util::MessageDifferencer;
 using ::proactive::testing::IsOk;
 using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -179,6 +181,39 @@ TEST_F(TimeLimitsTest, AnSmsStartsTheTimeToContestWhenItIsDeliveredNotWhenItIsSe
               IsOk());
   EXPECT_EQ(reread().history_size(), delivered.history_size());
   EXPECT_EQ(FromProtoTimestamp(reread().recourse_deadline()), InParis(2026, 9, 11, 23, 59, 59));
+}
+
+// Contested at the town hall after its SMS was handed over, before the
+// delivery report came (reported even before the acknowledgement): the
+// decision stays in review, and the report still records that it reached
+// them. A report about a message no gateway had is refused.
+TEST_F(TimeLimitsTest, ADeliveryReportedWhileTheDecisionIsInReviewIsRecorded) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string message_id = MessageIdFor(offer, kDecisionMessageKind, offer.recipients(0));
+  EXPECT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().ReportDelivery(message_id, true, "", engine_.clock().Now()).status();
+              }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("was never handed to a gateway")));
+  EXPECT_TRUE(MessageDifferencer::Equals(**ReadDecision(engine_.store(), offer.decision_id()), offer));  // unchanged
+
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().Lease("kannel", "", 1000, absl::Minutes(5), engine_.clock().Now()).status();
+              }),
+              IsOk());
+  ASSERT_THAT(Contest(offer.decision_id()).status(), IsOk());
+  engine_.clock().Advance(InParis(2026, 7, 3, 9, 0, 0) - engine_.clock().Now());
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().ReportDelivery(message_id, true, "", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  const storage::v1::DecisionRecord reached = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(reached.status(), storage::v1::IN_REVIEW);
+  EXPECT_EQ(FromProtoTimestamp(reached.notified_at()), InParis(2026, 7, 3, 9, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(reached.recourse_deadline()), InParis(2026, 9, 4, 23, 59, 59));
+  // The acknowledgement that comes after finds it settled.
+  EXPECT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(message_id, "k", engine_.clock().Now()).status(); }),
+              IsOk());
+  EXPECT_TRUE(MessageDifferencer::Equals(**ReadDecision(engine_.store(), offer.decision_id()), reached));
 }
 
 TEST_F(TimeLimitsTest, AnSmsThatFailsForGoodStartsNothingUntilItsLetterArrives) {
