@@ -1,6 +1,8 @@
 #include "engine/store/column_families.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace proactive {
 
@@ -34,6 +36,21 @@ absl::string_view FamilyName(Family family) {
       break;
   }
   return "?";
+}
+
+namespace {
+constexpr absl::string_view kGenerationPrefix = "store-generation-";
+}  // namespace
+
+std::string StoreGenerationFamilyName(int generation) { return absl::StrCat(kGenerationPrefix, generation); }
+
+int StoreGenerationOf(absl::string_view family_name) {
+  int generation = 0;
+  if (!absl::ConsumePrefix(&family_name, kGenerationPrefix) || !absl::SimpleAtoi(family_name, &generation) ||
+      generation < 1) {
+    return 0;
+  }
+  return generation;
 }
 
 std::string EncodeSequenceKey(uint64_t sequence) {

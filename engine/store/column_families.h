@@ -41,6 +41,19 @@ inline constexpr int kFamilyCount = static_cast<int>(Family::kCount);
 // RocksDB name of a family ("default" for kMeta).
 absl::string_view FamilyName(Family family);
 
+// A store's generation: the oldest engine that reads it right. An engine
+// names its generation with an empty column family ("store-generation-2"),
+// created when it opens a store: RocksDB refuses to open a store whose
+// column families it was not told of, so an older binary started on a newer
+// store stops at once ("Column families not opened: store-generation-2")
+// instead of deciding again under other ids (2: keyed decision and reply
+// ids, 2026-12-05). Store::Open refuses a generation above its own, naming
+// it. Stores before generation 2 have no marker.
+inline constexpr int kStoreGeneration = 2;
+std::string StoreGenerationFamilyName(int generation);
+// The generation `family_name` marks; 0 when it marks none.
+int StoreGenerationOf(absl::string_view family_name);
+
 // 8-byte big-endian encoding: keys sort in numeric order.
 std::string EncodeSequenceKey(uint64_t sequence);
 // False when `key` is not 8 bytes.

@@ -37,6 +37,8 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
 struct Store::Handles {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;  // index = Family
+  // Empty families naming the store's generations (column_families.h).
+  std::vector<rocksdb::ColumnFamilyHandle*> generation_markers;
   bool closed = false;
   int observed_family = -1;
   Store::WriteObserver observer;
@@ -59,10 +61,12 @@ struct Store::Handles {
 
   rocksdb::ColumnFamilyHandle* family(Family f) const { return families[static_cast<int>(f)]; }
   void DestroyHandles() {
-    for (rocksdb::ColumnFamilyHandle* h : families) {
-      if (h != nullptr) db->DestroyColumnFamilyHandle(h);
+    for (std::vector<rocksdb::ColumnFamilyHandle*>* list : {&families, &generation_markers}) {
+      for (rocksdb::ColumnFamilyHandle* h : *list) {
+        if (h != nullptr) db->DestroyColumnFamilyHandle(h);
+      }
+      list->clear();
     }
-    families.clear();
   }
 };
 
@@ -251,6 +255,24 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   for (int i = 0; i < kFamilyCount; ++i) {
     descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))), family_options);
   }
+  // This engine's generation marker, created if missing, and those of
+  // older generations the store has (RocksDB opens all or nothing). A
+  // store of a newer generation is refused before anything is opened. No
+  // list: a new store (or one RocksDB cannot read, which Open reports).
+  descriptors.emplace_back(StoreGenerationFamilyName(kStoreGeneration), rocksdb::ColumnFamilyOptions());
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      const int generation = StoreGenerationOf(name);
+      if (generation > kStoreGeneration) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "data directory ", options.path, " was written by a newer proactived (store generation ", generation,
+            "; this one reads up to ", kStoreGeneration, "): run that version or a later one"));
+      }
+      if (generation > 0 && generation < kStoreGeneration)
+        descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+  }
   auto handles = std::make_unique<Handles>();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles->families, &raw);
@@ -262,6 +284,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     return FromRocks(s, absl::StrCat("opening ", options.path));
   }
   handles->db.reset(raw);
+  handles->generation_markers.assign(handles->families.begin() + kFamilyCount, handles->families.end());
+  handles->families.resize(kFamilyCount);
   for (int f = 0; f < kFamilyCount; ++f) {
     const uint32_t id = handles->families[f]->GetID();
     if (handles->family_of_id.size() <= id) handles->family_of_id.resize(id + 1, 0);

@@ -1,13 +1,17 @@
 #include "engine/store/store.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/store/column_families.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -257,6 +261,66 @@ TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   std::unique_ptr<Store> store = Open();
   EXPECT_THAT(Store::Open({dir_.path() + "/data"}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use by another process")));
+}
+
+// What an engine older than the store's generation does: open the families
+// it knows. RocksDB refuses, naming the generation's marker, so the older
+// engine cannot decide again under other ids.
+TEST_F(StoreTest, AnOlderEngineCannotOpenAStoreOfThisGeneration) {
+  const std::string path = dir_.path() + "/data";
+  Open().reset();
+  Open().reset();  // opened again: the marker is kept, not created twice
+  std::vector<std::string> listed;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &listed).ok());
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), StoreGenerationFamilyName(kStoreGeneration)), 1);
+  EXPECT_EQ(StoreGenerationOf(StoreGenerationFamilyName(kStoreGeneration)), kStoreGeneration);
+  EXPECT_EQ(StoreGenerationOf("events"), 0);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> known;
+  for (int i = 0; i < kFamilyCount; ++i)
+    known.emplace_back(std::string(FamilyName(static_cast<Family>(i))), rocksdb::ColumnFamilyOptions());
+  rocksdb::DBOptions options;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* older = nullptr;
+  const rocksdb::Status refused = rocksdb::DB::Open(options, path, known, &handles, &older);
+  EXPECT_TRUE(refused.IsInvalidArgument()) << refused.ToString();
+  EXPECT_THAT(refused.ToString(), HasSubstr("Column families not opened: store-generation-2"));
+  EXPECT_EQ(older, nullptr);
+}
+
+// A store a newer engine marked is refused before anything is opened, with
+// the generation named; the store is left as it was.
+TEST_F(StoreTest, AStoreOfANewerGenerationIsRefusedNamingIt) {
+  const std::string path = dir_.path() + "/data";
+  {
+    std::unique_ptr<Store> store = Open();
+    WriteBatch batch(*store);
+    batch.Put(Family::kMeta, "k", "v");
+    ASSERT_THAT(store->Write(&batch, true), IsOk());
+  }
+  {  // what the newer engine's Open would have created
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> all;
+    for (const std::string& name : names) all.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, all, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* newer = nullptr;
+    ASSERT_TRUE(
+        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), StoreGenerationFamilyName(kStoreGeneration + 1), &newer)
+            .ok());
+    handles.push_back(newer);
+    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  EXPECT_THAT(Store::Open({path}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr(absl::StrCat("was written by a newer proactived (store generation ",
+                                              kStoreGeneration + 1, "; this one reads up to ", kStoreGeneration))));
+  std::vector<std::string> after;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &after).ok());
+  EXPECT_EQ(after.size(), static_cast<size_t>(kFamilyCount) + 2);
 }
 
 TEST_F(StoreTest, CorruptRecordIsDataLoss) {
