@@ -341,10 +341,10 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
       *d.mutable_notified_at() = ToProtoTimestamp(*reached);
     }
     const absl::Time deadline = ContestDeadline(TimeLimitFromRecord(d.recourse_window()), *reached, zone);
-    if (deadline > FromProtoTimestamp(d.recourse_deadline())) {
+    if (deadline > FromProtoTimestamp(d.recourse_deadline()))
       *d.mutable_recourse_deadline() = ToProtoTimestamp(deadline);
-      absl::StrAppend(&why, "; time to contest until ", absl::FormatTime("%Y-%m-%d", deadline, zone));
-    }
+    absl::StrAppend(&why, "; time to contest until ",
+                    absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(d.recourse_deadline()), zone));
   }
   Transition(batch, &d, to, "engine",
              reached.has_value() ? "it reached its recipient" : "its message was handed to the gateway", "", why, now);

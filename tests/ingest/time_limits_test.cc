@@ -92,6 +92,8 @@ TEST_F(TimeLimitsTest, ADecisionOfTheFirstOfJulyMayBeContestedUntilTheSecondOfSe
   const storage::v1::DecisionRecord sent = **ReadDecision(engine_.store(), offer.decision_id());
   EXPECT_EQ(FromProtoTimestamp(sent.notified_at()), InParis(2026, 7, 1, 10, 0, 0));
   EXPECT_EQ(FromProtoTimestamp(sent.recourse_deadline()), InParis(2026, 9, 2, 23, 59, 59));
+  // Its history says from when, and until when, even when the date stays.
+  EXPECT_THAT(sent.history(sent.history_size() - 1).cause(), HasSubstr("delivered; time to contest until 2026-09-02"));
 
   engine_.clock().Advance(InParis(2026, 9, 2, 21, 0, 0) - engine_.clock().Now());
   absl::StatusOr<ContestResult> contested = Contest(offer.decision_id());
