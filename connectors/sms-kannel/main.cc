@@ -198,7 +198,7 @@ int Serve() {
   if ((kannel_options.dlr_mask & 1) == 0) {
     LogWarning("sms", absl::StrCat("--dlr_mask=", kannel_options.dlr_mask,
                                    " asks for no delivery reports: no SMS will start a decision's time to contest, "
-                                   "only letters will (docs/decisions.md)"));
+                                   "only letters and replies quoting a code will (docs/decisions.md)"));
   }
   if (const std::string ready = absl::GetFlag(FLAGS_ready_file); !ready.empty()) {
     if (absl::Status written = WriteFileAtomically(ready, address + "\n"); !written.ok()) {

@@ -196,6 +196,19 @@ absl::Status GatewayCommands::DecisionReached(WriteBatch* batch, const storage::
   return notified.ok() || absl::IsFailedPrecondition(notified) ? absl::OkStatus() : notified;
 }
 
+absl::Status GatewayCommands::ReachedByReply(const std::string& decision_id, const std::string& reply_id,
+                                             absl::Time reached, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, decision_id));
+  if (!d || d->has_notified_at()) return absl::OkStatus();
+  // Written before the reply's own batch, which reads the decision again.
+  WriteBatch batch(*store_);
+  absl::Status notified = decisions_->MarkNotifiedInto(
+      &batch, decision_id, absl::StrCat("reply ", reply_id, " quoting its code"), reached, now);
+  if (absl::IsFailedPrecondition(notified)) return absl::OkStatus();  // overturned: nothing to start
+  RETURN_IF_ERROR(notified);
+  return store_->Write(&batch, false);
+}
+
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
                                                             const std::string& failure, absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
@@ -408,6 +421,11 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     if (decision_id.empty()) {
       to_caseworker("no decision matches the reply");
     } else {
+      // Quoting the code its message carried proves the message reached
+      // them, when no delivery report said so (lost, or never asked for).
+      if (!code.empty() && ReferenceCodeFor(decision_id) == NormalizeReferenceCode(code)) {
+        RETURN_IF_ERROR(ReachedByReply(decision_id, reply_id, std::min(received_at, now), now));
+      }
       absl::Status applied;
       if (keyword == Keyword::kContest) {
         // When it was sent, on the gateway's clock: never after the engine's

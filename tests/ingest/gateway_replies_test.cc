@@ -66,7 +66,11 @@ TEST_F(GatewayRepliesTest, AnOfferIsSentOnceAnsweredByItsCodeAndTheAnswerReplays
   EXPECT_EQ(accepted.outcome, "accepted");
   EXPECT_EQ(offer_now().status(), storage::v1::CONFIRMED);
   EXPECT_EQ(Reply("+33639980002", "oui " + offer.reference_code(), "kannel-77").outcome, "duplicate");
-  EXPECT_EQ(offer_now().history_size(), 3);  // proposed, notified, confirmed: once
+  // Proposed, handed to the gateway, reached (no delivery report came: the
+  // reply quoting its code proves it), confirmed: once each.
+  ASSERT_EQ(offer_now().history_size(), 4);
+  EXPECT_THAT(offer_now().history(2).cause(), HasSubstr("quoting its code"));
+  EXPECT_TRUE(offer_now().has_notified_at());
   // The formal decision follows, and the citizen is told the answer was recorded.
   auto ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
   EXPECT_THAT(*ids, SizeIs(2));

@@ -4,6 +4,7 @@
 // the citizen later; a contest's review is due two calendar months after it
 // came; the formal decision that follows an accepted offer has its own two
 // months from the day it is issued.
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "engine/common/clock.h"
@@ -216,6 +217,43 @@ TEST_F(TimeLimitsTest, ADeliveryReportedWhileTheDecisionIsInReviewIsRecorded) {
   EXPECT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(message_id, "k", engine_.clock().Now()).status(); }),
               IsOk());
   EXPECT_TRUE(MessageDifferencer::Equals(**ReadDecision(engine_.store(), offer.decision_id()), reached));
+}
+
+// No delivery report came (lost, or the gateway asks for none): a reply
+// quoting the code the message carried proves it reached them, from when
+// it was sent. A reply without a code proves nothing about which message.
+TEST_F(TimeLimitsTest, AReplyQuotingTheCodeProvesTheMessageArrived) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const storage::v1::DecisionRecord outreach = Decision("P0002");  // the guardian's own decision
+  ASSERT_NO_FATAL_FAILURE(SendEverything(Report::kNothing));
+  const auto reply = [&](const std::string& text, const std::string& id) {
+    std::string outcome;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  ASSIGN_OR_RETURN(ReplyResult r,
+                                   a.gateway().ReportReply("+33639980002", text, id, InParis(2026, 7, 3, 8, 30, 0),
+                                                           engine_.clock().Now()));
+                  outcome = r.outcome;
+                  return absl::OkStatus();
+                }),
+                IsOk());
+    return outcome;
+  };
+  engine_.clock().Advance(InParis(2026, 7, 3, 9, 0, 0) - engine_.clock().Now());
+  EXPECT_EQ(reply("NON", "k-no-code"), "declined");
+  const storage::v1::DecisionRecord declined = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_EQ(declined.status(), storage::v1::DECLINED);
+  EXPECT_FALSE(declined.has_notified_at());
+
+  EXPECT_EQ(reply("RECOURS " + outreach.reference_code(), "k-code"), "contested");
+  const storage::v1::DecisionRecord contested = **ReadDecision(engine_.store(), outreach.decision_id());
+  EXPECT_EQ(contested.status(), storage::v1::IN_REVIEW);
+  EXPECT_EQ(FromProtoTimestamp(contested.notified_at()), InParis(2026, 7, 3, 8, 30, 0));
+  EXPECT_EQ(FromProtoTimestamp(contested.recourse_deadline()), InParis(2026, 9, 4, 23, 59, 59));
+  bool cited = false;
+  for (const storage::v1::StatusChange& change : contested.history()) {
+    cited = cited || absl::StrContains(change.cause(), "quoting its code; time to contest until 2026-09-04");
+  }
+  EXPECT_TRUE(cited);
 }
 
 TEST_F(TimeLimitsTest, AnSmsThatFailsForGoodStartsNothingUntilItsLetterArrives) {
