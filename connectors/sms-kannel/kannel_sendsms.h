@@ -25,6 +25,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "engine/common/sms_length.h"
 #include "proactive/v1/gateway.pb.h"
 
 namespace httplib {
@@ -52,7 +53,7 @@ struct KannelOptions {
   CodingPolicy coding = CodingPolicy::kAuto;
   // Kannel's max-messages for the sendsms-user: a longer message would be
   // cut (its reference code and legal notice last), so it is refused here.
-  int max_parts = 6;
+  int max_parts = kDefaultSmsMaxParts;
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration read_timeout = absl::Seconds(30);
 };

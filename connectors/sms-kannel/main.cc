@@ -36,6 +36,7 @@
 #include "connectors/sms-kannel/outbox_pump.h"
 #include "connectors/sms-kannel/send_journal.h"
 #include "engine/common/log.h"
+#include "engine/common/sms_length.h"
 
 ABSL_FLAG(std::string, server, "",
           "engine host:port (default $PROACTIVE_SERVER or 127.0.0.1:50051); "
@@ -50,7 +51,8 @@ ABSL_FLAG(std::string, smsc, "", "smsc-id to send through ('' : Kannel routes)")
 ABSL_FLAG(int, dlr_mask, 3,
           "delivery reports asked for: 1 delivered + 2 failed; 19 adds "
           "rejections by the SMS centre. A decision's time to contest starts when its SMS is delivered");
-ABSL_FLAG(int, max_parts, 6, "Kannel's max-messages: longer messages are refused, not cut");
+ABSL_FLAG(int, max_parts, proactive::kDefaultSmsMaxParts,
+          "Kannel's max-messages: longer messages are refused, not cut (city.yaml sms_max_parts must agree)");
 ABSL_FLAG(std::string, coding, "auto", "auto: GSM 03.38 when every character fits, else UCS-2; ucs2: always");
 ABSL_FLAG(std::string, listen, "127.0.0.1:18080", "address of the /dlr and /mo endpoints Kannel calls");
 ABSL_FLAG(std::string, callback_url, "", "how Kannel reaches those endpoints (default http://<listen>)");

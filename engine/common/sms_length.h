@@ -12,6 +12,11 @@
 
 namespace proactive {
 
+// The parts of a long SMS the engine and the connector allow unless told
+// otherwise (city.yaml sms_max_parts, the connector's --max_parts, which
+// must agree): 6 parts, 402 UCS-2 characters.
+inline constexpr int kDefaultSmsMaxParts = 6;
+
 // True when every character of the UTF-8 `text` is in the GSM 03.38 default
 // alphabet or its extension table (so Kannel can send it with coding 0, 160
 // characters a part, 153 when concatenated). French needs UCS-2 (coding 2,

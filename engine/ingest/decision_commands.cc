@@ -119,10 +119,9 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   ASSIGN_OR_RETURN(
       std::vector<storage::v1::OutboxMessage> acknowledgements,
       ComposeTold(d, kContestReceivedMessageKind, &CityMessages::contest_received,
-                  {{"received_on", absl::FormatTime("%d/%m/%Y", received, zone)},
-                   {"review_by", absl::FormatTime("%d/%m/%Y", FromProtoTimestamp(c.due_at()), zone)},
-                   {"deemed_rejected_on",
-                    absl::FormatTime("%d/%m/%Y", DeadlineAfter(kSilenceRejectsAfter, received, zone), zone)}},
+                  {{"received_on", CitizenDate(received, zone)},
+                   {"review_by", CitizenDate(FromProtoTimestamp(c.due_at()), zone)},
+                   {"deemed_rejected_on", CitizenDate(DeadlineAfter(kSilenceRejectsAfter, received, zone), zone)}},
                   now));
   d.set_case_id(case_id);
   Transition(batch, &d, to, actor, "contested", "", absl::StrCat("case ", case_id), now);

@@ -379,7 +379,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   std::string language = "fr";
   if (rules != nullptr && !persons.empty()) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> sender, ReadPersonState(*store_, persons.front()));
-    if (sender && StringAttribute(*sender, rules->city().language_attribute) == "en") language = "en";
+    language = CitizenLanguage(rules->city(), sender ? &*sender : nullptr);
   }
   const auto reply = [&](LocalizedText CityMessages::*message) -> std::string {
     if (rules == nullptr) return "";

@@ -69,8 +69,7 @@ std::map<std::string, std::string> DecisionValues(const storage::v1::DecisionRec
     values[p.name()] = ValueText(FromStorageValue(p.value()));
   }
   if (decision.has_reply_deadline()) {
-    values["deadline"] =
-        absl::FormatTime("%d/%m/%Y", absl::FromUnixSeconds(decision.reply_deadline().seconds()), ZoneOf(city));
+    values["deadline"] = CitizenDate(FromProtoTimestamp(decision.reply_deadline()), ZoneOf(city));
   }
   return values;
 }
@@ -94,8 +93,7 @@ absl::StatusOr<storage::v1::OutboxMessage> Compose(const storage::v1::DecisionRe
   m.set_letter_fallback(letter_fallback);
   *m.mutable_created_at() = ToProtoTimestamp(now);
   ASSIGN_OR_RETURN(const storage::v1::PersonState* state, persons->Find(recipient));
-  std::string language = state != nullptr ? StringAttribute(*state, city.language_attribute) : "";
-  if (language != "en") language = "fr";
+  const std::string language = CitizenLanguage(city, state);
   m.set_language(language);
   if (texts != nullptr) {
     m.set_text(RenderText(decision, *texts, std::move(values), language, city, kind));
@@ -429,6 +427,10 @@ std::string StringAttribute(const storage::v1::PersonState& state, const std::st
     if (a.name() == name && !a.removed() && a.value().has_string_value()) return a.value().string_value();
   }
   return "";
+}
+
+std::string CitizenLanguage(const CitySpec& city, const storage::v1::PersonState* person) {
+  return person != nullptr && StringAttribute(*person, city.language_attribute) == "en" ? "en" : "fr";
 }
 
 }  // namespace proactive

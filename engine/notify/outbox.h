@@ -159,6 +159,10 @@ absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, ab
 // A person's current value of a string attribute, or "".
 std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name);
 
+// The language of the texts `person` is sent: "en" when their
+// city.language_attribute says so, else "fr" (also without a person).
+std::string CitizenLanguage(const CitySpec& city, const storage::v1::PersonState* person);
+
 }  // namespace proactive
 
 #endif  // PROACTIVE_ENGINE_NOTIFY_OUTBOX_H_

@@ -35,6 +35,8 @@ std::vector<std::string> Placeholders(absl::string_view text) {
   return names;
 }
 
+std::string CitizenDate(absl::Time t, absl::TimeZone zone) { return absl::FormatTime("%d/%m/%Y", t, zone); }
+
 std::string RenderTemplate(absl::string_view text, const std::map<std::string, std::string>& values) {
   std::string out;
   size_t i = 0;

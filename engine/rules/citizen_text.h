@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/rules/pack_spec.h"
 
 namespace proactive {
@@ -29,6 +30,9 @@ inline constexpr char kReviewMessageKind[] = "review";
 
 // Characters of a decision's reference code ("7K2M9Q"), the start of its id.
 inline constexpr int kReferenceCodeLength = 6;
+
+// A date as the texts to citizens give it ("20/07/2026"), in `zone`.
+std::string CitizenDate(absl::Time t, absl::TimeZone zone);
 
 // Replaces {name} in `text` with `values[name]`; unknown names stay as they
 // are.

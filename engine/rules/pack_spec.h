@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "engine/common/sms_length.h"
 #include "engine/common/time_limit.h"
 #include "engine/schema/attribute_schema.h"
 
@@ -143,7 +144,7 @@ struct CitySpec {
   CityMessages messages;
   // Parts of a long SMS the gateway sends (the connector's --max_parts): a
   // command whose message to the citizen would need more is refused.
-  int sms_max_parts = 6;
+  int sms_max_parts = kDefaultSmsMaxParts;
   // Time to contest a decision, from the day it is issued; time a caseworker
   // has to review a contest, from the day it is received.
   TimeLimit recourse_window = TimeLimit::Months(2);
