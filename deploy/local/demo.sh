@@ -254,6 +254,13 @@ printf '\033[2m$ %s\033[0m\n' "proactivectl audit register --markdown > var/demo
 echo "var/demo/register.md holds every rule in force ($(grep -c '^## ' "$DATA/register.md") of them): purpose, legal basis,"
 echo "condition, the data it reads (with their sources) and the parameters it names with their dated values. The RSA outreach rule's section:"
 awk '/^## Orientation/ { on = 1; print; next } /^## / { on = 0 } on' "$DATA/register.md"
+echo "And how the decisions ended, by rule and by the arrondissement each person lived in: an auditor reads"
+echo "exact counts; the figures to publish show counts under 5 as \"<5\" (docs/decisions.md#audit)."
+echo "The RSA outreach rule's figures, as the City would publish them:"
+printf '\033[2m$ %s\033[0m\n' "proactivectl audit stats --public"
+"$CTL" audit stats --public >"$DATA/stats.txt"
+sed -n '1,2p' "$DATA/stats.txt"
+awk '/^non-take-up.rsa-outreach/ { on = 1; print; next } /^$/ { on = 0 } on' "$DATA/stats.txt"
 
 step "A broken pack never replaces a working one"
 cp -r "$ROOT/rules/." "$CANDIDATE/"

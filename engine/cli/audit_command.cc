@@ -1,6 +1,7 @@
-// proactivectl audit verify | list [filters] | register [--markdown]
+// proactivectl audit verify | list [filters] | register [--markdown] | stats [--from --until --public]
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,59 @@ int ListEntries(const CommandLine& line, v1::Audit::Stub* stub, EngineConnection
   return kExitOk;
 }
 
+// Counts of fewer than kSmallestPublicCount decisions are shown as "<5"
+// with --public: a first guard against finding a person in a small cell.
+constexpr int64_t kSmallestPublicCount = 5;
+
+std::string ShownCount(int64_t n, bool public_figures) {
+  if (public_figures && n > 0 && n < kSmallestPublicCount) return absl::StrCat("<", kSmallestPublicCount);
+  return absl::StrCat(n);
+}
+
+// "made 3, reached 2, contested 1; now: confirmed 1, in review 1"
+std::string CountsText(const v1::OutcomeCounts& c, bool public_figures) {
+  std::string text =
+      absl::StrCat("made ", ShownCount(c.made(), public_figures), ", reached ", ShownCount(c.reached(), public_figures),
+                   ", contested ", ShownCount(c.contested(), public_figures));
+  std::map<std::string, int64_t> statuses(c.by_status().begin(), c.by_status().end());
+  std::vector<std::string> now;
+  for (const auto& [status, n] : statuses) now.push_back(absl::StrCat(status, " ", ShownCount(n, public_figures)));
+  if (!now.empty()) absl::StrAppend(&text, "; now: ", absl::StrJoin(now, ", "));
+  return text;
+}
+
+int PrintStatistics(const CommandLine& line, v1::Audit::Stub* stub, EngineConnection* connection) {
+  v1::GetStatisticsRequest request;
+  if (line.Has("from")) request.set_made_from(line.Get("from", ""));
+  if (line.Has("until")) request.set_made_until(line.Get("until", ""));
+  grpc::ClientContext context;
+  connection->PrepareCall(&context, absl::Minutes(10));
+  v1::Statistics stats;
+  grpc::Status status = stub->GetStatistics(&context, request, &stats);
+  if (!status.ok()) return CallFailed("audit stats", status);
+  const bool public_figures = line.Has("public");
+  const std::string district = stats.district_attribute().empty() ? "district" : stats.district_attribute();
+  const std::string from = stats.has_made_from() ? absl::StrCat("from ", stats.made_from()) : "from the first day";
+  const std::string until = stats.has_made_until() ? absl::StrCat("to ", stats.made_until()) : "to today";
+  std::printf("Decisions made %s %s (%s), by rule and %s, and where they stand now\n", from.c_str(), until.c_str(),
+              stats.time_zone().c_str(), district.c_str());
+  if (public_figures) {
+    std::printf("(counts from 1 to %lld shown as \"<%lld\")\n", static_cast<long long>(kSmallestPublicCount - 1),
+                static_cast<long long>(kSmallestPublicCount));
+  }
+  if (stats.rules_size() == 0) std::printf("\nno decision was made then\n");
+  for (const v1::RuleOutcomes& r : stats.rules()) {
+    std::printf("\n%s%s\n  %s\n", r.rule_id().c_str(),
+                r.has_title() ? absl::StrCat(" — ", r.title()).c_str() : " (no longer in use)",
+                CountsText(r.counts(), public_figures).c_str());
+    for (const v1::DistrictOutcomes& d : r.districts()) {
+      std::printf("  %s %s: %s\n", district.c_str(), d.district().empty() ? "unknown" : d.district().c_str(),
+                  CountsText(d.counts(), public_figures).c_str());
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunAuditCommand(const std::vector<std::string>& args) {
@@ -207,20 +261,24 @@ int RunAuditCommand(const std::vector<std::string>& args) {
       "                                   the entries of the chain, oldest first (auditors)\n"
       "       proactivectl audit register [--markdown] [--server HOST:PORT]\n"
       "                                   the register of algorithms in use; --markdown: a page to publish\n"
+      "       proactivectl audit stats [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--public] [--server HOST:PORT]\n"
+      "                                   how the decisions made then ended, by rule and district (auditors);\n"
+      "                                   --public: small counts masked, for publishing\n"
       "verify exits 1 and names the first broken entry when the chain does not verify.\n"
       "list: --decision gives a decision's whole history, its cases' included; --action and --actor\n"
       "match exactly, or as a prefix when they end with '.' or ':' (--action person. --actor caseworker:);\n"
       "--limit (default 100) entries are shown, from the one after --after.\n";
   const std::vector<std::string> filters = {"decision", "case", "action", "actor", "after", "limit"};
-  std::vector<std::string> valued = {"server"};
+  std::vector<std::string> valued = {"server", "from", "until"};
   valued.insert(valued.end(), filters.begin(), filters.end());
-  CommandLine line(valued, {"help", "markdown"});
+  CommandLine line(valued, {"help", "markdown", "public"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
   const bool filtered = std::any_of(filters.begin(), filters.end(), [&](const std::string& f) { return line.Has(f); });
-  const bool well_formed = words.size() == 1 &&
+  const bool period = line.Has("from") || line.Has("until") || line.Has("public");
+  const bool well_formed = words.size() == 1 && (words[0] == "stats" || !period) &&
                            (words[0] == "list" || (words[0] == "register" && !filtered) ||
-                            (words[0] == "verify" && !line.Has("markdown") && !filtered)) &&
+                            ((words[0] == "verify" || words[0] == "stats") && !line.Has("markdown") && !filtered)) &&
                            (words[0] != "list" || !line.Has("markdown"));
   int code = 0;
   if (UsageError("audit", line, parsed, well_formed, kUsage, &code)) return code;
@@ -228,6 +286,7 @@ int RunAuditCommand(const std::vector<std::string>& args) {
   auto stub = ConnectStub<v1::Audit>(line, &connection);
   if (stub == nullptr) return kExitUsage;
   if (words[0] == "list") return ListEntries(line, stub.get(), &connection);
+  if (words[0] == "stats") return PrintStatistics(line, stub.get(), &connection);
   grpc::ClientContext context;
   connection.PrepareCall(&context, absl::Minutes(10));
   if (words[0] == "verify") {

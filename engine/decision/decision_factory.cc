@@ -64,6 +64,16 @@ absl::string_view DecisionStatusName(storage::v1::DecisionStatus status) {
   }
 }
 
+std::string DistrictOf(const CitySpec& city, const storage::v1::PersonState& subject) {
+  if (city.district_attribute.empty()) return "";
+  for (const storage::v1::AttributeEntry& a : subject.attributes()) {
+    if (a.name() != city.district_attribute || a.removed()) continue;
+    if (a.value().has_int_value()) return absl::StrCat(a.value().int_value());
+    if (a.value().has_string_value()) return a.value().string_value();
+  }
+  return "";
+}
+
 storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
                                         const std::string& decision_id, RuleOutcome outcome,
                                         const DecisionContext& context) {

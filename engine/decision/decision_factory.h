@@ -38,6 +38,11 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
                                         const std::string& decision_id, RuleOutcome outcome,
                                         const DecisionContext& context);
 
+// `subject`'s district as the decision keeps it (city.yaml
+// district_attribute, an int or string attribute, as text: "11"); empty
+// when the city names none or the person has none.
+std::string DistrictOf(const CitySpec& city, const storage::v1::PersonState& subject);
+
 // The decision key of a firing.
 inline DecisionKey KeyOf(const CompiledRule& rule, const std::string& person_id, const RuleOutcome& outcome) {
   return DecisionKey{rule.spec.id, person_id, outcome.once_per};

@@ -31,6 +31,9 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
                           absl::Time now) {
   const bool subject = d->person_id() == person_id;
   if (subject) d->set_person_id(std::string(pseudonym));
+  // Where they lived, as for their cases: the statistics count the decision
+  // in the district unknown from then on.
+  if (subject) d->clear_district();
   for (std::string& recipient : *d->mutable_recipients()) {
     if (recipient == person_id) recipient = std::string(pseudonym);
   }

@@ -102,6 +102,7 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   // Evaluate again with the trace: only for the few that fire.
   RuleOutcome traced = traced_first ? std::move(outcome) : EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
   storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, firing, std::move(traced), context_);
+  decision.set_district(DistrictOf(rules_.city(), graph.subject().state()));
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review =
         NewCase(decision, storage::v1::REVIEW_BEFORE_NOTIFY, "engine", "the rule requires a review before notifying",

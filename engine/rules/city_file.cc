@@ -83,10 +83,11 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
                    "city.yaml is a map with city, timezone, algorithm_notice, messages, "
                    "recourse_window...");
     } else {
-      file.CheckKeys(root, "city.yaml",
-                     {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts",
-                      "recourse_window", "recourse_window_days", "review_within", "review_sla_days", "sms_attribute",
-                      "language_attribute", "quiet_hours", "event_retention_days", "letter_delivery_days"});
+      file.CheckKeys(
+          root, "city.yaml",
+          {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts", "recourse_window",
+           "recourse_window_days", "review_within", "review_sla_days", "sms_attribute", "language_attribute",
+           "district_attribute", "quiet_hours", "event_retention_days", "letter_delivery_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -182,6 +183,9 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (root["sms_attribute"]) city.sms_attribute = file.String(root["sms_attribute"], "sms_attribute").value_or("");
       if (root["language_attribute"]) {
         city.language_attribute = file.String(root["language_attribute"], "language_attribute").value_or("");
+      }
+      if (root["district_attribute"]) {
+        city.district_attribute = file.String(root["district_attribute"], "district_attribute").value_or("");
       }
       if (const YAML::Node retention = root["event_retention_days"]) {
         if (auto days = file.Int(retention, "event_retention_days")) {

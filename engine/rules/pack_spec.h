@@ -154,6 +154,10 @@ struct CitySpec {
   // during which only urgent messages are sent.
   std::string sms_attribute = "phone";
   std::string language_attribute = "preferred_language";
+  // The person attribute (int or string) naming the district a person lives
+  // in: each decision keeps its subject's, for the impact statistics by
+  // district (Audit.GetStatistics). Empty: decisions keep none.
+  std::string district_attribute;
   int quiet_from_hour = 21;
   int quiet_until_hour = 8;
   // Working days (Monday to Friday, public holidays excepted) a posted

@@ -90,6 +90,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kMarkLetterPostedMethod, {Role::kGateway, Role::kCaseworker}},
       {kVerifyAuditMethod, {Role::kAuditor}},
       {kListAuditEntriesMethod, {Role::kAuditor}},
+      {kGetStatisticsMethod, {Role::kAuditor}},
       {kGetRegisterMethod, {Role::kAuditor, Role::kRulesAdmin, Role::kBackOffice, Role::kCaseworker}},
       {kReloadRulesMethod, {Role::kRulesAdmin}},
       {kTickMethod, {Role::kRulesAdmin}},

@@ -62,6 +62,7 @@ inline constexpr char kMarkLetterPostedMethod[] = "/proactive.v1.Gateway/MarkLet
 inline constexpr char kVerifyAuditMethod[] = "/proactive.v1.Audit/VerifyAudit";
 inline constexpr char kListAuditEntriesMethod[] = "/proactive.v1.Audit/ListEntries";
 inline constexpr char kGetRegisterMethod[] = "/proactive.v1.Audit/GetRegister";
+inline constexpr char kGetStatisticsMethod[] = "/proactive.v1.Audit/GetStatistics";
 inline constexpr char kReloadRulesMethod[] = "/proactive.v1.RulesAdmin/ReloadRules";
 inline constexpr char kTickMethod[] = "/proactive.v1.RulesAdmin/Tick";
 inline constexpr char kGetStatusMethod[] = "/proactive.v1.RulesAdmin/GetStatus";

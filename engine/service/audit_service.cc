@@ -1,5 +1,6 @@
 #include "engine/service/audit_service.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -9,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "engine/audit/audit_log.h"
+#include "engine/common/clock.h"
 #include "engine/common/field_error.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
@@ -17,6 +20,7 @@
 #include "engine/common/utf8.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/impact_statistics.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
@@ -205,6 +209,15 @@ class AuditService final : public v1::Audit::CallbackService {
     return reactor;
   }
 
+  grpc::ServerUnaryReactor* GetStatistics(grpc::CallbackServerContext* context, const v1::GetStatisticsRequest* request,
+                                          v1::Statistics* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::Status status = access_->Get()->Authorize(*context, kGetStatisticsMethod);
+    if (status.ok()) status = Statistics(*request, response);
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+
   grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* context, const v1::GetRegisterRequest*,
                                         v1::Register* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -255,6 +268,55 @@ class AuditService final : public v1::Audit::CallbackService {
   }
 
  private:
+  absl::Status Statistics(const v1::GetStatisticsRequest& request, v1::Statistics* response) const {
+    std::shared_ptr<const RuleSet> rules = rules_->rules().Get();
+    const absl::TimeZone zone = ZoneOrUtc(rules->city().timezone);
+    ImpactQuery query;
+    // A day: its midnight in the city; the last day is included.
+    const auto day = [&](const std::string& text, absl::string_view field) -> absl::StatusOr<absl::CivilDay> {
+      absl::CivilDay parsed;
+      if (!absl::ParseCivilTime(text, &parsed))
+        return FieldError(field, absl::StrCat("\"", text, "\" is not YYYY-MM-DD"));
+      return parsed;
+    };
+    if (request.has_made_from()) {
+      ASSIGN_OR_RETURN(absl::CivilDay from, day(request.made_from(), "made_from"));
+      query.made_from = absl::FromCivil(from, zone);
+      response->set_made_from(request.made_from());
+    }
+    if (request.has_made_until()) {
+      ASSIGN_OR_RETURN(absl::CivilDay until, day(request.made_until(), "made_until"));
+      query.made_until = absl::FromCivil(until + 1, zone);
+      response->set_made_until(request.made_until());
+      if (query.made_until <= query.made_from) {
+        return FieldError("made_until",
+                          absl::StrCat(request.made_until(), " is before made_from ", request.made_from()));
+      }
+    }
+    ASSIGN_OR_RETURN(ImpactStatistics stats, ComputeImpact(*store_, query));
+    response->set_time_zone(zone.name());
+    response->set_district_attribute(rules->city().district_attribute);
+    response->set_decisions_read(stats.decisions_read);
+    const auto fill = [](const ImpactCounts& counts, v1::OutcomeCounts* out) {
+      out->set_made(counts.made);
+      out->set_reached(counts.reached);
+      out->set_contested(counts.contested);
+      for (const auto& [status, n] : counts.by_status) (*out->mutable_by_status())[status] = n;
+    };
+    for (const RuleImpact& rule : stats.rules) {
+      v1::RuleOutcomes* r = response->add_rules();
+      r->set_rule_id(rule.rule_id);
+      if (const CompiledRule* in_use = rules->FindRule(rule.rule_id)) r->set_title(in_use->spec.title);
+      fill(rule.all, r->mutable_counts());
+      for (const auto& [district, counts] : rule.by_district) {  // in DistrictOrder
+        v1::DistrictOutcomes* d = r->add_districts();
+        d->set_district(district);
+        fill(counts, d->mutable_counts());
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status List(const v1::ListAuditEntriesRequest& request, v1::ListAuditEntriesResponse* response) const {
     ASSIGN_OR_RETURN(const AuditQuery query, QueryOf(*store_, request));
     ASSIGN_OR_RETURN(AuditPage page, ListAuditEntries(*store_, query));

@@ -1,5 +1,10 @@
 #include "engine/rules/rule_set.h"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -136,6 +141,26 @@ TEST(RuleSetTest, ABrokenPackGivesEveryDiagnosticAtItsPlaceInTheFile) {
   EXPECT_THAT(text,
               HasSubstr("heatwave.yaml:46:14: when: person has no field 'lives_alon' (did you mean 'lives_alone'?)"));
   EXPECT_THAT(diagnostics[0].source_line, HasSubstr("age(person.birth_date, today) >= \"65\""));
+}
+
+// The district the decisions keep must be a person attribute the schema
+// declares, as an int or a string: the message names the line.
+TEST(RuleSetTest, TheDistrictAttributeIsADeclaredIntOrString) {
+  for (const auto& [attribute, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"arondissement", "is no attribute of schema.yaml"}, {"birth_date", "is a date, not an int or a string"}}) {
+    std::vector<RuleFile> files = ParisFiles();
+    RuleFile* city = FindFile(&files, "city.yaml");
+    ASSERT_NE(city, nullptr);
+    ASSERT_THAT(city->text, HasSubstr("district_attribute: arrondissement\n"));
+    const int line = 1 + static_cast<int>(std::count(
+                             city->text.begin(), city->text.begin() + city->text.find("district_attribute:"), '\n'));
+    city->text = absl::StrReplaceAll(
+        city->text, {{"district_attribute: arrondissement", absl::StrCat("district_attribute: ", attribute)}});
+    std::vector<Diagnostic> diagnostics;
+    EXPECT_THAT(CompileRuleSet(files, &diagnostics), Not(IsOk()));
+    EXPECT_THAT(FormatDiagnostics(diagnostics),
+                HasSubstr(absl::StrCat("city.yaml:", line, ":1: district_attribute: \"", attribute, "\" ", problem)));
+  }
 }
 
 TEST(RuleSetTest, AYamlErrorAndAnUnknownTopicAreReportedToo) {

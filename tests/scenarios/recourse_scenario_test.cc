@@ -68,6 +68,26 @@ class RecourseScenarioTest : public ::testing::Test {
     return testing::RunCommand(args);
   }
 
+  // Publishes the sample population; the Martins' child (P0001) gets a
+  // maternelle offer, proposed: its id.
+  std::string PublishSampleAndFindTheOffer() {
+    testing::CommandResult published =
+        Ctl("desk", {"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
+                     testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
+    EXPECT_EQ(published.exit_code, 0) << published.output;
+    auto decisions = DecisionsStub();
+    grpc::ClientContext list_context;
+    Prepare(&list_context, "desk");
+    v1::ListDecisionsRequest list;
+    list.set_person_id("P0001");
+    v1::ListDecisionsResponse listed;
+    EXPECT_TRUE(decisions->ListDecisions(&list_context, list, &listed).ok());
+    EXPECT_EQ(listed.decisions_size(), 1);
+    if (listed.decisions_size() == 0) return "";
+    EXPECT_EQ(listed.decisions(0).status(), "proposed");
+    return listed.decisions(0).decision_id();
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<testing::DaemonProcess> daemon_;
 };
@@ -119,20 +139,8 @@ TEST_F(RecourseScenarioTest, AContestedHeatwaveCallGoesToTheCaseworkersOfWhereTh
 
 TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded) {
   // The sample population: the Martins' child gets a maternelle offer.
-  testing::CommandResult published =
-      Ctl("desk", {"publish", "--file", testing::SourceDir() + "/deploy/demo/paris-sample.ndjson", "--schema",
-                   testing::SourceDir() + "/rules/schema.yaml", "--quiet"});
-  ASSERT_EQ(published.exit_code, 0) << published.output;
-  auto decisions = DecisionsStub();
-  grpc::ClientContext list_context;
-  Prepare(&list_context, "desk");
-  v1::ListDecisionsRequest list;
-  list.set_person_id("P0001");
-  v1::ListDecisionsResponse listed;
-  ASSERT_TRUE(decisions->ListDecisions(&list_context, list, &listed).ok());
-  ASSERT_EQ(listed.decisions_size(), 1);
-  const std::string offer = listed.decisions(0).decision_id();
-  EXPECT_EQ(listed.decisions(0).status(), "proposed");
+  const std::string offer = PublishSampleAndFindTheOffer();
+  ASSERT_FALSE(offer.empty());
 
   // Contested from the citizen portal, twice: one case.
   for (int i = 0; i < 2; ++i) {
@@ -183,6 +191,7 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
   EXPECT_THAT(Ctl("alice", {"recourse", "list"}).output, HasSubstr("no case"));
 
   // History and explanation show all of it.
+  auto decisions = DecisionsStub();
   grpc::ClientContext get_context;
   Prepare(&get_context, "desk");
   v1::GetDecisionRequest get;
@@ -290,6 +299,30 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
     EXPECT_THAT(broken.output, HasSubstr(absl::StrCat("audit chain BROKEN at entry ", claimed_by_alice, ": entry ",
                                                       claimed_by_alice, " was altered")));
   }
+}
+
+// Auditors read how the decisions ended, by rule and by the arrondissement
+// their subject lived in; the figures to publish mask small counts.
+TEST_F(RecourseScenarioTest, AuditorsReadHowDecisionsEndedByArrondissement) {
+  const std::string offer = PublishSampleAndFindTheOffer();
+  ASSERT_FALSE(offer.empty());
+  ASSERT_EQ(Ctl("desk", {"decisions", "contest", offer}).exit_code, 0);
+
+  testing::CommandResult stats = Ctl("cnil", {"audit", "stats"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  EXPECT_THAT(stats.output, HasSubstr("by rule and arrondissement, and where they stand now"));
+  EXPECT_THAT(stats.output, HasSubstr("maternelle.first-enrolment-offer — "));
+  EXPECT_THAT(stats.output, HasSubstr("  arrondissement 11: made 1, reached 0, contested 1; now: in review 1\n"));
+  testing::CommandResult published_figures = Ctl("cnil", {"audit", "stats", "--public"});
+  EXPECT_THAT(published_figures.output,
+              HasSubstr("  arrondissement 11: made <5, reached 0, contested <5; now: in review <5\n"));
+  EXPECT_THAT(Ctl("cnil", {"audit", "stats", "--from", "2030-01-01"}).output, HasSubstr("no decision was made then"));
+  // Only auditors; a bad day names its field.
+  EXPECT_THAT(Ctl("alice", {"audit", "stats"}).output, HasSubstr("may not call /proactive.v1.Audit/GetStatistics"));
+  EXPECT_THAT(Ctl("cnil", {"audit", "stats", "--from", "2026-13-01"}).output,
+              HasSubstr("made_from: \"2026-13-01\" is not YYYY-MM-DD"));
+  EXPECT_THAT(Ctl("cnil", {"audit", "stats", "--from", "2026-07-01", "--until", "2026-06-01"}).output,
+              HasSubstr("made_until: 2026-06-01 is before made_from 2026-07-01"));
 }
 
 }  // namespace
