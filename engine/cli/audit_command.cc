@@ -240,8 +240,9 @@ int PrintStatistics(const CommandLine& line, v1::Audit::Stub* stub, EngineConnec
   }
   if (stats.rules_size() == 0) std::printf("\nno decision was made then\n");
   for (const v1::RuleOutcomes& r : stats.rules()) {
-    std::printf("\n%s%s\n  %s\n", r.rule_id().c_str(),
-                r.has_title() ? absl::StrCat(" — ", r.title()).c_str() : " (no longer in use)",
+    const std::string title = r.has_title() ? absl::StrCat(" — ", r.title()) : " (no longer in use)";
+    std::printf("\n%s%s%s\n  %s\n", r.rule_id().c_str(), title.c_str(),
+                r.formal_decisions() ? ": the formal decisions that followed acceptances" : "",
                 CountsText(r.counts(), public_figures).c_str());
     for (const v1::DistrictOutcomes& d : r.districts()) {
       std::printf("  %s %s: %s\n", district.c_str(), d.district().empty() ? "unknown" : d.district().c_str(),

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
@@ -310,7 +311,8 @@ absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store&
 
 absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit) {
   absl::Status decode_error;
-  RETURN_IF_ERROR(store.Scan(Family::kDecisions, "d/", [&](absl::string_view key, absl::string_view value) {
+  RETURN_IF_ERROR(store.ScanFrom(Family::kDecisions, "d/", [&](absl::string_view key, absl::string_view value) {
+    if (!absl::StartsWith(key, "d/")) return false;
     absl::StatusOr<storage::v1::DecisionRecord> record =
         DecodeDecision(value, absl::StrCat("decision ", key.substr(2)));
     if (!record.ok()) {

@@ -61,7 +61,9 @@ absl::StatusOr<std::vector<std::string>> FindDecisionIdsByReference(const Store&
 absl::StatusOr<std::optional<storage::v1::DecisionRecord>> FindFormalDecision(const Store& store,
                                                                               const storage::v1::DecisionRecord& offer);
 
-// Visits every decision in id order until `visit` returns false.
+// Visits every decision in id order until `visit` returns false. A long
+// scan (Store::ScanFrom): leaves the block cache to point reads; not on a
+// thread deferring writes.
 absl::Status ScanDecisions(const Store& store, absl::FunctionRef<bool(const storage::v1::DecisionRecord&)> visit);
 
 // Writes a new decision with its indexes (person, recipients, persons read,

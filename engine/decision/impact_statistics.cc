@@ -1,8 +1,11 @@
 #include "engine/decision/impact_statistics.h"
 
+#include <utility>
+
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
@@ -31,18 +34,24 @@ bool DistrictOrder::operator()(const std::string& a, const std::string& b) const
 
 absl::StatusOr<ImpactStatistics> ComputeImpact(const Store& store, const ImpactQuery& query) {
   ImpactStatistics stats;
-  std::map<std::string, RuleImpact> by_rule;
+  std::map<std::pair<std::string, bool>, RuleImpact> by_rule;  // (rule, formal)
   RETURN_IF_ERROR(ScanDecisions(store, [&](const storage::v1::DecisionRecord& d) {
     ++stats.decisions_read;
-    if (!d.parent_decision_id().empty()) return true;  // a formal decision: its offer counts
     const absl::Time made = FromProtoTimestamp(d.created_at());
     if (made < query.made_from || made >= query.made_until) return true;
     // A contest opens case "c-…"; a review before notifying, "c-…+review",
-    // which the citizen did not ask for.
-    const bool contested = !d.case_id().empty() && !absl::EndsWith(d.case_id(), "+review");
-    const std::string status(DecisionStatusName(d.status()));
-    RuleImpact& rule = by_rule[d.rule_id()];
+    // which the citizen did not ask for (a contest after it replaces it).
+    const bool reviewed_first = absl::EndsWith(d.case_id(), "+review");
+    const bool contested = !d.case_id().empty() && !reviewed_first;
+    std::string status(DecisionStatusName(d.status()));
+    if (reviewed_first && (d.status() == storage::v1::UPHELD || d.status() == storage::v1::AMENDED ||
+                           d.status() == storage::v1::OVERTURNED)) {
+      absl::StrAppend(&status, " before notifying");
+    }
+    const bool formal = !d.parent_decision_id().empty();
+    RuleImpact& rule = by_rule[{d.rule_id(), formal}];
     rule.rule_id = d.rule_id();
+    rule.formal = formal;
     Count(d, status, contested, &rule.all);
     Count(d, status, contested, &rule.by_district[d.district()]);
     return true;

@@ -27,9 +27,12 @@ namespace proactive {
 
 struct ImpactCounts {
   int64_t made = 0;
-  int64_t reached = 0;                       // known to have reached someone (notified_at set)
-  int64_t contested = 0;                     // contested by the citizen, whatever came of it
-  std::map<std::string, int64_t> by_status;  // current status ("confirmed", "overturned") -> decisions
+  int64_t reached = 0;    // known to have reached someone (notified_at set)
+  int64_t contested = 0;  // contested by the citizen, whatever came of it
+  // Current status ("confirmed", "overturned") -> decisions. A review the
+  // rule required before notifying ends "upheld before notifying", ...:
+  // "upheld", "amended", "overturned" are the outcomes of contests.
+  std::map<std::string, int64_t> by_status;
 };
 
 // Districts in the order people read them: numbers as numbers ("2" before
@@ -40,6 +43,9 @@ struct DistrictOrder {
 
 struct RuleImpact {
   std::string rule_id;
+  // The formal decisions that followed the rule's accepted offers: counted
+  // apart, since they are contested and reviewed on their own.
+  bool formal = false;
   ImpactCounts all;
   std::map<std::string, ImpactCounts, DistrictOrder> by_district;  // "" : district unknown
 };
@@ -56,9 +62,8 @@ struct ImpactStatistics {
 };
 
 // Reads every decision once (decisions kept after an erasure included).
-// The formal decisions that follow accepted offers are not counted apart:
-// the offer counts as "confirmed". DATA_LOSS naming a decision that does
-// not decode.
+// Rules in id order, each rule's formal decisions after it. DATA_LOSS
+// naming a decision that does not decode.
 absl::StatusOr<ImpactStatistics> ComputeImpact(const Store& store, const ImpactQuery& query);
 
 }  // namespace proactive

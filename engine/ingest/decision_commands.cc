@@ -303,6 +303,7 @@ void DecisionCommands::PutFormalDecision(WriteBatch* batch, const storage::v1::D
   formal.clear_reply_deadline();
   formal.set_case_id("");
   formal.clear_history();
+  formal.clear_notified_at();  // the offer's: the formal decision reaches them with the acknowledgement
   *formal.mutable_created_at() = ToProtoTimestamp(now);
   formal.set_triggered_by(absl::StrCat("accepted offer ", offer.decision_id()));
   // The formal decision's own window runs from the day it is issued.

@@ -424,7 +424,9 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
       // Quoting the code its message carried proves the message reached
       // them, when no delivery report said so (lost, or never asked for).
       if (!code.empty() && ReferenceCodeFor(decision_id) == NormalizeReferenceCode(code)) {
-        RETURN_IF_ERROR(ReachedByReply(decision_id, reply_id, std::min(received_at, now), now));
+        // From when the engine had the reply: the gateway's clock, if it
+        // runs behind, would shorten the citizen's time.
+        RETURN_IF_ERROR(ReachedByReply(decision_id, reply_id, now, now));
       }
       absl::Status applied;
       if (keyword == Keyword::kContest) {

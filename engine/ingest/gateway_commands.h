@@ -90,9 +90,10 @@ class GatewayCommands {
   absl::Status DecisionReached(WriteBatch* batch, const storage::v1::OutboxMessage& m, absl::string_view how,
                                std::optional<absl::Time> reached, absl::Time now);
 
-  // A reply quoting `decision_id`'s code, received at `reached`, proves
-  // its message reached them: when nothing proved it before, the decision
-  // is marked reached then (its own write, before the reply's).
+  // A reply quoting `decision_id`'s code, taken by the engine at
+  // `reached`, proves its message reached them: when nothing proved it
+  // before, the decision is marked reached then (its own write, before the
+  // reply's).
   absl::Status ReachedByReply(const std::string& decision_id, const std::string& reply_id, absl::Time reached,
                               absl::Time now);
 

@@ -184,8 +184,9 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (root["language_attribute"]) {
         city.language_attribute = file.String(root["language_attribute"], "language_attribute").value_or("");
       }
-      if (root["district_attribute"]) {
-        city.district_attribute = file.String(root["district_attribute"], "district_attribute").value_or("");
+      if (const YAML::Node district = root["district_attribute"]) {
+        city.district_attribute = file.String(district, "district_attribute").value_or("");
+        city.district_attribute_line = district.Mark().line + 1;
       }
       if (const YAML::Node retention = root["event_retention_days"]) {
         if (auto days = file.Int(retention, "event_retention_days")) {

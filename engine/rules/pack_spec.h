@@ -158,6 +158,7 @@ struct CitySpec {
   // in: each decision keeps its subject's, for the impact statistics by
   // district (Audit.GetStatistics). Empty: decisions keep none.
   std::string district_attribute;
+  int district_attribute_line = 0;  // in city.yaml, for the rule set's check of it
   int quiet_from_hour = 21;
   int quiet_until_hour = 8;
   // Working days (Monday to Friday, public holidays excepted) a posted

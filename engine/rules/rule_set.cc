@@ -154,13 +154,7 @@ class RuleSetBuilder {
       const AttributeSpec* district = set_->schema_->FindAttribute(city->district_attribute);
       if (district == nullptr ||
           (district->type.kind != ValueKind::kInt && district->type.kind != ValueKind::kString)) {
-        // The key's line, for the message.
-        const size_t at = city_file->text.find("district_attribute");
-        const int line =
-            at == std::string::npos
-                ? 0
-                : 1 + static_cast<int>(std::count(city_file->text.begin(), city_file->text.begin() + at, '\n'));
-        Error(city_file->path, line, 1,
+        Error(city_file->path, city->district_attribute_line, 1,
               absl::StrCat("district_attribute: \"", city->district_attribute, "\" is ",
                            district == nullptr ? "no attribute of schema.yaml"
                                                : absl::StrCat("a ", district->type.Name(), ", not an int or a string")),

@@ -306,6 +306,7 @@ class AuditService final : public v1::Audit::CallbackService {
     for (const RuleImpact& rule : stats.rules) {
       v1::RuleOutcomes* r = response->add_rules();
       r->set_rule_id(rule.rule_id);
+      if (rule.formal) r->set_formal_decisions(true);
       if (const CompiledRule* in_use = rules->FindRule(rule.rule_id)) r->set_title(in_use->spec.title);
       fill(rule.all, r->mutable_counts());
       for (const auto& [district, counts] : rule.by_district) {  // in DistrictOrder

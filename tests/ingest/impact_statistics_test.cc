@@ -30,9 +30,9 @@ class ImpactStatisticsTest : public ::testing::Test {
   ImpactStatisticsTest() : engine_(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone())) {}
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(engine_.PublishSample()); }
   absl::Status Run(EventWriter::Command command) { return engine_.writer().ExecuteAndWait(std::move(command)); }
-  const RuleImpact* Find(const ImpactStatistics& stats, const std::string& rule_id) {
+  const RuleImpact* Find(const ImpactStatistics& stats, const std::string& rule_id, bool formal = false) {
     for (const RuleImpact& r : stats.rules) {
-      if (r.rule_id == rule_id) return &r;
+      if (r.rule_id == rule_id && r.formal == formal) return &r;
     }
     return nullptr;
   }
@@ -44,36 +44,37 @@ TEST_F(ImpactStatisticsTest, CountsEachDecisionOnceByRuleDistrictAndStatus) {
   // What the statistics must say, counted from the decisions one by one.
   const auto expected = [&] {
     std::map<std::string, ImpactCounts> by_rule_and_district;  // "rule|district"
-    EXPECT_THAT(ScanDecisions(engine_.store(),
-                              [&](const storage::v1::DecisionRecord& d) {
-                                if (!d.parent_decision_id().empty()) return true;
-                                for (const std::string& key : {d.rule_id() + "|*", d.rule_id() + "|" + d.district()}) {
-                                  ImpactCounts& c = by_rule_and_district[key];
-                                  ++c.made;
-                                  c.reached += d.has_notified_at();
-                                  c.contested +=
-                                      !d.case_id().empty() && d.case_id().find("+review") == std::string::npos;
-                                  ++c.by_status[std::string(DecisionStatusName(d.status()))];
-                                }
-                                return true;
-                              }),
-                IsOk());
+    EXPECT_THAT(
+        ScanDecisions(engine_.store(),
+                      [&](const storage::v1::DecisionRecord& d) {
+                        const std::string rule = d.rule_id() + (d.parent_decision_id().empty() ? "" : "#formal");
+                        for (const std::string& key : {rule + "|*", rule + "|" + d.district()}) {
+                          ImpactCounts& c = by_rule_and_district[key];
+                          ++c.made;
+                          c.reached += d.has_notified_at();
+                          c.contested += !d.case_id().empty() && d.case_id().find("+review") == std::string::npos;
+                          ++c.by_status[std::string(DecisionStatusName(d.status()))];
+                        }
+                        return true;
+                      }),
+        IsOk());
     return by_rule_and_district;
   };
   const auto check = [&](const ImpactStatistics& stats) {
     std::map<std::string, ImpactCounts> want = expected();
     size_t cells = 0;
     for (const RuleImpact& rule : stats.rules) {
+      const std::string name = rule.rule_id + (rule.formal ? "#formal" : "");
       for (const auto& [district, counts] : rule.by_district) {
-        const ImpactCounts& w = want[rule.rule_id + "|" + district];
+        const ImpactCounts& w = want[name + "|" + district];
         EXPECT_EQ(counts.made, w.made) << rule.rule_id << " " << district;
         EXPECT_EQ(counts.reached, w.reached) << rule.rule_id << " " << district;
         EXPECT_EQ(counts.contested, w.contested) << rule.rule_id << " " << district;
         EXPECT_EQ(counts.by_status, w.by_status) << rule.rule_id << " " << district;
         ++cells;
       }
-      EXPECT_EQ(rule.all.made, want[rule.rule_id + "|*"].made);
-      EXPECT_EQ(rule.all.by_status, want[rule.rule_id + "|*"].by_status);
+      EXPECT_EQ(rule.all.made, want[name + "|*"].made);
+      EXPECT_EQ(rule.all.by_status, want[name + "|*"].by_status);
       ++cells;
     }
     EXPECT_EQ(cells, want.size());
@@ -104,11 +105,15 @@ TEST_F(ImpactStatisticsTest, CountsEachDecisionOnceByRuleDistrictAndStatus) {
       IsOk());
   engine_.Settle();
   const std::string contested = ListDecisionIdsOfPerson(engine_.store(), "P0010")->back();
-  ASSERT_THAT(
-      Run([&](EventApplier& a) {
-        return a.commands().Contest(contested, "citizen", "je ne vis pas seule", engine_.clock().Now()).status();
-      }),
-      IsOk());
+  std::string formal_id;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                RETURN_IF_ERROR(
+                    a.commands().Contest(contested, "citizen", "je ne vis pas seule", engine_.clock().Now()).status());
+                // The formal decision that followed the acceptance, contested on its own.
+                formal_id = a.commands().FormalDecisionId(offer);
+                return a.commands().Contest(formal_id, "citizen", "pas cette école", engine_.clock().Now()).status();
+              }),
+              IsOk());
 
   absl::StatusOr<ImpactStatistics> stats = ComputeImpact(engine_.store(), ImpactQuery{});
   ASSERT_THAT(stats, IsOk());
@@ -117,6 +122,12 @@ TEST_F(ImpactStatisticsTest, CountsEachDecisionOnceByRuleDistrictAndStatus) {
   ASSERT_NE(maternelle, nullptr);
   EXPECT_THAT(maternelle->by_district.at("11").by_status, ::testing::Contains(Pair("confirmed", 1)));
   EXPECT_EQ(maternelle->by_district.at("11").reached, 1);
+  EXPECT_EQ(maternelle->by_district.at("11").contested, 0);
+  const RuleImpact* formal = Find(*stats, offer.rule_id(), /*formal=*/true);
+  ASSERT_NE(formal, nullptr);
+  EXPECT_EQ(formal->by_district.at("11").made, 1);
+  EXPECT_EQ(formal->by_district.at("11").contested, 1);
+  EXPECT_EQ(formal->by_district.at("11").by_status, (std::map<std::string, int64_t>{{"in review", 1}}));
   const storage::v1::DecisionRecord heat = **ReadDecision(engine_.store(), contested);
   const RuleImpact* heatwave = Find(*stats, heat.rule_id());
   ASSERT_NE(heatwave, nullptr);

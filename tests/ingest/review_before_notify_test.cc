@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/impact_statistics.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "gmock/gmock.h"
@@ -73,6 +74,17 @@ TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThat
   absl::StatusOr<std::optional<storage::v1::OutboxMessage>> told = ReadMessage(engine.store(), message_id);
   ASSERT_THAT(told, IsOk());
   ASSERT_TRUE(told->has_value()) << "the guardian was never told";
+  // The impact statistics tell this review from a contest's.
+  absl::StatusOr<ImpactStatistics> stats = ComputeImpact(engine.store(), ImpactQuery{});
+  ASSERT_THAT(stats, IsOk());
+  bool counted = false;
+  for (const RuleImpact& rule : stats->rules) {
+    if (rule.rule_id != (*ReadDecision(engine.store(), offer))->rule_id() || rule.formal) continue;
+    EXPECT_EQ(rule.all.by_status, (std::map<std::string, int64_t>{{"upheld before notifying", 1}}));
+    EXPECT_EQ(rule.all.contested, 0);
+    counted = true;
+  }
+  EXPECT_TRUE(counted);
   storage::v1::OutboxMessage message = **told;
   EXPECT_TRUE(message.text_by_rule_set()) << "its text is rendered when it leaves";
   ASSERT_THAT(ExpandMessage(engine.store(), engine.applier().commands().rule_set_versions(), &message), IsOk());

@@ -221,7 +221,8 @@ TEST_F(TimeLimitsTest, ADeliveryReportedWhileTheDecisionIsInReviewIsRecorded) {
 
 // No delivery report came (lost, or the gateway asks for none): a reply
 // quoting the code the message carried proves it reached them, from when
-// it was sent. A reply without a code proves nothing about which message.
+// the engine had the reply. A reply without a code proves nothing about
+// which message.
 TEST_F(TimeLimitsTest, AReplyQuotingTheCodeProvesTheMessageArrived) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   const storage::v1::DecisionRecord outreach = Decision("P0002");  // the guardian's own decision
@@ -247,7 +248,8 @@ TEST_F(TimeLimitsTest, AReplyQuotingTheCodeProvesTheMessageArrived) {
   EXPECT_EQ(reply("RECOURS " + outreach.reference_code(), "k-code"), "contested");
   const storage::v1::DecisionRecord contested = **ReadDecision(engine_.store(), outreach.decision_id());
   EXPECT_EQ(contested.status(), storage::v1::IN_REVIEW);
-  EXPECT_EQ(FromProtoTimestamp(contested.notified_at()), InParis(2026, 7, 3, 8, 30, 0));
+  // From when the engine had it (9:00), not the gateway's clock (8:30).
+  EXPECT_EQ(FromProtoTimestamp(contested.notified_at()), InParis(2026, 7, 3, 9, 0, 0));
   EXPECT_EQ(FromProtoTimestamp(contested.recourse_deadline()), InParis(2026, 9, 4, 23, 59, 59));
   bool cited = false;
   for (const storage::v1::StatusChange& change : contested.history()) {
@@ -319,6 +321,7 @@ TEST_F(TimeLimitsTest, ADecisionSentByLetterCountsFromTheDayTheLetterArrives) {
 
 TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_NO_FATAL_FAILURE(SendEverything());  // the offer reaches the guardian on 1 July
   ASSERT_EQ(offer.action_kind(), storage::v1::ACTION_PROPOSE);
   engine_.clock().Advance(InParis(2026, 7, 20, 9, 0, 0) - engine_.clock().Now());
   storage::v1::DecisionRecord formal;

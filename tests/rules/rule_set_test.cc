@@ -152,8 +152,11 @@ TEST(RuleSetTest, TheDistrictAttributeIsADeclaredIntOrString) {
     RuleFile* city = FindFile(&files, "city.yaml");
     ASSERT_NE(city, nullptr);
     ASSERT_THAT(city->text, HasSubstr("district_attribute: arrondissement\n"));
-    const int line = 1 + static_cast<int>(std::count(
-                             city->text.begin(), city->text.begin() + city->text.find("district_attribute:"), '\n'));
+    // A comment naming the key comes first: the message still names the key's line.
+    city->text = "# district_attribute: see below\n" + city->text;
+    const int line =
+        1 + static_cast<int>(std::count(city->text.begin(),
+                                        city->text.begin() + city->text.find("\ndistrict_attribute:") + 1, '\n'));
     city->text = absl::StrReplaceAll(
         city->text, {{"district_attribute: arrondissement", absl::StrCat("district_attribute: ", attribute)}});
     std::vector<Diagnostic> diagnostics;
