@@ -10,6 +10,8 @@
 #include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/store/store_generation.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -255,24 +257,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   for (int i = 0; i < kFamilyCount; ++i) {
     descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))), family_options);
   }
-  // This engine's generation marker, created if missing, and those of
-  // older generations the store has (RocksDB opens all or nothing). A
-  // store of a newer generation is refused before anything is opened. No
-  // list: a new store (or one RocksDB cannot read, which Open reports).
-  descriptors.emplace_back(StoreGenerationFamilyName(kStoreGeneration), rocksdb::ColumnFamilyOptions());
-  std::vector<std::string> existing;
-  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
-    for (const std::string& name : existing) {
-      const int generation = StoreGenerationOf(name);
-      if (generation > kStoreGeneration) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "data directory ", options.path, " was written by a newer proactived (store generation ", generation,
-            "; this one reads up to ", kStoreGeneration, "): run that version or a later one"));
-      }
-      if (generation > 0 && generation < kStoreGeneration)
-        descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-  }
+  RETURN_IF_ERROR(AddStoreGenerationFamilies(db_options, options.path, &descriptors));
   auto handles = std::make_unique<Handles>();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles->families, &raw);
