@@ -10,7 +10,9 @@
 //   in review --resolved by a caseworker--> upheld | overturned | amended
 //
 // While a decision is in review, nothing but a caseworker's resolution moves
-// it: every other action is refused.
+// it: every other action is refused, except that its message reaching the
+// citizen (kNotified, a delivery reported after the contest) is recorded and
+// leaves it in review.
 //
 //   ASSIGN_OR_RETURN(storage::v1::DecisionStatus next,
 //                    NextStatus(decision, LifecycleAction::kAccept,
