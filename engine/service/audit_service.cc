@@ -1,6 +1,5 @@
 #include "engine/service/audit_service.h"
 
-#include <algorithm>
 #include <set>
 #include <string>
 
@@ -273,10 +272,9 @@ class AuditService final : public v1::Audit::CallbackService {
     const absl::TimeZone zone = ZoneOrUtc(rules->city().timezone);
     ImpactQuery query;
     // A day: its midnight in the city; the last day is included.
-    const auto day = [&](const std::string& text, absl::string_view field) -> absl::StatusOr<absl::CivilDay> {
-      absl::CivilDay parsed;
-      if (!absl::ParseCivilTime(text, &parsed))
-        return FieldError(field, absl::StrCat("\"", text, "\" is not YYYY-MM-DD"));
+    const auto day = [](const std::string& text, absl::string_view field) -> absl::StatusOr<absl::CivilDay> {
+      absl::StatusOr<absl::CivilDay> parsed = ParseIsoDate(text);
+      if (!parsed.ok()) return FieldError(field, parsed.status().message());
       return parsed;
     };
     if (request.has_made_from()) {

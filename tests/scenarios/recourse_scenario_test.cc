@@ -320,7 +320,7 @@ TEST_F(RecourseScenarioTest, AuditorsReadHowDecisionsEndedByArrondissement) {
   // Only auditors; a bad day names its field.
   EXPECT_THAT(Ctl("alice", {"audit", "stats"}).output, HasSubstr("may not call /proactive.v1.Audit/GetStatistics"));
   EXPECT_THAT(Ctl("cnil", {"audit", "stats", "--from", "2026-13-01"}).output,
-              HasSubstr("made_from: \"2026-13-01\" is not YYYY-MM-DD"));
+              HasSubstr("made_from: month 13 is not in 1..12"));
   EXPECT_THAT(Ctl("cnil", {"audit", "stats", "--from", "2026-07-01", "--until", "2026-06-01"}).output,
               HasSubstr("made_until: 2026-06-01 is before made_from 2026-07-01"));
 }
