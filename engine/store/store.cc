@@ -16,6 +16,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/debug.h"
 #include "rocksdb/write_batch.h"
@@ -248,6 +249,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // the memtable's skip list (2 % of the memtable's size).
   family_options.memtable_whole_key_filtering = true;
   family_options.memtable_prefix_bloom_size_ratio = 0.02;
+  // A batch's keys are inserted in order (WriteBatch sorts them). RocksDB's
+  // skip list then starts each insert from where the last one of the same
+  // key kind ended, and climbs only as far as the gap between them: a
+  // chunk's 5,000 scattered decision ids in a memtable of 100,000 climb
+  // two or three levels instead of searching all ten. Without a hint it
+  // searches from the top whenever the last insert was not the new key's
+  // neighbour. The first byte tells a family's kinds of keys apart ("d/"
+  // records, "p/" a person's decisions, ...).
+  family_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
   // Every file is rewritten at least weekly, so deleted or overwritten data
   // (an old phone number in a superseded index key) leaves the disk within
   // weeks even where nothing else compacts it (docs/privacy.md).

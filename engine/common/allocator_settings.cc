@@ -1,0 +1,15 @@
+// jemalloc's settings for the executables that link it (`proactive_allocator`
+// in CMakeLists.txt). jemalloc reads this symbol when it starts, then the
+// environment variable MALLOC_CONF, which overrides it.
+//
+// thp:always asks for transparent huge pages on jemalloc's mappings
+// (madvise(MADV_HUGEPAGE); Debian's kernels default to "madvise" mode). The
+// memtables' arenas are written page after page: with 4 kB pages each first
+// touch was a page fault, 160,000 in a heatwave broadcast, about a tenth of
+// its CPU on a virtual machine (docs/performance.md, 2026-12-06). With 2 MB
+// pages they take a few hundred, for about 60 MiB more resident memory.
+extern "C" {
+// The name and type are jemalloc's (je_malloc_conf in <jemalloc/jemalloc.h>).
+extern const char* malloc_conf;
+const char* malloc_conf = "thp:always";
+}
