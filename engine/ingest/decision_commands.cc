@@ -475,7 +475,12 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
                                               : "no answer before the deadline: accepted as the rule "
                                                 "provides",
                    "", "reply deadline", now);
-        if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
+        if (*to == storage::v1::CONFIRMED) {
+          PutFormalDecision(&batch, *d, now);
+          // Told as an acceptance is: its leaving, then reaching them,
+          // notifies the formal decision (GatewayCommands::DecisionReached).
+          RETURN_IF_ERROR(Tell(&batch, *d, kAcceptedMessageKind, &CityMessages::accepted_by_default, {}, now));
+        }
       }
     }
     RETURN_IF_ERROR(store_->Write(&batch, false));

@@ -91,6 +91,9 @@ std::vector<std::string> MessagesTooLongForSms(const RuleSpec& rule, const CityS
                             {"contest_received", &city.messages.contest_received, kContestReceivedMessageKind}};
   if (rule.action.kind == ActionKind::kPropose) {
     sent.push_back({"accepted", &city.messages.accepted, kAcceptedMessageKind});
+    if (rule.action.without_reply == WithoutReply::kAccept) {
+      sent.push_back({"accepted_by_default", &city.messages.accepted_by_default, kAcceptedMessageKind});
+    }
     sent.push_back({"declined", &city.messages.declined, kDeclinedMessageKind});
   }
   sent.push_back({"review_upheld (reason empty)", &city.messages.review_upheld, kReviewMessageKind});

@@ -24,6 +24,10 @@ struct CityMessage {
 };
 const CityMessage kCityMessages[] = {
     {"accepted", &CityMessages::accepted, {"title", "reference"}, "the citizen accepted an offer"},
+    {"accepted_by_default",
+     &CityMessages::accepted_by_default,
+     {"title", "reference"},
+     "no answer came by the deadline and the offer was accepted, as its rule provides"},
     {"declined", &CityMessages::declined, {"title", "reference"}, "the citizen declined an offer"},
     {"contest_received",
      &CityMessages::contest_received,
@@ -127,10 +131,11 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (!root["messages"] && origin == CityFileOrigin::kStoredSnapshot) {
         // Written before the engine's messages were the city's.
       } else if (const YAML::Node messages = root["messages"]; !messages || !messages.IsMap()) {
-        file.Error(messages ? messages : root,
-                   "city.yaml needs messages: the engine's own texts to citizens (accepted, declined, "
-                   "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
-                   "each {fr: ..., en: ...}");
+        file.Error(
+            messages ? messages : root,
+            "city.yaml needs messages: the engine's own texts to citizens (accepted, accepted_by_default, declined, "
+            "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
+            "each {fr: ..., en: ...}");
       } else {
         std::vector<absl::string_view> keys;
         for (const CityMessage& m : kCityMessages) keys.push_back(m.key);
@@ -138,7 +143,11 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         for (const CityMessage& m : kCityMessages) {
           const YAML::Node texts = messages[m.key];
           if (!texts) {
-            file.Error(messages, absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
+            // A stored snapshot's messages are never sent, and it may be
+            // older than a message.
+            if (origin == CityFileOrigin::kRunning) {
+              file.Error(messages, absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
+            }
             continue;
           }
           if (!texts.IsMap()) {

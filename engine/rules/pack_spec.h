@@ -117,6 +117,10 @@ using LocalizedText = std::map<std::string, std::string>;
 // (pack_parser.cc); unknown {names} are refused when the pack loads.
 struct CityMessages {
   LocalizedText accepted;  // the citizen accepted an offer: {title}
+  // No answer came by the reply deadline of an offer whose rule accepts it
+  // then (without_reply: accept): {title}. Like `accepted`, it tells the
+  // formal decision: the time to contest it starts when it reaches them.
+  LocalizedText accepted_by_default;
   LocalizedText declined;  // ... declined it: {title}
   // A contest is recorded: {title} {reference} {received_on} {review_by}
   // (the case's due date) {deemed_rejected_on} (two months: CRPA L231-4).

@@ -6,6 +6,7 @@
 // months from the day it is issued.
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
@@ -40,6 +41,8 @@ absl::Time InParis(int year, int month, int day, int hour, int minute, int secon
 class TimeLimitsTest : public ::testing::Test {
  protected:
   TimeLimitsTest() : engine_(InParis(2026, 7, 1, 10, 0, 0)) {}
+  explicit TimeLimitsTest(const std::vector<RuleFile>& rule_files)
+      : engine_(InParis(2026, 7, 1, 10, 0, 0), rule_files, EventApplierOptions()) {}
 
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(engine_.PublishSample()); }
 
@@ -371,6 +374,69 @@ TEST_F(TimeLimitsTest, ARecoursSentOnTheLastDayIsInTimeWhenProcessedAfterMidnigh
   };
   EXPECT_NE(reply(InParis(2026, 9, 3, 0, 5, 0), "k-late").outcome, "contested");  // sent after midnight
   EXPECT_EQ(reply(InParis(2026, 9, 2, 23, 58, 0), "k-in-time").outcome, "contested");
+}
+
+// The Paris rules, with the nursery school offer accepted when no answer
+// comes by its deadline.
+std::vector<RuleFile> OfferAcceptedWithoutReply() {
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  int changed = 0;
+  for (RuleFile& file : files) {
+    changed += absl::StrReplaceAll({{"without_reply: lapse", "without_reply: accept"}}, &file.text);
+  }
+  EXPECT_EQ(changed, 1);
+  return files;
+}
+
+class AcceptedWithoutReplyTest : public TimeLimitsTest {
+ protected:
+  AcceptedWithoutReplyTest() : TimeLimitsTest(OfferAcceptedWithoutReply()) {}
+};
+
+// Silence accepts the offer at its deadline: the citizen is told, and that
+// message notifies the formal decision, whose time to contest starts when
+// it reaches them (before 2026-12-06 nothing was sent and it never started).
+TEST_F(AcceptedWithoutReplyTest, TheCitizenIsToldAndTheFormalDecisionsTimeStartsWhenItReachesThem) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(offer.action_kind(), storage::v1::ACTION_PROPOSE);
+  ASSERT_TRUE(offer.accept_without_reply());
+  ASSERT_NO_FATAL_FAILURE(SendEverything());  // the offer reaches the guardian on 1 July
+  const auto process_deadlines = [&] {
+    ASSERT_THAT(
+        Run([&](EventApplier& a) { return a.commands().ProcessDueDeadlines(engine_.clock().Now(), 100).status(); }),
+        IsOk());
+  };
+  const auto told = [&](const std::string& recipient) {
+    return *ReadMessage(engine_.store(), MessageIdFor(offer, kAcceptedMessageKind, recipient));
+  };
+  ASSERT_FALSE(offer.recipients().empty());
+  // The day before the deadline (21 days): still waiting, nothing told.
+  engine_.clock().Advance(InParis(2026, 7, 21, 10, 0, 0) - engine_.clock().Now());
+  ASSERT_NO_FATAL_FAILURE(process_deadlines());
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::NOTIFIED);
+  EXPECT_FALSE(told(offer.recipients(0)).has_value());
+  // Processed on Tuesday 4 August: accepted, as the rule provides.
+  engine_.clock().Advance(InParis(2026, 8, 4, 10, 0, 0) - engine_.clock().Now());
+  ASSERT_NO_FATAL_FAILURE(process_deadlines());
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::CONFIRMED);
+  const std::string formal_id = engine_.applier().commands().FormalDecisionId(offer);
+  const storage::v1::DecisionRecord formal = **ReadDecision(engine_.store(), formal_id);
+  EXPECT_FALSE(formal.has_notified_at());
+  for (const std::string& recipient : offer.recipients()) {
+    const std::optional<storage::v1::OutboxMessage> m = told(recipient);
+    ASSERT_TRUE(m.has_value()) << recipient;
+    EXPECT_THAT(m->text(), ::testing::AnyOf(HasSubstr("sans réponse de votre part avant la date limite"),
+                                            HasSubstr("with no answer before the deadline")));
+    // The offer's title, and its code to contest with.
+    EXPECT_THAT(m->text(), HasSubstr("Proposition d'inscription à l'école maternelle de secteur"));
+    EXPECT_THAT(m->text(), HasSubstr("RECOURS " + offer.reference_code()));
+  }
+  // It reaches them the same day: the formal decision is notified, and may
+  // be contested until Monday 5 October (two months, délai franc).
+  ASSERT_NO_FATAL_FAILURE(SendEverything());
+  const storage::v1::DecisionRecord notified = **ReadDecision(engine_.store(), formal_id);
+  EXPECT_EQ(FromProtoTimestamp(notified.notified_at()), InParis(2026, 8, 4, 10, 0, 0));
+  EXPECT_EQ(FromProtoTimestamp(notified.recourse_deadline()), InParis(2026, 10, 5, 23, 59, 59));
 }
 
 }  // namespace

@@ -145,8 +145,8 @@ TEST(CityFileTest, NeedsTheAlgorithmNotice) {
 // The engine's own texts of a city.yaml, every one with both languages.
 std::string CityMessagesYaml(const std::string& accepted_fr = "Acceptation enregistrée ({title}).") {
   std::string yaml = "messages:\n";
-  for (const std::string key : {"accepted", "declined", "contest_received", "review_upheld", "review_amended",
-                                "review_overturned", "forwarded", "opted_out"}) {
+  for (const std::string key : {"accepted", "accepted_by_default", "declined", "contest_received", "review_upheld",
+                                "review_amended", "review_overturned", "forwarded", "opted_out"}) {
     const std::string text = key == "accepted"                  ? accepted_fr
                              : key == "contest_received"        ? "Rejet implicite le {deemed_rejected_on}."
                              : absl::StartsWith(key, "review_") ? "Motif : {reason}"
@@ -174,7 +174,7 @@ TEST(CityFileTest, AReviewNoticeIsOptionalButWhole) {
   EXPECT_TRUE(without->review_notice.empty());
   EXPECT_FALSE(ParseCityFile(base + "review_notice: {fr: \"Tribunal administratif\"}\n", "city.yaml", &diagnostics));
   ASSERT_THAT(diagnostics, SizeIs(1));
-  EXPECT_EQ(diagnostics[0].line, 13);
+  EXPECT_EQ(diagnostics[0].line, 14);
   EXPECT_THAT(diagnostics[0].message, HasSubstr("review_notice needs \"en\""));
 }
 
@@ -196,7 +196,7 @@ TEST(CityFileTest, TheEngineMessagesAreTheCitysAndNameOnlyWhatTheyMay) {
   diagnostics.clear();
   EXPECT_FALSE(ParseCityFile(head + CityMessagesYaml() + "sms_max_parts: 0\n", "city.yaml", &diagnostics));
   ASSERT_THAT(diagnostics, SizeIs(1));
-  EXPECT_EQ(diagnostics[0].line, 13);
+  EXPECT_EQ(diagnostics[0].line, 14);
   EXPECT_THAT(diagnostics[0].message, HasSubstr("sms_max_parts is"));
   diagnostics.clear();
   std::optional<CitySpec> city =
@@ -239,6 +239,20 @@ TEST(CityFileTest, AStoredSnapshotMayPredateTheMessages) {
   std::optional<CitySpec> stored = ParseCityFile(old_city, "city.yaml", &diagnostics, CityFileOrigin::kStoredSnapshot);
   ASSERT_TRUE(stored.has_value()) << FormatDiagnostics(diagnostics);
   EXPECT_TRUE(stored->messages.accepted.empty());
+  // One stored before a message was added (accepted_by_default, 2026-12-06)
+  // compiles too; a running city must have it.
+  std::string before_default = CityMessagesYaml();
+  const size_t line = before_default.find("  accepted_by_default");
+  before_default.erase(line, before_default.find('\n', line) + 1 - line);
+  diagnostics.clear();
+  stored = ParseCityFile(old_city + before_default, "city.yaml", &diagnostics, CityFileOrigin::kStoredSnapshot);
+  ASSERT_TRUE(stored.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_TRUE(stored->messages.accepted_by_default.empty());
+  EXPECT_FALSE(stored->messages.accepted.empty());
+  diagnostics.clear();
+  EXPECT_FALSE(ParseCityFile(old_city + before_default, "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1));
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("messages needs accepted_by_default: {fr: ..., en: ...} (no answer"));
 }
 
 // Time limits are days or calendar months; rule sets written before say a
@@ -257,7 +271,7 @@ TEST(CityFileTest, TimeLimitsAreDaysOrCalendarMonths) {
   EXPECT_EQ(city->letter_delivery_days, 0);
   EXPECT_FALSE(ParseCityFile(base + "letter_delivery_days: 31\n", "city.yaml", &diagnostics));
   ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(diagnostics[0].line, 13);  // the line after the smallest city file's
+  EXPECT_EQ(diagnostics[0].line, 14);  // the line after the smallest city file's
   EXPECT_THAT(diagnostics[0].message,
               HasSubstr("letter_delivery_days is the working days a posted letter takes to arrive, 0 to 30"));
   diagnostics.clear();
@@ -270,9 +284,9 @@ TEST(CityFileTest, TimeLimitsAreDaysOrCalendarMonths) {
   EXPECT_FALSE(ParseCityFile(base + "recourse_window: 2 months\nrecourse_window_days: 61\nreview_within: two months\n",
                              "city.yaml", &diagnostics));
   ASSERT_THAT(diagnostics, SizeIs(2)) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(diagnostics[0].line, 14);
+  EXPECT_EQ(diagnostics[0].line, 15);
   EXPECT_THAT(diagnostics[0].message, HasSubstr("recourse_window_days and recourse_window say the same"));
-  EXPECT_EQ(diagnostics[1].line, 15);
+  EXPECT_EQ(diagnostics[1].line, 16);
   EXPECT_THAT(diagnostics[1].message, HasSubstr("review_within: \"two months\" is not a time limit"));
 }
 
