@@ -151,7 +151,8 @@ step "The guardian accepts by answering OUI $CODE: the offer is confirmed, the f
 phone_answers "$GUARDIAN" "OUI $CODE"
 settles "'$CTL' decisions list P0001 | grep -q ' confirmed '"
 show "$CTL" decisions list P0001
-echo "The engine's acknowledgement leaves through the outbox too:"
+echo "The engine's acknowledgement leaves through the outbox too. It notifies the formal decision: the"
+echo "code it quotes is the formal decision's, whose own two months to contest start when it reaches the phone:"
 sms_arrives "$GUARDIAN" acceptation
 
 step "Météo-France raises a red heatwave warning for Paris: the engine sweeps the population"

@@ -147,12 +147,16 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBa
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to,
                    NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now, CityZone()));
+  // Composed before anything is appended to the audit chain: a read that
+  // fails refuses the answer and leaves the chain as it was.
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> told,
+                   ComposeTold(d, accept ? kAcceptedMessageKind : kDeclinedMessageKind,
+                               accept ? &CityMessages::accepted : &CityMessages::declined, {}, now));
   Transition(batch, &d, to, actor, accept ? "the citizen accepted the offer" : "the citizen declined the offer", "",
              cause, now);
   batch->Delete(Family::kDeadlines, ReplyDeadlineKey(d));
   if (to == storage::v1::CONFIRMED) PutFormalDecision(batch, d, now);
-  RETURN_IF_ERROR(Tell(batch, d, accept ? kAcceptedMessageKind : kDeclinedMessageKind,
-                       accept ? &CityMessages::accepted : &CityMessages::declined, {}, now));
+  for (const storage::v1::OutboxMessage& m : told) PutNewMessage(batch, m);
   return d;
 }
 
@@ -191,7 +195,11 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
   std::vector<storage::v1::OutboxMessage> messages;
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return messages;
-  const storage::v1::DecisionRecord titled = WithRuleTexts(d);  // the messages name it by its title
+  storage::v1::DecisionRecord titled = WithRuleTexts(d);  // the messages name it by its title
+  // An acceptance's acknowledgement notifies the formal decision
+  // (GatewayCommands::DecisionReached): it quotes that decision's code, the
+  // one to contest it with, also once the offer's own time has ended.
+  if (kind == kAcceptedMessageKind) titled.set_reference_code(ReferenceCodeFor(FormalDecisionId(d)));
   StorePersonSource persons(store_);
   const CitySpec& city = rules->city();
   for (const std::string& recipient : d.recipients()) {
@@ -215,14 +223,6 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
     if (longest != nullptr) RETURN_IF_ERROR(CheckSmsLength(longest->text(), city, too_long_what));
   }
   return messages;
-}
-
-absl::Status DecisionCommands::Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
-                                    LocalizedText CityMessages::*message,
-                                    const std::map<std::string, std::string>& values, absl::Time now) {
-  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, ComposeTold(d, kind, message, values, now));
-  for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(batch, m);
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::ComposeDecisionMessages(
@@ -470,17 +470,20 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
       absl::StatusOr<storage::v1::DecisionStatus> to = NextStatus(*d, LifecycleAction::kReplyDeadline, now, CityZone());
       // Answered, or in review: the deadline no longer applies.
       if (to.ok()) {
+        // Told as an acceptance is: its leaving, then reaching them,
+        // notifies the formal decision (GatewayCommands::DecisionReached).
+        // Composed first: a read that fails leaves the audit chain as it was.
+        std::vector<storage::v1::OutboxMessage> told;
+        if (*to == storage::v1::CONFIRMED) {
+          ASSIGN_OR_RETURN(told, ComposeTold(*d, kAcceptedMessageKind, &CityMessages::accepted_by_default, {}, now));
+        }
         Transition(&batch, &*d, *to, "engine",
                    *to == storage::v1::LAPSED ? "no answer before the deadline: the offer lapsed"
                                               : "no answer before the deadline: accepted as the rule "
                                                 "provides",
                    "", "reply deadline", now);
-        if (*to == storage::v1::CONFIRMED) {
-          PutFormalDecision(&batch, *d, now);
-          // Told as an acceptance is: its leaving, then reaching them,
-          // notifies the formal decision (GatewayCommands::DecisionReached).
-          RETURN_IF_ERROR(Tell(&batch, *d, kAcceptedMessageKind, &CityMessages::accepted_by_default, {}, now));
-        }
+        if (*to == storage::v1::CONFIRMED) PutFormalDecision(&batch, *d, now);
+        for (const storage::v1::OutboxMessage& m : told) PutNewMessage(&batch, m);
       }
     }
     RETURN_IF_ERROR(store_->Write(&batch, false));

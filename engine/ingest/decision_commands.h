@@ -146,10 +146,6 @@ class DecisionCommands {
   absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeTold(
       const storage::v1::DecisionRecord& d, const std::string& kind, LocalizedText CityMessages::*message,
       const std::map<std::string, std::string>& values, absl::Time now, absl::string_view too_long_what = "");
-  // The same, queued in `batch`.
-  absl::Status Tell(WriteBatch* batch, const storage::v1::DecisionRecord& d, const std::string& kind,
-                    LocalizedText CityMessages::*message, const std::map<std::string, std::string>& values,
-                    absl::Time now);
   // The messages of the rule that made `d` (after a review before
   // notifying): from its rule set's snapshot, else the running rule at the
   // same version; FAILED_PRECONDITION when neither has it.

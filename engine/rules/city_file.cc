@@ -21,13 +21,19 @@ struct CityMessage {
   const char* what;
   const char* required = nullptr;
   const char* required_because = nullptr;
+  // Only a rule that needs it asks for it (RuleSet), so that a city.yaml
+  // written before it was added still loads.
+  bool optional = false;
 };
 const CityMessage kCityMessages[] = {
     {"accepted", &CityMessages::accepted, {"title", "reference"}, "the citizen accepted an offer"},
     {"accepted_by_default",
      &CityMessages::accepted_by_default,
      {"title", "reference"},
-     "no answer came by the deadline and the offer was accepted, as its rule provides"},
+     "no answer came by the deadline and the offer was accepted, as its rule provides",
+     nullptr,
+     nullptr,
+     /*optional=*/true},
     {"declined", &CityMessages::declined, {"title", "reference"}, "the citizen declined an offer"},
     {"contest_received",
      &CityMessages::contest_received,
@@ -131,11 +137,10 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       if (!root["messages"] && origin == CityFileOrigin::kStoredSnapshot) {
         // Written before the engine's messages were the city's.
       } else if (const YAML::Node messages = root["messages"]; !messages || !messages.IsMap()) {
-        file.Error(
-            messages ? messages : root,
-            "city.yaml needs messages: the engine's own texts to citizens (accepted, accepted_by_default, declined, "
-            "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
-            "each {fr: ..., en: ...}");
+        file.Error(messages ? messages : root,
+                   "city.yaml needs messages: the engine's own texts to citizens (accepted, declined, "
+                   "contest_received, review_upheld, review_amended, review_overturned, forwarded, opted_out), "
+                   "each {fr: ..., en: ...}");
       } else {
         std::vector<absl::string_view> keys;
         for (const CityMessage& m : kCityMessages) keys.push_back(m.key);
@@ -145,7 +150,7 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
           if (!texts) {
             // A stored snapshot's messages are never sent, and it may be
             // older than a message.
-            if (origin == CityFileOrigin::kRunning) {
+            if (origin == CityFileOrigin::kRunning && !m.optional) {
               file.Error(messages, absl::StrCat("messages needs ", m.key, ": {fr: ..., en: ...} (", m.what, ")"));
             }
             continue;

@@ -120,6 +120,7 @@ struct CityMessages {
   // No answer came by the reply deadline of an offer whose rule accepts it
   // then (without_reply: accept): {title}. Like `accepted`, it tells the
   // formal decision: the time to contest it starts when it reaches them.
+  // Optional in city.yaml; a rule that accepts without reply needs it.
   LocalizedText accepted_by_default;
   LocalizedText declined;  // ... declined it: {title}
   // A contest is recorded: {title} {reference} {received_on} {review_by}

@@ -289,6 +289,12 @@ class RuleSetBuilder {
     // A stored snapshot compiles as it was accepted, whatever the city's
     // messages or part limit became since.
     if (origin_ == CityFileOrigin::kRunning) {
+      if (spec.action.without_reply == WithoutReply::kAccept && set_->city_.messages.accepted_by_default.empty()) {
+        error_at_rule(
+            "reply.without_reply: accept needs city.yaml messages.accepted_by_default: {fr: ..., en: ...}, naming "
+            "{title}: the citizen is told that silence accepted the offer, and that message notifies the formal "
+            "decision (its time to contest starts when it reaches them)");
+      }
       if (std::vector<std::string> too_long = MessagesTooLongForSms(spec, set_->city_); !too_long.empty()) {
         error_at_rule(absl::StrCat("with this rule's title, messages to citizens would be longer than the ",
                                    set_->city_.sms_max_parts,

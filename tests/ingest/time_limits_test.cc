@@ -353,6 +353,25 @@ TEST_F(TimeLimitsTest, TheFormalDecisionHasItsOwnTwoMonthsFromTheDayItIsIssued) 
   const storage::v1::DecisionRecord notified = **ReadDecision(engine_.store(), formal.decision_id());
   EXPECT_EQ(FromProtoTimestamp(notified.notified_at()), InParis(2026, 7, 24, 10, 0, 0));
   EXPECT_EQ(FromProtoTimestamp(notified.recourse_deadline()), InParis(2026, 9, 25, 23, 59, 59));
+  // The acknowledgement quoted the formal decision's code: on 10 September,
+  // after the offer's own time ended, that code still contests it.
+  const std::optional<storage::v1::OutboxMessage> acknowledgement =
+      *ReadMessage(engine_.store(), MessageIdFor(offer, kAcceptedMessageKind, offer.recipients(0)));
+  ASSERT_TRUE(acknowledgement.has_value());
+  EXPECT_THAT(acknowledgement->text(), HasSubstr("RECOURS " + formal.reference_code()));
+  engine_.clock().Advance(InParis(2026, 9, 10, 10, 0, 0) - engine_.clock().Now());
+  ReplyResult contested;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                absl::StatusOr<ReplyResult> r =
+                    a.gateway().ReportReply("+33639980002", "RECOURS " + formal.reference_code(), "k-formal",
+                                            engine_.clock().Now(), engine_.clock().Now());
+                if (r.ok()) contested = *r;
+                return r.status();
+              }),
+              IsOk());
+  EXPECT_EQ(contested.outcome, "contested");
+  EXPECT_EQ((**ReadDecision(engine_.store(), formal.decision_id())).status(), storage::v1::IN_REVIEW);
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::CONFIRMED);
 }
 
 // An SMS sent before the end of the last day is in time, even processed
@@ -427,9 +446,10 @@ TEST_F(AcceptedWithoutReplyTest, TheCitizenIsToldAndTheFormalDecisionsTimeStarts
     ASSERT_TRUE(m.has_value()) << recipient;
     EXPECT_THAT(m->text(), ::testing::AnyOf(HasSubstr("sans réponse de votre part avant la date limite"),
                                             HasSubstr("with no answer before the deadline")));
-    // The offer's title, and its code to contest with.
+    // The offer's title, and the formal decision's code to contest it with.
     EXPECT_THAT(m->text(), HasSubstr("Proposition d'inscription à l'école maternelle de secteur"));
-    EXPECT_THAT(m->text(), HasSubstr("RECOURS " + offer.reference_code()));
+    EXPECT_THAT(m->text(), HasSubstr("RECOURS " + formal.reference_code()));
+    EXPECT_EQ(m->reference_code(), formal.reference_code());
   }
   // It reaches them the same day: the formal decision is notified, and may
   // be contested until Monday 5 October (two months, délai franc).

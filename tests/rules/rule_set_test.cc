@@ -217,5 +217,45 @@ TEST(RuleSetTest, MessagesThatCouldNotBeSentAsAnSmsAreRefusedAtLoad) {
       << FormatDiagnostics(diagnostics);
 }
 
+// An offer accepted when no answer comes tells the citizen in the city's
+// accepted_by_default words: a rule that says so needs them, and they must
+// fit the SMS parts with the rule's title. A city without such a rule may
+// leave them out (a city.yaml written before 2026-12-06).
+TEST(RuleSetTest, AnOfferAcceptedWithoutReplyNeedsTheCitysWordsForIt) {
+  const auto accepting = [](std::vector<RuleFile> files) {
+    RuleFile* maternelle = FindFile(&files, "maternelle.yaml");
+    EXPECT_NE(maternelle, nullptr);
+    if (maternelle != nullptr) {
+      maternelle->text = absl::StrReplaceAll(maternelle->text, {{"without_reply: lapse", "without_reply: accept"}});
+    }
+    return files;
+  };
+  const auto without_the_words = [](std::vector<RuleFile> files) {
+    RuleFile* city = FindFile(&files, "city.yaml");
+    const size_t from = city->text.find("  accepted_by_default:");
+    const size_t to = city->text.find("  declined:");
+    EXPECT_TRUE(from != std::string::npos && to != std::string::npos && from < to);
+    if (from != std::string::npos && to != std::string::npos) city->text.erase(from, to - from);
+    return files;
+  };
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(CompileRuleSet(without_the_words(ParisFiles()), &diagnostics), IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(CompileRuleSet(accepting(ParisFiles()), &diagnostics), IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_FALSE(CompileRuleSet(accepting(without_the_words(ParisFiles())), &diagnostics).ok());
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(FormatDiagnostic(diagnostics[0]),
+              HasSubstr("maternelle.yaml:10:9: rule \"maternelle.first-enrolment-offer\": reply.without_reply: "
+                        "accept needs city.yaml messages.accepted_by_default"));
+  // Too long with a long title: named with the others.
+  std::vector<RuleFile> long_title = accepting(ParisFiles());
+  RuleFile* maternelle = FindFile(&long_title, "maternelle.yaml");
+  maternelle->text =
+      absl::StrReplaceAll(maternelle->text, {{"title: Proposition d'inscription à l'école maternelle de secteur",
+                                              absl::StrCat("title: ", std::string(1000, 'a'))}});
+  diagnostics.clear();
+  EXPECT_FALSE(CompileRuleSet(long_title, &diagnostics).ok());
+  EXPECT_THAT(FormatDiagnostics(diagnostics), HasSubstr("; accepted_by_default in fr: "));
+}
+
 }  // namespace
 }  // namespace proactive
