@@ -23,6 +23,7 @@
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
+#include "engine/service/long_reads.h"
 #include "proactive/v1/audit.grpc.pb.h"
 
 namespace proactive {
@@ -181,10 +182,14 @@ class AuditService final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* context, const v1::VerifyAuditRequest*,
                                         v1::VerifyAuditResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kVerifyAuditMethod);
-    if (status.ok()) {
+    const absl::Status allowed = access_->Get()->Authorize(*context, kVerifyAuditMethod);
+    if (!allowed.ok()) {
+      reactor->Finish(ToGrpcStatus(allowed));
+      return reactor;
+    }
+    // It reads the whole chain: off gRPC's threads.
+    long_reads_.Run([this, reactor, response] {
       absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_);
-      status = v.status();
       if (v.ok()) {
         response->set_entries(v->entries);
         response->set_intact(!v->first_broken.has_value());
@@ -193,8 +198,8 @@ class AuditService final : public v1::Audit::CallbackService {
           response->set_problem(v->problem);
         }
       }
-    }
-    reactor->Finish(ToGrpcStatus(status));
+      reactor->Finish(ToGrpcStatus(v.status()));
+    });
     return reactor;
   }
 
@@ -211,9 +216,14 @@ class AuditService final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* GetStatistics(grpc::CallbackServerContext* context, const v1::GetStatisticsRequest* request,
                                           v1::Statistics* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kGetStatisticsMethod);
-    if (status.ok()) status = Statistics(*request, response);
-    reactor->Finish(ToGrpcStatus(status));
+    const absl::Status allowed = access_->Get()->Authorize(*context, kGetStatisticsMethod);
+    if (!allowed.ok()) {
+      reactor->Finish(ToGrpcStatus(allowed));
+      return reactor;
+    }
+    // It reads every decision: off gRPC's threads.
+    long_reads_.Run(
+        [this, reactor, request, response] { reactor->Finish(ToGrpcStatus(Statistics(*request, response))); });
     return reactor;
   }
 
@@ -327,6 +337,8 @@ class AuditService final : public v1::Audit::CallbackService {
   const Swappable<AccessPolicy>* access_;
   const Store* store_;
   const RulesHolder* rules_;
+  // Last: destroyed first, while what its reads use is still there.
+  LongReads long_reads_;
 };
 
 }  // namespace

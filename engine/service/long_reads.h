@@ -1,0 +1,47 @@
+// Reads that go through a whole column family for one call (verifying the
+// audit chain, the impact statistics) run here, one after another, off
+// gRPC's callback threads. gRPC 1.51 runs every callback handler on a pool
+// of max(2, cores / 2) threads shared by all services: two auditors' scans
+// of millions of records there would stall ingestion for as long.
+//
+//   long_reads_.Run([reactor, response, this] {
+//     reactor->Finish(ToGrpcStatus(Scan(response)));
+//   });
+#ifndef PROACTIVE_ENGINE_SERVICE_LONG_READS_H_
+#define PROACTIVE_ENGINE_SERVICE_LONG_READS_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace proactive {
+
+class LongReads {
+ public:
+  // Starts the thread ("long-reads").
+  LongReads();
+  // Runs what is queued, then joins the thread. A gRPC server waits for its
+  // calls to finish when it shuts down, so by then nothing is queued.
+  ~LongReads();
+  LongReads(const LongReads&) = delete;
+  LongReads& operator=(const LongReads&) = delete;
+
+  // Queues `read` and returns at once; it runs after those queued before.
+  // It must finish its call's reactor: nothing else will.
+  void Run(std::function<void()> read);
+
+ private:
+  void Loop();
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace proactive
+
+#endif  // PROACTIVE_ENGINE_SERVICE_LONG_READS_H_

@@ -1,0 +1,72 @@
+#include "engine/service/long_reads.h"
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace proactive {
+namespace {
+
+using ::testing::ElementsAre;
+
+// What a gRPC handler needs: Run returns while the read it queued still
+// runs, and the reads run one after another in the order they came.
+TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
+  absl::Notification release;
+  absl::Notification first_started;
+  absl::Mutex mu;
+  std::vector<int> ran;
+  std::thread::id ran_on;
+  absl::Notification all_done;
+  {
+    LongReads reads;
+    reads.Run([&] {
+      first_started.Notify();
+      release.WaitForNotification();  // a scan of millions of records
+      absl::MutexLock lock(&mu);
+      ran.push_back(1);
+      ran_on = std::this_thread::get_id();
+    });
+    first_started.WaitForNotification();
+    // The caller is not held by the read in progress: it queues two more.
+    reads.Run([&] {
+      absl::MutexLock lock(&mu);
+      ran.push_back(2);
+    });
+    reads.Run([&] {
+      absl::MutexLock lock(&mu);
+      ran.push_back(3);
+      all_done.Notify();
+    });
+    {
+      absl::MutexLock lock(&mu);
+      EXPECT_TRUE(ran.empty());
+    }
+    release.Notify();
+    all_done.WaitForNotification();
+  }
+  EXPECT_THAT(ran, ElementsAre(1, 2, 3));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+// Stopping runs what was queued: each read finishes its call, which a
+// server shutting down waits for.
+TEST(LongReadsTest, WhatIsQueuedRunsBeforeTheThreadStops) {
+  int ran = 0;
+  absl::Notification release;
+  {
+    LongReads reads;
+    reads.Run([&] { release.WaitForNotification(); });
+    for (int i = 0; i < 5; ++i) reads.Run([&] { ++ran; });
+    release.Notify();
+  }  // the destructor waits for the five
+  EXPECT_EQ(ran, 5);
+}
+
+}  // namespace
+}  // namespace proactive
