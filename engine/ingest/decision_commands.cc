@@ -280,6 +280,18 @@ absl::Status DecisionCommands::WithholdOverturned(WriteBatch* batch, const std::
       .status();
 }
 
+LocalizedText CityMessages::*DecisionCommands::AcceptedByDefaultText() const {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  if (rules == nullptr || !rules->city().messages.accepted_by_default.empty())
+    return &CityMessages::accepted_by_default;
+  // An offer made under a rule that accepted without reply, the rule and
+  // the city's text gone since: told as after OUI rather than with no words.
+  LogWarning("decisions",
+             "city.yaml has no messages.accepted_by_default: an offer accepted without reply is acknowledged with "
+             "messages.accepted");
+  return &CityMessages::accepted;
+}
+
 absl::TimeZone DecisionCommands::CityZone() const {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   return ZoneOrUtc(rules != nullptr ? rules->city().timezone : "");
@@ -475,7 +487,7 @@ absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int ma
         // Composed first: a read that fails leaves the audit chain as it was.
         std::vector<storage::v1::OutboxMessage> told;
         if (*to == storage::v1::CONFIRMED) {
-          ASSIGN_OR_RETURN(told, ComposeTold(*d, kAcceptedMessageKind, &CityMessages::accepted_by_default, {}, now));
+          ASSIGN_OR_RETURN(told, ComposeTold(*d, kAcceptedMessageKind, AcceptedByDefaultText(), {}, now));
         }
         Transition(&batch, &*d, *to, "engine",
                    *to == storage::v1::LAPSED ? "no answer before the deadline: the offer lapsed"

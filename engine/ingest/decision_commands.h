@@ -106,6 +106,10 @@ class DecisionCommands {
   absl::Time LetterArrives(absl::Time posted) const;
   // The store's ids (decisions, replies).
   const DecisionIds& ids() const { return *ids_; }
+  // The city's words for an offer accepted without reply: accepted_by_default,
+  // else (a rule set that no longer has a rule needing them, offers made
+  // before still waiting) those after OUI.
+  LocalizedText CityMessages::*AcceptedByDefaultText() const;
   // The city's time zone (UTC without rules), where deadlines end.
   absl::TimeZone CityZone() const;
 

@@ -188,7 +188,8 @@ class AuditService final : public v1::Audit::CallbackService {
       return reactor;
     }
     // It reads the whole chain: off gRPC's threads.
-    long_reads_.Run([this, reactor, response] {
+    long_reads_.Run([this, context, reactor, response] {
+      if (FinishedIfCancelled(context, reactor)) return;
       absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_);
       if (v.ok()) {
         response->set_entries(v->entries);
@@ -222,8 +223,10 @@ class AuditService final : public v1::Audit::CallbackService {
       return reactor;
     }
     // It reads every decision: off gRPC's threads.
-    long_reads_.Run(
-        [this, reactor, request, response] { reactor->Finish(ToGrpcStatus(Statistics(*request, response))); });
+    long_reads_.Run([this, context, reactor, request, response] {
+      if (FinishedIfCancelled(context, reactor)) return;
+      reactor->Finish(ToGrpcStatus(Statistics(*request, response)));
+    });
     return reactor;
   }
 
@@ -277,6 +280,14 @@ class AuditService final : public v1::Audit::CallbackService {
   }
 
  private:
+  // A long read queued for a call its client gave up on (deadline, retry)
+  // is not run: true when so, the call finished.
+  static bool FinishedIfCancelled(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor) {
+    if (!context->IsCancelled()) return false;
+    reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled before its read started"));
+    return true;
+  }
+
   absl::Status Statistics(const v1::GetStatisticsRequest& request, v1::Statistics* response) const {
     std::shared_ptr<const RuleSet> rules = rules_->rules().Get();
     const absl::TimeZone zone = ZoneOrUtc(rules->city().timezone);

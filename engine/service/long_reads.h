@@ -1,7 +1,7 @@
 // Reads that go through a whole column family for one call (verifying the
 // audit chain, the impact statistics) run here, one after another, off
 // gRPC's callback threads. gRPC 1.51 runs every callback handler on a pool
-// of max(2, cores / 2) threads shared by all services: two auditors' scans
+// of half the cores' threads (2 to 16) shared by all services: two auditors' scans
 // of millions of records there would stall ingestion for as long.
 //
 //   long_reads_.Run([reactor, response, this] {

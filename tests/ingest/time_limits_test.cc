@@ -459,5 +459,35 @@ TEST_F(AcceptedWithoutReplyTest, TheCitizenIsToldAndTheFormalDecisionsTimeStarts
   EXPECT_EQ(FromProtoTimestamp(notified.recourse_deadline()), InParis(2026, 10, 5, 23, 59, 59));
 }
 
+// The rule and the city's words for it gone since the offer was made (the
+// packs reloaded with lapse, and no accepted_by_default): the offer still
+// accepts at its deadline, as it was made to, and the citizen is told in the
+// words after OUI rather than an empty text.
+TEST_F(AcceptedWithoutReplyTest, WithoutTheCitysWordsForItTheAcknowledgementIsThatOfAnAcceptance) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_TRUE(offer.accept_without_reply());
+  ASSERT_NO_FATAL_FAILURE(SendEverything());
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  for (RuleFile& file : files) {
+    const size_t from = file.text.find("  accepted_by_default:");
+    if (from != std::string::npos) file.text.erase(from, file.text.find("  declined:") - from);
+  }
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> reloaded = CompileRuleSet(files, &diagnostics);
+  ASSERT_TRUE(reloaded.ok()) << FormatDiagnostics(diagnostics);
+  ASSERT_TRUE((*reloaded)->city().messages.accepted_by_default.empty());
+  engine_.SetRules(*reloaded);
+  engine_.clock().Advance(InParis(2026, 8, 4, 10, 0, 0) - engine_.clock().Now());
+  ASSERT_THAT(
+      Run([&](EventApplier& a) { return a.commands().ProcessDueDeadlines(engine_.clock().Now(), 100).status(); }),
+      IsOk());
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::CONFIRMED);
+  const std::optional<storage::v1::OutboxMessage> m =
+      *ReadMessage(engine_.store(), MessageIdFor(offer, kAcceptedMessageKind, offer.recipients(0)));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_THAT(m->text(), ::testing::AnyOf(HasSubstr("votre acceptation est enregistrée (Proposition d'inscription"),
+                                          HasSubstr("your acceptance is recorded (")));
+}
+
 }  // namespace
 }  // namespace proactive

@@ -6,6 +6,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -27,7 +29,9 @@ TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
     LongReads reads;
     reads.Run([&] {
       first_started.Notify();
-      release.WaitForNotification();  // a scan of millions of records
+      // A scan of millions of records. Were it run on the caller's thread,
+      // it would end here after a while and the test would fail below.
+      release.WaitForNotificationWithTimeout(absl::Seconds(30));
       absl::MutexLock lock(&mu);
       ran.push_back(1);
       ran_on = std::this_thread::get_id();
@@ -59,12 +63,19 @@ TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
 TEST(LongReadsTest, WhatIsQueuedRunsBeforeTheThreadStops) {
   int ran = 0;
   absl::Notification release;
+  std::thread releaser;
   {
     LongReads reads;
     reads.Run([&] { release.WaitForNotification(); });
     for (int i = 0; i < 5; ++i) reads.Run([&] { ++ran; });
-    release.Notify();
+    // Released while the destructor already waits, most likely: a stop that
+    // dropped the queue would then run none of the five.
+    releaser = std::thread([&] {
+      absl::SleepFor(absl::Milliseconds(50));
+      release.Notify();
+    });
   }  // the destructor waits for the five
+  releaser.join();
   EXPECT_EQ(ran, 5);
 }
 
