@@ -1,5 +1,6 @@
 #include "engine/service/audit_service.h"
 
+#include <functional>
 #include <set>
 #include <string>
 
@@ -181,15 +182,8 @@ class AuditService final : public v1::Audit::CallbackService {
 
   grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* context, const v1::VerifyAuditRequest*,
                                         v1::VerifyAuditResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    const absl::Status allowed = access_->Get()->Authorize(*context, kVerifyAuditMethod);
-    if (!allowed.ok()) {
-      reactor->Finish(ToGrpcStatus(allowed));
-      return reactor;
-    }
-    // It reads the whole chain: off gRPC's threads.
-    long_reads_.Run([this, context, reactor, response] {
-      if (FinishedIfCancelled(context, reactor)) return;
+    // It reads the whole chain.
+    return LongRead(context, kVerifyAuditMethod, [this, response] {
       absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_);
       if (v.ok()) {
         response->set_entries(v->entries);
@@ -199,9 +193,8 @@ class AuditService final : public v1::Audit::CallbackService {
           response->set_problem(v->problem);
         }
       }
-      reactor->Finish(ToGrpcStatus(v.status()));
+      return v.status();
     });
-    return reactor;
   }
 
   grpc::ServerUnaryReactor* ListEntries(grpc::CallbackServerContext* context,
@@ -216,18 +209,9 @@ class AuditService final : public v1::Audit::CallbackService {
 
   grpc::ServerUnaryReactor* GetStatistics(grpc::CallbackServerContext* context, const v1::GetStatisticsRequest* request,
                                           v1::Statistics* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    const absl::Status allowed = access_->Get()->Authorize(*context, kGetStatisticsMethod);
-    if (!allowed.ok()) {
-      reactor->Finish(ToGrpcStatus(allowed));
-      return reactor;
-    }
-    // It reads every decision: off gRPC's threads.
-    long_reads_.Run([this, context, reactor, request, response] {
-      if (FinishedIfCancelled(context, reactor)) return;
-      reactor->Finish(ToGrpcStatus(Statistics(*request, response)));
-    });
-    return reactor;
+    // It reads every decision.
+    return LongRead(context, kGetStatisticsMethod,
+                    [this, request, response] { return Statistics(*request, response); });
   }
 
   grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* context, const v1::GetRegisterRequest*,
@@ -280,12 +264,25 @@ class AuditService final : public v1::Audit::CallbackService {
   }
 
  private:
-  // A long read queued for a call its client gave up on (deadline, retry)
-  // is not run: true when so, the call finished.
-  static bool FinishedIfCancelled(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor) {
-    if (!context->IsCancelled()) return false;
-    reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled before its read started"));
-    return true;
+  // A caller allowed `method` gets the status of `read`, run on the
+  // long-reads thread, off gRPC's; a read queued for a call its client gave
+  // up on (deadline, retry) is not run.
+  grpc::ServerUnaryReactor* LongRead(grpc::CallbackServerContext* context, const char* method,
+                                     std::function<absl::Status()> read) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    const absl::Status allowed = access_->Get()->Authorize(*context, method);
+    if (!allowed.ok()) {
+      reactor->Finish(ToGrpcStatus(allowed));
+      return reactor;
+    }
+    long_reads_.Run([context, reactor, read = std::move(read)] {
+      if (context->IsCancelled()) {
+        reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled before its read started"));
+        return;
+      }
+      reactor->Finish(ToGrpcStatus(read()));
+    });
+    return reactor;
   }
 
   absl::Status Statistics(const v1::GetStatisticsRequest& request, v1::Statistics* response) const {
