@@ -22,7 +22,7 @@ constexpr char kUsage[] =
     "a phone number) comes masked, +336••••••02; --reveal-for names the decision\n"
     "(d-...) or recourse case (c-...) you contact them about, which must concern\n"
     "them: the engine then shows it whole and records who saw it, and for what,\n"
-    "in the audit log.\n"
+    "in the audit log. Only a caseworker (role caseworker) may reveal.\n"
     "forget: erases the person at their request (GDPR art. 17): state, contact data,\n"
     "messages and event payloads go; the decisions the law keeps stay under a\n"
     "pseudonym, without their data (docs/privacy.md). REQUEST_REF is the city's\n"

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "engine/common/field_error.h"
 #include "engine/common/sha256.h"
 #include "engine/schema/yaml_file.h"
 #include "grpc/grpc_security_constants.h"
@@ -223,13 +224,29 @@ std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& c
   return std::nullopt;
 }
 
+namespace {
+
+absl::Status UnknownCaller() {
+  return absl::UnauthenticatedError(
+      "no known identity: present a client certificate or a bearer token "
+      "listed in the access file");
+}
+
+}  // namespace
+
+absl::Status AccessPolicy::AuthorizeRole(const grpc::ServerContextBase& context, Role role,
+                                         absl::string_view what) const {
+  std::optional<Principal> caller = Identify(context);
+  if (!caller) return UnknownCaller();
+  if (caller->roles.count(role) > 0) return absl::OkStatus();
+  return FieldErrorWithCode(absl::StatusCode::kPermissionDenied, what,
+                            absl::StrCat("\"", caller->name, "\" (roles: ", RolesText(caller->roles),
+                                         ") may not use it; it needs the ", RoleName(role), " role"));
+}
+
 absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, absl::string_view method) const {
   std::optional<Principal> caller = Identify(context);
-  if (!caller) {
-    return absl::UnauthenticatedError(
-        "no known identity: present a client certificate or a bearer token "
-        "listed in the access file");
-  }
+  if (!caller) return UnknownCaller();
   auto it = MethodRoles().find(std::string(method));
   if (it == MethodRoles().end()) {
     return absl::PermissionDeniedError(absl::StrCat(method, " is not open to any role"));

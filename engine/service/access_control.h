@@ -104,6 +104,12 @@ class AccessPolicy {
   // unknown; PERMISSION_DENIED naming the principal, its roles and the roles
   // the method needs otherwise. Thread-safe.
   absl::Status Authorize(const grpc::ServerContextBase& context, absl::string_view method) const;
+  // OK when the caller holds `role`, for a part of a call that needs more
+  // than its method's roles: `what` names that part ("reveal_contact_for").
+  // UNAUTHENTICATED when the caller is unknown; PERMISSION_DENIED "<what>:
+  // "<principal>" (roles: ...) may not ...; it needs the <role> role"
+  // otherwise. Thread-safe.
+  absl::Status AuthorizeRole(const grpc::ServerContextBase& context, Role role, absl::string_view what) const;
 
   size_t principal_count() const { return principals_.size(); }
 

@@ -76,6 +76,8 @@ class PersonsService final : public v1::Persons::CallbackService {
     if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
     if (status.ok() && request->has_reveal_contact_for()) {
       status = CheckIdentifier(request->reveal_contact_for(), "reveal_contact_for");
+      // A person calls a citizen, not a system: only caseworkers see a number.
+      if (status.ok()) status = access_->Get()->AuthorizeRole(*context, Role::kCaseworker, "reveal_contact_for");
     }
     if (!status.ok() || !request->has_reveal_contact_for()) {
       reactor->Finish(ToGrpcStatus(status.ok() ? Get(*request, ContactShown::kMasked, response) : status));
@@ -84,7 +86,7 @@ class PersonsService final : public v1::Persons::CallbackService {
     // Recorded before it is shown: a reveal the audit log lacks never happens.
     deps_.writer->Execute(
         [person_id = request->person_id(), purpose = request->reveal_contact_for(),
-         actor = access_->Get()->Actor(*context, "back-office"), clock = deps_.clock](EventApplier& a) {
+         actor = access_->Get()->Actor(*context, "caseworker"), clock = deps_.clock](EventApplier& a) {
           return a.commands().RecordContactRevealed(person_id, purpose, actor, clock->Now());
         },
         [this, reactor, request, response](absl::Status s) {

@@ -1,11 +1,13 @@
 // Access control on the real daemon with mutual TLS: every role against every
 // RPC of the API, callers without credentials, an unknown certificate, a
-// certificate from another CA, a bearer token.
+// certificate from another CA, a bearer token; a reveal of contact data,
+// which only a caseworker may ask for.
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "engine/client/channel.h"
 #include "engine/common/sha256.h"
 #include "engine/service/access_control.h"
@@ -14,7 +16,10 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/v1/audit.grpc.pb.h"
+#include "proactive/v1/decisions.grpc.pb.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
+#include "proactive/v1/persons.grpc.pb.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -199,6 +204,120 @@ TEST_F(AccessControlScenarioTest, ABearerTokenIdentifiesItsPrincipal) {
   EXPECT_THAT(with_token.error_message(), HasSubstr("\"token-auditor\" (roles: auditor)"));
   EXPECT_EQ(CallWithEmptyRequest(channel, kPublishMethod, "wrong-token").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// A back office may read a person, masked, but only a caseworker (a person
+// who calls citizens) may see their number: a refused reveal shows nothing
+// and leaves nothing in the audit chain; an allowed one names the caseworker.
+TEST_F(AccessControlScenarioTest, OnlyACaseworkerSeesAContact) {
+  constexpr char kPhone[] = "+33612345678";
+  std::shared_ptr<grpc::Channel> back_office = ChannelAs("back-office.dev.proactive");
+  std::shared_ptr<grpc::Channel> caseworker = ChannelAs("caseworker.dev.proactive");
+  auto publish = [&](v1::PublishRequest request) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::PublishResponse response;
+    grpc::Status status = v1::Ingestion::NewStub(back_office)->Publish(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.outcome(), v1::PublishResponse::ACCEPTED) << response.ShortDebugString();
+  };
+  // A person registered as vulnerable, then a red heatwave: a check-in
+  // decision about them.
+  v1::PublishRequest person;
+  v1::PersonEvent* p = person.mutable_person();
+  p->set_event_id("reveal-1");
+  p->set_person_id("P-REVEAL");
+  p->set_source("casvp");
+  p->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
+  v1::Attribute* vulnerable = p->add_set();
+  vulnerable->set_name("registered_vulnerable");
+  vulnerable->mutable_value()->set_bool_value(true);
+  v1::Attribute* phone = p->add_set();
+  phone->set_name("phone");
+  phone->mutable_value()->set_string_value(kPhone);
+  publish(person);
+  v1::PublishRequest heatwave;
+  v1::BroadcastEvent* b = heatwave.mutable_broadcast();
+  b->set_event_id("reveal-heatwave");
+  b->set_topic("weather.heatwave");
+  b->set_area("75");
+  b->set_source("meteo-france");
+  b->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+  for (const auto& [name, value] : {std::pair{"level", "red"}, std::pair{"episode_id", "reveal-episode"}}) {
+    v1::Attribute* field = b->add_fields();
+    field->set_name(name);
+    field->mutable_value()->set_string_value(value);
+  }
+  publish(heatwave);
+  std::string decision;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(30); decision.empty() && absl::Now() < deadline;) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ListDecisionsRequest request;
+    request.set_person_id("P-REVEAL");
+    v1::ListDecisionsResponse listed;
+    grpc::Status status = v1::Decisions::NewStub(caseworker)->ListDecisions(&context, request, &listed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (listed.decisions_size() > 0) {
+      decision = listed.decisions(0).decision_id();
+    } else {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+  ASSERT_FALSE(decision.empty()) << "the heatwave made no decision about P-REVEAL";
+
+  auto get_person = [&](const std::shared_ptr<grpc::Channel>& channel, const std::string& reveal_for,
+                        v1::Person* shown) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::GetPersonRequest request;
+    request.set_person_id("P-REVEAL");
+    if (!reveal_for.empty()) request.set_reveal_contact_for(reveal_for);
+    return v1::Persons::NewStub(channel)->GetPerson(&context, request, shown);
+  };
+  auto phone_of = [](const v1::Person& shown) {
+    for (const v1::AttributeState& a : shown.attributes()) {
+      if (a.name() == "phone") return a.value().string_value();
+    }
+    return std::string();
+  };
+  auto reveals = [&] {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ListAuditEntriesRequest request;
+    request.set_action("person.contact_revealed");
+    v1::ListAuditEntriesResponse listed;
+    grpc::Status status =
+        v1::Audit::NewStub(ChannelAs("auditor.dev.proactive"))->ListEntries(&context, request, &listed);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return listed;
+  };
+
+  // The back office reads the person, masked...
+  v1::Person shown;
+  grpc::Status status = get_person(back_office, "", &shown);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(phone_of(shown), kPhone);
+  EXPECT_FALSE(phone_of(shown).empty());
+  // ...but may not reveal the number, even for the person's own decision.
+  shown.Clear();
+  status = get_person(back_office, decision, &shown);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      status.error_message(),
+      "reveal_contact_for: \"dev-back-office\" (roles: back-office) may not use it; it needs the caseworker role");
+  EXPECT_EQ(shown.attributes_size(), 0);
+  EXPECT_EQ(reveals().entries_size(), 0);
+
+  // A caseworker may, and the chain names them.
+  status = get_person(caseworker, decision, &shown);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(phone_of(shown), kPhone);
+  v1::ListAuditEntriesResponse seen = reveals();
+  ASSERT_EQ(seen.entries_size(), 1);
+  EXPECT_EQ(seen.entries(0).decision_id(), decision);
+  EXPECT_EQ(seen.entries(0).actor(), "caseworker:dev-caseworker");
+  EXPECT_EQ(seen.entries(0).cause(), "subject");
 }
 
 TEST_F(AccessControlScenarioTest, TheDaemonRefusesToStartWithoutTlsUnlessInsecure) {
