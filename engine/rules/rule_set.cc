@@ -388,10 +388,32 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
     rule->input_reads = ClassifyInputReads(rule->reads, valued_reads, whole_reads, *env);
+    if (origin_ == CityFileOrigin::kRunning) RefuseContactValues(*rule, error_at_rule);
     if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();
     set_->rules_.push_back(std::move(rule));
+  }
+
+  // Contact data (a phone number) is for reaching people, not for deciding
+  // about them: a rule may test that it is known, has(person.phone), and
+  // the decision records only that. A value read would copy the number
+  // into every decision, its explanation and the register.
+  template <typename ErrorAtRule>
+  void RefuseContactValues(const CompiledRule& rule, const ErrorAtRule& error_at_rule) const {
+    for (const InputRead& read : rule.input_reads) {
+      if (read.presence_only) continue;
+      if (read.kind != InputRead::kAttribute && read.kind != InputRead::kLinkAttribute &&
+          read.kind != InputRead::kMemberAttribute) {
+        continue;
+      }
+      const AttributeSpec* attribute = set_->schema_->FindAttribute(read.name);
+      if (attribute == nullptr || attribute->category != "contact") continue;
+      error_at_rule(absl::StrCat(
+          "reads the value of ", read.path,
+          ", contact data (schema category contact): a rule may only test that it is known, has(", read.path,
+          "); the engine finds the number itself to send a message, and a decision must not record it"));
+    }
   }
 
   // `path` reads related persons: parts[0 .. list_end) name the list

@@ -67,6 +67,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kPublishMethod, {Role::kBackOffice}},
       {kPublishStreamMethod, {Role::kBackOffice}},
       {kPublishBatchMethod, {Role::kBackOffice}},
+      // Its reveal_contact_for needs a caseworker too (persons_service.cc).
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
       // The system of record that received the erasure request.
       {kForgetPersonMethod, {Role::kBackOffice}},

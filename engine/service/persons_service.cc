@@ -72,12 +72,15 @@ class PersonsService final : public v1::Persons::CallbackService {
   grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
                                       v1::Person* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kGetPersonMethod);
+    // One policy for the whole call, even if the access file is reloaded: the
+    // principal allowed is the one the audit log names.
+    const std::shared_ptr<const AccessPolicy> access = access_->Get();
+    absl::Status status = access->Authorize(*context, kGetPersonMethod);
     if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
     if (status.ok() && request->has_reveal_contact_for()) {
       status = CheckIdentifier(request->reveal_contact_for(), "reveal_contact_for");
       // A person calls a citizen, not a system: only caseworkers see a number.
-      if (status.ok()) status = access_->Get()->AuthorizeRole(*context, Role::kCaseworker, "reveal_contact_for");
+      if (status.ok()) status = access->AuthorizeRole(*context, Role::kCaseworker, "reveal_contact_for");
     }
     if (!status.ok() || !request->has_reveal_contact_for()) {
       reactor->Finish(ToGrpcStatus(status.ok() ? Get(*request, ContactShown::kMasked, response) : status));
@@ -86,7 +89,7 @@ class PersonsService final : public v1::Persons::CallbackService {
     // Recorded before it is shown: a reveal the audit log lacks never happens.
     deps_.writer->Execute(
         [person_id = request->person_id(), purpose = request->reveal_contact_for(),
-         actor = access_->Get()->Actor(*context, "caseworker"), clock = deps_.clock](EventApplier& a) {
+         actor = access->Actor(*context, "caseworker"), clock = deps_.clock](EventApplier& a) {
           return a.commands().RecordContactRevealed(person_id, purpose, actor, clock->Now());
         },
         [this, reactor, request, response](absl::Status s) {
@@ -139,7 +142,11 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSch
     // An attribute the schema no longer knows is masked too: it may be one.
     if (contact == ContactShown::kMasked && (spec == nullptr || spec->category == "contact") &&
         attribute->value().has_string_value()) {
-      std::string masked = MaskedContact(attribute->value().string_value());
+      // A declared contact is masked whatever its length; a short value the
+      // schema does not know ("fr") says nothing.
+      std::string masked = spec != nullptr && attribute->value().string_value().size() <= 6
+                               ? std::string("••••••")
+                               : MaskedContact(attribute->value().string_value());
       if (masked != attribute->value().string_value()) {
         attribute->mutable_value()->set_string_value(std::move(masked));
         attribute->set_masked(true);

@@ -31,7 +31,8 @@ struct PersonsServiceDeps {
 std::unique_ptr<grpc::Service> NewPersonsService(PersonsServiceDeps deps);
 
 // "+33639980002" -> "+336••••••02": whose contact it is, not the contact.
-// Values of 6 bytes or fewer stay as they are.
+// Values of 6 bytes or fewer stay as they are (ToApiPerson masks a short
+// declared contact whole).
 std::string MaskedContact(absl::string_view text);
 
 enum class ContactShown { kMasked, kWhole };

@@ -3,6 +3,7 @@
 // and whose contact it was by their place in the decision, never an id.
 #include "absl/strings/match.h"
 #include "engine/decision/decision_store.h"
+#include "engine/schema/attribute_schema.h"
 #include "engine/service/persons_service.h"
 #include "engine/store/store.h"
 #include "gmock/gmock.h"
@@ -100,6 +101,22 @@ TEST(ContactMaskTest, ContactAndAttributesTheSchemaDoesNotKnowAreMasked) {
   EXPECT_EQ(masked.attributes(1).value().string_value(), "fr");  // too short to say anything
   EXPECT_FALSE(masked.attributes(1).masked());
   EXPECT_EQ(ToApiPerson(state, nullptr, ContactShown::kWhole).attributes(0).value().string_value(), "+33611223344");
+}
+
+TEST(ContactMaskTest, AShortContactIsMaskedWhole) {
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<AttributeSchema> schema =
+      AttributeSchema::LoadFile(testing::SourceDir() + "/rules/schema.yaml", &diagnostics);
+  ASSERT_THAT(schema, IsOk());
+  storage::v1::PersonState state;
+  state.set_person_id("P1");
+  storage::v1::AttributeEntry* phone = state.add_attributes();
+  phone->set_name("phone");
+  phone->mutable_value()->set_string_value("3615");
+  const v1::Person masked = ToApiPerson(state, &*schema);
+  EXPECT_EQ(masked.attributes(0).value().string_value(), "••••••");
+  EXPECT_TRUE(masked.attributes(0).masked());
+  EXPECT_EQ(masked.attributes(0).category(), "contact");
 }
 
 }  // namespace

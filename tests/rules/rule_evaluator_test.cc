@@ -145,16 +145,16 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
     EXPECT_EQ(input.occurred_at().seconds(), 1700000000) << input.path();
   }
 
-  // One expression tests a guardian's phone with has(), another reads the
-  // first guardian's by index, with no path: the value is kept.
-  std::shared_ptr<const RuleSet> indexed = RulesWithTestRule("person.guardians.exists(g, has(g.phone))",
-                                                             ", parameters: {first: \"person.guardians[0].phone\"}");
+  // One expression tests a guardian's birth date with has(), another reads
+  // the first guardian's by index, with no path: the value is kept.
+  std::shared_ptr<const RuleSet> indexed = RulesWithTestRule(
+      "person.guardians.exists(g, has(g.birth_date))", ", parameters: {first: \"person.guardians[0].birth_date\"}");
   ASSERT_NE(indexed, nullptr);
   const CompiledRule* indexed_rule = indexed->FindRule("test.rule");
   ASSERT_NE(indexed_rule, nullptr);
   std::map<std::string, bool> presence_only;
   for (const InputRead& read : indexed_rule->input_reads) presence_only[read.path] = read.presence_only;
-  EXPECT_THAT(presence_only, ElementsAre(Pair("person.guardians", false), Pair("person.guardians.phone", false)));
+  EXPECT_THAT(presence_only, ElementsAre(Pair("person.guardians", false), Pair("person.guardians.birth_date", false)));
   std::map<std::string, bool> tested_only;
   for (const InputRead& read : rule->input_reads) tested_only[read.path] = read.presence_only;
   EXPECT_THAT(tested_only, ElementsAre(Pair("person.arrondissement", true), Pair("person.birth_date", false),

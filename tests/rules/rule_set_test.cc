@@ -257,5 +257,32 @@ TEST(RuleSetTest, AnOfferAcceptedWithoutReplyNeedsTheCitysWordsForIt) {
   EXPECT_THAT(FormatDiagnostics(diagnostics), HasSubstr("; accepted_by_default in fr: "));
 }
 
+// A rule may test that a phone number is known, not read it: the number
+// would be copied into every decision it makes.
+TEST(RuleSetTest, ARuleMayTestThatAContactIsKnownButNotReadIt) {
+  const auto reading = [](const std::string& when_phone) {
+    std::vector<RuleFile> files = ParisFiles();
+    RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
+    EXPECT_NE(heatwave, nullptr);
+    if (heatwave != nullptr) heatwave->text = absl::StrReplaceAll(heatwave->text, {{"has(person.phone)", when_phone}});
+    return files;
+  };
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(CompileRuleSet(reading("has(person.phone)"), &diagnostics), IsOk()) << FormatDiagnostics(diagnostics);
+  EXPECT_FALSE(CompileRuleSet(reading("has(person.phone) && person.phone.startsWith(\"+336\")"), &diagnostics).ok());
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(FormatDiagnostic(diagnostics[0]),
+              HasSubstr("paris/heatwave.yaml:34:9: rule \"heatwave.check-in.isolated-elderly\": reads the value of "
+                        "person.phone, contact data (schema category contact): a rule may only test that it is known, "
+                        "has(person.phone); the engine finds the number itself to send a message, and a decision must "
+                        "not record it"));
+  // A related person's number, read through a list, is refused the same way.
+  diagnostics.clear();
+  EXPECT_FALSE(
+      CompileRuleSet(reading("has(person.phone) && person.guardians.all(g, g.phone != \"\")"), &diagnostics).ok());
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_THAT(FormatDiagnostic(diagnostics[0]), HasSubstr("reads the value of person.guardians.phone, contact data"));
+}
+
 }  // namespace
 }  // namespace proactive

@@ -235,7 +235,7 @@ TEST_F(AccessControlScenarioTest, OnlyACaseworkerSeesAContact) {
   v1::Attribute* phone = p->add_set();
   phone->set_name("phone");
   phone->mutable_value()->set_string_value(kPhone);
-  publish(person);
+  ASSERT_NO_FATAL_FAILURE(publish(person));
   v1::PublishRequest heatwave;
   v1::BroadcastEvent* b = heatwave.mutable_broadcast();
   b->set_event_id("reveal-heatwave");
@@ -248,7 +248,7 @@ TEST_F(AccessControlScenarioTest, OnlyACaseworkerSeesAContact) {
     field->set_name(name);
     field->mutable_value()->set_string_value(value);
   }
-  publish(heatwave);
+  ASSERT_NO_FATAL_FAILURE(publish(heatwave));
   std::string decision;
   for (absl::Time deadline = absl::Now() + absl::Seconds(30); decision.empty() && absl::Now() < deadline;) {
     grpc::ClientContext context;

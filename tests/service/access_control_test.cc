@@ -18,7 +18,7 @@ TEST(AccessPolicyTest, TheExampleAccessFileParses) {
   absl::StatusOr<AccessPolicy> policy =
       AccessPolicy::LoadFile(testing::SourceDir() + "/deploy/config/access.yaml", &diagnostics);
   ASSERT_THAT(policy, IsOk()) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(policy->principal_count(), 6u);
+  EXPECT_EQ(policy->principal_count(), 7u);
 }
 
 TEST(AccessPolicyTest, RefusesPlainTokensUnknownRolesAndUnidentifiablePrincipals) {
