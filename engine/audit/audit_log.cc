@@ -16,6 +16,8 @@ namespace proactive {
 namespace {
 
 constexpr absl::string_view kHeadKey = "audit/head";
+// Entries read between two questions to a scan's `stop`.
+constexpr uint64_t kStopCheckInterval = 1024;
 
 std::string EntryKey(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
 
@@ -100,8 +102,9 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
   hash_ = entry.hash();
 }
 
-absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
+absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std::function<bool()>& stop) {
   AuditVerification result;
+  bool stopped = false;
   std::string previous(32, '\0');
   uint64_t expected = 1;
   const auto broken = [&](uint64_t sequence, std::string problem) {
@@ -111,6 +114,10 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
     }
   };
   RETURN_IF_ERROR(store.Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+    if (stop && result.entries % kStopCheckInterval == 0 && stop()) {
+      stopped = true;
+      return false;
+    }
     ++result.entries;
     absl::StatusOr<storage::v1::AuditEntry> entry =
         DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", key));
@@ -136,6 +143,10 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store) {
     ++expected;
     return true;
   }));
+  if (stopped) {
+    return absl::CancelledError(
+        absl::StrCat("stopped after ", result.entries, " entries of the chain, all intact so far: the caller gave up"));
+  }
   if (!result.first_broken) {
     ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(Family::kMeta, kHeadKey));
     if (head) {

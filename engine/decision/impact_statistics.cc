@@ -14,6 +14,9 @@
 namespace proactive {
 namespace {
 
+// Decisions read between two questions to the query's `stop`.
+constexpr int64_t kStopCheckInterval = 1024;
+
 void Count(const storage::v1::DecisionRecord& d, const std::string& status, bool contested, ImpactCounts* counts) {
   ++counts->made;
   counts->reached += d.has_notified_at();
@@ -35,7 +38,12 @@ bool DistrictOrder::operator()(const std::string& a, const std::string& b) const
 absl::StatusOr<ImpactStatistics> ComputeImpact(const Store& store, const ImpactQuery& query) {
   ImpactStatistics stats;
   std::map<std::pair<std::string, bool>, RuleImpact> by_rule;  // (rule, formal)
+  bool stopped = false;
   RETURN_IF_ERROR(ScanDecisions(store, [&](const storage::v1::DecisionRecord& d) {
+    if (query.stop && stats.decisions_read % kStopCheckInterval == 0 && query.stop()) {
+      stopped = true;
+      return false;
+    }
     ++stats.decisions_read;
     const absl::Time made = FromProtoTimestamp(d.created_at());
     if (made < query.made_from || made >= query.made_until) return true;
@@ -56,6 +64,9 @@ absl::StatusOr<ImpactStatistics> ComputeImpact(const Store& store, const ImpactQ
     Count(d, status, contested, &rule.by_district[d.district()]);
     return true;
   }));
+  if (stopped) {
+    return absl::CancelledError(absl::StrCat("stopped after ", stats.decisions_read, " decisions: the caller gave up"));
+  }
   for (auto& [id, rule] : by_rule) stats.rules.push_back(std::move(rule));
   return stats;
 }

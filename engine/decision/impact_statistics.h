@@ -15,6 +15,7 @@
 #define PROACTIVE_ENGINE_DECISION_IMPACT_STATISTICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ struct ImpactQuery {
   // Decisions made in [made_from, made_until).
   absl::Time made_from = absl::InfinitePast();
   absl::Time made_until = absl::InfiniteFuture();
+  // When given, asked every 1,024 decisions: CANCELLED once it says true
+  // (the caller gave up).
+  std::function<bool()> stop;
 };
 
 struct ImpactStatistics {

@@ -44,6 +44,7 @@ CompileResult Compile(absl::string_view expression, const lang::TypeEnvironment&
       parts.reads = std::move(checked.reads);
       parts.whole_reads = std::move(checked.whole_reads);
       parts.presence_reads = std::move(checked.presence_reads);
+      parts.field_values = std::move(checked.field_values);
       parts.object_types.assign(env.object_types().begin(), env.object_types().end());
       parts.slot_count = env.slot_count();
       result.program = std::make_shared<const Program>(std::move(parts));

@@ -89,6 +89,7 @@ class Program {
     std::vector<std::string> reads;
     std::vector<std::string> whole_reads;
     std::vector<std::string> presence_reads;
+    std::vector<std::string> field_values;
     std::vector<std::shared_ptr<const lang::ObjectType>> object_types;
     int slot_count = 0;
   };
@@ -110,6 +111,9 @@ class Program {
   // Those of reads() only tested for presence, never read as values
   // (lang::CheckResult::presence_reads).
   const std::vector<std::string>& presence_reads() const { return parts_.presence_reads; }
+  // The object fields whose values it reads, "person.phone", "dyn.phone"
+  // (lang::CheckResult::field_values).
+  const std::vector<std::string>& field_values() const { return parts_.field_values; }
   // The number of slots of the environment it was compiled against.
   int slot_count() const { return parts_.slot_count; }
 

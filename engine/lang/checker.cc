@@ -51,6 +51,7 @@ CheckResult Checker::Run(Expr& root) {
   }
   result.reads.assign(reads.begin(), reads.end());
   result.whole_reads.assign(whole_reads.begin(), whole_reads.end());
+  result.field_values.assign(field_values_.begin(), field_values_.end());
   // A value can also be read through an expression with no path: the
   // elements filter() yields, an element by index, an object used whole.
   // Such a read makes its path's ancestor a whole read.
@@ -231,6 +232,7 @@ void Checker::CheckSelect(Expr& e) {
       e.ref.kind = Reference::Kind::kField;
       e.ref.slot = field->index;
       e.type = e.test_only ? result_if_has : field->type;
+      if (!e.test_only) field_values_.insert(absl::StrCat(object->name(), ".", e.name));
       return;
     }
     case TypeKind::kMap:
@@ -242,6 +244,7 @@ void Checker::CheckSelect(Expr& e) {
       return;
     case TypeKind::kDyn:
       e.type = e.test_only ? result_if_has : Type::Dyn();
+      if (!e.test_only) field_values_.insert(absl::StrCat("dyn.", e.name));
       return;
     case TypeKind::kError:
       e.type = e.test_only ? result_if_has : Type::Error();

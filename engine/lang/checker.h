@@ -48,6 +48,11 @@ struct CheckResult {
   // expression never reads their value, neither by their path nor through
   // an ancestor read whole (person.guardians.filter(...)[0].phone).
   std::vector<std::string> presence_reads;
+  // The object fields whose values it reads by any way, with or without a
+  // path (an element by index, a comprehension variable, filter()'s
+  // results), as "<type>.<field>" ("person.phone"), sorted; a field of a
+  // dynamic value (dyn(x).phone) as "dyn.<field>". has() reads no value.
+  std::vector<std::string> field_values;
 };
 
 // Whether a proper prefix of the dotted `path` ("person.guardians" of

@@ -5,6 +5,7 @@
 #define PROACTIVE_ENGINE_LANG_CHECKER_INTERNAL_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,7 @@ class Checker {
   int local_count_ = 0;
   absl::flat_hash_map<const Expr*, std::string> paths_;
   absl::flat_hash_set<const Expr*> extended_;  // paths continued by a parent selection
+  std::set<std::string> field_values_;         // CheckResult::field_values
   // Paths whose use reads only which elements there are: the operand of
   // size(), or the range of a macro that yields no element (its elements'
   // reads are recorded through the macro's variable).

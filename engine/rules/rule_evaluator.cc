@@ -196,6 +196,9 @@ storage::v1::Value ToStorage(const eval::Value& value) {
       }
       break;
     }
+    case eval::Value::Kind::kMap:  // its objects as their id, never their fields
+      out.set_string_value(ValueText(value));
+      break;
     default:
       out.set_string_value(eval::FormatValue(value));
   }
@@ -228,6 +231,13 @@ std::string ValueText(const eval::Value& value) {
       std::vector<std::string> items;
       for (const eval::Value& e : value.list_elements()) items.push_back(ValueText(e));
       return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+    }
+    case eval::Value::Kind::kMap: {  // objects in it as their id, as in a list
+      std::vector<std::string> entries;
+      for (const auto& [k, v] : value.map_value().entries()) {
+        entries.push_back(absl::StrCat(ValueText(k), ": ", ValueText(v)));
+      }
+      return absl::StrCat("{", absl::StrJoin(entries, ", "), "}");
     }
     case eval::Value::Kind::kObject: {
       const eval::ObjectValue* object = value.object_value();

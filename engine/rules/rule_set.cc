@@ -333,8 +333,10 @@ class RuleSetBuilder {
     // Dependencies.
     std::set<std::string> whole_reads;
     std::set<std::string> valued_reads;  // by any of the rule's expressions
+    std::set<std::string> field_values;
     const auto add_reads = [&](const std::shared_ptr<const eval::Program>& program) {
       if (program == nullptr) return;
+      field_values.insert(program->field_values().begin(), program->field_values().end());
       const std::vector<std::string>& presence = program->presence_reads();  // sorted
       for (const std::string& path : program->reads()) {
         rule->reads.insert(path);
@@ -388,7 +390,17 @@ class RuleSetBuilder {
       rule->trigger_attributes.insert(rule->person_attributes.begin(), rule->person_attributes.end());
     }
     rule->input_reads = ClassifyInputReads(rule->reads, valued_reads, whole_reads, *env);
-    if (origin_ == CityFileOrigin::kRunning) RefuseContactValues(*rule, error_at_rule);
+    // A number is never recorded, even where a list of persons is read whole
+    // (recipients: person.guardians) and the rule tests has(g.phone).
+    for (InputRead& read : rule->input_reads) {
+      if (read.kind != InputRead::kAttribute && read.kind != InputRead::kLinkAttribute &&
+          read.kind != InputRead::kMemberAttribute) {
+        continue;
+      }
+      const AttributeSpec* attribute = set_->schema_->FindAttribute(read.name);
+      if (attribute != nullptr && attribute->ReachesSomeone()) read.presence_only = true;
+    }
+    if (origin_ == CityFileOrigin::kRunning) RefuseContactValues(field_values, *env, error_at_rule);
     if (rule->when != nullptr) rule->filter_terms = PlanFilterTerms(rule->when->source(), *env);
     rule->version = ToHex(version.Finish());
     set_->by_id_[spec.id] = rule.get();
@@ -397,22 +409,24 @@ class RuleSetBuilder {
 
   // Contact data (a phone number) is for reaching people, not for deciding
   // about them: a rule may test that it is known, has(person.phone), and
-  // the decision records only that. A value read would copy the number
-  // into every decision, its explanation and the register.
+  // the decision records only that. A value read, by a path or through an
+  // element of a list, would copy the number into every decision, its
+  // explanation and its trace.
   template <typename ErrorAtRule>
-  void RefuseContactValues(const CompiledRule& rule, const ErrorAtRule& error_at_rule) const {
-    for (const InputRead& read : rule.input_reads) {
-      if (read.presence_only) continue;
-      if (read.kind != InputRead::kAttribute && read.kind != InputRead::kLinkAttribute &&
-          read.kind != InputRead::kMemberAttribute) {
-        continue;
-      }
-      const AttributeSpec* attribute = set_->schema_->FindAttribute(read.name);
-      if (attribute == nullptr || attribute->category != "contact") continue;
-      error_at_rule(absl::StrCat(
-          "reads the value of ", read.path,
-          ", contact data (schema category contact): a rule may only test that it is known, has(", read.path,
-          "); the engine finds the number itself to send a message, and a decision must not record it"));
+  void RefuseContactValues(const std::set<std::string>& field_values, const RuleEnvironment& env,
+                           const ErrorAtRule& error_at_rule) const {
+    for (const std::string& read : field_values) {
+      const size_t dot = read.find('.');
+      const absl::string_view type = absl::string_view(read).substr(0, dot);
+      const absl::string_view field = absl::string_view(read).substr(dot + 1);
+      if (type != env.person_type().name() && type != "dyn") continue;
+      const AttributeSpec* attribute = set_->schema_->FindAttribute(field);
+      if (attribute == nullptr || !attribute->ReachesSomeone()) continue;
+      error_at_rule(absl::StrCat("reads the value of a person's ", field,
+                                 ", contact data (schema category contact): a rule may only test that it is known, "
+                                 "has(person.",
+                                 field, ") or has(g.", field,
+                                 "); the engine finds it itself to send a message, and a decision must not record it"));
     }
   }
 

@@ -73,6 +73,10 @@ struct AttributeSpec : FieldSpec {
   std::string category;              // personal-data category
 
   bool IsOwnedBy(absl::string_view source) const;
+  // Contact data that reaches someone (a phone number): category "contact"
+  // with any value, not one of a few `allowed` ones (a preferred language).
+  // Masked in the API, never read by a rule.
+  bool ReachesSomeone() const { return category == "contact" && allowed.empty(); }
 };
 
 struct TopicSpec {

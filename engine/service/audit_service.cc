@@ -183,8 +183,8 @@ class AuditService final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* context, const v1::VerifyAuditRequest*,
                                         v1::VerifyAuditResponse* response) override {
     // It reads the whole chain.
-    return LongRead(context, kVerifyAuditMethod, [this, response] {
-      absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_);
+    return LongRead(context, kVerifyAuditMethod, [this, context, response] {
+      absl::StatusOr<AuditVerification> v = VerifyAuditChain(*store_, [context] { return context->IsCancelled(); });
       if (v.ok()) {
         response->set_entries(v->entries);
         response->set_intact(!v->first_broken.has_value());
@@ -210,8 +210,10 @@ class AuditService final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* GetStatistics(grpc::CallbackServerContext* context, const v1::GetStatisticsRequest* request,
                                           v1::Statistics* response) override {
     // It reads every decision.
-    return LongRead(context, kGetStatisticsMethod,
-                    [this, request, response] { return Statistics(*request, response); });
+    return LongRead(context, kGetStatisticsMethod, [this, context, request, response] {
+      return Statistics(
+          *request, [context] { return context->IsCancelled(); }, response);
+    });
   }
 
   grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* context, const v1::GetRegisterRequest*,
@@ -266,7 +268,8 @@ class AuditService final : public v1::Audit::CallbackService {
  private:
   // A caller allowed `method` gets the status of `read`, run on the
   // long-reads thread, off gRPC's; a read queued for a call its client gave
-  // up on (deadline, retry) is not run.
+  // up on (deadline, retry) is not run, and a read running stops at its next
+  // question to IsCancelled (the scans ask every 1,024 records).
   grpc::ServerUnaryReactor* LongRead(grpc::CallbackServerContext* context, const char* method,
                                      std::function<absl::Status()> read) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -285,10 +288,12 @@ class AuditService final : public v1::Audit::CallbackService {
     return reactor;
   }
 
-  absl::Status Statistics(const v1::GetStatisticsRequest& request, v1::Statistics* response) const {
+  absl::Status Statistics(const v1::GetStatisticsRequest& request, std::function<bool()> stop,
+                          v1::Statistics* response) const {
     std::shared_ptr<const RuleSet> rules = rules_->rules().Get();
     const absl::TimeZone zone = ZoneOrUtc(rules->city().timezone);
     ImpactQuery query;
+    query.stop = std::move(stop);
     // A day: its midnight in the city; the last day is included.
     const auto day = [](const std::string& text, absl::string_view field) -> absl::StatusOr<absl::CivilDay> {
       absl::StatusOr<absl::CivilDay> parsed = ParseIsoDate(text);

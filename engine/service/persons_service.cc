@@ -142,9 +142,10 @@ v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSch
     // An attribute the schema no longer knows is masked too: it may be one.
     if (contact == ContactShown::kMasked && (spec == nullptr || spec->category == "contact") &&
         attribute->value().has_string_value()) {
-      // A declared contact is masked whatever its length; a short value the
-      // schema does not know ("fr") says nothing.
-      std::string masked = spec != nullptr && attribute->value().string_value().size() <= 6
+      // A number is masked whatever its length; a short value the schema
+      // does not know, or a contact of a few allowed values ("fr"), says
+      // nothing.
+      std::string masked = spec != nullptr && spec->ReachesSomeone() && attribute->value().string_value().size() <= 6
                                ? std::string("••••••")
                                : MaskedContact(attribute->value().string_value());
       if (masked != attribute->value().string_value()) {

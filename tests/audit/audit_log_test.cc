@@ -98,6 +98,29 @@ TEST_F(AuditLogTest, AnIntactChainVerifies) {
   EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
 }
 
+// A caller that gave up stops the verification within 1,024 entries.
+TEST_F(AuditLogTest, VerificationStopsWhenItsCallerGivesUp) {
+  auto audit = AuditLog::Open(store_.get());
+  ASSERT_THAT(audit, IsOk());
+  WriteBatch batch(*store_);
+  storage::v1::DecisionRecord changed;
+  changed.set_decision_id("d-1");
+  for (int i = 0; i < 3000; ++i) {
+    (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + i),
+                     AuditRecord{"decision.status", "d-1", "", "engine", "proposed", "notified", ""}, changed);
+  }
+  ASSERT_THAT(store_->Write(&batch, false), IsOk());
+  int asked = 0;
+  EXPECT_THAT(VerifyAuditChain(*store_, [&asked] { return ++asked == 3; }),
+              testing::StatusIs(absl::StatusCode::kCancelled,
+                                "stopped after 2048 entries of the chain, all intact so far: the caller gave up"));
+  EXPECT_EQ(asked, 3);
+  absl::StatusOr<AuditVerification> all = VerifyAuditChain(*store_, [] { return false; });
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->entries, 3000u);
+  EXPECT_FALSE(all->first_broken.has_value()) << all->problem;
+}
+
 // An entry's bytes are its deterministic encoding, the hash included: the
 // writer appends the hash field to the encoding it hashed.
 TEST_F(AuditLogTest, AnEntryIsStoredAsTheEncodingOfTheEntryWithItsHash) {

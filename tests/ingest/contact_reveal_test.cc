@@ -113,10 +113,16 @@ TEST(ContactMaskTest, AShortContactIsMaskedWhole) {
   storage::v1::AttributeEntry* phone = state.add_attributes();
   phone->set_name("phone");
   phone->mutable_value()->set_string_value("3615");
+  storage::v1::AttributeEntry* language = state.add_attributes();
+  language->set_name("preferred_language");
+  language->mutable_value()->set_string_value("fr");
   const v1::Person masked = ToApiPerson(state, &*schema);
   EXPECT_EQ(masked.attributes(0).value().string_value(), "••••••");
   EXPECT_TRUE(masked.attributes(0).masked());
   EXPECT_EQ(masked.attributes(0).category(), "contact");
+  // A contact of a few allowed values is no number to hide.
+  EXPECT_EQ(masked.attributes(1).value().string_value(), "fr");
+  EXPECT_FALSE(masked.attributes(1).masked());
 }
 
 }  // namespace

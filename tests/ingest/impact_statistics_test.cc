@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/ingest/engine_fixture.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace proactive {
 namespace {
@@ -158,6 +159,34 @@ TEST_F(ImpactStatisticsTest, CountsEachDecisionOnceByRuleDistrictAndStatus) {
   absl::StatusOr<ImpactStatistics> none = ComputeImpact(engine_.store(), before);
   ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->rules.empty());
+}
+
+// A caller that gave up stops the scan within 1,024 decisions.
+TEST(ImpactStopTest, TheScanStopsWhenItsCallerGivesUp) {
+  testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir.path() + "/data"});
+  ASSERT_THAT(store, IsOk());
+  WriteBatch batch(**store);
+  for (int i = 0; i < 3000; ++i) {
+    storage::v1::DecisionRecord d;
+    d.set_decision_id(absl::StrCat("d-", 100000 + i));
+    d.set_rule_id("r");
+    d.set_status(storage::v1::ISSUED);
+    d.mutable_created_at()->set_seconds(1782892800 + i);
+    PutDecision(&batch, &d);
+  }
+  ASSERT_THAT((*store)->Write(&batch, /*sync=*/false), IsOk());
+
+  int asked = 0;
+  ImpactQuery query;
+  query.stop = [&asked] { return ++asked == 2; };  // gives up during the second 1,024
+  EXPECT_THAT(ComputeImpact(**store, query),
+              testing::StatusIs(absl::StatusCode::kCancelled, "stopped after 1024 decisions: the caller gave up"));
+  EXPECT_EQ(asked, 2);
+  query.stop = [] { return false; };
+  absl::StatusOr<ImpactStatistics> all = ComputeImpact(**store, query);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->decisions_read, 3000);
 }
 
 TEST(DistrictOrderTest, NumbersAsNumbersThenNamesThenUnknown) {

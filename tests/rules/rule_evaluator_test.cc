@@ -13,6 +13,8 @@ namespace {
 
 using ::proactive::testing::IsOk;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 
 storage::v1::AttributeEntry* SetAttribute(storage::v1::PersonState* state, const std::string& name,
@@ -67,6 +69,22 @@ std::shared_ptr<const RuleSet> RulesWithTestRule(const std::string& when, const 
   absl::StatusOr<std::shared_ptr<const RuleSet>> set = CompileRuleSet(*files, &diagnostics);
   EXPECT_THAT(set, IsOk()) << FormatDiagnostics(diagnostics);
   return set.ok() ? *set : nullptr;
+}
+
+// `person`, alone, as the graph a rule reads. Kept by the caller: the graph
+// reads the source, and an outcome's values may point into the graph.
+struct PersonAlone {
+  std::unique_ptr<MapPersonSource> source = std::make_unique<MapPersonSource>();
+  std::unique_ptr<PersonGraph> graph;
+};
+PersonAlone GraphOf(const storage::v1::PersonState& person, const CompiledRule& rule) {
+  PersonAlone alone;
+  alone.source->Add(person);
+  absl::StatusOr<std::unique_ptr<PersonGraph>> graph =
+      PersonGraph::Build(person.person_id(), *rule.env, alone.source.get());
+  EXPECT_THAT(graph, IsOk());
+  if (graph.ok()) alone.graph = *std::move(graph);
+  return alone;
 }
 
 TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouseholdByPath) {
@@ -130,11 +148,9 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
   SetAttribute(&person, "arrondissement", "e-arr")->mutable_value()->set_int_value(11);
   SetAttribute(&person, "birth_date", "e-birth")->mutable_value()->set_date_days(-4474);
   SetAttribute(&person, "phone", "e-phone")->mutable_value()->set_string_value("+33600000002");
-  MapPersonSource source;
-  source.Add(person);
-  absl::StatusOr<std::unique_ptr<PersonGraph>> graph = PersonGraph::Build("P", *rule->env, &source);
-  ASSERT_THAT(graph, IsOk());
-  RuleOutcome outcome = EvaluateRule(*rule, **graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
+  PersonAlone alone = GraphOf(person, *rule);
+  ASSERT_NE(alone.graph, nullptr);
+  RuleOutcome outcome = EvaluateRule(*rule, *alone.graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
   ASSERT_TRUE(outcome.fires()) << outcome.reason;
   // The birth date is kept: the parameter reads its value.
   EXPECT_THAT(Described(outcome.inputs),
@@ -159,6 +175,26 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
   for (const InputRead& read : rule->input_reads) tested_only[read.path] = read.presence_only;
   EXPECT_THAT(tested_only, ElementsAre(Pair("person.arrondissement", true), Pair("person.birth_date", false),
                                        Pair("person.phone", true)));
+}
+
+// A person used whole, inside a map, is recorded by their id: never with
+// their attributes (their phone number among them).
+TEST(RuleEvaluatorTest, APersonInAMapIsRecordedByTheirId) {
+  std::shared_ptr<const RuleSet> set =
+      RulesWithTestRule("size({\"p\": person}) == 1 && has(person.phone)", ", parameters: {who: \"{'p': person}\"}");
+  ASSERT_NE(set, nullptr);
+  const CompiledRule* rule = set->FindRule("test.rule");
+  ASSERT_NE(rule, nullptr);
+  storage::v1::PersonState person = Person("P", "H1");
+  SetAttribute(&person, "phone", "e-phone")->mutable_value()->set_string_value("+33600000002");
+  PersonAlone alone = GraphOf(person, *rule);
+  ASSERT_NE(alone.graph, nullptr);
+  RuleOutcome outcome = EvaluateRule(*rule, *alone.graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
+  ASSERT_TRUE(outcome.fires()) << outcome.reason;
+  EXPECT_THAT(outcome.packed_trace, Not(HasSubstr("+336")));
+  ASSERT_EQ(outcome.parameters.size(), 1u);
+  EXPECT_EQ(ValueText(outcome.parameters[0].second), "{p: P}");
+  EXPECT_EQ(ToStorageValue(outcome.parameters[0].second).string_value(), "{p: P}");
 }
 
 }  // namespace

@@ -268,20 +268,27 @@ TEST(RuleSetTest, ARuleMayTestThatAContactIsKnownButNotReadIt) {
     return files;
   };
   std::vector<Diagnostic> diagnostics;
-  EXPECT_THAT(CompileRuleSet(reading("has(person.phone)"), &diagnostics), IsOk()) << FormatDiagnostics(diagnostics);
+  for (const char* tested : {"has(person.phone)", "person.guardians.all(g, has(g.phone))",
+                             "has(person.phone) && person.preferred_language == \"fr\""}) {
+    EXPECT_THAT(CompileRuleSet(reading(tested), &diagnostics), IsOk()) << tested << FormatDiagnostics(diagnostics);
+  }
   EXPECT_FALSE(CompileRuleSet(reading("has(person.phone) && person.phone.startsWith(\"+336\")"), &diagnostics).ok());
   ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
   EXPECT_THAT(FormatDiagnostic(diagnostics[0]),
-              HasSubstr("paris/heatwave.yaml:34:9: rule \"heatwave.check-in.isolated-elderly\": reads the value of "
-                        "person.phone, contact data (schema category contact): a rule may only test that it is known, "
-                        "has(person.phone); the engine finds the number itself to send a message, and a decision must "
-                        "not record it"));
-  // A related person's number, read through a list, is refused the same way.
-  diagnostics.clear();
-  EXPECT_FALSE(
-      CompileRuleSet(reading("has(person.phone) && person.guardians.all(g, g.phone != \"\")"), &diagnostics).ok());
-  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
-  EXPECT_THAT(FormatDiagnostic(diagnostics[0]), HasSubstr("reads the value of person.guardians.phone, contact data"));
+              HasSubstr("paris/heatwave.yaml:34:9: rule \"heatwave.check-in.isolated-elderly\": reads the value of a "
+                        "person's phone, contact data (schema category contact): a rule may only test that it is "
+                        "known, has(person.phone) or has(g.phone); the engine finds it itself to send a message, and "
+                        "a decision must not record it"));
+  // Through a related person, an element by index, filter()'s results or a
+  // dynamic value: refused the same way.
+  for (const char* read : {"person.guardians.all(g, g.phone != \"\")", "person.guardians[0].phone != \"\"",
+                           "person.guardians.filter(g, true)[0].phone != \"\"", "dyn(person).phone != \"\"",
+                           "[person][0].phone != \"\""}) {
+    diagnostics.clear();
+    EXPECT_FALSE(CompileRuleSet(reading(absl::StrCat("has(person.phone) && ", read)), &diagnostics).ok()) << read;
+    ASSERT_THAT(diagnostics, SizeIs(1)) << read << FormatDiagnostics(diagnostics);
+    EXPECT_THAT(FormatDiagnostic(diagnostics[0]), HasSubstr("reads the value of a person's phone")) << read;
+  }
 }
 
 }  // namespace
