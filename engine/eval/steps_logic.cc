@@ -238,7 +238,14 @@ class IndexStep final : public Step {
     }
     if (c.kind() == Value::Kind::kMap) {
       const Value* v = c.map_value().Find(i);
-      if (v == nullptr) return Value::Error(absl::StrCat("no such key: ", FormatValue(i)));
+      if (v == nullptr) {
+        // A key is a scalar to be found; anything else is named by its type,
+        // never printed: an object's fields would travel in the error.
+        const bool scalar =
+            i.kind() != Value::Kind::kObject && i.kind() != Value::Kind::kList && i.kind() != Value::Kind::kMap;
+        return Value::Error(scalar ? absl::StrCat("no such key: ", FormatValue(i))
+                                   : absl::StrCat("no such key: a ", TypeNameOf(i)));
+      }
       return c.owns_data() ? v->Retained() : v->Borrowed();
     }
     return Value::Error(absl::StrCat(TypeNameOf(c), " cannot be indexed"));

@@ -11,6 +11,26 @@ namespace {
 
 storage::v1::Value ToStorage(const eval::Value& value);
 
+// Whether `value` is or holds an object (a person), at any depth.
+bool HoldsObject(const eval::Value& value) {
+  switch (value.kind()) {
+    case eval::Value::Kind::kObject:
+      return true;
+    case eval::Value::Kind::kList:
+      for (const eval::Value& e : value.list_elements()) {
+        if (HoldsObject(e)) return true;
+      }
+      return false;
+    case eval::Value::Kind::kMap:
+      for (const auto& [k, v] : value.map_value().entries()) {
+        if (HoldsObject(v)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
 using Inputs = google::protobuf::RepeatedPtrField<storage::v1::DecisionInput>;
 
 void AddInput(std::string path, const PersonRecord& record, const InputRead& read, Inputs* inputs) {
@@ -232,10 +252,14 @@ std::string ValueText(const eval::Value& value) {
       for (const eval::Value& e : value.list_elements()) items.push_back(ValueText(e));
       return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
     }
-    case eval::Value::Kind::kMap: {  // objects in it as their id, as in a list
+    case eval::Value::Kind::kMap: {
+      // As FormatValue writes it (a once_per key must not change), but an
+      // object in it as its id, as in a list, never with its fields.
+      if (!HoldsObject(value)) return eval::FormatValue(value);
       std::vector<std::string> entries;
       for (const auto& [k, v] : value.map_value().entries()) {
-        entries.push_back(absl::StrCat(ValueText(k), ": ", ValueText(v)));
+        entries.push_back(
+            absl::StrCat(eval::FormatValue(k), ": ", HoldsObject(v) ? ValueText(v) : eval::FormatValue(v)));
       }
       return absl::StrCat("{", absl::StrJoin(entries, ", "), "}");
     }

@@ -216,6 +216,14 @@ TEST_F(EvaluatorTest, DynamicFieldAccessByName) {
   EXPECT_EQ(E("dyn(person).nope"), "error: person has no field 'nope'");
 }
 
+// A person looked up as a map key is named by its type: their fields (a
+// phone number) would otherwise travel in the error and its trace.
+TEST_F(EvaluatorTest, AnObjectKeyNotFoundIsNamedNotPrinted) {
+  person_->Set(env_.phone, Value::String("+33600000002"));
+  EXPECT_EQ(E("{}[person]"), "error: no such key: a person");
+  EXPECT_EQ(E("{'a': 1}['b']"), "error: no such key: \"b\"");
+}
+
 TEST_F(EvaluatorTest, WrongDataTypeInARecordIsAnErrorNotACrash) {
   person_->Set(env_.arrondissement, Value::String("11"));
   EXPECT_EQ(E("person.arrondissement + 1"), "error: no matching overload for '+' applied to (string, int)");

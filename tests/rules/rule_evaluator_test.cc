@@ -193,8 +193,10 @@ TEST(RuleEvaluatorTest, APersonInAMapIsRecordedByTheirId) {
   ASSERT_TRUE(outcome.fires()) << outcome.reason;
   EXPECT_THAT(outcome.packed_trace, Not(HasSubstr("+336")));
   ASSERT_EQ(outcome.parameters.size(), 1u);
-  EXPECT_EQ(ValueText(outcome.parameters[0].second), "{p: P}");
-  EXPECT_EQ(ToStorageValue(outcome.parameters[0].second).string_value(), "{p: P}");
+  EXPECT_EQ(ValueText(outcome.parameters[0].second), "{\"p\": P}");
+  EXPECT_EQ(ToStorageValue(outcome.parameters[0].second).string_value(), "{\"p\": P}");
+  // A map without persons reads as it always did (a once_per key's text).
+  EXPECT_EQ(ValueText(eval::Value::Map({{eval::Value::String("k"), eval::Value::String("v")}})), "{\"k\": \"v\"}");
 }
 
 }  // namespace
