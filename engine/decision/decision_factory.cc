@@ -78,11 +78,20 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
                                         const std::string& decision_id, RuleOutcome outcome,
                                         const DecisionContext& context) {
   storage::v1::DecisionRecord d;
+  FillNewDecision(rule, rules, person_id, decision_id, &outcome, context, &d);
+  return d;
+}
+
+void FillNewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
+                     const std::string& decision_id, RuleOutcome* outcome, const DecisionContext& context,
+                     storage::v1::DecisionRecord* decision) {
+  decision->Clear();
+  storage::v1::DecisionRecord& d = *decision;
   d.set_format_version(StorageFormat<storage::v1::DecisionRecord>::kWritten);
   d.set_decision_id(decision_id);
   d.set_reference_code(ReferenceCodeFor(d.decision_id()));
   d.set_person_id(person_id);
-  for (const std::string& r : outcome.recipients) d.add_recipients(r);
+  for (const std::string& r : outcome->recipients) d.add_recipients(r);
   d.set_rule_id(rule.spec.id);
   d.set_rule_version(rule.version);
   d.set_pack(rule.pack->pack);
@@ -90,17 +99,17 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   d.set_rule_set_version(rules.version());
   // Title, legal basis and condition are stored once per rule version (stored_decision.h).
   d.set_rule_texts_by_version(true);
-  d.set_once_per(outcome.once_per);
+  d.set_once_per(outcome->once_per);
   d.set_action_kind(StoredKind(rule.spec.action.kind));
   d.set_service(rule.spec.action.service);
-  for (const auto& [name, value] : outcome.parameters) {
+  for (const auto& [name, value] : outcome->parameters) {
     storage::v1::NamedValue* p = d.add_parameters();
     p->set_name(name);
     *p->mutable_value() = ToStorageValue(value);
   }
-  d.mutable_inputs()->Swap(&outcome.inputs);  // both on the heap: no copy
-  d.mutable_parameters_applied()->Swap(&outcome.parameters_applied);
-  d.set_packed_trace(std::move(outcome.packed_trace));
+  d.mutable_inputs()->Swap(&outcome->inputs);  // both on the heap: no copy
+  d.mutable_parameters_applied()->Swap(&outcome->parameters_applied);
+  d.mutable_packed_trace()->swap(outcome->packed_trace);
   d.set_triggered_by(context.triggered_by);
   d.set_evaluation_date(FormatIsoDate(context.today));
   *d.mutable_created_at() = ToProtoTimestamp(context.now);
@@ -138,7 +147,6 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
   change->set_actor("engine");
   change->set_cause(context.triggered_by);
   change->set_reason(std::string(CreationReason(status)));
-  return d;
 }
 
 absl::string_view TraceStepExpression(const storage::v1::DecisionRecord& decision, const storage::v1::TraceStep& step) {

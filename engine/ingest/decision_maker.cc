@@ -78,7 +78,8 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
   // A trace costs about one more evaluation: worth it at once while at
   // least half the evaluations fire.
   const bool traced_first = expect_firing_ && (evaluations_ < 16 || 2 * firings_ >= evaluations_);
-  RuleOutcome outcome = EvaluateRule(rule, graph, evaluation, /*with_trace=*/traced_first);
+  RuleOutcome& outcome = outcome_;
+  EvaluateRuleInto(rule, graph, evaluation, /*with_trace=*/traced_first, &outcome);
   ++evaluations_;
   if (!outcome.fires()) return absl::OkStatus();
   ++firings_;
@@ -100,8 +101,9 @@ absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const Person
     return absl::OkStatus();
   }
   // Evaluate again with the trace: only for the few that fire.
-  RuleOutcome traced = traced_first ? std::move(outcome) : EvaluateRule(rule, graph, evaluation, /*with_trace=*/true);
-  storage::v1::DecisionRecord decision = NewDecision(rule, rules_, person_id, firing, std::move(traced), context_);
+  if (!traced_first) EvaluateRuleInto(rule, graph, evaluation, /*with_trace=*/true, &outcome);
+  storage::v1::DecisionRecord& decision = decision_;
+  FillNewDecision(rule, rules_, person_id, firing, &outcome, context_, &decision);
   decision.set_district(DistrictOf(rules_.city(), graph.subject().state()));
   if (decision.status() == storage::v1::IN_REVIEW) {
     storage::v1::RecourseCase review =

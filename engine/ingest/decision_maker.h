@@ -96,6 +96,10 @@ class DecisionMaker {
   bool expect_firing_ = false;
   int64_t evaluations_ = 0;
   int64_t firings_ = 0;
+  // Reused for every evaluation and new decision: their buffers stay
+  // allocated from one person to the next.
+  RuleOutcome outcome_;
+  storage::v1::DecisionRecord decision_;
 };
 
 }  // namespace proactive

@@ -314,13 +314,34 @@ bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
   return true;
 }
 
+void RuleOutcome::Reset() {
+  kind = kDoesNotFire;
+  reason.clear();
+  once_per.clear();
+  recipients.clear();
+  parameters.clear();
+  parameters_applied.Clear();
+  inputs.Clear();
+  packed_trace.clear();
+  condition = absl::string_view();
+  trace_steps.Clear();
+}
+
 RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
                          bool with_trace) {
   RuleOutcome outcome;
+  EvaluateRuleInto(rule, graph, context, with_trace, &outcome);
+  return outcome;
+}
+
+void EvaluateRuleInto(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                      bool with_trace, RuleOutcome* out) {
+  out->Reset();
+  RuleOutcome& outcome = *out;
   if (!rule.EffectiveOn(context.today)) {
     outcome.kind = RuleOutcome::kNotEffective;
     outcome.reason = absl::StrCat("not in effect on ", FormatIsoDate(context.today));
-    return outcome;
+    return;
   }
   const RuleEnvironment& env = *rule.env;
   eval::Activation activation(env.types().slot_count());
@@ -330,30 +351,29 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   if (!BindRuleContext(rule, context, &broadcast, &activation)) {
     outcome.kind = RuleOutcome::kUndecided;
     outcome.reason = "the rule needs a broadcast";
-    return outcome;
+    return;
   }
   const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
 
-  eval::Trace trace;
+  eval::Trace& trace = outcome.trace_steps;
   absl::StatusOr<eval::Value> when = rule.when->Evaluate(activation, {}, with_trace ? &trace : nullptr);
   if (!when.ok()) {
     outcome.kind = RuleOutcome::kUndecided;
     outcome.reason = std::string(when.status().message());
-    return outcome;
+    return;
   }
   if (when->is_error()) {
     outcome.kind = RuleOutcome::kUndecided;
     outcome.reason = std::string(when->error_message());
-    return outcome;
+    return;
   }
   if (when->kind() != eval::Value::Kind::kBool || !when->bool_value()) {
     outcome.kind = RuleOutcome::kDoesNotFire;
-    return outcome;
+    return;
   }
   const auto undecided = [&](absl::string_view what, absl::string_view why) {
     outcome.kind = RuleOutcome::kUndecided;
     outcome.reason = absl::StrCat(what, ": ", why);
-    return outcome;
   };
   absl::StatusOr<eval::Value> key = rule.once_per->Evaluate(activation);
   if (!key.ok()) return undecided("once_per", key.status().message());
@@ -397,7 +417,6 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
     }
   }
   outcome.kind = RuleOutcome::kFires;
-  return outcome;
 }
 
 }  // namespace proactive

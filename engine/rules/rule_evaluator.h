@@ -59,8 +59,14 @@ struct RuleOutcome {
   // (packed_trace.h).
   std::string packed_trace;
   absl::string_view condition;
+  // The evaluation's steps before they are packed; kept, with the other
+  // buffers, for the next evaluation into this outcome (EvaluateRuleInto).
+  eval::Trace trace_steps;
 
   bool fires() const { return kind == kFires; }
+  // Empties the outcome and keeps its buffers: strings and vectors their
+  // capacity, the repeated fields their cleared elements.
+  void Reset();
 };
 
 // Binds what `rule`'s expressions read besides person and household: today,
@@ -73,6 +79,10 @@ bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
 // Thread-safe (reads only). `graph` must come from `rule.env`.
 RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
                          bool with_trace);
+// The same into `outcome`, Reset first: a caller evaluating many persons
+// reuses one outcome and allocates little (a sweep's DecisionMaker).
+void EvaluateRuleInto(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                      bool with_trace, RuleOutcome* outcome);
 
 // Text forms of values as written in rule tests and shown in explanations:
 // "2027-01-19", "30000.00 EUR", "2026", "orange", "[G1, G2]".

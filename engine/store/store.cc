@@ -73,10 +73,8 @@ struct Store::Handles {
   }
 };
 
-WriteBatch::WriteBatch(const Store& store) : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
-WriteBatch::~WriteBatch() = default;
-
 void WriteBatch::Put(Family family, absl::string_view key, absl::string_view value) {
+  ApplyKeyOrder();
   if (static_cast<int>(family) == store_.handles_->observed_family) ++observed_operations_;
   // rocksdb::WriteBatch only fails on size overflow (> 4 GiB), which one
   // event cannot reach.
@@ -85,6 +83,7 @@ void WriteBatch::Put(Family family, absl::string_view key, absl::string_view val
 }
 
 void WriteBatch::Delete(Family family, absl::string_view key) {
+  ApplyKeyOrder();
   if (static_cast<int>(family) == store_.handles_->observed_family) ++observed_operations_;
   (void)batch_->Delete(store_.handles_->family(family), rocksdb::Slice(key.data(), key.size()));
 }
@@ -106,15 +105,20 @@ void WriteBatch::PutLastValues() {
 
 int WriteBatch::Count() const { return batch_->Count() + static_cast<int>(last_.size()); }
 
-namespace {
-
 // One operation of a rocksdb::WriteBatch, its slices pointing into it.
-struct Operation {
+struct WriteBatch::Operation {
   uint32_t family_id;
   rocksdb::Slice key;
   rocksdb::Slice value;
   bool is_delete;
 };
+
+WriteBatch::WriteBatch(const Store& store) : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+WriteBatch::~WriteBatch() = default;
+
+namespace {
+
+using Operation = WriteBatch::Operation;
 
 bool OperationKeyLess(const Operation& a, const Operation& b) {
   if (a.family_id != b.family_id) return a.family_id < b.family_id;
@@ -164,7 +168,7 @@ std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
     families[store_.handles_->families[i]->GetID()] = static_cast<Family>(i);
   }
   std::vector<std::pair<Family, std::string>> keys;
-  for (const Operation& op : OperationsOf(*batch_)) {
+  for (const Operation& op : key_order_.empty() ? OperationsOf(*batch_) : key_order_) {
     auto it = families.find(op.family_id);
     if (it != families.end()) keys.emplace_back(it->second, op.key.ToString());
   }
@@ -173,21 +177,35 @@ std::vector<std::pair<Family, std::string>> WriteBatch::Keys() const {
 }
 
 void WriteBatch::SortByKey() {
-  std::vector<Operation> operations = OperationsOf(*batch_);  // slices into batch_, alive until the swap
-  std::stable_sort(operations.begin(), operations.end(), OperationKeyLess);
+  if (key_order_.empty()) key_order_ = OperationsOf(*batch_);  // slices into batch_
+  std::stable_sort(key_order_.begin(), key_order_.end(), OperationKeyLess);
+}
+
+void WriteBatch::ApplyKeyOrder() {
+  if (key_order_.empty()) return;
   // Into the spare batch, kept with its capacity for the next sort.
   if (spare_ == nullptr) spare_ = std::make_unique<rocksdb::WriteBatch>();
   spare_->Clear();
-  AddOperations(operations, store_.handles_->families, spare_.get());
+  AddOperations(key_order_, store_.handles_->families, spare_.get());
   std::swap(batch_, spare_);
+  key_order_.clear();
 }
 
 void WriteBatch::AppendMerged(const std::vector<const WriteBatch*>& sorted) {
-  std::vector<std::vector<Operation>> parts;
+  ApplyKeyOrder();
+  // Each part's operations in key order: as SortByKey left them, without
+  // rewriting the part first.
+  std::vector<std::vector<Operation>> copies;
+  std::vector<const std::vector<Operation>*> parts;
+  copies.reserve(sorted.size());
   size_t total = 0;
   for (const WriteBatch* part : sorted) {
-    parts.push_back(OperationsOf(*part->batch_));
-    total += parts.back().size();
+    if (part->key_order_.empty()) {
+      parts.push_back(&copies.emplace_back(OperationsOf(*part->batch_)));
+    } else {
+      parts.push_back(&part->key_order_);
+    }
+    total += parts.back()->size();
     observed_operations_ += part->observed_operations_;
   }
   std::vector<Operation> merged;
@@ -197,11 +215,13 @@ void WriteBatch::AppendMerged(const std::vector<const WriteBatch*>& sorted) {
     // The least next operation; on equal keys the earlier part's first.
     int least = -1;
     for (size_t i = 0; i < parts.size(); ++i) {
-      if (next[i] == parts[i].size()) continue;
-      if (least < 0 || OperationKeyLess(parts[i][next[i]], parts[least][next[least]])) least = static_cast<int>(i);
+      if (next[i] == parts[i]->size()) continue;
+      if (least < 0 || OperationKeyLess((*parts[i])[next[i]], (*parts[least])[next[least]])) {
+        least = static_cast<int>(i);
+      }
     }
     if (least < 0) break;
-    merged.push_back(parts[least][next[least]++]);
+    merged.push_back((*parts[least])[next[least]++]);
   }
   AddOperations(merged, store_.handles_->families, batch_.get());
   for (const WriteBatch* part : sorted) {
@@ -216,6 +236,7 @@ size_t WriteBatch::ByteSize() const {
 }
 
 void WriteBatch::Clear() {
+  key_order_.clear();
   batch_->Clear();
   last_.clear();
   observed_operations_ = 0;
@@ -363,6 +384,7 @@ absl::Status Store::Write(WriteBatch* batch, bool sync) {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
   const bool deferring = Deferring();
   if (deferring && sync) return NotWhileDeferring("a synced write");
+  batch->ApplyKeyOrder();
   batch->PutLastValues();
   writes_.fetch_add(1, std::memory_order_acq_rel);
   if (!deferring) {

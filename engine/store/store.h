@@ -67,6 +67,8 @@ class WriteBatch {
   // one key: the batch writes the same. RocksDB inserts keys in order into
   // its memtables much faster (each insert starts where the last one ended),
   // which matters for large batches of scattered keys (a sweep chunk's).
+  // Only the order is recorded here; the batch is rewritten in it when next
+  // changed or written, and AppendMerged reads it without rewriting.
   void SortByKey();
   // Adds the operations of `sorted` after this batch's, merged in family and
   // key order; on one key, the earlier batch's operations first. REQUIRES:
@@ -77,6 +79,9 @@ class WriteBatch {
   size_t ByteSize() const;
   void Clear();
 
+  // One operation of the batch, as slices into it (store.cc's own use).
+  struct Operation;
+
  private:
   friend class Store;
   struct Last {
@@ -86,10 +91,15 @@ class WriteBatch {
   };
   // Moves the PutLast values into batch_ (before it is written).
   void PutLastValues();
+  // Rewrites batch_ in the order SortByKey recorded, if any.
+  void ApplyKeyOrder();
 
   const Store& store_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
-  std::unique_ptr<rocksdb::WriteBatch> spare_;  // SortByKey's, kept for its capacity
+  std::unique_ptr<rocksdb::WriteBatch> spare_;  // ApplyKeyOrder's, kept for its capacity
+  // batch_'s operations in the order SortByKey gave them; empty when
+  // batch_ is in the order to write.
+  std::vector<Operation> key_order_;
   std::vector<Last> last_;
   int observed_operations_ = 0;  // on the family the store's observer watches
 };

@@ -26,6 +26,16 @@ TEST(ParseIsoDateTest, NamesWhatIsWrong) {
   EXPECT_THAT(ParseIsoDate("0000-01-01"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("year 0")));
 }
 
+TEST(FormatIsoDateTest, PadsEveryPartAndRoundTrips) {
+  EXPECT_EQ(FormatIsoDate(absl::CivilDay(2026, 12, 6)), "2026-12-06");
+  EXPECT_EQ(FormatIsoDate(absl::CivilDay(1, 1, 1)), "0001-01-01");
+  EXPECT_EQ(FormatIsoDate(absl::CivilDay(9999, 12, 31)), "9999-12-31");
+  EXPECT_EQ(FormatIsoDate(absl::CivilDay(10000, 1, 1)), "10000-01-01");
+  for (absl::CivilDay day = absl::CivilDay(1999, 12, 25); day < absl::CivilDay(2001, 1, 10); ++day) {
+    EXPECT_THAT(ParseIsoDate(FormatIsoDate(day)), IsOkAndHolds(day));
+  }
+}
+
 TEST(EpochDaysTest, RoundTrips) {
   for (absl::CivilDay day : {absl::CivilDay(1970, 1, 1), absl::CivilDay(1969, 12, 31), absl::CivilDay(2026, 11, 21),
                              absl::CivilDay(1, 1, 1)}) {

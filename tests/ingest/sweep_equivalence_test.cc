@@ -43,6 +43,8 @@ std::string Describe(const RuleOutcome& outcome) {
   for (const std::string& r : outcome.recipients) absl::StrAppend(&text, r, ",");
   for (const auto& [name, value] : outcome.parameters) absl::StrAppend(&text, name, "=", ValueText(value), ",");
   for (const storage::v1::DecisionInput& input : outcome.inputs) absl::StrAppend(&text, input.DebugString());
+  for (const storage::v1::AppliedParameter& p : outcome.parameters_applied) absl::StrAppend(&text, p.DebugString());
+  absl::StrAppend(&text, "|", ToHex(outcome.packed_trace), "|", outcome.condition);
   return text;
 }
 
@@ -79,6 +81,46 @@ TEST_P(SweepEquivalenceTest, GraphsWithWhatRulesReadEvaluateAsFullGraphs) {
     }
   }
   EXPECT_GT(fired, 0);
+}
+
+TEST_P(SweepEquivalenceTest, OneOutcomeAndRecordReusedForEveryPersonGiveWhatFreshOnesGive) {
+  // The maker evaluates every person into one outcome and builds every
+  // decision into one record: nothing of a previous person (an input, a
+  // recipient, a trace step, a parameter) may remain.
+  const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
+  std::vector<const CompiledRule*> rules = engine_.rules().EventRules();
+  for (const CompiledRule* rule : engine_.rules().DailyRules()) rules.push_back(rule);
+  for (const CompiledRule* rule : engine_.rules().BroadcastRules("weather.heatwave")) rules.push_back(rule);
+  const absl::StatusOr<DecisionIds> ids = OpenDecisionIds(&engine_.store());
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  const DecisionContext decided{absl::CivilDay(2026, 9, 1), engine_.clock().Now(), "test", &*ids};
+  RuleOutcome reused;
+  storage::v1::DecisionRecord reused_record;
+  StorePersonSource source(&engine_.store());
+  int fired = 0, not_fired = 0;
+  for (const std::string& id : PersonIds(engine_.store())) {
+    for (const CompiledRule* rule : rules) {
+      const EvaluationContext context{absl::CivilDay(2026, 9, 1),
+                                      rule->spec.trigger.broadcast.empty() ? nullptr : &broadcast};
+      auto graph = PersonGraph::Build(id, *rule->env, &source, GraphNeedsOf(*rule));
+      ASSERT_TRUE(graph.ok());
+      for (const bool with_trace : {false, true}) {
+        RuleOutcome fresh = EvaluateRule(*rule, **graph, context, with_trace);
+        EvaluateRuleInto(*rule, **graph, context, with_trace, &reused);
+        ASSERT_EQ(Describe(reused), Describe(fresh)) << rule->spec.id << " for " << id;
+        if (!fresh.fires() || !with_trace) continue;
+        const std::string decision_id = ids->For(KeyOf(*rule, id, fresh));
+        const storage::v1::DecisionRecord expected =
+            NewDecision(*rule, engine_.rules(), id, decision_id, std::move(fresh), decided);
+        FillNewDecision(*rule, engine_.rules(), id, decision_id, &reused, decided, &reused_record);
+        ASSERT_EQ(reused_record.SerializeAsString(), expected.SerializeAsString()) << rule->spec.id << " for " << id;
+      }
+      fired += reused.fires();  // after the decision took its inputs: still firing
+      not_fired += !reused.fires();
+    }
+  }
+  EXPECT_GT(fired, 0);
+  EXPECT_GT(not_fired, 0);
 }
 
 // What a maker wrote: every key, and every audit entry with the digest of
