@@ -39,7 +39,8 @@ storage::v1::DecisionRecord NewDecision(const CompiledRule& rule, const RuleSet&
                                         const DecisionContext& context);
 // The same into `*decision`, cleared first; its buffers and the outcome's
 // trade places (the outcome gets back cleared ones), so that a maker that
-// reuses both allocates little per decision.
+// reuses both allocates little per decision. REQUIRES: `person_id` and
+// `decision_id` are not `*decision`'s own fields (the clear empties them).
 void FillNewDecision(const CompiledRule& rule, const RuleSet& rules, const std::string& person_id,
                      const std::string& decision_id, RuleOutcome* outcome, const DecisionContext& context,
                      storage::v1::DecisionRecord* decision);

@@ -334,9 +334,10 @@ RuleOutcome EvaluateRule(const CompiledRule& rule, const PersonGraph& graph, con
   return outcome;
 }
 
-void EvaluateRuleInto(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
-                      bool with_trace, RuleOutcome* out) {
-  out->Reset();
+namespace {
+
+void EvaluateInto(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context, bool with_trace,
+                  RuleOutcome* out) {
   RuleOutcome& outcome = *out;
   if (!rule.EffectiveOn(context.today)) {
     outcome.kind = RuleOutcome::kNotEffective;
@@ -417,6 +418,17 @@ void EvaluateRuleInto(const CompiledRule& rule, const PersonGraph& graph, const 
     }
   }
   outcome.kind = RuleOutcome::kFires;
+}
+
+}  // namespace
+
+void EvaluateRuleInto(const CompiledRule& rule, const PersonGraph& graph, const EvaluationContext& context,
+                      bool with_trace, RuleOutcome* outcome) {
+  outcome->Reset();
+  EvaluateInto(rule, graph, context, with_trace, outcome);
+  // Its values may hold the graph's persons and the broadcast, which do not
+  // outlive the call: emptied, its capacity kept.
+  outcome->trace_steps.Clear();
 }
 
 }  // namespace proactive

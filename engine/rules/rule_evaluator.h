@@ -59,8 +59,9 @@ struct RuleOutcome {
   // (packed_trace.h).
   std::string packed_trace;
   absl::string_view condition;
-  // The evaluation's steps before they are packed; kept, with the other
-  // buffers, for the next evaluation into this outcome (EvaluateRuleInto).
+  // Space for the evaluation's steps before they are packed, kept for the
+  // next evaluation into this outcome (EvaluateRuleInto); always empty
+  // between evaluations (its values pointed into the graph).
   eval::Trace trace_steps;
 
   bool fires() const { return kind == kFires; }

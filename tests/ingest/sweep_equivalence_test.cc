@@ -3,11 +3,14 @@
 // reads (GraphNeeds), one graph per person shared by the rules of every
 // pack (DecisionMaker::ConsiderAll), and the broadcast sweep that shares one
 // graph per person between rules and keeps the states its scan read.
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/common/sha256.h"
 #include "engine/decision/decision_store.h"
 #include "engine/ingest/decision_maker.h"
@@ -193,24 +196,49 @@ TEST_P(SweepEquivalenceTest, BroadcastSweepDecidesAsTheStraightforwardEvaluator)
 
   // Expected: every person, every heatwave rule, a full graph read from the
   // store, one rule at a time.
-  const storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
+  storage::v1::BroadcastEventRecord broadcast = testing::RedHeatwaveRecord();
+  broadcast.set_source("meteo-france");  // as kHeatwave: its inputs' provenance
+  broadcast.set_event_id("mf-1");
+  broadcast.mutable_occurred_at()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2026, 9, 1, 6, 0, 0), absl::UTCTimeZone())));
   const EvaluationContext context{absl::CivilDay(2026, 9, 1), &broadcast};
   std::set<std::pair<std::string, std::string>> expected;
+  // What each decision records as evidence, as a fresh evaluation gives it.
+  std::map<std::pair<std::string, std::string>, std::string> expected_evidence;
   StorePersonSource source(&engine_.store());
   for (const std::string& id : PersonIds(engine_.store())) {
     for (const CompiledRule* rule : engine_.rules().BroadcastRules("weather.heatwave")) {
       auto graph = PersonGraph::Build(id, *rule->env, &source);
       ASSERT_TRUE(graph.ok());
-      if (EvaluateRule(*rule, **graph, context, /*with_trace=*/false).fires()) expected.emplace(rule->spec.id, id);
+      RuleOutcome outcome = EvaluateRule(*rule, **graph, context, /*with_trace=*/true);
+      if (!outcome.fires()) continue;
+      expected.emplace(rule->spec.id, id);
+      storage::v1::DecisionRecord fresh;
+      fresh.mutable_inputs()->Swap(&outcome.inputs);
+      expected_evidence[{rule->spec.id, id}] =
+          absl::StrCat(outcome.once_per, "|", absl::StrJoin(outcome.recipients, ","), "|", fresh.ShortDebugString(),
+                       "|", ToHex(outcome.packed_trace));
     }
   }
   std::set<std::pair<std::string, std::string>> made;
+  int compared = 0;
   ASSERT_TRUE(ScanDecisions(engine_.store(), [&](const storage::v1::DecisionRecord& d) {
-                if (before.count({d.rule_id(), d.person_id()}) == 0) made.emplace(d.rule_id(), d.person_id());
+                if (before.count({d.rule_id(), d.person_id()}) > 0) return true;
+                made.emplace(d.rule_id(), d.person_id());
+                auto evidence = expected_evidence.find({d.rule_id(), d.person_id()});
+                if (evidence == expected_evidence.end()) return true;  // the sets differ: said below
+                storage::v1::DecisionRecord inputs;
+                *inputs.mutable_inputs() = d.inputs();
+                EXPECT_EQ(absl::StrCat(d.once_per(), "|", absl::StrJoin(d.recipients(), ","), "|",
+                                       inputs.ShortDebugString(), "|", ToHex(d.packed_trace())),
+                          evidence->second)
+                    << d.rule_id() << " for " << d.person_id();
+                ++compared;
                 return true;
               }).ok());
   EXPECT_FALSE(expected.empty());
   EXPECT_EQ(made, expected);
+  EXPECT_EQ(compared, static_cast<int>(expected.size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SweepEquivalenceTest, ::testing::Values(1, 2));

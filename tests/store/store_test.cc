@@ -108,6 +108,28 @@ TEST_F(StoreTest, SortByKeyOrdersOperationsAndWritesWhatTheBatchWrote) {
   EXPECT_THAT(batch.Keys(), ElementsAre(std::make_pair(Family::kPersons, std::string("P9"))));
 }
 
+TEST_F(StoreTest, AChangeAfterSortByKeyComesAfterTheSortedOperations) {
+  // SortByKey only records the order; a later Put or Delete, and the write,
+  // see the batch in that order with the change after it.
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  batch.Put(Family::kPersons, "P3", "three");
+  batch.Put(Family::kPersons, "P1", "one");
+  batch.SortByKey();
+  batch.Put(Family::kPersons, "P2", "two");
+  batch.Delete(Family::kPersons, "P3");
+  EXPECT_EQ(batch.Count(), 4);
+  EXPECT_THAT(batch.Keys(), ElementsAre(std::make_pair(Family::kPersons, std::string("P1")),
+                                        std::make_pair(Family::kPersons, std::string("P3")),
+                                        std::make_pair(Family::kPersons, std::string("P2")),
+                                        std::make_pair(Family::kPersons, std::string("P3"))));
+  batch.SortByKey();
+  ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
+  EXPECT_THAT(store->Get(Family::kPersons, "P1"), IsOkAndHolds(Optional(Eq("one"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "P2"), IsOkAndHolds(Optional(Eq("two"))));
+  EXPECT_THAT(store->Get(Family::kPersons, "P3"), IsOkAndHolds(Eq(std::nullopt)));  // deleted after its Put
+}
+
 TEST_F(StoreTest, AppendMergedAddsSortedBatchesInKeyOrderEarlierFirstOnOneKey) {
   std::unique_ptr<Store> store = Open();
   WriteBatch first(*store), second(*store), merged(*store);
