@@ -72,17 +72,26 @@ absl::Status DecisionMaker::ConsiderAll(absl::Span<const Planned> plan, PersonSo
   return absl::OkStatus();
 }
 
+DecisionMaker::FiringCount& DecisionMaker::FiringCountOf(const CompiledRule& rule) {
+  for (auto& [counted, count] : firing_counts_) {
+    if (counted == &rule) return count;
+  }
+  return firing_counts_.emplace_back(&rule, FiringCount()).second;
+}
+
 absl::Status DecisionMaker::ConsiderGraph(const CompiledRule& rule, const PersonGraph& graph, PersonSource* source,
                                           const EvaluationContext& evaluation, WriteBatch* batch) {
   const std::string& person_id = graph.subject().id();
   // A trace costs about one more evaluation: worth it at once while at
-  // least half the evaluations fire.
-  const bool traced_first = expect_firing_ && (evaluations_ < 16 || 2 * firings_ >= evaluations_);
+  // least half of this rule's evaluations fire. Counted per rule: of a
+  // broadcast's two heatwave rules, each person the filter leaves fires one.
+  FiringCount& count = FiringCountOf(rule);
+  const bool traced_first = expect_firing_ && (count.evaluations < 16 || 2 * count.firings >= count.evaluations);
   RuleOutcome& outcome = outcome_;
   EvaluateRuleInto(rule, graph, evaluation, /*with_trace=*/traced_first, &outcome);
-  ++evaluations_;
+  ++count.evaluations;
   if (!outcome.fires()) return absl::OkStatus();
-  ++firings_;
+  ++count.firings;
   DecisionKey key = KeyOf(rule, person_id, outcome);
   std::string firing = context_.ids->For(key);
   if (keys_in_batch_.count(firing) > 0) return absl::OkStatus();

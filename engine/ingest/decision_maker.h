@@ -14,8 +14,10 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "engine/audit/audit_log.h"
@@ -71,7 +73,7 @@ class DecisionMaker {
 
   // Most persons considered will get a decision (a sweep's filter left
   // only them): evaluate with the trace at once rather than twice, as long
-  // as at least half the evaluations fire. The decisions are the same.
+  // as at least half of a rule's evaluations fire. The decisions are the same.
   void ExpectFiring() { expect_firing_ = true; }
 
   // Reads whether `person_ids` opted out with one batched read: the part of
@@ -94,8 +96,13 @@ class DecisionMaker {
   std::set<std::string> keys_in_batch_;
   int decisions_made_ = 0;
   bool expect_firing_ = false;
-  int64_t evaluations_ = 0;
-  int64_t firings_ = 0;
+  struct FiringCount {
+    int64_t evaluations = 0;
+    int64_t firings = 0;
+  };
+  FiringCount& FiringCountOf(const CompiledRule& rule);
+  // By rule: a sweep considers a few (a linear search is enough).
+  absl::InlinedVector<std::pair<const CompiledRule*, FiringCount>, 4> firing_counts_;
   // Reused for every evaluation and new decision: their buffers stay
   // allocated from one person to the next.
   RuleOutcome outcome_;

@@ -183,6 +183,18 @@ TEST_P(SweepEquivalenceTest, OneGraphPerPersonForEveryPackDecidesAsOneGraphPerRu
   EXPECT_GT(shared.decisions_made(), 0);
   EXPECT_EQ(shared.decisions_made(), one_by_one.decisions_made());
   EXPECT_EQ(Describe(shared_batch, shared_audit), Describe(one_by_one_batch, one_by_one_audit));
+
+  // A sweep's maker expects firing: per rule, it evaluates with the trace at
+  // once (each rule's first 16 evaluations, and while half of them fire),
+  // else first without, as the makers above always do.
+  WriteBatch expecting_batch(engine_.store());
+  std::vector<StagedAuditEntry> expecting_audit;
+  DecisionMaker expecting(engine_.rules(), &engine_.store(), /*audit=*/nullptr, decided);
+  expecting.ExpectFiring();
+  expecting.StageAuditEntries(&expecting_audit);
+  StorePersonSource expecting_source(&engine_.store());
+  ASSERT_TRUE(expecting.ConsiderAll(plan, &expecting_source, context, &expecting_batch).ok());
+  EXPECT_EQ(Describe(expecting_batch, expecting_audit), Describe(shared_batch, shared_audit));
 }
 
 TEST_P(SweepEquivalenceTest, BroadcastSweepDecidesAsTheStraightforwardEvaluator) {
