@@ -22,7 +22,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${BENCH_DIR:-/tmp/proactive-bench}"
 BUILD="${BENCH_BUILD:-$ROOT/build-release}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-CLOCK_START="2026-09-01T12:00:00Z"  # the synthetic population's "today"
 
 MODE=time
 if [[ "${1:-}" == "--instructions" ]]; then
@@ -45,17 +44,11 @@ else
 fi
 
 log() { echo "[compare] $*" >&2; }
+# shellcheck source=bench/bench_lib.sh
+source "$ROOT/bench/bench_lib.sh"
 log "building the load generator and population loader (Release) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-nice cmake --build "$BUILD" -j2 --target population_loader ingest_load >/dev/null
-
-POPULATION="$DIR/paris-$PERSONS"
-if [[ ! -f "$POPULATION/.complete" ]]; then
-  log "generating $PERSONS synthetic persons into $POPULATION (once; kept for later runs)"
-  rm -rf "$POPULATION" && mkdir -p "$POPULATION"
-  "$BUILD/bench/population_loader" --data_dir="$POPULATION/db" --rules_dir="$ROOT/rules" --persons="$PERSONS" >&2
-  touch "$POPULATION/.complete"
-fi
+bench_build population_loader ingest_load
+bench_population "$PERSONS"
 
 WORK="$DIR/compare"
 DAEMON_PID=""
@@ -71,14 +64,7 @@ run_once() {
     # Not simulated until switched on, just before the broadcast.
     launcher=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out")
   fi
-  "${launcher[@]}" "$daemon" --insecure --data_dir="$WORK/db" --rules_dir="$ROOT/rules" --listen=127.0.0.1:0 \
-    --ready_file="$WORK/ready" --clock_start="$CLOCK_START" --daily_schedule=false --log_level=warning \
-    >"$WORK/daemon.log" 2>&1 &
-  DAEMON_PID=$!
-  while [[ ! -f "$WORK/ready" ]]; do
-    kill -0 "$DAEMON_PID" 2>/dev/null || { log "$daemon exited; see $WORK/daemon.log"; exit 1; }
-    sleep 0.05
-  done
+  bench_start_daemon "$WORK/db" "$WORK/ready" "$WORK/daemon.log" "${launcher[@]}" "$daemon"
   local target
   target=$(cat "$WORK/ready")
   # The population projection loads in the background: ingest_load waits

@@ -18,27 +18,17 @@ BUILD="${BENCH_BUILD:-$ROOT/build-release}"
 STREAM_EVENTS="${BENCH_STREAM_EVENTS:-300000}"
 UNARY_EVENTS="${BENCH_UNARY_EVENTS:-60000}"
 RULES="$ROOT/rules"
-CLOCK_START="2026-09-01T12:00:00Z"  # the synthetic population's "today"
 
 log() { echo "[bench] $*" >&2; }
 now_ms() { date +%s%3N; }
 # key=value lines of a benchmark's output: value of $2 in file $1.
 get() { sed -n "s/^$2=//p" "$1" | tail -1; }
 
+# shellcheck source=bench/bench_lib.sh
+source "$ROOT/bench/bench_lib.sh"
 log "building (Release) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-nice cmake --build "$BUILD" -j"${BENCH_JOBS:-2}" \
-  --target proactived lang_bench population_loader sweep_bench ingest_load transport_ceiling >/dev/null
-
-mkdir -p "$DIR"
-POPULATION="$DIR/paris-$PERSONS"
-if [[ ! -f "$POPULATION/.complete" ]]; then
-  log "generating $PERSONS synthetic persons into $POPULATION (once; kept for later runs)"
-  rm -rf "$POPULATION"
-  mkdir -p "$POPULATION"
-  "$BUILD/bench/population_loader" --data_dir="$POPULATION/db" --rules_dir="$RULES" --persons="$PERSONS" >&2
-  touch "$POPULATION/.complete"
-fi
+bench_build proactived lang_bench population_loader sweep_bench ingest_load transport_ceiling
+bench_population "$PERSONS"
 OUT="$DIR/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
@@ -64,17 +54,9 @@ START_MS=""
 # Starts proactived on $WORK; sets DAEMON_PID, and START_MS to the time from
 # exec to serving (the ready file is written once the server listens).
 start_daemon() {
-  rm -f "$OUT/ready"
   local started
   started=$(now_ms)
-  "$BUILD/engine/server/proactived" --insecure --data_dir="$WORK" --rules_dir="$RULES" \
-    --listen=127.0.0.1:0 --ready_file="$OUT/ready" --clock_start="$CLOCK_START" --daily_schedule=false \
-    --log_level=warning >>"$OUT/daemon.log" 2>&1 &
-  DAEMON_PID=$!
-  while [[ ! -f "$OUT/ready" ]]; do
-    kill -0 "$DAEMON_PID" 2>/dev/null || { log "proactived exited; see $OUT/daemon.log"; exit 1; }
-    sleep 0.01
-  done
+  bench_start_daemon "$WORK" "$OUT/ready" "$OUT/daemon.log" "$BUILD/engine/server/proactived"
   START_MS=$(($(now_ms) - started))
 }
 stop_daemon() {
