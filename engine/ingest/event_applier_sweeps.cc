@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -71,8 +72,10 @@ class EventApplier::ChunkDecision {
         candidates_(candidates),
         sweep_id_(job.id()),
         broadcast_(job.broadcast()),
+        broadcast_record_(PrepareBroadcastRecord(candidates, job)),
         evaluation_{DayFromEpochDays(job.day_days()),
-                    job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr},
+                    job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr,
+                    broadcast_record_.has_value() ? &*broadcast_record_ : nullptr},
         decided_{evaluation_.today, applier->clock_->Now(), job.triggered_by(), &applier->decision_ids_},
         persons_(std::move(persons)) {
     const size_t per_part = static_cast<size_t>(std::max(1, applier->options_.sweep_part_persons));
@@ -157,6 +160,19 @@ class EventApplier::ChunkDecision {
     absl::Status status;
   };
 
+  // A broadcast's record for the environment of the first rule that reads
+  // one, shared by every evaluation of the chunk (rules of another
+  // environment build theirs per evaluation).
+  static std::optional<BroadcastRecord> PrepareBroadcastRecord(const std::vector<const CompiledRule*>& candidates,
+                                                               const storage::v1::SweepJob& job) {
+    if (job.kind() != storage::v1::SweepJob::BROADCAST) return std::nullopt;
+    for (const CompiledRule* rule : candidates) {
+      if (rule->env->broadcast_slot() >= 0)
+        return std::optional<BroadcastRecord>(std::in_place, *rule->env, job.broadcast());
+    }
+    return std::nullopt;
+  }
+
   void TakeParts() {
     for (size_t i = next_part_.fetch_add(1); i < parts_.size(); i = next_part_.fetch_add(1)) Decide(&parts_[i]);
   }
@@ -189,6 +205,7 @@ class EventApplier::ChunkDecision {
   const std::vector<const CompiledRule*> candidates_;
   const uint64_t sweep_id_;
   const storage::v1::BroadcastEventRecord broadcast_;
+  const std::optional<BroadcastRecord> broadcast_record_;
   const EvaluationContext evaluation_;
   const DecisionContext decided_;
   const std::vector<std::string> persons_;

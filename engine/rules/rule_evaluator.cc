@@ -302,8 +302,12 @@ bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
   activation->Bind(env.school_year_slot(), eval::Value::Int(SchoolYear(context.today)));
   if (env.broadcast_slot() >= 0) {
     if (context.broadcast == nullptr) return false;
-    broadcast->emplace(env, *context.broadcast);
-    activation->Bind(env.broadcast_slot(), eval::Value::Object(&**broadcast));
+    const BroadcastRecord* record = context.broadcast_record;
+    if (record == nullptr || &record->object_type() != env.broadcast_type()) {
+      broadcast->emplace(env, *context.broadcast);
+      record = &**broadcast;
+    }
+    activation->Bind(env.broadcast_slot(), eval::Value::Object(record));
   }
   const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
   for (size_t i = 0; i < parameters.size(); ++i) {

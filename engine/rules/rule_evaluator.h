@@ -41,6 +41,11 @@ struct EvaluationContext {
   absl::CivilDay today;
   // For broadcast rules: the broadcast event; null otherwise.
   const storage::v1::BroadcastEventRecord* broadcast = nullptr;
+  // Optional: `broadcast` as a record, built once for many evaluations (a
+  // sweep's chunk) rather than per evaluation. Used for rules whose
+  // broadcast type is its type; others build their own. Immutable, so
+  // threads may share it.
+  const BroadcastRecord* broadcast_record = nullptr;
 };
 
 struct RuleOutcome {
@@ -71,9 +76,10 @@ struct RuleOutcome {
 };
 
 // Binds what `rule`'s expressions read besides person and household: today,
-// school_year, the broadcast (built into *broadcast, which must outlive the
-// evaluation) and the pack's parameters in force. False when the rule needs
-// a broadcast and `context` has none.
+// school_year, the broadcast (context.broadcast_record when of the rule's
+// type, else built into *broadcast, which must outlive the evaluation) and
+// the pack's parameters in force. False when the rule needs a broadcast and
+// `context` has none.
 bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
                      std::optional<BroadcastRecord>* broadcast, eval::Activation* activation);
 

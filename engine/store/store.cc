@@ -77,9 +77,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // weeks even where nothing else compacts it (docs/privacy.md).
   family_options.periodic_compaction_seconds = 7 * 24 * 3600;
 
+  // Persons are read one by one, scattered (an event's person, a sweep's
+  // persons left by the filter): each read decompresses and checksums a
+  // whole block for one state of about 500 bytes. Blocks of 1 KB rather than
+  // 4 cut a broadcast's instructions by 4.5 %, for about 10 bytes of index
+  // in memory per person (20 MiB at 2.1 M persons) and 7 % more on disk.
+  rocksdb::BlockBasedTableOptions persons_table = table;
+  persons_table.block_size = 1024;
+  rocksdb::ColumnFamilyOptions persons_options = family_options;
+  persons_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(persons_table));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
-    descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))), family_options);
+    descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))),
+                             static_cast<Family>(i) == Family::kPersons ? persons_options : family_options);
   }
   RETURN_IF_ERROR(AddStoreGenerationFamilies(db_options, options.path, &descriptors));
   auto handles = std::make_unique<Handles>();

@@ -199,5 +199,66 @@ TEST(RuleEvaluatorTest, APersonInAMapIsRecordedByTheirId) {
   EXPECT_EQ(ValueText(eval::Value::Map({{eval::Value::String("k"), eval::Value::String("v")}})), "{\"k\": \"v\"}");
 }
 
+// A sweep builds its broadcast's record once for all its evaluations; a rule
+// of another environment (another rule set) builds its own from the event.
+TEST(RuleEvaluatorTest, APreparedBroadcastRecordServesTheRulesOfItsEnvironmentOnly) {
+  std::shared_ptr<const RuleSet> set = RulesWithTestRule("true");
+  std::shared_ptr<const RuleSet> other_set = RulesWithTestRule("true");
+  ASSERT_NE(set, nullptr);
+  ASSERT_NE(other_set, nullptr);
+  const CompiledRule* rule = set->FindRule("heatwave.check-in.isolated-elderly");
+  const CompiledRule* other_rule = other_set->FindRule("heatwave.check-in.isolated-elderly");
+  ASSERT_NE(rule, nullptr);
+  ASSERT_NE(other_rule, nullptr);
+  storage::v1::PersonState person = Person("P2", "H2");
+  SetAttribute(&person, "birth_date", "e-birth")->mutable_value()->set_date_days(-10000);  // 1942
+  SetAttribute(&person, "lives_alone", "e-alone")->mutable_value()->set_bool_value(true);
+  SetAttribute(&person, "phone", "e-phone")->mutable_value()->set_string_value("+33600000002");
+  const auto broadcast_of = [](const std::string& level) {
+    storage::v1::BroadcastEventRecord broadcast;
+    broadcast.set_topic("weather.heatwave");
+    broadcast.set_area("75");
+    for (const auto& [name, value] : {std::pair<std::string, std::string>{"level", level},
+                                      std::pair<std::string, std::string>{"episode_id", "75-2026-07-01"}}) {
+      storage::v1::NamedValue* field = broadcast.add_fields();
+      field->set_name(name);
+      field->mutable_value()->set_string_value(value);
+    }
+    return broadcast;
+  };
+  const storage::v1::BroadcastEventRecord red = broadcast_of("red");
+  const storage::v1::BroadcastEventRecord yellow = broadcast_of("yellow");
+  const EvaluationContext per_evaluation{absl::CivilDay(2026, 7, 1), &red};
+  const BroadcastRecord prepared_red(*rule->env, red);
+  const EvaluationContext prepared{absl::CivilDay(2026, 7, 1), &red, &prepared_red};
+
+  // Its own environment's rule: the same outcome, trace and inputs as with a
+  // record built per evaluation.
+  PersonAlone alone = GraphOf(person, *rule);
+  ASSERT_NE(alone.graph, nullptr);
+  RuleOutcome built = EvaluateRule(*rule, *alone.graph, per_evaluation, /*with_trace=*/true);
+  RuleOutcome shared = EvaluateRule(*rule, *alone.graph, prepared, /*with_trace=*/true);
+  ASSERT_TRUE(built.fires()) << built.reason;
+  ASSERT_TRUE(shared.fires()) << shared.reason;
+  EXPECT_EQ(shared.once_per, built.once_per);
+  EXPECT_EQ(shared.packed_trace, built.packed_trace);
+  EXPECT_EQ(Described(shared.inputs), Described(built.inputs));
+  // It reads the prepared record, not the event: a yellow record beside a
+  // red event fires nothing.
+  const BroadcastRecord prepared_yellow(*rule->env, yellow);
+  EXPECT_FALSE(
+      EvaluateRule(*rule, *alone.graph, EvaluationContext{absl::CivilDay(2026, 7, 1), &red, &prepared_yellow}, false)
+          .fires());
+
+  // Another environment's rule ignores the record (its field numbers are
+  // another type's) and reads the event.
+  PersonAlone other_alone = GraphOf(person, *other_rule);
+  ASSERT_NE(other_alone.graph, nullptr);
+  RuleOutcome other = EvaluateRule(*other_rule, *other_alone.graph,
+                                   EvaluationContext{absl::CivilDay(2026, 7, 1), &red, &prepared_yellow}, true);
+  EXPECT_TRUE(other.fires()) << other.reason;
+  EXPECT_EQ(other.packed_trace, built.packed_trace);
+}
+
 }  // namespace
 }  // namespace proactive
