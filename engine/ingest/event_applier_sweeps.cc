@@ -72,7 +72,10 @@ class EventApplier::ChunkDecision {
         candidates_(candidates),
         sweep_id_(job.id()),
         broadcast_(job.broadcast()),
-        broadcast_record_(PrepareBroadcastRecord(candidates, job)),
+        // Shared by every evaluation of the chunk, on every thread.
+        broadcast_record_(job.kind() == storage::v1::SweepJob::BROADCAST
+                              ? PrepareBroadcastRecord(candidates, broadcast_)
+                              : std::nullopt),
         evaluation_{DayFromEpochDays(job.day_days()),
                     job.kind() == storage::v1::SweepJob::BROADCAST ? &broadcast_ : nullptr,
                     broadcast_record_.has_value() ? &*broadcast_record_ : nullptr},
@@ -159,19 +162,6 @@ class EventApplier::ChunkDecision {
     int decisions = 0;
     absl::Status status;
   };
-
-  // A broadcast's record for the environment of the first rule that reads
-  // one, shared by every evaluation of the chunk (rules of another
-  // environment build theirs per evaluation).
-  static std::optional<BroadcastRecord> PrepareBroadcastRecord(const std::vector<const CompiledRule*>& candidates,
-                                                               const storage::v1::SweepJob& job) {
-    if (job.kind() != storage::v1::SweepJob::BROADCAST) return std::nullopt;
-    for (const CompiledRule* rule : candidates) {
-      if (rule->env->broadcast_slot() >= 0)
-        return std::optional<BroadcastRecord>(std::in_place, *rule->env, job.broadcast());
-    }
-    return std::nullopt;
-  }
 
   void TakeParts() {
     for (size_t i = next_part_.fetch_add(1); i < parts_.size(); i = next_part_.fetch_add(1)) Decide(&parts_[i]);
@@ -353,7 +343,11 @@ absl::StatusOr<SweepProgress> EventApplier::Sweep(int max_persons, bool run_ahea
   RETURN_IF_ERROR(decode_error);
   DecisionMaker maker(*rules, store_, audit_.get(),
                       DecisionContext{day, clock_->Now(), job.triggered_by(), &decision_ids_});
-  const EvaluationContext evaluation{day, job.kind() == storage::v1::SweepJob::BROADCAST ? &job.broadcast() : nullptr};
+  const bool broadcast = job.kind() == storage::v1::SweepJob::BROADCAST;
+  const std::optional<BroadcastRecord> broadcast_record =
+      broadcast ? PrepareBroadcastRecord(candidates, job.broadcast()) : std::nullopt;
+  const EvaluationContext evaluation{day, broadcast ? &job.broadcast() : nullptr,
+                                     broadcast_record.has_value() ? &*broadcast_record : nullptr};
   for (const std::string& person : persons) {
     RETURN_IF_ERROR(ConsiderSweepRules(candidates, person, &source, evaluation, &maker, &batch));
   }

@@ -295,6 +295,14 @@ const eval::Value* BroadcastRecord::Field(int index) const {
   return &values_[index];
 }
 
+std::optional<BroadcastRecord> PrepareBroadcastRecord(const std::vector<const CompiledRule*>& rules,
+                                                      const storage::v1::BroadcastEventRecord& broadcast) {
+  for (const CompiledRule* rule : rules) {
+    if (rule->env->broadcast_slot() >= 0) return std::optional<BroadcastRecord>(std::in_place, *rule->env, broadcast);
+  }
+  return std::nullopt;
+}
+
 bool BindRuleContext(const CompiledRule& rule, const EvaluationContext& context,
                      std::optional<BroadcastRecord>* broadcast, eval::Activation* activation) {
   const RuleEnvironment& env = *rule.env;

@@ -42,11 +42,19 @@ struct EvaluationContext {
   // For broadcast rules: the broadcast event; null otherwise.
   const storage::v1::BroadcastEventRecord* broadcast = nullptr;
   // Optional: `broadcast` as a record, built once for many evaluations (a
-  // sweep's chunk) rather than per evaluation. Used for rules whose
-  // broadcast type is its type; others build their own. Immutable, so
-  // threads may share it.
+  // sweep's chunk, PrepareBroadcastRecord) rather than per evaluation. Read
+  // by rules whose environment's broadcast type is the record's; others
+  // build their own. Immutable, so threads may share it. REQUIRES: made
+  // from *broadcast (the inputs a decision records come from *broadcast);
+  // outlives the evaluations.
   const BroadcastRecord* broadcast_record = nullptr;
 };
+
+// `broadcast` as a record for the environment of the first of `rules` that
+// reads a broadcast, to share as EvaluationContext::broadcast_record; none
+// when no rule reads one.
+std::optional<BroadcastRecord> PrepareBroadcastRecord(const std::vector<const CompiledRule*>& rules,
+                                                      const storage::v1::BroadcastEventRecord& broadcast);
 
 struct RuleOutcome {
   enum Kind { kFires, kDoesNotFire, kUndecided, kNotEffective };

@@ -10,6 +10,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/log.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/store_generation.h"
 #include "engine/store/store_internal.h"
@@ -65,13 +66,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions family_options;
   // LZ4 rather than RocksDB's default, Snappy: as small on disk for these
-  // records, and cheaper to decompress. Loading the population projection
-  // (every person read) took 4.0 to 4.9 s instead of 5.0 to 6.0 at 2.1 M
-  // persons, and a broadcast's instructions fell by 2.2 %. Files written
-  // before keep Snappy until compacted; both read alike.
+  // records, and cheaper to decompress. With the persons' 1 KB blocks
+  // (below), a broadcast's instructions fell by 2.2 % and loading the
+  // population projection took 4.0 to 4.9 s instead of 5.0 to 6.0 at 2.1 M
+  // persons (docs/performance.md). Files written before keep Snappy until
+  // compacted (within a week, below); both are read alike.
   const std::vector<rocksdb::CompressionType> compressions = rocksdb::GetSupportedCompressions();
   if (std::find(compressions.begin(), compressions.end(), rocksdb::kLZ4Compression) != compressions.end()) {
     family_options.compression = rocksdb::kLZ4Compression;
+  } else {
+    LogWarning("store", "this RocksDB build has no LZ4: new files are compressed with Snappy");
   }
   family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // The same for the keys still in memory: a point read that misses skips
@@ -90,8 +94,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // Persons are read one by one, scattered (an event's person, a sweep's
   // persons left by the filter): each read decompresses and checksums a
   // whole block for one state of about 500 bytes. Blocks of 1 KB rather than
-  // 4 cut a broadcast's instructions by 4.5 %, for about 10 bytes of index
-  // in memory per person (20 MiB at 2.1 M persons) and 7 % more on disk.
+  // 4 cut a broadcast's instructions by 3 to 4 %, for 7 % more on disk and
+  // about 10 bytes of index per person held in memory outside the block
+  // cache (20 MiB at 2.1 M persons).
   rocksdb::BlockBasedTableOptions persons_table = table;
   persons_table.block_size = 1024;
   rocksdb::ColumnFamilyOptions persons_options = family_options;

@@ -243,15 +243,23 @@ TEST(RuleEvaluatorTest, APreparedBroadcastRecordServesTheRulesOfItsEnvironmentOn
   EXPECT_EQ(shared.once_per, built.once_per);
   EXPECT_EQ(shared.packed_trace, built.packed_trace);
   EXPECT_EQ(Described(shared.inputs), Described(built.inputs));
+  // The rule's parameter (level: broadcast.level) outlives the evaluation.
+  ASSERT_EQ(shared.parameters.size(), 1u);
+  ASSERT_EQ(built.parameters.size(), 1u);
+  EXPECT_EQ(shared.parameters[0].first, "level");
+  EXPECT_EQ(ValueText(shared.parameters[0].second), "red");
+  EXPECT_EQ(ValueText(built.parameters[0].second), "red");
   // It reads the prepared record, not the event: a yellow record beside a
-  // red event fires nothing.
+  // red event fires nothing. (Callers must not pair them so; here it shows
+  // which one the condition reads.)
   const BroadcastRecord prepared_yellow(*rule->env, yellow);
-  EXPECT_FALSE(
+  EXPECT_EQ(
       EvaluateRule(*rule, *alone.graph, EvaluationContext{absl::CivilDay(2026, 7, 1), &red, &prepared_yellow}, false)
-          .fires());
+          .kind,
+      RuleOutcome::kDoesNotFire);
 
-  // Another environment's rule ignores the record (its field numbers are
-  // another type's) and reads the event.
+  // Another environment's rule ignores the record (its type is another
+  // environment's, of the same layout) and reads the event.
   PersonAlone other_alone = GraphOf(person, *other_rule);
   ASSERT_NE(other_alone.graph, nullptr);
   RuleOutcome other = EvaluateRule(*other_rule, *other_alone.graph,
