@@ -97,6 +97,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // 4 cut a broadcast's instructions by 3 to 4 %, for 7 % more on disk and
   // about 10 bytes of index per person held in memory outside the block
   // cache (20 MiB at 2.1 M persons).
+  // (A change of these on-disk options bumps POPULATION_FORMAT in
+  // bench/bench_lib.sh, so that benchmarks measure the new layout.)
   rocksdb::BlockBasedTableOptions persons_table = table;
   persons_table.block_size = 1024;
   rocksdb::ColumnFamilyOptions persons_options = family_options;
