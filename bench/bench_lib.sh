@@ -35,3 +35,20 @@ bench_population() {
     echo "format $POPULATION_FORMAT" >"$POPULATION/.complete"
   fi
 }
+
+# Starts the daemon: bench_start_daemon DATA_DIR READY_FILE LOG COMMAND...,
+# COMMAND being proactived, possibly behind a launcher (valgrind). Sets
+# DAEMON_PID and returns once it serves (its ready file is written when the
+# gRPC server listens); exits if it stops first.
+bench_start_daemon() {
+  local data=$1 ready=$2 daemon_log=$3
+  shift 3
+  rm -f "$ready"
+  "$@" --insecure --data_dir="$data" --rules_dir="$ROOT/rules" --listen=127.0.0.1:0 --ready_file="$ready" \
+    --clock_start="$CLOCK_START" --daily_schedule=false --log_level=warning >>"$daemon_log" 2>&1 &
+  DAEMON_PID=$!
+  while [[ ! -f "$ready" ]]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || { log "proactived exited; see $daemon_log"; exit 1; }
+    sleep 0.01
+  done
+}
