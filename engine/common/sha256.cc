@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace proactive {
 namespace {
@@ -18,15 +19,53 @@ const EVP_MD* Sha256Algorithm() {
   return EVP_sha256();
 }
 
-}  // namespace
-
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Algorithm(), nullptr) != 1) {
-    std::abort();  // out of memory in OpenSSL: nothing sensible to do
+// Each thread keeps a context initialised for SHA-256 and a spare one: a
+// hasher copies the first into the second rather than making and setting up
+// a context, which in OpenSSL 3 cost more than hashing a 200-byte audit
+// entry (about 465 against 290 ns per digest; 1 % of a broadcast).
+class ThreadContexts {
+ public:
+  ThreadContexts() : initialised_(EVP_MD_CTX_new()) {
+    if (initialised_ == nullptr || EVP_DigestInit_ex(initialised_, Sha256Algorithm(), nullptr) != 1) {
+      std::abort();  // out of memory in OpenSSL: nothing sensible to do
+    }
   }
+  ~ThreadContexts() {
+    EVP_MD_CTX_free(spare_);
+    EVP_MD_CTX_free(initialised_);
+  }
+  ThreadContexts(const ThreadContexts&) = delete;
+  ThreadContexts& operator=(const ThreadContexts&) = delete;
+
+  // A context ready to hash.
+  EVP_MD_CTX* Take() {
+    EVP_MD_CTX* ctx = spare_ != nullptr ? std::exchange(spare_, nullptr) : EVP_MD_CTX_new();
+    if (ctx == nullptr || EVP_MD_CTX_copy_ex(ctx, initialised_) != 1) std::abort();
+    return ctx;
+  }
+  void Give(EVP_MD_CTX* ctx) {
+    if (spare_ == nullptr) {
+      spare_ = ctx;
+    } else {
+      EVP_MD_CTX_free(ctx);
+    }
+  }
+
+ private:
+  EVP_MD_CTX* const initialised_;
+  EVP_MD_CTX* spare_ = nullptr;
+};
+
+ThreadContexts& ContextsOfThisThread() {
+  thread_local ThreadContexts contexts;
+  return contexts;
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+}  // namespace
+
+Sha256::Sha256() : ctx_(ContextsOfThisThread().Take()) {}
+
+Sha256::~Sha256() { ContextsOfThisThread().Give(static_cast<EVP_MD_CTX*>(ctx_)); }
 
 void Sha256::Update(absl::string_view data) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
