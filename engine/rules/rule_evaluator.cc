@@ -1,7 +1,9 @@
 #include "engine/rules/rule_evaluator.h"
 
+#include <string>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "engine/common/text_formats.h"
 #include "engine/eval/value_ops.h"
 #include "engine/rules/packed_trace.h"
@@ -229,49 +231,89 @@ storage::v1::Value ToStorage(const eval::Value& value) {
 
 storage::v1::Value ToStorageValue(const eval::Value& value) { return ToStorage(value); }
 
-std::string ValueText(const eval::Value& value) {
+namespace {
+
+// ValueText appended to `out`: a trace's steps reuse one buffer rather than
+// building a string (and a list's items) per step.
+void AppendValueText(const eval::Value& value, std::string* out) {
   switch (value.kind()) {
     case eval::Value::Kind::kString:
-      return std::string(value.string_value());
+      out->append(value.string_value().data(), value.string_value().size());
+      return;
     case eval::Value::Kind::kInt:
-      return absl::StrCat(value.int_value());
+      absl::StrAppend(out, value.int_value());
+      return;
     case eval::Value::Kind::kUint:
-      return absl::StrCat(value.uint_value());
+      absl::StrAppend(out, value.uint_value());
+      return;
     case eval::Value::Kind::kBool:
-      return value.bool_value() ? "true" : "false";
+      out->append(value.bool_value() ? "true" : "false");
+      return;
     case eval::Value::Kind::kDate:
-      return FormatIsoDate(value.date_value());
+      out->append(FormatIsoDate(value.date_value()));
+      return;
     case eval::Value::Kind::kMoney:
-      return FormatMoney(Money{value.money_cents(), value.money_currency()});
+      out->append(FormatMoney(Money{value.money_cents(), value.money_currency()}));
+      return;
     case eval::Value::Kind::kTimestamp:
-      return FormatRfc3339(value.timestamp_value());
+      out->append(FormatRfc3339(value.timestamp_value()));
+      return;
     case eval::Value::Kind::kDuration:
-      return FormatDurationSeconds(value.duration_value());
+      out->append(FormatDurationSeconds(value.duration_value()));
+      return;
     case eval::Value::Kind::kList: {
-      std::vector<std::string> items;
-      for (const eval::Value& e : value.list_elements()) items.push_back(ValueText(e));
-      return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+      out->push_back('[');
+      bool first = true;
+      for (const eval::Value& e : value.list_elements()) {
+        if (!std::exchange(first, false)) out->append(", ");
+        AppendValueText(e, out);
+      }
+      out->push_back(']');
+      return;
     }
     case eval::Value::Kind::kMap: {
       // As FormatValue writes it (a once_per key must not change), but an
       // object in it as its id, as in a list, never with its fields.
-      if (!HoldsObject(value)) return eval::FormatValue(value);
-      std::vector<std::string> entries;
-      for (const auto& [k, v] : value.map_value().entries()) {
-        entries.push_back(
-            absl::StrCat(eval::FormatValue(k), ": ", HoldsObject(v) ? ValueText(v) : eval::FormatValue(v)));
+      if (!HoldsObject(value)) {
+        out->append(eval::FormatValue(value));
+        return;
       }
-      return absl::StrCat("{", absl::StrJoin(entries, ", "), "}");
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [k, v] : value.map_value().entries()) {
+        if (!std::exchange(first, false)) out->append(", ");
+        absl::StrAppend(out, eval::FormatValue(k), ": ");
+        if (HoldsObject(v)) {
+          AppendValueText(v, out);
+        } else {
+          out->append(eval::FormatValue(v));
+        }
+      }
+      out->push_back('}');
+      return;
     }
     case eval::Value::Kind::kObject: {
       const eval::ObjectValue* object = value.object_value();
       const lang::FieldDecl* id = object->object_type().FindField("id");
       const eval::Value* id_value = id == nullptr ? nullptr : object->Field(id->index);
-      return id_value != nullptr ? ValueText(*id_value) : object->object_type().name();
+      if (id_value != nullptr) {
+        AppendValueText(*id_value, out);
+      } else {
+        out->append(object->object_type().name());
+      }
+      return;
     }
     default:
-      return eval::FormatValue(value);
+      out->append(eval::FormatValue(value));
   }
+}
+
+}  // namespace
+
+std::string ValueText(const eval::Value& value) {
+  std::string text;
+  AppendValueText(value, &text);
+  return text;
 }
 
 BroadcastRecord::BroadcastRecord(const RuleEnvironment& env, const storage::v1::BroadcastEventRecord& event)
@@ -421,11 +463,16 @@ void EvaluateInto(const CompiledRule& rule, const PersonGraph& graph, const Eval
     outcome.condition = rule.when->source();
     outcome.packed_trace.reserve(trace.entries().size() * 4);
     TracePacker packer(&outcome.packed_trace);
+    std::string text;  // a step's value, when it must be written out
     for (const eval::TraceEntry& entry : trace.entries()) {
       if (entry.value.kind() == eval::Value::Kind::kBool) {  // most steps: no text to build
         packer.Add(entry.begin, entry.end, entry.value.bool_value() ? "true" : "false");
+      } else if (entry.value.kind() == eval::Value::Kind::kString) {
+        packer.Add(entry.begin, entry.end, entry.value.string_value());
       } else {
-        packer.Add(entry.begin, entry.end, ValueText(entry.value));
+        text.clear();
+        AppendValueText(entry.value, &text);
+        packer.Add(entry.begin, entry.end, text);
       }
     }
   }

@@ -2,7 +2,12 @@
 // person it belongs to and the attribute's value and provenance.
 #include "engine/rules/rule_evaluator.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "engine/rules/packed_trace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/daemon_process.h"
@@ -175,6 +180,37 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
   for (const InputRead& read : rule->input_reads) tested_only[read.path] = read.presence_only;
   EXPECT_THAT(tested_only, ElementsAre(Pair("person.arrondissement", true), Pair("person.birth_date", false),
                                        Pair("person.phone", true)));
+}
+
+// The trace keeps each step's value as text, whatever its kind: what the
+// explanation of the decision shows.
+TEST(RuleEvaluatorTest, TheTraceWritesEveryKindOfValueAsText) {
+  std::shared_ptr<const RuleSet> set = RulesWithTestRule(
+      "person.birth_date.year() == 2022 && person.birth_date <= today && "
+      "[person.arrondissement, 12] == [11, 12] && person.address_key == \"k-42\"");
+  ASSERT_NE(set, nullptr);
+  const CompiledRule* rule = set->FindRule("test.rule");
+  ASSERT_NE(rule, nullptr);
+  storage::v1::PersonState person = Person("P", "H1");
+  SetAttribute(&person, "birth_date", "e-birth")->mutable_value()->set_date_days(19000);  // 2022-01-08
+  SetAttribute(&person, "arrondissement", "e-moved")->mutable_value()->set_int_value(11);
+  SetAttribute(&person, "address_key", "e-moved")->mutable_value()->set_string_value("k-42");
+  PersonAlone alone = GraphOf(person, *rule);
+  ASSERT_NE(alone.graph, nullptr);
+  RuleOutcome outcome = EvaluateRule(*rule, *alone.graph, EvaluationContext{absl::CivilDay(2026, 9, 1)}, true);
+  ASSERT_TRUE(outcome.fires()) << outcome.reason;
+  absl::StatusOr<std::vector<PackedTraceStep>> steps = UnpackTrace(outcome.packed_trace);
+  ASSERT_THAT(steps, IsOk());
+  std::map<std::string, std::string> value_of;  // by the step's text in the condition
+  for (const PackedTraceStep& step : *steps) {
+    value_of[std::string(outcome.condition.substr(step.begin, step.end - step.begin))] = step.value;
+  }
+  EXPECT_EQ(value_of["person.birth_date"], "2022-01-08");
+  EXPECT_EQ(value_of["person.birth_date.year()"], "2022");
+  EXPECT_EQ(value_of["today"], "2026-09-01");
+  EXPECT_EQ(value_of["[person.arrondissement, 12]"], "[11, 12]");
+  EXPECT_EQ(value_of["person.address_key"], "k-42");
+  EXPECT_EQ(value_of["person.address_key == \"k-42\""], "true");
 }
 
 // A person used whole, inside a map, is recorded by their id: never with
