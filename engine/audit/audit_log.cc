@@ -6,11 +6,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
 #include "engine/store/codec.h"
+#include "engine/store/column_families.h"
 
 namespace proactive {
 namespace {
@@ -19,7 +19,7 @@ constexpr absl::string_view kHeadKey = "audit/head";
 // Entries read between two questions to a scan's `stop`.
 constexpr uint64_t kStopCheckInterval = 1024;
 
-std::string EntryKey(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
+std::string EntryKey(uint64_t sequence) { return std::string(DecimalKey(sequence).view()); }
 
 // `filter` as AuditQuery says: empty, exact, or a prefix ending in '.' or ':'.
 bool Matches(absl::string_view filter, absl::string_view value) {

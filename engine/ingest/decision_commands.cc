@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
@@ -15,6 +14,7 @@
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/rules/person_graph.h"
+#include "engine/store/column_families.h"
 #include "engine/store/records.h"
 
 namespace proactive {
@@ -25,7 +25,7 @@ std::string StatusText(storage::v1::DecisionStatus s) { return std::string(Decis
 }  // namespace
 
 std::string ReplyDeadlineKey(const storage::v1::DecisionRecord& offer) {
-  return absl::StrFormat("%020d/reply/%s", offer.reply_deadline().seconds(), offer.decision_id());
+  return absl::StrCat(DecimalKey(offer.reply_deadline().seconds()).view(), "/reply/", offer.decision_id());
 }
 
 absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::Load(const std::string& decision_id) const {
@@ -457,7 +457,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
 
 absl::StatusOr<bool> DecisionCommands::DeadlineDue(absl::Time now) const {
   bool due = false;
-  std::string limit = absl::StrFormat("%020d", absl::ToUnixSeconds(now));
+  std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now)).view());
   RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
     due = key.substr(0, 20) <= limit;
     return false;
@@ -467,7 +467,7 @@ absl::StatusOr<bool> DecisionCommands::DeadlineDue(absl::Time now) const {
 
 absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int max) {
   std::vector<std::string> keys;
-  const std::string limit = absl::StrFormat("%020d", absl::ToUnixSeconds(now));
+  const std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now)).view());
   RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
     if (key.substr(0, 20) > limit) return false;
     keys.emplace_back(key);

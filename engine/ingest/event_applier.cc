@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
 #include "engine/common/field_error.h"
 #include "engine/common/log.h"
@@ -19,6 +18,7 @@
 #include "engine/ingest/population_filter.h"
 #include "engine/notify/outbox.h"
 #include "engine/store/codec.h"
+#include "engine/store/column_families.h"
 #include "engine/store/records.h"
 
 namespace proactive {
@@ -58,7 +58,7 @@ absl::Status IndexPersonEventsOnce(Store* store) {
 
 }  // namespace
 
-std::string EventApplier::SweepKey(uint64_t id) { return absl::StrFormat("%s%020d", kSweepPrefix, id); }
+std::string EventApplier::SweepKey(uint64_t id) { return absl::StrCat(kSweepPrefix, DecimalKey(id).view()); }
 
 absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store, const Swappable<RuleSet>* rules,
                                                                    Clock* clock, EventApplierOptions options) {

@@ -4,7 +4,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
@@ -14,6 +13,7 @@
 #include "engine/decision/decision_store.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/store/codec.h"
+#include "engine/store/column_families.h"
 
 namespace proactive {
 namespace {
@@ -21,7 +21,7 @@ namespace {
 std::string MessageKey(absl::string_view message_id) { return absl::StrCat("m/", message_id); }
 
 std::string ReadyKey(const storage::v1::OutboxMessage& m) {
-  return absl::StrFormat("r/%020d/%s", m.ready_at().seconds(), m.message_id());
+  return absl::StrCat("r/", DecimalKey(m.ready_at().seconds()).view(), "/", m.message_id());
 }
 
 bool InReadyIndex(const storage::v1::OutboxMessage& m) {
@@ -43,7 +43,7 @@ bool InLeaseIndex(const storage::v1::OutboxMessage& m) {
 // at the time it became one (ready_at): the mail room's list, oldest first.
 constexpr char kLetterPrefix[] = "t/";
 std::string LetterKey(const storage::v1::OutboxMessage& m) {
-  return absl::StrFormat("t/%020d/%s", m.ready_at().seconds(), m.message_id());
+  return absl::StrCat("t/", DecimalKey(m.ready_at().seconds()).view(), "/", m.message_id());
 }
 
 bool InLetterIndex(const storage::v1::OutboxMessage& m) { return m.status() == storage::v1::MESSAGE_LETTER; }
@@ -270,7 +270,7 @@ void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m) {
 
 absl::StatusOr<std::vector<std::string>> ReadyMessages(const Store& store, absl::Time now, size_t max) {
   std::vector<std::string> ids;
-  const std::string limit = absl::StrFormat("r/%020d", absl::ToUnixSeconds(now));
+  const std::string limit = absl::StrCat("r/", DecimalKey(absl::ToUnixSeconds(now)).view());
   RETURN_IF_ERROR(store.Scan(Family::kOutbox, "r/", [&](absl::string_view key, absl::string_view) {
     if (key.substr(0, limit.size()) > limit) return false;
     ids.emplace_back(key.substr(limit.size() + 1));
@@ -284,7 +284,7 @@ absl::StatusOr<OutboxBacklog> CountOutboxBacklog(const Store& store, absl::Time 
   // leased (again): until now, it may leave; after, it is held or leased.
   OutboxBacklog backlog;
   std::vector<std::string> not_yet;
-  const std::string limit = absl::StrFormat("r/%020d", absl::ToUnixSeconds(now));
+  const std::string limit = absl::StrCat("r/", DecimalKey(absl::ToUnixSeconds(now)).view());
   RETURN_IF_ERROR(store.Scan(Family::kOutbox, "r/", [&](absl::string_view key, absl::string_view) {
     if (key.substr(0, limit.size()) <= limit) {
       ++backlog.ready;

@@ -4,11 +4,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
 #include "engine/store/codec.h"
+#include "engine/store/column_families.h"
 #include "engine/store/records.h"
 
 namespace proactive {
@@ -16,7 +16,7 @@ namespace {
 
 std::string CaseKey(absl::string_view id) { return absl::StrCat("c/", id); }
 std::string QueueKey(const storage::v1::RecourseCase& c) {
-  return absl::StrFormat("q/%020d/%s", c.due_at().seconds(), c.case_id());
+  return absl::StrCat("q/", DecimalKey(c.due_at().seconds()).view(), "/", c.case_id());
 }
 
 // The arrondissement the decision read, else the subject's now; 0 when

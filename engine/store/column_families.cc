@@ -70,6 +70,18 @@ bool DecodeSequenceKey(absl::string_view key, uint64_t* sequence) {
   return true;
 }
 
+DecimalKey::DecimalKey(uint64_t value) {
+  for (int i = sizeof(digits_) - 1; i >= 0; --i, value /= 10) digits_[i] = static_cast<char>('0' + value % 10);
+}
+
+DecimalKey::DecimalKey(int64_t value) : DecimalKey(static_cast<uint64_t>(value)) {
+  if (value >= 0) return;
+  // The magnitude, as unsigned so that INT64_MIN has one; it has 19 digits.
+  uint64_t magnitude = ~static_cast<uint64_t>(value) + 1;
+  digits_[0] = '-';
+  for (int i = sizeof(digits_) - 1; i >= 1; --i, magnitude /= 10) digits_[i] = static_cast<char>('0' + magnitude % 10);
+}
+
 std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view person_id) {
   return absl::StrCat(household_id, absl::string_view("\0", 1), person_id);
 }

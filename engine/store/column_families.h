@@ -59,6 +59,22 @@ std::string EncodeSequenceKey(uint64_t sequence);
 // False when `key` is not 8 bytes.
 bool DecodeSequenceKey(absl::string_view key, uint64_t* sequence);
 
+// A number as 20 decimal digits, zero-padded (StrFormat's "%020d", by hand:
+// a tenth of its cost on every audit entry and outbox message): keys that
+// sort as numbers (audit sequences, Unix seconds). Negative numbers read as
+// "%020d" writes them, a '-' and 19 digits.
+//
+//   absl::StrCat("r/", DecimalKey(seconds).view(), "/", message_id)
+class DecimalKey {
+ public:
+  explicit DecimalKey(uint64_t value);
+  explicit DecimalKey(int64_t value);
+  absl::string_view view() const { return absl::string_view(digits_, sizeof(digits_)); }
+
+ private:
+  char digits_[20];
+};
+
 // households key: household_id '\0' person_id.
 std::string HouseholdMemberKey(absl::string_view household_id, absl::string_view person_id);
 // Prefix of all members of a household.

@@ -1,12 +1,15 @@
 #include "engine/store/store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "engine/store/column_families.h"
 #include "engine/store/records.h"
 #include "gmock/gmock.h"
@@ -579,6 +582,19 @@ TEST_F(StoreTest, ClosedStoreRefusesCalls) {
   ASSERT_THAT(store->Close(), IsOk());
   EXPECT_THAT(store->Get(Family::kPersons, "P1"), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(store->MultiGet(Family::kPersons, {"P1"}), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// Audit sequences, outbox and recourse times are keyed by DecimalKey: the
+// keys of stores written with StrFormat's "%020d", which it must match.
+TEST(DecimalKeyTest, WritesWhatStrFormatWrote) {
+  for (uint64_t value : {uint64_t{0}, uint64_t{7}, uint64_t{10}, uint64_t{1788264009}, uint64_t{99999999999},
+                         std::numeric_limits<uint64_t>::max()}) {
+    EXPECT_EQ(DecimalKey(value).view(), absl::StrFormat("%020d", value)) << value;
+  }
+  for (int64_t value : {int64_t{0}, int64_t{42}, int64_t{-1}, int64_t{-1788264009}, std::numeric_limits<int64_t>::max(),
+                        std::numeric_limits<int64_t>::min()}) {
+    EXPECT_EQ(DecimalKey(value).view(), absl::StrFormat("%020d", value)) << value;
+  }
 }
 
 }  // namespace
