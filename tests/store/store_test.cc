@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -160,6 +162,36 @@ TEST_F(StoreTest, AppendMergedAddsSortedBatchesInKeyOrderEarlierFirstOnOneKey) {
   EXPECT_THAT(store->Get(Family::kPersons, "B"), IsOkAndHolds(Optional(Eq("b"))));
   EXPECT_THAT(store->Get(Family::kPersons, "C"), IsOkAndHolds(Eq(std::nullopt)));
   EXPECT_THAT(store->Get(Family::kMeta, "head"), IsOkAndHolds(Optional(Eq("second"))));
+}
+
+// A sweep chunk merges eight or more parts: the order is the keys', and a
+// key several parts wrote holds the last part's value, as if one thread had
+// written the parts one after the other.
+TEST_F(StoreTest, AppendMergedOfManyPartsKeepsKeyOrderAndTheLastPartsValue) {
+  std::unique_ptr<Store> store = Open();
+  std::vector<std::unique_ptr<WriteBatch>> parts;
+  std::map<std::string, std::string> expected;  // the last part's value of each key
+  for (int p = 0; p < 9; ++p) {
+    parts.push_back(std::make_unique<WriteBatch>(*store));
+    for (int i = 0; i < 12; ++i) {
+      const std::string key = absl::StrCat("K", (p * 7 + i * 13) % 23);
+      const std::string value = absl::StrCat("part ", p, " op ", i);
+      parts.back()->Put(Family::kPersons, key, value);
+      expected[key] = value;
+    }
+    parts.back()->SortByKey();
+  }
+  std::vector<const WriteBatch*> sorted;
+  for (const auto& part : parts) sorted.push_back(part.get());
+  WriteBatch merged(*store);
+  merged.AppendMerged(sorted);
+  std::vector<std::pair<Family, std::string>> keys = merged.Keys();
+  EXPECT_EQ(keys.size(), 9u * 12u);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  ASSERT_THAT(store->Write(&merged, /*sync=*/false), IsOk());
+  for (const auto& [key, value] : expected) {
+    EXPECT_THAT(store->Get(Family::kPersons, key), IsOkAndHolds(Optional(Eq(value)))) << key;
+  }
 }
 
 TEST_F(StoreTest, UnsyncedWritesAreReadableAndSyncWalMakesThemDurable) {
