@@ -56,16 +56,40 @@ class ThreadContexts {
   EVP_MD_CTX* spare_ = nullptr;
 };
 
-ThreadContexts& ContextsOfThisThread() {
-  thread_local ThreadContexts contexts;
-  return contexts;
+// Set once the thread's contexts are destroyed (at its exit), for a hasher
+// made or destroyed after that: in another thread-local's or a static's
+// destructor. A bool has no destructor: it stays valid until the end.
+thread_local bool contexts_gone = false;
+
+// The thread's contexts; null once they are destroyed.
+ThreadContexts* ContextsOfThisThread() {
+  if (contexts_gone) return nullptr;
+  thread_local struct Holder {
+    ~Holder() { contexts_gone = true; }
+    ThreadContexts contexts;
+  } holder;
+  return &holder.contexts;
+}
+
+EVP_MD_CTX* TakeContext() {
+  if (ThreadContexts* contexts = ContextsOfThisThread(); contexts != nullptr) return contexts->Take();
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, Sha256Algorithm(), nullptr) != 1) std::abort();
+  return ctx;
 }
 
 }  // namespace
 
-Sha256::Sha256() : ctx_(ContextsOfThisThread().Take()) {}
+Sha256::Sha256() : ctx_(TakeContext()) {}
 
-Sha256::~Sha256() { ContextsOfThisThread().Give(static_cast<EVP_MD_CTX*>(ctx_)); }
+Sha256::~Sha256() {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  if (ThreadContexts* contexts = ContextsOfThisThread(); contexts != nullptr) {
+    contexts->Give(ctx);
+  } else {
+    EVP_MD_CTX_free(ctx);
+  }
+}
 
 void Sha256::Update(absl::string_view data) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
