@@ -2,6 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/utf8.h"
 
 namespace proactive {
 namespace {
@@ -23,6 +24,13 @@ absl::Status FieldError(absl::string_view field, absl::string_view reason) {
 std::string ErrorField(const absl::Status& status) {
   absl::optional<absl::Cord> payload = status.GetPayload(kFieldPayloadUrl);
   return payload ? std::string(*payload) : std::string();
+}
+
+absl::Status CheckTextField(absl::string_view text, absl::string_view field, size_t max_bytes, bool required) {
+  if (required && text.empty()) return FieldError(field, "is required");
+  if (size_t bad = 0; !IsValidUtf8(text, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+  if (text.size() > max_bytes) return FieldError(field, absl::StrCat("is longer than ", max_bytes, " bytes"));
+  return absl::OkStatus();
 }
 
 }  // namespace proactive

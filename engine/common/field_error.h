@@ -10,6 +10,7 @@
 #ifndef PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_
 #define PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,6 +26,12 @@ absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field, 
 
 // The field attached by FieldError, or "" when the error names no field.
 std::string ErrorField(const absl::Status& status);
+
+// OK when `text` is UTF-8 of at most `max_bytes` bytes, and not empty when
+// `required`; otherwise a FieldError naming `field`: "is required", "invalid
+// UTF-8 at byte 3", "is longer than 2000 bytes". For free text a caller
+// gives (a reason, a note): the store keeps text as it is given.
+absl::Status CheckTextField(absl::string_view text, absl::string_view field, size_t max_bytes, bool required = false);
 
 }  // namespace proactive
 

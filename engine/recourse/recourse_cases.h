@@ -14,6 +14,7 @@
 #ifndef PROACTIVE_ENGINE_RECOURSE_RECOURSE_CASES_H_
 #define PROACTIVE_ENGINE_RECOURSE_RECOURSE_CASES_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@
 #include "proactive/storage/v1/storage.pb.h"
 
 namespace proactive {
+
+// The most a caller's free text may hold, in bytes of UTF-8 (checked where
+// it enters: CheckTextField): a citizen's reason to contest, a caseworker's
+// reason and legal basis for a resolution (quoted in the SMS that tells the
+// outcome) and a caseworker's note.
+inline constexpr size_t kMaxReasonBytes = 4000;
+inline constexpr size_t kMaxNoteBytes = 16000;
 
 // "c-" + the decision id's code for a contest; "+review" for a review
 // before notifying. One case of each kind per decision at most.

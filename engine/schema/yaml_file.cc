@@ -1,5 +1,6 @@
 #include "engine/schema/yaml_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/common/utf8.h"
 
 namespace proactive {
 
@@ -15,6 +17,15 @@ YamlFile::YamlFile(std::string text, std::string file_name)
     : text_(std::move(text)), file_name_(std::move(file_name)) {}
 
 bool YamlFile::Parse() {
+  // Its texts reach decisions, letters and SMS, and the store keeps them as
+  // they are (storage.proto): a file that is not UTF-8 is refused here.
+  if (size_t bad = 0; !IsValidUtf8(text_, &bad)) {
+    const size_t line_start = text_.rfind('\n', bad == 0 ? std::string::npos : bad - 1);
+    const int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + bad, '\n'));
+    const int column = static_cast<int>(bad - (line_start == std::string::npos ? 0 : line_start + 1)) + 1;
+    ErrorAt(line, column, absl::StrCat("the file is not UTF-8 text (invalid byte at offset ", bad, ")"));
+    return false;
+  }
   try {
     root_ = YAML::Load(text_);
     return true;

@@ -26,6 +26,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
                                     v1::ContestResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = access_->Get()->Authorize(*context, kContestMethod);
+    if (status.ok()) status = CheckTextField(request->reason(), "reason", kMaxReasonBytes);
     absl::StatusOr<std::string> decision_id = status.ok() ? DecisionIdIn(request->decision_id()) : status;
     if (!decision_id.ok()) {
       reactor->Finish(ToGrpcStatus(decision_id.status()));

@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/common/proto_time.h"
-#include "engine/common/utf8.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/grpc_status.h"
 #include "proactive/v1/gateway.grpc.pb.h"
@@ -57,7 +56,9 @@ class GatewayService final : public v1::Gateway::CallbackService {
 
   grpc::ServerUnaryReactor* AckMessage(grpc::CallbackServerContext* context, const v1::AckMessageRequest* request,
                                        v1::AckMessageResponse* response) override {
-    return Run(context, kAckMessageMethod, CheckText(request->message_id(), "message_id", true),
+    absl::Status valid = CheckText(request->message_id(), "message_id", true);
+    if (valid.ok()) valid = CheckText(request->gateway_message_id(), "gateway_message_id", false);
+    return Run(context, kAckMessageMethod, valid,
                [=, id = request->message_id(), gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {
                  absl::StatusOr<bool> already = a.gateway().Ack(id, gid, clock_->Now());
                  if (!already.ok()) return already.status();
@@ -71,6 +72,7 @@ class GatewayService final : public v1::Gateway::CallbackService {
                                            v1::ReportDeliveryResponse* response) override {
     absl::Status valid = CheckText(request->message_id(), "message_id", true);
     if (valid.ok() && !request->has_delivered()) valid = FieldError("delivered", "is required (true or false)");
+    if (valid.ok()) valid = CheckText(request->failure(), "failure", false);
     return Run(context, kReportDeliveryMethod, valid,
                [=, id = request->message_id(), delivered = request->delivered(),
                 failure = request->failure()](EventApplier& a) -> absl::Status {
@@ -137,11 +139,7 @@ class GatewayService final : public v1::Gateway::CallbackService {
 
  private:
   static absl::Status CheckText(const std::string& text, absl::string_view field, bool required) {
-    if (required && text.empty()) return FieldError(field, "is required");
-    size_t bad = 0;
-    if (!IsValidUtf8(text, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
-    if (text.size() > 2000) return FieldError(field, "is longer than 2000 bytes");
-    return absl::OkStatus();
+    return CheckTextField(text, field, 2000, required);
   }
 
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, absl::string_view method, absl::Status valid,

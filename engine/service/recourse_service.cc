@@ -60,7 +60,7 @@ class RecourseService final : public v1::Recourse::CallbackService {
   grpc::ServerUnaryReactor* AddNote(grpc::CallbackServerContext* context, const v1::AddNoteRequest* request,
                                     v1::RecourseCase* response) override {
     return Command(
-        context, kAddNoteMethod, request->case_id(), absl::OkStatus(), response,
+        context, kAddNoteMethod, request->case_id(), CheckTextField(request->text(), "text", kMaxNoteBytes), response,
         [id = request->case_id(), text = request->text()](EventApplier& a, const std::string& who, absl::Time now) {
           return a.commands().AddNote(id, who, text, now);
         });
@@ -75,6 +75,8 @@ class RecourseService final : public v1::Recourse::CallbackService {
     absl::Status valid = outcome != storage::v1::REVIEW_OUTCOME_UNSPECIFIED
                              ? absl::OkStatus()
                              : FieldError("outcome", "is upheld, overturned or amended");
+    if (valid.ok()) valid = CheckTextField(request->reason(), "reason", kMaxReasonBytes);
+    if (valid.ok()) valid = CheckTextField(request->legal_basis(), "legal_basis", kMaxReasonBytes);
     return Command(context, kResolveCaseMethod, request->case_id(), valid, response,
                    [id = request->case_id(), outcome, reason = request->reason(), basis = request->legal_basis()](
                        EventApplier& a, const std::string& who, absl::Time now) {

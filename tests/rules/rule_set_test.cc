@@ -180,6 +180,23 @@ TEST(RuleSetTest, AYamlErrorAndAnUnknownTopicAreReportedToo) {
   EXPECT_THAT(text, HasSubstr("topic \"weather.heatwav\", which the schema does not declare"));
 }
 
+// A pack's texts reach decisions, letters and SMS as they are written: a
+// file saved in Latin-1 rather than UTF-8 is refused where its first bad
+// byte is, and nothing of it is loaded.
+TEST(RuleSetTest, APackThatIsNotUtf8IsRefusedAtItsFirstBadByte) {
+  std::vector<RuleFile> files = ParisFiles();
+  RuleFile* heatwave = FindFile(&files, "heatwave.yaml");
+  const size_t at = heatwave->text.find("title:");
+  ASSERT_NE(at, std::string::npos);
+  const int line = 1 + static_cast<int>(std::count(heatwave->text.begin(), heatwave->text.begin() + at, '\n'));
+  heatwave->text.insert(at + std::string("title: ").size(), "Canicule \xe9t\xe9 ");
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(CompileRuleSet(files, &diagnostics).ok());
+  EXPECT_THAT(FormatDiagnostics(diagnostics),
+              HasSubstr(absl::StrCat("heatwave.yaml:", line, ":17: the file is not UTF-8 text (invalid byte at offset ",
+                                     at + 16, ")")));
+}
+
 // A message the gateway could not send is found when the packs load, not
 // when a citizen should have received it: the rule's own (its parameters
 // empty) and the city's messages with the rule's title. A stored snapshot

@@ -303,6 +303,73 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
 
 // Auditors read how the decisions ended, by rule and by the arrondissement
 // their subject lived in; the figures to publish mask small counts.
+// Free text a citizen or a caseworker gives is kept as it is given, sent in
+// SMS and served back: text that is not UTF-8, or too long, is refused with
+// the field named, and changes nothing.
+TEST_F(RecourseScenarioTest, AReasonOrNoteThatIsNotUtf8OrTooLongIsRefusedAndChangesNothing) {
+  const std::string offer = PublishSampleAndFindTheOffer();
+  ASSERT_FALSE(offer.empty());
+  const auto refused = [](const grpc::Status& status, const std::string& message) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_EQ(status.error_message(), message);
+  };
+  auto decisions = DecisionsStub();
+  v1::ContestRequest contest;
+  contest.set_decision_id(offer);
+  contest.set_reason("Nous d\xe9m\xe9nageons");  // Latin-1, not UTF-8
+  v1::ContestResponse contested;
+  grpc::ClientContext bad_contest;
+  Prepare(&bad_contest, "desk");
+  refused(decisions->Contest(&bad_contest, contest, &contested), "reason: invalid UTF-8 at byte 6");
+  EXPECT_THAT(Ctl("alice", {"recourse", "list"}).output, HasSubstr("no case"));
+  contest.set_reason(std::string(4001, 'a'));
+  grpc::ClientContext long_contest;
+  Prepare(&long_contest, "desk");
+  refused(decisions->Contest(&long_contest, contest, &contested), "reason: is longer than 4000 bytes");
+
+  contest.set_reason("Nous d\xc3\xa9m\xc3\xa9nageons");
+  grpc::ClientContext good_contest;
+  Prepare(&good_contest, "desk");
+  ASSERT_TRUE(decisions->Contest(&good_contest, contest, &contested).ok());
+  ASSERT_EQ(Ctl("alice", {"recourse", "claim", contested.case_id()}).exit_code, 0);
+  auto recourse = v1::Recourse::NewStub(ConnectToEngine(daemon_->address()));
+  v1::AddNoteRequest note;
+  note.set_case_id(contested.case_id());
+  note.set_text("Appel \xe0 la famille");
+  v1::RecourseCase noted;
+  grpc::ClientContext bad_note;
+  Prepare(&bad_note, "alice");
+  refused(recourse->AddNote(&bad_note, note, &noted), "text: invalid UTF-8 at byte 6");
+  note.set_text(std::string(16001, 'n'));
+  grpc::ClientContext long_note;
+  Prepare(&long_note, "alice");
+  refused(recourse->AddNote(&long_note, note, &noted), "text: is longer than 16000 bytes");
+  v1::ResolveCaseRequest resolve;
+  resolve.set_case_id(contested.case_id());
+  resolve.set_outcome("overturned");
+  resolve.set_reason("La famille quitte Paris en ao\xfbt : l'offre n'a plus d'objet.");
+  resolve.set_legal_basis("Code de l'\xc3\xa9ducation, art. L131-5");
+  grpc::ClientContext bad_reason;
+  Prepare(&bad_reason, "alice");
+  refused(recourse->ResolveCase(&bad_reason, resolve, &noted), "reason: invalid UTF-8 at byte 29");
+  resolve.set_reason("La famille quitte Paris en ao\xc3\xbbt : l'offre n'a plus d'objet.");
+  resolve.set_legal_basis("Code de l'\xe9ducation, art. L131-5");
+  grpc::ClientContext bad_basis;
+  Prepare(&bad_basis, "alice");
+  refused(recourse->ResolveCase(&bad_basis, resolve, &noted), "legal_basis: invalid UTF-8 at byte 10");
+  // Nothing of it was kept: the case is open, with no note.
+  testing::CommandResult shown = Ctl("alice", {"recourse", "list"});
+  EXPECT_THAT(shown.output, HasSubstr(contested.case_id()));
+  grpc::ClientContext get_case;
+  Prepare(&get_case, "alice");
+  v1::GetCaseRequest get;
+  get.set_case_id(contested.case_id());
+  v1::RecourseCase open;
+  ASSERT_TRUE(recourse->GetCase(&get_case, get, &open).ok());
+  EXPECT_EQ(open.notes_size(), 0);
+  EXPECT_EQ(open.status(), "open");
+}
+
 TEST_F(RecourseScenarioTest, AuditorsReadHowDecisionsEndedByArrondissement) {
   const std::string offer = PublishSampleAndFindTheOffer();
   ASSERT_FALSE(offer.empty());
