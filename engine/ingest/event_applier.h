@@ -78,6 +78,12 @@ struct EventApplierOptions {
   // (RelatedReads). true: on any change of the person (the straightforward
   // path; the decisions are the same).
   bool evaluate_related_on_any_change = false;
+  // An event rule whose necessary conditions on its subject alone (its
+  // filter terms, as a sweep's filter tests them) fail for the subject is
+  // not evaluated: it cannot fire, and its graph (the guardians, the
+  // household) is not read. false: every planned rule is evaluated (the
+  // straightforward path; the decisions are the same).
+  bool skip_rules_failing_on_subject = true;
 };
 
 class EventApplier {
