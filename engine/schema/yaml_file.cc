@@ -20,7 +20,7 @@ bool YamlFile::Parse() {
   // Its texts reach decisions, letters and SMS, and the store keeps them as
   // they are (storage.proto): a file that is not UTF-8 is refused here.
   if (size_t bad = 0; !IsValidUtf8(text_, &bad)) {
-    const size_t line_start = text_.rfind('\n', bad == 0 ? std::string::npos : bad - 1);
+    const size_t line_start = bad == 0 ? std::string::npos : text_.rfind('\n', bad - 1);
     const int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + bad, '\n'));
     const int column = static_cast<int>(bad - (line_start == std::string::npos ? 0 : line_start + 1)) + 1;
     ErrorAt(line, column, absl::StrCat("the file is not UTF-8 text (invalid byte at offset ", bad, ")"));

@@ -56,9 +56,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
 
   grpc::ServerUnaryReactor* AckMessage(grpc::CallbackServerContext* context, const v1::AckMessageRequest* request,
                                        v1::AckMessageResponse* response) override {
-    absl::Status valid = CheckText(request->message_id(), "message_id", true);
-    if (valid.ok()) valid = CheckText(request->gateway_message_id(), "gateway_message_id", false);
-    return Run(context, kAckMessageMethod, valid,
+    // The SMS centre's id and a failure's text are kept as the gateway gives
+    // them, never served: refusing an acknowledgement for them would send
+    // the SMS again, refusing a report would lose the failure.
+    return Run(context, kAckMessageMethod, CheckText(request->message_id(), "message_id", true),
                [=, id = request->message_id(), gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {
                  absl::StatusOr<bool> already = a.gateway().Ack(id, gid, clock_->Now());
                  if (!already.ok()) return already.status();
@@ -72,7 +73,6 @@ class GatewayService final : public v1::Gateway::CallbackService {
                                            v1::ReportDeliveryResponse* response) override {
     absl::Status valid = CheckText(request->message_id(), "message_id", true);
     if (valid.ok() && !request->has_delivered()) valid = FieldError("delivered", "is required (true or false)");
-    if (valid.ok()) valid = CheckText(request->failure(), "failure", false);
     return Run(context, kReportDeliveryMethod, valid,
                [=, id = request->message_id(), delivered = request->delivered(),
                 failure = request->failure()](EventApplier& a) -> absl::Status {

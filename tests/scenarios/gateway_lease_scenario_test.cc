@@ -88,46 +88,6 @@ TEST_F(GatewayLeaseScenarioTest, ALeaseWhoseAnswerWasLostIsAnsweredAgainAfterACr
   EXPECT_EQ(LeasedIds("kannel-lease-0001"), first);
 }
 
-// What the gateway reports is kept with the message: an SMS centre id or a
-// failure that is not UTF-8 is refused, naming the field, and changes
-// nothing.
-TEST_F(GatewayLeaseScenarioTest, AReportThatIsNotUtf8IsRefusedAndChangesNothing) {
-  ASSERT_NO_FATAL_FAILURE(PublishSample());
-  const std::set<std::string> leased = LeasedIds("kannel-lease-0001");
-  ASSERT_FALSE(leased.empty());
-  const std::string message_id = *leased.begin();
-  auto gateway = v1::Gateway::NewStub(ConnectToEngine(daemon_->address()));
-
-  v1::AckMessageRequest ack;
-  ack.set_message_id(message_id);
-  ack.set_gateway_message_id("smsc-\xff");
-  v1::AckMessageResponse acked;
-  grpc::ClientContext bad_ack;
-  SetDeadline(&bad_ack, absl::Seconds(10));
-  grpc::Status status = gateway->AckMessage(&bad_ack, ack, &acked);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message(), "gateway_message_id: invalid UTF-8 at byte 5");
-
-  v1::ReportDeliveryRequest report;
-  report.set_message_id(message_id);
-  report.set_delivered(false);
-  report.set_failure(std::string(2001, 'f'));
-  v1::ReportDeliveryResponse reported;
-  grpc::ClientContext long_failure;
-  SetDeadline(&long_failure, absl::Seconds(10));
-  status = gateway->ReportDelivery(&long_failure, report, &reported);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message(), "failure: is longer than 2000 bytes");
-
-  // The refused acknowledgement was not recorded: this one is the first.
-  ack.set_gateway_message_id("smsc-0001");
-  grpc::ClientContext good_ack;
-  SetDeadline(&good_ack, absl::Seconds(10));
-  status = gateway->AckMessage(&good_ack, ack, &acked);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_FALSE(acked.already_acknowledged());
-}
-
 // The operator asks what is still to leave: `proactivectl status` on the
 // real daemon counts the SMS ready, with the gateway, and held until later.
 TEST_F(GatewayLeaseScenarioTest, TheStatusCountsTheSmsStillToLeave) {

@@ -176,6 +176,23 @@ TEST(AttributeSchemaTest, ReportsYamlSyntaxErrors) {
   EXPECT_GT(diagnostics[0].line, 0);
 }
 
+// A file saved as UTF-16 (its byte-order mark first) or Latin-1 is refused
+// at its first bad byte, with its line and column.
+TEST(AttributeSchemaTest, ReportsAFileThatIsNotUtf8AtItsFirstBadByte) {
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AttributeSchema::Parse(std::string("\xff\xfev\0e\0r\0", 8), "utf16.yaml", &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].line, 1);
+  EXPECT_EQ(diagnostics[0].column, 1);
+  EXPECT_EQ(diagnostics[0].message, "the file is not UTF-8 text (invalid byte at offset 0)");
+  diagnostics.clear();
+  EXPECT_FALSE(AttributeSchema::Parse("version: 1\nattributes:\n  caf\xe9: x\n", "latin1.yaml", &diagnostics).ok());
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].line, 3);
+  EXPECT_EQ(diagnostics[0].column, 6);
+}
+
 TEST(TypeSpecTest, ParsesListTypes) {
   std::optional<TypeSpec> list = ParseTypeSpec("list<string>");
   ASSERT_TRUE(list.has_value());
