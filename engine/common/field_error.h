@@ -29,8 +29,8 @@ std::string ErrorField(const absl::Status& status);
 
 // OK when `text` is UTF-8 of at most `max_bytes` bytes, and not empty when
 // `required`; otherwise a FieldError naming `field`: "is required", "invalid
-// UTF-8 at byte 3", "is longer than 2000 bytes". For free text a caller
-// gives (a reason, a note): the store keeps text as it is given.
+// UTF-8 at byte 3", "2001 bytes exceed the limit of 2000". For text a caller
+// gives (an attribute's value, a reason, a note): the store keeps it as given.
 absl::Status CheckTextField(absl::string_view text, absl::string_view field, size_t max_bytes, bool required = false);
 
 }  // namespace proactive

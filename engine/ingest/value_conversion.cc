@@ -45,14 +45,7 @@ bool KindMatches(const v1::Value& value, ValueKind kind) {
 }
 
 absl::Status CheckText(absl::string_view text, size_t max_length, absl::string_view field) {
-  size_t bad = 0;
-  if (!IsValidUtf8(text, &bad)) {
-    return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
-  }
-  if (text.size() > max_length) {
-    return FieldError(field, absl::StrCat(text.size(), " bytes exceed the limit of ", max_length));
-  }
-  return absl::OkStatus();
+  return CheckTextField(text, field, max_length);
 }
 
 // Converts a scalar (non-list) value of the expected kind.

@@ -76,6 +76,11 @@ std::shared_ptr<const RuleSet> RulesWithTestRule(const std::string& when, const 
   return set.ok() ? *set : nullptr;
 }
 
+// The test rule of RulesWithTestRule's set; null when the set did not compile.
+const CompiledRule* TestRuleOf(const std::shared_ptr<const RuleSet>& set) {
+  return set == nullptr ? nullptr : set->FindRule("test.rule");
+}
+
 // `person`, alone, as the graph a rule reads. Kept by the caller: the graph
 // reads the source, and an outcome's values may point into the graph.
 struct PersonAlone {
@@ -97,8 +102,7 @@ TEST(RuleEvaluatorTest, ADecisionRecordsEachInputOfTheSubjectItsLinksAndItsHouse
       "size(person.guardians) > 0 && person.guardians.exists(g, has(g.phone)) && "
       "household.members.exists(m, has(m.yearly_income) && m.yearly_income > eur(1000)) && "
       "person.birth_date.year() > 2000 && size(person.children) == 0");
-  ASSERT_NE(set, nullptr);
-  const CompiledRule* rule = set->FindRule("test.rule");
+  const CompiledRule* rule = TestRuleOf(set);
   ASSERT_NE(rule, nullptr);
 
   // C lives with guardian G1; G2, the other guardian, lives elsewhere; a
@@ -145,8 +149,7 @@ TEST(RuleEvaluatorTest, AnAttributeOnlyTestedForPresenceIsRecordedWithoutItsValu
   std::shared_ptr<const RuleSet> set =
       RulesWithTestRule("has(person.phone) && has(person.birth_date) && has(person.arrondissement)",
                         ", parameters: {born: \"person.birth_date.year()\"}");
-  ASSERT_NE(set, nullptr);
-  const CompiledRule* rule = set->FindRule("test.rule");
+  const CompiledRule* rule = TestRuleOf(set);
   ASSERT_NE(rule, nullptr);
 
   storage::v1::PersonState person = Person("P", "H1");
@@ -188,8 +191,7 @@ TEST(RuleEvaluatorTest, TheTraceWritesEveryKindOfValueAsText) {
   std::shared_ptr<const RuleSet> set = RulesWithTestRule(
       "person.birth_date.year() == 2022 && person.birth_date <= today && "
       "[person.arrondissement, 12] == [11, 12] && person.address_key == \"k-42\"");
-  ASSERT_NE(set, nullptr);
-  const CompiledRule* rule = set->FindRule("test.rule");
+  const CompiledRule* rule = TestRuleOf(set);
   ASSERT_NE(rule, nullptr);
   storage::v1::PersonState person = Person("P", "H1");
   SetAttribute(&person, "birth_date", "e-birth")->mutable_value()->set_date_days(19000);  // 2022-01-08
@@ -218,8 +220,7 @@ TEST(RuleEvaluatorTest, TheTraceWritesEveryKindOfValueAsText) {
 TEST(RuleEvaluatorTest, APersonInAMapIsRecordedByTheirId) {
   std::shared_ptr<const RuleSet> set =
       RulesWithTestRule("size({\"p\": person}) == 1 && has(person.phone)", ", parameters: {who: \"{'p': person}\"}");
-  ASSERT_NE(set, nullptr);
-  const CompiledRule* rule = set->FindRule("test.rule");
+  const CompiledRule* rule = TestRuleOf(set);
   ASSERT_NE(rule, nullptr);
   storage::v1::PersonState person = Person("P", "H1");
   SetAttribute(&person, "phone", "e-phone")->mutable_value()->set_string_value("+33600000002");

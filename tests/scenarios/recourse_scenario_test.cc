@@ -325,7 +325,7 @@ TEST_F(RecourseScenarioTest, AReasonOrNoteThatIsNotUtf8OrTooLongIsRefusedAndChan
   contest.set_reason(std::string(4001, 'a'));
   grpc::ClientContext long_contest;
   Prepare(&long_contest, "desk");
-  refused(decisions->Contest(&long_contest, contest, &contested), "reason: is longer than 4000 bytes");
+  refused(decisions->Contest(&long_contest, contest, &contested), "reason: 4001 bytes exceed the limit of 4000");
 
   contest.set_reason("Nous d\xc3\xa9m\xc3\xa9nageons");
   grpc::ClientContext good_contest;
@@ -343,7 +343,7 @@ TEST_F(RecourseScenarioTest, AReasonOrNoteThatIsNotUtf8OrTooLongIsRefusedAndChan
   note.set_text(std::string(16001, 'n'));
   grpc::ClientContext long_note;
   Prepare(&long_note, "alice");
-  refused(recourse->AddNote(&long_note, note, &noted), "text: is longer than 16000 bytes");
+  refused(recourse->AddNote(&long_note, note, &noted), "text: 16001 bytes exceed the limit of 16000");
   v1::ResolveCaseRequest resolve;
   resolve.set_case_id(contested.case_id());
   resolve.set_outcome("overturned");
