@@ -197,8 +197,10 @@ void RunRules(benchmark::State& state, const std::vector<const char*>& rules) {
       activation.Bind(population.person_slot(), Value::Object(r.person));
       activation.Bind(population.household_slot(), Value::Object(r.household));
       for (const auto& program : programs) {
-        absl::StatusOr<Value> v = program->Evaluate(activation);
-        if (v.ok() && v->kind() == Value::Kind::kBool && v->bool_value()) ++matches;
+        // As the rule evaluator tests a rule's `when`.
+        Value other;
+        absl::StatusOr<Truth> truth = program->EvaluateCondition(activation, &other);
+        if (truth.ok() && *truth == Truth::kTrue) ++matches;
       }
     }
     records += static_cast<int64_t>(population.records().size());

@@ -136,7 +136,21 @@ absl::StatusOr<Value> EvaluateWithBindings(absl::string_view expr,
   }
   Activation activation(env.slot_count());
   for (size_t i = 0; i < bound.size(); ++i) activation.Bind(slots[i], bindings[bound[i]].second);
-  return compiled.program->Evaluate(activation);
+  absl::StatusOr<Value> value = compiled.program->Evaluate(activation);
+  // Rules test their conditions with EvaluateCondition: it must agree.
+  Value other;
+  absl::StatusOr<Truth> truth = compiled.program->EvaluateCondition(activation, &other);
+  const bool agrees = value.ok() ? truth.ok() && (value->kind() == Value::Kind::kBool
+                                                      ? *truth == (value->bool_value() ? Truth::kTrue : Truth::kFalse)
+                                                      : *truth == Truth::kOther && SameValue(*value, other))
+                                 : !truth.ok() && truth.status() == value.status();
+  if (!agrees) {
+    return absl::InternalError(absl::StrCat(
+        "evaluated as a condition it gives ",
+        !truth.ok() ? truth.status().ToString()
+                    : (*truth == Truth::kOther ? FormatValue(other) : (*truth == Truth::kTrue ? "true" : "false"))));
+  }
+  return value;
 }
 
 CaseOutcome RunConformanceCase(const ConformanceCase& c) {

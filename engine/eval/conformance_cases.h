@@ -45,7 +45,8 @@ absl::StatusOr<std::vector<ConformanceCase>> ParseConformanceCases(absl::string_
 // variable (typed after its value; lists and maps as list(dyn) and
 // map(dyn, dyn)) and evaluates it with those values. Bindings named after a
 // reserved word cannot be referenced and are ignored. On a
-// compile error, returns INVALID_ARGUMENT and fills `diagnostics`.
+// compile error, returns INVALID_ARGUMENT and fills `diagnostics`; INTERNAL
+// when Program::EvaluateCondition disagrees with Program::Evaluate.
 absl::StatusOr<Value> EvaluateWithBindings(absl::string_view expr,
                                            const std::vector<std::pair<std::string, Value>>& bindings,
                                            const CompileOptions& options, std::vector<Diagnostic>* diagnostics);

@@ -38,42 +38,66 @@ Program::~Program() = default;
 
 namespace {
 
-// Evaluation with comprehension variables, kept out of the common path so
-// that it keeps a small stack frame.
-ABSL_ATTRIBUTE_NOINLINE Value EvaluateWithLocals(const internal::Step& root, internal::EvalContext& ctx,
-                                                 int local_count, int memo_count) {
+// Runs `run` with the comprehension variables in place, kept out of the
+// common path so that it keeps a small stack frame. `run` retains what it
+// returns: the result may be one of the locals.
+template <typename Run>
+ABSL_ATTRIBUTE_NOINLINE auto RunWithLocals(internal::EvalContext& ctx, int local_count, int memo_count, Run run) {
   constexpr int kInline = 4;
   if (local_count <= kInline && memo_count <= kInline) {
     Value locals[kInline];
     uint8_t memo_valid[kInline] = {};
     ctx.locals = locals;
     ctx.memo_valid = memo_valid;
-    // Retained before the locals go: the result may be one of them.
-    return internal::EvalStep(root, ctx).Retained();
+    return run();
   }
   std::vector<Value> locals(local_count);
   std::vector<uint8_t> memo_valid(std::max(memo_count, 1), 0);
   ctx.locals = locals.data();
   ctx.memo_valid = memo_valid.data();
-  return internal::EvalStep(root, ctx).Retained();
+  return run();
 }
 
-}  // namespace
-
-absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options, Trace* trace) const {
+internal::EvalContext NewContext(const Activation& activation, const EvalOptions& options, Trace* trace) {
   internal::EvalContext ctx;
   ctx.activation = &activation;
   ctx.trace = trace;
   ctx.max_iterations = options.max_iterations;
   ctx.max_steps = options.max_steps;
-  Value result = parts_.local_count == 0 ? internal::EvalStep(*parts_.root, ctx)
-                                         : EvaluateWithLocals(*parts_.root, ctx, parts_.local_count, parts_.memo_count);
+  return ctx;
+}
+
+}  // namespace
+
+absl::StatusOr<Value> Program::Evaluate(const Activation& activation, const EvalOptions& options, Trace* trace) const {
+  internal::EvalContext ctx = NewContext(activation, options, trace);
+  const internal::Step& root = *parts_.root;
+  Value result = parts_.local_count == 0 ? internal::EvalStep(root, ctx)
+                                         : RunWithLocals(ctx, parts_.local_count, parts_.memo_count,
+                                                         [&] { return internal::EvalStep(root, ctx).Retained(); });
   if (ABSL_PREDICT_FALSE(ctx.stopped)) {
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }
   // Borrowed data (constants, inputs) gets its own reference.
   if (!result.owns_data()) result = result.Retained();
   return result;
+}
+
+absl::StatusOr<Truth> Program::EvaluateCondition(const Activation& activation, Value* other, const EvalOptions& options,
+                                                 Trace* trace) const {
+  internal::EvalContext ctx = NewContext(activation, options, trace);
+  const internal::Step& root = *parts_.root;
+  Truth truth = parts_.local_count == 0 ? internal::EvalTruthStep(root, ctx, other)
+                                        : RunWithLocals(ctx, parts_.local_count, parts_.memo_count, [&] {
+                                            Truth t = internal::EvalTruthStep(root, ctx, other);
+                                            if (t == Truth::kOther) *other = other->Retained();
+                                            return t;
+                                          });
+  if (ABSL_PREDICT_FALSE(ctx.stopped)) {
+    return absl::ResourceExhaustedError(ctx.stop_error.error_message());
+  }
+  if (truth == Truth::kOther && !other->owns_data()) *other = other->Retained();
+  return truth;
 }
 
 }  // namespace proactive::eval

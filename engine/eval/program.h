@@ -69,6 +69,10 @@ class Trace {
   std::vector<TraceEntry> entries_;
 };
 
+// The outcome of a condition: true, false, or something else (an error, or
+// a value that is not a bool).
+enum class Truth : uint8_t { kFalse, kTrue, kOther };
+
 // Static cost in evaluation steps: `min` when every short-circuit is taken
 // and lists are empty, `max` when nothing short-circuits and every list or
 // map has CompileOptions::assumed_collection_size elements.
@@ -122,6 +126,14 @@ class Program {
   // appended to it. RESOURCE_EXHAUSTED when a limit of `options` is reached.
   absl::StatusOr<Value> Evaluate(const Activation& activation, const EvalOptions& options = {},
                                  Trace* trace = nullptr) const;
+
+  // Evaluates a condition without building the Value of its result: kTrue
+  // or kFalse, else kOther with the result (an error value, or a value that
+  // is not a bool) in `*other`. The same evaluation as Evaluate, which a
+  // sweep's hot loop calls millions of times: the result's Value and its
+  // StatusOr are what this spares. RESOURCE_EXHAUSTED as Evaluate.
+  absl::StatusOr<Truth> EvaluateCondition(const Activation& activation, Value* other, const EvalOptions& options = {},
+                                          Trace* trace = nullptr) const;
 
  private:
   Parts parts_;

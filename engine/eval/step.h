@@ -42,9 +42,8 @@ struct EvalContext {
   }
 };
 
-// The outcome of evaluating a step that should give a bool: true, false,
-// or something else (an error or a non-bool, passed beside).
-enum class Truth : uint8_t { kFalse, kTrue, kOther };
+// The outcome of evaluating a step that should give a bool (program.h).
+using Truth = eval::Truth;
 
 class Step {
  public:

@@ -411,18 +411,20 @@ void EvaluateInto(const CompiledRule& rule, const PersonGraph& graph, const Eval
   const std::vector<CompiledParameter>& parameters = rule.pack->parameters;
 
   eval::Trace& trace = outcome.trace_steps;
-  absl::StatusOr<eval::Value> when = rule.when->Evaluate(activation, {}, with_trace ? &trace : nullptr);
+  eval::Value when_other;  // the `when`'s value when not a bool
+  absl::StatusOr<eval::Truth> when =
+      rule.when->EvaluateCondition(activation, &when_other, {}, with_trace ? &trace : nullptr);
   if (!when.ok()) {
     outcome.kind = RuleOutcome::kUndecided;
     outcome.reason = std::string(when.status().message());
     return;
   }
-  if (when->is_error()) {
+  if (*when == eval::Truth::kOther && when_other.is_error()) {
     outcome.kind = RuleOutcome::kUndecided;
-    outcome.reason = std::string(when->error_message());
+    outcome.reason = std::string(when_other.error_message());
     return;
   }
-  if (when->kind() != eval::Value::Kind::kBool || !when->bool_value()) {
+  if (*when != eval::Truth::kTrue) {
     outcome.kind = RuleOutcome::kDoesNotFire;
     return;
   }

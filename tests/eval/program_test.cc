@@ -8,10 +8,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/eval/rules_env.h"
+#include "tests/testing/status_matchers.h"
 
 namespace proactive::eval {
 namespace {
 
+using ::proactive::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
@@ -188,6 +190,45 @@ TEST(ProgramTest, ResultOutlivesTheActivation) {
     result = *field->Evaluate(a);
   }
   EXPECT_EQ(FormatValue(result), "\"" + std::string(40, 'b') + "\"");
+}
+
+// EvaluateCondition gives Evaluate's result without its Value when it is a
+// bool; anything else comes back whole, and outlives the activation.
+TEST(ProgramTest, ConditionsAgreeWithEvaluate) {
+  testing::RulesEnv env;
+  RecordObject& p = env.NewPerson();
+  p.Set(env.birth_date, Value::Date(absl::CivilDay(1950, 3, 1)));
+  p.Set(env.arrondissement, Value::Int(0));
+  env.activation.Bind(env.person_slot, Value::Object(&p));
+  const auto condition = [&](const char* text, Value* other, const EvalOptions& options = {}) {
+    return env.MustCompile(text)->EvaluateCondition(env.activation, other, options);
+  };
+  Value other;
+  EXPECT_EQ(*condition("age(person.birth_date, today) >= 65", &other), Truth::kTrue);
+  EXPECT_EQ(*condition("[1, 2].exists(x, x == school_year)", &other), Truth::kFalse);
+  EXPECT_EQ(*condition("[1, 2026].exists(x, x == school_year)", &other), Truth::kTrue);
+  EXPECT_EQ(*condition("has(person.phone) || person.phone == ''", &other), Truth::kOther);
+  EXPECT_EQ(FormatValue(other), "error: no value for person.phone");
+  // A comprehension's result is one of its locals: it is kept past them.
+  Value element;
+  {
+    RecordObject q(*env.person_type);
+    q.Set(env.phone, Value::String(std::string(40, 'c')));
+    Activation a(env.env.slot_count());
+    a.Bind(env.person_slot, Value::Object(&q));
+    EXPECT_EQ(*env.MustCompile("[person.phone].map(x, x)[0]")->EvaluateCondition(a, &element), Truth::kOther);
+  }
+  EXPECT_EQ(FormatValue(element), "\"" + std::string(40, 'c') + "\"");
+  EvalOptions options;
+  options.max_iterations = 3;
+  EXPECT_THAT(condition("[1, 2, 3, 4].all(x, x > person.arrondissement)", &other, options),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("more than 3 iterations")));
+  // With a trace, every sub-expression is recorded as Evaluate records it.
+  std::shared_ptr<const Program> program = env.MustCompile("age(person.birth_date, today) >= 65 && true");
+  Trace by_condition, by_value;
+  ASSERT_EQ(*program->EvaluateCondition(env.activation, &other, {}, &by_condition), Truth::kTrue);
+  ASSERT_TRUE(program->Evaluate(env.activation, {}, &by_value)->bool_value());
+  EXPECT_EQ(by_condition.Format(program->source()), by_value.Format(program->source()));
 }
 
 }  // namespace
