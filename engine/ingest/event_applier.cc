@@ -26,16 +26,15 @@
 namespace proactive {
 namespace {
 
-// True when a filter term of `rule` (a necessary condition reading at most
-// one attribute of the subject) is false for `subject`: the rule cannot
-// fire for them (sweep_filter.h).
-bool FailsOnSubject(const CompiledRule& rule, const storage::v1::PersonState& subject,
-                    const EvaluationContext& context) {
-  for (const FilterTerm& term : rule.filter_terms) {
+// True when a filter term of the tester's rule (a necessary condition
+// reading at most one attribute of the subject) is false for `subject`: the
+// rule cannot fire for them (sweep_filter.h).
+bool FailsOnSubject(FilterTermTester& tester, const storage::v1::PersonState& subject) {
+  for (const FilterTerm& term : tester.rule().filter_terms) {
     const storage::v1::AttributeEntry* entry =
         term.attribute.empty() ? nullptr : FindCurrentAttribute(subject, term.attribute);
     const storage::v1::Value* value = entry != nullptr ? &entry->value() : nullptr;  // as PersonRecord reads it
-    if (TermFalseFor(rule, term, context, {value})[0] != 0) return true;
+    if (tester.FalseFor(term, value)) return true;
   }
   return false;
 }
@@ -266,8 +265,14 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
     std::vector<DecisionMaker::Planned> possible;
     possible.reserve(plan.size());
     for (const DecisionMaker::Planned& planned : plan) {
+      if (planned.rule->filter_terms.empty()) {
+        possible.push_back(planned);
+        continue;
+      }
       ASSIGN_OR_RETURN(const storage::v1::PersonState* subject, source.Find(*planned.person_id));
-      if (subject == nullptr || !FailsOnSubject(*planned.rule, *subject, evaluation)) possible.push_back(planned);
+      if (subject == nullptr || !FailsOnSubject(TesterFor(rules, *planned.rule, evaluation), *subject)) {
+        possible.push_back(planned);
+      }
     }
     plan = std::move(possible);
   }
@@ -275,6 +280,18 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   *decisions = maker.decisions_made();
   if (maker.decisions_made() > 0) RETURN_IF_ERROR(SnapshotRules(*rules, batch));
   return absl::OkStatus();
+}
+
+FilterTermTester& EventApplier::TesterFor(const std::shared_ptr<const RuleSet>& rules, const CompiledRule& rule,
+                                          const EvaluationContext& evaluation) {
+  if (tester_rules_ != rules || tester_day_ != evaluation.today) {
+    testers_.clear();  // before the rules they point into may go
+    tester_rules_ = rules;
+    tester_day_ = evaluation.today;
+  }
+  std::unique_ptr<FilterTermTester>& tester = testers_[&rule];
+  if (tester == nullptr) tester = std::make_unique<FilterTermTester>(rule, evaluation);
+  return *tester;
 }
 
 absl::Status EventApplier::SnapshotRules(const RuleSet& rules, WriteBatch* batch) {

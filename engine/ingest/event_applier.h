@@ -22,6 +22,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -36,6 +37,7 @@
 #include "engine/ingest/person_merge.h"
 #include "engine/ingest/population_projection.h"
 #include "engine/rules/rule_set.h"
+#include "engine/rules/sweep_filter.h"
 #include "engine/store/store.h"
 
 namespace proactive {
@@ -211,6 +213,14 @@ class EventApplier {
   // The rules projection_ was made for (held: a new set cannot reuse the address).
   std::shared_ptr<const RuleSet> projection_rules_;
   std::unique_ptr<SweepPlan> plan_;  // of the projected sweep in progress
+  // The filter-term testers of the event rules (skip_rules_failing_on_subject),
+  // made once per rule set and day (events have no broadcast): building one
+  // costs ten times its test.
+  FilterTermTester& TesterFor(const std::shared_ptr<const RuleSet>& rules, const CompiledRule& rule,
+                              const EvaluationContext& evaluation);
+  std::shared_ptr<const RuleSet> tester_rules_;  // held: testers point into it
+  absl::CivilDay tester_day_;
+  absl::flat_hash_map<const CompiledRule*, std::unique_ptr<FilterTermTester>> testers_;
   std::unique_ptr<WriteBatch> chunk_batch_;
   std::unique_ptr<WriteBatch> event_batch_;  // Apply's
   // The first arena block of each event's person source: most events'

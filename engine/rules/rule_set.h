@@ -51,6 +51,7 @@ struct CompiledPack {
 // population without building graphs (sweep_filter.h).
 struct FilterTerm {
   std::string attribute;       // empty: reads nothing of the person
+  int field_index = -1;        // the attribute's index in the person type; -1 when empty
   bool presence_only = false;  // the attribute is only tested with has()
   std::shared_ptr<const eval::Program> program;
 };

@@ -68,6 +68,8 @@ std::vector<FilterTerm> PlanFilterTerms(const std::string& when_source, const Ru
     if (!attribute) continue;
     FilterTerm term;
     term.attribute = *attribute;
+    const lang::FieldDecl* field = attribute->empty() ? nullptr : env.person_type().FindField(*attribute);
+    term.field_index = field != nullptr ? field->index : -1;
     term.presence_only = !attribute->empty();
     lang::ForEachExpr(*conjunct, [&](const lang::Expr& e) {
       if (e.kind == lang::ExprKind::kSelect && !e.test_only && e.name == term.attribute &&
@@ -84,35 +86,44 @@ std::vector<FilterTerm> PlanFilterTerms(const std::string& when_source, const Ru
 std::vector<uint8_t> TermFalseFor(const CompiledRule& rule, const FilterTerm& term, const EvaluationContext& context,
                                   const std::vector<const storage::v1::Value*>& values) {
   std::vector<uint8_t> is_false(values.size(), 0);
-  const RuleEnvironment& env = *rule.env;
-  eval::Activation activation(env.types().slot_count());
-  std::optional<BroadcastRecord> broadcast;
-  if (!BindRuleContext(rule, context, &broadcast, &activation)) return is_false;
-  // A person with nothing but the term's attribute: the term reads nothing
-  // else of them.
-  const PersonFields& fields = env.person_fields();
-  eval::RecordObject person(env.person_type());
-  person.Set(fields.id, eval::Value::String(""));
-  person.Set(fields.guardians, eval::Value::List({}));
-  person.Set(fields.children, eval::Value::List({}));
-  eval::RecordObject household(env.household_type());
-  household.Set(env.household_id_field(), eval::Value::String(""));
-  household.Set(env.household_members_field(), eval::Value::List({eval::Value::Object(&person)}));
-  activation.Bind(env.person_slot(), eval::Value::Object(&person));
-  activation.Bind(env.household_slot(), eval::Value::Object(&household));
-  const lang::FieldDecl* field = term.attribute.empty() ? nullptr : env.person_type().FindField(term.attribute);
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (field != nullptr) {
-      if (values[i] == nullptr) {
-        person.Clear(field->index);
-      } else {
-        person.Set(field->index, term.presence_only ? eval::Value::Null() : FromStorageValue(*values[i]));
-      }
-    }
-    absl::StatusOr<eval::Value> value = term.program->Evaluate(activation);
-    is_false[i] = value.ok() && value->kind() == eval::Value::Kind::kBool && !value->bool_value();
-  }
+  FilterTermTester tester(rule, context);
+  for (size_t i = 0; i < values.size(); ++i) is_false[i] = tester.FalseFor(term, values[i]) ? 1 : 0;
   return is_false;
+}
+
+FilterTermTester::FilterTermTester(const CompiledRule& rule, const EvaluationContext& context)
+    : rule_(rule),
+      today_(context.today),
+      activation_(rule.env->types().slot_count()),
+      bound_(BindRuleContext(rule, context, &broadcast_, &activation_)),
+      person_(rule.env->person_type()),
+      household_(rule.env->household_type()) {
+  const RuleEnvironment& env = *rule.env;
+  const PersonFields& fields = env.person_fields();
+  person_.Set(fields.id, eval::Value::String(""));
+  person_.Set(fields.guardians, eval::Value::List({}));
+  person_.Set(fields.children, eval::Value::List({}));
+  household_.Set(env.household_id_field(), eval::Value::String(""));
+  household_.Set(env.household_members_field(), eval::Value::List({eval::Value::Object(&person_)}));
+  activation_.Bind(env.person_slot(), eval::Value::Object(&person_));
+  activation_.Bind(env.household_slot(), eval::Value::Object(&household_));
+}
+
+bool FilterTermTester::FalseFor(const FilterTerm& term, const storage::v1::Value* value) {
+  if (!bound_) return false;
+  const int index = term.field_index;
+  if (index >= 0) {
+    if (value == nullptr) {
+      person_.Clear(index);
+    } else {
+      person_.Set(index, term.presence_only ? eval::Value::Null() : FromStorageValue(*value));
+    }
+  }
+  eval::Value other;
+  absl::StatusOr<eval::Truth> truth = term.program->EvaluateCondition(activation_, &other);
+  // The next term may read another attribute: this one is left absent.
+  if (index >= 0) person_.Clear(index);
+  return truth.ok() && *truth == eval::Truth::kFalse;
 }
 
 }  // namespace proactive

@@ -17,9 +17,12 @@
 #define PROACTIVE_ENGINE_RULES_SWEEP_FILTER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/eval/activation.h"
+#include "engine/eval/object_value.h"
 #include "engine/rules/rule_environment.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/rules/rule_set.h"
@@ -39,6 +42,39 @@ std::vector<FilterTerm> PlanFilterTerms(const std::string& when_source, const Ru
 // presence-only term any non-null value stands for "present".
 std::vector<uint8_t> TermFalseFor(const CompiledRule& rule, const FilterTerm& term, const EvaluationContext& context,
                                   const std::vector<const storage::v1::Value*>& values);
+
+// TermFalseFor for one value at a time, with its scratch person, household
+// and bindings made once: the event path tests each planned rule's terms on
+// its subject, thousands of times a second with the same rules and day.
+//
+//   FilterTermTester tester(rule, context);
+//   if (tester.FalseFor(term, value)) ...  // as TermFalseFor(...)[0] != 0
+//
+// REQUIRES: `rule` (and its rule set) outlives the tester. Not copyable:
+// the activation points into it. Not thread-safe.
+class FilterTermTester {
+ public:
+  FilterTermTester(const CompiledRule& rule, const EvaluationContext& context);
+  FilterTermTester(const FilterTermTester&) = delete;
+  FilterTermTester& operator=(const FilterTermTester&) = delete;
+
+  // TermFalseFor(rule, term, context, {value})[0] != 0. REQUIRES: `term` is
+  // one of the rule's filter terms.
+  bool FalseFor(const FilterTerm& term, const storage::v1::Value* value);
+  const CompiledRule& rule() const { return rule_; }
+  absl::CivilDay today() const { return today_; }
+
+ private:
+  const CompiledRule& rule_;
+  const absl::CivilDay today_;
+  eval::Activation activation_;
+  std::optional<BroadcastRecord> broadcast_;
+  bool bound_;  // false: the rule needs a broadcast the context lacks
+  // A person with nothing but the term's attribute: a term reads nothing
+  // else of them.
+  eval::RecordObject person_;
+  eval::RecordObject household_;
+};
 
 }  // namespace proactive
 

@@ -332,5 +332,25 @@ TEST_P(RelatedEvaluationTest, ADecisionRecordsTheRowsItReadOfLinkedPersonsAndRep
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RelatedEvaluationTest, ::testing::Values(1, 2, 3));
 
+// The event path tests a rule's conditions on the subject before building a
+// graph (skip_rules_failing_on_subject), with testers made once per day: a
+// term reading `today` must see the day of the event, not of an earlier one.
+TEST(SubjectFilterTest, TestsTheRulesConditionsOnTheDayOfTheEvent) {
+  EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 11, 19, 9, 0, 0), absl::UTCTimeZone()));
+  const auto expiry_event = [](const std::string& event_id, const std::string& person_id) {
+    return testing::AttributeEvent(event_id, person_id, "ants", testing::At(2026, 11, 19, 8), "id_card_expiry",
+                                   testing::DateValue(2027, 1, 19));
+  };
+  // identity-card.renewal-reminder: 61 days before the expiry is too early...
+  absl::StatusOr<IngestResult> early = engine.Publish(expiry_event("ants-1", "P1"));
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->decisions, 0);
+  // ...60 days before is the reminder.
+  engine.clock().Advance(absl::Hours(24));
+  absl::StatusOr<IngestResult> on_time = engine.Publish(expiry_event("ants-2", "P2"));
+  ASSERT_TRUE(on_time.ok()) << on_time.status();
+  EXPECT_EQ(on_time->decisions, 1);
+}
+
 }  // namespace
 }  // namespace proactive

@@ -45,19 +45,27 @@ inline v1::Value IntValue(int64_t i) {
   return v;
 }
 
-// A civil-registry event for `person_id` setting its birth date.
-inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::string& person_id, int year = 2023,
-                                     int month = 2, int day = 14) {
+// An event of `source` for `person_id`, occurred at `occurred_at`, setting
+// one attribute.
+inline v1::PublishRequest AttributeEvent(const std::string& event_id, const std::string& person_id,
+                                         const std::string& source, google::protobuf::Timestamp occurred_at,
+                                         const std::string& attribute, v1::Value value) {
   v1::PublishRequest request;
   v1::PersonEvent* e = request.mutable_person();
   e->set_event_id(event_id);
   e->set_person_id(person_id);
-  e->set_source("etat-civil");
-  *e->mutable_occurred_at() = At(2023, 2, 15);
+  e->set_source(source);
+  *e->mutable_occurred_at() = std::move(occurred_at);
   v1::Attribute* a = e->add_set();
-  a->set_name("birth_date");
-  *a->mutable_value() = DateValue(year, month, day);
+  a->set_name(attribute);
+  *a->mutable_value() = std::move(value);
   return request;
+}
+
+// A civil-registry event for `person_id` setting its birth date.
+inline v1::PublishRequest BirthEvent(const std::string& event_id, const std::string& person_id, int year = 2023,
+                                     int month = 2, int day = 14) {
+  return AttributeEvent(event_id, person_id, "etat-civil", At(2023, 2, 15), "birth_date", DateValue(year, month, day));
 }
 
 // A red heatwave warning for Paris (area 75), episode "e1", as stored.
