@@ -52,11 +52,11 @@ std::string SanitizeDlrAnswer(absl::string_view answer) {
     for (absl::string_view word : absl::StrSplit(answer, ' ')) {
       if (absl::StartsWith(word, "stat:") || absl::StartsWith(word, "err:")) kept.push_back(word);
     }
-    return absl::StrJoin(kept, " ");
+    return ShortGatewayText(absl::StrJoin(kept, " "), kMaxDlrAnswerBytes);
   }
   size_t text = answer.find("text:");
   if (text != absl::string_view::npos) answer = answer.substr(0, text);
-  return std::string(absl::StripAsciiWhitespace(answer.substr(0, 80)));
+  return ShortGatewayText(answer, kMaxDlrAnswerBytes);
 }
 
 CallbackServer::CallbackServer(GatewayApi* engine, SmsCounters* counters, CallbackOptions options, SendJournal* journal)

@@ -94,7 +94,9 @@ v1::ReportReplyRequest MakeReplyRequest(const KannelReply& reply, absl::string_v
 
 // The part of a delivery report's %A worth keeping: "stat:UNDELIV err:013"
 // from an SMPP receipt, whose "text:" field (the start of the message) is
-// personal data and dropped; other answers cut to 80 characters.
+// personal data and dropped; other answers cut to kMaxDlrAnswerBytes. As
+// UTF-8 (an SMS centre's ISO-8859-1 converted), cut between characters.
+inline constexpr size_t kMaxDlrAnswerBytes = 80;
 std::string SanitizeDlrAnswer(absl::string_view answer);
 
 }  // namespace proactive

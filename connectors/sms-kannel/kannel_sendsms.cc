@@ -14,12 +14,10 @@ namespace {
 
 std::chrono::microseconds ToChrono(absl::Duration d) { return std::chrono::microseconds(absl::ToInt64Microseconds(d)); }
 
-// The first line of Kannel's answer, short: "0: Accepted for delivery",
-// "Authorization failed for sendsms".
-std::string Summarize(absl::string_view body) {
-  body = absl::StripAsciiWhitespace(body.substr(0, body.find('\n')));
-  return std::string(body.substr(0, 120));
-}
+// The first line of Kannel's answer, short and in UTF-8 (it goes into a
+// refusal's report): "0: Accepted for delivery", "Authorization failed for
+// sendsms".
+std::string Summarize(absl::string_view body) { return ShortGatewayText(body.substr(0, body.find('\n')), 120); }
 
 // Later Kannel versions answer "0: Accepted for delivery: <uuid>"; 1.4.5
 // gives no id.

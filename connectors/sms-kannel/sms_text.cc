@@ -55,6 +55,11 @@ std::string DecodeKannelText(absl::string_view bytes, int coding) {
   return out;
 }
 
+std::string ShortGatewayText(absl::string_view text, size_t max_bytes) {
+  const std::string utf8 = DecodeKannelText(text, /*coding=*/0);
+  return std::string(absl::StripAsciiWhitespace(Utf8Prefix(absl::StripAsciiWhitespace(utf8), max_bytes)));
+}
+
 std::string ReplyGatewayId(absl::string_view kannel_id, absl::string_view from, absl::Time received_at,
                            absl::string_view text) {
   if (!kannel_id.empty()) return absl::StrCat("kannel:", kannel_id);

@@ -10,6 +10,7 @@
 #ifndef PROACTIVE_CONNECTORS_SMS_KANNEL_SMS_TEXT_H_
 #define PROACTIVE_CONNECTORS_SMS_KANNEL_SMS_TEXT_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -29,6 +30,12 @@ std::string NormalizePhoneNumber(absl::string_view number, absl::string_view cou
 // 2 is UCS-2/UTF-16 big-endian; otherwise the bytes are taken as UTF-8 when
 // valid, else as ISO-8859-1.
 std::string DecodeKannelText(absl::string_view bytes, int coding);
+
+// What Kannel or an SMS centre said (a sendsms answer, a delivery report's
+// %A), as UTF-8 (ISO-8859-1 when not valid UTF-8) cut to at most
+// `max_bytes` at a character boundary: fit for the engine's string fields,
+// which refuse invalid UTF-8 on the wire.
+std::string ShortGatewayText(absl::string_view text, size_t max_bytes);
 
 // The id a reply is known by in the engine (ReportReplyRequest's
 // gateway_message_id): "kannel:" + Kannel's message id (%I), or, when Kannel

@@ -29,5 +29,15 @@ TEST(Utf8Test, ReportsTheFirstBadByte) {
   EXPECT_EQ(bad, 3u);
 }
 
+TEST(Utf8Test, PrefixesEndBetweenCharacters) {
+  EXPECT_EQ(Utf8Prefix("Hôtel", 10), "Hôtel");
+  EXPECT_EQ(Utf8Prefix("Hôtel", 6), "Hôtel");  // exactly its 6 bytes
+  EXPECT_EQ(Utf8Prefix("Hôtel", 3), "Hô");
+  EXPECT_EQ(Utf8Prefix("Hôtel", 2), "H");  // not half of the ô
+  EXPECT_EQ(Utf8Prefix("\xF0\x9F\x98\x80!", 3), "");
+  EXPECT_EQ(Utf8Prefix("\xF0\x9F\x98\x80!", 4), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(Utf8Prefix("abc", 0), "");
+}
+
 }  // namespace
 }  // namespace proactive

@@ -55,6 +55,16 @@ TEST_F(CallbackServerTest, DeliveryReportsReachTheEngine) {
   EXPECT_EQ(counters_.failed, 1);
 }
 
+// An SMS centre answering in ISO-8859-1: the failure reaches the engine in
+// UTF-8, which its string field requires (invalid UTF-8 would be refused on
+// the wire, and Kannel told to retry forever).
+TEST_F(CallbackServerTest, ALatin1FailureReachesTheEngineAsUtf8) {
+  auto [status, body] = Get("/dlr?id=d-9%2Fdecision%2FP0021&status=16&answer=Num%E9ro+inconnu");
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(engine_.deliveries().size(), 1u);
+  EXPECT_EQ(engine_.deliveries()[0].failure(), "rejected by the SMS centre: Numéro inconnu");
+}
+
 TEST(CallbackServerJournalTest, AReportOvertakingTheAcknowledgementAcknowledgesFirst) {
   testing::TempDir dir;
   auto journal = SendJournal::Open(dir.path() + "/sms.journal");

@@ -33,6 +33,22 @@ TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
   EXPECT_EQ(DecodeKannelText("préfère", 0), "préfère");
 }
 
+// What Kannel and SMS centres say goes into the engine's string fields,
+// which refuse invalid UTF-8: converted, and cut between characters.
+TEST(ShortGatewayTextTest, IsUtf8AndCutBetweenCharacters) {
+  EXPECT_EQ(ShortGatewayText("  \xe9"
+                             "chec de remise  ",
+                             80),
+            "échec de remise");
+  EXPECT_EQ(ShortGatewayText("échec", 80), "échec");
+  // 79 bytes then "é" (2 bytes): cut before it, not in the middle.
+  const std::string long_answer = std::string(79, 'x') + "é";
+  EXPECT_EQ(ShortGatewayText(long_answer, 80), std::string(79, 'x'));
+  // In ISO-8859-1 the same é is one byte, two once converted.
+  EXPECT_EQ(ShortGatewayText(std::string(79, 'x') + "\xe9", 80), std::string(79, 'x'));
+  EXPECT_EQ(ShortGatewayText(std::string(78, 'x') + "\xe9", 80), std::string(78, 'x') + "é");
+}
+
 TEST(ReplyGatewayIdTest, KannelIdElseADigestOfTheSms) {
   const absl::Time at = absl::FromUnixSeconds(1782720192);
   EXPECT_EQ(ReplyGatewayId("b0763716-ebc1", "+33639980002", at, "OUI"), "kannel:b0763716-ebc1");
