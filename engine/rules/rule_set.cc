@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/common/sha256.h"
+#include "engine/common/utf8.h"
 #include "engine/eval/compiler.h"
 #include "engine/lang/checker.h"
 #include "engine/rules/citizen_text.h"
@@ -470,6 +472,11 @@ absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory
   std::vector<RuleFile> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    // The path goes into diagnostics, gRPC answers and the stored snapshot.
+    if (!IsValidUtf8(entry.path().string())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the rule file name \"", absl::CHexEscape(entry.path().string()), "\" is not UTF-8"));
+    }
     absl::StatusOr<std::string> text = ReadTextFile(entry.path().string());
     if (!text.ok()) return text.status();
     files.push_back(RuleFile{entry.path().string(), *std::move(text)});

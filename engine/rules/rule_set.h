@@ -182,7 +182,8 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<
                                                               std::vector<Diagnostic>* diagnostics,
                                                               CityFileOrigin origin = CityFileOrigin::kRunning);
 
-// Reads every *.yaml under `directory` (recursively) and compiles them.
+// Reads every *.yaml under `directory` (recursively), sorted by path.
+// INVALID_ARGUMENT for a file whose name or text is not UTF-8.
 absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory);
 absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetFromDirectory(const std::string& directory,
                                                                         std::vector<Diagnostic>* diagnostics);

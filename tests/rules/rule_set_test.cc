@@ -1,6 +1,7 @@
 #include "engine/rules/rule_set.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace proactive {
 namespace {
@@ -195,6 +197,20 @@ TEST(RuleSetTest, APackThatIsNotUtf8IsRefusedAtItsFirstBadByte) {
   EXPECT_THAT(FormatDiagnostics(diagnostics),
               HasSubstr(absl::StrCat("heatwave.yaml:", line, ":17: the file is not UTF-8 text (invalid byte at offset ",
                                      at + 16, ")")));
+}
+
+// A file name goes into diagnostics, gRPC answers and the stored snapshot:
+// one that is not UTF-8 is refused, shown escaped.
+TEST(RuleSetTest, ARuleFileNamedOutsideUtf8IsRefused) {
+  testing::TempDir dir;
+  std::filesystem::copy(testing::SourceDir() + "/rules", dir.path() + "/rules",
+                        std::filesystem::copy_options::recursive);
+  ASSERT_THAT(ReadRuleFiles(dir.path() + "/rules"), IsOk());
+  std::filesystem::copy_file(dir.path() + "/rules/paris/heatwave.yaml",
+                             dir.path() + "/rules/paris/canicule-\xe9t\xe9.yaml");
+  EXPECT_THAT(
+      ReadRuleFiles(dir.path() + "/rules"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("paris/canicule-\\xe9t\\xe9.yaml\" is not UTF-8")));
 }
 
 // A message the gateway could not send is found when the packs load, not
