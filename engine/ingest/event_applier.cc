@@ -261,7 +261,7 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   if (options_.skip_rules_failing_on_subject) {
     // The maternelle rule for an adult's new birth date: building its graph
     // decoded the guardians' or children's states for nothing (5.8 % of an
-    // event load's instructions, docs/performance.md).
+    // event load's instructions, docs/performance-log.md).
     std::vector<DecisionMaker::Planned> possible;
     possible.reserve(plan.size());
     for (const DecisionMaker::Planned& planned : plan) {

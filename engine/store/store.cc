@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // records, and cheaper to decompress. With the persons' 1 KB blocks
   // (below), a broadcast's instructions fell by 2.2 % and loading the
   // population projection took 4.0 to 4.9 s instead of 5.0 to 6.0 at 2.1 M
-  // persons (docs/performance.md). Files written before keep Snappy until
+  // persons (docs/performance-log.md). Files written before keep Snappy until
   // compacted (within a week, below); both are read alike.
   const std::vector<rocksdb::CompressionType> compressions = rocksdb::GetSupportedCompressions();
   if (std::find(compressions.begin(), compressions.end(), rocksdb::kLZ4Compression) != compressions.end()) {
