@@ -33,8 +33,8 @@ std::string DecodeKannelText(absl::string_view bytes, int coding);
 
 // What Kannel or an SMS centre said (a sendsms answer, a delivery report's
 // %A), as UTF-8 (ISO-8859-1 when not valid UTF-8) cut to at most
-// `max_bytes` at a character boundary: fit for the engine's string fields,
-// which refuse invalid UTF-8 on the wire.
+// `max_bytes` at a character boundary: the engine keeps a failure's text as
+// the gateway gives it, and this keeps it readable.
 std::string ShortGatewayText(absl::string_view text, size_t max_bytes);
 
 // The id a reply is known by in the engine (ReportReplyRequest's

@@ -94,9 +94,14 @@ absl::StatusOr<Truth> Program::EvaluateCondition(const Activation& activation, V
                                             return t;
                                           });
   if (ABSL_PREDICT_FALSE(ctx.stopped)) {
+    *other = Value();
     return absl::ResourceExhaustedError(ctx.stop_error.error_message());
   }
-  if (truth == Truth::kOther && !other->owns_data()) *other = other->Retained();
+  if (truth != Truth::kOther) {
+    *other = Value();  // a step may have left a value there, borrowed from what is gone
+  } else if (!other->owns_data()) {
+    *other = other->Retained();
+  }
   return truth;
 }
 

@@ -131,7 +131,8 @@ class Program {
   // or kFalse, else kOther with the result (an error value, or a value that
   // is not a bool) in `*other`. The same evaluation as Evaluate, which a
   // sweep's hot loop calls millions of times: the result's Value and its
-  // StatusOr are what this spares. RESOURCE_EXHAUSTED as Evaluate.
+  // StatusOr are what this spares. `*other` is reset unless kOther.
+  // RESOURCE_EXHAUSTED as Evaluate.
   absl::StatusOr<Truth> EvaluateCondition(const Activation& activation, Value* other, const EvalOptions& options = {},
                                           Trace* trace = nullptr) const;
 

@@ -475,7 +475,7 @@ absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory
     // The path goes into diagnostics, gRPC answers and the stored snapshot.
     if (!IsValidUtf8(entry.path().string())) {
       return absl::InvalidArgumentError(
-          absl::StrCat("the rule file name \"", absl::CHexEscape(entry.path().string()), "\" is not UTF-8"));
+          absl::StrCat("the rule file path \"", absl::CHexEscape(entry.path().string()), "\" is not UTF-8"));
     }
     absl::StatusOr<std::string> text = ReadTextFile(entry.path().string());
     if (!text.ok()) return text.status();

@@ -183,7 +183,8 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> CompileRuleSet(const std::vector<
                                                               CityFileOrigin origin = CityFileOrigin::kRunning);
 
 // Reads every *.yaml under `directory` (recursively), sorted by path.
-// INVALID_ARGUMENT for a file whose name or text is not UTF-8.
+// INVALID_ARGUMENT for a path that is not UTF-8 (a text that is not is a
+// diagnostic of CompileRuleSet).
 absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::string& directory);
 absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRuleSetFromDirectory(const std::string& directory,
                                                                         std::vector<Diagnostic>* diagnostics);

@@ -50,7 +50,8 @@ std::vector<uint8_t> TermFalseFor(const CompiledRule& rule, const FilterTerm& te
 //   FilterTermTester tester(rule, context);
 //   if (tester.FalseFor(term, value)) ...  // as TermFalseFor(...)[0] != 0
 //
-// REQUIRES: `rule` (and its rule set) outlives the tester. Not copyable:
+// REQUIRES: `rule` (and its rule set) and the context's broadcast record
+// outlive the tester. Not copyable:
 // the activation points into it. Not thread-safe.
 class FilterTermTester {
  public:

@@ -56,8 +56,7 @@ TEST_F(CallbackServerTest, DeliveryReportsReachTheEngine) {
 }
 
 // An SMS centre answering in ISO-8859-1: the failure reaches the engine in
-// UTF-8, which its string field requires (invalid UTF-8 would be refused on
-// the wire, and Kannel told to retry forever).
+// UTF-8, which keeps it as given.
 TEST_F(CallbackServerTest, ALatin1FailureReachesTheEngineAsUtf8) {
   auto [status, body] = Get("/dlr?id=d-9%2Fdecision%2FP0021&status=16&answer=Num%E9ro+inconnu");
   EXPECT_EQ(status, 200);

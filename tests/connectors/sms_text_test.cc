@@ -33,8 +33,8 @@ TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
   EXPECT_EQ(DecodeKannelText("préfère", 0), "préfère");
 }
 
-// What Kannel and SMS centres say goes into the engine's string fields,
-// which refuse invalid UTF-8: converted, and cut between characters.
+// What Kannel and SMS centres say is kept by the engine as given: converted
+// to UTF-8 first, and cut between characters.
 TEST(ShortGatewayTextTest, IsUtf8AndCutBetweenCharacters) {
   EXPECT_EQ(ShortGatewayText("  \xe9"
                              "chec de remise  ",

@@ -67,6 +67,15 @@ TEST(AllocationTest, ReferenceRulesEvaluateWithoutAllocating) {
         ASSERT_EQ(v->kind(), Value::Kind::kBool) << FormatValue(*v);
         EXPECT_EQ(v->bool_value(), expected[i]) << rules[i];
       }
+      // As the rule evaluator tests a `when`.
+      Value other;
+      allocations = 0;
+      counting = true;
+      absl::StatusOr<Truth> truth = program->EvaluateCondition(env.activation, &other);
+      counting = false;
+      EXPECT_EQ(allocations.load(), 0) << rules[i];
+      ASSERT_TRUE(truth.ok());
+      if (person == &adult) EXPECT_EQ(*truth, expected[i] ? Truth::kTrue : Truth::kFalse) << rules[i];
     }
   }
 }

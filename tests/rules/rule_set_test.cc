@@ -199,7 +199,7 @@ TEST(RuleSetTest, APackThatIsNotUtf8IsRefusedAtItsFirstBadByte) {
                                      at + 16, ")")));
 }
 
-// A file name goes into diagnostics, gRPC answers and the stored snapshot:
+// A file path goes into diagnostics, gRPC answers and the stored snapshot:
 // one that is not UTF-8 is refused, shown escaped.
 TEST(RuleSetTest, ARuleFileNamedOutsideUtf8IsRefused) {
   testing::TempDir dir;
