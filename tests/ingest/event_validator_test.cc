@@ -3,6 +3,8 @@
 #include "engine/ingest/event_validator.h"
 
 #include "engine/common/field_error.h"
+#include "engine/common/sha256.h"
+#include "engine/store/codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/ingest/test_events.h"
@@ -217,6 +219,52 @@ TEST_F(EventValidatorTest, UnknownFieldsInATimestampAreNeitherStoredNorFingerpri
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ(a->entry.fingerprint(), b->entry.fingerprint());
   EXPECT_EQ(a->entry.SerializeAsString(), b->entry.SerializeAsString());
+}
+
+// Stored fingerprints are compared with those of resent events: the digest
+// must stay that of the entry holding the event alone, as EncodeRecord
+// writes it, whatever way it is computed.
+TEST_F(EventValidatorTest, TheFingerprintIsTheDigestOfTheEntryHoldingTheEventAlone) {
+  const auto reference = [](const storage::v1::EventLogEntry& entry) {
+    storage::v1::EventLogEntry canonical;
+    if (entry.has_person()) *canonical.mutable_person() = entry.person();
+    if (entry.has_broadcast()) *canonical.mutable_broadcast() = entry.broadcast();
+    return Sha256Digest(EncodeRecord(canonical));
+  };
+  v1::PublishRequest person = BirthEvent("civ-1", "P1");
+  v1::Link* link = person.mutable_person()->add_links_added();
+  link->set_relation(v1::RELATION_GUARDIAN);
+  link->set_person_id("G1");
+  v1::PublishRequest broadcast;
+  v1::BroadcastEvent* b = broadcast.mutable_broadcast();
+  b->set_event_id("hw-1");
+  b->set_topic("weather.heatwave");
+  b->set_area("75");
+  b->set_source("meteo-france");
+  *b->mutable_occurred_at() = At(2026, 7, 1);
+  for (const auto& [name, value] :
+       {std::pair<const char*, const char*>{"level", "orange"}, {"episode_id", "2026-07-a"}}) {
+    v1::Attribute* field = b->add_fields();
+    field->set_name(name);
+    *field->mutable_value() = StringValue(value);
+  }
+  for (const v1::PublishRequest& request : {person, broadcast}) {
+    absl::StatusOr<ValidatedEvent> validated = Validate(request);
+    ASSERT_THAT(validated, IsOk());
+    EXPECT_EQ(validated->entry.fingerprint(), reference(validated->entry)) << request.DebugString();
+  }
+  // A person event of more than 127 bytes: a length of two bytes.
+  v1::PublishRequest long_person = person;
+  long_person.mutable_person()->set_person_id(std::string(120, 'p'));
+  long_person.mutable_person()->mutable_links_added(0)->set_person_id(std::string(120, 'g'));
+  absl::StatusOr<ValidatedEvent> validated = Validate(long_person);
+  ASSERT_THAT(validated, IsOk());
+  ASSERT_GT(validated->entry.person().ByteSizeLong(), 127u);
+  EXPECT_EQ(validated->entry.fingerprint(), reference(validated->entry));
+  // An entry with neither (an erased event): the digest of nothing.
+  storage::v1::EventLogEntry erased;
+  erased.mutable_erased()->set_event_id("civ-1");
+  EXPECT_EQ(EventFingerprint(erased), reference(erased));
 }
 
 TEST_F(EventValidatorTest, Broadcasts) {
