@@ -15,6 +15,8 @@
 #include "engine/service/denied_reactor.h"
 #include "engine/service/grpc_status.h"
 #include "engine/service/in_flight_budget.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/support/message_allocator.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 
 namespace proactive {
@@ -222,9 +224,45 @@ struct BatchCall {
   absl::Status failure ABSL_GUARDED_BY(failure_mu);
 };
 
+// A call's request and response on one protobuf arena: parsing takes its
+// messages from the arena and they all go at once with it, rather than one
+// by one (a batch of 1,000 events is some 10,000 messages and strings).
+// Validation copies what it keeps out of the request.
+template <typename Request, typename Response>
+class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+ public:
+  explicit ArenaMessageAllocator(size_t first_block_bytes) : first_block_bytes_(first_block_bytes) {}
+
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(first_block_bytes_); }
+
+ private:
+  class Holder final : public grpc::MessageHolder<Request, Response> {
+   public:
+    explicit Holder(size_t first_block_bytes) : arena_(Options(first_block_bytes)) {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    static google::protobuf::ArenaOptions Options(size_t first_block_bytes) {
+      google::protobuf::ArenaOptions options;
+      options.start_block_size = first_block_bytes;
+      options.max_block_size = std::max<size_t>(first_block_bytes, 256 << 10);
+      return options;
+    }
+    google::protobuf::Arena arena_;
+  };
+
+  const size_t first_block_bytes_;
+};
+
 class IngestionService final : public v1::Ingestion::CallbackService {
  public:
-  explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {}
+  explicit IngestionService(IngestionServiceDeps deps) : deps_(std::move(deps)), budget_(deps_.max_bytes_in_flight) {
+    SetMessageAllocatorFor_Publish(&publish_allocator_);
+    SetMessageAllocatorFor_PublishBatch(&batch_allocator_);
+  }
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context, const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override {
@@ -316,6 +354,9 @@ class IngestionService final : public v1::Ingestion::CallbackService {
  private:
   const IngestionServiceDeps deps_;
   InFlightBudget budget_;
+  // One event, a few hundred bytes parsed; a batch, up to kMaxBatchEvents.
+  ArenaMessageAllocator<v1::PublishRequest, v1::PublishResponse> publish_allocator_{2 << 10};
+  ArenaMessageAllocator<v1::PublishBatchRequest, v1::PublishBatchResponse> batch_allocator_{64 << 10};
 };
 
 }  // namespace
