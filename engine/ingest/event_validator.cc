@@ -235,7 +235,7 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(const v1::Br
 std::string EventFingerprint(const storage::v1::EventLogEntry& entry) {
   // The encoding of an entry holding the event alone is the event's field
   // tag, its length and its bytes: written so, without copying the event
-  // into a new entry (a tenth of an event's instructions went to that).
+  // into a new entry (2 % of an event load's instructions went to that).
   const google::protobuf::MessageLite* event = nullptr;
   int field = 0;
   if (entry.has_person()) {

@@ -253,6 +253,9 @@ TEST_F(EventValidatorTest, TheFingerprintIsTheDigestOfTheEntryHoldingTheEventAlo
     ASSERT_THAT(validated, IsOk());
     EXPECT_EQ(validated->entry.fingerprint(), reference(validated->entry)) << request.DebugString();
   }
+  // Pinned: a change of the encoding would move the reference too.
+  EXPECT_EQ(ToHex(Validate(person)->entry.fingerprint()),
+            "ad19e162752d8f679781bda5231482fe68369e9a4fc9c526c71c4c1012b9f669");
   // A person event of more than 127 bytes: a length of two bytes.
   v1::PublishRequest long_person = person;
   long_person.mutable_person()->set_person_id(std::string(120, 'p'));
