@@ -63,6 +63,11 @@ std::string EncodeVersionedRecord(const Record& record);
 // The encoding of `record` after `prefix` (bytes already encoded).
 std::string EncodeRecordAfter(absl::string_view prefix, const google::protobuf::MessageLite& record);
 
+// What EncodeRecord gives for a message whose only field set is
+// `field_number`, holding `record`: its tag, its length, then `record`'s
+// encoding. Spares building that message around a record held elsewhere.
+std::string EncodeRecordAsField(int field_number, const google::protobuf::MessageLite& record);
+
 // Parses `bytes` into `record`. DATA_LOSS naming `what` on failure.
 absl::Status DecodeRecordInto(absl::string_view bytes, absl::string_view what, google::protobuf::MessageLite* record);
 

@@ -175,6 +175,20 @@ TEST(CodecTest, AVersionedEncodingIsTheEncodingOfTheRecordWithTheVersionSet) {
   ExpectVersionedEncodingOfCopy(entry);
 }
 
+TEST(CodecTest, ARecordAsAFieldIsTheEncodingOfTheMessageHoldingIt) {
+  storage::v1::PersonEventRecord person;
+  person.set_event_id("civ-1");
+  person.set_person_id(std::string(150, 'p'));  // a length of two bytes
+  storage::v1::EventLogEntry entry;
+  *entry.mutable_person() = person;
+  EXPECT_EQ(EncodeRecordAsField(storage::v1::EventLogEntry::kPersonFieldNumber, person), EncodeRecord(entry));
+  // Set but empty: the tag and a zero length.
+  storage::v1::EventLogEntry empty;
+  empty.mutable_broadcast();
+  EXPECT_EQ(EncodeRecordAsField(storage::v1::EventLogEntry::kBroadcastFieldNumber, empty.broadcast()),
+            EncodeRecord(empty));
+}
+
 TEST(CodecTest, GarbageIsDataLoss) {
   EXPECT_THAT(DecodeRecord<storage::v1::PersonState>("\xFF\xFF\xFF", "person P1"),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("person P1")));
