@@ -9,46 +9,6 @@
 namespace proactive::eval::internal {
 namespace {
 
-class ConstantStep final : public Step {
- public:
-  ConstantStep(int32_t id, int32_t begin, int32_t end, Value value) : Step(id, begin, end), value_(value.Retained()) {}
-  Value Eval(EvalContext&) const override { return value_.Borrowed(); }
-  Truth EvalTruth(EvalContext&, Value* other) const override {
-    if (value_.kind() == Value::Kind::kBool) {
-      return value_.bool_value() ? Truth::kTrue : Truth::kFalse;
-    }
-    *other = value_.Borrowed();
-    return Truth::kOther;
-  }
-  const Value* constant() const override { return &value_; }
-
- private:
-  Value value_;
-};
-
-class ErrorStep final : public Step {
- public:
-  ErrorStep(const lang::Expr& e, std::string message) : Step(e), error_(Value::Error(message)) {}
-  Value Eval(EvalContext&) const override { return error_.Borrowed(); }
-
- private:
-  Value error_;
-};
-
-class VariableStep final : public Step {
- public:
-  VariableStep(const lang::Expr& e, int slot, std::string name)
-      : Step(e), slot_(slot), unbound_(Value::Error(absl::StrCat("no value for variable '", name, "'"))) {}
-  Value Eval(EvalContext& ctx) const override {
-    const Value* v = ctx.activation->Find(slot_);
-    return v != nullptr ? v->Borrowed() : unbound_.Borrowed();
-  }
-
- private:
-  int slot_;
-  Value unbound_;
-};
-
 class LocalStep final : public Step {
  public:
   LocalStep(const lang::Expr& e, int slot) : Step(e), slot_(slot) {}
@@ -111,105 +71,6 @@ class FieldStep final : public Step {
 
  private:
   StepPtr operand_;
-  const lang::ObjectType* type_;
-  int index_;
-  std::string field_;
-  std::string where_;
-  Value absent_;
-};
-
-// variable.field in one step: the common case in rules.
-class VariableFieldStep final : public Step {
- public:
-  VariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot, std::string variable,
-                    const lang::ObjectType* type, int index, std::string field, std::string where)
-      : Step(e),
-        variable_id_(variable_expr.id),
-        variable_begin_(variable_expr.begin),
-        variable_end_(variable_expr.end),
-        slot_(slot),
-        type_(type),
-        index_(index),
-        field_(std::move(field)),
-        where_(std::move(where)),
-        unbound_(Value::Error(absl::StrCat("no value for variable '", variable, "'"))),
-        absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
-  Value Eval(EvalContext& ctx) const override {
-    const Value* operand = ctx.activation->Find(slot_);
-    if (ctx.trace != nullptr) {
-      ctx.trace->Record(variable_id_, variable_begin_, variable_end_, operand != nullptr ? *operand : unbound_);
-    }
-    if (operand == nullptr) return unbound_.Borrowed();
-    if (operand->kind() == Value::Kind::kObject && &operand->object_value()->object_type() == type_) {
-      const Value* v = operand->object_value()->Field(index_);
-      return v != nullptr ? v->Borrowed() : absent_.Borrowed();
-    }
-    return SelectByName(operand->Borrowed(), field_, where_);
-  }
-  Truth EvalTruth(EvalContext& ctx, Value* other) const override {
-    if (ctx.trace == nullptr) {
-      const Value* operand = ctx.activation->Find(slot_);
-      if (operand != nullptr && operand->kind() == Value::Kind::kObject &&
-          &operand->object_value()->object_type() == type_) {
-        const Value* v = operand->object_value()->Field(index_);
-        if (v != nullptr && v->kind() == Value::Kind::kBool) {
-          return v->bool_value() ? Truth::kTrue : Truth::kFalse;
-        }
-      }
-    }
-    Value v = Eval(ctx);
-    if (v.kind() == Value::Kind::kBool) {
-      return v.bool_value() ? Truth::kTrue : Truth::kFalse;
-    }
-    *other = std::move(v);
-    return Truth::kOther;
-  }
-
- private:
-  int32_t variable_id_;
-  int32_t variable_begin_;
-  int32_t variable_end_;
-  int slot_;
-  const lang::ObjectType* type_;
-  int index_;
-  std::string field_;
-  std::string where_;
-  Value unbound_;
-  Value absent_;
-};
-
-// local.field in one step (c.birth_date inside person.children.exists(c, ...)).
-class LocalFieldStep final : public Step {
- public:
-  LocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot, const lang::ObjectType* type, int index,
-                 std::string field, std::string where)
-      : Step(e),
-        local_id_(local_expr.id),
-        local_begin_(local_expr.begin),
-        local_end_(local_expr.end),
-        slot_(slot),
-        type_(type),
-        index_(index),
-        field_(std::move(field)),
-        where_(std::move(where)),
-        absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
-  Value Eval(EvalContext& ctx) const override {
-    const Value& operand = ctx.locals[slot_];
-    if (ctx.trace != nullptr) {
-      ctx.trace->Record(local_id_, local_begin_, local_end_, operand);
-    }
-    if (operand.kind() == Value::Kind::kObject && &operand.object_value()->object_type() == type_) {
-      const Value* v = operand.object_value()->Field(index_);
-      return v != nullptr ? v->Borrowed() : absent_.Borrowed();
-    }
-    return SelectByName(operand.Borrowed(), field_, where_);
-  }
-
- private:
-  int32_t local_id_;
-  int32_t local_begin_;
-  int32_t local_end_;
-  int slot_;
   const lang::ObjectType* type_;
   int index_;
   std::string field_;
@@ -343,11 +204,65 @@ class WrapperStep final : public Step {
 
 }  // namespace
 
+Truth FixedValueStep::EvalTruth(EvalContext&, Value* other) const {
+  if (value_.kind() == Value::Kind::kBool) {
+    return value_.bool_value() ? Truth::kTrue : Truth::kFalse;
+  }
+  *other = value_.Borrowed();
+  return Truth::kOther;
+}
+
+VariableStep::VariableStep(const lang::Expr& e, int slot, std::string name)
+    : Step(e, Leaf::kVariable),
+      slot_(slot),
+      unbound_(Value::Error(absl::StrCat("no value for variable '", name, "'"))) {}
+
+FieldLeafStep::FieldLeafStep(const lang::Expr& e, Leaf leaf, const lang::Expr& object_expr, int slot,
+                             std::string variable, const lang::ObjectType* type, int index, std::string field,
+                             std::string where)
+    : Step(e, leaf),
+      object_id_(object_expr.id),
+      object_begin_(object_expr.begin),
+      object_end_(object_expr.end),
+      slot_(slot),
+      type_(type),
+      index_(index),
+      field_(std::move(field)),
+      where_(std::move(where)),
+      unbound_(leaf == Leaf::kVariableField ? Value::Error(absl::StrCat("no value for variable '", variable, "'"))
+                                            : Value()),
+      absent_(Value::Error(absl::StrCat("no value for ", where_))) {}
+
+Value FieldLeafStep::Eval(EvalContext& ctx) const {
+  if (ctx.trace != nullptr) {
+    if (leaf() == Leaf::kVariableField) {
+      const Value* operand = ctx.activation->Find(slot_);
+      ctx.trace->Record(object_id_, object_begin_, object_end_, operand != nullptr ? *operand : unbound_);
+    } else {
+      ctx.trace->Record(object_id_, object_begin_, object_end_, ctx.locals[slot_]);
+    }
+  }
+  return Read(ctx);
+}
+
+Truth FieldLeafStep::EvalTruth(EvalContext& ctx, Value* other) const {
+  Value v = ctx.trace == nullptr ? Read(ctx) : Eval(ctx);
+  if (v.kind() == Value::Kind::kBool) {
+    return v.bool_value() ? Truth::kTrue : Truth::kFalse;
+  }
+  *other = std::move(v);
+  return Truth::kOther;
+}
+
+Value FieldLeafStep::SelectByName(const Value& operand) const {
+  return internal::SelectByName(operand.Borrowed(), field_, where_);
+}
+
 StepPtr NewConstantStep(int32_t id, int32_t begin, int32_t end, Value value) {
-  return std::make_unique<ConstantStep>(id, begin, end, std::move(value));
+  return std::make_unique<FixedValueStep>(id, begin, end, std::move(value), /*is_constant=*/true);
 }
 StepPtr NewErrorStep(const lang::Expr& e, std::string message) {
-  return std::make_unique<ErrorStep>(e, std::move(message));
+  return std::make_unique<FixedValueStep>(e.id, e.begin, e.end, Value::Error(message), /*is_constant=*/false);
 }
 StepPtr NewVariableStep(const lang::Expr& e, int slot, std::string name) {
   return std::make_unique<VariableStep>(e, slot, std::move(name));
@@ -359,12 +274,13 @@ StepPtr NewFieldStep(const lang::Expr& e, StepPtr operand, const lang::ObjectTyp
 }
 StepPtr NewVariableFieldStep(const lang::Expr& e, const lang::Expr& variable_expr, int slot, std::string variable,
                              const lang::ObjectType* type, int field_index, std::string field, std::string where) {
-  return std::make_unique<VariableFieldStep>(e, variable_expr, slot, std::move(variable), type, field_index,
-                                             std::move(field), std::move(where));
+  return std::make_unique<FieldLeafStep>(e, Leaf::kVariableField, variable_expr, slot, std::move(variable), type,
+                                         field_index, std::move(field), std::move(where));
 }
 StepPtr NewLocalFieldStep(const lang::Expr& e, const lang::Expr& local_expr, int slot, const lang::ObjectType* type,
                           int field_index, std::string field, std::string where) {
-  return std::make_unique<LocalFieldStep>(e, local_expr, slot, type, field_index, std::move(field), std::move(where));
+  return std::make_unique<FieldLeafStep>(e, Leaf::kLocalField, local_expr, slot, std::string(), type, field_index,
+                                         std::move(field), std::move(where));
 }
 StepPtr NewSelectStep(const lang::Expr& e, StepPtr operand, std::string field, std::string where) {
   return std::make_unique<SelectStep>(e, std::move(operand), std::move(field), std::move(where));
