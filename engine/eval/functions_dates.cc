@@ -67,8 +67,15 @@ Value Age(Args a) {
   if (a[1].date_days() < a[0].date_days()) {
     return Value::Error(absl::StrCat("age: the birth date ", DateText(a[0]), " is after ", DateText(a[1])));
   }
+  // `on` is `today` for every record of a sweep: its date is kept per thread.
+  thread_local int64_t last_on_days = INT64_MIN;
+  thread_local CivilDate last_on{};
+  if (a[1].date_days() != last_on_days) {
+    last_on = CivilFromDays(a[1].date_days());
+    last_on_days = a[1].date_days();
+  }
+  const CivilDate on = last_on;
   const CivilDate birth = CivilFromDays(a[0].date_days());
-  const CivilDate on = CivilFromDays(a[1].date_days());
   int64_t years = on.year - birth.year;
   // Not yet the birthday this year (29 February comes after 28 February).
   if (on.month < birth.month || (on.month == birth.month && on.day < birth.day)) {

@@ -75,5 +75,15 @@ TEST_F(DateTest, AgeOfSomeoneBornOn29February) {
   EXPECT_EQ(E("age(date('2008-02-29'), date('2028-02-29'))"), "20");
 }
 
+TEST_F(DateTest, AgeOnADayAskedBeforeAndAnotherInBetween) {
+  // age() keeps the last day it was asked about (a sweep's today): going
+  // back to an earlier day must not reuse the later one.
+  EXPECT_EQ(E("age(date('2008-03-01'), date('2026-02-28'))"), "17");
+  EXPECT_EQ(E("age(date('2008-03-01'), date('2026-03-01'))"), "18");
+  EXPECT_EQ(E("age(date('2008-03-01'), date('2026-02-28'))"), "17");
+  EXPECT_EQ(E("[date('2026-02-28'), date('2026-03-01'), date('2026-02-28')].map(d, age(date('2008-03-01'), d))"),
+            "[17, 18, 17]");
+}
+
 }  // namespace
 }  // namespace proactive::eval
