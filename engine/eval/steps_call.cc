@@ -31,6 +31,12 @@ class FixedCallStep final : public Step {
         single_(candidates.size() == 1 ? candidates[0] : nullptr),
         candidates_(std::move(candidates)) {
     for (int i = 0; i < N; ++i) args_[i] = std::move(args[i]);
+    for (int i = 0; i < N; ++i) {
+      // The kind the single overload takes; kError (never taken) when any.
+      expected_[i] = single_ != nullptr && i < single_->arity && single_->kinds[i] >= 0
+                         ? static_cast<Value::Kind>(single_->kinds[i])
+                         : Value::Kind::kError;
+    }
   }
 
   Value Eval(EvalContext& ctx) const override {
@@ -49,10 +55,17 @@ class FixedCallStep final : public Step {
 
  private:
   Value Call(const Value (&values)[N]) const {
+    // The common case in one test per argument: each of the kind the single
+    // overload takes (so not an error).
+    bool expected = single_ != nullptr;
+    for (int i = 0; i < N; ++i) {
+      expected &= expected_[i] == Value::Kind::kError ? !values[i].is_error() : values[i].kind() == expected_[i];
+    }
+    const absl::Span<const Value> args(values, N);
+    if (expected) return single_->impl(args);
     for (int i = 0; i < N; ++i) {
       if (values[i].is_error()) return values[i];
     }
-    const absl::Span<const Value> args(values, N);
     if (single_ != nullptr && single_->Accepts(args)) return single_->impl(args);
     return Dispatch(function_, single_, candidates_, args);
   }
@@ -61,6 +74,7 @@ class FixedCallStep final : public Step {
   StepPtr args_[N];
   const FunctionEntry* single_;
   std::vector<const FunctionEntry*> candidates_;
+  Value::Kind expected_[N];
 };
 
 // int + - * with both arguments statically int: no dispatch on the fast
