@@ -10,12 +10,19 @@ namespace {
 
 constexpr uint64_t kText = 0, kTrue = 1, kFalse = 2, kRepeat = 3;
 
-void AppendVarint(std::string* out, uint64_t v) {
+// Writes `v` at `out` (10 bytes at most); returns the end.
+char* PutVarint(char* out, uint64_t v) {
   while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    *out++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  out->push_back(static_cast<char>(v));
+  *out++ = static_cast<char>(v);
+  return out;
+}
+
+void AppendVarint(std::string* out, uint64_t v) {
+  char bytes[10];
+  out->append(bytes, static_cast<size_t>(PutVarint(bytes, v) - bytes));
 }
 
 bool ReadVarint(absl::string_view* in, uint64_t* v) {
@@ -29,23 +36,33 @@ bool ReadVarint(absl::string_view* in, uint64_t* v) {
   return false;
 }
 
-void AppendRange(std::string* packed, int32_t begin, int32_t end, uint64_t kind) {
+// The step's range and kind, and for kText the value's length: one append.
+void AppendHead(std::string* packed, int32_t begin, int32_t end, uint64_t kind, size_t text_size = 0) {
   // Out of contract, a range is kept empty rather than make the trace unreadable.
   const int64_t from = std::max<int64_t>(0, begin), to = std::max<int64_t>(from, end);
-  AppendVarint(packed, static_cast<uint64_t>(from) << 2 | kind);
-  AppendVarint(packed, static_cast<uint64_t>(to - from));
+  char bytes[30];
+  char* at = PutVarint(bytes, static_cast<uint64_t>(from) << 2 | kind);
+  at = PutVarint(at, static_cast<uint64_t>(to - from));
+  if (kind == kText) at = PutVarint(at, text_size);
+  packed->append(bytes, static_cast<size_t>(at - bytes));
 }
 
 uint64_t KindOf(absl::string_view value) { return value == "true" ? kTrue : value == "false" ? kFalse : kText; }
 
+void AppendStep(std::string* packed, int32_t begin, int32_t end, uint64_t kind, absl::string_view value) {
+  AppendHead(packed, begin, end, kind, value.size());
+  if (kind == kText) packed->append(value.data(), value.size());
+}
+
 }  // namespace
 
 void AppendTraceStep(std::string* packed, int32_t begin, int32_t end, absl::string_view value) {
-  const uint64_t kind = KindOf(value);
-  AppendRange(packed, begin, end, kind);
-  if (kind != kText) return;
-  AppendVarint(packed, value.size());
-  packed->append(value.data(), value.size());
+  AppendStep(packed, begin, end, KindOf(value), value);
+}
+
+void TracePacker::AddBool(int32_t begin, int32_t end, bool value) {
+  ++steps_;
+  AppendHead(packed_, begin, end, value ? kTrue : kFalse);
 }
 
 void TracePacker::Add(int32_t begin, int32_t end, absl::string_view value) {
@@ -53,18 +70,20 @@ void TracePacker::Add(int32_t begin, int32_t end, absl::string_view value) {
   const uint64_t kind = KindOf(value);
   // A reference takes 1 or 2 bytes: shorter texts are written again.
   if (kind == kText && value.size() > 2) {
-    for (auto it = texts_.rbegin(); it != texts_.rend(); ++it) {
-      if (absl::string_view(packed_->data() + it->offset, it->size) != value) continue;
-      AppendRange(packed_, begin, end, kRepeat);
-      AppendVarint(packed_, step - it->step);
+    for (size_t n = 0; n < texts_count_; ++n) {  // the latest first
+      const Text& t = texts_[(texts_next_ + kLookBack - 1 - n) % kLookBack];
+      if (t.size != value.size() || absl::string_view(packed_->data() + t.offset, t.size) != value) continue;
+      AppendHead(packed_, begin, end, kRepeat);
+      AppendVarint(packed_, step - t.step);
       return;
     }
   }
-  AppendTraceStep(packed_, begin, end, value);
+  AppendStep(packed_, begin, end, kind, value);
   if (kind != kText) return;
-  if (texts_.size() == kLookBack) texts_.erase(texts_.begin());
   const auto size = static_cast<uint32_t>(value.size());
-  texts_.push_back({step, static_cast<uint32_t>(packed_->size()) - size, size});  // the text just appended
+  texts_[texts_next_] = {step, static_cast<uint32_t>(packed_->size()) - size, size};  // the text just appended
+  texts_next_ = (texts_next_ + 1) % kLookBack;
+  texts_count_ = std::min(texts_count_ + 1, kLookBack);
 }
 
 absl::StatusOr<std::vector<PackedTraceStep>> UnpackTrace(absl::string_view packed) {

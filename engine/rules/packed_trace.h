@@ -21,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -46,6 +45,8 @@ class TracePacker {
   TracePacker& operator=(const TracePacker&) = delete;
 
   void Add(int32_t begin, int32_t end, absl::string_view value);
+  // Add(begin, end, value ? "true" : "false"), without looking at text.
+  void AddBool(int32_t begin, int32_t end, bool value);
 
  private:
   static constexpr size_t kLookBack = 16;
@@ -56,7 +57,10 @@ class TracePacker {
   };
   std::string* const packed_;
   uint32_t steps_ = 0;
-  absl::InlinedVector<Text, kLookBack> texts_;  // the last kLookBack, oldest first
+  // The last kLookBack texts, a ring: the next one goes at texts_next_.
+  Text texts_[kLookBack];
+  size_t texts_next_ = 0;
+  size_t texts_count_ = 0;
 };
 
 // DATA_LOSS when `packed` is cut short or malformed.

@@ -468,7 +468,7 @@ void EvaluateInto(const CompiledRule& rule, const PersonGraph& graph, const Eval
     std::string text;  // a step's value, when it must be written out
     for (const eval::TraceEntry& entry : trace.entries()) {
       if (entry.value.kind() == eval::Value::Kind::kBool) {  // most steps: no text to build
-        packer.Add(entry.begin, entry.end, entry.value.bool_value() ? "true" : "false");
+        packer.AddBool(entry.begin, entry.end, entry.value.bool_value());
       } else if (entry.value.kind() == eval::Value::Kind::kString) {
         packer.Add(entry.begin, entry.end, entry.value.string_value());
       } else {

@@ -75,7 +75,9 @@ TEST(AllocationTest, ReferenceRulesEvaluateWithoutAllocating) {
       counting = false;
       EXPECT_EQ(allocations.load(), 0) << rules[i];
       ASSERT_TRUE(truth.ok());
-      if (person == &adult) EXPECT_EQ(*truth, expected[i] ? Truth::kTrue : Truth::kFalse) << rules[i];
+      if (person == &adult) {
+        EXPECT_EQ(*truth, expected[i] ? Truth::kTrue : Truth::kFalse) << rules[i];
+      }
     }
   }
 }

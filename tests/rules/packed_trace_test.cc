@@ -70,6 +70,37 @@ TEST(PackedTraceTest, ATextWrittenAgainIsAReferenceToTheFirst) {
   EXPECT_NE(long_trace.find("first text"), long_trace.rfind("first text")) << "written twice";
 }
 
+// The evaluator adds booleans without their text: the same bytes.
+TEST(PackedTraceTest, ABooleanAddedAsSuchIsPackedAsItsText) {
+  std::string as_text, as_bool;
+  TracePacker text_packer(&as_text), bool_packer(&as_bool);
+  for (const auto& [begin, end, value] : std::vector<std::tuple<int, int, bool>>{{0, 4, true}, {5, 300, false}}) {
+    text_packer.Add(begin, end, value ? "true" : "false");
+    bool_packer.AddBool(begin, end, value);
+  }
+  text_packer.Add(301, 310, "P0211968");
+  bool_packer.Add(301, 310, "P0211968");
+  EXPECT_EQ(as_bool, as_text);
+  EXPECT_EQ(as_text.size(), 2 + 3 + (2 + 1 + 1 + 8));
+}
+
+// The look-back holds the last 16 texts: the 16th back is a reference, the
+// 17th back is written again.
+TEST(PackedTraceTest, TheLookBackIsTheLastSixteenTexts) {
+  for (const int others : {15, 16}) {
+    std::string packed;
+    TracePacker packer(&packed);
+    packer.Add(0, 1, "first text");
+    for (int i = 0; i < others; ++i) packer.Add(i, i + 1, "text " + std::to_string(100 + i));
+    packer.Add(0, 1, "first text");
+    absl::StatusOr<std::vector<PackedTraceStep>> back = UnpackTrace(packed);
+    ASSERT_THAT(back, IsOk());
+    EXPECT_EQ(back->back().value, "first text");
+    const bool written_twice = packed.find("first text") != packed.rfind("first text");
+    EXPECT_EQ(written_twice, others == 16) << others;
+  }
+}
+
 TEST(PackedTraceTest, ARangeOutOfContractIsClampedNotMadeUnreadable) {
   std::string packed;
   AppendTraceStep(&packed, -1, 3, "x");
