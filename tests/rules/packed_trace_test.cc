@@ -1,6 +1,9 @@
 #include "engine/rules/packed_trace.h"
 
 #include <limits>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,18 +73,27 @@ TEST(PackedTraceTest, ATextWrittenAgainIsAReferenceToTheFirst) {
   EXPECT_NE(long_trace.find("first text"), long_trace.rfind("first text")) << "written twice";
 }
 
-// The evaluator adds booleans without their text: the same bytes.
+// The evaluator adds booleans without their text: the same bytes, and each
+// counts as a step for the references after it.
 TEST(PackedTraceTest, ABooleanAddedAsSuchIsPackedAsItsText) {
   std::string as_text, as_bool;
   TracePacker text_packer(&as_text), bool_packer(&as_bool);
-  for (const auto& [begin, end, value] : std::vector<std::tuple<int, int, bool>>{{0, 4, true}, {5, 300, false}}) {
+  text_packer.Add(0, 8, "P0211968");
+  bool_packer.Add(0, 8, "P0211968");
+  for (const auto& [begin, end, value] : std::vector<std::tuple<int, int, bool>>{{9, 13, true}, {14, 300, false}}) {
     text_packer.Add(begin, end, value ? "true" : "false");
     bool_packer.AddBool(begin, end, value);
   }
-  text_packer.Add(301, 310, "P0211968");
-  bool_packer.Add(301, 310, "P0211968");
+  text_packer.Add(301, 309, "P0211968");
+  bool_packer.Add(301, 309, "P0211968");
   EXPECT_EQ(as_bool, as_text);
-  EXPECT_EQ(as_text.size(), 2 + 3 + (2 + 1 + 1 + 8));
+  absl::StatusOr<std::vector<PackedTraceStep>> back = UnpackTrace(as_bool);
+  ASSERT_THAT(back, IsOk());
+  ASSERT_EQ(back->size(), 4u);
+  EXPECT_EQ((*back)[1].value, "true");
+  EXPECT_EQ((*back)[2].value, "false");
+  EXPECT_EQ((*back)[3].value, "P0211968");  // a reference three steps back
+  EXPECT_EQ(as_text.size(), (3 + 8) + 2 + 3 + (2 + 1 + 1));
 }
 
 // The look-back holds the last 16 texts: the 16th back is a reference, the
