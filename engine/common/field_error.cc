@@ -17,6 +17,21 @@ absl::Status FieldErrorWithCode(absl::StatusCode code, absl::string_view field, 
   return status;
 }
 
+void FieldPath::AppendTo(std::string* out) const {
+  if (parent_ != nullptr) {
+    parent_->AppendTo(out);
+    out->push_back('.');
+  }
+  out->append(name_.data(), name_.size());
+  if (index_ >= 0) absl::StrAppend(out, "[", index_, "]");
+}
+
+std::string FieldPath::Text() const {
+  std::string text;
+  AppendTo(&text);
+  return text;
+}
+
 absl::Status FieldError(absl::string_view field, absl::string_view reason) {
   return FieldErrorWithCode(absl::StatusCode::kInvalidArgument, field, reason);
 }

@@ -18,6 +18,34 @@
 
 namespace proactive {
 
+// The path of a field of a request, written out only when an error names
+// it: validating an event's attributes builds no string while they are valid.
+// Each part's text and parent must outlive the path (a path is built for a
+// call, from names the request or the code holds).
+//
+//   const FieldPath item("set", 3);                 // "set[3]"
+//   Check(value, FieldPath(item, "value"));         // "set[3].value"
+//   ... return FieldError(field.Text(), "is required");
+class FieldPath {
+ public:
+  FieldPath(const char* name) : name_(name) {}         // NOLINT: a field's name is a path
+  FieldPath(absl::string_view name) : name_(name) {}   // NOLINT
+  FieldPath(const std::string& name) : name_(name) {}  // NOLINT
+  FieldPath(absl::string_view name, int index) : name_(name), index_(index) {}
+  // `parent`.`member`, or `parent`.`member`[`index`].
+  FieldPath(const FieldPath& parent, absl::string_view member, int index = -1)
+      : parent_(&parent), name_(member), index_(index) {}
+
+  std::string Text() const;
+
+ private:
+  void AppendTo(std::string* out) const;
+
+  const FieldPath* parent_ = nullptr;
+  absl::string_view name_;
+  int index_ = -1;
+};
+
 // INVALID_ARGUMENT "<field>: <reason>" with the field attached.
 absl::Status FieldError(absl::string_view field, absl::string_view reason);
 

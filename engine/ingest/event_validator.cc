@@ -48,23 +48,23 @@ absl::Status CheckOccurredAt(bool has, const google::protobuf::Timestamp& ts, co
 
 // Name of a schema attribute; error with a "did you mean" hint when unknown.
 absl::StatusOr<const AttributeSpec*> FindAttributeOrError(const AttributeSchema& schema, const std::string& name,
-                                                          absl::string_view field) {
+                                                          const FieldPath& field) {
   size_t bad = 0;
-  if (!IsValidUtf8(name, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+  if (!IsValidUtf8(name, &bad)) return FieldError(field.Text(), absl::StrCat("invalid UTF-8 at byte ", bad));
   const AttributeSpec* spec = schema.FindAttribute(name);
   if (spec != nullptr) return spec;
-  if (name.empty()) return FieldError(field, "is required");
+  if (name.empty()) return FieldError(field.Text(), "is required");
   std::string hint = schema.SuggestAttribute(name);
-  return FieldError(field, absl::StrCat("unknown attribute \"", name, "\"",
-                                        hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)"),
-                                        "; attributes are declared in rules/schema.yaml"));
+  return FieldError(field.Text(), absl::StrCat("unknown attribute \"", name, "\"",
+                                               hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)"),
+                                               "; attributes are declared in rules/schema.yaml"));
 }
 
-absl::Status CheckOwner(const AttributeSpec& spec, absl::string_view source, absl::string_view field) {
+absl::Status CheckOwner(const AttributeSpec& spec, absl::string_view source, const FieldPath& field) {
   if (spec.IsOwnedBy(source)) return absl::OkStatus();
   std::string owners;
   for (const std::string& s : spec.sources) absl::StrAppend(&owners, owners.empty() ? "" : ", ", s);
-  return FieldError(field,
+  return FieldError(field.Text(),
                     absl::StrCat("source \"", source, "\" may not set \"", spec.name, "\"; it is owned by: ", owners));
 }
 
@@ -84,16 +84,18 @@ absl::Status ConvertLinks(const google::protobuf::RepeatedPtrField<v1::Link>& li
                           google::protobuf::RepeatedPtrField<storage::v1::LinkChange>* out) {
   for (int i = 0; i < links.size(); ++i) {
     const v1::Link& link = links[i];
-    std::string field = absl::StrCat(list_name, "[", i, "]");
+    const FieldPath field(list_name, i);
     if (link.relation() != v1::RELATION_GUARDIAN && link.relation() != v1::RELATION_CHILD) {
-      return FieldError(absl::StrCat(field, ".relation"), "must be RELATION_GUARDIAN or RELATION_CHILD");
+      return FieldError(FieldPath(field, "relation").Text(), "must be RELATION_GUARDIAN or RELATION_CHILD");
     }
-    RETURN_IF_ERROR(CheckIdentifier(link.person_id(), absl::StrCat(field, ".person_id")));
+    const FieldPath person(field, "person_id");
+    RETURN_IF_ERROR(CheckIdentifier(link.person_id(), person));
     if (link.person_id() == person_id) {
-      return FieldError(absl::StrCat(field, ".person_id"), "a person cannot be linked to themself");
+      return FieldError(person.Text(), "a person cannot be linked to themself");
     }
     if (!seen->emplace(static_cast<int>(link.relation()), link.person_id()).second) {
-      return FieldError(field, absl::StrCat("the link to \"", link.person_id(), "\" appears twice in this event"));
+      return FieldError(field.Text(),
+                        absl::StrCat("the link to \"", link.person_id(), "\" appears twice in this event"));
     }
     storage::v1::LinkChange* change = out->Add();
     change->set_relation(ToStorageRelation(link.relation()));
@@ -133,25 +135,25 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
   std::set<std::string> names;
   for (int i = 0; i < event.set_size(); ++i) {
     const v1::Attribute& attribute = event.set(i);
-    std::string field = absl::StrCat("set[", i, "]");
-    ASSIGN_OR_RETURN(const AttributeSpec* spec,
-                     FindAttributeOrError(schema, attribute.name(), absl::StrCat(field, ".name")));
-    RETURN_IF_ERROR(CheckOwner(*spec, event.source(), absl::StrCat(field, ".name")));
+    const FieldPath item("set", i);
+    const FieldPath name(item, "name");
+    ASSIGN_OR_RETURN(const AttributeSpec* spec, FindAttributeOrError(schema, attribute.name(), name));
+    RETURN_IF_ERROR(CheckOwner(*spec, event.source(), name));
     if (!names.insert(attribute.name()).second) {
-      return FieldError(absl::StrCat(field, ".name"),
-                        absl::StrCat("\"", attribute.name(), "\" is set twice in this event"));
+      return FieldError(name.Text(), absl::StrCat("\"", attribute.name(), "\" is set twice in this event"));
     }
     storage::v1::NamedValue* named = record.add_set();
     named->set_name(attribute.name());
-    RETURN_IF_ERROR(ToStorageValue(attribute.value(), *spec, schema.currency(), absl::StrCat(field, ".value"),
-                                   named->mutable_value()));
+    RETURN_IF_ERROR(
+        ToStorageValue(attribute.value(), *spec, schema.currency(), FieldPath(item, "value"), named->mutable_value()));
   }
   for (int i = 0; i < event.removed_size(); ++i) {
-    std::string field = absl::StrCat("removed[", i, "]");
+    const FieldPath field("removed", i);
     ASSIGN_OR_RETURN(const AttributeSpec* spec, FindAttributeOrError(schema, event.removed(i), field));
     RETURN_IF_ERROR(CheckOwner(*spec, event.source(), field));
     if (!names.insert(event.removed(i)).second) {
-      return FieldError(field, absl::StrCat("\"", event.removed(i), "\" is both set and removed, or removed twice"));
+      return FieldError(field.Text(),
+                        absl::StrCat("\"", event.removed(i), "\" is both set and removed, or removed twice"));
     }
     record.add_removed(event.removed(i));
   }
@@ -196,26 +198,26 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(const v1::Br
   std::set<std::string> names;
   for (int i = 0; i < event.fields_size(); ++i) {
     const v1::Attribute& field_value = event.fields(i);
-    std::string field = absl::StrCat("fields[", i, "]");
+    const FieldPath item("fields", i);
     const FieldSpec* spec = topic->FindField(field_value.name());
     if (size_t bad = 0; spec == nullptr && !IsValidUtf8(field_value.name(), &bad)) {
       // Not quoted in the error below: answers stay valid UTF-8.
-      return FieldError(absl::StrCat(field, ".name"), absl::StrCat("invalid UTF-8 at byte ", bad));
+      return FieldError(FieldPath(item, "name").Text(), absl::StrCat("invalid UTF-8 at byte ", bad));
     }
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const FieldSpec& f : topic->fields) known.push_back(f.name);
       std::string hint = ClosestName(field_value.name(), known);
-      return FieldError(absl::StrCat(field, ".name"),
+      return FieldError(FieldPath(item, "name").Text(),
                         absl::StrCat("topic \"", topic->name, "\" has no field \"", field_value.name(), "\"",
                                      hint.empty() ? "" : absl::StrCat(" (did you mean \"", hint, "\"?)")));
     }
     if (!names.insert(field_value.name()).second) {
-      return FieldError(absl::StrCat(field, ".name"), absl::StrCat("\"", field_value.name(), "\" is given twice"));
+      return FieldError(FieldPath(item, "name").Text(), absl::StrCat("\"", field_value.name(), "\" is given twice"));
     }
     storage::v1::NamedValue* named = record.add_fields();
     named->set_name(field_value.name());
-    RETURN_IF_ERROR(ToStorageValue(field_value.value(), *spec, schema.currency(), absl::StrCat(field, ".value"),
+    RETURN_IF_ERROR(ToStorageValue(field_value.value(), *spec, schema.currency(), FieldPath(item, "value"),
                                    named->mutable_value()));
   }
   for (const FieldSpec& f : topic->fields) {

@@ -44,23 +44,24 @@ bool KindMatches(const v1::Value& value, ValueKind kind) {
   return false;
 }
 
-absl::Status CheckText(absl::string_view text, size_t max_length, absl::string_view field) {
-  return CheckTextField(text, field, max_length);
+absl::Status CheckText(absl::string_view text, size_t max_length, const FieldPath& field) {
+  absl::Status status = CheckTextField(text, "", max_length);  // the field's name only for an error
+  return status.ok() ? status : CheckTextField(text, field.Text(), max_length);
 }
 
 // Converts a scalar (non-list) value of the expected kind.
 absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSpec& spec, absl::string_view currency,
-                           absl::string_view field, storage::v1::Value* out) {
+                           const FieldPath& field, storage::v1::Value* out) {
   if (value.kind_case() == v1::Value::KIND_NOT_SET) {
-    return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ", ValueKindName(kind)));
+    return FieldError(field.Text(), absl::StrCat("is missing; \"", spec.name, "\" expects ", ValueKindName(kind)));
   }
   if (value.has_null_value()) {
-    return FieldError(
-        field, absl::StrCat("null is not a value of \"", spec.name, "\"; list the attribute in `removed` to clear it"));
+    return FieldError(field.Text(), absl::StrCat("null is not a value of \"", spec.name,
+                                                 "\"; list the attribute in `removed` to clear it"));
   }
   if (!KindMatches(value, kind)) {
-    return FieldError(
-        field, absl::StrCat("\"", spec.name, "\" expects ", ValueKindName(kind), ", got ", ApiValueKindName(value)));
+    return FieldError(field.Text(), absl::StrCat("\"", spec.name, "\" expects ", ValueKindName(kind), ", got ",
+                                                 ApiValueKindName(value)));
   }
   switch (kind) {
     case ValueKind::kBool:
@@ -68,18 +69,18 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       return absl::OkStatus();
     case ValueKind::kInt:
       if (spec.min && value.int_value() < *spec.min) {
-        return FieldError(
-            field, absl::StrCat(value.int_value(), " is below the minimum ", *spec.min, " of \"", spec.name, "\""));
+        return FieldError(field.Text(), absl::StrCat(value.int_value(), " is below the minimum ", *spec.min, " of \"",
+                                                     spec.name, "\""));
       }
       if (spec.max && value.int_value() > *spec.max) {
-        return FieldError(
-            field, absl::StrCat(value.int_value(), " is above the maximum ", *spec.max, " of \"", spec.name, "\""));
+        return FieldError(field.Text(), absl::StrCat(value.int_value(), " is above the maximum ", *spec.max, " of \"",
+                                                     spec.name, "\""));
       }
       out->set_int_value(value.int_value());
       return absl::OkStatus();
     case ValueKind::kDouble:
       if (!std::isfinite(value.double_value())) {
-        return FieldError(field, "must be a finite number");
+        return FieldError(field.Text(), "must be a finite number");
       }
       out->set_double_value(value.double_value());
       return absl::OkStatus();
@@ -89,8 +90,8 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
         bool allowed = false;
         for (const std::string& a : spec.allowed) allowed = allowed || a == value.string_value();
         if (!allowed) {
-          return FieldError(field, absl::StrCat("\"", value.string_value(), "\" is not one of the values of \"",
-                                                spec.name, "\": ", absl::StrJoin(spec.allowed, ", ")));
+          return FieldError(field.Text(), absl::StrCat("\"", value.string_value(), "\" is not one of the values of \"",
+                                                       spec.name, "\": ", absl::StrJoin(spec.allowed, ", ")));
         }
       }
       out->set_string_value(value.string_value());
@@ -99,22 +100,22 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
     case ValueKind::kDate: {
       const v1::Date& date = value.date_value();
       if (!date.has_year() || !date.has_month() || !date.has_day()) {
-        return FieldError(absl::StrCat(field, ".date_value"), "needs year, month and day");
+        return FieldError(FieldPath(field, "date_value").Text(), "needs year, month and day");
       }
       absl::StatusOr<absl::CivilDay> day = MakeDate(date.year(), date.month(), date.day());
-      if (!day.ok()) return FieldError(absl::StrCat(field, ".date_value"), day.status().message());
+      if (!day.ok()) return FieldError(FieldPath(field, "date_value").Text(), day.status().message());
       out->set_date_days(DaysSinceEpoch(*day));
       return absl::OkStatus();
     }
     case ValueKind::kMoney: {
       const v1::Money& money = value.money_value();
       if (!money.has_cents()) {
-        return FieldError(absl::StrCat(field, ".money_value.cents"), "is required");
+        return FieldError(FieldPath(field, "money_value.cents").Text(), "is required");
       }
       // Checked before it is quoted in an error: answers stay valid UTF-8.
-      RETURN_IF_ERROR(CheckText(money.currency(), 16, absl::StrCat(field, ".money_value.currency")));
+      RETURN_IF_ERROR(CheckText(money.currency(), 16, FieldPath(field, "money_value.currency")));
       if (money.currency() != currency) {
-        return FieldError(absl::StrCat(field, ".money_value.currency"),
+        return FieldError(FieldPath(field, "money_value.currency").Text(),
                           absl::StrCat("\"", money.currency(), "\" is not the schema's currency ", currency));
       }
       out->mutable_money_value()->set_cents(money.cents());
@@ -125,7 +126,7 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       const auto& ts = value.timestamp_value();
       if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
           ts.nanos() > 999999999) {
-        return FieldError(absl::StrCat(field, ".timestamp_value"),
+        return FieldError(FieldPath(field, "timestamp_value").Text(),
                           "is outside 0001-01-01..9999-12-31 or has invalid nanos");
       }
       // Seconds and nanos only, never unknown fields from the wire: they would
@@ -139,21 +140,21 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       bool sign_ok = (d.seconds() >= 0 && d.nanos() >= 0) || (d.seconds() <= 0 && d.nanos() <= 0);
       if (d.seconds() < -kMaxDurationSeconds || d.seconds() > kMaxDurationSeconds || d.nanos() < -999999999 ||
           d.nanos() > 999999999 || !sign_ok) {
-        return FieldError(absl::StrCat(field, ".duration_value"), "is outside +-10000 years or has inconsistent nanos");
+        return FieldError(FieldPath(field, "duration_value").Text(),
+                          "is outside +-10000 years or has inconsistent nanos");
       }
       out->mutable_duration_value()->set_seconds(d.seconds());
       out->mutable_duration_value()->set_nanos(d.nanos());
       return absl::OkStatus();
     }
     case ValueKind::kPerson:
-      RETURN_IF_ERROR(
-          CheckIdentifier(value.person_value().person_id(), absl::StrCat(field, ".person_value.person_id")));
+      RETURN_IF_ERROR(CheckIdentifier(value.person_value().person_id(), FieldPath(field, "person_value.person_id")));
       out->set_person_id(value.person_value().person_id());
       return absl::OkStatus();
     case ValueKind::kList:
       break;
   }
-  return FieldError(field, "lists of lists are not supported");
+  return FieldError(field.Text(), "lists of lists are not supported");
 }
 
 }  // namespace
@@ -189,25 +190,25 @@ absl::string_view ApiValueKindName(const v1::Value& value) {
 }
 
 absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec, absl::string_view currency,
-                            absl::string_view field, storage::v1::Value* out) {
+                            const FieldPath& field, storage::v1::Value* out) {
   if (spec.type.kind != ValueKind::kList) {
     return ConvertScalar(value, spec.type.kind, spec, currency, field, out);
   }
   if (!value.has_list_value()) {
     if (value.kind_case() == v1::Value::KIND_NOT_SET) {
-      return FieldError(field, absl::StrCat("is missing; \"", spec.name, "\" expects ", spec.type.Name()));
+      return FieldError(field.Text(), absl::StrCat("is missing; \"", spec.name, "\" expects ", spec.type.Name()));
     }
-    return FieldError(
-        field, absl::StrCat("\"", spec.name, "\" expects ", spec.type.Name(), ", got ", ApiValueKindName(value)));
+    return FieldError(field.Text(), absl::StrCat("\"", spec.name, "\" expects ", spec.type.Name(), ", got ",
+                                                 ApiValueKindName(value)));
   }
   storage::v1::ValueList* list = out->mutable_list_value();
   const auto& values = value.list_value().values();
   if (values.size() > 1000) {
-    return FieldError(field, absl::StrCat(values.size(), " elements exceed the limit of 1000"));
+    return FieldError(field.Text(), absl::StrCat(values.size(), " elements exceed the limit of 1000"));
   }
   for (int i = 0; i < values.size(); ++i) {
     RETURN_IF_ERROR(ConvertScalar(values[i], spec.type.element, spec, currency,
-                                  absl::StrCat(field, ".list_value.values[", i, "]"), list->add_values()));
+                                  FieldPath(field, "list_value.values", i), list->add_values()));
   }
   return absl::OkStatus();
 }
@@ -262,17 +263,17 @@ v1::Value ToApiValue(const storage::v1::Value& value) {
   return out;
 }
 
-absl::Status CheckIdentifier(absl::string_view id, absl::string_view field) {
-  if (id.empty()) return FieldError(field, "is required");
+absl::Status CheckIdentifier(absl::string_view id, const FieldPath& field) {
+  if (id.empty()) return FieldError(field.Text(), "is required");
   if (id.size() > 128) {
-    return FieldError(field, absl::StrCat(id.size(), " bytes exceed the limit of 128"));
+    return FieldError(field.Text(), absl::StrCat(id.size(), " bytes exceed the limit of 128"));
   }
   size_t bad = 0;
-  if (!IsValidUtf8(id, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+  if (!IsValidUtf8(id, &bad)) return FieldError(field.Text(), absl::StrCat("invalid UTF-8 at byte ", bad));
   for (size_t i = 0; i < id.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(id[i]);
     if (c <= 0x20 || c == 0x7F) {
-      return FieldError(field, absl::StrCat("has a space or control character at byte ", i));
+      return FieldError(field.Text(), absl::StrCat("has a space or control character at byte ", i));
     }
   }
   return absl::OkStatus();

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "engine/common/field_error.h"
 #include "engine/schema/attribute_schema.h"
 #include "proactive/storage/v1/storage.pb.h"
 #include "proactive/v1/value.pb.h"
@@ -20,7 +21,7 @@ namespace proactive {
 // `field` (and the sub-field, e.g. "set[0].value.date_value.month") when it
 // does not fit. `out` is unspecified on error.
 absl::Status ToStorageValue(const v1::Value& value, const FieldSpec& spec, absl::string_view currency,
-                            absl::string_view field, storage::v1::Value* out);
+                            const FieldPath& field, storage::v1::Value* out);
 
 // The API form of a stored value.
 v1::Value ToApiValue(const storage::v1::Value& value);
@@ -31,7 +32,7 @@ absl::string_view ApiValueKindName(const v1::Value& value);
 
 // Checks an identifier (event, person, household id): 1..128 bytes of valid
 // UTF-8 with no control characters or spaces. INVALID_ARGUMENT naming `field`.
-absl::Status CheckIdentifier(absl::string_view id, absl::string_view field);
+absl::Status CheckIdentifier(absl::string_view id, const FieldPath& field);
 
 }  // namespace proactive
 

@@ -32,5 +32,17 @@ TEST(FieldErrorTest, CarriesTheField) {
   EXPECT_EQ(ErrorField(absl::InternalError("x")), "");
 }
 
+TEST(FieldPathTest, WritesNamesIndexesAndMembers) {
+  EXPECT_EQ(FieldPath("source").Text(), "source");
+  const FieldPath item("set", 12);
+  EXPECT_EQ(item.Text(), "set[12]");
+  const FieldPath value(item, "value");
+  EXPECT_EQ(value.Text(), "set[12].value");
+  EXPECT_EQ(FieldPath(value, "list_value.values", 0).Text(), "set[12].value.list_value.values[0]");
+  EXPECT_EQ(FieldPath(FieldPath(value, "money_value"), "currency").Text(), "set[12].value.money_value.currency");
+  const std::string name = "links_added";
+  EXPECT_EQ(FieldPath(FieldPath(name, 1), "person_id").Text(), "links_added[1].person_id");
+}
+
 }  // namespace
 }  // namespace proactive
