@@ -35,6 +35,8 @@ class FieldPath {
   // `parent`.`member`, or `parent`.`member`[`index`].
   FieldPath(const FieldPath& parent, absl::string_view member, int index = -1)
       : parent_(&parent), name_(member), index_(index) {}
+  // FieldPath(parent, 0) would make a member name of a null pointer.
+  FieldPath(const FieldPath& parent, std::nullptr_t) = delete;
 
   std::string Text() const;
 
