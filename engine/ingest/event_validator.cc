@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
@@ -132,7 +133,9 @@ absl::StatusOr<storage::v1::PersonEventRecord> ValidatePerson(const v1::PersonEv
   record.set_source(event.source());
   SetCanonicalTime(event.occurred_at(), record.mutable_occurred_at());
 
-  std::set<std::string> names;
+  // Views of the request's names, which outlive the validation.
+  absl::flat_hash_set<absl::string_view> names;
+  names.reserve(static_cast<size_t>(event.set_size() + event.removed_size()));
   for (int i = 0; i < event.set_size(); ++i) {
     const v1::Attribute& attribute = event.set(i);
     const FieldPath item("set", i);
@@ -195,7 +198,8 @@ absl::StatusOr<storage::v1::BroadcastEventRecord> ValidateBroadcast(const v1::Br
   record.set_area(event.area());
   record.set_source(event.source());
   SetCanonicalTime(event.occurred_at(), record.mutable_occurred_at());
-  std::set<std::string> names;
+  absl::flat_hash_set<absl::string_view> names;
+  names.reserve(static_cast<size_t>(event.fields_size()));
   for (int i = 0; i < event.fields_size(); ++i) {
     const v1::Attribute& field_value = event.fields(i);
     const FieldPath item("fields", i);

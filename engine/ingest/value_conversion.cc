@@ -268,6 +268,14 @@ absl::Status CheckIdentifier(absl::string_view id, const FieldPath& field) {
   if (id.size() > 128) {
     return FieldError(field.Text(), absl::StrCat(id.size(), " bytes exceed the limit of 128"));
   }
+  // Printable ASCII, what ids almost always are, in one pass: valid UTF-8
+  // without spaces or control characters.
+  bool printable_ascii = true;
+  for (const char ch : id) {
+    const auto c = static_cast<unsigned char>(ch);
+    printable_ascii &= c > 0x20 && c < 0x7F;
+  }
+  if (printable_ascii) return absl::OkStatus();
   size_t bad = 0;
   if (!IsValidUtf8(id, &bad)) return FieldError(field.Text(), absl::StrCat("invalid UTF-8 at byte ", bad));
   for (size_t i = 0; i < id.size(); ++i) {
