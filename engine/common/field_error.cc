@@ -41,11 +41,13 @@ std::string ErrorField(const absl::Status& status) {
   return payload ? std::string(*payload) : std::string();
 }
 
-absl::Status CheckTextField(absl::string_view text, absl::string_view field, size_t max_bytes, bool required) {
-  if (required && text.empty()) return FieldError(field, "is required");
-  if (size_t bad = 0; !IsValidUtf8(text, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+absl::Status CheckTextField(absl::string_view text, const FieldPath& field, size_t max_bytes, bool required) {
+  if (required && text.empty()) return FieldError(field.Text(), "is required");
+  if (size_t bad = 0; !IsValidUtf8(text, &bad)) {
+    return FieldError(field.Text(), absl::StrCat("invalid UTF-8 at byte ", bad));
+  }
   if (text.size() > max_bytes) {
-    return FieldError(field, absl::StrCat(text.size(), " bytes exceed the limit of ", max_bytes));
+    return FieldError(field.Text(), absl::StrCat(text.size(), " bytes exceed the limit of ", max_bytes));
   }
   return absl::OkStatus();
 }

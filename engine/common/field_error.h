@@ -61,7 +61,7 @@ std::string ErrorField(const absl::Status& status);
 // `required`; otherwise a FieldError naming `field`: "is required", "invalid
 // UTF-8 at byte 3", "2001 bytes exceed the limit of 2000". For text a caller
 // gives (an attribute's value, a reason, a note): the store keeps it as given.
-absl::Status CheckTextField(absl::string_view text, absl::string_view field, size_t max_bytes, bool required = false);
+absl::Status CheckTextField(absl::string_view text, const FieldPath& field, size_t max_bytes, bool required = false);
 
 }  // namespace proactive
 

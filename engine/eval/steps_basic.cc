@@ -246,7 +246,7 @@ Value FieldLeafStep::Eval(EvalContext& ctx) const {
 }
 
 Truth FieldLeafStep::EvalTruth(EvalContext& ctx, Value* other) const {
-  Value v = ctx.trace == nullptr ? Read(ctx) : Eval(ctx);
+  Value v = FieldLeafStep::Eval(ctx);  // Read when not tracing
   if (v.kind() == Value::Kind::kBool) {
     return v.bool_value() ? Truth::kTrue : Truth::kFalse;
   }

@@ -44,11 +44,6 @@ bool KindMatches(const v1::Value& value, ValueKind kind) {
   return false;
 }
 
-absl::Status CheckText(absl::string_view text, size_t max_length, const FieldPath& field) {
-  absl::Status status = CheckTextField(text, "", max_length);  // the field's name only for an error
-  return status.ok() ? status : CheckTextField(text, field.Text(), max_length);
-}
-
 // Converts a scalar (non-list) value of the expected kind.
 absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSpec& spec, absl::string_view currency,
                            const FieldPath& field, storage::v1::Value* out) {
@@ -85,7 +80,7 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
       out->set_double_value(value.double_value());
       return absl::OkStatus();
     case ValueKind::kString: {
-      RETURN_IF_ERROR(CheckText(value.string_value(), spec.max_length, field));
+      RETURN_IF_ERROR(CheckTextField(value.string_value(), field, spec.max_length));
       if (!spec.allowed.empty()) {
         bool allowed = false;
         for (const std::string& a : spec.allowed) allowed = allowed || a == value.string_value();
@@ -113,7 +108,7 @@ absl::Status ConvertScalar(const v1::Value& value, ValueKind kind, const FieldSp
         return FieldError(FieldPath(field, "money_value.cents").Text(), "is required");
       }
       // Checked before it is quoted in an error: answers stay valid UTF-8.
-      RETURN_IF_ERROR(CheckText(money.currency(), 16, FieldPath(field, "money_value.currency")));
+      RETURN_IF_ERROR(CheckTextField(money.currency(), FieldPath(field, "money_value.currency"), 16));
       if (money.currency() != currency) {
         return FieldError(FieldPath(field, "money_value.currency").Text(),
                           absl::StrCat("\"", money.currency(), "\" is not the schema's currency ", currency));
