@@ -77,37 +77,50 @@ class FixedCallStep final : public Step {
   Value::Kind expected_[N];
 };
 
-// int + - * with both arguments statically int: no dispatch on the fast
-// path; anything unexpected goes through the overload (and its errors).
-class IntArithmeticStep final : public Step {
+// The arithmetic of rules (int + - *, amounts + - and times an int) where the
+// checker resolved a single overload: the common case is computed here, with
+// no dispatch; anything else (an error operand, an overflow, two
+// currencies) goes through the overload, which gives the error.
+enum class ArithmeticOp {
+  kAddInts,
+  kSubtractInts,
+  kMultiplyInts,
+  kAddAmounts,
+  kSubtractAmounts,
+  kMultiplyAmountByInt,
+  kMultiplyIntByAmount,
+};
+
+template <ArithmeticOp kOp>
+class ArithmeticStep final : public Step {
  public:
-  enum class Op { kAdd, kSubtract, kMultiply };
-  IntArithmeticStep(const lang::Expr& e, Op op, StepPtr left, StepPtr right, const FunctionEntry* entry,
-                    std::string function)
-      : Step(e),
-        op_(op),
-        left_(std::move(left)),
-        right_(std::move(right)),
-        entry_(entry),
-        function_(std::move(function)) {}
+  ArithmeticStep(const lang::Expr& e, StepPtr left, StepPtr right, const FunctionEntry* entry, std::string function)
+      : Step(e), left_(std::move(left)), right_(std::move(right)), entry_(entry), function_(std::move(function)) {}
 
   Value Eval(EvalContext& ctx) const override {
     const Value values[2] = {EvalStep(*left_, ctx), EvalStep(*right_, ctx)};
-    if (values[0].kind() == Value::Kind::kInt && values[1].kind() == Value::Kind::kInt) {
-      int64_t r;
-      bool overflow;
-      switch (op_) {
-        case Op::kAdd:
-          overflow = __builtin_add_overflow(values[0].int_value(), values[1].int_value(), &r);
-          break;
-        case Op::kSubtract:
-          overflow = __builtin_sub_overflow(values[0].int_value(), values[1].int_value(), &r);
-          break;
-        default:
-          overflow = __builtin_mul_overflow(values[0].int_value(), values[1].int_value(), &r);
-          break;
+    const Value& a = values[0];
+    const Value& b = values[1];
+    using K = Value::Kind;
+    int64_t r;
+    if constexpr (kOp == ArithmeticOp::kAddInts || kOp == ArithmeticOp::kSubtractInts ||
+                  kOp == ArithmeticOp::kMultiplyInts) {
+      if (a.kind() == K::kInt && b.kind() == K::kInt && !Overflows(a.int_value(), b.int_value(), &r)) {
+        return Value::Int(r);
       }
-      if (!overflow) return Value::Int(r);
+    } else if constexpr (kOp == ArithmeticOp::kAddAmounts || kOp == ArithmeticOp::kSubtractAmounts) {
+      // Equal headers: both amounts, in one currency.
+      if (a.kind() == K::kMoney && Value::SameIntegralKind(a, b) && !Overflows(a.money_cents(), b.money_cents(), &r)) {
+        return Value::MoneyLike(r, a);
+      }
+    } else if constexpr (kOp == ArithmeticOp::kMultiplyAmountByInt) {
+      if (a.kind() == K::kMoney && b.kind() == K::kInt && !Overflows(a.money_cents(), b.int_value(), &r)) {
+        return Value::MoneyLike(r, a);
+      }
+    } else {
+      if (a.kind() == K::kInt && b.kind() == K::kMoney && !Overflows(a.int_value(), b.money_cents(), &r)) {
+        return Value::MoneyLike(r, b);
+      }
     }
     for (const Value& v : values) {
       if (v.is_error()) return v;
@@ -116,12 +129,45 @@ class IntArithmeticStep final : public Step {
   }
 
  private:
-  Op op_;
+  static bool Overflows(int64_t x, int64_t y, int64_t* r) {
+    if constexpr (kOp == ArithmeticOp::kAddInts || kOp == ArithmeticOp::kAddAmounts) {
+      return __builtin_add_overflow(x, y, r);
+    } else if constexpr (kOp == ArithmeticOp::kSubtractInts || kOp == ArithmeticOp::kSubtractAmounts) {
+      return __builtin_sub_overflow(x, y, r);
+    } else {
+      return __builtin_mul_overflow(x, y, r);
+    }
+  }
+
   StepPtr left_;
   StepPtr right_;
   const FunctionEntry* entry_;
   std::string function_;
 };
+
+template <ArithmeticOp kOp>
+StepPtr NewArithmeticStep(const lang::Expr& e, std::vector<StepPtr>& args, const FunctionEntry* entry,
+                          std::string& function) {
+  return std::make_unique<ArithmeticStep<kOp>>(e, std::move(args[0]), std::move(args[1]), entry, std::move(function));
+}
+
+// The step for an overload with its own fast path, else null.
+StepPtr NewArithmeticStepFor(const lang::Expr& e, std::vector<StepPtr>& args, const FunctionEntry* entry,
+                             std::string& function) {
+  const std::string& id = entry->id;
+  if (id == "add_int64") return NewArithmeticStep<ArithmeticOp::kAddInts>(e, args, entry, function);
+  if (id == "subtract_int64") return NewArithmeticStep<ArithmeticOp::kSubtractInts>(e, args, entry, function);
+  if (id == "multiply_int64") return NewArithmeticStep<ArithmeticOp::kMultiplyInts>(e, args, entry, function);
+  if (id == "add_money") return NewArithmeticStep<ArithmeticOp::kAddAmounts>(e, args, entry, function);
+  if (id == "subtract_money") return NewArithmeticStep<ArithmeticOp::kSubtractAmounts>(e, args, entry, function);
+  if (id == "multiply_money_int64") {
+    return NewArithmeticStep<ArithmeticOp::kMultiplyAmountByInt>(e, args, entry, function);
+  }
+  if (id == "multiply_int64_money") {
+    return NewArithmeticStep<ArithmeticOp::kMultiplyIntByAmount>(e, args, entry, function);
+  }
+  return nullptr;
+}
 
 class CallStep final : public Step {
  public:
@@ -167,14 +213,7 @@ StepPtr NewCallStep(const lang::Expr& e, std::string function, std::vector<StepP
                     std::vector<const FunctionEntry*> candidates) {
   static_assert(FunctionEntry::kMaxArity >= 3, "FixedCallStep covers up to 3");
   if (args.size() == 2 && candidates.size() == 1) {
-    const std::string& id = candidates[0]->id;
-    const IntArithmeticStep::Op op = id == "add_int64"        ? IntArithmeticStep::Op::kAdd
-                                     : id == "subtract_int64" ? IntArithmeticStep::Op::kSubtract
-                                                              : IntArithmeticStep::Op::kMultiply;
-    if (id == "add_int64" || id == "subtract_int64" || id == "multiply_int64") {
-      return std::make_unique<IntArithmeticStep>(e, op, std::move(args[0]), std::move(args[1]), candidates[0],
-                                                 std::move(function));
-    }
+    if (StepPtr step = NewArithmeticStepFor(e, args, candidates[0], function)) return step;
   }
   switch (args.size()) {
     case 1:

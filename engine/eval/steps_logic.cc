@@ -114,8 +114,7 @@ class EqualsStep final : public Step {
       *other = std::move(b);
       return Truth::kOther;
     }
-    const bool equal = a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt ? a.int_value() == b.int_value()
-                                                                                      : ValuesEqual(a, b);
+    const bool equal = Value::SameIntegralKind(a, b) ? a.int_value() == b.int_value() : ValuesEqual(a, b);
     return equal != negate_ ? Truth::kTrue : Truth::kFalse;
   }
 
@@ -151,8 +150,8 @@ class RelationStep final : public Step {
       return Truth::kOther;
     }
     Ordering order;
-    // Fast path for the most common case in rules.
-    if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
+    // Fast path for the most common cases in rules: ints, dates, amounts.
+    if (Value::SameIntegralKind(a, b)) {
       order = a.int_value() < b.int_value()    ? Ordering::kLess
               : a.int_value() == b.int_value() ? Ordering::kEqual
                                                : Ordering::kGreater;

@@ -208,6 +208,14 @@ class Value {
     Value v(*this, BorrowTag{});
     return v;
   }
+  // Both bools, both ints, both dates, or both money of one currency: then
+  // their int_value() orders and equates them as CompareValues and
+  // ValuesEqual do. One comparison of the headers, for the evaluator.
+  static bool SameIntegralKind(const Value& a, const Value& b) {
+    constexpr uint32_t kIntegral = 1u << static_cast<int>(Kind::kBool) | 1u << static_cast<int>(Kind::kInt) |
+                                   1u << static_cast<int>(Kind::kDate) | 1u << static_cast<int>(Kind::kMoney);
+    return a.header_ == b.header_ && ((kIntegral >> (a.header_ & 0xFF)) & 1) != 0;
+  }
   // A copy that holds its own reference (what an evaluation returns).
   Value Retained() const { return owned() || !has_rep() ? *this : RetainedSlow(); }
   bool owns_data() const { return owned(); }

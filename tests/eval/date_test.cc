@@ -25,6 +25,27 @@ TEST_F(DateTest, LiteralsAndComparisons) {
   EXPECT_EQ(E("date(timestamp('2026-06-30T22:30:00Z'), 'Europe/Paris')"), "date(\"2026-07-01\")");
 }
 
+// A record's date against today: compared at evaluation time, not folded.
+// Dates, bools and ints of a record are compared on one fast path; a date is
+// never equal to, nor ordered with, an int holding the same number.
+TEST_F(DateTest, ARecordsDatesComparedAtEvaluationTime) {
+  RecordObject& person = env_.NewPerson();
+  person.Set(env_.birth_date, Value::Date(absl::CivilDay(2026, 7, 1)));
+  person.Set(env_.lives_alone, Value::Bool(true));
+  person.Set(env_.arrondissement, Value::Int(20635));  // 2026-07-01 in days since 1970
+  const auto on = [&](absl::string_view text) { return FormatValue(env_.Eval(text, &person)); };
+  EXPECT_EQ(on("person.birth_date == today"), "true");
+  EXPECT_EQ(on("person.birth_date <= today && person.birth_date >= today"), "true");
+  EXPECT_EQ(on("person.birth_date < today"), "false");
+  EXPECT_EQ(on("person.birth_date > today.addDays(-1)"), "true");
+  EXPECT_EQ(on("person.birth_date != today.addDays(1)"), "true");
+  EXPECT_EQ(on("person.lives_alone == true"), "true");
+  EXPECT_EQ(on("person.lives_alone > false"), "true");
+  EXPECT_EQ(on("person.arrondissement == today - date('1970-01-01')"), "true");
+  EXPECT_EQ(on("dyn(person.arrondissement) == dyn(person.birth_date)"), "false");
+  EXPECT_EQ(on("dyn(person.arrondissement) < dyn(person.birth_date)"), "error: no ordering between int and date");
+}
+
 TEST_F(DateTest, InvalidDatesAreErrors) {
   EXPECT_EQ(E("date('2026-02-29')"), "error: 2026-02-29 does not exist (day 29)");
   EXPECT_EQ(E("date('1er mai')"), "error: \"1er mai\" is not a date of the form YYYY-MM-DD");

@@ -59,6 +59,41 @@ TEST_F(MoneyTest, OverflowIsAnError) {
   EXPECT_EQ(E("money('9000000000000000 EUR') * 11"), "error: integer overflow in *");
 }
 
+// The same operations on a record's amount: nothing folded at compile time,
+// so the evaluator's fast paths (one currency, no overflow) and their way out
+// to the overload's errors are both taken.
+TEST_F(MoneyTest, OperationsOnARecordsAmount) {
+  RecordObject& euros = env_.NewPerson();
+  euros.Set(env_.yearly_income, Value::Money(1200000, "EUR"));
+  RecordObject& dollars = env_.NewPerson();
+  dollars.Set(env_.yearly_income, Value::Money(100, "USD"));
+  const auto on = [&](const RecordObject& person, absl::string_view text) {
+    return FormatValue(env_.Eval(text, &person));
+  };
+
+  EXPECT_EQ(on(euros, "person.yearly_income + eur(6000) * (school_year - 2024)"), "money(\"24000.00 EUR\")");
+  EXPECT_EQ(on(euros, "person.yearly_income - eur(1)"), "money(\"11999.00 EUR\")");
+  EXPECT_EQ(on(euros, "2 * person.yearly_income"), "money(\"24000.00 EUR\")");
+  EXPECT_EQ(on(euros, "person.yearly_income * -1"), "money(\"-12000.00 EUR\")");
+  EXPECT_EQ(on(euros, "person.yearly_income < eur(12000) + eur(1) * (school_year - 2026)"), "false");
+  EXPECT_EQ(on(euros, "person.yearly_income <= eur(12000)"), "true");
+  EXPECT_EQ(on(euros, "person.yearly_income > money('11999.99 EUR')"), "true");
+  EXPECT_EQ(on(euros, "person.yearly_income == eur(12000)"), "true");
+  EXPECT_EQ(on(euros, "person.yearly_income != eur(12000)"), "false");
+
+  EXPECT_EQ(on(dollars, "person.yearly_income + eur(1)"), "error: currency mismatch: 1.00 USD + 1.00 EUR");
+  EXPECT_EQ(on(dollars, "eur(1) - person.yearly_income"), "error: currency mismatch: 1.00 EUR - 1.00 USD");
+  EXPECT_EQ(on(dollars, "person.yearly_income < eur(12000)"), "error: currency mismatch: cannot compare USD with EUR");
+  EXPECT_EQ(on(dollars, "person.yearly_income == money('1 USD')"), "true");
+  EXPECT_EQ(on(dollars, "person.yearly_income == eur(1)"), "false");
+  EXPECT_EQ(on(dollars, "person.yearly_income * 92233720368547759"), "error: integer overflow in *");
+  EXPECT_EQ(on(dollars, "92233720368547759 * person.yearly_income"), "error: integer overflow in *");
+  EXPECT_EQ(on(dollars, "person.yearly_income * 92233720368547757 + person.yearly_income * 92233720368547757"),
+            "error: integer overflow in +");
+  EXPECT_EQ(on(dollars, "person.yearly_income * -92233720368547757 - person.yearly_income * 92233720368547757"),
+            "error: integer overflow in -");
+}
+
 TEST_F(MoneyTest, NoMixingWithNumbers) {
   CompileResult r = Compile("eur(1) + 1", env_.env);
   ASSERT_EQ(r.program, nullptr);
