@@ -79,8 +79,8 @@ class FixedCallStep final : public Step {
 
 // The arithmetic of rules (int + - *, amounts + - and times an int) where the
 // checker resolved a single overload: the common case is computed here, with
-// no dispatch; anything else (an error operand, an overflow, two
-// currencies) goes through the overload, which gives the error.
+// no dispatch. An error operand is the result; an overflow or two currencies
+// go through the overload, which names the error.
 enum class ArithmeticOp {
   kAddInts,
   kSubtractInts,

@@ -210,7 +210,9 @@ class Value {
   }
   // Both bools, both ints, both dates, or both money of one currency: then
   // their int_value() orders and equates them as CompareValues and
-  // ValuesEqual do. One comparison of the headers, for the evaluator.
+  // ValuesEqual do. One comparison of the headers, for the evaluator: a bool,
+  // int or date header holds no aux and never the owned bit; money's aux is
+  // its currency. (Headers that differ otherwise only miss the fast path.)
   static bool SameIntegralKind(const Value& a, const Value& b) {
     constexpr uint32_t kIntegral = 1u << static_cast<int>(Kind::kBool) | 1u << static_cast<int>(Kind::kInt) |
                                    1u << static_cast<int>(Kind::kDate) | 1u << static_cast<int>(Kind::kMoney);
