@@ -89,17 +89,18 @@ TEST_F(MoneyTest, OperationsOnARecordsAmount) {
   EXPECT_EQ(on(dollars, "person.yearly_income == money('1 USD')"), "true");
   EXPECT_EQ(on(dollars, "person.yearly_income == eur(1)"), "false");
   EXPECT_EQ(on(dollars, "person.yearly_income * 92233720368547759"), "error: integer overflow in *");
+  EXPECT_EQ(on(dollars, "92233720368547759 * person.yearly_income"), "error: integer overflow in *");
+  EXPECT_EQ(on(dollars, "person.yearly_income * 92233720368547757 + person.yearly_income * 92233720368547757"),
+            "error: integer overflow in +");
+  EXPECT_EQ(on(dollars, "person.yearly_income * -92233720368547757 - person.yearly_income * 92233720368547757"),
+            "error: integer overflow in -");
+
   // An absent amount is an error operand: it is the result, left first.
   RecordObject& no_income = env_.NewPerson();
   EXPECT_EQ(on(no_income, "person.yearly_income + eur(1)"), "error: no value for person.yearly_income");
   EXPECT_EQ(on(no_income, "2 * person.yearly_income"), "error: no value for person.yearly_income");
   EXPECT_EQ(on(no_income, "person.yearly_income - eur(1) * (1 / 0)"), "error: no value for person.yearly_income");
   EXPECT_EQ(on(no_income, "eur(1) * (1 / 0) - person.yearly_income"), "error: division by zero");
-  EXPECT_EQ(on(dollars, "92233720368547759 * person.yearly_income"), "error: integer overflow in *");
-  EXPECT_EQ(on(dollars, "person.yearly_income * 92233720368547757 + person.yearly_income * 92233720368547757"),
-            "error: integer overflow in +");
-  EXPECT_EQ(on(dollars, "person.yearly_income * -92233720368547757 - person.yearly_income * 92233720368547757"),
-            "error: integer overflow in -");
 }
 
 TEST_F(MoneyTest, NoMixingWithNumbers) {

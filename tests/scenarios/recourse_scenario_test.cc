@@ -348,12 +348,16 @@ TEST_F(RecourseScenarioTest, AReasonOrNoteThatIsNotUtf8OrTooLongIsRefusedAndChan
   resolve.set_case_id(contested.case_id());
   resolve.set_outcome("overturned");
   resolve.set_reason("La famille quitte Paris en ao\xfbt : l'offre n'a plus d'objet.");
-  resolve.set_legal_basis("Code de l'\xc3\xa9" "ducation, art. L131-5");
+  resolve.set_legal_basis(
+      "Code de l'\xc3\xa9"
+      "ducation, art. L131-5");
   grpc::ClientContext bad_reason;
   Prepare(&bad_reason, "alice");
   refused(recourse->ResolveCase(&bad_reason, resolve, &noted), "reason: invalid UTF-8 at byte 29");
   resolve.set_reason("La famille quitte Paris en ao\xc3\xbbt : l'offre n'a plus d'objet.");
-  resolve.set_legal_basis("Code de l'\xe9" "ducation, art. L131-5");
+  resolve.set_legal_basis(
+      "Code de l'\xe9"
+      "ducation, art. L131-5");
   grpc::ClientContext bad_basis;
   Prepare(&bad_basis, "alice");
   refused(recourse->ResolveCase(&bad_basis, resolve, &noted), "legal_basis: invalid UTF-8 at byte 10");
