@@ -1,11 +1,19 @@
 #include "engine/audit/audit_log.h"
 
+#include <algorithm>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
@@ -16,10 +24,94 @@ namespace proactive {
 namespace {
 
 constexpr absl::string_view kHeadKey = "audit/head";
+// Present once every entry of the chain is in the index by decision.
+constexpr absl::string_view kIndexedByDecisionKey = "audit/indexed-by-decision";
 // Entries read between two questions to a scan's `stop`.
 constexpr uint64_t kStopCheckInterval = 1024;
+// Entries indexed per batch when a store's older entries are indexed.
+constexpr int kIndexChunk = 10000;
 
 std::string EntryKey(uint64_t sequence) { return std::string(DecimalKey(sequence).view()); }
+
+// What the index by decision holds: ids of decisions ("d-" then letters and
+// digits, as DecisionIdFor makes them). Causes that are not (event, message
+// and reply ids) are left out of it; a query naming such an id walks the
+// chain instead, so both ways find the same entries.
+bool IsIndexedId(absl::string_view id) {
+  if (!absl::StartsWith(id, "d-") || id.size() > 64) return false;
+  return absl::c_all_of(id.substr(2), [](char c) { return absl::ascii_isalnum(c); });
+}
+
+// The ids an entry is indexed under: its decision's, and its cause's when
+// that is another decision. Returns how many of `ids` it set (0 to 2).
+int IndexedIdsOf(absl::string_view decision_id, absl::string_view cause, absl::string_view ids[2]) {
+  int n = 0;
+  if (IsIndexedId(decision_id)) ids[n++] = decision_id;
+  if (cause != decision_id && IsIndexedId(cause)) ids[n++] = cause;
+  return n;
+}
+
+// audit_by_decision key: decision id '\0' the entry's 20-digit sequence.
+std::string IndexKey(absl::string_view decision_id, uint64_t sequence) {
+  return absl::StrCat(decision_id, absl::string_view("\0", 1), DecimalKey(sequence).view());
+}
+
+std::string IndexPrefix(absl::string_view decision_id) { return absl::StrCat(decision_id, absl::string_view("\0", 1)); }
+
+// Splits an index key; false when it is no index key.
+bool ParseIndexKey(absl::string_view key, absl::string_view* decision_id, uint64_t* sequence) {
+  const size_t nul = key.find('\0');
+  if (nul == absl::string_view::npos) return false;
+  const absl::string_view digits = key.substr(nul + 1);
+  *decision_id = key.substr(0, nul);
+  return IsIndexedId(*decision_id) && absl::SimpleAtoi(digits, sequence) && EntryKey(*sequence) == digits;
+}
+
+// An index key as a message shows it: its NUL as \0, other bytes escaped.
+std::string ShownIndexKey(absl::string_view key) {
+  return absl::StrJoin(absl::StrSplit(key, '\0'), "\\0",
+                       [](std::string* out, absl::string_view part) { out->append(absl::CHexEscape(part)); });
+}
+
+void PutIndexKeys(WriteBatch* batch, const storage::v1::AuditEntry& entry) {
+  absl::string_view ids[2];
+  const int n = IndexedIdsOf(entry.decision_id(), entry.cause(), ids);
+  for (int i = 0; i < n; ++i) batch->Put(Family::kAuditByDecision, IndexKey(ids[i], entry.sequence()), "");
+}
+
+absl::StatusOr<bool> IndexedByDecision(const Store& store) {
+  ASSIGN_OR_RETURN(std::optional<std::string> marker, store.Get(Family::kMeta, kIndexedByDecisionKey));
+  return marker.has_value();
+}
+
+// Indexes every entry of the chain by decision, in batches, then marks the
+// store as indexed. Run once per store, before anything appends: a crash
+// half-way indexes again from the start (the keys are the same).
+absl::Status IndexChainByDecision(Store* store) {
+  uint64_t entries = 0;
+  WriteBatch batch(*store);
+  absl::Status written;
+  RETURN_IF_ERROR(store->Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+    // An entry that cannot be read is left out: VerifyAuditChain names it.
+    absl::StatusOr<storage::v1::AuditEntry> entry =
+        DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", key));
+    if (entry.ok() && EntryKey(entry->sequence()) == key) PutIndexKeys(&batch, *entry);
+    if (++entries % kIndexChunk == 0) {
+      written = store->Write(&batch, /*sync=*/false);
+      batch.Clear();
+    }
+    return written.ok();
+  }));
+  RETURN_IF_ERROR(written);
+  batch.Put(Family::kMeta, kIndexedByDecisionKey, "");
+  RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  if (entries > 0) {
+    LogInfo("audit",
+            absl::StrCat("indexed the ", entries, " entries of the chain by decision (once: they were written ",
+                         "before the index existed)"));
+  }
+  return absl::OkStatus();
+}
 
 // `filter` as AuditQuery says: empty, exact, or a prefix ending in '.' or ':'.
 bool Matches(absl::string_view filter, absl::string_view value) {
@@ -40,6 +132,8 @@ std::string AuditEntryHash(const storage::v1::AuditEntry& entry) {
 }
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store* store) {
+  ASSIGN_OR_RETURN(bool indexed, IndexedByDecision(*store));
+  if (!indexed) RETURN_IF_ERROR(IndexChainByDecision(store));
   ASSIGN_OR_RETURN(std::optional<std::string> head, store->Get(Family::kMeta, kHeadKey));
   if (!head) return std::unique_ptr<AuditLog>(new AuditLog(0, std::string(32, '\0')));
   ASSIGN_OR_RETURN(storage::v1::AuditHead decoded, DecodeRecord<storage::v1::AuditHead>(*head, "audit head"));
@@ -92,6 +186,7 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
   encoded.push_back(static_cast<char>(entry.hash().size()));  // SHA-256: 32, one varint byte
   encoded.append(entry.hash());
   batch->Put(Family::kAudit, EntryKey(entry.sequence()), encoded);
+  PutIndexKeys(batch, entry);
   storage::v1::AuditHead head;
   head.set_format_version(kStorageFormatVersion);
   head.set_sequence(entry.sequence());
@@ -102,8 +197,64 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
   hash_ = entry.hash();
 }
 
+namespace {
+
+// The second half of VerifyAuditChain, once the chain holds: every index key
+// names an entry that names its decision. The walk of the chain found each
+// entry's own keys (`expected` of them), so equal counts say there is no
+// other; only when they differ is each key's entry read, to name the first
+// key that has no business there.
+absl::Status VerifyIndexKeys(const Store& store, uint64_t expected, const std::function<bool()>& stop,
+                             AuditVerification* result, bool* stopped) {
+  uint64_t keys = 0;
+  RETURN_IF_ERROR(store.Scan(Family::kAuditByDecision, "", [&](absl::string_view, absl::string_view) {
+    if (++keys % kStopCheckInterval == 0 && stop && stop()) *stopped = true;
+    return !*stopped;
+  }));
+  if (*stopped || keys == expected) return absl::OkStatus();
+  absl::Status status;
+  RETURN_IF_ERROR(store.Scan(Family::kAuditByDecision, "", [&](absl::string_view key, absl::string_view) {
+    absl::string_view decision_id;
+    uint64_t sequence = 0;
+    if (!ParseIndexKey(key, &decision_id, &sequence)) {
+      result->first_broken = 0;
+      result->problem =
+          absl::StrCat("the index by decision holds a key that names no entry: \"", ShownIndexKey(key), "\"");
+      return false;
+    }
+    absl::StatusOr<std::optional<std::string>> bytes = store.Get(Family::kAudit, EntryKey(sequence));
+    if (!bytes.ok()) {
+      status = bytes.status();
+      return false;
+    }
+    absl::StatusOr<storage::v1::AuditEntry> entry =
+        *bytes ? DecodeRecord<storage::v1::AuditEntry>(**bytes, "audit entry")
+               : absl::StatusOr<storage::v1::AuditEntry>(absl::NotFoundError("no such entry"));
+    absl::string_view ids[2];
+    const int n = entry.ok() ? IndexedIdsOf(entry->decision_id(), entry->cause(), ids) : 0;
+    if (std::find(ids, ids + n, decision_id) == ids + n) {
+      result->first_broken = sequence;
+      result->problem = absl::StrCat("the index by decision lists entry ", sequence, " under ", decision_id,
+                                     ", which that entry does not name: listing that decision's entries would show it");
+      return false;
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(status);
+  if (!result->first_broken) {  // a key of a duplicate id cannot be: keys are unique
+    result->first_broken = 0;
+    result->problem = absl::StrCat("the index by decision holds ", keys, " keys where the chain asks for ", expected);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std::function<bool()>& stop) {
   AuditVerification result;
+  ASSIGN_OR_RETURN(const bool indexed, IndexedByDecision(store));
+  uint64_t index_keys = 0;
+  absl::Status index_status;
   bool stopped = false;
   std::string previous(32, '\0');
   uint64_t expected = 1;
@@ -139,14 +290,34 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std
       broken(expected, absl::StrCat("entry ", expected, " was altered: its content does not match its hash"));
       return false;
     }
+    if (indexed) {
+      absl::string_view ids[2];
+      const int n = IndexedIdsOf(entry->decision_id(), entry->cause(), ids);
+      for (int i = 0; i < n; ++i) {
+        absl::StatusOr<std::optional<std::string>> key =
+            store.Get(Family::kAuditByDecision, IndexKey(ids[i], expected));
+        if (!key.ok()) {
+          index_status = key.status();
+          return false;
+        }
+        if (!key->has_value()) {
+          broken(expected, absl::StrCat("entry ", expected, " is missing from the index by decision under ", ids[i],
+                                        ": listing that decision's entries would not show it"));
+          return false;
+        }
+      }
+      index_keys += n;
+    }
     previous = entry->hash();
     ++expected;
     return true;
   }));
-  if (stopped) {
+  RETURN_IF_ERROR(index_status);
+  const auto cancelled = [&] {
     return absl::CancelledError(
         absl::StrCat("stopped after ", result.entries, " entries of the chain, all intact so far: the caller gave up"));
-  }
+  };
+  if (stopped) return cancelled();
   if (!result.first_broken) {
     ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(Family::kMeta, kHeadKey));
     if (head) {
@@ -159,13 +330,97 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std
       broken(1, "the chain has entries but no head");
     }
   }
+  if (indexed && !result.first_broken) {
+    RETURN_IF_ERROR(VerifyIndexKeys(store, index_keys, stop, &result, &stopped));
+    if (stopped) return cancelled();
+  }
   return result;
 }
+
+namespace {
+
+// Whether an entry passes the filters of `query` other than its decisions.
+bool MatchesAllButDecisions(const AuditQuery& query, const storage::v1::AuditEntry& entry) {
+  return (query.case_id.empty() || entry.case_id() == query.case_id) && Matches(query.action, entry.action()) &&
+         Matches(query.actor, entry.actor());
+}
+
+// ListAuditEntries for decisions, through the index: the sequences listed
+// under each id after `after_sequence`, merged, then those entries read.
+absl::StatusOr<AuditPage> ListDecisionEntries(const Store& store, const AuditQuery& query) {
+  AuditPage page;
+  page.examined_through = query.after_sequence;
+  std::vector<std::pair<uint64_t, absl::string_view>> listed;  // sequence, the id it is listed under
+  absl::Status problem;
+  for (const std::string& id : query.decision_ids) {
+    size_t of_id = 0;
+    // A decision has tens of entries: those up to after_sequence are skipped.
+    RETURN_IF_ERROR(
+        store.Scan(Family::kAuditByDecision, IndexPrefix(id), [&](absl::string_view key, absl::string_view) {
+          absl::string_view named;
+          uint64_t sequence = 0;
+          if (!ParseIndexKey(key, &named, &sequence)) {
+            problem =
+                absl::DataLossError(absl::StrCat("the audit index by decision holds a key that names no entry: \"",
+                                                 ShownIndexKey(key), "\"; `audit verify` tells more"));
+            return false;
+          }
+          if (sequence <= query.after_sequence) return true;
+          listed.emplace_back(sequence, id);
+          // One more than can be read: says whether more follow.
+          return ++of_id <= query.max_examined;
+        }));
+    RETURN_IF_ERROR(problem);
+  }
+  // Each id's first max_examined sequences hold the first max_examined of
+  // them all. An entry listed under two of the ids is read once.
+  absl::c_sort(listed);
+  listed.erase(
+      std::unique(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+      listed.end());
+  size_t examined = 0;
+  for (const auto& [sequence, id] : listed) {
+    if (examined == query.max_examined || page.entries.size() == query.limit) {
+      page.more = true;
+      break;
+    }
+    ++examined;
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kAudit, EntryKey(sequence)));
+    if (!bytes) {
+      return absl::DataLossError(absl::StrCat("the audit index lists entry ", sequence, " under ", id,
+                                              " but the chain has no such entry; `audit verify` tells where the chain ",
+                                              "breaks"));
+    }
+    absl::StatusOr<storage::v1::AuditEntry> entry =
+        DecodeRecord<storage::v1::AuditEntry>(*bytes, absl::StrCat("audit entry ", sequence));
+    if (entry.ok() && entry->sequence() != sequence) {
+      entry = absl::DataLossError(absl::StrCat("audit entry ", sequence, " says it is entry ", entry->sequence()));
+    }
+    if (entry.ok() && entry->decision_id() != id && entry->cause() != id) {
+      entry = absl::DataLossError(
+          absl::StrCat("the audit index lists entry ", sequence, " under ", id, ", which that entry does not name"));
+    }
+    if (!entry.ok()) {
+      return absl::DataLossError(absl::StrCat(entry.status().message(), "; `audit verify` tells where the ",
+                                              "chain breaks; the entries after it are listed from ", "after_sequence ",
+                                              sequence));
+    }
+    page.examined_through = sequence;
+    if (MatchesAllButDecisions(query, *entry)) page.entries.push_back(*std::move(entry));
+  }
+  return page;
+}
+
+}  // namespace
 
 absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery& query) {
   AuditPage page;
   page.examined_through = query.after_sequence;
   if (query.after_sequence == std::numeric_limits<uint64_t>::max()) return page;
+  if (!query.decision_ids.empty() && absl::c_all_of(query.decision_ids, IsIndexedId)) {
+    ASSIGN_OR_RETURN(const bool indexed, IndexedByDecision(store));
+    if (indexed) return ListDecisionEntries(store, query);
+  }
   const auto of_decisions = [&](const storage::v1::AuditEntry& entry) {
     if (query.decision_ids.empty()) return true;
     return absl::c_linear_search(query.decision_ids, entry.decision_id()) ||
@@ -199,8 +454,7 @@ absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery&
           return false;
         }
         page.examined_through = sequence;
-        if (of_decisions(*entry) && (query.case_id.empty() || entry->case_id() == query.case_id) &&
-            Matches(query.action, entry->action()) && Matches(query.actor, entry->actor())) {
+        if (of_decisions(*entry) && MatchesAllButDecisions(query, *entry)) {
           page.entries.push_back(*std::move(entry));
         }
         return true;

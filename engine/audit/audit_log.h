@@ -8,6 +8,11 @@
 //
 // Entries carry ids, statuses, actors and a digest of the changed record,
 // never personal data. Append is for the single writer thread.
+//
+// Each entry is also indexed by the decision it names, and by its cause when
+// that is a decision (a formal decision names the offer it came from), in
+// the same batch: a decision's history is read without walking the chain
+// (ListAuditEntries). VerifyAuditChain checks the index against the chain.
 #ifndef PROACTIVE_ENGINE_AUDIT_AUDIT_LOG_H_
 #define PROACTIVE_ENGINE_AUDIT_AUDIT_LOG_H_
 
@@ -46,7 +51,9 @@ struct StagedAuditEntry {
 
 class AuditLog {
  public:
-  // Reads the chain's head. REQUIRES: `store` outlives the log.
+  // Reads the chain's head. A store whose entries were written before the
+  // index by decision existed has them indexed now, once (logged). REQUIRES:
+  // `store` outlives the log; nothing else writes to it meanwhile.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(Store* store);
 
   // Adds an entry to `batch` (and moves the head there too). `changed` is
@@ -75,12 +82,16 @@ class AuditLog {
 
 struct AuditVerification {
   uint64_t entries = 0;
-  // The first entry that does not verify, and why; nullopt when all do.
+  // The first entry that does not verify, and why; nullopt when all do. 0
+  // when the index by decision holds a key that names no entry.
   std::optional<uint64_t> first_broken;
   std::string problem;
 };
 
-// Walks the whole chain from the first entry. Corruption is reported in the
+// Walks the whole chain from the first entry, then the index by decision:
+// an entry missing from the index, or an index key naming an entry that does
+// not name its decision, breaks it too (a lookup by decision would show a
+// wrong history). Corruption is reported in the
 // result (not as an error): an auditor needs to know where the chain breaks.
 // `stop`, when given, is asked every 1,024 entries: CANCELLED, naming how far
 // it got, once it says true (its caller gave up).
@@ -120,7 +131,10 @@ struct AuditPage {
 // The entries matching `query`, in chain order. They are returned as stored:
 // whether the chain holds is VerifyAuditChain's question. An entry that
 // cannot be read, or whose sequence is not its key's, is DATA_LOSS naming its
-// key (a next call can go on after it). REQUIRES: limit and max_examined > 0.
+// key (a next call can go on after it). With `decision_ids`, only the entries
+// the index lists under them are read (max_examined counts those), not the
+// chain; an index key naming an entry that is not there, or that does not
+// name the decision, is DATA_LOSS. REQUIRES: limit and max_examined > 0.
 absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery& query);
 
 }  // namespace proactive

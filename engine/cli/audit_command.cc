@@ -298,8 +298,12 @@ int RunAuditCommand(const std::vector<std::string>& args) {
       std::printf("audit chain intact: %llu entries verified\n", static_cast<unsigned long long>(response.entries()));
       return kExitOk;
     }
-    std::printf("audit chain BROKEN at entry %llu: %s\n",
-                static_cast<unsigned long long>(response.first_broken_entry()), response.problem().c_str());
+    if (response.first_broken_entry() == 0) {  // the index by decision holds a key of no entry
+      std::printf("audit chain BROKEN: %s\n", response.problem().c_str());
+    } else {
+      std::printf("audit chain BROKEN at entry %llu: %s\n",
+                  static_cast<unsigned long long>(response.first_broken_entry()), response.problem().c_str());
+    }
     return kExitRefused;
   }
   v1::Register reg;

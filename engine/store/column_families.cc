@@ -32,6 +32,8 @@ absl::string_view FamilyName(Family family) {
       return "reference";
     case Family::kPersonEvents:
       return "person_events";
+    case Family::kAuditByDecision:
+      return "audit_by_decision";
     case Family::kCount:
       break;
   }

@@ -8,8 +8,8 @@
 //   reference   table \0                       -> ReferenceTableRecord
 //               table \0 row_key               -> ReferenceRowRecord
 //   person_events person_id \0 sequence         -> "" (events naming the
-//   person) decisions, outbox, audit, recourse, deadlines: owned by their
-//   modules.
+//   person) decisions, outbox, audit, audit_by_decision, recourse, deadlines:
+//   owned by their modules.
 #ifndef PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
 #define PROACTIVE_ENGINE_STORE_COLUMN_FAMILIES_H_
 
@@ -33,7 +33,8 @@ enum class Family : int {
   kDeadlines,
   kReference,  // reference tables (reference_records.h)
   kPersonEvents,
-  kCount,  // not a family
+  kAuditByDecision,  // the audit chain's entries by decision (audit_log.h)
+  kCount,            // not a family
 };
 
 inline constexpr int kFamilyCount = static_cast<int>(Family::kCount);
@@ -47,9 +48,10 @@ absl::string_view FamilyName(Family family);
 // column families it was not told of, so an older binary started on a newer
 // store stops at once ("Column families not opened: store-generation-2")
 // instead of deciding again under other ids (2: keyed decision and reply
-// ids, 2026-12-05). Store::Open refuses a generation above its own, naming
-// it. Stores before generation 2 have no marker.
-inline constexpr int kStoreGeneration = 2;
+// ids, 2026-12-05; 3: the audit chain indexed by decision, which an older
+// engine would not keep up, 2026-12-06). Store::Open refuses a generation
+// above its own, naming it. Stores before generation 2 have no marker.
+inline constexpr int kStoreGeneration = 3;
 std::string StoreGenerationFamilyName(int generation);
 // The generation `family_name` marks; 0 when it marks none.
 int StoreGenerationOf(absl::string_view family_name);

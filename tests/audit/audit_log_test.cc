@@ -71,8 +71,8 @@ TEST_F(AuditLogTest, StagedEntriesChainAsAppendedOnesAndTheHeadIsWrittenOnce) {
     entries.push_back(AuditLog::Stage(at, record, EncodeRecord(changed)));
   }
   for (const StagedAuditEntry& entry : entries) (*staged)->AppendStaged(&staged_batch, entry);
-  EXPECT_EQ(direct_batch.Count(), 6);  // five entries, one head
-  EXPECT_EQ(staged_batch.Count(), 6);
+  EXPECT_EQ(direct_batch.Count(), 11);  // five entries, each indexed by its decision, one head
+  EXPECT_EQ(staged_batch.Count(), 11);
   EXPECT_EQ(direct_batch.Keys(), staged_batch.Keys());
   ASSERT_THAT(store_->Write(&direct_batch, true), IsOk());
   ASSERT_THAT((*other_store)->Write(&staged_batch, true), IsOk());
@@ -294,7 +294,7 @@ TEST_F(AuditListingTest, PagesGoOnWhereTheLastStopped) {
 // A filter that matches little reads a bounded part of the chain per call,
 // and says where to go on: nothing is skipped.
 TEST_F(AuditListingTest, OneCallReadsABoundedPartOfTheChain) {
-  AuditQuery query{.max_examined = 4, .decision_ids = {"d-2"}};
+  AuditQuery query{.max_examined = 4, .action = "decision.created"};
   std::vector<uint64_t> found;
   int calls = 0;
   while (true) {
@@ -306,8 +306,115 @@ TEST_F(AuditListingTest, OneCallReadsABoundedPartOfTheChain) {
     if (!page.more) break;
     query.after_sequence = page.examined_through;
   }
-  EXPECT_THAT(found, ::testing::ElementsAre(2, 9, 10));
+  EXPECT_THAT(found, ::testing::ElementsAre(1, 2, 3, 13));
   EXPECT_EQ(calls, 4);  // 1-4, 5-8, 9-12, 13
+}
+
+// A decision's history is read from the index: a call reads that decision's
+// entries only, however long the chain between them, and pages through
+// them as through the chain.
+TEST_F(AuditListingTest, ADecisionsHistoryIsReadFromTheIndexNotTheChain) {
+  AuditPage page;
+  // Entries 1 to 13 hold d-1's eight: a walk of four entries would find two.
+  EXPECT_THAT(Sequences({.max_examined = 8, .decision_ids = {"d-1"}}, &page),
+              ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
+  EXPECT_FALSE(page.more);
+  AuditQuery query{.max_examined = 3, .decision_ids = {"d-1"}};
+  std::vector<std::vector<uint64_t>> pages;
+  while (true) {
+    pages.push_back(Sequences(query, &page));
+    if (!page.more) break;
+    query.after_sequence = page.examined_through;
+  }
+  EXPECT_THAT(pages, ::testing::ElementsAre(::testing::ElementsAre(1, 4, 5), ::testing::ElementsAre(6, 7, 8),
+                                            ::testing::ElementsAre(11, 13)));
+  // The page's limit, and the other filters, apply to what the index lists.
+  EXPECT_THAT(Sequences({.limit = 2, .decision_ids = {"d-1"}}, &page), ::testing::ElementsAre(1, 4));
+  EXPECT_TRUE(page.more);
+  EXPECT_EQ(page.examined_through, 4u);
+  EXPECT_THAT(Sequences({.decision_ids = {"d-1"}, .actor = "caseworker:"}), ::testing::ElementsAre(7, 8, 11));
+  // d-4 is listed under d-1, the offer it was made from, and under its own id:
+  // asked for both, it comes once.
+  EXPECT_THAT(Sequences({.after_sequence = 11, .decision_ids = {"d-1", "d-4"}}), ::testing::ElementsAre(13));
+}
+
+// Whichever way an entry is found, by the index or by walking the chain (a
+// store not indexed yet, an id the index does not hold), the answer is the
+// same.
+TEST_F(AuditListingTest, TheIndexFindsWhatAWalkOfTheChainFinds) {
+  const std::vector<AuditQuery> queries = {
+      {.decision_ids = {"d-1"}},
+      {.decision_ids = {"d-2", "d-3"}},
+      {.decision_ids = {"d-4"}},
+      {.decision_ids = {"d-9"}},
+      {.after_sequence = 5, .limit = 3, .decision_ids = {"d-1"}},
+      {.decision_ids = {"d-1"}, .case_id = "c-1"},
+      {.decision_ids = {"d-2"}, .action = "message."},
+  };
+  std::vector<std::vector<uint64_t>> indexed;
+  for (const AuditQuery& query : queries) indexed.push_back(Sequences(query));
+  EXPECT_THAT(indexed[0], ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
+  WriteBatch unmark(*store_);
+  unmark.Delete(Family::kMeta, "audit/indexed-by-decision");
+  ASSERT_THAT(store_->Write(&unmark, true), IsOk());
+  for (size_t i = 0; i < queries.size(); ++i) EXPECT_EQ(Sequences(queries[i]), indexed[i]) << "query " << i;
+  // A cause that is no decision's id is not in the index: found by the walk.
+  EXPECT_THAT(Sequences({.decision_ids = {"event e-2"}}), ::testing::ElementsAre(2));
+}
+
+// A store whose entries were written before the index existed has them
+// indexed when the log is opened, once; then lookups use the index.
+TEST_F(AuditListingTest, OlderEntriesAreIndexedWhenTheLogOpens) {
+  WriteBatch older(*store_);
+  ASSERT_THAT(store_->Scan(Family::kAuditByDecision, "",
+                           [&](absl::string_view key, absl::string_view) {
+                             older.Delete(Family::kAuditByDecision, key);
+                             return true;
+                           }),
+              IsOk());
+  older.Delete(Family::kMeta, "audit/indexed-by-decision");
+  ASSERT_THAT(store_->Write(&older, true), IsOk());
+  EXPECT_THAT(Sequences({.max_examined = 4, .decision_ids = {"d-1"}}), ::testing::ElementsAre(1, 4));  // a walk
+  ASSERT_THAT(AuditLog::Open(store_.get()), IsOk());
+  EXPECT_THAT(Sequences({.max_examined = 4, .decision_ids = {"d-1"}}), ::testing::ElementsAre(1, 4, 5, 6));
+  AuditVerification v = Verify();
+  EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
+  EXPECT_EQ(v.entries, 13u);
+}
+
+// The index is checked against the chain: a key removed hides an entry from
+// its decision's history, a key added shows another decision's entry in it.
+TEST_F(AuditListingTest, AnIndexThatDiffersFromTheChainIsDetected) {
+  const std::string nul(1, '\0');
+  WriteBatch removal(*store_);
+  removal.Delete(Family::kAuditByDecision, "d-1" + nul + Key(7));
+  ASSERT_THAT(store_->Write(&removal, true), IsOk());
+  AuditVerification v = Verify();
+  EXPECT_EQ(v.first_broken, 7u);
+  EXPECT_THAT(v.problem, HasSubstr("entry 7 is missing from the index by decision under d-1"));
+
+  WriteBatch repair_and_add(*store_);
+  repair_and_add.Put(Family::kAuditByDecision, "d-1" + nul + Key(7), "");
+  repair_and_add.Put(Family::kAuditByDecision, "d-1" + nul + Key(9), "");  // d-2's message
+  ASSERT_THAT(store_->Write(&repair_and_add, true), IsOk());
+  v = Verify();
+  EXPECT_EQ(v.first_broken, 9u);
+  EXPECT_THAT(v.problem, HasSubstr("lists entry 9 under d-1, which that entry does not name"));
+  absl::StatusOr<AuditPage> page = ListAuditEntries(*store_, {.decision_ids = {"d-1"}});
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(page.status().message(), HasSubstr("lists entry 9 under d-1, which that entry does not name"));
+
+  WriteBatch stray(*store_);
+  stray.Delete(Family::kAuditByDecision, "d-1" + nul + Key(9));
+  stray.Put(Family::kAuditByDecision, "d-1" + nul + "7", "");
+  stray.Put(Family::kAuditByDecision, "d-3" + nul + Key(99), "");
+  ASSERT_THAT(store_->Write(&stray, true), IsOk());
+  v = Verify();
+  EXPECT_TRUE(v.first_broken.has_value());
+  EXPECT_THAT(v.problem, HasSubstr("holds a key that names no entry: \"d-1\\07\""));
+  page = ListAuditEntries(*store_, {.decision_ids = {"d-3"}});
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(page.status().message(), HasSubstr("lists entry 99 under d-3 but the chain has no such entry"));
 }
 
 // Pages follow the keys, not what a damaged entry says of itself: listing

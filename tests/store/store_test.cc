@@ -341,7 +341,8 @@ TEST_F(StoreTest, AnOlderEngineCannotOpenAStoreOfThisGeneration) {
   rocksdb::DB* older = nullptr;
   const rocksdb::Status refused = rocksdb::DB::Open(options, path, known, &handles, &older);
   EXPECT_TRUE(refused.IsInvalidArgument()) << refused.ToString();
-  EXPECT_THAT(refused.ToString(), HasSubstr("Column families not opened: store-generation-2"));
+  EXPECT_THAT(refused.ToString(),
+              HasSubstr(absl::StrCat("Column families not opened: ", StoreGenerationFamilyName(kStoreGeneration))));
   EXPECT_EQ(older, nullptr);
 }
 
