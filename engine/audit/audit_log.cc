@@ -199,29 +199,82 @@ void AuditLog::AppendDigest(WriteBatch* batch, absl::Time at, const AuditRecord&
 
 namespace {
 
-// The second half of VerifyAuditChain, once the chain holds: every index key
-// names an entry that names its decision. The walk of the chain found each
+// The head as it was before a verification walked the chain: the walk
+// checks the entries up to it, and ignores those appended meanwhile.
+struct HeadBefore {
+  bool present = false;
+  std::optional<storage::v1::AuditHead> decoded;  // nullopt when unreadable
+};
+
+absl::StatusOr<HeadBefore> ReadHead(const Store& store) {
+  HeadBefore head;
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kMeta, kHeadKey));
+  head.present = bytes.has_value();
+  if (!bytes) return head;
+  absl::StatusOr<storage::v1::AuditHead> decoded = DecodeRecord<storage::v1::AuditHead>(*bytes, "audit head");
+  if (decoded.ok()) head.decoded = *std::move(decoded);
+  return head;
+}
+
+// The second half of VerifyAuditChain, once entries 1 to `through` hold:
+// every index key up to `through` names an entry that names its decision,
+// and none names an entry the chain does not have. The walk found each
 // entry's own keys (`expected` of them), so equal counts say there is no
 // other; only when they differ is each key's entry read, to name the first
-// key that has no business there.
-absl::Status VerifyIndexKeys(const Store& store, uint64_t expected, const std::function<bool()>& stop,
+// that has no business there. Keys after `through` are of entries appended
+// since the walk began, unless they are beyond the head read after them.
+absl::Status VerifyIndexKeys(const Store& store, uint64_t expected, uint64_t through, const std::function<bool()>& stop,
                              AuditVerification* result, bool* stopped) {
+  const auto asked_to_stop = [&](uint64_t read) {
+    if (read % kStopCheckInterval == 0 && stop && stop()) *stopped = true;
+    return *stopped;
+  };
+  const auto names_no_entry = [&](absl::string_view key) {
+    result->first_broken = 0;
+    result->problem =
+        absl::StrCat("the index by decision holds a key that names no entry: \"", ShownIndexKey(key), "\"");
+  };
+  uint64_t read = 0;
   uint64_t keys = 0;
-  RETURN_IF_ERROR(store.Scan(Family::kAuditByDecision, "", [&](absl::string_view, absl::string_view) {
-    if (++keys % kStopCheckInterval == 0 && stop && stop()) *stopped = true;
-    return !*stopped;
-  }));
-  if (*stopped || keys == expected) return absl::OkStatus();
-  absl::Status status;
+  std::string beyond;  // the last key after `through`
+  uint64_t beyond_sequence = 0;
   RETURN_IF_ERROR(store.Scan(Family::kAuditByDecision, "", [&](absl::string_view key, absl::string_view) {
+    if (asked_to_stop(++read)) return false;
     absl::string_view decision_id;
     uint64_t sequence = 0;
-    if (!ParseIndexKey(key, &decision_id, &sequence)) {
-      result->first_broken = 0;
-      result->problem =
-          absl::StrCat("the index by decision holds a key that names no entry: \"", ShownIndexKey(key), "\"");
+    if (!ParseIndexKey(key, &decision_id, &sequence) || sequence == 0) {
+      names_no_entry(key);
       return false;
     }
+    if (sequence <= through) {
+      ++keys;
+    } else if (sequence > beyond_sequence) {
+      beyond_sequence = sequence;
+      beyond = std::string(key);
+    }
+    return true;
+  }));
+  if (*stopped || result->first_broken) return absl::OkStatus();
+  if (beyond_sequence > 0) {
+    ASSIGN_OR_RETURN(HeadBefore head_now, ReadHead(store));
+    if (!head_now.decoded || head_now.decoded->sequence() < beyond_sequence) {
+      absl::string_view decision_id;
+      ParseIndexKey(beyond, &decision_id, &beyond_sequence);
+      result->first_broken = 0;
+      result->problem = absl::StrCat("the index by decision lists entry ", beyond_sequence, " under ", decision_id,
+                                     ", which the chain does not have");
+      return absl::OkStatus();
+    }
+  }
+  if (keys == expected) return absl::OkStatus();
+  absl::Status status;
+  read = 0;
+  RETURN_IF_ERROR(store.Scan(Family::kAuditByDecision, "", [&](absl::string_view key, absl::string_view) {
+    if (asked_to_stop(++read)) return false;
+    absl::string_view decision_id;
+    uint64_t sequence = 0;
+    ParseIndexKey(key, &decision_id, &sequence);  // every key parsed in the scan before
+    if (sequence > through) return true;
     absl::StatusOr<std::optional<std::string>> bytes = store.Get(Family::kAudit, EntryKey(sequence));
     if (!bytes.ok()) {
       status = bytes.status();
@@ -241,7 +294,7 @@ absl::Status VerifyIndexKeys(const Store& store, uint64_t expected, const std::f
     return true;
   }));
   RETURN_IF_ERROR(status);
-  if (!result->first_broken) {  // a key of a duplicate id cannot be: keys are unique
+  if (!*stopped && !result->first_broken) {  // cannot be: keys are unique, each named its entry
     result->first_broken = 0;
     result->problem = absl::StrCat("the index by decision holds ", keys, " keys where the chain asks for ", expected);
   }
@@ -253,6 +306,10 @@ absl::Status VerifyIndexKeys(const Store& store, uint64_t expected, const std::f
 absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std::function<bool()>& stop) {
   AuditVerification result;
   ASSIGN_OR_RETURN(const bool indexed, IndexedByDecision(store));
+  // Read before the walk: entries appended while it runs (the engine goes
+  // on) are after the head, and not verified this time.
+  ASSIGN_OR_RETURN(const HeadBefore head, ReadHead(store));
+  const uint64_t through = head.decoded ? head.decoded->sequence() : std::numeric_limits<uint64_t>::max();
   uint64_t index_keys = 0;
   absl::Status index_status;
   bool stopped = false;
@@ -265,6 +322,7 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std
     }
   };
   RETURN_IF_ERROR(store.Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+    if (expected > through) return false;
     if (stop && result.entries % kStopCheckInterval == 0 && stop()) {
       stopped = true;
       return false;
@@ -319,19 +377,35 @@ absl::StatusOr<AuditVerification> VerifyAuditChain(const Store& store, const std
   };
   if (stopped) return cancelled();
   if (!result.first_broken) {
-    ASSIGN_OR_RETURN(std::optional<std::string> head, store.Get(Family::kMeta, kHeadKey));
-    if (head) {
-      absl::StatusOr<storage::v1::AuditHead> decoded = DecodeRecord<storage::v1::AuditHead>(*head, "audit head");
-      if (!decoded.ok() || decoded->sequence() != expected - 1 || decoded->hash() != previous) {
+    if (head.present) {
+      if (!head.decoded || head.decoded->sequence() != expected - 1 || head.decoded->hash() != previous) {
         broken(expected, absl::StrCat("the chain ends at entry ", expected - 1,
                                       " but its head says otherwise: entries after it were removed"));
       }
     } else if (result.entries > 0) {
-      broken(1, "the chain has entries but no head");
+      // Unless the first entries were appended while the walk ran.
+      ASSIGN_OR_RETURN(const HeadBefore head_now, ReadHead(store));
+      if (!head_now.present) broken(1, "the chain has entries but no head");
+    }
+  }
+  if (head.decoded && !result.first_broken) {
+    // Entries after the head walked are new, unless they are after the head
+    // now too: then they were added without moving it. The last key is read
+    // first, so that the head read after it covers every entry appended.
+    ASSIGN_OR_RETURN(auto last, store.Last(Family::kAudit));
+    ASSIGN_OR_RETURN(const HeadBefore head_now, ReadHead(store));
+    uint64_t last_sequence = 0;
+    if (last && (!absl::SimpleAtoi(last->first, &last_sequence) || EntryKey(last_sequence) != last->first)) {
+      broken(expected,
+             absl::StrCat("the audit family holds a key that is no entry's: \"", absl::CHexEscape(last->first), "\""));
+    } else if (last_sequence > through && (!head_now.decoded || last_sequence > head_now.decoded->sequence())) {
+      broken(expected, absl::StrCat("entry ", last_sequence, " is after the chain's head (entry ",
+                                    head_now.decoded ? head_now.decoded->sequence() : 0,
+                                    "): entries were added without moving it"));
     }
   }
   if (indexed && !result.first_broken) {
-    RETURN_IF_ERROR(VerifyIndexKeys(store, index_keys, stop, &result, &stopped));
+    RETURN_IF_ERROR(VerifyIndexKeys(store, index_keys, expected - 1, stop, &result, &stopped));
     if (stopped) return cancelled();
   }
   return result;
@@ -351,7 +425,6 @@ absl::StatusOr<AuditPage> ListDecisionEntries(const Store& store, const AuditQue
   AuditPage page;
   page.examined_through = query.after_sequence;
   std::vector<std::pair<uint64_t, absl::string_view>> listed;  // sequence, the id it is listed under
-  absl::Status problem;
   for (const std::string& id : query.decision_ids) {
     size_t of_id = 0;
     // A decision has tens of entries: those up to after_sequence are skipped.
@@ -359,18 +432,12 @@ absl::StatusOr<AuditPage> ListDecisionEntries(const Store& store, const AuditQue
         store.Scan(Family::kAuditByDecision, IndexPrefix(id), [&](absl::string_view key, absl::string_view) {
           absl::string_view named;
           uint64_t sequence = 0;
-          if (!ParseIndexKey(key, &named, &sequence)) {
-            problem =
-                absl::DataLossError(absl::StrCat("the audit index by decision holds a key that names no entry: \"",
-                                                 ShownIndexKey(key), "\"; `audit verify` tells more"));
-            return false;
-          }
-          if (sequence <= query.after_sequence) return true;
+          // A key that names no entry hides none: left out (`audit verify` names it).
+          if (!ParseIndexKey(key, &named, &sequence) || sequence <= query.after_sequence) return true;
           listed.emplace_back(sequence, id);
           // One more than can be read: says whether more follow.
           return ++of_id <= query.max_examined;
         }));
-    RETURN_IF_ERROR(problem);
   }
   // Each id's first max_examined sequences hold the first max_examined of
   // them all. An entry listed under two of the ids is read once.
@@ -388,8 +455,8 @@ absl::StatusOr<AuditPage> ListDecisionEntries(const Store& store, const AuditQue
     ASSIGN_OR_RETURN(std::optional<std::string> bytes, store.Get(Family::kAudit, EntryKey(sequence)));
     if (!bytes) {
       return absl::DataLossError(absl::StrCat("the audit index lists entry ", sequence, " under ", id,
-                                              " but the chain has no such entry; `audit verify` tells where the chain ",
-                                              "breaks"));
+                                              " but the chain has no such entry; `audit verify` tells more; the ",
+                                              "entries after it are listed from after_sequence ", sequence));
     }
     absl::StatusOr<storage::v1::AuditEntry> entry =
         DecodeRecord<storage::v1::AuditEntry>(*bytes, absl::StrCat("audit entry ", sequence));

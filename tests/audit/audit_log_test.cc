@@ -44,6 +44,18 @@ class AuditLogTest : public ::testing::Test {
     return *v;
   }
   std::string Key(uint64_t sequence) { return absl::StrFormat("%020d", sequence); }
+  // What a store written before the index by decision existed holds.
+  void ForgetTheIndex() {
+    WriteBatch older(*store_);
+    ASSERT_THAT(store_->Scan(Family::kAuditByDecision, "",
+                             [&](absl::string_view key, absl::string_view) {
+                               older.Delete(Family::kAuditByDecision, key);
+                               return true;
+                             }),
+                IsOk());
+    older.Delete(Family::kMeta, "audit/indexed-by-decision");
+    ASSERT_THAT(store_->Write(&older, true), IsOk());
+  }
 
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
@@ -350,36 +362,122 @@ TEST_F(AuditListingTest, TheIndexFindsWhatAWalkOfTheChainFinds) {
       {.after_sequence = 5, .limit = 3, .decision_ids = {"d-1"}},
       {.decision_ids = {"d-1"}, .case_id = "c-1"},
       {.decision_ids = {"d-2"}, .action = "message."},
+      {.limit = 2, .decision_ids = {"d-1", "d-1"}},
   };
-  std::vector<std::vector<uint64_t>> indexed;
-  for (const AuditQuery& query : queries) indexed.push_back(Sequences(query));
-  EXPECT_THAT(indexed[0], ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
+  struct Found {
+    std::vector<uint64_t> sequences;
+    bool more;
+  };
+  const auto find = [&](const AuditQuery& query) {
+    AuditPage page;
+    std::vector<uint64_t> sequences = Sequences(query, &page);
+    return Found{sequences, page.more};
+  };
+  std::vector<Found> indexed;
+  for (const AuditQuery& query : queries) indexed.push_back(find(query));
+  EXPECT_THAT(indexed[0].sequences, ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
+  // A cause that is no decision's id is not in the index: found by the walk,
+  // with the decisions asked for alongside it.
+  EXPECT_THAT(Sequences({.decision_ids = {"event e-2"}}), ::testing::ElementsAre(2));
+  EXPECT_THAT(Sequences({.decision_ids = {"d-3", "event e-2"}}), ::testing::ElementsAre(2, 3));
   WriteBatch unmark(*store_);
   unmark.Delete(Family::kMeta, "audit/indexed-by-decision");
   ASSERT_THAT(store_->Write(&unmark, true), IsOk());
-  for (size_t i = 0; i < queries.size(); ++i) EXPECT_EQ(Sequences(queries[i]), indexed[i]) << "query " << i;
-  // A cause that is no decision's id is not in the index: found by the walk.
-  EXPECT_THAT(Sequences({.decision_ids = {"event e-2"}}), ::testing::ElementsAre(2));
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const Found walked = find(queries[i]);
+    EXPECT_EQ(walked.sequences, indexed[i].sequences) << "query " << i;
+    EXPECT_EQ(walked.more, indexed[i].more) << "query " << i;
+  }
 }
 
 // A store whose entries were written before the index existed has them
 // indexed when the log is opened, once; then lookups use the index.
 TEST_F(AuditListingTest, OlderEntriesAreIndexedWhenTheLogOpens) {
-  WriteBatch older(*store_);
-  ASSERT_THAT(store_->Scan(Family::kAuditByDecision, "",
-                           [&](absl::string_view key, absl::string_view) {
-                             older.Delete(Family::kAuditByDecision, key);
-                             return true;
-                           }),
-              IsOk());
-  older.Delete(Family::kMeta, "audit/indexed-by-decision");
-  ASSERT_THAT(store_->Write(&older, true), IsOk());
+  ForgetTheIndex();
   EXPECT_THAT(Sequences({.max_examined = 4, .decision_ids = {"d-1"}}), ::testing::ElementsAre(1, 4));  // a walk
   ASSERT_THAT(AuditLog::Open(store_.get()), IsOk());
   EXPECT_THAT(Sequences({.max_examined = 4, .decision_ids = {"d-1"}}), ::testing::ElementsAre(1, 4, 5, 6));
   AuditVerification v = Verify();
   EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
   EXPECT_EQ(v.entries, 13u);
+  // Once marked, opening the log again indexes nothing: a key lost since
+  // stays lost, and verification names it.
+  WriteBatch lose(*store_);
+  lose.Delete(Family::kAuditByDecision, std::string("d-1") + '\0' + Key(5));
+  ASSERT_THAT(store_->Write(&lose, true), IsOk());
+  ASSERT_THAT(AuditLog::Open(store_.get()), IsOk());
+  EXPECT_EQ(Verify().first_broken, 5u);
+}
+
+// The older entries of a long chain are indexed in several batches.
+TEST_F(AuditLogTest, AChainLongerThanABatchIsIndexedWhole) {
+  auto audit = AuditLog::Open(store_.get());
+  ASSERT_THAT(audit, IsOk());
+  WriteBatch batch(*store_);
+  for (int i = 0; i < 25001; ++i) {
+    storage::v1::DecisionRecord changed;
+    changed.set_decision_id(absl::StrCat("d-", i % 7));
+    (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + i),
+                     AuditRecord{"decision.status", changed.decision_id(), "", "engine", "proposed", "notified", ""},
+                     changed);
+  }
+  ASSERT_THAT(store_->Write(&batch, false), IsOk());
+  ForgetTheIndex();
+  ASSERT_THAT(AuditLog::Open(store_.get()), IsOk());
+  AuditVerification v = Verify();
+  EXPECT_FALSE(v.first_broken.has_value()) << v.problem;
+  EXPECT_EQ(v.entries, 25001u);
+  // Entry i + 1 names d-(i % 7): after 24990, d-0 has 24991 and 24998.
+  absl::StatusOr<AuditPage> last = ListAuditEntries(*store_, {.after_sequence = 24990, .decision_ids = {"d-0"}});
+  ASSERT_THAT(last, IsOk());
+  ASSERT_EQ(last->entries.size(), 2u);
+  EXPECT_EQ(last->entries[0].sequence(), 24991u);
+  EXPECT_EQ(last->entries[1].sequence(), 24998u);
+}
+
+// The engine appends while an auditor verifies: what is appended after the
+// walk began is left for the next verification, not taken for tampering.
+// (The caller's `stop` is asked before the first entry: it appends there.)
+TEST_F(AuditLogTest, EntriesAppendedDuringAVerificationAreLeftForTheNext) {
+  AppendEntries(5);
+  auto audit = AuditLog::Open(store_.get());
+  ASSERT_THAT(audit, IsOk());
+  bool appended = false;
+  absl::StatusOr<AuditVerification> during = VerifyAuditChain(*store_, [&] {
+    if (!appended) {
+      appended = true;
+      WriteBatch batch(*store_);
+      storage::v1::DecisionRecord changed;
+      changed.set_decision_id("d-new");
+      for (int i = 0; i < 3; ++i) {
+        (*audit)->Append(&batch, absl::FromUnixSeconds(1782899000 + i),
+                         AuditRecord{"decision.created", "d-new", "", "engine", "", "proposed", "d-1"}, changed);
+      }
+      EXPECT_THAT(store_->Write(&batch, true), IsOk());
+    }
+    return false;
+  });
+  ASSERT_THAT(during, IsOk());
+  EXPECT_TRUE(appended);
+  EXPECT_FALSE(during->first_broken.has_value()) << during->problem;
+  EXPECT_EQ(during->entries, 5u);
+  AuditVerification after = Verify();
+  EXPECT_FALSE(after.first_broken.has_value()) << after.problem;
+  EXPECT_EQ(after.entries, 8u);
+}
+
+// An entry put after the head without moving it is found, as one removed.
+TEST_F(AuditLogTest, AnEntryAddedAfterTheHeadIsDetected) {
+  AppendEntries(4);
+  auto bytes = store_->Get(Family::kAudit, Key(4));
+  ASSERT_THAT(bytes, IsOk());
+  WriteBatch batch(*store_);
+  batch.Put(Family::kAudit, Key(5), **bytes);
+  ASSERT_THAT(store_->Write(&batch, true), IsOk());
+  AuditVerification v = Verify();
+  EXPECT_EQ(v.first_broken, 5u);
+  EXPECT_THAT(v.problem,
+              HasSubstr("entry 5 is after the chain's head (entry 4): entries were added without moving it"));
 }
 
 // The index is checked against the chain: a key removed hides an entry from
@@ -404,17 +502,28 @@ TEST_F(AuditListingTest, AnIndexThatDiffersFromTheChainIsDetected) {
   EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(page.status().message(), HasSubstr("lists entry 9 under d-1, which that entry does not name"));
 
-  WriteBatch stray(*store_);
-  stray.Delete(Family::kAuditByDecision, "d-1" + nul + Key(9));
-  stray.Put(Family::kAuditByDecision, "d-1" + nul + "7", "");
-  stray.Put(Family::kAuditByDecision, "d-3" + nul + Key(99), "");
-  ASSERT_THAT(store_->Write(&stray, true), IsOk());
+  // A key past the chain's end: no entry to show, and verification says so.
+  WriteBatch beyond(*store_);
+  beyond.Delete(Family::kAuditByDecision, "d-1" + nul + Key(9));
+  beyond.Put(Family::kAuditByDecision, "d-3" + nul + Key(99), "");
+  ASSERT_THAT(store_->Write(&beyond, true), IsOk());
   v = Verify();
-  EXPECT_TRUE(v.first_broken.has_value());
-  EXPECT_THAT(v.problem, HasSubstr("holds a key that names no entry: \"d-1\\07\""));
+  EXPECT_EQ(v.first_broken, 0u);
+  EXPECT_THAT(v.problem, HasSubstr("lists entry 99 under d-3, which the chain does not have"));
   page = ListAuditEntries(*store_, {.decision_ids = {"d-3"}});
   EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(page.status().message(), HasSubstr("lists entry 99 under d-3 but the chain has no such entry"));
+  EXPECT_THAT(page.status().message(), HasSubstr("listed from after_sequence 99"));
+
+  // A key that names no entry: verification names it; a listing leaves it out.
+  WriteBatch stray(*store_);
+  stray.Delete(Family::kAuditByDecision, "d-3" + nul + Key(99));
+  stray.Put(Family::kAuditByDecision, "d-1" + nul + "7", "");
+  ASSERT_THAT(store_->Write(&stray, true), IsOk());
+  v = Verify();
+  EXPECT_EQ(v.first_broken, 0u);
+  EXPECT_THAT(v.problem, HasSubstr("holds a key that names no entry: \"d-1\\07\""));
+  EXPECT_THAT(Sequences({.decision_ids = {"d-1"}}), ::testing::ElementsAre(1, 4, 5, 6, 7, 8, 11, 13));
 }
 
 // Pages follow the keys, not what a damaged entry says of itself: listing
