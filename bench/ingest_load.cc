@@ -6,6 +6,7 @@
 //   ingest_load --target=127.0.0.1:50051 --mode=unary --in_flight=32 --events=100000 --seed=12
 //   ingest_load --target=127.0.0.1:50051 --mode=batch --batch_events=1000 --events=300000 --seed=13
 //   ingest_load --target=127.0.0.1:50051 --mode=broadcast
+//   ingest_load --target=127.0.0.1:50051 --mode=audit --lookups=200
 //
 // stream: --streams PublishStream calls share the events; events/s counts
 // from the first write to the last acknowledgement (acks come after fsync).
@@ -14,7 +15,7 @@
 // --batches_in_flight at a time; events/s and the calls' latency. broadcast: waits until the engine's population
 // projection is loaded (projection_wait_ms), publishes a red heatwave for Paris, polls the engine's status until no
 // sweep is pending (every chunk is fsynced before it stops being pending): the time from the acknowledgement to that
-// moment.
+// moment. audit: the time to read one decision's whole audit history, for --lookups decisions in turn.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,11 +31,12 @@
 #include "engine/client/channel.h"
 #include "engine/synth/synthetic_population.h"
 #include "grpcpp/grpcpp.h"
+#include "proactive/v1/audit.grpc.pb.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 #include "proactive/v1/rules_admin.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "host:port of proactived (plaintext, --insecure)");
-ABSL_FLAG(std::string, mode, "stream", "stream, unary, batch or broadcast");
+ABSL_FLAG(std::string, mode, "stream", "stream, unary, batch, broadcast or audit");
 ABSL_FLAG(int64_t, events, 200000, "events to send (stream, unary)");
 ABSL_FLAG(int, streams, 4, "concurrent PublishStream calls (stream)");
 ABSL_FLAG(int, in_flight, 32, "concurrent Publish calls (unary)");
@@ -42,6 +44,7 @@ ABSL_FLAG(int, batch_events, 1000, "events per PublishBatch call (batch)");
 ABSL_FLAG(int, batches_in_flight, 4, "concurrent PublishBatch calls (batch)");
 ABSL_FLAG(uint64_t, seed, 11, "synthetic population seed: a new seed gives new persons and event ids");
 ABSL_FLAG(std::string, episode, "bench", "heatwave episode id (broadcast)");
+ABSL_FLAG(int, lookups, 200, "decisions whose audit history is read, one after another (audit)");
 
 namespace proactive {
 namespace {
@@ -155,6 +158,11 @@ struct UnaryCall {
   Tag tag{Tag::kUnary, 0};
 };
 
+// The value below which a share `p` of the sorted `values` lies.
+double Percentile(const std::vector<double>& sorted, double p) {
+  return sorted.empty() ? 0.0 : sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+}
+
 // Sends `requests` as unary calls, `in_flight` at a time, and prints
 // PREFIX_events (events answered), _failed (calls), _seconds, _events_per_s
 // and the calls' latency percentiles. `prepare` starts one call;
@@ -200,11 +208,7 @@ int RunUnaryCalls(const char* prefix, const std::vector<Request>& requests, int 
   }
   const double seconds = SecondsSince(start);
   std::sort(latencies_ms.begin(), latencies_ms.end());
-  auto percentile = [&](double p) {
-    return latencies_ms.empty()
-               ? 0.0
-               : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()))];
-  };
+  auto percentile = [&](double p) { return Percentile(latencies_ms, p); };
   std::printf(
       "%s_events=%lld\n%s_failed=%lld\n%s_rejected=%lld\n%s_seconds=%.3f\n%s_events_per_s=%.0f\n"
       "%s_p50_ms=%.2f\n%s_p99_ms=%.2f\n",
@@ -311,12 +315,86 @@ int RunBroadcast(const std::shared_ptr<grpc::Channel>& channel) {
   return 0;
 }
 
+// What an auditor or a caseworker asks of a decision: its history in the
+// audit chain (Audit.ListEntries with a decision), for --lookups decisions
+// spread over the chain, one after another. The decisions are those the
+// chain says were created (read in pages of 1,000 first, not timed).
+int RunAuditLookups(const std::shared_ptr<grpc::Channel>& channel) {
+  auto audit = v1::Audit::NewStub(channel);
+  std::vector<std::string> created;
+  uint64_t chain_entries = 0;
+  v1::ListAuditEntriesRequest page_request;
+  page_request.set_action("decision.created");
+  page_request.set_limit(1000);
+  for (;;) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(60));
+    v1::ListAuditEntriesResponse page;
+    grpc::Status rpc = audit->ListEntries(&context, page_request, &page);
+    if (!rpc.ok()) {
+      std::fprintf(stderr, "audit list: %s\n", rpc.error_message().c_str());
+      return 1;
+    }
+    for (const v1::AuditEntry& e : page.entries()) {
+      created.push_back(e.decision_id());
+      chain_entries = std::max<uint64_t>(chain_entries, e.sequence());
+    }
+    if (!page.has_next_after_sequence()) break;
+    page_request.set_after_sequence(page.next_after_sequence());
+  }
+  if (created.empty()) {
+    std::fprintf(stderr, "audit: the chain names no decision created\n");
+    return 1;
+  }
+  const size_t lookups = std::min<size_t>(created.size(), std::max(1, absl::GetFlag(FLAGS_lookups)));
+  std::vector<double> latencies_ms;
+  int64_t entries = 0;
+  int64_t calls = 0;
+  for (size_t i = 0; i < lookups; ++i) {
+    // The whole history, following the pages as `proactivectl audit list` does.
+    v1::ListAuditEntriesRequest request;
+    request.set_decision(created[i * created.size() / lookups]);
+    request.set_limit(1000);
+    int64_t found = 0;
+    const Clock::time_point sent = Clock::now();
+    for (;;) {
+      grpc::ClientContext context;
+      SetDeadline(&context, absl::Seconds(60));
+      v1::ListAuditEntriesResponse response;
+      grpc::Status rpc = audit->ListEntries(&context, request, &response);
+      ++calls;
+      if (!rpc.ok()) {
+        std::fprintf(stderr, "audit list --decision %s: %s\n", request.decision().c_str(), rpc.error_message().c_str());
+        return 1;
+      }
+      found += response.entries_size();
+      if (!response.has_next_after_sequence()) break;
+      request.set_after_sequence(response.next_after_sequence());
+    }
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+    if (found == 0) {
+      std::fprintf(stderr, "audit list --decision %s: no entry\n", request.decision().c_str());
+      return 1;
+    }
+    entries += found;
+  }
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const double n = static_cast<double>(lookups);
+  std::printf(
+      "audit_chain_entries=%llu\naudit_lookups=%zu\naudit_entries_per_lookup=%.1f\naudit_calls_per_lookup=%.1f\n"
+      "audit_p50_ms=%.2f\naudit_p99_ms=%.2f\n",
+      static_cast<unsigned long long>(chain_entries), lookups, static_cast<double>(entries) / n,
+      static_cast<double>(calls) / n, Percentile(latencies_ms, 0.50), Percentile(latencies_ms, 0.99));
+  return 0;
+}
+
 int Run() {
   std::shared_ptr<grpc::Channel> channel = ConnectToEngine(absl::GetFlag(FLAGS_target));
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "broadcast") return RunBroadcast(channel);
+  if (mode == "audit") return RunAuditLookups(channel);
   if (mode != "stream" && mode != "unary" && mode != "batch") {
-    std::fprintf(stderr, "--mode must be stream, unary, batch or broadcast\n");
+    std::fprintf(stderr, "--mode must be stream, unary, batch, broadcast or audit\n");
     return 2;
   }
   std::vector<v1::PublishRequest> events = MakeEvents(absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_seed));

@@ -75,6 +75,9 @@ RSS_IDLE=$(rss_mib VmRSS)
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=broadcast --episode="bench-$(date +%s)" >"$OUT/broadcast.txt"
 RSS_AFTER_BROADCAST=$(rss_mib VmRSS)
 
+log "7. a decision's audit history, after the broadcast"
+"$BUILD/bench/ingest_load" --target="$TARGET" --mode=audit --lookups=200 >"$OUT/audit.txt"
+
 log "4. durable ingestion: stream, batches, then unary with 32 in flight"
 # The broadcast wrote some 300 MB: written back first (a few hundred ms),
 # or each fsync of the ingestion waits behind that writeback.
@@ -136,4 +139,5 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 6. the transport's ceiling (a server that answers at once): stream / batches / unary | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
 | 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |
+| 7. a decision's whole audit history, after the broadcast ($(get "$OUT/audit.txt" audit_chain_entries) entries in the chain) | p50 $(get "$OUT/audit.txt" audit_p50_ms) ms, p99 $(get "$OUT/audit.txt" audit_p99_ms) ms ($(get "$OUT/audit.txt" audit_calls_per_lookup) calls, $(get "$OUT/audit.txt" audit_entries_per_lookup) entries per decision; $(get "$OUT/audit.txt" audit_lookups) decisions) |
 EOF
