@@ -144,9 +144,11 @@ class EventApplier::ChunkDecision {
     std::vector<const WriteBatch*> sorted;
     for (const Part& part : parts_) sorted.push_back(part.batch.get());
     batch->AppendMerged(sorted);
+    std::vector<const StagedAuditEntry*> staged;
     for (const Part& part : parts_) {
-      for (const StagedAuditEntry& entry : part.audit) applier_->audit_->AppendStaged(batch, entry);
+      for (const StagedAuditEntry& entry : part.audit) staged.push_back(&entry);
     }
+    applier_->audit_->AppendAllStaged(batch, staged);
   }
 
   uint64_t sweep_id() const { return sweep_id_; }

@@ -1,6 +1,8 @@
 #include "engine/audit/audit_log.h"
 
+#include <algorithm>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -101,6 +103,37 @@ TEST_F(AuditLogTest, StagedEntriesChainAsAppendedOnesAndTheHeadIsWrittenOnce) {
   ASSERT_THAT(staged_verified, IsOk());
   EXPECT_EQ(staged_verified->entries, 5u);
   EXPECT_FALSE(staged_verified->first_broken.has_value()) << staged_verified->problem;
+
+  // All at once, as a sweep chunk adds them: the same writes, the index's
+  // keys after the entries, in key order.
+  testing::TempDir third_dir;
+  auto third_store = Store::Open({third_dir.path() + "/data"});
+  ASSERT_THAT(third_store, IsOk());
+  auto all = AuditLog::Open(third_store->get());
+  ASSERT_THAT(all, IsOk());
+  WriteBatch all_batch(**third_store);
+  std::swap(entries[0], entries[4]);  // decision ids out of key order: d-4 first
+  std::vector<const StagedAuditEntry*> pointers;
+  for (const StagedAuditEntry& entry : entries) pointers.push_back(&entry);
+  (*all)->AppendAllStaged(&all_batch, pointers);
+  std::vector<std::pair<Family, std::string>> keys = all_batch.Keys();
+  std::vector<std::pair<Family, std::string>> expected = staged_batch.Keys();
+  ASSERT_EQ(keys.size(), expected.size());
+  std::vector<std::string> index_order;
+  for (const auto& [family, key] : keys) {
+    if (family == Family::kAuditByDecision) index_order.push_back(key);
+  }
+  EXPECT_TRUE(std::is_sorted(index_order.begin(), index_order.end()));
+  EXPECT_EQ(index_order.size(), 5u);
+  ASSERT_THAT((*third_store)->Write(&all_batch, true), IsOk());
+  absl::StatusOr<AuditVerification> all_verified = VerifyAuditChain(**third_store);
+  ASSERT_THAT(all_verified, IsOk());
+  EXPECT_EQ(all_verified->entries, 5u);
+  EXPECT_FALSE(all_verified->first_broken.has_value()) << all_verified->problem;
+  absl::StatusOr<AuditPage> d4 = ListAuditEntries(**third_store, {.decision_ids = {"d-4"}});
+  ASSERT_THAT(d4, IsOk());
+  ASSERT_EQ(d4->entries.size(), 1u);
+  EXPECT_EQ(d4->entries[0].sequence(), 1u);  // staged first
 }
 
 TEST_F(AuditLogTest, AnIntactChainVerifies) {
