@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
@@ -28,8 +29,10 @@ constexpr absl::string_view kHeadKey = "audit/head";
 constexpr absl::string_view kIndexedByDecisionKey = "audit/indexed-by-decision";
 // Entries read between two questions to a scan's `stop`.
 constexpr uint64_t kStopCheckInterval = 1024;
-// Entries indexed per batch when a store's older entries are indexed.
+// Entries indexed per batch when a store's older entries are indexed, and
+// between two lines of progress in the log.
 constexpr int kIndexChunk = 10000;
+constexpr int kIndexProgress = 1000000;
 
 std::string EntryKey(uint64_t sequence) { return std::string(DecimalKey(sequence).view()); }
 
@@ -95,29 +98,35 @@ absl::StatusOr<bool> IndexedByDecision(const Store& store) {
 
 // Indexes every entry of the chain by decision, in batches, then marks the
 // store as indexed. Run once per store, before anything appends: a crash
-// half-way indexes again from the start (the keys are the same).
-absl::Status IndexChainByDecision(Store* store) {
-  uint64_t entries = 0;
+// half-way indexes again from the start (the keys are the same). `entries`
+// (the head's sequence) is for the log: a long chain takes a while.
+absl::Status IndexChainByDecision(Store* store, uint64_t entries) {
+  const absl::Time started = absl::Now();
+  if (entries > 0) {
+    LogInfo("audit", absl::StrCat("indexing the ", entries, " entries of the chain by decision, once: they were ",
+                                  "written before the index existed"));
+  }
+  uint64_t read = 0;
   WriteBatch batch(*store);
   absl::Status written;
-  RETURN_IF_ERROR(store->Scan(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
+  RETURN_IF_ERROR(store->ScanFrom(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
     // An entry that cannot be read is left out: VerifyAuditChain names it.
     absl::StatusOr<storage::v1::AuditEntry> entry =
         DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", key));
     if (entry.ok() && EntryKey(entry->sequence()) == key) PutIndexKeys(&batch, *entry);
-    if (++entries % kIndexChunk == 0) {
+    if (++read % kIndexChunk == 0) {
       written = store->Write(&batch, /*sync=*/false);
       batch.Clear();
+      if (read % kIndexProgress == 0) LogInfo("audit", absl::StrCat("indexed ", read, " of ", entries, " entries"));
     }
     return written.ok();
   }));
   RETURN_IF_ERROR(written);
   batch.Put(Family::kMeta, kIndexedByDecisionKey, "");
   RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
-  if (entries > 0) {
-    LogInfo("audit",
-            absl::StrCat("indexed the ", entries, " entries of the chain by decision (once: they were written ",
-                         "before the index existed)"));
+  if (read > 0) {
+    LogInfo("audit", absl::StrCat("indexed the ", read, " entries of the chain by decision in ",
+                                  absl::ToInt64Milliseconds(absl::Now() - started), " ms"));
   }
   return absl::OkStatus();
 }
@@ -141,11 +150,14 @@ std::string AuditEntryHash(const storage::v1::AuditEntry& entry) {
 }
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(Store* store) {
-  ASSIGN_OR_RETURN(bool indexed, IndexedByDecision(*store));
-  if (!indexed) RETURN_IF_ERROR(IndexChainByDecision(store));
   ASSIGN_OR_RETURN(std::optional<std::string> head, store->Get(Family::kMeta, kHeadKey));
+  storage::v1::AuditHead decoded;
+  if (head) {
+    ASSIGN_OR_RETURN(decoded, DecodeRecord<storage::v1::AuditHead>(*head, "audit head"));
+  }
+  ASSIGN_OR_RETURN(bool indexed, IndexedByDecision(*store));
+  if (!indexed) RETURN_IF_ERROR(IndexChainByDecision(store, decoded.sequence()));
   if (!head) return std::unique_ptr<AuditLog>(new AuditLog(0, std::string(32, '\0')));
-  ASSIGN_OR_RETURN(storage::v1::AuditHead decoded, DecodeRecord<storage::v1::AuditHead>(*head, "audit head"));
   return std::unique_ptr<AuditLog>(new AuditLog(decoded.sequence(), decoded.hash()));
 }
 
