@@ -277,6 +277,11 @@ start_daemon
 echo "(proactive-sms-kannel waited for it and carries on: messages stay in the outbox until Kannel has them)"
 show "$CTL" person show P0010
 show "$CTL" decisions list P0010
+if [ -n "$PETIT_HEAT" ]; then
+  echo "Her heatwave decision's history, from the contest by SMS to the case: a lookup by decision reads"
+  echo "its own entries through the chain's index, not the thousands the city-sized test added since:"
+  show "$CTL" audit list --decision "$PETIT_HEAT"
+fi
 
 step "Done"
 echo "The daemon log never contains phone numbers or names: see var/demo/proactived.log"
