@@ -117,7 +117,10 @@ absl::Status IndexChainByDecision(Store* store, uint64_t entries) {
     if (++read % kIndexChunk == 0) {
       written = store->Write(&batch, /*sync=*/false);
       batch.Clear();
-      if (read % kIndexProgress == 0) LogInfo("audit", absl::StrCat("indexed ", read, " of ", entries, " entries"));
+      if (read % kIndexProgress == 0) {
+        LogInfo("audit", absl::StrCat("indexed ", read, " entries of ",
+                                      entries > 0 ? absl::StrCat(entries) : std::string("a chain without a head")));
+      }
     }
     return written.ok();
   }));
