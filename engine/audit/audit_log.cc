@@ -108,13 +108,21 @@ absl::Status IndexChainByDecision(Store* store, uint64_t entries) {
   }
   uint64_t read = 0;
   WriteBatch batch(*store);
+  std::vector<std::string> keys;
+  // In key order, as AppendAllStaged puts them: RocksDB inserts keys in order faster.
+  const auto put_sorted = [&] {
+    std::sort(keys.begin(), keys.end());
+    for (const std::string& key : keys) batch.Put(Family::kAuditByDecision, key, "");
+    keys.clear();
+  };
   absl::Status written;
   RETURN_IF_ERROR(store->ScanFrom(Family::kAudit, "", [&](absl::string_view key, absl::string_view value) {
     // An entry that cannot be read is left out: VerifyAuditChain names it.
     absl::StatusOr<storage::v1::AuditEntry> entry =
         DecodeRecord<storage::v1::AuditEntry>(value, absl::StrCat("audit entry ", key));
-    if (entry.ok() && EntryKey(entry->sequence()) == key) PutIndexKeys(&batch, *entry);
+    if (entry.ok() && EntryKey(entry->sequence()) == key) PutIndexKeys(&batch, *entry, &keys);
     if (++read % kIndexChunk == 0) {
+      put_sorted();
       written = store->Write(&batch, /*sync=*/false);
       batch.Clear();
       if (read % kIndexProgress == 0) {
@@ -125,6 +133,7 @@ absl::Status IndexChainByDecision(Store* store, uint64_t entries) {
     return written.ok();
   }));
   RETURN_IF_ERROR(written);
+  put_sorted();
   batch.Put(Family::kMeta, kIndexedByDecisionKey, "");
   RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
   if (read > 0) {
