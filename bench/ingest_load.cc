@@ -315,15 +315,15 @@ int RunBroadcast(const std::shared_ptr<grpc::Channel>& channel) {
   return 0;
 }
 
-// What an auditor or a caseworker asks of a decision: its history in the
-// audit chain (Audit.ListEntries with a decision), for --lookups decisions
-// spread over the chain, one after another. The decisions are those the
-// chain says were created (read in pages of 1,000 first, not timed).
 int NotMovingOn(uint64_t after) {
   std::fprintf(stderr, "audit list: the engine did not move past entry %llu\n", static_cast<unsigned long long>(after));
   return 1;
 }
 
+// What an auditor or a caseworker asks of a decision: its history in the
+// audit chain (Audit.ListEntries with a decision), for --lookups decisions
+// spread over the chain, one after another. The decisions are those the
+// chain says were created (read in pages of 1,000 first, not timed).
 int RunAuditLookups(const std::shared_ptr<grpc::Channel>& channel) {
   auto audit = v1::Audit::NewStub(channel);
   std::vector<std::string> created;

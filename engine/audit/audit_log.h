@@ -89,7 +89,7 @@ class AuditLog {
 struct AuditVerification {
   uint64_t entries = 0;
   // The first entry that does not verify, and why; nullopt when all do. 0
-  // when the index by decision holds a key that names no entry.
+  // when the index by decision holds a key naming no entry of the chain.
   std::optional<uint64_t> first_broken;
   std::string problem;
 };

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_format.h"
 #include "engine/store/codec.h"
 #include "gmock/gmock.h"
@@ -39,6 +40,20 @@ class AuditLogTest : public ::testing::Test {
                        changed);
       ASSERT_THAT(store_->Write(&batch, true), IsOk());
     }
+  }
+  // Appends `n` entries to one batch through `audit`, then writes it: entry
+  // i names decision_of(i), with `cause`.
+  void AppendInOneBatch(AuditLog& audit, int n, absl::FunctionRef<std::string(int)> decision_of,
+                        const std::string& cause = "", bool sync = false) {
+    WriteBatch batch(*store_);
+    for (int i = 0; i < n; ++i) {
+      storage::v1::DecisionRecord changed;
+      changed.set_decision_id(decision_of(i));
+      audit.Append(&batch, absl::FromUnixSeconds(1782892800 + i),
+                   AuditRecord{"decision.status", changed.decision_id(), "", "engine", "proposed", "notified", cause},
+                   changed);
+    }
+    ASSERT_THAT(store_->Write(&batch, sync), IsOk());
   }
   AuditVerification Verify() {
     auto v = VerifyAuditChain(*store_);
@@ -162,14 +177,7 @@ TEST_F(AuditLogTest, AnIntactChainVerifies) {
 TEST_F(AuditLogTest, VerificationStopsWhenItsCallerGivesUp) {
   auto audit = AuditLog::Open(store_.get());
   ASSERT_THAT(audit, IsOk());
-  WriteBatch batch(*store_);
-  storage::v1::DecisionRecord changed;
-  changed.set_decision_id("d-1");
-  for (int i = 0; i < 3000; ++i) {
-    (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + i),
-                     AuditRecord{"decision.status", "d-1", "", "engine", "proposed", "notified", ""}, changed);
-  }
-  ASSERT_THAT(store_->Write(&batch, false), IsOk());
+  AppendInOneBatch(**audit, 3000, [](int) { return std::string("d-1"); });
   int asked = 0;
   EXPECT_THAT(VerifyAuditChain(*store_, [&asked] { return ++asked == 3; }),
               testing::StatusIs(absl::StatusCode::kCancelled,
@@ -461,15 +469,7 @@ TEST_F(AuditListingTest, OlderEntriesAreIndexedWhenTheLogOpens) {
 TEST_F(AuditLogTest, AChainLongerThanABatchIsIndexedWhole) {
   auto audit = AuditLog::Open(store_.get());
   ASSERT_THAT(audit, IsOk());
-  WriteBatch batch(*store_);
-  for (int i = 0; i < 25001; ++i) {
-    storage::v1::DecisionRecord changed;
-    changed.set_decision_id(absl::StrCat("d-", i % 7));
-    (*audit)->Append(&batch, absl::FromUnixSeconds(1782892800 + i),
-                     AuditRecord{"decision.status", changed.decision_id(), "", "engine", "proposed", "notified", ""},
-                     changed);
-  }
-  ASSERT_THAT(store_->Write(&batch, false), IsOk());
+  AppendInOneBatch(**audit, 25001, [](int i) { return absl::StrCat("d-", i % 7); });
   ForgetTheIndex();
   ASSERT_THAT(AuditLog::Open(store_.get()), IsOk());
   AuditVerification v = Verify();
@@ -494,14 +494,8 @@ TEST_F(AuditLogTest, EntriesAppendedDuringAVerificationAreLeftForTheNext) {
   absl::StatusOr<AuditVerification> during = VerifyAuditChain(*store_, [&] {
     if (!appended) {
       appended = true;
-      WriteBatch batch(*store_);
-      storage::v1::DecisionRecord changed;
-      changed.set_decision_id("d-new");
-      for (int i = 0; i < 3; ++i) {
-        (*audit)->Append(&batch, absl::FromUnixSeconds(1782899000 + i),
-                         AuditRecord{"decision.created", "d-new", "", "engine", "", "proposed", "d-1"}, changed);
-      }
-      EXPECT_THAT(store_->Write(&batch, true), IsOk());
+      AppendInOneBatch(
+          **audit, 3, [](int) { return std::string("d-new"); }, "d-1", /*sync=*/true);
     }
     return false;
   });
