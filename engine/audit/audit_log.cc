@@ -527,14 +527,17 @@ absl::StatusOr<AuditPage> ListDecisionEntries(const Store& store, const AuditQue
 
 }  // namespace
 
+absl::StatusOr<bool> ListsThroughIndex(const Store& store, const AuditQuery& query) {
+  if (query.decision_ids.empty() || !absl::c_all_of(query.decision_ids, IsIndexedId)) return false;
+  return IndexedByDecision(store);
+}
+
 absl::StatusOr<AuditPage> ListAuditEntries(const Store& store, const AuditQuery& query) {
   AuditPage page;
   page.examined_through = query.after_sequence;
   if (query.after_sequence == std::numeric_limits<uint64_t>::max()) return page;
-  if (!query.decision_ids.empty() && absl::c_all_of(query.decision_ids, IsIndexedId)) {
-    ASSIGN_OR_RETURN(const bool indexed, IndexedByDecision(store));
-    if (indexed) return ListDecisionEntries(store, query);
-  }
+  ASSIGN_OR_RETURN(const bool through_index, ListsThroughIndex(store, query));
+  if (through_index) return ListDecisionEntries(store, query);
   const auto of_decisions = [&](const storage::v1::AuditEntry& entry) {
     if (query.decision_ids.empty()) return true;
     return absl::c_linear_search(query.decision_ids, entry.decision_id()) ||

@@ -202,7 +202,16 @@ class AuditService final : public v1::Audit::CallbackService {
                                         v1::ListAuditEntriesResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = access_->Get()->Authorize(*context, kListAuditEntriesMethod);
-    if (status.ok()) status = List(*request, response);
+    absl::StatusOr<AuditQuery> query = status.ok() ? QueryOf(*store_, *request) : status;
+    absl::StatusOr<bool> through_index = query.ok() ? ListsThroughIndex(*store_, *query) : query.status();
+    if (through_index.ok() && !*through_index) {
+      // A walk of up to 100,000 entries of the chain: off gRPC's threads,
+      // and not queued behind a verification of the whole chain.
+      RunOff(&chain_walks_, context, reactor,
+             [this, query = *std::move(query), response] { return List(query, response); });
+      return reactor;
+    }
+    status = through_index.ok() ? List(*query, response) : through_index.status();
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
@@ -278,14 +287,21 @@ class AuditService final : public v1::Audit::CallbackService {
       reactor->Finish(ToGrpcStatus(allowed));
       return reactor;
     }
-    long_reads_.Run([context, reactor, read = std::move(read)] {
+    RunOff(&long_reads_, context, reactor, std::move(read));
+    return reactor;
+  }
+
+  // Finishes `reactor` with the status of `read`, run on `queue`'s thread;
+  // not run when the call was cancelled meanwhile.
+  static void RunOff(LongReads* queue, grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                     std::function<absl::Status()> read) {
+    queue->Run([context, reactor, read = std::move(read)] {
       if (context->IsCancelled()) {
         reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled before its read started"));
         return;
       }
       reactor->Finish(ToGrpcStatus(read()));
     });
-    return reactor;
   }
 
   absl::Status Statistics(const v1::GetStatisticsRequest& request, std::function<bool()> stop,
@@ -339,8 +355,7 @@ class AuditService final : public v1::Audit::CallbackService {
     return absl::OkStatus();
   }
 
-  absl::Status List(const v1::ListAuditEntriesRequest& request, v1::ListAuditEntriesResponse* response) const {
-    ASSIGN_OR_RETURN(const AuditQuery query, QueryOf(*store_, request));
+  absl::Status List(const AuditQuery& query, v1::ListAuditEntriesResponse* response) const {
     ASSIGN_OR_RETURN(AuditPage page, ListAuditEntries(*store_, query));
     for (const storage::v1::AuditEntry& entry : page.entries) *response->add_entries() = ToApiAuditEntry(entry);
     if (page.more) response->set_next_after_sequence(page.examined_through);
@@ -350,8 +365,9 @@ class AuditService final : public v1::Audit::CallbackService {
   const Swappable<AccessPolicy>* access_;
   const Store* store_;
   const RulesHolder* rules_;
-  // Last: destroyed first, while what its reads use is still there.
-  LongReads long_reads_;
+  // Last: destroyed first, while what their reads use is still there.
+  LongReads long_reads_{"long-reads"};
+  LongReads chain_walks_{"audit-walks"};
 };
 
 }  // namespace

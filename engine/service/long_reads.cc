@@ -6,7 +6,7 @@
 
 namespace proactive {
 
-LongReads::LongReads() : thread_([this] { Loop(); }) {}
+LongReads::LongReads(const char* thread_name) : thread_([this, thread_name] { Loop(thread_name); }) {}
 
 LongReads::~LongReads() {
   {
@@ -21,8 +21,8 @@ void LongReads::Run(std::function<void()> read) {
   queue_.push_back(std::move(read));
 }
 
-void LongReads::Loop() {
-  NameThisThread("long-reads");
+void LongReads::Loop(const char* thread_name) {
+  NameThisThread(thread_name);
   for (;;) {
     std::function<void()> read;
     {

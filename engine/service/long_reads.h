@@ -1,9 +1,12 @@
-// Reads that go through a whole column family for one call (verifying the
-// audit chain, the impact statistics) run here, one after another, off
-// gRPC's callback threads. gRPC 1.51 runs every callback handler on a pool
-// of half the cores' threads (2 to 16) shared by all services: two auditors' scans
-// of millions of records there would stall ingestion for as long.
+// Reads too long for gRPC's callback threads run on a thread of their own,
+// one after another: those that go through a whole column family for one
+// call (verifying the audit chain, the impact statistics), and, on another
+// instance, bounded walks of the audit chain (up to 100,000 entries, about
+// 150 ms). gRPC 1.51 runs every callback handler on a pool of half the
+// cores' threads (2 to 16) shared by all services: two auditors' scans there
+// would stall ingestion for as long.
 //
+//   LongReads long_reads_("long-reads");
 //   long_reads_.Run([reactor, response, this] {
 //     reactor->Finish(ToGrpcStatus(Scan(response)));
 //   });
@@ -21,8 +24,8 @@ namespace proactive {
 
 class LongReads {
  public:
-  // Starts the thread ("long-reads").
-  LongReads();
+  // Starts the thread, named `thread_name` (at most 15 characters, for top -H).
+  explicit LongReads(const char* thread_name);
   // Runs what is queued, then joins the thread. A gRPC server waits for its
   // calls to finish when it shuts down, so by then nothing is queued.
   ~LongReads();
@@ -34,7 +37,7 @@ class LongReads {
   void Run(std::function<void()> read);
 
  private:
-  void Loop();
+  void Loop(const char* thread_name);
 
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);

@@ -446,6 +446,28 @@ TEST_F(AuditListingTest, TheIndexFindsWhatAWalkOfTheChainFinds) {
   }
 }
 
+// What the audit service serves on gRPC's threads (a lookup through the
+// index) and what it walks on a thread of its own: a query that would walk
+// the chain is never said to go through the index.
+TEST_F(AuditListingTest, OnlyQueriesNamingDecisionsOfAnIndexedStoreGoThroughTheIndex) {
+  const auto through_index = [&](const AuditQuery& query) {
+    absl::StatusOr<bool> through = ListsThroughIndex(*store_, query);
+    EXPECT_THAT(through, IsOk());
+    return through.ok() && *through;
+  };
+  EXPECT_TRUE(through_index({.decision_ids = {"d-1"}}));
+  EXPECT_TRUE(through_index({.decision_ids = {"d-1", "d-4"}, .action = "case.", .actor = "caseworker:"}));
+  EXPECT_TRUE(through_index({.decision_ids = {"d-9"}}));  // none listed: an empty page, read at once
+  EXPECT_FALSE(through_index({}));
+  EXPECT_FALSE(through_index({.action = "person.contact_revealed"}));
+  EXPECT_FALSE(through_index({.actor = "caseworker:alice"}));
+  EXPECT_FALSE(through_index({.case_id = "c-1"}));
+  // A cause that is no decision's id is not indexed: the whole query walks.
+  EXPECT_FALSE(through_index({.decision_ids = {"d-3", "event e-2"}}));
+  ForgetTheIndex();  // a store not indexed yet
+  EXPECT_FALSE(through_index({.decision_ids = {"d-1"}}));
+}
+
 // A store whose entries were written before the index existed has them
 // indexed when the log is opened, once; then lookups use the index.
 TEST_F(AuditListingTest, OlderEntriesAreIndexedWhenTheLogOpens) {

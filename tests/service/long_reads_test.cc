@@ -1,6 +1,9 @@
 #include "engine/service/long_reads.h"
 
+#include <pthread.h>
+
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,9 +27,10 @@ TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
   absl::Mutex mu;
   std::vector<int> ran;
   std::thread::id ran_on;
+  std::string ran_on_name;  // as top -H shows it
   absl::Notification all_done;
   {
-    LongReads reads;
+    LongReads reads("test-reads");
     reads.Run([&] {
       first_started.Notify();
       // A scan of millions of records. Were it run on the caller's thread,
@@ -35,6 +39,9 @@ TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
       absl::MutexLock lock(&mu);
       ran.push_back(1);
       ran_on = std::this_thread::get_id();
+      char name[16] = {};
+      pthread_getname_np(pthread_self(), name, sizeof(name));
+      ran_on_name = name;
     });
     first_started.WaitForNotification();
     // The caller is not held by the read in progress: it queues two more.
@@ -56,6 +63,7 @@ TEST(LongReadsTest, RunReturnsAtOnceAndReadsRunInOrderOnAnotherThread) {
   }
   EXPECT_THAT(ran, ElementsAre(1, 2, 3));
   EXPECT_NE(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(ran_on_name, "test-reads");
 }
 
 // Stopping runs what was queued: each read finishes its call, which a
@@ -65,7 +73,7 @@ TEST(LongReadsTest, WhatIsQueuedRunsBeforeTheThreadStops) {
   absl::Notification release;
   std::thread releaser;
   {
-    LongReads reads;
+    LongReads reads("test-reads");
     reads.Run([&] { release.WaitForNotification(); });
     for (int i = 0; i < 5; ++i) reads.Run([&] { ++ran; });
     // Released while the destructor already waits, most likely: a stop that
