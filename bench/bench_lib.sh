@@ -14,8 +14,9 @@ bench_build() {
 # layout is generated again, or the benchmarks would measure the old one.
 # Bumped when the store's on-disk options (engine/store/store.cc) or the
 # synthetic population (engine/synth) change. 2: persons in 1 KB blocks,
-# every family compressed with LZ4 (2026-12-06).
-POPULATION_FORMAT=2
+# every family compressed with LZ4 (2026-12-06). 3: households' files with
+# prefix filters (2026-12-06).
+POPULATION_FORMAT=3
 
 # Sets POPULATION to $DIR/paris-$1, filling it with $1 synthetic persons the
 # first time (kept for later runs). REQUIRES: population_loader built.

@@ -1,6 +1,7 @@
 #include "engine/store/store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string_view>
@@ -36,6 +37,26 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   if (s.IsBusy() || s.IsTryAgain()) return absl::AbortedError(message);
   return absl::UnavailableError(message);
+}
+
+// A household's member keys ("household id" \0 "person id") share the
+// household's prefix, up to and including the \0: with it, a scan of one
+// household's members skips the files whose prefix filter says they hold none
+// of its keys, rather than reading a block of each level (a new household's
+// are in no file).
+class HouseholdPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "proactive.HouseholdPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* end = memchr(key.data(), '\0', key.size());
+    return rocksdb::Slice(key.data(), static_cast<const char*>(end) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return memchr(key.data(), '\0', key.size()) != nullptr; }
+};
+
+// What HouseholdPrefixTransform gives for each of the prefix's keys.
+bool IsWholeHouseholdPrefix(absl::string_view prefix) {
+  return !prefix.empty() && prefix.find('\0') == prefix.size() - 1;
 }
 
 }  // namespace
@@ -103,10 +124,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   persons_table.block_size = 1024;
   rocksdb::ColumnFamilyOptions persons_options = family_options;
   persons_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(persons_table));
+  // Households are only scanned by prefix (ReadHouseholdMembers): their
+  // filters hold the prefixes, not the whole keys. Files written before
+  // (without prefixes) are read as before until compacted.
+  rocksdb::BlockBasedTableOptions households_table = table;
+  households_table.whole_key_filtering = false;
+  rocksdb::ColumnFamilyOptions households_options = family_options;
+  households_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(households_table));
+  households_options.prefix_extractor = std::make_shared<HouseholdPrefixTransform>();
+  households_options.memtable_whole_key_filtering = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
-    descriptors.emplace_back(std::string(FamilyName(static_cast<Family>(i))),
-                             static_cast<Family>(i) == Family::kPersons ? persons_options : family_options);
+    const Family family = static_cast<Family>(i);
+    descriptors.emplace_back(std::string(FamilyName(family)), family == Family::kPersons      ? persons_options
+                                                              : family == Family::kHouseholds ? households_options
+                                                                                              : family_options);
   }
   RETURN_IF_ERROR(AddStoreGenerationFamilies(db_options, options.path, &descriptors));
   auto handles = std::make_unique<Handles>();
@@ -339,6 +371,13 @@ absl::Status Store::Scan(Family family, absl::string_view prefix,
   rocksdb::Slice upper_bound(after);
   rocksdb::ReadOptions options;
   if (!after.empty()) options.iterate_upper_bound = &upper_bound;
+  // Prefix filters (households only) apply when the scan's prefix is one of
+  // theirs; any other scan reads the keys in order.
+  if (family == Family::kHouseholds && IsWholeHouseholdPrefix(prefix)) {
+    options.prefix_same_as_start = true;
+  } else {
+    options.total_order_seek = true;
+  }
   std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(options, handles_->family(family)));
   it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   // The keys recorded by deferred writes, merged in key order; on a key
@@ -372,6 +411,7 @@ absl::Status Store::ScanFrom(Family family, absl::string_view start,
   // A long scan (a whole family): its blocks would only push out of the
   // block cache what point reads keep there, and reading ahead saves calls.
   rocksdb::ReadOptions long_scan;
+  long_scan.total_order_seek = true;
   long_scan.fill_cache = false;
   long_scan.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(long_scan, handles_->family(family)));
@@ -419,7 +459,9 @@ absl::StatusOr<std::vector<Store::KeyVersion>> Store::AllVersions(Family family)
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(Family family) const {
   if (handles_->closed) return absl::FailedPreconditionError("the store is closed");
   if (Deferring()) return NotWhileDeferring("reading the last key");
-  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(rocksdb::ReadOptions(), handles_->family(family)));
+  rocksdb::ReadOptions in_order;
+  in_order.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(handles_->db->NewIterator(in_order, handles_->family(family)));
   it->SeekToLast();
   if (!it->Valid()) {
     if (!it->status().ok()) return FromRocks(it->status(), "reading the last key");

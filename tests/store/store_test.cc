@@ -17,6 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -312,6 +314,81 @@ TEST_F(StoreTest, LastEventSequenceFollowsNumericOrder) {
                            }),
               IsOk());
   EXPECT_THAT(seen, ElementsAre(2u, 255u, 256u));
+}
+
+// A household's members are scanned with the households' prefix filters:
+// each household finds its own members and only them, wherever its keys
+// are: in files an older engine wrote without prefix filters, in files
+// written with them, in the memtable, some deleted since.
+TEST_F(StoreTest, HouseholdMembersAreFoundInFilesWithAndWithoutPrefixFiltersAndInMemory) {
+  const std::string path = dir_.path() + "/data";
+  Open().reset();
+  {  // an older engine: whole-key filters, no prefix extractor
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    rocksdb::ColumnFamilyOptions older;
+    older.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    std::vector<rocksdb::ColumnFamilyDescriptor> all;
+    for (const std::string& name : names) all.emplace_back(name, older);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, all, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* households = nullptr;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == FamilyName(Family::kHouseholds)) households = handles[i];
+    }
+    ASSERT_NE(households, nullptr);
+    for (const auto& [household, person] : std::vector<std::pair<std::string, std::string>>{
+             {"h-1", "p-1"}, {"h-1", "p-2"}, {"h-10", "p-3"}, {"h-2", "p-4"}}) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), households, HouseholdMemberKey(household, person), "").ok());
+    }
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), households).ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  {  // this engine: files with prefix filters (flushed at Close), then the memtable
+    std::unique_ptr<Store> store = Open();
+    WriteBatch batch(*store);
+    PutHouseholdMember(&batch, "h-1", "p-5");
+    PutHouseholdMember(&batch, "h-3", "p-6");
+    PutHouseholdMember(&batch, "h-10", "p-7");
+    DeleteHouseholdMember(&batch, "h-2", "p-4");
+    ASSERT_THAT(store->Write(&batch, true), IsOk());
+    ASSERT_THAT(store->Close(), IsOk());
+  }
+  std::unique_ptr<Store> store = Open();
+  WriteBatch batch(*store);
+  PutHouseholdMember(&batch, "h-1", "p-8");
+  PutHouseholdMember(&batch, "h-4", "p-9");
+  DeleteHouseholdMember(&batch, "h-10", "p-3");
+  ASSERT_THAT(store->Write(&batch, true), IsOk());
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-1"), IsOkAndHolds(ElementsAre("p-1", "p-2", "p-5", "p-8")));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-10"), IsOkAndHolds(ElementsAre("p-7")));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-2"), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-3"), IsOkAndHolds(ElementsAre("p-6")));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-4"), IsOkAndHolds(ElementsAre("p-9")));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h-5"), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(ReadHouseholdMembers(*store, "h"), IsOkAndHolds(ElementsAre()));
+  // A scan by any other prefix reads the family in key order, across households.
+  const auto keys_from = [&](absl::string_view prefix) {
+    std::vector<std::string> keys;
+    EXPECT_THAT(store->Scan(Family::kHouseholds, prefix,
+                            [&](absl::string_view key, absl::string_view) {
+                              keys.emplace_back(key);
+                              return true;
+                            }),
+                IsOk());
+    return keys;
+  };
+  EXPECT_THAT(keys_from("h-1"), ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
+                                            HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
+                                            HouseholdMemberKey("h-10", "p-7")));
+  EXPECT_THAT(keys_from(""), ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
+                                         HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
+                                         HouseholdMemberKey("h-10", "p-7"), HouseholdMemberKey("h-3", "p-6"),
+                                         HouseholdMemberKey("h-4", "p-9")));
 }
 
 TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryIsRefused) {
