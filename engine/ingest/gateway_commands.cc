@@ -1,6 +1,7 @@
 #include "engine/ingest/gateway_commands.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -317,21 +318,28 @@ absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& sto
   return replies;
 }
 
-absl::StatusOr<std::string> GatewayCommands::FindDecision(const std::vector<std::string>& persons,
-                                                          const std::string& code, bool offers_only) const {
+absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const std::vector<std::string>& persons,
+                                                                           const std::string& code,
+                                                                           bool offers_only) const {
   std::vector<storage::v1::DecisionRecord> candidates;
+  std::set<std::string> read;  // a decision sent to two persons sharing the number is one candidate
   for (const std::string& person : persons) {
     ASSIGN_OR_RETURN(std::vector<std::string> ids, ListDecisionIdsForRecipient(*store_, person));
     for (const std::string& id : ids) {
+      if (!read.insert(id).second) continue;
       ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> d, ReadDecision(*store_, id));
       if (d) candidates.push_back(*std::move(d));
     }
   }
   if (!code.empty()) {
     const std::string wanted = NormalizeReferenceCode(code);
+    ReplyTarget quoted;
     for (const auto& d : candidates) {
-      if (d.reference_code() == wanted) return d.decision_id();
+      if (d.reference_code() != wanted) continue;
+      if (!quoted.decision_id.empty()) return ReplyTarget{"", /*code_ambiguous=*/true};
+      quoted.decision_id = d.decision_id();
     }
+    if (!quoted.decision_id.empty()) return quoted;
   }
   const storage::v1::DecisionRecord* latest = nullptr;
   for (const auto& d : candidates) {
@@ -340,7 +348,7 @@ absl::StatusOr<std::string> GatewayCommands::FindDecision(const std::vector<std:
     if (!d.parent_decision_id().empty() && offers_only) continue;
     if (latest == nullptr || d.created_at().seconds() > latest->created_at().seconds()) latest = &d;
   }
-  return latest == nullptr ? "" : latest->decision_id();
+  return ReplyTarget{latest == nullptr ? "" : latest->decision_id()};
 }
 
 absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from, const std::string& text,
@@ -417,8 +425,12 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     result.reply_text = reply(&CityMessages::opted_out);
     record.set_outcome("opted out");
   } else if (keyword == Keyword::kAccept || keyword == Keyword::kDecline || keyword == Keyword::kContest) {
-    ASSIGN_OR_RETURN(std::string decision_id, FindDecision(persons, code, keyword != Keyword::kContest));
-    if (decision_id.empty()) {
+    ASSIGN_OR_RETURN(const ReplyTarget target, FindDecision(persons, code, keyword != Keyword::kContest));
+    const std::string& decision_id = target.decision_id;
+    if (target.code_ambiguous) {
+      to_caseworker(absl::StrCat("the code ", NormalizeReferenceCode(code),
+                                 " is that of more than one decision sent to this number"));
+    } else if (decision_id.empty()) {
       to_caseworker("no decision matches the reply");
     } else {
       // Quoting the code its message carried proves the message reached

@@ -79,7 +79,16 @@ class GatewayCommands {
   // The messages `gateway` still holds under `lease_id`, empty if none.
   absl::StatusOr<std::vector<LeasedMessage>> StillLeased(const std::string& gateway, const std::string& lease_id,
                                                          const std::string& sms_attribute, absl::Time now) const;
-  absl::StatusOr<std::string> FindDecision(const std::vector<std::string>& persons, const std::string& code,
+  // The decision a reply is about, among those sent to `persons` (the
+  // sender's number's): the one whose reference code it quotes, else the
+  // latest (offers still waiting for an answer only, with `offers_only`).
+  struct ReplyTarget {
+    std::string decision_id;  // empty: none
+    // The code quoted is that of two decisions or more sent to the number
+    // (a six-character code is not unique): none is chosen, a person reads it.
+    bool code_ambiguous = false;
+  };
+  absl::StatusOr<ReplyTarget> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
   // A decision's message left for its recipient, or (with `reached`)
   // reached them (`how`: "message <id> delivered", "letter <id>, taken to

@@ -12,6 +12,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
+#include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
@@ -339,6 +340,57 @@ TEST_F(GatewayRepliesTest, RecoursContestsStopSilencesAndAnythingElseReachesACas
       ReadMessage(engine_.store(), MessageIdFor(**ReadDecision(engine_.store(), heat->back()), "decision", "P0010"));
   EXPECT_EQ((*suppressed)->status(), storage::v1::MESSAGE_SUPPRESSED);
   (void)outreach;
+}
+
+// A reference code has six characters: two decisions sent to one number
+// may share it (about one chance in a billion per pair). A reply quoting a
+// code of two of them applies to neither: a person reads it. A decision sent
+// to two persons sharing the number is one decision, not two.
+TEST_F(GatewayRepliesTest, AReplyQuotingACodeOfTwoDecisionsSentToTheNumberGoesToACaseworker) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const auto offer_status = [&] { return (**ReadDecision(engine_.store(), offer.decision_id())).status(); };
+  const storage::v1::DecisionStatus pending = offer_status();
+  // Another decision for the guardian's number, whose id begins as the offer's.
+  storage::v1::DecisionRecord twin = offer;
+  twin.set_decision_id(offer.decision_id().substr(0, 8) + "ZZZZZZZZZZ");
+  ASSERT_NE(twin.decision_id(), offer.decision_id());
+  ASSERT_EQ(ReferenceCodeFor(twin.decision_id()), offer.reference_code());
+  const auto recipient_of_twin = [&](bool add) {
+    return Run([&](EventApplier&) {
+      WriteBatch batch(engine_.store());
+      if (add) {
+        PutDecision(&batch, &twin);
+        batch.Put(Family::kDecisions, RecipientDecisionKey("P0002", twin.decision_id()), "");
+      } else {
+        batch.Delete(Family::kDecisions, RecipientDecisionKey("P0002", twin.decision_id()));
+      }
+      return engine_.store().Write(&batch, true);
+    });
+  };
+  ASSERT_THAT(recipient_of_twin(true), IsOk());
+  EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "to a caseworker");
+  EXPECT_EQ(Reply("+33639980002", "recours " + absl::AsciiStrToLower(offer.reference_code()), "k-2").outcome,
+            "to a caseworker");
+  EXPECT_EQ(offer_status(), pending);
+  EXPECT_THAT(*ListCases(engine_.store(), CaseFilter{}), ::testing::IsEmpty());
+  auto inbox = ListInbox(engine_.store(), false);
+  ASSERT_THAT(*inbox, SizeIs(2));
+  for (const storage::v1::ReplyRecord& r : *inbox) {
+    EXPECT_EQ(r.outcome(), "to a caseworker: the code " + offer.reference_code() +
+                               " is that of more than one decision sent to this number");
+    EXPECT_EQ(r.decision_id(), "");
+  }
+
+  // The other guardian, sent the offer by letter, now shares the number:
+  // the offer is listed for both persons of the number, and is one decision.
+  ASSERT_THAT(recipient_of_twin(false), IsOk());
+  ASSERT_THAT(
+      engine_.Publish(
+          R"({"event_id":"pc-0003-phone","person_id":"P0003","source":"paris-compte","occurred_at":"2026-06-29T07:00:00Z","set":{"phone":"+33639980002"}})"),
+      IsOk());
+  engine_.Settle();
+  EXPECT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-3").outcome, "accepted");
+  EXPECT_EQ(offer_status(), storage::v1::CONFIRMED);
 }
 
 // A gateway without ids of its own (Kannel without %I) names a reply by a
