@@ -336,8 +336,9 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
     ReplyTarget quoted;
     for (const auto& d : candidates) {
       if (d.reference_code() != wanted) continue;
-      if (!quoted.decision_id.empty()) return ReplyTarget{"", /*code_ambiguous=*/true};
+      if (quoted.by_code) return ReplyTarget{"", /*by_code=*/false, /*code_ambiguous=*/true};
       quoted.decision_id = d.decision_id();
+      quoted.by_code = true;
     }
     if (!quoted.decision_id.empty()) return quoted;
   }
@@ -435,7 +436,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     } else {
       // Quoting the code its message carried proves the message reached
       // them, when no delivery report said so (lost, or never asked for).
-      if (!code.empty() && ReferenceCodeFor(decision_id) == NormalizeReferenceCode(code)) {
+      if (target.by_code) {
         // From when the engine had the reply: the gateway's clock, if it
         // runs behind, would shorten the citizen's time.
         RETURN_IF_ERROR(ReachedByReply(decision_id, reply_id, now, now));

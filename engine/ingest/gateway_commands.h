@@ -84,6 +84,7 @@ class GatewayCommands {
   // latest (offers still waiting for an answer only, with `offers_only`).
   struct ReplyTarget {
     std::string decision_id;  // empty: none
+    bool by_code = false;     // it is the decision whose code the reply quotes
     // The code quoted is that of two decisions or more sent to the number
     // (a six-character code is not unique): none is chosen, a person reads it.
     bool code_ambiguous = false;

@@ -6,7 +6,8 @@
 
 namespace proactive {
 
-LongReads::LongReads(const char* thread_name) : thread_([this, thread_name] { Loop(thread_name); }) {}
+LongReads::LongReads(std::string thread_name)
+    : thread_([this, thread_name = std::move(thread_name)] { Loop(thread_name); }) {}
 
 LongReads::~LongReads() {
   {
@@ -21,8 +22,8 @@ void LongReads::Run(std::function<void()> read) {
   queue_.push_back(std::move(read));
 }
 
-void LongReads::Loop(const char* thread_name) {
-  NameThisThread(thread_name);
+void LongReads::Loop(const std::string& thread_name) {
+  NameThisThread(thread_name.c_str());
   for (;;) {
     std::function<void()> read;
     {

@@ -15,6 +15,7 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -25,7 +26,7 @@ namespace proactive {
 class LongReads {
  public:
   // Starts the thread, named `thread_name` (at most 15 characters, for top -H).
-  explicit LongReads(const char* thread_name);
+  explicit LongReads(std::string thread_name);
   // Runs what is queued, then joins the thread. A gRPC server waits for its
   // calls to finish when it shuts down, so by then nothing is queued.
   ~LongReads();
@@ -37,7 +38,7 @@ class LongReads {
   void Run(std::function<void()> read);
 
  private:
-  void Loop(const char* thread_name);
+  void Loop(const std::string& thread_name);
 
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);

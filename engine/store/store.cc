@@ -47,8 +47,11 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
 class HouseholdPrefixTransform final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "proactive.HouseholdPrefix"; }
+  // RocksDB may ask for the prefix of any key an iterator passes, in the
+  // domain or not: a key without \0 (none is written) is its own prefix.
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     const void* end = memchr(key.data(), '\0', key.size());
+    if (end == nullptr) return key;
     return rocksdb::Slice(key.data(), static_cast<const char*>(end) - key.data() + 1);
   }
   bool InDomain(const rocksdb::Slice& key) const override { return memchr(key.data(), '\0', key.size()) != nullptr; }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/table_properties.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -39,6 +41,34 @@ class StoreTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({dir_.path() + "/data"});
     EXPECT_THAT(store, IsOk());
     return store.ok() ? *std::move(store) : nullptr;
+  }
+  // The store's directory opened by RocksDB alone, every family it holds
+  // with `options`: what an older or a newer engine would find.
+  struct RawStore {
+    std::unique_ptr<rocksdb::DB> db;
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::ColumnFamilyHandle* family(absl::string_view name) const {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) return handles[i];
+      }
+      return nullptr;
+    }
+    ~RawStore() {
+      for (rocksdb::ColumnFamilyHandle* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    }
+  };
+  std::unique_ptr<RawStore> OpenRaw(const rocksdb::ColumnFamilyOptions& options = rocksdb::ColumnFamilyOptions()) {
+    auto raw = std::make_unique<RawStore>();
+    const std::string path = dir_.path() + "/data";
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &raw->names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> all;
+    for (const std::string& name : raw->names) all.emplace_back(name, options);
+    rocksdb::DB* db = nullptr;
+    const rocksdb::Status opened = rocksdb::DB::Open(rocksdb::DBOptions(), path, all, &raw->handles, &db);
+    EXPECT_TRUE(opened.ok()) << opened.ToString();
+    raw->db.reset(db);
+    return opened.ok() ? std::move(raw) : nullptr;
   }
   testing::TempDir dir_;
 };
@@ -324,29 +354,19 @@ TEST_F(StoreTest, HouseholdMembersAreFoundInFilesWithAndWithoutPrefixFiltersAndI
   const std::string path = dir_.path() + "/data";
   Open().reset();
   {  // an older engine: whole-key filters, no prefix extractor
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     rocksdb::ColumnFamilyOptions older;
     older.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    std::vector<rocksdb::ColumnFamilyDescriptor> all;
-    for (const std::string& name : names) all.emplace_back(name, older);
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, all, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* households = nullptr;
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == FamilyName(Family::kHouseholds)) households = handles[i];
-    }
+    std::unique_ptr<RawStore> raw = OpenRaw(older);
+    ASSERT_NE(raw, nullptr);
+    rocksdb::ColumnFamilyHandle* households = raw->family(FamilyName(Family::kHouseholds));
     ASSERT_NE(households, nullptr);
     for (const auto& [household, person] : std::vector<std::pair<std::string, std::string>>{
              {"h-1", "p-1"}, {"h-1", "p-2"}, {"h-10", "p-3"}, {"h-2", "p-4"}}) {
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), households, HouseholdMemberKey(household, person), "").ok());
+      ASSERT_TRUE(raw->db->Put(rocksdb::WriteOptions(), households, HouseholdMemberKey(household, person), "").ok());
     }
-    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), households).ok());
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(raw->db->Flush(rocksdb::FlushOptions(), households).ok());
   }
   {  // this engine: files with prefix filters (flushed at Close), then the memtable
     std::unique_ptr<Store> store = Open();
@@ -385,10 +405,36 @@ TEST_F(StoreTest, HouseholdMembersAreFoundInFilesWithAndWithoutPrefixFiltersAndI
   EXPECT_THAT(keys_from("h-1"), ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
                                             HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
                                             HouseholdMemberKey("h-10", "p-7")));
-  EXPECT_THAT(keys_from(""), ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
-                                         HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
-                                         HouseholdMemberKey("h-10", "p-7"), HouseholdMemberKey("h-3", "p-6"),
-                                         HouseholdMemberKey("h-4", "p-9")));
+  const std::vector<std::string> all = keys_from("");
+  EXPECT_THAT(all, ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
+                               HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
+                               HouseholdMemberKey("h-10", "p-7"), HouseholdMemberKey("h-3", "p-6"),
+                               HouseholdMemberKey("h-4", "p-9")));
+  // Every version, as the proof that an erasure left nothing behind reads
+  // them (RocksDB's GetAllKeyVersions, in its default read mode): across
+  // households, in files and in memory, deletions included.
+  absl::StatusOr<std::vector<Store::KeyVersion>> versions = store->AllVersions(Family::kHouseholds);
+  ASSERT_THAT(versions, IsOk());
+  std::set<std::string> versioned;
+  bool deletion_seen = false;
+  for (const Store::KeyVersion& v : *versions) {
+    versioned.insert(v.key);
+    deletion_seen = deletion_seen || (v.deletion && v.key == HouseholdMemberKey("h-10", "p-3"));
+  }
+  for (const std::string& key : all) EXPECT_EQ(versioned.count(key), 1u) << key;
+  EXPECT_TRUE(deletion_seen);
+
+  // The files this engine wrote hold prefix filters; the older engine's do not.
+  ASSERT_THAT(store->Close(), IsOk());
+  store.reset();
+  std::unique_ptr<RawStore> raw = OpenRaw();
+  ASSERT_NE(raw, nullptr);
+  rocksdb::TablePropertiesCollection tables;
+  ASSERT_TRUE(raw->db->GetPropertiesOfAllTables(raw->family(FamilyName(Family::kHouseholds)), &tables).ok());
+  std::multiset<std::string> extractors;
+  for (const auto& [file, properties] : tables) extractors.insert(properties->prefix_extractor_name);
+  EXPECT_EQ(extractors.count("proactive.HouseholdPrefix"), 2u);  // closed twice
+  EXPECT_EQ(extractors.count("nullptr"), 1u);
 }
 
 TEST_F(StoreTest, ASecondOpenOfTheSameDirectoryIsRefused) {
@@ -434,20 +480,14 @@ TEST_F(StoreTest, AStoreOfANewerGenerationIsRefusedNamingIt) {
     ASSERT_THAT(store->Write(&batch, true), IsOk());
   }
   {  // what the newer engine's Open would have created
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> all;
-    for (const std::string& name : names) all.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, all, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<RawStore> raw = OpenRaw();
+    ASSERT_NE(raw, nullptr);
     rocksdb::ColumnFamilyHandle* newer = nullptr;
-    ASSERT_TRUE(
-        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), StoreGenerationFamilyName(kStoreGeneration + 1), &newer)
-            .ok());
-    handles.push_back(newer);
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(raw->db
+                    ->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                         StoreGenerationFamilyName(kStoreGeneration + 1), &newer)
+                    .ok());
+    raw->handles.push_back(newer);
   }
   EXPECT_THAT(Store::Open({path}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
