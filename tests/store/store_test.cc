@@ -42,6 +42,17 @@ class StoreTest : public ::testing::Test {
     EXPECT_THAT(store, IsOk());
     return store.ok() ? *std::move(store) : nullptr;
   }
+  // The keys a Scan of `family` by `prefix` visits, in its order.
+  static std::vector<std::string> ScannedKeys(const Store& store, Family family, absl::string_view prefix) {
+    std::vector<std::string> keys;
+    EXPECT_THAT(store.Scan(family, prefix,
+                           [&](absl::string_view key, absl::string_view) {
+                             keys.emplace_back(key);
+                             return true;
+                           }),
+                IsOk());
+    return keys;
+  }
   // The store's directory opened by RocksDB alone, every family it holds
   // with `options`: what an older or a newer engine would find.
   struct RawStore {
@@ -306,16 +317,7 @@ TEST_F(StoreTest, ScanFindsEveryKeyOfAPrefixWhateverItsLastBytes) {
     batch.Put(Family::kPersons, key, "v");
   }
   ASSERT_THAT(store->Write(&batch, /*sync=*/false), IsOk());
-  auto scan = [&](const std::string& prefix) {
-    std::vector<std::string> keys;
-    EXPECT_THAT(store->Scan(Family::kPersons, prefix,
-                            [&](absl::string_view key, absl::string_view) {
-                              keys.emplace_back(key);
-                              return true;
-                            }),
-                IsOk());
-    return keys;
-  };
+  auto scan = [&](const std::string& prefix) { return ScannedKeys(*store, Family::kPersons, prefix); };
   EXPECT_THAT(scan("a"), ElementsAre("a", "a" + ff, "a" + ff + "x", "a" + ff + ff, "a" + ff + ff + "y"));
   EXPECT_THAT(scan("a" + ff), ElementsAre("a" + ff, "a" + ff + "x", "a" + ff + ff, "a" + ff + ff + "y"));
   EXPECT_THAT(scan("a" + ff + ff), ElementsAre("a" + ff + ff, "a" + ff + ff + "y"));
@@ -392,16 +394,7 @@ TEST_F(StoreTest, HouseholdMembersAreFoundInFilesWithAndWithoutPrefixFiltersAndI
   EXPECT_THAT(ReadHouseholdMembers(*store, "h-5"), IsOkAndHolds(ElementsAre()));
   EXPECT_THAT(ReadHouseholdMembers(*store, "h"), IsOkAndHolds(ElementsAre()));
   // A scan by any other prefix reads the family in key order, across households.
-  const auto keys_from = [&](absl::string_view prefix) {
-    std::vector<std::string> keys;
-    EXPECT_THAT(store->Scan(Family::kHouseholds, prefix,
-                            [&](absl::string_view key, absl::string_view) {
-                              keys.emplace_back(key);
-                              return true;
-                            }),
-                IsOk());
-    return keys;
-  };
+  const auto keys_from = [&](absl::string_view prefix) { return ScannedKeys(*store, Family::kHouseholds, prefix); };
   EXPECT_THAT(keys_from("h-1"), ElementsAre(HouseholdMemberKey("h-1", "p-1"), HouseholdMemberKey("h-1", "p-2"),
                                             HouseholdMemberKey("h-1", "p-5"), HouseholdMemberKey("h-1", "p-8"),
                                             HouseholdMemberKey("h-10", "p-7")));
