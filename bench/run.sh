@@ -81,16 +81,59 @@ sync
 log "7. (the table's line 7) a decision's audit history, after the broadcast"
 "$BUILD/bench/ingest_load" --target="$TARGET" --mode=audit --lookups=200 >"$OUT/audit.txt"
 
-log "4. durable ingestion: stream, batches, then unary with 32 in flight"
+log "4. durable ingestion: stream, batches, then unary with 32 and 64 in flight"
 SEED=$(($(date +%s) % 100000 + 100))
-# The three loads against server $1, into $OUT/$2stream.txt, $2batch.txt and $2unary.txt.
+# CPU seconds so far of the daemon's threads, by what they do, as
+# name=seconds lines: the writer, the committer, gRPC's own threads, and the
+# others (RocksDB's flushes and compactions, sweeps, long reads, main).
+daemon_cpu() {
+  local t name
+  for t in /proc/"$DAEMON_PID"/task/*; do
+    name=$(cat "$t/comm" 2>/dev/null) || continue
+    case "$name" in
+      writer | committer) ;;
+      nexting_thread | default-executo | event_engine | grpc* | timer_manager | resolver-execut) name=grpc ;;
+      *) name=other ;;
+    esac
+    # utime and stime (fields 14 and 15, clock ticks); the name has no spaces now.
+    awk -v n="$name" '{ sub(/^.*\) /, ""); print n, $12 + $13 }' "$t/stat" 2>/dev/null || true
+  done | awk -v hz="$(getconf CLK_TCK)" '{ s[$1] += $2 } END { for (n in s) printf "%s=%.3f\n", n, s[n] / hz }'
+}
+# CPU seconds so far of the programs this shell ran and waited for, into
+# $1 (bash's times, in this shell: a $(...) subshell would count its own).
+children_cpu() {
+  times >"$1"
+  awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1" >"$1.s"
+}
+# Runs one load (the arguments: ingest_load's) into $OUT/$LOAD_NAME.txt and,
+# against the daemon, writes the CPU each event cost each part, in µs, into
+# $OUT/$LOAD_NAME.cpu: "writer committer grpc other client".
+run_load() {
+  local events=$1 before after
+  shift
+  [[ -n "$DAEMON_PID" ]] && before=$(daemon_cpu)
+  children_cpu "$OUT/client_before"
+  "$BUILD/bench/ingest_load" "$@" >"$OUT/$LOAD_NAME.txt"
+  [[ -n "$DAEMON_PID" ]] || return 0
+  children_cpu "$OUT/client_after"
+  after=$(daemon_cpu)
+  awk -v events="$events" -v client_before="$(cat "$OUT/client_before.s")" -v client_after="$(cat "$OUT/client_after.s")" '
+    FNR == NR { split($0, kv, "="); was[kv[1]] = kv[2]; next }
+    { split($0, kv, "="); used[kv[1]] = kv[2] - was[kv[1]] }
+    END { printf "%.1f / %.1f / %.1f / %.1f / %.1f\n", used["writer"] * 1e6 / events, used["committer"] * 1e6 / events,
+                 used["grpc"] * 1e6 / events, used["other"] * 1e6 / events, (client_after - client_before) * 1e6 / events }' \
+    <(echo "$before") <(echo "$after") >"$OUT/$LOAD_NAME.cpu"
+}
+# The loads against server $1, into $OUT/$2stream.txt, $2batch.txt, $2unary.txt and $2unary64.txt.
 ingestion_loads() {
-  "$BUILD/bench/ingest_load" --target="$1" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
-    --seed="$SEED" >"$OUT/$2stream.txt"
-  "$BUILD/bench/ingest_load" --target="$1" --mode=batch --batch_events=1000 --batches_in_flight=4 \
-    --events="$STREAM_EVENTS" --seed="$((SEED + 2))" >"$OUT/$2batch.txt"
-  "$BUILD/bench/ingest_load" --target="$1" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
-    --seed="$((SEED + 1))" >"$OUT/$2unary.txt"
+  LOAD_NAME="$2stream" run_load "$STREAM_EVENTS" --target="$1" --mode=stream --streams=4 --events="$STREAM_EVENTS" \
+    --seed="$SEED"
+  LOAD_NAME="$2batch" run_load "$STREAM_EVENTS" --target="$1" --mode=batch --batch_events=1000 --batches_in_flight=4 \
+    --events="$STREAM_EVENTS" --seed="$((SEED + 2))"
+  LOAD_NAME="$2unary" run_load "$UNARY_EVENTS" --target="$1" --mode=unary --in_flight=32 --events="$UNARY_EVENTS" \
+    --seed="$((SEED + 1))"
+  LOAD_NAME="$2unary64" run_load "$UNARY_EVENTS" --target="$1" --mode=unary --in_flight=64 --events="$UNARY_EVENTS" \
+    --seed="$((SEED + 3))"
 }
 ingestion_loads "$TARGET" ""
 RSS_HWM=$(rss_mib VmHWM)
@@ -136,7 +179,9 @@ proactive benchmarks: $PERSONS persons, $(nproc) cores ($CPU), $(date -u +%Y-%m-
 | 4. durable ingestion, PublishStream (4 streams) | $(get "$OUT/stream.txt" stream_events_per_s) events/s ($(get "$OUT/stream.txt" stream_events_per_group) events per group commit) |
 | 4. durable ingestion, PublishBatch (1,000 events per call, 4 in flight) | $(get "$OUT/batch.txt" batch_events_per_s) events/s, call p50 $(get "$OUT/batch.txt" batch_p50_ms) ms, p99 $(get "$OUT/batch.txt" batch_p99_ms) ms |
 | 4. durable ingestion, unary, 32 in flight | $(get "$OUT/unary.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary.txt" unary_p99_ms) ms ($(get "$OUT/unary.txt" unary_events_per_group) events per group commit) |
-| 6. the transport's ceiling (a server that answers at once): stream / batches / unary | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
+| 4. the same unary calls, 64 in flight (not a target: how far latency, not the engine's throughput, bounds 32) | $(get "$OUT/unary64.txt" unary_events_per_s) events/s, p50 $(get "$OUT/unary64.txt" unary_p50_ms) ms, p99 $(get "$OUT/unary64.txt" unary_p99_ms) ms ($(get "$OUT/unary64.txt" unary_events_per_group) events per group commit) |
+| 4. CPU per event, µs: writer / committer / gRPC's threads / the daemon's other threads / load generator | stream $(cat "$OUT/stream.cpu"); batches $(cat "$OUT/batch.cpu"); unary (32) $(cat "$OUT/unary.cpu") |
+| 6. the transport's ceiling (a server that answers at once): stream / batches / unary (32; 64) | $(get "$OUT/ceiling_stream.txt" stream_events_per_s) / $(get "$OUT/ceiling_batch.txt" batch_events_per_s) / $(get "$OUT/ceiling_unary.txt" unary_events_per_s); $(get "$OUT/ceiling_unary64.txt" unary_events_per_s) events/s (unary p99 $(get "$OUT/ceiling_unary.txt" unary_p99_ms) ms) |
 | 5. daemon RSS: started / after broadcast / peak after ingestion | $RSS_IDLE / $RSS_AFTER_BROADCAST / $RSS_HWM MiB |
 | 5. start to serving: first start / restart | $FIRST_START_MS / $RESTART_MS ms (RSS after restart $RSS_RESTARTED MiB) |
 | 7. a decision's whole audit history, after the broadcast (the last decision made is entry $(get "$OUT/audit.txt" audit_last_created_entry) of the chain) | p50 $(get "$OUT/audit.txt" audit_p50_ms) ms, p99 $(get "$OUT/audit.txt" audit_p99_ms) ms ($(get "$OUT/audit.txt" audit_calls_per_lookup) calls, $(get "$OUT/audit.txt" audit_entries_per_lookup) entries per decision; $(get "$OUT/audit.txt" audit_lookups) decisions) |
