@@ -190,10 +190,10 @@ echo "STOP is answered at once, and M. Roux gets no proactive message again:"
 sms_arrives "$ROUX" "ne recevrez plus"
 
 step "Months later, the daily schedule finds an identity card that expires in 59 days"
-show "$CTL" tick --date 2026-11-21
+show "$CTL" tick --date 2026-11-21 --ahead
 show "$CTL" decisions list P0030
 echo "Running it again for the same day changes nothing:"
-show "$CTL" tick --date 2026-11-21
+show "$CTL" tick --date 2026-11-21 --ahead
 
 step "The family contests the offer: a contested decision always goes to a human"
 echo "At the town-hall desk they give the code of their SMS ($CODE); the desk contests with it:"

@@ -37,11 +37,13 @@ bool ReadFiles(const std::string& directory, google::protobuf::RepeatedPtrField<
 
 int RunTickCommand(const std::vector<std::string>& args) {
   constexpr char kUsage[] =
-      "usage: proactivectl tick [--date YYYY-MM-DD] [--server HOST:PORT]\n"
+      "usage: proactivectl tick [--date YYYY-MM-DD [--ahead]] [--server HOST:PORT]\n"
       "Runs the daily schedule (time-driven rules: a child turning three, an ID card\n"
       "about to expire) for the day, over the whole population, and waits for it.\n"
-      "The daemon does this by itself every day; running it twice changes nothing.\n";
-  CommandLine line({"server", "date"}, {"help"});
+      "The daemon does this by itself every day; running it twice changes nothing.\n"
+      "--ahead: allow a date after today (demonstrations, tests); the schedule then\n"
+      "waits for that day before running again.\n";
+  CommandLine line({"server", "date"}, {"help", "ahead"});
   int code = 0;
   if (UsageError("tick", line, line.Parse(args), true, kUsage, &code)) return code;
   EngineConnection connection;
@@ -51,6 +53,7 @@ int RunTickCommand(const std::vector<std::string>& args) {
   connection.PrepareCall(&context, absl::Hours(1));
   v1::TickRequest request;
   if (line.Has("date")) request.set_date(line.Get("date", ""));
+  if (line.Has("ahead")) request.set_ahead(true);
   v1::TickResponse response;
   grpc::Status status = stub->Tick(&context, request, &response);
   if (!status.ok()) return CallFailed("tick", status);

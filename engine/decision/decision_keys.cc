@@ -58,10 +58,12 @@ std::string ReferenceCodeFor(absl::string_view decision_id) {
 std::string NormalizeReferenceCode(absl::string_view typed) {
   std::string code;
   for (char c : typed) {
+    // Spaces, dashes and the punctuation a phone or a sentence adds ("YT975D.")
+    // are not part of a code.
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) continue;
     char u = absl::ascii_toupper(static_cast<unsigned char>(c));
     if (u == 'O') u = '0';
     if (u == 'I' || u == 'L') u = '1';
-    if (u == ' ' || u == '-') continue;
     code.push_back(u);
   }
   return code;

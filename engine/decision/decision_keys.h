@@ -63,8 +63,9 @@ class DecisionIds {
 // on its own; replies are matched with the sender's number too.
 std::string ReferenceCodeFor(absl::string_view decision_id);
 
-// Upper-cases and maps look-alikes (O->0, I/L->1) as Crockford base 32
-// does, so that a code typed by a citizen matches.
+// Upper-cases, maps look-alikes (O->0, I/L->1) as Crockford base 32 does and
+// drops everything but letters and digits (spaces, dashes, the punctuation a
+// sentence adds: "YT975D."), so that a code typed by a citizen matches.
 std::string NormalizeReferenceCode(absl::string_view typed);
 
 // Keys in the "decisions" column family.

@@ -21,11 +21,31 @@ namespace {
 
 enum class Keyword { kAccept, kDecline, kStop, kContest, kOther };
 
+// `word` in upper-case ASCII letters and digits: the accented letters of
+// French (two bytes in UTF-8: "Arrêt" is ARRET) as their base letter, every
+// other character dropped.
+std::string KeywordLetters(absl::string_view word) {
+  static constexpr char kLatin1Letters[] =  // U+00C0 to U+00FF, after the C3 byte
+      "AAAAAAACEEEEIIII"                    // À Á Â Ã Ä Å Æ Ç È É Ê Ë Ì Í Î Ï
+      "DNOOOOO.OUUUUY.S"                    // Ð Ñ Ò Ó Ô Õ Ö × Ø Ù Ú Û Ü Ý Þ ß
+      "AAAAAAACEEEEIIII"                    // à á â ã ä å æ ç è é ê ë ì í î ï
+      "DNOOOOO.OUUUUY.Y";                   // ð ñ ò ó ô õ ö ÷ ø ù ú û ü ý þ ÿ
+  std::string w;
+  for (size_t i = 0; i < word.size(); ++i) {
+    const auto c = static_cast<unsigned char>(word[i]);
+    if (absl::ascii_isalnum(c)) {
+      w.push_back(absl::ascii_toupper(c));
+    } else if (c == 0xC3 && i + 1 < word.size()) {
+      const auto next = static_cast<unsigned char>(word[i + 1]);
+      if (next >= 0x80 && next <= 0xBF && kLatin1Letters[next - 0x80] != '.') w.push_back(kLatin1Letters[next - 0x80]);
+      ++i;
+    }
+  }
+  return w;
+}
+
 Keyword ParseKeyword(absl::string_view word) {
-  std::string w = absl::AsciiStrToUpper(word);
-  w.erase(
-      std::remove_if(w.begin(), w.end(), [](char c) { return !absl::ascii_isalnum(static_cast<unsigned char>(c)); }),
-      w.end());
+  const std::string w = KeywordLetters(word);
   if (w == "OUI" || w == "YES" || w == "O" || w == "Y") return Keyword::kAccept;
   if (w == "NON" || w == "NO" || w == "N") return Keyword::kDecline;
   if (w == "STOP" || w == "ARRET" || w == "STOPP" || w == "UNSUBSCRIBE") return Keyword::kStop;
@@ -373,7 +393,10 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   ASSIGN_OR_RETURN(std::vector<std::string> persons, PersonsWithPhone(*store_, from));
   std::vector<std::string> words = absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
   const Keyword keyword = words.empty() ? Keyword::kOther : ParseKeyword(words[0]);
-  const std::string code = words.size() > 1 ? words[1] : "";
+  // The code is the next word with a letter or digit: "OUI : YT975D",
+  // "NON YT975D." and "OUI YT975D, merci" quote YT975D.
+  std::string code;
+  for (size_t i = 1; i < words.size() && code.empty(); ++i) code = NormalizeReferenceCode(words[i]);
   const std::string actor = "citizen:sms";
   WriteBatch batch(*store_);
   ReplyResult result;
@@ -429,8 +452,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     ASSIGN_OR_RETURN(const ReplyTarget target, FindDecision(persons, code, keyword != Keyword::kContest));
     const std::string& decision_id = target.decision_id;
     if (target.code_ambiguous) {
-      to_caseworker(absl::StrCat("the code ", NormalizeReferenceCode(code),
-                                 " is that of more than one decision sent to this number"));
+      to_caseworker(absl::StrCat("the code ", code, " is that of more than one decision sent to this number"));
     } else if (decision_id.empty()) {
       to_caseworker("no decision matches the reply");
     } else {

@@ -33,7 +33,12 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<ContestResult>();
-    const std::string actor = access_->Get()->Actor(*context, "back-office");
+    // A caseworker enters contests received by post or at a desk: recorded
+    // as theirs (audit list --actor caseworker:), a back office's as its own.
+    std::optional<Principal> caller = access_->Get()->Identify(*context);
+    const bool caseworker =
+        caller && caller->roles.count(Role::kCaseworker) > 0 && caller->roles.count(Role::kBackOffice) == 0;
+    const std::string actor = access_->Get()->Actor(*context, caseworker ? "caseworker" : "back-office");
     deps_.writer->Execute(
         [id = *decision_id, reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<ContestResult> r = a.commands().Contest(id, actor, reason, clock->Now());
@@ -62,7 +67,12 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<storage::v1::DecisionRecord>();
-    const std::string actor = access_->Get()->Actor(*context, "back-office");
+    // A caseworker enters contests received by post or at a desk: recorded
+    // as theirs (audit list --actor caseworker:), a back office's as its own.
+    std::optional<Principal> caller = access_->Get()->Identify(*context);
+    const bool caseworker =
+        caller && caller->roles.count(Role::kCaseworker) > 0 && caller->roles.count(Role::kBackOffice) == 0;
+    const std::string actor = access_->Get()->Actor(*context, caseworker ? "caseworker" : "back-office");
     deps_.writer->Execute(
         [id = *decision_id, accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<storage::v1::DecisionRecord> r =

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
+#include "engine/ingest/value_conversion.h"
 #include "engine/service/denied_reactor.h"
 #include "engine/service/grpc_status.h"
 #include "engine/service/in_flight_budget.h"
@@ -22,10 +23,14 @@
 namespace proactive {
 namespace {
 
+// The request's event id, to echo in its answer: empty when it is not a
+// valid identifier (too long, not UTF-8), so that a refused event's answer
+// holds no more than a valid one's while it waits for those before it.
 std::string RequestEventId(const v1::PublishRequest& request) {
-  if (request.has_person()) return request.person().event_id();
-  if (request.has_broadcast()) return request.broadcast().event_id();
-  return "";
+  absl::string_view id;
+  if (request.has_person()) id = request.person().event_id();
+  if (request.has_broadcast()) id = request.broadcast().event_id();
+  return CheckIdentifier(id, "event_id").ok() ? std::string(id) : std::string();
 }
 
 void FillResponse(const absl::StatusOr<IngestResult>& result, v1::PublishResponse* response) {
@@ -119,6 +124,9 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishReq
 
   void OnDone() override {
     waiter_->Close();  // the budget no longer resumes us
+    // Finish may be called under mu_ (Complete, on the writer's thread), and
+    // gRPC may run OnDone before that caller unlocks: wait for it.
+    { absl::MutexLock lock(&mu_); }
     delete this;
   }
 

@@ -59,13 +59,18 @@ class RulesAdminService final : public v1::RulesAdmin::CallbackService {
                                  v1::TickResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     absl::Status status = deps_.access->Get()->Authorize(*context, kTickMethod);
-    absl::CivilDay day = absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules));
+    const absl::CivilDay today = absl::ToCivilDay(deps_.clock->Now(), CityZone(*deps_.rules));
+    absl::CivilDay day = today;
     if (status.ok() && request->has_date()) {
       absl::StatusOr<absl::CivilDay> parsed = ParseIsoDate(request->date());
-      if (parsed.ok()) {
-        day = *parsed;
-      } else {
+      if (!parsed.ok()) {
         status = FieldError("date", parsed.status().message());
+      } else if (*parsed > today && !request->ahead()) {
+        status = FieldError("date", absl::StrCat(request->date(), " is after today (", absl::FormatCivilTime(today),
+                                                 " in the city's time zone): the schedule would wait for that day "
+                                                 "before running again; set ahead to run it anyway"));
+      } else {
+        day = *parsed;
       }
     }
     if (!status.ok()) {

@@ -342,6 +342,26 @@ TEST_F(GatewayRepliesTest, RecoursContestsStopSilencesAndAnythingElseReachesACas
   (void)outreach;
 }
 
+// The first word counts with or without accents ("Arrêt", as a French phone
+// writes it, is STOP), and the code with the punctuation a sentence adds:
+// "NON <code>." answers the decision whose code it quotes.
+TEST_F(GatewayRepliesTest, AccentsAndPunctuationHideNeitherTheKeywordNorTheCode) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  EXPECT_EQ(Reply("+33639980010", "Arrêt", "k-1").outcome, "opted out");
+  EXPECT_EQ(Reply("+33639980011", "ARRÊT !", "k-2").outcome, "opted out");
+  EXPECT_EQ(Reply("+33639980010", "Éventuellement", "k-3").outcome, "to a caseworker");
+
+  const auto offer_now = [&] { return **ReadDecision(engine_.store(), offer.decision_id()); };
+  ASSERT_FALSE(offer_now().has_notified_at()) << "no delivery report came";
+  ReplyResult declined = Reply("+33639980002", "NON " + offer.reference_code() + ".", "k-4");
+  EXPECT_EQ(declined.outcome, "declined");
+  EXPECT_EQ(declined.decision_id, offer.decision_id());
+  EXPECT_EQ(offer_now().status(), storage::v1::DECLINED);
+  // Matched by its code: quoting it proves the message reached them.
+  EXPECT_TRUE(offer_now().has_notified_at());
+  EXPECT_THAT(offer_now().history(1).cause(), HasSubstr("quoting its code"));
+}
+
 // A reference code has six characters: two decisions sent to one number
 // may share it (about one chance in a billion per pair). A reply quoting a
 // code of two of them applies to neither: a person reads it. A decision sent

@@ -120,15 +120,25 @@ TEST_F(RecourseScenarioTest, AContestedHeatwaveCallGoesToTheCaseworkersOfWhereTh
   ASSERT_EQ(call.rule_id(), "heatwave.check-in.isolated-elderly");
   for (const v1::DecisionInput& input : call.inputs()) EXPECT_NE(input.path(), "person.arrondissement");
 
-  // At the town-hall desk, she gives the reference code of her message.
-  testing::CommandResult unknown = Ctl("desk", {"decisions", "contest", "ZZZZZZ"});
+  // Her letter quotes the reference code of her message; a caseworker
+  // enters the contest, recorded as hers.
+  testing::CommandResult unknown = Ctl("alice", {"decisions", "contest", "ZZZZZZ"});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.output, HasSubstr("no decision \"ZZZZZZ\" (neither a decision id"));
-  testing::CommandResult contested = Ctl("desk", {"decisions", "contest", absl::AsciiStrToLower(call.reference_code()),
-                                                  "--reason", "Je ne vis plus seule"});
+  testing::CommandResult contested = Ctl("alice", {"decisions", "contest", absl::AsciiStrToLower(call.reference_code()),
+                                                   "--reason", "Je ne vis plus seule"});
   ASSERT_EQ(contested.exit_code, 0) << contested.output;
   const std::string case_id = absl::StrCat("c-", call.decision_id().substr(2));
   EXPECT_THAT(contested.output, HasSubstr(case_id));
+  grpc::ClientContext get_context;
+  Prepare(&get_context, "desk");
+  v1::GetDecisionRequest get;
+  get.set_decision_id(call.decision_id());
+  v1::Decision contested_call;
+  ASSERT_TRUE(DecisionsStub()->GetDecision(&get_context, get, &contested_call).ok());
+  ASSERT_GE(contested_call.history_size(), 2);
+  EXPECT_EQ(contested_call.history(contested_call.history_size() - 1).actor(), "caseworker:alice");
+  EXPECT_THAT(Ctl("cnil", {"audit", "list", "--actor", "caseworker:alice"}).output, HasSubstr("case.opened"));
   testing::CommandResult eighteenth = Ctl("alice", {"recourse", "list", "--arrondissement", "18"});
   ASSERT_EQ(eighteenth.exit_code, 0) << eighteenth.output;
   EXPECT_THAT(eighteenth.output, HasSubstr(case_id));

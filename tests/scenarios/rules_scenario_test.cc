@@ -103,6 +103,7 @@ class RulesScenarioTest : public ::testing::Test {
     SetDeadline(&context, absl::Seconds(60));
     v1::TickRequest request;
     request.set_date(date);
+    request.set_ahead(true);  // the scenario moves time forward
     v1::TickResponse response;
     grpc::Status status = admin_->Tick(&context, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -205,6 +206,19 @@ TEST_F(RulesScenarioTest, EventsBroadcastAndTickMakeEachDecisionOnce) {
   }
   EXPECT_THAT(DecisionsOf("P0011"), ElementsAre(Pair("heatwave.check-in.registered", 1)));
   EXPECT_EQ(last_listed_.decisions(0).triggered_by(), "broadcast mf-2026-06-29-75");
+
+  // A day after today is refused unless asked for: a mistyped year would
+  // hold the schedule until then. Nothing runs.
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(60));
+    v1::TickRequest request;
+    request.set_date("2062-11-21");
+    v1::TickResponse refused;
+    grpc::Status status = admin_->Tick(&context, request, &refused);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("date: 2062-11-21 is after today (2026-06-29"));
+  }
 
   // The daily schedule, months later: the identity card expiring on
   // 2027-01-19 is 59 days away on 2026-11-21.
