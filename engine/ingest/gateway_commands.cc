@@ -268,14 +268,26 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     m.set_status(storage::v1::MESSAGE_PENDING);
     m.set_failure(failure);
     int index = std::min<int>(static_cast<int>(m.attempts()) - 1, 3);
-    *m.mutable_ready_at() = ToProtoTimestamp(now + kRetryDelays[std::max(index, 0)]);
+    // A retry of a message that may not leave in quiet hours waits for
+    // their end, as its first attempt did.
+    std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+    const absl::Time retry = now + kRetryDelays[std::max(index, 0)];
+    *m.mutable_ready_at() = ToProtoTimestamp(rules != nullptr ? ReadyAt(retry, m.urgent(), rules->city()) : retry);
     result = "will retry";
   } else {
+    ASSIGN_OR_RETURN(const bool opted_out, IsOptedOut(*store_, m.recipient()));
     m.set_failure(failure);
-    m.set_channel(storage::v1::CHANNEL_LETTER);
-    m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
-    *m.mutable_ready_at() = ToProtoTimestamp(now);
-    result = m.letter_fallback() ? "letter" : "undeliverable";
+    if (opted_out) {
+      // STOP since it left: no letter either (a retry is suppressed when
+      // leased again).
+      m.set_status(storage::v1::MESSAGE_SUPPRESSED);
+      result = "suppressed";
+    } else {
+      m.set_channel(storage::v1::CHANNEL_LETTER);
+      m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+      *m.mutable_ready_at() = ToProtoTimestamp(now);
+      result = m.letter_fallback() ? "letter" : "undeliverable";
+    }
   }
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
@@ -287,6 +299,9 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   if (result == "letter" || result == "undeliverable") {
     audit_->Append(&batch, now,
                    AuditRecord{"message." + result, m.decision_id(), "", "engine", "sms", result, message_id}, m);
+  } else if (result == "suppressed") {
+    audit_->Append(&batch, now,
+                   AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "sms", "opted out", message_id}, m);
   }
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return result;

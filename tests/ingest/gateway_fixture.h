@@ -44,6 +44,18 @@ class GatewayFixture : public ::testing::Test {
                 IsOk());
     return result;
   }
+  // What the engine made of the SMS centre's report that message `id`
+  // failed ("will retry", "letter", "suppressed", ...).
+  std::string ReportFailure(const std::string& id) {
+    std::string result;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().ReportDelivery(id, false, "absent subscriber", engine_.clock().Now());
+                  if (r.ok()) result = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return result;
+  }
   storage::v1::ErasureRecord Forget(const std::string& person) {
     storage::v1::ErasureRecord erased;
     EXPECT_THAT(Run([&](EventApplier& a) {

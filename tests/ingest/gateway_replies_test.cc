@@ -362,6 +362,34 @@ TEST_F(GatewayRepliesTest, AccentsAndPunctuationHideNeitherTheKeywordNorTheCode)
   EXPECT_THAT(offer_now().history(1).cause(), HasSubstr("quoting its code"));
 }
 
+// STOP reaches the engine after the last attempt left, and the SMS centre
+// then reports it failed: no letter follows (STOP cancels the letters not
+// posted yet too).
+TEST_F(GatewayRepliesTest, AFailureReportedAfterStopBringsNoLetter) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string id = MessageIdFor(offer, "decision", "P0002");
+  for (int attempt = 1; attempt <= kMaxSmsAttempts; ++attempt) {
+    bool leased = false;
+    for (const LeasedMessage& l : Lease()) leased = leased || l.message.message_id() == id;
+    ASSERT_TRUE(leased) << attempt;
+    if (attempt < kMaxSmsAttempts) {
+      ASSERT_EQ(ReportFailure(id), "will retry");
+      engine_.clock().Advance(absl::Hours(12));
+    }
+  }
+  ASSERT_EQ(Reply("+33639980002", "STOP", "k-1").outcome, "opted out");
+  EXPECT_EQ(ReportFailure(id), "suppressed");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SUPPRESSED);
+  GatewayCommands::LetterList letters;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                auto r = a.gateway().LettersToPost(100);
+                if (r.ok()) letters = *std::move(r);
+                return r.status();
+              }),
+              IsOk());
+  for (const storage::v1::OutboxMessage& letter : letters.letters) EXPECT_NE(letter.message_id(), id);
+}
+
 // A reference code has six characters: two decisions sent to one number
 // may share it (about one chance in a billion per pair). A reply quoting a
 // code of two of them applies to neither: a person reads it. A decision sent
