@@ -307,16 +307,6 @@ TEST_F(GatewayCommandsTest, TheBacklogCountsEachSmsOnceReadyWithTheGatewayOrHeld
 TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNotifiesTheOffer) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   const std::string letter_id = MessageIdFor(offer, "decision", "P0003");
-  const auto letters = [&] {
-    GatewayCommands::LetterList list;
-    EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.gateway().LettersToPost(100);
-                  if (r.ok()) list = *std::move(r);
-                  return r.status();
-                }),
-                IsOk());
-    return list;
-  };
   const auto posted = [&](const std::string& id, const std::string& by) {
     absl::StatusOr<bool> already = absl::UnknownError("not run");
     EXPECT_THAT(Run([&](EventApplier& a) {
@@ -326,14 +316,14 @@ TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNo
                 IsOk());
     return already;
   };
-  EXPECT_THAT(letters().letters, IsEmpty()) << "nothing has left yet";
-  EXPECT_EQ(letters().waiting, 0u);
+  EXPECT_THAT(Letters().letters, IsEmpty()) << "nothing has left yet";
+  EXPECT_EQ(Letters().waiting, 0u);
   const absl::Time left_at = engine_.clock().Now();
   std::vector<LeasedMessage> leased = Lease();
   ASSERT_FALSE(leased.empty());
 
   // The offer's letter, and the non-take-up outreach to P0020, who has no phone either.
-  GatewayCommands::LetterList list = letters();
+  GatewayCommands::LetterList list = Letters();
   ASSERT_THAT(list.letters, SizeIs(2));
   EXPECT_EQ(list.waiting, 2u);
   const auto it = std::find_if(list.letters.begin(), list.letters.end(),
@@ -358,7 +348,7 @@ TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNo
   // A delivery report about it (a gateway repeating one) leaves it waiting.
   EXPECT_EQ(ReportFailure(letter_id), "letter");
   EXPECT_EQ((*ReadMessage(engine_.store(), letter_id))->status(), storage::v1::MESSAGE_LETTER);
-  EXPECT_EQ(letters().waiting, 2u);
+  EXPECT_EQ(Letters().waiting, 2u);
 
   // The other guardian's SMS was not acknowledged: the offer waits for the letter.
   ASSERT_NE(Decision("P0001").status(), storage::v1::NOTIFIED);
@@ -371,7 +361,7 @@ TEST_F(GatewayCommandsTest, ALetterIsListedForTheMailRoomUntilPostedAndPostingNo
   EXPECT_EQ(after->posted_by(), "caseworker:alice");
   EXPECT_EQ(FromProtoTimestamp(after->posted_at()), engine_.clock().Now());
   EXPECT_EQ(Decision("P0001").status(), storage::v1::NOTIFIED);
-  list = letters();
+  list = Letters();
   ASSERT_THAT(list.letters, SizeIs(1));
   EXPECT_NE(list.letters[0].message_id(), letter_id);
   EXPECT_EQ(list.waiting, 1u);

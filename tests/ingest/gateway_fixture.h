@@ -56,6 +56,17 @@ class GatewayFixture : public ::testing::Test {
                 IsOk());
     return result;
   }
+  // The letters waiting for the mail room.
+  GatewayCommands::LetterList Letters() {
+    GatewayCommands::LetterList list;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  auto r = a.gateway().LettersToPost(100);
+                  if (r.ok()) list = *std::move(r);
+                  return r.status();
+                }),
+                IsOk());
+    return list;
+  }
   storage::v1::ErasureRecord Forget(const std::string& person) {
     storage::v1::ErasureRecord erased;
     EXPECT_THAT(Run([&](EventApplier& a) {
