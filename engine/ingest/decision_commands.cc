@@ -112,8 +112,10 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
   if (existing) return ContestResult{case_id, true};
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, received, CityZone()));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
+  // Opened, and due, from the day of the contest: an SMS sent at 23:58 and
+  // read after midnight was made the day it was sent (decisions.md).
   storage::v1::RecourseCase c =
-      NewCase(d, storage::v1::CONTEST, actor, reason, now, zone, subject ? &*subject : nullptr);
+      NewCase(d, storage::v1::CONTEST, actor, reason, received, zone, subject ? &*subject : nullptr);
   // The acknowledgement is composed before anything is appended to the
   // audit chain (AuditLog::Append).
   ASSIGN_OR_RETURN(
@@ -143,10 +145,13 @@ absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::Answer(const std::
 absl::StatusOr<storage::v1::DecisionRecord> DecisionCommands::AnswerInto(WriteBatch* batch,
                                                                          const std::string& decision_id, bool accept,
                                                                          const std::string& actor,
-                                                                         const std::string& cause, absl::Time now) {
+                                                                         const std::string& cause, absl::Time now,
+                                                                         std::optional<absl::Time> received_at) {
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(decision_id));
+  // In time if it was sent before the deadline, whenever it is read.
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to,
-                   NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline, now, CityZone()));
+                   NextStatus(d, accept ? LifecycleAction::kAccept : LifecycleAction::kDecline,
+                              received_at.value_or(now), CityZone()));
   // Composed before anything is appended to the audit chain: a read that
   // fails refuses the answer and leaves the chain as it was.
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> told,

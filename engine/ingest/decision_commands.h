@@ -66,7 +66,8 @@ class DecisionCommands {
                                             std::optional<absl::Time> received_at = std::nullopt);
   absl::StatusOr<storage::v1::DecisionRecord> AnswerInto(WriteBatch* batch, const std::string& decision_id, bool accept,
                                                          const std::string& actor, const std::string& cause,
-                                                         absl::Time now);
+                                                         absl::Time now,
+                                                         std::optional<absl::Time> received_at = std::nullopt);
 
   // Withdraws an offer still waiting for its answer because its subject was
   // forgotten (ForgetPerson): declined by `actor` with the legal basis, its

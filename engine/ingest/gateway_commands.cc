@@ -488,8 +488,11 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
         applied = r.status();
         result.outcome = "contested";
       } else {
-        absl::StatusOr<storage::v1::DecisionRecord> r = decisions_->AnswerInto(
-            &batch, decision_id, keyword == Keyword::kAccept, actor, absl::StrCat("sms ", reply_id), now);
+        // Judged by when it was sent, as a contest is (an answer sent before
+        // the deadline and read after it is in time).
+        absl::StatusOr<storage::v1::DecisionRecord> r =
+            decisions_->AnswerInto(&batch, decision_id, keyword == Keyword::kAccept, actor,
+                                   absl::StrCat("sms ", reply_id), now, std::min(received_at, now));
         applied = r.status();
         result.outcome = keyword == Keyword::kAccept ? "accepted" : "declined";
       }

@@ -49,8 +49,9 @@ inline constexpr TimeLimit kSilenceRejectsAfter = TimeLimit{2, TimeLimit::Unit::
 // with its unit).
 TimeLimit ReviewWithin(const storage::v1::DecisionRecord& decision);
 
-// A new open case for `decision`, due at the end of ReviewWithin counted from
-// the day of `now` in `zone`. It is routed to
+// A new open case for `decision`, opened at `now` (for a contest, when the
+// citizen made it: an SMS's sending time) and due at the end of ReviewWithin
+// counted from that day in `zone`. It is routed to
 // the arrondissement the decision read, or else to the one in `subject`'s
 // current state (the decision's person, null when not held): a rule that
 // reads none still leaves its cases in the right caseworkers' list.

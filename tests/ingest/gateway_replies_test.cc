@@ -12,6 +12,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/time_limit.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
 #include "engine/notify/outbox.h"
@@ -381,6 +382,51 @@ TEST_F(GatewayRepliesTest, AFailureReportedAfterStopBringsNoLetter) {
   EXPECT_EQ(ReportFailure(id), "suppressed");
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SUPPRESSED);
   for (const storage::v1::OutboxMessage& letter : Letters().letters) EXPECT_NE(letter.message_id(), id);
+}
+
+// A RECOURS sent at 23:58 and processed in the morning (the engine was
+// down, the gateway retried) is a contest of the day it was sent: its case
+// is opened that day and due counting from it, as its acknowledgement says.
+TEST_F(GatewayRepliesTest, AContestSentBeforeMidnightAndReadAfterCountsFromTheDayItWasSent) {
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  const storage::v1::DecisionRecord decision = Decision("P0002");
+  const absl::Time now = engine_.clock().Now();
+  const absl::Time sent =
+      absl::FromCivil(absl::ToCivilDay(now, paris) - 1, paris) + absl::Hours(23) + absl::Minutes(58);
+  ASSERT_NE(absl::ToCivilDay(sent, paris), absl::ToCivilDay(now, paris));
+  ReplyResult contested;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                auto r = a.gateway().ReportReply("+33639980002", "RECOURS " + decision.reference_code(), "k-late", sent,
+                                                 now);
+                if (r.ok()) contested = *r;
+                return r.status();
+              }),
+              IsOk());
+  ASSERT_EQ(contested.outcome, "contested");
+  const storage::v1::RecourseCase c = **ReadCase(engine_.store(), ContestCaseId(decision.decision_id()));
+  EXPECT_EQ(absl::ToCivilDay(FromProtoTimestamp(c.opened_at()), paris), absl::ToCivilDay(sent, paris));
+  EXPECT_EQ(FromProtoTimestamp(c.due_at()), DeadlineAfter(ReviewWithin(decision), sent, paris));
+  EXPECT_NE(FromProtoTimestamp(c.due_at()), DeadlineAfter(ReviewWithin(decision), now, paris));
+}
+
+// An OUI sent two minutes before the reply deadline and read after it (the
+// engine was down) accepts the offer: an answer is judged by when it was
+// sent, as a contest is.
+TEST_F(GatewayRepliesTest, AnAnswerSentBeforeTheDeadlineAndReadAfterIsInTime) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_TRUE(offer.has_reply_deadline());
+  const absl::Time deadline = FromProtoTimestamp(offer.reply_deadline());
+  ReplyResult answered;
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                auto r = a.gateway().ReportReply("+33639980002", "OUI " + offer.reference_code(), "k-late",
+                                                 deadline - absl::Minutes(2), deadline + absl::Minutes(10));
+                if (r.ok()) answered = *r;
+                return r.status();
+              }),
+              IsOk());
+  EXPECT_EQ(answered.outcome, "accepted");
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::CONFIRMED);
 }
 
 // A reference code has six characters: two decisions sent to one number
