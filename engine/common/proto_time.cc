@@ -20,4 +20,9 @@ absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
+bool IsValidProtoTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return timestamp.nanos() >= 0 && timestamp.nanos() <= 999999999 && timestamp.seconds() >= -62135596800 &&
+         timestamp.seconds() <= 253402300799;
+}
+
 }  // namespace proactive

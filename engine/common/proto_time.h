@@ -11,6 +11,9 @@ namespace proactive {
 
 google::protobuf::Timestamp ToProtoTimestamp(absl::Time time);
 absl::Time FromProtoTimestamp(const google::protobuf::Timestamp& timestamp);
+// The Timestamp contract: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z,
+// nanos in [0, 1e9). A time a caller sends is checked before it is used.
+bool IsValidProtoTimestamp(const google::protobuf::Timestamp& timestamp);
 
 }  // namespace proactive
 

@@ -71,4 +71,10 @@ absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes) {
   return text.substr(0, end);
 }
 
+size_t Utf8CharacterCount(absl::string_view text) {
+  size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
+  return count;
+}
+
 }  // namespace proactive

@@ -18,6 +18,10 @@ bool IsValidUtf8(absl::string_view text, size_t* bad_offset = nullptr);
 // Appends the UTF-8 encoding of `code_point`. REQUIRES: code_point <= 0x10FFFF.
 void AppendUtf8(uint32_t code_point, std::string* out);
 
+// The number of characters (code points) of `text`: what a reader counts,
+// not bytes. REQUIRES: `text` is valid UTF-8.
+size_t Utf8CharacterCount(absl::string_view text);
+
 // The longest prefix of `text` of at most `max_bytes` bytes that does not
 // end inside a character. REQUIRES: `text` is valid UTF-8.
 absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes);

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/sha256.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
@@ -35,9 +36,7 @@ absl::Status CheckSystemName(absl::string_view name, absl::string_view field) {
 absl::Status CheckOccurredAt(bool has, const google::protobuf::Timestamp& ts, const IngestLimits& limits,
                              absl::Time now) {
   if (!has) return FieldError("occurred_at", "is required (when the fact happened, RFC 3339)");
-  if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < -62135596800 || ts.seconds() > 253402300799) {
-    return FieldError("occurred_at", "is not a valid time");
-  }
+  if (!IsValidProtoTimestamp(ts)) return FieldError("occurred_at", "is not a valid time");
   absl::Time when = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   if (when > now + limits.max_future_skew) {
     return FieldError("occurred_at",

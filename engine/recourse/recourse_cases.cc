@@ -7,6 +7,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/common/utf8.h"
 #include "engine/store/codec.h"
 #include "engine/store/column_families.h"
 #include "engine/store/records.h"
@@ -134,7 +135,7 @@ absl::Status Resolve(storage::v1::RecourseCase* c, absl::string_view caseworker,
   if (outcome == storage::v1::REVIEW_OUTCOME_UNSPECIFIED) {
     return absl::InvalidArgumentError("outcome: upheld, overturned or amended");
   }
-  if (absl::StripAsciiWhitespace(reason).size() < 20) {
+  if (Utf8CharacterCount(absl::StripAsciiWhitespace(reason)) < 20) {
     return absl::InvalidArgumentError(
         "reason: a written reason of at least 20 characters is mandatory (it is sent to the citizen)");
   }

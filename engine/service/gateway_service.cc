@@ -88,6 +88,11 @@ class GatewayService final : public v1::Gateway::CallbackService {
     absl::Status valid = CheckText(request->gateway_message_id(), "gateway_message_id", true);
     if (valid.ok()) valid = CheckText(request->from(), "from", true);
     if (valid.ok()) valid = CheckText(request->text(), "text", false);
+    // Any time in the past is allowed (a reconciliation replays old replies),
+    // but a time, not garbage.
+    if (valid.ok() && request->has_received_at() && !IsValidProtoTimestamp(request->received_at())) {
+      valid = FieldError("received_at", "is not a valid time");
+    }
     const absl::Time received = request->has_received_at() ? FromProtoTimestamp(request->received_at()) : clock_->Now();
     return Run(context, kReportReplyMethod, valid,
                [=, from = request->from(), text = request->text(),

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
+#include "engine/common/utf8.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/grpc_status.h"
 #include "engine/store/records.h"
@@ -121,7 +122,11 @@ class PersonsService final : public v1::Persons::CallbackService {
 
 std::string MaskedContact(absl::string_view text) {
   if (text.size() <= 6) return std::string(text);
-  return absl::StrCat(text.substr(0, 4), "••••••", text.substr(text.size() - 2));
+  // Whole characters only: the answer stays valid UTF-8.
+  const absl::string_view head = Utf8Prefix(text, 4);
+  size_t tail = text.size() - 2;
+  while (tail > head.size() && (static_cast<unsigned char>(text[tail]) & 0xC0) == 0x80) --tail;
+  return absl::StrCat(head, "••••••", text.substr(std::max(tail, head.size())));
 }
 
 v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema, ContactShown contact) {

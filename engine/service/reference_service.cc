@@ -113,9 +113,9 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
     }
     for (const v1::ReferenceRow& row : request.rows()) {
       if (rows_.size() >= deps_.max_rows) {
-        return absl::ResourceExhaustedError(absl::StrCat("reference table \"", table_->name, "\": more than ",
-                                                         deps_.max_rows,
-                                                         " rows (--max_reference_rows); nothing changed"));
+        return FieldError(absl::StrCat("rows[", rows_.size(), "]"),
+                          absl::StrCat("reference table \"", table_->name, "\" may have at most ", deps_.max_rows,
+                                       " rows (--max_reference_rows); nothing changed"));
       }
       ASSIGN_OR_RETURN(storage::v1::ReferenceRowRecord stored,
                        ToStorageRow(row, *table_, schema_->currency(), absl::StrCat("rows[", rows_.size(), "]")));

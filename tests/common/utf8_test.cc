@@ -39,5 +39,12 @@ TEST(Utf8Test, PrefixesEndBetweenCharacters) {
   EXPECT_EQ(Utf8Prefix("abc", 0), "");
 }
 
+TEST(Utf8Test, CharactersAreCountedNotBytes) {
+  EXPECT_EQ(Utf8CharacterCount(""), 0u);
+  EXPECT_EQ(Utf8CharacterCount("Hôtel"), 5u);
+  EXPECT_EQ(Utf8CharacterCount("€€€"), 3u);
+  EXPECT_EQ(Utf8CharacterCount("\xF0\x9F\x98\x80!"), 2u);
+}
+
 }  // namespace
 }  // namespace proactive

@@ -94,6 +94,9 @@ TEST(RecourseCasesTest, AResolutionNeedsTheClaimAReasonAndALegalBasis) {
   ASSERT_THAT(Claim(&c, "caseworker:alice", kNow, absl::Minutes(30), nullptr), IsOk());
   EXPECT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "ok", "CASF L262-2", kNow),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason: a written reason")));
+  // Characters, not bytes: seven characters of three bytes each are 21 bytes.
+  EXPECT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "€€€€€€€", "CASF L262-2", kNow),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason: a written reason")));
   EXPECT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_UPHELD, reason, " ", kNow),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("legal_basis")));
   ASSERT_THAT(Resolve(&c, "caseworker:alice", storage::v1::OUTCOME_OVERTURNED, reason, "CASF L262-2", kNow), IsOk());

@@ -21,8 +21,10 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proactive/v1/gateway.grpc.pb.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 #include "proactive/v1/persons.grpc.pb.h"
+#include "proactive/v1/recourse.grpc.pb.h"
 #include "tests/ingest/test_events.h"
 #include "tests/scenarios/bad_input_cases.h"
 #include "tests/testing/daemon_process.h"
@@ -176,6 +178,35 @@ TEST_F(BadInputCatalogueTest, EveryRejectedInputClassGetsItsExactErrorAndStoresN
       EXPECT_EQ(GetPersonCode(c.person_id), grpc::StatusCode::NOT_FOUND) << c.name;
     }
   }
+}
+
+// A gateway's reply with a time that is not one (a Timestamp out of its
+// range, negative nanos) is refused naming the field, and stored nowhere.
+TEST_F(BadInputCatalogueTest, AReplyWithAnInvalidTimeIsRefusedNamingTheField) {
+  auto gateway = v1::Gateway::NewStub(grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials()));
+  for (const auto& [seconds, nanos] : std::vector<std::pair<int64_t, int32_t>>{
+           {-99999999999999, 0}, {1782720000, -5}, {1782720000, 1000000000}, {253402300800, 0}}) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ReportReplyRequest request;
+    request.set_gateway_message_id("kannel-1");
+    request.set_from("+33639980002");
+    request.set_text("RECOURS");
+    request.mutable_received_at()->set_seconds(seconds);
+    request.mutable_received_at()->set_nanos(nanos);
+    v1::ReportReplyResponse response;
+    grpc::Status status = gateway->ReportReply(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << seconds << " " << nanos;
+    EXPECT_EQ(status.error_message(), "received_at: is not a valid time");
+  }
+  auto recourse = v1::Recourse::NewStub(grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::ListInboxRequest list;
+  list.set_include_read(true);
+  v1::ListInboxResponse inbox;
+  ASSERT_TRUE(recourse->ListInbox(&context, list, &inbox).ok());
+  EXPECT_EQ(inbox.replies_size(), 0);
 }
 
 // Unauthenticated and unauthorised callers on a mutual-TLS daemon: refused

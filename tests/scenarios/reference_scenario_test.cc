@@ -108,6 +108,22 @@ TEST_F(ReferenceScenarioTest, RefusalsNameTheFieldAndChangeNothing) {
   EXPECT_FALSE(status.ok());
   v1::ReferenceTableInfo info;
   EXPECT_EQ(Info(&info).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // A table beyond the daemon's limit names the first row too many.
+  stub_.reset();
+  ASSERT_THAT(daemon_->Stop(), IsOk());
+  testing::DaemonOptions limited{dir_.path() + "/data"};
+  limited.extra_flags = {"--max_reference_rows=2"};
+  daemon_ = std::make_unique<DaemonProcess>(limited);
+  ASSERT_THAT(daemon_->Start(), IsOk());
+  stub_ = v1::ReferenceTables::NewStub(ConnectToEngine(daemon_->address()));
+  status = Replace("paris-opendata", {Row("k1", "A", 11), Row("k2", "B", 12), Row("k3", "C", 13)}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "rows[2]: reference table \"school_sectors_maternelle\" may have at most 2 rows "
+            "(--max_reference_rows); nothing changed");
+  EXPECT_EQ(Info(&info).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(Replace("paris-opendata", {Row("k1", "A", 11), Row("k2", "B", 12)}, &response).ok());
 }
 
 TEST_F(ReferenceScenarioTest, VersionsAndRestart) {
