@@ -87,7 +87,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
                                         v1::ReportReplyResponse* response) override {
     absl::Status valid = CheckText(request->gateway_message_id(), "gateway_message_id", true);
     if (valid.ok()) valid = CheckText(request->from(), "from", true);
-    if (valid.ok()) valid = CheckText(request->text(), "text", false);
+    // Any SMS a handset can send fits (255 parts of 140 bytes, reassembled by
+    // the gateway): a long contest is kept for a caseworker, never refused.
+    constexpr size_t kMaxReplyTextBytes = 255 * 140;
+    if (valid.ok()) valid = CheckTextField(request->text(), "text", kMaxReplyTextBytes, false);
     // Any time in the past is allowed (a reconciliation replays old replies),
     // but a time, not garbage.
     if (valid.ok() && request->has_received_at() && !IsValidProtoTimestamp(request->received_at())) {

@@ -200,13 +200,35 @@ TEST_F(BadInputCatalogueTest, AReplyWithAnInvalidTimeIsRefusedNamingTheField) {
     EXPECT_EQ(status.error_message(), "received_at: is not a valid time");
   }
   auto recourse = v1::Recourse::NewStub(grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  SetDeadline(&context, absl::Seconds(10));
-  v1::ListInboxRequest list;
-  list.set_include_read(true);
-  v1::ListInboxResponse inbox;
-  ASSERT_TRUE(recourse->ListInbox(&context, list, &inbox).ok());
-  EXPECT_EQ(inbox.replies_size(), 0);
+  const auto inbox_size = [&] {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ListInboxRequest list;
+    list.set_include_read(true);
+    v1::ListInboxResponse inbox;
+    EXPECT_TRUE(recourse->ListInbox(&context, list, &inbox).ok());
+    return inbox.replies_size();
+  };
+  EXPECT_EQ(inbox_size(), 0);
+
+  // A long SMS (a contest explained over twenty parts, reassembled by the
+  // gateway) reaches a caseworker; only more than any SMS can hold is refused.
+  const auto reply = [&](const std::string& id, const std::string& text) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::ReportReplyRequest request;
+    request.set_gateway_message_id(id);
+    request.set_from("+33639980002");
+    request.set_text(text);
+    v1::ReportReplyResponse response;
+    return gateway->ReportReply(&context, request, &response);
+  };
+  EXPECT_TRUE(reply("kannel-long", "RECOURS " + std::string(3000, 'x')).ok());
+  EXPECT_EQ(inbox_size(), 1);
+  grpc::Status too_long = reply("kannel-huge", std::string(255 * 140 + 1, 'x'));
+  EXPECT_EQ(too_long.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(too_long.error_message(), ::testing::HasSubstr("text: "));
+  EXPECT_EQ(inbox_size(), 1);
 }
 
 // Unauthenticated and unauthorised callers on a mutual-TLS daemon: refused
