@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/field_error.h"
 #include "engine/common/log.h"
@@ -175,8 +176,12 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   const std::string phone = StringAttribute(state, rules != nullptr ? rules->city().sms_attribute : "phone");
   if (!phone.empty()) DeletePhone(&batch, phone, person_id);
   DeleteOptOut(&batch, person_id);
+  std::vector<std::string> contested_by_sms;  // decisions of others they contested by SMS
   RETURN_IF_ERROR(ScanReplies(*store_, [&](const storage::v1::ReplyRecord& reply) {
     if (reply.sender_person_id() != person_id) return true;
+    if (!reply.decision_id().empty() && absl::StartsWith(reply.outcome(), "contested")) {
+      contested_by_sms.push_back(reply.decision_id());
+    }
     storage::v1::ReplyRecord erased = reply;
     erased.set_sender_person_id(pseudonym);
     erased.clear_text();
@@ -187,6 +192,23 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     erasure.set_replies_erased(erasure.replies_erased() + 1);
     return true;
   }));
+  // A contest by SMS keeps its text as the case's reason: it is their reply's
+  // text, and goes with it (the cases of their own decisions are
+  // pseudonymised whole above).
+  for (const std::string& decision_id : contested_by_sms) {
+    const std::string case_id = ContestCaseId(decision_id);
+    if (std::any_of(cases.begin(), cases.end(), [&](const auto& c) { return c.first.case_id() == case_id; })) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> stored_case, ReadCase(*store_, case_id));
+    if (!stored_case || stored_case->contest_reason().empty() || stored_case->contest_reason() == kErasedText) {
+      continue;
+    }
+    storage::v1::RecourseCase changed = *stored_case;
+    changed.set_contest_reason(kErasedText);
+    PutCase(&batch, &*stored_case, changed);
+    const std::string status = changed.status() == storage::v1::CASE_OPEN ? "open" : "resolved";
+    audit_->Append(&batch, now, AuditRecord{"case.reason_erased", decision_id, case_id, actor, status, status, cause},
+                   changed);
+  }
 
   // Their state, household membership, and the links others hold to them.
   batch.Delete(Family::kPersons, person_id);

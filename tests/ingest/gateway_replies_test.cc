@@ -15,6 +15,7 @@
 #include "engine/common/time_limit.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/pseudonymise.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/store/codec.h"
@@ -427,6 +428,25 @@ TEST_F(GatewayRepliesTest, AnAnswerSentBeforeTheDeadlineAndReadAfterIsInTime) {
               IsOk());
   EXPECT_EQ(answered.outcome, "accepted");
   EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::CONFIRMED);
+}
+
+// A guardian contests their child's offer by SMS, in their own words, then
+// asks to be forgotten: the words go with their reply, from the case too.
+TEST_F(GatewayRepliesTest, AForgottenSendersWordsLeaveTheCaseTheirContestOpened) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const std::string words = "RECOURS " + offer.reference_code() + " nous quittons Paris en août";
+  ASSERT_EQ(Reply("+33639980002", words, "k-1").outcome, "contested");
+  const std::string case_id = ContestCaseId(offer.decision_id());
+  ASSERT_EQ((**ReadCase(engine_.store(), case_id)).contest_reason(), words);
+
+  const storage::v1::ErasureRecord erased = Forget("P0002");
+  EXPECT_EQ(erased.replies_erased(), 1u);
+  const storage::v1::RecourseCase after = **ReadCase(engine_.store(), case_id);
+  EXPECT_EQ(after.contest_reason(), kErasedText);
+  EXPECT_EQ(after.status(), storage::v1::CASE_OPEN) << "the child's case stays for a caseworker";
+  absl::StatusOr<AuditVerification> audit = VerifyAuditChain(engine_.store());
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
 }
 
 // A reference code has six characters: two decisions sent to one number
