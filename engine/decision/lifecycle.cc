@@ -22,7 +22,15 @@ absl::Status Refuse(const storage::v1::DecisionRecord& d, LifecycleAction action
 
 bool IsOffer(const storage::v1::DecisionRecord& d) { return d.action_kind() == storage::v1::ACTION_PROPOSE; }
 
-bool AwaitingAnswer(DecisionStatus s) { return s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED; }
+// An offer waits for its answer once made (proposed, then notified), and an
+// offer a caseworker reviewed before anyone was told (created in review,
+// then upheld or amended): it is told then, asking for the same answer.
+bool AwaitingAnswer(const storage::v1::DecisionRecord& d) {
+  const DecisionStatus s = d.status();
+  if (s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED) return true;
+  const bool created_in_review = d.history_size() > 0 && d.history(0).status() == storage::v1::IN_REVIEW;
+  return created_in_review && (s == storage::v1::UPHELD || s == storage::v1::AMENDED);
+}
 
 }  // namespace
 
@@ -35,7 +43,7 @@ bool TimeToContestEnded(const storage::v1::DecisionRecord& decision, absl::Time 
          now > FromProtoTimestamp(decision.recourse_deadline());
 }
 
-bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffer(d) && AwaitingAnswer(d.status()); }
+bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffer(d) && AwaitingAnswer(d); }
 
 absl::string_view LifecycleActionName(LifecycleAction action) {
   switch (action) {
@@ -103,7 +111,7 @@ absl::StatusOr<DecisionStatus> NextStatus(const storage::v1::DecisionRecord& d, 
     case LifecycleAction::kDecline: {
       DecisionStatus to = action == LifecycleAction::kAccept ? storage::v1::CONFIRMED : storage::v1::DECLINED;
       if (!IsOffer(d)) return Refuse(d, action, to, "it is not an offer");
-      if (!AwaitingAnswer(s)) return Refuse(d, action, to, "it is no longer waiting for an answer");
+      if (!AwaitingAnswer(d)) return Refuse(d, action, to, "it is no longer waiting for an answer");
       if (d.has_reply_deadline() && now > FromProtoTimestamp(d.reply_deadline())) {
         return Refuse(d, action, to,
                       absl::StrCat("the answer was due by ",

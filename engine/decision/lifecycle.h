@@ -50,7 +50,9 @@ absl::string_view LifecycleActionName(LifecycleAction action);
 absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::DecisionRecord& decision,
                                                        LifecycleAction action, absl::Time now, absl::TimeZone zone);
 
-// True for an offer (action propose) still waiting for the citizen's answer.
+// True for an offer (action propose) still waiting for the citizen's answer:
+// proposed or notified, or upheld or amended by a caseworker who reviewed it
+// before anyone was told.
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);
 
 // True once the time to contest `decision` runs: once it reached someone

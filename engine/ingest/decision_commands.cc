@@ -8,6 +8,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/time_limit.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
@@ -432,8 +433,18 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   // (a reason too long to send, a rule whose texts are lost) leaves the
   // chain's head where the store has it.
   std::vector<storage::v1::OutboxMessage> messages;
+  std::string superseded_deadline_key;
   if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
-    // Reviewed before anyone was told: now they are, unless overturned.
+    // Reviewed before anyone was told: now they are, unless overturned. An
+    // offer gives them the time its rule gives, from today: the review may
+    // have taken longer than the deadline set when it was made.
+    if (to != storage::v1::OVERTURNED && d.action_kind() == storage::v1::ACTION_PROPOSE && d.has_reply_deadline()) {
+      const absl::TimeZone zone = CityZone();
+      const absl::CivilDay made = absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
+      const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
+      superseded_deadline_key = ReplyDeadlineKey(d);
+      *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));
+    }
     if (to != storage::v1::OVERTURNED) {
       ASSIGN_OR_RETURN(messages, ComposeDecisionMessages(d, now));
     }
@@ -451,6 +462,10 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                              std::string(CaseOutcomeName(outcome)), ""},
                  c);
   Transition(&batch, &d, to, caseworker, reason, legal_basis, absl::StrCat("case ", case_id), now);
+  if (!superseded_deadline_key.empty()) {
+    batch.Delete(Family::kDeadlines, superseded_deadline_key);
+    batch.Put(Family::kDeadlines, ReplyDeadlineKey(d), "");
+  }
   if (to == storage::v1::OVERTURNED) {
     RETURN_IF_ERROR(WithholdOverturned(&batch, d.decision_id(), case_id, caseworker, now));
     RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));

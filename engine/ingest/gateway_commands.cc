@@ -12,6 +12,7 @@
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/notify/outbox.h"
 #include "engine/store/codec.h"
 #include "engine/store/records.h"
@@ -379,8 +380,7 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
   }
   const storage::v1::DecisionRecord* latest = nullptr;
   for (const auto& d : candidates) {
-    bool pending = d.status() == storage::v1::PROPOSED || d.status() == storage::v1::NOTIFIED;
-    if (offers_only && !pending) continue;
+    if (offers_only && !IsOfferAwaitingAnswer(d)) continue;
     if (!d.parent_decision_id().empty() && offers_only) continue;
     if (latest == nullptr || d.created_at().seconds() > latest->created_at().seconds()) latest = &d;
   }

@@ -5,8 +5,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "engine/common/proto_time.h"
+#include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/impact_statistics.h"
+#include "engine/decision/lifecycle.h"
+#include "engine/ingest/gateway_commands.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "gmock/gmock.h"
@@ -93,6 +97,73 @@ TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThat
 }
 
 INSTANTIATE_TEST_SUITE_P(RuleKeptOrRemoved, ReviewBeforeNotifyTest, ::testing::Bool());
+
+// A caseworker claims the review of `offer` and upholds it at `now`.
+absl::Status ClaimAndUphold(testing::EngineFixture& engine, const std::string& offer, absl::Time now) {
+  const std::string case_id = ReviewCaseId(offer);
+  return engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    RETURN_IF_ERROR(a.commands().Claim(case_id, "caseworker:alice", absl::Minutes(30), now).status());
+    return a.commands()
+        .Resolve(case_id, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "Les conditions sont remplies.",
+                 "Code de l'éducation, art. L131-1", now)
+        .status();
+  });
+}
+
+// An offer reviewed before anyone was told asks, once upheld, for an answer
+// by a date: the citizen's answer is taken, whatever the review took. The
+// offer was made on 29 June with 21 days to answer; the caseworker upholds
+// it on 10 August: the guardians have until 31 August.
+TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewTakesTheCitizensAnswerWithinAFreshDeadline) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  engine.SetRules(ParisRules(/*reword=*/false, /*remove=*/false));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  ASSERT_EQ(made.status(), storage::v1::IN_REVIEW);
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  ASSERT_EQ(absl::ToCivilDay(FromProtoTimestamp(made.reply_deadline()), paris), absl::CivilDay(2026, 7, 20));
+
+  engine.clock().Advance(absl::Hours(24 * 42));  // 10 August: the first deadline is long past
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(ClaimAndUphold(engine, offer, now), IsOk());
+  const storage::v1::DecisionRecord upheld = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(upheld.status(), storage::v1::UPHELD);
+  EXPECT_EQ(absl::ToCivilDay(FromProtoTimestamp(upheld.reply_deadline()), paris), absl::CivilDay(2026, 8, 31));
+  EXPECT_TRUE(IsOfferAwaitingAnswer(upheld));
+
+  // The guardian answers by SMS, with the code and without.
+  ReplyResult answered;
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", "OUI", "k-1", now, now);
+    if (r.ok()) answered = *r;
+    return r.status();
+  }),
+              IsOk());
+  EXPECT_EQ(answered.outcome, "accepted");
+  EXPECT_EQ(answered.decision_id, offer);
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::CONFIRMED);
+}
+
+// Without an answer, the fresh deadline applies as the first would have.
+TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewLapsesAtItsFreshDeadline) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  engine.SetRules(ParisRules(/*reword=*/false, /*remove=*/false));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  engine.clock().Advance(absl::Hours(24 * 42));
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(ClaimAndUphold(engine, offer, now), IsOk());
+  engine.clock().Advance(absl::Hours(24 * 22));
+  absl::StatusOr<int> processed = absl::InternalError("not run");
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    processed = a.commands().ProcessDueDeadlines(engine.clock().Now(), 100);
+    return processed.status();
+  }),
+              IsOk());
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::LAPSED);
+}
 
 }  // namespace
 }  // namespace proactive
