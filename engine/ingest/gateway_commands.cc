@@ -378,13 +378,30 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
     }
     if (!quoted.decision_id.empty()) return quoted;
   }
+  // Without a code: the latest decision they were told of, its message to
+  // them having left (a decision whose message waits for the morning, or
+  // was never sent, cannot be what they answer).
   const storage::v1::DecisionRecord* latest = nullptr;
   for (const auto& d : candidates) {
     if (offers_only && !IsOfferAwaitingAnswer(d)) continue;
     if (!d.parent_decision_id().empty() && offers_only) continue;
-    if (latest == nullptr || d.created_at().seconds() > latest->created_at().seconds()) latest = &d;
+    if (latest != nullptr && d.created_at().seconds() <= latest->created_at().seconds()) continue;
+    ASSIGN_OR_RETURN(const bool told, MessageLeftForOneOf(d, persons));
+    if (told) latest = &d;
   }
   return ReplyTarget{latest == nullptr ? "" : latest->decision_id()};
+}
+
+absl::StatusOr<bool> GatewayCommands::MessageLeftForOneOf(const storage::v1::DecisionRecord& d,
+                                                          const std::vector<std::string>& persons) const {
+  for (const std::string& person : persons) {
+    if (std::find(d.recipients().begin(), d.recipients().end(), person) == d.recipients().end()) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m,
+                     ReadMessage(*store_, MessageIdFor(d, "decision", person)));
+    if (!m) continue;
+    if (m->attempts() > 0 || m->status() == storage::v1::MESSAGE_POSTED) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from, const std::string& text,

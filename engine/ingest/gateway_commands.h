@@ -91,6 +91,10 @@ class GatewayCommands {
   };
   absl::StatusOr<ReplyTarget> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only) const;
+  // The decision's message to one of `persons` left: handed to a gateway at
+  // least once, or posted as a letter.
+  absl::StatusOr<bool> MessageLeftForOneOf(const storage::v1::DecisionRecord& d,
+                                           const std::vector<std::string>& persons) const;
   // A decision's message left for its recipient, or (with `reached`)
   // reached them (`how`: "message <id> delivered", "letter <id>, taken to
   // arrive on ..."), into `batch`: the decision is notified, as

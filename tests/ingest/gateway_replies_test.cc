@@ -449,6 +449,24 @@ TEST_F(GatewayRepliesTest, AForgottenSendersWordsLeaveTheCaseTheirContestOpened)
   EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
 }
 
+// RECOURS or OUI without a code is about a decision they were told of: one
+// whose message has not left (held for the morning, not leased yet) is not
+// what they answer. Nothing told yet: a caseworker reads it.
+TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeIsAboutADecisionTheyWereToldOf) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  EXPECT_EQ(Reply("+33639980002", "RECOURS", "k-1").outcome, "to a caseworker");
+  EXPECT_EQ(Reply("+33639980002", "OUI", "k-2").outcome, "to a caseworker");
+  EXPECT_EQ((**ReadDecision(engine_.store(), offer.decision_id())).status(), storage::v1::PROPOSED);
+  EXPECT_THAT(*ListCases(engine_.store(), CaseFilter{}), ::testing::IsEmpty());
+
+  bool offer_left = false;
+  for (const LeasedMessage& l : Lease()) offer_left = offer_left || l.message.decision_id() == offer.decision_id();
+  ASSERT_TRUE(offer_left);
+  ReplyResult accepted = Reply("+33639980002", "OUI", "k-3");
+  EXPECT_EQ(accepted.outcome, "accepted");
+  EXPECT_EQ(accepted.decision_id, offer.decision_id());
+}
+
 // A reference code has six characters: two decisions sent to one number
 // may share it (about one chance in a billion per pair). A reply quoting a
 // code of two of them applies to neither: a person reads it. A decision sent

@@ -133,7 +133,11 @@ TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewTakesTheCitizensAnswerWithinAFre
   EXPECT_EQ(absl::ToCivilDay(FromProtoTimestamp(upheld.reply_deadline()), paris), absl::CivilDay(2026, 8, 31));
   EXPECT_TRUE(IsOfferAwaitingAnswer(upheld));
 
-  // The guardian answers by SMS, with the code and without.
+  // The offer leaves; the guardian answers by SMS, without the code.
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
+  }),
+              IsOk());
   ReplyResult answered;
   ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
     absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", "OUI", "k-1", now, now);
