@@ -28,8 +28,15 @@ bool IsOffer(const storage::v1::DecisionRecord& d) { return d.action_kind() == s
 bool AwaitingAnswer(const storage::v1::DecisionRecord& d) {
   const DecisionStatus s = d.status();
   if (s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED) return true;
-  const bool created_in_review = d.history_size() > 0 && d.history(0).status() == storage::v1::IN_REVIEW;
-  return created_in_review && (s == storage::v1::UPHELD || s == storage::v1::AMENDED);
+  if (s != storage::v1::UPHELD && s != storage::v1::AMENDED) return false;
+  // Created in review and reviewed once: in review at its creation only. A
+  // later contest put it in review again (an offer answered, contested and
+  // upheld is not asked again).
+  if (d.history_size() == 0 || d.history(0).status() != storage::v1::IN_REVIEW) return false;
+  for (int i = 1; i < d.history_size(); ++i) {
+    if (d.history(i).status() == storage::v1::IN_REVIEW) return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/text_formats.h"
 #include "engine/common/time_limit.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
@@ -440,7 +441,11 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     // have taken longer than the deadline set when it was made.
     if (to != storage::v1::OVERTURNED && d.action_kind() == storage::v1::ACTION_PROPOSE && d.has_reply_deadline()) {
       const absl::TimeZone zone = CityZone();
-      const absl::CivilDay made = absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
+      // The days its rule gives count from the day it was evaluated for (a
+      // daily run's day, not when the sweep ran).
+      absl::StatusOr<absl::CivilDay> evaluated = ParseIsoDate(d.evaluation_date());
+      const absl::CivilDay made =
+          evaluated.ok() ? *evaluated : absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
       const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
       superseded_deadline_key = ReplyDeadlineKey(d);
       *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));

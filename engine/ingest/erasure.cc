@@ -176,11 +176,12 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   const std::string phone = StringAttribute(state, rules != nullptr ? rules->city().sms_attribute : "phone");
   if (!phone.empty()) DeletePhone(&batch, phone, person_id);
   DeleteOptOut(&batch, person_id);
-  std::vector<std::string> contested_by_sms;  // decisions of others they contested by SMS
+  // Decisions they contested by SMS, with the words they sent.
+  std::vector<std::pair<std::string, std::string>> contested_by_sms;
   RETURN_IF_ERROR(ScanReplies(*store_, [&](const storage::v1::ReplyRecord& reply) {
     if (reply.sender_person_id() != person_id) return true;
     if (!reply.decision_id().empty() && absl::StartsWith(reply.outcome(), "contested")) {
-      contested_by_sms.push_back(reply.decision_id());
+      contested_by_sms.emplace_back(reply.decision_id(), reply.text());
     }
     storage::v1::ReplyRecord erased = reply;
     erased.set_sender_person_id(pseudonym);
@@ -195,13 +196,13 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   // A contest by SMS keeps its text as the case's reason: it is their reply's
   // text, and goes with it (the cases of their own decisions are
   // pseudonymised whole above).
-  for (const std::string& decision_id : contested_by_sms) {
+  for (const auto& [decision_id, words] : contested_by_sms) {
     const std::string case_id = ContestCaseId(decision_id);
     if (std::any_of(cases.begin(), cases.end(), [&](const auto& c) { return c.first.case_id() == case_id; })) continue;
     ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> stored_case, ReadCase(*store_, case_id));
-    if (!stored_case || stored_case->contest_reason().empty() || stored_case->contest_reason() == kErasedText) {
-      continue;
-    }
+    // Only their words: a case another person (or a desk) opened first
+    // keeps its reason.
+    if (!stored_case || words.empty() || stored_case->contest_reason() != words) continue;
     storage::v1::RecourseCase changed = *stored_case;
     changed.set_contest_reason(kErasedText);
     PutCase(&batch, &*stored_case, changed);

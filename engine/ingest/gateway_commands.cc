@@ -14,6 +14,7 @@
 #include "engine/decision/decision_store.h"
 #include "engine/decision/lifecycle.h"
 #include "engine/notify/outbox.h"
+#include "engine/rules/citizen_text.h"
 #include "engine/store/codec.h"
 #include "engine/store/records.h"
 
@@ -355,8 +356,8 @@ absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& sto
 }
 
 absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const std::vector<std::string>& persons,
-                                                                           const std::string& code,
-                                                                           bool offers_only) const {
+                                                                           const std::string& code, bool offers_only,
+                                                                           absl::Time sent) const {
   std::vector<storage::v1::DecisionRecord> candidates;
   std::set<std::string> read;  // a decision sent to two persons sharing the number is one candidate
   for (const std::string& person : persons) {
@@ -386,20 +387,30 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
     if (offers_only && !IsOfferAwaitingAnswer(d)) continue;
     if (!d.parent_decision_id().empty() && offers_only) continue;
     if (latest != nullptr && d.created_at().seconds() <= latest->created_at().seconds()) continue;
-    ASSIGN_OR_RETURN(const bool told, MessageLeftForOneOf(d, persons));
+    if (FromProtoTimestamp(d.created_at()) > sent) continue;  // made after the reply was sent
+    ASSIGN_OR_RETURN(const bool told, ToldToOneOf(d, persons));
     if (told) latest = &d;
   }
   return ReplyTarget{latest == nullptr ? "" : latest->decision_id()};
 }
 
-absl::StatusOr<bool> GatewayCommands::MessageLeftForOneOf(const storage::v1::DecisionRecord& d,
-                                                          const std::vector<std::string>& persons) const {
-  for (const std::string& person : persons) {
-    if (std::find(d.recipients().begin(), d.recipients().end(), person) == d.recipients().end()) continue;
-    ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> m,
-                     ReadMessage(*store_, MessageIdFor(d, "decision", person)));
-    if (!m) continue;
-    if (m->attempts() > 0 || m->status() == storage::v1::MESSAGE_POSTED) return true;
+absl::StatusOr<bool> GatewayCommands::ToldToOneOf(const storage::v1::DecisionRecord& d,
+                                                  const std::vector<std::string>& persons) const {
+  const bool formal = !d.parent_decision_id().empty();
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
+                   MessagesOfDecision(*store_, formal ? d.parent_decision_id() : d.decision_id()));
+  for (const storage::v1::OutboxMessage& m : messages) {
+    if (formal && m.kind() != kAcceptedMessageKind) continue;
+    if (std::find(persons.begin(), persons.end(), m.recipient()) == persons.end()) continue;
+    switch (m.status()) {
+      case storage::v1::MESSAGE_LEASED:
+      case storage::v1::MESSAGE_SENT:
+      case storage::v1::MESSAGE_DELIVERED:
+      case storage::v1::MESSAGE_POSTED:
+        return true;
+      default:
+        break;
+    }
   }
   return false;
 }
@@ -481,7 +492,8 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     result.reply_text = reply(&CityMessages::opted_out);
     record.set_outcome("opted out");
   } else if (keyword == Keyword::kAccept || keyword == Keyword::kDecline || keyword == Keyword::kContest) {
-    ASSIGN_OR_RETURN(const ReplyTarget target, FindDecision(persons, code, keyword != Keyword::kContest));
+    ASSIGN_OR_RETURN(const ReplyTarget target,
+                     FindDecision(persons, code, keyword != Keyword::kContest, std::min(received_at, now)));
     const std::string& decision_id = target.decision_id;
     if (target.code_ambiguous) {
       to_caseworker(absl::StrCat("the code ", code, " is that of more than one decision sent to this number"));

@@ -89,12 +89,15 @@ class GatewayCommands {
     // (a six-character code is not unique): none is chosen, a person reads it.
     bool code_ambiguous = false;
   };
+  // Without a code, only decisions made before `sent` and told to one of
+  // `persons` (ToldToOneOf) are candidates.
   absl::StatusOr<ReplyTarget> FindDecision(const std::vector<std::string>& persons, const std::string& code,
-                                           bool offers_only) const;
-  // The decision's message to one of `persons` left: handed to a gateway at
-  // least once, or posted as a letter.
-  absl::StatusOr<bool> MessageLeftForOneOf(const storage::v1::DecisionRecord& d,
-                                           const std::vector<std::string>& persons) const;
+                                           bool offers_only, absl::Time sent) const;
+  // A message of the decision reached one of `persons`, as far as the engine
+  // knows: with a gateway, sent, delivered, or a letter posted (one waiting
+  // for the mail room, failed, or never sent does not count). A formal
+  // decision is told by its offer's acceptance message.
+  absl::StatusOr<bool> ToldToOneOf(const storage::v1::DecisionRecord& d, const std::vector<std::string>& persons) const;
   // A decision's message left for its recipient, or (with `reached`)
   // reached them (`how`: "message <id> delivered", "letter <id>, taken to
   // arrive on ..."), into `batch`: the decision is notified, as

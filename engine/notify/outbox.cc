@@ -214,12 +214,9 @@ bool NotLeftYet(const storage::v1::OutboxMessage& m) {
          m.status() == storage::v1::MESSAGE_LETTER;
 }
 
-absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
-                                     absl::string_view decision_id,
-                                     absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
-                                     absl::string_view why, const std::string& actor, const std::string& cause,
-                                     absl::Time now) {
-  std::vector<storage::v1::OutboxMessage> withheld;
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> MessagesOfDecision(const Store& store,
+                                                                           absl::string_view decision_id) {
+  std::vector<storage::v1::OutboxMessage> messages;
   absl::Status undecodable;
   RETURN_IF_ERROR(store.Scan(
       Family::kOutbox, MessageKey(absl::StrCat(decision_id, "/")), [&](absl::string_view key, absl::string_view value) {
@@ -228,10 +225,23 @@ absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, Audi
           undecodable = m.status();
           return false;
         }
-        if (NotLeftYet(*m) && which(*m)) withheld.push_back(*std::move(m));
+        messages.push_back(*std::move(m));
         return true;
       }));
   RETURN_IF_ERROR(undecodable);
+  return messages;
+}
+
+absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
+                                     absl::string_view decision_id,
+                                     absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
+                                     absl::string_view why, const std::string& actor, const std::string& cause,
+                                     absl::Time now) {
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, MessagesOfDecision(store, decision_id));
+  std::vector<storage::v1::OutboxMessage> withheld;
+  for (storage::v1::OutboxMessage& m : messages) {
+    if (NotLeftYet(m) && which(m)) withheld.push_back(std::move(m));
+  }
   for (const storage::v1::OutboxMessage& m : withheld) {
     storage::v1::OutboxMessage suppressed = m;
     suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);

@@ -110,6 +110,10 @@ const char* NotLeftStatusName(const storage::v1::OutboxMessage& m);
 // and that `which` selects: suppressed with `why` as their failure, their
 // text cleared, each change audited as `actor` for `cause`. Returns how
 // many. A leased one may still reach its phone: the gateway had it.
+// Every message of the decision (any kind, any recipient), in id order.
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> MessagesOfDecision(const Store& store,
+                                                                           absl::string_view decision_id);
+
 absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
                                      absl::string_view decision_id,
                                      absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,

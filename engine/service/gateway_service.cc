@@ -87,9 +87,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
                                         v1::ReportReplyResponse* response) override {
     absl::Status valid = CheckText(request->gateway_message_id(), "gateway_message_id", true);
     if (valid.ok()) valid = CheckText(request->from(), "from", true);
-    // Any SMS a handset can send fits (255 parts of 140 bytes, reassembled by
-    // the gateway): a long contest is kept for a caseworker, never refused.
-    constexpr size_t kMaxReplyTextBytes = 255 * 140;
+    // Any SMS a handset can send fits (255 parts of 153 GSM characters, each
+    // up to 3 bytes once the gateway has it in UTF-8): a long contest is kept
+    // for a caseworker, never refused.
+    constexpr size_t kMaxReplyTextBytes = 128 << 10;
     if (valid.ok()) valid = CheckTextField(request->text(), "text", kMaxReplyTextBytes, false);
     // Any time in the past is allowed (a reconciliation replays old replies),
     // but a time, not garbage.

@@ -122,11 +122,12 @@ class PersonsService final : public v1::Persons::CallbackService {
 
 std::string MaskedContact(absl::string_view text) {
   if (text.size() <= 6) return std::string(text);
-  // Whole characters only: the answer stays valid UTF-8.
+  // Whole characters only, the answer staying valid UTF-8, and the tail
+  // shrinking rather than growing, so that the middle is always hidden.
   const absl::string_view head = Utf8Prefix(text, 4);
   size_t tail = text.size() - 2;
-  while (tail > head.size() && (static_cast<unsigned char>(text[tail]) & 0xC0) == 0x80) --tail;
-  return absl::StrCat(head, "••••••", text.substr(std::max(tail, head.size())));
+  while (tail < text.size() && (static_cast<unsigned char>(text[tail]) & 0xC0) == 0x80) ++tail;
+  return absl::StrCat(head, "••••••", tail > head.size() ? text.substr(tail) : absl::string_view());
 }
 
 v1::Person ToApiPerson(const storage::v1::PersonState& state, const AttributeSchema* schema, ContactShown contact) {

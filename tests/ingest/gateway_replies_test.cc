@@ -379,7 +379,12 @@ TEST_F(GatewayRepliesTest, AFailureReportedAfterStopBringsNoLetter) {
       engine_.clock().Advance(absl::Hours(12));
     }
   }
+  // The last attempt left: the gateway acknowledged it, then STOP came.
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "kannel-5", engine_.clock().Now()).status(); }),
+              IsOk());
+  ASSERT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SENT);
   ASSERT_EQ(Reply("+33639980002", "STOP", "k-1").outcome, "opted out");
+  ASSERT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SENT) << "it had left";
   EXPECT_EQ(ReportFailure(id), "suppressed");
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SUPPRESSED);
   for (const storage::v1::OutboxMessage& letter : Letters().letters) EXPECT_NE(letter.message_id(), id);
@@ -465,6 +470,26 @@ TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeIsAboutADecisionTheyWereToldOf) {
   ReplyResult accepted = Reply("+33639980002", "OUI", "k-3");
   EXPECT_EQ(accepted.outcome, "accepted");
   EXPECT_EQ(accepted.decision_id, offer.decision_id());
+}
+
+// After an acceptance, the latest decision they were told of is the formal
+// decision, told by the acceptance's message: RECOURS without a code
+// contests it, not the offer.
+TEST_F(GatewayRepliesTest, RecoursWithoutACodeAfterAnAcceptanceContestsTheFormalDecision) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_FALSE(Lease().empty());
+  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "accepted");
+  const std::string formal = FormalDecisionIdOf(offer);
+  bool acceptance_left = false;
+  for (const LeasedMessage& l : Lease()) {
+    acceptance_left =
+        acceptance_left || (l.message.decision_id() == offer.decision_id() && l.message.kind() == "accepted");
+  }
+  ASSERT_TRUE(acceptance_left);
+  engine_.clock().Advance(absl::Minutes(1));
+  ReplyResult contested = Reply("+33639980002", "RECOURS", "k-2");
+  EXPECT_EQ(contested.outcome, "contested");
+  EXPECT_EQ(contested.decision_id, formal);
 }
 
 // A reference code has six characters: two decisions sent to one number

@@ -148,6 +148,35 @@ TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewTakesTheCitizensAnswerWithinAFre
   EXPECT_EQ(answered.outcome, "accepted");
   EXPECT_EQ(answered.decision_id, offer);
   EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::CONFIRMED);
+
+  // Accepted, then contested and upheld by another review: it is not asked
+  // again, and a NON now changes nothing.
+  const storage::v1::DecisionRecord confirmed = **ReadDecision(engine.store(), offer);
+  const auto reply = [&](const std::string& text, const std::string& id) {
+    ReplyResult result;
+    EXPECT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+      absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", text, id, now, now);
+      if (r.ok()) result = *r;
+      return r.status();
+    }),
+                IsOk());
+    return result;
+  };
+  ASSERT_EQ(reply("RECOURS " + confirmed.reference_code(), "k-2").outcome, "contested");
+  const std::string contest = ContestCaseId(offer);
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    RETURN_IF_ERROR(a.commands().Claim(contest, "caseworker:alice", absl::Minutes(30), now).status());
+    return a.commands()
+        .Resolve(contest, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "L'offre acceptée est maintenue.",
+                 "Code de l'éducation, art. L131-1", now)
+        .status();
+  }),
+              IsOk());
+  const storage::v1::DecisionRecord contested = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(contested.status(), storage::v1::UPHELD);
+  EXPECT_FALSE(IsOfferAwaitingAnswer(contested));
+  EXPECT_EQ(reply("NON " + confirmed.reference_code(), "k-3").outcome, "to a caseworker");
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::UPHELD);
 }
 
 // Without an answer, the fresh deadline applies as the first would have.

@@ -20,7 +20,9 @@ TEST(MaskedContactTest, CutsOnlyBetweenWholeCharacters) {
     EXPECT_NE(masked.find("••••••"), std::string::npos) << masked;
     EXPECT_LE(masked.size(), text.size() + std::string("••••••").size()) << masked;
   }
-  EXPECT_EQ(MaskedContact("aÉÉÉÉx€"), "aÉ••••••€");
+  EXPECT_EQ(MaskedContact("aÉÉÉÉx€"), "aÉ••••••");
+  // The tail shrinks to a whole character, never grows over the middle.
+  EXPECT_EQ(MaskedContact("abc€d"), "abc••••••d");
 }
 
 }  // namespace
