@@ -32,7 +32,10 @@ sign server "DNS:localhost,IP:127.0.0.1" serverAuth
   echo "principals:"
   for role in back-office gateway caseworker rules-admin auditor; do
     sign "$role.dev.proactive" "DNS:$role.dev.proactive" clientAuth
-    echo "  - {name: dev-$role, certificate_names: [$role.dev.proactive], roles: [$role]}"
+    # The development back office speaks for every source.
+    sources=""
+    [ "$role" = back-office ] && sources=', sources: ["*"]'
+    echo "  - {name: dev-$role, certificate_names: [$role.dev.proactive], roles: [$role]$sources}"
   done
 } > access.yaml
 for name in "${EXTRA_CLIENTS[@]}"; do sign "$name" "DNS:$name" clientAuth; done

@@ -40,7 +40,43 @@ bool IsHexSha256(absl::string_view text) {
   return true;
 }
 
+// A back-office principal must list the sources it speaks for, so that no
+// system can publish another's facts; "*" grants every source.
+void ParseSources(YamlFile& file, const YAML::Node& node, Principal* principal) {
+  const bool back_office = principal->roles.count(Role::kBackOffice) > 0;
+  if (!node["sources"]) {
+    if (back_office) {
+      file.Error(node, absl::StrCat("principal \"", principal->name,
+                                    "\" has the back-office role but no \"sources\": list the event sources it "
+                                    "publishes as (rules/schema.yaml), or \"*\" for any (development only)"));
+    }
+    return;
+  }
+  if (!back_office) {
+    file.Error(node["sources"], absl::StrCat("principal \"", principal->name,
+                                             "\" has \"sources\" but not the back-office role, which uses them"));
+    return;
+  }
+  std::vector<std::string> sources = file.StringList(node["sources"], "sources").value_or(std::vector<std::string>{});
+  if (sources.empty()) file.Error(node["sources"], "\"sources\" is empty; list at least one source, or \"*\"");
+  for (const std::string& source : sources) {
+    if (source == "*") {
+      principal->any_source = true;
+    } else if (!principal->sources.insert(source).second) {
+      file.Error(node["sources"], absl::StrCat("source \"", source, "\" is listed twice"));
+    }
+  }
+}
+
 }  // namespace
+
+absl::Status Principal::AuthorizeSource(absl::string_view source, absl::string_view field) const {
+  if (any_source || sources.count(std::string(source)) > 0) return absl::OkStatus();
+  return FieldErrorWithCode(
+      absl::StatusCode::kPermissionDenied, field,
+      absl::StrCat("\"", name, "\" may not speak for source \"", source, "\"; its sources are: ",
+                   sources.empty() ? "none" : absl::StrJoin(sources, ", "), " (\"sources\" in the access file)"));
+}
 
 absl::string_view RoleName(Role role) {
   for (const auto& r : kRoleNames) {
@@ -125,7 +161,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
                      "token_sha256}");
           continue;
         }
-        file.CheckKeys(node, "a principal", {"name", "roles", "certificate_names", "token_sha256"});
+        file.CheckKeys(node, "a principal", {"name", "roles", "sources", "certificate_names", "token_sha256"});
         Entry entry;
         if (!node["name"]) {
           file.Error(node, "a principal needs a \"name\"");
@@ -148,6 +184,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             }
           }
         }
+        ParseSources(file, node, &entry.principal);
         if (node["certificate_names"]) {
           entry.certificate_names =
               file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
@@ -196,7 +233,9 @@ std::string AccessPolicy::Actor(const grpc::ServerContextBase& context, absl::st
 
 std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& context) const {
   if (development_) {
-    return Principal{"development", std::set<Role>(AllRoles().begin(), AllRoles().end())};
+    Principal everyone{"development", std::set<Role>(AllRoles().begin(), AllRoles().end())};
+    everyone.any_source = true;
+    return everyone;
   }
   const auto& metadata = context.client_metadata();
   auto authorization = metadata.find("authorization");
@@ -246,6 +285,11 @@ absl::Status AccessPolicy::AuthorizeRole(const grpc::ServerContextBase& context,
 }
 
 absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, absl::string_view method) const {
+  return AuthorizeCaller(context, method).status();
+}
+
+absl::StatusOr<Principal> AccessPolicy::AuthorizeCaller(const grpc::ServerContextBase& context,
+                                                        absl::string_view method) const {
   std::optional<Principal> caller = Identify(context);
   if (!caller) return UnknownCaller();
   auto it = MethodRoles().find(std::string(method));
@@ -253,7 +297,7 @@ absl::Status AccessPolicy::Authorize(const grpc::ServerContextBase& context, abs
     return absl::PermissionDeniedError(absl::StrCat(method, " is not open to any role"));
   }
   for (Role role : it->second) {
-    if (caller->roles.count(role) > 0) return absl::OkStatus();
+    if (caller->roles.count(role) > 0) return *std::move(caller);
   }
   return absl::PermissionDeniedError(absl::StrCat("\"", caller->name, "\" (roles: ", RolesText(caller->roles),
                                                   ") may not call ", method,

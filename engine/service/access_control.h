@@ -77,6 +77,16 @@ const std::map<std::string, std::set<Role>>& MethodRoles();
 struct Principal {
   std::string name;
   std::set<Role> roles;
+  // The event sources a back-office principal speaks for: it may publish
+  // events naming them and replace the reference tables they own. Any source
+  // when `any_source` ("*" in the access file; development).
+  std::set<std::string> sources;
+  bool any_source = false;
+
+  // OK when this principal speaks for `source`; otherwise PERMISSION_DENIED
+  // naming `field`: "source: "caf-exchange" may not speak for source
+  // "etat-civil"; its sources are: caf".
+  absl::Status AuthorizeSource(absl::string_view source, absl::string_view field) const;
 };
 
 class AccessPolicy {
@@ -104,6 +114,9 @@ class AccessPolicy {
   // unknown; PERMISSION_DENIED naming the principal, its roles and the roles
   // the method needs otherwise. Thread-safe.
   absl::Status Authorize(const grpc::ServerContextBase& context, absl::string_view method) const;
+  // Same as Authorize, returning the caller when it may call `method`: for
+  // calls that check more of the principal (its sources). Thread-safe.
+  absl::StatusOr<Principal> AuthorizeCaller(const grpc::ServerContextBase& context, absl::string_view method) const;
   // OK when the caller holds `role`, for a part of a call that needs more
   // than its method's roles: `what` names that part ("reveal_contact_for").
   // UNAUTHENTICATED when the caller is unknown; PERMISSION_DENIED "<what>:

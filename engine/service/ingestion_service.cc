@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/field_error.h"
+#include "engine/common/status_macros.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/denied_reactor.h"
 #include "engine/service/grpc_status.h"
@@ -31,6 +32,17 @@ std::string RequestEventId(const v1::PublishRequest& request) {
   if (request.has_person()) id = request.person().event_id();
   if (request.has_broadcast()) id = request.broadcast().event_id();
   return CheckIdentifier(id, "event_id").ok() ? std::string(id) : std::string();
+}
+
+// Validates the event, then checks that the caller speaks for the source it
+// names: PERMISSION_DENIED naming "source" otherwise.
+absl::StatusOr<ValidatedEvent> ValidateFromCaller(const v1::PublishRequest& request, const Principal& caller,
+                                                  const AttributeSchema& schema, const IngestLimits& limits,
+                                                  absl::Time now) {
+  ASSIGN_OR_RETURN(ValidatedEvent validated, ValidatePublishRequest(request, schema, limits, now));
+  RETURN_IF_ERROR(caller.AuthorizeSource(
+      request.has_person() ? request.person().source() : request.broadcast().source(), "source"));
+  return validated;
 }
 
 void FillResponse(const absl::StatusOr<IngestResult>& result, v1::PublishResponse* response) {
@@ -56,8 +68,8 @@ int64_t InFlightCost(const v1::PublishRequest& request) {
 // reading while the window is full or the shared budget is spent.
 class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
-  PublishStreamReactor(const IngestionServiceDeps& deps, InFlightBudget* budget)
-      : deps_(deps), budget_(budget), waiter_(std::make_shared<BudgetWaiter>([this] {
+  PublishStreamReactor(const IngestionServiceDeps& deps, Principal caller, InFlightBudget* budget)
+      : deps_(deps), caller_(std::move(caller)), budget_(budget), waiter_(std::make_shared<BudgetWaiter>([this] {
           absl::MutexLock lock(&mu_);
           StartReadLocked();
         })) {
@@ -77,7 +89,7 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishReq
     slot->response.set_stream_index(next_index_++);
     slot->response.set_event_id(RequestEventId(request_));
     absl::StatusOr<ValidatedEvent> validated =
-        ValidatePublishRequest(request_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+        ValidateFromCaller(request_, caller_, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
     {
       absl::MutexLock lock(&mu_);
       pending_.push_back(slot);
@@ -178,6 +190,7 @@ class PublishStreamReactor final : public grpc::ServerBidiReactor<v1::PublishReq
   }
 
   const IngestionServiceDeps& deps_;
+  const Principal caller_;  // identified when the stream opened
   InFlightBudget* const budget_;
   const std::shared_ptr<BudgetWaiter> waiter_;
   v1::PublishRequest request_;  // owned by the outstanding read
@@ -275,13 +288,14 @@ class IngestionService final : public v1::Ingestion::CallbackService {
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context, const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishMethod); !allowed.ok()) {
-      reactor->Finish(ToGrpcStatus(allowed));
+    absl::StatusOr<Principal> caller = deps_.access->Get()->AuthorizeCaller(*context, kPublishMethod);
+    if (!caller.ok()) {
+      reactor->Finish(ToGrpcStatus(caller.status()));
       return reactor;
     }
     response->set_event_id(RequestEventId(*request));
     absl::StatusOr<ValidatedEvent> validated =
-        ValidatePublishRequest(*request, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
+        ValidateFromCaller(*request, *caller, *deps_.schema->Get(), deps_.limits, deps_.clock->Now());
     if (!validated.ok()) {
       reactor->Finish(ToGrpcStatus(validated.status()));
       return reactor;
@@ -304,8 +318,9 @@ class IngestionService final : public v1::Ingestion::CallbackService {
   grpc::ServerUnaryReactor* PublishBatch(grpc::CallbackServerContext* context, const v1::PublishBatchRequest* request,
                                          v1::PublishBatchResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishBatchMethod); !allowed.ok()) {
-      reactor->Finish(ToGrpcStatus(allowed));
+    absl::StatusOr<Principal> caller = deps_.access->Get()->AuthorizeCaller(*context, kPublishBatchMethod);
+    if (!caller.ok()) {
+      reactor->Finish(ToGrpcStatus(caller.status()));
       return reactor;
     }
     const int events = request->events_size();
@@ -328,7 +343,7 @@ class IngestionService final : public v1::Ingestion::CallbackService {
       v1::PublishResponse* result = response->add_results();
       result->set_stream_index(i);
       result->set_event_id(RequestEventId(event));
-      absl::StatusOr<ValidatedEvent> validated = ValidatePublishRequest(event, *schema, deps_.limits, now);
+      absl::StatusOr<ValidatedEvent> validated = ValidateFromCaller(event, *caller, *schema, deps_.limits, now);
       if (!validated.ok()) {
         FillResponse(validated.status(), result);
         continue;
@@ -353,10 +368,11 @@ class IngestionService final : public v1::Ingestion::CallbackService {
 
   grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>* PublishStream(
       grpc::CallbackServerContext* context) override {
-    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kPublishStreamMethod); !allowed.ok()) {
-      return new DeniedBidiReactor<v1::PublishRequest, v1::PublishResponse>(ToGrpcStatus(allowed));
+    absl::StatusOr<Principal> caller = deps_.access->Get()->AuthorizeCaller(*context, kPublishStreamMethod);
+    if (!caller.ok()) {
+      return new DeniedBidiReactor<v1::PublishRequest, v1::PublishResponse>(ToGrpcStatus(caller.status()));
     }
-    return new PublishStreamReactor(deps_, &budget_);
+    return new PublishStreamReactor(deps_, *std::move(caller), &budget_);
   }
 
  private:

@@ -72,9 +72,9 @@ absl::StatusOr<storage::v1::ReferenceRowRecord> ToStorageRow(const v1::Reference
 // One ReplaceTable call: buffers the rows, commits when the client is done.
 class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTableRequest> {
  public:
-  ReplaceTableReactor(const ReferenceServiceDeps& deps, grpc::CallbackServerContext* context,
+  ReplaceTableReactor(const ReferenceServiceDeps& deps, grpc::CallbackServerContext* context, Principal caller,
                       v1::ReplaceTableResponse* response)
-      : deps_(deps), context_(context), response_(response), schema_(deps.schema->Get()) {
+      : deps_(deps), context_(context), caller_(std::move(caller)), response_(response), schema_(deps.schema->Get()) {
     StartRead(&request_);
   }
 
@@ -106,6 +106,7 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
         return FieldError("source", absl::StrCat("source \"", request.source(), "\" may not replace reference table \"",
                                                  table_->name, "\""));
       }
+      RETURN_IF_ERROR(caller_.AuthorizeSource(request.source(), "source"));
       source_ = request.source();
     } else if (request.has_table() && request.table() != table_->name) {
       return FieldError("table",
@@ -185,6 +186,7 @@ class ReplaceTableReactor final : public grpc::ServerReadReactor<v1::ReplaceTabl
 
   const ReferenceServiceDeps& deps_;
   grpc::CallbackServerContext* context_;
+  const Principal caller_;
   v1::ReplaceTableResponse* response_;
   std::shared_ptr<const AttributeSchema> schema_;  // one schema version per call
   v1::ReplaceTableRequest request_;
@@ -201,10 +203,9 @@ class ReferenceService final : public v1::ReferenceTables::CallbackService {
 
   grpc::ServerReadReactor<v1::ReplaceTableRequest>* ReplaceTable(grpc::CallbackServerContext* context,
                                                                  v1::ReplaceTableResponse* response) override {
-    if (absl::Status allowed = deps_.access->Get()->Authorize(*context, kReplaceTableMethod); !allowed.ok()) {
-      return new DeniedReadReactor<v1::ReplaceTableRequest>(ToGrpcStatus(allowed));
-    }
-    return new ReplaceTableReactor(deps_, context, response);
+    absl::StatusOr<Principal> caller = deps_.access->Get()->AuthorizeCaller(*context, kReplaceTableMethod);
+    if (!caller.ok()) return new DeniedReadReactor<v1::ReplaceTableRequest>(ToGrpcStatus(caller.status()));
+    return new ReplaceTableReactor(deps_, context, *std::move(caller), response);
   }
 
   grpc::ServerUnaryReactor* GetRow(grpc::CallbackServerContext* context, const v1::GetRowRequest* request,

@@ -20,6 +20,7 @@
 #include "proactive/v1/decisions.grpc.pb.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 #include "proactive/v1/persons.grpc.pb.h"
+#include "proactive/v1/reference.grpc.pb.h"
 #include "tests/testing/daemon_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -95,13 +96,14 @@ class AccessControlScenarioTest : public ::testing::Test {
     testing::CommandResult other = testing::RunCommand(
         {"/bin/bash", testing::SourceDir() + "/deploy/certs/make-dev-certs.sh", certs_->path() + "/other"});
     ASSERT_EQ(other.exit_code, 0) << other.output;
-    // Add a token principal (auditor) to the generated access file; only the
-    // token's SHA-256 is written.
+    // Add token principals (an auditor, a back office speaking for the CAF
+    // only) to the generated access file; only the tokens' SHA-256 is written.
     std::string access = certs_->path() + "/access.yaml";
     FILE* f = std::fopen(access.c_str(), "a");
-    std::string line =
-        absl::StrCat("  - {name: token-auditor, token_sha256: ", ToHex(Sha256Digest("s3cret-auditor-token")),
-                     ", roles: [auditor]}\n");
+    std::string line = absl::StrCat(
+        "  - {name: token-auditor, token_sha256: ", ToHex(Sha256Digest("s3cret-auditor-token")),
+        ", roles: [auditor]}\n", "  - {name: token-caf, token_sha256: ", ToHex(Sha256Digest("s3cret-caf-token")),
+        ", roles: [back-office], sources: [caf]}\n");
     std::fputs(line.c_str(), f);
     std::fclose(f);
   }
@@ -318,6 +320,113 @@ TEST_F(AccessControlScenarioTest, OnlyACaseworkerSeesAContact) {
   EXPECT_EQ(seen.entries(0).decision_id(), decision);
   EXPECT_EQ(seen.entries(0).actor(), "caseworker:dev-caseworker");
   EXPECT_EQ(seen.entries(0).cause(), "subject");
+}
+
+// A back office publishes only as the sources the access file lists for it,
+// on every ingestion path, and replaces only their reference tables: naming
+// another source is refused with the field named, and changes nothing.
+TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
+  std::shared_ptr<grpc::Channel> channel = ChannelAs("");
+  auto as_caf = [](grpc::ClientContext* context) {
+    SetDeadline(context, absl::Seconds(10));
+    context->AddMetadata("authorization", "Bearer s3cret-caf-token");
+  };
+  auto event = [](const std::string& id, const std::string& source, const std::string& attribute, int64_t value) {
+    v1::PublishRequest request;
+    v1::PersonEvent* p = request.mutable_person();
+    p->set_event_id(id);
+    p->set_person_id("P-SOURCES");
+    p->set_source(source);
+    p->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
+    v1::Attribute* a = p->add_set();
+    a->set_name(attribute);
+    if (attribute == "birth_date") {
+      a->mutable_value()->mutable_date_value()->set_year(static_cast<int32_t>(value));
+      a->mutable_value()->mutable_date_value()->set_month(3);
+      a->mutable_value()->mutable_date_value()->set_day(1);
+    } else {
+      a->mutable_value()->mutable_money_value()->set_cents(value * 100);
+      a->mutable_value()->mutable_money_value()->set_currency("EUR");
+    }
+    return request;
+  };
+  constexpr char kRefusal[] =
+      "source: \"token-caf\" may not speak for source \"etat-civil\"; its sources are: caf (\"sources\" in the "
+      "access file)";
+  std::unique_ptr<v1::Ingestion::Stub> ingestion = v1::Ingestion::NewStub(channel);
+
+  // Unary: the civil registry's attribute, under the registry's name.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    v1::PublishResponse response;
+    grpc::Status status = ingestion->Publish(&context, event("src-1", "etat-civil", "birth_date", 2023), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(status.error_message(), kRefusal);
+  }
+  // A batch: the refused event is answered alone, the CAF's own is applied.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    v1::PublishBatchRequest batch;
+    *batch.add_events() = event("src-2", "etat-civil", "birth_date", 2023);
+    *batch.add_events() = event("src-3", "caf", "yearly_income", 18000);
+    v1::PublishBatchResponse response;
+    grpc::Status status = ingestion->PublishBatch(&context, batch, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.results_size(), 2);
+    EXPECT_EQ(response.results(0).outcome(), v1::PublishResponse::REJECTED);
+    EXPECT_EQ(response.results(0).error().code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+    EXPECT_EQ(response.results(0).error().field(), "source");
+    EXPECT_EQ(response.results(0).error().message(), kRefusal);
+    EXPECT_EQ(response.results(1).outcome(), v1::PublishResponse::ACCEPTED) << response.ShortDebugString();
+  }
+  // A stream: same answer, and the stream goes on.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    auto stream = ingestion->PublishStream(&context);
+    ASSERT_TRUE(stream->Write(event("src-4", "etat-civil", "birth_date", 2023)));
+    ASSERT_TRUE(stream->Write(event("src-5", "caf", "yearly_income", 19000)));
+    stream->WritesDone();
+    std::vector<v1::PublishResponse> answers;
+    for (v1::PublishResponse answer; stream->Read(&answer);) answers.push_back(answer);
+    grpc::Status status = stream->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[0].outcome(), v1::PublishResponse::REJECTED);
+    EXPECT_EQ(answers[0].error().field(), "source");
+    EXPECT_EQ(answers[0].error().message(), kRefusal);
+    EXPECT_EQ(answers[1].outcome(), v1::PublishResponse::ACCEPTED) << answers[1].ShortDebugString();
+  }
+  // A reference table it does not own, even naming its owner.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    v1::ReplaceTableResponse response;
+    auto writer = v1::ReferenceTables::NewStub(channel)->ReplaceTable(&context, &response);
+    v1::ReplaceTableRequest request;
+    request.set_table("school_sectors_maternelle");
+    request.set_source("paris-opendata");
+    writer->Write(request);
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("source: \"token-caf\" may not speak for source \"paris-opendata\""));
+  }
+  // Nothing of the refused events was stored: the person has the CAF's
+  // income and no birth date.
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  v1::GetPersonRequest request;
+  request.set_person_id("P-SOURCES");
+  v1::Person person;
+  grpc::Status status =
+      v1::Persons::NewStub(ChannelAs("back-office.dev.proactive"))->GetPerson(&context, request, &person);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<std::string> names;
+  for (const v1::AttributeState& a : person.attributes()) names.push_back(a.name());
+  EXPECT_THAT(names, ::testing::ElementsAre("yearly_income"));
 }
 
 TEST_F(AccessControlScenarioTest, TheDaemonRefusesToStartWithoutTlsUnlessInsecure) {

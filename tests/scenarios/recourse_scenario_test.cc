@@ -41,7 +41,7 @@ class RecourseScenarioTest : public ::testing::Test {
     for (const auto& [name, role] : std::vector<std::pair<std::string, std::string>>{
              {"alice", "caseworker"}, {"bob", "caseworker"}, {"desk", "back-office"}, {"cnil", "auditor"}}) {
       access << "  - {name: " << name << ", token_sha256: " << ToHex(Sha256Digest(Token(name))) << ", roles: [" << role
-             << "]}\n";
+             << "]" << (role == "back-office" ? ", sources: [\"*\"]" : "") << "}\n";
     }
     access.close();
     testing::DaemonOptions options{dir_.path() + "/data"};

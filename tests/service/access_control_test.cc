@@ -1,5 +1,6 @@
 #include "engine/service/access_control.h"
 
+#include "engine/common/field_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/daemon_process.h"
@@ -18,25 +19,61 @@ TEST(AccessPolicyTest, TheExampleAccessFileParses) {
   absl::StatusOr<AccessPolicy> policy =
       AccessPolicy::LoadFile(testing::SourceDir() + "/deploy/config/access.yaml", &diagnostics);
   ASSERT_THAT(policy, IsOk()) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(policy->principal_count(), 7u);
+  EXPECT_EQ(policy->principal_count(), 9u);
+}
+
+// The "<line>: <message>" of each mistake, when the file has `count` of them.
+std::vector<std::string> Mistakes(const char* yaml, int count) {
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_THAT(AccessPolicy::Parse(yaml, "access.yaml", &diagnostics),
+              StatusIs(absl::StatusCode::kInvalidArgument, absl::StrCat("access.yaml has ", count, " mistakes")));
+  std::vector<std::string> messages;
+  for (const Diagnostic& d : diagnostics) messages.push_back(absl::StrCat(d.line, ": ", d.message));
+  return messages;
 }
 
 TEST(AccessPolicyTest, RefusesPlainTokensUnknownRolesAndUnidentifiablePrincipals) {
   const char* yaml =
       "principals:\n"
-      "  - {name: a, token_sha256: my-secret-token, roles: [back-office]}\n"
+      "  - {name: a, token_sha256: my-secret-token, roles: [back-office], sources: [caf]}\n"
       "  - {name: b, certificate_names: [b.example], roles: [admin]}\n"
       "  - {name: c, roles: [auditor]}\n";
-  std::vector<Diagnostic> diagnostics;
-  EXPECT_THAT(AccessPolicy::Parse(yaml, "access.yaml", &diagnostics),
-              StatusIs(absl::StatusCode::kInvalidArgument, "access.yaml has 3 mistakes"));
-  std::vector<std::string> messages;
-  for (const Diagnostic& d : diagnostics) messages.push_back(absl::StrCat(d.line, ": ", d.message));
   EXPECT_THAT(
-      messages,
+      Mistakes(yaml, 3),
       ElementsAre("2: token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself",
                   "3: unknown role \"admin\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
                   "4: principal \"c\" needs certificate_names or token_sha256 to be recognised"));
+}
+
+TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
+  const char* yaml =
+      "principals:\n"
+      "  - {name: registry, certificate_names: [r.example], roles: [back-office]}\n"
+      "  - {name: desk, certificate_names: [d.example], roles: [caseworker], sources: [caf]}\n"
+      "  - {name: caf, certificate_names: [c.example], roles: [back-office], sources: [caf, caf]}\n"
+      "  - {name: empty, certificate_names: [e.example], roles: [back-office], sources: []}\n"
+      "  - {name: dev, certificate_names: [v.example], roles: [back-office], sources: [\"*\"]}\n";
+  EXPECT_THAT(
+      Mistakes(yaml, 4),
+      ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
+                  "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
+                  "(development only)",
+                  "3: principal \"desk\" has \"sources\" but not the back-office role, which uses "
+                  "them",
+                  "4: source \"caf\" is listed twice", "5: \"sources\" is empty; list at least one source, or \"*\""));
+}
+
+TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
+  Principal caf{"caf-exchange", {Role::kBackOffice}, {"caf", "paris-compte"}};
+  EXPECT_THAT(caf.AuthorizeSource("caf", "source"), IsOk());
+  absl::Status refused = caf.AuthorizeSource("etat-civil", "source");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied,
+                                "source: \"caf-exchange\" may not speak for source \"etat-civil\"; its sources are: "
+                                "caf, paris-compte (\"sources\" in the access file)"));
+  EXPECT_EQ(ErrorField(refused), "source");
+  Principal development{"dev", {Role::kBackOffice}};
+  development.any_source = true;
+  EXPECT_THAT(development.AuthorizeSource("etat-civil", "source"), IsOk());
 }
 
 TEST(AccessPolicyTest, RoleNamesRoundTrip) {
