@@ -482,7 +482,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
 
 absl::StatusOr<bool> DecisionCommands::DeadlineDue(absl::Time now) const {
   bool due = false;
-  std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now)).view());
+  const std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now - kReplyDeadlineGrace)).view());
   RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
     due = key.substr(0, 20) <= limit;
     return false;
@@ -492,7 +492,7 @@ absl::StatusOr<bool> DecisionCommands::DeadlineDue(absl::Time now) const {
 
 absl::StatusOr<int> DecisionCommands::ProcessDueDeadlines(absl::Time now, int max) {
   std::vector<std::string> keys;
-  const std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now)).view());
+  const std::string limit = std::string(DecimalKey(absl::ToUnixSeconds(now - kReplyDeadlineGrace)).view());
   RETURN_IF_ERROR(store_->Scan(Family::kDeadlines, "", [&](absl::string_view key, absl::string_view) {
     if (key.substr(0, 20) > limit) return false;
     keys.emplace_back(key);

@@ -126,11 +126,12 @@ class DecisionCommands {
                                                     storage::v1::ReviewOutcome outcome, const std::string& reason,
                                                     const std::string& legal_basis, absl::Time now);
 
-  // Applies the reply deadlines due by `now` (at most `max`): offers not
-  // answered lapse (or are accepted when the rule says so). Offers in review
-  // are left alone. Returns how many deadlines were processed.
+  // Applies the reply deadlines passed by kReplyDeadlineGrace at `now` (at
+  // most `max`): offers not answered lapse (or are accepted when the rule
+  // says so). Offers in review are left alone. Returns how many deadlines
+  // were processed.
   absl::StatusOr<int> ProcessDueDeadlines(absl::Time now, int max);
-  // True when a deadline is due by `now` (a cheap check).
+  // True when a deadline is due at `now`, grace included (a cheap check).
   absl::StatusOr<bool> DeadlineDue(absl::Time now) const;
 
  private:
@@ -176,6 +177,13 @@ class DecisionCommands {
 
 // Deadline keys (column family "deadlines"), written with the offer.
 std::string ReplyDeadlineKey(const storage::v1::DecisionRecord& offer);
+
+// A reply deadline applies this long after it passed: an SMS answer sent
+// before it is judged by its sending time, but reaches the engine later when
+// Kannel or the connector queued it (a restart, a retry). Until then the
+// offer still takes that answer; an answer sent after the deadline is
+// refused all the same.
+inline constexpr absl::Duration kReplyDeadlineGrace = absl::Minutes(15);
 
 }  // namespace proactive
 

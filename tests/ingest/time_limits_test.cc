@@ -395,6 +395,68 @@ TEST_F(TimeLimitsTest, ARecoursSentOnTheLastDayIsInTimeWhenProcessedAfterMidnigh
   EXPECT_EQ(reply(InParis(2026, 9, 2, 23, 58, 0), "k-in-time").outcome, "contested");
 }
 
+// An OUI sent just before the reply deadline and read just after it (Kannel
+// or the connector restarting) still accepts the offer: the deadline applies
+// only kReplyDeadlineGrace after it passed. Unanswered, the offer lapses
+// then; an answer sent after the deadline is refused all the same.
+class ReplyDeadlineGraceTest : public TimeLimitsTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(TimeLimitsTest::SetUp());
+    offer_ = Decision("P0001");
+    ASSERT_EQ(offer_.action_kind(), storage::v1::ACTION_PROPOSE);
+    ASSERT_TRUE(offer_.has_reply_deadline());
+    ASSERT_EQ(offer_.recipients(0), "P0002");  // +33639980002
+    deadline_ = FromProtoTimestamp(offer_.reply_deadline());
+    ASSERT_NO_FATAL_FAILURE(SendEverything());
+    // Ten minutes after the deadline: nothing applied yet.
+    engine_.clock().Advance(deadline_ + absl::Minutes(10) - engine_.clock().Now());
+    EXPECT_EQ(ProcessDeadlines(), 0);
+    EXPECT_EQ(Status(), storage::v1::NOTIFIED);
+  }
+  int ProcessDeadlines() {
+    int processed = -1;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  absl::StatusOr<int> n = a.commands().ProcessDueDeadlines(engine_.clock().Now(), 100);
+                  if (n.ok()) processed = *n;
+                  return n.status();
+                }),
+                IsOk());
+    return processed;
+  }
+  std::string Answer(absl::Time sent, const std::string& id) {
+    ReplyResult result;
+    EXPECT_THAT(Run([&](EventApplier& a) {
+                  absl::StatusOr<ReplyResult> r = a.gateway().ReportReply(
+                      "+33639980002", "OUI " + offer_.reference_code(), id, sent, engine_.clock().Now());
+                  if (r.ok()) result = *r;
+                  return r.status();
+                }),
+                IsOk());
+    return result.outcome;
+  }
+  storage::v1::DecisionStatus Status() { return (**ReadDecision(engine_.store(), offer_.decision_id())).status(); }
+
+  storage::v1::DecisionRecord offer_;
+  absl::Time deadline_;
+};
+
+TEST_F(ReplyDeadlineGraceTest, AnAnswerSentBeforeTheDeadlineAndReadJustAfterItAccepts) {
+  EXPECT_EQ(Answer(deadline_ - absl::Minutes(5), "k-before"), "accepted");
+  EXPECT_EQ(Status(), storage::v1::CONFIRMED);
+  engine_.clock().Advance(kReplyDeadlineGrace);
+  EXPECT_GE(ProcessDeadlines(), 0);  // the writer's own turn may come first
+  EXPECT_EQ(Status(), storage::v1::CONFIRMED);
+}
+
+TEST_F(ReplyDeadlineGraceTest, AnAnswerSentAfterTheDeadlineIsRefusedAndTheOfferLapsesAfterTheGrace) {
+  EXPECT_EQ(Answer(deadline_ + absl::Minutes(2), "k-after"), "to a caseworker");
+  EXPECT_EQ(Status(), storage::v1::NOTIFIED);
+  engine_.clock().Advance(kReplyDeadlineGrace);
+  EXPECT_GE(ProcessDeadlines(), 0);  // the writer's own turn may come first
+  EXPECT_EQ(Status(), storage::v1::LAPSED);
+}
+
 // The Paris rules, with the nursery school offer accepted when no answer
 // comes by its deadline.
 std::vector<RuleFile> OfferAcceptedWithoutReply() {
