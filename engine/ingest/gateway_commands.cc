@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
@@ -145,8 +146,13 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
   if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
-  if (found->status() != storage::v1::MESSAGE_LEASED && found->status() != storage::v1::MESSAGE_PENDING) {
-    return absl::FailedPreconditionError(absl::StrCat("message ", message_id, " was not leased for SMS"));
+  // Its failure was reported before the gateway acknowledged sending it:
+  // the retry that report scheduled stands.
+  if (found->status() == storage::v1::MESSAGE_PENDING && found->attempts() > 0) return true;
+  if (found->status() != storage::v1::MESSAGE_LEASED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "message_id: message ", message_id, " is not leased for SMS (it is ",
+        absl::AsciiStrToLower(absl::StripPrefix(storage::v1::MessageStatus_Name(found->status()), "MESSAGE_")), ")"));
   }
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
@@ -266,10 +272,15 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     result = "delivered";
   } else if (m.status() == storage::v1::MESSAGE_DELIVERED) {
     return std::string("delivered");  // a late failure report after a delivery
-  } else if (m.attempts() < kMaxSmsAttempts) {
+  } else if (m.status() == storage::v1::MESSAGE_PENDING) {
+    return std::string("will retry");  // its failure was reported: the retry stands
+  } else if (m.set_failed_sends(m.failed_sends() + 1); m.failed_sends() < kMaxSmsAttempts) {
+    // Only reported failures count: leases that expired while Kannel was
+    // down sent nothing, and must not turn the first real failure into a
+    // letter.
     m.set_status(storage::v1::MESSAGE_PENDING);
     m.set_failure(failure);
-    int index = std::min<int>(static_cast<int>(m.attempts()) - 1, 3);
+    int index = std::min<int>(static_cast<int>(m.failed_sends()) - 1, 3);
     // A retry of a message that may not leave in quiet hours waits for
     // their end, as its first attempt did.
     std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;

@@ -130,8 +130,9 @@ std::string InboxKey(absl::string_view reply_id);
 // first.
 absl::StatusOr<std::vector<storage::v1::ReplyRecord>> ListInbox(const Store& store, bool include_read);
 
-// Retry delays after delivery failures: 1, 5, 30 minutes, 2 hours; then a
-// letter.
+// An SMS is sent at most this many times: retried 1, 5, 30 minutes and 2
+// hours after each reported delivery failure; then a letter. Leases that
+// expire unsent (Kannel down) do not count.
 inline constexpr int kMaxSmsAttempts = 5;
 
 }  // namespace proactive
