@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "engine/client/channel.h"
 #include "engine/common/log.h"
+#include "engine/common/status_macros.h"
 
 namespace proactive {
 
@@ -39,13 +40,17 @@ absl::Duration BackoffDelay(int attempt, absl::Duration initial, absl::Duration 
 EventPublisher::EventPublisher(std::string server, PublisherOptions options)
     : server_(std::move(server)),
       options_(std::move(options)),
-      stub_(v1::Ingestion::NewStub(ConnectToEngine(server_))) {
+      connection_(EngineConnection::FromEnvironment(server_)) {
   if (!options_.sleep) options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 }
 
 absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Publish(
     const std::vector<v1::PublishRequest>& requests) {
   if (requests.empty()) return std::vector<v1::PublishResponse>();
+  if (stub_ == nullptr) {
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, connection_.Connect());
+    stub_ = v1::Ingestion::NewStub(channel);
+  }
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     absl::Duration wait = BackoffDelay(attempt, options_.initial_backoff, options_.max_backoff);
@@ -56,7 +61,20 @@ absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Publish(
       options_.sleep(wait);
     }
     absl::StatusOr<std::vector<v1::PublishResponse>> answers = Attempt(requests);
-    if (answers.ok()) return answers;
+    if (answers.ok()) {
+      // Not a bad row: the access file does not let this connector speak
+      // for the mapping's source. Every row would be refused, and saving
+      // the position past them would lose them.
+      for (const v1::PublishResponse& answer : *answers) {
+        if (answer.outcome() == v1::PublishResponse::REJECTED &&
+            answer.error().code() == static_cast<int>(absl::StatusCode::kPermissionDenied)) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              "the engine at ", server_, " refused: ", answer.error().message(),
+              "; nothing is counted as done: list the source for this connector's principal, then run it again"));
+        }
+      }
+      return answers;
+    }
     last = answers.status();
     if (!IsRetryableGrpcCode(static_cast<int>(last.code()))) return last;
   }
@@ -86,7 +104,7 @@ absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Attempt(
       next_due_ = std::max(now, next_due_) + absl::Seconds(batch.events_size() / rate);
     }
     grpc::ClientContext context;
-    SetDeadline(&context, options_.deadline);
+    connection_.PrepareCall(&context, options_.deadline);
     v1::PublishBatchResponse answer;
     grpc::Status status = stub_->PublishBatch(&context, batch, &answer);
     if (!status.ok()) {

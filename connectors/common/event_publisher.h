@@ -9,7 +9,9 @@
 //   publisher.Publish(batch));
 //   // answers[i] is the answer to batch[i]; only now may the position move.
 //
-// Not thread-safe: one batch at a time.
+// Credentials come from the environment (EngineConnection::FromEnvironment:
+// PROACTIVE_TLS_CA, PROACTIVE_TLS_CERT/KEY, PROACTIVE_TOKEN); without them the
+// connection is plaintext. Not thread-safe: one batch at a time.
 #ifndef PROACTIVE_CONNECTORS_COMMON_EVENT_PUBLISHER_H_
 #define PROACTIVE_CONNECTORS_COMMON_EVENT_PUBLISHER_H_
 
@@ -20,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/client/channel.h"
 #include "proactive/v1/ingestion.grpc.pb.h"
 
 namespace proactive {
@@ -62,7 +65,10 @@ class EventPublisher {
 
   // Publishes `requests` and returns one answer per request, in order
   // (REJECTED answers included). UNAVAILABLE when the engine could not be
-  // reached in max_attempts; other gRPC errors as they come.
+  // reached in max_attempts; PERMISSION_DENIED when it refused an event
+  // because the caller does not speak for its source (a grant to fix, not a
+  // row to reject; the other events may have been applied, and come back
+  // DUPLICATE when published again); other gRPC errors as they come.
   absl::StatusOr<std::vector<v1::PublishResponse>> Publish(const std::vector<v1::PublishRequest>& requests);
 
   const std::string& server() const { return server_; }
@@ -72,7 +78,8 @@ class EventPublisher {
 
   std::string server_;
   PublisherOptions options_;
-  std::unique_ptr<v1::Ingestion::Stub> stub_;
+  EngineConnection connection_;                 // credentials from the environment
+  std::unique_ptr<v1::Ingestion::Stub> stub_;   // connected at the first call
   absl::Time next_due_ = absl::InfinitePast();  // the next call's turn, with max_rate
 };
 

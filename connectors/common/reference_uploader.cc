@@ -4,17 +4,19 @@
 #include "absl/time/clock.h"
 #include "engine/client/channel.h"
 #include "engine/common/log.h"
+#include "engine/common/status_macros.h"
 #include "proactive/v1/reference.grpc.pb.h"
 
 namespace proactive {
 namespace {
 
-absl::StatusOr<v1::ReplaceTableResponse> AttemptUpload(v1::ReferenceTables::Stub* stub, const std::string& table,
+absl::StatusOr<v1::ReplaceTableResponse> AttemptUpload(const EngineConnection& connection,
+                                                       v1::ReferenceTables::Stub* stub, const std::string& table,
                                                        const std::string& source,
                                                        const std::vector<v1::ReferenceRow>& rows,
                                                        absl::Duration deadline, int rows_per_message) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline);
+  connection.PrepareCall(&context, deadline);
   v1::ReplaceTableResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::ReplaceTableRequest>> writer = stub->ReplaceTable(&context, &response);
   v1::ReplaceTableRequest message;
@@ -43,7 +45,9 @@ absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(const std::string&
                                                               const std::string& source,
                                                               const std::vector<v1::ReferenceRow>& rows,
                                                               const PublisherOptions& options, int rows_per_message) {
-  auto stub = v1::ReferenceTables::NewStub(ConnectToEngine(server));
+  const EngineConnection connection = EngineConnection::FromEnvironment(server);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, connection.Connect());
+  auto stub = v1::ReferenceTables::NewStub(channel);
   absl::Status last;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
     absl::Duration wait = BackoffDelay(attempt, options.initial_backoff, options.max_backoff);
@@ -57,7 +61,7 @@ absl::StatusOr<v1::ReplaceTableResponse> UploadReferenceTable(const std::string&
       }
     }
     absl::StatusOr<v1::ReplaceTableResponse> response =
-        AttemptUpload(stub.get(), table, source, rows, options.deadline, rows_per_message);
+        AttemptUpload(connection, stub.get(), table, source, rows, options.deadline, rows_per_message);
     if (response.ok()) return response;
     last = response.status();
     if (!IsRetryableGrpcCode(static_cast<int>(last.code()))) return last;

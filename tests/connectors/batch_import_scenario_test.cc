@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/client/channel.h"
+#include "engine/common/sha256.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -199,6 +200,51 @@ TEST_F(BatchImportScenarioTest, KilledInTheMiddleResumesWithoutLossOrDuplicateEf
     ASSERT_EQ(person.attributes_size(), 3);
     ASSERT_EQ(person.attributes(2).value().money_value().cents(), (1000 + i) * 100 + 50);
   }
+}
+
+// The importer speaks as the principal its credentials name (a bearer
+// token in PROACTIVE_TOKEN here; a client certificate in production). One
+// that does not speak for the mapping's source stops with exit 2 and saves
+// no position, rather than reject every row and move past them: run again
+// as a principal that speaks for it, every row goes.
+TEST_F(BatchImportScenarioTest, APrincipalNotSpeakingForTheSourceStopsAndLosesNoRow) {
+  ASSERT_THAT(daemon_->Stop(), IsOk());
+  Write("access.yaml",
+        absl::StrCat("principals:\n", "  - {name: registry, token_sha256: ", ToHex(Sha256Digest("registry-token")),
+                     ", roles: [back-office], sources: [etat-civil]}\n", "  - {name: caf-exchange, token_sha256: ",
+                     ToHex(Sha256Digest("caf-token")), ", roles: [back-office], sources: [caf]}\n"));
+  testing::DaemonOptions options{dir_.path() + "/guarded"};
+  options.extra_flags = {"--access_file=" + dir_.path() + "/access.yaml"};
+  daemon_ = std::make_unique<DaemonProcess>(options);
+  ASSERT_THAT(daemon_->Start(), IsOk());
+  Write("caf.csv",
+        "matricule;foyer;date_maj;ressources;rsa;arr\n"
+        "P1;H1;01/03/2026;16 800,00;oui;11\n"
+        "P2;H2;02/03/2026;1 200,50;non;12\n");
+  const auto import_as = [&](const std::string& token) {
+    std::vector<std::string> args = ImportArgs("caf.csv", "caf.yaml");
+    args.insert(args.begin(), {"/usr/bin/env", "PROACTIVE_TOKEN=" + token});
+    return RunCommand(args);
+  };
+
+  CommandResult run = import_as("registry-token");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("\"registry\" may not speak for source \"caf\""));
+  EXPECT_EQ(ReadWholeFile(dir_.path() + "/caf.csv.rejects.tsv"), "");
+
+  run = import_as("caf-token");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("2 rows read, 2 accepted, 0 duplicates, 0 rejected"));
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer caf-token");
+  v1::GetPersonRequest request;
+  request.set_person_id("P2");
+  v1::Person person;
+  grpc::Status status =
+      v1::Persons::NewStub(ConnectToEngine(daemon_->address()))->GetPerson(&context, request, &person);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(person.household_id(), "H2");
 }
 
 TEST_F(BatchImportScenarioTest, ReferenceTableFromACsvIsReplacedAsAWhole) {
