@@ -394,14 +394,23 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
   // them having left (a decision whose message waits for the morning, or
   // was never sent, cannot be what they answer).
   const storage::v1::DecisionRecord* latest = nullptr;
+  bool tied = false;
   for (const auto& d : candidates) {
-    if (offers_only && !IsOfferAwaitingAnswer(d)) continue;
-    if (!d.parent_decision_id().empty() && offers_only) continue;
-    if (latest != nullptr && d.created_at().seconds() <= latest->created_at().seconds()) continue;
+    if (offers_only && (!IsOfferAwaitingAnswer(d) || !d.parent_decision_id().empty())) continue;
+    // Its deadline passed before the reply was sent (and is applied a little
+    // later): the answer cannot be about it.
+    if (offers_only && d.has_reply_deadline() && sent > FromProtoTimestamp(d.reply_deadline())) continue;
+    if (latest != nullptr && d.created_at().seconds() < latest->created_at().seconds()) continue;
     if (FromProtoTimestamp(d.created_at()) > sent) continue;  // made after the reply was sent
     ASSIGN_OR_RETURN(const bool told, ToldToOneOf(d, persons));
-    if (told) latest = &d;
+    if (!told) continue;
+    const bool same_moment = latest != nullptr && d.created_at().seconds() == latest->created_at().seconds();
+    // A formal decision stands for the offer it follows.
+    if (same_moment && latest->parent_decision_id() == d.decision_id()) continue;
+    if (!(same_moment && d.parent_decision_id() == latest->decision_id())) tied = same_moment;
+    latest = &d;
   }
+  if (tied) return ReplyTarget{"", /*by_code=*/false, /*code_ambiguous=*/false, /*latest_ambiguous=*/true};
   return ReplyTarget{latest == nullptr ? "" : latest->decision_id()};
 }
 
@@ -508,6 +517,8 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     const std::string& decision_id = target.decision_id;
     if (target.code_ambiguous) {
       to_caseworker(absl::StrCat("the code ", code, " is that of more than one decision sent to this number"));
+    } else if (target.latest_ambiguous) {
+      to_caseworker("without a code, the reply could be about more than one decision made at the same moment");
     } else if (decision_id.empty()) {
       to_caseworker("no decision matches the reply");
     } else {

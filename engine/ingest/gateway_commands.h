@@ -88,9 +88,13 @@ class GatewayCommands {
     // The code quoted is that of two decisions or more sent to the number
     // (a six-character code is not unique): none is chosen, a person reads it.
     bool code_ambiguous = false;
+    // Without a code, the latest candidates are two decisions made at the
+    // same moment (twins' offers): none is chosen, a person reads it.
+    bool latest_ambiguous = false;
   };
   // Without a code, only decisions made before `sent` and told to one of
-  // `persons` (ToldToOneOf) are candidates.
+  // `persons` (ToldToOneOf) are candidates; for an answer, only offers whose
+  // reply deadline had not passed when it was sent.
   absl::StatusOr<ReplyTarget> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only, absl::Time sent) const;
   // A message of the decision reached one of `persons`, as far as the engine

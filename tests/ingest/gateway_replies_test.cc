@@ -15,6 +15,7 @@
 #include "engine/common/time_limit.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/decision/pseudonymise.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
@@ -472,12 +473,43 @@ TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeIsAboutADecisionTheyWereToldOf) {
   EXPECT_EQ(accepted.decision_id, offer.decision_id());
 }
 
+// Twins: two offers made in the same second to the same parent. OUI without
+// a code cannot say which; a caseworker reads it rather than the engine
+// picking one. With its code, each answers its own offer.
+TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeToTwinsOffersGoesToACaseworker) {
+  ASSERT_THAT(engine_
+                  .Publish(R"({"event_id":"civ-2023-0001b","person_id":"P0001B","household_id":"H001",)"
+                           R"("source":"etat-civil","occurred_at":"2023-03-02T10:00:00Z","set":{"birth_date":)"
+                           R"("2023-03-01","arrondissement":11,"address_key":"75011:rue-oberkampf:112"},)"
+                           R"("links_added":[{"relation":"guardian","person_id":"P0002"},)"
+                           R"({"relation":"guardian","person_id":"P0003"}]})")
+                  .status(),
+              IsOk());
+  engine_.Settle();
+  const storage::v1::DecisionRecord first = Decision("P0001");
+  const storage::v1::DecisionRecord twin = Decision("P0001B");
+  ASSERT_EQ(twin.action_kind(), storage::v1::ACTION_PROPOSE);
+  ASSERT_EQ(first.created_at().seconds(), twin.created_at().seconds());
+  ASSERT_FALSE(Lease().empty());
+  ReplyResult unclear = Reply("+33639980002", "OUI", "k-twins");
+  EXPECT_EQ(unclear.outcome, "to a caseworker");
+  EXPECT_EQ(unclear.decision_id, "");
+  EXPECT_TRUE(IsOfferAwaitingAnswer(**ReadDecision(engine_.store(), first.decision_id())));
+  EXPECT_TRUE(IsOfferAwaitingAnswer(**ReadDecision(engine_.store(), twin.decision_id())));
+  ReplyResult coded = Reply("+33639980002", "OUI " + twin.reference_code(), "k-twin");
+  EXPECT_EQ(coded.outcome, "accepted");
+  EXPECT_EQ(coded.decision_id, twin.decision_id());
+}
+
 // After an acceptance, the latest decision they were told of is the formal
 // decision, told by the acceptance's message: RECOURS without a code
 // contests it, not the offer.
 TEST_F(GatewayRepliesTest, RecoursWithoutACodeAfterAnAcceptanceContestsTheFormalDecision) {
   const storage::v1::DecisionRecord offer = Decision("P0001");
   ASSERT_FALSE(Lease().empty());
+  // Answered a minute after the morning's decisions were made: the formal
+  // decision is the latest one they were told of.
+  engine_.clock().Advance(absl::Minutes(1));
   ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "k-1").outcome, "accepted");
   const std::string formal = FormalDecisionIdOf(offer);
   bool acceptance_left = false;
