@@ -1,5 +1,6 @@
 #include "engine/common/field_error.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/utf8.h"
@@ -48,6 +49,20 @@ absl::Status CheckTextField(absl::string_view text, const FieldPath& field, size
   }
   if (text.size() > max_bytes) {
     return FieldError(field.Text(), absl::StrCat(text.size(), " bytes exceed the limit of ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSystemName(absl::string_view name, absl::string_view field) {
+  if (name.empty()) return FieldError(field, "is required");
+  if (name.size() > 64) return FieldError(field, "is longer than 64 bytes");
+  for (char c : name) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+          c == '-' || c == '.' || c == '_')) {
+      size_t bad = 0;
+      if (!IsValidUtf8(name, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
+      return FieldError(field, absl::StrCat("\"", name, "\" must be lower-case letters, digits, '-', '.' or '_'"));
+    }
   }
   return absl::OkStatus();
 }

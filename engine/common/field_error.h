@@ -63,6 +63,11 @@ std::string ErrorField(const absl::Status& status);
 // gives (an attribute's value, a reason, a note): the store keeps it as given.
 absl::Status CheckTextField(absl::string_view text, const FieldPath& field, size_t max_bytes, bool required = false);
 
+// OK when `name` names a system (a source, a topic): 1 to 64 bytes of
+// lower-case letters, digits, '-', '.' or '_'; otherwise a FieldError naming
+// `field`.
+absl::Status CheckSystemName(absl::string_view name, absl::string_view field);
+
 }  // namespace proactive
 
 #endif  // PROACTIVE_ENGINE_COMMON_FIELD_ERROR_H_

@@ -19,20 +19,6 @@
 namespace proactive {
 namespace {
 
-absl::Status CheckSystemName(absl::string_view name, absl::string_view field) {
-  if (name.empty()) return FieldError(field, "is required");
-  if (name.size() > 64) return FieldError(field, "is longer than 64 bytes");
-  for (char c : name) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.' || c == '_')) {
-      size_t bad = 0;
-      if (!IsValidUtf8(name, &bad)) return FieldError(field, absl::StrCat("invalid UTF-8 at byte ", bad));
-      return FieldError(field, absl::StrCat("\"", name, "\" must be lower-case letters, digits, '-', '.' or '_'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckOccurredAt(bool has, const google::protobuf::Timestamp& ts, const IngestLimits& limits,
                              absl::Time now) {
   if (!has) return FieldError("occurred_at", "is required (when the fact happened, RFC 3339)");

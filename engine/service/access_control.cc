@@ -42,7 +42,7 @@ bool IsHexSha256(absl::string_view text) {
 
 // A back-office principal must list the sources it speaks for, so that no
 // system can publish another's facts; "*" grants every source.
-void ParseSources(YamlFile& file, const YAML::Node& node, Principal* principal) {
+void ParseSources(YamlFile& file, const YAML::Node& node, bool roles_known, Principal* principal) {
   const bool back_office = principal->roles.count(Role::kBackOffice) > 0;
   if (!node["sources"]) {
     if (back_office) {
@@ -53,15 +53,25 @@ void ParseSources(YamlFile& file, const YAML::Node& node, Principal* principal) 
     return;
   }
   if (!back_office) {
-    file.Error(node["sources"], absl::StrCat("principal \"", principal->name,
-                                             "\" has \"sources\" but not the back-office role, which uses them"));
+    // With a mistyped role, that mistake is the one to report.
+    if (roles_known) {
+      file.Error(node["sources"], absl::StrCat("principal \"", principal->name,
+                                               "\" has \"sources\" but not the back-office role, which uses them"));
+    }
     return;
   }
-  std::vector<std::string> sources = file.StringList(node["sources"], "sources").value_or(std::vector<std::string>{});
-  if (sources.empty()) file.Error(node["sources"], "\"sources\" is empty; list at least one source, or \"*\"");
-  for (const std::string& source : sources) {
+  std::optional<std::vector<std::string>> sources = file.StringList(node["sources"], "sources");
+  if (!sources) return;  // not a list: reported
+  if (sources->empty()) file.Error(node["sources"], "\"sources\" is empty; list at least one source, or \"*\"");
+  for (const std::string& source : *sources) {
     if (source == "*") {
+      if (sources->size() > 1) {
+        file.Error(node["sources"], "\"*\" grants every source: list it alone, or list the sources without it");
+        return;
+      }
       principal->any_source = true;
+    } else if (absl::Status valid = CheckSystemName(source, "sources"); !valid.ok()) {
+      file.Error(node["sources"], valid.message());
     } else if (!principal->sources.insert(source).second) {
       file.Error(node["sources"], absl::StrCat("source \"", source, "\" is listed twice"));
     }
@@ -154,6 +164,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
     } else {
       file.CheckKeys(root, "the access file", {"principals"});
       std::set<std::string> names;
+      std::map<std::string, std::string> certificate_owners, token_owners;  // to the principal's name
       for (const YAML::Node& node : root["principals"]) {
         if (!node.IsMap()) {
           file.Error(node,
@@ -172,10 +183,12 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
           file.Error(node["name"], absl::StrCat("principal \"", entry.principal.name, "\" is listed twice"));
         }
         if (!node["roles"]) file.Error(node, absl::StrCat("principal \"", entry.principal.name, "\" has no roles"));
+        bool roles_known = true;
         if (node["roles"]) {
           for (const std::string& name : file.StringList(node["roles"], "roles").value_or(std::vector<std::string>{})) {
             std::optional<Role> role = ParseRole(name);
             if (!role) {
+              roles_known = false;
               file.Error(node["roles"], absl::StrCat("unknown role \"", name,
                                                      "\"; roles are back-office, gateway, "
                                                      "caseworker, rules-admin, auditor"));
@@ -184,10 +197,19 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             }
           }
         }
-        ParseSources(file, node, &entry.principal);
+        ParseSources(file, node, roles_known, &entry.principal);
+        // A certificate name or token of two principals would identify the
+        // first only, with its roles and sources.
         if (node["certificate_names"]) {
           entry.certificate_names =
               file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
+          for (const std::string& name : entry.certificate_names) {
+            auto [it, added] = certificate_owners.emplace(name, entry.principal.name);
+            if (!added) {
+              file.Error(node["certificate_names"], absl::StrCat("certificate name \"", name, "\" is also that of \"",
+                                                                 it->second, "\"; a caller is one principal"));
+            }
+          }
         }
         if (node["token_sha256"]) {
           entry.token_sha256 = file.String(node["token_sha256"], "token_sha256").value_or("");
@@ -195,6 +217,9 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             file.Error(node["token_sha256"],
                        "token_sha256 is the lower-case hex SHA-256 of the "
                        "token (64 characters), never the token itself");
+          } else if (auto [it, added] = token_owners.emplace(entry.token_sha256, entry.principal.name); !added) {
+            file.Error(node["token_sha256"],
+                       absl::StrCat("this token is also that of \"", it->second, "\"; a caller is one principal"));
           }
         }
         if (entry.certificate_names.empty() && entry.token_sha256.empty()) {

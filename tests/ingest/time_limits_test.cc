@@ -452,8 +452,11 @@ TEST_F(ReplyDeadlineGraceTest, AnAnswerSentBeforeTheDeadlineAndReadJustAfterItAc
 TEST_F(ReplyDeadlineGraceTest, AnAnswerSentAfterTheDeadlineIsRefusedAndTheOfferLapsesAfterTheGrace) {
   EXPECT_EQ(Answer(deadline_ + absl::Minutes(2), "k-after"), "to a caseworker");
   EXPECT_EQ(Status(), storage::v1::NOTIFIED);
-  engine_.clock().Advance(kReplyDeadlineGrace);
-  EXPECT_GE(ProcessDeadlines(), 0);  // the writer's own turn may come first
+  engine_.clock().Advance(deadline_ + kReplyDeadlineGrace - absl::Seconds(1) - engine_.clock().Now());
+  EXPECT_EQ(ProcessDeadlines(), 0);
+  EXPECT_EQ(Status(), storage::v1::NOTIFIED);
+  engine_.clock().Advance(absl::Seconds(1));  // the grace is over
+  EXPECT_GE(ProcessDeadlines(), 0);           // the writer's own turn may come first
   EXPECT_EQ(Status(), storage::v1::LAPSED);
 }
 

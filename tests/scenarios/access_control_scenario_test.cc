@@ -364,6 +364,27 @@ TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(status.error_message(), kRefusal);
   }
+  // A broadcast under Météo-France's name: no heatwave from the CAF.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    v1::PublishRequest heatwave;
+    v1::BroadcastEvent* b = heatwave.mutable_broadcast();
+    b->set_event_id("src-heatwave");
+    b->set_topic("weather.heatwave");
+    b->set_area("75");
+    b->set_source("meteo-france");
+    b->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+    for (const auto& [name, value] : {std::pair{"level", "red"}, std::pair{"episode_id", "caf-episode"}}) {
+      v1::Attribute* field = b->add_fields();
+      field->set_name(name);
+      field->mutable_value()->set_string_value(value);
+    }
+    v1::PublishResponse response;
+    grpc::Status status = ingestion->Publish(&context, heatwave, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("source: \"token-caf\" may not speak for source \"meteo-france\""));
+  }
   // A batch: the refused event is answered alone, the CAF's own is applied.
   {
     grpc::ClientContext context;

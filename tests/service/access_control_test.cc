@@ -52,15 +52,23 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
       "  - {name: desk, certificate_names: [d.example], roles: [caseworker], sources: [caf]}\n"
       "  - {name: caf, certificate_names: [c.example], roles: [back-office], sources: [caf, caf]}\n"
       "  - {name: empty, certificate_names: [e.example], roles: [back-office], sources: []}\n"
-      "  - {name: dev, certificate_names: [v.example], roles: [back-office], sources: [\"*\"]}\n";
+      "  - {name: dev, certificate_names: [v.example], roles: [back-office], sources: [\"*\"]}\n"
+      "  - {name: all, certificate_names: [a.example], roles: [back-office], sources: [\"*\", caf]}\n"
+      "  - {name: bad, certificate_names: [b.example], roles: [back-office], sources: [Caf]}\n"
+      "  - {name: typo, certificate_names: [t.example], roles: [back-offce], sources: [caf]}\n"
+      "  - {name: twin, certificate_names: [c.example], roles: [back-office], sources: [caf]}\n";
   EXPECT_THAT(
-      Mistakes(yaml, 4),
+      Mistakes(yaml, 8),
       ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
                   "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
                   "(development only)",
                   "3: principal \"desk\" has \"sources\" but not the back-office role, which uses "
                   "them",
-                  "4: source \"caf\" is listed twice", "5: \"sources\" is empty; list at least one source, or \"*\""));
+                  "4: source \"caf\" is listed twice", "5: \"sources\" is empty; list at least one source, or \"*\"",
+                  "7: \"*\" grants every source: list it alone, or list the sources without it",
+                  "8: sources: \"Caf\" must be lower-case letters, digits, '-', '.' or '_'",
+                  "9: unknown role \"back-offce\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
+                  "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal"));
 }
 
 TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
