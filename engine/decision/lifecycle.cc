@@ -22,21 +22,42 @@ absl::Status Refuse(const storage::v1::DecisionRecord& d, LifecycleAction action
 
 bool IsOffer(const storage::v1::DecisionRecord& d) { return d.action_kind() == storage::v1::ACTION_PROPOSE; }
 
-// An offer waits for its answer once made (proposed, then notified), and an
-// offer a caseworker reviewed before anyone was told (created in review,
-// then upheld or amended): it is told then, asking for the same answer.
+// Whether an offer waits for its answer, from its history: made (proposed,
+// notified, or in review from its creation) it waits; answered, lapsed or
+// cancelled it does not; upheld or amended, it waits when it did as it went
+// into review.
+struct AnswerWait {
+  bool waiting = true;
+  bool when_reviewed = true;  // as it went into review last
+};
+
+AnswerWait WalkAnswerWait(const storage::v1::DecisionRecord& d) {
+  AnswerWait wait;
+  for (const storage::v1::StatusChange& entry : d.history()) {
+    switch (entry.status()) {
+      case storage::v1::PROPOSED:
+      case storage::v1::NOTIFIED:
+        wait.waiting = true;
+        break;
+      case storage::v1::IN_REVIEW:
+        wait.when_reviewed = wait.waiting;  // repeated while in review: the same
+        break;
+      case storage::v1::UPHELD:
+      case storage::v1::AMENDED:
+        wait.waiting = wait.when_reviewed;
+        break;
+      default:
+        wait.waiting = false;
+    }
+  }
+  return wait;
+}
+
 bool AwaitingAnswer(const storage::v1::DecisionRecord& d) {
   const DecisionStatus s = d.status();
   if (s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED) return true;
   if (s != storage::v1::UPHELD && s != storage::v1::AMENDED) return false;
-  // Created in review and reviewed once: in review at its creation only. A
-  // later contest put it in review again (an offer answered, contested and
-  // upheld is not asked again).
-  if (d.history_size() == 0 || d.history(0).status() != storage::v1::IN_REVIEW) return false;
-  for (int i = 1; i < d.history_size(); ++i) {
-    if (d.history(i).status() == storage::v1::IN_REVIEW) return false;
-  }
-  return true;
+  return d.history_size() > 0 && WalkAnswerWait(d).waiting;
 }
 
 }  // namespace
@@ -51,6 +72,10 @@ bool TimeToContestEnded(const storage::v1::DecisionRecord& decision, absl::Time 
 }
 
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& d) { return IsOffer(d) && AwaitingAnswer(d); }
+
+bool OfferWaitedWhenReviewed(const storage::v1::DecisionRecord& d) {
+  return IsOffer(d) && d.status() == storage::v1::IN_REVIEW && d.history_size() > 0 && WalkAnswerWait(d).when_reviewed;
+}
 
 absl::string_view LifecycleActionName(LifecycleAction action) {
   switch (action) {

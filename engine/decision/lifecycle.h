@@ -52,8 +52,13 @@ absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::Decisi
 
 // True for an offer (action propose) still waiting for the citizen's answer:
 // proposed or notified, or upheld or amended by a caseworker who reviewed it
-// before anyone was told.
+// while it was waiting (contested before an answer, or reviewed before
+// anyone was told). An offer answered, then contested and upheld, is not.
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);
+
+// True for an offer in review that was waiting for its answer when it was
+// put in review: upheld or amended, it waits for that answer again.
+bool OfferWaitedWhenReviewed(const storage::v1::DecisionRecord& decision);
 
 // True once the time to contest `decision` runs: once it reached someone
 // (notified_at); records made before notified_at existed, from their

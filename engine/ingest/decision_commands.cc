@@ -435,21 +435,23 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   // chain's head where the store has it.
   std::vector<storage::v1::OutboxMessage> messages;
   std::string superseded_deadline_key;
+  // An offer reviewed while it waited for its answer (reviewed before anyone
+  // was told, or contested before answering) waits for it again, unless
+  // overturned: with the time its rule gives, from today, as the review may
+  // have taken longer than the deadline set when it was made.
+  if (to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline()) {
+    const absl::TimeZone zone = CityZone();
+    // The days its rule gives count from the day it was evaluated for (a
+    // daily run's day, not when the sweep ran).
+    absl::StatusOr<absl::CivilDay> evaluated = ParseIsoDate(d.evaluation_date());
+    const absl::CivilDay made =
+        evaluated.ok() ? *evaluated : absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
+    const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
+    superseded_deadline_key = ReplyDeadlineKey(d);
+    *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));
+  }
   if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
-    // Reviewed before anyone was told: now they are, unless overturned. An
-    // offer gives them the time its rule gives, from today: the review may
-    // have taken longer than the deadline set when it was made.
-    if (to != storage::v1::OVERTURNED && d.action_kind() == storage::v1::ACTION_PROPOSE && d.has_reply_deadline()) {
-      const absl::TimeZone zone = CityZone();
-      // The days its rule gives count from the day it was evaluated for (a
-      // daily run's day, not when the sweep ran).
-      absl::StatusOr<absl::CivilDay> evaluated = ParseIsoDate(d.evaluation_date());
-      const absl::CivilDay made =
-          evaluated.ok() ? *evaluated : absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
-      const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
-      superseded_deadline_key = ReplyDeadlineKey(d);
-      *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));
-    }
+    // Reviewed before anyone was told: now they are, unless overturned.
     if (to != storage::v1::OVERTURNED) {
       ASSIGN_OR_RETURN(messages, ComposeDecisionMessages(d, now));
     }
@@ -459,6 +461,15 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                                            : to == storage::v1::AMENDED ? &CityMessages::review_amended
                                                                         : &CityMessages::review_overturned,
                                            {{"reason", reason}}, now, "the reason"));
+    // Contested before answering: the offer waits for that answer again.
+    std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+    if (!superseded_deadline_key.empty() && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
+      ASSIGN_OR_RETURN(
+          std::vector<storage::v1::OutboxMessage> again,
+          ComposeTold(d, kAnswerAgainMessageKind, &CityMessages::offer_open_again,
+                      {{"deadline", CitizenDate(FromProtoTimestamp(d.reply_deadline()), CityZone())}}, now));
+      for (storage::v1::OutboxMessage& m : again) messages.push_back(std::move(m));
+    }
   }
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);

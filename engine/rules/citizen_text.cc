@@ -59,7 +59,7 @@ std::string RenderCitizenText(const LocalizedText& texts, const std::map<std::st
   auto text = texts.find(language);
   if (text == texts.end()) text = texts.find("fr");
   std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  if (kind == kContestReceivedMessageKind) return body;
+  if (kind == kContestReceivedMessageKind || kind == kAnswerAgainMessageKind) return body;
   const LocalizedText& notices =
       kind == kReviewMessageKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
   auto notice = notices.find(language);
@@ -95,6 +95,9 @@ std::vector<std::string> MessagesTooLongForSms(const RuleSpec& rule, const CityS
       sent.push_back({"accepted_by_default", &city.messages.accepted_by_default, kAcceptedMessageKind});
     }
     sent.push_back({"declined", &city.messages.declined, kDeclinedMessageKind});
+    if (!city.messages.offer_open_again.empty()) {
+      sent.push_back({"offer_open_again", &city.messages.offer_open_again, kAnswerAgainMessageKind});
+    }
   }
   sent.push_back({"review_upheld (reason empty)", &city.messages.review_upheld, kReviewMessageKind});
   sent.push_back({"review_amended (reason empty)", &city.messages.review_amended, kReviewMessageKind});

@@ -59,6 +59,13 @@ const CityMessage kCityMessages[] = {
      "a caseworker overturned it",
      "reason",
      "the caseworker's reason is sent to the citizen"},
+    {"offer_open_again",
+     &CityMessages::offer_open_again,
+     {"title", "reference", "deadline"},
+     "an offer reviewed while it waited for its answer waits for it again",
+     "deadline",
+     "the citizen is told until when they may answer",
+     /*optional=*/true},
     {"forwarded", &CityMessages::forwarded, {}, "the reply to an SMS a caseworker will read"},
     {"opted_out", &CityMessages::opted_out, {}, "the reply to STOP"},
 };

@@ -129,8 +129,13 @@ struct CityMessages {
   LocalizedText review_upheld;      // a caseworker's outcome: {title} {reference} {reason}
   LocalizedText review_amended;     // same names
   LocalizedText review_overturned;  // same names
-  LocalizedText forwarded;          // reply to an SMS a caseworker will read
-  LocalizedText opted_out;          // reply to STOP
+  // An offer upheld or amended after a review while it waited for its answer
+  // (contested before answering) waits for it again, with a new deadline:
+  // {title} {reference} {deadline}. Optional in city.yaml; without it the
+  // citizen has only the review's outcome.
+  LocalizedText offer_open_again;
+  LocalizedText forwarded;  // reply to an SMS a caseworker will read
+  LocalizedText opted_out;  // reply to STOP
 };
 
 // Bounds of the time limits a city or a rule sets (days; a month counts 31).

@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "engine/common/sha256.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/synth/synthetic_population.h"
 #include "gmock/gmock.h"
@@ -22,6 +23,9 @@ namespace {
 struct Snapshot {
   storage::v1::DecisionStatus status;
   int history = 0;
+  // An offer contested before it was answered: upheld or amended, it waits
+  // for that answer again, which may then change it.
+  bool waited = false;
 };
 
 class LifecyclePropertyTest : public ::testing::TestWithParam<uint64_t> {};
@@ -83,7 +87,8 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
         if (s.ok() && contested.count(d->decision_id()) == 0) {
           auto after = ReadDecision(engine.store(), d->decision_id());
           if ((*after)->status() == storage::v1::IN_REVIEW) {
-            contested[d->decision_id()] = {(*after)->status(), (*after)->history_size()};
+            contested[d->decision_id()] = {(*after)->status(), (*after)->history_size(),
+                                           OfferWaitedWhenReviewed(**after)};
             ++contests;
           }
         }
@@ -147,9 +152,21 @@ TEST_P(LifecyclePropertyTest, ContestedDecisionsChangeOnlyByACaseworker) {
         EXPECT_EQ(d.status(), storage::v1::IN_REVIEW) << d.decision_id() << " changed while contested";
         EXPECT_EQ(d.history_size(), it->second.history) << d.decision_id() << " changed while contested";
       } else {
-        EXPECT_TRUE(IsReviewed(d.status())) << d.decision_id();
-        EXPECT_EQ(d.history_size(), it->second.history + 1 + fell_with_parent[d.decision_id()]) << d.decision_id();
-        EXPECT_EQ(d.history(d.history_size() - 1).actor(), resolved_by[d.decision_id()]);
+        const int resolved = it->second.history + 1 + fell_with_parent[d.decision_id()];
+        ASSERT_GE(d.history_size(), resolved) << d.decision_id();
+        EXPECT_EQ(d.history(resolved - 1).actor(), resolved_by[d.decision_id()]) << d.decision_id();
+        EXPECT_TRUE(IsReviewed(d.history(resolved - 1).status())) << d.decision_id();
+        if (d.history_size() > resolved) {
+          // Only an offer kept while it waited changes again: by its answer,
+          // or at its deadline.
+          EXPECT_TRUE(it->second.waited) << d.decision_id() << " changed after its review";
+          EXPECT_NE(d.history(resolved - 1).status(), storage::v1::OVERTURNED) << d.decision_id();
+          for (int i = resolved; i < d.history_size(); ++i) {
+            EXPECT_THAT(d.history(i).actor(), ::testing::AnyOf("citizen", "engine")) << d.decision_id();
+          }
+        } else {
+          EXPECT_TRUE(IsReviewed(d.status())) << d.decision_id();
+        }
       }
     }
     ++steps_checked;

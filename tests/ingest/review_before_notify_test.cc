@@ -13,6 +13,7 @@
 #include "engine/ingest/gateway_commands.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
+#include "engine/rules/citizen_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/ingest/engine_fixture.h"
@@ -98,16 +99,34 @@ TEST_P(ReviewBeforeNotifyTest, AnUpheldDecisionIsToldWithTheMessageOfTheRuleThat
 
 INSTANTIATE_TEST_SUITE_P(RuleKeptOrRemoved, ReviewBeforeNotifyTest, ::testing::Bool());
 
-// A caseworker claims the review of `offer` and upholds it at `now`.
-absl::Status ClaimAndUphold(testing::EngineFixture& engine, const std::string& offer, absl::Time now) {
-  const std::string case_id = ReviewCaseId(offer);
+// A caseworker claims case `case_id` and upholds its decision at `now`.
+absl::Status ClaimAndUpholdCase(testing::EngineFixture& engine, const std::string& case_id, absl::Time now,
+                                const std::string& reason = "Les conditions sont remplies.") {
   return engine.writer().ExecuteAndWait([&](EventApplier& a) {
     RETURN_IF_ERROR(a.commands().Claim(case_id, "caseworker:alice", absl::Minutes(30), now).status());
     return a.commands()
-        .Resolve(case_id, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "Les conditions sont remplies.",
-                 "Code de l'éducation, art. L131-1", now)
+        .Resolve(case_id, "caseworker:alice", storage::v1::OUTCOME_UPHELD, reason, "Code de l'éducation, art. L131-1",
+                 now)
         .status();
   });
+}
+
+// A caseworker claims the review of `offer` and upholds it at `now`.
+absl::Status ClaimAndUphold(testing::EngineFixture& engine, const std::string& offer, absl::Time now) {
+  return ClaimAndUpholdCase(engine, ReviewCaseId(offer), now);
+}
+
+// What the engine made of `text` from the sample's guardian, sent at `now`.
+ReplyResult GuardianReplies(testing::EngineFixture& engine, const std::string& text, const std::string& id,
+                            absl::Time now) {
+  ReplyResult result;
+  EXPECT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", text, id, now, now);
+    if (r.ok()) result = *r;
+    return r.status();
+  }),
+              IsOk());
+  return result;
 }
 
 // An offer reviewed before anyone was told asks, once upheld, for an answer
@@ -138,13 +157,7 @@ TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewTakesTheCitizensAnswerWithinAFre
     return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
   }),
               IsOk());
-  ReplyResult answered;
-  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
-    absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", "OUI", "k-1", now, now);
-    if (r.ok()) answered = *r;
-    return r.status();
-  }),
-              IsOk());
+  ReplyResult answered = GuardianReplies(engine, "OUI", "k-1", now);
   EXPECT_EQ(answered.outcome, "accepted");
   EXPECT_EQ(answered.decision_id, offer);
   EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::CONFIRMED);
@@ -153,30 +166,62 @@ TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewTakesTheCitizensAnswerWithinAFre
   // again, and a NON now changes nothing.
   const storage::v1::DecisionRecord confirmed = **ReadDecision(engine.store(), offer);
   const auto reply = [&](const std::string& text, const std::string& id) {
-    ReplyResult result;
-    EXPECT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
-      absl::StatusOr<ReplyResult> r = a.gateway().ReportReply("+33639980002", text, id, now, now);
-      if (r.ok()) result = *r;
-      return r.status();
-    }),
-                IsOk());
-    return result;
+    return GuardianReplies(engine, text, id, now);
   };
   ASSERT_EQ(reply("RECOURS " + confirmed.reference_code(), "k-2").outcome, "contested");
   const std::string contest = ContestCaseId(offer);
-  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
-    RETURN_IF_ERROR(a.commands().Claim(contest, "caseworker:alice", absl::Minutes(30), now).status());
-    return a.commands()
-        .Resolve(contest, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "L'offre acceptée est maintenue.",
-                 "Code de l'éducation, art. L131-1", now)
-        .status();
-  }),
-              IsOk());
+  ASSERT_THAT(ClaimAndUpholdCase(engine, contest, now, "L'offre acceptée est maintenue."), IsOk());
   const storage::v1::DecisionRecord contested = **ReadDecision(engine.store(), offer);
   EXPECT_EQ(contested.status(), storage::v1::UPHELD);
   EXPECT_FALSE(IsOfferAwaitingAnswer(contested));
   EXPECT_EQ(reply("NON " + confirmed.reference_code(), "k-3").outcome, "to a caseworker");
   EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::UPHELD);
+}
+
+// An offer contested before it was answered (a guardian asking for another
+// school), then upheld on 10 August: it waits for that answer again, with
+// the 21 days its rule gives counted from the review, and the guardian is
+// told until when. Before, it stayed upheld and unanswerable for good.
+TEST(ReviewedOfferTest, AnOfferContestedBeforeItsAnswerAndUpheldWaitsForItAgain) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  ASSERT_EQ(made.action_kind(), storage::v1::ACTION_PROPOSE);
+  absl::Time now = engine.clock().Now();
+  const auto reply = [&](const std::string& text, const std::string& id) {
+    return GuardianReplies(engine, text, id, now);
+  };
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
+  }),
+              IsOk());
+  ASSERT_EQ(reply("RECOURS " + made.reference_code() + " nous voulons l'école Parmentier", "k-1").outcome, "contested");
+
+  engine.clock().Advance(absl::Hours(24 * 42));  // 10 August: the first deadline (20 July) is long past
+  now = engine.clock().Now();
+  const std::string contest = ContestCaseId(offer);
+  ASSERT_THAT(ClaimAndUpholdCase(engine, contest, now, "L'école de secteur est maintenue."), IsOk());
+  const storage::v1::DecisionRecord upheld = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(upheld.status(), storage::v1::UPHELD);
+  EXPECT_TRUE(IsOfferAwaitingAnswer(upheld));
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  EXPECT_EQ(absl::ToCivilDay(FromProtoTimestamp(upheld.reply_deadline()), paris), absl::CivilDay(2026, 8, 31));
+  // Told the outcome, then until when they may answer.
+  absl::StatusOr<std::optional<storage::v1::OutboxMessage>> again =
+      ReadMessage(engine.store(), MessageIdFor(upheld, kAnswerAgainMessageKind, "P0002"));
+  ASSERT_THAT(again, IsOk());
+  ASSERT_TRUE(again->has_value()) << "the guardian is not told the offer waits again";
+  EXPECT_THAT((*again)->text(), HasSubstr("vous pouvez toujours répondre"));
+  EXPECT_THAT((*again)->text(), HasSubstr("OUI " + made.reference_code()));
+  EXPECT_THAT((*again)->text(), HasSubstr(CitizenDate(FromProtoTimestamp(upheld.reply_deadline()), paris)));
+  ASSERT_TRUE(ReadMessage(engine.store(), MessageIdFor(upheld, kReviewMessageKind, "P0002"))->has_value());
+
+  // The guardian answers with the code: accepted.
+  ReplyResult answered = reply("OUI " + made.reference_code(), "k-2");
+  EXPECT_EQ(answered.outcome, "accepted");
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::CONFIRMED);
 }
 
 // Without an answer, the fresh deadline applies as the first would have.
