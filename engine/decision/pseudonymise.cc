@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/match.h"
@@ -27,6 +28,33 @@ absl::StatusOr<std::string> NewPseudonym() {
   return absl::StrCat("x-", Crockford32(absl::string_view(bytes, sizeof(bytes)), 16));
 }
 
+bool IsPseudonym(absl::string_view person_id) { return person_id.size() == 18 && absl::StartsWith(person_id, "x-"); }
+
+std::string RewriteLegacyMessageRecipients(absl::string_view text,
+                                           absl::FunctionRef<std::string(absl::string_view)> rewrite) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find(' ', at);
+    if (end == absl::string_view::npos) end = text.size();
+    absl::string_view word = text.substr(at, end - at);
+    absl::string_view id = word;
+    while (!id.empty() && absl::string_view(",;:.)").find(id.back()) != absl::string_view::npos) id.remove_suffix(1);
+    const size_t first = id.find('/');
+    const size_t last = id.rfind('/');
+    absl::string_view recipient = last == absl::string_view::npos ? "" : id.substr(last + 1);
+    if (absl::StartsWith(id, "d-") && first != last && id.find('/', first + 1) == last && !recipient.empty() &&
+        !std::all_of(recipient.begin(), recipient.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      absl::StrAppend(&out, id.substr(0, last + 1), rewrite(recipient), word.substr(id.size()));
+    } else {
+      absl::StrAppend(&out, word);
+    }
+    if (end < text.size()) out.push_back(' ');
+    at = end + 1;
+  }
+  return out;
+}
+
 void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view person_id, absl::string_view pseudonym,
                           absl::Time now) {
   const bool subject = d->person_id() == person_id;
@@ -35,7 +63,11 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
   // in the district unknown from then on.
   if (subject) d->clear_district();
   for (std::string& recipient : *d->mutable_recipients()) {
-    if (recipient == person_id) recipient = std::string(pseudonym);
+    if (recipient == person_id) {
+      recipient = std::string(pseudonym);
+    } else if (subject) {
+      recipient.clear();  // a guardian told of a forgotten child's decision
+    }
   }
   for (storage::v1::DecisionInput& input : *d->mutable_inputs()) {
     const bool theirs = input.person_id() == person_id;
@@ -56,14 +88,14 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* d, absl::string_view pers
     }
     d->set_packed_trace(std::move(cleared));
   }
-  // Causes naming a message written before 2026-12-05 end with its
-  // recipient's id (MessageIdFor); newer message ids name nobody.
-  const std::string named = absl::StrCat("/", person_id);
+  // Causes naming a message written before 2026-12-05 hold its recipient's
+  // id ("message <id> handed to the gateway", "letter <id>, taken to arrive
+  // on ..."); newer message ids name nobody. Of a forgotten subject's
+  // decision, no recipient's id stays.
   for (storage::v1::StatusChange& change : *d->mutable_history()) {
-    if (absl::StartsWith(change.cause(), "message ") && absl::EndsWith(change.cause(), named)) {
-      change.set_cause(absl::StrCat(absl::string_view(change.cause()).substr(0, change.cause().size() - named.size()),
-                                    "/", pseudonym));
-    }
+    change.set_cause(RewriteLegacyMessageRecipients(change.cause(), [&](absl::string_view recipient) {
+      return recipient == person_id ? std::string(pseudonym) : subject ? "(a recipient)" : std::string(recipient);
+    }));
   }
   if (subject) {
     for (storage::v1::NamedValue& parameter : *d->mutable_parameters()) parameter.clear_value();

@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -26,7 +27,8 @@ absl::StatusOr<std::string> NewPseudonym();
 
 // Replaces `person_id` by `pseudonym` wherever the decision names them and
 // removes their data. When they are the subject: every recorded input value,
-// every other person's id, the action's evaluated parameters, the period key
+// every other person's id (another recipient becomes "": its place numbers
+// its messages), the action's evaluated parameters, the period key
 // and the reasons written by people (citizens, caseworkers) go. When they are
 // only a recipient: their inputs' values go. In both cases the trace's values
 // go (a step may show any value). Kept: ids, rule and versions, legal basis,
@@ -39,6 +41,21 @@ void PseudonymiseDecision(storage::v1::DecisionRecord* decision, absl::string_vi
 // the contest's words, the notes' texts and the written resolution go; who
 // handled it, when, and the outcome with its legal basis stay.
 void PseudonymiseCase(storage::v1::RecourseCase* recourse_case, absl::string_view pseudonym, absl::Time now);
+
+// True for an id NewPseudonym made: a person forgotten, whom nothing can
+// reach any more.
+bool IsPseudonym(absl::string_view person_id);
+
+// A recipient a message may still go to: not forgotten (a pseudonym), nor
+// removed from a forgotten subject's decision ("").
+inline bool IsReachable(absl::string_view recipient) { return !recipient.empty() && !IsPseudonym(recipient); }
+
+// `text` with the recipient of every message id written before 542e076
+// ("d-.../<kind>/<person id>", now "<kind>/<place>") replaced by what
+// `rewrite` returns for that person id. Ids stand alone or end a word
+// followed by ',', ';', ':', '.' or ')'. Other text is kept as it is.
+std::string RewriteLegacyMessageRecipients(absl::string_view text,
+                                           absl::FunctionRef<std::string(absl::string_view)> rewrite);
 
 // The text that replaces erased free text.
 inline constexpr char kErasedText[] = "[erased: the person was forgotten at their request]";

@@ -13,6 +13,7 @@
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/pseudonymise.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/rules/person_graph.h"
@@ -210,6 +211,7 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
   StorePersonSource persons(store_);
   const CitySpec& city = rules->city();
   for (const std::string& recipient : d.recipients()) {
+    if (!IsReachable(recipient)) continue;
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> existing,
                      ReadMessage(*store_, MessageIdFor(d, kind, recipient)));
     if (existing) continue;  // told already: the same command again changes nothing

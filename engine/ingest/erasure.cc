@@ -127,7 +127,19 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     batch.Delete(Family::kDecisions, PersonDecisionKey(person_id, d.decision_id()));
     batch.Delete(Family::kDecisions, RecipientDecisionKey(person_id, d.decision_id()));
     batch.Delete(Family::kDecisions, InputPersonDecisionKey(person_id, d.decision_id()));
-    if (d.person_id() == person_id) batch.Put(Family::kDecisions, PersonDecisionKey(pseudonym, d.decision_id()), "");
+    if (d.person_id() == person_id) {
+      batch.Put(Family::kDecisions, PersonDecisionKey(pseudonym, d.decision_id()), "");
+      // Others told of it, or whose data it read, lose their id in it
+      // (PseudonymiseDecision), and the keys that found it from them.
+      for (const std::string& recipient : d.recipients()) {
+        if (recipient != person_id) batch.Delete(Family::kDecisions, RecipientDecisionKey(recipient, d.decision_id()));
+      }
+      for (const storage::v1::DecisionInput& input : d.inputs()) {
+        if (!input.person_id().empty() && input.person_id() != person_id) {
+          batch.Delete(Family::kDecisions, InputPersonDecisionKey(input.person_id(), d.decision_id()));
+        }
+      }
+    }
     for (const std::string& recipient : d.recipients()) {
       // A subject told of their own decision is found by its subject key.
       if (recipient == person_id && d.person_id() != person_id) {
@@ -159,22 +171,33 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
     erasure.set_messages_deleted(erasure.messages_deleted() + 1);
   }
   // Messages to others about them (a child's offer to its guardians, the
-  // answer to it) that have not left: never sent, and their text, which may
-  // name what was erased, goes too.
+  // answer to it): those that have not left are never sent, and keep neither
+  // their text, which may name what was erased, nor their recipient's id,
+  // which would tie the pseudonym to a guardian; those that left go.
   for (const storage::v1::DecisionRecord& d : decisions) {
     if (d.person_id() != pseudonym) continue;  // pseudonymised above: they were its subject
-    ASSIGN_OR_RETURN(int withheld, WithholdMessages(
-                                       *store_, &batch, audit_, d.decision_id(),
-                                       [&](const storage::v1::OutboxMessage& m) {
-                                         // Their own messages are deleted above.
-                                         return m.recipient() != person_id && m.recipient() != pseudonym;
-                                       },
-                                       "its subject was forgotten before it left", actor, cause, now));
+    // Their own messages are deleted above.
+    const auto to_others = [&](const storage::v1::OutboxMessage& m) {
+      return m.recipient() != person_id && m.recipient() != pseudonym;
+    };
+    ASSIGN_OR_RETURN(int withheld, WithholdMessages(*store_, &batch, audit_, d.decision_id(), to_others,
+                                                    "its subject was forgotten before it left", actor, cause, now,
+                                                    /*forget_recipients=*/true));
     erasure.set_messages_suppressed(erasure.messages_suppressed() + withheld);
+    ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, MessagesOfDecision(*store_, d.decision_id()));
+    for (const storage::v1::OutboxMessage& m : messages) {
+      if (NotLeftYet(m) || !to_others(m) || m.recipient().empty()) continue;
+      DeleteMessage(&batch, m);
+      erasure.set_messages_deleted(erasure.messages_deleted() + 1);
+    }
   }
-  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-  const std::string phone = StringAttribute(state, rules != nullptr ? rules->city().sms_attribute : "phone");
-  if (!phone.empty()) DeletePhone(&batch, phone, person_id);
+  // Their number's index key: under every text attribute they have, as the
+  // city's sms_attribute may have named another one when it was written.
+  for (const storage::v1::AttributeEntry& a : state.attributes()) {
+    if (a.value().has_string_value() && !a.value().string_value().empty()) {
+      DeletePhone(&batch, a.value().string_value(), person_id);
+    }
+  }
   DeleteOptOut(&batch, person_id);
   // Decisions they contested by SMS, with the words they sent.
   std::vector<std::pair<std::string, std::string>> contested_by_sms;

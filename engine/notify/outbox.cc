@@ -11,6 +11,7 @@
 #include "engine/common/text_formats.h"
 #include "engine/decision/decision_factory.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/pseudonymise.h"
 #include "engine/rules/rule_evaluator.h"
 #include "engine/store/codec.h"
 #include "engine/store/column_families.h"
@@ -132,6 +133,7 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
                                                                         const OptOutReader& opt_outs, absl::Time now) {
   std::vector<storage::v1::OutboxMessage> messages;
   for (const std::string& recipient : decision.recipients()) {
+    if (!IsReachable(recipient)) continue;
     ASSIGN_OR_RETURN(storage::v1::OutboxMessage m,
                      Compose(decision, recipient, kDecisionMessageKind, /*texts=*/nullptr, {}, rule.spec.action.urgent,
                              rule.spec.action.letter, city, persons, opt_outs, now));
@@ -236,7 +238,7 @@ absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, Audi
                                      absl::string_view decision_id,
                                      absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
                                      absl::string_view why, const std::string& actor, const std::string& cause,
-                                     absl::Time now) {
+                                     absl::Time now, bool forget_recipients) {
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, MessagesOfDecision(store, decision_id));
   std::vector<storage::v1::OutboxMessage> withheld;
   for (storage::v1::OutboxMessage& m : messages) {
@@ -248,6 +250,10 @@ absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, Audi
     suppressed.set_failure(std::string(why));
     suppressed.clear_text();
     suppressed.clear_text_by_rule_set();
+    if (forget_recipients) {
+      suppressed.clear_recipient();
+      batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
+    }
     PutMessage(batch, &m, suppressed);
     audit->Append(
         batch, now,

@@ -106,19 +106,21 @@ inline void PutNewMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m
 bool NotLeftYet(const storage::v1::OutboxMessage& m);
 const char* NotLeftStatusName(const storage::v1::OutboxMessage& m);
 
-// Withholds the messages of `decision_id` that have not left (NotLeftYet)
-// and that `which` selects: suppressed with `why` as their failure, their
-// text cleared, each change audited as `actor` for `cause`. Returns how
-// many. A leased one may still reach its phone: the gateway had it.
 // Every message of the decision (any kind, any recipient), in id order.
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> MessagesOfDecision(const Store& store,
                                                                            absl::string_view decision_id);
 
+// Withholds the messages of `decision_id` that have not left (NotLeftYet)
+// and that `which` selects: suppressed with `why` as their failure, their
+// text cleared, each change audited as `actor` for `cause`. Returns how
+// many. A leased one may still reach its phone: the gateway had it. With
+// `forget_recipients` (their subject forgotten), they keep no recipient id
+// either, and no person key finds them.
 absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, AuditLog* audit,
                                      absl::string_view decision_id,
                                      absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
                                      absl::string_view why, const std::string& actor, const std::string& cause,
-                                     absl::Time now);
+                                     absl::Time now, bool forget_recipients = false);
 
 // Removes a message and its indexes (its person forgotten).
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);

@@ -21,6 +21,7 @@
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/impact_statistics.h"
+#include "engine/decision/pseudonymise.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/service/decision_conversion.h"
 #include "engine/service/grpc_status.h"
@@ -150,10 +151,7 @@ absl::StatusOr<AuditQuery> QueryOf(const Store& store, const v1::ListAuditEntrie
 // keeps the old ones (rewriting it would break it); the API does not show
 // the person id in them.
 std::string ShownCause(const std::string& cause) {
-  if (!absl::StartsWith(cause, "d-")) return cause;
-  std::vector<absl::string_view> parts = absl::StrSplit(cause, '/');
-  if (parts.size() != 3 || absl::c_all_of(parts[2], absl::ascii_isdigit)) return cause;
-  return absl::StrCat(parts[0], "/", parts[1], "/(a recipient)");
+  return RewriteLegacyMessageRecipients(cause, [](absl::string_view) { return std::string("(a recipient)"); });
 }
 
 v1::AuditEntry ToApiAuditEntry(const storage::v1::AuditEntry& stored) {

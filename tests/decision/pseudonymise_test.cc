@@ -30,5 +30,44 @@ TEST(PseudonymiseTest, OldMessageIdsInCausesNameThePseudonym) {
   EXPECT_EQ(d.person_id(), "P0001") << "the subject stays: only a recipient was forgotten";
 }
 
+// Causes of the older format hold the message id inside a sentence
+// ("handed to the gateway", "delivered; ...", "letter <id>, taken to arrive
+// ..."). Forgotten as a recipient, the person's id there becomes the
+// pseudonym; of a forgotten subject's decision, no recipient's id stays.
+TEST(PseudonymiseTest, OldMessageIdsInsideSentencesGoToo) {
+  storage::v1::DecisionRecord d;
+  d.set_decision_id("d-OFFER");
+  d.set_person_id("P0001");
+  d.add_recipients("P0002");
+  d.add_recipients("P0003");
+  const auto cause = [&](const std::string& text) { d.add_history()->set_cause(text); };
+  cause("message d-OFFER/decision/P0002 handed to the gateway");
+  cause("message d-OFFER/decision/P0002 delivered; time to contest until 2026-09-02");
+  cause("letter d-OFFER/decision/P0003, taken to arrive on 2026-07-03");
+  cause("message d-OFFER/decision/2 delivered; time to contest until 2026-09-02");
+  storage::v1::DecisionRecord recipient_forgotten = d;
+  PseudonymiseDecision(&recipient_forgotten, "P0002", "x-PSEUDO", absl::FromUnixSeconds(1782720000));
+  EXPECT_EQ(recipient_forgotten.history(0).cause(), "message d-OFFER/decision/x-PSEUDO handed to the gateway");
+  EXPECT_EQ(recipient_forgotten.history(1).cause(),
+            "message d-OFFER/decision/x-PSEUDO delivered; time to contest until 2026-09-02");
+  EXPECT_EQ(recipient_forgotten.history(2).cause(), "letter d-OFFER/decision/P0003, taken to arrive on 2026-07-03");
+  EXPECT_THAT(recipient_forgotten.recipients(), ::testing::ElementsAre("x-PSEUDO", "P0003"));
+
+  PseudonymiseDecision(&d, "P0001", "x-CHILD", absl::FromUnixSeconds(1782720000));
+  EXPECT_EQ(d.history(0).cause(), "message d-OFFER/decision/(a recipient) handed to the gateway");
+  EXPECT_EQ(d.history(2).cause(), "letter d-OFFER/decision/(a recipient), taken to arrive on 2026-07-03");
+  EXPECT_EQ(d.history(3).cause(), "message d-OFFER/decision/2 delivered; time to contest until 2026-09-02");
+  EXPECT_THAT(d.recipients(), ::testing::ElementsAre("", ""));
+  EXPECT_EQ(d.person_id(), "x-CHILD");
+}
+
+TEST(PseudonymiseTest, OnlyPseudonymsAndRemovedRecipientsAreUnreachable) {
+  EXPECT_TRUE(IsPseudonym("x-0123456789ABCDEF"));
+  EXPECT_FALSE(IsReachable("x-0123456789ABCDEF"));
+  EXPECT_FALSE(IsReachable(""));
+  EXPECT_TRUE(IsReachable("x-ray"));  // a person id that merely starts alike
+  EXPECT_TRUE(IsReachable("P0002"));
+}
+
 }  // namespace
 }  // namespace proactive

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "engine/audit/audit_log.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
@@ -193,6 +195,88 @@ TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {
   EXPECT_TRUE((*letter)->text().empty());
   EXPECT_THAT(LettersToPost(engine_.store(), 10), IsOkAndHolds(Not(Contains(letter_id))));
   EXPECT_THAT(CountLetters(engine_.store()), IsOkAndHolds(letters_before - 1));
+}
+
+// A forgotten child's decision names no guardian any more: they are no
+// longer its recipients, nothing finds it from them, the SMS that reached one
+// of them is deleted, and the letter waiting for the other keeps no recipient.
+TEST_F(GatewayCommandsTest, AForgottenChildsDecisionNamesNoGuardianAnyMore) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_THAT(offer.recipients(), ::testing::ElementsAre("P0002", "P0003"));
+  const std::string sms = MessageIdFor(offer, "decision", "P0002");
+  ASSERT_FALSE(Lease().empty());
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                RETURN_IF_ERROR(a.gateway().Ack(sms, "k-1", engine_.clock().Now()).status());
+                return a.gateway().ReportDelivery(sms, true, "", engine_.clock().Now()).status();
+              }),
+              IsOk());
+  const storage::v1::ErasureRecord erased = Forget("P0001");
+  EXPECT_EQ(erased.messages_deleted(), 1u);     // the SMS delivered to P0002
+  EXPECT_EQ(erased.messages_suppressed(), 1u);  // the letter to P0003
+
+  const storage::v1::DecisionRecord kept = **ReadDecision(engine_.store(), offer.decision_id());
+  EXPECT_THAT(kept.recipients(), ::testing::ElementsAre("", ""));
+  for (const std::string guardian : {"P0002", "P0003"}) {
+    EXPECT_THAT(ListDecisionIdsForRecipient(engine_.store(), guardian),
+                IsOkAndHolds(Not(Contains(offer.decision_id()))))
+        << guardian;
+    EXPECT_THAT(ListDecisionIdsReadingPerson(engine_.store(), guardian),
+                IsOkAndHolds(Not(Contains(offer.decision_id()))))
+        << guardian;
+    absl::StatusOr<std::vector<std::string>> theirs = MessagesOfPerson(engine_.store(), guardian);
+    ASSERT_THAT(theirs, IsOk());
+    for (const std::string& id : *theirs) EXPECT_FALSE(absl::StartsWith(id, offer.decision_id())) << id;
+  }
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> left =
+      MessagesOfDecision(engine_.store(), offer.decision_id());
+  ASSERT_THAT(left, IsOk());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_EQ((*left)[0].recipient(), "");
+  EXPECT_EQ((*left)[0].text(), "");
+}
+
+// A guardian forgotten while their child's offer waits is no recipient any
+// more: the acknowledgement of its acceptance goes to the other guardian
+// only, never as a letter to the pseudonym.
+TEST_F(GatewayCommandsTest, NothingIsSentToAForgottenRecipient) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  const storage::v1::ErasureRecord erased = Forget("P0002");
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                return a.commands()
+                    .Answer(offer.decision_id(), /*accept=*/true, "back-office:mairie-11", "guichet",
+                            engine_.clock().Now())
+                    .status();
+              }),
+              IsOk());
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> messages =
+      MessagesOfDecision(engine_.store(), offer.decision_id());
+  ASSERT_THAT(messages, IsOk());
+  int accepted = 0;
+  for (const storage::v1::OutboxMessage& m : *messages) {
+    EXPECT_NE(m.recipient(), erased.pseudonym()) << m.message_id();
+    accepted += m.kind() == "accepted";
+  }
+  EXPECT_EQ(accepted, 1);  // to P0003
+}
+
+// The city's sms_attribute changed since a person's number was indexed: the
+// erasure still deletes the index key written under the old one, and no
+// reply from that number finds them any more.
+TEST_F(GatewayCommandsTest, AnErasureDeletesTheNumberIndexedUnderAFormerSmsAttribute) {
+  ASSERT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(Contains("P0002")));
+  std::vector<RuleFile> files = testing::EngineFixture::ParisRuleFiles();
+  int changed = 0;
+  for (RuleFile& file : files) {
+    changed += absl::StrReplaceAll({{"sms_attribute: phone", "sms_attribute: preferred_language"}}, &file.text);
+  }
+  ASSERT_EQ(changed, 1);
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> reloaded = CompileRuleSet(files, &diagnostics);
+  ASSERT_TRUE(reloaded.ok()) << FormatDiagnostics(diagnostics);
+  engine_.SetRules(*reloaded);
+  Forget("P0002");
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(Not(Contains("P0002"))));
 }
 
 // A person is found as the recipient of their own decision's message and of
