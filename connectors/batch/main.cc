@@ -59,11 +59,7 @@ int Run() {
   }
   ImportOptions options;
   options.file = absl::GetFlag(FLAGS_file);
-  options.server = absl::GetFlag(FLAGS_server);
-  if (options.server.empty()) {
-    const char* env = std::getenv("PROACTIVE_SERVER");
-    options.server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-  }
+  options.server = EngineAddress(absl::GetFlag(FLAGS_server));
   options.state_file = absl::GetFlag(FLAGS_state);
   options.rejects_file = absl::GetFlag(FLAGS_rejects);
   options.chunk_size = std::max(1, absl::GetFlag(FLAGS_chunk_size));
@@ -71,6 +67,10 @@ int Run() {
   options.publisher.max_rate = absl::GetFlag(FLAGS_max_rate);
   const std::string rejects_path = options.rejects_file.empty() ? options.file + ".rejects.tsv" : options.rejects_file;
 
+  if (absl::Status credentials = CheckEngineCredentials(options.server); !credentials.ok()) {
+    std::fprintf(stderr, "proactive-import: %s\n", std::string(credentials.message()).c_str());
+    return kExitError;
+  }
   const absl::Time start = absl::Now();
   absl::StatusOr<ImportReport> report = RunImport(options, *mapping, *schema);
   if (!report.ok()) {

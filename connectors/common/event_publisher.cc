@@ -44,6 +44,16 @@ EventPublisher::EventPublisher(std::string server, PublisherOptions options)
   if (!options_.sleep) options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 }
 
+absl::Status CheckEngineCredentials(const std::string& server) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = EngineConnection::FromEnvironment(server).Connect();
+  if (channel.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(channel.status().message());
+}
+
+bool IsAccessRefusal(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kPermissionDenied || status.code() == absl::StatusCode::kUnauthenticated;
+}
+
 absl::StatusOr<std::vector<v1::PublishResponse>> EventPublisher::Publish(
     const std::vector<v1::PublishRequest>& requests) {
   if (requests.empty()) return std::vector<v1::PublishResponse>();

@@ -86,6 +86,17 @@ class EventPublisher {
 // True for gRPC codes worth retrying with the same events.
 bool IsRetryableGrpcCode(int code);
 
+// Reads the credentials the environment names for `server` (PROACTIVE_TLS_*):
+// a connector calls it at start, so that an unreadable certificate stops it
+// then, not at its first event (a heatwave's). FAILED_PRECONDITION naming
+// the file otherwise.
+absl::Status CheckEngineCredentials(const std::string& server);
+
+// True when the engine refused the caller (UNAUTHENTICATED) or a source it
+// does not speak for (PERMISSION_DENIED): the access file or the credentials
+// must change, and no retry or later poll can help.
+bool IsAccessRefusal(const absl::Status& status);
+
 // The wait before attempt `attempt` (1-based; attempt 1 waits nothing).
 absl::Duration BackoffDelay(int attempt, absl::Duration initial, absl::Duration cap);
 

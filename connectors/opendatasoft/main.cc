@@ -72,11 +72,7 @@ int Run() {
     return 2;
   }
   SyncOptions options;
-  options.server = absl::GetFlag(FLAGS_server);
-  if (options.server.empty()) {
-    const char* env = std::getenv("PROACTIVE_SERVER");
-    options.server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-  }
+  options.server = EngineAddress(absl::GetFlag(FLAGS_server));
   options.state_file = absl::GetFlag(FLAGS_state).empty() ? dataset + ".state" : absl::GetFlag(FLAGS_state);
   options.rejects_file = absl::GetFlag(FLAGS_rejects).empty() ? dataset + ".rejects.tsv" : absl::GetFlag(FLAGS_rejects);
   options.modified_field = absl::GetFlag(FLAGS_modified_field);
@@ -101,6 +97,10 @@ int Run() {
     points = std::make_unique<OdsClient>(&http, absl::GetFlag(FLAGS_points_dataset));
   }
 
+  if (absl::Status credentials = CheckEngineCredentials(options.server); !credentials.ok()) {
+    LogError("opendata", credentials.message());
+    return 2;
+  }
   const int polls = absl::GetFlag(FLAGS_polls);
   bool last_ok = false;
   for (int poll = 1; polls == 0 || poll <= polls; ++poll) {
@@ -109,6 +109,11 @@ int Run() {
                                             ? SyncReferenceTable(options, *mapping, *schema, &ods, points.get())
                                             : PollEvents(options, *mapping, *schema, &ods);
     last_ok = report.ok();
+    if (IsAccessRefusal(report.status())) {
+      LogError("opendata", absl::StrCat("poll ", poll, " of ", dataset, ": ", report.status().message(),
+                                        "; stopping: the access file must change first"));
+      return 2;
+    }
     if (!report.ok()) {
       LogError("opendata", absl::StrCat("poll ", poll, " of ", dataset, " failed: ", report.status().message(),
                                         "; the position is kept, the next poll goes on from it"));

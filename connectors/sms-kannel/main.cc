@@ -75,12 +75,7 @@ ABSL_FLAG(std::string, log_timezone, "localtime",
 namespace proactive {
 namespace {
 
-std::string EngineAddress() {
-  std::string server = absl::GetFlag(FLAGS_server);
-  if (!server.empty()) return server;
-  const char* env = std::getenv("PROACTIVE_SERVER");
-  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-}
+std::string EngineAddressFromFlags() { return EngineAddress(absl::GetFlag(FLAGS_server)); }
 
 int Fail(absl::string_view message) {
   std::fprintf(stderr, "proactive-sms-kannel: %s\n", std::string(message).c_str());
@@ -109,11 +104,12 @@ int Reconcile() {
     }
   }
   absl::StatusOr<std::unique_ptr<GatewayApi>> engine =
-      ConnectGateway(EngineConnection::FromEnvironment(EngineAddress()));
+      ConnectGateway(EngineConnection::FromEnvironment(EngineAddressFromFlags()));
   if (!engine.ok()) return Fail(engine.status().message());
   absl::StatusOr<ReconcileReport> report = ReconcileAccessLog(log, engine->get(), options);
   if (!report.ok()) return Fail(report.status().message());
-  std::printf("reconciled %s with %s\n  %s\n", path.c_str(), EngineAddress().c_str(), report->Summary().c_str());
+  std::printf("reconciled %s with %s\n  %s\n", path.c_str(), EngineAddressFromFlags().c_str(),
+              report->Summary().c_str());
   if (report->without_id > 0) {
     std::printf(
         "  lines without [ID:%%I] cannot be matched to what the engine has: "
@@ -163,7 +159,7 @@ int Serve() {
   absl::StatusOr<std::unique_ptr<SendJournal>> journal = SendJournal::Open(absl::GetFlag(FLAGS_journal));
   if (!journal.ok()) return Fail(journal.status().message());
   absl::StatusOr<std::unique_ptr<GatewayApi>> engine =
-      ConnectGateway(EngineConnection::FromEnvironment(EngineAddress()));
+      ConnectGateway(EngineConnection::FromEnvironment(EngineAddressFromFlags()));
   if (!engine.ok()) return Fail(engine.status().message());
 
   SmsCounters counters;
@@ -193,10 +189,10 @@ int Serve() {
   OutboxPump pump(engine->get(), &kannel, journal->get(), &counters, pump_options);
 
   const std::vector<std::string> ambiguous = (*journal)->Ambiguous();
-  LogInfo("sms",
-          absl::StrCat("serving /dlr and /mo on ", address, " for Kannel at ", kannel_options.sendsms_url, "; engine ",
-                       EngineAddress(), "; journal ", (*journal)->path(), " (", (*journal)->SentNotAcked().size(),
-                       " to acknowledge, ", ambiguous.size(), " to send again after a crash)"));
+  LogInfo("sms", absl::StrCat("serving /dlr and /mo on ", address, " for Kannel at ", kannel_options.sendsms_url,
+                              "; engine ", EngineAddressFromFlags(), "; journal ", (*journal)->path(), " (",
+                              (*journal)->SentNotAcked().size(), " to acknowledge, ", ambiguous.size(),
+                              " to send again after a crash)"));
   if ((kannel_options.dlr_mask & 1) == 0) {
     LogWarning("sms", absl::StrCat("--dlr_mask=", kannel_options.dlr_mask,
                                    " asks for no delivery reports: no SMS will start a decision's time to contest, "

@@ -124,10 +124,10 @@ int Run() {
     LogWarning("vigilance", absl::StrCat("$", key_env, " is not set: calling the API without a key"));
   }
   HttpFetcher http(absl::GetFlag(FLAGS_base_url), http_options);
-  std::string server = absl::GetFlag(FLAGS_server);
-  if (server.empty()) {
-    const char* env = std::getenv("PROACTIVE_SERVER");
-    server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+  const std::string server = EngineAddress(absl::GetFlag(FLAGS_server));
+  if (absl::Status credentials = CheckEngineCredentials(server); !credentials.ok()) {
+    LogError("vigilance", credentials.message());
+    return 2;
   }
   EventPublisher publisher(server, PublisherOptions());
   poller.http = &http;
@@ -139,6 +139,11 @@ int Run() {
     if (poll > 1) absl::SleepFor(absl::GetFlag(FLAGS_interval));
     absl::Status status = poller.PollOnce();
     last_ok = status.ok();
+    if (IsAccessRefusal(status)) {
+      LogError("vigilance",
+               absl::StrCat("poll ", poll, ": ", status.message(), "; stopping: the access file must change first"));
+      return 2;
+    }
     if (!status.ok()) {
       LogError("vigilance", absl::StrCat("poll ", poll, " failed: ", status.message(),
                                          "; the state is kept, the next poll tries again"));

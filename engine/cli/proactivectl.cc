@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cli/commands.h"
+#include "engine/client/channel.h"
 
 namespace proactive {
 namespace {
@@ -44,10 +45,7 @@ void PrintUsage(std::FILE* out) {
 
 }  // namespace
 
-std::string DefaultServerAddress() {
-  const char* env = std::getenv("PROACTIVE_SERVER");
-  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-}
+std::string DefaultServerAddress() { return EngineAddress(); }
 
 }  // namespace proactive
 

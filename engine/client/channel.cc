@@ -82,6 +82,12 @@ void EngineConnection::PrepareCall(grpc::ClientContext* context, absl::Duration 
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
+std::string EngineAddress(absl::string_view flag) {
+  if (!flag.empty()) return std::string(flag);
+  const char* env = std::getenv("PROACTIVE_SERVER");
+  return env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+}
+
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
                                    DefaultArguments(EngineConnection::FromEnvironment(address).max_send_message_bytes));

@@ -57,6 +57,10 @@ struct EngineConnection {
   void PrepareCall(grpc::ClientContext* context, absl::Duration timeout) const;
 };
 
+// The engine's address for a client: `flag` when set, else
+// $PROACTIVE_SERVER, else 127.0.0.1:50051.
+std::string EngineAddress(absl::string_view flag = "");
+
 // A plaintext channel to `address` (tests and --insecure daemons), with the
 // same send limit (PROACTIVE_MAX_MESSAGE_BYTES) and keepalive.
 std::shared_ptr<grpc::Channel> ConnectToEngine(const std::string& address);

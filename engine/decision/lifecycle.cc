@@ -57,7 +57,15 @@ bool AwaitingAnswer(const storage::v1::DecisionRecord& d) {
   const DecisionStatus s = d.status();
   if (s == storage::v1::PROPOSED || s == storage::v1::NOTIFIED) return true;
   if (s != storage::v1::UPHELD && s != storage::v1::AMENDED) return false;
-  return d.history_size() > 0 && WalkAnswerWait(d).waiting;
+  if (d.history_size() == 0 || !WalkAnswerWait(d).waiting) return false;
+  if (d.answer_reopened()) return true;
+  // Reviewed before anyone was told, before answer_reopened existed: in
+  // review at its creation only (its Resolve gave it a fresh deadline).
+  if (d.history(0).status() != storage::v1::IN_REVIEW) return false;
+  for (int i = 1; i < d.history_size(); ++i) {
+    if (d.history(i).status() == storage::v1::IN_REVIEW) return false;
+  }
+  return true;
 }
 
 }  // namespace

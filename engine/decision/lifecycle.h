@@ -52,8 +52,9 @@ absl::StatusOr<storage::v1::DecisionStatus> NextStatus(const storage::v1::Decisi
 
 // True for an offer (action propose) still waiting for the citizen's answer:
 // proposed or notified, or upheld or amended by a caseworker who reviewed it
-// while it was waiting (contested before an answer, or reviewed before
-// anyone was told). An offer answered, then contested and upheld, is not.
+// while it was waiting (reviewed before anyone was told, or contested before
+// its deadline and answer) and reopened it (answer_reopened). An offer
+// answered, then contested and upheld, is not.
 bool IsOfferAwaitingAnswer(const storage::v1::DecisionRecord& decision);
 
 // True for an offer in review that was waiting for its answer when it was

@@ -441,7 +441,13 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   // was told, or contested before answering) waits for it again, unless
   // overturned: with the time its rule gives, from today, as the review may
   // have taken longer than the deadline set when it was made.
-  if (to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline()) {
+  // A contest sent once its deadline had passed (in the grace before the
+  // deadline applies) does not buy more time: that offer is not reopened.
+  const bool reopen = to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline() &&
+                      (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY ||
+                       FromProtoTimestamp(c.opened_at()) <= FromProtoTimestamp(d.reply_deadline()));
+  if (d.action_kind() == storage::v1::ACTION_PROPOSE) d.set_answer_reopened(reopen);
+  if (reopen) {
     const absl::TimeZone zone = CityZone();
     // The days its rule gives count from the day it was evaluated for (a
     // daily run's day, not when the sweep ran).
@@ -465,7 +471,9 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                                            {{"reason", reason}}, now, "the reason"));
     // Contested before answering: the offer waits for that answer again.
     std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-    if (!superseded_deadline_key.empty() && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
+    // A rule set loaded with an offer rule has the city's words for it; a
+    // rule set without one (the rule removed since) may not.
+    if (reopen && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
       ASSIGN_OR_RETURN(
           std::vector<storage::v1::OutboxMessage> again,
           ComposeTold(d, kAnswerAgainMessageKind, &CityMessages::offer_open_again,

@@ -146,10 +146,11 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
   if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
-  // Its failure was reported before the gateway acknowledged sending it:
-  // the retry that report scheduled stands.
-  if (found->status() == storage::v1::MESSAGE_PENDING && found->attempts() > 0) return true;
-  if (found->status() != storage::v1::MESSAGE_LEASED) {
+  // PENDING after a failure report: the report was about an earlier send
+  // (the callback server acknowledges a send before reporting on it), and
+  // this acknowledgement's send is the one in flight: no retry is needed.
+  const bool retrying = found->status() == storage::v1::MESSAGE_PENDING && found->attempts() > 0;
+  if (found->status() != storage::v1::MESSAGE_LEASED && !retrying) {
     return absl::FailedPreconditionError(absl::StrCat(
         "message_id: message ", message_id, " is not leased for SMS (it is ",
         absl::AsciiStrToLower(absl::StripPrefix(storage::v1::MessageStatus_Name(found->status()), "MESSAGE_")), ")"));
@@ -397,9 +398,6 @@ absl::StatusOr<GatewayCommands::ReplyTarget> GatewayCommands::FindDecision(const
   bool tied = false;
   for (const auto& d : candidates) {
     if (offers_only && (!IsOfferAwaitingAnswer(d) || !d.parent_decision_id().empty())) continue;
-    // Its deadline passed before the reply was sent (and is applied a little
-    // later): the answer cannot be about it.
-    if (offers_only && d.has_reply_deadline() && sent > FromProtoTimestamp(d.reply_deadline())) continue;
     if (latest != nullptr && d.created_at().seconds() < latest->created_at().seconds()) continue;
     if (FromProtoTimestamp(d.created_at()) > sent) continue;  // made after the reply was sent
     ASSIGN_OR_RETURN(const bool told, ToldToOneOf(d, persons));

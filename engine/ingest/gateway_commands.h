@@ -93,8 +93,9 @@ class GatewayCommands {
     bool latest_ambiguous = false;
   };
   // Without a code, only decisions made before `sent` and told to one of
-  // `persons` (ToldToOneOf) are candidates; for an answer, only offers whose
-  // reply deadline had not passed when it was sent.
+  // `persons` (ToldToOneOf) are candidates; for an answer, offers waiting for
+  // it, the latest one even when its deadline passed (refused then, a person
+  // reads it: an older offer would be a guess).
   absl::StatusOr<ReplyTarget> FindDecision(const std::vector<std::string>& persons, const std::string& code,
                                            bool offers_only, absl::Time sent) const;
   // A message of the decision reached one of `persons`, as far as the engine

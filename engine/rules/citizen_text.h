@@ -28,8 +28,9 @@ inline constexpr char kDeclinedMessageKind[] = "declined";
 inline constexpr char kContestReceivedMessageKind[] = "contest-received";
 inline constexpr char kReviewMessageKind[] = "review";
 // An offer reviewed while it waited for its answer waits for it again: until
-// when (no notice: it decides nothing).
-inline constexpr char kAnswerAgainMessageKind[] = "answer-again";
+// when (no notice: it decides nothing). Its id sorts after the review's
+// ("<decision>/review/1"), so that it leaves, or is printed, after it.
+inline constexpr char kAnswerAgainMessageKind[] = "reviewed-answer-again";
 
 // Characters of a decision's reference code ("7K2M9Q"), the start of its id.
 inline constexpr int kReferenceCodeLength = 6;

@@ -297,6 +297,11 @@ class RuleSetBuilder {
             "{title}: the citizen is told that silence accepted the offer, and that message notifies the formal "
             "decision (its time to contest starts when it reaches them)");
       }
+      if (spec.action.kind == ActionKind::kPropose && set_->city_.messages.offer_open_again.empty()) {
+        error_at_rule(
+            "an offer needs city.yaml messages.offer_open_again: {fr: ..., en: ...}, naming {deadline}: contested "
+            "before it is answered and upheld, it waits for its answer again, and the citizen is told until when");
+      }
       if (std::vector<std::string> too_long = MessagesTooLongForSms(spec, set_->city_); !too_long.empty()) {
         error_at_rule(absl::StrCat("with this rule's title, messages to citizens would be longer than the ",
                                    set_->city_.sms_max_parts,

@@ -185,7 +185,9 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
         if (!node["roles"]) file.Error(node, absl::StrCat("principal \"", entry.principal.name, "\" has no roles"));
         bool roles_known = true;
         if (node["roles"]) {
-          for (const std::string& name : file.StringList(node["roles"], "roles").value_or(std::vector<std::string>{})) {
+          std::optional<std::vector<std::string>> roles = file.StringList(node["roles"], "roles");
+          if (!roles) roles_known = false;  // not a list: reported
+          for (const std::string& name : roles.value_or(std::vector<std::string>{})) {
             std::optional<Role> role = ParseRole(name);
             if (!role) {
               roles_known = false;
@@ -205,10 +207,12 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
               file.StringList(node["certificate_names"], "certificate_names").value_or(std::vector<std::string>{});
           for (const std::string& name : entry.certificate_names) {
             auto [it, added] = certificate_owners.emplace(name, entry.principal.name);
-            if (!added) {
-              file.Error(node["certificate_names"], absl::StrCat("certificate name \"", name, "\" is also that of \"",
-                                                                 it->second, "\"; a caller is one principal"));
-            }
+            if (added) continue;
+            file.Error(node["certificate_names"],
+                       it->second == entry.principal.name
+                           ? absl::StrCat("certificate name \"", name, "\" is listed twice")
+                           : absl::StrCat("certificate name \"", name, "\" is also that of \"", it->second,
+                                          "\"; a caller is one principal"));
           }
         }
         if (node["token_sha256"]) {

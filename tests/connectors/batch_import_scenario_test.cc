@@ -227,7 +227,14 @@ TEST_F(BatchImportScenarioTest, APrincipalNotSpeakingForTheSourceStopsAndLosesNo
     return RunCommand(args);
   };
 
-  CommandResult run = import_as("registry-token");
+  // Credentials it cannot read stop it before anything is sent.
+  std::vector<std::string> unreadable = ImportArgs("caf.csv", "caf.yaml");
+  unreadable.insert(unreadable.begin(), {"/usr/bin/env", "PROACTIVE_TLS_CA=" + dir_.path() + "/no-such-ca.pem"});
+  CommandResult run = RunCommand(unreadable);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("PROACTIVE_TLS_CA"));
+
+  run = import_as("registry-token");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("\"registry\" may not speak for source \"caf\""));
   EXPECT_EQ(ReadWholeFile(dir_.path() + "/caf.csv.rejects.tsv"), "");

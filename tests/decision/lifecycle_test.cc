@@ -103,6 +103,43 @@ TEST(LifecycleTest, InReviewOnlyACaseworkersResolutionMovesIt) {
               IsOkAndHolds(storage::v1::AMENDED));
 }
 
+// Whether an upheld offer waits for its answer, from its history: reviewed
+// while it waited, it does once its review reopened it; answered first, or
+// upheld before reopening existed (2026-12-07), it does not.
+TEST(LifecycleTest, AnUpheldOfferWaitsOnlyWhenItsReviewReopenedIt) {
+  const auto offer = [](std::initializer_list<storage::v1::DecisionStatus> history) {
+    storage::v1::DecisionRecord d = Offer(*(history.end() - 1));
+    for (storage::v1::DecisionStatus s : history) d.add_history()->set_status(s);
+    return d;
+  };
+  using storage::v1::CONFIRMED;
+  using storage::v1::IN_REVIEW;
+  using storage::v1::NOTIFIED;
+  using storage::v1::PROPOSED;
+  using storage::v1::UPHELD;
+  storage::v1::DecisionRecord contested = offer({PROPOSED, NOTIFIED, IN_REVIEW});
+  EXPECT_TRUE(OfferWaitedWhenReviewed(contested));
+  storage::v1::DecisionRecord upheld = offer({PROPOSED, NOTIFIED, IN_REVIEW, UPHELD});
+  EXPECT_FALSE(IsOfferAwaitingAnswer(upheld)) << "upheld before reopening existed";
+  upheld.set_answer_reopened(true);
+  EXPECT_TRUE(IsOfferAwaitingAnswer(upheld));
+  EXPECT_THAT(NextStatus(upheld, LifecycleAction::kAccept, kNow, kParis), IsOkAndHolds(CONFIRMED));
+
+  storage::v1::DecisionRecord answered = offer({PROPOSED, NOTIFIED, CONFIRMED, IN_REVIEW});
+  EXPECT_FALSE(OfferWaitedWhenReviewed(answered));
+  answered = offer({PROPOSED, NOTIFIED, CONFIRMED, IN_REVIEW, UPHELD});
+  answered.set_answer_reopened(true);  // even if a record said so
+  EXPECT_FALSE(IsOfferAwaitingAnswer(answered));
+
+  // Reviewed before anyone was told (2026-12-06): waits without the marker.
+  EXPECT_TRUE(IsOfferAwaitingAnswer(offer({IN_REVIEW, UPHELD})));
+  EXPECT_TRUE(IsOfferAwaitingAnswer(offer({IN_REVIEW, UPHELD, NOTIFIED, UPHELD})));
+  // Notified while in review, then upheld: the same.
+  storage::v1::DecisionRecord told_in_review = offer({PROPOSED, IN_REVIEW, IN_REVIEW, UPHELD});
+  told_in_review.set_answer_reopened(true);
+  EXPECT_TRUE(IsOfferAwaitingAnswer(told_in_review));
+}
+
 TEST(LifecycleTest, AFormalDecisionFallsWithTheOfferItFollowed) {
   storage::v1::DecisionRecord formal = Offer(storage::v1::ISSUED);
   EXPECT_THAT(NextStatus(formal, LifecycleAction::kParentOverturned, kNow, kParis),

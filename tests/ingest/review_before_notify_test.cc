@@ -224,6 +224,29 @@ TEST(ReviewedOfferTest, AnOfferContestedBeforeItsAnswerAndUpheldWaitsForItAgain)
   EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::CONFIRMED);
 }
 
+// A contest sent once the reply deadline had passed (in the minutes before
+// the engine applies it) buys no more time: upheld, the offer is not
+// reopened, and nobody is told to answer again.
+TEST(ReviewedOfferTest, AnOfferContestedAfterItsDeadlineIsNotReopened) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), engine.clock().Now()).status();
+  }),
+              IsOk());
+  engine.clock().Advance(FromProtoTimestamp(made.reply_deadline()) + absl::Minutes(5) - engine.clock().Now());
+  const absl::Time now = engine.clock().Now();
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-late", now).outcome, "contested");
+  ASSERT_THAT(ClaimAndUpholdCase(engine, ContestCaseId(offer), now, "L'école de secteur est maintenue."), IsOk());
+  const storage::v1::DecisionRecord upheld = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(upheld.status(), storage::v1::UPHELD);
+  EXPECT_FALSE(upheld.answer_reopened());
+  EXPECT_FALSE(IsOfferAwaitingAnswer(upheld));
+  EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(upheld, kAnswerAgainMessageKind, "P0002"))->has_value());
+}
+
 // Without an answer, the fresh deadline applies as the first would have.
 TEST(ReviewedOfferTest, AnOfferUpheldAfterReviewLapsesAtItsFreshDeadline) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));

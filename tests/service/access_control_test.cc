@@ -56,9 +56,11 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
       "  - {name: all, certificate_names: [a.example], roles: [back-office], sources: [\"*\", caf]}\n"
       "  - {name: bad, certificate_names: [b.example], roles: [back-office], sources: [Caf]}\n"
       "  - {name: typo, certificate_names: [t.example], roles: [back-offce], sources: [caf]}\n"
-      "  - {name: twin, certificate_names: [c.example], roles: [back-office], sources: [caf]}\n";
+      "  - {name: twin, certificate_names: [c.example], roles: [back-office], sources: [caf]}\n"
+      "  - {name: again, certificate_names: [g.example, g.example], roles: [auditor]}\n"
+      "  - {name: scalar, certificate_names: [s.example], roles: {a: b}, sources: [caf]}\n";
   EXPECT_THAT(
-      Mistakes(yaml, 8),
+      Mistakes(yaml, 10),
       ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
                   "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
                   "(development only)",
@@ -68,7 +70,8 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
                   "7: \"*\" grants every source: list it alone, or list the sources without it",
                   "8: sources: \"Caf\" must be lower-case letters, digits, '-', '.' or '_'",
                   "9: unknown role \"back-offce\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
-                  "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal"));
+                  "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal",
+                  "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values"));
 }
 
 TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
