@@ -19,6 +19,13 @@ namespace {
 
 constexpr absl::string_view kLog = "sms-in";
 
+// How a reply is named in the log before the engine gave its id: Kannel's id,
+// never the digest made without one (it is unkeyed: sender, time and text
+// could be guessed back from it).
+std::string LoggedReplyId(absl::string_view kannel_id) {
+  return kannel_id.empty() ? std::string("(without a Kannel id)") : absl::StrCat("kannel:", kannel_id);
+}
+
 void Answer(httplib::Response& response, int status, absl::string_view body) {
   response.status = status;
   response.set_content(std::string(body), "text/plain; charset=utf-8");
@@ -153,12 +160,12 @@ absl::Status CallbackServer::Start() {
     if (!answer.ok()) {
       if (IsTransientEngineError(answer.status())) {
         ++counters_->engine_errors;
-        LogWarning(kLog, absl::StrCat("reply ", reply.gateway_message_id(), " not yet taken (",
-                                      answer.status().message(), "); Kannel will retry"));
+        LogWarning(kLog, absl::StrCat("reply ", LoggedReplyId(kannel_id), " not yet taken (", answer.status().message(),
+                                      "); Kannel will retry"));
         Answer(response, 503, "engine unavailable, retry later\n");
         return;
       }
-      LogError(kLog, absl::StrCat("reply ", reply.gateway_message_id(),
+      LogError(kLog, absl::StrCat("reply ", LoggedReplyId(kannel_id),
                                   ": refused by the engine: ", answer.status().ToString()));
       Answer(response, 200, "");
       return;
@@ -166,7 +173,8 @@ absl::Status CallbackServer::Start() {
     ++counters_->replies;
     const bool duplicate = answer->outcome() == "duplicate";
     if (duplicate) ++counters_->duplicate_replies;
-    LogInfo(kLog, absl::StrCat("reply ", reply.gateway_message_id(), ": ", answer->outcome(),
+    LogInfo(kLog, absl::StrCat("reply ", answer->reply_id().empty() ? LoggedReplyId(kannel_id) : answer->reply_id(),
+                               ": ", answer->outcome(),
                                answer->decision_id().empty() ? "" : absl::StrCat(" (", answer->decision_id(), ")")));
     Answer(response, 200, duplicate ? "" : answer->reply_text());
   });

@@ -449,7 +449,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   }
   if (seen) {
     ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, seen_key));
-    return ReplyResult{"duplicate", record.decision_id(), ""};
+    return ReplyResult{"duplicate", record.decision_id(), "", record.reply_id()};
   }
   ASSIGN_OR_RETURN(std::vector<std::string> persons, PersonsWithPhone(*store_, from));
   std::vector<std::string> words = absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
@@ -461,6 +461,7 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
   const std::string actor = "citizen:sms";
   WriteBatch batch(*store_);
   ReplyResult result;
+  result.reply_id = reply_id;
   storage::v1::ReplyRecord record;
   record.set_format_version(kStorageFormatVersion);
   record.set_reply_id(reply_id);

@@ -32,6 +32,9 @@ struct ReplyResult {
                         // a caseworker", "duplicate"
   std::string decision_id;
   std::string reply_text;
+  // The engine's id for the reply (keyed: it names no sender), as the inbox
+  // and the audit log show it: what a gateway logs.
+  std::string reply_id;
 };
 
 class GatewayCommands {

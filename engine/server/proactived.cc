@@ -274,7 +274,7 @@ absl::Status Run() {
   std::unique_ptr<grpc::Service> decisions =
       NewDecisionsService(DecisionsServiceDeps{&access, store.get(), writer.get(), &rules, clock});
   std::unique_ptr<grpc::Service> recourse =
-      NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock});
+      NewRecourseService(RecourseServiceDeps{&access, store.get(), writer.get(), clock, &rules});
   std::unique_ptr<grpc::Service> audit = NewAuditService(&access, store.get(), &rules);
   std::unique_ptr<grpc::Service> gateway = NewGatewayService(&access, writer.get(), clock);
   std::unique_ptr<grpc::Service> rules_admin =

@@ -106,6 +106,7 @@ class GatewayService final : public v1::Gateway::CallbackService {
                  response->set_outcome(r->outcome);
                  if (!r->decision_id.empty()) response->set_decision_id(r->decision_id);
                  if (!r->reply_text.empty()) response->set_reply_text(r->reply_text);
+                 response->set_reply_id(r->reply_id);
                  return absl::OkStatus();
                });
   }

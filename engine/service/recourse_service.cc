@@ -179,7 +179,8 @@ class RecourseService final : public v1::Recourse::CallbackService {
     if (request.has_due_before()) {
       absl::StatusOr<absl::CivilDay> day = ParseIsoDate(request.due_before());
       if (!day.ok()) return FieldError("due_before", day.status().message());
-      filter.due_before = absl::FromCivil(*day, absl::UTCTimeZone());
+      // Due before the start of that day in the city, not in UTC.
+      filter.due_before = absl::FromCivil(*day, CityZone(*deps_.rules));
     }
     if (request.has_limit()) {
       if (request.limit() < 1 || request.limit() > 1000) return FieldError("limit", "must be in 1..1000");

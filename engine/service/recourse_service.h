@@ -10,6 +10,7 @@
 #include "engine/common/swappable.h"
 #include "engine/ingest/event_writer.h"
 #include "engine/service/access_control.h"
+#include "engine/service/rules_holder.h"
 #include "engine/store/store.h"
 #include "grpcpp/impl/service_type.h"
 #include "proactive/storage/v1/storage.pb.h"
@@ -22,6 +23,7 @@ struct RecourseServiceDeps {
   const Store* store;
   EventWriter* writer;
   Clock* clock;
+  const RulesHolder* rules;  // the city's time zone (due_before is a day there)
 };
 
 // REQUIRES: everything in `deps` outlives the service.

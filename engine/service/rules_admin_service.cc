@@ -27,11 +27,6 @@ void Summarize(const RuleSet& rules, google::protobuf::RepeatedPtrField<v1::Rule
   }
 }
 
-absl::TimeZone CityZone(const RulesHolder& holder) {
-  if (auto rules = holder.rules().Get()) return ZoneOrUtc(rules->city().timezone);
-  return absl::UTCTimeZone();
-}
-
 class RulesAdminService final : public v1::RulesAdmin::CallbackService {
  public:
   explicit RulesAdminService(RulesAdminDeps deps) : deps_(deps) {}

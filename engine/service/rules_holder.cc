@@ -1,6 +1,7 @@
 #include "engine/service/rules_holder.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/common/clock.h"
 #include "engine/common/log.h"
 
 namespace proactive {
@@ -25,6 +26,11 @@ absl::Status RulesHolder::Reload(std::vector<Diagnostic>* diagnostics) {
   LogInfo("rules", absl::StrCat("rule set ", (*loaded)->version().substr(0, 12), " loaded: ", (*loaded)->packs().size(),
                                 " packs, ", (*loaded)->rules().size(), " rules"));
   return absl::OkStatus();
+}
+
+absl::TimeZone CityZone(const RulesHolder& holder) {
+  if (auto rules = holder.rules().Get()) return ZoneOrUtc(rules->city().timezone);
+  return absl::UTCTimeZone();
 }
 
 }  // namespace proactive

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "engine/common/diagnostic.h"
 #include "engine/common/swappable.h"
 #include "engine/rules/rule_set.h"
@@ -41,6 +42,9 @@ class RulesHolder {
   Swappable<RuleSet> rules_{nullptr};
   Swappable<AttributeSchema> schema_{nullptr};
 };
+
+// The city's time zone in the running rule set; UTC before the first load.
+absl::TimeZone CityZone(const RulesHolder& holder);
 
 }  // namespace proactive
 

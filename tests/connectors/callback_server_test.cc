@@ -16,6 +16,7 @@ using ::proactive::testing::FakeGateway;
 using ::proactive::testing::IsOk;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class CallbackServerTest : public ::testing::Test {
  protected:
@@ -133,13 +134,19 @@ TEST_F(CallbackServerTest, RepliesReachTheEngineOnceWithKannelsId) {
 }
 
 TEST_F(CallbackServerTest, Ucs2RepliesAreDecodedAndMissingIdsDigested) {
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ(Get("/mo?from=%2B33639980002&to=38000&text=%00N%00O%00N%00%E9&coding=2"
                 "&id=&ts=1782720192")
                 .first,
             200);
+  const std::string log = ::testing::internal::GetCapturedStderr();
   ASSERT_EQ(engine_.replies().size(), 1u);
   EXPECT_EQ(engine_.replies()[0].text(), "NONé");
   EXPECT_THAT(engine_.replies()[0].gateway_message_id(), HasSubstr("kannel-sha256:"));
+  // The digest is unkeyed (sender, time and text could be guessed back from
+  // it): the log never shows it.
+  EXPECT_THAT(log, HasSubstr("reply (without a Kannel id): accepted"));
+  EXPECT_THAT(log, Not(HasSubstr("kannel-sha256")));
 }
 
 TEST_F(CallbackServerTest, MalformedCallsAndHealth) {

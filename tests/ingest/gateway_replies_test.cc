@@ -582,7 +582,8 @@ TEST_F(GatewayRepliesTest, AReplyQuotingACodeOfTwoDecisionsSentToTheNumberGoesTo
 // nothing.
 TEST_F(GatewayRepliesTest, AReplyIdInTheAuditChainCannotBeRecomputedFromTheSender) {
   const std::string gateway_id = "sha256 of +33639980010, 1782720000 and STOP";
-  EXPECT_EQ(Reply("+33639980010", "STOP", gateway_id).outcome, "opted out");
+  const ReplyResult stopped = Reply("+33639980010", "STOP", gateway_id);
+  EXPECT_EQ(stopped.outcome, "opted out");
   AuditQuery query;
   query.action = "person.opted_out";
   absl::StatusOr<AuditPage> page = ListAuditEntries(engine_.store(), query);
@@ -593,7 +594,11 @@ TEST_F(GatewayRepliesTest, AReplyIdInTheAuditChainCannotBeRecomputedFromTheSende
   EXPECT_NE(cited, DecisionIds::Unkeyed().ReplyIdFor(gateway_id));
   // It is the reply's own id: the stored reply, and a replay recognised.
   ASSERT_THAT(engine_.store().Get(Family::kOutbox, ReplyKey(cited)), IsOkAndHolds(Not(std::nullopt)));
-  EXPECT_EQ(Reply("+33639980010", "STOP", gateway_id).outcome, "duplicate");
+  // The gateway is given that id to log, also for a replay.
+  EXPECT_EQ(stopped.reply_id, cited);
+  const ReplyResult replayed = Reply("+33639980010", "STOP", gateway_id);
+  EXPECT_EQ(replayed.outcome, "duplicate");
+  EXPECT_EQ(replayed.reply_id, cited);
 }
 
 // A keyed store made before replies were keyed holds its first replies under
