@@ -351,9 +351,15 @@ absl::Status DecisionCommands::MarkNotifiedInto(WriteBatch* batch, const std::st
   // The time to contest runs from the day the decision reaches the citizen:
   // later than the day it was made when it waited (quiet hours, a review
   // before notifying, a letter posted days after). A record made before
-  // its window was stored keeps the one it was given, before it moves.
+  // its window was stored keeps the one it was given, before it moves; its
+  // time has run since it was made (TimeToContestStarted), so the window is
+  // stored only once something proves it reached someone: stored at a mere
+  // hand-off, it would stop that time until a delivery report that may
+  // never come.
   const absl::TimeZone zone = CityZone();
-  if (!d.has_recourse_window()) *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
+  if (!d.has_recourse_window() && reached.has_value()) {
+    *d.mutable_recourse_window() = TimeLimitToRecord(RecourseWindow(d, zone));
+  }
   std::string why = cause;
   if (reached.has_value()) {
     // The first time it reached someone: a letter taken to arrive later than

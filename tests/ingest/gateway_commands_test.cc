@@ -14,6 +14,7 @@
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
+#include "engine/decision/lifecycle.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "gmock/gmock.h"
@@ -277,6 +278,39 @@ TEST_F(GatewayCommandsTest, AnErasureDeletesTheNumberIndexedUnderAFormerSmsAttri
   engine_.SetRules(*reloaded);
   Forget("P0002");
   EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(Not(Contains("P0002"))));
+}
+
+// A decision made before its recourse window was stored has had its time to
+// contest running since it was made. Handed to the gateway, it keeps running
+// (the window is not stored on a mere hand-off); a delivery report stores it
+// and may only move the deadline later.
+TEST_F(GatewayCommandsTest, ALegacyDecisionsTimeToContestKeepsRunningWhenHandedOver) {
+  storage::v1::DecisionRecord legacy = Decision("P0001");
+  legacy.clear_recourse_window();
+  legacy.clear_notified_at();
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                PutDecision(&batch, &legacy);
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  ASSERT_TRUE(TimeToContestStarted(legacy));
+  const std::string sms = MessageIdFor(legacy, "decision", "P0002");
+  ASSERT_FALSE(Lease().empty());
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(sms, "k-1", engine_.clock().Now()).status(); }),
+              IsOk());
+  const storage::v1::DecisionRecord handed = **ReadDecision(engine_.store(), legacy.decision_id());
+  EXPECT_EQ(handed.status(), storage::v1::NOTIFIED);
+  EXPECT_FALSE(handed.has_recourse_window());
+  EXPECT_TRUE(TimeToContestStarted(handed)) << "the hand-off stopped its running time";
+  engine_.clock().Advance(absl::Hours(24 * 3));
+  ASSERT_THAT(
+      Run([&](EventApplier& a) { return a.gateway().ReportDelivery(sms, true, "", engine_.clock().Now()).status(); }),
+      IsOk());
+  const storage::v1::DecisionRecord delivered = **ReadDecision(engine_.store(), legacy.decision_id());
+  EXPECT_TRUE(delivered.has_recourse_window());
+  EXPECT_TRUE(TimeToContestStarted(delivered));
+  EXPECT_GE(FromProtoTimestamp(delivered.recourse_deadline()), FromProtoTimestamp(legacy.recourse_deadline()));
 }
 
 // A person is found as the recipient of their own decision's message and of
