@@ -15,16 +15,10 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/common/sms_length.h"  // FitsGsm7, SmsParts
+#include "engine/common/phone_number.h"  // NormalizePhoneNumber
+#include "engine/common/sms_length.h"    // FitsGsm7, SmsParts
 
 namespace proactive {
-
-// An E.164 number ("+33639980002") from the forms SMS centres use:
-// "+33639980002", "0033639980002", "33639980002" (international without
-// "+", at least 11 digits) and national "0639980002" (prefixed with
-// `country_code`, e.g. "33"). Spaces, dots and dashes are dropped. Anything
-// else (short codes, alphanumeric senders) is returned as given.
-std::string NormalizePhoneNumber(absl::string_view number, absl::string_view country_code);
 
 // The UTF-8 text of a message Kannel reports with `coding` (the %c escape):
 // 2 is UCS-2/UTF-16 big-endian; otherwise the bytes are taken as UTF-8 when

@@ -193,9 +193,10 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   }
   // Their number's index key: under every text attribute they have, as the
   // city's sms_attribute may have named another one when it was written.
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   for (const storage::v1::AttributeEntry& a : state.attributes()) {
     if (a.value().has_string_value() && !a.value().string_value().empty()) {
-      DeletePhone(&batch, a.value().string_value(), person_id);
+      DeletePhone(&batch, a.value().string_value(), person_id, rules != nullptr ? rules->city() : DefaultCity());
     }
   }
   DeleteOptOut(&batch, person_id);

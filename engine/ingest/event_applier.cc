@@ -177,8 +177,9 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   PersonChanges changes = MergePersonEvent(event, sequence, &state);
   const std::string phone = StringAttribute(state, sms_attribute);
   if (phone != previous_phone) {  // the index replies are matched with
-    if (!previous_phone.empty()) DeletePhone(batch, previous_phone, event.person_id());
-    if (!phone.empty()) PutPhone(batch, phone, event.person_id());
+    const CitySpec& city = current_rules != nullptr ? current_rules->city() : DefaultCity();
+    if (!previous_phone.empty()) DeletePhone(batch, previous_phone, event.person_id(), city);
+    if (!phone.empty()) PutPhone(batch, phone, event.person_id(), city);
   }
   if (changes.household_changed) {
     if (!changes.previous_household.empty()) {

@@ -451,7 +451,9 @@ absl::StatusOr<ReplyResult> GatewayCommands::ReportReply(const std::string& from
     ASSIGN_OR_RETURN(storage::v1::ReplyRecord record, DecodeRecord<storage::v1::ReplyRecord>(*seen, seen_key));
     return ReplyResult{"duplicate", record.decision_id(), "", record.reply_id()};
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> persons, PersonsWithPhone(*store_, from));
+  std::shared_ptr<const RuleSet> city_rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  ASSIGN_OR_RETURN(std::vector<std::string> persons,
+                   PersonsWithPhone(*store_, from, city_rules != nullptr ? city_rules->city() : DefaultCity()));
   std::vector<std::string> words = absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
   const Keyword keyword = words.empty() ? Keyword::kOther : ParseKeyword(words[0]);
   // The code is the next word with a letter or digit: "OUI : YT975D",

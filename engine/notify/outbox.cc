@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/clock.h"
+#include "engine/common/phone_number.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
 #include "engine/common/status_macros.h"
@@ -420,21 +422,40 @@ void DeleteOptOut(WriteBatch* batch, absl::string_view person_id) {
   batch->Delete(Family::kOutbox, OptOutKey(person_id));
 }
 
-void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {
-  batch->Put(Family::kOutbox, absl::StrCat("phone/", number, "/", person_id), "");
+const CitySpec& DefaultCity() {
+  static const CitySpec* city = new CitySpec();
+  return *city;
 }
 
-void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id) {
-  batch->Delete(Family::kOutbox, absl::StrCat("phone/", number, "/", person_id));
+void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
+  batch->Put(Family::kOutbox,
+             absl::StrCat("phone/", NormalizePhoneNumber(number, city.phone_country_code), "/", person_id), "");
 }
 
-absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number) {
+void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
+  const std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
+  batch->Delete(Family::kOutbox, absl::StrCat("phone/", e164, "/", person_id));
+  if (e164 != number) batch->Delete(Family::kOutbox, absl::StrCat("phone/", number, "/", person_id));
+}
+
+absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number,
+                                                          const CitySpec& city) {
+  const std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
+  std::vector<std::string> forms = {e164};
+  if (number != e164) forms.emplace_back(number);
+  const std::string international = absl::StrCat("+", city.phone_country_code);
+  if (!city.phone_country_code.empty() && absl::StartsWith(e164, international)) {
+    forms.push_back(absl::StrCat("0", absl::string_view(e164).substr(international.size())));
+  }
   std::vector<std::string> ids;
-  const std::string prefix = absl::StrCat("phone/", number, "/");
-  RETURN_IF_ERROR(store.Scan(Family::kOutbox, prefix, [&](absl::string_view key, absl::string_view) {
-    ids.emplace_back(key.substr(prefix.size()));
-    return true;
-  }));
+  for (const std::string& form : forms) {
+    const std::string prefix = absl::StrCat("phone/", form, "/");
+    RETURN_IF_ERROR(store.Scan(Family::kOutbox, prefix, [&](absl::string_view key, absl::string_view) {
+      std::string id(key.substr(prefix.size()));
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+      return true;
+    }));
+  }
   return ids;
 }
 

@@ -157,10 +157,19 @@ absl::StatusOr<bool> IsOptedOut(const Store& store, absl::string_view person_id)
 void PutOptOut(WriteBatch* batch, const storage::v1::OptOut& opt_out);
 void DeleteOptOut(WriteBatch* batch, absl::string_view person_id);
 
-// The phone index (number -> persons), kept by the event applier.
-void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id);
-void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id);
-absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number);
+// The phone index (number -> persons), kept by the event applier. Numbers
+// are indexed in E.164 (NormalizePhoneNumber with the city's
+// phone_country_code), the form the SMS connector gives a reply's sender
+// in; a store written before 2026-12-07 may hold one as written.
+void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
+// The city's settings before any rule set is loaded (no country code).
+const CitySpec& DefaultCity();
+// Deletes the entry in either form.
+void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
+// The persons with `number`: under its E.164 form, the form given, and the
+// national form ("0639980002" for "+33639980002") older entries may have.
+absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number,
+                                                          const CitySpec& city = CitySpec());
 
 // A person's current value of a string attribute, or "".
 std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name);

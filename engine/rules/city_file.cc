@@ -103,8 +103,8 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
       file.CheckKeys(
           root, "city.yaml",
           {"city", "timezone", "algorithm_notice", "review_notice", "messages", "sms_max_parts", "recourse_window",
-           "recourse_window_days", "review_within", "review_sla_days", "sms_attribute", "language_attribute",
-           "district_attribute", "quiet_hours", "event_retention_days", "letter_delivery_days"});
+           "recourse_window_days", "review_within", "review_sla_days", "sms_attribute", "phone_country_code",
+           "language_attribute", "district_attribute", "quiet_hours", "event_retention_days", "letter_delivery_days"});
       if (root["city"]) city.city = file.String(root["city"], "city").value_or("");
       if (root["timezone"]) city.timezone = file.String(root["timezone"], "timezone").value_or("");
       absl::TimeZone zone;
@@ -202,6 +202,14 @@ std::optional<CitySpec> ParseCityFile(absl::string_view text, absl::string_view 
         city.review_within = *within;
       }
       if (root["sms_attribute"]) city.sms_attribute = file.String(root["sms_attribute"], "sms_attribute").value_or("");
+      if (const YAML::Node code = root["phone_country_code"]) {
+        city.phone_country_code = file.String(code, "phone_country_code").value_or("");
+        if (city.phone_country_code.empty() || city.phone_country_code.size() > 3 ||
+            !std::all_of(city.phone_country_code.begin(), city.phone_country_code.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+          file.Error(code, "phone_country_code is the country's calling code, 1 to 3 digits (\"33\" for France)");
+        }
+      }
       if (root["language_attribute"]) {
         city.language_attribute = file.String(root["language_attribute"], "language_attribute").value_or("");
       }

@@ -163,6 +163,10 @@ struct CitySpec {
   // number and the one holding their language; quiet hours (local time)
   // during which only urgent messages are sent.
   std::string sms_attribute = "phone";
+  // The country a national number ("06 39 98 00 02") is in: "33". Numbers
+  // are indexed, and replies matched, in E.164 (NormalizePhoneNumber); ""
+  // leaves national numbers as written.
+  std::string phone_country_code;
   std::string language_attribute = "preferred_language";
   // The person attribute (int or string) naming the district a person lives
   // in: each decision keeps its subject's, for the impact statistics by

@@ -473,6 +473,28 @@ TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeIsAboutADecisionTheyWereToldOf) {
   EXPECT_EQ(accepted.decision_id, offer.decision_id());
 }
 
+// A back office wrote the number in national form, with spaces; the SMS
+// connector gives the sender in E.164. They meet: the STOP is honoured, not
+// left to a caseworker. A store indexed before 2026-12-07 kept numbers as
+// written: a national one is still found.
+TEST_F(GatewayRepliesTest, ANumberWrittenNationallyIsFoundFromItsE164Form) {
+  ASSERT_THAT(engine_
+                  .Publish(R"({"event_id":"pc-0077-phone","person_id":"P0077","source":"paris-compte",)"
+                           R"("occurred_at":"2026-06-01T10:00:00Z","set":{"phone":"06 39 98 00 77"}})")
+                  .status(),
+              IsOk());
+  EXPECT_EQ(Reply("+33639980077", "STOP", "k-stop").outcome, "opted out");
+
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Put(Family::kOutbox, "phone/0639980088/P0088", "");  // as an older engine wrote it
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980088", engine_.rules().city()),
+              IsOkAndHolds(::testing::ElementsAre("P0088")));
+}
+
 // Twins: two offers made in the same second to the same parent. OUI without
 // a code cannot say which; a caseworker reads it rather than the engine
 // picking one. With its code, each answers its own offer.

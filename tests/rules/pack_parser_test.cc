@@ -256,6 +256,19 @@ TEST(CityFileTest, AStoredSnapshotMayPredateTheMessages) {
   EXPECT_TRUE(running->messages.accepted_by_default.empty());
 }
 
+// The country national numbers are in: a calling code, digits only.
+TEST(CityFileTest, ThePhoneCountryCodeIsACallingCode) {
+  const std::string base = SmallestCityYaml();
+  std::vector<Diagnostic> diagnostics;
+  std::optional<CitySpec> city = ParseCityFile(base + "phone_country_code: \"33\"\n", "city.yaml", &diagnostics);
+  ASSERT_TRUE(city.has_value()) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(city->phone_country_code, "33");
+  EXPECT_FALSE(ParseCityFile(base + "phone_country_code: \"+33\"\n", "city.yaml", &diagnostics));
+  ASSERT_THAT(diagnostics, SizeIs(1)) << FormatDiagnostics(diagnostics);
+  EXPECT_EQ(diagnostics[0].line, 14);
+  EXPECT_THAT(diagnostics[0].message, HasSubstr("phone_country_code is the country's calling code, 1 to 3 digits"));
+}
+
 // Time limits are days or calendar months; rule sets written before say a
 // number of days, under the keys they had.
 TEST(CityFileTest, TimeLimitsAreDaysOrCalendarMonths) {
