@@ -448,12 +448,14 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   // overturned: with the time its rule gives, from today, as the review may
   // have taken longer than the deadline set when it was made.
   // A contest sent once its deadline had passed (in the grace before the
-  // deadline applies) does not buy more time: that offer is not reopened.
-  const bool reopen = to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline() &&
-                      (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY ||
-                       FromProtoTimestamp(c.opened_at()) <= FromProtoTimestamp(d.reply_deadline()));
+  // deadline applies) buys no more time: that offer keeps its deadline, which
+  // applies (lapse, or acceptance by silence) at the engine's next turn.
+  const bool reopen = to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline();
+  const bool fresh_deadline = reopen && (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY ||
+                                         FromProtoTimestamp(c.opened_at()) <= FromProtoTimestamp(d.reply_deadline()));
   if (d.action_kind() == storage::v1::ACTION_PROPOSE) d.set_answer_reopened(reopen);
-  if (reopen) {
+  if (reopen) superseded_deadline_key = ReplyDeadlineKey(d);  // written again below, moved or not
+  if (fresh_deadline) {
     const absl::TimeZone zone = CityZone();
     // The days its rule gives count from the day it was evaluated for (a
     // daily run's day, not when the sweep ran).
@@ -461,7 +463,6 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     const absl::CivilDay made =
         evaluated.ok() ? *evaluated : absl::ToCivilDay(FromProtoTimestamp(d.created_at()), zone);
     const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
-    superseded_deadline_key = ReplyDeadlineKey(d);
     *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));
   }
   if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
@@ -479,7 +480,7 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
     // A rule set loaded with an offer rule has the city's words for it; a
     // rule set without one (the rule removed since) may not.
-    if (reopen && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
+    if (fresh_deadline && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
       ASSIGN_OR_RETURN(
           std::vector<storage::v1::OutboxMessage> again,
           ComposeTold(d, kAnswerAgainMessageKind, &CityMessages::offer_open_again,

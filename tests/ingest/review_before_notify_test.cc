@@ -225,9 +225,10 @@ TEST(ReviewedOfferTest, AnOfferContestedBeforeItsAnswerAndUpheldWaitsForItAgain)
 }
 
 // A contest sent once the reply deadline had passed (in the minutes before
-// the engine applies it) buys no more time: upheld, the offer is not
-// reopened, and nobody is told to answer again.
-TEST(ReviewedOfferTest, AnOfferContestedAfterItsDeadlineIsNotReopened) {
+// the engine applies it) buys no more time: upheld, the offer keeps its
+// deadline, nobody is told to answer again, an answer is refused, and the
+// deadline applies as it would have: the offer lapses.
+TEST(ReviewedOfferTest, AnOfferContestedAfterItsDeadlineLapsesOnceUpheld) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
   ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
   const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
@@ -242,9 +243,15 @@ TEST(ReviewedOfferTest, AnOfferContestedAfterItsDeadlineIsNotReopened) {
   ASSERT_THAT(ClaimAndUpholdCase(engine, ContestCaseId(offer), now, "L'école de secteur est maintenue."), IsOk());
   const storage::v1::DecisionRecord upheld = **ReadDecision(engine.store(), offer);
   EXPECT_EQ(upheld.status(), storage::v1::UPHELD);
-  EXPECT_FALSE(upheld.answer_reopened());
-  EXPECT_FALSE(IsOfferAwaitingAnswer(upheld));
+  EXPECT_EQ(upheld.reply_deadline().seconds(), made.reply_deadline().seconds());
   EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(upheld, kAnswerAgainMessageKind, "P0002"))->has_value());
+  EXPECT_EQ(GuardianReplies(engine, "OUI " + made.reference_code(), "k-oui", now).outcome, "to a caseworker");
+  engine.clock().Advance(kReplyDeadlineGrace);
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.commands().ProcessDueDeadlines(engine.clock().Now(), 100).status();
+  }),
+              IsOk());
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::LAPSED);
 }
 
 // Without an answer, the fresh deadline applies as the first would have.
