@@ -43,7 +43,8 @@ void PrintLine(const v1::Decision& d) {
 void PrintFull(const v1::Decision& d) {
   std::printf("decision %s (reference %s): %s\n", d.decision_id().c_str(), d.reference_code().c_str(),
               d.title().c_str());
-  std::printf("  person        %s; told: %s\n", d.person_id().c_str(), absl::StrJoin(d.recipients(), ", ").c_str());
+  std::printf("  person        %s; told: %s\n", d.person_id().c_str(),
+              d.recipients().empty() ? "(nobody named)" : absl::StrJoin(d.recipients(), ", ").c_str());
   std::printf("  rule          %s version %s (pack %s %s)\n", d.rule_id().c_str(),
               d.rule_version().substr(0, 12).c_str(), d.pack().c_str(), d.pack_version().c_str());
   std::printf("  service       %s, period %s\n", d.service().c_str(),

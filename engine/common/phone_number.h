@@ -15,9 +15,14 @@ namespace proactive {
 // An E.164 number ("+33639980002") from the forms SMS centres use:
 // "+33639980002", "0033639980002", "33639980002" (international without
 // "+", at least 11 digits) and national "0639980002" (prefixed with
-// `country_code`, e.g. "33"). Spaces, dots and dashes are dropped. Anything
+// `country_code`, e.g. "33"). Spaces, dots, dashes and a bracketed trunk
+// prefix ("+33 (0)6 …") are dropped. Anything
 // else (short codes, alphanumeric senders) is returned as given.
 std::string NormalizePhoneNumber(absl::string_view number, absl::string_view country_code);
+
+// True for text that is a phone number in one of those forms: an optional
+// "+", then 6 to 15 digits once spaces, dots, dashes and "(0)" are dropped.
+bool LooksLikePhoneNumber(absl::string_view text);
 
 }  // namespace proactive
 

@@ -28,7 +28,14 @@ absl::StatusOr<std::string> NewPseudonym() {
   return absl::StrCat("x-", Crockford32(absl::string_view(bytes, sizeof(bytes)), 16));
 }
 
-bool IsPseudonym(absl::string_view person_id) { return person_id.size() == 18 && absl::StartsWith(person_id, "x-"); }
+bool IsPseudonym(absl::string_view person_id) {
+  if (person_id.size() != 18 || !absl::StartsWith(person_id, "x-")) return false;
+  // Crockford's base 32, as NewPseudonym writes it: a person id that merely
+  // starts alike is a person.
+  return std::all_of(person_id.begin() + 2, person_id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
+  });
+}
 
 std::string RewriteLegacyMessageRecipients(absl::string_view text,
                                            absl::FunctionRef<std::string(absl::string_view)> rewrite) {

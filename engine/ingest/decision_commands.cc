@@ -451,7 +451,8 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
   // deadline applies) buys no more time: that offer keeps its deadline, which
   // applies (lapse, or acceptance by silence) at the engine's next turn.
   const bool reopen = to != storage::v1::OVERTURNED && OfferWaitedWhenReviewed(d) && d.has_reply_deadline();
-  const bool fresh_deadline = reopen && (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY ||
+  // An amended offer is a new one to answer, whenever the contest came.
+  const bool fresh_deadline = reopen && (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY || to == storage::v1::AMENDED ||
                                          FromProtoTimestamp(c.opened_at()) <= FromProtoTimestamp(d.reply_deadline()));
   if (d.action_kind() == storage::v1::ACTION_PROPOSE) d.set_answer_reopened(reopen);
   if (reopen) superseded_deadline_key = ReplyDeadlineKey(d);  // written again below, moved or not

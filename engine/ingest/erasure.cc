@@ -5,8 +5,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "engine/common/field_error.h"
 #include "engine/common/log.h"
+#include "engine/common/phone_number.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_factory.h"
@@ -191,19 +193,41 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
       erasure.set_messages_deleted(erasure.messages_deleted() + 1);
     }
   }
-  // Their number's index key: under every text attribute they have, as the
-  // city's sms_attribute may have named another one when it was written.
+  // Their number's index key: the one recorded, and, for keys written before
+  // it was, under every text attribute of theirs that is a number (the
+  // city's sms_attribute may have named another one then).
+  if (!state.indexed_phone().empty()) DeletePhoneKey(&batch, state.indexed_phone(), person_id);
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   for (const storage::v1::AttributeEntry& a : state.attributes()) {
-    if (a.value().has_string_value() && !a.value().string_value().empty()) {
+    if (a.value().has_string_value() && LooksLikePhoneNumber(a.value().string_value())) {
       DeletePhone(&batch, a.value().string_value(), person_id, rules != nullptr ? rules->city() : DefaultCity());
     }
   }
   DeleteOptOut(&batch, person_id);
   // Decisions they contested by SMS, with the words they sent.
   std::vector<std::pair<std::string, std::string>> contested_by_sms;
+  std::set<std::string> about_them;  // their decisions, now under the pseudonym
+  for (const storage::v1::DecisionRecord& d : decisions) {
+    if (d.person_id() == pseudonym) about_them.insert(d.decision_id());
+  }
   RETURN_IF_ERROR(ScanReplies(*store_, [&](const storage::v1::ReplyRecord& reply) {
-    if (reply.sender_person_id() != person_id) return true;
+    if (reply.sender_person_id() != person_id) {
+      // Another person's reply about their decision (a guardian's OUI to a
+      // child's offer): it would tie the pseudonym to that person. Its
+      // sender, decision and words go; what it did stays.
+      if (reply.decision_id().empty() || about_them.count(reply.decision_id()) == 0) return true;
+      storage::v1::ReplyRecord unlinked = reply;
+      unlinked.clear_sender_person_id();
+      unlinked.clear_decision_id();
+      unlinked.clear_text();
+      unlinked.set_outcome(std::string(absl::StripSuffix(reply.outcome(), absl::StrCat(" ", reply.decision_id()))));
+      unlinked.set_erased(true);
+      unlinked.set_read(true);
+      batch.Put(Family::kOutbox, ReplyKey(reply.reply_id()), EncodeRecord(unlinked));
+      batch.Delete(Family::kOutbox, InboxKey(reply.reply_id()));
+      erasure.set_replies_erased(erasure.replies_erased() + 1);
+      return true;
+    }
     if (!reply.decision_id().empty() && absl::StartsWith(reply.outcome(), "contested")) {
       contested_by_sms.emplace_back(reply.decision_id(), reply.text());
     }

@@ -62,8 +62,7 @@ const absl::Duration kRetryDelays[] = {absl::Minutes(1), absl::Minutes(5), absl:
 
 absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::StillLeased(const std::string& gateway,
                                                                         const std::string& lease_id,
-                                                                        const std::string& sms_attribute,
-                                                                        absl::Time now) const {
+                                                                        const CitySpec& city, absl::Time now) const {
   std::vector<LeasedMessage> held;
   ASSIGN_OR_RETURN(std::vector<std::string> ids, MessagesLeasedUnder(*store_, lease_id));
   for (const std::string& id : ids) {
@@ -72,7 +71,7 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::StillLeased(const st
     // expired lease is back among the ready messages.
     if (!m || m->leased_by() != gateway || FromProtoTimestamp(m->lease_expires_at()) <= now) continue;
     ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> person, ReadPersonState(*store_, m->recipient()));
-    std::string phone = person ? StringAttribute(*person, sms_attribute) : "";
+    std::string phone = person ? SmsNumber(*person, city) : "";
     if (phone.empty()) continue;  // erased since: its lease runs out and the next one settles it
     held.push_back({*std::move(m), std::move(phone)});
   }
@@ -83,9 +82,9 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
                                                                   const std::string& lease_id, int max,
                                                                   absl::Duration lease, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_->Get();
-  const std::string sms_attribute = rules != nullptr ? rules->city().sms_attribute : "phone";
+  const CitySpec& city = rules != nullptr ? rules->city() : DefaultCity();
   if (!lease_id.empty()) {
-    ASSIGN_OR_RETURN(std::vector<LeasedMessage> held, StillLeased(gateway, lease_id, sms_attribute, now));
+    ASSIGN_OR_RETURN(std::vector<LeasedMessage> held, StillLeased(gateway, lease_id, city, now));
     if (!held.empty()) return held;
   }
   ASSIGN_OR_RETURN(std::vector<std::string> ids, ReadyMessages(*store_, now, static_cast<size_t>(max)));
@@ -99,7 +98,7 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     // The phone is read now, not copied into the outbox: the latest number,
     // and nothing to erase in the outbox if the person is forgotten.
     ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> person, ReadPersonState(*store_, m.recipient()));
-    const std::string phone = person ? StringAttribute(*person, sms_attribute) : "";
+    const std::string phone = person ? SmsNumber(*person, city) : "";
     ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(*store_, m.recipient()));
     if (opted_out) {
       m.set_status(storage::v1::MESSAGE_SUPPRESSED);

@@ -81,7 +81,7 @@ class GatewayCommands {
  private:
   // The messages `gateway` still holds under `lease_id`, empty if none.
   absl::StatusOr<std::vector<LeasedMessage>> StillLeased(const std::string& gateway, const std::string& lease_id,
-                                                         const std::string& sms_attribute, absl::Time now) const;
+                                                         const CitySpec& city, absl::Time now) const;
   // The decision a reply is about, among those sent to `persons` (the
   // sender's number's): the one whose reference code it quotes, else the
   // latest (offers still waiting for an answer only, with `offers_only`).

@@ -427,9 +427,14 @@ const CitySpec& DefaultCity() {
   return *city;
 }
 
-void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
-  batch->Put(Family::kOutbox,
-             absl::StrCat("phone/", NormalizePhoneNumber(number, city.phone_country_code), "/", person_id), "");
+std::string PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
+  std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
+  batch->Put(Family::kOutbox, absl::StrCat("phone/", e164, "/", person_id), "");
+  return e164;
+}
+
+void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_view person_id) {
+  batch->Delete(Family::kOutbox, absl::StrCat("phone/", indexed, "/", person_id));
 }
 
 void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
@@ -457,6 +462,11 @@ absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, ab
     }));
   }
   return ids;
+}
+
+std::string SmsNumber(const storage::v1::PersonState& person, const CitySpec& city) {
+  const std::string written = StringAttribute(person, city.sms_attribute);
+  return written.empty() ? written : NormalizePhoneNumber(written, city.phone_country_code);
 }
 
 std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name) {

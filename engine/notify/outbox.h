@@ -161,7 +161,10 @@ void DeleteOptOut(WriteBatch* batch, absl::string_view person_id);
 // are indexed in E.164 (NormalizePhoneNumber with the city's
 // phone_country_code), the form the SMS connector gives a reply's sender
 // in; a store written before 2026-12-07 may hold one as written.
-void PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
+// Returns the form written (E.164), for PersonState.indexed_phone.
+std::string PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
+// Deletes the key holding exactly `indexed` (PersonState.indexed_phone).
+void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_view person_id);
 // The city's settings before any rule set is loaded (no country code).
 const CitySpec& DefaultCity();
 // Deletes the entry in either form.
@@ -170,6 +173,11 @@ void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view 
 // national form ("0639980002" for "+33639980002") older entries may have.
 absl::StatusOr<std::vector<std::string>> PersonsWithPhone(const Store& store, absl::string_view number,
                                                           const CitySpec& city = CitySpec());
+
+// The number to send `person` an SMS at: the city's sms_attribute in E.164
+// (a back office may have written it "06 39 98 00 02", which Kannel would
+// read as five receivers); "" when they have none.
+std::string SmsNumber(const storage::v1::PersonState& person, const CitySpec& city);
 
 // A person's current value of a string attribute, or "".
 std::string StringAttribute(const storage::v1::PersonState& state, const std::string& name);

@@ -17,7 +17,10 @@ v1::Decision ToApiDecision(const storage::v1::DecisionRecord& r) {
   d.set_decision_id(r.decision_id());
   d.set_reference_code(r.reference_code());
   d.set_person_id(r.person_id());
-  for (const std::string& recipient : r.recipients()) d.add_recipients(recipient);
+  // A place emptied by an erasure (its subject forgotten) names nobody.
+  for (const std::string& recipient : r.recipients()) {
+    if (!recipient.empty()) d.add_recipients(recipient);
+  }
   d.set_rule_id(r.rule_id());
   d.set_rule_version(r.rule_version());
   d.set_pack(r.pack());

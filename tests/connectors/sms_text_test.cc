@@ -14,6 +14,7 @@ using ::testing::StartsWith;
 TEST(NormalizePhoneNumberTest, GivesE164FromTheFormsSmsCentresUse) {
   EXPECT_EQ(NormalizePhoneNumber("+33639980002", "33"), "+33639980002");
   EXPECT_EQ(NormalizePhoneNumber("0033639980002", "33"), "+33639980002");
+  EXPECT_EQ(NormalizePhoneNumber("+33 (0)6 39 98 00 02", "33"), "+33639980002");
   EXPECT_EQ(NormalizePhoneNumber("33639980002", "33"), "+33639980002");
   EXPECT_EQ(NormalizePhoneNumber("06 39 98 00 02", "33"), "+33639980002");
   EXPECT_EQ(NormalizePhoneNumber("06.39.98.00.02", "33"), "+33639980002");

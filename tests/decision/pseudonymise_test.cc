@@ -66,6 +66,7 @@ TEST(PseudonymiseTest, OnlyPseudonymsAndRemovedRecipientsAreUnreachable) {
   EXPECT_FALSE(IsReachable("x-0123456789ABCDEF"));
   EXPECT_FALSE(IsReachable(""));
   EXPECT_TRUE(IsReachable("x-ray"));  // a person id that merely starts alike
+  EXPECT_TRUE(IsReachable("x-abcdefghijklmnop"));
   EXPECT_TRUE(IsReachable("P0002"));
 }
 

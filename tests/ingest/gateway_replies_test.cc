@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "engine/audit/audit_log.h"
 #include "engine/common/clock.h"
 #include "engine/common/proto_time.h"
@@ -20,6 +21,7 @@
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/store/codec.h"
+#include "engine/store/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/ingest/gateway_fixture.h"
@@ -473,16 +475,22 @@ TEST_F(GatewayRepliesTest, AnAnswerWithoutACodeIsAboutADecisionTheyWereToldOf) {
   EXPECT_EQ(accepted.decision_id, offer.decision_id());
 }
 
+// Paris' account gives `person` the number `phone`, as written.
+void PublishPhone(testing::EngineFixture& engine, const std::string& person, const std::string& phone) {
+  ASSERT_THAT(engine
+                  .Publish(absl::StrCat(R"({"event_id":"pc-)", person, R"(-national","person_id":")", person,
+                                        R"(","source":"paris-compte","occurred_at":"2026-06-01T10:00:00Z",)",
+                                        R"("set":{"phone":")", phone, R"("}})"))
+                  .status(),
+              IsOk());
+}
+
 // A back office wrote the number in national form, with spaces; the SMS
 // connector gives the sender in E.164. They meet: the STOP is honoured, not
 // left to a caseworker. A store indexed before 2026-12-07 kept numbers as
 // written: a national one is still found.
 TEST_F(GatewayRepliesTest, ANumberWrittenNationallyIsFoundFromItsE164Form) {
-  ASSERT_THAT(engine_
-                  .Publish(R"({"event_id":"pc-0077-phone","person_id":"P0077","source":"paris-compte",)"
-                           R"("occurred_at":"2026-06-01T10:00:00Z","set":{"phone":"06 39 98 00 77"}})")
-                  .status(),
-              IsOk());
+  ASSERT_NO_FATAL_FAILURE(PublishPhone(engine_, "P0077", "06 39 98 00 77"));
   EXPECT_EQ(Reply("+33639980077", "STOP", "k-stop").outcome, "opted out");
 
   ASSERT_THAT(Run([&](EventApplier&) {
@@ -493,6 +501,70 @@ TEST_F(GatewayRepliesTest, ANumberWrittenNationallyIsFoundFromItsE164Form) {
               IsOk());
   EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980088", engine_.rules().city()),
               IsOkAndHolds(::testing::ElementsAre("P0088")));
+}
+
+// The guardian's number rewritten nationally by a back office: the SMS
+// still leaves to +33639980002 (Kannel would read "06 39 98 00 02" as five
+// receivers), and the index holds that one form.
+TEST_F(GatewayRepliesTest, AnSmsLeavesInE164AndTheIndexHoldsOneForm) {
+  ASSERT_NO_FATAL_FAILURE(PublishPhone(engine_, "P0002", "06 39 98 00 02"));
+  const std::vector<LeasedMessage> leased = Lease();
+  ASSERT_FALSE(leased.empty());
+  for (const LeasedMessage& l : leased) {
+    if (l.message.recipient() == "P0002") EXPECT_EQ(l.phone, "+33639980002");
+  }
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "06 39 98 00 02"), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(::testing::ElementsAre("P0002")));
+  EXPECT_EQ((*ReadPersonState(engine_.store(), "P0002"))->indexed_phone(), "+33639980002");
+}
+
+// A key an older engine wrote as the number was written, with no
+// indexed_phone: the person's next event, about anything, rewrites it.
+TEST_F(GatewayRepliesTest, AnOlderPhoneKeyIsRewrittenAtThePersonsNextEvent) {
+  ASSERT_THAT(Run([&](EventApplier&) {
+                absl::StatusOr<std::optional<storage::v1::PersonState>> state =
+                    ReadPersonState(engine_.store(), "P0002");
+                if (!state.ok()) return state.status();
+                storage::v1::PersonState older = **state;
+                older.clear_indexed_phone();
+                for (storage::v1::AttributeEntry& a : *older.mutable_attributes()) {
+                  if (a.name() == "phone") a.mutable_value()->set_string_value("06 39 98 00 02");
+                }
+                WriteBatch batch(engine_.store());
+                batch.Delete(Family::kOutbox, "phone/+33639980002/P0002");
+                batch.Put(Family::kOutbox, "phone/06 39 98 00 02/P0002", "");
+                PutPersonState(&batch, older);
+                return engine_.store().Write(&batch, false);
+              }),
+              IsOk());
+  ASSERT_THAT(engine_
+                  .Publish(R"({"event_id":"pc-0002-lang","person_id":"P0002","source":"paris-compte",)"
+                           R"("occurred_at":"2026-06-02T10:00:00Z","set":{"preferred_language":"en"}})")
+                  .status(),
+              IsOk());
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "06 39 98 00 02"), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(::testing::ElementsAre("P0002")));
+}
+
+// A guardian answered a child's offer by SMS; then the child is forgotten.
+// The guardian's reply no longer ties the child's pseudonymised decision to
+// them: its sender, decision and words go, what it did stays.
+TEST_F(GatewayRepliesTest, AGuardiansReplyAboutAForgottenChildNamesNeither) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_FALSE(Lease().empty());
+  const ReplyResult accepted = Reply("+33639980002", "OUI " + offer.reference_code(), "k-oui");
+  ASSERT_EQ(accepted.outcome, "accepted");
+  Forget("P0001");
+  absl::StatusOr<std::optional<std::string>> bytes = engine_.store().Get(Family::kOutbox, ReplyKey(accepted.reply_id));
+  ASSERT_THAT(bytes, IsOk());
+  ASSERT_TRUE(bytes->has_value());
+  storage::v1::ReplyRecord kept;
+  ASSERT_TRUE(kept.ParseFromString(**bytes));
+  EXPECT_EQ(kept.sender_person_id(), "");
+  EXPECT_EQ(kept.decision_id(), "");
+  EXPECT_EQ(kept.text(), "");
+  EXPECT_EQ(kept.outcome(), "accepted");
+  EXPECT_TRUE(kept.erased());
 }
 
 // Twins: two offers made in the same second to the same parent. OUI without
