@@ -36,7 +36,8 @@ constexpr char kUsage[] =
 
 void PrintLine(const v1::Decision& d) {
   std::printf("%s  %-6s %-34s %-10s %-12s for %s  (%s)\n", d.decision_id().c_str(), d.reference_code().c_str(),
-              d.rule_id().c_str(), d.status().c_str(), d.once_per().c_str(), absl::StrJoin(d.recipients(), ",").c_str(),
+              d.rule_id().c_str(), d.status().c_str(), d.once_per().c_str(),
+              d.recipients().empty() ? "(nobody named)" : absl::StrJoin(d.recipients(), ",").c_str(),
               d.triggered_by().c_str());
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -34,14 +35,19 @@ std::string NormalizePhoneNumber(absl::string_view number, absl::string_view cou
 }
 
 bool LooksLikePhoneNumber(absl::string_view text) {
-  std::string compact;
-  for (char c : absl::StrReplaceAll(text, {{"(0)", ""}})) {
-    if (c != ' ' && c != '.' && c != '-') compact.push_back(c);
+  // Separators people type: space, no-break space, dot, dash, slash, brackets.
+  const std::string spaced = absl::StrReplaceAll(text, {{"(0)", ""}, {"\xC2\xA0", " "}});
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(spaced);
+  rest.remove_prefix(absl::StartsWith(rest, "(+") ? 2 : absl::StartsWith(rest, "+") ? 1 : 0);
+  int digits = 0;
+  for (char c : rest) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (absl::string_view(" .-/()").find(c) == absl::string_view::npos) {
+      return false;
+    }
   }
-  absl::string_view digits = compact;
-  absl::ConsumePrefix(&digits, "+");
-  return digits.size() >= 6 && digits.size() <= 15 &&
-         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits >= 6 && digits <= 15;
 }
 
 }  // namespace proactive

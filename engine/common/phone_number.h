@@ -20,8 +20,10 @@ namespace proactive {
 // else (short codes, alphanumeric senders) is returned as given.
 std::string NormalizePhoneNumber(absl::string_view number, absl::string_view country_code);
 
-// True for text that is a phone number in one of those forms: an optional
-// "+", then 6 to 15 digits once spaces, dots, dashes and "(0)" are dropped.
+// True for text that is a phone number as people type one: an optional "+"
+// (or "(+"), then 6 to 15 digits between spaces, no-break spaces, dots,
+// dashes, slashes or brackets. For an erasure: what an older engine may
+// have indexed.
 bool LooksLikePhoneNumber(absl::string_view text);
 
 }  // namespace proactive

@@ -198,9 +198,12 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   // city's sms_attribute may have named another one then).
   if (!state.indexed_phone().empty()) DeletePhoneKey(&batch, state.indexed_phone(), person_id);
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  const CitySpec& city = rules != nullptr ? rules->city() : DefaultCity();
   for (const storage::v1::AttributeEntry& a : state.attributes()) {
-    if (a.value().has_string_value() && LooksLikePhoneNumber(a.value().string_value())) {
-      DeletePhone(&batch, a.value().string_value(), person_id, rules != nullptr ? rules->city() : DefaultCity());
+    if (!a.value().has_string_value() || a.value().string_value().empty()) continue;
+    // The city's number attribute whatever its shape; others that are numbers.
+    if (a.name() == city.sms_attribute || LooksLikePhoneNumber(a.value().string_value())) {
+      DeletePhone(&batch, a.value().string_value(), person_id, city);
     }
   }
   DeleteOptOut(&batch, person_id);
@@ -220,7 +223,11 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
       unlinked.clear_sender_person_id();
       unlinked.clear_decision_id();
       unlinked.clear_text();
-      unlinked.set_outcome(std::string(absl::StripSuffix(reply.outcome(), absl::StrCat(" ", reply.decision_id()))));
+      // "accepted d-…", "to a caseworker: decision d-… is …": what it did.
+      unlinked.set_outcome(
+          absl::StartsWith(reply.outcome(), "to a caseworker")
+              ? "to a caseworker"
+              : std::string(absl::StripSuffix(reply.outcome(), absl::StrCat(" ", reply.decision_id()))));
       unlinked.set_erased(true);
       unlinked.set_read(true);
       batch.Put(Family::kOutbox, ReplyKey(reply.reply_id()), EncodeRecord(unlinked));

@@ -176,22 +176,10 @@ absl::Status EventApplier::ApplyPerson(const storage::v1::PersonEventRecord& eve
   const std::string previous_phone = StringAttribute(state, sms_attribute);
   PersonChanges changes = MergePersonEvent(event, sequence, &state);
   const std::string phone = StringAttribute(state, sms_attribute);
-  // The index replies are matched with; one written before indexed_phone
-  // existed (as the number was written) is rewritten at the person's next
-  // event.
-  if (phone != previous_phone || (!phone.empty() && state.indexed_phone().empty())) {
-    const CitySpec& city = current_rules != nullptr ? current_rules->city() : DefaultCity();
-    if (!state.indexed_phone().empty()) {
-      DeletePhoneKey(batch, state.indexed_phone(), event.person_id());
-    } else if (!previous_phone.empty()) {
-      DeletePhone(batch, previous_phone, event.person_id(), city);
-    }
-    if (phone.empty()) {
-      state.clear_indexed_phone();
-    } else {
-      state.set_indexed_phone(PutPhone(batch, phone, event.person_id(), city));
-    }
-  }
+  // The index replies are matched with (also rewritten when an older engine
+  // wrote it as the number was written, or the city's settings changed).
+  (void)ReindexPhone(batch, phone, previous_phone, &state,
+                     current_rules != nullptr ? current_rules->city() : DefaultCity());
   if (changes.household_changed) {
     if (!changes.previous_household.empty()) {
       DeleteHouseholdMember(batch, changes.previous_household, event.person_id());

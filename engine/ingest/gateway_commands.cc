@@ -99,6 +99,12 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     // and nothing to erase in the outbox if the person is forgotten.
     ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> person, ReadPersonState(*store_, m.recipient()));
     const std::string phone = person ? SmsNumber(*person, city) : "";
+    if (person && !phone.empty()) {
+      // An index entry an older engine wrote as the number was written: the
+      // reply to this SMS must find them.
+      const std::string written = StringAttribute(*person, city.sms_attribute);
+      if (ReindexPhone(&batch, written, written, &*person, city)) PutPersonState(&batch, *person);
+    }
     ASSIGN_OR_RETURN(bool opted_out, IsOptedOut(*store_, m.recipient()));
     if (opted_out) {
       m.set_status(storage::v1::MESSAGE_SUPPRESSED);

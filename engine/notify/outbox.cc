@@ -437,6 +437,26 @@ void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_v
   batch->Delete(Family::kOutbox, absl::StrCat("phone/", indexed, "/", person_id));
 }
 
+bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view previous,
+                  storage::v1::PersonState* person, const CitySpec& city) {
+  const std::string& indexed = person->indexed_phone();
+  if (number == indexed && number == previous) return false;  // E.164 as written, unchanged
+  if (number.empty() && indexed.empty() && previous.empty()) return false;
+  const std::string e164 = number.empty() ? "" : NormalizePhoneNumber(number, city.phone_country_code);
+  if (!indexed.empty() && e164 == indexed) return false;  // written nationally, indexed already
+  if (!indexed.empty()) {
+    DeletePhoneKey(batch, indexed, person->person_id());
+  } else if (!previous.empty()) {
+    DeletePhone(batch, previous, person->person_id(), city);
+  }
+  if (e164.empty()) {
+    person->clear_indexed_phone();
+  } else {
+    person->set_indexed_phone(PutPhone(batch, e164, person->person_id(), city));
+  }
+  return true;
+}
+
 void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {
   const std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
   batch->Delete(Family::kOutbox, absl::StrCat("phone/", e164, "/", person_id));

@@ -167,6 +167,15 @@ std::string PutPhone(WriteBatch* batch, absl::string_view number, absl::string_v
 void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_view person_id);
 // The city's settings before any rule set is loaded (no country code).
 const CitySpec& DefaultCity();
+// Keeps `person`'s phone index entry on the E.164 form of `number` (their
+// sms_attribute now; "" for none), `previous` being the number before this
+// change: deletes the entry it recorded (indexed_phone) or, for one written
+// before that was recorded, the entry under `previous` in either form; writes
+// the new one and records it. True when it changed `person` (to be stored).
+// Cheap when nothing changes: no normalising when the number is recorded as
+// written.
+bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view previous,
+                  storage::v1::PersonState* person, const CitySpec& city);
 // Deletes the entry in either form.
 void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
 // The persons with `number`: under its E.164 form, the form given, and the

@@ -23,6 +23,22 @@ TEST(NormalizePhoneNumberTest, GivesE164FromTheFormsSmsCentresUse) {
   EXPECT_EQ(NormalizePhoneNumber("PARIS", "33"), "PARIS");
 }
 
+TEST(NormalizePhoneNumberTest, TellsANumberFromOtherText) {
+  EXPECT_TRUE(LooksLikePhoneNumber("06 39 98 00 02"));
+  EXPECT_TRUE(
+      LooksLikePhoneNumber("06\xC2\xA0"
+                           "39\xC2\xA0"
+                           "98\xC2\xA0"
+                           "00\xC2\xA0"
+                           "02"));  // no-break spaces
+  EXPECT_TRUE(LooksLikePhoneNumber("(+33) 6 39 98 00 02"));
+  EXPECT_TRUE(LooksLikePhoneNumber("+33 (0)6.39.98.00.02"));
+  EXPECT_TRUE(LooksLikePhoneNumber("06/39/98/00/02"));
+  EXPECT_FALSE(LooksLikePhoneNumber("75011:rue-oberkampf:112"));
+  EXPECT_FALSE(LooksLikePhoneNumber("fr"));
+  EXPECT_FALSE(LooksLikePhoneNumber("2023"));
+}
+
 TEST(DecodeKannelTextTest, Ucs2Latin1AndUtf8BecomeUtf8) {
   EXPECT_EQ(DecodeKannelText(std::string("\x00N\x00O\x00N\x00\xe9", 8), 2), "NONé");
   // A surrogate pair: U+1F642.
