@@ -32,9 +32,9 @@ sign server "DNS:localhost,IP:127.0.0.1" serverAuth
   echo "principals:"
   for role in back-office gateway caseworker rules-admin auditor; do
     sign "$role.dev.proactive" "DNS:$role.dev.proactive" clientAuth
-    # The development back office speaks for every source.
+    # The development back office speaks for every source, and may forget.
     sources=""
-    [ "$role" = back-office ] && sources=', sources: ["*"]'
+    [ "$role" = back-office ] && sources=', sources: ["*"], erasure: true'
     echo "  - {name: dev-$role, certificate_names: [$role.dev.proactive], roles: [$role]$sources}"
   done
 } > access.yaml

@@ -172,7 +172,8 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
                      "token_sha256}");
           continue;
         }
-        file.CheckKeys(node, "a principal", {"name", "roles", "sources", "certificate_names", "token_sha256"});
+        file.CheckKeys(node, "a principal",
+                       {"name", "roles", "sources", "erasure", "certificate_names", "token_sha256"});
         Entry entry;
         if (!node["name"]) {
           file.Error(node, "a principal needs a \"name\"");
@@ -200,6 +201,14 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
           }
         }
         ParseSources(file, node, roles_known, &entry.principal);
+        if (const YAML::Node erasure = node["erasure"]) {
+          entry.principal.may_erase = file.Bool(erasure, "erasure").value_or(false);
+          if (entry.principal.may_erase && roles_known && entry.principal.roles.count(Role::kBackOffice) == 0) {
+            file.Error(erasure, absl::StrCat("principal \"", entry.principal.name,
+                                             "\" has \"erasure\" but not the back-office role, which ForgetPerson "
+                                             "needs"));
+          }
+        }
         // A certificate name or token of two principals would identify the
         // first only, with its roles and sources.
         if (node["certificate_names"]) {
@@ -264,6 +273,7 @@ std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& c
   if (development_) {
     Principal everyone{"development", std::set<Role>(AllRoles().begin(), AllRoles().end())};
     everyone.any_source = true;
+    everyone.may_erase = true;
     return everyone;
   }
   const auto& metadata = context.client_metadata();

@@ -82,6 +82,9 @@ struct Principal {
   // when `any_source` ("*" in the access file; development).
   std::set<std::string> sources;
   bool any_source = false;
+  // A back office that receives erasure requests (`erasure: true`): only it
+  // may call ForgetPerson, which cannot be undone.
+  bool may_erase = false;
 
   // OK when this principal speaks for `source`; otherwise PERMISSION_DENIED
   // naming `field`: "source: "caf-exchange" may not speak for source

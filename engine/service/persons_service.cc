@@ -36,7 +36,16 @@ class PersonsService final : public v1::Persons::CallbackService {
   grpc::ServerUnaryReactor* ForgetPerson(grpc::CallbackServerContext* context, const v1::ForgetPersonRequest* request,
                                          v1::ForgetPersonResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kForgetPersonMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kForgetPersonMethod);
+    absl::Status status = caller.status();
+    if (status.ok() && !caller->may_erase) {
+      // An erasure cannot be undone: only the system that receives the
+      // requests makes it, not any back office (a weather feed).
+      status = absl::PermissionDeniedError(
+          absl::StrCat("\"", caller->name,
+                       "\" may not forget persons: only a back office with \"erasure: true\" in the access file "
+                       "may (the system that receives erasure requests)"));
+    }
     if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
     if (status.ok()) status = CheckRequestReference(request->request_reference());
     if (!status.ok()) {

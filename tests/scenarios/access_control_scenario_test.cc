@@ -435,6 +435,19 @@ TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_THAT(status.error_message(), HasSubstr("source: \"token-caf\" may not speak for source \"paris-opendata\""));
   }
+  // Nor may it forget anyone: erasure is for the back office that receives
+  // the requests (erasure: true), and cannot be undone.
+  {
+    grpc::ClientContext context;
+    as_caf(&context);
+    v1::ForgetPersonRequest forget;
+    forget.set_person_id("P-SOURCES");
+    forget.set_request_reference("RGPD-2026-1");
+    v1::ForgetPersonResponse forgotten;
+    grpc::Status status = v1::Persons::NewStub(channel)->ForgetPerson(&context, forget, &forgotten);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("\"token-caf\" may not forget persons"));
+  }
   // Nothing of the refused events was stored: the person has the CAF's
   // income and no birth date.
   grpc::ClientContext context;

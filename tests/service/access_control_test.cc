@@ -58,9 +58,10 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
       "  - {name: typo, certificate_names: [t.example], roles: [back-offce], sources: [caf]}\n"
       "  - {name: twin, certificate_names: [c.example], roles: [back-office], sources: [caf]}\n"
       "  - {name: again, certificate_names: [g.example, g.example], roles: [auditor]}\n"
-      "  - {name: scalar, certificate_names: [s.example], roles: {a: b}, sources: [caf]}\n";
+      "  - {name: scalar, certificate_names: [s.example], roles: {a: b}, sources: [caf]}\n"
+      "  - {name: eraser, certificate_names: [x.example], roles: [auditor], erasure: true}\n";
   EXPECT_THAT(
-      Mistakes(yaml, 10),
+      Mistakes(yaml, 11),
       ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
                   "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
                   "(development only)",
@@ -71,7 +72,8 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
                   "8: sources: \"Caf\" must be lower-case letters, digits, '-', '.' or '_'",
                   "9: unknown role \"back-offce\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
                   "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal",
-                  "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values"));
+                  "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values",
+                  "13: principal \"eraser\" has \"erasure\" but not the back-office role, which ForgetPerson needs"));
 }
 
 TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
