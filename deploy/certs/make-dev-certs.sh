@@ -34,7 +34,7 @@ sign server "DNS:localhost,IP:127.0.0.1" serverAuth
     sign "$role.dev.proactive" "DNS:$role.dev.proactive" clientAuth
     # The development back office speaks for every source, and may forget.
     sources=""
-    [ "$role" = back-office ] && sources=', sources: ["*"], erasure: true'
+    [ "$role" = back-office ] && sources=', sources: ["*"], erasure: true, citizen_desk: true'
     echo "  - {name: dev-$role, certificate_names: [$role.dev.proactive], roles: [$role]$sources}"
   done
 } > access.yaml

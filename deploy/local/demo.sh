@@ -197,7 +197,7 @@ show "$CTL" tick --date 2026-11-21 --ahead
 
 step "The family contests the offer: a contested decision always goes to a human"
 echo "At the town-hall desk they give the code of their SMS ($CODE); the desk contests with it:"
-show "$CTL" decisions contest "$CODE" --reason "Nous déménageons à Lyon en août"
+show "$CTL" decisions contest "$CODE" --reason "Son frère est à l'école maternelle Parmentier : nous demandons la même école"
 show "$CTL" recourse list
 CASE=$("$CTL" recourse list | grep "$OFFER" | awk '{print $1}' | head -1)
 echo "A caseworker claims the case (the claim expires if abandoned), calls the family, resolves it"
@@ -207,17 +207,25 @@ echo "To call the family, the caseworker asks for the guardian's number for this
 echo "whole only to a caseworker, only for a case or decision about her, and the audit chain records"
 echo "who saw it, and why (a back-office system asking is refused: the demo runs with every role)."
 show "$CTL" person show P0002 --reveal-for "$CASE"
-show "$CTL" recourse note "$CASE" --text "Appel à la famille : départ pour Lyon confirmé."
+show "$CTL" recourse note "$CASE" --text "Appel à la famille : le frère aîné est inscrit à Parmentier ; une place y est libre."
 echo "The reason is sent to the family by SMS: one too long to send is refused, with what to cut,"
 echo "and the case stays open (a longer account goes in a note):"
-refused "$CTL" recourse resolve "$CASE" --outcome overturned \
-  --reason "La famille nous a confirmé par téléphone qu'elle quitte Paris pour Lyon à la fin du mois d'août, où les deux parents ont trouvé un emploi : la proposition d'inscription à l'école maternelle de secteur n'a donc plus d'objet et la place peut être proposée à un autre enfant du secteur." \
-  --legal_basis "Code de l'éducation, art. L131-5"
-show "$CTL" recourse resolve "$CASE" --outcome overturned \
-  --reason "La famille quitte Paris en août : la proposition d'inscription n'a plus d'objet." \
-  --legal_basis "Code de l'éducation, art. L131-5"
-echo "The family is told the outcome and the reason by SMS:"
+refused "$CTL" recourse resolve "$CASE" --outcome amended \
+  --reason "La famille nous a confirmé par téléphone que le frère aîné de l'enfant est scolarisé à l'école maternelle Parmentier, dans le même arrondissement, et une place y est libre à la rentrée : l'inscription est donc proposée dans cette école plutôt qu'à l'école de secteur, pour que les deux enfants soient ensemble." \
+  --legal_basis "Code de l'éducation, art. L212-7" --amend '{"school": "École maternelle Parmentier"}'
+echo "Amended, the caseworker gives the offer's new school: a parameter the offer does not have is"
+echo "refused, naming the ones it has; the amendment records the school it replaces:"
+refused "$CTL" recourse resolve "$CASE" --outcome amended \
+  --reason "Le frère aîné est à l'école Parmentier, où une place est libre." \
+  --legal_basis "Code de l'éducation, art. L212-7" --amend '{"ecole": "École maternelle Parmentier"}'
+show "$CTL" recourse resolve "$CASE" --outcome amended \
+  --reason "Le frère aîné est à l'école Parmentier, où une place est libre." \
+  --legal_basis "Code de l'éducation, art. L212-7" --amend '{"school": "École maternelle Parmentier"}'
+echo "The family is told the outcome and the reason by SMS; the formal decision issued when they"
+echo "accepted now names that school too:"
 sms_arrives "$GUARDIAN" examinée
+FORMAL=$("$CTL" decisions list P0001 | grep 'accepted offer' | awk '{print $1}' | head -1)
+if [ -n "$FORMAL" ]; then show "$CTL" decisions show "$FORMAL"; fi
 echo "The explanation the family is entitled to (CRPA R311-3-1-2), with the review in it:"
 show "$CTL" decisions explain "$OFFER"
 echo "Every change was chained in the audit log:"

@@ -9,6 +9,7 @@
 #include "engine/cli/commands.h"
 #include "engine/client/channel.h"
 #include "engine/client/value_text.h"
+#include "nlohmann/json.hpp"
 #include "proactive/v1/recourse.grpc.pb.h"
 
 namespace proactive {
@@ -23,10 +24,39 @@ constexpr char kUsage[] =
     "       proactivectl recourse note CASE_ID --text TEXT\n"
     "       proactivectl recourse resolve CASE_ID --outcome upheld|overturned|amended\n"
     "                                     --reason TEXT --legal_basis TEXT\n"
+    "                                     [--amend '{\"school\": \"École maternelle Parmentier\"}']\n"
     "       (all take --server HOST:PORT; the caseworker is the caller's certificate or token)\n"
     "Cases are listed by due date. Claim a case before adding notes or resolving it; an\n"
     "abandoned claim expires after its lease. A resolution needs a written reason, sent to\n"
-    "the citizen, and its legal basis.\n";
+    "the citizen, and its legal basis. Amended, --amend gives new values of the decision's\n"
+    "parameters (a JSON object; dates, amounts as text); the citizen gets its message again.\n";
+
+// `text`, a JSON object of parameter names and values, into the request:
+// strings as text (the engine reads dates and amounts from it), numbers and
+// booleans as such.
+absl::Status AmendedParametersFromJson(const std::string& text, v1::ResolveCaseRequest* request) {
+  const nlohmann::json object = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (object.is_discarded() || !object.is_object() || object.empty()) {
+    return absl::InvalidArgumentError(
+        "expected a JSON object of the parameters to change, e.g. '{\"school\": \"École maternelle Parmentier\"}'");
+  }
+  for (const auto& [name, value] : object.items()) {
+    v1::Attribute* p = request->add_amended_parameters();
+    p->set_name(name);
+    if (value.is_string()) {
+      p->mutable_value()->set_string_value(value.get<std::string>());
+    } else if (value.is_boolean()) {
+      p->mutable_value()->set_bool_value(value.get<bool>());
+    } else if (value.is_number_integer()) {
+      p->mutable_value()->set_int_value(value.get<int64_t>());
+    } else if (value.is_number()) {
+      p->mutable_value()->set_double_value(value.get<double>());
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("\"", name, "\": give a string, a number or true/false"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 void PrintCase(const v1::RecourseCase& c, bool full) {
   std::printf("%-24s %-8s due %s%s  %-30s %-22s decision %s%s\n", c.case_id().c_str(), c.status().c_str(),
@@ -44,13 +74,17 @@ void PrintCase(const v1::RecourseCase& c, bool full) {
     std::printf("  resolved %s by %s at %s: %s (legal basis: %s)\n", c.outcome().c_str(), c.resolved_by().c_str(),
                 ShownTime(c.resolved_at()).c_str(), c.resolution_reason().c_str(), c.resolution_legal_basis().c_str());
   }
+  for (const v1::AmendedParameter& p : c.amended_parameters()) {
+    std::printf("  amended %s: %s -> %s\n", p.name().c_str(), FormatValue(p.before()).c_str(),
+                FormatValue(p.after()).c_str());
+  }
 }
 
 }  // namespace
 
 int RunRecourseCommand(const std::vector<std::string>& args) {
   CommandLine line({"server", "service", "arrondissement", "due_before", "lease_seconds", "text", "outcome", "reason",
-                    "legal_basis"},
+                    "legal_basis", "amend"},
                    {"help", "all"});
   absl::Status parsed = line.Parse(args);
   const auto& words = line.positional();
@@ -118,6 +152,13 @@ int RunRecourseCommand(const std::vector<std::string>& args) {
     request.set_outcome(line.Get("outcome", ""));
     request.set_reason(line.Get("reason", ""));
     request.set_legal_basis(line.Get("legal_basis", ""));
+    if (line.Has("amend")) {
+      absl::Status amend = AmendedParametersFromJson(line.Get("amend", ""), &request);
+      if (!amend.ok()) {
+        std::fprintf(stderr, "recourse: --amend: %s\n", std::string(amend.message()).c_str());
+        return kExitUsage;
+      }
+    }
     status = stub->ResolveCase(&context, request, &c);
   } else {
     std::fputs(kUsage, stderr);

@@ -181,6 +181,17 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
                   "\n");
   if (!purpose.empty()) absl::StrAppend(&t, w.purpose, " : ", purpose, "\n");
   absl::StrAppend(&t, w.status, " : ", english ? DecisionStatusName(d.status()) : FrenchStatus(d.status()), "\n");
+  // An offer waiting for its answer (as made, or again after a review) says
+  // until when, and how to give it.
+  if (IsOfferAwaitingAnswer(d) && d.has_reply_deadline()) {
+    absl::StrAppend(
+        &t,
+        english ? absl::StrCat("Awaiting your answer until ", Date(d.reply_deadline()), ": reply OUI ",
+                               d.reference_code(), " to accept or NON ", d.reference_code(), " to decline.")
+                : absl::StrCat("Réponse attendue jusqu'au ", Date(d.reply_deadline()), " : répondez OUI ",
+                               d.reference_code(), " pour accepter ou NON ", d.reference_code(), " pour refuser."),
+        "\n");
+  }
   if (d.has_pseudonymised_at()) {
     absl::StrAppend(&t, english ? "Personal data erased on " : "Données personnelles effacées le ",
                     Date(d.pseudonymised_at()),
@@ -211,6 +222,12 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
                     Fill(w.review_line, {c.resolved_by(), Date(c.resolved_at()), outcome, c.resolution_reason(),
                                          c.resolution_legal_basis()}),
                     "\n");
+    for (int i = 0; i < c.amended_parameters_size(); ++i) {
+      const storage::v1::NamedValue& after = c.amended_parameters(i);
+      absl::StrAppend(&t, "     ", english ? "amended: " : "modifié : ", after.name(), " : ",
+                      i < c.parameters_before_size() ? ValueOf(c.parameters_before(i).value()) : "", " → ",
+                      ValueOf(after.value()), "\n");
+    }
   }
 
   absl::StrAppend(&t, "\n", w.data_head, "\n");

@@ -121,6 +121,7 @@ void PseudonymiseCase(storage::v1::RecourseCase* c, absl::string_view pseudonym,
   for (storage::v1::CaseNote& note : *c->mutable_notes()) note.set_text(kErasedText);
   if (!c->resolution_reason().empty()) c->set_resolution_reason(kErasedText);
   for (storage::v1::NamedValue& amended : *c->mutable_amended_parameters()) amended.clear_value();
+  for (storage::v1::NamedValue& replaced : *c->mutable_parameters_before()) replaced.clear_value();
   *c->mutable_pseudonymised_at() = ToProtoTimestamp(now);
 }
 

@@ -1,9 +1,12 @@
 #include "engine/ingest/decision_commands.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/common/clock.h"
+#include "engine/common/field_error.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
@@ -14,6 +17,7 @@
 #include "engine/decision/decision_keys.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/pseudonymise.h"
+#include "engine/ingest/amended_parameters.h"
 #include "engine/notify/outbox.h"
 #include "engine/recourse/recourse_cases.h"
 #include "engine/rules/person_graph.h"
@@ -219,19 +223,30 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
                                                                         values, city, &persons, *store_, now));
     messages.push_back(std::move(m));
   }
-  if (!too_long_what.empty()) {
-    // Only a message that will be an SMS: not one withheld (opted out), nor
-    // a letter (no phone). The longest is the one to shorten.
-    const storage::v1::OutboxMessage* longest = nullptr;
-    for (const storage::v1::OutboxMessage& m : messages) {
-      if (m.status() != storage::v1::MESSAGE_PENDING) continue;
-      ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> recipient, ReadPersonState(*store_, m.recipient()));
-      if (!recipient || StringAttribute(*recipient, city.sms_attribute).empty()) continue;
-      if (longest == nullptr || SmsPartsAsSent(m.text()) > SmsPartsAsSent(longest->text())) longest = &m;
-    }
-    if (longest != nullptr) RETURN_IF_ERROR(CheckSmsLength(longest->text(), city, too_long_what));
-  }
+  if (!too_long_what.empty()) RETURN_IF_ERROR(CheckLongestSms(messages, city, too_long_what));
   return messages;
+}
+
+absl::Status DecisionCommands::CheckLongestSms(const std::vector<storage::v1::OutboxMessage>& messages,
+                                               const CitySpec& city, absl::string_view what) const {
+  // Only a message that will be an SMS: not one withheld (opted out), nor
+  // a letter (no phone). The longest is the one to shorten.
+  const storage::v1::OutboxMessage* longest = nullptr;
+  for (const storage::v1::OutboxMessage& m : messages) {
+    if (m.status() != storage::v1::MESSAGE_PENDING) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> recipient, ReadPersonState(*store_, m.recipient()));
+    if (!recipient || StringAttribute(*recipient, city.sms_attribute).empty()) continue;
+    if (longest == nullptr || SmsPartsAsSent(m.text()) > SmsPartsAsSent(longest->text())) longest = &m;
+  }
+  return longest != nullptr ? CheckSmsLength(longest->text(), city, what) : absl::OkStatus();
+}
+
+absl::StatusOr<RuleSetVersions::DecidingRule> DecisionCommands::RuleToTell(const storage::v1::DecisionRecord& d,
+                                                                           absl::string_view refused) const {
+  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
+  if (made_by.ok() || !absl::IsDataLoss(made_by.status())) return made_by;  // found, or a read failed
+  // Refused, and nothing changes: the case stays open, the error says why.
+  return absl::FailedPreconditionError(absl::StrCat(made_by.status().message(), ": ", refused));
 }
 
 absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::ComposeDecisionMessages(
@@ -241,18 +256,93 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
   // The message of the rule that made the decision, even if the packs were
   // reloaded while it waited for its review (or its rule was removed): its
   // text is written when it leaves (ExpandMessage); quiet hours are today's.
-  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
-  if (!made_by.ok()) {
-    if (!absl::IsDataLoss(made_by.status())) return made_by.status();
-    // Refused, and nothing changes: the case stays open, the error says why.
-    return absl::FailedPreconditionError(
-        absl::StrCat(made_by.status().message(),
-                     ": its messages cannot be composed (reload a rule set with that rule version, or resolve the "
-                     "case as overturned)"));
-  }
-  const CompiledRule* rule = made_by->rule;
+  ASSIGN_OR_RETURN(RuleSetVersions::DecidingRule made_by,
+                   RuleToTell(d,
+                              "its messages cannot be composed (reload a rule set with that rule version, or resolve "
+                              "the case as overturned)"));
   StorePersonSource persons(store_);
-  return ComposeMessages(d, *rule, rules->city(), &persons, OptOutReader(store_), now);
+  return ComposeMessages(d, *made_by.rule, rules->city(), &persons, OptOutReader(store_), now);
+}
+
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::ComposeAmendedMessages(
+    const storage::v1::DecisionRecord& d, absl::Time now) {
+  std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+  if (rules == nullptr) return std::vector<storage::v1::OutboxMessage>();
+  ASSIGN_OR_RETURN(RuleSetVersions::DecidingRule made_by,
+                   RuleToTell(d,
+                              "its message cannot be sent again with the amended parameters (reload a rule set with "
+                              "that rule version, or amend without parameters and say what changed in the reason)"));
+  StorePersonSource persons(store_);
+  const CitySpec& city = made_by.rules->city();
+  ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
+                   proactive::ComposeAmendedMessages(d, *made_by.rule, city, &persons, OptOutReader(store_), now));
+  RETURN_IF_ERROR(CheckLongestSms(messages, city, "amended_parameters: the amended decision"));
+  return messages;
+}
+
+absl::Status DecisionCommands::CheckAmendedLength(const storage::v1::DecisionRecord& d,
+                                                  const std::vector<storage::v1::OutboxMessage>& messages) const {
+  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
+  if (!made_by.ok()) return made_by.status();  // ComposeDecisionMessages found it: a read failed
+  std::vector<storage::v1::OutboxMessage> rendered = messages;
+  for (storage::v1::OutboxMessage& m : rendered) RenderRuleMessage(d, *made_by->rule, made_by->rules->city(), &m);
+  return CheckLongestSms(rendered, made_by->rules->city(), "amended_parameters: the amended decision");
+}
+
+bool DecisionCommands::OwnMessageNames(const storage::v1::DecisionRecord& d, const std::set<std::string>& names,
+                                       bool in_every_language) const {
+  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
+  if (!made_by.ok()) return false;
+  const LocalizedText& texts = made_by->rule->spec.action.message;
+  if (texts.empty()) return false;
+  for (const auto& [language, text] : texts) {
+    bool named = false;
+    for (const std::string& placeholder : Placeholders(text)) named = named || names.count(placeholder) > 0;
+    if (named && !in_every_language) return true;
+    if (!named && in_every_language) return false;
+  }
+  return in_every_language;
+}
+
+void DecisionCommands::AmendFormalDecision(WriteBatch* batch, storage::v1::DecisionRecord formal,
+                                           const storage::v1::RecourseCase& amending_case,
+                                           const std::string& caseworker, absl::Time now) {
+  // Cancelled, it has nothing left to amend.
+  if (formal.status() == storage::v1::OVERTURNED) return;
+  // Each value the offer had, and only that: a value its own review changed
+  // since is that review's.
+  std::vector<std::string> kept;
+  bool changed = false;
+  for (int i = 0; i < amending_case.amended_parameters_size(); ++i) {
+    const storage::v1::NamedValue& after = amending_case.amended_parameters(i);
+    for (storage::v1::NamedValue& p : *formal.mutable_parameters()) {
+      if (p.name() != after.name()) continue;
+      if (i < amending_case.parameters_before_size() &&
+          p.value().SerializeAsString() == amending_case.parameters_before(i).value().SerializeAsString()) {
+        *p.mutable_value() = after.value();
+        changed = true;
+      } else {
+        kept.push_back(p.name());
+      }
+    }
+  }
+  if (!kept.empty()) {
+    LogInfo("recourse", absl::StrCat("decision ", formal.decision_id(), " keeps its own ", absl::StrJoin(kept, ", "),
+                                     " though the offer it followed was amended (case ", amending_case.case_id(),
+                                     "): changed since by its own review"));
+  }
+  if (!changed) return;
+  const std::string cause = absl::StrCat("case ", amending_case.case_id());
+  storage::v1::StatusChange* change = formal.add_history();
+  change->set_status(formal.status());
+  *change->mutable_at() = ToProtoTimestamp(now);
+  change->set_actor(caseworker);
+  change->set_reason("the offer it followed was amended after review");
+  change->set_cause(cause);
+  audit_->AppendEncoded(batch, now,
+                        AuditRecord{"decision.amended", formal.decision_id(), amending_case.case_id(), caseworker,
+                                    StatusText(formal.status()), StatusText(formal.status()), cause},
+                        PutDecision(batch, &formal));
 }
 
 absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
@@ -425,15 +515,18 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::AddNote(const std::s
   return c;
 }
 
-absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::string& case_id,
-                                                                    const std::string& caseworker,
-                                                                    storage::v1::ReviewOutcome outcome,
-                                                                    const std::string& reason,
-                                                                    const std::string& legal_basis, absl::Time now) {
+absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
+    const std::string& case_id, const std::string& caseworker, storage::v1::ReviewOutcome outcome,
+    const std::string& reason, const std::string& legal_basis, absl::Time now,
+    const std::vector<v1::Attribute>& amended_parameters) {
+  if (!amended_parameters.empty() && outcome != storage::v1::OUTCOME_AMENDED) {
+    return FieldError("amended_parameters", "are given only with the outcome amended");
+  }
   ASSIGN_OR_RETURN(storage::v1::RecourseCase c, LoadCase(case_id));
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(c.decision_id()));
   const storage::v1::RecourseCase before = c;
   RETURN_IF_ERROR(proactive::Resolve(&c, caseworker, outcome, reason, legal_basis, now));
+  RETURN_IF_ERROR(AmendParameters(amended_parameters, &d, &c));
   LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD    ? LifecycleAction::kResolveUpheld
                            : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
                                                                      : LifecycleAction::kResolveOverturned;
@@ -466,10 +559,19 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     const absl::CivilDay due = absl::ToCivilDay(FromProtoTimestamp(d.reply_deadline()), zone);
     *d.mutable_reply_deadline() = ToProtoTimestamp(EndOfDay(absl::ToCivilDay(now, zone) + (due - made), zone));
   }
+  // Read before anything is appended to the audit chain (see above).
+  std::optional<storage::v1::DecisionRecord> formal_to_amend;
+  if (!amended_parameters.empty() && d.action_kind() == storage::v1::ACTION_PROPOSE) {
+    ASSIGN_OR_RETURN(formal_to_amend, FindFormalDecision(*store_, d));
+  }
+  bool told_again = false;
   if (c.kind() == storage::v1::REVIEW_BEFORE_NOTIFY) {
     // Reviewed before anyone was told: now they are, unless overturned.
     if (to != storage::v1::OVERTURNED) {
       ASSIGN_OR_RETURN(messages, ComposeDecisionMessages(d, now));
+      // Their text is written when they leave: with amended values, it must
+      // still fit in the SMS parts the gateway sends.
+      if (!amended_parameters.empty()) RETURN_IF_ERROR(CheckAmendedLength(d, messages));
     }
   } else {
     ASSIGN_OR_RETURN(messages, ComposeTold(d, kReviewMessageKind,
@@ -477,11 +579,27 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
                                            : to == storage::v1::AMENDED ? &CityMessages::review_amended
                                                                         : &CityMessages::review_overturned,
                                            {{"reason", reason}}, now, "the reason"));
+    // Amended: the decision told again as it now is, unless it no longer
+    // asks anything of them (an offer already answered) or has no message of
+    // its own (a formal decision): the review's reason says what changed.
+    // Only when its message names a value that changed: the same words
+    // again would tell them nothing.
+    std::set<std::string> amended_names;
+    for (const storage::v1::NamedValue& p : c.amended_parameters()) amended_names.insert(p.name());
+    if (!amended_names.empty() && d.parent_decision_id().empty() &&
+        (d.action_kind() != storage::v1::ACTION_PROPOSE || reopen) &&
+        OwnMessageNames(d, amended_names, /*in_every_language=*/false)) {
+      ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> amended, ComposeAmendedMessages(d, now));
+      told_again = !amended.empty();
+      for (storage::v1::OutboxMessage& m : amended) messages.push_back(std::move(m));
+    }
     // Contested before answering: the offer waits for that answer again.
     std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
     // A rule set loaded with an offer rule has the city's words for it; a
-    // rule set without one (the rule removed since) may not.
-    if (fresh_deadline && rules != nullptr && !rules->city().messages.offer_open_again.empty()) {
+    // rule set without one (the rule removed since) may not. An offer told
+    // again whose message gives its deadline needs no more words.
+    if (fresh_deadline && rules != nullptr && !rules->city().messages.offer_open_again.empty() &&
+        !(told_again && OwnMessageNames(d, {"deadline"}, /*in_every_language=*/true))) {
       ASSIGN_OR_RETURN(
           std::vector<storage::v1::OutboxMessage> again,
           ComposeTold(d, kAnswerAgainMessageKind, &CityMessages::offer_open_again,
@@ -504,6 +622,20 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(const std::s
     RETURN_IF_ERROR(WithholdOverturned(&batch, d.decision_id(), case_id, caseworker, now));
     RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
   }
+  if (told_again) {
+    // Its first message, not left yet, would leave after the amended one
+    // with the same words (its text is written when it leaves) or, a letter
+    // printed already, with the old values: the amended one replaces it.
+    RETURN_IF_ERROR(WithholdMessages(
+                        *store_, &batch, audit_, d.decision_id(),
+                        [](const storage::v1::OutboxMessage& m) {
+                          return m.kind() == kDecisionMessageKind && m.status() != storage::v1::MESSAGE_LEASED;
+                        },
+                        "replaced by the decision as amended on review", caseworker, absl::StrCat("case ", case_id),
+                        now)
+                        .status());
+  }
+  if (formal_to_amend) AmendFormalDecision(&batch, *std::move(formal_to_amend), c, caseworker, now);
   for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(&batch, m);
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return c;

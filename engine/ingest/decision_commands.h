@@ -12,7 +12,9 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +26,7 @@
 #include "engine/rules/rule_set.h"
 #include "engine/store/store.h"
 #include "proactive/storage/v1/storage.pb.h"
+#include "proactive/v1/events.pb.h"
 
 namespace proactive {
 
@@ -121,10 +124,18 @@ class DecisionCommands {
   // The id of the formal decision an accepted offer makes (Helsinki's model).
   std::string FormalDecisionId(const storage::v1::DecisionRecord& offer) const;
   // Resolves the case and moves the decision to upheld, overturned or amended;
-  // an offer overturned takes its formal decision with it.
+  // an offer overturned takes its formal decision with it. Amended, the
+  // decision (and an accepted offer's formal decision) takes
+  // `amended_parameters` (AmendParameters: INVALID_ARGUMENT naming the one
+  // refused, nothing changed), and its recipients are sent its message again
+  // with them after the review's outcome (kAmendedMessageKind); an offer
+  // already answered, or a formal decision, is not: the review's reason says
+  // what changed. INVALID_ARGUMENT naming amended_parameters when given with
+  // another outcome.
   absl::StatusOr<storage::v1::RecourseCase> Resolve(const std::string& case_id, const std::string& caseworker,
                                                     storage::v1::ReviewOutcome outcome, const std::string& reason,
-                                                    const std::string& legal_basis, absl::Time now);
+                                                    const std::string& legal_basis, absl::Time now,
+                                                    const std::vector<v1::Attribute>& amended_parameters = {});
 
   // Applies the reply deadlines passed by kReplyDeadlineGrace at `now` (at
   // most `max`): offers not answered lapse (or are accepted when the rule
@@ -157,6 +168,34 @@ class DecisionCommands {
   // same version; FAILED_PRECONDITION when neither has it.
   absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeDecisionMessages(const storage::v1::DecisionRecord& d,
                                                                                   absl::Time now);
+  // The rule (and rule set) that made `d`, to tell it; FAILED_PRECONDITION
+  // "<what is missing>: <refused>" when no rule set at hand has it.
+  absl::StatusOr<RuleSetVersions::DecidingRule> RuleToTell(const storage::v1::DecisionRecord& d,
+                                                           absl::string_view refused) const;
+  // The rule's message of `d` again, its parameters amended by a review:
+  // rendered now, INVALID_ARGUMENT naming amended_parameters when one would
+  // need more SMS parts than the city's gateway sends.
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeAmendedMessages(const storage::v1::DecisionRecord& d,
+                                                                                 absl::Time now);
+  // Whether the message of the rule that made `d` names one of `names` (in
+  // one of its languages, or in every one).
+  bool OwnMessageNames(const storage::v1::DecisionRecord& d, const std::set<std::string>& names,
+                       bool in_every_language) const;
+  // INVALID_ARGUMENT naming amended_parameters when `messages` (of `d`,
+  // their text written when they leave) would, rendered now, need more SMS
+  // parts than the city's gateway sends.
+  absl::Status CheckAmendedLength(const storage::v1::DecisionRecord& d,
+                                  const std::vector<storage::v1::OutboxMessage>& messages) const;
+  // Gives an accepted offer's formal decision the values `amending_case`
+  // amended on the offer, each where it still has the offer's former one
+  // (its own review may have changed it); nothing when overturned.
+  void AmendFormalDecision(WriteBatch* batch, storage::v1::DecisionRecord formal,
+                           const storage::v1::RecourseCase& amending_case, const std::string& caseworker,
+                           absl::Time now);
+  // INVALID_ARGUMENT naming `what` when the longest of `messages` that will
+  // leave as an SMS needs more parts than the city's gateway sends.
+  absl::Status CheckLongestSms(const std::vector<storage::v1::OutboxMessage>& messages, const CitySpec& city,
+                               absl::string_view what) const;
   // Withholds what an overturned decision's messages that have not left
   // would tell (its offer, the answers' acknowledgements): never sent.
   absl::Status WithholdOverturned(WriteBatch* batch, const std::string& decision_id, const std::string& case_id,

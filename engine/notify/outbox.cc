@@ -144,6 +144,22 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
   return messages;
 }
 
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeAmendedMessages(
+    const storage::v1::DecisionRecord& decision, const CompiledRule& rule, const CitySpec& city, PersonSource* persons,
+    const OptOutReader& opt_outs, absl::Time now) {
+  std::vector<storage::v1::OutboxMessage> messages;
+  for (const std::string& recipient : decision.recipients()) {
+    if (!IsReachable(recipient)) continue;
+    // Not urgent, as the review's outcome it follows: it never leaves first.
+    ASSIGN_OR_RETURN(
+        storage::v1::OutboxMessage m,
+        Compose(decision, recipient, kAmendedMessageKind, &rule.spec.action.message, DecisionValues(decision, city),
+                /*urgent=*/false, decision.letter_fallback(), city, persons, opt_outs, now));
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m) {
   if (!m->text_by_rule_set()) return absl::OkStatus();
   const std::string what = absl::StrCat("the text of message ", m->message_id());
@@ -156,13 +172,15 @@ absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, 
     if (!absl::IsDataLoss(made_by.status())) return made_by.status();  // a read failed: try again
     return absl::DataLossError(absl::StrCat(what, ": ", made_by.status().message()));
   }
-  const CompiledRule* rule = made_by->rule;
-  const std::shared_ptr<const RuleSet>& rules = made_by->rules;
-  const CitySpec& city = rules->city();
-  m->set_text(RenderText(*decision, rule->spec.action.message, DecisionValues(*decision, city), m->language(), city,
-                         m->kind()));
-  m->clear_text_by_rule_set();
+  RenderRuleMessage(*decision, *made_by->rule, made_by->rules->city(), m);
   return absl::OkStatus();
+}
+
+void RenderRuleMessage(const storage::v1::DecisionRecord& decision, const CompiledRule& rule, const CitySpec& city,
+                       storage::v1::OutboxMessage* m) {
+  m->set_text(
+      RenderText(decision, rule.spec.action.message, DecisionValues(decision, city), m->language(), city, m->kind()));
+  m->clear_text_by_rule_set();
 }
 
 absl::StatusOr<storage::v1::OutboxMessage> ComposeEngineMessage(const storage::v1::DecisionRecord& decision,

@@ -59,6 +59,14 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
                                                                         PersonSource* persons,
                                                                         const OptOutReader& opt_outs, absl::Time now);
 
+// The decision's own message to each recipient again, once a review
+// amended its parameters: kind kAmendedMessageKind, its text rendered now
+// from `decision` as amended (with no notice: the review's outcome, which it
+// follows, carries it), never urgent so that it leaves after that outcome.
+absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeAmendedMessages(
+    const storage::v1::DecisionRecord& decision, const CompiledRule& rule, const CitySpec& city, PersonSource* persons,
+    const OptOutReader& opt_outs, absl::Time now);
+
 // Renders the text of a message whose text waits for it (text_by_rule_set)
 // from its decision and the rule at the version that made it (the running
 // one, with today's city notice; else the decision's rule set, compiled from
@@ -66,6 +74,10 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeMessages(const st
 // DATA_LOSS naming what is missing when the decision, or that rule, can no
 // longer be found; other errors are reads that failed (try again).
 absl::Status ExpandMessage(const Store& store, const RuleSetVersions& versions, storage::v1::OutboxMessage* m);
+// The same rendering from `decision` and `rule` at hand (a decision not
+// stored yet, whose message's length is to be checked).
+void RenderRuleMessage(const storage::v1::DecisionRecord& decision, const CompiledRule& rule, const CitySpec& city,
+                       storage::v1::OutboxMessage* m);
 
 // A message of the engine's own (answer received, contest recorded, review
 // outcome) with `texts` (by language, from the city's `messages`) rendered

@@ -59,7 +59,8 @@ std::string RenderCitizenText(const LocalizedText& texts, const std::map<std::st
   auto text = texts.find(language);
   if (text == texts.end()) text = texts.find("fr");
   std::string body = text == texts.end() ? "" : RenderTemplate(text->second, values);
-  if (kind == kContestReceivedMessageKind || kind == kAnswerAgainMessageKind) return body;
+  if (kind == kContestReceivedMessageKind || kind == kAnswerAgainMessageKind || kind == kAmendedMessageKind)
+    return body;
   const LocalizedText& notices =
       kind == kReviewMessageKind && !city.review_notice.empty() ? city.review_notice : city.algorithm_notice;
   auto notice = notices.find(language);

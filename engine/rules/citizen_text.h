@@ -31,6 +31,10 @@ inline constexpr char kReviewMessageKind[] = "review";
 // when (no notice: it decides nothing). Its id sorts after the review's
 // ("<decision>/review/1"), so that it leaves, or is printed, after it.
 inline constexpr char kAnswerAgainMessageKind[] = "reviewed-answer-again";
+// A decision amended on review, told again with its new parameters after the
+// review's outcome (no notice: that outcome carries it). Its id sorts after
+// the review's too.
+inline constexpr char kAmendedMessageKind[] = "reviewed-amended";
 
 // Characters of a decision's reference code ("7K2M9Q"), the start of its id.
 inline constexpr int kReferenceCodeLength = 6;

@@ -88,6 +88,15 @@ absl::Status Principal::AuthorizeSource(absl::string_view source, absl::string_v
                    sources.empty() ? "none" : absl::StrJoin(sources, ", "), " (\"sources\" in the access file)"));
 }
 
+absl::Status Principal::AuthorizeForCitizens(absl::string_view what, bool as_caseworker) const {
+  if (citizen_desk || (as_caseworker && roles.count(Role::kCaseworker) > 0)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("\"", name, "\" may not ", what,
+                   ": only a back office with \"citizen_desk: true\" in the access file may (a town-hall desk, the "
+                   "citizens' portal)",
+                   as_caseworker ? ", or a caseworker" : ""));
+}
+
 absl::string_view RoleName(Role role) {
   for (const auto& r : kRoleNames) {
     if (r.role == role) return r.name;
@@ -173,7 +182,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
           continue;
         }
         file.CheckKeys(node, "a principal",
-                       {"name", "roles", "sources", "erasure", "certificate_names", "token_sha256"});
+                       {"name", "roles", "sources", "erasure", "citizen_desk", "certificate_names", "token_sha256"});
         Entry entry;
         if (!node["name"]) {
           file.Error(node, "a principal needs a \"name\"");
@@ -207,6 +216,14 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             file.Error(erasure, absl::StrCat("principal \"", entry.principal.name,
                                              "\" has \"erasure\" but not the back-office role, which ForgetPerson "
                                              "needs"));
+          }
+        }
+        if (const YAML::Node desk = node["citizen_desk"]) {
+          entry.principal.citizen_desk = file.Bool(desk, "citizen_desk").value_or(false);
+          if (entry.principal.citizen_desk && roles_known && entry.principal.roles.count(Role::kBackOffice) == 0) {
+            file.Error(desk, absl::StrCat("principal \"", entry.principal.name,
+                                          "\" has \"citizen_desk\" but not the back-office role, which answering "
+                                          "offers needs"));
           }
         }
         // A certificate name or token of two principals would identify the
@@ -274,6 +291,7 @@ std::optional<Principal> AccessPolicy::Identify(const grpc::ServerContextBase& c
     Principal everyone{"development", std::set<Role>(AllRoles().begin(), AllRoles().end())};
     everyone.any_source = true;
     everyone.may_erase = true;
+    everyone.citizen_desk = true;
     return everyone;
   }
   const auto& metadata = context.client_metadata();

@@ -85,11 +85,19 @@ struct Principal {
   // A back office that receives erasure requests (`erasure: true`): only it
   // may call ForgetPerson, which cannot be undone.
   bool may_erase = false;
+  // A back office that takes citizens' requests (`citizen_desk: true`: a
+  // town-hall desk, the citizens' portal): only it may answer an offer or
+  // contest a decision for them; a data feed may not.
+  bool citizen_desk = false;
 
   // OK when this principal speaks for `source`; otherwise PERMISSION_DENIED
   // naming `field`: "source: "caf-exchange" may not speak for source
   // "etat-civil"; its sources are: caf".
   absl::Status AuthorizeSource(absl::string_view source, absl::string_view field) const;
+  // OK for a caseworker (`as_caseworker`: contests taken by post or at a
+  // desk) or a citizen desk; otherwise PERMISSION_DENIED naming `what`
+  // ("answer offers") and the access file's setting.
+  absl::Status AuthorizeForCitizens(absl::string_view what, bool as_caseworker) const;
 };
 
 class AccessPolicy {

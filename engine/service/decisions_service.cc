@@ -17,6 +17,14 @@
 namespace proactive {
 namespace {
 
+// Who acted for a citizen, for the history and the audit log: a caseworker
+// entering a contest received by post or at a desk is recorded as one
+// (audit list --actor caseworker:), a citizen desk as a back office.
+std::string ActorForCitizen(const Principal& caller) {
+  const bool caseworker = caller.roles.count(Role::kCaseworker) > 0 && !caller.citizen_desk;
+  return absl::StrCat(caseworker ? "caseworker:" : "back-office:", caller.name);
+}
+
 class DecisionsService final : public v1::Decisions::CallbackService {
  public:
   explicit DecisionsService(DecisionsServiceDeps deps)
@@ -25,7 +33,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* Contest(grpc::CallbackServerContext* context, const v1::ContestRequest* request,
                                     v1::ContestResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kContestMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kContestMethod);
+    absl::Status status = caller.status();
+    if (status.ok()) status = caller->AuthorizeForCitizens("contest decisions", /*as_caseworker=*/true);
     if (status.ok()) status = CheckTextField(request->reason(), "reason", kMaxReasonBytes);
     absl::StatusOr<std::string> decision_id = status.ok() ? DecisionIdIn(request->decision_id()) : status;
     if (!decision_id.ok()) {
@@ -33,12 +43,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<ContestResult>();
-    // A caseworker enters contests received by post or at a desk: recorded
-    // as theirs (audit list --actor caseworker:), a back office's as its own.
-    std::optional<Principal> caller = access_->Get()->Identify(*context);
-    const bool caseworker =
-        caller && caller->roles.count(Role::kCaseworker) > 0 && caller->roles.count(Role::kBackOffice) == 0;
-    const std::string actor = access_->Get()->Actor(*context, caseworker ? "caseworker" : "back-office");
+    const std::string actor = ActorForCitizen(*caller);
     deps_.writer->Execute(
         [id = *decision_id, reason = request->reason(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<ContestResult> r = a.commands().Contest(id, actor, reason, clock->Now());
@@ -59,7 +64,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* AnswerOffer(grpc::CallbackServerContext* context, const v1::AnswerOfferRequest* request,
                                         v1::Decision* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kAnswerOfferMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kAnswerOfferMethod);
+    absl::Status status = caller.status();
+    if (status.ok()) status = caller->AuthorizeForCitizens("answer offers", /*as_caseworker=*/false);
     absl::StatusOr<std::string> decision_id = status.ok() ? DecisionIdIn(request->decision_id()) : status;
     if (decision_id.ok() && !request->has_accept()) decision_id = FieldError("accept", "is required (true or false)");
     if (!decision_id.ok()) {
@@ -67,12 +74,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       return reactor;
     }
     auto result = std::make_shared<storage::v1::DecisionRecord>();
-    // A caseworker enters contests received by post or at a desk: recorded
-    // as theirs (audit list --actor caseworker:), a back office's as its own.
-    std::optional<Principal> caller = access_->Get()->Identify(*context);
-    const bool caseworker =
-        caller && caller->roles.count(Role::kCaseworker) > 0 && caller->roles.count(Role::kBackOffice) == 0;
-    const std::string actor = access_->Get()->Actor(*context, caseworker ? "caseworker" : "back-office");
+    const std::string actor = ActorForCitizen(*caller);
     deps_.writer->Execute(
         [id = *decision_id, accept = request->accept(), actor, result, clock = deps_.clock](EventApplier& a) {
           absl::StatusOr<storage::v1::DecisionRecord> r =

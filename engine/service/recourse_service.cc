@@ -5,6 +5,7 @@
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/text_formats.h"
+#include "engine/ingest/amended_parameters.h"
 #include "engine/ingest/gateway_commands.h"
 #include "engine/ingest/value_conversion.h"
 #include "engine/recourse/recourse_cases.h"
@@ -77,10 +78,12 @@ class RecourseService final : public v1::Recourse::CallbackService {
                              : FieldError("outcome", "is upheld, overturned or amended");
     if (valid.ok()) valid = CheckTextField(request->reason(), "reason", kMaxReasonBytes);
     if (valid.ok()) valid = CheckTextField(request->legal_basis(), "legal_basis", kMaxReasonBytes);
+    std::vector<v1::Attribute> amended;
+    if (valid.ok()) valid = CheckAmendedParameterNames(request->amended_parameters(), &amended);
     return Command(context, kResolveCaseMethod, request->case_id(), valid, response,
-                   [id = request->case_id(), outcome, reason = request->reason(), basis = request->legal_basis()](
-                       EventApplier& a, const std::string& who, absl::Time now) {
-                     return a.commands().Resolve(id, who, outcome, reason, basis, now);
+                   [id = request->case_id(), outcome, reason = request->reason(), basis = request->legal_basis(),
+                    amended = std::move(amended)](EventApplier& a, const std::string& who, absl::Time now) {
+                     return a.commands().Resolve(id, who, outcome, reason, basis, now, amended);
                    });
   }
 
@@ -228,6 +231,12 @@ v1::RecourseCase ToApiCase(const storage::v1::RecourseCase& c, absl::Time now) {
     out.set_resolution_legal_basis(c.resolution_legal_basis());
     out.set_resolved_by(c.resolved_by());
     *out.mutable_resolved_at() = c.resolved_at();
+  }
+  for (int i = 0; i < c.amended_parameters_size(); ++i) {
+    v1::AmendedParameter* p = out.add_amended_parameters();
+    p->set_name(c.amended_parameters(i).name());
+    if (i < c.parameters_before_size()) *p->mutable_before() = ToApiValue(c.parameters_before(i).value());
+    *p->mutable_after() = ToApiValue(c.amended_parameters(i).value());
   }
   return out;
 }

@@ -61,6 +61,30 @@ TEST(PseudonymiseTest, OldMessageIdsInsideSentencesGoToo) {
   EXPECT_EQ(d.person_id(), "x-CHILD");
 }
 
+// A forgotten subject's case keeps which parameters a review amended, not
+// their values (a school says where a child goes), before or after.
+TEST(PseudonymiseTest, AnAmendedCaseKeepsTheParameterNamesNotTheirValues) {
+  storage::v1::RecourseCase c;
+  c.set_person_id("P0001");
+  c.set_contest_reason("Son frère est à l'école Parmentier");
+  storage::v1::NamedValue* after = c.add_amended_parameters();
+  after->set_name("school");
+  after->mutable_value()->set_string_value("École maternelle Parmentier");
+  storage::v1::NamedValue* before = c.add_parameters_before();
+  before->set_name("school");
+  before->mutable_value()->set_string_value("École maternelle Oberkampf");
+  PseudonymiseCase(&c, "x-PSEUDO", absl::FromUnixSeconds(1782720000));
+  EXPECT_EQ(c.person_id(), "x-PSEUDO");
+  ASSERT_EQ(c.amended_parameters_size(), 1);
+  EXPECT_EQ(c.amended_parameters(0).name(), "school");
+  EXPECT_FALSE(c.amended_parameters(0).has_value());
+  ASSERT_EQ(c.parameters_before_size(), 1);
+  EXPECT_EQ(c.parameters_before(0).name(), "school");
+  EXPECT_FALSE(c.parameters_before(0).has_value());
+  EXPECT_EQ(c.SerializeAsString().find("Parmentier"), std::string::npos);
+  EXPECT_EQ(c.SerializeAsString().find("Oberkampf"), std::string::npos);
+}
+
 TEST(PseudonymiseTest, OnlyPseudonymsAndRemovedRecipientsAreUnreachable) {
   EXPECT_TRUE(IsPseudonym("x-0123456789ABCDEF"));
   EXPECT_FALSE(IsReachable("x-0123456789ABCDEF"));

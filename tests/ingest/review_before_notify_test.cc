@@ -4,7 +4,9 @@
 // is no longer in them: nobody is left untold.
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "engine/audit/audit_log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
@@ -22,6 +24,7 @@ namespace proactive {
 namespace {
 
 using ::proactive::testing::IsOk;
+using ::proactive::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -252,6 +255,227 @@ TEST(ReviewedOfferTest, AnOfferContestedAfterItsDeadlineLapsesOnceUpheld) {
   }),
               IsOk());
   EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::LAPSED);
+}
+
+// A caseworker's amendment of `case_id` at `now`, the parameters given as
+// (name, text) pairs.
+absl::Status ClaimAndAmendCase(testing::EngineFixture& engine, const std::string& case_id, absl::Time now,
+                               const std::vector<std::pair<std::string, std::string>>& parameters) {
+  std::vector<v1::Attribute> amended;
+  for (const auto& [name, text] : parameters) {
+    v1::Attribute a;
+    a.set_name(name);
+    a.mutable_value()->set_string_value(text);
+    amended.push_back(a);
+  }
+  return engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    absl::StatusOr<storage::v1::RecourseCase> claimed =
+        a.commands().Claim(case_id, "caseworker:alice", absl::Minutes(30), now);
+    if (!claimed.ok() && !absl::StrContains(claimed.status().message(), "already")) return claimed.status();
+    return a.commands()
+        .Resolve(case_id, "caseworker:alice", storage::v1::OUTCOME_AMENDED,
+                 "Une place est ouverte à l'école Parmentier, plus proche.", "Code de l'éducation, art. L212-7", now,
+                 amended)
+        .status();
+  });
+}
+
+std::string ParameterText(const storage::v1::DecisionRecord& d, const std::string& name) {
+  for (const storage::v1::NamedValue& p : d.parameters()) {
+    if (p.name() == name) {
+      return p.value().has_string_value() ? p.value().string_value() : absl::StrCat(p.value().int_value());
+    }
+  }
+  return "(none)";
+}
+
+// A guardian contests the offer before answering, asking for another school;
+// the caseworker amends it: the offer names that school, the guardian is told
+// the outcome and then the offer as it now is (the school, the code, the new
+// deadline), and the formal decision their OUI makes names it too.
+TEST(ReviewedOfferTest, AnOfferAmendedWithAnotherSchoolIsToldAgainAndAcceptedAsAmended) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  const std::string sector_school = ParameterText(made, "school");
+  ASSERT_NE(sector_school, "(none)");
+  absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
+  }),
+              IsOk());
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code() + " nous voulons l'école Parmentier", "k-1", now)
+                .outcome,
+            "contested");
+  engine.clock().Advance(absl::Hours(24 * 10));
+  now = engine.clock().Now();
+  const std::string contest = ContestCaseId(offer);
+  ASSERT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}), IsOk());
+
+  const storage::v1::DecisionRecord amended = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(amended.status(), storage::v1::AMENDED);
+  EXPECT_EQ(ParameterText(amended, "school"), "École maternelle Parmentier");
+  EXPECT_TRUE(IsOfferAwaitingAnswer(amended));
+  const storage::v1::RecourseCase resolved = **ReadCase(engine.store(), contest);
+  ASSERT_EQ(resolved.amended_parameters_size(), 1);
+  EXPECT_EQ(resolved.amended_parameters(0).value().string_value(), "École maternelle Parmentier");
+  ASSERT_EQ(resolved.parameters_before_size(), 1);
+  EXPECT_EQ(resolved.parameters_before(0).value().string_value(), sector_school);
+
+  // Told the outcome, then the offer as amended; its message gives the
+  // deadline, so no "you may still answer" besides.
+  absl::TimeZone paris;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Paris", &paris));
+  absl::StatusOr<std::vector<storage::v1::OutboxMessage>> messages = MessagesOfDecision(engine.store(), offer);
+  ASSERT_THAT(messages, IsOk());
+  std::vector<std::string> kinds;
+  for (const storage::v1::OutboxMessage& m : *messages) {
+    if (m.recipient() == "P0002") kinds.push_back(m.kind());
+  }
+  EXPECT_THAT(kinds, ::testing::ElementsAre("contest-received", "decision", "review", kAmendedMessageKind));
+  const storage::v1::OutboxMessage told =
+      **ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"));
+  EXPECT_THAT(told.text(), HasSubstr("École maternelle Parmentier"));
+  EXPECT_THAT(told.text(), Not(HasSubstr(sector_school)));
+  EXPECT_THAT(told.text(), HasSubstr("OUI " + made.reference_code()));
+  EXPECT_THAT(told.text(), HasSubstr(CitizenDate(FromProtoTimestamp(amended.reply_deadline()), paris)));
+  EXPECT_GT(amended.reply_deadline().seconds(), made.reply_deadline().seconds());
+  // It leaves after the outcome: ready at the same time, and the outbox
+  // leases in id order.
+  const storage::v1::OutboxMessage outcome =
+      **ReadMessage(engine.store(), MessageIdFor(amended, kReviewMessageKind, "P0002"));
+  EXPECT_EQ(told.ready_at().seconds(), outcome.ready_at().seconds());
+  EXPECT_FALSE(told.urgent());
+  absl::StatusOr<std::vector<std::string>> ready = ReadyMessages(engine.store(), now, 100);
+  ASSERT_THAT(ready, IsOk());
+  const auto at = [&](const std::string& id) { return std::find(ready->begin(), ready->end(), id) - ready->begin(); };
+  EXPECT_LT(at(outcome.message_id()), at(told.message_id()));
+  EXPECT_LT(at(told.message_id()), static_cast<long>(ready->size()));
+
+  // The guardian accepts: the formal decision names the amended school.
+  ReplyResult answered = GuardianReplies(engine, "OUI " + made.reference_code(), "k-2", now);
+  EXPECT_EQ(answered.outcome, "accepted");
+  absl::StatusOr<std::optional<storage::v1::DecisionRecord>> formal =
+      FindFormalDecision(engine.store(), **ReadDecision(engine.store(), offer));
+  ASSERT_THAT(formal, IsOk());
+  ASSERT_TRUE(formal->has_value());
+  EXPECT_EQ(ParameterText(**formal, "school"), "École maternelle Parmentier");
+}
+
+// Accepted, then contested and amended: the formal decision takes the new
+// values; the offer, answered already, is not sent again.
+TEST(ReviewedOfferTest, AnAcceptedOfferAmendedAmendsItsFormalDecision) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
+  }),
+              IsOk());
+  ASSERT_EQ(GuardianReplies(engine, "OUI " + made.reference_code(), "k-1", now).outcome, "accepted");
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-2", now).outcome, "contested");
+  ASSERT_THAT(ClaimAndAmendCase(engine, ContestCaseId(offer), now, {{"school", "École maternelle Parmentier"}}),
+              IsOk());
+  const storage::v1::DecisionRecord amended = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(amended.status(), storage::v1::AMENDED);
+  EXPECT_FALSE(IsOfferAwaitingAnswer(amended));
+  const storage::v1::DecisionRecord formal = **FindFormalDecision(engine.store(), amended);
+  EXPECT_EQ(ParameterText(formal, "school"), "École maternelle Parmentier");
+  EXPECT_EQ(formal.history(formal.history_size() - 1).reason(), "the offer it followed was amended after review");
+  EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"))->has_value());
+  EXPECT_TRUE(ReadMessage(engine.store(), MessageIdFor(amended, kReviewMessageKind, "P0002"))->has_value());
+  absl::StatusOr<AuditVerification> audit = VerifyAuditChain(engine.store());
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
+}
+
+// Reviewed before anyone was told and amended: the first message they get
+// names the amended school; one the amended value would make longer than
+// the gateway sends is refused, naming amended_parameters, and changes
+// nothing.
+TEST(ReviewedOfferTest, AnOfferAmendedBeforeAnyoneWasToldIsToldAsAmended) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  engine.SetRules(ParisRules(/*reword=*/false, /*remove=*/false));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  ASSERT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::IN_REVIEW);
+  const absl::Time now = engine.clock().Now();
+  const std::string review = ReviewCaseId(offer);
+  absl::Status too_long = ClaimAndAmendCase(engine, review, now, {{"school", std::string(900, 'x')}});
+  EXPECT_THAT(
+      too_long,
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("amended_parameters: the amended decision makes the message to the citizen 8 SMS parts long")));
+  EXPECT_EQ((**ReadDecision(engine.store(), offer)).status(), storage::v1::IN_REVIEW);
+  EXPECT_EQ((**ReadCase(engine.store(), review)).status(), storage::v1::CASE_OPEN);
+
+  ASSERT_THAT(ClaimAndAmendCase(engine, review, now, {{"school", "École maternelle Parmentier"}}), IsOk());
+  const storage::v1::DecisionRecord amended = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(amended.status(), storage::v1::AMENDED);
+  EXPECT_TRUE(IsOfferAwaitingAnswer(amended));
+  storage::v1::OutboxMessage first = **ReadMessage(engine.store(), MessageIdFor(amended, "decision", "P0002"));
+  ASSERT_THAT(ExpandMessage(engine.store(), engine.applier().commands().rule_set_versions(), &first), IsOk());
+  EXPECT_THAT(first.text(), HasSubstr("École maternelle Parmentier"));
+  EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"))->has_value())
+      << "told once, as amended";
+}
+
+// An amendment that does not fit the decision is refused, naming the
+// parameter and why, and changes nothing: the case stays open, the
+// decision in review, no message is composed.
+TEST(ReviewedOfferTest, AnAmendmentThatDoesNotFitTheDecisionIsRefusedAndChangesNothing) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.commands().Contest(offer, "citizen", "Nous voulons une autre école.", now).status();
+  }),
+              IsOk());
+  const std::string contest = ContestCaseId(offer);
+  const storage::v1::DecisionRecord before = **ReadDecision(engine.store(), offer);
+  const std::string arrondissement = ParameterText(before, "arrondissement");
+  for (const auto& [parameters, error] :
+       std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, std::string>>{
+           {{{"scool", "École Parmentier"}},
+            "amended_parameters[0].name: \"scool\" is not a parameter of decision " + offer +
+                " (its parameters: school_year, arrondissement, school)"},
+           {{{"arrondissement", "onze"}},
+            "amended_parameters[0].value: parameter \"arrondissement\" is int: \"onze\" is not one (expected an "
+            "integer)"},
+           {{{"school", "École Parmentier"}, {"school", "École Voltaire"}},
+            "amended_parameters[1].name: \"school\" is given twice"},
+           {{{"arrondissement", "12"}, {"school_year", "2026"}},
+            "amended_parameters[1].value: \"school_year\" has that value already"},
+           {{{"school", std::string("\xC3")}}, "amended_parameters[0].value: invalid UTF-8 at byte 0"}}) {
+    EXPECT_THAT(ClaimAndAmendCase(engine, contest, now, parameters),
+                StatusIs(absl::StatusCode::kInvalidArgument, error));
+  }
+  // Upheld with parameters: refused.
+  v1::Attribute school;
+  school.set_name("school");
+  school.mutable_value()->set_string_value("École Parmentier");
+  EXPECT_THAT(
+      engine.writer().ExecuteAndWait([&](EventApplier& a) {
+        return a.commands()
+            .Resolve(contest, "caseworker:alice", storage::v1::OUTCOME_UPHELD, "L'école de secteur est maintenue.",
+                     "Code de l'éducation, art. L212-7", now, {school})
+            .status();
+      }),
+      StatusIs(absl::StatusCode::kInvalidArgument, "amended_parameters: are given only with the outcome amended"));
+  const storage::v1::DecisionRecord after = **ReadDecision(engine.store(), offer);
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ((**ReadCase(engine.store(), contest)).status(), storage::v1::CASE_OPEN);
+  EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(after, kReviewMessageKind, "P0002"))->has_value());
+
+  // The text form of an int is read as one.
+  ASSERT_THAT(ClaimAndAmendCase(engine, contest, now, {{"arrondissement", "12"}}), IsOk());
+  EXPECT_EQ(ParameterText(**ReadDecision(engine.store(), offer), "arrondissement"), "12");
+  EXPECT_NE(arrondissement, "12");
 }
 
 // Without an answer, the fresh deadline applies as the first would have.

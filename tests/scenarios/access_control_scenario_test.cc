@@ -448,6 +448,30 @@ TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_THAT(status.error_message(), HasSubstr("\"token-caf\" may not forget persons"));
   }
+  // Nor may it answer an offer or contest a decision for a citizen: that is
+  // for a desk that takes their requests (citizen_desk: true). The check
+  // comes before the decision is looked up: the id need not exist.
+  {
+    auto decisions = v1::Decisions::NewStub(channel);
+    grpc::ClientContext answer_context;
+    as_caf(&answer_context);
+    v1::AnswerOfferRequest answer;
+    answer.set_decision_id("d-0000000000000000");
+    answer.set_accept(true);
+    v1::Decision answered;
+    grpc::Status status = decisions->AnswerOffer(&answer_context, answer, &answered);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("\"token-caf\" may not answer offers: only a back office with "
+                                                  "\"citizen_desk: true\" in the access file may"));
+    grpc::ClientContext contest_context;
+    as_caf(&contest_context);
+    v1::ContestRequest contest;
+    contest.set_decision_id("d-0000000000000000");
+    v1::ContestResponse contested;
+    status = decisions->Contest(&contest_context, contest, &contested);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("\"token-caf\" may not contest decisions"));
+  }
   // Nothing of the refused events was stored: the person has the CAF's
   // income and no birth date.
   grpc::ClientContext context;

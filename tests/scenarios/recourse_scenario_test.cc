@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -41,7 +42,7 @@ class RecourseScenarioTest : public ::testing::Test {
     for (const auto& [name, role] : std::vector<std::pair<std::string, std::string>>{
              {"alice", "caseworker"}, {"bob", "caseworker"}, {"desk", "back-office"}, {"cnil", "auditor"}}) {
       access << "  - {name: " << name << ", token_sha256: " << ToHex(Sha256Digest(Token(name))) << ", roles: [" << role
-             << "]" << (role == "back-office" ? ", sources: [\"*\"]" : "") << "}\n";
+             << "]" << (role == "back-office" ? ", sources: [\"*\"], citizen_desk: true" : "") << "}\n";
     }
     access.close();
     testing::DaemonOptions options{dir_.path() + "/data"};
@@ -309,6 +310,106 @@ TEST_F(RecourseScenarioTest, AContestedOfferGoesToAHumanAndEverythingIsRecorded)
     EXPECT_THAT(broken.output, HasSubstr(absl::StrCat("audit chain BROKEN at entry ", claimed_by_alice, ": entry ",
                                                       claimed_by_alice, " was altered")));
   }
+}
+
+// A family asks for another school; the caseworker amends the offer with
+// proactivectl: the case records the school it replaced, the offer and its
+// explanation name the new one, and an amendment that does not fit is
+// refused through the API with the field named.
+TEST_F(RecourseScenarioTest, ACaseworkerAmendsAnOfferWithAnotherSchool) {
+  const std::string offer = PublishSampleAndFindTheOffer();
+  ASSERT_FALSE(offer.empty());
+  testing::CommandResult contested =
+      Ctl("desk", {"decisions", "contest", offer, "--reason", "Son frère est à l'école Parmentier"});
+  ASSERT_EQ(contested.exit_code, 0) << contested.output;
+  const std::string case_id = absl::StrCat("c-", offer.substr(2));
+  ASSERT_EQ(Ctl("alice", {"recourse", "claim", case_id}).exit_code, 0);
+  const std::vector<std::string> resolve = {"recourse",
+                                            "resolve",
+                                            case_id,
+                                            "--outcome",
+                                            "amended",
+                                            "--reason",
+                                            "Une place est ouverte à l'école Parmentier, où est son frère.",
+                                            "--legal_basis",
+                                            "Code de l'éducation, art. L212-7"};
+
+  // Refused: not JSON, an unknown parameter, a value of another kind, with
+  // another outcome.
+  std::vector<std::string> not_json = resolve;
+  not_json.insert(not_json.end(), {"--amend", "school=Parmentier"});
+  testing::CommandResult bad = Ctl("alice", not_json);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("--amend: expected a JSON object of the parameters to change"));
+  std::vector<std::string> unknown = resolve;
+  unknown.insert(unknown.end(), {"--amend", R"({"ecole": "École maternelle Parmentier"})"});
+  EXPECT_THAT(Ctl("alice", unknown).output,
+              HasSubstr(absl::StrCat("amended_parameters[0].name: \"ecole\" is not a parameter of decision ", offer,
+                                     " (its parameters: school_year, arrondissement, school)")));
+  auto recourse = v1::Recourse::NewStub(ConnectToEngine(daemon_->address()));
+  v1::ResolveCaseRequest request;
+  request.set_case_id(case_id);
+  request.set_outcome("amended");
+  request.set_reason("Une place est ouverte à l'école Parmentier, où est son frère.");
+  request.set_legal_basis("Code de l'éducation, art. L212-7");
+  v1::Attribute* school = request.add_amended_parameters();
+  school->set_name("school");
+  school->mutable_value()->set_int_value(11);
+  v1::RecourseCase answer;
+  grpc::ClientContext wrong_kind;
+  Prepare(&wrong_kind, "alice");
+  grpc::Status refused = recourse->ResolveCase(&wrong_kind, request, &answer);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "amended_parameters[0].value: parameter \"school\" is string, not int");
+  school->mutable_value()->set_string_value("École maternelle Parmentier");
+  request.set_outcome("upheld");
+  grpc::ClientContext wrong_outcome;
+  Prepare(&wrong_outcome, "alice");
+  refused = recourse->ResolveCase(&wrong_outcome, request, &answer);
+  EXPECT_EQ(refused.error_message(), "amended_parameters: are given only with the outcome amended");
+  EXPECT_THAT(Ctl("alice", {"recourse", "list"}).output, HasSubstr(case_id));
+
+  std::vector<std::string> amend = resolve;
+  amend.insert(amend.end(), {"--amend", R"({"school": "École maternelle Parmentier"})"});
+  testing::CommandResult amended = Ctl("alice", amend);
+  ASSERT_EQ(amended.exit_code, 0) << amended.output;
+  EXPECT_THAT(amended.output, HasSubstr("resolved amended by caseworker:alice"));
+  EXPECT_THAT(amended.output,
+              HasSubstr("amended school: \"école précisée à l'inscription\" -> \"École maternelle Parmentier\""));
+  grpc::ClientContext get_context;
+  Prepare(&get_context, "alice");
+  v1::GetCaseRequest get;
+  get.set_case_id(case_id);
+  v1::RecourseCase shown;
+  ASSERT_TRUE(recourse->GetCase(&get_context, get, &shown).ok());
+  ASSERT_EQ(shown.amended_parameters_size(), 1);
+  EXPECT_EQ(shown.amended_parameters(0).name(), "school");
+  // The sample has no sector table: the offer named the arrondissement's place.
+  EXPECT_EQ(shown.amended_parameters(0).before().string_value(), "école précisée à l'inscription");
+  EXPECT_EQ(shown.amended_parameters(0).after().string_value(), "École maternelle Parmentier");
+
+  testing::CommandResult decision = Ctl("desk", {"decisions", "show", offer});
+  EXPECT_THAT(decision.output, HasSubstr("École maternelle Parmentier"));
+  EXPECT_THAT(decision.output, Not(HasSubstr("précisée à l'inscription")));
+  testing::CommandResult explained = Ctl("desk", {"decisions", "explain", offer});
+  EXPECT_THAT(explained.output,
+              HasSubstr("modifié : school : école précisée à l'inscription → École maternelle Parmentier"));
+  // It waits for the family's answer again, and says so.
+  EXPECT_THAT(explained.output, HasSubstr("Réponse attendue jusqu'au 2026-07-20 : répondez OUI " + offer.substr(2, 6)));
+  // Amended before it was answered, it waits for the answer: accepted, its
+  // formal decision names the new school.
+  testing::CommandResult accepted = Ctl("desk", {"decisions", "answer", offer, "--accept"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.output;
+  testing::CommandResult listed = Ctl("desk", {"decisions", "list", "P0001"});
+  EXPECT_THAT(listed.output, HasSubstr("confirmed"));
+  std::string formal;
+  for (absl::string_view line : absl::StrSplit(listed.output, '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "accepted offer")) formal = std::string(line.substr(0, line.find(' ')));
+  }
+  ASSERT_FALSE(formal.empty()) << listed.output;
+  testing::CommandResult issued = Ctl("desk", {"decisions", "show", formal});
+  EXPECT_THAT(issued.output, HasSubstr("École maternelle Parmentier"));
+  EXPECT_THAT(issued.output, Not(HasSubstr("précisée à l'inscription")));
 }
 
 // Auditors read how the decisions ended, by rule and by the arrondissement

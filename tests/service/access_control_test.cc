@@ -19,7 +19,7 @@ TEST(AccessPolicyTest, TheExampleAccessFileParses) {
   absl::StatusOr<AccessPolicy> policy =
       AccessPolicy::LoadFile(testing::SourceDir() + "/deploy/config/access.yaml", &diagnostics);
   ASSERT_THAT(policy, IsOk()) << FormatDiagnostics(diagnostics);
-  EXPECT_EQ(policy->principal_count(), 9u);
+  EXPECT_EQ(policy->principal_count(), 10u);
 }
 
 // The "<line>: <message>" of each mistake, when the file has `count` of them.
@@ -59,9 +59,11 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
       "  - {name: twin, certificate_names: [c.example], roles: [back-office], sources: [caf]}\n"
       "  - {name: again, certificate_names: [g.example, g.example], roles: [auditor]}\n"
       "  - {name: scalar, certificate_names: [s.example], roles: {a: b}, sources: [caf]}\n"
-      "  - {name: eraser, certificate_names: [x.example], roles: [auditor], erasure: true}\n";
+      "  - {name: eraser, certificate_names: [x.example], roles: [auditor], erasure: true}\n"
+      "  - {name: clerk, certificate_names: [k.example], roles: [caseworker], citizen_desk: true}\n"
+      "  - {name: vague, certificate_names: [y.example], roles: [back-office], sources: [caf], citizen_desk: yes}\n";
   EXPECT_THAT(
-      Mistakes(yaml, 11),
+      Mistakes(yaml, 13),
       ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
                   "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
                   "(development only)",
@@ -73,7 +75,10 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
                   "9: unknown role \"back-offce\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
                   "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal",
                   "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values",
-                  "13: principal \"eraser\" has \"erasure\" but not the back-office role, which ForgetPerson needs"));
+                  "13: principal \"eraser\" has \"erasure\" but not the back-office role, which ForgetPerson needs",
+                  "14: principal \"clerk\" has \"citizen_desk\" but not the back-office role, which answering offers "
+                  "needs",
+                  "15: citizen_desk must be true or false"));
 }
 
 TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
@@ -87,6 +92,27 @@ TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
   Principal development{"dev", {Role::kBackOffice}};
   development.any_source = true;
   EXPECT_THAT(development.AuthorizeSource("etat-civil", "source"), IsOk());
+}
+
+// Answering an offer or contesting a decision for a citizen is for a desk
+// that takes their requests, not for every back office (a weather feed);
+// caseworkers enter contests received by post.
+TEST(AccessPolicyTest, OnlyACitizenDeskActsForCitizens) {
+  Principal feed{"meteo-vigilance", {Role::kBackOffice}, {"meteo-france"}};
+  EXPECT_THAT(feed.AuthorizeForCitizens("answer offers", false),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "\"meteo-vigilance\" may not answer offers: only a back office with \"citizen_desk: true\" in "
+                       "the access file may (a town-hall desk, the citizens' portal)"));
+  EXPECT_THAT(feed.AuthorizeForCitizens("contest decisions", true),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       "\"meteo-vigilance\" may not contest decisions: only a back office with \"citizen_desk: "
+                       "true\" in the access file may (a town-hall desk, the citizens' portal), or a caseworker"));
+  Principal caseworker{"agent-amina", {Role::kCaseworker}};
+  EXPECT_THAT(caseworker.AuthorizeForCitizens("contest decisions", true), IsOk());
+  EXPECT_FALSE(caseworker.AuthorizeForCitizens("answer offers", false).ok());
+  Principal portal{"citizen-portal", {Role::kBackOffice}, {"paris-compte"}};
+  portal.citizen_desk = true;
+  EXPECT_THAT(portal.AuthorizeForCitizens("answer offers", false), IsOk());
 }
 
 TEST(AccessPolicyTest, RoleNamesRoundTrip) {
