@@ -118,6 +118,9 @@ absl::Status CallbackServer::Start() {
     v1::ReportDeliveryRequest report;
     report.set_message_id(id);
     report.set_delivered(status == 1);
+    // Which send it is about (dlr-urls written before 2026-12-07 have none):
+    // a late report of an earlier send must not fail the retry.
+    if (const int attempt = IntParam(request, "attempt", 0); attempt > 0) report.set_attempt(attempt);
     if (status != 1) {
       std::string why = SanitizeDlrAnswer(request.get_param_value("answer"));
       report.set_failure(

@@ -68,7 +68,7 @@ std::string KannelSendsms::RequestTarget(const v1::OutgoingSms& sms, int coding)
   std::string id;
   if (!EscapeIdForDlrUrl(sms.message_id(), &id)) return "";
   const std::string dlr_url = absl::StrCat(options_.dlr_url, absl::StrContains(options_.dlr_url, '?') ? "&" : "?",
-                                           "id=", id, "&status=%d&answer=%A");
+                                           "id=", id, "&attempt=", sms.attempt(), "&status=%d&answer=%A");
   std::string target =
       absl::StrCat(path_, "?username=", UrlEncode(options_.username), "&password=", UrlEncode(options_.password),
                    "&to=", UrlEncode(sms.to()), "&text=", UrlEncode(sms.text()), "&charset=UTF-8&coding=", coding);

@@ -146,6 +146,7 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
       v1::ReportDeliveryRequest report;
       report.set_message_id(id);
       report.set_delivered(false);
+      report.set_attempt(sms.attempt());
       report.set_failure(result.http_status > 0
                              ? absl::StrCat("refused by Kannel: HTTP ", result.http_status, " ", result.detail)
                              : absl::StrCat("not sent: ", result.detail));

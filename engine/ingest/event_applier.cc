@@ -79,6 +79,10 @@ absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Create(Store* store,
                                                                    Clock* clock, EventApplierOptions options) {
   ASSIGN_OR_RETURN(uint64_t last, ReadLastEventSequence(*store));
   RETURN_IF_ERROR(IndexPersonEventsOnce(store));
+  {
+    std::shared_ptr<const RuleSet> set = rules != nullptr ? rules->Get() : nullptr;
+    if (set != nullptr) RETURN_IF_ERROR(IndexPhonesInE164Once(store, set->city()).status());
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(store));
   ASSIGN_OR_RETURN(DecisionIds decision_ids, OpenDecisionIds(store));
   std::unique_ptr<EventApplier> applier(

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/common/field_error.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
@@ -245,7 +246,8 @@ absl::Status GatewayCommands::ReachedByReply(const std::string& decision_id, con
 }
 
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
-                                                            const std::string& failure, absl::Time now) {
+                                                            const std::string& failure, absl::Time now,
+                                                            uint32_t attempt) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
   // Only an SMS that left (or may have: leased, sent, waiting for a retry)
@@ -270,9 +272,21 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
           : found->status() == storage::v1::MESSAGE_SUPPRESSED ? "suppressed"
                                                                : "undeliverable");
   }
+  if (attempt > found->attempts()) {
+    return FieldError("attempt",
+                      absl::StrCat("message ", message_id, " was leased ", found->attempts(),
+                                   found->attempts() == 1 ? " time" : " times", ": it had no send ", attempt));
+  }
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   std::string result;
+  // A failure of a send counted already: the same report again, or one
+  // about an earlier send that arrives while the retry is under way (it
+  // would count against the retry, and make it leave twice).
+  const bool counted_already = !delivered && attempt > 0 && attempt <= m.last_failed_attempt();
+  if (counted_already && m.status() != storage::v1::MESSAGE_DELIVERED) {
+    return std::string("will retry");
+  }
   if (delivered) {
     m.set_status(storage::v1::MESSAGE_DELIVERED);
     result = "delivered";
@@ -280,32 +294,36 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     return std::string("delivered");  // a late failure report after a delivery
   } else if (m.status() == storage::v1::MESSAGE_PENDING) {
     return std::string("will retry");  // its failure was reported: the retry stands
-  } else if (m.set_failed_sends(m.failed_sends() + 1); m.failed_sends() < kMaxSmsAttempts) {
-    // Only reported failures count: leases that expired while Kannel was
-    // down sent nothing, and must not turn the first real failure into a
-    // letter.
-    m.set_status(storage::v1::MESSAGE_PENDING);
-    m.set_failure(failure);
-    int index = std::min<int>(static_cast<int>(m.failed_sends()) - 1, 3);
-    // A retry of a message that may not leave in quiet hours waits for
-    // their end, as its first attempt did.
-    std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
-    const absl::Time retry = now + kRetryDelays[std::max(index, 0)];
-    *m.mutable_ready_at() = ToProtoTimestamp(rules != nullptr ? ReadyAt(retry, m.urgent(), rules->city()) : retry);
-    result = "will retry";
   } else {
-    ASSIGN_OR_RETURN(const bool opted_out, IsOptedOut(*store_, m.recipient()));
-    m.set_failure(failure);
-    if (opted_out) {
-      // STOP since it left: no letter either (a retry is suppressed when
-      // leased again).
-      m.set_status(storage::v1::MESSAGE_SUPPRESSED);
-      result = "suppressed";
+    m.set_failed_sends(m.failed_sends() + 1);
+    m.set_last_failed_attempt(std::max(attempt, m.last_failed_attempt()));
+    if (m.failed_sends() < kMaxSmsAttempts) {
+      // Only reported failures count: leases that expired while Kannel was
+      // down sent nothing, and must not turn the first real failure into a
+      // letter.
+      m.set_status(storage::v1::MESSAGE_PENDING);
+      m.set_failure(failure);
+      int index = std::min<int>(static_cast<int>(m.failed_sends()) - 1, 3);
+      // A retry of a message that may not leave in quiet hours waits for
+      // their end, as its first attempt did.
+      std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
+      const absl::Time retry = now + kRetryDelays[std::max(index, 0)];
+      *m.mutable_ready_at() = ToProtoTimestamp(rules != nullptr ? ReadyAt(retry, m.urgent(), rules->city()) : retry);
+      result = "will retry";
     } else {
-      m.set_channel(storage::v1::CHANNEL_LETTER);
-      m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
-      *m.mutable_ready_at() = ToProtoTimestamp(now);
-      result = m.letter_fallback() ? "letter" : "undeliverable";
+      ASSIGN_OR_RETURN(const bool opted_out, IsOptedOut(*store_, m.recipient()));
+      m.set_failure(failure);
+      if (opted_out) {
+        // STOP since it left: no letter either (a retry is suppressed when
+        // leased again).
+        m.set_status(storage::v1::MESSAGE_SUPPRESSED);
+        result = "suppressed";
+      } else {
+        m.set_channel(storage::v1::CHANNEL_LETTER);
+        m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
+        *m.mutable_ready_at() = ToProtoTimestamp(now);
+        result = m.letter_fallback() ? "letter" : "undeliverable";
+      }
     }
   }
   WriteBatch batch(*store_);

@@ -56,8 +56,12 @@ class GatewayCommands {
   // delivery of a decision's SMS starts its time to contest (Ack does not).
   // A message that is no SMS in flight (a letter, posted, suppressed) is
   // left as it is and its state answered: gateways repeat reports.
+  // `attempt` (0: not known) is the send reported on: a failure of a send
+  // whose failure was counted already changes nothing ("will retry", or the
+  // message's state); INVALID_ARGUMENT naming attempt when the message was
+  // never leased that many times.
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
-                                             absl::Time now);
+                                             absl::Time now, uint32_t attempt = 0);
   // The letters waiting to be posted, oldest first, at most `max`, with
   // their text (rendered when they were leased as SMS), and how many wait.
   struct LetterList {

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/clock.h"
+#include "engine/common/log.h"
 #include "engine/common/phone_number.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/sms_length.h"
@@ -473,6 +474,43 @@ bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view
     person->set_indexed_phone(PutPhone(batch, e164, person->person_id(), city));
   }
   return true;
+}
+
+absl::StatusOr<uint64_t> IndexPhonesInE164Once(Store* store, const CitySpec& city) {
+  constexpr absl::string_view kMarker = "phone-index/e164";
+  // Without a country code, a national number has no E.164 form to give.
+  if (city.phone_country_code.empty()) return 0;
+  ASSIGN_OR_RETURN(std::optional<std::string> done, store->Get(Family::kMeta, kMarker));
+  if (done && *done == city.phone_country_code) return 0;
+  constexpr absl::string_view kPrefix = "phone/";
+  uint64_t rewritten = 0;
+  WriteBatch batch(*store);
+  int pending = 0;
+  absl::Status written;
+  RETURN_IF_ERROR(store->Scan(Family::kOutbox, kPrefix, [&](absl::string_view key, absl::string_view) {
+    const absl::string_view rest = key.substr(kPrefix.size());
+    const size_t slash = rest.find('/');
+    if (slash == absl::string_view::npos) return true;
+    const absl::string_view number = rest.substr(0, slash);
+    const std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
+    if (e164 == number) return true;
+    batch.Delete(Family::kOutbox, key);
+    batch.Put(Family::kOutbox, absl::StrCat(kPrefix, e164, rest.substr(slash)), "");
+    ++rewritten;
+    if (++pending == 10000) {
+      written = store->Write(&batch, /*sync=*/false);
+      batch.Clear();
+      pending = 0;
+    }
+    return written.ok();
+  }));
+  RETURN_IF_ERROR(written);
+  batch.Put(Family::kMeta, kMarker, city.phone_country_code);
+  RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  if (rewritten > 0) {
+    LogInfo("outbox", absl::StrCat(rewritten, " phone index entries written before 2026-12-07 rewritten in E.164"));
+  }
+  return rewritten;
 }
 
 void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city) {

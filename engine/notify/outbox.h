@@ -188,6 +188,14 @@ const CitySpec& DefaultCity();
 // written.
 bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view previous,
                   storage::v1::PersonState* person, const CitySpec& city);
+// Rewrites in E.164 the phone index entries an engine wrote before
+// 2026-12-07 in the form the back office gave ("06 39 98 00 02"), once per
+// store and country code (meta "phone-index/e164" records the code they
+// were rewritten with), in batches; a crash half-way does it again. Before,
+// such an entry was rewritten only at its person's next event or SMS, and a
+// reply from that number meanwhile went to a caseworker. Nothing without a
+// country code. Returns how many.
+absl::StatusOr<uint64_t> IndexPhonesInE164Once(Store* store, const CitySpec& city);
 // Deletes the entry in either form.
 void DeletePhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
 // The persons with `number`: under its E.164 form, the form given, and the

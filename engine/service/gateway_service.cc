@@ -74,9 +74,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
     absl::Status valid = CheckText(request->message_id(), "message_id", true);
     if (valid.ok() && !request->has_delivered()) valid = FieldError("delivered", "is required (true or false)");
     return Run(context, kReportDeliveryMethod, valid,
-               [=, id = request->message_id(), delivered = request->delivered(),
-                failure = request->failure()](EventApplier& a) -> absl::Status {
-                 absl::StatusOr<std::string> status = a.gateway().ReportDelivery(id, delivered, failure, clock_->Now());
+               [=, id = request->message_id(), delivered = request->delivered(), failure = request->failure(),
+                attempt = request->attempt()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<std::string> status =
+                     a.gateway().ReportDelivery(id, delivered, failure, clock_->Now(), attempt);
                  if (!status.ok()) return status.status();
                  response->set_status(*status);
                  return absl::OkStatus();

@@ -56,6 +56,19 @@ TEST_F(CallbackServerTest, DeliveryReportsReachTheEngine) {
   EXPECT_EQ(counters_.failed, 1);
 }
 
+// The dlr-url names the send (its lease's attempt): the engine tells a
+// late report of an earlier send from one of the retry. A dlr-url written
+// before it did reports no attempt.
+TEST_F(CallbackServerTest, DeliveryReportsNameTheSendTheyReportOn) {
+  EXPECT_EQ(Get("/dlr?id=d-7%2Fdecision%2F1&attempt=2&status=2&answer=").first, 200);
+  EXPECT_EQ(Get("/dlr?id=d-7%2Fdecision%2F1&status=2&answer=").first, 200);
+  EXPECT_EQ(Get("/dlr?id=d-7%2Fdecision%2F1&attempt=x&status=2&answer=").first, 200);
+  ASSERT_EQ(engine_.deliveries().size(), 3u);
+  EXPECT_EQ(engine_.deliveries()[0].attempt(), 2u);
+  EXPECT_FALSE(engine_.deliveries()[1].has_attempt());
+  EXPECT_FALSE(engine_.deliveries()[2].has_attempt());
+}
+
 // An SMS centre answering in ISO-8859-1: the failure reaches the engine in
 // UTF-8, which keeps it as given.
 TEST_F(CallbackServerTest, ALatin1FailureReachesTheEngineAsUtf8) {

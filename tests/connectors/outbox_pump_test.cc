@@ -119,7 +119,7 @@ TEST_F(OutboxPumpTest, HandsTheMessageToKannelThenAcknowledgesIt) {
   EXPECT_EQ(FakeSendsms::Param(first, "coding"), "0");
   EXPECT_EQ(FakeSendsms::Param(first, "dlr-mask"), "3");
   EXPECT_EQ(FakeSendsms::Param(first, "dlr-url"),
-            "http://127.0.0.1:18080/dlr?id=d-7/decision/P0002&status=%d&"
+            "http://127.0.0.1:18080/dlr?id=d-7/decision/P0002&attempt=1&status=%d&"
             "answer=%A");
   EXPECT_EQ(FakeSendsms::Param(first, "binfo"), "d-7/decision/P0002");
   // "ê" is not in the GSM alphabet: UCS-2.

@@ -581,5 +581,59 @@ TEST_F(GatewayCommandsTest, OnlyReportedFailuresUseUpTheRetries) {
                                 absl::StrCat("message_id: message ", letter, " is not leased for SMS (it is letter)")));
 }
 
+// A late failure report of the first send, arriving while its retry is
+// under way, is not the retry's failure: counted, it would make the retry
+// leave again (twice to the phone) and bring the letter one step closer.
+TEST_F(GatewayCommandsTest, ALateFailureOfAnEarlierSendDoesNotFailTheRetry) {
+  std::vector<LeasedMessage> leased = Lease();
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  const auto ack = [&] {
+    return Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now()).status(); });
+  };
+  ASSERT_THAT(ack(), IsOk());
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  engine_.clock().Advance(absl::Hours(3));
+  bool again = false;
+  for (const LeasedMessage& l : Lease()) again = again || l.message.message_id() == id;
+  ASSERT_TRUE(again);
+  ASSERT_EQ((*ReadMessage(engine_.store(), id))->attempts(), 2u);
+  // The first send's failure again, leased and then sent: nothing changes.
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_LEASED);
+  ASSERT_THAT(ack(), IsOk());
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  storage::v1::OutboxMessage sent = **ReadMessage(engine_.store(), id);
+  EXPECT_EQ(sent.status(), storage::v1::MESSAGE_SENT);
+  EXPECT_EQ(sent.failed_sends(), 1u);
+  // The retry's own failure counts.
+  EXPECT_EQ(ReportFailure(id, 2), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 2u);
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+  // No send after the last lease.
+  EXPECT_THAT(Run([&](EventApplier& a) {
+                return a.gateway().ReportDelivery(id, false, "x", engine_.clock().Now(), 3).status();
+              }),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                absl::StrCat("attempt: message ", id, " was leased 2 times: it had no send 3")));
+}
+
+// A lease that expired while the gateway had handed the message over (its
+// answer lost): leased again, the gateway does not send it twice, and the
+// failure of that one send, named by its first lease, counts.
+TEST_F(GatewayCommandsTest, TheFailureOfASendAcknowledgedUnderALaterLeaseCounts) {
+  std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  engine_.clock().Advance(absl::Seconds(61));
+  bool again = false;
+  for (const LeasedMessage& l : Lease()) again = again || l.message.message_id() == id;
+  ASSERT_TRUE(again);
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now()).status(); }), IsOk());
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 1u);
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+}
+
 }  // namespace
 }  // namespace proactive

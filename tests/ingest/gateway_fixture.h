@@ -45,11 +45,12 @@ class GatewayFixture : public ::testing::Test {
     return result;
   }
   // What the engine made of the SMS centre's report that message `id`
-  // failed ("will retry", "letter", "suppressed", ...).
-  std::string ReportFailure(const std::string& id) {
+  // failed ("will retry", "letter", "suppressed", ...); `attempt` names the
+  // send (0: not named).
+  std::string ReportFailure(const std::string& id, uint32_t attempt = 0) {
     std::string result;
     EXPECT_THAT(Run([&](EventApplier& a) {
-                  auto r = a.gateway().ReportDelivery(id, false, "absent subscriber", engine_.clock().Now());
+                  auto r = a.gateway().ReportDelivery(id, false, "absent subscriber", engine_.clock().Now(), attempt);
                   if (r.ok()) result = *r;
                   return r.status();
                 }),

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/audit/audit_log.h"
 #include "engine/common/clock.h"
@@ -556,6 +557,51 @@ TEST_F(GatewayRepliesTest, AnOlderPhoneKeyIsRewrittenWhenAnSmsLeavesToThem) {
   ASSERT_THAT(MakeP0002AnOlderEnginesPerson(engine_), IsOk());
   ASSERT_FALSE(Lease().empty());
   EXPECT_THAT(PersonsWithPhone(engine_.store(), "06 39 98 00 02"), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_EQ(Reply("+33639980002", "STOP", "k-stop").outcome, "opted out");
+}
+
+// ...or, without waiting for either, once when the engine opens the store:
+// a reply from that number finds them at once, and the person's next event
+// keeps that one key.
+TEST_F(GatewayRepliesTest, OlderPhoneKeysAreRewrittenOnceWhenTheEngineOpens) {
+  EXPECT_THAT(engine_.store().Get(Family::kMeta, "phone-index/e164"),
+              IsOkAndHolds(::testing::Optional(std::string("33"))))
+      << "the engine's start ran it";
+  ASSERT_THAT(MakeP0002AnOlderEnginesPerson(engine_), IsOk());
+  // A store an older engine wrote: no marker.
+  const CitySpec& city = engine_.rules().city();
+  absl::StatusOr<uint64_t> rewritten = absl::InternalError("not run");
+  ASSERT_THAT(Run([&](EventApplier&) {
+                WriteBatch batch(engine_.store());
+                batch.Delete(Family::kMeta, "phone-index/e164");
+                RETURN_IF_ERROR(engine_.store().Write(&batch, false));
+                rewritten = IndexPhonesInE164Once(&engine_.store(), city);
+                return rewritten.status();
+              }),
+              IsOk());
+  EXPECT_THAT(rewritten, IsOkAndHolds(1u));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "06 39 98 00 02"), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002", city), IsOkAndHolds(::testing::ElementsAre("P0002")));
+  // Done for this code: not again.
+  ASSERT_THAT(Run([&](EventApplier&) {
+                rewritten = IndexPhonesInE164Once(&engine_.store(), city);
+                return rewritten.status();
+              }),
+              IsOk());
+  EXPECT_THAT(rewritten, IsOkAndHolds(0u));
+  ASSERT_THAT(engine_
+                  .Publish(R"({"event_id":"pc-0002-lang","person_id":"P0002","source":"paris-compte",)"
+                           R"("occurred_at":"2026-06-02T10:00:00Z","set":{"preferred_language":"en"}})")
+                  .status(),
+              IsOk());
+  int keys = 0;
+  ASSERT_THAT(engine_.store().Scan(Family::kOutbox, "phone/",
+                                   [&](absl::string_view key, absl::string_view) {
+                                     keys += absl::EndsWith(key, "/P0002");
+                                     return true;
+                                   }),
+              IsOk());
+  EXPECT_EQ(keys, 1);
   EXPECT_EQ(Reply("+33639980002", "STOP", "k-stop").outcome, "opted out");
 }
 
