@@ -30,11 +30,13 @@ sign server "DNS:localhost,IP:127.0.0.1" serverAuth
 {
   echo "# Development access file made by make-dev-certs.sh: one principal per role."
   echo "principals:"
-  for role in back-office gateway caseworker rules-admin auditor; do
+  for role in back-office feed gateway caseworker rules-admin auditor; do
     sign "$role.dev.proactive" "DNS:$role.dev.proactive" clientAuth
-    # The development back office speaks for every source, and may forget.
+    # The development back office and feed speak for every source; the back
+    # office may forget, and act for citizens.
     sources=""
     [ "$role" = back-office ] && sources=', sources: ["*"], erasure: true, citizen_desk: true'
+    [ "$role" = feed ] && sources=', sources: ["*"]'
     echo "  - {name: dev-$role, certificate_names: [$role.dev.proactive], roles: [$role]$sources}"
   done
 } > access.yaml

@@ -18,11 +18,9 @@ namespace {
 constexpr struct {
   Role role;
   absl::string_view name;
-} kRoleNames[] = {{Role::kBackOffice, "back-office"},
-                  {Role::kGateway, "gateway"},
-                  {Role::kCaseworker, "caseworker"},
-                  {Role::kRulesAdmin, "rules-admin"},
-                  {Role::kAuditor, "auditor"}};
+} kRoleNames[] = {{Role::kBackOffice, "back-office"}, {Role::kFeed, "feed"},
+                  {Role::kGateway, "gateway"},        {Role::kCaseworker, "caseworker"},
+                  {Role::kRulesAdmin, "rules-admin"}, {Role::kAuditor, "auditor"}};
 
 std::string RolesText(const std::set<Role>& roles) {
   std::vector<std::string> names;
@@ -40,23 +38,27 @@ bool IsHexSha256(absl::string_view text) {
   return true;
 }
 
-// A back-office principal must list the sources it speaks for, so that no
-// system can publish another's facts; "*" grants every source.
+// A principal that publishes (back-office or feed) must list the sources it
+// speaks for, so that no system can publish another's facts; "*" grants
+// every source.
 void ParseSources(YamlFile& file, const YAML::Node& node, bool roles_known, Principal* principal) {
   const bool back_office = principal->roles.count(Role::kBackOffice) > 0;
+  const bool publishes = back_office || principal->roles.count(Role::kFeed) > 0;
   if (!node["sources"]) {
-    if (back_office) {
-      file.Error(node, absl::StrCat("principal \"", principal->name,
-                                    "\" has the back-office role but no \"sources\": list the event sources it "
-                                    "publishes as (rules/schema.yaml), or \"*\" for any (development only)"));
+    if (publishes) {
+      file.Error(node,
+                 absl::StrCat("principal \"", principal->name, "\" has the ", back_office ? "back-office" : "feed",
+                              " role but no \"sources\": list the event sources it "
+                              "publishes as (rules/schema.yaml), or \"*\" for any (development only)"));
     }
     return;
   }
-  if (!back_office) {
+  if (!publishes) {
     // With a mistyped role, that mistake is the one to report.
     if (roles_known) {
-      file.Error(node["sources"], absl::StrCat("principal \"", principal->name,
-                                               "\" has \"sources\" but not the back-office role, which uses them"));
+      file.Error(node["sources"],
+                 absl::StrCat("principal \"", principal->name,
+                              "\" has \"sources\" but neither the back-office nor the feed role, which use them"));
     }
     return;
   }
@@ -112,16 +114,17 @@ std::optional<Role> ParseRole(absl::string_view name) {
 }
 
 const std::vector<Role>& AllRoles() {
-  static const std::vector<Role>* roles =
-      new std::vector<Role>{Role::kBackOffice, Role::kGateway, Role::kCaseworker, Role::kRulesAdmin, Role::kAuditor};
+  static const std::vector<Role>* roles = new std::vector<Role>{Role::kBackOffice, Role::kFeed,       Role::kGateway,
+                                                                Role::kCaseworker, Role::kRulesAdmin, Role::kAuditor};
   return *roles;
 }
 
 const std::map<std::string, std::set<Role>>& MethodRoles() {
   static const auto* table = new std::map<std::string, std::set<Role>>{
-      {kPublishMethod, {Role::kBackOffice}},
-      {kPublishStreamMethod, {Role::kBackOffice}},
-      {kPublishBatchMethod, {Role::kBackOffice}},
+      // A feed (weather warnings, open data) publishes and does nothing else.
+      {kPublishMethod, {Role::kBackOffice, Role::kFeed}},
+      {kPublishStreamMethod, {Role::kBackOffice, Role::kFeed}},
+      {kPublishBatchMethod, {Role::kBackOffice, Role::kFeed}},
       // Its reveal_contact_for needs a caseworker too (persons_service.cc).
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
       // The system of record that received the erasure request.
@@ -153,7 +156,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kTickMethod, {Role::kRulesAdmin}},
       {kGetStatusMethod, {Role::kRulesAdmin, Role::kAuditor}},
       {kSimulateMethod, {Role::kRulesAdmin}},
-      {kReplaceTableMethod, {Role::kBackOffice}},
+      {kReplaceTableMethod, {Role::kBackOffice, Role::kFeed}},
       {kGetRowMethod, {Role::kBackOffice, Role::kCaseworker, Role::kRulesAdmin}},
       {kGetTableMethod, {Role::kBackOffice, Role::kCaseworker, Role::kRulesAdmin}},
   };
@@ -202,7 +205,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::Parse(absl::string_view yaml, absl::s
             if (!role) {
               roles_known = false;
               file.Error(node["roles"], absl::StrCat("unknown role \"", name,
-                                                     "\"; roles are back-office, gateway, "
+                                                     "\"; roles are back-office, feed, gateway, "
                                                      "caseworker, rules-admin, auditor"));
             } else {
               entry.principal.roles.insert(*role);

@@ -28,9 +28,11 @@
 
 namespace proactive {
 
-enum class Role { kBackOffice, kGateway, kCaseworker, kRulesAdmin, kAuditor };
+// kFeed: a system that only publishes (a weather feed, open data): the
+// ingestion calls and ReplaceTable, for its sources; it reads nothing.
+enum class Role { kBackOffice, kFeed, kGateway, kCaseworker, kRulesAdmin, kAuditor };
 
-// "back-office", "gateway", "caseworker", "rules-admin", "auditor".
+// "back-office", "feed", "gateway", "caseworker", "rules-admin", "auditor".
 absl::string_view RoleName(Role role);
 std::optional<Role> ParseRole(absl::string_view name);
 const std::vector<Role>& AllRoles();
@@ -77,7 +79,7 @@ const std::map<std::string, std::set<Role>>& MethodRoles();
 struct Principal {
   std::string name;
   std::set<Role> roles;
-  // The event sources a back-office principal speaks for: it may publish
+  // The event sources a back-office or feed principal speaks for: it may publish
   // events naming them and replace the reference tables they own. Any source
   // when `any_source` ("*" in the access file; development).
   std::set<std::string> sources;

@@ -41,7 +41,7 @@ TEST(AccessPolicyTest, RefusesPlainTokensUnknownRolesAndUnidentifiablePrincipals
   EXPECT_THAT(
       Mistakes(yaml, 3),
       ElementsAre("2: token_sha256 is the lower-case hex SHA-256 of the token (64 characters), never the token itself",
-                  "3: unknown role \"admin\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
+                  "3: unknown role \"admin\"; roles are back-office, feed, gateway, caseworker, rules-admin, auditor",
                   "4: principal \"c\" needs certificate_names or token_sha256 to be recognised"));
 }
 
@@ -61,24 +61,32 @@ TEST(AccessPolicyTest, ABackOfficeListsTheSourcesItSpeaksFor) {
       "  - {name: scalar, certificate_names: [s.example], roles: {a: b}, sources: [caf]}\n"
       "  - {name: eraser, certificate_names: [x.example], roles: [auditor], erasure: true}\n"
       "  - {name: clerk, certificate_names: [k.example], roles: [caseworker], citizen_desk: true}\n"
-      "  - {name: vague, certificate_names: [y.example], roles: [back-office], sources: [caf], citizen_desk: yes}\n";
+      "  - {name: vague, certificate_names: [y.example], roles: [back-office], sources: [caf], citizen_desk: yes}\n"
+      "  - {name: weather, certificate_names: [w.example], roles: [feed]}\n"
+      "  - {name: portal, certificate_names: [p.example], roles: [feed], sources: [paris-compte], citizen_desk: "
+      "true}\n";
   EXPECT_THAT(
-      Mistakes(yaml, 13),
-      ElementsAre("2: principal \"registry\" has the back-office role but no \"sources\": list the "
-                  "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
-                  "(development only)",
-                  "3: principal \"desk\" has \"sources\" but not the back-office role, which uses "
-                  "them",
-                  "4: source \"caf\" is listed twice", "5: \"sources\" is empty; list at least one source, or \"*\"",
-                  "7: \"*\" grants every source: list it alone, or list the sources without it",
-                  "8: sources: \"Caf\" must be lower-case letters, digits, '-', '.' or '_'",
-                  "9: unknown role \"back-offce\"; roles are back-office, gateway, caseworker, rules-admin, auditor",
-                  "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal",
-                  "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values",
-                  "13: principal \"eraser\" has \"erasure\" but not the back-office role, which ForgetPerson needs",
-                  "14: principal \"clerk\" has \"citizen_desk\" but not the back-office role, which answering offers "
-                  "needs",
-                  "15: citizen_desk must be true or false"));
+      Mistakes(yaml, 15),
+      ElementsAre(
+          "2: principal \"registry\" has the back-office role but no \"sources\": list the "
+          "event sources it publishes as (rules/schema.yaml), or \"*\" for any "
+          "(development only)",
+          "3: principal \"desk\" has \"sources\" but neither the back-office nor the feed role, which "
+          "use them",
+          "4: source \"caf\" is listed twice", "5: \"sources\" is empty; list at least one source, or \"*\"",
+          "7: \"*\" grants every source: list it alone, or list the sources without it",
+          "8: sources: \"Caf\" must be lower-case letters, digits, '-', '.' or '_'",
+          "9: unknown role \"back-offce\"; roles are back-office, feed, gateway, caseworker, rules-admin, auditor",
+          "10: certificate name \"c.example\" is also that of \"caf\"; a caller is one principal",
+          "11: certificate name \"g.example\" is listed twice", "12: roles must be a list of text values",
+          "13: principal \"eraser\" has \"erasure\" but not the back-office role, which ForgetPerson needs",
+          "14: principal \"clerk\" has \"citizen_desk\" but not the back-office role, which answering offers "
+          "needs",
+          "15: citizen_desk must be true or false",
+          "16: principal \"weather\" has the feed role but no \"sources\": list the event sources it "
+          "publishes as (rules/schema.yaml), or \"*\" for any (development only)",
+          "17: principal \"portal\" has \"citizen_desk\" but not the back-office role, which answering "
+          "offers needs"));
 }
 
 TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
