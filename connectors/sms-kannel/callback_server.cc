@@ -1,5 +1,6 @@
 #include "connectors/sms-kannel/callback_server.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -92,10 +93,17 @@ absl::Status CallbackServer::Start() {
       Answer(response, 200, "unknown report type, ignored\n");
       return;
     }
-    if (journal_ != nullptr && journal_->StateOf(id) != SendJournal::State::kUnknown) {
-      // The report overtook the sending loop's acknowledgement.
+    // Which send it is about (dlr-urls written before 2026-12-07 have none):
+    // a late report of an earlier send must not fail the retry.
+    const int attempt = std::max(IntParam(request, "attempt", 0), 0);
+    const uint32_t journaled = journal_ != nullptr ? journal_->AttemptOf(id) : 0;
+    if (journal_ != nullptr && journal_->StateOf(id) != SendJournal::State::kUnknown &&
+        (attempt == 0 || journaled == 0 || static_cast<uint32_t>(attempt) == journaled)) {
+      // The report overtook the sending loop's acknowledgement (not one of
+      // an earlier send, whose retry may not have reached Kannel yet).
       v1::AckMessageRequest ack;
       ack.set_message_id(id);
+      if (journaled > 0) ack.set_attempt(journaled);
       absl::StatusOr<v1::AckMessageResponse> acked = engine_->Ack(ack);
       if (!acked.ok() && IsTransientEngineError(acked.status())) {
         ++counters_->engine_errors;
@@ -118,9 +126,7 @@ absl::Status CallbackServer::Start() {
     v1::ReportDeliveryRequest report;
     report.set_message_id(id);
     report.set_delivered(status == 1);
-    // Which send it is about (dlr-urls written before 2026-12-07 have none):
-    // a late report of an earlier send must not fail the retry.
-    if (const int attempt = IntParam(request, "attempt", 0); attempt > 0) report.set_attempt(attempt);
+    if (attempt > 0) report.set_attempt(attempt);
     if (status != 1) {
       std::string why = SanitizeDlrAnswer(request.get_param_value("answer"));
       report.set_failure(

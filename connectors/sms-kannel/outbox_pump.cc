@@ -58,6 +58,8 @@ OutboxPump::Step OutboxPump::Acknowledge(const std::string& message_id, const st
   v1::AckMessageRequest ack;
   ack.set_message_id(message_id);
   if (!gateway_message_id.empty()) ack.set_gateway_message_id(gateway_message_id);
+  // The send handed over: under a later lease, the one journaled then.
+  if (const uint32_t attempt = journal_->AttemptOf(message_id); attempt > 0) ack.set_attempt(attempt);
   absl::StatusOr<v1::AckMessageResponse> answer = engine_->Ack(ack);
   if (!answer.ok()) {
     if (IsTransientEngineError(answer.status())) {
@@ -104,7 +106,7 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
     case SendJournal::State::kUnknown:
       break;
   }
-  absl::Status journaled = journal_->MarkSending(id);
+  absl::Status journaled = journal_->MarkSending(id, sms.attempt());
   if (!journaled.ok()) {
     LogError(kLog, absl::StrCat("journal: ", journaled.message()));
     return Step::kJournalBroken;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -80,12 +81,15 @@ absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(const std::string
     std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
     std::string id;
     const bool ok = words.size() >= 2 && Unescape(words[1], &id);
-    if (ok && words[0] == "sending" && words.size() == 2) {
-      open[id] = Entry{State::kSending, ""};
+    uint32_t attempt = 0;
+    if (ok && words[0] == "sending" &&
+        (words.size() == 2 || (words.size() == 3 && absl::SimpleAtoi(words[2], &attempt)))) {
+      open[id] = Entry{State::kSending, "", attempt};
     } else if (ok && words[0] == "sent" && words.size() == 3) {
       std::string gateway_id;
       if (words[2] != "-" && !Unescape(words[2], &gateway_id)) gateway_id = "";
-      open[id] = Entry{State::kSent, gateway_id};
+      auto sending = open.find(id);
+      open[id] = Entry{State::kSent, gateway_id, sending != open.end() ? sending->second.attempt : 0};
     } else if (ok && (words[0] == "acked" || words[0] == "unsent") && words.size() == 2) {
       open.erase(id);
     } else {
@@ -113,7 +117,7 @@ absl::Status SendJournal::CompactLocked() {
   std::string text = absl::StrCat(kHeader, "\n");
   int64_t records = 1;
   for (const auto& [id, entry] : open_) {
-    absl::StrAppend(&text, "sending ", Escape(id), "\n");
+    absl::StrAppend(&text, "sending ", Escape(id), entry.attempt > 0 ? absl::StrCat(" ", entry.attempt) : "", "\n");
     ++records;
     if (entry.state == State::kSent) {
       absl::StrAppend(&text, "sent ", Escape(id), " ", entry.gateway_id.empty() ? "-" : Escape(entry.gateway_id), "\n");
@@ -164,11 +168,17 @@ std::string SendJournal::GatewayIdOf(absl::string_view message_id) const {
   return it == open_.end() ? "" : it->second.gateway_id;
 }
 
-absl::Status SendJournal::MarkSending(absl::string_view message_id) {
+uint32_t SendJournal::AttemptOf(absl::string_view message_id) const {
   absl::MutexLock lock(&mu_);
-  absl::Status status = Append("sending", message_id, "");
+  auto it = open_.find(message_id);
+  return it == open_.end() ? 0 : it->second.attempt;
+}
+
+absl::Status SendJournal::MarkSending(absl::string_view message_id, uint32_t attempt) {
+  absl::MutexLock lock(&mu_);
+  absl::Status status = Append("sending", message_id, attempt > 0 ? absl::StrCat(attempt) : "");
   if (!status.ok()) return status;
-  open_[std::string(message_id)] = Entry{State::kSending, ""};
+  open_[std::string(message_id)] = Entry{State::kSending, "", attempt};
   return absl::OkStatus();
 }
 
@@ -176,7 +186,9 @@ absl::Status SendJournal::MarkSent(absl::string_view message_id, absl::string_vi
   absl::MutexLock lock(&mu_);
   absl::Status status = Append("sent", message_id, gateway_message_id.empty() ? "-" : Escape(gateway_message_id));
   if (!status.ok()) return status;
-  open_[std::string(message_id)] = Entry{State::kSent, std::string(gateway_message_id)};
+  Entry& entry = open_[std::string(message_id)];
+  entry.state = State::kSent;
+  entry.gateway_id = std::string(gateway_message_id);
   return absl::OkStatus();
 }
 

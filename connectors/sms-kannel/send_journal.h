@@ -4,7 +4,10 @@
 // holding message ids only (never a phone number or a text):
 //
 //   proactive-sms-kannel journal v1
-//   sending d-4f2a/decision/1            before the sendsms call
+//   sending d-4f2a/decision/1 2          before the sendsms call, with the
+//                                        engine's attempt (the lease's
+//                                        OutgoingSms.attempt; absent in
+//                                        records written before 2026-12-07)
 //   sent d-4f2a/decision/1 -             Kannel answered 202 (then the id
 //                                        Kannel gave, or "-")
 //   acked d-4f2a/decision/1              the engine acknowledged: forgotten
@@ -60,11 +63,14 @@ class SendJournal {
   // The gateway id recorded by MarkSent ("" when Kannel gave none).
   // REQUIRES: StateOf(message_id) == kSent.
   std::string GatewayIdOf(absl::string_view message_id) const;
+  // The engine's attempt recorded by MarkSending: the send the message's
+  // acknowledgement and delivery reports are about; 0 when unknown.
+  uint32_t AttemptOf(absl::string_view message_id) const;
 
   // Each appends one record and fsyncs before returning. UNAVAILABLE on an
   // I/O error: the caller must then not go on (not call Kannel after a failed
   // MarkSending, not acknowledge after a failed MarkSent).
-  absl::Status MarkSending(absl::string_view message_id);
+  absl::Status MarkSending(absl::string_view message_id, uint32_t attempt = 0);
   absl::Status MarkSent(absl::string_view message_id, absl::string_view gateway_message_id);
   absl::Status MarkAcked(absl::string_view message_id);
   absl::Status MarkUnsent(absl::string_view message_id);
@@ -80,6 +86,7 @@ class SendJournal {
   struct Entry {
     State state = State::kUnknown;
     std::string gateway_id;
+    uint32_t attempt = 0;
   };
   using EntryMap = std::map<std::string, Entry, std::less<>>;
   SendJournal(std::string path, int64_t compact_slack, EntryMap open);

@@ -626,14 +626,17 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // Its first message, not left yet, would leave after the amended one
     // with the same words (its text is written when it leaves) or, a letter
     // printed already, with the old values: the amended one replaces it.
-    RETURN_IF_ERROR(WithholdMessages(
-                        *store_, &batch, audit_, d.decision_id(),
-                        [](const storage::v1::OutboxMessage& m) {
-                          return m.kind() == kDecisionMessageKind && m.status() != storage::v1::MESSAGE_LEASED;
-                        },
-                        "replaced by the decision as amended on review", caseworker, absl::StrCat("case ", case_id),
-                        now)
-                        .status());
+    RETURN_IF_ERROR(
+        WithholdMessages(
+            *store_, &batch, audit_, d.decision_id(),
+            [now](const storage::v1::OutboxMessage& m) {
+              // One a gateway holds may still leave; one whose
+              // lease ran out is not being sent.
+              return m.kind() == kDecisionMessageKind &&
+                     (m.status() != storage::v1::MESSAGE_LEASED || FromProtoTimestamp(m.lease_expires_at()) <= now);
+            },
+            "replaced by the decision as amended on review", caseworker, absl::StrCat("case ", case_id), now)
+            .status());
   }
   if (formal_to_amend) AmendFormalDecision(&batch, *std::move(formal_to_amend), c, caseworker, now);
   for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(&batch, m);

@@ -196,9 +196,9 @@ absl::StatusOr<storage::v1::ErasureRecord> PersonEraser::Forget(const ErasureReq
   // Their number's index key: the one recorded, and, for keys written before
   // it was, under every text attribute of theirs that is a number (the
   // city's sms_attribute may have named another one then).
-  if (!state.indexed_phone().empty()) DeletePhoneKey(&batch, state.indexed_phone(), person_id);
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   const CitySpec& city = rules != nullptr ? rules->city() : DefaultCity();
+  if (!state.indexed_phone().empty()) DeletePhone(&batch, state.indexed_phone(), person_id, city);
   for (const storage::v1::AttributeEntry& a : state.attributes()) {
     if (!a.value().has_string_value() || a.value().string_value().empty()) continue;
     // The city's number attribute whatever its shape; others that are numbers.

@@ -148,10 +148,14 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
 }
 
 absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const std::string& gateway_message_id,
-                                          absl::Time now) {
+                                          absl::Time now, uint32_t attempt) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
+  RETURN_IF_ERROR(CheckAttempt(*found, attempt));
   if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
+  // A send whose failure was reported before its acknowledgement came (the
+  // delivery report overtook it): the retry stands.
+  if (attempt > 0 && attempt <= found->last_failed_attempt()) return true;
   // PENDING after a failure report: the report was about an earlier send
   // (the callback server acknowledges a send before reporting on it), and
   // this acknowledgement's send is the one in flight: no retry is needed.
@@ -165,6 +169,7 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   storage::v1::OutboxMessage m = *found;
   m.set_status(storage::v1::MESSAGE_SENT);
   m.set_gateway_message_id(gateway_message_id);
+  m.set_sent_attempt(attempt > 0 ? attempt : m.attempts());
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
   // Handed over is not received: the SMS centre may never deliver it, and
@@ -245,6 +250,12 @@ absl::Status GatewayCommands::ReachedByReply(const std::string& decision_id, con
   return store_->Write(&batch, false);
 }
 
+absl::Status GatewayCommands::CheckAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt) {
+  if (attempt <= m.attempts()) return absl::OkStatus();
+  return FieldError("attempt", absl::StrCat("message ", m.message_id(), " was leased ", m.attempts(),
+                                            m.attempts() == 1 ? " time" : " times", ": it had no send ", attempt));
+}
+
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
                                                             const std::string& failure, absl::Time now,
                                                             uint32_t attempt) {
@@ -272,18 +283,16 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
           : found->status() == storage::v1::MESSAGE_SUPPRESSED ? "suppressed"
                                                                : "undeliverable");
   }
-  if (attempt > found->attempts()) {
-    return FieldError("attempt",
-                      absl::StrCat("message ", message_id, " was leased ", found->attempts(),
-                                   found->attempts() == 1 ? " time" : " times", ": it had no send ", attempt));
-  }
+  RETURN_IF_ERROR(CheckAttempt(*found, attempt));
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   std::string result;
-  // A failure of a send counted already: the same report again, or one
-  // about an earlier send that arrives while the retry is under way (it
-  // would count against the retry, and make it leave twice).
-  const bool counted_already = !delivered && attempt > 0 && attempt <= m.last_failed_attempt();
+  // A failure of a send counted already (the same report again), or of one
+  // before the send last acknowledged (a late report of an earlier send,
+  // arriving while the retry is under way): counted, it would fail the
+  // retry and make it leave twice.
+  const bool counted_already =
+      !delivered && attempt > 0 && (attempt <= m.last_failed_attempt() || attempt < m.sent_attempt());
   if (counted_already && m.status() != storage::v1::MESSAGE_DELIVERED) {
     return std::string("will retry");
   }

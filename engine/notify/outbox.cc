@@ -452,10 +452,6 @@ std::string PutPhone(WriteBatch* batch, absl::string_view number, absl::string_v
   return e164;
 }
 
-void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_view person_id) {
-  batch->Delete(Family::kOutbox, absl::StrCat("phone/", indexed, "/", person_id));
-}
-
 bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view previous,
                   storage::v1::PersonState* person, const CitySpec& city) {
   const std::string& indexed = person->indexed_phone();
@@ -464,7 +460,9 @@ bool ReindexPhone(WriteBatch* batch, absl::string_view number, absl::string_view
   const std::string e164 = number.empty() ? "" : NormalizePhoneNumber(number, city.phone_country_code);
   if (!indexed.empty() && e164 == indexed) return false;  // written nationally, indexed already
   if (!indexed.empty()) {
-    DeletePhoneKey(batch, indexed, person->person_id());
+    // In either form: a key recorded before a country code was set was
+    // rewritten in E.164 since (IndexPhonesInE164Once).
+    DeletePhone(batch, indexed, person->person_id(), city);
   } else if (!previous.empty()) {
     DeletePhone(batch, previous, person->person_id(), city);
   }
@@ -490,7 +488,9 @@ absl::StatusOr<uint64_t> IndexPhonesInE164Once(Store* store, const CitySpec& cit
   RETURN_IF_ERROR(store->Scan(Family::kOutbox, kPrefix, [&](absl::string_view key, absl::string_view) {
     const absl::string_view rest = key.substr(kPrefix.size());
     const size_t slash = rest.find('/');
-    if (slash == absl::string_view::npos) return true;
+    // A number or a person id with a '/' of its own is left to the person's
+    // next event or SMS (ReindexPhone): where the number ends is not known.
+    if (slash == absl::string_view::npos || rest.find('/', slash + 1) != absl::string_view::npos) return true;
     const absl::string_view number = rest.substr(0, slash);
     const std::string e164 = NormalizePhoneNumber(number, city.phone_country_code);
     if (e164 == number) return true;

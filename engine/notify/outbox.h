@@ -175,8 +175,6 @@ void DeleteOptOut(WriteBatch* batch, absl::string_view person_id);
 // in; a store written before 2026-12-07 may hold one as written.
 // Returns the form written (E.164), for PersonState.indexed_phone.
 std::string PutPhone(WriteBatch* batch, absl::string_view number, absl::string_view person_id, const CitySpec& city);
-// Deletes the key holding exactly `indexed` (PersonState.indexed_phone).
-void DeletePhoneKey(WriteBatch* batch, absl::string_view indexed, absl::string_view person_id);
 // The city's settings before any rule set is loaded (no country code).
 const CitySpec& DefaultCity();
 // Keeps `person`'s phone index entry on the E.164 form of `number` (their

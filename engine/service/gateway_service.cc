@@ -60,8 +60,9 @@ class GatewayService final : public v1::Gateway::CallbackService {
     // them, never served: refusing an acknowledgement for them would send
     // the SMS again, refusing a report would lose the failure.
     return Run(context, kAckMessageMethod, CheckText(request->message_id(), "message_id", true),
-               [=, id = request->message_id(), gid = request->gateway_message_id()](EventApplier& a) -> absl::Status {
-                 absl::StatusOr<bool> already = a.gateway().Ack(id, gid, clock_->Now());
+               [=, id = request->message_id(), gid = request->gateway_message_id(),
+                attempt = request->attempt()](EventApplier& a) -> absl::Status {
+                 absl::StatusOr<bool> already = a.gateway().Ack(id, gid, clock_->Now(), attempt);
                  if (!already.ok()) return already.status();
                  response->set_already_acknowledged(*already);
                  return absl::OkStatus();

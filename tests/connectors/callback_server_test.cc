@@ -99,6 +99,30 @@ TEST(CallbackServerJournalTest, AReportOvertakingTheAcknowledgementAcknowledgesF
   EXPECT_EQ(engine.deliveries().size(), 2u);
 }
 
+// A late report of an earlier send, while the retry is being handed to
+// Kannel: it is no acknowledgement of the retry, which may yet fail to reach
+// Kannel and must then be leased again. A report of the send in flight is.
+TEST(CallbackServerJournalTest, ALateReportOfAnEarlierSendAcknowledgesNothing) {
+  testing::TempDir dir;
+  auto journal = SendJournal::Open(dir.path() + "/sms.journal");
+  ASSERT_THAT(journal, IsOk());
+  ASSERT_THAT((*journal)->MarkSending("m1", 2), IsOk());
+  FakeGateway engine;
+  SmsCounters counters;
+  CallbackServer server(&engine, &counters, {}, journal->get());
+  ASSERT_THAT(server.Start(), IsOk());
+  httplib::Client client("127.0.0.1", server.port());
+  ASSERT_TRUE(client.Get("/dlr?id=m1&attempt=1&status=2"));
+  EXPECT_THAT(engine.acked(), IsEmpty());
+  EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kSending);
+  ASSERT_EQ(engine.deliveries().size(), 1u);
+  EXPECT_EQ(engine.deliveries()[0].attempt(), 1u);
+  ASSERT_TRUE(client.Get("/dlr?id=m1&attempt=2&status=1"));
+  ASSERT_EQ(engine.ack_requests().size(), 1u);
+  EXPECT_EQ(engine.ack_requests()[0].attempt(), 2u);
+  EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kUnknown);
+}
+
 TEST_F(CallbackServerTest, IntermediateReportsAreAnsweredButNotForwarded) {
   EXPECT_EQ(Get("/dlr?id=m1&status=8").first, 200);
   EXPECT_EQ(Get("/dlr?id=m1&status=4").first, 200);

@@ -62,6 +62,7 @@ class FakeGateway final : public GatewayApi {
     const bool first = acked_set_.insert(request.message_id()).second;
     response.set_already_acknowledged(!first);
     if (first) acked_.push_back(request.message_id());
+    ack_requests_.push_back(request);
     return response;
   }
   absl::StatusOr<v1::ReportDeliveryResponse> ReportDelivery(const v1::ReportDeliveryRequest& request) override {
@@ -96,6 +97,11 @@ class FakeGateway final : public GatewayApi {
     absl::MutexLock lock(&mu_);
     return acked_;
   }
+  // Every acknowledgement asked, repeated ones included, in order.
+  std::vector<v1::AckMessageRequest> ack_requests() const {
+    absl::MutexLock lock(&mu_);
+    return ack_requests_;
+  }
   std::vector<v1::ReportDeliveryRequest> deliveries() const {
     absl::MutexLock lock(&mu_);
     return deliveries_;
@@ -119,6 +125,7 @@ class FakeGateway final : public GatewayApi {
   std::deque<v1::OutgoingSms> queue_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> acked_set_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::AckMessageRequest> ack_requests_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::ReportDeliveryRequest> deliveries_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::ReportReplyRequest> replies_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> reply_ids_ ABSL_GUARDED_BY(mu_);

@@ -126,6 +126,9 @@ TEST_F(OutboxPumpTest, HandsTheMessageToKannelThenAcknowledgesIt) {
   EXPECT_EQ(FakeSendsms::Param(calls[1], "coding"), "2");
 
   EXPECT_THAT(engine_.acked(), ElementsAre("d-7/decision/P0002", "d-8/decision/P0020"));
+  // Each acknowledgement names the send: the lease's attempt.
+  ASSERT_EQ(engine_.ack_requests().size(), 2u);
+  EXPECT_EQ(engine_.ack_requests()[0].attempt(), 1u);
   EXPECT_EQ(journal_->StateOf("d-7/decision/P0002"), State::kUnknown);
   EXPECT_EQ(counters_.sent, 2);
   EXPECT_EQ(counters_.acked, 2);

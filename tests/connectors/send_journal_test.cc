@@ -73,6 +73,33 @@ TEST_F(SendJournalTest, EveryStateSurvivesAReopen) {
             "sending m2\nsent m2 kannel-7\n");
 }
 
+// Each send keeps the engine's attempt it was made under, across a reopen
+// and a compaction; a record written before attempts were kept has none.
+TEST_F(SendJournalTest, TheAttemptOfEachSendSurvivesAReopen) {
+  AppendRaw("proactive-sms-kannel journal v1\nsending old-1\n");
+  {
+    auto journal = Open();
+    ASSERT_NE(journal, nullptr);
+    ASSERT_THAT(journal->MarkSending("m1", 3), IsOk());
+    ASSERT_THAT(journal->MarkSending("m2", 2), IsOk());
+    ASSERT_THAT(journal->MarkSent("m2", "k-9"), IsOk());
+    EXPECT_EQ(journal->AttemptOf("m2"), 2u);
+  }
+  auto journal = Open();
+  ASSERT_NE(journal, nullptr);
+  EXPECT_EQ(journal->AttemptOf("m1"), 3u);
+  EXPECT_EQ(journal->AttemptOf("m2"), 2u);
+  EXPECT_EQ(journal->StateOf("m2"), State::kSent);
+  EXPECT_EQ(journal->AttemptOf("old-1"), 0u);
+  EXPECT_EQ(journal->StateOf("old-1"), State::kSending);
+  EXPECT_EQ(journal->AttemptOf("never"), 0u);
+  EXPECT_EQ(ReadWholeFile(path_),
+            "proactive-sms-kannel journal v1\n"
+            "sending m1 3\n"
+            "sending m2 2\nsent m2 k-9\n"
+            "sending old-1\n");
+}
+
 TEST_F(SendJournalTest, ALastLineCutShortByACrashIsIgnored) {
   {
     auto journal = Open();

@@ -629,10 +629,49 @@ TEST_F(GatewayCommandsTest, TheFailureOfASendAcknowledgedUnderALaterLeaseCounts)
   bool again = false;
   for (const LeasedMessage& l : Lease()) again = again || l.message.message_id() == id;
   ASSERT_TRUE(again);
-  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now()).status(); }), IsOk());
+  // The connector acknowledges the send its journal holds: the first lease's.
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now(), 1).status(); }),
+              IsOk());
   EXPECT_EQ(ReportFailure(id, 1), "will retry");
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 1u);
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+}
+
+// The SMS centre rejects a send before Kannel's answer reached the
+// connector: the report (its failure counted) comes before the
+// acknowledgement, which then changes nothing: the retry stands.
+TEST_F(GatewayCommandsTest, AnAcknowledgementAfterItsSendsFailureLeavesTheRetry) {
+  std::vector<LeasedMessage> leased = Lease();
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  absl::StatusOr<bool> already = absl::InternalError("not run");
+  ASSERT_THAT(Run([&](EventApplier& a) {
+                already = a.gateway().Ack(id, "k", engine_.clock().Now(), 1);
+                return already.status();
+              }),
+              IsOk());
+  EXPECT_THAT(already, IsOkAndHolds(true));
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+}
+
+// Kannel may or may not have had the first send (the connector crashed
+// waiting for its answer), so the retry went out under the second lease: a
+// late failure of the first is not the retry's.
+TEST_F(GatewayCommandsTest, AFailureOfASendBeforeTheOneAcknowledgedIsNotCounted) {
+  std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  engine_.clock().Advance(absl::Seconds(61));
+  ASSERT_FALSE(Lease().empty());
+  ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now(), 2).status(); }),
+              IsOk());
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  const storage::v1::OutboxMessage sent = **ReadMessage(engine_.store(), id);
+  EXPECT_EQ(sent.status(), storage::v1::MESSAGE_SENT);
+  EXPECT_EQ(sent.failed_sends(), 0u);
+  EXPECT_EQ(ReportFailure(id, 2), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 1u);
 }
 
 }  // namespace

@@ -605,6 +605,31 @@ TEST_F(GatewayRepliesTest, OlderPhoneKeysAreRewrittenOnceWhenTheEngineOpens) {
   EXPECT_EQ(Reply("+33639980002", "STOP", "k-stop").outcome, "opted out");
 }
 
+// A key recorded before the city had a country code ("06 39 98 00 02" in
+// indexed_phone) and rewritten in E.164 since: a new number deletes it, and
+// replies from the old number no longer reach the person.
+TEST_F(GatewayRepliesTest, AKeyRecordedBeforeACountryCodeGoesWhenTheNumberChanges) {
+  ASSERT_THAT(MakeP0002AnOlderEnginesPerson(engine_), IsOk());
+  ASSERT_THAT(Run([&](EventApplier&) {
+                absl::StatusOr<std::optional<storage::v1::PersonState>> state =
+                    ReadPersonState(engine_.store(), "P0002");
+                RETURN_IF_ERROR(state.status());
+                storage::v1::PersonState recorded = **state;
+                recorded.set_indexed_phone("06 39 98 00 02");
+                WriteBatch batch(engine_.store());
+                PutPersonState(&batch, recorded);
+                batch.Delete(Family::kMeta, "phone-index/e164");
+                RETURN_IF_ERROR(engine_.store().Write(&batch, false));
+                return IndexPhonesInE164Once(&engine_.store(), engine_.rules().city()).status();
+              }),
+              IsOk());
+  ASSERT_THAT(PersonsWithPhone(engine_.store(), "+33639980002"), IsOkAndHolds(::testing::ElementsAre("P0002")));
+  ASSERT_NO_FATAL_FAILURE(PublishPhone(engine_, "P0002", "+33639980099"));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980002", engine_.rules().city()),
+              IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(PersonsWithPhone(engine_.store(), "+33639980099"), IsOkAndHolds(::testing::ElementsAre("P0002")));
+}
+
 // ...and an erasure deletes it in either case.
 TEST_F(GatewayRepliesTest, AnErasureDeletesAnOlderEnginesPhoneKey) {
   ASSERT_THAT(MakeP0002AnOlderEnginesPerson(engine_), IsOk());
