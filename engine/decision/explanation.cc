@@ -222,6 +222,13 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
                     Fill(w.review_line, {c.resolved_by(), Date(c.resolved_at()), outcome, c.resolution_reason(),
                                          c.resolution_legal_basis()}),
                     "\n");
+    if (c.decision_id() != d.decision_id()) {
+      absl::StrAppend(&t, "     ",
+                      english
+                          ? absl::StrCat("(review of offer ", c.decision_id(), ", which this decision follows)")
+                          : absl::StrCat("(réexamen de l'offre ", c.decision_id(), ", dont découle cette décision)"),
+                      "\n");
+    }
     for (int i = 0; i < c.amended_parameters_size(); ++i) {
       const storage::v1::NamedValue& after = c.amended_parameters(i);
       absl::StrAppend(&t, "     ", english ? "amended: " : "modifié : ", after.name(), " : ",
@@ -293,7 +300,7 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
   absl::StrAppend(&t, "\n", w.contest_head, "\n");
   const storage::v1::RecourseCase* contest = nullptr;
   for (const auto& c : cases) {
-    if (c.kind() == storage::v1::CONTEST) contest = &c;
+    if (c.kind() == storage::v1::CONTEST && c.decision_id() == d.decision_id()) contest = &c;
   }
   if (d.status() == storage::v1::OVERTURNED) {
     e.how_to_contest = w.contest_cancelled;

@@ -42,7 +42,8 @@ struct DecisionExplanation {
 };
 
 // `cases`: the decision's recourse cases (review before notify, contest), in
-// any order. `schema` may be null and `purpose` (the rule's) empty; the
+// any order, and for a formal decision its offer's amending case (shown as a
+// review of that offer). `schema` may be null and `purpose` (the rule's) empty; the
 // explanation then says less about descriptions and purpose. `now` decides
 // whether the time to contest is still open; dates are days of `zone`, the
 // city's. `language` other than "en" gives French.

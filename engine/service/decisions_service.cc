@@ -172,6 +172,17 @@ class DecisionsService final : public v1::Decisions::CallbackService {
       ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, id));
       if (c) cases.push_back(*std::move(c));
     }
+    // A formal decision holds the values its offer's review amended, before
+    // or after the offer was accepted: that review made them.
+    if (!d->parent_decision_id().empty()) {
+      for (const std::string& id : {ReviewCaseId(d->parent_decision_id()), ContestCaseId(d->parent_decision_id())}) {
+        ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, id));
+        if (c && c->status() == storage::v1::CASE_RESOLVED && c->outcome() == storage::v1::OUTCOME_AMENDED &&
+            c->amended_parameters_size() > 0) {
+          cases.push_back(*std::move(c));
+        }
+      }
+    }
     std::shared_ptr<const RuleSet> rules = deps_.rules->rules().Get();
     // The purpose of the rule that made it, or else of the running one.
     absl::StatusOr<storage::v1::RuleTexts> texts = rule_set_versions_.TextsOf(*d);

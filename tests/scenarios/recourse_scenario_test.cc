@@ -410,6 +410,11 @@ TEST_F(RecourseScenarioTest, ACaseworkerAmendsAnOfferWithAnotherSchool) {
   testing::CommandResult issued = Ctl("desk", {"decisions", "show", formal});
   EXPECT_THAT(issued.output, HasSubstr("École maternelle Parmentier"));
   EXPECT_THAT(issued.output, Not(HasSubstr("précisée à l'inscription")));
+  // Its explanation says a caseworker changed it, through the offer.
+  testing::CommandResult formal_explained = Ctl("desk", {"decisions", "explain", formal});
+  EXPECT_THAT(formal_explained.output, HasSubstr("réexaminée par un agent"));
+  EXPECT_THAT(formal_explained.output, HasSubstr("(réexamen de l'offre " + offer + ", dont découle cette décision)"));
+  EXPECT_THAT(formal_explained.output, Not(HasSubstr("Votre contestation a été examinée")));
 }
 
 // Auditors read how the decisions ended, by rule and by the arrondissement
