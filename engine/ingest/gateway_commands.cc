@@ -151,7 +151,7 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
                                           absl::Time now, uint32_t attempt) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
-  RETURN_IF_ERROR(CheckAttempt(*found, attempt));
+  attempt = KnownAttempt(*found, attempt);
   if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
   // A send whose failure was reported before its acknowledgement came (the
   // delivery report overtook it): the retry stands.
@@ -250,10 +250,13 @@ absl::Status GatewayCommands::ReachedByReply(const std::string& decision_id, con
   return store_->Write(&batch, false);
 }
 
-absl::Status GatewayCommands::CheckAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt) {
-  if (attempt <= m.attempts()) return absl::OkStatus();
-  return FieldError("attempt", absl::StrCat("message ", m.message_id(), " was leased ", m.attempts(),
-                                            m.attempts() == 1 ? " time" : " times", ": it had no send ", attempt));
+uint32_t GatewayCommands::KnownAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt) {
+  if (attempt <= m.attempts()) return attempt;
+  // A store restored from a backup has fewer leases than the gateway saw:
+  // the report still counts, as one about the latest send.
+  LogWarning("gateway", absl::StrCat("message ", m.message_id(), " was leased ", m.attempts(),
+                                     " times; the gateway names send ", attempt, ": taken as the latest"));
+  return 0;
 }
 
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
@@ -283,7 +286,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
           : found->status() == storage::v1::MESSAGE_SUPPRESSED ? "suppressed"
                                                                : "undeliverable");
   }
-  RETURN_IF_ERROR(CheckAttempt(*found, attempt));
+  attempt = KnownAttempt(*found, attempt);
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   std::string result;

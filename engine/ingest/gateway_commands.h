@@ -52,8 +52,8 @@ class GatewayCommands {
   // contest waits for the delivery report. True when it was acknowledged
   // before.
   // `attempt` (0: the latest lease) is the send handed over: one whose
-  // failure was counted already changes nothing (true); INVALID_ARGUMENT
-  // naming attempt when the message was never leased that many times.
+  // failure was counted already changes nothing (true). One beyond the
+  // message's leases (a store restored from a backup) is taken as unknown.
   absl::StatusOr<bool> Ack(const std::string& message_id, const std::string& gateway_message_id, absl::Time now,
                            uint32_t attempt = 0);
   // "delivered", "will retry" or "letter"/"undeliverable". The first
@@ -62,9 +62,8 @@ class GatewayCommands {
   // left as it is and its state answered: gateways repeat reports.
   // `attempt` (0: not known) is the send reported on: a failure of a send
   // whose failure was counted already, or of one before the send last
-  // acknowledged, changes nothing ("will retry", or the message's state);
-  // INVALID_ARGUMENT naming attempt when the message was never leased that
-  // many times.
+  // acknowledged, changes nothing ("will retry", or the message's state).
+  // One beyond the message's leases is taken as unknown.
   absl::StatusOr<std::string> ReportDelivery(const std::string& message_id, bool delivered, const std::string& failure,
                                              absl::Time now, uint32_t attempt = 0);
   // The letters waiting to be posted, oldest first, at most `max`, with
@@ -88,8 +87,8 @@ class GatewayCommands {
                                           absl::Time now);
 
  private:
-  // INVALID_ARGUMENT naming attempt when `m` was never leased `attempt` times.
-  static absl::Status CheckAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt);
+  // `attempt` when `m` was leased that many times, else 0 (unknown), logged.
+  static uint32_t KnownAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt);
   // The messages `gateway` still holds under `lease_id`, empty if none.
   absl::StatusOr<std::vector<LeasedMessage>> StillLeased(const std::string& gateway, const std::string& lease_id,
                                                          const CitySpec& city, absl::Time now) const;
