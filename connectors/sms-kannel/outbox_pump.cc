@@ -54,12 +54,12 @@ absl::Duration OutboxPump::Backoff() {
                   BackoffDelay(consecutive_errors_ + 1, options_.initial_backoff, options_.max_backoff));
 }
 
-OutboxPump::Step OutboxPump::Acknowledge(const std::string& message_id, const std::string& gateway_message_id) {
+OutboxPump::Step OutboxPump::Acknowledge(const std::string& message_id, const std::string& gateway_message_id,
+                                         uint32_t attempt) {
   v1::AckMessageRequest ack;
   ack.set_message_id(message_id);
   if (!gateway_message_id.empty()) ack.set_gateway_message_id(gateway_message_id);
-  // The send handed over: under a later lease, the one journaled then.
-  if (const uint32_t attempt = journal_->AttemptOf(message_id); attempt > 0) ack.set_attempt(attempt);
+  if (attempt > 0) ack.set_attempt(attempt);
   absl::StatusOr<v1::AckMessageResponse> answer = engine_->Ack(ack);
   if (!answer.ok()) {
     if (IsTransientEngineError(answer.status())) {
@@ -83,7 +83,7 @@ OutboxPump::Step OutboxPump::AcknowledgeSent() {
     LogInfo(kLog, absl::StrCat("message ", id,
                                " is with Kannel already: acknowledged "
                                "without sending it again"));
-    Step step = Acknowledge(id, gateway_id);
+    Step step = Acknowledge(id, gateway_id, journal_->AttemptOf(id));
     if (step != Step::kDone) return step;
   }
   return Step::kDone;
@@ -96,7 +96,8 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
       LogInfo(kLog, absl::StrCat("message ", id,
                                  " is with Kannel already: acknowledged "
                                  "without sending it again"));
-      return Acknowledge(id, journal_->GatewayIdOf(id));
+      // Handed over under an earlier lease: that send's attempt.
+      return Acknowledge(id, journal_->GatewayIdOf(id), journal_->AttemptOf(id));
     case SendJournal::State::kSending:
       ++counters_->resent;
       LogWarning(kLog, absl::StrCat("message ", id,
@@ -124,7 +125,9 @@ OutboxPump::Step OutboxPump::Handle(const v1::OutgoingSms& sms) {
       if (options_.crash == CrashPoint::kAfterJournalSent) CrashNow("after the journal, before the acknowledgement");
       LogInfo(kLog, absl::StrCat("message ", id, " (attempt ", sms.attempt(), ", ", result.parts, " part",
                                  result.parts > 1 ? "s" : "", ", coding ", result.coding, ") handed to Kannel"));
-      return Acknowledge(id, result.gateway_message_id);
+      // This lease's attempt, not the journal's: a delivery report that
+      // overtook this acknowledgement may have forgotten the entry already.
+      return Acknowledge(id, result.gateway_message_id, sms.attempt());
     }
     case SendOutcome::kUnavailable:
       ++counters_->kannel_errors;

@@ -75,7 +75,9 @@ class OutboxPump {
   enum class Step { kDone, kKannelDown, kEngineDown, kJournalBroken };
   Step AcknowledgeSent();
   Step Handle(const v1::OutgoingSms& sms);
-  Step Acknowledge(const std::string& message_id, const std::string& gateway_message_id);
+  // `attempt`: the send handed over (0: not known, the engine takes its
+  // latest lease).
+  Step Acknowledge(const std::string& message_id, const std::string& gateway_message_id, uint32_t attempt);
   absl::Duration Backoff();
   bool stopping() const;
   std::string NewLeaseId();

@@ -35,7 +35,8 @@ constexpr char kUsage[] =
 // strings as text (the engine reads dates and amounts from it), numbers and
 // booleans as such.
 absl::Status AmendedParametersFromJson(const std::string& text, v1::ResolveCaseRequest* request) {
-  const nlohmann::json object = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // In the order given: an error names amended_parameters[i] as typed.
+  const nlohmann::ordered_json object = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object() || object.empty()) {
     return absl::InvalidArgumentError(
         "expected a JSON object of the parameters to change, e.g. '{\"school\": \"École maternelle Parmentier\"}'");

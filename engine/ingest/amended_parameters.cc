@@ -92,6 +92,13 @@ TypeSpec GivenType(const v1::Value& value) {
     case v1::Value::kPersonValue:
       type.kind = ValueKind::kPerson;
       break;
+    case v1::Value::kListValue:
+      type.kind = ValueKind::kList;
+      if (!value.list_value().values().empty()) {
+        const TypeSpec element = GivenType(value.list_value().values(0));
+        if (element.kind != ValueKind::kList) type.element = element.kind;
+      }
+      break;
     default:
       type.kind = ValueKind::kString;
       break;

@@ -151,25 +151,24 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
                                           absl::Time now, uint32_t attempt) {
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
-  attempt = KnownAttempt(*found, attempt);
+  const uint32_t send = SendOf(*found, attempt);
   if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
-  // A send whose failure was reported before its acknowledgement came (the
-  // delivery report overtook it): the retry stands.
-  if (attempt > 0 && attempt <= found->last_failed_attempt()) return true;
-  // PENDING after a failure report: the report was about an earlier send
-  // (the callback server acknowledges a send before reporting on it), and
-  // this acknowledgement's send is the one in flight: no retry is needed.
+  // PENDING after a failure report, waiting for its retry.
   const bool retrying = found->status() == storage::v1::MESSAGE_PENDING && found->attempts() > 0;
   if (found->status() != storage::v1::MESSAGE_LEASED && !retrying) {
     return absl::FailedPreconditionError(absl::StrCat(
         "message_id: message ", message_id, " is not leased for SMS (it is ",
         absl::AsciiStrToLower(absl::StripPrefix(storage::v1::MessageStatus_Name(found->status()), "MESSAGE_")), ")"));
   }
+  // A send whose failure was reported before its acknowledgement came (the
+  // delivery report overtook it): the retry stands. Else the send is a later
+  // one than the failed one, in flight: no retry is needed.
+  if (send <= found->last_failed_attempt()) return true;
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   m.set_status(storage::v1::MESSAGE_SENT);
   m.set_gateway_message_id(gateway_message_id);
-  m.set_sent_attempt(attempt > 0 ? attempt : m.attempts());
+  m.set_sent_attempt(send);
   WriteBatch batch(*store_);
   PutMessage(&batch, &before, m);
   // Handed over is not received: the SMS centre may never deliver it, and
@@ -227,7 +226,9 @@ absl::Status GatewayCommands::DecisionReached(WriteBatch* batch, const storage::
                                               absl::string_view how, std::optional<absl::Time> reached,
                                               absl::Time now) {
   absl::Status notified;
-  if (m.kind() == kDecisionMessageKind) {
+  // An amended decision told again may be the first to reach them: its
+  // first message was withheld, replaced by this one.
+  if (m.kind() == kDecisionMessageKind || m.kind() == kAmendedMessageKind) {
     notified = decisions_->MarkNotifiedInto(batch, m.decision_id(), std::string(how), reached, now);
   } else if (m.kind() == kAcceptedMessageKind) {
     // "The decision will be sent to you": the formal decision reaches them.
@@ -250,13 +251,14 @@ absl::Status GatewayCommands::ReachedByReply(const std::string& decision_id, con
   return store_->Write(&batch, false);
 }
 
-uint32_t GatewayCommands::KnownAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt) {
-  if (attempt <= m.attempts()) return attempt;
-  // A store restored from a backup has fewer leases than the gateway saw:
-  // the report still counts, as one about the latest send.
-  LogWarning("gateway", absl::StrCat("message ", m.message_id(), " was leased ", m.attempts(),
-                                     " times; the gateway names send ", attempt, ": taken as the latest"));
-  return 0;
+uint32_t GatewayCommands::SendOf(const storage::v1::OutboxMessage& m, uint32_t attempt) {
+  if (attempt > 0 && attempt <= m.attempts()) return attempt;
+  // A store restored from a backup has fewer leases than the gateway saw.
+  if (attempt > m.attempts()) {
+    LogWarning("gateway", absl::StrCat("message ", m.message_id(), " was leased ", m.attempts(),
+                                       " times; the gateway names send ", attempt, ": taken as the latest"));
+  }
+  return m.attempts();
 }
 
 absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& message_id, bool delivered,
@@ -286,7 +288,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
           : found->status() == storage::v1::MESSAGE_SUPPRESSED ? "suppressed"
                                                                : "undeliverable");
   }
-  attempt = KnownAttempt(*found, attempt);
+  const uint32_t send = SendOf(*found, attempt);
   const storage::v1::OutboxMessage before = *found;
   storage::v1::OutboxMessage m = *found;
   std::string result;
@@ -294,8 +296,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   // before the send last acknowledged (a late report of an earlier send,
   // arriving while the retry is under way): counted, it would fail the
   // retry and make it leave twice.
-  const bool counted_already =
-      !delivered && attempt > 0 && (attempt <= m.last_failed_attempt() || attempt < m.sent_attempt());
+  const bool counted_already = !delivered && (send <= m.last_failed_attempt() || send < m.sent_attempt());
   if (counted_already && m.status() != storage::v1::MESSAGE_DELIVERED) {
     return std::string("will retry");
   }
@@ -308,7 +309,7 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     return std::string("will retry");  // its failure was reported: the retry stands
   } else {
     m.set_failed_sends(m.failed_sends() + 1);
-    m.set_last_failed_attempt(std::max(attempt, m.last_failed_attempt()));
+    m.set_last_failed_attempt(std::max(send, m.last_failed_attempt()));
     if (m.failed_sends() < kMaxSmsAttempts) {
       // Only reported failures count: leases that expired while Kannel was
       // down sent nothing, and must not turn the first real failure into a

@@ -60,7 +60,7 @@ class GatewayCommands {
   // delivery of a decision's SMS starts its time to contest (Ack does not).
   // A message that is no SMS in flight (a letter, posted, suppressed) is
   // left as it is and its state answered: gateways repeat reports.
-  // `attempt` (0: not known) is the send reported on: a failure of a send
+  // `attempt` (0: the latest lease) is the send reported on: a failure of a send
   // whose failure was counted already, or of one before the send last
   // acknowledged, changes nothing ("will retry", or the message's state).
   // One beyond the message's leases is taken as unknown.
@@ -87,8 +87,9 @@ class GatewayCommands {
                                           absl::Time now);
 
  private:
-  // `attempt` when `m` was leased that many times, else 0 (unknown), logged.
-  static uint32_t KnownAttempt(const storage::v1::OutboxMessage& m, uint32_t attempt);
+  // The send a gateway names: `attempt`, or the latest lease when it names
+  // none or one beyond the leases the store knows (logged).
+  static uint32_t SendOf(const storage::v1::OutboxMessage& m, uint32_t attempt);
   // The messages `gateway` still holds under `lease_id`, empty if none.
   absl::StatusOr<std::vector<LeasedMessage>> StillLeased(const std::string& gateway, const std::string& lease_id,
                                                          const CitySpec& city, absl::Time now) const;

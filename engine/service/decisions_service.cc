@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/common/clock.h"
 #include "engine/common/field_error.h"
+#include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
 #include "engine/decision/decision_store.h"
 #include "engine/decision/explanation.h"
@@ -177,10 +178,17 @@ class DecisionsService final : public v1::Decisions::CallbackService {
     if (!d->parent_decision_id().empty()) {
       for (const std::string& id : {ReviewCaseId(d->parent_decision_id()), ContestCaseId(d->parent_decision_id())}) {
         ASSIGN_OR_RETURN(std::optional<storage::v1::RecourseCase> c, ReadCase(*store_, id));
-        if (c && c->status() == storage::v1::CASE_RESOLVED && c->outcome() == storage::v1::OUTCOME_AMENDED &&
-            c->amended_parameters_size() > 0) {
-          cases.push_back(*std::move(c));
+        if (!c || c->status() != storage::v1::CASE_RESOLVED || c->outcome() != storage::v1::OUTCOME_AMENDED ||
+            c->amended_parameters_size() == 0) {
+          continue;
         }
+        // Made from the amended offer, or amended with it since (not when
+        // it kept values of its own, or was cancelled).
+        bool changed_by_it = FromProtoTimestamp(d->created_at()) >= FromProtoTimestamp(c->resolved_at());
+        for (const storage::v1::StatusChange& change : d->history()) {
+          changed_by_it = changed_by_it || change.cause() == absl::StrCat("case ", c->case_id());
+        }
+        if (changed_by_it) cases.push_back(*std::move(c));
       }
     }
     std::shared_ptr<const RuleSet> rules = deps_.rules->rules().Get();

@@ -3,6 +3,7 @@
 // 503), or no server at all.
 #include "connectors/sms-kannel/outbox_pump.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ class FakeSendsms {
     server_.Get("/cgi-bin/sendsms", [this](const httplib::Request& request, httplib::Response& response) {
       absl::MutexLock lock(&mu_);
       calls_.push_back(request.params);
+      if (during_call_) during_call_(FakeSendsms::Param(request.params, "binfo"));
       int status = next_ < statuses_.size() ? statuses_[next_++] : 202;
       response.status = status;
       response.set_content(status == 202   ? "0: Accepted for delivery"
@@ -49,6 +51,11 @@ class FakeSendsms {
     absl::MutexLock lock(&mu_);
     return calls_;
   }
+  // Runs `hook(message id)` while Kannel is handling a send, before it answers.
+  void DuringCall(std::function<void(const std::string&)> hook) {
+    absl::MutexLock lock(&mu_);
+    during_call_ = std::move(hook);
+  }
   static std::string Param(const std::multimap<std::string, std::string>& p, const std::string& name) {
     auto it = p.find(name);
     return it == p.end() ? "<none>" : it->second;
@@ -60,6 +67,7 @@ class FakeSendsms {
   std::vector<int> statuses_;
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::multimap<std::string, std::string>> calls_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> during_call_ ABSL_GUARDED_BY(mu_);
 };
 
 class OutboxPumpTest : public ::testing::Test {
@@ -333,6 +341,24 @@ TEST_F(OutboxPumpTest, AnUnansweredLeaseOlderThanItsLeaseIsNotAskedAgain) {
   ASSERT_THAT(ids, SizeIs(3));
   EXPECT_EQ(ids[1], ids[0]);
   EXPECT_NE(ids[2], ids[0]);
+}
+
+// The SMS centre rejects the message before Kannel's answer reaches the
+// connector: the delivery report's handler acknowledges, reports the failure
+// and forgets the journal entry first. The connector's own acknowledgement
+// still names its send, so the engine keeps the retry the failure asked for.
+TEST_F(OutboxPumpTest, AnAcknowledgementOvertakenByItsReportStillNamesItsSend) {
+  FakeSendsms kannel;
+  ASSERT_THAT(kannel.Start(), IsOk());
+  kannel.DuringCall([this](const std::string& id) { ASSERT_THAT(journal_->MarkAcked(id), IsOk()); });
+  KannelSendsms sendsms(Kannel(kannel.url()));
+  OutboxPump pump(&engine_, &sendsms, journal_.get(), &counters_, Pump());
+  v1::OutgoingSms sms = Sms("d-9/decision/1", "+33639980002", "Ville de Paris : un message.");
+  sms.set_attempt(3);
+  engine_.Queue(sms);
+  pump.RunOnce();
+  ASSERT_EQ(engine_.ack_requests().size(), 1u);
+  EXPECT_EQ(engine_.ack_requests()[0].attempt(), 3u);
 }
 
 }  // namespace

@@ -334,6 +334,11 @@ TEST(ReviewedOfferTest, AnOfferAmendedWithAnotherSchoolIsToldAgainAndAcceptedAsA
     if (m.recipient() == "P0002") kinds.push_back(m.kind());
   }
   EXPECT_THAT(kinds, ::testing::ElementsAre("contest-received", "decision", "review", kAmendedMessageKind));
+  // The first offer had left (leased, then this test's clock moved on past
+  // its lease without an acknowledgement: not being sent): it is withheld,
+  // replaced by the amended one.
+  EXPECT_EQ((**ReadMessage(engine.store(), MessageIdFor(amended, "decision", "P0002"))).status(),
+            storage::v1::MESSAGE_SUPPRESSED);
   const storage::v1::OutboxMessage told =
       **ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"));
   EXPECT_THAT(told.text(), HasSubstr("École maternelle Parmentier"));

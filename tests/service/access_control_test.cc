@@ -106,12 +106,12 @@ TEST(AccessPolicyTest, APrincipalSpeaksOnlyForItsSources) {
 // that takes their requests, not for every back office (a weather feed);
 // caseworkers enter contests received by post.
 TEST(AccessPolicyTest, OnlyACitizenDeskActsForCitizens) {
-  Principal feed{"meteo-vigilance", {Role::kBackOffice}, {"meteo-france"}};
-  EXPECT_THAT(feed.AuthorizeForCitizens("answer offers", false),
+  Principal weather_desk{"meteo-vigilance", {Role::kBackOffice}, {"meteo-france"}};
+  EXPECT_THAT(weather_desk.AuthorizeForCitizens("answer offers", false),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "\"meteo-vigilance\" may not answer offers: only a back office with \"citizen_desk: true\" in "
                        "the access file may (a town-hall desk, the citizens' portal)"));
-  EXPECT_THAT(feed.AuthorizeForCitizens("contest decisions", true),
+  EXPECT_THAT(weather_desk.AuthorizeForCitizens("contest decisions", true),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        "\"meteo-vigilance\" may not contest decisions: only a back office with \"citizen_desk: "
                        "true\" in the access file may (a town-hall desk, the citizens' portal), or a caseworker"));
