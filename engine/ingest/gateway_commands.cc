@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "engine/common/field_error.h"
 #include "engine/common/log.h"
 #include "engine/common/proto_time.h"
 #include "engine/common/status_macros.h"
