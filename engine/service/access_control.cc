@@ -99,6 +99,16 @@ absl::Status Principal::AuthorizeForCitizens(absl::string_view what, bool as_cas
                    as_caseworker ? ", or a caseworker" : ""));
 }
 
+bool Principal::ReadsEveryAttribute() const { return any_source || citizen_desk || roles.count(Role::kCaseworker) > 0; }
+
+bool Principal::SpeaksForAnyOf(const std::vector<std::string>& attribute_sources) const {
+  if (any_source) return true;
+  for (const std::string& source : attribute_sources) {
+    if (sources.count(source) > 0) return true;
+  }
+  return false;
+}
+
 absl::string_view RoleName(Role role) {
   for (const auto& r : kRoleNames) {
     if (r.role == role) return r.name;

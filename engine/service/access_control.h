@@ -100,6 +100,16 @@ struct Principal {
   // desk) or a citizen desk; otherwise PERMISSION_DENIED naming `what`
   // ("answer offers") and the access file's setting.
   absl::Status AuthorizeForCitizens(absl::string_view what, bool as_caseworker) const;
+  // Decisions (ListDecisions, GetDecision, Explain) say what the engine
+  // concluded of a person's situation: read by those who answer citizens, a
+  // caseworker or a citizen desk; PERMISSION_DENIED for anyone else.
+  absl::Status AuthorizeDecisionReads() const { return AuthorizeForCitizens("read decisions", true); }
+  // What a principal reads of a person (GetPerson): every attribute for a
+  // caseworker, a citizen desk (it shows citizens their file) or a principal
+  // of every source; for another back office, only the attributes one of its
+  // sources may state (`sources` of the attribute in rules/schema.yaml).
+  bool ReadsEveryAttribute() const;
+  bool SpeaksForAnyOf(const std::vector<std::string>& attribute_sources) const;
 };
 
 class AccessPolicy {

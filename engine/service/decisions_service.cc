@@ -95,7 +95,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* context, const v1::ExplainRequest* request,
                                     v1::Explanation* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kExplainMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kExplainMethod);
+    absl::Status status = caller.status();
+    if (status.ok()) status = caller->AuthorizeDecisionReads();
     if (status.ok()) status = DoExplain(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
@@ -104,7 +106,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* ListDecisions(grpc::CallbackServerContext* context, const v1::ListDecisionsRequest* request,
                                           v1::ListDecisionsResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kListDecisionsMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kListDecisionsMethod);
+    absl::Status status = caller.status();
+    if (status.ok()) status = caller->AuthorizeDecisionReads();
     if (status.ok()) status = List(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
@@ -113,7 +117,9 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
                                         v1::Decision* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::Status status = access_->Get()->Authorize(*context, kGetDecisionMethod);
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kGetDecisionMethod);
+    absl::Status status = caller.status();
+    if (status.ok()) status = caller->AuthorizeDecisionReads();
     if (status.ok()) status = Get(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;

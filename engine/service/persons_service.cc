@@ -1,5 +1,6 @@
 #include "engine/service/persons_service.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -85,7 +86,8 @@ class PersonsService final : public v1::Persons::CallbackService {
     // One policy for the whole call, even if the access file is reloaded: the
     // principal allowed is the one the audit log names.
     const std::shared_ptr<const AccessPolicy> access = access_->Get();
-    absl::Status status = access->Authorize(*context, kGetPersonMethod);
+    absl::StatusOr<Principal> caller = access->AuthorizeCaller(*context, kGetPersonMethod);
+    absl::Status status = caller.status();
     if (status.ok()) status = CheckIdentifier(request->person_id(), "person_id");
     if (status.ok() && request->has_reveal_contact_for()) {
       status = CheckIdentifier(request->reveal_contact_for(), "reveal_contact_for");
@@ -93,7 +95,7 @@ class PersonsService final : public v1::Persons::CallbackService {
       if (status.ok()) status = access->AuthorizeRole(*context, Role::kCaseworker, "reveal_contact_for");
     }
     if (!status.ok() || !request->has_reveal_contact_for()) {
-      reactor->Finish(ToGrpcStatus(status.ok() ? Get(*request, ContactShown::kMasked, response) : status));
+      reactor->Finish(ToGrpcStatus(status.ok() ? Get(*request, *caller, ContactShown::kMasked, response) : status));
       return reactor;
     }
     // Recorded before it is shown: a reveal the audit log lacks never happens.
@@ -102,14 +104,15 @@ class PersonsService final : public v1::Persons::CallbackService {
          actor = access->Actor(*context, "caseworker"), clock = deps_.clock](EventApplier& a) {
           return a.commands().RecordContactRevealed(person_id, purpose, actor, clock->Now());
         },
-        [this, reactor, request, response](absl::Status s) {
-          reactor->Finish(ToGrpcStatus(s.ok() ? Get(*request, ContactShown::kWhole, response) : s));
+        [this, reactor, request, response, caller = *std::move(caller)](absl::Status s) {
+          reactor->Finish(ToGrpcStatus(s.ok() ? Get(*request, caller, ContactShown::kWhole, response) : s));
         });
     return reactor;
   }
 
  private:
-  absl::Status Get(const v1::GetPersonRequest& request, ContactShown contact, v1::Person* response) {
+  absl::Status Get(const v1::GetPersonRequest& request, const Principal& caller, ContactShown contact,
+                   v1::Person* response) {
     absl::StatusOr<std::optional<storage::v1::PersonState>> state = ReadPersonState(*store_, request.person_id());
     if (!state.ok()) return state.status();
     if (!*state) {
@@ -119,6 +122,19 @@ class PersonsService final : public v1::Persons::CallbackService {
     }
     std::shared_ptr<const AttributeSchema> schema = deps_.schema != nullptr ? deps_.schema->Get() : nullptr;
     *response = ToApiPerson(**state, schema.get(), contact);
+    if (!caller.ReadsEveryAttribute()) {
+      // Another system's facts (an income, a health register) are not this
+      // back office's to read; an attribute the schema no longer knows has no
+      // owner it could be.
+      auto* attributes = response->mutable_attributes();
+      attributes->erase(std::remove_if(attributes->begin(), attributes->end(),
+                                       [&](const v1::AttributeState& attribute) {
+                                         const AttributeSpec* spec =
+                                             schema != nullptr ? schema->FindAttribute(attribute.name()) : nullptr;
+                                         return spec == nullptr || !caller.SpeaksForAnyOf(spec->sources);
+                                       }),
+                        attributes->end());
+    }
     return absl::OkStatus();
   }
 

@@ -487,6 +487,103 @@ TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
   EXPECT_THAT(names, ::testing::ElementsAre("yearly_income"));
 }
 
+// A back office reads of a person only the facts its sources may state, and
+// no decisions: those are for the desks that answer citizens and for
+// caseworkers. Refused before anything is looked up.
+TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisions) {
+  auto publish = [&](const std::string& token_or_client, const std::string& id, const std::string& source,
+                     const std::string& attribute) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    const bool token = token_or_client.rfind("s3cret", 0) == 0;
+    if (token) context.AddMetadata("authorization", "Bearer " + token_or_client);
+    v1::PublishRequest request;
+    v1::PersonEvent* p = request.mutable_person();
+    p->set_event_id(id);
+    p->set_person_id("P-READS");
+    p->set_source(source);
+    p->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
+    v1::Attribute* a = p->add_set();
+    a->set_name(attribute);
+    if (attribute == "birth_date") {
+      a->mutable_value()->mutable_date_value()->set_year(1950);
+      a->mutable_value()->mutable_date_value()->set_month(3);
+      a->mutable_value()->mutable_date_value()->set_day(1);
+    } else if (attribute == "lives_alone") {
+      a->mutable_value()->set_bool_value(true);
+    } else {
+      a->mutable_value()->mutable_money_value()->set_cents(1800000);
+      a->mutable_value()->mutable_money_value()->set_currency("EUR");
+    }
+    v1::PublishResponse response;
+    grpc::Status status =
+        v1::Ingestion::NewStub(ChannelAs(token ? "" : token_or_client))->Publish(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.outcome(), v1::PublishResponse::ACCEPTED) << response.ShortDebugString();
+  };
+  publish("back-office.dev.proactive", "reads-1", "etat-civil", "birth_date");
+  publish("back-office.dev.proactive", "reads-2", "casvp", "lives_alone");
+  publish("s3cret-caf-token", "reads-3", "caf", "yearly_income");
+
+  auto attribute_names = [&](const std::string& token_or_client) {
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    const bool token = token_or_client.rfind("s3cret", 0) == 0;
+    if (token) context.AddMetadata("authorization", "Bearer " + token_or_client);
+    v1::GetPersonRequest request;
+    request.set_person_id("P-READS");
+    v1::Person person;
+    grpc::Status status =
+        v1::Persons::NewStub(ChannelAs(token ? "" : token_or_client))->GetPerson(&context, request, &person);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> names;
+    for (const v1::AttributeState& a : person.attributes()) names.push_back(a.name());
+    return names;
+  };
+  // The CAF sees its income, not the registry's birth date nor the social
+  // action centre's "lives alone"; the citizens' desk and a caseworker see
+  // the whole file.
+  EXPECT_THAT(attribute_names("s3cret-caf-token"), ::testing::ElementsAre("yearly_income"));
+  EXPECT_THAT(attribute_names("back-office.dev.proactive"),
+              ::testing::ElementsAre("birth_date", "lives_alone", "yearly_income"));
+  EXPECT_THAT(attribute_names("caseworker.dev.proactive"),
+              ::testing::ElementsAre("birth_date", "lives_alone", "yearly_income"));
+
+  std::unique_ptr<v1::Decisions::Stub> as_caf = v1::Decisions::NewStub(ChannelAs(""));
+  auto caf_context = [] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    SetDeadline(context.get(), absl::Seconds(10));
+    context->AddMetadata("authorization", "Bearer s3cret-caf-token");
+    return context;
+  };
+  auto expect_refused = [](const grpc::Status& status, const char* call) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << call;
+    EXPECT_EQ(status.error_message(),
+              "\"token-caf\" may not read decisions: only a back office with \"citizen_desk: true\" in the access "
+              "file may (a town-hall desk, the citizens' portal), or a caseworker")
+        << call;
+  };
+  v1::ListDecisionsRequest list;
+  list.set_person_id("P-READS");
+  v1::ListDecisionsResponse listed;
+  expect_refused(as_caf->ListDecisions(caf_context().get(), list, &listed), "ListDecisions");
+  EXPECT_EQ(listed.decisions_size(), 0);
+  v1::GetDecisionRequest get;
+  get.set_decision_id("d-0000000000000000");
+  v1::Decision decision;
+  expect_refused(as_caf->GetDecision(caf_context().get(), get, &decision), "GetDecision");
+  v1::ExplainRequest explain;
+  explain.set_decision_id("d-0000000000000000");
+  v1::Explanation explanation;
+  expect_refused(as_caf->Explain(caf_context().get(), explain, &explanation), "Explain");
+  // A caseworker lists them.
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  grpc::Status status =
+      v1::Decisions::NewStub(ChannelAs("caseworker.dev.proactive"))->ListDecisions(&context, list, &listed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(AccessControlScenarioTest, TheDaemonRefusesToStartWithoutTlsUnlessInsecure) {
   testing::DaemonOptions options{dir_.path() + "/plain"};
   options.insecure = false;
