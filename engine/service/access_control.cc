@@ -135,10 +135,12 @@ const std::map<std::string, std::set<Role>>& MethodRoles() {
       {kPublishMethod, {Role::kBackOffice, Role::kFeed}},
       {kPublishStreamMethod, {Role::kBackOffice, Role::kFeed}},
       {kPublishBatchMethod, {Role::kBackOffice, Role::kFeed}},
-      // Its reveal_contact_for needs a caseworker too (persons_service.cc).
+      // Its reveal_contact_for needs a caseworker too; a back office reads
+      // only its sources' attributes unless a citizen desk (persons_service.cc).
       {kGetPersonMethod, {Role::kBackOffice, Role::kCaseworker}},
       // The system of record that received the erasure request.
       {kForgetPersonMethod, {Role::kBackOffice}},
+      // A back office needs citizen_desk for these five (decisions_service.cc).
       {kListDecisionsMethod, {Role::kBackOffice, Role::kCaseworker}},
       {kGetDecisionMethod, {Role::kBackOffice, Role::kCaseworker}},
       {kContestMethod, {Role::kBackOffice, Role::kCaseworker}},

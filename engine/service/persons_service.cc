@@ -115,17 +115,26 @@ class PersonsService final : public v1::Persons::CallbackService {
                    v1::Person* response) {
     absl::StatusOr<std::optional<storage::v1::PersonState>> state = ReadPersonState(*store_, request.person_id());
     if (!state.ok()) return state.status();
-    if (!*state) {
-      return FieldErrorWithCode(
-          absl::StatusCode::kNotFound, "person_id",
-          absl::StrCat("no person \"", request.person_id(), "\": no event has named them, or they were forgotten"));
-    }
+    const bool bound_to_sources = !caller.ReadsEveryAttribute();
+    // One answer whether the person is unknown or known only to other
+    // systems: that another system holds something is not told either.
+    const auto not_found = [&] {
+      return FieldErrorWithCode(absl::StatusCode::kNotFound, "person_id",
+                                bound_to_sources
+                                    ? absl::StrCat("no person \"", request.person_id(), "\" that the sources of \"",
+                                                   caller.name, "\" state anything of")
+                                    : absl::StrCat("no person \"", request.person_id(),
+                                                   "\": no event has named them, or they were forgotten"));
+    };
+    if (!*state) return not_found();
     std::shared_ptr<const AttributeSchema> schema = deps_.schema != nullptr ? deps_.schema->Get() : nullptr;
     *response = ToApiPerson(**state, schema.get(), contact);
-    if (!caller.ReadsEveryAttribute()) {
+    if (bound_to_sources) {
       // Another system's facts (an income, a health register) are not this
       // back office's to read; an attribute the schema no longer knows has no
-      // owner it could be.
+      // owner it could be. Nor who stated a fact its sources share with
+      // another (the citizens' portal for a phone), nor how many events all
+      // systems sent.
       auto* attributes = response->mutable_attributes();
       attributes->erase(std::remove_if(attributes->begin(), attributes->end(),
                                        [&](const v1::AttributeState& attribute) {
@@ -134,6 +143,17 @@ class PersonsService final : public v1::Persons::CallbackService {
                                          return spec == nullptr || !caller.SpeaksForAnyOf(spec->sources);
                                        }),
                         attributes->end());
+      for (v1::AttributeState& attribute : *attributes) {
+        if (!caller.SpeaksForAnyOf({attribute.source()})) {
+          attribute.clear_source();
+          attribute.clear_event_id();
+        }
+      }
+      response->clear_events_applied();
+      if (response->attributes().empty() && response->household_id().empty() && response->links().empty()) {
+        response->Clear();
+        return not_found();
+      }
     }
     return absl::OkStatus();
   }

@@ -103,7 +103,11 @@ class AccessControlScenarioTest : public ::testing::Test {
     std::string line = absl::StrCat(
         "  - {name: token-auditor, token_sha256: ", ToHex(Sha256Digest("s3cret-auditor-token")),
         ", roles: [auditor]}\n", "  - {name: token-caf, token_sha256: ", ToHex(Sha256Digest("s3cret-caf-token")),
-        ", roles: [back-office], sources: [caf]}\n");
+        ", roles: [back-office], sources: [caf]}\n",
+        "  - {name: token-casvp, token_sha256: ", ToHex(Sha256Digest("s3cret-casvp-token")),
+        ", roles: [back-office], sources: [casvp]}\n",
+        "  - {name: token-portal, token_sha256: ", ToHex(Sha256Digest("s3cret-portal-token")),
+        ", roles: [back-office], sources: [paris-compte], citizen_desk: true}\n");
     std::fputs(line.c_str(), f);
     std::fclose(f);
   }
@@ -492,7 +496,7 @@ TEST_F(AccessControlScenarioTest, ABackOfficeSpeaksOnlyForItsSources) {
 // caseworkers. Refused before anything is looked up.
 TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisions) {
   auto publish = [&](const std::string& token_or_client, const std::string& id, const std::string& source,
-                     const std::string& attribute) {
+                     const std::string& attribute, const std::string& person_id = "P-READS") {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     const bool token = token_or_client.rfind("s3cret", 0) == 0;
@@ -500,7 +504,7 @@ TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisi
     v1::PublishRequest request;
     v1::PersonEvent* p = request.mutable_person();
     p->set_event_id(id);
-    p->set_person_id("P-READS");
+    p->set_person_id(person_id);
     p->set_source(source);
     p->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
     v1::Attribute* a = p->add_set();
@@ -511,6 +515,10 @@ TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisi
       a->mutable_value()->mutable_date_value()->set_day(1);
     } else if (attribute == "lives_alone") {
       a->mutable_value()->set_bool_value(true);
+    } else if (attribute == "phone") {
+      a->mutable_value()->set_string_value("+33639980002");
+    } else if (attribute == "arrondissement") {
+      a->mutable_value()->set_int_value(11);
     } else {
       a->mutable_value()->mutable_money_value()->set_cents(1800000);
       a->mutable_value()->mutable_money_value()->set_currency("EUR");
@@ -524,30 +532,68 @@ TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisi
   publish("back-office.dev.proactive", "reads-1", "etat-civil", "birth_date");
   publish("back-office.dev.proactive", "reads-2", "casvp", "lives_alone");
   publish("s3cret-caf-token", "reads-3", "caf", "yearly_income");
+  publish("s3cret-portal-token", "reads-4", "paris-compte", "phone");
+  publish("s3cret-portal-token", "reads-5", "paris-compte", "arrondissement");
 
-  auto attribute_names = [&](const std::string& token_or_client) {
+  auto read_person = [&](const std::string& token_or_client, const std::string& person_id, v1::Person* person) {
     grpc::ClientContext context;
     SetDeadline(&context, absl::Seconds(10));
     const bool token = token_or_client.rfind("s3cret", 0) == 0;
     if (token) context.AddMetadata("authorization", "Bearer " + token_or_client);
     v1::GetPersonRequest request;
-    request.set_person_id("P-READS");
+    request.set_person_id(person_id);
+    return v1::Persons::NewStub(ChannelAs(token ? "" : token_or_client))->GetPerson(&context, request, person);
+  };
+  auto attribute_names = [&](const std::string& token_or_client) {
     v1::Person person;
-    grpc::Status status =
-        v1::Persons::NewStub(ChannelAs(token ? "" : token_or_client))->GetPerson(&context, request, &person);
+    grpc::Status status = read_person(token_or_client, "P-READS", &person);
     EXPECT_TRUE(status.ok()) << status.error_message();
     std::vector<std::string> names;
     for (const v1::AttributeState& a : person.attributes()) names.push_back(a.name());
     return names;
   };
-  // The CAF sees its income, not the registry's birth date nor the social
-  // action centre's "lives alone"; the citizens' desk and a caseworker see
-  // the whole file.
-  EXPECT_THAT(attribute_names("s3cret-caf-token"), ::testing::ElementsAre("yearly_income"));
-  EXPECT_THAT(attribute_names("back-office.dev.proactive"),
-              ::testing::ElementsAre("birth_date", "lives_alone", "yearly_income"));
-  EXPECT_THAT(attribute_names("caseworker.dev.proactive"),
-              ::testing::ElementsAre("birth_date", "lives_alone", "yearly_income"));
+  // The CAF sees its income and the arrondissement (which it may state too),
+  // not the registry's birth date nor the social action centre's "lives
+  // alone"; the social action centre sees "lives alone" and the phone (which
+  // it may state too), not the arrondissement; the citizens' desk (which states only paris-compte's
+  // attributes) and a caseworker see the whole file.
+  EXPECT_THAT(attribute_names("s3cret-caf-token"), ::testing::ElementsAre("arrondissement", "yearly_income"));
+  EXPECT_THAT(attribute_names("s3cret-casvp-token"), ::testing::ElementsAre("lives_alone", "phone"));
+  for (const std::string& whole : {"s3cret-portal-token", "back-office.dev.proactive", "caseworker.dev.proactive"}) {
+    EXPECT_THAT(attribute_names(whole),
+                ::testing::ElementsAre("arrondissement", "birth_date", "lives_alone", "phone", "yearly_income"))
+        << whole;
+  }
+  // The phone as the social action centre reads it: masked, and not who
+  // stated it (that the person has a Paris account is the portal's to know),
+  // nor how many events every system sent.
+  {
+    v1::Person person;
+    ASSERT_TRUE(read_person("s3cret-casvp-token", "P-READS", &person).ok());
+    ASSERT_EQ(person.attributes_size(), 2);
+    const v1::AttributeState& phone = person.attributes(1);
+    EXPECT_EQ(phone.value().string_value(), "+336••••••02");
+    EXPECT_FALSE(phone.has_source());
+    EXPECT_FALSE(phone.has_event_id());
+    EXPECT_EQ(person.attributes(0).source(), "casvp");
+    EXPECT_EQ(person.attributes(0).event_id(), "reads-2");
+    EXPECT_FALSE(person.has_events_applied());
+  }
+  // A person only the CAF knows is, for the social action centre, as
+  // unknown as a person nobody knows: the same answer.
+  publish("s3cret-caf-token", "reads-6", "caf", "yearly_income", "P-READS-CAF");
+  {
+    v1::Person person;
+    grpc::Status known_to_caf = read_person("s3cret-casvp-token", "P-READS-CAF", &person);
+    EXPECT_EQ(known_to_caf.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(known_to_caf.error_message(),
+              "person_id: no person \"P-READS-CAF\" that the sources of \"token-casvp\" state anything of");
+    EXPECT_FALSE(person.has_person_id());
+    grpc::Status unknown = read_person("s3cret-casvp-token", "P-NOBODY", &person);
+    EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(unknown.error_message(),
+              "person_id: no person \"P-NOBODY\" that the sources of \"token-casvp\" state anything of");
+  }
 
   std::unique_ptr<v1::Decisions::Stub> as_caf = v1::Decisions::NewStub(ChannelAs(""));
   auto caf_context = [] {
@@ -576,11 +622,16 @@ TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisi
   explain.set_decision_id("d-0000000000000000");
   v1::Explanation explanation;
   expect_refused(as_caf->Explain(caf_context().get(), explain, &explanation), "Explain");
-  // A caseworker lists them.
+  // A caseworker lists them, and the citizens' portal.
   grpc::ClientContext context;
   SetDeadline(&context, absl::Seconds(10));
   grpc::Status status =
       v1::Decisions::NewStub(ChannelAs("caseworker.dev.proactive"))->ListDecisions(&context, list, &listed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  grpc::ClientContext portal_context;
+  SetDeadline(&portal_context, absl::Seconds(10));
+  portal_context.AddMetadata("authorization", "Bearer s3cret-portal-token");
+  status = as_caf->ListDecisions(&portal_context, list, &listed);
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
