@@ -607,6 +607,12 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
       for (storage::v1::OutboxMessage& m : again) messages.push_back(std::move(m));
     }
   }
+  // Read before anything is appended to the audit chain: the first
+  // message, replaced by the amended one.
+  std::vector<storage::v1::OutboxMessage> first_messages;
+  if (told_again) {
+    ASSIGN_OR_RETURN(first_messages, MessagesOfDecision(*store_, d.decision_id()));
+  }
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);
   audit_->Append(&batch, now,
@@ -626,17 +632,25 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // Its first message, not left yet, would leave after the amended one
     // with the same words (its text is written when it leaves) or, a letter
     // printed already, with the old values: the amended one replaces it.
-    RETURN_IF_ERROR(
-        WithholdMessages(
-            *store_, &batch, audit_, d.decision_id(),
-            [now](const storage::v1::OutboxMessage& m) {
-              // One a gateway holds may still leave; one whose
-              // lease ran out is not being sent.
-              return m.kind() == kDecisionMessageKind &&
-                     (m.status() != storage::v1::MESSAGE_LEASED || FromProtoTimestamp(m.lease_expires_at()) <= now);
-            },
-            "replaced by the decision as amended on review", caseworker, absl::StrCat("case ", case_id), now)
-            .status());
+    // Even when its lease ran out: the gateway may have handed it to the SMS
+    // centre and not told us yet (its acknowledgement still marks it sent).
+    const auto held_by_gateway = [](const storage::v1::OutboxMessage& m) {
+      return m.status() == storage::v1::MESSAGE_LEASED;
+    };
+    WithholdMessagesOf(
+        first_messages, &batch, audit_,
+        [&](const storage::v1::OutboxMessage& m) { return m.kind() == kDecisionMessageKind && !held_by_gateway(m); },
+        kReplacedOnReview, caseworker, absl::StrCat("case ", case_id), now);
+    // One a gateway holds may still leave, with the old values: if that
+    // send fails, or it is leased again after its lease ran out, it is
+    // suppressed then (Lease, ReportDelivery), never sent after the amended
+    // one.
+    for (const storage::v1::OutboxMessage& m : first_messages) {
+      if (m.kind() != kDecisionMessageKind || !held_by_gateway(m)) continue;
+      storage::v1::OutboxMessage marked = m;
+      marked.set_replaced_by_case(case_id);
+      PutMessage(&batch, &m, marked);
+    }
   }
   if (formal_to_amend) AmendFormalDecision(&batch, *std::move(formal_to_amend), c, caseworker, now);
   for (const storage::v1::OutboxMessage& m : messages) PutNewMessage(&batch, m);

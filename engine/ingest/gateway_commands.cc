@@ -93,6 +93,13 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, id));
     if (!found) continue;
+    if (!found->replaced_by_case().empty()) {
+      // Its send with the old values failed, or its lease ran out: the
+      // amended message tells them instead.
+      SuppressMessage(&batch, audit_, *found, kReplacedOnReview, "engine",
+                      absl::StrCat("case ", found->replaced_by_case()), now);
+      continue;
+    }
     const storage::v1::OutboxMessage before = *found;
     storage::v1::OutboxMessage m = *found;
     // The phone is read now, not copied into the outbox: the latest number,
@@ -309,6 +316,14 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   } else {
     m.set_failed_sends(m.failed_sends() + 1);
     m.set_last_failed_attempt(std::max(send, m.last_failed_attempt()));
+    if (!m.replaced_by_case().empty()) {
+      // Replaced by an amendment while this send was under way: its old
+      // values never reached them; the amended message tells them instead.
+      WriteBatch batch(*store_);
+      SuppressMessage(&batch, audit_, m, kReplacedOnReview, "engine", absl::StrCat("case ", m.replaced_by_case()), now);
+      RETURN_IF_ERROR(store_->Write(&batch, false));
+      return std::string("suppressed");
+    }
     if (m.failed_sends() < kMaxSmsAttempts) {
       // Only reported failures count: leases that expired while Kannel was
       // down sent nothing, and must not turn the first real failure into a

@@ -261,27 +261,37 @@ absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, Audi
                                      absl::string_view why, const std::string& actor, const std::string& cause,
                                      absl::Time now, bool forget_recipients) {
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages, MessagesOfDecision(store, decision_id));
-  std::vector<storage::v1::OutboxMessage> withheld;
-  for (storage::v1::OutboxMessage& m : messages) {
-    if (NotLeftYet(m) && which(m)) withheld.push_back(std::move(m));
+  return WithholdMessagesOf(messages, batch, audit, which, why, actor, cause, now, forget_recipients);
+}
+
+int WithholdMessagesOf(const std::vector<storage::v1::OutboxMessage>& messages, WriteBatch* batch, AuditLog* audit,
+                       absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which, absl::string_view why,
+                       const std::string& actor, const std::string& cause, absl::Time now, bool forget_recipients) {
+  int withheld = 0;
+  for (const storage::v1::OutboxMessage& m : messages) {
+    if (!NotLeftYet(m) || !which(m)) continue;
+    SuppressMessage(batch, audit, m, why, actor, cause, now, forget_recipients);
+    ++withheld;
   }
-  for (const storage::v1::OutboxMessage& m : withheld) {
-    storage::v1::OutboxMessage suppressed = m;
-    suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
-    suppressed.set_failure(std::string(why));
-    suppressed.clear_text();
-    suppressed.clear_text_by_rule_set();
-    if (forget_recipients) {
-      suppressed.clear_recipient();
-      batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
-    }
-    PutMessage(batch, &m, suppressed);
-    audit->Append(
-        batch, now,
-        AuditRecord{"message.suppressed", m.decision_id(), "", actor, NotLeftStatusName(m), "suppressed", cause},
-        suppressed);
+  return withheld;
+}
+
+void SuppressMessage(WriteBatch* batch, AuditLog* audit, const storage::v1::OutboxMessage& m, absl::string_view why,
+                     const std::string& actor, const std::string& cause, absl::Time now, bool forget_recipient) {
+  storage::v1::OutboxMessage suppressed = m;
+  suppressed.set_status(storage::v1::MESSAGE_SUPPRESSED);
+  suppressed.set_failure(std::string(why));
+  suppressed.clear_text();
+  suppressed.clear_text_by_rule_set();
+  if (forget_recipient) {
+    suppressed.clear_recipient();
+    batch->Delete(Family::kOutbox, absl::StrCat("p/", m.recipient(), "/", m.message_id()));
   }
-  return static_cast<int>(withheld.size());
+  PutMessage(batch, &m, suppressed);
+  audit->Append(
+      batch, now,
+      AuditRecord{"message.suppressed", m.decision_id(), "", actor, NotLeftStatusName(m), "suppressed", cause},
+      suppressed);
 }
 
 const char* NotLeftStatusName(const storage::v1::OutboxMessage& m) {
@@ -290,6 +300,8 @@ const char* NotLeftStatusName(const storage::v1::OutboxMessage& m) {
       return "leased";
     case storage::v1::MESSAGE_LETTER:
       return "letter";
+    case storage::v1::MESSAGE_SENT:  // its send failed since (SuppressMessage)
+      return "sent";
     default:
       return "pending";
   }

@@ -133,6 +133,18 @@ absl::StatusOr<int> WithholdMessages(const Store& store, WriteBatch* batch, Audi
                                      absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which,
                                      absl::string_view why, const std::string& actor, const std::string& cause,
                                      absl::Time now, bool forget_recipients = false);
+// The same over messages read beforehand (MessagesOfDecision): for a caller
+// that must read everything before it appends to the audit chain.
+int WithholdMessagesOf(const std::vector<storage::v1::OutboxMessage>& messages, WriteBatch* batch, AuditLog* audit,
+                       absl::FunctionRef<bool(const storage::v1::OutboxMessage&)> which, absl::string_view why,
+                       const std::string& actor, const std::string& cause, absl::Time now,
+                       bool forget_recipients = false);
+// The failure of a first message an amendment replaced (replaced_by_case).
+inline constexpr char kReplacedOnReview[] = "replaced by the decision as amended on review";
+// One message that has not left, suppressed: `why` as its failure, its text
+// cleared, the change audited ("message.suppressed", from its status).
+void SuppressMessage(WriteBatch* batch, AuditLog* audit, const storage::v1::OutboxMessage& m, absl::string_view why,
+                     const std::string& actor, const std::string& cause, absl::Time now, bool forget_recipient = false);
 
 // Removes a message and its indexes (its person forgotten).
 void DeleteMessage(WriteBatch* batch, const storage::v1::OutboxMessage& m);

@@ -334,11 +334,12 @@ TEST(ReviewedOfferTest, AnOfferAmendedWithAnotherSchoolIsToldAgainAndAcceptedAsA
     if (m.recipient() == "P0002") kinds.push_back(m.kind());
   }
   EXPECT_THAT(kinds, ::testing::ElementsAre("contest-received", "decision", "review", kAmendedMessageKind));
-  // The first offer had left (leased, then this test's clock moved on past
-  // its lease without an acknowledgement: not being sent): it is withheld,
-  // replaced by the amended one.
-  EXPECT_EQ((**ReadMessage(engine.store(), MessageIdFor(amended, "decision", "P0002"))).status(),
-            storage::v1::MESSAGE_SUPPRESSED);
+  // The first offer was handed to the gateway (leased; this test's clock
+  // then moved on past its lease without an acknowledgement): it may have
+  // left. It is marked replaced: leased again, it is suppressed instead.
+  const std::string first_id = MessageIdFor(amended, "decision", "P0002");
+  EXPECT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_LEASED);
+  EXPECT_EQ((**ReadMessage(engine.store(), first_id)).replaced_by_case(), contest);
   const storage::v1::OutboxMessage told =
       **ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"));
   EXPECT_THAT(told.text(), HasSubstr("École maternelle Parmentier"));
@@ -357,6 +358,20 @@ TEST(ReviewedOfferTest, AnOfferAmendedWithAnotherSchoolIsToldAgainAndAcceptedAsA
   const auto at = [&](const std::string& id) { return std::find(ready->begin(), ready->end(), id) - ready->begin(); };
   EXPECT_LT(at(outcome.message_id()), at(told.message_id()));
   EXPECT_LT(at(told.message_id()), static_cast<long>(ready->size()));
+  absl::StatusOr<std::vector<LeasedMessage>> leased;
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    leased = a.gateway().Lease("kannel", "lease-2", 100, absl::Seconds(60), now);
+    return leased.status();
+  }),
+              IsOk());
+  std::vector<std::string> leased_ids;
+  for (const LeasedMessage& m : *leased) leased_ids.push_back(m.message.message_id());
+  EXPECT_THAT(leased_ids, ::testing::Contains(told.message_id()));
+  EXPECT_THAT(leased_ids, ::testing::Not(::testing::Contains(first_id)));
+  const storage::v1::OutboxMessage replaced = **ReadMessage(engine.store(), first_id);
+  EXPECT_EQ(replaced.status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_EQ(replaced.failure(), kReplacedOnReview);
+  EXPECT_TRUE(replaced.text().empty());
 
   // The guardian accepts: the formal decision names the amended school.
   ReplyResult answered = GuardianReplies(engine, "OUI " + made.reference_code(), "k-2", now);
@@ -368,18 +383,62 @@ TEST(ReviewedOfferTest, AnOfferAmendedWithAnotherSchoolIsToldAgainAndAcceptedAsA
   EXPECT_EQ(ParameterText(**formal, "school"), "École maternelle Parmentier");
 }
 
+// The sample published and P0001's offer leased to the gateway (its first
+// SMS on its way): the offer as made.
+storage::v1::DecisionRecord PublishAndLeaseTheOffer(testing::EngineFixture& engine, const std::string& lease_id) {
+  engine.PublishSample();
+  absl::StatusOr<std::vector<std::string>> ids = ListDecisionIdsOfPerson(engine.store(), "P0001");
+  if (!ids.ok() || ids->empty()) {
+    ADD_FAILURE() << "no offer for P0001";
+    return {};
+  }
+  const std::string offer = ids->front();
+  const absl::Time now = engine.clock().Now();
+  EXPECT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    return a.gateway().Lease("kannel", lease_id, 100, absl::Seconds(60), now).status();
+  }),
+              IsOk());
+  return **ReadDecision(engine.store(), offer);
+}
+
+// Contested and amended while the gateway is sending the first offer: that
+// send may still reach them (before the amended one), but when it fails it
+// is not retried nor made a letter with the old school.
+TEST(ReviewedOfferTest, AFirstOfferWhoseSendFailsAfterItsAmendmentIsSuppressed) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  const storage::v1::DecisionRecord made = PublishAndLeaseTheOffer(engine, "lease-1");
+  const std::string offer = made.decision_id();
+  const absl::Time now = engine.clock().Now();
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-1", now).outcome, "contested");
+  const std::string contest = ContestCaseId(offer);
+  ASSERT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}), IsOk());
+  const std::string first_id = MessageIdFor(made, "decision", "P0002");
+  ASSERT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_LEASED);
+
+  absl::StatusOr<std::string> reported;
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    reported = a.gateway().ReportDelivery(first_id, /*delivered=*/false, "no route to handset", now, /*attempt=*/1);
+    return reported.status();
+  }),
+              IsOk());
+  EXPECT_EQ(*reported, "suppressed");
+  const storage::v1::OutboxMessage first = **ReadMessage(engine.store(), first_id);
+  EXPECT_EQ(first.status(), storage::v1::MESSAGE_SUPPRESSED);
+  EXPECT_EQ(first.failure(), kReplacedOnReview);
+  EXPECT_EQ(first.channel(), storage::v1::CHANNEL_SMS) << "not made a letter";
+  EXPECT_TRUE(ReadMessage(engine.store(), MessageIdFor(made, kAmendedMessageKind, "P0002"))->has_value());
+  absl::StatusOr<AuditVerification> audit = VerifyAuditChain(engine.store());
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
+}
+
 // Accepted, then contested and amended: the formal decision takes the new
 // values; the offer, answered already, is not sent again.
 TEST(ReviewedOfferTest, AnAcceptedOfferAmendedAmendsItsFormalDecision) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
-  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
-  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
-  const storage::v1::DecisionRecord made = **ReadDecision(engine.store(), offer);
+  const storage::v1::DecisionRecord made = PublishAndLeaseTheOffer(engine, "");
+  const std::string offer = made.decision_id();
   const absl::Time now = engine.clock().Now();
-  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
-    return a.gateway().Lease("kannel", "", 100, absl::Seconds(60), now).status();
-  }),
-              IsOk());
   ASSERT_EQ(GuardianReplies(engine, "OUI " + made.reference_code(), "k-1", now).outcome, "accepted");
   ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-2", now).outcome, "contested");
   ASSERT_THAT(ClaimAndAmendCase(engine, ContestCaseId(offer), now, {{"school", "École maternelle Parmentier"}}),
