@@ -96,9 +96,12 @@ absl::Status CallbackServer::Start() {
     // Which send it is about (dlr-urls written before 2026-12-07 have none):
     // a late report of an earlier send must not fail the retry.
     const int attempt = std::max(IntParam(request, "attempt", 0), 0);
-    const uint32_t journaled = journal_ != nullptr ? journal_->AttemptOf(id) : 0;
-    if (journal_ != nullptr && journal_->StateOf(id) != SendJournal::State::kUnknown &&
-        (attempt == 0 || journaled == 0 || static_cast<uint32_t>(attempt) == journaled)) {
+    const SendJournal::OpenSend open = journal_ != nullptr ? journal_->Lookup(id) : SendJournal::OpenSend{};
+    const uint32_t journaled = open.attempt;
+    // Both name the send, or neither does (a send and its dlr-url written
+    // before 2026-12-07): a report without one about a send that has one is
+    // of an earlier send.
+    if (open.state != SendJournal::State::kUnknown && static_cast<uint32_t>(attempt) == journaled) {
       // The report overtook the sending loop's acknowledgement (not one of
       // an earlier send, whose retry may not have reached Kannel yet).
       v1::AckMessageRequest ack;

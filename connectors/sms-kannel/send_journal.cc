@@ -88,8 +88,9 @@ absl::StatusOr<std::unique_ptr<SendJournal>> SendJournal::Open(const std::string
     } else if (ok && words[0] == "sent" && words.size() == 3) {
       std::string gateway_id;
       if (words[2] != "-" && !Unescape(words[2], &gateway_id)) gateway_id = "";
+      // Journals before 2026-12-07 may have it after its "acked": closed.
       auto sending = open.find(id);
-      open[id] = Entry{State::kSent, gateway_id, sending != open.end() ? sending->second.attempt : 0};
+      if (sending != open.end()) sending->second = Entry{State::kSent, gateway_id, sending->second.attempt};
     } else if (ok && (words[0] == "acked" || words[0] == "unsent") && words.size() == 2) {
       open.erase(id);
     } else {
@@ -174,6 +175,12 @@ uint32_t SendJournal::AttemptOf(absl::string_view message_id) const {
   return it == open_.end() ? 0 : it->second.attempt;
 }
 
+SendJournal::OpenSend SendJournal::Lookup(absl::string_view message_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = open_.find(message_id);
+  return it == open_.end() ? OpenSend{} : OpenSend{it->second.state, it->second.attempt};
+}
+
 absl::Status SendJournal::MarkSending(absl::string_view message_id, uint32_t attempt) {
   absl::MutexLock lock(&mu_);
   absl::Status status = Append("sending", message_id, attempt > 0 ? absl::StrCat(attempt) : "");
@@ -184,9 +191,11 @@ absl::Status SendJournal::MarkSending(absl::string_view message_id, uint32_t att
 
 absl::Status SendJournal::MarkSent(absl::string_view message_id, absl::string_view gateway_message_id) {
   absl::MutexLock lock(&mu_);
+  auto open = open_.find(message_id);
+  if (open == open_.end()) return absl::OkStatus();  // acknowledged already
   absl::Status status = Append("sent", message_id, gateway_message_id.empty() ? "-" : Escape(gateway_message_id));
   if (!status.ok()) return status;
-  Entry& entry = open_[std::string(message_id)];
+  Entry& entry = open->second;
   entry.state = State::kSent;
   entry.gateway_id = std::string(gateway_message_id);
   return absl::OkStatus();

@@ -66,11 +66,20 @@ class SendJournal {
   // The engine's attempt recorded by MarkSending: the send the message's
   // acknowledgement and delivery reports are about; 0 when unknown.
   uint32_t AttemptOf(absl::string_view message_id) const;
+  // Both at once, under one lock: a send journaled between two separate
+  // reads would pair one send's state with another's attempt.
+  struct OpenSend {
+    State state = State::kUnknown;
+    uint32_t attempt = 0;
+  };
+  OpenSend Lookup(absl::string_view message_id) const;
 
   // Each appends one record and fsyncs before returning. UNAVAILABLE on an
   // I/O error: the caller must then not go on (not call Kannel after a failed
   // MarkSending, not acknowledge after a failed MarkSent).
   absl::Status MarkSending(absl::string_view message_id, uint32_t attempt = 0);
+  // Changes nothing for a message no longer open (its delivery report came
+  // first and acknowledged it): it is not opened again.
   absl::Status MarkSent(absl::string_view message_id, absl::string_view gateway_message_id);
   absl::Status MarkAcked(absl::string_view message_id);
   absl::Status MarkUnsent(absl::string_view message_id);

@@ -158,7 +158,18 @@ absl::StatusOr<bool> GatewayCommands::Ack(const std::string& message_id, const s
   ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, message_id));
   if (!found) return absl::NotFoundError(absl::StrCat("message_id: no message \"", message_id, "\""));
   const uint32_t send = SendOf(*found, attempt);
-  if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) return true;
+  if (found->status() == storage::v1::MESSAGE_SENT || found->status() == storage::v1::MESSAGE_DELIVERED) {
+    // A later send handed over too (another gateway's retry of a lease that
+    // ran out): a failure report of the earlier one must not count.
+    if (found->status() == storage::v1::MESSAGE_SENT && send > found->sent_attempt()) {
+      storage::v1::OutboxMessage m = *found;
+      m.set_sent_attempt(send);
+      WriteBatch batch(*store_);
+      PutMessage(&batch, &*found, m);
+      RETURN_IF_ERROR(store_->Write(&batch, false));
+    }
+    return true;
+  }
   // PENDING after a failure report, waiting for its retry.
   const bool retrying = found->status() == storage::v1::MESSAGE_PENDING && found->attempts() > 0;
   if (found->status() != storage::v1::MESSAGE_LEASED && !retrying) {
@@ -304,16 +315,16 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   // retry and make it leave twice.
   const bool counted_already = !delivered && (send <= m.last_failed_attempt() || send < m.sent_attempt());
   if (counted_already && m.status() != storage::v1::MESSAGE_DELIVERED) {
-    return std::string("will retry");
+    return std::string(m.status() == storage::v1::MESSAGE_SENT ? "sent" : "will retry");
   }
   if (delivered) {
     m.set_status(storage::v1::MESSAGE_DELIVERED);
     result = "delivered";
   } else if (m.status() == storage::v1::MESSAGE_DELIVERED) {
     return std::string("delivered");  // a late failure report after a delivery
-  } else if (m.status() == storage::v1::MESSAGE_PENDING) {
-    return std::string("will retry");  // its failure was reported: the retry stands
   } else {
+    // PENDING too: a late failure of an earlier send was counted while this
+    // one was under way; its own failure counts as well.
     m.set_failed_sends(m.failed_sends() + 1);
     m.set_last_failed_attempt(std::max(send, m.last_failed_attempt()));
     if (!m.replaced_by_case().empty()) {

@@ -117,9 +117,18 @@ TEST(CallbackServerJournalTest, ALateReportOfAnEarlierSendAcknowledgesNothing) {
   EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kSending);
   ASSERT_EQ(engine.deliveries().size(), 1u);
   EXPECT_EQ(engine.deliveries()[0].attempt(), 1u);
+  // A report naming no send (its dlr-url written before sends were named)
+  // is of an earlier send too: the retry's has one.
+  ASSERT_TRUE(client.Get("/dlr?id=m1&status=2"));
+  EXPECT_THAT(engine.acked(), IsEmpty());
+  EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kSending);
   ASSERT_TRUE(client.Get("/dlr?id=m1&attempt=2&status=1"));
   ASSERT_EQ(engine.ack_requests().size(), 1u);
   EXPECT_EQ(engine.ack_requests()[0].attempt(), 2u);
+  EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kUnknown);
+  // The sending loop's own record of the hand-over, after the report
+  // acknowledged it, does not open it again.
+  ASSERT_THAT((*journal)->MarkSent("m1", "k-1"), IsOk());
   EXPECT_EQ((*journal)->StateOf("m1"), SendJournal::State::kUnknown);
 }
 

@@ -100,6 +100,26 @@ TEST_F(SendJournalTest, TheAttemptOfEachSendSurvivesAReopen) {
             "sending old-1\n");
 }
 
+// A hand-over recorded after its acknowledgement (the delivery report came
+// first) leaves it closed, in memory and when the file is read again, as a
+// journal written before 2026-12-07 may have it.
+TEST_F(SendJournalTest, AHandOverRecordedAfterItsAcknowledgementStaysClosed) {
+  AppendRaw("proactive-sms-kannel journal v1\nsending old 2\nacked old\nsent old k-1\n");
+  auto journal = Open();
+  ASSERT_NE(journal, nullptr);
+  EXPECT_EQ(journal->StateOf("old"), State::kUnknown);
+  ASSERT_THAT(journal->MarkSending("m1", 3), IsOk());
+  ASSERT_THAT(journal->MarkAcked("m1"), IsOk());
+  ASSERT_THAT(journal->MarkSent("m1", "k-2"), IsOk());
+  EXPECT_EQ(journal->StateOf("m1"), State::kUnknown);
+  EXPECT_THAT(journal->SentNotAcked(), IsEmpty());
+  journal.reset();
+  journal = Open();
+  ASSERT_NE(journal, nullptr);
+  EXPECT_EQ(journal->StateOf("m1"), State::kUnknown);
+  EXPECT_EQ(journal->Lookup("m1").attempt, 0u);
+}
+
 TEST_F(SendJournalTest, ALastLineCutShortByACrashIsIgnored) {
   {
     auto journal = Open();

@@ -602,7 +602,7 @@ TEST_F(GatewayCommandsTest, ALateFailureOfAnEarlierSendDoesNotFailTheRetry) {
   EXPECT_EQ(ReportFailure(id, 1), "will retry");
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_LEASED);
   ASSERT_THAT(ack(), IsOk());
-  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ(ReportFailure(id, 1), "sent");
   storage::v1::OutboxMessage sent = **ReadMessage(engine_.store(), id);
   EXPECT_EQ(sent.status(), storage::v1::MESSAGE_SENT);
   EXPECT_EQ(sent.failed_sends(), 1u);
@@ -668,12 +668,53 @@ TEST_F(GatewayCommandsTest, AFailureOfASendBeforeTheOneAcknowledgedIsNotCounted)
   ASSERT_FALSE(Lease().empty());
   ASSERT_THAT(Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now(), 2).status(); }),
               IsOk());
-  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ(ReportFailure(id, 1), "sent");
   const storage::v1::OutboxMessage sent = **ReadMessage(engine_.store(), id);
   EXPECT_EQ(sent.status(), storage::v1::MESSAGE_SENT);
   EXPECT_EQ(sent.failed_sends(), 0u);
   EXPECT_EQ(ReportFailure(id, 2), "will retry");
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 1u);
+}
+
+// Two gateways: the first's lease ran out while Kannel was slow to answer,
+// the second leased the message again and sent it; the first's
+// acknowledgement comes first. The second's acknowledgement, of a later
+// send, still counts: a failure of the first send then changes nothing
+// (counted, it would send a third SMS).
+TEST_F(GatewayCommandsTest, TheLatestSendAcknowledgedIsTheOneAFailureMustFollow) {
+  std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  engine_.clock().Advance(absl::Seconds(61));
+  ASSERT_FALSE(Lease().empty());
+  const auto ack = [&](uint32_t send) {
+    return Run([&](EventApplier& a) { return a.gateway().Ack(id, "k", engine_.clock().Now(), send).status(); });
+  };
+  ASSERT_THAT(ack(1), IsOk());
+  ASSERT_THAT(ack(2), IsOk());
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->sent_attempt(), 2u);
+  EXPECT_EQ(ReportFailure(id, 1), "sent");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 0u);
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SENT);
+}
+
+// A late failure of the first send, counted while the retry was under way
+// (nothing acknowledged yet), leaves the message waiting for another retry;
+// the failure of the send under way then counts too: each send that failed
+// uses up one of the retries, no more and no less.
+TEST_F(GatewayCommandsTest, EachFailedSendCountsOnceWhateverOrderTheReportsCome) {
+  std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
+  ASSERT_FALSE(leased.empty());
+  const std::string id = leased[0].message.message_id();
+  engine_.clock().Advance(absl::Seconds(61));
+  ASSERT_FALSE(Lease().empty());
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+  EXPECT_EQ(ReportFailure(id, 2), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 2u);
+  EXPECT_EQ(ReportFailure(id, 2), "will retry");  // the same report again
+  EXPECT_EQ(ReportFailure(id, 1), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 2u);
 }
 
 }  // namespace
