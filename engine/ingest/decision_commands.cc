@@ -117,6 +117,14 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
+  if (d.has_pseudonymised_at()) {
+    // Its subject was forgotten at their request: a review would write about
+    // them again (an amendment's values, a case) where no erasure reaches.
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision ", decision_id, " is about a person forgotten on ",
+                     absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(d.pseudonymised_at()), zone),
+                     " (GDPR erasure): it can no longer be contested"));
+  }
   ASSIGN_OR_RETURN(storage::v1::DecisionStatus to, NextStatus(d, LifecycleAction::kContest, received, CityZone()));
   ASSIGN_OR_RETURN(std::optional<storage::v1::PersonState> subject, ReadPersonState(*store_, d.person_id()));
   // Opened, and due, from the day of the contest: an SMS sent at 23:58 and
@@ -241,6 +249,10 @@ absl::Status DecisionCommands::CheckLongestSms(const std::vector<storage::v1::Ou
   return longest != nullptr ? CheckSmsLength(longest->text(), city, what) : absl::OkStatus();
 }
 
+constexpr char kAmendedMessageRefused[] =
+    "its message cannot be sent again with the amended parameters (reload a rule set with that rule version, or "
+    "amend without parameters and say what changed in the reason)";
+
 absl::StatusOr<RuleSetVersions::DecidingRule> DecisionCommands::RuleToTell(const storage::v1::DecisionRecord& d,
                                                                            absl::string_view refused) const {
   absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
@@ -268,10 +280,7 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
     const storage::v1::DecisionRecord& d, absl::Time now) {
   std::shared_ptr<const RuleSet> rules = rules_ != nullptr ? rules_->Get() : nullptr;
   if (rules == nullptr) return std::vector<storage::v1::OutboxMessage>();
-  ASSIGN_OR_RETURN(RuleSetVersions::DecidingRule made_by,
-                   RuleToTell(d,
-                              "its message cannot be sent again with the amended parameters (reload a rule set with "
-                              "that rule version, or amend without parameters and say what changed in the reason)"));
+  ASSIGN_OR_RETURN(RuleSetVersions::DecidingRule made_by, RuleToTell(d, kAmendedMessageRefused));
   StorePersonSource persons(store_);
   const CitySpec& city = made_by.rules->city();
   ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> messages,
@@ -289,11 +298,12 @@ absl::Status DecisionCommands::CheckAmendedLength(const storage::v1::DecisionRec
   return CheckLongestSms(rendered, made_by->rules->city(), "amended_parameters: the amended decision");
 }
 
-bool DecisionCommands::OwnMessageNames(const storage::v1::DecisionRecord& d, const std::set<std::string>& names,
-                                       bool in_every_language) const {
-  absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
-  if (!made_by.ok()) return false;
-  const LocalizedText& texts = made_by->rule->spec.action.message;
+absl::StatusOr<bool> DecisionCommands::OwnMessageNames(const storage::v1::DecisionRecord& d,
+                                                       const std::set<std::string>& names,
+                                                       bool in_every_language) const {
+  // Not knowing would skip telling them the new values: refused instead.
+  ASSIGN_OR_RETURN(RuleSetVersions::DecidingRule made_by, RuleToTell(d, kAmendedMessageRefused));
+  const LocalizedText& texts = made_by.rule->spec.action.message;
   if (texts.empty()) return false;
   for (const auto& [language, text] : texts) {
     bool named = false;
@@ -586,9 +596,12 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // again would tell them nothing.
     std::set<std::string> amended_names;
     for (const storage::v1::NamedValue& p : c.amended_parameters()) amended_names.insert(p.name());
-    if (!amended_names.empty() && d.parent_decision_id().empty() &&
-        (d.action_kind() != storage::v1::ACTION_PROPOSE || reopen) &&
-        OwnMessageNames(d, amended_names, /*in_every_language=*/false)) {
+    bool tell_again = !amended_names.empty() && d.parent_decision_id().empty() &&
+                      (d.action_kind() != storage::v1::ACTION_PROPOSE || reopen);
+    if (tell_again) {
+      ASSIGN_OR_RETURN(tell_again, OwnMessageNames(d, amended_names, /*in_every_language=*/false));
+    }
+    if (tell_again) {
       ASSIGN_OR_RETURN(std::vector<storage::v1::OutboxMessage> amended, ComposeAmendedMessages(d, now));
       told_again = !amended.empty();
       for (storage::v1::OutboxMessage& m : amended) messages.push_back(std::move(m));
@@ -598,8 +611,11 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // A rule set loaded with an offer rule has the city's words for it; a
     // rule set without one (the rule removed since) may not. An offer told
     // again whose message gives its deadline needs no more words.
-    if (fresh_deadline && rules != nullptr && !rules->city().messages.offer_open_again.empty() &&
-        !(told_again && OwnMessageNames(d, {"deadline"}, /*in_every_language=*/true))) {
+    bool deadline_told = false;
+    if (told_again) {
+      ASSIGN_OR_RETURN(deadline_told, OwnMessageNames(d, {"deadline"}, /*in_every_language=*/true));
+    }
+    if (fresh_deadline && rules != nullptr && !rules->city().messages.offer_open_again.empty() && !deadline_told) {
       ASSIGN_OR_RETURN(
           std::vector<storage::v1::OutboxMessage> again,
           ComposeTold(d, kAnswerAgainMessageKind, &CityMessages::offer_open_again,
@@ -610,8 +626,21 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
   // Read before anything is appended to the audit chain: the first
   // message, replaced by the amended one.
   std::vector<storage::v1::OutboxMessage> first_messages;
-  if (told_again) {
+  if (!amended_parameters.empty() && c.kind() != storage::v1::REVIEW_BEFORE_NOTIFY) {
     ASSIGN_OR_RETURN(first_messages, MessagesOfDecision(*store_, d.decision_id()));
+  }
+  if (!told_again && !first_messages.empty()) {
+    // Not told again (an offer answered at a desk before its SMS left):
+    // a first message not leased yet is written when it leaves, with the
+    // new values, and must still fit in the parts the gateway sends.
+    std::vector<storage::v1::OutboxMessage> unwritten;
+    for (const storage::v1::OutboxMessage& m : first_messages) {
+      if (m.kind() == kDecisionMessageKind && m.status() == storage::v1::MESSAGE_PENDING && m.attempts() == 0 &&
+          m.channel() == storage::v1::CHANNEL_SMS) {
+        unwritten.push_back(m);
+      }
+    }
+    if (!unwritten.empty()) RETURN_IF_ERROR(CheckAmendedLength(d, unwritten));
   }
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);

@@ -178,9 +178,10 @@ class DecisionCommands {
   absl::StatusOr<std::vector<storage::v1::OutboxMessage>> ComposeAmendedMessages(const storage::v1::DecisionRecord& d,
                                                                                  absl::Time now);
   // Whether the message of the rule that made `d` names one of `names` (in
-  // one of its languages, or in every one).
-  bool OwnMessageNames(const storage::v1::DecisionRecord& d, const std::set<std::string>& names,
-                       bool in_every_language) const;
+  // one of its languages, or in every one). FAILED_PRECONDITION when that
+  // rule's texts are lost (RuleToTell); a read's error as it is.
+  absl::StatusOr<bool> OwnMessageNames(const storage::v1::DecisionRecord& d, const std::set<std::string>& names,
+                                       bool in_every_language) const;
   // INVALID_ARGUMENT naming amended_parameters when `messages` (of `d`,
   // their text written when they leave) would, rendered now, need more SMS
   // parts than the city's gateway sends.

@@ -180,6 +180,27 @@ TEST_F(GatewayCommandsTest, AForgottenChildsOfferIsNeverSentToItsGuardians) {
   for (const LeasedMessage& l : Lease()) EXPECT_NE(l.message.decision_id(), offer.decision_id());
 }
 
+// A decision about a forgotten person can no longer be contested: a review
+// would write about them again where no erasure reaches.
+TEST_F(GatewayCommandsTest, ADecisionAboutAForgottenPersonCannotBeContested) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  ASSERT_EQ(Reply("+33639980002", "OUI " + offer.reference_code(), "kannel-1").outcome, "accepted");
+  std::string formal;
+  const absl::StatusOr<std::vector<std::string>> ids = ListDecisionIdsOfPerson(engine_.store(), "P0001");
+  ASSERT_THAT(ids, IsOk());
+  for (const std::string& id : *ids) {
+    if ((**ReadDecision(engine_.store(), id)).parent_decision_id() == offer.decision_id()) formal = id;
+  }
+  ASSERT_FALSE(formal.empty());
+  Forget("P0001");
+  absl::Status contested = Run([&](EventApplier& a) {
+    return a.commands().Contest(formal, "citizen", "je conteste", engine_.clock().Now()).status();
+  });
+  EXPECT_THAT(contested, testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                           HasSubstr("is about a person forgotten on 2026-06-29 (GDPR erasure)")));
+  EXPECT_FALSE((*ReadCase(engine_.store(), ContestCaseId(formal))).has_value());
+}
+
 // Forgotten after its offer left: the SMS is gone, but the letter to the
 // guardian without a phone still waits in the mail room, and is never posted.
 TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {

@@ -432,6 +432,31 @@ TEST(ReviewedOfferTest, AFirstOfferWhoseSendFailsAfterItsAmendmentIsSuppressed) 
   EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
 }
 
+// The rule's texts of the offer's version lost (and the rule reworded
+// since): whether its message names the amended school cannot be known, so
+// the amendment is refused rather than leave the guardian with the old
+// school; the case stays open and nothing changes.
+TEST(ReviewedOfferTest, AnAmendmentWhoseMessageCannotBeToldIsRefused) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  const storage::v1::DecisionRecord made = PublishAndLeaseTheOffer(engine, "lease-1");
+  const absl::Time now = engine.clock().Now();
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-1", now).outcome, "contested");
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier&) {
+    WriteBatch batch(engine.store());
+    batch.Delete(Family::kMeta, "ruleset/" + made.rule_set_version());
+    batch.Delete(Family::kMeta, "ruletext/" + made.rule_version());
+    return engine.store().Write(&batch, false);
+  }),
+              IsOk());
+  engine.SetRules(testing::EngineFixture::ParisRulesReworded("Proposition d'inscription", "Offre d'inscription"));
+  const std::string contest = ContestCaseId(made.decision_id());
+  EXPECT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("its message cannot be sent again with the amended parameters")));
+  EXPECT_EQ((**ReadCase(engine.store(), contest)).status(), storage::v1::CASE_OPEN);
+  EXPECT_EQ(ParameterText(**ReadDecision(engine.store(), made.decision_id()), "school"), ParameterText(made, "school"));
+}
+
 // Accepted, then contested and amended: the formal decision takes the new
 // values; the offer, answered already, is not sent again.
 TEST(ReviewedOfferTest, AnAcceptedOfferAmendedAmendsItsFormalDecision) {
@@ -486,6 +511,35 @@ TEST(ReviewedOfferTest, AnOfferAmendedBeforeAnyoneWasToldIsToldAsAmended) {
   EXPECT_THAT(first.text(), HasSubstr("École maternelle Parmentier"));
   EXPECT_FALSE(ReadMessage(engine.store(), MessageIdFor(amended, kAmendedMessageKind, "P0002"))->has_value())
       << "told once, as amended";
+}
+
+// Accepted at a desk before its first SMS left, then contested: amended, the
+// offer is not told again (answered already), but its first SMS, written when
+// it leaves, will carry the new school: one too long for the gateway is
+// refused as when it is told again.
+TEST(ReviewedOfferTest, AnAmendmentTooLongForAFirstSmsStillToLeaveIsRefused) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  ASSERT_NO_FATAL_FAILURE(engine.PublishSample());
+  const std::string offer = (*ListDecisionIdsOfPerson(engine.store(), "P0001")).front();
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    absl::Status answered =
+        a.commands().Answer(offer, /*accept=*/true, "back-office:desk", "desk answer", now).status();
+    if (!answered.ok()) return answered;
+    return a.commands().Contest(offer, "citizen", "Nous voulons une autre école.", now).status();
+  }),
+              IsOk());
+  const std::string contest = ContestCaseId(offer);
+  const storage::v1::OutboxMessage first =
+      **ReadMessage(engine.store(), MessageIdFor(**ReadDecision(engine.store(), offer), "decision", "P0002"));
+  ASSERT_EQ(first.status(), storage::v1::MESSAGE_PENDING);
+  ASSERT_EQ(first.attempts(), 0u);
+  EXPECT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", std::string(900, 'x')}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("amended_parameters: the amended decision makes the message "
+                                 "to the citizen 8 SMS parts long")));
+  EXPECT_EQ((**ReadCase(engine.store(), contest)).status(), storage::v1::CASE_OPEN);
+  EXPECT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}), IsOk());
 }
 
 // An amendment that does not fit the decision is refused, naming the
