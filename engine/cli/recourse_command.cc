@@ -1,5 +1,7 @@
 // proactivectl recourse list|show|claim|note|resolve: a caseworker's queue.
 #include <cstdio>
+#include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,12 +37,24 @@ constexpr char kUsage[] =
 // strings as text (the engine reads dates and amounts from it), numbers and
 // booleans as such.
 absl::Status AmendedParametersFromJson(const std::string& text, v1::ResolveCaseRequest* request) {
-  // In the order given: an error names amended_parameters[i] as typed.
-  const nlohmann::ordered_json object = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // In the order given: an error names amended_parameters[i] as typed. A
+  // name given twice is refused here, as the engine would: JSON keeps only
+  // the last.
+  std::set<std::string> names;
+  std::string twice;
+  const auto note_names = [&](int depth, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json& parsed) {
+    if (event == nlohmann::ordered_json::parse_event_t::key && depth == 1 && parsed.is_string() &&
+        !names.insert(parsed.get<std::string>()).second && twice.empty()) {
+      twice = parsed.get<std::string>();
+    }
+    return true;
+  };
+  const nlohmann::ordered_json object = nlohmann::ordered_json::parse(text, note_names, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object() || object.empty()) {
     return absl::InvalidArgumentError(
         "expected a JSON object of the parameters to change, e.g. '{\"school\": \"École maternelle Parmentier\"}'");
   }
+  if (!twice.empty()) return absl::InvalidArgumentError(absl::StrCat("\"", twice, "\" is given twice"));
   for (const auto& [name, value] : object.items()) {
     v1::Attribute* p = request->add_amended_parameters();
     p->set_name(name);
@@ -48,6 +62,11 @@ absl::Status AmendedParametersFromJson(const std::string& text, v1::ResolveCaseR
       p->mutable_value()->set_string_value(value.get<std::string>());
     } else if (value.is_boolean()) {
       p->mutable_value()->set_bool_value(value.get<bool>());
+    } else if (value.is_number_unsigned() &&
+               value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", name, "\": ", value.dump(),
+                                                     " is larger than the largest integer the engine keeps (",
+                                                     std::numeric_limits<int64_t>::max(), ")"));
     } else if (value.is_number_integer()) {
       p->mutable_value()->set_int_value(value.get<int64_t>());
     } else if (value.is_number()) {

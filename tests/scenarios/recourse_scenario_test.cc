@@ -369,6 +369,19 @@ TEST_F(RecourseScenarioTest, ACaseworkerAmendsAnOfferWithAnotherSchool) {
   EXPECT_EQ(refused.error_message(), "amended_parameters: are given only with the outcome amended");
   EXPECT_THAT(Ctl("alice", {"recourse", "list"}).output, HasSubstr(case_id));
 
+  // What JSON would lose is refused before anything is sent: a name given
+  // twice (JSON keeps the last), an integer the engine cannot keep.
+  for (const auto& [json, error] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"school": "École Voltaire", "school": "École maternelle Parmentier"})", "\"school\" is given twice"},
+           {R"({"arrondissement": 18446744073709551615})",
+            "\"arrondissement\": 18446744073709551615 is larger than the largest integer the engine keeps "
+            "(9223372036854775807)"}}) {
+    std::vector<std::string> bad = resolve;
+    bad.insert(bad.end(), {"--amend", json});
+    testing::CommandResult refused_here = Ctl("alice", bad);
+    EXPECT_NE(refused_here.exit_code, 0) << json;
+    EXPECT_THAT(refused_here.output, HasSubstr(error)) << json;
+  }
   std::vector<std::string> amend = resolve;
   amend.insert(amend.end(), {"--amend", R"({"school": "École maternelle Parmentier"})"});
   testing::CommandResult amended = Ctl("alice", amend);
