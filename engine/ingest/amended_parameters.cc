@@ -210,8 +210,47 @@ absl::Status CheckAmendedParameterNames(const google::protobuf::RepeatedPtrField
   return absl::OkStatus();
 }
 
-absl::Status AmendParameters(const std::vector<v1::Attribute>& amended, storage::v1::DecisionRecord* decision,
-                             storage::v1::RecourseCase* amending_case) {
+std::optional<TypeSpec> ParameterKindOf(const lang::Type& type) {
+  TypeSpec spec;
+  switch (type.kind()) {
+    case lang::TypeKind::kBool:
+      spec.kind = ValueKind::kBool;
+      return spec;
+    case lang::TypeKind::kInt:
+      spec.kind = ValueKind::kInt;
+      return spec;
+    case lang::TypeKind::kDouble:
+      spec.kind = ValueKind::kDouble;
+      return spec;
+    case lang::TypeKind::kString:
+      spec.kind = ValueKind::kString;
+      return spec;
+    case lang::TypeKind::kDate:
+      spec.kind = ValueKind::kDate;
+      return spec;
+    case lang::TypeKind::kMoney:
+      spec.kind = ValueKind::kMoney;
+      return spec;
+    case lang::TypeKind::kTimestamp:
+      spec.kind = ValueKind::kTimestamp;
+      return spec;
+    case lang::TypeKind::kDuration:
+      spec.kind = ValueKind::kDuration;
+      return spec;
+    case lang::TypeKind::kList: {
+      std::optional<TypeSpec> element = ParameterKindOf(type.elem());
+      if (!element || element->kind == ValueKind::kList) return std::nullopt;
+      spec.kind = ValueKind::kList;
+      spec.element = element->kind;
+      return spec;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::Status AmendParameters(const std::vector<v1::Attribute>& amended, const std::map<std::string, TypeSpec>& declared,
+                             storage::v1::DecisionRecord* decision, storage::v1::RecourseCase* amending_case) {
   storage::v1::DecisionRecord changed = *decision;
   storage::v1::RecourseCase recorded = *amending_case;
   recorded.clear_amended_parameters();
@@ -243,8 +282,12 @@ absl::Status AmendParameters(const std::vector<v1::Attribute>& amended, storage:
                                                   "\" is needed; an amendment "
                                                   "changes a parameter, it does not empty it"));
     }
-    const std::optional<TypeSpec> stored = StoredType(parameter->value());
-    const TypeSpec type = stored ? *stored : GivenType(given.value());
+    // The rule's kind first; else the stored value's, unless it is null or
+    // an empty list (whose elements' kind it does not say); else as given.
+    std::optional<TypeSpec> stored = StoredType(parameter->value());
+    if (parameter->value().has_list_value() && parameter->value().list_value().values().empty()) stored.reset();
+    const auto rule_kind = declared.find(given.name());
+    const TypeSpec type = rule_kind != declared.end() ? rule_kind->second : stored ? *stored : GivenType(given.value());
     ASSIGN_OR_RETURN(v1::Value typed, AsType(given.value(), type, value_field, given.name()));
     FieldSpec spec;
     spec.name = given.name();

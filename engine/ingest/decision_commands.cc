@@ -536,7 +536,16 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
   ASSIGN_OR_RETURN(storage::v1::DecisionRecord d, Load(c.decision_id()));
   const storage::v1::RecourseCase before = c;
   RETURN_IF_ERROR(proactive::Resolve(&c, caseworker, outcome, reason, legal_basis, now));
-  RETURN_IF_ERROR(AmendParameters(amended_parameters, &d, &c));
+  std::map<std::string, TypeSpec> declared;
+  if (!amended_parameters.empty()) {
+    // Unknown when the rule's version is lost: the stored values' kinds then.
+    if (absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d); made_by.ok()) {
+      for (const auto& [name, program] : made_by->rule->parameters) {
+        if (std::optional<TypeSpec> kind = ParameterKindOf(program->result_type())) declared[name] = *kind;
+      }
+    }
+  }
+  RETURN_IF_ERROR(AmendParameters(amended_parameters, declared, &d, &c));
   LifecycleAction action = outcome == storage::v1::OUTCOME_UPHELD    ? LifecycleAction::kResolveUpheld
                            : outcome == storage::v1::OUTCOME_AMENDED ? LifecycleAction::kResolveAmended
                                                                      : LifecycleAction::kResolveOverturned;
