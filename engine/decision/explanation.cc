@@ -15,6 +15,14 @@
 namespace proactive {
 namespace {
 
+// Whether `d` has the parameter `p`, with its value.
+bool HoldsValue(const storage::v1::DecisionRecord& d, const storage::v1::NamedValue& p) {
+  for (const storage::v1::NamedValue& held : d.parameters()) {
+    if (held.name() == p.name()) return held.value().SerializeAsString() == p.value().SerializeAsString();
+  }
+  return false;
+}
+
 struct Words {
   const char* title;
   const char* reference;
@@ -231,6 +239,9 @@ DecisionExplanation ExplainDecision(const storage::v1::DecisionRecord& d,
     }
     for (int i = 0; i < c.amended_parameters_size(); ++i) {
       const storage::v1::NamedValue& after = c.amended_parameters(i);
+      // The offer's review names only the values this decision holds: one its
+      // own review changed since is told by that review.
+      if (c.decision_id() != d.decision_id() && !HoldsValue(d, after)) continue;
       absl::StrAppend(&t, "     ", english ? "amended: " : "modifié : ", after.name(), " : ",
                       i < c.parameters_before_size() ? ValueOf(c.parameters_before(i).value()) : "", " → ",
                       ValueOf(after.value()), "\n");
