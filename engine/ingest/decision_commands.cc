@@ -355,11 +355,22 @@ void DecisionCommands::AmendFormalDecision(WriteBatch* batch, storage::v1::Decis
                         PutDecision(batch, &formal));
 }
 
-absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
-                                                      const std::string& case_id, const std::string& caseworker,
-                                                      absl::Time now) {
-  ASSIGN_OR_RETURN(std::optional<storage::v1::DecisionRecord> formal, FindFormalDecision(*store_, offer));
-  if (!formal) return absl::OkStatus();  // the offer was never accepted
+absl::StatusOr<DecisionCommands::OverturnedReads> DecisionCommands::ReadOverturned(
+    const storage::v1::DecisionRecord& d) const {
+  OverturnedReads reads;
+  ASSIGN_OR_RETURN(reads.messages, MessagesOfDecision(*store_, d.decision_id()));
+  ASSIGN_OR_RETURN(reads.formal, FindFormalDecision(*store_, d));
+  if (reads.formal) {
+    ASSIGN_OR_RETURN(reads.formal_messages, MessagesOfDecision(*store_, reads.formal->decision_id()));
+  }
+  return reads;
+}
+
+void DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
+                                              OverturnedReads reads, const std::string& case_id,
+                                              const std::string& caseworker, absl::Time now) {
+  std::optional<storage::v1::DecisionRecord>& formal = reads.formal;
+  if (!formal) return;  // the offer was never accepted
   absl::StatusOr<storage::v1::DecisionStatus> to =
       NextStatus(*formal, LifecycleAction::kParentOverturned, now, CityZone());
   if (!to.ok()) {
@@ -367,26 +378,23 @@ absl::Status DecisionCommands::OverturnFormalDecision(WriteBatch* batch, const s
     LogInfo("recourse",
             absl::StrCat("decision ", formal->decision_id(), " stays ", DecisionStatusName(formal->status()),
                          " though the offer ", offer.decision_id(), " was overturned: ", to.status().message()));
-    return absl::OkStatus();
+    return;
   }
   Transition(batch, &*formal, *to, caseworker, "the offer it followed was overturned after review", "",
              absl::StrCat("case ", case_id), now);
-  return WithholdOverturned(batch, formal->decision_id(), case_id, caseworker, now);
+  WithholdOverturned(batch, reads.formal_messages, case_id, caseworker, now);
 }
 
-absl::Status DecisionCommands::WithholdOverturned(WriteBatch* batch, const std::string& decision_id,
-                                                  const std::string& case_id, const std::string& caseworker,
-                                                  absl::Time now) {
+void DecisionCommands::WithholdOverturned(WriteBatch* batch, const std::vector<storage::v1::OutboxMessage>& messages,
+                                          const std::string& case_id, const std::string& caseworker, absl::Time now) {
   // Its own message and the answers' acknowledgements; the review's outcome
   // and the contest's acknowledgement still go.
-  return WithholdMessages(
-             *store_, batch, audit_, decision_id,
-             [](const storage::v1::OutboxMessage& m) {
-               return m.kind() == kDecisionMessageKind || m.kind() == kAcceptedMessageKind ||
-                      m.kind() == kDeclinedMessageKind;
-             },
-             "its decision was overturned on review before it left", caseworker, absl::StrCat("case ", case_id), now)
-      .status();
+  WithholdMessagesOf(
+      messages, batch, audit_,
+      [](const storage::v1::OutboxMessage& m) {
+        return m.kind() == kDecisionMessageKind || m.kind() == kAcceptedMessageKind || m.kind() == kDeclinedMessageKind;
+      },
+      "its decision was overturned on review before it left", caseworker, absl::StrCat("case ", case_id), now);
 }
 
 LocalizedText CityMessages::*DecisionCommands::AcceptedByDefaultText() const {
@@ -651,6 +659,10 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     }
     if (!unwritten.empty()) RETURN_IF_ERROR(CheckAmendedLength(d, unwritten));
   }
+  std::optional<OverturnedReads> overturned;
+  if (to == storage::v1::OVERTURNED) {
+    ASSIGN_OR_RETURN(overturned, ReadOverturned(d));
+  }
   WriteBatch batch(*store_);
   PutCase(&batch, &before, c);
   audit_->Append(&batch, now,
@@ -662,9 +674,9 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     batch.Delete(Family::kDeadlines, superseded_deadline_key);
     batch.Put(Family::kDeadlines, ReplyDeadlineKey(d), "");
   }
-  if (to == storage::v1::OVERTURNED) {
-    RETURN_IF_ERROR(WithholdOverturned(&batch, d.decision_id(), case_id, caseworker, now));
-    RETURN_IF_ERROR(OverturnFormalDecision(&batch, d, case_id, caseworker, now));
+  if (overturned) {
+    WithholdOverturned(&batch, overturned->messages, case_id, caseworker, now);
+    OverturnFormalDecision(&batch, d, *std::move(overturned), case_id, caseworker, now);
   }
   if (told_again) {
     // Its first message, not left yet, would leave after the amended one

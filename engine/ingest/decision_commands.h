@@ -197,16 +197,26 @@ class DecisionCommands {
   // leave as an SMS needs more parts than the city's gateway sends.
   absl::Status CheckLongestSms(const std::vector<storage::v1::OutboxMessage>& messages, const CitySpec& city,
                                absl::string_view what) const;
-  // Withholds what an overturned decision's messages that have not left
+  // What overturning `d` changes besides it, read before anything is
+  // appended to the audit chain (AuditLog::Append): its messages, and the
+  // formal decision its acceptance made (nullopt when never accepted) with
+  // its messages.
+  struct OverturnedReads {
+    std::vector<storage::v1::OutboxMessage> messages;
+    std::optional<storage::v1::DecisionRecord> formal;
+    std::vector<storage::v1::OutboxMessage> formal_messages;
+  };
+  absl::StatusOr<OverturnedReads> ReadOverturned(const storage::v1::DecisionRecord& d) const;
+  // Withholds what an overturned decision's `messages` that have not left
   // would tell (its offer, the answers' acknowledgements): never sent.
-  absl::Status WithholdOverturned(WriteBatch* batch, const std::string& decision_id, const std::string& case_id,
-                                  const std::string& caseworker, absl::Time now);
+  void WithholdOverturned(WriteBatch* batch, const std::vector<storage::v1::OutboxMessage>& messages,
+                          const std::string& case_id, const std::string& caseworker, absl::Time now);
   // The formal decision that follows an accepted offer.
   void PutFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, absl::Time now);
-  // The formal decision an accepted offer made, overturned with the offer
-  // (unless in review on its own); nothing when the offer was never accepted.
-  absl::Status OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer,
-                                      const std::string& case_id, const std::string& caseworker, absl::Time now);
+  // The formal decision an accepted offer made (`reads`), overturned with
+  // the offer (unless in review on its own); nothing when never accepted.
+  void OverturnFormalDecision(WriteBatch* batch, const storage::v1::DecisionRecord& offer, OverturnedReads reads,
+                              const std::string& case_id, const std::string& caseworker, absl::Time now);
 
   Store* store_;
   AuditLog* audit_;
