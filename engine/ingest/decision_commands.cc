@@ -117,9 +117,11 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
-  if (d.has_pseudonymised_at()) {
+  if (IsPseudonym(d.person_id())) {
     // Its subject was forgotten at their request: a review would write about
-    // them again (an amendment's values, a case) where no erasure reaches.
+    // them again (an amendment's values, a case) where no erasure reaches. A
+    // decision that only named someone forgotten (a guardian) stays open to
+    // the others.
     return absl::FailedPreconditionError(
         absl::StrCat("decision ", decision_id, " is about a person forgotten on ",
                      absl::FormatTime("%Y-%m-%d", FromProtoTimestamp(d.pseudonymised_at()), zone),
@@ -292,7 +294,10 @@ absl::StatusOr<std::vector<storage::v1::OutboxMessage>> DecisionCommands::Compos
 absl::Status DecisionCommands::CheckAmendedLength(const storage::v1::DecisionRecord& d,
                                                   const std::vector<storage::v1::OutboxMessage>& messages) const {
   absl::StatusOr<RuleSetVersions::DecidingRule> made_by = rule_set_versions_.RuleOf(d);
-  if (!made_by.ok()) return made_by.status();  // ComposeDecisionMessages found it: a read failed
+  // Its version lost, a first message cannot leave at all (undeliverable
+  // when leased): nothing to measure.
+  if (absl::IsDataLoss(made_by.status())) return absl::OkStatus();
+  if (!made_by.ok()) return made_by.status();  // a read failed
   std::vector<storage::v1::OutboxMessage> rendered = messages;
   for (storage::v1::OutboxMessage& m : rendered) RenderRuleMessage(d, *made_by->rule, made_by->rules->city(), &m);
   return CheckLongestSms(rendered, made_by->rules->city(), "amended_parameters: the amended decision");
@@ -684,8 +689,11 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // printed already, with the old values: the amended one replaces it.
     // Even when its lease ran out: the gateway may have handed it to the SMS
     // centre and not told us yet (its acknowledgement still marks it sent).
+    // Pending too when a send is under way after the last failure counted
+    // (a late failure of an earlier send came while it was leased).
     const auto held_by_gateway = [](const storage::v1::OutboxMessage& m) {
-      return m.status() == storage::v1::MESSAGE_LEASED;
+      return m.status() == storage::v1::MESSAGE_LEASED ||
+             (m.status() == storage::v1::MESSAGE_PENDING && m.attempts() > m.last_failed_attempt());
     };
     WithholdMessagesOf(
         first_messages, &batch, audit_,

@@ -90,15 +90,20 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
   ASSIGN_OR_RETURN(std::vector<std::string> ids, ReadyMessages(*store_, now, static_cast<size_t>(max)));
   std::vector<LeasedMessage> leased;
   WriteBatch batch(*store_);
-  for (const std::string& id : ids) {
+  // Once an entry is appended to the audit chain, the batch must be written
+  // (AuditLog::Append): a read failing after it stops the lease there, and
+  // what was decided so far is written; the rest is asked again.
+  bool audited = false;
+  const auto lease_one = [&](const std::string& id) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<storage::v1::OutboxMessage> found, ReadMessage(*store_, id));
-    if (!found) continue;
+    if (!found) return absl::OkStatus();
     if (!found->replaced_by_case().empty()) {
       // Its send with the old values failed, or its lease ran out: the
       // amended message tells them instead.
       SuppressMessage(&batch, audit_, *found, kReplacedOnReview, "engine",
                       absl::StrCat("case ", found->replaced_by_case()), now);
-      continue;
+      audited = true;
+      return absl::OkStatus();
     }
     const storage::v1::OutboxMessage before = *found;
     storage::v1::OutboxMessage m = *found;
@@ -118,7 +123,8 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
       PutMessage(&batch, &before, m);
       audit_->Append(&batch, now, AuditRecord{"message.suppressed", m.decision_id(), "", "engine", "", "opted out", id},
                      m);
-      continue;
+      audited = true;
+      return absl::OkStatus();
     }
     // Its text is rendered now and kept with it: for the gateway, for a
     // letter, and for every later attempt.
@@ -131,14 +137,15 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
       audit_->Append(
           &batch, now,
           AuditRecord{"message.undeliverable", m.decision_id(), "", "engine", "pending", "undeliverable", id}, m);
-      continue;
+      audited = true;
+      return absl::OkStatus();
     }
     if (phone.empty()) {
       m.set_channel(storage::v1::CHANNEL_LETTER);
       m.set_status(m.letter_fallback() ? storage::v1::MESSAGE_LETTER : storage::v1::MESSAGE_UNDELIVERABLE);
       *m.mutable_ready_at() = ToProtoTimestamp(now);  // a letter since now: its place in the mail room's list
       PutMessage(&batch, &before, m);
-      continue;
+      return absl::OkStatus();
     }
     m.set_status(storage::v1::MESSAGE_LEASED);
     m.set_leased_by(gateway);
@@ -148,6 +155,14 @@ absl::StatusOr<std::vector<LeasedMessage>> GatewayCommands::Lease(const std::str
     *m.mutable_ready_at() = m.lease_expires_at();  // leased again when the lease expires
     PutMessage(&batch, &before, m);
     leased.push_back({m, phone});
+    return absl::OkStatus();
+  };
+  for (const std::string& id : ids) {
+    absl::Status one = lease_one(id);
+    if (one.ok()) continue;
+    if (!audited) return one;  // nothing leased, asked again
+    LogWarning("gateway", absl::StrCat("leasing stopped at message ", id, ": ", one.ToString()));
+    break;
   }
   RETURN_IF_ERROR(store_->Write(&batch, false));
   return leased;

@@ -150,7 +150,9 @@ class PersonsService final : public v1::Persons::CallbackService {
         }
       }
       response->clear_events_applied();
-      if (response->attributes().empty() && response->household_id().empty() && response->links().empty()) {
+      // Its household and links, which any source may state, only with
+      // something its sources state: else they would tell the person exists.
+      if (response->attributes().empty()) {
         response->Clear();
         return not_found();
       }

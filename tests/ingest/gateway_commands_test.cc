@@ -201,6 +201,20 @@ TEST_F(GatewayCommandsTest, ADecisionAboutAForgottenPersonCannotBeContested) {
   EXPECT_FALSE((*ReadCase(engine_.store(), ContestCaseId(formal))).has_value());
 }
 
+// A guardian forgotten: the child's offer, which named them, stays open to
+// contest by the other guardian.
+TEST_F(GatewayCommandsTest, ADecisionThatOnlyNamedSomeoneForgottenCanBeContested) {
+  const storage::v1::DecisionRecord offer = Decision("P0001");
+  Forget("P0003");
+  ASSERT_TRUE((**ReadDecision(engine_.store(), offer.decision_id())).has_pseudonymised_at());
+  EXPECT_THAT(
+      Run([&](EventApplier& a) {
+        return a.commands().Contest(offer.decision_id(), "citizen", "je conteste", engine_.clock().Now()).status();
+      }),
+      IsOk());
+  EXPECT_TRUE((*ReadCase(engine_.store(), ContestCaseId(offer.decision_id()))).has_value());
+}
+
 // Forgotten after its offer left: the SMS is gone, but the letter to the
 // guardian without a phone still waits in the mail room, and is never posted.
 TEST_F(GatewayCommandsTest, AForgottenChildsOfferLetterLeavesTheMailRoom) {

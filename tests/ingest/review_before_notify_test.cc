@@ -432,6 +432,35 @@ TEST(ReviewedOfferTest, AFirstOfferWhoseSendFailsAfterItsAmendmentIsSuppressed) 
   EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
 }
 
+// A late failure of the first send came while the retry was leased: the
+// message waits for another retry, the retry under way. Amended then, it is
+// held as a leased one is: the send under way may leave (acknowledged, it
+// is sent), but it is not retried with the old school.
+TEST(ReviewedOfferTest, AFirstOfferWhoseRetryIsUnderWayIsHeldNotWithheld) {
+  testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
+  const storage::v1::DecisionRecord made = PublishAndLeaseTheOffer(engine, "lease-1");
+  const std::string first_id = MessageIdFor(made, "decision", "P0002");
+  engine.clock().Advance(absl::Seconds(61));
+  const absl::Time now = engine.clock().Now();
+  ASSERT_THAT(engine.writer().ExecuteAndWait([&](EventApplier& a) {
+    absl::Status leased = a.gateway().Lease("kannel", "lease-2", 100, absl::Seconds(60), now).status();
+    if (!leased.ok()) return leased;
+    return a.gateway().ReportDelivery(first_id, /*delivered=*/false, "no route", now, /*attempt=*/1).status();
+  }),
+              IsOk());
+  ASSERT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_PENDING);
+  ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-1", now).outcome, "contested");
+  const std::string contest = ContestCaseId(made.decision_id());
+  ASSERT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}), IsOk());
+  storage::v1::OutboxMessage held = **ReadMessage(engine.store(), first_id);
+  EXPECT_EQ(held.status(), storage::v1::MESSAGE_PENDING);
+  EXPECT_EQ(held.replaced_by_case(), contest);
+  ASSERT_THAT(engine.writer().ExecuteAndWait(
+                  [&](EventApplier& a) { return a.gateway().Ack(first_id, "k-2", now, /*attempt=*/2).status(); }),
+              IsOk());
+  EXPECT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_SENT);
+}
+
 // The rule's texts of the offer's version lost (and the rule reworded
 // since): whether its message names the amended school cannot be known, so
 // the amendment is refused rather than leave the guardian with the old

@@ -583,12 +583,33 @@ TEST_F(AccessControlScenarioTest, ABackOfficeReadsOnlyItsSourcesFactsAndNoDecisi
   // unknown as a person nobody knows: the same answer.
   publish("s3cret-caf-token", "reads-6", "caf", "yearly_income", "P-READS-CAF");
   {
+    // Known to the civil registry only, with a household.
+    grpc::ClientContext context;
+    SetDeadline(&context, absl::Seconds(10));
+    v1::PublishRequest request;
+    v1::PersonEvent* p = request.mutable_person();
+    p->set_event_id("reads-7");
+    p->set_person_id("P-READS-HOUSEHOLD");
+    p->set_household_id("H-READS");
+    p->set_source("etat-civil");
+    p->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
+    v1::PublishResponse response;
+    grpc::Status status =
+        v1::Ingestion::NewStub(ChannelAs("back-office.dev.proactive"))->Publish(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.outcome(), v1::PublishResponse::ACCEPTED) << response.ShortDebugString();
+  }
+  {
     v1::Person person;
     grpc::Status known_to_caf = read_person("s3cret-casvp-token", "P-READS-CAF", &person);
     EXPECT_EQ(known_to_caf.error_code(), grpc::StatusCode::NOT_FOUND);
     EXPECT_EQ(known_to_caf.error_message(),
               "person_id: no person \"P-READS-CAF\" that the sources of \"token-casvp\" state anything of");
     EXPECT_FALSE(person.has_person_id());
+    // Nor its household and links, which any source may state, when its
+    // sources state nothing else of the person.
+    grpc::Status with_household = read_person("s3cret-casvp-token", "P-READS-HOUSEHOLD", &person);
+    EXPECT_EQ(with_household.error_code(), grpc::StatusCode::NOT_FOUND);
     grpc::Status unknown = read_person("s3cret-casvp-token", "P-NOBODY", &person);
     EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
     EXPECT_EQ(unknown.error_message(),

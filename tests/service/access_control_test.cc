@@ -123,6 +123,29 @@ TEST(AccessPolicyTest, OnlyACitizenDeskActsForCitizens) {
   EXPECT_THAT(portal.AuthorizeForCitizens("answer offers", false), IsOk());
 }
 
+// What a principal reads: every attribute and decision for a caseworker, a
+// citizen desk or a principal of every source; another back office, only
+// the attributes its sources may state, and no decision.
+TEST(AccessPolicyTest, ReadsFollowTheSourcesUnlessACitizenDeskOrEverySource) {
+  Principal caf{"caf-exchange", {Role::kBackOffice}, {"caf"}};
+  EXPECT_FALSE(caf.ReadsEveryAttribute());
+  EXPECT_TRUE(caf.SpeaksForAnyOf({"etat-civil", "caf"}));
+  EXPECT_FALSE(caf.SpeaksForAnyOf({"etat-civil", "casvp"}));
+  EXPECT_FALSE(caf.SpeaksForAnyOf({}));
+  EXPECT_THAT(caf.AuthorizeDecisionReads(), StatusIs(absl::StatusCode::kPermissionDenied));
+  Principal portal{"citizen-portal", {Role::kBackOffice}, {"paris-compte"}};
+  portal.citizen_desk = true;
+  EXPECT_TRUE(portal.ReadsEveryAttribute());
+  EXPECT_THAT(portal.AuthorizeDecisionReads(), IsOk());
+  Principal development{"dev", {Role::kBackOffice}};
+  development.any_source = true;
+  EXPECT_TRUE(development.ReadsEveryAttribute());
+  EXPECT_THAT(development.AuthorizeDecisionReads(), IsOk());
+  Principal caseworker{"agent-amina", {Role::kCaseworker}};
+  EXPECT_TRUE(caseworker.ReadsEveryAttribute());
+  EXPECT_THAT(caseworker.AuthorizeDecisionReads(), IsOk());
+}
+
 TEST(AccessPolicyTest, RoleNamesRoundTrip) {
   for (Role role : AllRoles()) EXPECT_EQ(ParseRole(RoleName(role)), role);
   EXPECT_EQ(ParseRole("root"), std::nullopt);
