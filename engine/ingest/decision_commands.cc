@@ -117,7 +117,7 @@ absl::StatusOr<ContestResult> DecisionCommands::ContestInto(WriteBatch* batch, c
         "): it can no longer be contested here, only before the administrative court"));
   }
   if (existing) return ContestResult{case_id, true};
-  if (IsPseudonym(d.person_id())) {
+  if (d.has_pseudonymised_at() && IsPseudonym(d.person_id())) {
     // Its subject was forgotten at their request: a review would write about
     // them again (an amendment's values, a case) where no erasure reaches. A
     // decision that only named someone forgotten (a guardian) stays open to
@@ -690,7 +690,8 @@ absl::StatusOr<storage::v1::RecourseCase> DecisionCommands::Resolve(
     // Even when its lease ran out: the gateway may have handed it to the SMS
     // centre and not told us yet (its acknowledgement still marks it sent).
     // Pending too when a send is under way after the last failure counted
-    // (a late failure of an earlier send came while it was leased).
+    // (a late failure of an earlier send, counted while it was leased by an
+    // engine before 2026-12-07, which made it pending).
     const auto held_by_gateway = [](const storage::v1::OutboxMessage& m) {
       return m.status() == storage::v1::MESSAGE_LEASED ||
              (m.status() == storage::v1::MESSAGE_PENDING && m.attempts() > m.last_failed_attempt());

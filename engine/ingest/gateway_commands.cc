@@ -342,6 +342,17 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
     // one was under way; its own failure counts as well.
     m.set_failed_sends(m.failed_sends() + 1);
     m.set_last_failed_attempt(std::max(send, m.last_failed_attempt()));
+    if (m.status() == storage::v1::MESSAGE_LEASED && send < m.attempts()) {
+      // A late failure of an earlier send while a later one is under way:
+      // counted, and that send decides what comes next (acknowledged, it
+      // left; failed, it is retried, or made a letter). Retried now, it
+      // could leave twice.
+      m.set_failure(failure);
+      WriteBatch batch(*store_);
+      PutMessage(&batch, &before, m);
+      RETURN_IF_ERROR(store_->Write(&batch, false));
+      return std::string("will retry");
+    }
     if (!m.replaced_by_case().empty()) {
       // Replaced by an amendment while this send was under way: its old
       // values never reached them; the amended message tells them instead.

@@ -733,19 +733,23 @@ TEST_F(GatewayCommandsTest, TheLatestSendAcknowledgedIsTheOneAFailureMustFollow)
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_SENT);
 }
 
-// A late failure of the first send, counted while the retry was under way
-// (nothing acknowledged yet), leaves the message waiting for another retry;
-// the failure of the send under way then counts too: each send that failed
-// uses up one of the retries, no more and no less.
+// A late failure of the first send, counted while the retry is under way
+// (nothing acknowledged yet), leaves the retry to decide; the failure of the
+// send under way then counts too: each send that failed uses up one of the
+// retries, no more and no less.
 TEST_F(GatewayCommandsTest, EachFailedSendCountsOnceWhateverOrderTheReportsCome) {
   std::vector<LeasedMessage> leased = Lease(absl::Seconds(60));
   ASSERT_FALSE(leased.empty());
   const std::string id = leased[0].message.message_id();
   engine_.clock().Advance(absl::Seconds(61));
   ASSERT_FALSE(Lease().empty());
+  // The first send's failure, while the second is under way: counted, and
+  // the second decides (retried now, it could leave twice).
   EXPECT_EQ(ReportFailure(id, 1), "will retry");
-  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_LEASED);
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 1u);
   EXPECT_EQ(ReportFailure(id, 2), "will retry");
+  EXPECT_EQ((*ReadMessage(engine_.store(), id))->status(), storage::v1::MESSAGE_PENDING);
   EXPECT_EQ((*ReadMessage(engine_.store(), id))->failed_sends(), 2u);
   EXPECT_EQ(ReportFailure(id, 2), "will retry");  // the same report again
   EXPECT_EQ(ReportFailure(id, 1), "will retry");

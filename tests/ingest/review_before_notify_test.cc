@@ -432,10 +432,10 @@ TEST(ReviewedOfferTest, AFirstOfferWhoseSendFailsAfterItsAmendmentIsSuppressed) 
   EXPECT_FALSE(audit->first_broken.has_value()) << audit->problem;
 }
 
-// A late failure of the first send came while the retry was leased: the
-// message waits for another retry, the retry under way. Amended then, it is
-// held as a leased one is: the send under way may leave (acknowledged, it
-// is sent), but it is not retried with the old school.
+// A late failure of the first send came while the retry was leased: counted,
+// the retry under way decides. Amended then, it is held: the send under way
+// may leave (acknowledged, it is sent), but it is not retried with the old
+// school.
 TEST(ReviewedOfferTest, AFirstOfferWhoseRetryIsUnderWayIsHeldNotWithheld) {
   testing::EngineFixture engine(absl::FromCivil(absl::CivilSecond(2026, 6, 29, 8, 0, 0), absl::UTCTimeZone()));
   const storage::v1::DecisionRecord made = PublishAndLeaseTheOffer(engine, "lease-1");
@@ -448,12 +448,13 @@ TEST(ReviewedOfferTest, AFirstOfferWhoseRetryIsUnderWayIsHeldNotWithheld) {
     return a.gateway().ReportDelivery(first_id, /*delivered=*/false, "no route", now, /*attempt=*/1).status();
   }),
               IsOk());
-  ASSERT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_PENDING);
+  ASSERT_EQ((**ReadMessage(engine.store(), first_id)).status(), storage::v1::MESSAGE_LEASED);
+  ASSERT_EQ((**ReadMessage(engine.store(), first_id)).failed_sends(), 1u);
   ASSERT_EQ(GuardianReplies(engine, "RECOURS " + made.reference_code(), "k-1", now).outcome, "contested");
   const std::string contest = ContestCaseId(made.decision_id());
   ASSERT_THAT(ClaimAndAmendCase(engine, contest, now, {{"school", "École maternelle Parmentier"}}), IsOk());
   storage::v1::OutboxMessage held = **ReadMessage(engine.store(), first_id);
-  EXPECT_EQ(held.status(), storage::v1::MESSAGE_PENDING);
+  EXPECT_EQ(held.status(), storage::v1::MESSAGE_LEASED);
   EXPECT_EQ(held.replaced_by_case(), contest);
   ASSERT_THAT(engine.writer().ExecuteAndWait(
                   [&](EventApplier& a) { return a.gateway().Ack(first_id, "k-2", now, /*attempt=*/2).status(); }),
