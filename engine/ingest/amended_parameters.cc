@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -211,42 +212,24 @@ absl::Status CheckAmendedParameterNames(const google::protobuf::RepeatedPtrField
 }
 
 std::optional<TypeSpec> ParameterKindOf(const lang::Type& type) {
+  static constexpr std::pair<lang::TypeKind, ValueKind> kScalars[] = {
+      {lang::TypeKind::kBool, ValueKind::kBool},           {lang::TypeKind::kInt, ValueKind::kInt},
+      {lang::TypeKind::kDouble, ValueKind::kDouble},       {lang::TypeKind::kString, ValueKind::kString},
+      {lang::TypeKind::kDate, ValueKind::kDate},           {lang::TypeKind::kMoney, ValueKind::kMoney},
+      {lang::TypeKind::kTimestamp, ValueKind::kTimestamp}, {lang::TypeKind::kDuration, ValueKind::kDuration},
+  };
   TypeSpec spec;
-  switch (type.kind()) {
-    case lang::TypeKind::kBool:
-      spec.kind = ValueKind::kBool;
-      return spec;
-    case lang::TypeKind::kInt:
-      spec.kind = ValueKind::kInt;
-      return spec;
-    case lang::TypeKind::kDouble:
-      spec.kind = ValueKind::kDouble;
-      return spec;
-    case lang::TypeKind::kString:
-      spec.kind = ValueKind::kString;
-      return spec;
-    case lang::TypeKind::kDate:
-      spec.kind = ValueKind::kDate;
-      return spec;
-    case lang::TypeKind::kMoney:
-      spec.kind = ValueKind::kMoney;
-      return spec;
-    case lang::TypeKind::kTimestamp:
-      spec.kind = ValueKind::kTimestamp;
-      return spec;
-    case lang::TypeKind::kDuration:
-      spec.kind = ValueKind::kDuration;
-      return spec;
-    case lang::TypeKind::kList: {
-      std::optional<TypeSpec> element = ParameterKindOf(type.elem());
-      if (!element || element->kind == ValueKind::kList) return std::nullopt;
-      spec.kind = ValueKind::kList;
-      spec.element = element->kind;
-      return spec;
-    }
-    default:
-      return std::nullopt;
+  for (const auto& [from, to] : kScalars) {
+    if (type.kind() != from) continue;
+    spec.kind = to;
+    return spec;
   }
+  if (type.kind() != lang::TypeKind::kList) return std::nullopt;  // dyn, uint, maps, objects: as stored
+  const std::optional<TypeSpec> element = ParameterKindOf(type.elem());
+  if (!element || element->kind == ValueKind::kList) return std::nullopt;
+  spec.kind = ValueKind::kList;
+  spec.element = element->kind;
+  return spec;
 }
 
 absl::Status AmendParameters(const std::vector<v1::Attribute>& amended, const std::map<std::string, TypeSpec>& declared,

@@ -83,7 +83,7 @@ void ParseSources(YamlFile& file, const YAML::Node& node, bool roles_known, Prin
 }  // namespace
 
 absl::Status Principal::AuthorizeSource(absl::string_view source, absl::string_view field) const {
-  if (any_source || sources.count(std::string(source)) > 0) return absl::OkStatus();
+  if (SpeaksFor(source)) return absl::OkStatus();
   return FieldErrorWithCode(
       absl::StatusCode::kPermissionDenied, field,
       absl::StrCat("\"", name, "\" may not speak for source \"", source, "\"; its sources are: ",
@@ -101,12 +101,13 @@ absl::Status Principal::AuthorizeForCitizens(absl::string_view what, bool as_cas
 
 bool Principal::ReadsEveryAttribute() const { return any_source || citizen_desk || roles.count(Role::kCaseworker) > 0; }
 
+bool Principal::SpeaksFor(absl::string_view source) const {
+  return any_source || sources.count(std::string(source)) > 0;
+}
+
 bool Principal::SpeaksForAnyOf(const std::vector<std::string>& attribute_sources) const {
-  if (any_source) return true;
-  for (const std::string& source : attribute_sources) {
-    if (sources.count(source) > 0) return true;
-  }
-  return false;
+  return std::any_of(attribute_sources.begin(), attribute_sources.end(),
+                     [this](const std::string& source) { return SpeaksFor(source); });
 }
 
 absl::string_view RoleName(Role role) {

@@ -112,6 +112,7 @@ struct Principal {
   // of every source; for another back office, only the attributes one of its
   // sources may state (`sources` of the attribute in rules/schema.yaml).
   bool ReadsEveryAttribute() const;
+  bool SpeaksFor(absl::string_view source) const;
   bool SpeaksForAnyOf(const std::vector<std::string>& attribute_sources) const;
 };
 

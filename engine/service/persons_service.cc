@@ -144,7 +144,7 @@ class PersonsService final : public v1::Persons::CallbackService {
                                        }),
                         attributes->end());
       for (v1::AttributeState& attribute : *attributes) {
-        if (!caller.SpeaksForAnyOf({attribute.source()})) {
+        if (!caller.SpeaksFor(attribute.source())) {
           attribute.clear_source();
           attribute.clear_event_id();
         }
