@@ -95,9 +95,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* context, const v1::ExplainRequest* request,
                                     v1::Explanation* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kExplainMethod);
-    absl::Status status = caller.status();
-    if (status.ok()) status = caller->AuthorizeDecisionReads();
+    absl::Status status = AuthorizeDecisionRead(*context, kExplainMethod);
     if (status.ok()) status = DoExplain(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
@@ -106,9 +104,7 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* ListDecisions(grpc::CallbackServerContext* context, const v1::ListDecisionsRequest* request,
                                           v1::ListDecisionsResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kListDecisionsMethod);
-    absl::Status status = caller.status();
-    if (status.ok()) status = caller->AuthorizeDecisionReads();
+    absl::Status status = AuthorizeDecisionRead(*context, kListDecisionsMethod);
     if (status.ok()) status = List(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
@@ -117,15 +113,19 @@ class DecisionsService final : public v1::Decisions::CallbackService {
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
                                         v1::Decision* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(*context, kGetDecisionMethod);
-    absl::Status status = caller.status();
-    if (status.ok()) status = caller->AuthorizeDecisionReads();
+    absl::Status status = AuthorizeDecisionRead(*context, kGetDecisionMethod);
     if (status.ok()) status = Get(*request, response);
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
 
  private:
+  // The method's roles, then the principal's right to read decisions.
+  absl::Status AuthorizeDecisionRead(const grpc::ServerContextBase& context, absl::string_view method) const {
+    absl::StatusOr<Principal> caller = access_->Get()->AuthorizeCaller(context, method);
+    return caller.ok() ? caller->AuthorizeDecisionReads() : caller.status();
+  }
+
   absl::StatusOr<std::string> DecisionIdIn(const std::string& given) const {
     return DecisionIdNamed(*store_, given, "decision_id");
   }
