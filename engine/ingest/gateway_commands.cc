@@ -301,8 +301,9 @@ absl::StatusOr<std::string> GatewayCommands::ReportDelivery(const std::string& m
   } else if (m.status() == storage::v1::MESSAGE_DELIVERED) {
     return std::string("delivered");  // a late failure report after a delivery
   } else {
-    // PENDING too: a late failure of an earlier send was counted while this
-    // one was under way; its own failure counts as well.
+    // PENDING too: an engine before 2026-12-07 made it pending on a late
+    // failure of an earlier send while this one was under way; this send's
+    // own failure counts as well.
     m.set_failed_sends(m.failed_sends() + 1);
     m.set_last_failed_attempt(std::max(send, m.last_failed_attempt()));
     if (m.status() == storage::v1::MESSAGE_LEASED && send < m.attempts()) {
